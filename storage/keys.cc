@@ -1,0 +1,50 @@
+#include "storage/keys.h"
+
+namespace maillage::storage::keys {
+
+std::string Request(std::string_view method, std::string_view request_id) {
+  std::string key;
+  key.reserve(method.size() + 1 + request_id.size());
+  key.append(method);
+  key.push_back('\0');
+  key.append(request_id);
+  return key;
+}
+
+std::string FactByTerritoryPrefix(uint8_t level, std::string_view code) {
+  std::string key;
+  key.reserve(2 + code.size());
+  key.push_back(static_cast<char>(level));
+  key.append(code);
+  key.push_back('\0');
+  return key;
+}
+
+std::string FactByTerritory(uint8_t level, std::string_view code,
+                            std::string_view fact_id) {
+  std::string key = FactByTerritoryPrefix(level, code);
+  key.append(fact_id);
+  return key;
+}
+
+std::optional<std::string_view> FactIdFromTerritoryKey(std::string_view key) {
+  if (key.empty()) return std::nullopt;
+  size_t sep = key.find('\0', 1);
+  if (sep == std::string_view::npos) return std::nullopt;
+  return key.substr(sep + 1);
+}
+
+std::string PrefixSuccessor(std::string_view prefix) {
+  std::string s(prefix);
+  while (!s.empty()) {
+    unsigned char last = static_cast<unsigned char>(s.back());
+    if (last != 0xFF) {
+      s.back() = static_cast<char>(last + 1);
+      return s;
+    }
+    s.pop_back();
+  }
+  return s;
+}
+
+}  // namespace maillage::storage::keys

@@ -1,0 +1,44 @@
+#ifndef MAILLAGE_STORAGE_KEYS_H_
+#define MAILLAGE_STORAGE_KEYS_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+// The one place where RocksDB keys are built and parsed.
+//
+// Layout by column family (see Family in store.h):
+//   meta         "schema_version"                      -> decimal integer
+//   actors       <actor id>                            -> maillage.v1.Actor
+//   contacts     <actor id>                            -> ContactRecord
+//   requests     <method> 0x00 <request id>            -> RequestRecord
+//   territories  <custom zone code>                    -> maillage.v1.Territory
+//   facts        <fact id>                             -> TerritoryFact
+//   facts_by_territory
+//                <level byte> <code> 0x00 <fact id>    -> empty
+// Ids and codes never contain 0x00 (validation refuses control characters),
+// so 0x00 separators keep prefix scans exact and ordering by id.
+namespace maillage::storage::keys {
+
+inline constexpr std::string_view kSchemaVersion = "schema_version";
+
+inline std::string Actor(std::string_view id) { return std::string(id); }
+
+std::string Request(std::string_view method, std::string_view request_id);
+
+// Key of a fact in the per-territory index, and the prefix of every fact of a
+// territory.
+std::string FactByTerritory(uint8_t level, std::string_view code,
+                            std::string_view fact_id);
+std::string FactByTerritoryPrefix(uint8_t level, std::string_view code);
+// The fact id at the end of a FactByTerritory key, or nullopt if malformed.
+std::optional<std::string_view> FactIdFromTerritoryKey(std::string_view key);
+
+// The smallest key strictly greater than every key starting with `prefix`
+// (for iterate_upper_bound); empty when there is none (prefix all 0xFF).
+std::string PrefixSuccessor(std::string_view prefix);
+
+}  // namespace maillage::storage::keys
+
+#endif  // MAILLAGE_STORAGE_KEYS_H_

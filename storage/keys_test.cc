@@ -1,0 +1,47 @@
+#include "storage/keys.h"
+
+#include <string>
+
+#include "gtest/gtest.h"
+
+namespace maillage::storage::keys {
+namespace {
+
+using std::string_literals::operator""s;
+
+TEST(KeysTest, RequestKeySeparatesMethodAndId) {
+  EXPECT_EQ(Request("CreateActor", "abc"), "CreateActor\0abc"s);
+  // A method that is a prefix of another cannot collide.
+  EXPECT_NE(Request("Create", "Actorx"), Request("CreateActor", "x"));
+}
+
+TEST(KeysTest, FactByTerritoryRoundTrip) {
+  std::string key = FactByTerritory(4, "94", "fact-1");
+  EXPECT_EQ(key, "\x04"
+                 "94\0fact-1"s);
+  EXPECT_EQ(key.rfind(FactByTerritoryPrefix(4, "94"), 0), 0u);
+  ASSERT_TRUE(FactIdFromTerritoryKey(key).has_value());
+  EXPECT_EQ(*FactIdFromTerritoryKey(key), "fact-1");
+  EXPECT_FALSE(FactIdFromTerritoryKey("\x04"
+                                      "94")
+                   .has_value());
+  EXPECT_FALSE(FactIdFromTerritoryKey("").has_value());
+}
+
+TEST(KeysTest, TerritoryPrefixesDoNotOverlapAcrossLevelsOrCodes) {
+  // Département "11" and région "11" differ by the level byte; "9" is not a
+  // prefix match of "94" thanks to the separator.
+  EXPECT_NE(FactByTerritoryPrefix(4, "11"), FactByTerritoryPrefix(5, "11"));
+  std::string k94 = FactByTerritory(4, "94", "f");
+  EXPECT_NE(k94.rfind(FactByTerritoryPrefix(4, "9"), 0), 0u);
+}
+
+TEST(KeysTest, PrefixSuccessor) {
+  EXPECT_EQ(PrefixSuccessor("abc"), "abd");
+  EXPECT_EQ(PrefixSuccessor("ab\xff"), "ac");
+  EXPECT_EQ(PrefixSuccessor("\xff\xff"), "");
+  EXPECT_EQ(PrefixSuccessor(""), "");
+}
+
+}  // namespace
+}  // namespace maillage::storage::keys

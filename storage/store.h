@@ -1,0 +1,144 @@
+#ifndef MAILLAGE_STORAGE_STORE_H_
+#define MAILLAGE_STORAGE_STORE_H_
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "google/protobuf/message_lite.h"
+
+namespace rocksdb {
+class ColumnFamilyHandle;
+class DB;
+class WriteBatch;
+}  // namespace rocksdb
+
+namespace maillage::storage {
+
+// Column families, named in this one place. The key layout of each is in
+// keys.h.
+enum class Family : int {
+  kMeta = 0,  // RocksDB's "default" family: schema version
+  kActors,
+  kContacts,  // personal data: one range per actor, erasable on its own
+  kRequests,  // request_id -> first answer, for idempotent retries
+  kTerritories,
+  kFacts,
+  kFactsByTerritory,
+  kCount,
+};
+std::string_view FamilyName(Family family);
+
+// The schema this build writes and understands. Bumped whenever the stored
+// layout changes incompatibly; Open refuses a store written by a newer build.
+inline constexpr int kSchemaVersion = 1;
+
+// A set of writes applied atomically by Store::Write.
+class WriteBatch {
+ public:
+  WriteBatch();
+  ~WriteBatch();
+  WriteBatch(const WriteBatch&) = delete;
+  WriteBatch& operator=(const WriteBatch&) = delete;
+
+  void Put(Family family, std::string_view key, std::string_view value);
+  void PutMessage(Family family, std::string_view key,
+                  const google::protobuf::MessageLite& message);
+  void Delete(Family family, std::string_view key);
+  int Count() const;
+  size_t ByteSize() const;
+
+ private:
+  friend class Store;
+  struct Op {
+    Family family;
+    bool is_delete;
+    std::string key;
+    std::string value;
+  };
+  std::vector<Op> ops_;
+  size_t bytes_ = 0;
+};
+
+// Owns the RocksDB database of one Maillage server.
+//
+// Thread-safe: every method may be called concurrently (RocksDB serialises
+// writes and groups concurrent commits). Not copyable.
+//
+// Durability of an acknowledged write (Write returned OK):
+//  - Options::sync_writes = true (the default): the write-ahead log was
+//    fsync'ed before Write returned, so the write survives a process crash
+//    and a machine crash or power loss.
+//  - sync_writes = false: the write is in the WAL in the operating system's
+//    page cache; it survives a crash of the process (kill -9) but the last
+//    writes may be lost if the machine itself crashes.
+class Store {
+ public:
+  struct Options {
+    // Folder of the database; created (with parents) when missing if
+    // create_if_missing is set.
+    std::string path;
+    bool create_if_missing = true;
+    bool sync_writes = true;
+    // RocksDB block cache shared by every family.
+    size_t block_cache_bytes = size_t{256} << 20;
+  };
+
+  // Opens (or creates) the store. Fails with FailedPrecondition when the
+  // store was written by a newer schema version, with the two versions in the
+  // message.
+  static absl::StatusOr<std::unique_ptr<Store>> Open(const Options& options);
+
+  // Flushes nothing that is not already durable; closes the database cleanly.
+  ~Store();
+  Store(const Store&) = delete;
+  Store& operator=(const Store&) = delete;
+
+  // The value at `key`, or nullopt when absent.
+  absl::StatusOr<std::optional<std::string>> Get(Family family,
+                                                 std::string_view key) const;
+  // Parses the value at `key` into `message`. Returns false when absent;
+  // DataLoss when the stored bytes do not parse.
+  absl::StatusOr<bool> GetMessage(Family family, std::string_view key,
+                                  google::protobuf::MessageLite* message) const;
+  // Values of several keys of one family, nullopt for absent ones, in order.
+  absl::StatusOr<std::vector<std::optional<std::string>>> MultiGet(
+      Family family, const std::vector<std::string>& keys) const;
+
+  // Calls `visit(key, value)` for every key in [start, end) in byte order
+  // (end empty: to the end of the family) until it returns false. Reads a
+  // consistent snapshot.
+  absl::Status Scan(
+      Family family, std::string_view start, std::string_view end,
+      const std::function<bool(std::string_view key, std::string_view value)>&
+          visit) const;
+
+  // Applies `batch` atomically, durable as the class comment says.
+  absl::Status Write(const WriteBatch& batch);
+
+  // Approximate number of keys in a family (RocksDB's estimate).
+  uint64_t EstimateKeys(Family family) const;
+
+  // "rocksdb at /path (schema 1, sync writes)" for the start-up log.
+  std::string Describe() const;
+  const Options& options() const { return options_; }
+
+ private:
+  Store(Options options, rocksdb::DB* db,
+        std::vector<rocksdb::ColumnFamilyHandle*> handles);
+  rocksdb::ColumnFamilyHandle* handle(Family family) const;
+
+  const Options options_;
+  rocksdb::DB* db_;
+  std::vector<rocksdb::ColumnFamilyHandle*> handles_;
+};
+
+}  // namespace maillage::storage
+
+#endif  // MAILLAGE_STORAGE_STORE_H_

@@ -1,0 +1,159 @@
+#include "storage/store.h"
+
+#include <string>
+#include <vector>
+
+#include "gtest/gtest.h"
+#include "maillage/v1/actor.pb.h"
+#include "storage/keys.h"
+#include "tests/support/temp_dir.h"
+
+namespace maillage::storage {
+namespace {
+
+std::unique_ptr<Store> MustOpen(const std::string& path) {
+  Store::Options options;
+  options.path = path;
+  auto store = Store::Open(options);
+  EXPECT_TRUE(store.ok()) << store.status();
+  return store.ok() ? std::move(*store) : nullptr;
+}
+
+TEST(StoreTest, CreatesFolderAndRecordsSchemaVersion) {
+  testing::TempDir dir;
+  auto store = MustOpen(dir.Sub("nested/db"));
+  ASSERT_NE(store, nullptr);
+  auto version = store->Get(Family::kMeta, keys::kSchemaVersion);
+  ASSERT_TRUE(version.ok());
+  ASSERT_TRUE(version->has_value());
+  EXPECT_EQ(**version, std::to_string(kSchemaVersion));
+}
+
+TEST(StoreTest, PutGetDeleteAcrossFamilies) {
+  testing::TempDir dir;
+  auto store = MustOpen(dir.path());
+  v1::Actor actor;
+  actor.set_id("siret:1");
+  actor.set_name("Atelier");
+  WriteBatch batch;
+  batch.PutMessage(Family::kActors, "siret:1", actor);
+  batch.Put(Family::kContacts, "siret:1", "c");
+  ASSERT_TRUE(store->Write(batch).ok());
+
+  v1::Actor read;
+  auto found = store->GetMessage(Family::kActors, "siret:1", &read);
+  ASSERT_TRUE(found.ok());
+  EXPECT_TRUE(*found);
+  EXPECT_EQ(read.name(), "Atelier");
+  // Families are separate key spaces.
+  auto absent = store->Get(Family::kTerritories, "siret:1");
+  ASSERT_TRUE(absent.ok());
+  EXPECT_FALSE(absent->has_value());
+
+  WriteBatch del;
+  del.Delete(Family::kActors, "siret:1");
+  ASSERT_TRUE(store->Write(del).ok());
+  found = store->GetMessage(Family::kActors, "siret:1", &read);
+  ASSERT_TRUE(found.ok());
+  EXPECT_FALSE(*found);
+}
+
+TEST(StoreTest, UnparsableRecordIsDataLoss) {
+  testing::TempDir dir;
+  auto store = MustOpen(dir.path());
+  WriteBatch batch;
+  batch.Put(Family::kActors, "x", "\xff\xff\xff");
+  ASSERT_TRUE(store->Write(batch).ok());
+  v1::Actor read;
+  auto found = store->GetMessage(Family::kActors, "x", &read);
+  EXPECT_EQ(found.status().code(), absl::StatusCode::kDataLoss);
+}
+
+TEST(StoreTest, ScanIsOrderedAndBounded) {
+  testing::TempDir dir;
+  auto store = MustOpen(dir.path());
+  WriteBatch batch;
+  for (const char* k : {"b", "a", "d", "c", "e"}) {
+    batch.Put(Family::kActors, k, k);
+  }
+  ASSERT_TRUE(store->Write(batch).ok());
+  std::vector<std::string> seen;
+  ASSERT_TRUE(store
+                  ->Scan(Family::kActors, "b", "e",
+                         [&](std::string_view k, std::string_view) {
+                           seen.emplace_back(k);
+                           return true;
+                         })
+                  .ok());
+  EXPECT_EQ(seen, (std::vector<std::string>{"b", "c", "d"}));
+  seen.clear();
+  ASSERT_TRUE(store
+                  ->Scan(Family::kActors, "", "",
+                         [&](std::string_view k, std::string_view) {
+                           seen.emplace_back(k);
+                           return seen.size() < 2;
+                         })
+                  .ok());
+  EXPECT_EQ(seen, (std::vector<std::string>{"a", "b"}));
+}
+
+TEST(StoreTest, MultiGetKeepsOrderAndMarksAbsent) {
+  testing::TempDir dir;
+  auto store = MustOpen(dir.path());
+  WriteBatch batch;
+  batch.Put(Family::kActors, "a", "1");
+  batch.Put(Family::kActors, "c", "3");
+  ASSERT_TRUE(store->Write(batch).ok());
+  auto values = store->MultiGet(Family::kActors, {"c", "b", "a"});
+  ASSERT_TRUE(values.ok());
+  ASSERT_EQ(values->size(), 3u);
+  EXPECT_EQ((*values)[0].value_or(""), "3");
+  EXPECT_FALSE((*values)[1].has_value());
+  EXPECT_EQ((*values)[2].value_or(""), "1");
+}
+
+TEST(StoreTest, DataSurvivesReopen) {
+  testing::TempDir dir;
+  {
+    auto store = MustOpen(dir.path());
+    WriteBatch batch;
+    batch.Put(Family::kActors, "kept", "yes");
+    ASSERT_TRUE(store->Write(batch).ok());
+  }
+  auto store = MustOpen(dir.path());
+  auto value = store->Get(Family::kActors, "kept");
+  ASSERT_TRUE(value.ok());
+  EXPECT_EQ(value->value_or(""), "yes");
+}
+
+TEST(StoreTest, RefusesNewerSchemaWithClearMessage) {
+  testing::TempDir dir;
+  {
+    auto store = MustOpen(dir.path());
+    WriteBatch batch;
+    batch.Put(Family::kMeta, keys::kSchemaVersion,
+              std::to_string(kSchemaVersion + 1));
+    ASSERT_TRUE(store->Write(batch).ok());
+  }
+  Store::Options options;
+  options.path = dir.path();
+  auto store = Store::Open(options);
+  ASSERT_FALSE(store.ok());
+  EXPECT_EQ(store.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_NE(store.status().message().find("newer"), std::string::npos)
+      << store.status();
+}
+
+TEST(StoreTest, SecondOpenOfSameFolderFailsClearly) {
+  testing::TempDir dir;
+  auto first = MustOpen(dir.path());
+  Store::Options options;
+  options.path = dir.path();
+  auto second = Store::Open(options);
+  ASSERT_FALSE(second.ok());
+  EXPECT_NE(second.status().message().find("lock"), std::string::npos)
+      << second.status();
+}
+
+}  // namespace
+}  // namespace maillage::storage
