@@ -2,7 +2,9 @@
 #define MAILLAGE_MATCHER_ACTOR_INDEX_H_
 
 #include <cmath>
+#include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -76,6 +78,7 @@ struct ActorProfile {
   uint32_t accepted_categories = 0;  // bit (1 << Category); 0 = all accepted
   uint16_t capacity = 0;  // how many new partnerships it can still take
   bool available = true;  // false: opted out of matching, or dissolved
+  std::string name;       // display name for explanations; empty: the id
 };
 
 // Where to look: a standard territory (level + its own Place, whose field at
@@ -93,7 +96,8 @@ struct Scope {
 struct ActorFilter {
   std::optional<Kind> kind;
   std::optional<Scope> territory;
-  std::optional<uint8_t> theme;            // acts on this theme
+  // Acts on this theme: a declared theme, or the theme of a need or offer.
+  std::optional<uint8_t> theme;
   std::optional<uint8_t> offered_resource; // offers this resource, any theme
   std::optional<uint8_t> needed_resource;  // needs this resource, any theme
 };
@@ -134,9 +138,34 @@ class ActorIndex {
   // True when `place` (a home commune's Place) lies inside `scope`.
   static bool Inside(const territory::Place& place, const Scope& scope);
 
+  // The Place of every commune, by dense commune number. Optional: it places
+  // custom zones (custom action areas, custom scopes) in the hierarchy.
+  // Without it a custom zone overlaps only the communes it lists and the
+  // custom zones sharing one of them. Re-indexes the action areas (linear in
+  // the actors that have some); best called before the first Upsert.
+  void SetCommunePlaces(std::vector<territory::Place> places);
+
+  // True when the live actor `num` is inside `scope`, with the semantics of
+  // the ActorFilter territory filter: home commune inside the scope, or an
+  // action area overlapping it.
+  bool ActsIn(ActorNum num, const Scope& scope) const;
+
+  // Whether `num` names a live actor.
+  bool IsLive(ActorNum num) const;
+  // Every live number is < num_limit(); for callers' dense scratch arrays.
+  ActorNum num_limit() const;
+  // How many live actors act on `theme` (ActorFilter::theme semantics); the
+  // document frequency behind the rarity (IDF) of themes.
+  uint32_t ThemeActorCount(uint8_t theme) const;
+  // Heap bytes held by the index (profiles, records, postings), estimated
+  // from container capacities; allocator overhead not included.
+  size_t ApproximateMemoryUsage() const;
+
+  struct Impl;  // defined in matcher/actor_index_internal.h
+
  private:
-  struct Impl;
-  Impl* impl_;
+  friend struct IndexAccess;
+  std::unique_ptr<Impl> impl_;
 };
 
 }  // namespace maillage::matcher

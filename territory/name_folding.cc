@@ -7,9 +7,9 @@
 namespace maillage::territory {
 namespace {
 
-constexpr utf8proc_option_t kFoldOptions = static_cast<utf8proc_option_t>(
-    UTF8PROC_COMPAT | UTF8PROC_DECOMPOSE | UTF8PROC_STRIPMARK |
-    UTF8PROC_CASEFOLD);
+constexpr utf8proc_option_t kFoldOptions =
+    static_cast<utf8proc_option_t>(UTF8PROC_COMPAT | UTF8PROC_DECOMPOSE |
+                                   UTF8PROC_STRIPMARK | UTF8PROC_CASEFOLD);
 
 bool IsWordCharacter(utf8proc_int32_t cp) {
   switch (utf8proc_category(cp)) {

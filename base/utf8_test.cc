@@ -1,0 +1,34 @@
+#include "base/utf8.h"
+
+#include <string>
+
+#include "gtest/gtest.h"
+
+namespace maillage {
+namespace {
+
+TEST(Utf8Test, AcceptsAsciiAndFrench) {
+  EXPECT_TRUE(IsValidUtf8(""));
+  EXPECT_TRUE(IsValidUtf8("Charenton-le-Pont"));
+  EXPECT_TRUE(IsValidUtf8("Île-de-France, Évry, œuvre, 🤝"));
+  EXPECT_EQ(CodePointCount("Île"), 3u);
+  EXPECT_EQ(CodePointCount("🤝a"), 2u);
+}
+
+TEST(Utf8Test, RejectsMalformed) {
+  EXPECT_FALSE(IsValidUtf8("\xE9t\xE9"));        // Latin-1 "été"
+  EXPECT_FALSE(IsValidUtf8("\xC3"));             // truncated
+  EXPECT_FALSE(IsValidUtf8("\xC0\xAF"));         // overlong '/'
+  EXPECT_FALSE(IsValidUtf8("\xED\xA0\x80"));     // surrogate
+  EXPECT_FALSE(IsValidUtf8("\xF4\x90\x80\x80"));  // > U+10FFFF
+  EXPECT_FALSE(IsValidUtf8("\xFF"));
+}
+
+TEST(Utf8Test, ControlChars) {
+  EXPECT_FALSE(HasControlChars("a\tb\nc"));
+  EXPECT_TRUE(HasControlChars(std::string("a\0b", 3)));
+  EXPECT_TRUE(HasControlChars("a\x1b[31m"));
+}
+
+}  // namespace
+}  // namespace maillage

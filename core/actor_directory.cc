@@ -1,0 +1,543 @@
+#include "core/actor_directory.h"
+
+#include <xxhash.h>
+
+#include <algorithm>
+#include <mutex>
+#include <random>
+
+#include "absl/strings/escaping.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/time/clock.h"
+#include "base/status_macros.h"
+#include "base/strings.h"
+#include "core/errors.h"
+#include "google/protobuf/util/field_mask_util.h"
+#include "google/protobuf/util/message_differencer.h"
+#include "google/protobuf/util/time_util.h"
+#include "maillage/storage/records.pb.h"
+
+namespace maillage::core {
+namespace {
+
+using google::protobuf::util::FieldMaskUtil;
+using google::protobuf::util::TimeUtil;
+using storage::Family;
+
+constexpr std::string_view kActor = "actor";
+constexpr int kDefaultPageSize = 50;
+constexpr int kMaxPageSize = 1000;
+constexpr int kMaxBatchGet = 1000;
+
+// Fields a client may not set through an update mask.
+bool IsOutputOnlyPath(const std::string& path) {
+  return path == "id" || path == "create_time" || path == "update_time" ||
+         path == "etag" || path.rfind("create_time.", 0) == 0 ||
+         path.rfind("update_time.", 0) == 0;
+}
+
+void ClearOutputOnly(v1::Actor* actor) {
+  actor->clear_create_time();
+  actor->clear_update_time();
+  actor->clear_etag();
+}
+
+// Same content, ignoring bookkeeping.
+bool SameContent(v1::Actor a, v1::Actor b) {
+  ClearOutputOnly(&a);
+  ClearOutputOnly(&b);
+  return google::protobuf::util::MessageDifferencer::Equals(a, b);
+}
+
+std::string EncodePageToken(uint64_t filter_fingerprint,
+                            std::string_view last_id) {
+  return absl::WebSafeBase64Escape(
+      absl::StrCat(absl::Hex(filter_fingerprint), ":", AsAbsl(last_id)));
+}
+
+// The id after which the page starts; InvalidArgument when the token is not
+// one of ours or was made for other filters.
+absl::StatusOr<std::string> DecodePageToken(std::string_view token,
+                                            uint64_t filter_fingerprint) {
+  std::string raw;
+  if (!absl::WebSafeBase64Unescape(AsAbsl(token), &raw)) {
+    return InvalidField("page_token", "is not a token this server issued");
+  }
+  size_t colon = raw.find(':');
+  uint64_t fp = 0;
+  if (colon == std::string::npos ||
+      !absl::SimpleHexAtoi(absl::string_view(raw).substr(0, colon), &fp)) {
+    return InvalidField("page_token", "is not a token this server issued");
+  }
+  if (fp != filter_fingerprint) {
+    return InvalidField("page_token",
+                        "was issued for different filters: keep the filters "
+                        "of the first page, or start again without a token");
+  }
+  return raw.substr(colon + 1);
+}
+
+}  // namespace
+
+std::string MakeEtag(std::string_view content, int64_t update_micros) {
+  XXH64_hash_t h = XXH3_64bits_withSeed(content.data(), content.size(),
+                                        static_cast<uint64_t>(update_micros));
+  return absl::StrCat(absl::Hex(h, absl::kZeroPad16));
+}
+
+ActorDirectory::ActorDirectory(storage::Store* store,
+                               const TerritoryRegistry* territories,
+                               const matcher::Vocabulary* vocabulary,
+                               Options options)
+    : store_(store),
+      territories_(territories),
+      vocabulary_(vocabulary),
+      options_(options),
+      validation_{territories, vocabulary},
+      requests_(store) {}
+
+absl::Status ActorDirectory::LoadIndex() {
+  absl::Status parse_error;
+  std::unique_lock lock(index_mu_);
+  RETURN_IF_ERROR(store_->Scan(
+      Family::kActors, "", "", [&](std::string_view key, std::string_view value) {
+        v1::Actor actor;
+        if (!actor.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
+          parse_error = absl::DataLossError(absl::StrCat(
+              "unparsable actor record at key '", AsAbsl(key), "'"));
+          return false;
+        }
+        index_.Upsert(ToProfile(actor));
+        return true;
+      }));
+  return parse_error;
+}
+
+size_t ActorDirectory::size() const {
+  std::shared_lock lock(index_mu_);
+  return index_.size();
+}
+
+void ActorDirectory::ReadIndex(
+    const std::function<void(const matcher::ActorIndex&)>& read) const {
+  std::shared_lock lock(index_mu_);
+  read(index_);
+}
+
+matcher::ActorProfile ActorDirectory::ToProfile(const v1::Actor& actor) const {
+  const territory::Geography& geo = territories_->geography();
+  matcher::ActorProfile p;
+  p.id = actor.id();
+  p.kind = static_cast<matcher::Kind>(actor.kind());
+  p.subtype = static_cast<uint8_t>(actor.subtype());
+  p.size_band = static_cast<uint8_t>(actor.size_band());
+  if (auto c = geo.Find(territory::Level::kCommune, actor.home_commune())) {
+    p.home = geo.PlaceOf(territory::Level::kCommune, *c);
+  }
+  if (actor.has_location()) {
+    p.latitude = static_cast<float>(actor.location().latitude());
+    p.longitude = static_cast<float>(actor.location().longitude());
+  }
+  for (const v1::TerritoryRef& ref : actor.action_territories()) {
+    auto t = territories_->Resolve(ref);
+    if (!t.has_value()) continue;  // a custom zone deleted since
+    matcher::ActionArea area;
+    area.level = t->level;
+    area.place = t->scope.place;
+    area.custom_communes = std::move(t->scope.custom_communes);
+    p.action_areas.push_back(std::move(area));
+  }
+  for (const std::string& theme : actor.themes()) {
+    if (auto t = vocabulary_->Theme(theme)) p.themes |= uint64_t{1} << *t;
+  }
+  auto exchanges = [&](const auto& list, std::vector<matcher::Exchange>* out) {
+    for (const v1::Exchange& e : list) {
+      auto r = vocabulary_->Resource(e.resource());
+      if (!r.has_value()) continue;
+      matcher::Exchange x;
+      x.resource = *r;
+      if (auto t = vocabulary_->Theme(e.theme())) x.theme = *t;
+      out->push_back(x);
+    }
+  };
+  exchanges(actor.needs(), &p.needs);
+  exchanges(actor.offers(), &p.offers);
+  for (int c : actor.accepted_categories()) p.accepted_categories |= 1u << c;
+  int capacity =
+      actor.has_capacity() ? actor.capacity() : options_.default_capacity;
+  p.capacity = static_cast<uint16_t>(std::clamp(capacity, 0, 65535));
+  p.available = actor.status() == v1::ACTOR_STATUS_ACTIVE ||
+                actor.status() == v1::ACTOR_STATUS_UNSPECIFIED;
+  return p;
+}
+
+absl::StatusOr<std::optional<v1::Actor>> ActorDirectory::Read(
+    std::string_view id) const {
+  v1::Actor actor;
+  ASSIGN_OR_RETURN(bool found,
+                   store_->GetMessage(Family::kActors, id, &actor));
+  if (!found) return std::optional<v1::Actor>();
+  return std::optional<v1::Actor>(std::move(actor));
+}
+
+absl::Status ActorDirectory::AttachContacts(v1::Actor* actor) const {
+  storage::ContactRecord contacts;
+  ASSIGN_OR_RETURN(bool found, store_->GetMessage(Family::kContacts,
+                                                  actor->id(), &contacts));
+  if (found) actor->mutable_contacts()->Swap(contacts.mutable_contacts());
+  return absl::OkStatus();
+}
+
+absl::Status ActorDirectory::Check(v1::Actor* actor, bool id_required) const {
+  FieldViolations violations;
+  ValidateActor(validation_, "actor", id_required, actor, &violations);
+  return violations.ToStatus();
+}
+
+std::string ActorDirectory::NewId() const {
+  // Time-ordered so that server-assigned ids list in creation order.
+  static thread_local std::mt19937_64 rng(std::random_device{}());
+  return absl::StrCat("mlg:", absl::Hex(absl::ToUnixMicros(absl::Now()),
+                                        absl::kZeroPad14),
+                      absl::Hex(rng() & 0xFFFFFFFFFFull, absl::kZeroPad10));
+}
+
+absl::Status ActorDirectory::Commit(
+    const v1::Actor& actor, bool contacts_changed, std::string_view method,
+    std::string_view request_id, uint64_t fingerprint,
+    const google::protobuf::MessageLite* response) {
+  storage::WriteBatch batch;
+  v1::Actor record = actor;
+  storage::ContactRecord contacts;
+  contacts.mutable_contacts()->Swap(record.mutable_contacts());
+  batch.PutMessage(Family::kActors, record.id(), record);
+  if (contacts_changed) {
+    if (contacts.contacts_size() > 0) {
+      batch.PutMessage(Family::kContacts, record.id(), contacts);
+    } else {
+      batch.Delete(Family::kContacts, record.id());
+    }
+  }
+  if (response != nullptr) {
+    RequestLog::Record(&batch, method, request_id, fingerprint, *response);
+  }
+  RETURN_IF_ERROR(store_->Write(batch));
+  matcher::ActorProfile profile = ToProfile(record);
+  std::unique_lock lock(index_mu_);
+  index_.Upsert(std::move(profile));
+  return absl::OkStatus();
+}
+
+absl::StatusOr<v1::Actor> ActorDirectory::Create(
+    const v1::CreateActorRequest& request) {
+  constexpr std::string_view kMethod = "CreateActor";
+  FieldViolations violations;
+  ValidateRequestId(request.request_id(), "request_id", &violations);
+  RETURN_IF_ERROR(violations.ToStatus());
+  v1::Actor actor = request.actor();
+  ClearOutputOnly(&actor);
+  RETURN_IF_ERROR(Check(&actor, /*id_required=*/false));
+  if (actor.id().empty()) actor.set_id(NewId());
+
+  uint64_t fingerprint = RequestLog::Fingerprint(request);
+  auto held = locks_.Lock({actor.id(), request.request_id()});
+  ASSIGN_OR_RETURN(auto previous,
+                   requests_.Find(kMethod, request.request_id(), fingerprint));
+  if (previous.has_value()) {
+    v1::Actor first;
+    if (!first.ParseFromString(*previous)) {
+      return absl::DataLossError("unparsable recorded answer");
+    }
+    return first;
+  }
+  ASSIGN_OR_RETURN(auto existing, Read(actor.id()));
+  if (existing.has_value()) return AlreadyExists(kActor, actor.id());
+
+  auto now = TimeUtil::GetCurrentTime();
+  *actor.mutable_create_time() = now;
+  *actor.mutable_update_time() = now;
+  actor.set_etag(MakeEtag(actor.SerializeAsString(),
+                          TimeUtil::TimestampToMicroseconds(now)));
+  RETURN_IF_ERROR(Commit(actor, actor.contacts_size() > 0, kMethod,
+                         request.request_id(), fingerprint, &actor));
+  return actor;
+}
+
+absl::StatusOr<v1::Actor> ActorDirectory::Get(
+    const v1::GetActorRequest& request) const {
+  if (request.id().empty()) return InvalidField("id", "is required");
+  ASSIGN_OR_RETURN(auto actor, Read(request.id()));
+  if (!actor.has_value()) return NotFound(kActor, request.id());
+  if (request.view() != v1::ACTOR_VIEW_BASIC) {
+    RETURN_IF_ERROR(AttachContacts(&*actor));
+  }
+  return std::move(*actor);
+}
+
+absl::StatusOr<v1::Actor> ActorDirectory::Update(
+    const v1::UpdateActorRequest& request) {
+  constexpr std::string_view kMethod = "UpdateActor";
+  FieldViolations violations;
+  ValidateRequestId(request.request_id(), "request_id", &violations);
+  if (request.actor().id().empty()) {
+    violations.Add("actor.id", "is required: it names the actor to update");
+  }
+  bool replace_all = request.update_mask().paths_size() == 0 ||
+                     (request.update_mask().paths_size() == 1 &&
+                      request.update_mask().paths(0) == "*");
+  if (!replace_all) {
+    for (int i = 0; i < request.update_mask().paths_size(); ++i) {
+      const std::string& path = request.update_mask().paths(i);
+      google::protobuf::FieldMask one;
+      one.add_paths(path);
+      if (!FieldMaskUtil::IsValidFieldMask<v1::Actor>(one)) {
+        violations.Add(absl::StrCat("update_mask.paths[", i, "]"),
+                       absl::StrCat("'", path, "' is not a field of Actor"));
+      } else if (IsOutputOnlyPath(path)) {
+        violations.Add(absl::StrCat("update_mask.paths[", i, "]"),
+                       absl::StrCat("'", path, "' cannot be changed"));
+      }
+    }
+  }
+  RETURN_IF_ERROR(violations.ToStatus());
+
+  const std::string& id = request.actor().id();
+  uint64_t fingerprint = RequestLog::Fingerprint(request);
+  auto held = locks_.Lock({id, request.request_id()});
+  ASSIGN_OR_RETURN(auto previous,
+                   requests_.Find(kMethod, request.request_id(), fingerprint));
+  if (previous.has_value()) {
+    v1::Actor first;
+    if (!first.ParseFromString(*previous)) {
+      return absl::DataLossError("unparsable recorded answer");
+    }
+    return first;
+  }
+  ASSIGN_OR_RETURN(auto stored, Read(id));
+  if (!stored.has_value()) return NotFound(kActor, id);
+  if (!request.actor().etag().empty() &&
+      request.actor().etag() != stored->etag()) {
+    return EtagMismatch(kActor, id, request.actor().etag(), stored->etag());
+  }
+  RETURN_IF_ERROR(AttachContacts(&*stored));
+
+  v1::Actor updated;
+  bool contacts_in_mask = replace_all;
+  if (replace_all) {
+    updated = request.actor();
+  } else {
+    updated = *stored;
+    FieldMaskUtil::MergeOptions options;
+    options.set_replace_message_fields(true);
+    options.set_replace_repeated_fields(true);
+    FieldMaskUtil::MergeMessageTo(request.actor(), request.update_mask(),
+                                  options, &updated);
+    for (const std::string& path : request.update_mask().paths()) {
+      if (path == "contacts") contacts_in_mask = true;
+    }
+    // A cleared optional field listed in the mask must be cleared too.
+    for (const std::string& path : request.update_mask().paths()) {
+      if (path == "capacity" && !request.actor().has_capacity()) {
+        updated.clear_capacity();
+      }
+      if (path == "location" && !request.actor().has_location()) {
+        updated.clear_location();
+      }
+    }
+  }
+  updated.set_id(id);
+  *updated.mutable_create_time() = stored->create_time();
+  RETURN_IF_ERROR(Check(&updated, /*id_required=*/true));
+
+  if (SameContent(updated, *stored)) {
+    // Nothing changes: no write, same etag (the request is still recorded
+    // so that a retry answers the same).
+    if (!request.request_id().empty()) {
+      storage::WriteBatch batch;
+      RequestLog::Record(&batch, kMethod, request.request_id(), fingerprint,
+                         *stored);
+      RETURN_IF_ERROR(store_->Write(batch));
+    }
+    return std::move(*stored);
+  }
+  auto now = TimeUtil::GetCurrentTime();
+  *updated.mutable_update_time() = now;
+  updated.clear_etag();
+  updated.set_etag(MakeEtag(updated.SerializeAsString(),
+                            TimeUtil::TimestampToMicroseconds(now)));
+  RETURN_IF_ERROR(Commit(updated, contacts_in_mask, kMethod,
+                         request.request_id(), fingerprint, &updated));
+  return updated;
+}
+
+absl::Status ActorDirectory::Delete(const v1::DeleteActorRequest& request) {
+  constexpr std::string_view kMethod = "DeleteActor";
+  FieldViolations violations;
+  ValidateRequestId(request.request_id(), "request_id", &violations);
+  if (request.id().empty()) violations.Add("id", "is required");
+  RETURN_IF_ERROR(violations.ToStatus());
+
+  uint64_t fingerprint = RequestLog::Fingerprint(request);
+  auto held = locks_.Lock({request.id(), request.request_id()});
+  ASSIGN_OR_RETURN(auto previous,
+                   requests_.Find(kMethod, request.request_id(), fingerprint));
+  if (previous.has_value()) return absl::OkStatus();
+  ASSIGN_OR_RETURN(auto stored, Read(request.id()));
+  if (!stored.has_value()) return NotFound(kActor, request.id());
+  if (!request.etag().empty() && request.etag() != stored->etag()) {
+    return EtagMismatch(kActor, request.id(), request.etag(), stored->etag());
+  }
+  storage::WriteBatch batch;
+  batch.Delete(Family::kActors, request.id());
+  batch.Delete(Family::kContacts, request.id());
+  RequestLog::Record(&batch, kMethod, request.request_id(), fingerprint,
+                     storage::RequestRecord());
+  RETURN_IF_ERROR(store_->Write(batch));
+  std::unique_lock lock(index_mu_);
+  index_.Remove(request.id());
+  return absl::OkStatus();
+}
+
+absl::StatusOr<v1::ListActorsResponse> ActorDirectory::List(
+    const v1::ListActorsRequest& request) const {
+  FieldViolations violations;
+  int page_size = ValidatePageSize(request.page_size(), kDefaultPageSize,
+                                   kMaxPageSize, "page_size", &violations);
+  matcher::ActorFilter filter;
+  if (request.kind() != v1::ACTOR_KIND_UNSPECIFIED) {
+    if (!v1::ActorKind_IsValid(request.kind())) {
+      violations.Add("kind", "unknown value");
+    } else {
+      filter.kind = static_cast<matcher::Kind>(request.kind());
+    }
+  }
+  if (request.has_territory()) {
+    ResolvedTerritory t;
+    size_t before = violations.size();
+    ValidateTerritoryRef(validation_, request.territory(), "territory",
+                         &violations, &t);
+    if (violations.size() == before) filter.territory = std::move(t.scope);
+  }
+  if (!request.theme().empty()) {
+    ValidateTheme(validation_, request.theme(), false, "theme", &violations);
+    filter.theme = vocabulary_->Theme(request.theme());
+  }
+  if (!request.offered_resource().empty()) {
+    ValidateResource(validation_, request.offered_resource(), false,
+                     "offered_resource", &violations);
+    filter.offered_resource = vocabulary_->Resource(request.offered_resource());
+  }
+  if (!request.needed_resource().empty()) {
+    ValidateResource(validation_, request.needed_resource(), false,
+                     "needed_resource", &violations);
+    filter.needed_resource = vocabulary_->Resource(request.needed_resource());
+  }
+  if (!v1::ActorView_IsValid(request.view())) {
+    violations.Add("view", "unknown value");
+  }
+  RETURN_IF_ERROR(violations.ToStatus());
+
+  v1::ListActorsRequest filters_only = request;
+  filters_only.clear_page_size();
+  filters_only.clear_page_token();
+  filters_only.clear_view();
+  uint64_t filter_fp = RequestLog::Fingerprint(filters_only);
+  std::string after;
+  if (!request.page_token().empty()) {
+    ASSIGN_OR_RETURN(after, DecodePageToken(request.page_token(), filter_fp));
+  }
+
+  bool unfiltered = !filter.kind && !filter.territory && !filter.theme &&
+                    !filter.offered_resource && !filter.needed_resource;
+  v1::ListActorsResponse response;
+  bool more = false;
+  if (unfiltered) {
+    // Straight from the records, in key order.
+    std::string start = after.empty() ? std::string() : after + '\0';
+    absl::Status parse_error;
+    RETURN_IF_ERROR(store_->Scan(
+        Family::kActors, start, "",
+        [&](std::string_view, std::string_view value) {
+          if (response.actors_size() == page_size) {
+            more = true;
+            return false;
+          }
+          if (!response.add_actors()->ParseFromArray(
+                  value.data(), static_cast<int>(value.size()))) {
+            parse_error = absl::DataLossError("unparsable actor record");
+            return false;
+          }
+          return true;
+        }));
+    RETURN_IF_ERROR(parse_error);
+  } else {
+    std::vector<std::string> ids;
+    {
+      std::shared_lock lock(index_mu_);
+      ids = index_.List(filter, after, static_cast<size_t>(page_size), &more);
+    }
+    ASSIGN_OR_RETURN(auto values, store_->MultiGet(Family::kActors, ids));
+    for (size_t i = 0; i < ids.size(); ++i) {
+      // An actor deleted between the index lookup and the read is skipped.
+      if (!values[i].has_value()) continue;
+      if (!response.add_actors()->ParseFromString(*values[i])) {
+        return absl::DataLossError("unparsable actor record");
+      }
+    }
+    // The page ends at the last id the index gave, even if it was skipped.
+    if (more && !ids.empty()) {
+      response.set_next_page_token(EncodePageToken(filter_fp, ids.back()));
+    }
+  }
+  if (unfiltered && more && response.actors_size() > 0) {
+    response.set_next_page_token(EncodePageToken(
+        filter_fp, response.actors(response.actors_size() - 1).id()));
+  }
+  if (request.view() == v1::ACTOR_VIEW_FULL) {
+    for (v1::Actor& a : *response.mutable_actors()) {
+      RETURN_IF_ERROR(AttachContacts(&a));
+    }
+  }
+  return response;
+}
+
+absl::StatusOr<v1::BatchGetActorsResponse> ActorDirectory::BatchGet(
+    const v1::BatchGetActorsRequest& request) const {
+  FieldViolations violations;
+  if (request.ids_size() > kMaxBatchGet) {
+    violations.Add("ids", absl::StrCat("has ", request.ids_size(),
+                                       " ids; the limit is ", kMaxBatchGet));
+  }
+  for (int i = 0; i < request.ids_size(); ++i) {
+    if (request.ids(i).empty()) {
+      violations.Add(absl::StrCat("ids[", i, "]"), "is empty");
+    }
+  }
+  RETURN_IF_ERROR(violations.ToStatus());
+  std::vector<std::string> ids(request.ids().begin(), request.ids().end());
+  ASSIGN_OR_RETURN(auto values, store_->MultiGet(Family::kActors, ids));
+  v1::BatchGetActorsResponse response;
+  std::vector<std::string> missing;
+  for (size_t i = 0; i < ids.size(); ++i) {
+    if (!values[i].has_value()) {
+      missing.push_back(ids[i]);
+      continue;
+    }
+    if (!response.add_actors()->ParseFromString(*values[i])) {
+      return absl::DataLossError("unparsable actor record");
+    }
+  }
+  if (!missing.empty()) {
+    return NotFound(kActor, absl::StrJoin(missing, ", "));
+  }
+  if (request.view() != v1::ACTOR_VIEW_BASIC) {
+    for (v1::Actor& a : *response.mutable_actors()) {
+      RETURN_IF_ERROR(AttachContacts(&a));
+    }
+  }
+  return response;
+}
+
+}  // namespace maillage::core

@@ -1,0 +1,101 @@
+#ifndef MAILLAGE_CORE_ACTOR_DIRECTORY_H_
+#define MAILLAGE_CORE_ACTOR_DIRECTORY_H_
+
+#include <functional>
+#include <memory>
+#include <shared_mutex>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "core/key_locks.h"
+#include "core/request_log.h"
+#include "core/territory_registry.h"
+#include "core/validation.h"
+#include "maillage/v1/actor.pb.h"
+#include "matcher/actor_index.h"
+#include "matcher/vocabulary.h"
+#include "storage/store.h"
+
+namespace maillage::core {
+
+// The directory of actors: the application logic behind ActorService.
+//
+// Records live in the store (the only source of truth). The lookups by kind,
+// territory, theme and resource are answered by an in-memory
+// matcher::ActorIndex that is rebuilt from the records when the directory
+// opens and updated after every committed write, so the two can never
+// disagree, even after a crash: there is no persisted index to repair. The
+// matching engine reads the same index.
+//
+// A write is acknowledged (the call returns) only after its WriteBatch is
+// durable (see storage::Store) and the index shows it, so the next query of
+// any client sees it.
+//
+// Thread-safe. Writes to the same actor are serialised by striped locks;
+// the index is behind a reader/writer lock held only for in-memory work.
+class ActorDirectory {
+ public:
+  struct Options {
+    // Capacity of an actor that does not state one.
+    int default_capacity = 3;
+  };
+
+  ActorDirectory(storage::Store* store, const TerritoryRegistry* territories,
+                 const matcher::Vocabulary* vocabulary, Options options);
+
+  // Scans every stored actor into the index. Call once, before serving.
+  absl::Status LoadIndex();
+
+  absl::StatusOr<v1::Actor> Create(const v1::CreateActorRequest& request);
+  absl::StatusOr<v1::Actor> Get(const v1::GetActorRequest& request) const;
+  absl::StatusOr<v1::Actor> Update(const v1::UpdateActorRequest& request);
+  absl::Status Delete(const v1::DeleteActorRequest& request);
+  absl::StatusOr<v1::ListActorsResponse> List(
+      const v1::ListActorsRequest& request) const;
+  absl::StatusOr<v1::BatchGetActorsResponse> BatchGet(
+      const v1::BatchGetActorsRequest& request) const;
+
+  // Runs `read` with the index under the read lock. Keep it short and never
+  // call back into the directory from it.
+  void ReadIndex(const std::function<void(const matcher::ActorIndex&)>& read)
+      const;
+
+  // The engine's view of a stored actor.
+  matcher::ActorProfile ToProfile(const v1::Actor& actor) const;
+
+  size_t size() const;
+
+ private:
+  // Reads the stored actor (without contacts); nullopt when absent.
+  absl::StatusOr<std::optional<v1::Actor>> Read(std::string_view id) const;
+  absl::Status AttachContacts(v1::Actor* actor) const;
+  // Validates and normalises; id_required for update.
+  absl::Status Check(v1::Actor* actor, bool id_required) const;
+  // Stamps times and etag, writes actor (+contacts) and the request record,
+  // then updates the index.
+  absl::Status Commit(const v1::Actor& actor, bool contacts_changed,
+                      std::string_view method, std::string_view request_id,
+                      uint64_t fingerprint,
+                      const google::protobuf::MessageLite* response);
+  std::string NewId() const;
+
+  storage::Store* store_;
+  const TerritoryRegistry* territories_;
+  const matcher::Vocabulary* vocabulary_;
+  const Options options_;
+  ValidationContext validation_;
+  RequestLog requests_;
+  KeyLocks locks_;
+
+  mutable std::shared_mutex index_mu_;
+  matcher::ActorIndex index_;  // guarded by index_mu_
+};
+
+// A new etag for a record's serialized content and update time.
+std::string MakeEtag(std::string_view content, int64_t update_micros);
+
+}  // namespace maillage::core
+
+#endif  // MAILLAGE_CORE_ACTOR_DIRECTORY_H_

@@ -1,0 +1,65 @@
+#include "core/maillage.h"
+
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "base/status_macros.h"
+#include "maillage/v1/territory.pb.h"
+
+namespace maillage::core {
+
+absl::StatusOr<std::unique_ptr<Maillage>> Maillage::Open(
+    const Options& options) {
+  std::unique_ptr<Maillage> m(new Maillage());
+  ASSIGN_OR_RETURN(m->geography_,
+                   territory::Geography::Load(options.reference_dir + "/geo"));
+  ASSIGN_OR_RETURN(auto vocabulary, matcher::Vocabulary::LoadFromDir(
+                                        options.reference_dir + "/vocab"));
+  m->vocabulary_ =
+      std::make_unique<matcher::Vocabulary>(std::move(vocabulary));
+
+  storage::Store::Options store_options;
+  store_options.path = options.data_dir;
+  store_options.sync_writes = options.sync_writes;
+  ASSIGN_OR_RETURN(m->store_, storage::Store::Open(store_options));
+
+  m->registry_ = std::make_unique<TerritoryRegistry>(m->geography_.get());
+  // Custom zones first: actors may act on them.
+  absl::Status zone_error;
+  RETURN_IF_ERROR(m->store_->Scan(
+      storage::Family::kTerritories, "", "",
+      [&](std::string_view key, std::string_view value) {
+        v1::Territory zone;
+        if (!zone.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
+          zone_error = absl::DataLossError(
+              absl::StrCat("unparsable custom territory at key '",
+                           std::string(key), "'"));
+          return false;
+        }
+        std::vector<uint32_t> communes;
+        for (const std::string& code : zone.communes()) {
+          if (auto c = m->geography_->Find(territory::Level::kCommune, code)) {
+            communes.push_back(*c);
+          }
+        }
+        std::sort(communes.begin(), communes.end());
+        m->registry_->PutCustom(zone, std::move(communes));
+        return true;
+      }));
+  RETURN_IF_ERROR(zone_error);
+
+  ActorDirectory::Options actor_options;
+  actor_options.default_capacity = options.default_capacity;
+  m->actors_ = std::make_unique<ActorDirectory>(
+      m->store_.get(), m->registry_.get(), m->vocabulary_.get(), actor_options);
+  RETURN_IF_ERROR(m->actors_->LoadIndex());
+  return m;
+}
+
+std::string Maillage::Describe() const {
+  return absl::StrCat(
+      store_->Describe(), ", ", actors_->size(), " actors, ",
+      geography_->Count(territory::Level::kCommune), " communes");
+}
+
+}  // namespace maillage::core

@@ -1,0 +1,58 @@
+#ifndef MAILLAGE_CORE_MAILLAGE_H_
+#define MAILLAGE_CORE_MAILLAGE_H_
+
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "core/actor_directory.h"
+#include "core/territory_registry.h"
+#include "matcher/vocabulary.h"
+#include "storage/store.h"
+#include "territory/geography.h"
+
+namespace maillage::core {
+
+// The application: the store, the reference data and the components that
+// implement the API, wired once. services/ adapts it to gRPC; the CLI and
+// the tests can drive it in-process.
+//
+// Thread-safe (each component is). Destroying it closes the store.
+class Maillage {
+ public:
+  struct Options {
+    // RocksDB folder, created when missing.
+    std::string data_dir = "maillage-data";
+    // Folder with geo/ and vocab/ (the shipped reference data).
+    std::string reference_dir;
+    // See storage::Store::Options::sync_writes.
+    bool sync_writes = true;
+    int default_capacity = 3;
+  };
+
+  // Loads the reference data, opens the store, loads custom zones and
+  // rebuilds the in-memory indexes. Errors name the file or folder at fault.
+  static absl::StatusOr<std::unique_ptr<Maillage>> Open(const Options& options);
+
+  ActorDirectory& actors() { return *actors_; }
+  const TerritoryRegistry& registry() const { return *registry_; }
+  const territory::Geography& geography() const { return *geography_; }
+  const matcher::Vocabulary& vocabulary() const { return *vocabulary_; }
+  storage::Store& store() { return *store_; }
+
+  // One line for the start-up log: store, actors, geography.
+  std::string Describe() const;
+
+ private:
+  Maillage() = default;
+
+  std::unique_ptr<territory::Geography> geography_;
+  std::unique_ptr<matcher::Vocabulary> vocabulary_;
+  std::unique_ptr<storage::Store> store_;
+  std::unique_ptr<TerritoryRegistry> registry_;
+  std::unique_ptr<ActorDirectory> actors_;
+};
+
+}  // namespace maillage::core
+
+#endif  // MAILLAGE_CORE_MAILLAGE_H_

@@ -1,0 +1,62 @@
+#include "core/request_log.h"
+
+#include <xxhash.h>
+
+#include <memory>
+
+#include "absl/time/clock.h"
+#include "core/errors.h"
+#include "google/protobuf/io/coded_stream.h"
+#include "google/protobuf/io/zero_copy_stream_impl_lite.h"
+#include "maillage/storage/records.pb.h"
+#include "storage/keys.h"
+
+namespace maillage::core {
+
+uint64_t RequestLog::Fingerprint(const google::protobuf::Message& request) {
+  std::unique_ptr<google::protobuf::Message> copy(request.New());
+  copy->CopyFrom(request);
+  const auto* field = copy->GetDescriptor()->FindFieldByName("request_id");
+  if (field != nullptr) copy->GetReflection()->ClearField(copy.get(), field);
+  std::string bytes;
+  {
+    google::protobuf::io::StringOutputStream raw(&bytes);
+    google::protobuf::io::CodedOutputStream out(&raw);
+    out.SetSerializationDeterministic(true);
+    copy->SerializeToCodedStream(&out);
+  }
+  return XXH3_64bits(bytes.data(), bytes.size());
+}
+
+absl::StatusOr<std::optional<std::string>> RequestLog::Find(
+    std::string_view method, std::string_view request_id,
+    uint64_t fingerprint) const {
+  if (request_id.empty()) return std::optional<std::string>();
+  storage::RequestRecord record;
+  auto found = store_->GetMessage(storage::Family::kRequests,
+                                  storage::keys::Request(method, request_id),
+                                  &record);
+  if (!found.ok()) return found.status();
+  if (!*found) return std::optional<std::string>();
+  if (record.fingerprint() != fingerprint) {
+    return FailedPrecondition(
+        "REQUEST_ID_REUSED", request_id,
+        "this request_id was already used for a different request; use a new "
+        "request_id for a new request");
+  }
+  return std::optional<std::string>(record.response());
+}
+
+void RequestLog::Record(storage::WriteBatch* batch, std::string_view method,
+                        std::string_view request_id, uint64_t fingerprint,
+                        const google::protobuf::MessageLite& response) {
+  if (request_id.empty()) return;
+  storage::RequestRecord record;
+  record.set_fingerprint(fingerprint);
+  record.set_response(response.SerializeAsString());
+  record.set_create_time_unix_micros(absl::ToUnixMicros(absl::Now()));
+  batch->PutMessage(storage::Family::kRequests,
+                    storage::keys::Request(method, request_id), record);
+}
+
+}  // namespace maillage::core

@@ -1,0 +1,43 @@
+#ifndef MAILLAGE_CORE_REQUEST_LOG_H_
+#define MAILLAGE_CORE_REQUEST_LOG_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "absl/status/statusor.h"
+#include "google/protobuf/message.h"
+#include "storage/store.h"
+
+namespace maillage::core {
+
+// Idempotent retries (AIP-155). A mutation carrying a request_id records its
+// answer in the same WriteBatch as its effect; a later call with the same
+// method and request_id gets that answer back instead of being applied again.
+// A reused request_id with a different request is refused.
+class RequestLog {
+ public:
+  explicit RequestLog(storage::Store* store) : store_(store) {}
+
+  // Stable fingerprint of a request, ignoring its `request_id` field.
+  static uint64_t Fingerprint(const google::protobuf::Message& request);
+
+  // The recorded answer of (method, request_id), or nullopt when none.
+  // FAILED_PRECONDITION when the id was used for a different request.
+  absl::StatusOr<std::optional<std::string>> Find(std::string_view method,
+                                                  std::string_view request_id,
+                                                  uint64_t fingerprint) const;
+
+  // Adds the answer to `batch` (no-op when request_id is empty).
+  static void Record(storage::WriteBatch* batch, std::string_view method,
+                     std::string_view request_id, uint64_t fingerprint,
+                     const google::protobuf::MessageLite& response);
+
+ private:
+  storage::Store* store_;
+};
+
+}  // namespace maillage::core
+
+#endif  // MAILLAGE_CORE_REQUEST_LOG_H_

@@ -1,0 +1,615 @@
+#include "core/validation.h"
+
+#include <algorithm>
+#include <cctype>
+#include <cmath>
+#include <set>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "base/strings.h"
+#include "base/utf8.h"
+
+namespace maillage::core {
+namespace {
+
+std::string Path(std::string_view base, std::string_view field) {
+  if (base.empty()) return std::string(field);
+  return absl::StrCat(AsAbsl(base), ".", AsAbsl(field));
+}
+
+std::string Indexed(std::string_view base, std::string_view field, int i) {
+  return absl::StrCat(Path(base, field), "[", i, "]");
+}
+
+bool AllDigits(std::string_view s) {
+  return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) {
+    return c >= '0' && c <= '9';
+  });
+}
+
+bool AllAlnum(std::string_view s) {
+  return std::all_of(s.begin(), s.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) != 0;
+  });
+}
+
+void TrimInPlace(std::string* s) {
+  absl::string_view t = absl::StripAsciiWhitespace(*s);
+  if (t.size() != s->size()) *s = std::string(t);
+}
+
+// Checks a free-text field: valid UTF-8, no control characters (newlines
+// allowed when multiline), at most `max` code points, required or not.
+void CheckText(std::string* value, std::string_view path, size_t max,
+               bool required, bool multiline, FieldViolations* out) {
+  TrimInPlace(value);
+  if (value->empty()) {
+    if (required) out->Add(std::string(path), "is required");
+    return;
+  }
+  if (!IsValidUtf8(*value)) {
+    out->Add(std::string(path), "is not valid UTF-8");
+    return;
+  }
+  if (HasControlChars(*value) ||
+      (!multiline && value->find_first_of("\n\r") != std::string::npos)) {
+    out->Add(std::string(path),
+             multiline ? "contains control characters"
+                       : "contains control characters or line breaks");
+    return;
+  }
+  size_t n = CodePointCount(*value);
+  if (n > max) {
+    out->Add(std::string(path),
+             absl::StrCat("is ", n, " characters long; the limit is ", max));
+  }
+}
+
+// "88.99B" from "8899B", "88.99b", " 88.99B ".
+std::optional<std::string> CanonicalNaf(std::string_view raw) {
+  std::string s;
+  for (char c : raw) {
+    if (c == '.' || c == ' ') continue;
+    s.push_back(static_cast<char>(std::toupper(static_cast<unsigned char>(c))));
+  }
+  if (s.size() != 5 || !AllDigits(s.substr(0, 4)) || s[4] < 'A' || s[4] > 'Z') {
+    return std::nullopt;
+  }
+  return s.substr(0, 2) + "." + s.substr(2);
+}
+
+bool KindAllowsSubtype(v1::ActorKind kind, v1::ActorSubtype subtype) {
+  switch (subtype) {
+    case v1::ACTOR_SUBTYPE_UNSPECIFIED:
+      return true;
+    case v1::ACTOR_SUBTYPE_FOUNDATION:
+    case v1::ACTOR_SUBTYPE_FEDERATION:
+      return kind == v1::ACTOR_KIND_ASSOCIATION;
+    case v1::ACTOR_SUBTYPE_INSERTION_STRUCTURE:
+      return kind == v1::ACTOR_KIND_ASSOCIATION ||
+             kind == v1::ACTOR_KIND_COMPANY;
+    case v1::ACTOR_SUBTYPE_SOCIAL_ECONOMY_COMPANY:
+    case v1::ACTOR_SUBTYPE_MUTUAL_INSURER:
+    case v1::ACTOR_SUBTYPE_COOPERATIVE:
+      return kind == v1::ACTOR_KIND_COMPANY;
+    case v1::ACTOR_SUBTYPE_LOCAL_AUTHORITY:
+    case v1::ACTOR_SUBTYPE_STATE_SERVICE:
+    case v1::ACTOR_SUBTYPE_PUBLIC_OPERATOR:
+      return kind == v1::ACTOR_KIND_PUBLIC_BODY;
+    case v1::ACTOR_SUBTYPE_UNIVERSITY:
+    case v1::ACTOR_SUBTYPE_SCHOOL:
+    case v1::ACTOR_SUBTYPE_RESEARCH_LAB:
+      return kind == v1::ACTOR_KIND_ACADEMIC;
+    default:
+      return false;
+  }
+}
+
+void CheckExchanges(const ValidationContext& context,
+                    google::protobuf::RepeatedPtrField<v1::Exchange>* list,
+                    std::string_view path, std::string_view field,
+                    FieldViolations* out) {
+  if (list->size() > Limits::kExchangesMax) {
+    out->Add(Path(path, field), absl::StrCat("has ", list->size(),
+                                             " entries; the limit is ",
+                                             Limits::kExchangesMax));
+    return;
+  }
+  for (int i = 0; i < list->size(); ++i) {
+    v1::Exchange* e = list->Mutable(i);
+    std::string at = Indexed(path, field, i);
+    TrimInPlace(e->mutable_resource());
+    TrimInPlace(e->mutable_theme());
+    ValidateResource(context, e->resource(), false, Path(at, "resource"), out);
+    ValidateTheme(context, e->theme(), true, Path(at, "theme"), out);
+    CheckText(e->mutable_description(), Path(at, "description"),
+              Limits::kShortTextMax, false, true, out);
+  }
+}
+
+}  // namespace
+
+bool IsValidActorId(std::string_view id, std::string* why) {
+  auto fail = [&](std::string reason) {
+    if (why != nullptr) *why = std::move(reason);
+    return false;
+  };
+  if (id.empty()) return fail("is empty");
+  if (id.size() > Limits::kIdMax) {
+    return fail(absl::StrCat("is longer than ", Limits::kIdMax, " bytes"));
+  }
+  size_t colon = id.find(':');
+  if (colon == std::string_view::npos) {
+    return fail(
+        "must start with a scheme: siret:, siren:, rna:, ext:SOURCE: or mlg:");
+  }
+  std::string_view scheme = id.substr(0, colon);
+  std::string_view rest = id.substr(colon + 1);
+  if (scheme == "siret") {
+    if (rest.size() != 14 || !AllDigits(rest)) {
+      return fail("siret: must be followed by 14 digits");
+    }
+    return true;
+  }
+  if (scheme == "siren") {
+    if (rest.size() != 9 || !AllDigits(rest)) {
+      return fail("siren: must be followed by 9 digits");
+    }
+    return true;
+  }
+  if (scheme == "rna") {
+    if (rest.size() != 10 || rest[0] != 'W' || !AllAlnum(rest)) {
+      return fail("rna: must be followed by W and 9 letters or digits");
+    }
+    return true;
+  }
+  auto printable_key = [](std::string_view k) {
+    return !k.empty() && std::all_of(k.begin(), k.end(), [](char c) {
+      return c > 0x20 && c < 0x7F;
+    });
+  };
+  if (scheme == "ext") {
+    size_t second = rest.find(':');
+    if (second == std::string_view::npos || second == 0 || second > 32) {
+      return fail("ext: must be followed by SOURCE:KEY (source 1-32 chars)");
+    }
+    std::string_view source = rest.substr(0, second);
+    bool source_ok = std::all_of(source.begin(), source.end(), [](char c) {
+      return std::isalnum(static_cast<unsigned char>(c)) || c == '_' ||
+             c == '-' || c == '.';
+    });
+    if (!source_ok) return fail("ext: source may use [A-Za-z0-9_.-] only");
+    if (!printable_key(rest.substr(second + 1))) {
+      return fail("ext: key must be printable ASCII without spaces");
+    }
+    return true;
+  }
+  if (scheme == "mlg") {
+    if (!printable_key(rest)) return fail("mlg: key is malformed");
+    return true;
+  }
+  return fail(absl::StrCat("unknown scheme '", AsAbsl(scheme),
+                           "': use siret:, siren:, rna:, ext:SOURCE: or mlg:"));
+}
+
+void ValidateRequestId(std::string_view request_id, std::string_view path,
+                       FieldViolations* out) {
+  if (request_id.empty()) return;
+  bool ok = request_id.size() <= Limits::kRequestIdMax &&
+            std::all_of(request_id.begin(), request_id.end(),
+                        [](char c) { return c > 0x20 && c < 0x7F; });
+  if (!ok) {
+    out->Add(std::string(path),
+             "must be at most 128 printable ASCII characters (a UUID is "
+             "recommended)");
+  }
+}
+
+int ValidatePageSize(int page_size, int default_size, int max_size,
+                     std::string_view path, FieldViolations* out) {
+  if (page_size < 0) {
+    out->Add(std::string(path), "must not be negative");
+    return default_size;
+  }
+  if (page_size == 0) return default_size;
+  return std::min(page_size, max_size);
+}
+
+void ValidateTheme(const ValidationContext& context, std::string_view theme,
+                   bool optional, std::string_view path, FieldViolations* out) {
+  if (theme.empty()) {
+    if (!optional) out->Add(std::string(path), "is required");
+    return;
+  }
+  if (!context.vocabulary->Theme(theme).has_value()) {
+    out->Add(std::string(path),
+             absl::StrCat("unknown theme '", AsAbsl(theme),
+                          "' (see reference/vocab/themes.tsv)"));
+  }
+}
+
+void ValidateResource(const ValidationContext& context,
+                      std::string_view resource, bool optional,
+                      std::string_view path, FieldViolations* out) {
+  if (resource.empty()) {
+    if (!optional) out->Add(std::string(path), "is required");
+    return;
+  }
+  if (!context.vocabulary->Resource(resource).has_value()) {
+    out->Add(std::string(path),
+             absl::StrCat("unknown resource '", AsAbsl(resource),
+                          "' (see reference/vocab/resources.tsv)"));
+  }
+}
+
+void ValidateTerritoryRef(const ValidationContext& context,
+                          const v1::TerritoryRef& ref, std::string_view path,
+                          FieldViolations* out, ResolvedTerritory* resolved) {
+  if (!v1::TerritoryLevel_IsValid(ref.level()) ||
+      ref.level() == v1::TERRITORY_LEVEL_UNSPECIFIED) {
+    out->Add(Path(path, "level"),
+             "is required (COMMUNE, EPCI, EPT, DEPARTEMENT, REGION or "
+             "CUSTOM): codes of different levels collide");
+    return;
+  }
+  if (ref.code().empty()) {
+    out->Add(Path(path, "code"), "is required");
+    return;
+  }
+  auto found = context.territories->Resolve(ref);
+  if (!found.has_value()) {
+    out->Add(Path(path, "code"),
+             absl::StrCat("no ", v1::TerritoryLevel_Name(ref.level()),
+                          " territory has code '", ref.code(), "'"));
+    return;
+  }
+  if (resolved != nullptr) *resolved = std::move(*found);
+}
+
+void ValidateActor(const ValidationContext& context, std::string_view path,
+                   bool id_required, v1::Actor* actor, FieldViolations* out) {
+  std::string why;
+  TrimInPlace(actor->mutable_id());
+  bool id_ok = true;
+  if (!actor->id().empty() || id_required) {
+    id_ok = IsValidActorId(actor->id(), &why);
+    if (!id_ok) out->Add(Path(path, "id"), why);
+  }
+
+  if (!v1::ActorKind_IsValid(actor->kind()) ||
+      actor->kind() == v1::ACTOR_KIND_UNSPECIFIED) {
+    out->Add(Path(path, "kind"),
+             "is required: ASSOCIATION, COMPANY, PUBLIC_BODY, ACADEMIC or "
+             "MEDIA");
+  }
+  if (!v1::ActorSubtype_IsValid(actor->subtype())) {
+    out->Add(Path(path, "subtype"), "unknown value");
+  } else if (v1::ActorKind_IsValid(actor->kind()) &&
+             actor->kind() != v1::ACTOR_KIND_UNSPECIFIED &&
+             !KindAllowsSubtype(actor->kind(), actor->subtype())) {
+    out->Add(Path(path, "subtype"),
+             absl::StrCat(v1::ActorSubtype_Name(actor->subtype()),
+                          " does not apply to ",
+                          v1::ActorKind_Name(actor->kind())));
+  }
+  CheckText(actor->mutable_name(), Path(path, "name"), Limits::kNameMax, true,
+            false, out);
+
+  // Legal ids, and their agreement with the id.
+  v1::LegalIds* legal = actor->mutable_legal_ids();
+  TrimInPlace(legal->mutable_siren());
+  TrimInPlace(legal->mutable_siret());
+  TrimInPlace(legal->mutable_rna());
+  // Legal ids are derived from, and checked against, a well-formed id only.
+  std::string_view id = id_ok ? std::string_view(actor->id()) : "";
+  if (id.rfind("siret:", 0) == 0 && legal->siret().empty()) {
+    legal->set_siret(std::string(id.substr(6)));
+  }
+  if (id.rfind("siren:", 0) == 0 && legal->siren().empty()) {
+    legal->set_siren(std::string(id.substr(6)));
+  }
+  if (id.rfind("rna:", 0) == 0 && legal->rna().empty()) {
+    legal->set_rna(std::string(id.substr(4)));
+  }
+  if (!legal->siret().empty() && legal->siren().empty() &&
+      legal->siret().size() == 14) {
+    legal->set_siren(legal->siret().substr(0, 9));
+  }
+  std::string legal_path = Path(path, "legal_ids");
+  if (!legal->siren().empty() &&
+      (legal->siren().size() != 9 || !AllDigits(legal->siren()))) {
+    out->Add(Path(legal_path, "siren"), "must be 9 digits");
+  }
+  if (!legal->siret().empty()) {
+    if (legal->siret().size() != 14 || !AllDigits(legal->siret())) {
+      out->Add(Path(legal_path, "siret"), "must be 14 digits");
+    } else if (!legal->siren().empty() &&
+               legal->siret().compare(0, 9, legal->siren()) != 0) {
+      out->Add(Path(legal_path, "siret"),
+               "does not start with the SIREN given in legal_ids.siren");
+    }
+  }
+  if (!legal->rna().empty() &&
+      (legal->rna().size() != 10 || legal->rna()[0] != 'W' ||
+       !AllAlnum(legal->rna()))) {
+    out->Add(Path(legal_path, "rna"), "must be W followed by 9 characters");
+  }
+  if (id.rfind("siret:", 0) == 0 && legal->siret() != id.substr(6)) {
+    out->Add(Path(legal_path, "siret"), "differs from the SIRET in the id");
+  }
+  if (id.rfind("rna:", 0) == 0 && legal->rna() != id.substr(4)) {
+    out->Add(Path(legal_path, "rna"), "differs from the RNA number in the id");
+  }
+
+  if (!actor->naf_code().empty()) {
+    auto naf = CanonicalNaf(actor->naf_code());
+    if (!naf.has_value()) {
+      out->Add(Path(path, "naf_code"),
+               "must be a NAF rev. 2 code such as 88.99B");
+    } else {
+      actor->set_naf_code(*naf);
+    }
+  }
+  if (actor->association_purpose_codes_size() > Limits::kPurposeCodesMax) {
+    out->Add(Path(path, "association_purpose_codes"),
+             absl::StrCat("has more than ", Limits::kPurposeCodesMax,
+                          " codes"));
+  } else {
+    for (int i = 0; i < actor->association_purpose_codes_size(); ++i) {
+      std::string* code = actor->mutable_association_purpose_codes(i);
+      TrimInPlace(code);
+      if (code->empty() || code->size() > 10 || !AllAlnum(*code)) {
+        out->Add(Indexed(path, "association_purpose_codes", i),
+                 "must be 1 to 10 letters or digits");
+      }
+    }
+  }
+  if (!v1::SizeBand_IsValid(actor->size_band())) {
+    out->Add(Path(path, "size_band"), "unknown value");
+  }
+  if (!v1::ActorStatus_IsValid(actor->status())) {
+    out->Add(Path(path, "status"), "unknown value");
+  }
+
+  // Home commune: required, resolved to the current commune.
+  TrimInPlace(actor->mutable_home_commune());
+  if (actor->home_commune().empty()) {
+    out->Add(Path(path, "home_commune"), "is required (INSEE code)");
+  } else {
+    auto resolution =
+        context.territories->geography().ResolveCommune(actor->home_commune());
+    if (!resolution.has_value()) {
+      out->Add(Path(path, "home_commune"),
+               absl::StrCat("no commune has INSEE code '",
+                            actor->home_commune(), "'"));
+    } else {
+      actor->set_home_commune(std::string(context.territories->geography().Code(
+          territory::Level::kCommune, resolution->commune)));
+    }
+  }
+  if (actor->has_location()) {
+    const v1::GeoPoint& p = actor->location();
+    if (!std::isfinite(p.latitude()) || p.latitude() < -90 ||
+        p.latitude() > 90) {
+      out->Add(Path(path, "location.latitude"), "must be within [-90, 90]");
+    }
+    if (!std::isfinite(p.longitude()) || p.longitude() < -180 ||
+        p.longitude() > 180) {
+      out->Add(Path(path, "location.longitude"), "must be within [-180, 180]");
+    }
+  }
+  if (actor->action_territories_size() > Limits::kActionTerritoriesMax) {
+    out->Add(Path(path, "action_territories"),
+             absl::StrCat("has more than ", Limits::kActionTerritoriesMax,
+                          " entries"));
+  } else {
+    for (int i = 0; i < actor->action_territories_size(); ++i) {
+      v1::TerritoryRef* ref = actor->mutable_action_territories(i);
+      TrimInPlace(ref->mutable_code());
+      ResolvedTerritory resolved;
+      size_t before = out->size();
+      ValidateTerritoryRef(context, *ref, Indexed(path, "action_territories", i),
+                           out, &resolved);
+      if (out->size() == before) ref->set_code(resolved.code);
+    }
+  }
+
+  // Themes: known codes, deduplicated, order kept.
+  if (actor->themes_size() > Limits::kThemesMax) {
+    out->Add(Path(path, "themes"),
+             absl::StrCat("has more than ", Limits::kThemesMax, " themes"));
+  } else {
+    std::set<std::string> seen;
+    google::protobuf::RepeatedPtrField<std::string> kept;
+    for (int i = 0; i < actor->themes_size(); ++i) {
+      std::string theme = actor->themes(i);
+      TrimInPlace(&theme);
+      ValidateTheme(context, theme, false, Indexed(path, "themes", i), out);
+      if (seen.insert(theme).second) *kept.Add() = theme;
+    }
+    actor->mutable_themes()->Swap(&kept);
+  }
+  CheckExchanges(context, actor->mutable_needs(), path, "needs", out);
+  CheckExchanges(context, actor->mutable_offers(), path, "offers", out);
+
+  for (int i = 0; i < actor->accepted_categories_size(); ++i) {
+    int c = actor->accepted_categories(i);
+    if (!v1::PartnershipCategory_IsValid(c) ||
+        c == v1::PARTNERSHIP_CATEGORY_UNSPECIFIED) {
+      out->Add(Indexed(path, "accepted_categories", i),
+               "must be MECENAT, RESPONSIBLE_PRACTICES, ECONOMIC_COOPERATION "
+               "or SOCIETAL_INNOVATION");
+    }
+  }
+  if (actor->has_capacity() &&
+      (actor->capacity() < 0 || actor->capacity() > Limits::kCapacityMax)) {
+    out->Add(Path(path, "capacity"),
+             absl::StrCat("must be within [0, ", Limits::kCapacityMax, "]"));
+  }
+  CheckText(actor->mutable_description(), Path(path, "description"),
+            Limits::kDescriptionMax, false, true, out);
+  CheckText(actor->mutable_website(), Path(path, "website"), Limits::kUrlMax,
+            false, false, out);
+  if (!actor->website().empty() && actor->website().rfind("http://", 0) != 0 &&
+      actor->website().rfind("https://", 0) != 0) {
+    out->Add(Path(path, "website"), "must start with http:// or https://");
+  }
+  CheckText(actor->mutable_source(), Path(path, "source"), 100, false, false,
+            out);
+
+  if (actor->contacts_size() > Limits::kContactsMax) {
+    out->Add(Path(path, "contacts"),
+             absl::StrCat("has more than ", Limits::kContactsMax, " contacts"));
+  } else {
+    for (int i = 0; i < actor->contacts_size(); ++i) {
+      v1::Contact* c = actor->mutable_contacts(i);
+      std::string at = Indexed(path, "contacts", i);
+      CheckText(c->mutable_name(), Path(at, "name"), 200, true, false, out);
+      CheckText(c->mutable_role(), Path(at, "role"), 200, false, false, out);
+      CheckText(c->mutable_email(), Path(at, "email"), 254, false, false, out);
+      if (!c->email().empty()) {
+        size_t at_sign = c->email().find('@');
+        if (at_sign == std::string::npos || at_sign == 0 ||
+            c->email().find('.', at_sign) == std::string::npos ||
+            c->email().find(' ') != std::string::npos) {
+          out->Add(Path(at, "email"), "is not an e-mail address");
+        }
+      }
+      CheckText(c->mutable_phone(), Path(at, "phone"), 40, false, false, out);
+      if (!std::all_of(c->phone().begin(), c->phone().end(), [](char ch) {
+            return std::isdigit(static_cast<unsigned char>(ch)) || ch == ' ' ||
+                   ch == '+' || ch == '.' || ch == '-' || ch == '(' ||
+                   ch == ')';
+          })) {
+        out->Add(Path(at, "phone"), "may contain digits, spaces and +.-() only");
+      }
+    }
+  }
+}
+
+void ValidateCustomTerritory(const ValidationContext& context,
+                             std::string_view path, v1::Territory* zone,
+                             std::vector<uint32_t>* communes,
+                             FieldViolations* out) {
+  v1::TerritoryRef* ref = zone->mutable_ref();
+  if (ref->level() == v1::TERRITORY_LEVEL_UNSPECIFIED) {
+    ref->set_level(v1::TERRITORY_LEVEL_CUSTOM);
+  }
+  if (ref->level() != v1::TERRITORY_LEVEL_CUSTOM) {
+    out->Add(Path(path, "ref.level"),
+             "must be CUSTOM: only custom zones can be created or changed");
+  }
+  const std::string& code = ref->code();
+  bool code_ok = !code.empty() && code.size() <= 64 &&
+                 std::all_of(code.begin(), code.end(), [](char c) {
+                   return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+                          c == '_' || c == '-';
+                 });
+  if (!code_ok) {
+    out->Add(Path(path, "ref.code"),
+             "must be 1 to 64 characters among a-z, 0-9, _ and -");
+  }
+  CheckText(zone->mutable_name(), Path(path, "name"), Limits::kNameMax, true,
+            false, out);
+  CheckText(zone->mutable_description(), Path(path, "description"),
+            Limits::kDescriptionMax, false, true, out);
+  if (zone->communes_size() == 0) {
+    out->Add(Path(path, "communes"), "must list at least one commune");
+  } else if (zone->communes_size() > Limits::kCustomCommunesMax) {
+    out->Add(Path(path, "communes"), "has too many communes");
+  }
+  communes->clear();
+  std::vector<std::string> unknown;
+  const auto& geo = context.territories->geography();
+  for (int i = 0; i < zone->communes_size(); ++i) {
+    std::string* c = zone->mutable_communes(i);
+    TrimInPlace(c);
+    auto r = geo.ResolveCommune(*c);
+    if (!r.has_value()) {
+      out->Add(Indexed(path, "communes", i),
+               absl::StrCat("no commune has INSEE code '", *c, "'"));
+      continue;
+    }
+    communes->push_back(r->commune);
+  }
+  std::sort(communes->begin(), communes->end());
+  communes->erase(std::unique(communes->begin(), communes->end()),
+                  communes->end());
+  // Store the canonical list: current codes, sorted, no duplicates.
+  zone->clear_communes();
+  for (uint32_t c : *communes) {
+    zone->add_communes(std::string(geo.Code(territory::Level::kCommune, c)));
+  }
+}
+
+std::optional<double> DeriveSeverity(const v1::TerritoryFact& fact) {
+  if (!fact.has_value() || !fact.has_reference_value() ||
+      fact.reference_value() <= 0 || !std::isfinite(fact.value())) {
+    return std::nullopt;
+  }
+  double ratio = fact.value() / fact.reference_value();
+  double excess = fact.higher_is_better() ? (1.0 / std::max(ratio, 1e-9)) - 1.0
+                                          : ratio - 1.0;
+  return std::clamp(excess, 0.0, 1.0);
+}
+
+void ValidateFact(const ValidationContext& context, std::string_view path,
+                  bool id_required, v1::TerritoryFact* fact,
+                  FieldViolations* out) {
+  TrimInPlace(fact->mutable_id());
+  if (id_required || !fact->id().empty()) {
+    const std::string& id = fact->id();
+    bool ok = !id.empty() && id.size() <= Limits::kIdMax &&
+              std::all_of(id.begin(), id.end(),
+                          [](char c) { return c > 0x20 && c < 0x7F; });
+    if (!ok) {
+      out->Add(Path(path, "id"),
+               "must be 1 to 128 printable ASCII characters without spaces");
+    }
+  }
+  if (fact->type() != v1::FACT_TYPE_FRAGILITY &&
+      fact->type() != v1::FACT_TYPE_ASSET) {
+    out->Add(Path(path, "type"), "must be FRAGILITY or ASSET");
+  }
+  ResolvedTerritory resolved;
+  size_t before = out->size();
+  ValidateTerritoryRef(context, fact->territory(), Path(path, "territory"), out,
+                       &resolved);
+  if (out->size() == before) fact->mutable_territory()->set_code(resolved.code);
+  TrimInPlace(fact->mutable_theme());
+  ValidateTheme(context, fact->theme(), false, Path(path, "theme"), out);
+  CheckText(fact->mutable_title(), Path(path, "title"), Limits::kNameMax, true,
+            false, out);
+  CheckText(fact->mutable_indicator(), Path(path, "indicator"),
+            Limits::kShortTextMax, false, false, out);
+  CheckText(fact->mutable_unit(), Path(path, "unit"), 50, false, false, out);
+  CheckText(fact->mutable_source(), Path(path, "source"), Limits::kShortTextMax,
+            false, false, out);
+  CheckText(fact->mutable_description(), Path(path, "description"),
+            Limits::kDescriptionMax, false, true, out);
+  if (fact->has_value() && !std::isfinite(fact->value())) {
+    out->Add(Path(path, "value"), "must be a finite number");
+  }
+  if (fact->has_reference_value() && !std::isfinite(fact->reference_value())) {
+    out->Add(Path(path, "reference_value"), "must be a finite number");
+  }
+  if (fact->year() != 0 && (fact->year() < 1800 || fact->year() > 2200)) {
+    out->Add(Path(path, "year"), "must be within [1800, 2200]");
+  }
+  fact->set_severity_derived(false);
+  if (fact->has_severity()) {
+    if (!std::isfinite(fact->severity()) || fact->severity() < 0 ||
+        fact->severity() > 1) {
+      out->Add(Path(path, "severity"), "must be within [0, 1]");
+    }
+  } else if (fact->type() == v1::FACT_TYPE_FRAGILITY) {
+    auto derived = DeriveSeverity(*fact);
+    if (derived.has_value()) {
+      fact->set_severity(*derived);
+      fact->set_severity_derived(true);
+    }
+  }
+}
+
+}  // namespace maillage::core

@@ -1,0 +1,687 @@
+#include "matcher/actor_index.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <queue>
+#include <utility>
+
+#include "matcher/actor_index_internal.h"
+
+namespace maillage::matcher {
+
+using internal::ActorRecord;
+using internal::kLevelByRank;
+using internal::kRankCount;
+using internal::LevelRank;
+using internal::Postings;
+using internal::PostingErase;
+using internal::PostingInsert;
+using internal::Side;
+using territory::kNone;
+using territory::Level;
+using territory::Place;
+
+namespace internal {
+
+std::vector<uint32_t> ExchangeKeys(const ActorProfile& profile, Side side) {
+  const std::vector<Exchange>& exchanges =
+      side == Side::kNeed ? profile.needs : profile.offers;
+  std::vector<uint32_t> keys;
+  for (const Exchange& e : exchanges) {
+    if (e.resource >= 32) continue;
+    if (e.theme != Exchange::kAnyTheme) {
+      if (e.theme < 64) keys.push_back(ExchangeKey(side, false, e.resource, e.theme));
+    } else if (profile.themes == 0) {
+      keys.push_back(ExchangeKey(side, true, e.resource, kNoTheme));
+    } else {
+      for (int t = 0; t < 64; ++t) {
+        if (profile.themes >> t & 1) {
+          keys.push_back(
+              ExchangeKey(side, true, e.resource, static_cast<uint8_t>(t)));
+        }
+      }
+    }
+  }
+  std::sort(keys.begin(), keys.end());
+  keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
+  return keys;
+}
+
+}  // namespace internal
+
+namespace {
+
+uint64_t AreaKey(int rank, uint32_t number) {
+  return static_cast<uint64_t>(rank) << 32 | number;
+}
+
+void MapInsert(absl::flat_hash_map<uint64_t, Postings>& map, uint64_t key,
+               ActorNum num) {
+  PostingInsert(map[key], num);
+}
+
+void MapErase(absl::flat_hash_map<uint64_t, Postings>& map, uint64_t key,
+              ActorNum num) {
+  auto it = map.find(key);
+  if (it == map.end()) return;
+  PostingErase(it->second, num);
+  if (it->second.empty()) map.erase(it);
+}
+
+template <typename Visit>
+void ForEachBit(uint64_t bits, Visit visit) {
+  while (bits) {
+    int bit = __builtin_ctzll(bits);
+    visit(bit);
+    bits &= bits - 1;
+  }
+}
+
+}  // namespace
+
+ActorIndex::Impl::Impl() : ids(internal::IdLess{&profiles}) {}
+
+ActorRecord ActorIndex::Impl::MakeRecord(const ActorProfile& profile) const {
+  ActorRecord record;
+  record.themes = profile.themes;
+  record.acts_on = profile.themes;
+  for (const Exchange& e : profile.needs) {
+    if (e.theme < 64) record.acts_on |= ThemeSet{1} << e.theme;
+    if (e.resource < 32) record.need_resources |= 1u << e.resource;
+  }
+  for (const Exchange& e : profile.offers) {
+    if (e.theme < 64) record.acts_on |= ThemeSet{1} << e.theme;
+    if (e.resource < 32) record.offer_resources |= 1u << e.resource;
+  }
+  record.home = profile.home;
+  record.latitude = profile.latitude;
+  record.longitude = profile.longitude;
+  record.capacity = profile.capacity;
+  record.kind = profile.kind;
+  record.subtype = profile.subtype;
+  record.flags = ActorRecord::kLive;
+  if (profile.available) record.flags |= ActorRecord::kAvailable;
+  if (!profile.action_areas.empty()) record.flags |= ActorRecord::kHasAreas;
+  if (!std::isnan(profile.latitude) && !std::isnan(profile.longitude)) {
+    record.flags |= ActorRecord::kHasCoords;
+  }
+  record.accepted_categories =
+      static_cast<uint8_t>(profile.accepted_categories & 0x1E);
+  return record;
+}
+
+void ActorIndex::Impl::IndexActor(ActorNum num, bool add) {
+  const ActorProfile& profile = profiles[num];
+  const ActorRecord& record = records[num];
+  auto kind = static_cast<size_t>(profile.kind);
+  if (kind < kKindCount) {
+    if (add) {
+      by_kind[kind].insert(num);
+    } else {
+      by_kind[kind].erase(num);
+    }
+  }
+  for (int rank = 0; rank < kRankCount; ++rank) {
+    uint32_t n = profile.home.At(kLevelByRank[rank]);
+    if (n == kNone) continue;
+    if (add) {
+      if (home[rank].size() <= n) home[rank].resize(n + 1);
+      PostingInsert(home[rank][n], num);
+    } else if (n < home[rank].size()) {
+      PostingErase(home[rank][n], num);
+    }
+  }
+  ForEachBit(record.acts_on, [&](int t) {
+    add ? PostingInsert(by_theme[t], num) : PostingErase(by_theme[t], num);
+  });
+  ForEachBit(record.offer_resources, [&](int r) {
+    add ? PostingInsert(by_offered[r], num) : PostingErase(by_offered[r], num);
+  });
+  ForEachBit(record.need_resources, [&](int r) {
+    add ? PostingInsert(by_needed[r], num) : PostingErase(by_needed[r], num);
+  });
+  const uint32_t partition = internal::PartitionOf(profile.home);
+  for (Side side : {Side::kNeed, Side::kOffer}) {
+    for (uint32_t key : internal::ExchangeKeys(profile, side)) {
+      std::vector<Postings>& partitions = exchanges[key];
+      if (add) {
+        if (partitions.size() <= partition) partitions.resize(partition + 1);
+        PostingInsert(partitions[partition], num);
+      } else if (partition < partitions.size()) {
+        PostingErase(partitions[partition], num);
+      }
+    }
+  }
+  if (add && profile.home.departement != kNone &&
+      profile.home.region != kNone) {
+    if (departement_region.size() <= profile.home.departement) {
+      departement_region.resize(profile.home.departement + 1, kNone);
+    }
+    departement_region[profile.home.departement] = profile.home.region;
+  }
+  if (!profile.action_areas.empty()) {
+    IndexAreas(num, add);
+    add ? ++areas_actor_count : --areas_actor_count;
+  }
+}
+
+void ActorIndex::Impl::IndexAreas(ActorNum num, bool add) {
+  auto apply = [&](absl::flat_hash_map<uint64_t, Postings>& map, int rank,
+                   uint32_t number) {
+    if (number == kNone) return;
+    add ? MapInsert(map, AreaKey(rank, number), num)
+        : MapErase(map, AreaKey(rank, number), num);
+  };
+  // Indexes a territory of rank `rank` and its coarser ancestors in `place`.
+  auto apply_place = [&](int rank, uint32_t number, const Place& place) {
+    apply(area_exact, rank, number);
+    for (int coarser = rank + 1; coarser < kRankCount; ++coarser) {
+      apply(area_inside, coarser, place.At(kLevelByRank[coarser]));
+    }
+  };
+  for (const ActionArea& area : profiles[num].action_areas) {
+    int rank = LevelRank(area.level);
+    if (rank >= 0) {
+      apply_place(rank, area.place.At(area.level), area.place);
+    } else if (area.level == Level::kCustom) {
+      for (uint32_t commune : area.custom_communes) {
+        if (commune < commune_places.size()) {
+          apply_place(0, commune, commune_places[commune]);
+        } else {
+          apply(area_exact, 0, commune);
+        }
+      }
+    }
+  }
+}
+
+const Place* ActorIndex::Impl::CommunePlace(uint32_t commune) const {
+  if (commune < commune_places.size()) return &commune_places[commune];
+  if (commune < home[0].size() && !home[0][commune].empty()) {
+    return &records[home[0][commune].front()].home;
+  }
+  return nullptr;
+}
+
+bool ActorIndex::Impl::AreaOverlaps(const ActionArea& area,
+                                    const Scope& scope) const {
+  // Custom zones are placed with commune_places only (not with places learned
+  // from homes), so that this predicate agrees with the area postings.
+  auto place_of = [&](uint32_t commune) -> const Place* {
+    return commune < commune_places.size() ? &commune_places[commune]
+                                           : nullptr;
+  };
+  const int area_rank = LevelRank(area.level);
+  const int scope_rank = LevelRank(scope.level);
+  if (area_rank >= 0) {
+    const uint32_t area_number = area.place.At(area.level);
+    if (area_number == kNone) return false;
+    if (scope_rank >= 0) {
+      const uint32_t scope_number = scope.place.At(scope.level);
+      if (scope_number == kNone) return false;
+      if (area_rank <= scope_rank) {
+        return area.place.At(scope.level) == scope_number;
+      }
+      return scope.place.At(area.level) == area_number;
+    }
+    if (scope.level != Level::kCustom) return false;
+    for (uint32_t commune : scope.custom_communes) {
+      if (area_rank == 0) {
+        if (commune == area_number) return true;
+      } else if (const Place* place = place_of(commune);
+                 place && place->At(area.level) == area_number) {
+        return true;
+      }
+    }
+    return false;
+  }
+  if (area.level != Level::kCustom) return false;
+  if (scope_rank >= 0) {
+    const uint32_t scope_number = scope.place.At(scope.level);
+    if (scope_number == kNone) return false;
+    for (uint32_t commune : area.custom_communes) {
+      if (scope_rank == 0) {
+        if (commune == scope_number) return true;
+      } else if (const Place* place = place_of(commune);
+                 place && place->At(scope.level) == scope_number) {
+        return true;
+      }
+    }
+    return false;
+  }
+  if (scope.level != Level::kCustom) return false;
+  auto a = area.custom_communes.begin();
+  auto s = scope.custom_communes.begin();
+  while (a != area.custom_communes.end() && s != scope.custom_communes.end()) {
+    if (*a == *s) return true;
+    *a < *s ? ++a : ++s;
+  }
+  return false;
+}
+
+bool ActorIndex::Impl::ActsIn(ActorNum num, const Scope& scope) const {
+  if (ActorIndex::Inside(records[num].home, scope)) return true;
+  if (!records[num].has_areas()) return false;
+  for (const ActionArea& area : profiles[num].action_areas) {
+    if (AreaOverlaps(area, scope)) return true;
+  }
+  return false;
+}
+
+void ActorIndex::Impl::ScopePostings(
+    const Scope& scope, std::vector<const Postings*>* out) const {
+  auto add_home = [&](int rank, uint32_t number) {
+    if (number != kNone && number < home[rank].size() &&
+        !home[rank][number].empty()) {
+      out->push_back(&home[rank][number]);
+    }
+  };
+  auto add_area = [&](const absl::flat_hash_map<uint64_t, Postings>& map,
+                      int rank, uint32_t number) {
+    if (number == kNone) return;
+    auto it = map.find(AreaKey(rank, number));
+    if (it != map.end()) out->push_back(&it->second);
+  };
+  const int rank = LevelRank(scope.level);
+  if (rank >= 0) {
+    const uint32_t number = scope.place.At(scope.level);
+    if (number == kNone) return;
+    add_home(rank, number);
+    if (areas_actor_count == 0) return;
+    add_area(area_exact, rank, number);
+    add_area(area_inside, rank, number);
+    for (int coarser = rank + 1; coarser < kRankCount; ++coarser) {
+      add_area(area_exact, coarser, scope.place.At(kLevelByRank[coarser]));
+    }
+    return;
+  }
+  if (scope.level != Level::kCustom) return;
+  for (uint32_t commune : scope.custom_communes) {
+    add_home(0, commune);
+    if (areas_actor_count == 0) continue;
+    add_area(area_exact, 0, commune);
+    if (commune < commune_places.size()) {
+      const Place& place = commune_places[commune];
+      for (int coarser = 1; coarser < kRankCount; ++coarser) {
+        add_area(area_exact, coarser, place.At(kLevelByRank[coarser]));
+      }
+    }
+  }
+}
+
+std::vector<ActorNum> ActorIndex::Impl::ScopeMembers(const Scope& scope) const {
+  std::vector<const Postings*> lists;
+  ScopePostings(scope, &lists);
+  std::vector<ActorNum> members;
+  if (areas_actor_count == 0 && lists.size() == 1 &&
+      LevelRank(scope.level) >= 0) {
+    members = *lists[0];  // the home postings alone: exact already
+    return members;
+  }
+  size_t total = 0;
+  for (const Postings* list : lists) total += list->size();
+  members.reserve(total);
+  for (const Postings* list : lists) {
+    members.insert(members.end(), list->begin(), list->end());
+  }
+  std::sort(members.begin(), members.end());
+  members.erase(std::unique(members.begin(), members.end()), members.end());
+  members.erase(std::remove_if(members.begin(), members.end(),
+                               [&](ActorNum num) { return !ActsIn(num, scope); }),
+                members.end());
+  return members;
+}
+
+std::vector<uint32_t> ActorIndex::Impl::ScopePartitions(
+    const Scope& scope) const {
+  std::vector<uint32_t> partitions;
+  auto from_homes = [&](const Postings& postings) {
+    for (ActorNum num : postings) {
+      partitions.push_back(internal::PartitionOf(records[num].home));
+    }
+  };
+  const int rank = LevelRank(scope.level);
+  if (rank >= 0) {
+    const uint32_t number = scope.place.At(scope.level);
+    if (number == kNone) return partitions;
+    if (scope.level == Level::kDepartement) {
+      partitions.push_back(number + 1);
+    } else if (scope.level == Level::kRegion) {
+      for (uint32_t d = 0; d < departement_region.size(); ++d) {
+        if (departement_region[d] == number) partitions.push_back(d + 1);
+      }
+    } else if (number < home[rank].size()) {
+      // Communes, EPT and EPCI: the départements of the homes inside (an
+      // EPCI may straddle two départements).
+      from_homes(home[rank][number]);
+    }
+  } else if (scope.level == Level::kCustom) {
+    for (uint32_t commune : scope.custom_communes) {
+      if (commune < commune_places.size()) {
+        partitions.push_back(internal::PartitionOf(commune_places[commune]));
+      } else if (commune < home[0].size() && !home[0][commune].empty()) {
+        partitions.push_back(
+            internal::PartitionOf(records[home[0][commune].front()].home));
+      }
+    }
+  } else {
+    // No usable scope: every partition.
+    uint32_t count = static_cast<uint32_t>(departement_region.size()) + 1;
+    for (const auto& [key, lists] : exchanges) {
+      count = std::max(count, static_cast<uint32_t>(lists.size()));
+    }
+    for (uint32_t p = 0; p < count; ++p) partitions.push_back(p);
+    return partitions;
+  }
+  std::sort(partitions.begin(), partitions.end());
+  partitions.erase(std::unique(partitions.begin(), partitions.end()),
+                   partitions.end());
+  return partitions;
+}
+
+ActorIndex::ActorIndex() : impl_(std::make_unique<Impl>()) {}
+ActorIndex::~ActorIndex() = default;
+
+ActorNum ActorIndex::Upsert(ActorProfile profile) {
+  Impl& impl = *impl_;
+  for (ActionArea& area : profile.action_areas) {
+    std::sort(area.custom_communes.begin(), area.custom_communes.end());
+    area.custom_communes.erase(
+        std::unique(area.custom_communes.begin(), area.custom_communes.end()),
+        area.custom_communes.end());
+  }
+  auto existing = impl.ids.find(std::string_view(profile.id));
+  if (existing != impl.ids.end()) {
+    const ActorNum num = *existing;
+    impl.IndexActor(num, /*add=*/false);
+    impl.profiles[num] = std::move(profile);
+    impl.records[num] = impl.MakeRecord(impl.profiles[num]);
+    impl.IndexActor(num, /*add=*/true);
+    return num;
+  }
+  ActorNum num;
+  if (!impl.free_nums.empty()) {
+    num = impl.free_nums.back();
+    impl.free_nums.pop_back();
+    impl.profiles[num] = std::move(profile);
+  } else {
+    num = static_cast<ActorNum>(impl.profiles.size());
+    impl.profiles.push_back(std::move(profile));
+    impl.records.emplace_back();
+  }
+  impl.records[num] = impl.MakeRecord(impl.profiles[num]);
+  impl.ids.insert(num);
+  impl.IndexActor(num, /*add=*/true);
+  ++impl.live;
+  return num;
+}
+
+bool ActorIndex::Remove(std::string_view id) {
+  Impl& impl = *impl_;
+  auto it = impl.ids.find(id);
+  if (it == impl.ids.end()) return false;
+  const ActorNum num = *it;
+  impl.IndexActor(num, /*add=*/false);
+  impl.ids.erase(it);
+  impl.profiles[num] = ActorProfile();
+  impl.records[num] = ActorRecord();
+  impl.free_nums.push_back(num);
+  --impl.live;
+  return true;
+}
+
+std::optional<ActorNum> ActorIndex::Find(std::string_view id) const {
+  auto it = impl_->ids.find(id);
+  if (it == impl_->ids.end()) return std::nullopt;
+  return *it;
+}
+
+const ActorProfile& ActorIndex::Get(ActorNum num) const {
+  if (!IsLive(num)) {
+    std::fprintf(stderr, "ActorIndex::Get: %u is not a live actor number\n",
+                 num);
+    std::abort();
+  }
+  return impl_->profiles[num];
+}
+
+size_t ActorIndex::size() const { return impl_->live; }
+
+bool ActorIndex::IsLive(ActorNum num) const {
+  return num < impl_->records.size() && impl_->records[num].live();
+}
+
+ActorNum ActorIndex::num_limit() const {
+  return static_cast<ActorNum>(impl_->records.size());
+}
+
+uint32_t ActorIndex::ThemeActorCount(uint8_t theme) const {
+  return theme < 64 ? static_cast<uint32_t>(impl_->by_theme[theme].size())
+                    : 0;
+}
+
+bool ActorIndex::ActsIn(ActorNum num, const Scope& scope) const {
+  return IsLive(num) && impl_->ActsIn(num, scope);
+}
+
+bool ActorIndex::Inside(const Place& place, const Scope& scope) {
+  if (scope.level == Level::kCustom) {
+    return place.commune != kNone &&
+           std::binary_search(scope.custom_communes.begin(),
+                              scope.custom_communes.end(), place.commune);
+  }
+  const uint32_t number = scope.place.At(scope.level);
+  return number != kNone && place.At(scope.level) == number;
+}
+
+void ActorIndex::SetCommunePlaces(std::vector<Place> places) {
+  Impl& impl = *impl_;
+  std::vector<ActorNum> with_areas;
+  for (ActorNum num = 0; num < impl.records.size(); ++num) {
+    if (impl.records[num].live() && impl.records[num].has_areas()) {
+      with_areas.push_back(num);
+    }
+  }
+  for (ActorNum num : with_areas) impl.IndexAreas(num, /*add=*/false);
+  impl.commune_places = std::move(places);
+  for (ActorNum num : with_areas) impl.IndexAreas(num, /*add=*/true);
+}
+
+std::vector<std::string> ActorIndex::List(const ActorFilter& filter,
+                                          std::string_view after, size_t limit,
+                                          bool* more) const {
+  const Impl& impl = *impl_;
+  auto matches = [&](ActorNum num) {
+    const ActorRecord& record = impl.records[num];
+    if (filter.kind && record.kind != *filter.kind) return false;
+    if (filter.theme &&
+        (*filter.theme >= 64 || !(record.acts_on >> *filter.theme & 1))) {
+      return false;
+    }
+    if (filter.offered_resource &&
+        (*filter.offered_resource >= 32 ||
+         !(record.offer_resources >> *filter.offered_resource & 1))) {
+      return false;
+    }
+    if (filter.needed_resource &&
+        (*filter.needed_resource >= 32 ||
+         !(record.need_resources >> *filter.needed_resource & 1))) {
+      return false;
+    }
+    if (filter.territory && !impl.ActsIn(num, *filter.territory)) return false;
+    return true;
+  };
+
+  // The candidate sources, each with its size; the smallest drives.
+  enum class Driver { kAll, kKind, kList, kTerritory };
+  Driver driver = Driver::kAll;
+  size_t driver_size = impl.live;
+  const Postings* driver_list = nullptr;
+  double selectivity = 1.0;  // independence estimate of the match ratio
+  const double n = static_cast<double>(std::max<size_t>(impl.live, 1));
+  auto consider = [&](Driver source, size_t size, const Postings* list) {
+    selectivity *= std::min(1.0, size / n);
+    if (driver == Driver::kAll || size < driver_size) {
+      driver = source;
+      driver_size = size;
+      driver_list = list;
+    }
+  };
+  static const Postings kEmpty;
+  if (filter.kind) {
+    auto k = static_cast<size_t>(*filter.kind);
+    if (k < kKindCount) {
+      consider(Driver::kKind, impl.by_kind[k].size(), nullptr);
+    } else {
+      consider(Driver::kList, 0, &kEmpty);
+    }
+  }
+  if (filter.theme) {
+    const Postings* list =
+        *filter.theme < 64 ? &impl.by_theme[*filter.theme] : &kEmpty;
+    consider(Driver::kList, list->size(), list);
+  }
+  if (filter.offered_resource) {
+    const Postings* list = *filter.offered_resource < 32
+                               ? &impl.by_offered[*filter.offered_resource]
+                               : &kEmpty;
+    consider(Driver::kList, list->size(), list);
+  }
+  if (filter.needed_resource) {
+    const Postings* list = *filter.needed_resource < 32
+                               ? &impl.by_needed[*filter.needed_resource]
+                               : &kEmpty;
+    consider(Driver::kList, list->size(), list);
+  }
+  std::vector<const Postings*> territory_lists;
+  if (filter.territory) {
+    impl.ScopePostings(*filter.territory, &territory_lists);
+    size_t size = 0;
+    for (const Postings* list : territory_lists) size += list->size();
+    consider(Driver::kTerritory, size, nullptr);
+  }
+  const bool filtered = driver != Driver::kAll;
+
+  std::vector<std::string> result;
+  if (more) *more = false;
+  const size_t want = limit + 1;  // one more tells whether more exist
+
+  // Walking the ids in order from `after` costs about want / selectivity
+  // steps; scanning the driver costs driver_size plus a heap. Walk when that
+  // is clearly cheaper, with a budget after which the driver takes over (the
+  // independence estimate can be wrong).
+  const double walk_steps = want / std::max(selectivity, 1e-12);
+  if (!filtered || walk_steps * 8 < static_cast<double>(driver_size)) {
+    size_t budget = filtered ? driver_size / 4 + 64 : SIZE_MAX;
+    std::vector<ActorNum> found;
+    bool exhausted = true;
+    for (auto it = impl.ids.upper_bound(after); it != impl.ids.end(); ++it) {
+      if (budget-- == 0) {
+        exhausted = false;
+        break;
+      }
+      if (!filtered || matches(*it)) {
+        found.push_back(*it);
+        if (found.size() == want) break;
+      }
+    }
+    if (exhausted || found.size() == want) {
+      if (more) *more = found.size() > limit;
+      if (found.size() > limit) found.resize(limit);
+      for (ActorNum num : found) result.push_back(impl.profiles[num].id);
+      return result;
+    }
+  }
+
+  // Keep the `want` smallest ids above `after` among the driver's matches.
+  const internal::IdLess less{&impl.profiles};
+  std::priority_queue<ActorNum, std::vector<ActorNum>, internal::IdLess> heap(
+      less);
+  auto offer = [&](ActorNum num) {
+    if (!matches(num) || !(after < std::string_view(impl.profiles[num].id))) {
+      return;
+    }
+    if (heap.size() < want) {
+      heap.push(num);
+    } else if (less(num, heap.top())) {
+      heap.pop();
+      heap.push(num);
+    }
+  };
+  if (driver == Driver::kKind) {
+    for (ActorNum num : impl.by_kind[static_cast<size_t>(*filter.kind)]) {
+      offer(num);
+    }
+  } else if (driver == Driver::kList) {
+    for (ActorNum num : *driver_list) offer(num);
+  } else {
+    std::vector<ActorNum> nums;
+    nums.reserve(driver_size);
+    for (const Postings* list : territory_lists) {
+      nums.insert(nums.end(), list->begin(), list->end());
+    }
+    std::sort(nums.begin(), nums.end());
+    nums.erase(std::unique(nums.begin(), nums.end()), nums.end());
+    for (ActorNum num : nums) offer(num);
+  }
+  std::vector<ActorNum> found;
+  found.reserve(heap.size());
+  while (!heap.empty()) {
+    found.push_back(heap.top());
+    heap.pop();
+  }
+  std::reverse(found.begin(), found.end());
+  if (more) *more = found.size() > limit;
+  if (found.size() > limit) found.resize(limit);
+  for (ActorNum num : found) result.push_back(impl.profiles[num].id);
+  return result;
+}
+
+size_t ActorIndex::ApproximateMemoryUsage() const {
+  const Impl& impl = *impl_;
+  auto heap_string = [](const std::string& s) {
+    return s.capacity() > 15 ? s.capacity() + 1 : 0;
+  };
+  auto postings = [](const Postings& p) {
+    return p.capacity() * sizeof(ActorNum);
+  };
+  size_t bytes = impl.profiles.capacity() * sizeof(ActorProfile) +
+                 impl.records.capacity() * sizeof(ActorRecord) +
+                 impl.free_nums.capacity() * sizeof(ActorNum);
+  for (const ActorProfile& p : impl.profiles) {
+    bytes += heap_string(p.id) + heap_string(p.name) +
+             p.needs.capacity() * sizeof(Exchange) +
+             p.offers.capacity() * sizeof(Exchange) +
+             p.action_areas.capacity() * sizeof(ActionArea);
+    for (const ActionArea& area : p.action_areas) {
+      bytes += area.custom_communes.capacity() * sizeof(uint32_t);
+    }
+  }
+  // B-tree nodes hold about 60 four-byte keys at ~70% occupancy.
+  bytes += impl.ids.size() * 6;
+  for (const auto& set : impl.by_kind) bytes += set.size() * 6;
+  for (const auto& level : impl.home) {
+    bytes += level.capacity() * sizeof(Postings);
+    for (const Postings& p : level) bytes += postings(p);
+  }
+  for (const Postings& p : impl.by_theme) bytes += postings(p);
+  for (const Postings& p : impl.by_offered) bytes += postings(p);
+  for (const Postings& p : impl.by_needed) bytes += postings(p);
+  bytes += impl.exchanges.capacity() *
+           (sizeof(uint32_t) + sizeof(std::vector<Postings>) + 1);
+  for (const auto& [key, partitions] : impl.exchanges) {
+    bytes += partitions.capacity() * sizeof(Postings);
+    for (const Postings& p : partitions) bytes += postings(p);
+  }
+  for (const auto* map : {&impl.area_exact, &impl.area_inside}) {
+    bytes += map->capacity() * (sizeof(uint64_t) + sizeof(Postings) + 1);
+    for (const auto& [key, p] : *map) bytes += postings(p);
+  }
+  bytes += impl.commune_places.capacity() * sizeof(Place) +
+           impl.departement_region.capacity() * sizeof(uint32_t);
+  return bytes;
+}
+
+}  // namespace maillage::matcher

@@ -1,0 +1,201 @@
+#ifndef MAILLAGE_MATCHER_ACTOR_INDEX_INTERNAL_H_
+#define MAILLAGE_MATCHER_ACTOR_INDEX_INTERNAL_H_
+
+// The inside of ActorIndex, shared by the index and the engine's translation
+// units (partners, coalitions, panels). Not part of the matcher's interface:
+// the core and the services include actor_index.h only.
+
+#include <algorithm>
+#include <cstdint>
+#include <string_view>
+#include <vector>
+
+#include "absl/container/btree_set.h"
+#include "absl/container/flat_hash_map.h"
+#include "matcher/actor_index.h"
+#include "territory/level.h"
+
+namespace maillage::matcher {
+namespace internal {
+
+// The standard levels from the finest to the coarsest. An EPT lies inside the
+// Métropole du Grand Paris, an EPCI; an EPCI usually lies inside one
+// département (not always: the Place of each commune says which).
+inline constexpr int kRankCount = 5;
+inline constexpr territory::Level kLevelByRank[kRankCount] = {
+    territory::Level::kCommune, territory::Level::kEpt,
+    territory::Level::kEpci, territory::Level::kDepartement,
+    territory::Level::kRegion};
+// Rank of a standard level in kLevelByRank, -1 for kCustom/kUnspecified.
+inline int LevelRank(territory::Level level) {
+  switch (level) {
+    case territory::Level::kCommune:
+      return 0;
+    case territory::Level::kEpt:
+      return 1;
+    case territory::Level::kEpci:
+      return 2;
+    case territory::Level::kDepartement:
+      return 3;
+    case territory::Level::kRegion:
+      return 4;
+    default:
+      return -1;
+  }
+}
+
+// A posting list: actor numbers, sorted ascending, no duplicates.
+using Postings = std::vector<ActorNum>;
+inline void PostingInsert(Postings& postings, ActorNum num) {
+  auto it = std::lower_bound(postings.begin(), postings.end(), num);
+  if (it == postings.end() || *it != num) postings.insert(it, num);
+}
+inline void PostingErase(Postings& postings, ActorNum num) {
+  auto it = std::lower_bound(postings.begin(), postings.end(), num);
+  if (it != postings.end() && *it == num) postings.erase(it);
+}
+
+// What the engine reads for every candidate, in one cache line.
+struct ActorRecord {
+  static constexpr uint8_t kLive = 1;
+  static constexpr uint8_t kAvailable = 2;  // profile.available
+  static constexpr uint8_t kHasAreas = 4;   // has action areas
+  static constexpr uint8_t kHasCoords = 8;  // latitude/longitude known
+
+  ThemeSet themes = 0;   // declared themes
+  ThemeSet acts_on = 0;  // declared themes and themes of needs/offers
+  territory::Place home;
+  float latitude = 0;
+  float longitude = 0;
+  uint32_t need_resources = 0;   // bit r: needs resource r (any theme)
+  uint32_t offer_resources = 0;  // bit r: offers resource r (any theme)
+  uint16_t capacity = 0;
+  Kind kind = Kind::kUnspecified;
+  uint8_t subtype = 0;
+  uint8_t flags = 0;
+  uint8_t accepted_categories = 0;  // bit (1 << Category); 0 = all
+
+  bool live() const { return flags & kLive; }
+  // Proposable: live, available, with capacity left.
+  bool proposable() const {
+    return (flags & (kLive | kAvailable)) == (kLive | kAvailable) &&
+           capacity > 0;
+  }
+  bool has_coords() const { return flags & kHasCoords; }
+  bool has_areas() const { return flags & kHasAreas; }
+};
+
+// Keys of the (resource, theme) postings of needs and offers. An exchange
+// with a theme is indexed "explicit" under that theme; one without a theme
+// means "on any of the actor's themes" and is indexed "implied" under each
+// declared theme, or under kNoTheme when the actor declared none.
+enum class Side : uint8_t { kNeed = 0, kOffer = 1 };
+inline constexpr uint8_t kNoTheme = Exchange::kAnyTheme;
+inline uint32_t ExchangeKey(Side side, bool implied, uint8_t resource,
+                            uint8_t theme) {
+  return (static_cast<uint32_t>(side) << 17) |
+         (static_cast<uint32_t>(implied) << 16) |
+         (static_cast<uint32_t>(resource) << 8) | theme;
+}
+
+// The keys under which `profile` is indexed on one side, sorted, unique.
+std::vector<uint32_t> ExchangeKeys(const ActorProfile& profile, Side side);
+
+// Partition of the exchange postings: the home département + 1, 0 when the
+// home has no département. Scoped queries read only the partitions of the
+// scope's départements.
+inline uint32_t PartitionOf(const territory::Place& home) {
+  return home.departement == territory::kNone ? 0 : home.departement + 1;
+}
+
+// Comparator of the id-ordered set: numbers ordered by their public ids.
+struct IdLess {
+  using is_transparent = void;
+  const std::vector<ActorProfile>* profiles = nullptr;
+  bool operator()(ActorNum a, ActorNum b) const {
+    return (*profiles)[a].id < (*profiles)[b].id;
+  }
+  bool operator()(ActorNum a, std::string_view b) const {
+    return std::string_view((*profiles)[a].id) < b;
+  }
+  bool operator()(std::string_view a, ActorNum b) const {
+    return a < std::string_view((*profiles)[b].id);
+  }
+};
+
+}  // namespace internal
+
+struct ActorIndex::Impl {
+  Impl();
+
+  // Adds (add = true) or removes every posting of the live actor `num`,
+  // computed from its stored profile (so that removal mirrors insertion).
+  void IndexActor(ActorNum num, bool add);
+  void IndexAreas(ActorNum num, bool add);
+  internal::ActorRecord MakeRecord(const ActorProfile& profile) const;
+
+  // Whether an action area overlaps the scope (inside it or containing it).
+  bool AreaOverlaps(const ActionArea& area, const Scope& scope) const;
+  bool ActsIn(ActorNum num, const Scope& scope) const;
+  // Place of a commune, from commune_places or learned from homes; nullptr
+  // when unknown.
+  const territory::Place* CommunePlace(uint32_t commune) const;
+
+  // Appends to *out every posting list whose union is a superset of the
+  // actors ActsIn(scope) (homes inside, areas overlapping). Lists may repeat
+  // actors; callers dedupe.
+  void ScopePostings(const Scope& scope,
+                     std::vector<const internal::Postings*>* out) const;
+  // The sorted, unique actors for which ActsIn(scope) holds.
+  std::vector<ActorNum> ScopeMembers(const Scope& scope) const;
+  // Partitions of the exchange postings that hold every actor whose home is
+  // inside `scope` (all of them when unknown). Sorted.
+  std::vector<uint32_t> ScopePartitions(const Scope& scope) const;
+
+  // The exchange postings of `key` in `partition`, or nullptr.
+  const internal::Postings* ExchangePostings(uint32_t key,
+                                             uint32_t partition) const {
+    auto it = exchanges.find(key);
+    if (it == exchanges.end() || partition >= it->second.size()) {
+      return nullptr;
+    }
+    return &it->second[partition];
+  }
+
+  std::vector<ActorProfile> profiles;          // by number
+  std::vector<internal::ActorRecord> records;  // by number
+  std::vector<ActorNum> free_nums;             // numbers to reuse
+  absl::btree_set<ActorNum, internal::IdLess> ids;
+  size_t live = 0;
+  ActorNum areas_actor_count = 0;  // live actors with action areas
+
+  absl::btree_set<ActorNum> by_kind[kKindCount];
+  // Home postings by level rank, then by the dense number at that level.
+  std::vector<internal::Postings> home[internal::kRankCount];
+  internal::Postings by_theme[64];
+  internal::Postings by_offered[32];
+  internal::Postings by_needed[32];
+  // ExchangeKey -> postings by partition (see PartitionOf).
+  absl::flat_hash_map<uint32_t, std::vector<internal::Postings>> exchanges;
+  // (level rank << 32 | number) -> actors with an action area exactly that
+  // territory (custom zones: under each of their communes).
+  absl::flat_hash_map<uint64_t, internal::Postings> area_exact;
+  // (level rank << 32 | number) -> actors with an action area strictly finer
+  // than that territory and inside it.
+  absl::flat_hash_map<uint64_t, internal::Postings> area_inside;
+
+  std::vector<territory::Place> commune_places;  // optional, by commune
+  // Learned from homes: the region of each département (kNone if unknown).
+  std::vector<uint32_t> departement_region;
+};
+
+// The engine's access to the inside of an index.
+struct IndexAccess {
+  static const ActorIndex::Impl& Of(const ActorIndex& index) {
+    return *index.impl_;
+  }
+};
+
+}  // namespace maillage::matcher
+
+#endif  // MAILLAGE_MATCHER_ACTOR_INDEX_INTERNAL_H_

@@ -1,0 +1,383 @@
+#include "matcher/actor_index.h"
+
+#include <algorithm>
+#include <random>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "matcher/test_util.h"
+
+namespace maillage::matcher {
+namespace {
+
+using ::maillage::matcher::testing::Geography;
+using ::maillage::matcher::testing::ProfileBuilder;
+using ::maillage::matcher::testing::ResourceNum;
+using ::maillage::matcher::testing::ThemeNum;
+using ::testing::ElementsAre;
+using ::testing::IsEmpty;
+using territory::Level;
+
+// 2 régions x 2 départements x 2 EPCI x 4 communes = 32 communes.
+Geography SmallGeography() { return Geography::Make(2, 2, 2, 4); }
+
+std::vector<std::string> ListAll(const ActorIndex& index,
+                                 const ActorFilter& filter) {
+  bool more = false;
+  return index.List(filter, "", 1000, &more);
+}
+
+class ActorIndexTest : public ::testing::Test {
+ protected:
+  ActorIndexTest() : geo_(SmallGeography()) {
+    index_.SetCommunePlaces(geo_.communes);
+  }
+  Geography geo_;
+  ActorIndex index_;
+};
+
+TEST_F(ActorIndexTest, UpsertFindGetRemove) {
+  EXPECT_EQ(index_.size(), 0u);
+  ActorNum a = index_.Upsert(
+      ProfileBuilder("rna:W1", Kind::kAssociation, geo_.Commune(0))
+          .Themes({"youth"}));
+  ActorNum b = index_.Upsert(
+      ProfileBuilder("siret:2", Kind::kCompany, geo_.Commune(5)));
+  EXPECT_NE(a, b);
+  EXPECT_EQ(index_.size(), 2u);
+  EXPECT_EQ(index_.Find("rna:W1"), a);
+  EXPECT_EQ(index_.Find("nope"), std::nullopt);
+  EXPECT_EQ(index_.Get(a).id, "rna:W1");
+  EXPECT_TRUE(index_.IsLive(a));
+
+  // Replacing keeps the number and re-indexes.
+  ActorNum again = index_.Upsert(
+      ProfileBuilder("rna:W1", Kind::kAssociation, geo_.Commune(9))
+          .Themes({"sport"}));
+  EXPECT_EQ(again, a);
+  EXPECT_EQ(index_.size(), 2u);
+  ActorFilter youth;
+  youth.theme = ThemeNum("youth");
+  EXPECT_THAT(ListAll(index_, youth), IsEmpty());
+  ActorFilter sport;
+  sport.theme = ThemeNum("sport");
+  EXPECT_THAT(ListAll(index_, sport), ElementsAre("rna:W1"));
+  ActorFilter in_commune0;
+  in_commune0.territory = geo_.ScopeOf(Level::kCommune, 0);
+  EXPECT_THAT(ListAll(index_, in_commune0), IsEmpty());
+
+  EXPECT_TRUE(index_.Remove("rna:W1"));
+  EXPECT_FALSE(index_.Remove("rna:W1"));
+  EXPECT_FALSE(index_.IsLive(a));
+  EXPECT_EQ(index_.size(), 1u);
+  EXPECT_THAT(ListAll(index_, sport), IsEmpty());
+  EXPECT_THAT(ListAll(index_, {}), ElementsAre("siret:2"));
+
+  // Numbers are reused.
+  ActorNum c = index_.Upsert(
+      ProfileBuilder("rna:W3", Kind::kAssociation, geo_.Commune(1)));
+  EXPECT_EQ(c, a);
+  EXPECT_EQ(index_.Find("rna:W3"), a);
+  EXPECT_LT(c, index_.num_limit());
+}
+
+TEST_F(ActorIndexTest, ListFiltersByEachField) {
+  index_.Upsert(ProfileBuilder("a", Kind::kAssociation, geo_.Commune(0))
+                    .Themes({"digital_inclusion"})
+                    .Need("skills", "digital_inclusion"));
+  index_.Upsert(ProfileBuilder("b", Kind::kCompany, geo_.Commune(1))
+                    .Offer("skills", "digital_inclusion")
+                    .Offer("funding"));
+  index_.Upsert(ProfileBuilder("c", Kind::kCompany, geo_.Commune(4))
+                    .Themes({"sport"})
+                    .Need("visibility"));
+  index_.Upsert(ProfileBuilder("d", Kind::kPublicBody, geo_.Commune(20))
+                    .Themes({"sport", "youth"}));
+
+  ActorFilter f;
+  f.kind = Kind::kCompany;
+  EXPECT_THAT(ListAll(index_, f), ElementsAre("b", "c"));
+
+  f = {};
+  f.theme = ThemeNum("digital_inclusion");  // declared or through an offer
+  EXPECT_THAT(ListAll(index_, f), ElementsAre("a", "b"));
+
+  f = {};
+  f.offered_resource = ResourceNum("skills");
+  EXPECT_THAT(ListAll(index_, f), ElementsAre("b"));
+  f.offered_resource = ResourceNum("funding");
+  EXPECT_THAT(ListAll(index_, f), ElementsAre("b"));
+
+  f = {};
+  f.needed_resource = ResourceNum("visibility");
+  EXPECT_THAT(ListAll(index_, f), ElementsAre("c"));
+
+  f = {};
+  f.territory = geo_.ScopeOf(Level::kEpci, 0);  // communes 0-3
+  EXPECT_THAT(ListAll(index_, f), ElementsAre("a", "b"));
+  f.territory = geo_.ScopeOf(Level::kEpt, 0);  // communes 0-1
+  EXPECT_THAT(ListAll(index_, f), ElementsAre("a", "b"));
+  f.territory = geo_.ScopeOf(Level::kEpt, 1);
+  EXPECT_THAT(ListAll(index_, f), IsEmpty());
+  f.territory = geo_.ScopeOf(Level::kDepartement, 0);  // communes 0-7
+  EXPECT_THAT(ListAll(index_, f), ElementsAre("a", "b", "c"));
+  f.territory = geo_.ScopeOf(Level::kRegion, 1);  // communes 16-31
+  EXPECT_THAT(ListAll(index_, f), ElementsAre("d"));
+  f.territory = geo_.CustomScope({4, 20, 30});
+  EXPECT_THAT(ListAll(index_, f), ElementsAre("c", "d"));
+
+  f = {};
+  f.kind = Kind::kCompany;
+  f.territory = geo_.ScopeOf(Level::kDepartement, 0);
+  f.theme = ThemeNum("sport");
+  EXPECT_THAT(ListAll(index_, f), ElementsAre("c"));
+}
+
+TEST_F(ActorIndexTest, ActionAreasCountForTerritoryFilter) {
+  // Home in région 1, acts on département 0 (région 0).
+  index_.Upsert(ProfileBuilder("dep-actor", Kind::kAssociation,
+                               geo_.Commune(20))
+                    .ActsOn(Level::kDepartement,
+                            geo_.Territory(Level::kDepartement, 0)));
+  // Acts on a custom zone {2, 9}.
+  index_.Upsert(ProfileBuilder("zone-actor", Kind::kCompany, geo_.Commune(30))
+                    .ActsOnCustom({2, 9}));
+  // Acts on commune 5 only.
+  index_.Upsert(ProfileBuilder("commune-actor", Kind::kMedia, geo_.Commune(31))
+                    .ActsOn(Level::kCommune, geo_.Commune(5)));
+
+  ActorFilter f;
+  // Inside the area: the EPCI 0 lies in département 0.
+  f.territory = geo_.ScopeOf(Level::kEpci, 0);
+  EXPECT_THAT(ListAll(index_, f), ElementsAre("dep-actor", "zone-actor"));
+  // The area inside the scope: commune 5 in EPCI 1.
+  f.territory = geo_.ScopeOf(Level::kEpci, 1);
+  EXPECT_THAT(ListAll(index_, f),
+              ElementsAre("commune-actor", "dep-actor"));
+  // Région 0 contains département 0, commune 5 and communes 2 and 9.
+  f.territory = geo_.ScopeOf(Level::kRegion, 0);
+  EXPECT_THAT(ListAll(index_, f),
+              ElementsAre("commune-actor", "dep-actor", "zone-actor"));
+  // A custom scope overlapping the custom area and département 0.
+  f.territory = geo_.CustomScope({9});
+  EXPECT_THAT(ListAll(index_, f), ElementsAre("zone-actor"));
+  f.territory = geo_.CustomScope({3});
+  EXPECT_THAT(ListAll(index_, f), ElementsAre("dep-actor"));
+  // Homes still count.
+  f.territory = geo_.ScopeOf(Level::kDepartement, 3);  // communes 24-31
+  EXPECT_THAT(ListAll(index_, f), ElementsAre("commune-actor", "zone-actor"));
+
+  const ActorNum dep = *index_.Find("dep-actor");
+  EXPECT_TRUE(index_.ActsIn(dep, geo_.ScopeOf(Level::kCommune, 7)));
+  EXPECT_FALSE(index_.ActsIn(dep, geo_.ScopeOf(Level::kCommune, 8)));
+  EXPECT_TRUE(index_.ActsIn(dep, geo_.ScopeOf(Level::kCommune, 20)));
+
+  // Removing an actor removes its area postings.
+  EXPECT_TRUE(index_.Remove("zone-actor"));
+  f.territory = geo_.CustomScope({9});
+  EXPECT_THAT(ListAll(index_, f), IsEmpty());
+}
+
+TEST_F(ActorIndexTest, PaginationIsOrderedById) {
+  for (int i = 0; i < 57; ++i) {
+    index_.Upsert(ProfileBuilder("id" + std::to_string(1000 + i * 7 % 57),
+                                 i % 2 ? Kind::kCompany : Kind::kAssociation,
+                                 geo_.Commune(i % 32)));
+  }
+  std::vector<std::string> all = ListAll(index_, {});
+  ASSERT_EQ(all.size(), 57u);
+  EXPECT_TRUE(std::is_sorted(all.begin(), all.end()));
+
+  std::vector<std::string> paged;
+  std::string after;
+  bool more = true;
+  int pages = 0;
+  while (more) {
+    std::vector<std::string> page = index_.List({}, after, 10, &more);
+    ASSERT_LE(page.size(), 10u);
+    if (more) {
+      ASSERT_EQ(page.size(), 10u);
+    }
+    paged.insert(paged.end(), page.begin(), page.end());
+    if (!page.empty()) after = page.back();
+    ++pages;
+  }
+  EXPECT_EQ(pages, 6);
+  EXPECT_EQ(paged, all);
+
+  // Exactly one page: no more.
+  std::vector<std::string> page = index_.List({}, "", 57, &more);
+  EXPECT_EQ(page.size(), 57u);
+  EXPECT_FALSE(more);
+  page = index_.List({}, all.back(), 5, &more);
+  EXPECT_THAT(page, IsEmpty());
+  EXPECT_FALSE(more);
+  // limit 0 only tells whether something matches.
+  page = index_.List({}, "", 0, &more);
+  EXPECT_THAT(page, IsEmpty());
+  EXPECT_TRUE(more);
+}
+
+// The territory predicate written independently, with commune sets.
+std::set<uint32_t> CommuneSet(const Geography& geo, const ActionArea& area) {
+  if (area.level == Level::kCustom) {
+    return {area.custom_communes.begin(), area.custom_communes.end()};
+  }
+  std::vector<uint32_t> communes =
+      geo.CommunesOf(area.level, area.place.At(area.level));
+  return {communes.begin(), communes.end()};
+}
+
+bool ReferenceMatch(const Geography& geo, const ActorProfile& p,
+                    const ActorFilter& f) {
+  if (f.kind && p.kind != *f.kind) return false;
+  if (f.theme) {
+    bool acts = p.themes >> *f.theme & 1;
+    for (const Exchange& e : p.needs) acts |= e.theme == *f.theme;
+    for (const Exchange& e : p.offers) acts |= e.theme == *f.theme;
+    if (!acts) return false;
+  }
+  if (f.offered_resource &&
+      std::none_of(p.offers.begin(), p.offers.end(), [&](const Exchange& e) {
+        return e.resource == *f.offered_resource;
+      })) {
+    return false;
+  }
+  if (f.needed_resource &&
+      std::none_of(p.needs.begin(), p.needs.end(), [&](const Exchange& e) {
+        return e.resource == *f.needed_resource;
+      })) {
+    return false;
+  }
+  if (f.territory) {
+    ActionArea scope_area;
+    scope_area.level = f.territory->level;
+    scope_area.place = f.territory->place;
+    scope_area.custom_communes = f.territory->custom_communes;
+    std::set<uint32_t> scope = CommuneSet(geo, scope_area);
+    bool in = scope.count(p.home.commune) > 0;
+    for (const ActionArea& area : p.action_areas) {
+      for (uint32_t c : CommuneSet(geo, area)) in |= scope.count(c) > 0;
+    }
+    if (!in) return false;
+  }
+  return true;
+}
+
+TEST(ActorIndexPropertyTest, ListAgreesWithABruteForceReference) {
+  const Geography geo = Geography::Make(3, 3, 3, 5);
+  for (uint32_t seed : {1u, 2u, 3u}) {
+    std::mt19937 rng(seed);
+    ActorIndex index;
+    index.SetCommunePlaces(geo.communes);
+    std::vector<ActorProfile> live;
+    // Inserts, replacements and removals.
+    for (int i = 0; i < 1500; ++i) {
+      std::string id = "actor:" + std::to_string(rng() % 1200);
+      if (rng() % 10 == 0) {
+        index.Remove(id);
+      } else {
+        index.Upsert(testing::RandomProfile(rng, geo, id));
+      }
+    }
+    for (ActorNum num = 0; num < index.num_limit(); ++num) {
+      if (index.IsLive(num)) live.push_back(index.Get(num));
+    }
+    ASSERT_EQ(live.size(), index.size());
+    std::sort(live.begin(), live.end(),
+              [](const ActorProfile& a, const ActorProfile& b) {
+                return a.id < b.id;
+              });
+
+    for (int q = 0; q < 300; ++q) {
+      ActorFilter f;
+      if (rng() % 3 == 0) f.kind = static_cast<Kind>(1 + rng() % 5);
+      if (rng() % 3 == 0) f.theme = rng() % 8;
+      if (rng() % 4 == 0) f.offered_resource = rng() % 14;
+      if (rng() % 4 == 0) f.needed_resource = rng() % 14;
+      if (rng() % 2 == 0) {
+        switch (rng() % 6) {
+          case 0:
+            f.territory = geo.ScopeOf(Level::kCommune, rng() % 135);
+            break;
+          case 1:
+            f.territory = geo.ScopeOf(Level::kEpci, rng() % 27);
+            break;
+          case 2:
+            f.territory = geo.ScopeOf(Level::kDepartement, rng() % 9);
+            break;
+          case 3:
+            f.territory = geo.ScopeOf(Level::kRegion, rng() % 3);
+            break;
+          case 4:
+            f.territory = geo.ScopeOf(Level::kEpt, rng() % 2);
+            break;
+          default:
+            f.territory = geo.CustomScope(
+                {static_cast<uint32_t>(rng() % 135),
+                 static_cast<uint32_t>(rng() % 135)});
+        }
+      }
+      std::vector<std::string> expected;
+      for (const ActorProfile& p : live) {
+        if (ReferenceMatch(geo, p, f)) expected.push_back(p.id);
+      }
+      // Page through with a random page size.
+      const size_t page_size = 1 + rng() % 40;
+      std::vector<std::string> got;
+      std::string after;
+      bool more = true;
+      while (more) {
+        std::vector<std::string> page = index.List(f, after, page_size, &more);
+        ASSERT_TRUE(page.size() == page_size || !more);
+        got.insert(got.end(), page.begin(), page.end());
+        if (page.empty()) break;
+        after = page.back();
+      }
+      ASSERT_EQ(got, expected) << "seed " << seed << " query " << q;
+    }
+  }
+}
+
+TEST(ActorIndexPropertyTest, WalkAndDriverStrategiesAgree) {
+  // Many actors and a non-selective filter (walk in id order) next to a
+  // selective one (posting list driver); both paginate the same way.
+  const Geography geo = Geography::Make(2, 2, 2, 4);
+  ActorIndex index;
+  for (int i = 0; i < 5000; ++i) {
+    ActorProfile p = ProfileBuilder("x" + std::to_string(i * 7919 % 5000),
+                                    i % 10 ? Kind::kAssociation : Kind::kMedia,
+                                    geo.Commune(i % 32));
+    index.Upsert(std::move(p));
+  }
+  for (Kind kind : {Kind::kAssociation, Kind::kMedia}) {
+    ActorFilter f;
+    f.kind = kind;
+    bool more = false;
+    std::vector<std::string> all = index.List(f, "", 10000, &more);
+    EXPECT_FALSE(more);
+    EXPECT_EQ(all.size(), kind == Kind::kMedia ? 500u : 4500u);
+    std::string after = all[all.size() / 2];
+    std::vector<std::string> page = index.List(f, after, 20, &more);
+    ASSERT_EQ(page.size(), 20u);
+    EXPECT_TRUE(more);
+    EXPECT_EQ(page.front(), all[all.size() / 2 + 1]);
+  }
+}
+
+TEST(ActorIndexTest2, MemoryEstimateGrowsWithActors) {
+  const Geography geo = Geography::Make(1, 1, 1, 4);
+  ActorIndex index;
+  const size_t empty = index.ApproximateMemoryUsage();
+  std::mt19937 rng(7);
+  for (int i = 0; i < 100; ++i) {
+    index.Upsert(testing::RandomProfile(rng, geo, "a" + std::to_string(i)));
+  }
+  EXPECT_GT(index.ApproximateMemoryUsage(), empty + 100 * sizeof(ActorProfile));
+}
+
+}  // namespace
+}  // namespace maillage::matcher

@@ -1,0 +1,75 @@
+// maillage_server: flags in, Server out. Everything else is in server.cc.
+#include <pthread.h>
+#include <signal.h>
+
+#include <cstdio>
+#include <string>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/flags/usage.h"
+#include "services/server.h"
+
+#ifndef MAILLAGE_REFERENCE_DIR
+#define MAILLAGE_REFERENCE_DIR "reference"
+#endif
+
+ABSL_FLAG(std::string, listen, "127.0.0.1:50051",
+          "Address to listen on (host:port; port 0 picks a free one).");
+ABSL_FLAG(std::string, data_dir, "maillage-data",
+          "RocksDB folder of the store; created when missing.");
+ABSL_FLAG(std::string, reference_dir, MAILLAGE_REFERENCE_DIR,
+          "Folder holding the reference data (geo/, vocab/).");
+ABSL_FLAG(int, max_message_bytes, 64 << 20,
+          "Largest request or response accepted, in bytes.");
+ABSL_FLAG(bool, sync_writes, true,
+          "fsync the write-ahead log before acknowledging a write, so that "
+          "acknowledged writes survive a machine crash (not only a process "
+          "crash).");
+ABSL_FLAG(int, worker_threads, 16, "Threads running request work.");
+ABSL_FLAG(int, default_capacity, 3,
+          "Capacity of an actor that does not state one.");
+
+int main(int argc, char** argv) {
+  absl::SetProgramUsageMessage(
+      "The Maillage gRPC server (maillage.v1: actors, territories, matching).\n"
+      "Usage: maillage_server [--listen=127.0.0.1:50051] "
+      "[--data_dir=maillage-data]");
+  absl::ParseCommandLine(argc, argv);
+
+  // Signals are taken synchronously by this thread only.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  maillage::services::Server::Options options;
+  options.listen_address = absl::GetFlag(FLAGS_listen);
+  options.core.data_dir = absl::GetFlag(FLAGS_data_dir);
+  options.core.reference_dir = absl::GetFlag(FLAGS_reference_dir);
+  options.core.sync_writes = absl::GetFlag(FLAGS_sync_writes);
+  options.core.default_capacity = absl::GetFlag(FLAGS_default_capacity);
+  options.max_message_bytes = absl::GetFlag(FLAGS_max_message_bytes);
+  options.worker_threads = absl::GetFlag(FLAGS_worker_threads);
+
+  auto server = maillage::services::Server::BuildAndStart(options);
+  if (!server.ok()) {
+    std::fprintf(stderr, "maillage: cannot start: %s\n",
+                 server.status().ToString().c_str());
+    return 1;
+  }
+  std::string host = options.listen_address.substr(
+      0, options.listen_address.rfind(':'));
+  std::fprintf(stderr, "maillage listening on %s:%d; store: %s\n",
+               host.c_str(), (*server)->port(),
+               (*server)->core().Describe().c_str());
+
+  int signal_number = 0;
+  sigwait(&signals, &signal_number);
+  std::fprintf(stderr, "maillage: %s received, draining and closing the store\n",
+               signal_number == SIGINT ? "SIGINT" : "SIGTERM");
+  (*server)->Shutdown();
+  std::fprintf(stderr, "maillage: stopped cleanly\n");
+  return 0;
+}

@@ -1,0 +1,38 @@
+#ifndef MAILLAGE_SERVICES_WORKER_POOL_H_
+#define MAILLAGE_SERVICES_WORKER_POOL_H_
+
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+namespace maillage::services {
+
+// A fixed set of threads running request work (store I/O, fsync waits,
+// matching) so that gRPC's callback threads are never blocked by it.
+//
+// Thread-safe. The destructor runs every task already scheduled, then joins.
+class WorkerPool {
+ public:
+  explicit WorkerPool(int threads);
+  ~WorkerPool();
+  WorkerPool(const WorkerPool&) = delete;
+  WorkerPool& operator=(const WorkerPool&) = delete;
+
+  void Schedule(std::function<void()> task);
+
+ private:
+  void Run();
+
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<std::function<void()>> tasks_;  // guarded by mu_
+  bool stopping_ = false;                    // guarded by mu_
+  std::vector<std::thread> threads_;
+};
+
+}  // namespace maillage::services
+
+#endif  // MAILLAGE_SERVICES_WORKER_POOL_H_

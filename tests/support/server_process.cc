@@ -1,0 +1,87 @@
+#include "tests/support/server_process.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <regex>
+
+namespace maillage::testing {
+
+ServerProcess::ServerProcess(std::string binary, std::vector<std::string> args)
+    : binary_(std::move(binary)), args_(std::move(args)) {}
+
+ServerProcess::~ServerProcess() {
+  if (pid_ > 0) Signal(SIGKILL);
+  if (stderr_fd_ >= 0) close(stderr_fd_);
+}
+
+bool ServerProcess::Start() {
+  int fds[2];
+  if (pipe(fds) != 0) {
+    error_ = "pipe failed";
+    return false;
+  }
+  pid_ = fork();
+  if (pid_ == 0) {
+    dup2(fds[1], STDERR_FILENO);
+    close(fds[0]);
+    close(fds[1]);
+    std::vector<char*> argv;
+    argv.push_back(binary_.data());
+    for (auto& a : args_) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    execv(binary_.c_str(), argv.data());
+    _exit(127);
+  }
+  close(fds[1]);
+  stderr_fd_ = fds[0];
+  // Wait up to 60 s for the start-up line.
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  std::regex listening("listening on [^ ]*:([0-9]+)");
+  while (std::chrono::steady_clock::now() < deadline) {
+    pollfd p{stderr_fd_, POLLIN, 0};
+    if (poll(&p, 1, 200) > 0) {
+      char buf[4096];
+      ssize_t n = read(stderr_fd_, buf, sizeof buf);
+      if (n <= 0) break;
+      output_.append(buf, static_cast<size_t>(n));
+      std::smatch m;
+      if (std::regex_search(output_, m, listening)) {
+        port_ = std::atoi(m[1].str().c_str());
+        return true;
+      }
+    }
+  }
+  error_ = "server did not start: " + output_;
+  return false;
+}
+
+std::string ServerProcess::output() {
+  if (stderr_fd_ >= 0) {
+    int flags = fcntl(stderr_fd_, F_GETFL);
+    fcntl(stderr_fd_, F_SETFL, flags | O_NONBLOCK);
+    char buf[4096];
+    ssize_t n;
+    while ((n = read(stderr_fd_, buf, sizeof buf)) > 0) {
+      output_.append(buf, static_cast<size_t>(n));
+    }
+  }
+  return output_;
+}
+
+int ServerProcess::Signal(int signal) {
+  if (pid_ <= 0) return -1;
+  kill(pid_, signal);
+  int status = 0;
+  waitpid(pid_, &status, 0);
+  pid_ = -1;
+  output();
+  return status;
+}
+
+}  // namespace maillage::testing

@@ -1,0 +1,42 @@
+#ifndef MAILLAGE_TESTS_SUPPORT_SERVER_PROCESS_H_
+#define MAILLAGE_TESTS_SUPPORT_SERVER_PROCESS_H_
+
+#include <sys/types.h>
+
+#include <string>
+#include <vector>
+
+namespace maillage::testing {
+
+// The real maillage_server binary as a child process, for tests that must
+// kill it for real (kill -9) or stop it with a signal.
+class ServerProcess {
+ public:
+  ServerProcess(std::string binary, std::vector<std::string> args);
+  ~ServerProcess();  // SIGKILL if still running
+
+  // Starts it and waits for its "listening on" line; false on failure
+  // (the child's output is in error()).
+  bool Start();
+  int port() const { return port_; }
+  std::string target() const { return "127.0.0.1:" + std::to_string(port_); }
+
+  // Sends `signal` and waits for the exit; returns the wait status.
+  int Signal(int signal);
+  const std::string& error() const { return error_; }
+  // Everything the child wrote to stderr up to now (after Signal: all).
+  std::string output();
+
+ private:
+  std::string binary_;
+  std::vector<std::string> args_;
+  pid_t pid_ = -1;
+  int stderr_fd_ = -1;
+  int port_ = 0;
+  std::string output_;
+  std::string error_;
+};
+
+}  // namespace maillage::testing
+
+#endif  // MAILLAGE_TESTS_SUPPORT_SERVER_PROCESS_H_

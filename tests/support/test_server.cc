@@ -1,0 +1,74 @@
+#include "tests/support/test_server.h"
+
+#include "google/rpc/error_details.pb.h"
+#include "google/rpc/status.pb.h"
+#include "gtest/gtest.h"
+
+namespace maillage::testing {
+
+TestServer::TestServer(std::string data_dir) {
+  if (data_dir.empty()) {
+    temp_ = std::make_unique<TempDir>();
+    data_dir = temp_->Sub("store");
+  }
+  data_dir_ = data_dir;
+  options_.listen_address = "127.0.0.1:0";
+  options_.core.data_dir = data_dir_;
+  options_.core.reference_dir = MAILLAGE_REFERENCE_DIR;
+  options_.worker_threads = 8;
+  // Tests restart and kill servers often; fsync adds nothing to what they
+  // check except in the durability tests, which turn it back on.
+  options_.core.sync_writes = false;
+}
+
+TestServer::~TestServer() { Stop(); }
+
+void TestServer::Start() {
+  auto server = services::Server::BuildAndStart(options_);
+  ASSERT_TRUE(server.ok()) << server.status();
+  server_ = std::move(*server);
+  grpc::ChannelArguments args;
+  args.SetMaxReceiveMessageSize(64 << 20);
+  channel_ = grpc::CreateCustomChannel(
+      target(), grpc::InsecureChannelCredentials(), args);
+  actors_ = v1::ActorService::NewStub(channel_);
+  territories_ = v1::TerritoryService::NewStub(channel_);
+}
+
+void TestServer::Stop() {
+  actors_.reset();
+  territories_.reset();
+  channel_.reset();
+  if (server_ != nullptr) server_->Shutdown();
+  server_.reset();
+}
+
+std::string TestServer::target() const {
+  return "127.0.0.1:" + std::to_string(server_->port());
+}
+
+v1::Actor SampleActor(const std::string& id, const std::string& name) {
+  v1::Actor a;
+  a.set_id(id);
+  a.set_kind(v1::ACTOR_KIND_COMPANY);
+  a.set_name(name);
+  a.set_home_commune("94018");
+  a.add_themes("employment_insertion");
+  return a;
+}
+
+std::vector<std::string> BadRequestFields(const grpc::Status& status) {
+  std::vector<std::string> fields;
+  google::rpc::Status rich;
+  if (!rich.ParseFromString(status.error_details())) return fields;
+  for (const auto& any : rich.details()) {
+    google::rpc::BadRequest bad;
+    if (any.type_url() == "type.googleapis.com/google.rpc.BadRequest" &&
+        bad.ParseFromString(any.value())) {
+      for (const auto& v : bad.field_violations()) fields.push_back(v.field());
+    }
+  }
+  return fields;
+}
+
+}  // namespace maillage::testing
