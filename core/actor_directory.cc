@@ -6,14 +6,13 @@
 #include <mutex>
 #include <random>
 
-#include "absl/strings/escaping.h"
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
 #include "base/status_macros.h"
 #include "base/strings.h"
 #include "core/errors.h"
+#include "core/page_token.h"
 #include "google/protobuf/util/field_mask_util.h"
 #include "google/protobuf/util/message_differencer.h"
 #include "google/protobuf/util/time_util.h"
@@ -49,34 +48,6 @@ bool SameContent(v1::Actor a, v1::Actor b) {
   ClearOutputOnly(&a);
   ClearOutputOnly(&b);
   return google::protobuf::util::MessageDifferencer::Equals(a, b);
-}
-
-std::string EncodePageToken(uint64_t filter_fingerprint,
-                            std::string_view last_id) {
-  return absl::WebSafeBase64Escape(
-      absl::StrCat(absl::Hex(filter_fingerprint), ":", AsAbsl(last_id)));
-}
-
-// The id after which the page starts; InvalidArgument when the token is not
-// one of ours or was made for other filters.
-absl::StatusOr<std::string> DecodePageToken(std::string_view token,
-                                            uint64_t filter_fingerprint) {
-  std::string raw;
-  if (!absl::WebSafeBase64Unescape(AsAbsl(token), &raw)) {
-    return InvalidField("page_token", "is not a token this server issued");
-  }
-  size_t colon = raw.find(':');
-  uint64_t fp = 0;
-  if (colon == std::string::npos ||
-      !absl::SimpleHexAtoi(absl::string_view(raw).substr(0, colon), &fp)) {
-    return InvalidField("page_token", "is not a token this server issued");
-  }
-  if (fp != filter_fingerprint) {
-    return InvalidField("page_token",
-                        "was issued for different filters: keep the filters "
-                        "of the first page, or start again without a token");
-  }
-  return raw.substr(colon + 1);
 }
 
 }  // namespace
@@ -439,11 +410,7 @@ absl::StatusOr<v1::ListActorsResponse> ActorDirectory::List(
   }
   RETURN_IF_ERROR(violations.ToStatus());
 
-  v1::ListActorsRequest filters_only = request;
-  filters_only.clear_page_size();
-  filters_only.clear_page_token();
-  filters_only.clear_view();
-  uint64_t filter_fp = RequestLog::Fingerprint(filters_only);
+  uint64_t filter_fp = FiltersFingerprint(request);
   std::string after;
   if (!request.page_token().empty()) {
     ASSIGN_OR_RETURN(after, DecodePageToken(request.page_token(), filter_fp));

@@ -53,6 +53,9 @@ absl::StatusOr<std::unique_ptr<Maillage>> Maillage::Open(
   m->actors_ = std::make_unique<ActorDirectory>(
       m->store_.get(), m->registry_.get(), m->vocabulary_.get(), actor_options);
   RETURN_IF_ERROR(m->actors_->LoadIndex());
+  m->territory_book_ = std::make_unique<TerritoryBook>(
+      m->store_.get(), m->registry_.get(), m->vocabulary_.get(),
+      m->actors_.get());
   return m;
 }
 

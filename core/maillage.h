@@ -6,6 +6,7 @@
 
 #include "absl/status/statusor.h"
 #include "core/actor_directory.h"
+#include "core/territory_book.h"
 #include "core/territory_registry.h"
 #include "matcher/vocabulary.h"
 #include "storage/store.h"
@@ -35,6 +36,7 @@ class Maillage {
   static absl::StatusOr<std::unique_ptr<Maillage>> Open(const Options& options);
 
   ActorDirectory& actors() { return *actors_; }
+  TerritoryBook& territories() { return *territory_book_; }
   const TerritoryRegistry& registry() const { return *registry_; }
   const territory::Geography& geography() const { return *geography_; }
   const matcher::Vocabulary& vocabulary() const { return *vocabulary_; }
@@ -51,6 +53,7 @@ class Maillage {
   std::unique_ptr<storage::Store> store_;
   std::unique_ptr<TerritoryRegistry> registry_;
   std::unique_ptr<ActorDirectory> actors_;
+  std::unique_ptr<TerritoryBook> territory_book_;
 };
 
 }  // namespace maillage::core

@@ -270,10 +270,11 @@ bool ActorIndex::Impl::ActsIn(ActorNum num, const Scope& scope) const {
   return false;
 }
 
-void ActorIndex::Impl::ScopePostings(
-    const Scope& scope, std::vector<const Postings*>* out) const {
+void ActorIndex::Impl::ScopePostings(const Scope& scope,
+                                     std::vector<const Postings*>* out,
+                                     bool include_homes) const {
   auto add_home = [&](int rank, uint32_t number) {
-    if (number != kNone && number < home[rank].size() &&
+    if (include_homes && number != kNone && number < home[rank].size() &&
         !home[rank][number].empty()) {
       out->push_back(&home[rank][number]);
     }

@@ -143,9 +143,11 @@ struct ActorIndex::Impl {
 
   // Appends to *out every posting list whose union is a superset of the
   // actors ActsIn(scope) (homes inside, areas overlapping). Lists may repeat
-  // actors; callers dedupe.
+  // actors; callers dedupe. Without `include_homes`, only the lists of
+  // actors whose action areas may overlap the scope.
   void ScopePostings(const Scope& scope,
-                     std::vector<const internal::Postings*>* out) const;
+                     std::vector<const internal::Postings*>* out,
+                     bool include_homes = true) const;
   // The sorted, unique actors for which ActsIn(scope) holds.
   std::vector<ActorNum> ScopeMembers(const Scope& scope) const;
   // Partitions of the exchange postings that hold every actor whose home is

@@ -6,6 +6,7 @@
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/health_check_service_interface.h"
 #include "services/actor_service.h"
+#include "services/territory_service.h"
 
 namespace maillage::services {
 namespace {
@@ -13,6 +14,7 @@ namespace {
 // Names reported by the health service besides the overall "" entry.
 const char* const kServiceNames[] = {
     "maillage.v1.ActorService",
+    "maillage.v1.TerritoryService",
 };
 
 void SetHealth(grpc::Server* server, bool serving) {
@@ -32,6 +34,8 @@ absl::StatusOr<std::unique_ptr<Server>> Server::BuildAndStart(
   s->pool_ = std::make_unique<WorkerPool>(options.worker_threads);
   s->handler_ = std::make_unique<RequestHandler>(s->pool_.get());
   s->services_.push_back(std::make_unique<ActorServiceImpl>(s->handler_.get()));
+  s->services_.push_back(
+      std::make_unique<TerritoryServiceImpl>(s->handler_.get()));
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();

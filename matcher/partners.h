@@ -1,0 +1,173 @@
+#ifndef MAILLAGE_MATCHER_PARTNERS_H_
+#define MAILLAGE_MATCHER_PARTNERS_H_
+
+// Partner suggestions: who should this actor partner with, why, and as what
+// kind of partnership.
+//
+// The score of a pair (A, B) is reciprocal, as in RECON (RecSys 2010):
+//
+//   fit(X <- Y) = (w_c * cover(X <- Y) + w_t * themes(X <- Y)) / (w_c + w_t)
+//     cover(X <- Y)  how much of what X needs Y offers: for each resource X
+//                    needs, the best match quality q with Y's offers (1 same
+//                    theme; 0.8 when one side gave no theme but the other's
+//                    theme is among its themes; 0.7 when neither gave one and
+//                    their themes meet; 0.5 when neither has any theme),
+//                    summed over resources and divided by min(#resources, 2):
+//                    meeting two needs fully is a full cover. When X declared
+//                    no need, cover = themes(X <- Y) / 2 (what X wants is then
+//                    only known through its themes, and less surely).
+//     themes(X <- Y) the share of X's themes (declared, or those of its needs
+//                    and offers) Y also acts on, each theme weighed by its
+//                    rarity over the index: idf(t) = ln(1 + N / (1 + n_t)).
+//   mutual = 2 fit(A <- B) fit(B <- A) / (fit(A <- B) + fit(B <- A))
+//            (harmonic mean: a one-sided match ranks below a mutual one)
+//   score  = mutual * (w_c + w_t + w_p P + w_f F + w_x X + w_k K + w_n N)
+//     P proximity: same commune 1, same EPT 0.8, same EPCI 0.7, same
+//       département 0.4, same région 0.15; when both have coordinates,
+//       1 / (1 + (d / 20 km)^1.5) instead; an action area of one covering the
+//       other's home counts 0.8 times its level's value; the best applies.
+//     F fragility: the most severe fragility of a territory containing both
+//       homes on a theme both act on (one acting on it counts half).
+//     X entre mondes: 1 when the kinds differ.
+//     K capacity: min(capacity A, capacity B, 3) / 3.
+//     N common partners: 1 - 2^-(number of partners in common).
+//   with the weights normalised to add up to 1, so the score lies in [0, 1].
+//   Nothing but a mutual fit can make a score: context (proximity, …) only
+//   modulates it.
+//
+// Each factor's contribution is its part of that sum (the fit part is split
+// between complementarity and shared themes in proportion to their parts of
+// the two fits), so the contributions add up to the score.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "matcher/actor_index.h"
+#include "matcher/context.h"
+#include "matcher/vocabulary.h"
+
+namespace maillage::matcher {
+
+// Relative weights of the factors; normalised to add up to 1 before use, so
+// only their ratios matter. The defaults put the mutual need/offer fit first,
+// then proximity (partnerships are overwhelmingly local), then the context.
+struct Weights {
+  double complementarity = 0.35;
+  double shared_themes = 0.10;
+  double proximity = 0.25;
+  double fragility = 0.10;
+  double cross_kind = 0.08;
+  double capacity = 0.04;
+  double common_partners = 0.08;
+};
+// InvalidArgument when a weight is negative or not finite, or when
+// complementarity + shared_themes is 0 (no fit, no score) .
+absl::Status ValidateWeights(const Weights& weights);
+
+enum class FactorKind : uint8_t {
+  kComplementarity = 0,  // need <-> offer, both directions
+  kSharedThemes,
+  kProximity,
+  kFragility,
+  kCrossKind,  // "entre mondes"
+  kCapacity,
+  kCommonPartners,
+};
+inline constexpr int kFactorCount = 7;
+// "complementarity", "shared_themes", "proximity", "fragility", "cross_kind",
+// "capacity", "common_partners".
+std::string_view FactorCode(FactorKind kind);
+
+struct Factor {
+  FactorKind kind = FactorKind::kComplementarity;
+  double value = 0;         // the factor itself, in [0, 1]
+  double weight = 0;        // normalised weight
+  double contribution = 0;  // its part of the score
+  std::string detail;       // French, for animators
+};
+
+// One resource that would flow from `giver` to `receiver`.
+struct ExchangeMatch {
+  ActorNum giver = 0;
+  ActorNum receiver = 0;
+  uint8_t resource = 0;
+  uint8_t theme = Exchange::kAnyTheme;  // the theme they meet on
+  double quality = 0;                   // 1, 0.8, 0.7 or 0.5 (see above)
+  Category category = Category::kUnspecified;
+  Modality modality = Modality::kUnspecified;
+};
+
+// A proposed partner for `actor`.
+struct Suggestion {
+  ActorNum actor = 0;    // the actor the suggestion is for (A)
+  ActorNum partner = 0;  // the proposed partner (B)
+  std::string partner_id;
+  double score = 0;  // [0, 1]
+  // The partnership it would be, and every category the pair's exchanges
+  // support within the request's filters (bit (1 << Category)).
+  Category category = Category::kUnspecified;
+  Modality modality = Modality::kUnspecified;
+  uint32_t categories = 0;
+  double fit_for_actor = 0;    // fit(A <- B)
+  double fit_for_partner = 0;  // fit(B <- A)
+  double mutual_fit = 0;
+  std::vector<ExchangeMatch> exchanges;  // both directions, best first
+  ThemeSet shared_themes = 0;
+  double distance_km = -1;  // when both have coordinates
+  // One per FactorKind, in that order; contributions add up to `score`.
+  std::vector<Factor> factors;
+  // One French sentence an animator can repeat to the actors.
+  std::string sentence;
+};
+
+struct PartnerOptions {
+  size_t limit = 20;        // at most 1000
+  uint32_t kinds = 0;       // bit (1 << Kind) of the partners; 0 = any
+  uint32_t categories = 0;  // bit (1 << Category); 0 = any
+  ThemeSet themes = 0;      // partners acting on one of them; 0 = any
+  std::optional<Scope> scope;  // partners acting in it (ActorIndex::ActsIn)
+  double min_score = 0;        // only scores >= min_score (and > 0)
+  Weights weights;
+};
+
+// The best partners for `actor`, best first (ties: smaller public id
+// first). Hard rules, never broken: the actor itself is never proposed;
+// nothing outside `options.scope`; never an unavailable actor (opted out,
+// dissolved) or one with no capacity left; never a pair whose only
+// categories are ones they already share an active partnership in, or one
+// of them does not accept; results are a function of the index, the context
+// and the options only.
+//
+// Candidates come from the (resource, theme) postings that complement the
+// actor's needs and offers, plus the actors of its intercommunality sharing
+// a theme; each is scored, the top `limit` kept with a heap, and only those
+// are explained.
+//
+// Errors: NotFound when `actor` is not live; FailedPrecondition when the
+// actor itself is unavailable or has no capacity left; InvalidArgument for
+// invalid weights or limit. Thread-safe against other readers.
+absl::StatusOr<std::vector<Suggestion>> SuggestPartners(
+    const ActorIndex& index, const MatchContext& context, ActorNum actor,
+    const PartnerOptions& options);
+
+// The full breakdown for any pair, even a poor or forbidden one (score 0).
+// `blockers` lists, in French, the hard rules that keep SuggestPartners from
+// proposing the pair (empty when it could be proposed). For a pair that
+// SuggestPartners proposes, the score is exactly the one it returned.
+struct MatchExplanation {
+  Suggestion suggestion;
+  std::vector<std::string> blockers;
+};
+absl::StatusOr<MatchExplanation> ExplainMatch(const ActorIndex& index,
+                                              const MatchContext& context,
+                                              ActorNum actor, ActorNum partner,
+                                              const Weights& weights = {});
+
+}  // namespace maillage::matcher
+
+#endif  // MAILLAGE_MATCHER_PARTNERS_H_

@@ -1,0 +1,401 @@
+#include "matcher/partners.h"
+
+#include <string>
+#include <vector>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "matcher/context.h"
+#include "matcher/test_util.h"
+
+namespace maillage::matcher {
+namespace {
+
+using ::maillage::matcher::testing::Geography;
+using ::maillage::matcher::testing::ProfileBuilder;
+using ::maillage::matcher::testing::TestVocabulary;
+using ::maillage::matcher::testing::ThemeNum;
+using ::testing::HasSubstr;
+using ::testing::Not;
+using territory::Level;
+
+double SumOfContributions(const Suggestion& s) {
+  double sum = 0;
+  for (const Factor& f : s.factors) sum += f.contribution;
+  return sum;
+}
+
+std::vector<std::string> Ids(const std::vector<Suggestion>& suggestions) {
+  std::vector<std::string> ids;
+  for (const Suggestion& s : suggestions) ids.push_back(s.partner_id);
+  return ids;
+}
+
+class PartnersTest : public ::testing::Test {
+ protected:
+  // 2 régions x 2 départements x 2 EPCI x 4 communes: communes 0-3 form
+  // EPCI 0, 4-7 EPCI 1 (both in département 0), 16-31 région 1.
+  PartnersTest()
+      : geo_(Geography::Make(2, 2, 2, 4)), context_(TestVocabulary()) {
+    index_.SetCommunePlaces(geo_.communes);
+  }
+
+  ActorNum Add(const ActorProfile& profile) { return index_.Upsert(profile); }
+
+  std::vector<Suggestion> Suggest(ActorNum actor,
+                                  const PartnerOptions& options = {}) {
+    absl::StatusOr<std::vector<Suggestion>> result =
+        SuggestPartners(index_, context_, actor, options);
+    EXPECT_TRUE(result.ok()) << result.status();
+    return result.ok() ? *result : std::vector<Suggestion>{};
+  }
+
+  Geography geo_;
+  ActorIndex index_;
+  MatchContext context_;
+};
+
+TEST_F(PartnersTest, SkillsOfferedInTheSameEpciRankFirstAsSkillsSponsorship) {
+  const ActorNum asso =
+      Add(ProfileBuilder("rna:W1", Kind::kAssociation, geo_.Commune(0))
+              .Name("Connexions Solidaires")
+              .Themes({"digital_inclusion", "seniors_ageing"})
+              .Need("skills", "digital_inclusion")
+              .Need("funding"));
+  // The right answer: same EPCI, skills on the same theme.
+  Add(ProfileBuilder("siret:near", Kind::kCompany, geo_.Commune(2))
+          .Name("NumériTech")
+          .Themes({"digital_inclusion"})
+          .Offer("skills", "digital_inclusion"));
+  // The same offer far away (another région).
+  Add(ProfileBuilder("siret:far", Kind::kCompany, geo_.Commune(20))
+          .Themes({"digital_inclusion"})
+          .Offer("skills", "digital_inclusion"));
+  // Skills on another theme, next door.
+  Add(ProfileBuilder("siret:other-theme", Kind::kCompany, geo_.Commune(0))
+          .Themes({"education_training"})
+          .Offer("skills", "education_training"));
+  // Same themes, nothing to exchange, same commune.
+  Add(ProfileBuilder("rna:W2", Kind::kAssociation, geo_.Commune(0))
+          .Themes({"digital_inclusion", "seniors_ageing"}));
+
+  std::vector<Suggestion> suggestions = Suggest(asso);
+  ASSERT_FALSE(suggestions.empty());
+  const Suggestion& first = suggestions[0];
+  EXPECT_EQ(first.partner_id, "siret:near");
+  EXPECT_EQ(first.category, Category::kMecenat);
+  EXPECT_EQ(first.modality, Modality::kSkills);
+  EXPECT_THAT(first.sentence, HasSubstr("L'entreprise NumériTech propose du "
+                                        "mécénat de compétences en inclusion "
+                                        "numérique dont l'association "
+                                        "Connexions Solidaires a besoin"));
+  EXPECT_THAT(first.sentence, HasSubstr("même intercommunalité"));
+  ASSERT_FALSE(first.exchanges.empty());
+  EXPECT_EQ(first.exchanges[0].resource, testing::ResourceNum("skills"));
+  EXPECT_EQ(first.exchanges[0].theme, ThemeNum("digital_inclusion"));
+  EXPECT_DOUBLE_EQ(first.exchanges[0].quality, 1.0);
+  // The far twin comes after it; the theme-only neighbour is no partner of
+  // choice for skills.
+  std::vector<std::string> ids = Ids(suggestions);
+  auto far = std::find(ids.begin(), ids.end(), "siret:far");
+  ASSERT_NE(far, ids.end());
+  EXPECT_NEAR(SumOfContributions(first), first.score, 1e-9);
+  EXPECT_EQ(first.factors.size(), static_cast<size_t>(kFactorCount));
+}
+
+TEST_F(PartnersTest, InsertionServicesMakeResponsiblePracticesNotMecenat) {
+  const ActorNum company =
+      Add(ProfileBuilder("siret:suez", Kind::kCompany, geo_.Commune(1))
+              .Name("Eaux du Grand Est")
+              .Themes({"environment_climate"})
+              .Need("services", "circular_economy")
+              .Offer("funding", "environment_climate"));
+  Add(ProfileBuilder("rna:adeis", Kind::kAssociation, geo_.Commune(3))
+          .Name("ADEIS")
+          .Subtype(kSubtypeInsertionStructure)
+          .Themes({"employment_insertion", "circular_economy"})
+          .Offer("services", "circular_economy"));
+
+  std::vector<Suggestion> suggestions = Suggest(company);
+  ASSERT_EQ(suggestions.size(), 1u);
+  const Suggestion& s = suggestions[0];
+  EXPECT_EQ(s.partner_id, "rna:adeis");
+  EXPECT_EQ(s.category, Category::kResponsiblePractices);
+  EXPECT_EQ(s.modality, Modality::kResponsiblePurchasing);
+  EXPECT_FALSE(s.categories >> static_cast<int>(Category::kMecenat) & 1);
+  EXPECT_THAT(s.sentence, HasSubstr("L'association d'insertion ADEIS propose"));
+  EXPECT_THAT(s.sentence, HasSubstr("pratiques responsables"));
+  EXPECT_THAT(s.sentence, Not(HasSubstr("mécénat")));
+
+  // Asked from the other side, the same pair and the same score.
+  std::vector<Suggestion> reverse = Suggest(*index_.Find("rna:adeis"));
+  ASSERT_EQ(reverse.size(), 1u);
+  EXPECT_EQ(reverse[0].category, Category::kResponsiblePractices);
+  EXPECT_DOUBLE_EQ(reverse[0].score, s.score);
+}
+
+TEST_F(PartnersTest, AMutualMatchRanksAboveAOneSidedOne) {
+  const ActorNum asso =
+      Add(ProfileBuilder("rna:A", Kind::kAssociation, geo_.Commune(0))
+              .Themes({"youth"})
+              .Need("funding", "youth")
+              .Offer("visibility", "youth"));
+  // Both give funding in the same commune; only "mutual" needs visibility.
+  Add(ProfileBuilder("siret:mutual", Kind::kCompany, geo_.Commune(0))
+          .Themes({"youth"})
+          .Offer("funding", "youth")
+          .Need("visibility", "youth"));
+  Add(ProfileBuilder("siret:one-sided", Kind::kCompany, geo_.Commune(0))
+          .Themes({"youth"})
+          .Offer("funding", "youth")
+          .Need("premises", "youth"));
+  std::vector<Suggestion> suggestions = Suggest(asso);
+  ASSERT_EQ(suggestions.size(), 2u);
+  EXPECT_EQ(suggestions[0].partner_id, "siret:mutual");
+  EXPECT_EQ(suggestions[1].partner_id, "siret:one-sided");
+  EXPECT_GT(suggestions[0].score, suggestions[1].score);
+  EXPECT_GT(suggestions[0].mutual_fit, suggestions[1].mutual_fit);
+  // One-sided: the partner gets nothing it needs.
+  EXPECT_LT(suggestions[1].fit_for_partner, suggestions[1].fit_for_actor);
+}
+
+TEST_F(PartnersTest, HardRules) {
+  const ActorNum asso =
+      Add(ProfileBuilder("rna:A", Kind::kAssociation, geo_.Commune(0))
+              .Themes({"sport"})
+              .Need("funding", "sport")
+              .Need("in_kind", "sport"));
+  auto funder = [&](std::string id, uint32_t commune) {
+    return ProfileBuilder(std::move(id), Kind::kCompany,
+                          geo_.Commune(commune))
+        .Themes({"sport"})
+        .Offer("funding", "sport");
+  };
+  Add(funder("c:ok", 1));
+  Add(funder("c:opted-out", 1).Unavailable());
+  Add(funder("c:full", 1).Capacity(0));
+  Add(funder("c:outside", 9));
+  const ActorNum partner = Add(funder("c:partner", 1));
+  const ActorNum partner2 = Add(funder("c:partner2", 1).Offer("in_kind"));
+  Add(funder("c:public-only", 1).Accepts({Category::kEconomicCooperation}));
+
+  // Active mécénat with c:partner: no mécénat again. With c:partner2 an
+  // ended mécénat does not block.
+  context_.AddPartnership({asso, partner, Category::kMecenat, true});
+  context_.AddPartnership({asso, partner2, Category::kMecenat, false});
+
+  PartnerOptions options;
+  options.scope = geo_.ScopeOf(Level::kEpci, 0);
+  std::vector<std::string> ids = Ids(Suggest(asso, options));
+  EXPECT_THAT(ids, ::testing::UnorderedElementsAre("c:ok", "c:partner2"));
+
+  options.scope.reset();
+  ids = Ids(Suggest(asso, options));
+  EXPECT_THAT(ids, ::testing::UnorderedElementsAre("c:ok", "c:partner2",
+                                                   "c:outside"));
+
+  // The actor itself is never proposed, even when it complements itself.
+  const ActorNum self =
+      Add(ProfileBuilder("self", Kind::kAssociation, geo_.Commune(4))
+              .Themes({"sport"})
+              .Need("funding", "sport")
+              .Offer("funding", "sport"));
+  ids = Ids(Suggest(self));
+  EXPECT_THAT(ids, Not(::testing::Contains("self")));
+
+  // Explanations name what blocks a pair.
+  absl::StatusOr<MatchExplanation> e =
+      ExplainMatch(index_, context_, asso, partner);
+  ASSERT_TRUE(e.ok());
+  ASSERT_EQ(e->blockers.size(), 1u);
+  EXPECT_THAT(e->blockers[0], HasSubstr("Déjà partenaires actifs en mécénat"));
+  e = ExplainMatch(index_, context_, asso, *index_.Find("c:full"));
+  ASSERT_TRUE(e.ok());
+  EXPECT_THAT(e->blockers, ::testing::Contains(HasSubstr("plus de capacité")));
+  EXPECT_GT(e->suggestion.score, 0);
+}
+
+TEST_F(PartnersTest, ExplainMatchAgreesWithSuggestionsAndExplainsPoorPairs) {
+  const ActorNum asso =
+      Add(ProfileBuilder("rna:A", Kind::kAssociation, geo_.Commune(0))
+              .Themes({"health"})
+              .Need("volunteers"));
+  const ActorNum company =
+      Add(ProfileBuilder("c:1", Kind::kCompany, geo_.Commune(5))
+              .Coordinates(48.1f, 2.0f)
+              .Themes({"health"})
+              .Offer("volunteers", "health"));
+  const ActorNum stranger =
+      Add(ProfileBuilder("c:2", Kind::kCompany, geo_.Commune(30))
+              .Themes({"energy"}));
+  std::vector<Suggestion> suggestions = Suggest(asso);
+  ASSERT_EQ(suggestions.size(), 1u);
+  absl::StatusOr<MatchExplanation> e =
+      ExplainMatch(index_, context_, asso, company);
+  ASSERT_TRUE(e.ok());
+  EXPECT_EQ(e->suggestion.score, suggestions[0].score);
+  EXPECT_TRUE(e->blockers.empty());
+  EXPECT_EQ(e->suggestion.sentence, suggestions[0].sentence);
+
+  e = ExplainMatch(index_, context_, asso, stranger);
+  ASSERT_TRUE(e.ok());
+  EXPECT_EQ(e->suggestion.score, 0);
+  EXPECT_EQ(e->suggestion.factors.size(), static_cast<size_t>(kFactorCount));
+  EXPECT_NEAR(SumOfContributions(e->suggestion), 0, 1e-12);
+  EXPECT_THAT(e->blockers, ::testing::Contains(HasSubstr("score nul")));
+  EXPECT_FALSE(e->suggestion.sentence.empty());
+
+  EXPECT_EQ(ExplainMatch(index_, context_, asso, 999).status().code(),
+            absl::StatusCode::kNotFound);
+}
+
+TEST_F(PartnersTest, FragilitiesAndCommonPartnersRaiseTheScore) {
+  const ActorNum asso =
+      Add(ProfileBuilder("rna:A", Kind::kAssociation, geo_.Commune(0))
+              .Themes({"youth", "mobility"})
+              .Need("funding"));
+  const ActorNum youth =
+      Add(ProfileBuilder("c:youth", Kind::kCompany, geo_.Commune(1))
+              .Themes({"youth"})
+              .Offer("funding", "youth"));
+  Add(ProfileBuilder("c:mobility", Kind::kCompany, geo_.Commune(1))
+          .Themes({"mobility"})
+          .Offer("funding", "mobility"));
+  // Equal so far: "mobility" is rarer in this index than nothing, both are
+  // alone; the fragility decides.
+  Fragility fragility;
+  fragility.level = Level::kEpci;
+  fragility.territory = 0;
+  fragility.theme = ThemeNum("mobility");
+  fragility.severity = 0.9f;
+  context_.AddFragility(fragility);
+  std::vector<Suggestion> suggestions = Suggest(asso);
+  ASSERT_EQ(suggestions.size(), 2u);
+  EXPECT_EQ(suggestions[0].partner_id, "c:mobility");
+  const Factor& f = suggestions[0].factors[static_cast<int>(FactorKind::kFragility)];
+  EXPECT_NEAR(f.value, 0.9, 1e-6);
+  EXPECT_THAT(suggestions[0].sentence, HasSubstr("fragilité forte"));
+
+  // Two common partners outweigh the fragility.
+  const ActorNum p1 = Add(ProfileBuilder("p1", Kind::kPublicBody, geo_.Commune(2)));
+  const ActorNum p2 = Add(ProfileBuilder("p2", Kind::kMedia, geo_.Commune(2)));
+  for (ActorNum p : {p1, p2}) {
+    context_.AddPartnership({asso, p, Category::kEconomicCooperation, true});
+    context_.AddPartnership({youth, p, Category::kEconomicCooperation, false});
+  }
+  suggestions = Suggest(asso);
+  ASSERT_EQ(suggestions.size(), 2u);
+  EXPECT_EQ(suggestions[0].partner_id, "c:youth");
+  EXPECT_NEAR(
+      suggestions[0].factors[static_cast<int>(FactorKind::kCommonPartners)].value,
+      0.75, 1e-12);
+  EXPECT_THAT(suggestions[0].sentence, HasSubstr("2 partenaires en commun"));
+}
+
+TEST_F(PartnersTest, OptionsFilterAndWeightsReorder) {
+  const ActorNum asso =
+      Add(ProfileBuilder("rna:A", Kind::kAssociation, geo_.Commune(0))
+              .Themes({"culture_heritage"})
+              .Need("funding", "culture_heritage")
+              .Need("expertise", "culture_heritage"));
+  Add(ProfileBuilder("c:near", Kind::kCompany, geo_.Commune(0))
+          .Themes({"culture_heritage"})
+          .Offer("funding", "culture_heritage"));
+  Add(ProfileBuilder("u:far", Kind::kAcademic, geo_.Commune(25))
+          .Themes({"culture_heritage"})
+          .Offer("expertise", "culture_heritage")
+          .Offer("funding", "culture_heritage"));
+
+  std::vector<Suggestion> all = Suggest(asso);
+  ASSERT_EQ(all.size(), 2u);
+  EXPECT_EQ(all[0].partner_id, "c:near");
+
+  PartnerOptions options;
+  options.kinds = 1u << static_cast<int>(Kind::kAcademic);
+  EXPECT_THAT(Ids(Suggest(asso, options)), ::testing::ElementsAre("u:far"));
+
+  options = {};
+  options.categories = 1u << static_cast<int>(Category::kSocietalInnovation);
+  std::vector<Suggestion> innovation = Suggest(asso, options);
+  ASSERT_EQ(innovation.size(), 1u);
+  EXPECT_EQ(innovation[0].category, Category::kSocietalInnovation);
+  EXPECT_EQ(innovation[0].modality, Modality::kJointRnd);
+
+  options = {};
+  options.themes = ThemeSet{1} << ThemeNum("sport");
+  EXPECT_TRUE(Suggest(asso, options).empty());
+
+  options = {};
+  options.limit = 1;
+  EXPECT_EQ(Suggest(asso, options).size(), 1u);
+  options.limit = 0;
+  EXPECT_TRUE(Suggest(asso, options).empty());
+
+  options = {};
+  options.min_score = all[0].score;
+  EXPECT_THAT(Ids(Suggest(asso, options)), ::testing::ElementsAre("c:near"));
+
+  // Without proximity the academic, which meets both needs, comes first.
+  options = {};
+  options.weights.proximity = 0;
+  EXPECT_EQ(Suggest(asso, options)[0].partner_id, "u:far");
+
+  options = {};
+  options.weights.capacity = -1;
+  EXPECT_EQ(SuggestPartners(index_, context_, asso, options).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  options = {};
+  options.weights.complementarity = 0;
+  options.weights.shared_themes = 0;
+  EXPECT_EQ(SuggestPartners(index_, context_, asso, options).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  options = {};
+  options.limit = 5000;
+  EXPECT_EQ(SuggestPartners(index_, context_, asso, options).status().code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
+TEST_F(PartnersTest, ErrorsForUnknownOrUnavailableActors) {
+  EXPECT_EQ(SuggestPartners(index_, context_, 3, {}).status().code(),
+            absl::StatusCode::kNotFound);
+  const ActorNum gone =
+      Add(ProfileBuilder("x", Kind::kAssociation, geo_.Commune(0))
+              .Unavailable());
+  EXPECT_EQ(SuggestPartners(index_, context_, gone, {}).status().code(),
+            absl::StatusCode::kFailedPrecondition);
+  const ActorNum full = Add(
+      ProfileBuilder("y", Kind::kAssociation, geo_.Commune(0)).Capacity(0));
+  EXPECT_EQ(SuggestPartners(index_, context_, full, {}).status().code(),
+            absl::StatusCode::kFailedPrecondition);
+}
+
+TEST_F(PartnersTest, ActionAreasCountForProximityAndScope) {
+  // A national-style association homed in région 1 acting on EPCI 0.
+  const ActorNum company =
+      Add(ProfileBuilder("c:1", Kind::kCompany, geo_.Commune(0))
+              .Themes({"housing"})
+              .Offer("premises", "housing"));
+  Add(ProfileBuilder("rna:acting", Kind::kAssociation, geo_.Commune(30))
+          .Themes({"housing"})
+          .Need("premises", "housing")
+          .ActsOn(Level::kEpci, geo_.Territory(Level::kEpci, 0)));
+  Add(ProfileBuilder("rna:remote", Kind::kAssociation, geo_.Commune(29))
+          .Themes({"housing"})
+          .Need("premises", "housing"));
+  PartnerOptions options;
+  options.scope = geo_.ScopeOf(Level::kEpci, 0);
+  std::vector<Suggestion> suggestions = Suggest(company, options);
+  ASSERT_EQ(suggestions.size(), 1u);
+  EXPECT_EQ(suggestions[0].partner_id, "rna:acting");
+  const Factor& proximity =
+      suggestions[0].factors[static_cast<int>(FactorKind::kProximity)];
+  EXPECT_NEAR(proximity.value, 0.8 * 0.7, 1e-12);
+  EXPECT_THAT(proximity.detail, HasSubstr("intervient sur l'intercommunalité"));
+
+  suggestions = Suggest(company);
+  ASSERT_EQ(suggestions.size(), 2u);
+  EXPECT_EQ(suggestions[0].partner_id, "rna:acting");
+}
+
+}  // namespace
+}  // namespace maillage::matcher

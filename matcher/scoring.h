@@ -1,0 +1,148 @@
+#ifndef MAILLAGE_MATCHER_SCORING_H_
+#define MAILLAGE_MATCHER_SCORING_H_
+
+// The scoring pieces shared by partner suggestions, coalitions and panels
+// (see partners.h for the formulas). Internal to the matcher.
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "matcher/actor_index.h"
+#include "matcher/actor_index_internal.h"
+#include "matcher/context.h"
+#include "matcher/partners.h"
+
+namespace maillage::matcher::internal {
+
+struct NormalizedWeights {
+  double complementarity, shared_themes, proximity, fragility, cross_kind,
+      capacity, common_partners;
+};
+NormalizedWeights Normalize(const Weights& weights);
+
+// Match quality, in tenths, of `offer` (by an actor whose declared themes are
+// `giver_themes`) for `need` (receiver's declared themes `receiver_themes`):
+// 10, 8, 7, 5 or 0 (see partners.h). The postings traversal of the engine
+// reproduces exactly this function.
+int MatchTenths(const Exchange& need, ThemeSet receiver_themes,
+                const Exchange& offer, ThemeSet giver_themes);
+
+// What one actor's offers do for another's needs: the needed resources met
+// (bit r) and the sum over them of the best match quality, in tenths.
+// Integers, so that every way of computing them gives the same score.
+struct Credits {
+  uint32_t mask = 0;
+  uint32_t tenths = 0;
+};
+Credits DirectCredits(const ActorProfile& receiver, const ActorProfile& giver);
+
+struct PairInputs {
+  Credits to_actor;    // A's needs met by B
+  Credits to_partner;  // B's needs met by A
+};
+
+// Proximity value of sharing a territory of a level (commune 1 … région
+// 0.15; custom zones 0.7).
+double LevelProximity(territory::Level level);
+double DistanceProximity(double km);
+double HaversineKm(double lat1, double lon1, double lat2, double lon2);
+
+// The finest level rank at which two homes share a territory, or -1.
+int SharedRank(const territory::Place& a, const territory::Place& b);
+
+struct Proximity {
+  double value = 0;
+  int shared_rank = -1;     // homes' finest common territory
+  double distance_km = -1;  // when both have coordinates
+  // The action area that gave the value, when one did: its owner and level.
+  bool via_area = false;
+  bool area_of_actor = false;  // true: A's area covers B's home
+  territory::Level area_level = territory::Level::kUnspecified;
+};
+
+// What is computed once per query about the asking actor (A).
+class Query {
+ public:
+  Query(const ActorIndex& index, const MatchContext& context, ActorNum actor,
+        const NormalizedWeights& weights);
+
+  const ActorIndex& index() const { return *index_; }
+  const ActorIndex::Impl& impl() const { return *impl_; }
+  const MatchContext& context() const { return *context_; }
+  const NormalizedWeights& weights() const { return weights_; }
+  ActorNum actor() const { return actor_; }
+  const ActorRecord& record() const { return impl_->records[actor_]; }
+  const ActorProfile& profile() const { return impl_->profiles[actor_]; }
+  double idf(int theme) const { return idf_[theme]; }
+  double IdfSum(ThemeSet themes) const;
+
+  // The mutual fit and its parts.
+  struct Fit {
+    double cover_actor = 0;    // cover(A <- B)
+    double cover_partner = 0;  // cover(B <- A)
+    double themes_actor = 0;   // themes(A <- B)
+    double themes_partner = 0;
+    double fit_actor = 0;  // fit(A <- B)
+    double fit_partner = 0;
+    double mutual = 0;
+  };
+  Fit ComputeFit(const ActorRecord& partner, const PairInputs& inputs) const;
+
+  Proximity ComputeProximity(ActorNum partner) const;
+  // F and the theme that gave it (kAnyTheme when F = 0).
+  double ComputeFragility(const ActorRecord& partner, int shared_rank,
+                          uint8_t* theme) const;
+  int CommonPartners(ActorNum partner) const;
+  // Categories A and B share an active partnership in (bit (1 << Category)).
+  uint32_t ActiveCategories(ActorNum partner) const;
+
+  struct Score {
+    Fit fit;
+    Proximity proximity;
+    double fragility = 0;
+    uint8_t fragility_theme = Exchange::kAnyTheme;
+    double cross_kind = 0;
+    double capacity = 0;
+    int common_partners = 0;
+    double common = 0;
+    double total = 0;
+  };
+  Score ComputeScore(ActorNum partner, const PairInputs& inputs) const;
+
+  // Every category the pair's credited exchanges support (bit (1 <<
+  // Category)); when nothing is exchanged, the one the kinds suggest.
+  uint32_t InferredCategories(ActorNum partner, const PairInputs& inputs) const;
+  // The primary category within `allowed`: most exchanges, ties broken by
+  // how common each category is in France (responsible practices, mécénat,
+  // economic cooperation, societal innovation).
+  Category PrimaryCategory(ActorNum partner, const PairInputs& inputs,
+                           uint32_t allowed) const;
+
+ private:
+  const ActorIndex* index_;
+  const ActorIndex::Impl* impl_;
+  const MatchContext* context_;
+  NormalizedWeights weights_;
+  ActorNum actor_;
+  double idf_[64] = {};
+  double idf_sum_actor_ = 0;
+  // severity_[rank][theme]: the most severe fragility on that theme of a
+  // territory of rank >= rank containing A's home.
+  float severity_[kRankCount][64] = {};
+  ThemeSet severe_themes_[kRankCount] = {};
+  const std::vector<MatchContext::PartnerLink>* partners_;
+};
+
+// The exchanges between A and B, both directions, best first: for each
+// resource the receiver needs, the giver's best matching offer.
+std::vector<ExchangeMatch> ListExchanges(const Query& query, ActorNum partner);
+
+// A full suggestion (factors, exchanges, sentence) for a scored pair.
+Suggestion BuildSuggestion(const Query& query, ActorNum partner,
+                           const PairInputs& inputs,
+                           const Query::Score& score, uint32_t allowed);
+
+}  // namespace maillage::matcher::internal
+
+#endif  // MAILLAGE_MATCHER_SCORING_H_
