@@ -91,6 +91,17 @@ ExitCode ExitCodeFor(const absl::Status& status) {
   }
 }
 
+absl::Status Annotate(const absl::Status& status, std::string_view prefix) {
+  if (status.ok() || prefix.empty()) return status;
+  absl::Status annotated(status.code(),
+                         absl::StrCat(AsAbsl(prefix), ": ", status.message()));
+  status.ForEachPayload(
+      [&](absl::string_view type_url, const absl::Cord& payload) {
+        annotated.SetPayload(type_url, payload);
+      });
+  return annotated;
+}
+
 std::string FormatError(const absl::Status& status) {
   if (status.ok()) return "";
   if (ExplicitExitCode(status).has_value()) {

@@ -5,6 +5,7 @@
 #include <string_view>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "grpcpp/support/status.h"
 
 // The CLI's one error mapping. Commands return an absl::Status; a failed RPC
@@ -30,6 +31,11 @@ bool IsUsageError(const absl::Status& status);
 // `status` as a usage error with the same message (a bad flag value found by
 // a parser shared with file input); OK stays OK.
 absl::Status AsUsageError(const absl::Status& status);
+template <typename T>
+absl::StatusOr<T> AsUsageError(absl::StatusOr<T> value) {
+  if (value.ok()) return value;
+  return AsUsageError(value.status());
+}
 
 // A batch (import, multi-record create) finished, its rejected records
 // already reported: exit code 6. `message` sums it up ("2 of 40 rows
@@ -42,6 +48,10 @@ absl::Status RejectedError(std::string_view message);
 absl::Status FromGrpc(const grpc::Status& status);
 
 ExitCode ExitCodeFor(const absl::Status& status);
+
+// `status` with "<prefix>: " before its message, payloads kept: which record
+// of a batch failed ("line 3 (siret:12345678900011)").
+absl::Status Annotate(const absl::Status& status, std::string_view prefix);
 
 // What to print on stderr for a failed status, one or more lines each ending
 // in '\n': "maillage: <CODE>: <message>", then one "  <field>: <description>"

@@ -6,6 +6,7 @@
 #include <mutex>
 #include <random>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
@@ -29,6 +30,7 @@ constexpr std::string_view kActor = "actor";
 constexpr int kDefaultPageSize = 50;
 constexpr int kMaxPageSize = 1000;
 constexpr int kMaxBatchGet = 1000;
+constexpr int kMaxImportRows = 10000;
 
 // Fields a client may not set through an update mask.
 bool IsOutputOnlyPath(const std::string& path) {
@@ -41,6 +43,21 @@ void ClearOutputOnly(v1::Actor* actor) {
   actor->clear_create_time();
   actor->clear_update_time();
   actor->clear_etag();
+}
+
+// MERGE import: the fields set in `row` replace those of `stored` (repeated
+// fields wholesale), the others keep their stored value. Contacts are kept
+// unless the row has some.
+void MergeRow(const v1::Actor& row, v1::Actor* stored) {
+  const auto* reflection = row.GetReflection();
+  std::vector<const google::protobuf::FieldDescriptor*> set;
+  reflection->ListFields(row, &set);
+  for (const auto* field : set) {
+    if (field->is_repeated() || field->message_type() != nullptr) {
+      stored->GetReflection()->ClearField(stored, field);
+    }
+  }
+  stored->MergeFrom(row);
 }
 
 // Same content, ignoring bookkeeping.
@@ -234,6 +251,134 @@ absl::StatusOr<v1::Actor> ActorDirectory::Create(
   RETURN_IF_ERROR(Commit(actor, actor.contacts_size() > 0, kMethod,
                          request.request_id(), fingerprint, &actor));
   return actor;
+}
+
+absl::StatusOr<v1::ImportActorsResponse> ActorDirectory::ImportBatch(
+    const v1::ImportActorsRequest& batch) {
+  if (batch.actors_size() > kMaxImportRows) {
+    return InvalidField("actors", absl::StrCat("has ", batch.actors_size(),
+                                               " rows; the limit is ",
+                                               kMaxImportRows, " per message"));
+  }
+  if (!v1::ImportMode_IsValid(batch.mode())) {
+    return InvalidField("mode", "unknown value");
+  }
+  const bool replace = batch.mode() == v1::IMPORT_MODE_REPLACE;
+  v1::ImportActorsResponse response;
+  v1::ImportCounts* counts = response.mutable_counts();
+  auto reject = [&](int64_t row, std::string field, std::string reason) {
+    auto* e = response.add_errors();
+    e->set_row_number(row);
+    e->set_field(std::move(field));
+    e->set_reason(std::move(reason));
+  };
+
+  // Rows with a well-formed id, first occurrence of each id only.
+  struct Row {
+    int index;
+    int64_t number;
+  };
+  std::vector<Row> rows;
+  std::vector<std::string> ids;
+  absl::flat_hash_map<std::string_view, int64_t> first_row;
+  for (int i = 0; i < batch.actors_size(); ++i) {
+    int64_t number = batch.first_row_number() + i;
+    const std::string& id = batch.actors(i).id();
+    std::string why;
+    if (!IsValidActorId(id, &why)) {
+      reject(number, "id",
+             id.empty() ? "is required: every imported row needs its stable "
+                          "key (siret:, rna:, ext:SOURCE:KEY)"
+                        : why);
+      counts->set_rejected(counts->rejected() + 1);
+      continue;
+    }
+    auto [it, inserted] = first_row.emplace(id, number);
+    if (!inserted) {
+      reject(number, "id",
+             absl::StrCat("duplicate of row ", it->second, " in this batch"));
+      counts->set_rejected(counts->rejected() + 1);
+      continue;
+    }
+    rows.push_back({i, number});
+    ids.push_back(id);
+  }
+
+  std::vector<std::string_view> lock_keys(ids.begin(), ids.end());
+  auto held = locks_.Lock(lock_keys);
+  ASSIGN_OR_RETURN(auto stored_values, store_->MultiGet(Family::kActors, ids));
+
+  auto now = TimeUtil::GetCurrentTime();
+  int64_t now_micros = TimeUtil::TimestampToMicroseconds(now);
+  storage::WriteBatch writes;
+  std::vector<matcher::ActorProfile> profiles;
+  for (size_t r = 0; r < rows.size(); ++r) {
+    const v1::Actor& row = batch.actors(rows[r].index);
+    std::optional<v1::Actor> stored;
+    if (stored_values[r].has_value()) {
+      stored.emplace();
+      if (!stored->ParseFromString(*stored_values[r])) {
+        return absl::DataLossError(
+            absl::StrCat("unparsable actor record '", ids[r], "'"));
+      }
+    }
+    bool row_has_contacts = row.contacts_size() > 0;
+    if (stored.has_value() && (replace || row_has_contacts)) {
+      RETURN_IF_ERROR(AttachContacts(&*stored));
+    }
+    v1::Actor next;
+    if (stored.has_value() && !replace) {
+      next = *stored;
+      MergeRow(row, &next);
+    } else {
+      next = row;
+    }
+    ClearOutputOnly(&next);
+    FieldViolations violations;
+    ValidateActor(validation_, "", /*id_required=*/true, &next, &violations);
+    if (!violations.empty()) {
+      for (const auto& [field, reason] : violations.list()) {
+        reject(rows[r].number, field, reason);
+      }
+      counts->set_rejected(counts->rejected() + 1);
+      continue;
+    }
+    if (stored.has_value() && SameContent(next, *stored)) {
+      counts->set_unchanged(counts->unchanged() + 1);
+      continue;
+    }
+    *next.mutable_create_time() =
+        stored.has_value() ? stored->create_time() : now;
+    *next.mutable_update_time() = now;
+    next.set_etag(MakeEtag(next.SerializeAsString(), now_micros));
+    bool contacts_changed = replace || row_has_contacts;
+    storage::ContactRecord contacts;
+    contacts.mutable_contacts()->Swap(next.mutable_contacts());
+    writes.PutMessage(Family::kActors, next.id(), next);
+    if (contacts_changed) {
+      if (contacts.contacts_size() > 0) {
+        writes.PutMessage(Family::kContacts, next.id(), contacts);
+      } else if (stored.has_value()) {
+        writes.Delete(Family::kContacts, next.id());
+      }
+    }
+    profiles.push_back(ToProfile(next));
+    if (stored.has_value()) {
+      counts->set_updated(counts->updated() + 1);
+    } else {
+      counts->set_created(counts->created() + 1);
+    }
+  }
+  std::stable_sort(response.mutable_errors()->begin(),
+                   response.mutable_errors()->end(),
+                   [](const v1::RowError& a, const v1::RowError& b) {
+                     return a.row_number() < b.row_number();
+                   });
+  if (batch.dry_run() || writes.Count() == 0) return response;
+  RETURN_IF_ERROR(store_->Write(writes));
+  std::unique_lock lock(index_mu_);
+  for (auto& p : profiles) index_.Upsert(std::move(p));
+  return response;
 }
 
 absl::StatusOr<v1::Actor> ActorDirectory::Get(

@@ -57,6 +57,13 @@ class ActorDirectory {
   absl::StatusOr<v1::BatchGetActorsResponse> BatchGet(
       const v1::BatchGetActorsRequest& request) const;
 
+  // Applies one batch of an import (upsert by id, see ImportActors in the
+  // API). Bad rows are reported in the response, never fail the batch; an
+  // error status means a store failure, and then nothing of the batch was
+  // written. Batches touching the same ids are serialised.
+  absl::StatusOr<v1::ImportActorsResponse> ImportBatch(
+      const v1::ImportActorsRequest& batch);
+
   // Runs `read` with the index under the read lock. Keep it short and never
   // call back into the directory from it.
   void ReadIndex(const std::function<void(const matcher::ActorIndex&)>& read)

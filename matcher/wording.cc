@@ -154,6 +154,20 @@ std::string ThemeList(const Vocabulary& vocabulary, ThemeSet themes,
       words.push_back(ThemeWords(vocabulary, static_cast<uint8_t>(t)));
     }
   }
+  // Labels may contain "et" ("seniors et vieillissement"): quote each one
+  // when there are several.
+  if (words.size() > 1) {
+    for (std::string& word : words) word = "« " + word + " »";
+  }
+  return JoinFrench(words);
+}
+
+std::string ResourceList(const Vocabulary& vocabulary,
+                         const std::vector<uint8_t>& resources) {
+  std::vector<std::string> words;
+  for (uint8_t r : resources) {
+    words.push_back("« " + ResourceWords(vocabulary, r) + " »");
+  }
   return JoinFrench(words);
 }
 

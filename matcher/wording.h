@@ -36,8 +36,12 @@ std::string JoinFrench(const std::vector<std::string>& parts);
 // Lower-cased French labels of vocabulary entries.
 std::string ThemeWords(const Vocabulary& vocabulary, uint8_t theme);
 std::string ResourceWords(const Vocabulary& vocabulary, uint8_t resource);
+// Up to `max_count` themes, joined; quoted when several.
 std::string ThemeList(const Vocabulary& vocabulary, ThemeSet themes,
                       size_t max_count);
+// "« financement » et « bénévoles »".
+std::string ResourceList(const Vocabulary& vocabulary,
+                         const std::vector<uint8_t>& resources);
 
 // "la même commune", "le même EPT", "la même intercommunalité", "le même
 // département", "la même région", "la même zone".

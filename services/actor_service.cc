@@ -1,5 +1,6 @@
 #include "services/actor_service.h"
 
+#include "services/actor_streams.h"
 #include "services/unary.h"
 
 namespace maillage::services {
@@ -50,6 +51,17 @@ grpc::ServerUnaryReactor* ActorServiceImpl::BatchGetActors(
   return handler_->Handle(context, "BatchGetActors", [=](core::Maillage& m) {
     return Deliver(m.actors().BatchGet(*request), response);
   });
+}
+
+grpc::ServerBidiReactor<v1::ImportActorsRequest, v1::ImportActorsResponse>*
+ActorServiceImpl::ImportActors(grpc::CallbackServerContext* context) {
+  return NewImportReactor(context, handler_);
+}
+
+grpc::ServerWriteReactor<v1::ExportActorsResponse>*
+ActorServiceImpl::ExportActors(grpc::CallbackServerContext* context,
+                               const v1::ExportActorsRequest* request) {
+  return NewExportReactor(context, request, handler_);
 }
 
 }  // namespace maillage::services

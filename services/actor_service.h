@@ -32,6 +32,11 @@ class ActorServiceImpl final : public v1::ActorService::CallbackService {
       grpc::CallbackServerContext* context,
       const v1::BatchGetActorsRequest* request,
       v1::BatchGetActorsResponse* response) override;
+  grpc::ServerBidiReactor<v1::ImportActorsRequest, v1::ImportActorsResponse>*
+  ImportActors(grpc::CallbackServerContext* context) override;
+  grpc::ServerWriteReactor<v1::ExportActorsResponse>* ExportActors(
+      grpc::CallbackServerContext* context,
+      const v1::ExportActorsRequest* request) override;
 
  private:
   RequestHandler* handler_;

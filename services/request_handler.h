@@ -33,6 +33,13 @@ class RequestHandler {
   grpc::ServerUnaryReactor* Handle(grpc::CallbackServerContext* context,
                                    std::string_view method, Work work);
 
+  // For streaming calls: the same admission checks as Handle. Returns the
+  // core, or nullptr with *refusal set (the reactor finishes with it).
+  core::Maillage* Admit(grpc::CallbackServerContext* context,
+                        std::string_view method, absl::Status* refusal);
+  // Runs `task` on the worker pool.
+  void Schedule(std::function<void()> task) { pool_->Schedule(std::move(task)); }
+
  private:
   WorkerPool* pool_;
   std::atomic<core::Maillage*> core_{nullptr};

@@ -1,0 +1,76 @@
+#include "cli/client.h"
+
+#include <chrono>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "cli/errors.h"
+
+namespace maillage::cli {
+namespace {
+
+// Matches the server's default largest message.
+constexpr int kMaxMessageBytes = 64 << 20;
+
+}  // namespace
+
+Client::Client(Options options, std::istream& in, std::ostream& out,
+               std::ostream& err)
+    : options_(std::move(options)), in_(in), out_(out), err_(err) {}
+
+grpc::Channel& Client::channel() {
+  if (channel_ == nullptr) {
+    grpc::ChannelArguments args;
+    args.SetMaxReceiveMessageSize(kMaxMessageBytes);
+    args.SetMaxSendMessageSize(kMaxMessageBytes);
+    channel_ = grpc::CreateCustomChannel(
+        options_.server, grpc::InsecureChannelCredentials(), args);
+  }
+  return *channel_;
+}
+
+v1::ActorService::Stub& Client::actors() {
+  if (actors_ == nullptr) {
+    channel();
+    actors_ = v1::ActorService::NewStub(channel_);
+  }
+  return *actors_;
+}
+
+v1::TerritoryService::Stub& Client::territories() {
+  if (territories_ == nullptr) {
+    channel();
+    territories_ = v1::TerritoryService::NewStub(channel_);
+  }
+  return *territories_;
+}
+
+std::unique_ptr<grpc::ClientContext> Client::NewCall() const {
+  auto context = std::make_unique<grpc::ClientContext>();
+  context->set_deadline(
+      std::chrono::system_clock::now() +
+      std::chrono::duration_cast<std::chrono::system_clock::duration>(
+          std::chrono::duration<double>(options_.timeout_seconds)));
+  return context;
+}
+
+absl::Status Client::Check(const grpc::Status& status) const {
+  absl::Status result = FromGrpc(status);
+  switch (status.error_code()) {
+    case grpc::StatusCode::UNAVAILABLE:
+      return absl::Status(
+          result.code(),
+          absl::StrCat("cannot reach the server at ", options_.server, " (",
+                       result.message(),
+                       "); is it running? Set --server or MAILLAGE_SERVER"));
+    case grpc::StatusCode::DEADLINE_EXCEEDED:
+      return absl::Status(
+          result.code(),
+          absl::StrCat("no answer from ", options_.server, " within ",
+                       options_.timeout_seconds, " s (--timeout)"));
+    default:
+      return result;
+  }
+}
+
+}  // namespace maillage::cli

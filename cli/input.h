@@ -1,0 +1,69 @@
+#ifndef MAILLAGE_CLI_INPUT_H_
+#define MAILLAGE_CLI_INPUT_H_
+
+#include <functional>
+#include <istream>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "google/protobuf/message.h"
+
+// Reading what commands take from files: whole files, and API messages
+// written as JSON.
+namespace maillage::cli {
+
+// The content of the file at `path`, or all of `stdin` when `path` is "-".
+// INVALID_ARGUMENT naming the file when it cannot be read.
+absl::StatusOr<std::string> ReadInput(std::string_view path,
+                                      std::istream& stdin_stream);
+
+// A message read from JSON, with where it came from for error reports.
+template <typename M>
+struct JsonRecord {
+  // "line 3" (JSONL), "item 2" (a JSON array) or "" (a single object).
+  std::string location;
+  // The .proto names of the top-level fields the JSON object sets, sorted
+  // (whatever their values, defaults included).
+  std::vector<std::string> fields;
+  M message;
+};
+
+// Parses `text` as messages of type M, written in protobuf's JSON mapping:
+// a single object, an array of objects, or JSONL (one object per line, blank
+// lines ignored). Enum values may be given by short name ("company" for
+// ACTOR_KIND_COMPANY, see names.h). INVALID_ARGUMENT naming the line or item
+// and the field on the first bad record; nothing is returned then.
+template <typename M>
+absl::StatusOr<std::vector<JsonRecord<M>>> ParseJsonRecords(
+    std::string_view text);
+
+// Implementation of ParseJsonRecords: `add(location, fields)` returns the
+// message to fill for the next record, which is filled before `add` is
+// called again.
+using AddJsonRecord = std::function<google::protobuf::Message*(
+    std::string location, std::vector<std::string> fields)>;
+absl::Status ParseJsonInto(std::string_view text,
+                           const google::protobuf::Descriptor& type,
+                           const AddJsonRecord& add);
+
+template <typename M>
+absl::StatusOr<std::vector<JsonRecord<M>>> ParseJsonRecords(
+    std::string_view text) {
+  std::vector<JsonRecord<M>> records;
+  absl::Status status =
+      ParseJsonInto(text, *M::descriptor(),
+                    [&](std::string location, std::vector<std::string> fields) {
+                      records.push_back(
+                          {std::move(location), std::move(fields), M()});
+                      return &records.back().message;
+                    });
+  if (!status.ok()) return status;
+  return records;
+}
+
+}  // namespace maillage::cli
+
+#endif  // MAILLAGE_CLI_INPUT_H_

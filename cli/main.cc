@@ -1,0 +1,143 @@
+// maillage: finds the command named on the line, parses its flags and runs
+// it. The commands are in the group files (commands.h).
+#include <cstdlib>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "cli/args.h"
+#include "cli/client.h"
+#include "cli/command.h"
+#include "cli/commands.h"
+#include "cli/errors.h"
+
+namespace maillage::cli {
+namespace {
+
+const CommandGroup* FindGroup(const std::vector<CommandGroup>& groups,
+                              const std::string& name) {
+  for (const CommandGroup& group : groups) {
+    if (group.name == name) return &group;
+  }
+  return nullptr;
+}
+
+// Every flag of the group's commands, so that their values are not taken
+// for the command word.
+std::vector<FlagSpec> GroupFlags(const CommandGroup& group) {
+  std::vector<FlagSpec> flags = GlobalFlags();
+  for (const Command& command : group.commands) {
+    flags.insert(flags.end(), command.flags.begin(), command.flags.end());
+  }
+  return flags;
+}
+
+int Usage(const absl::Status& status, const std::string& help_command) {
+  std::cerr << FormatError(status) << "Run '" << help_command
+            << " --help' for usage.\n";
+  return static_cast<int>(ExitCode::kUsage);
+}
+
+int Run(std::vector<std::string> tokens) {
+  const std::vector<CommandGroup> groups = {
+      ActorsGroup(), TerritoriesGroup(), DiagnosisGroup(), FragilitiesGroup(),
+      FactsGroup()};
+  bool help = WantsHelp(tokens);
+
+  std::optional<std::string> group_word = TakeWord(&tokens, GlobalFlags());
+  if (group_word == "help") {  // maillage help [GROUP]
+    help = true;
+    group_word = TakeWord(&tokens, GlobalFlags());
+  }
+  if (!group_word.has_value()) {
+    if (help) {
+      std::cout << MainHelp(groups);
+      return 0;
+    }
+    std::cerr << MainHelp(groups);
+    return static_cast<int>(ExitCode::kUsage);
+  }
+  const CommandGroup* group = FindGroup(groups, *group_word);
+  if (group == nullptr) {
+    return Usage(UsageError(absl::StrCat("unknown command '", *group_word,
+                                         "'")),
+                 "maillage");
+  }
+
+  const Command* command = nullptr;
+  if (group->IsSingleCommand()) {
+    command = &group->commands[0];
+  } else {
+    std::optional<std::string> word = TakeWord(&tokens, GroupFlags(*group));
+    if (!word.has_value()) {
+      if (help) {
+        std::cout << GroupHelp(*group);
+        return 0;
+      }
+      std::vector<std::string> names;
+      for (const Command& c : group->commands) names.push_back(c.name);
+      return Usage(UsageError(absl::StrCat("maillage ", group->name,
+                                           ": missing command (",
+                                           absl::StrJoin(names, ", "), ")")),
+                   "maillage " + group->name);
+    }
+    command = group->Find(*word);
+    if (command == nullptr) {
+      return Usage(UsageError(absl::StrCat("maillage ", group->name,
+                                           ": unknown command '", *word,
+                                           "'")),
+                   "maillage " + group->name);
+    }
+  }
+  std::string command_line = "maillage " + group->name +
+                             (command->name.empty() ? "" : " " + command->name);
+  if (help) {
+    std::cout << (group->IsSingleCommand() ? GroupHelp(*group)
+                                           : CommandHelp(*group, *command));
+    return 0;
+  }
+
+  std::vector<FlagSpec> specs = GlobalFlags();
+  specs.insert(specs.end(), command->flags.begin(), command->flags.end());
+  absl::StatusOr<ParsedArgs> args = ParseArgs(tokens, specs);
+  if (!args.ok()) return Usage(args.status(), command_line);
+  size_t count = args->positional().size();
+  if (count < command->min_args || count > command->max_args) {
+    std::string expected =
+        command->arguments.empty()
+            ? "no arguments"
+            : absl::StrCat("arguments ", command->arguments);
+    return Usage(UsageError(absl::StrCat(command_line, ": expected ", expected,
+                                         ", got ", count)),
+                 command_line);
+  }
+
+  Client::Options options;
+  if (const char* env = std::getenv("MAILLAGE_SERVER");
+      env != nullptr && *env != '\0') {
+    options.server = env;
+  }
+  options.server = args->ValueOr("server", options.server);
+  absl::StatusOr<double> timeout = args->PositiveNumberValue("timeout", 30);
+  if (!timeout.ok()) return Usage(timeout.status(), command_line);
+  options.timeout_seconds = *timeout;
+
+  Client client(options, std::cin, std::cout, std::cerr);
+  absl::Status status = command->run(client, *args);
+  std::cout.flush();
+  if (status.ok()) return 0;
+  if (IsUsageError(status)) return Usage(status, command_line);
+  std::cerr << FormatError(status);
+  return static_cast<int>(ExitCodeFor(status));
+}
+
+}  // namespace
+}  // namespace maillage::cli
+
+int main(int argc, char** argv) {
+  std::ios::sync_with_stdio(false);
+  return maillage::cli::Run(std::vector<std::string>(argv + 1, argv + argc));
+}

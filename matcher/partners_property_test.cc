@@ -1,0 +1,273 @@
+// Property tests of SuggestPartners and ExplainMatch over random indexes
+// (fixed seeds): the hard rules hold for every answer, scores are in [0, 1]
+// and sorted, contributions add up to the score, the answer is exhaustive
+// among complementary actors, and it does not depend on insertion order.
+
+#include <algorithm>
+#include <random>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "gtest/gtest.h"
+#include "matcher/context.h"
+#include "matcher/partners.h"
+#include "matcher/scoring.h"
+#include "matcher/test_util.h"
+
+namespace maillage::matcher {
+namespace {
+
+using ::maillage::matcher::testing::Geography;
+using ::maillage::matcher::testing::RandomProfile;
+using ::maillage::matcher::testing::TestVocabulary;
+using territory::Level;
+
+constexpr uint32_t kAllCategories = 0x1E;
+
+struct World {
+  Geography geo = Geography::Make(3, 3, 3, 5);
+  std::vector<ActorProfile> profiles;
+  std::vector<std::pair<std::string, std::string>> partnerships;
+  std::vector<Category> partnership_categories;
+  std::vector<bool> partnership_active;
+  std::vector<Fragility> fragilities;
+};
+
+World MakeWorld(uint32_t seed, int actors) {
+  World world;
+  std::mt19937 rng(seed);
+  for (int i = 0; i < actors; ++i) {
+    world.profiles.push_back(
+        RandomProfile(rng, world.geo, "actor:" + std::to_string(i)));
+  }
+  for (int i = 0; i < actors / 2; ++i) {
+    world.partnerships.emplace_back(
+        world.profiles[rng() % actors].id, world.profiles[rng() % actors].id);
+    world.partnership_categories.push_back(static_cast<Category>(1 + rng() % 4));
+    world.partnership_active.push_back(rng() % 2 == 0);
+  }
+  for (int i = 0; i < 60; ++i) {
+    Fragility f;
+    const int kind = static_cast<int>(rng() % 3);
+    f.level = kind == 0   ? Level::kEpci
+              : kind == 1 ? Level::kDepartement
+                          : Level::kCommune;
+    f.territory = static_cast<uint32_t>(rng() % world.geo.Count(f.level));
+    f.theme = static_cast<uint8_t>(rng() % 8);
+    f.severity = static_cast<float>(rng() % 100) / 100.0f;
+    world.fragilities.push_back(f);
+  }
+  return world;
+}
+
+// Builds the index (in the given order) and its context.
+void Load(const World& world, bool reverse, ActorIndex* index,
+          MatchContext* context) {
+  index->SetCommunePlaces(world.geo.communes);
+  std::vector<ActorProfile> profiles = world.profiles;
+  if (reverse) std::reverse(profiles.begin(), profiles.end());
+  for (const ActorProfile& p : profiles) index->Upsert(p);
+  for (size_t i = 0; i < world.partnerships.size(); ++i) {
+    context->AddPartnership({*index->Find(world.partnerships[i].first),
+                             *index->Find(world.partnerships[i].second),
+                             world.partnership_categories[i],
+                             world.partnership_active[i]});
+  }
+  for (const Fragility& f : world.fragilities) context->AddFragility(f);
+}
+
+PartnerOptions RandomOptions(std::mt19937& rng, const Geography& geo) {
+  PartnerOptions options;
+  options.limit = 1 + rng() % 30;
+  if (rng() % 4 == 0) options.kinds = 1u << (1 + rng() % 5) | 1u << (1 + rng() % 5);
+  if (rng() % 4 == 0) options.categories = 1u << (1 + rng() % 4);
+  if (rng() % 5 == 0) options.themes = ThemeSet{1} << (rng() % 8);
+  if (rng() % 10 == 0) options.min_score = (rng() % 30) / 100.0;
+  switch (rng() % 6) {
+    case 0:
+      options.scope = geo.ScopeOf(Level::kEpci, rng() % geo.Count(Level::kEpci));
+      break;
+    case 1:
+      options.scope = geo.ScopeOf(Level::kDepartement,
+                                  rng() % geo.Count(Level::kDepartement));
+      break;
+    case 2:
+      options.scope =
+          geo.ScopeOf(Level::kRegion, rng() % geo.Count(Level::kRegion));
+      break;
+    case 3: {
+      std::vector<uint32_t> communes;
+      for (int i = 0; i < 10; ++i) {
+        communes.push_back(rng() % geo.Count(Level::kCommune));
+      }
+      options.scope = geo.CustomScope(communes);
+      break;
+    }
+    default:
+      break;
+  }
+  if (rng() % 5 == 0) {
+    options.weights.proximity = (rng() % 10) / 10.0;
+    options.weights.common_partners = (rng() % 10) / 10.0;
+    options.weights.shared_themes = (rng() % 10) / 10.0;
+  }
+  return options;
+}
+
+class PartnersPropertyTest : public ::testing::TestWithParam<uint32_t> {};
+
+TEST_P(PartnersPropertyTest, HardRulesScoresAndExplanationsHold) {
+  const uint32_t seed = GetParam();
+  const World world = MakeWorld(seed, 1500);
+  ActorIndex index;
+  MatchContext context(TestVocabulary());
+  Load(world, false, &index, &context);
+  ActorIndex reversed;
+  MatchContext reversed_context(TestVocabulary());
+  Load(world, true, &reversed, &reversed_context);
+
+  std::mt19937 rng(seed * 7919);
+  int answered = 0;
+  int nonempty = 0;
+  for (int q = 0; q < 250; ++q) {
+    const ActorNum actor =
+        *index.Find(world.profiles[rng() % world.profiles.size()].id);
+    const PartnerOptions options = RandomOptions(rng, world.geo);
+    absl::StatusOr<std::vector<Suggestion>> result =
+        SuggestPartners(index, context, actor, options);
+    const ActorProfile& me = index.Get(actor);
+    if (!me.available || me.capacity == 0) {
+      ASSERT_EQ(result.status().code(), absl::StatusCode::kFailedPrecondition);
+      continue;
+    }
+    ASSERT_TRUE(result.ok()) << result.status();
+    ++answered;
+    const std::vector<Suggestion>& suggestions = *result;
+    if (!suggestions.empty()) ++nonempty;
+    ASSERT_LE(suggestions.size(), options.limit);
+
+    const uint32_t accepted_by_actor =
+        me.accepted_categories ? me.accepted_categories & kAllCategories
+                               : kAllCategories;
+    for (size_t i = 0; i < suggestions.size(); ++i) {
+      const Suggestion& s = suggestions[i];
+      SCOPED_TRACE("seed " + std::to_string(seed) + " query " +
+                   std::to_string(q) + " rank " + std::to_string(i));
+      // Hard rules.
+      ASSERT_NE(s.partner, actor);
+      const ActorProfile& partner = index.Get(s.partner);
+      EXPECT_EQ(partner.id, s.partner_id);
+      EXPECT_TRUE(partner.available);
+      EXPECT_GT(partner.capacity, 0);
+      if (options.scope) {
+        EXPECT_TRUE(index.ActsIn(s.partner, *options.scope));
+      }
+      if (options.kinds) {
+        EXPECT_TRUE(options.kinds >> static_cast<int>(partner.kind) & 1);
+      }
+      EXPECT_NE(s.categories, 0u);
+      EXPECT_TRUE(s.categories >> static_cast<int>(s.category) & 1);
+      uint32_t active = 0;
+      for (const auto& link : context.PartnersOf(actor)) {
+        if (link.partner == s.partner) active = link.active_categories;
+      }
+      const uint32_t accepted_by_partner =
+          partner.accepted_categories
+              ? partner.accepted_categories & kAllCategories
+              : kAllCategories;
+      EXPECT_EQ(s.categories & (active | ~accepted_by_actor |
+                                ~accepted_by_partner),
+                0u);
+      if (options.categories) {
+        EXPECT_EQ(s.categories & ~options.categories, 0u);
+      }
+      // Scores.
+      EXPECT_GT(s.score, 0);
+      EXPECT_LE(s.score, 1);
+      EXPECT_GE(s.score, options.min_score);
+      if (i > 0) {
+        const Suggestion& prev = suggestions[i - 1];
+        EXPECT_TRUE(prev.score > s.score ||
+                    (prev.score == s.score && prev.partner_id < s.partner_id));
+      }
+      double sum = 0;
+      ASSERT_EQ(s.factors.size(), static_cast<size_t>(kFactorCount));
+      for (const Factor& f : s.factors) {
+        EXPECT_GE(f.value, 0);
+        EXPECT_LE(f.value, 1 + 1e-12);
+        EXPECT_GE(f.contribution, -1e-12);
+        sum += f.contribution;
+      }
+      EXPECT_NEAR(sum, s.score, 1e-6);
+      EXPECT_FALSE(s.sentence.empty());
+      // The same score, factor by factor, from ExplainMatch.
+      absl::StatusOr<MatchExplanation> e =
+          ExplainMatch(index, context, actor, s.partner, options.weights);
+      ASSERT_TRUE(e.ok());
+      EXPECT_EQ(e->suggestion.score, s.score);
+      EXPECT_TRUE(e->blockers.empty());
+    }
+
+    // Exhaustive among complementary actors: none left out scores higher
+    // than the last returned one (or, with room left, scores at all).
+    internal::Query query(index, context, actor,
+                          internal::Normalize(options.weights));
+    for (ActorNum b = 0; b < index.num_limit(); ++b) {
+      if (b == actor || !index.IsLive(b)) continue;
+      const ActorProfile& partner = index.Get(b);
+      if (!partner.available || partner.capacity == 0) continue;
+      if (options.scope && !index.ActsIn(b, *options.scope)) continue;
+      if (options.kinds &&
+          !(options.kinds >> static_cast<int>(partner.kind) & 1)) {
+        continue;
+      }
+      const internal::PairInputs inputs{internal::DirectCredits(me, partner),
+                                        internal::DirectCredits(partner, me)};
+      if (inputs.to_actor.mask == 0 && inputs.to_partner.mask == 0) continue;
+      if (options.themes &&
+          !(IndexAccess::Of(index).records[b].acts_on & options.themes)) {
+        continue;
+      }
+      const uint32_t accepted_by_partner =
+          partner.accepted_categories
+              ? partner.accepted_categories & kAllCategories
+              : kAllCategories;
+      const uint32_t requested =
+          options.categories ? options.categories : kAllCategories;
+      const uint32_t allowed = query.InferredCategories(b, inputs) &
+                               accepted_by_actor & accepted_by_partner &
+                               requested & ~query.ActiveCategories(b);
+      if (allowed == 0) continue;
+      const double score = query.ComputeScore(b, inputs).total;
+      if (score <= 0 || score < options.min_score) continue;
+      const bool returned =
+          std::any_of(suggestions.begin(), suggestions.end(),
+                      [&](const Suggestion& s) { return s.partner == b; });
+      if (returned) continue;
+      ASSERT_EQ(suggestions.size(), options.limit)
+          << partner.id << " scores " << score << " but was left out";
+      ASSERT_LE(score, suggestions.back().score) << partner.id;
+    }
+
+    // Insertion order does not matter.
+    absl::StatusOr<std::vector<Suggestion>> again = SuggestPartners(
+        reversed, reversed_context, *reversed.Find(me.id), options);
+    ASSERT_TRUE(again.ok());
+    ASSERT_EQ(again->size(), suggestions.size());
+    for (size_t i = 0; i < suggestions.size(); ++i) {
+      EXPECT_EQ((*again)[i].partner_id, suggestions[i].partner_id);
+      EXPECT_EQ((*again)[i].score, suggestions[i].score);
+      EXPECT_EQ((*again)[i].category, suggestions[i].category);
+      EXPECT_EQ((*again)[i].sentence, suggestions[i].sentence);
+    }
+  }
+  EXPECT_GT(answered, 150);
+  EXPECT_GT(nonempty, answered / 2);
+}
+
+INSTANTIATE_TEST_SUITE_P(Seeds, PartnersPropertyTest,
+                         ::testing::Values(11u, 22u, 33u));
+
+}  // namespace
+}  // namespace maillage::matcher

@@ -1,0 +1,273 @@
+#include "services/actor_streams.h"
+
+#include <deque>
+#include <mutex>
+#include <utility>
+
+#include "services/status_mapping.h"
+
+namespace maillage::services {
+namespace {
+
+// Batches read ahead of the one being applied.
+constexpr size_t kMaxBatchesInFlight = 3;
+constexpr int kExportChunk = 500;
+
+// Every callback decides under the lock what to start next, then starts it
+// after unlocking: Finish may lead to OnDone (and `delete this`) on another
+// thread at once, so it is always the last thing a callback touches.
+class ImportReactor final
+    : public grpc::ServerBidiReactor<v1::ImportActorsRequest,
+                                     v1::ImportActorsResponse> {
+ public:
+  ImportReactor(grpc::CallbackServerContext* context, RequestHandler* handler)
+      : handler_(handler) {
+    absl::Status refusal;
+    core_ = handler_->Admit(context, "ImportActors", &refusal);
+    if (core_ == nullptr) {
+      Finish(ToGrpcStatus(refusal));
+      return;
+    }
+    reading_ = true;
+    StartRead(&incoming_);
+  }
+
+  void OnReadDone(bool ok) override {
+    Next next;
+    {
+      std::lock_guard lock(mu_);
+      if (!ok) {  // the client half-closed (or went away)
+        reading_ = false;
+      } else {
+        pending_.push_back(std::move(incoming_));
+        incoming_.Clear();
+        if (!applying_) {
+          applying_ = true;
+          next.apply = true;
+        }
+        if (pending_.size() < kMaxBatchesInFlight && failure_.ok()) {
+          next.read = true;
+        } else {
+          read_paused_ = true;  // resumed by ApplyPending
+        }
+      }
+      DecideLocked(&next);
+    }
+    Run(next);
+  }
+
+  void OnWriteDone(bool ok) override {
+    Next next;
+    {
+      std::lock_guard lock(mu_);
+      outgoing_.pop_front();
+      writing_ = false;
+      if (!ok && failure_.ok()) {
+        failure_ = absl::CancelledError("the client stopped reading answers");
+      }
+      DecideLocked(&next);
+    }
+    Run(next);
+  }
+
+  void OnCancel() override {
+    std::lock_guard lock(mu_);
+    if (failure_.ok()) failure_ = absl::CancelledError("cancelled");
+  }
+
+  void OnDone() override { delete this; }
+
+ private:
+  // What a callback starts once it has released the lock.
+  struct Next {
+    bool read = false;
+    bool apply = false;
+    const v1::ImportActorsResponse* write = nullptr;
+    bool finish = false;
+    grpc::Status status;
+  };
+
+  void Run(const Next& next) {
+    if (next.apply) handler_->Schedule([this] { ApplyPending(); });
+    if (next.read) StartRead(&incoming_);
+    if (next.write != nullptr) StartWrite(next.write);
+    if (next.finish) Finish(next.status);  // last: may delete this
+  }
+
+  // Runs on the worker pool; one invocation at a time per stream.
+  void ApplyPending() {
+    for (;;) {
+      v1::ImportActorsRequest batch;
+      bool have_batch = false;
+      Next next;
+      {
+        std::lock_guard lock(mu_);
+        if (read_paused_ && reading_ && failure_.ok()) {
+          read_paused_ = false;
+          next.read = true;
+        }
+        if (!pending_.empty() && failure_.ok()) {
+          batch = std::move(pending_.front());
+          pending_.pop_front();
+          have_batch = true;
+        } else {
+          pending_.clear();
+          applying_ = false;
+          DecideLocked(&next);
+        }
+      }
+      Run(next);
+      if (!have_batch) return;  // Run may have finished the call
+
+      auto result = core_->actors().ImportBatch(batch);
+      Next after;  // never a Finish: applying_ is still true
+      {
+        std::lock_guard lock(mu_);
+        if (!result.ok()) {
+          if (failure_.ok()) failure_ = result.status();
+        } else {
+          result->set_batch_index(next_batch_index_++);
+          const v1::ImportCounts& c = result->counts();
+          totals_.set_created(totals_.created() + c.created());
+          totals_.set_updated(totals_.updated() + c.updated());
+          totals_.set_unchanged(totals_.unchanged() + c.unchanged());
+          totals_.set_rejected(totals_.rejected() + c.rejected());
+          outgoing_.push_back(std::move(*result));
+          DecideLocked(&after);
+        }
+      }
+      Run(after);
+    }
+  }
+
+  // Chooses the next write, the summary, or the end of the call.
+  void DecideLocked(Next* next) {
+    if (finished_) return;
+    if (!writing_ && !outgoing_.empty()) {
+      writing_ = true;
+      next->write = &outgoing_.front();
+      return;
+    }
+    if (reading_ || applying_ || writing_) return;
+    if (!failure_.ok()) {
+      finished_ = true;
+      next->finish = true;
+      next->status = ToGrpcStatus(failure_);
+      return;
+    }
+    if (!summary_sent_) {
+      summary_sent_ = true;
+      v1::ImportActorsResponse summary;
+      summary.set_batch_index(-1);
+      *summary.mutable_counts() = totals_;
+      summary.set_done(true);
+      summary.set_batches(next_batch_index_);
+      outgoing_.push_back(std::move(summary));
+      writing_ = true;
+      next->write = &outgoing_.front();
+      return;
+    }
+    finished_ = true;
+    next->finish = true;
+    next->status = grpc::Status::OK;
+  }
+
+  RequestHandler* handler_;
+  core::Maillage* core_ = nullptr;
+  v1::ImportActorsRequest incoming_;  // owned by the outstanding read
+
+  std::mutex mu_;
+  std::deque<v1::ImportActorsRequest> pending_;    // guarded by mu_
+  std::deque<v1::ImportActorsResponse> outgoing_;  // guarded by mu_
+  v1::ImportCounts totals_;                        // guarded by mu_
+  absl::Status failure_;                           // guarded by mu_
+  int64_t next_batch_index_ = 0;                   // guarded by mu_
+  bool reading_ = false;                           // guarded by mu_
+  bool read_paused_ = false;                       // guarded by mu_
+  bool applying_ = false;                          // guarded by mu_
+  bool writing_ = false;                           // guarded by mu_
+  bool summary_sent_ = false;                      // guarded by mu_
+  bool finished_ = false;                          // guarded by mu_
+};
+
+class ExportReactor final
+    : public grpc::ServerWriteReactor<v1::ExportActorsResponse> {
+ public:
+  ExportReactor(grpc::CallbackServerContext* context,
+                const v1::ExportActorsRequest* request, RequestHandler* handler)
+      : context_(context), handler_(handler) {
+    absl::Status refusal;
+    core_ = handler_->Admit(context, "ExportActors", &refusal);
+    if (core_ == nullptr) {
+      Finish(ToGrpcStatus(refusal));
+      return;
+    }
+    page_.set_kind(request->kind());
+    if (request->has_territory()) *page_.mutable_territory() = request->territory();
+    page_.set_theme(request->theme());
+    page_.set_offered_resource(request->offered_resource());
+    page_.set_needed_resource(request->needed_resource());
+    page_.set_view(request->view());
+    page_.set_page_size(kExportChunk);
+    handler_->Schedule([this] { NextChunk(); });
+  }
+
+  void OnWriteDone(bool ok) override {
+    if (!ok) {
+      Finish(grpc::Status(grpc::StatusCode::CANCELLED, "client went away"));
+      return;
+    }
+    if (last_) {
+      Finish(grpc::Status::OK);
+      return;
+    }
+    handler_->Schedule([this] { NextChunk(); });
+  }
+
+  void OnDone() override { delete this; }
+
+ private:
+  // Runs on the worker pool; at most one outstanding at a time.
+  void NextChunk() {
+    if (context_->IsCancelled()) {
+      Finish(grpc::Status(grpc::StatusCode::CANCELLED, "cancelled"));
+      return;
+    }
+    auto page = core_->actors().List(page_);
+    if (!page.ok()) {
+      Finish(ToGrpcStatus(page.status()));
+      return;
+    }
+    last_ = page->next_page_token().empty();
+    page_.set_page_token(page->next_page_token());
+    if (page->actors_size() == 0) {
+      Finish(grpc::Status::OK);
+      return;
+    }
+    chunk_.mutable_actors()->Swap(page->mutable_actors());
+    StartWrite(&chunk_);
+  }
+
+  grpc::CallbackServerContext* context_;
+  RequestHandler* handler_;
+  core::Maillage* core_ = nullptr;
+  v1::ListActorsRequest page_;
+  v1::ExportActorsResponse chunk_;
+  bool last_ = false;
+};
+
+}  // namespace
+
+grpc::ServerBidiReactor<v1::ImportActorsRequest, v1::ImportActorsResponse>*
+NewImportReactor(grpc::CallbackServerContext* context,
+                 RequestHandler* handler) {
+  return new ImportReactor(context, handler);
+}
+
+grpc::ServerWriteReactor<v1::ExportActorsResponse>* NewExportReactor(
+    grpc::CallbackServerContext* context, const v1::ExportActorsRequest* request,
+    RequestHandler* handler) {
+  return new ExportReactor(context, request, handler);
+}
+
+}  // namespace maillage::services

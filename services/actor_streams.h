@@ -1,0 +1,29 @@
+#ifndef MAILLAGE_SERVICES_ACTOR_STREAMS_H_
+#define MAILLAGE_SERVICES_ACTOR_STREAMS_H_
+
+#include "grpcpp/grpcpp.h"
+#include "maillage/v1/actor.pb.h"
+#include "services/request_handler.h"
+
+namespace maillage::services {
+
+// Reactors for the streaming calls of ActorService (one class per call, as
+// in gRPC's route_guide example). Both delete themselves in OnDone.
+
+// ImportActors: reads batches while earlier ones are being applied (at most
+// a few in flight, for back-pressure), applies them strictly in order on the
+// worker pool, and writes one answer per batch once it is durable, then the
+// totals after the client half-closes.
+grpc::ServerBidiReactor<v1::ImportActorsRequest, v1::ImportActorsResponse>*
+NewImportReactor(grpc::CallbackServerContext* context,
+                 RequestHandler* handler);
+
+// ExportActors: pages through the actors matching the filters (the ListActors
+// logic, on the worker pool) and writes one chunk at a time.
+grpc::ServerWriteReactor<v1::ExportActorsResponse>* NewExportReactor(
+    grpc::CallbackServerContext* context, const v1::ExportActorsRequest* request,
+    RequestHandler* handler);
+
+}  // namespace maillage::services
+
+#endif  // MAILLAGE_SERVICES_ACTOR_STREAMS_H_

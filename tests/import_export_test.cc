@@ -1,0 +1,288 @@
+// ImportActors / ExportActors through the stubs: dirty rows, idempotence,
+// dry run, merge, round trip, and kill -9 in the middle of a large import.
+#include <signal.h>
+#include <sys/wait.h>
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "gmock/gmock.h"
+#include "google/protobuf/util/message_differencer.h"
+#include "gtest/gtest.h"
+#include "tests/support/server_process.h"
+#include "tests/support/test_server.h"
+
+namespace maillage {
+namespace {
+
+using ::testing::ElementsAre;
+using testing::SampleActor;
+
+struct ImportRun {
+  grpc::Status status;
+  std::vector<v1::ImportActorsResponse> answers;  // per batch, then totals
+  const v1::ImportCounts& totals() const { return answers.back().counts(); }
+  std::vector<std::string> Errors() const {
+    std::vector<std::string> out;
+    for (const auto& a : answers) {
+      for (const auto& e : a.errors()) {
+        out.push_back(std::to_string(e.row_number()) + ":" + e.field());
+      }
+    }
+    return out;
+  }
+};
+
+// Streams `rows` in batches of `batch_size`; `on_answer` sees each answer as
+// it arrives (the kill -9 test uses it).
+ImportRun Import(v1::ActorService::Stub& stub, const std::vector<v1::Actor>& rows,
+                 size_t batch_size, v1::ImportMode mode = v1::IMPORT_MODE_MERGE,
+                 bool dry_run = false,
+                 const std::function<void(const v1::ImportActorsResponse&)>&
+                     on_answer = nullptr) {
+  ImportRun run;
+  grpc::ClientContext ctx;
+  auto stream = stub.ImportActors(&ctx);
+  std::thread reader([&] {
+    v1::ImportActorsResponse answer;
+    while (stream->Read(&answer)) {
+      if (on_answer) on_answer(answer);
+      run.answers.push_back(answer);
+    }
+  });
+  for (size_t i = 0; i < rows.size(); i += batch_size) {
+    v1::ImportActorsRequest req;
+    req.set_first_row_number(static_cast<int64_t>(i) + 1);
+    req.set_mode(mode);
+    req.set_dry_run(dry_run);
+    for (size_t j = i; j < std::min(rows.size(), i + batch_size); ++j) {
+      *req.add_actors() = rows[j];
+    }
+    if (!stream->Write(req)) break;
+  }
+  stream->WritesDone();
+  reader.join();
+  run.status = stream->Finish();
+  return run;
+}
+
+// Every actor's content (without times and etag), by id, via ExportActors.
+std::map<std::string, std::string> Content(v1::ActorService::Stub& stub) {
+  std::map<std::string, std::string> out;
+  grpc::ClientContext ctx;
+  v1::ExportActorsRequest req;
+  req.set_view(v1::ACTOR_VIEW_FULL);
+  auto reader = stub.ExportActors(&ctx, req);
+  v1::ExportActorsResponse chunk;
+  while (reader->Read(&chunk)) {
+    for (v1::Actor a : chunk.actors()) {
+      a.clear_create_time();
+      a.clear_update_time();
+      a.clear_etag();
+      std::string bytes;
+      google::protobuf::io::StringOutputStream raw(&bytes);
+      google::protobuf::io::CodedOutputStream coded(&raw);
+      coded.SetSerializationDeterministic(true);
+      a.SerializeToCodedStream(&coded);
+      coded.Trim();
+      out[a.id()] = bytes;
+    }
+  }
+  EXPECT_TRUE(reader->Finish().ok());
+  return out;
+}
+
+std::vector<v1::Actor> Directory(int n, const std::string& prefix) {
+  static const char* kCommunes[] = {"94018", "94028", "75056", "69123",
+                                    "13055", "33063"};
+  std::vector<v1::Actor> rows;
+  for (int i = 0; i < n; ++i) {
+    v1::Actor a = SampleActor(prefix + std::to_string(i), "Acteur " + std::to_string(i));
+    a.set_home_commune(kCommunes[i % 6]);
+    if (i % 3 == 0) a.set_kind(v1::ACTOR_KIND_ASSOCIATION);
+    auto* offer = a.add_offers();
+    offer->set_resource(i % 2 ? "skills" : "funding");
+    rows.push_back(a);
+  }
+  return rows;
+}
+
+TEST(ImportTest, DirtyRowsAreReportedAndGoodRowsKept) {
+  testing::TestServer server;
+  server.Start();
+  std::vector<v1::Actor> rows = Directory(6, "ext:lab:");
+  rows[1].set_home_commune("99999");                 // row 2: unknown commune
+  rows[2].add_themes("knitting");                    // row 3: unknown theme
+  rows[3].set_id(rows[0].id());                      // row 4: duplicate key
+  rows[4].clear_id();                                // row 5: no key
+  rows[5].set_name("");                              // row 6: no name
+  ImportRun run = Import(server.actors(), rows, 4);
+  ASSERT_TRUE(run.status.ok()) << run.status.error_message();
+  EXPECT_EQ(run.totals().created(), 1);
+  EXPECT_EQ(run.totals().rejected(), 5);
+  EXPECT_EQ(run.answers.back().batches(), 2);
+  EXPECT_THAT(run.Errors(), ElementsAre("2:home_commune", "3:themes[1]",
+                                        "4:id", "5:id", "6:name"));
+  EXPECT_EQ(Content(server.actors()).size(), 1u);
+}
+
+TEST(ImportTest, ReimportChangesNothing) {
+  testing::TestServer server;
+  server.Start();
+  std::vector<v1::Actor> rows = Directory(2500, "ext:idem:");
+  ImportRun first = Import(server.actors(), rows, 1000);
+  ASSERT_TRUE(first.status.ok());
+  EXPECT_EQ(first.answers.size(), 4u);  // 3 batches + totals
+  EXPECT_EQ(first.totals().created(), 2500);
+  auto before = Content(server.actors());
+  // Raw records, etags included, must not change either.
+  grpc::ClientContext ctx;
+  v1::GetActorRequest get;
+  get.set_id("ext:idem:7");
+  v1::Actor a1, a2;
+  ASSERT_TRUE(server.actors().GetActor(&ctx, get, &a1).ok());
+
+  ImportRun second = Import(server.actors(), rows, 1000);
+  ASSERT_TRUE(second.status.ok());
+  EXPECT_EQ(second.totals().unchanged(), 2500);
+  EXPECT_EQ(second.totals().created() + second.totals().updated(), 0);
+  EXPECT_EQ(Content(server.actors()), before);
+  grpc::ClientContext ctx2;
+  ASSERT_TRUE(server.actors().GetActor(&ctx2, get, &a2).ok());
+  EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(a1, a2));
+}
+
+TEST(ImportTest, DryRunWritesNothing) {
+  testing::TestServer server;
+  server.Start();
+  ImportRun run = Import(server.actors(), Directory(10, "ext:dry:"), 5,
+                         v1::IMPORT_MODE_MERGE, /*dry_run=*/true);
+  ASSERT_TRUE(run.status.ok());
+  EXPECT_EQ(run.totals().created(), 10);
+  EXPECT_TRUE(Content(server.actors()).empty());
+}
+
+TEST(ImportTest, MergeCompletesAndReplaceOverwrites) {
+  testing::TestServer server;
+  server.Start();
+  v1::Actor sirene = SampleActor("rna:W941000001", "ASSOC JEUNES CHARENTON");
+  sirene.set_kind(v1::ACTOR_KIND_ASSOCIATION);
+  sirene.set_naf_code("88.99B");
+  ASSERT_TRUE(Import(server.actors(), {sirene}, 10).status.ok());
+  // The RNA file knows the purpose codes, not the NAF code.
+  v1::Actor rna;
+  rna.set_id("rna:W941000001");
+  rna.add_association_purpose_codes("015000");
+  rna.set_description("Accompagnement des jeunes");
+  ImportRun run = Import(server.actors(), {rna}, 10);
+  ASSERT_TRUE(run.status.ok());
+  EXPECT_EQ(run.totals().updated(), 1);
+  grpc::ClientContext ctx;
+  v1::GetActorRequest get;
+  get.set_id("rna:W941000001");
+  v1::Actor merged;
+  ASSERT_TRUE(server.actors().GetActor(&ctx, get, &merged).ok());
+  EXPECT_EQ(merged.naf_code(), "88.99B");
+  EXPECT_EQ(merged.name(), "ASSOC JEUNES CHARENTON");
+  EXPECT_THAT(merged.association_purpose_codes(), ElementsAre("015000"));
+  // REPLACE: the row is the whole actor (here: missing required fields).
+  ImportRun replaced = Import(server.actors(), {rna}, 10, v1::IMPORT_MODE_REPLACE);
+  EXPECT_EQ(replaced.totals().rejected(), 1);
+}
+
+TEST(ExportTest, RoundTripIntoEmptyStoreGivesSameActors) {
+  testing::TestServer source;
+  source.Start();
+  std::vector<v1::Actor> rows = Directory(1234, "ext:rt:");
+  rows[5].add_contacts()->set_name("Claire Martin");
+  ASSERT_TRUE(Import(source.actors(), rows, 500).status.ok());
+  auto exported = Content(source.actors());
+  ASSERT_EQ(exported.size(), 1234u);
+
+  // Re-import what ExportActors streamed, as a partner platform would.
+  std::vector<v1::Actor> again;
+  {
+    grpc::ClientContext ctx;
+    v1::ExportActorsRequest req;
+    req.set_view(v1::ACTOR_VIEW_FULL);
+    auto reader = source.actors().ExportActors(&ctx, req);
+    v1::ExportActorsResponse chunk;
+    while (reader->Read(&chunk)) {
+      for (const auto& a : chunk.actors()) again.push_back(a);
+    }
+    ASSERT_TRUE(reader->Finish().ok());
+  }
+  testing::TestServer target;
+  target.Start();
+  ImportRun run = Import(target.actors(), again, 700, v1::IMPORT_MODE_REPLACE);
+  ASSERT_TRUE(run.status.ok());
+  EXPECT_EQ(run.totals().created(), 1234);
+  EXPECT_EQ(Content(target.actors()), exported);
+
+  // Export honours filters.
+  grpc::ClientContext ctx;
+  v1::ExportActorsRequest filtered;
+  filtered.mutable_territory()->set_level(v1::TERRITORY_LEVEL_DEPARTEMENT);
+  filtered.mutable_territory()->set_code("94");
+  auto reader = source.actors().ExportActors(&ctx, filtered);
+  v1::ExportActorsResponse chunk;
+  size_t n = 0;
+  while (reader->Read(&chunk)) n += chunk.actors_size();
+  EXPECT_TRUE(reader->Finish().ok());
+  EXPECT_EQ(n, 2u * (1234 / 6) + (1234 % 6 >= 2 ? 2 : 1234 % 6));
+}
+
+TEST(ImportCrashTest, KillNineMidImportThenRerunEqualsCleanImport) {
+  testing::TempDir dir;
+  std::vector<std::string> args = {"--listen=127.0.0.1:0",
+                                   "--data_dir=" + dir.Sub("store"),
+                                   "--reference_dir=" MAILLAGE_REFERENCE_DIR};
+  std::vector<v1::Actor> rows = Directory(60000, "ext:crash:");
+  constexpr size_t kBatch = 1000;
+
+  std::vector<int64_t> acknowledged;  // batch indexes
+  {
+    testing::ServerProcess server(MAILLAGE_SERVER_BINARY, args);
+    ASSERT_TRUE(server.Start()) << server.error();
+    auto stub = v1::ActorService::NewStub(grpc::CreateChannel(
+        server.target(), grpc::InsecureChannelCredentials()));
+    std::atomic<bool> killed{false};
+    Import(*stub, rows, kBatch, v1::IMPORT_MODE_MERGE, false,
+           [&](const v1::ImportActorsResponse& answer) {
+             if (answer.done() || killed) return;
+             acknowledged.push_back(answer.batch_index());
+             if (acknowledged.size() == 10) {
+               killed = true;
+               server.Signal(SIGKILL);
+             }
+           });
+    ASSERT_TRUE(killed.load());
+  }
+  ASSERT_GE(acknowledged.size(), 10u);
+
+  testing::ServerProcess restarted(MAILLAGE_SERVER_BINARY, args);
+  ASSERT_TRUE(restarted.Start()) << restarted.error();
+  auto stub = v1::ActorService::NewStub(grpc::CreateChannel(
+      restarted.target(), grpc::InsecureChannelCredentials()));
+  auto after_crash = Content(*stub);
+  for (int64_t b : acknowledged) {
+    for (size_t j = static_cast<size_t>(b) * kBatch;
+         j < (static_cast<size_t>(b) + 1) * kBatch; ++j) {
+      ASSERT_TRUE(after_crash.count(rows[j].id())) << "row " << j;
+    }
+  }
+  ImportRun rerun = Import(*stub, rows, kBatch);
+  ASSERT_TRUE(rerun.status.ok());
+  EXPECT_EQ(rerun.totals().unchanged() + rerun.totals().created(), 60000);
+  EXPECT_GE(rerun.totals().unchanged(),
+            static_cast<int64_t>(acknowledged.size() * kBatch));
+
+  testing::TestServer clean;
+  clean.Start();
+  ASSERT_TRUE(Import(clean.actors(), rows, kBatch).status.ok());
+  EXPECT_EQ(Content(*stub), Content(clean.actors()));
+}
+
+}  // namespace
+}  // namespace maillage
