@@ -187,7 +187,7 @@ std::string MainHelp(const std::vector<CommandGroup>& groups) {
   absl::StrAppend(&out, Columns(lines), "\n");
   absl::StrAppend(&out, "Global flags (anywhere on the line):\n",
                   FlagColumns(GlobalFlags()), "\n", TerritoryNotation(), "\n",
-                  kExitCodes, "\n");
+                  AsAbsl(kExitCodes), "\n");
   absl::StrAppend(
       &out,
       "Examples:\n"

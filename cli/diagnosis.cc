@@ -62,6 +62,7 @@ std::string KindCounts(
     const google::protobuf::RepeatedPtrField<v1::KindCount>& counts) {
   std::vector<std::string> parts;
   for (const v1::KindCount& count : counts) {
+    if (count.count() == 0) continue;
     parts.push_back(
         absl::StrCat(ShortEnumName(count.kind()), " ", count.count()));
   }
@@ -85,6 +86,7 @@ void PrintReport(const v1::TerritoryDiagnosis& diagnosis, std::ostream& out) {
   if (!diagnosis.actors_by_kind().empty()) {
     out << "\nActors by kind\n";
     Table table({"KIND", "ACTORS"});
+    table.AlignRight(1);
     for (const v1::KindCount& count : diagnosis.actors_by_kind()) {
       table.AddRow({ShortEnumName(count.kind()), FormatCount(count.count())});
     }
@@ -93,6 +95,7 @@ void PrintReport(const v1::TerritoryDiagnosis& diagnosis, std::ostream& out) {
   if (!diagnosis.actors_by_theme().empty()) {
     out << "\nActors by theme\n";
     Table table({"THEME", "ACTORS"});
+    table.AlignRight(1);
     for (const v1::ThemeCount& count : diagnosis.actors_by_theme()) {
       table.AddRow({count.theme(), FormatCount(count.count())});
     }
@@ -115,9 +118,8 @@ void PrintReport(const v1::TerritoryDiagnosis& diagnosis, std::ostream& out) {
         << "\n";
     out << "     " << f.actors_on_theme() << " actor"
         << (f.actors_on_theme() == 1 ? "" : "s") << " on the theme";
-    if (!f.actors_on_theme_by_kind().empty()) {
-      out << ": " << KindCounts(f.actors_on_theme_by_kind());
-    }
+    std::string by_kind = KindCounts(f.actors_on_theme_by_kind());
+    if (!by_kind.empty()) out << ": " << by_kind;
     out << "\n";
     if (!f.missing_kinds().empty()) {
       std::vector<std::string> kinds;

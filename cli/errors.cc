@@ -27,7 +27,7 @@ absl::Status WithExitCode(absl::Status status, ExitCode code) {
 }
 
 std::optional<ExitCode> ExplicitExitCode(const absl::Status& status) {
-  std::optional<absl::Cord> payload =
+  auto payload =
       status.GetPayload(AsAbsl(kExitCodePayload));
   if (!payload.has_value()) return std::nullopt;
   std::string text(*payload);

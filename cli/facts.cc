@@ -34,6 +34,7 @@ absl::Status List(Client& client, const ParsedArgs& args) {
                "YEAR", "SEVERITY"});
   table.SetMaxWidth(0, 30);
   table.SetMaxWidth(3, 40);
+  for (size_t number_column : {4, 5, 7, 8}) table.AlignRight(number_column);
   ASSIGN_OR_RETURN(
       std::string next,
       FetchPages<v1::ListFactsResponse>(

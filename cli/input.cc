@@ -34,6 +34,17 @@ std::string WithLocation(const std::string& location,
                           : absl::StrCat(location, ": ", AsAbsl(message));
 }
 
+// The field a JSON key names: its .proto name or its JSON (lowerCamelCase)
+// name, as protobuf's JSON parser accepts both.
+const FieldDescriptor* FindField(const Descriptor& type,
+                                 const std::string& key) {
+  const FieldDescriptor* field = type.FindFieldByName(key);
+  for (int i = 0; field == nullptr && i < type.field_count(); ++i) {
+    if (type.field(i)->json_name() == key) field = type.field(i);
+  }
+  return field;
+}
+
 bool IsWellKnown(const Descriptor& type) {
   return type.file()->package() == "google.protobuf";
 }
@@ -45,8 +56,7 @@ void ExpandEnumNames(const Descriptor& type, const std::string& path,
                      google::protobuf::Struct* object,
                      std::vector<std::string>* errors) {
   for (auto& entry : *object->mutable_fields()) {
-    const FieldDescriptor* field = type.FindFieldByName(entry.first);
-    if (field == nullptr) field = type.FindFieldByJsonName(entry.first);
+    const FieldDescriptor* field = FindField(type, entry.first);
     if (field == nullptr || field->is_map()) continue;
     std::string field_path =
         path.empty() ? entry.first : absl::StrCat(path, ".", entry.first);
@@ -92,8 +102,7 @@ std::vector<std::string> FieldNames(const Descriptor& type,
                                     const google::protobuf::Struct& object) {
   std::vector<std::string> names;
   for (const auto& entry : object.fields()) {
-    const FieldDescriptor* field = type.FindFieldByName(entry.first);
-    if (field == nullptr) field = type.FindFieldByJsonName(entry.first);
+    const FieldDescriptor* field = FindField(type, entry.first);
     names.push_back(field != nullptr ? field->name() : entry.first);
   }
   std::sort(names.begin(), names.end());

@@ -2,6 +2,7 @@
 // it. The commands are in the group files (commands.h).
 #include <cstdlib>
 #include <iostream>
+#include <optional>
 #include <string>
 #include <vector>
 

@@ -222,10 +222,16 @@ size_t DisplayWidth(std::string_view text) {
 }
 
 Table::Table(std::vector<std::string> headers)
-    : headers_(std::move(headers)), max_widths_(headers_.size(), 0) {}
+    : headers_(std::move(headers)),
+      max_widths_(headers_.size(), 0),
+      right_aligned_(headers_.size(), false) {}
 
 void Table::SetMaxWidth(size_t column, size_t width) {
   if (column < max_widths_.size()) max_widths_[column] = width;
+}
+
+void Table::AlignRight(size_t column) {
+  if (column < right_aligned_.size()) right_aligned_[column] = true;
 }
 
 void Table::AddRow(std::vector<std::string> cells) {
@@ -248,9 +254,11 @@ void Table::Print(std::ostream& out, size_t indent) const {
   auto print_row = [&](const std::vector<std::string>& row) {
     std::string line(indent, ' ');
     for (size_t i = 0; i < row.size(); ++i) {
+      size_t padding = widths[i] - DisplayWidth(row[i]);
+      if (right_aligned_[i]) line.append(padding, ' ');
       line += row[i];
       if (i + 1 < row.size()) {
-        line.append(widths[i] - DisplayWidth(row[i]) + 2, ' ');
+        line.append(right_aligned_[i] ? 2 : padding + 2, ' ');
       }
     }
     // No trailing blanks when the last cells are empty.

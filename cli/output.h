@@ -43,6 +43,8 @@ class Table {
 
   // Cells of `column` longer than `width` are cut and end with "…".
   void SetMaxWidth(size_t column, size_t width);
+  // Aligns `column` (and its header) to the right, for numbers.
+  void AlignRight(size_t column);
   // Missing cells are empty; extra cells are dropped.
   void AddRow(std::vector<std::string> cells);
   bool empty() const { return rows_.empty(); }
@@ -53,6 +55,7 @@ class Table {
  private:
   std::vector<std::string> headers_;
   std::vector<size_t> max_widths_;
+  std::vector<bool> right_aligned_;
   std::vector<std::vector<std::string>> rows_;
 };
 

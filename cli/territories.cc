@@ -55,6 +55,8 @@ absl::Status List(Client& client, const ParsedArgs& args) {
 
   Table table({"TERRITORY", "NAME", "POPULATION", "COMMUNES"});
   table.SetMaxWidth(1, 50);
+  table.AlignRight(2);
+  table.AlignRight(3);
   ASSIGN_OR_RETURN(
       std::string next,
       FetchPages<v1::ListTerritoriesResponse>(
@@ -108,6 +110,7 @@ absl::Status Resolve(Client& client, const ParsedArgs& args) {
     return absl::OkStatus();
   }
   Table table({"COMMUNE", "NAME", "POPULATION", "DEPARTEMENT", "EPCI"});
+  table.AlignRight(2);
   for (const v1::Territory& commune : response.communes()) {
     table.AddRow({commune.ref().code(), commune.name(),
                   FormatCount(commune.population()),

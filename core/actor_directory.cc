@@ -84,7 +84,8 @@ ActorDirectory::ActorDirectory(storage::Store* store,
       vocabulary_(vocabulary),
       options_(options),
       validation_{territories, vocabulary},
-      requests_(store) {}
+      requests_(store),
+      context_(*vocabulary) {}
 
 absl::Status ActorDirectory::LoadIndex() {
   absl::Status parse_error;
@@ -106,6 +107,20 @@ absl::Status ActorDirectory::LoadIndex() {
 size_t ActorDirectory::size() const {
   std::shared_lock lock(index_mu_);
   return index_.size();
+}
+
+void ActorDirectory::ReadMatching(
+    const std::function<void(const matcher::ActorIndex&,
+                             const matcher::MatchContext&)>& read) const {
+  std::shared_lock lock(index_mu_);
+  read(index_, context_);
+}
+
+void ActorDirectory::SetFragilities(
+    const std::vector<matcher::Fragility>& fragilities) {
+  std::unique_lock lock(index_mu_);
+  context_.ClearFragilities();
+  for (const auto& f : fragilities) context_.AddFragility(f);
 }
 
 void ActorDirectory::ReadIndex(
@@ -512,6 +527,7 @@ absl::Status ActorDirectory::Delete(const v1::DeleteActorRequest& request) {
                      storage::RequestRecord());
   RETURN_IF_ERROR(store_->Write(batch));
   std::unique_lock lock(index_mu_);
+  if (auto num = index_.Find(request.id())) context_.RemoveActor(*num);
   index_.Remove(request.id());
   return absl::OkStatus();
 }

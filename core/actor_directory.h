@@ -15,6 +15,7 @@
 #include "core/validation.h"
 #include "maillage/v1/actor.pb.h"
 #include "matcher/actor_index.h"
+#include "matcher/context.h"
 #include "matcher/vocabulary.h"
 #include "storage/store.h"
 
@@ -69,6 +70,14 @@ class ActorDirectory {
   void ReadIndex(const std::function<void(const matcher::ActorIndex&)>& read)
       const;
 
+  // Runs `read` with the index and the matching context under the read lock.
+  void ReadMatching(const std::function<void(const matcher::ActorIndex&,
+                                             const matcher::MatchContext&)>&
+                        read) const;
+
+  // Replaces the fragilities the matching engine knows.
+  void SetFragilities(const std::vector<matcher::Fragility>& fragilities);
+
   // The engine's view of a stored actor.
   matcher::ActorProfile ToProfile(const v1::Actor& actor) const;
 
@@ -97,7 +106,8 @@ class ActorDirectory {
   KeyLocks locks_;
 
   mutable std::shared_mutex index_mu_;
-  matcher::ActorIndex index_;  // guarded by index_mu_
+  matcher::ActorIndex index_;      // guarded by index_mu_
+  matcher::MatchContext context_;  // guarded by index_mu_
 };
 
 // A new etag for a record's serialized content and update time.

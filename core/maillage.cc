@@ -56,6 +56,13 @@ absl::StatusOr<std::unique_ptr<Maillage>> Maillage::Open(
   m->territory_book_ = std::make_unique<TerritoryBook>(
       m->store_.get(), m->registry_.get(), m->vocabulary_.get(),
       m->actors_.get());
+  RETURN_IF_ERROR(m->territory_book_->RefreshFragilities());
+  Matchmaker::Options match_options;
+  match_options.weights = options.match_weights;
+  RETURN_IF_ERROR(matcher::ValidateWeights(match_options.weights));
+  m->matchmaker_ = std::make_unique<Matchmaker>(
+      m->store_.get(), m->registry_.get(), m->vocabulary_.get(),
+      m->actors_.get(), m->territory_book_.get(), match_options);
   return m;
 }
 

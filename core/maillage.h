@@ -6,6 +6,7 @@
 
 #include "absl/status/statusor.h"
 #include "core/actor_directory.h"
+#include "core/matchmaker.h"
 #include "core/territory_book.h"
 #include "core/territory_registry.h"
 #include "matcher/vocabulary.h"
@@ -29,6 +30,8 @@ class Maillage {
     // See storage::Store::Options::sync_writes.
     bool sync_writes = true;
     int default_capacity = 3;
+    // Default weights of the matching engine's factors.
+    matcher::Weights match_weights;
   };
 
   // Loads the reference data, opens the store, loads custom zones and
@@ -37,6 +40,7 @@ class Maillage {
 
   ActorDirectory& actors() { return *actors_; }
   TerritoryBook& territories() { return *territory_book_; }
+  Matchmaker& matching() { return *matchmaker_; }
   const TerritoryRegistry& registry() const { return *registry_; }
   const territory::Geography& geography() const { return *geography_; }
   const matcher::Vocabulary& vocabulary() const { return *vocabulary_; }
@@ -54,6 +58,7 @@ class Maillage {
   std::unique_ptr<TerritoryRegistry> registry_;
   std::unique_ptr<ActorDirectory> actors_;
   std::unique_ptr<TerritoryBook> territory_book_;
+  std::unique_ptr<Matchmaker> matchmaker_;
 };
 
 }  // namespace maillage::core

@@ -103,13 +103,37 @@ void Stamp(v1::TerritoryFact* fact, const v1::TerritoryFact* previous) {
 
 TerritoryBook::TerritoryBook(storage::Store* store, TerritoryRegistry* registry,
                              const matcher::Vocabulary* vocabulary,
-                             const ActorDirectory* actors)
+                             ActorDirectory* actors)
     : store_(store),
       registry_(registry),
       vocabulary_(vocabulary),
       actors_(actors),
       validation_{registry, vocabulary},
       requests_(store) {}
+
+absl::Status TerritoryBook::RefreshFragilities() {
+  std::vector<matcher::Fragility> out;
+  const territory::Geography& geo = registry_->geography();
+  absl::Status parse_error;
+  RETURN_IF_ERROR(store_->Scan(
+      Family::kFacts, "", "", [&](std::string_view, std::string_view value) {
+        v1::TerritoryFact f;
+        if (!f.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
+          parse_error = absl::DataLossError("unparsable fact record");
+          return false;
+        }
+        if (f.type() != v1::FACT_TYPE_FRAGILITY) return true;
+        Level level = ToLevel(f.territory().level());
+        auto id = geo.Find(level, f.territory().code());
+        auto theme = vocabulary_->Theme(f.theme());
+        if (!id.has_value() || !theme.has_value()) return true;
+        out.push_back({level, *id, *theme, static_cast<float>(f.severity())});
+        return true;
+      }));
+  RETURN_IF_ERROR(parse_error);
+  actors_->SetFragilities(out);
+  return absl::OkStatus();
+}
 
 v1::Territory TerritoryBook::Describe(const ResolvedTerritory& t) const {
   const territory::Geography& geo = registry_->geography();
@@ -466,6 +490,7 @@ absl::StatusOr<v1::TerritoryFact> TerritoryBook::CreateFact(
   PutFact(fact, nullptr, &batch);
   RequestLog::Record(&batch, kMethod, request.request_id(), fingerprint, fact);
   RETURN_IF_ERROR(store_->Write(batch));
+  RETURN_IF_ERROR(RefreshFragilities());
   return fact;
 }
 
@@ -522,6 +547,7 @@ absl::StatusOr<v1::TerritoryFact> TerritoryBook::UpdateFact(
   storage::WriteBatch batch;
   PutFact(fact, &*stored, &batch);
   RETURN_IF_ERROR(store_->Write(batch));
+  RETURN_IF_ERROR(RefreshFragilities());
   return fact;
 }
 
@@ -539,7 +565,8 @@ absl::Status TerritoryBook::DeleteFact(const v1::DeleteFactRequest& request) {
                storage::keys::FactByTerritory(
                    static_cast<uint8_t>(stored->territory().level()),
                    stored->territory().code(), stored->id()));
-  return store_->Write(batch);
+  RETURN_IF_ERROR(store_->Write(batch));
+  return RefreshFragilities();
 }
 
 absl::StatusOr<std::vector<v1::TerritoryFact>> TerritoryBook::FactsOf(
@@ -688,6 +715,7 @@ absl::StatusOr<v1::ImportFactsResponse> TerritoryBook::ImportFacts(
   }
   if (!request.dry_run() && batch.Count() > 0) {
     RETURN_IF_ERROR(store_->Write(batch));
+    RETURN_IF_ERROR(RefreshFragilities());
   }
   return response;
 }

@@ -29,7 +29,11 @@ class TerritoryBook {
  public:
   TerritoryBook(storage::Store* store, TerritoryRegistry* registry,
                 const matcher::Vocabulary* vocabulary,
-                const ActorDirectory* actors);
+                ActorDirectory* actors);
+
+  // Hands every fragility of a standard territory to the matching engine.
+  // Called at open and after each change to facts.
+  absl::Status RefreshFragilities();
 
   absl::StatusOr<v1::Territory> Get(const v1::GetTerritoryRequest& request) const;
   absl::StatusOr<v1::ListTerritoriesResponse> List(
@@ -80,7 +84,7 @@ class TerritoryBook {
   storage::Store* store_;
   TerritoryRegistry* registry_;
   const matcher::Vocabulary* vocabulary_;
-  const ActorDirectory* actors_;
+  ActorDirectory* actors_;
   ValidationContext validation_;
   RequestLog requests_;
   KeyLocks locks_;

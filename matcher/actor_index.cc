@@ -154,6 +154,33 @@ void ActorIndex::Impl::IndexActor(ActorNum num, bool add) {
       }
     }
   }
+  if (add) {
+    auto learn = [](uint32_t& field, uint32_t value) {
+      if (field == kNone) {
+        field = value;
+      } else if (field != value) {
+        field = kMixed;
+      }
+    };
+    for (auto [number, spans] :
+         {std::pair{profile.home.epci, &epci_span},
+          std::pair{profile.home.ept, &ept_span}}) {
+      if (number == kNone) continue;
+      if (spans->size() <= number) spans->resize(number + 1);
+      learn((*spans)[number].departement, profile.home.departement);
+      learn((*spans)[number].region, profile.home.region);
+    }
+  }
+  if (add && record.has_coords()) {
+    if (partition_boxes.size() <= partition) {
+      partition_boxes.resize(partition + 1);
+    }
+    Box& box = partition_boxes[partition];
+    box.min_lat = std::min(box.min_lat, record.latitude);
+    box.max_lat = std::max(box.max_lat, record.latitude);
+    box.min_lon = std::min(box.min_lon, record.longitude);
+    box.max_lon = std::max(box.max_lon, record.longitude);
+  }
   if (add && profile.home.departement != kNone &&
       profile.home.region != kNone) {
     if (departement_region.size() <= profile.home.departement) {

@@ -186,6 +186,30 @@ struct ActorIndex::Impl {
   // than that territory and inside it.
   absl::flat_hash_map<uint64_t, internal::Postings> area_inside;
 
+  // Bounding box of the coordinates of the actors homed in each partition;
+  // grows with insertions and never shrinks, so it bounds distances from
+  // below (the engine prunes far partitions with it).
+  struct Box {
+    float min_lat = 1e9f;
+    float max_lat = -1e9f;
+    float min_lon = 1e9f;
+    float max_lon = -1e9f;
+    bool empty() const { return min_lat > max_lat; }
+  };
+  std::vector<Box> partition_boxes;  // by partition
+
+  // Learned from homes, for the EPCI and EPT: the département and région
+  // all their homes share, kMixed once two differ (never reverts), kNone
+  // while unknown. The engine's bounds need to know which intercommunalities
+  // straddle départements.
+  static constexpr uint32_t kMixed = 0xFFFFFFFEu;
+  struct Span {
+    uint32_t departement = territory::kNone;
+    uint32_t region = territory::kNone;
+  };
+  std::vector<Span> epci_span;
+  std::vector<Span> ept_span;
+
   std::vector<territory::Place> commune_places;  // optional, by commune
   // Learned from homes: the region of each département (kNone if unknown).
   std::vector<uint32_t> departement_region;

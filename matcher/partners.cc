@@ -87,6 +87,7 @@ std::vector<Probe> MakeProbes(const ActorProfile& actor) {
 // the candidates already seen, so that nothing is cleared between queries.
 struct Candidate {
   ActorNum num;
+  bool scored;
   PairInputs inputs;
 };
 struct Scratch {
@@ -110,7 +111,7 @@ struct Scratch {
     if (stamp[num] != generation) {
       stamp[num] = generation;
       where[num] = static_cast<uint32_t>(candidates.size());
-      candidates.push_back(Candidate{num, {}});
+      candidates.push_back(Candidate{num, false, {}});
     }
     return candidates[where[num]];
   }
@@ -131,6 +132,121 @@ struct Ranked {
   PairInputs inputs;
   Query::Score detail;
 };
+
+// A partition of the exchange postings and an upper bound of the context
+// factor (w_c + w_t + w_p P + …) of any actor homed in it.
+struct PartitionPlan {
+  uint32_t partition;
+  double bound;
+};
+
+// Whether an action area of the asking actor may cover homes of département
+// `departement` (of région `region`). Conservative.
+bool AreaMayCover(const ActionArea& area, uint32_t departement,
+                  uint32_t region) {
+  switch (area.level) {
+    case territory::Level::kCommune:
+    case territory::Level::kDepartement:
+      return area.place.departement == departement;
+    case territory::Level::kEpci:
+    case territory::Level::kEpt:
+    case territory::Level::kRegion:
+      return area.place.region == region || region == territory::kNone;
+    default:
+      return true;
+  }
+}
+
+// Smallest distance from a point to a latitude/longitude box, slightly
+// under-estimated so that it bounds the haversine distance from below.
+double MinDistanceKm(double lat, double lon,
+                     const ActorIndex::Impl::Box& box) {
+  const double clat = std::clamp<double>(lat, box.min_lat, box.max_lat);
+  const double clon = std::clamp<double>(lon, box.min_lon, box.max_lon);
+  return std::max(0.0, internal::HaversineKm(lat, lon, clat, clon) * 0.98 - 1);
+}
+
+double PartitionBound(const Query& query, uint32_t partition) {
+  const ActorIndex::Impl& impl = query.impl();
+  const ActorRecord& me = query.record();
+  const internal::NormalizedWeights& w = query.weights();
+  const uint32_t own = internal::PartitionOf(me.home);
+  double proximity = 0;
+  double fragility = 0;
+  if (partition == own || partition == 0) {
+    proximity = 1;
+    fragility = query.MaxSeverity(0);
+  } else {
+    const uint32_t departement = partition - 1;
+    const uint32_t region = departement < impl.departement_region.size()
+                                ? impl.departement_region[departement]
+                                : territory::kNone;
+    if (region == territory::kNone ||
+        (me.home.region != territory::kNone && region == me.home.region)) {
+      proximity = internal::LevelProximity(territory::Level::kRegion);
+      fragility = query.MaxSeverity(internal::kRankCount - 1);
+    }
+    // An intercommunality straddling départements puts neighbours in
+    // other partitions.
+    for (int rank : {1, 2}) {
+      const uint32_t n = me.home.At(internal::kLevelByRank[rank]);
+      const std::vector<ActorIndex::Impl::Span>& spans =
+          rank == 1 ? impl.ept_span : impl.epci_span;
+      if (n == territory::kNone || n >= spans.size()) continue;
+      const ActorIndex::Impl::Span& span = spans[n];
+      if (span.departement == ActorIndex::Impl::kMixed &&
+          (span.region == ActorIndex::Impl::kMixed || span.region == region ||
+           region == territory::kNone)) {
+        proximity = std::max(
+            proximity, internal::LevelProximity(internal::kLevelByRank[rank]));
+        fragility =
+            std::max(fragility, static_cast<double>(query.MaxSeverity(rank)));
+      }
+    }
+    if (me.has_coords()) {
+      if (partition < impl.partition_boxes.size() &&
+          !impl.partition_boxes[partition].empty()) {
+        proximity = std::max(
+            proximity, internal::DistanceProximity(MinDistanceKm(
+                           me.latitude, me.longitude,
+                           impl.partition_boxes[partition])));
+      }
+    }
+    if (me.has_areas()) {
+      for (const ActionArea& area : query.profile().action_areas) {
+        if (AreaMayCover(area, departement, region)) {
+          proximity = std::max(proximity,
+                               0.8 * internal::LevelProximity(area.level));
+        }
+      }
+    }
+  }
+  const double capacity = std::min<int>(me.capacity, 3) / 3.0;
+  const double common =
+      1.0 - std::ldexp(1.0, -static_cast<int>(
+                                std::min<size_t>(query.partner_count(), 60)));
+  return w.complementarity + w.shared_themes + w.proximity * proximity +
+         w.fragility * fragility + w.cross_kind + w.capacity * capacity +
+         w.common_partners * common;
+}
+
+// An upper bound of the mutual fit from the credits alone (the partner's
+// record unread): themes count fully, the partner's needs as if it had one.
+double CreditBound(const Query& query, const PairInputs& inputs) {
+  const internal::NormalizedWeights& w = query.weights();
+  const uint32_t needs = query.record().need_resources;
+  const double cover_actor =
+      needs == 0 ? 0.5
+                 : std::min(1.0, inputs.to_actor.tenths / 10.0 /
+                                     std::min(__builtin_popcount(needs), 2));
+  const double cover_partner =
+      std::max(0.5, std::min(1.0, inputs.to_partner.tenths / 10.0));
+  const double wc = w.complementarity;
+  const double wt = w.shared_themes;
+  const double a = (wc * cover_actor + wt) / (wc + wt);
+  const double b = (wc * cover_partner + wt) / (wc + wt);
+  return 2 * a * b / (a + b);
+}
 
 absl::Status CheckActor(const ActorIndex& index, ActorNum actor) {
   if (!index.IsLive(actor)) {
@@ -188,6 +304,7 @@ absl::Status ValidateWeights(const Weights& weights) {
   return absl::OkStatus();
 }
 
+double debug_stats[8];
 absl::StatusOr<std::vector<Suggestion>> SuggestPartners(
     const ActorIndex& index, const MatchContext& context, ActorNum actor,
     const PartnerOptions& options) {
@@ -217,119 +334,74 @@ absl::StatusOr<std::vector<Suggestion>> SuggestPartners(
   thread_local Scratch scratch;
   scratch.Reset(impl.records.size());
 
-  // Which partitions of the exchange postings to walk: those of the scope's
-  // départements, or all. Candidates homed elsewhere (acting in the scope
-  // through an action area) are credited directly from their profiles.
-  std::vector<uint32_t> partitions;
+  // The partitions of the exchange postings to walk (those of the scope's
+  // départements, or all), best bound first.
+  std::vector<uint32_t> partitions =
+      impl.ScopePartitions(options.scope ? *options.scope : Scope());
+  std::vector<PartitionPlan> plan;
+  plan.reserve(partitions.size());
   std::vector<bool> walked;
-  if (options.scope) {
-    partitions = impl.ScopePartitions(*options.scope);
-  } else {
-    Scope everywhere;
-    partitions = impl.ScopePartitions(everywhere);
-  }
   for (uint32_t p : partitions) {
+    plan.push_back({p, PartitionBound(query, p)});
     if (walked.size() <= p) walked.resize(p + 1, false);
-    walked[p] = true;
   }
+  std::sort(plan.begin(), plan.end(),
+            [](const PartitionPlan& a, const PartitionPlan& b) {
+              if (a.bound != b.bound) return a.bound > b.bound;
+              return a.partition < b.partition;
+            });
+  auto is_walked = [&](uint32_t p) { return p < walked.size() && walked[p]; };
 
-  for (const Probe& probe : MakeProbes(profile)) {
-    auto it = impl.exchanges.find(probe.key);
-    if (it == impl.exchanges.end()) continue;
-    for (uint32_t p : partitions) {
-      if (p >= it->second.size()) continue;
-      for (ActorNum num : it->second[p]) {
-        Candidate& c = scratch.Get(num);
-        Credit(probe.to_actor ? c.inputs.to_actor : c.inputs.to_partner,
-               probe);
-      }
-    }
-  }
-  // Actors of the same intercommunality (or EPT, or commune when it is very
-  // large) sharing a theme, even with nothing to exchange yet.
-  {
-    const Postings* nearby = nullptr;
-    for (int rank : {1, 2, 0}) {
-      const uint32_t n = me.home.At(internal::kLevelByRank[rank]);
-      if (n == territory::kNone || n >= impl.home[rank].size()) continue;
-      const Postings& list = impl.home[rank][n];
-      if (list.size() <= 20000 || rank == 0) {
-        nearby = &list;
-        break;
-      }
-    }
-    if (nearby != nullptr && me.acts_on != 0) {
-      for (ActorNum num : *nearby) {
-        if (impl.records[num].acts_on & me.acts_on) scratch.Get(num);
-      }
-    }
-  }
-  // Actors acting in the scope through an action area.
-  if (options.scope && impl.areas_actor_count > 0) {
-    std::vector<const Postings*> lists;
-    impl.ScopePostings(*options.scope, &lists, /*include_homes=*/false);
-    for (const Postings* list : lists) {
-      for (ActorNum num : *list) scratch.Get(num);
-    }
-  }
-
-  // Score the candidates, the most complementary first so that the heap's
-  // threshold rises early and the mutual fit (an upper bound of the score)
-  // prunes the rest.
-  std::vector<Candidate>& candidates = scratch.candidates;
-  {
-    constexpr int kBuckets = 64;
-    std::vector<uint32_t> count(kBuckets + 1, 0);
-    auto bucket = [](const Candidate& c) {
-      return kBuckets - 1 -
-             std::min<int>(kBuckets - 1, c.inputs.to_actor.tenths +
-                                             c.inputs.to_partner.tenths);
-    };
-    for (const Candidate& c : candidates) ++count[bucket(c) + 1];
-    for (int b = 0; b < kBuckets; ++b) count[b + 1] += count[b];
-    std::vector<Candidate> ordered(candidates.size());
-    for (const Candidate& c : candidates) ordered[count[bucket(c)]++] = c;
-    candidates.swap(ordered);
-  }
-
-  const uint32_t kinds = options.kinds;
   const uint32_t accepted_by_actor =
       me.accepted_categories ? me.accepted_categories : kAllCategories;
   const uint32_t requested =
       options.categories ? options.categories & kAllCategories
                          : kAllCategories;
+  const double min_score = std::max(options.min_score, 0.0);
   auto better = [&](const Ranked& x, const Ranked& y) {
     if (x.score != y.score) return x.score > y.score;
     return impl.profiles[x.num].id < impl.profiles[y.num].id;
   };
   std::vector<Ranked> heap;  // worst on top
   heap.reserve(options.limit + 1);
-  const double min_score = std::max(options.min_score, 0.0);
-
-  for (Candidate& c : candidates) {
-    const ActorNum num = c.num;
+  auto threshold = [&] {
+    return heap.size() == options.limit ? heap.front().score : -1.0;
+  };
+  auto allowed_categories = [&](ActorNum num, const PairInputs& inputs) {
     const ActorRecord& rec = impl.records[num];
-    if (num == actor || !rec.proposable()) continue;
-    if (kinds && !(kinds >> static_cast<int>(rec.kind) & 1)) continue;
-    if (options.themes && !(rec.acts_on & options.themes)) continue;
-    if (options.scope && !impl.ActsIn(num, *options.scope)) continue;
-    const uint32_t p = internal::PartitionOf(rec.home);
-    if (p >= walked.size() || !walked[p]) {
-      c.inputs = DirectInputs(index, actor, num);
-    }
-    const Query::Fit fit = query.ComputeFit(rec, c.inputs);
-    if (fit.mutual <= 0 || fit.mutual < min_score) continue;
-    if (heap.size() == options.limit && fit.mutual < heap.front().score) {
-      continue;  // the score cannot exceed the mutual fit
-    }
     const uint32_t accepted_by_partner =
         rec.accepted_categories ? rec.accepted_categories : kAllCategories;
-    const uint32_t allowed = query.InferredCategories(num, c.inputs) &
-                             accepted_by_actor & accepted_by_partner &
-                             requested & ~query.ActiveCategories(num);
-    if (allowed == 0) continue;
+    return query.InferredCategories(num, inputs) & accepted_by_actor &
+           accepted_by_partner & requested & ~query.ActiveCategories(num);
+  };
+
+  // Scores one candidate; `bound` bounds its context factor (see
+  // PartitionBound), `complete` says whether its credits are.
+  auto consider = [&](Candidate& c, double bound, bool complete) {
+    if (c.scored) return;
+    c.scored = true;
+    const ActorNum num = c.num;
+    if (num == actor) return;
+    // Cheap bound from the credits alone, before touching the record.
+    if (complete && heap.size() == options.limit &&
+        CreditBound(query, c.inputs) * bound < threshold()) {
+      return;
+    }
+    const ActorRecord& rec = impl.records[num];
+    if (!rec.proposable()) return;
+    if (options.kinds && !(options.kinds >> static_cast<int>(rec.kind) & 1)) {
+      return;
+    }
+    if (options.themes && !(rec.acts_on & options.themes)) return;
+    if (options.scope && !impl.ActsIn(num, *options.scope)) return;
+    if (!complete) c.inputs = DirectInputs(index, actor, num);
+    const Query::Fit fit = query.ComputeFit(rec, c.inputs);
+    if (fit.mutual <= 0 || fit.mutual * bound < min_score) return;
+    if (fit.mutual * bound < threshold()) return;
+    const uint32_t allowed = allowed_categories(num, c.inputs);
+    if (allowed == 0) return;
     Query::Score score = query.ComputeScore(num, c.inputs);
-    if (score.total <= 0 || score.total < min_score) continue;
+    if (score.total <= 0 || score.total < min_score) return;
     Ranked ranked{score.total, num, c.inputs, score};
     if (heap.size() < options.limit) {
       heap.push_back(std::move(ranked));
@@ -339,21 +411,95 @@ absl::StatusOr<std::vector<Suggestion>> SuggestPartners(
       heap.back() = std::move(ranked);
       std::push_heap(heap.begin(), heap.end(), better);
     }
+  };
+
+  // Actors whose action areas cover the actor's home (their proximity
+  // comes from the area, wherever they live) or overlap the scope: scored
+  // from their profiles.
+  {
+    std::vector<const Postings*> lists;
+    if (me.home.commune != territory::kNone && impl.areas_actor_count > 0) {
+      Scope home;
+      home.level = territory::Level::kCommune;
+      home.place = me.home;
+      impl.ScopePostings(home, &lists, /*include_homes=*/false);
+    }
+    if (options.scope && impl.areas_actor_count > 0) {
+      impl.ScopePostings(*options.scope, &lists, /*include_homes=*/false);
+    }
+    for (const Postings* list : lists) {
+      for (ActorNum num : *list) scratch.Get(num);
+    }
+    for (Candidate& c : scratch.candidates) consider(c, 1.0, false);
   }
 
+  const std::vector<Probe> probes = MakeProbes(profile);
+  const uint32_t own = internal::PartitionOf(me.home);
+  std::vector<uint32_t> order;
+  for (const PartitionPlan& step : plan) {
+    if (step.bound < min_score ||
+        (heap.size() == options.limit && step.bound < threshold())) {
+      break;  // no candidate of this or any later partition can enter
+    }
+    const size_t first = scratch.candidates.size();
+    for (const Probe& probe : probes) {
+      const Postings* list = impl.ExchangePostings(probe.key, step.partition);
+      if (list == nullptr) continue;
+      for (ActorNum num : *list) {
+        Candidate& c = scratch.Get(num);
+        Credit(probe.to_actor ? c.inputs.to_actor : c.inputs.to_partner,
+               probe);
+      }
+    }
+    walked[step.partition] = true;
+    if (step.partition == own) {
+      // Actors of the same intercommunality (or EPT, or commune when it is
+      // very large) sharing a theme, even with nothing to exchange yet.
+      const Postings* nearby = nullptr;
+      for (int rank : {1, 2, 0}) {
+        const uint32_t n = me.home.At(internal::kLevelByRank[rank]);
+        if (n == territory::kNone || n >= impl.home[rank].size()) continue;
+        const Postings& list = impl.home[rank][n];
+        if (list.size() <= 20000 || rank == 0) {
+          nearby = &list;
+          break;
+        }
+      }
+      if (nearby != nullptr && me.acts_on != 0) {
+        for (ActorNum num : *nearby) {
+          if (impl.records[num].acts_on & me.acts_on) scratch.Get(num);
+        }
+      }
+    }
+    // Score this partition's candidates, the most complementary first, so
+    // that the threshold rises early.
+    order.clear();
+    for (size_t i = first; i < scratch.candidates.size(); ++i) {
+      order.push_back(static_cast<uint32_t>(i));
+    }
+    std::stable_sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) {
+      const Candidate& x = scratch.candidates[a];
+      const Candidate& y = scratch.candidates[b];
+      return x.inputs.to_actor.tenths + x.inputs.to_partner.tenths >
+             y.inputs.to_actor.tenths + y.inputs.to_partner.tenths;
+    });
+    for (uint32_t i : order) {
+      Candidate& c = scratch.candidates[i];
+      const uint32_t p = internal::PartitionOf(impl.records[c.num].home);
+      consider(c, p == step.partition ? step.bound : 1.0, is_walked(p));
+    }
+  }
+
+  debug_stats[0] += 1;
+  debug_stats[1] += scratch.candidates.size();
+  { size_t w = 0; for (bool b : walked) w += b; debug_stats[2] += w; }
+  debug_stats[3] += plan.size();
   std::sort_heap(heap.begin(), heap.end(), better);
   result.reserve(heap.size());
   for (const Ranked& ranked : heap) {
-    const ActorRecord& rec = impl.records[ranked.num];
-    const uint32_t accepted_by_partner =
-        rec.accepted_categories ? rec.accepted_categories : kAllCategories;
-    const uint32_t allowed = query.InferredCategories(ranked.num,
-                                                      ranked.inputs) &
-                             accepted_by_actor & accepted_by_partner &
-                             requested & ~query.ActiveCategories(ranked.num);
-    result.push_back(internal::BuildSuggestion(query, ranked.num,
-                                               ranked.inputs, ranked.detail,
-                                               allowed));
+    result.push_back(internal::BuildSuggestion(
+        query, ranked.num, ranked.inputs, ranked.detail,
+        allowed_categories(ranked.num, ranked.inputs)));
   }
   return result;
 }

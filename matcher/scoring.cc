@@ -172,6 +172,7 @@ Query::Query(const ActorIndex& index, const MatchContext& context,
           rank + 1 < kRankCount ? severity_[rank + 1][t] : 0.0f;
       severity_[rank][t] = std::max(at_rank[rank][t], coarser);
       if (severity_[rank][t] > 0) severe_themes_[rank] |= Bit(t);
+      max_severity_[rank] = std::max(max_severity_[rank], severity_[rank][t]);
     }
   }
 }

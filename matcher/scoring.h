@@ -75,6 +75,10 @@ class Query {
   const ActorRecord& record() const { return impl_->records[actor_]; }
   const ActorProfile& profile() const { return impl_->profiles[actor_]; }
   double idf(int theme) const { return idf_[theme]; }
+  // The most severe fragility, any theme, of a territory of rank >= rank
+  // containing A's home.
+  float MaxSeverity(int rank) const { return max_severity_[rank]; }
+  size_t partner_count() const { return partners_->size(); }
   double IdfSum(ThemeSet themes) const;
 
   // The mutual fit and its parts.
@@ -131,6 +135,7 @@ class Query {
   // territory of rank >= rank containing A's home.
   float severity_[kRankCount][64] = {};
   ThemeSet severe_themes_[kRankCount] = {};
+  float max_severity_[kRankCount] = {};
   const std::vector<MatchContext::PartnerLink>* partners_;
 };
 

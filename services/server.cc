@@ -6,6 +6,7 @@
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/health_check_service_interface.h"
 #include "services/actor_service.h"
+#include "services/match_service.h"
 #include "services/territory_service.h"
 
 namespace maillage::services {
@@ -15,6 +16,7 @@ namespace {
 const char* const kServiceNames[] = {
     "maillage.v1.ActorService",
     "maillage.v1.TerritoryService",
+    "maillage.v1.MatchService",
 };
 
 void SetHealth(grpc::Server* server, bool serving) {
@@ -36,6 +38,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::BuildAndStart(
   s->services_.push_back(std::make_unique<ActorServiceImpl>(s->handler_.get()));
   s->services_.push_back(
       std::make_unique<TerritoryServiceImpl>(s->handler_.get()));
+  s->services_.push_back(std::make_unique<MatchServiceImpl>(s->handler_.get()));
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();

@@ -1,0 +1,438 @@
+#include "core/matchmaker.h"
+
+#include <map>
+
+#include "absl/strings/str_cat.h"
+#include "base/status_macros.h"
+#include "core/errors.h"
+#include "matcher/coalition.h"
+#include "matcher/panel.h"
+
+namespace maillage::core {
+namespace {
+
+constexpr int kDefaultLimit = 20;
+constexpr int kMaxLimit = 1000;
+constexpr int kDefaultPanelSize = 12;
+
+constexpr char kCoalitionMethod[] =
+    "Greedy weighted maximum coverage of the challenge's needed resources "
+    "(each member's contribution weighted by its relevance and its proximity "
+    "to the first member): for the chosen anchor the greedy phase reaches at "
+    "least (1 - 1/e) ≈ 63% of the best possible coverage with the same "
+    "number of members (Nemhauser, Wolsey & Fisher 1978); the required kinds "
+    "are then added or swapped in, which may trade some coverage for them.";
+
+std::vector<std::string> ThemeCodes(const matcher::Vocabulary& vocabulary,
+                                    matcher::ThemeSet set) {
+  std::vector<std::string> out;
+  for (size_t t = 0; t < vocabulary.theme_count(); ++t) {
+    if (set & (uint64_t{1} << t)) {
+      out.emplace_back(vocabulary.ThemeCode(static_cast<uint8_t>(t)));
+    }
+  }
+  return out;
+}
+
+template <typename Repeated>
+void AddAll(const std::vector<std::string>& values, Repeated* out) {
+  for (const auto& v : values) *out->Add() = v;
+}
+
+std::string ResourceCode(const matcher::Vocabulary& vocabulary, uint8_t r) {
+  return std::string(vocabulary.ResourceCode(r));
+}
+
+// Kinds, categories and themes of a request as engine bit masks.
+uint32_t KindMask(const google::protobuf::RepeatedField<int>& kinds,
+                  std::string_view path, FieldViolations* out) {
+  uint32_t mask = 0;
+  for (int i = 0; i < kinds.size(); ++i) {
+    if (!v1::ActorKind_IsValid(kinds[i]) ||
+        kinds[i] == v1::ACTOR_KIND_UNSPECIFIED) {
+      out->Add(absl::StrCat(std::string(path), "[", i, "]"), "unknown kind");
+      continue;
+    }
+    mask |= 1u << kinds[i];
+  }
+  return mask;
+}
+
+}  // namespace
+
+Matchmaker::Matchmaker(storage::Store* store, const TerritoryRegistry* registry,
+                       const matcher::Vocabulary* vocabulary,
+                       ActorDirectory* actors, TerritoryBook* territories,
+                       Options options)
+    : store_(store),
+      registry_(registry),
+      vocabulary_(vocabulary),
+      actors_(actors),
+      territories_(territories),
+      options_(options),
+      validation_{registry, vocabulary} {}
+
+matcher::Weights Matchmaker::WeightsFor(const v1::MatchWeights& o) const {
+  matcher::Weights w = options_.weights;
+  if (o.has_complementarity()) w.complementarity = o.complementarity();
+  if (o.has_shared_themes()) w.shared_themes = o.shared_themes();
+  if (o.has_proximity()) w.proximity = o.proximity();
+  if (o.has_fragility()) w.fragility = o.fragility();
+  if (o.has_cross_kind()) w.cross_kind = o.cross_kind();
+  if (o.has_capacity()) w.capacity = o.capacity();
+  if (o.has_common_partners()) w.common_partners = o.common_partners();
+  return w;
+}
+
+v1::PartnerSuggestion Matchmaker::ToProto(
+    const matcher::Suggestion& s, const matcher::ActorIndex& index) const {
+  v1::PartnerSuggestion out;
+  const matcher::ActorProfile& partner = index.Get(s.partner);
+  out.set_partner_id(s.partner_id);
+  out.set_partner_kind(static_cast<v1::ActorKind>(partner.kind));
+  out.set_score(s.score);
+  out.set_category(static_cast<v1::PartnershipCategory>(s.category));
+  out.set_modality(static_cast<v1::PartnershipModality>(s.modality));
+  for (int c = 1; c <= 4; ++c) {
+    if (s.categories & (1u << c)) {
+      out.add_categories(static_cast<v1::PartnershipCategory>(c));
+    }
+  }
+  out.set_fit_for_actor(s.fit_for_actor);
+  out.set_fit_for_partner(s.fit_for_partner);
+  for (const matcher::ExchangeMatch& e : s.exchanges) {
+    auto* flow = out.add_flows();
+    flow->set_giver_id(index.Get(e.giver).id);
+    flow->set_receiver_id(index.Get(e.receiver).id);
+    flow->set_resource(ResourceCode(*vocabulary_, e.resource));
+    if (e.theme != matcher::Exchange::kAnyTheme) {
+      flow->set_theme(std::string(vocabulary_->ThemeCode(e.theme)));
+    }
+    flow->set_quality(e.quality);
+    flow->set_category(static_cast<v1::PartnershipCategory>(e.category));
+    flow->set_modality(static_cast<v1::PartnershipModality>(e.modality));
+  }
+  AddAll(ThemeCodes(*vocabulary_, s.shared_themes), out.mutable_shared_themes());
+  out.set_distance_km(s.distance_km);
+  for (const matcher::Factor& f : s.factors) {
+    auto* factor = out.add_factors();
+    factor->set_code(std::string(matcher::FactorCode(f.kind)));
+    factor->set_value(f.value);
+    factor->set_weight(f.weight);
+    factor->set_contribution(f.contribution);
+    factor->set_detail(f.detail);
+  }
+  out.set_explanation(s.sentence);
+  return out;
+}
+
+absl::Status Matchmaker::FillNames(
+    std::vector<std::pair<std::string, std::string*>> id_to_name) const {
+  std::vector<std::string> ids;
+  ids.reserve(id_to_name.size());
+  for (const auto& [id, _] : id_to_name) ids.push_back(id);
+  ASSIGN_OR_RETURN(auto values, store_->MultiGet(storage::Family::kActors, ids));
+  for (size_t i = 0; i < ids.size(); ++i) {
+    v1::Actor actor;
+    if (values[i].has_value() && actor.ParseFromString(*values[i])) {
+      *id_to_name[i].second = actor.name();
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<v1::SuggestPartnersResponse> Matchmaker::SuggestPartners(
+    const v1::SuggestPartnersRequest& request) const {
+  FieldViolations violations;
+  if (request.actor_id().empty()) violations.Add("actor_id", "is required");
+  if (request.limit() < 0 || request.limit() > kMaxLimit) {
+    violations.Add("limit", absl::StrCat("must be within [0, ", kMaxLimit, "]"));
+  }
+  matcher::PartnerOptions options;
+  options.limit = request.limit() == 0 ? kDefaultLimit
+                                       : static_cast<size_t>(request.limit());
+  options.kinds = KindMask(request.kinds(), "kinds", &violations);
+  for (int i = 0; i < request.categories_size(); ++i) {
+    int c = request.categories(i);
+    if (!v1::PartnershipCategory_IsValid(c) ||
+        c == v1::PARTNERSHIP_CATEGORY_UNSPECIFIED) {
+      violations.Add(absl::StrCat("categories[", i, "]"), "unknown category");
+      continue;
+    }
+    options.categories |= 1u << c;
+  }
+  for (int i = 0; i < request.themes_size(); ++i) {
+    ValidateTheme(validation_, request.themes(i), false,
+                  absl::StrCat("themes[", i, "]"), &violations);
+    if (auto t = vocabulary_->Theme(request.themes(i))) {
+      options.themes |= uint64_t{1} << *t;
+    }
+  }
+  if (request.has_scope()) {
+    ResolvedTerritory scope;
+    size_t before = violations.size();
+    ValidateTerritoryRef(validation_, request.scope(), "scope", &violations,
+                         &scope);
+    if (violations.size() == before) options.scope = std::move(scope.scope);
+  }
+  if (!(request.min_score() >= 0 && request.min_score() <= 1)) {
+    violations.Add("min_score", "must be within [0, 1]");
+  }
+  options.min_score = request.min_score();
+  options.weights = WeightsFor(request.weights());
+  if (absl::Status w = matcher::ValidateWeights(options.weights); !w.ok()) {
+    violations.Add("weights", std::string(w.message()));
+  }
+  RETURN_IF_ERROR(violations.ToStatus());
+
+  v1::SuggestPartnersResponse response;
+  response.set_actor_id(request.actor_id());
+  absl::Status status;
+  actors_->ReadMatching([&](const matcher::ActorIndex& index,
+                            const matcher::MatchContext& context) {
+    auto num = index.Find(request.actor_id());
+    if (!num.has_value()) {
+      status = NotFound("actor", request.actor_id());
+      return;
+    }
+    auto suggestions = matcher::SuggestPartners(index, context, *num, options);
+    if (!suggestions.ok()) {
+      status = suggestions.status();
+      return;
+    }
+    for (const auto& s : *suggestions) {
+      *response.add_suggestions() = ToProto(s, index);
+    }
+  });
+  RETURN_IF_ERROR(status);
+  std::vector<std::pair<std::string, std::string*>> names;
+  for (auto& s : *response.mutable_suggestions()) {
+    names.emplace_back(s.partner_id(), s.mutable_partner_name());
+  }
+  RETURN_IF_ERROR(FillNames(std::move(names)));
+  return response;
+}
+
+absl::StatusOr<v1::MatchExplanation> Matchmaker::ExplainMatch(
+    const v1::ExplainMatchRequest& request) const {
+  FieldViolations violations;
+  if (request.actor_id().empty()) violations.Add("actor_id", "is required");
+  if (request.partner_id().empty()) violations.Add("partner_id", "is required");
+  matcher::Weights weights = WeightsFor(request.weights());
+  if (absl::Status w = matcher::ValidateWeights(weights); !w.ok()) {
+    violations.Add("weights", std::string(w.message()));
+  }
+  RETURN_IF_ERROR(violations.ToStatus());
+  v1::MatchExplanation response;
+  absl::Status status;
+  actors_->ReadMatching([&](const matcher::ActorIndex& index,
+                            const matcher::MatchContext& context) {
+    auto a = index.Find(request.actor_id());
+    auto b = index.Find(request.partner_id());
+    if (!a.has_value() || !b.has_value()) {
+      status = NotFound("actor", !a.has_value() ? request.actor_id()
+                                                : request.partner_id());
+      return;
+    }
+    auto explanation = matcher::ExplainMatch(index, context, *a, *b, weights);
+    if (!explanation.ok()) {
+      status = explanation.status();
+      return;
+    }
+    *response.mutable_suggestion() = ToProto(explanation->suggestion, index);
+    for (const auto& b2 : explanation->blockers) response.add_blockers(b2);
+  });
+  RETURN_IF_ERROR(status);
+  RETURN_IF_ERROR(FillNames({{response.suggestion().partner_id(),
+                              response.mutable_suggestion()->mutable_partner_name()}}));
+  return response;
+}
+
+absl::StatusOr<v1::SuggestCoalitionResponse> Matchmaker::SuggestCoalition(
+    const v1::SuggestCoalitionRequest& request) const {
+  FieldViolations violations;
+  v1::TerritoryRef territory_ref = request.territory();
+  std::string theme = request.theme();
+  if (!request.fragility_id().empty()) {
+    v1::GetFactRequest get;
+    get.set_id(request.fragility_id());
+    auto fact = territories_->GetFact(get);
+    if (!fact.ok()) {
+      if (fact.status().code() == absl::StatusCode::kNotFound) {
+        violations.Add("fragility_id", "no fact has this id");
+      } else {
+        return fact.status();
+      }
+    } else {
+      if (theme.empty()) theme = fact->theme();
+      if (!request.has_territory()) territory_ref = fact->territory();
+    }
+  }
+  ResolvedTerritory scope;
+  if (!request.has_territory() && request.fragility_id().empty()) {
+    violations.Add("territory", "is required (or give a fragility_id)");
+  } else {
+    ValidateTerritoryRef(validation_, territory_ref, "territory", &violations,
+                         &scope);
+  }
+  matcher::Challenge challenge;
+  if (theme.empty()) {
+    violations.Add("theme", "is required (or give a fragility_id)");
+  } else {
+    ValidateTheme(validation_, theme, false, "theme", &violations);
+    if (auto t = vocabulary_->Theme(theme)) challenge.theme = *t;
+  }
+  for (int i = 0; i < request.needed_resources_size(); ++i) {
+    ValidateResource(validation_, request.needed_resources(i), false,
+                     absl::StrCat("needed_resources[", i, "]"), &violations);
+    if (auto r = vocabulary_->Resource(request.needed_resources(i))) {
+      challenge.needed_resources.push_back(*r);
+    }
+  }
+  matcher::CoalitionOptions options;
+  if (request.min_size() < 0 || request.min_size() > 12) {
+    violations.Add("min_size", "must be within [0, 12]");
+  } else if (request.min_size() > 0) {
+    options.min_size = static_cast<size_t>(request.min_size());
+  }
+  if (request.max_size() < 0 || request.max_size() > 12) {
+    violations.Add("max_size", "must be within [0, 12]");
+  } else if (request.max_size() > 0) {
+    options.max_size = static_cast<size_t>(request.max_size());
+  }
+  if (options.min_size > options.max_size) {
+    violations.Add("min_size", "must not exceed max_size");
+  }
+  if (request.any_kinds()) {
+    options.required_kinds = 0;
+  } else if (request.required_kinds_size() > 0) {
+    options.required_kinds =
+        KindMask(request.required_kinds(), "required_kinds", &violations);
+  }
+  if (request.has_alternatives()) {
+    if (request.alternatives() < 0 || request.alternatives() > 3) {
+      violations.Add("alternatives", "must be within [0, 3]");
+    } else {
+      options.alternatives = static_cast<size_t>(request.alternatives());
+    }
+  }
+  RETURN_IF_ERROR(violations.ToStatus());
+
+  v1::SuggestCoalitionResponse response;
+  absl::Status status;
+  auto convert = [&](const matcher::Coalition& c, v1::Coalition* out) {
+    for (const auto& m : c.members) {
+      auto* member = out->add_members();
+      member->set_actor_id(m.id);
+      member->set_kind(static_cast<v1::ActorKind>(m.kind));
+      member->set_lead(m.lead);
+      member->set_role(m.role);
+      for (uint8_t r : m.brings) member->add_brings(ResourceCode(*vocabulary_, r));
+      member->set_relevance(m.relevance);
+      member->set_reason(m.reason);
+    }
+    for (uint8_t r : c.covered) out->add_covered_needs(ResourceCode(*vocabulary_, r));
+    for (uint8_t r : c.uncovered) {
+      out->add_uncovered_needs(ResourceCode(*vocabulary_, r));
+    }
+    out->set_coverage(c.coverage);
+    for (int k = 1; k < matcher::kKindCount; ++k) {
+      if (c.missing_kinds & (1u << k)) {
+        out->add_missing_kinds(static_cast<v1::ActorKind>(k));
+      }
+    }
+    out->set_summary(c.summary);
+  };
+  actors_->ReadMatching([&](const matcher::ActorIndex& index,
+                            const matcher::MatchContext& context) {
+    auto answer =
+        matcher::SuggestCoalition(index, context, scope.scope, challenge, options);
+    if (!answer.ok()) {
+      status = answer.status();
+      return;
+    }
+    response.set_theme(std::string(vocabulary_->ThemeCode(answer->theme)));
+    for (uint8_t r : answer->needed_resources) {
+      response.add_needed_resources(ResourceCode(*vocabulary_, r));
+    }
+    response.set_derived_needs(answer->derived_needs);
+    convert(answer->best, response.mutable_coalition());
+    for (const auto& alt : answer->alternatives) {
+      convert(alt, response.add_alternatives());
+    }
+  });
+  RETURN_IF_ERROR(status);
+  response.set_method(kCoalitionMethod);
+  std::vector<std::pair<std::string, std::string*>> names;
+  auto collect = [&](v1::Coalition* c) {
+    for (auto& m : *c->mutable_members()) {
+      names.emplace_back(m.actor_id(), m.mutable_name());
+    }
+  };
+  collect(response.mutable_coalition());
+  for (auto& alt : *response.mutable_alternatives()) collect(&alt);
+  RETURN_IF_ERROR(FillNames(std::move(names)));
+  return response;
+}
+
+absl::StatusOr<v1::DialoguePanel> Matchmaker::SuggestDialoguePanel(
+    const v1::SuggestDialoguePanelRequest& request) const {
+  FieldViolations violations;
+  ResolvedTerritory scope;
+  ValidateTerritoryRef(validation_, request.territory(), "territory",
+                       &violations, &scope);
+  std::vector<uint8_t> themes;
+  if (request.themes_size() == 0) {
+    violations.Add("themes", "give at least one theme");
+  }
+  for (int i = 0; i < request.themes_size(); ++i) {
+    ValidateTheme(validation_, request.themes(i), false,
+                  absl::StrCat("themes[", i, "]"), &violations);
+    if (auto t = vocabulary_->Theme(request.themes(i))) themes.push_back(*t);
+  }
+  if (request.size() < 0 || request.size() > 200) {
+    violations.Add("size", "must be within [0, 200]");
+  }
+  RETURN_IF_ERROR(violations.ToStatus());
+  size_t size = request.size() == 0 ? kDefaultPanelSize
+                                    : static_cast<size_t>(request.size());
+
+  v1::DialoguePanel response;
+  absl::Status status;
+  actors_->ReadMatching([&](const matcher::ActorIndex& index,
+                            const matcher::MatchContext& context) {
+    auto panel =
+        matcher::SuggestDialoguePanel(index, context, scope.scope, themes, size);
+    if (!panel.ok()) {
+      status = panel.status();
+      return;
+    }
+    for (const auto& inv : panel->invitations) {
+      auto* out = response.add_invitations();
+      out->set_actor_id(inv.id);
+      out->set_kind(static_cast<v1::ActorKind>(inv.kind));
+      AddAll(ThemeCodes(*vocabulary_, inv.themes), out->mutable_themes());
+      out->set_relevance(inv.relevance);
+      out->set_reason(inv.reason);
+    }
+    AddAll(ThemeCodes(*vocabulary_, panel->covered_themes),
+           response.mutable_covered_themes());
+    AddAll(ThemeCodes(*vocabulary_, panel->uncovered_themes),
+           response.mutable_uncovered_themes());
+    for (int k = 1; k < matcher::kKindCount; ++k) {
+      auto* kc = response.add_kind_counts();
+      kc->set_kind(static_cast<v1::ActorKind>(k));
+      kc->set_count(panel->kind_counts[k]);
+    }
+    response.set_summary(panel->summary);
+  });
+  RETURN_IF_ERROR(status);
+  std::vector<std::pair<std::string, std::string*>> names;
+  for (auto& inv : *response.mutable_invitations()) {
+    names.emplace_back(inv.actor_id(), inv.mutable_name());
+  }
+  RETURN_IF_ERROR(FillNames(std::move(names)));
+  return response;
+}
+
+}  // namespace maillage::core

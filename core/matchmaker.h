@@ -1,0 +1,60 @@
+#ifndef MAILLAGE_CORE_MATCHMAKER_H_
+#define MAILLAGE_CORE_MATCHMAKER_H_
+
+#include "absl/status/statusor.h"
+#include "core/actor_directory.h"
+#include "core/territory_book.h"
+#include "core/territory_registry.h"
+#include "maillage/v1/matching.pb.h"
+#include "matcher/partners.h"
+#include "storage/store.h"
+
+namespace maillage::core {
+
+// The application logic behind MatchService: checks the request, resolves
+// public ids and territories, runs the engine (matcher/) on the in-memory
+// index under its read lock, and turns the answer into API messages (with
+// the names of the actors, read from the store afterwards).
+//
+// Thread-safe; queries never touch the disk while the index lock is held.
+class Matchmaker {
+ public:
+  struct Options {
+    // Default weights, overridable per request.
+    matcher::Weights weights;
+  };
+
+  Matchmaker(storage::Store* store, const TerritoryRegistry* registry,
+             const matcher::Vocabulary* vocabulary, ActorDirectory* actors,
+             TerritoryBook* territories, Options options);
+
+  absl::StatusOr<v1::SuggestPartnersResponse> SuggestPartners(
+      const v1::SuggestPartnersRequest& request) const;
+  absl::StatusOr<v1::MatchExplanation> ExplainMatch(
+      const v1::ExplainMatchRequest& request) const;
+  absl::StatusOr<v1::SuggestCoalitionResponse> SuggestCoalition(
+      const v1::SuggestCoalitionRequest& request) const;
+  absl::StatusOr<v1::DialoguePanel> SuggestDialoguePanel(
+      const v1::SuggestDialoguePanelRequest& request) const;
+
+ private:
+  // The request's weights over the server defaults.
+  matcher::Weights WeightsFor(const v1::MatchWeights& overrides) const;
+  v1::PartnerSuggestion ToProto(const matcher::Suggestion& s,
+                                const matcher::ActorIndex& index) const;
+  // Fills names (and home communes) of the actors named in a response.
+  absl::Status FillNames(std::vector<std::pair<std::string, std::string*>>
+                             id_to_name) const;
+
+  storage::Store* store_;
+  const TerritoryRegistry* registry_;
+  const matcher::Vocabulary* vocabulary_;
+  ActorDirectory* actors_;
+  TerritoryBook* territories_;
+  const Options options_;
+  ValidationContext validation_;
+};
+
+}  // namespace maillage::core
+
+#endif  // MAILLAGE_CORE_MATCHMAKER_H_

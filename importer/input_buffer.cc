@@ -1,0 +1,45 @@
+#include "importer/input_buffer.h"
+
+#include <algorithm>
+#include <cstring>
+#include <utility>
+
+namespace maillage::importer {
+namespace {
+constexpr size_t kInitialCapacity = 256 << 10;
+}  // namespace
+
+InputBuffer::InputBuffer(std::unique_ptr<ByteSource> source,
+                         size_t max_capacity)
+    : source_(std::move(source)),
+      max_capacity_(std::max(max_capacity, kInitialCapacity)) {
+  capacity_ = kInitialCapacity;
+  buffer_ = std::make_unique<char[]>(capacity_);
+}
+
+absl::Status InputBuffer::Fill() {
+  if (eof_) return absl::OkStatus();
+  if (begin_ > 0) {
+    std::memmove(buffer_.get(), buffer_.get() + begin_, end_ - begin_);
+    end_ -= begin_;
+    begin_ = 0;
+  }
+  if (end_ == capacity_) {
+    if (capacity_ == max_capacity_) return absl::OkStatus();
+    size_t grown = std::min(capacity_ * 2, max_capacity_);
+    auto bigger = std::make_unique<char[]>(grown);
+    std::memcpy(bigger.get(), buffer_.get(), end_);
+    buffer_ = std::move(bigger);
+    capacity_ = grown;
+  }
+  auto got = source_->Read(buffer_.get() + end_, capacity_ - end_);
+  if (!got.ok()) return got.status();
+  if (*got == 0) {
+    eof_ = true;
+  } else {
+    end_ += *got;
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace maillage::importer

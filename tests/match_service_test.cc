@@ -1,0 +1,208 @@
+// MatchService through the stubs: suggestions reflect acknowledged writes at
+// once, explanations add up, coalitions and panels, errors.
+#include <string>
+#include <vector>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "maillage/v1/matching.grpc.pb.h"
+#include "tests/support/test_server.h"
+
+namespace maillage {
+namespace {
+
+using ::testing::Contains;
+using ::testing::ElementsAre;
+using testing::BadRequestFields;
+
+v1::Actor MakeActor(const std::string& id, v1::ActorKind kind,
+                    const std::string& commune,
+                    std::vector<std::string> themes,
+                    std::vector<std::pair<std::string, std::string>> needs,
+                    std::vector<std::pair<std::string, std::string>> offers) {
+  v1::Actor a;
+  a.set_id(id);
+  a.set_kind(kind);
+  a.set_name("Acteur " + id);
+  a.set_home_commune(commune);
+  for (auto& t : themes) a.add_themes(t);
+  for (auto& [r, t] : needs) {
+    auto* e = a.add_needs();
+    e->set_resource(r);
+    e->set_theme(t);
+  }
+  for (auto& [r, t] : offers) {
+    auto* e = a.add_offers();
+    e->set_resource(r);
+    e->set_theme(t);
+  }
+  return a;
+}
+
+class MatchServiceTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    server_.Start();
+    match_ = v1::MatchService::NewStub(server_.channel());
+  }
+  void Create(const v1::Actor& a) {
+    grpc::ClientContext ctx;
+    v1::CreateActorRequest req;
+    *req.mutable_actor() = a;
+    v1::Actor out;
+    grpc::Status s = server_.actors().CreateActor(&ctx, req, &out);
+    ASSERT_TRUE(s.ok()) << s.error_message();
+  }
+  v1::SuggestPartnersResponse Suggest(const std::string& id) {
+    grpc::ClientContext ctx;
+    v1::SuggestPartnersRequest req;
+    req.set_actor_id(id);
+    v1::SuggestPartnersResponse resp;
+    grpc::Status s = match_->SuggestPartners(&ctx, req, &resp);
+    EXPECT_TRUE(s.ok()) << s.error_message();
+    return resp;
+  }
+
+  testing::TestServer server_;
+  std::unique_ptr<v1::MatchService::Stub> match_;
+};
+
+TEST_F(MatchServiceTest, SkillsOfferNearbyRanksFirstAndIsExplained) {
+  // The association in Charenton needs digital skills.
+  Create(MakeActor("rna:W941000001", v1::ACTOR_KIND_ASSOCIATION, "94018",
+                   {"digital_inclusion"}, {{"skills", "digital_inclusion"}},
+                   {{"audience_access", "digital_inclusion"}}));
+  // A company of the same EPCI offers them; another one far away too.
+  Create(MakeActor("siret:11111111100011", v1::ACTOR_KIND_COMPANY, "94069",
+                   {"digital_inclusion"}, {{"audience_access", "digital_inclusion"}},
+                   {{"skills", "digital_inclusion"}}));
+  Create(MakeActor("siret:22222222200022", v1::ACTOR_KIND_COMPANY, "13055",
+                   {"digital_inclusion"}, {}, {{"skills", "digital_inclusion"}}));
+  v1::SuggestPartnersResponse resp = Suggest("rna:W941000001");
+  ASSERT_GE(resp.suggestions_size(), 1);
+  const v1::PartnerSuggestion& best = resp.suggestions(0);
+  EXPECT_EQ(best.partner_id(), "siret:11111111100011");
+  EXPECT_EQ(best.partner_name(), "Acteur siret:11111111100011");
+  EXPECT_EQ(best.category(), v1::PARTNERSHIP_CATEGORY_MECENAT);
+  EXPECT_EQ(best.modality(), v1::PARTNERSHIP_MODALITY_SKILLS);
+  EXPECT_FALSE(best.explanation().empty());
+  double sum = 0;
+  for (const auto& f : best.factors()) sum += f.contribution();
+  EXPECT_NEAR(sum, best.score(), 1e-6);
+  for (int i = 1; i < resp.suggestions_size(); ++i) {
+    EXPECT_GE(resp.suggestions(i - 1).score(), resp.suggestions(i).score());
+  }
+
+  // ExplainMatch agrees with the suggestion.
+  grpc::ClientContext ctx;
+  v1::ExplainMatchRequest explain;
+  explain.set_actor_id("rna:W941000001");
+  explain.set_partner_id("siret:11111111100011");
+  v1::MatchExplanation e;
+  ASSERT_TRUE(match_->ExplainMatch(&ctx, explain, &e).ok());
+  EXPECT_NEAR(e.suggestion().score(), best.score(), 1e-9);
+  EXPECT_TRUE(e.blockers().empty());
+}
+
+TEST_F(MatchServiceTest, AcknowledgedWritesAreSeenByTheNextQuery) {
+  Create(MakeActor("rna:W941000001", v1::ACTOR_KIND_ASSOCIATION, "94018",
+                   {"youth"}, {{"funding", "youth"}}, {}));
+  EXPECT_EQ(Suggest("rna:W941000001").suggestions_size(), 0);
+  Create(MakeActor("siret:11111111100011", v1::ACTOR_KIND_COMPANY, "94018",
+                   {"youth"}, {{"audience_access", "youth"}}, {{"funding", "youth"}}));
+  EXPECT_EQ(Suggest("rna:W941000001").suggestions_size(), 1);
+  // Opting out removes it from the very next answer.
+  grpc::ClientContext ctx;
+  v1::UpdateActorRequest update;
+  update.mutable_actor()->set_id("siret:11111111100011");
+  update.mutable_actor()->set_status(v1::ACTOR_STATUS_OPTED_OUT);
+  update.mutable_update_mask()->add_paths("status");
+  v1::Actor out;
+  ASSERT_TRUE(server_.actors().UpdateActor(&ctx, update, &out).ok());
+  EXPECT_EQ(Suggest("rna:W941000001").suggestions_size(), 0);
+}
+
+TEST_F(MatchServiceTest, CoalitionAndPanel) {
+  Create(MakeActor("rna:W941000001", v1::ACTOR_KIND_ASSOCIATION, "94018",
+                   {"seniors_ageing", "digital_inclusion"},
+                   {{"funding", "digital_inclusion"}},
+                   {{"volunteers", "digital_inclusion"}}));
+  Create(MakeActor("siret:11111111100011", v1::ACTOR_KIND_COMPANY, "94069",
+                   {"digital_inclusion"}, {},
+                   {{"funding", "digital_inclusion"}, {"in_kind", "digital_inclusion"}}));
+  Create(MakeActor("siren:219400181", v1::ACTOR_KIND_PUBLIC_BODY, "94018",
+                   {"seniors_ageing"}, {},
+                   {{"audience_access", "seniors_ageing"}}));
+  v1::TerritoryRef dep;
+  dep.set_level(v1::TERRITORY_LEVEL_DEPARTEMENT);
+  dep.set_code("94");
+  {
+    grpc::ClientContext ctx;
+    v1::SuggestCoalitionRequest req;
+    *req.mutable_territory() = dep;
+    req.set_theme("digital_inclusion");
+    req.add_needed_resources("funding");
+    req.add_needed_resources("volunteers");
+    req.add_needed_resources("in_kind");
+    req.add_needed_resources("audience_access");
+    v1::SuggestCoalitionResponse resp;
+    grpc::Status s = match_->SuggestCoalition(&ctx, req, &resp);
+    ASSERT_TRUE(s.ok()) << s.error_message();
+    EXPECT_EQ(resp.coalition().members_size(), 3);
+    EXPECT_TRUE(resp.coalition().uncovered_needs().empty());
+    EXPECT_FALSE(resp.method().empty());
+    for (const auto& m : resp.coalition().members()) {
+      EXPECT_FALSE(m.name().empty());
+      EXPECT_FALSE(m.role().empty());
+    }
+  }
+  {
+    grpc::ClientContext ctx;
+    v1::SuggestDialoguePanelRequest req;
+    *req.mutable_territory() = dep;
+    req.add_themes("seniors_ageing");
+    req.add_themes("digital_inclusion");
+    req.set_size(3);
+    v1::DialoguePanel resp;
+    ASSERT_TRUE(match_->SuggestDialoguePanel(&ctx, req, &resp).ok());
+    EXPECT_EQ(resp.invitations_size(), 3);
+    EXPECT_TRUE(resp.uncovered_themes().empty());
+    for (const auto& inv : resp.invitations()) EXPECT_FALSE(inv.reason().empty());
+  }
+}
+
+TEST_F(MatchServiceTest, Errors) {
+  {
+    grpc::ClientContext ctx;
+    v1::SuggestPartnersRequest req;
+    req.set_actor_id("rna:W000000404");
+    v1::SuggestPartnersResponse resp;
+    EXPECT_EQ(match_->SuggestPartners(&ctx, req, &resp).error_code(),
+              grpc::StatusCode::NOT_FOUND);
+  }
+  {
+    grpc::ClientContext ctx;
+    v1::SuggestPartnersRequest req;
+    req.set_actor_id("rna:W941000001");
+    req.set_limit(-1);
+    req.add_themes("knitting");
+    req.mutable_scope()->set_level(v1::TERRITORY_LEVEL_REGION);
+    req.mutable_scope()->set_code("99");
+    req.mutable_weights()->set_proximity(-1);
+    v1::SuggestPartnersResponse resp;
+    grpc::Status s = match_->SuggestPartners(&ctx, req, &resp);
+    EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+    EXPECT_THAT(BadRequestFields(s),
+                ElementsAre("limit", "themes[0]", "scope.code", "weights"));
+  }
+  {
+    grpc::ClientContext ctx;
+    v1::SuggestDialoguePanelRequest req;
+    v1::DialoguePanel resp;
+    grpc::Status s = match_->SuggestDialoguePanel(&ctx, req, &resp);
+    EXPECT_THAT(BadRequestFields(s), Contains("themes"));
+  }
+}
+
+}  // namespace
+}  // namespace maillage
