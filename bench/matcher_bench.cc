@@ -193,6 +193,9 @@ void BM_Stats(benchmark::State& state) {
   state.counters["cands"] = debug_stats[1] / debug_stats[0];
   state.counters["walked"] = debug_stats[2] / debug_stats[0];
   state.counters["plan"] = debug_stats[3] / debug_stats[0];
+  state.counters["kth"] = debug_stats[4] / debug_stats[0];
+  state.counters["lastbound"] = debug_stats[5] / debug_stats[0];
+  state.counters["secondbound"] = debug_stats[6] / debug_stats[0];
   for (double& d : debug_stats) d = 0;
 }
 BENCHMARK(BM_SuggestPartners)

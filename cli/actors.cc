@@ -56,9 +56,8 @@ absl::Status List(Client& client, const ParsedArgs& args) {
   ASSIGN_OR_RETURN(Paging paging, GetPaging(args));
   v1::ListActorsRequest request;
   if (auto kind = args.Value("kind")) {
-    ASSIGN_OR_RETURN(
-        v1::ActorKind value,
-        AsUsageError(ParseEnum<v1::ActorKind>("--kind", *kind)));
+    ASSIGN_OR_RETURN(v1::ActorKind value,
+                     AsUsageError(ParseEnum<v1::ActorKind>("--kind", *kind)));
     request.set_kind(value);
   }
   if (auto territory = args.Value("territory")) {
@@ -72,26 +71,25 @@ absl::Status List(Client& client, const ParsedArgs& args) {
   request.set_view(v1::ACTOR_VIEW_BASIC);
 
   Table table = ActorTable();
-  ASSIGN_OR_RETURN(
-      std::string next,
-      FetchPages<v1::ListActorsResponse>(
-          paging,
-          [&](int32_t size, const std::string& token,
-              v1::ListActorsResponse* response) {
-            request.set_page_size(size);
-            request.set_page_token(token);
-            return client.Check(client.actors().ListActors(
-                client.NewCall().get(), request, response));
-          },
-          [&](const v1::ListActorsResponse& response) {
-            for (const v1::Actor& actor : response.actors()) {
-              if (format == OutputFormat::kJson) {
-                client.out() << JsonLine(actor) << '\n';
-              } else {
-                AddActorRow(actor, &table);
-              }
-            }
-          }));
+  ASSIGN_OR_RETURN(std::string next,
+                   FetchPages<v1::ListActorsResponse>(
+                       paging,
+                       [&](int32_t size, const std::string& token,
+                           v1::ListActorsResponse* response) {
+                         request.set_page_size(size);
+                         request.set_page_token(token);
+                         return client.Check(client.actors().ListActors(
+                             client.NewCall().get(), request, response));
+                       },
+                       [&](const v1::ListActorsResponse& response) {
+                         for (const v1::Actor& actor : response.actors()) {
+                           if (format == OutputFormat::kJson) {
+                             client.out() << JsonLine(actor) << '\n';
+                           } else {
+                             AddActorRow(actor, &table);
+                           }
+                         }
+                       }));
   if (format == OutputFormat::kTable) {
     if (table.empty()) {
       client.err() << "maillage: no actors match\n";
@@ -126,8 +124,8 @@ absl::Status Create(Client& client, const ParsedArgs& args) {
     v1::CreateActorRequest request;
     *request.mutable_actor() = record.message;
     v1::Actor created;
-    absl::Status status = client.Check(client.actors().CreateActor(
-        client.NewCall().get(), request, &created));
+    absl::Status status = client.Check(
+        client.actors().CreateActor(client.NewCall().get(), request, &created));
     if (!status.ok()) {
       if (records->size() == 1) return status;
       std::string where = record.location;
@@ -150,12 +148,12 @@ absl::Status Create(Client& client, const ParsedArgs& args) {
     table.Print(client.out());
   }
   if (records->size() > 1) {
-    client.err() << "maillage: created " << records->size() - rejected
-                 << " of " << records->size() << " actors\n";
+    client.err() << "maillage: created " << records->size() - rejected << " of "
+                 << records->size() << " actors\n";
   }
   if (rejected > 0) {
-    return RejectedError(absl::StrCat(rejected, " of ", records->size(),
-                                      " actors rejected"));
+    return RejectedError(
+        absl::StrCat(rejected, " of ", records->size(), " actors rejected"));
   }
   return absl::OkStatus();
 }
@@ -170,8 +168,8 @@ absl::Status Update(Client& client, const ParsedArgs& args) {
       ParseJsonRecords<v1::Actor>(text);
   if (!records.ok()) return Annotate(records.status(), path);
   if (records->size() != 1) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        path, ": expected one actor, found ", records->size()));
+    return absl::InvalidArgumentError(
+        absl::StrCat(path, ": expected one actor, found ", records->size()));
   }
   JsonRecord<v1::Actor>& record = records->front();
 
@@ -179,9 +177,9 @@ absl::Status Update(Client& client, const ParsedArgs& args) {
   v1::Actor* actor = request.mutable_actor();
   *actor = std::move(record.message);
   if (!actor->id().empty() && actor->id() != id) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        path, ": its id '", actor->id(), "' is not the actor named, '", id,
-        "'"));
+    return absl::InvalidArgumentError(
+        absl::StrCat(path, ": its id '", actor->id(),
+                     "' is not the actor named, '", id, "'"));
   }
   actor->set_id(id);
   if (auto etag = args.Value("etag")) actor->set_etag(*etag);
@@ -230,7 +228,7 @@ absl::Status Delete(Client& client, const ParsedArgs& args) {
 }  // namespace
 
 CommandGroup ActorsGroup() {
-  std::string kinds = ShortEnumNames(*v1::ActorKind_descriptor());
+  std::string kinds = ShortEnumNames(*v1::ActorKind_descriptor(), ", ");
   CommandGroup group;
   group.name = "actors";
   group.summary = "organisations acting on territories (ActorService).";
@@ -241,17 +239,17 @@ CommandGroup ActorsGroup() {
   get.min_args = get.max_args = 1;
   get.summary = "Show one actor.";
   get.flags = {{"full", "", "With its contacts (personal data)."},
-               OutputFlag(OutputFormat::kJson)};
-  get.details =
-      "Example: maillage actors get siret:12345678900011 --full\n";
+               OutputFlag(OutputFormat::kJson, false)};
+  get.details = "Example: maillage actors get siret:12345678900011 --full\n";
   get.run = Get;
   group.commands.push_back(std::move(get));
 
   Command list;
   list.name = "list";
-  list.summary =
-      "List actors, by id: a table of id, kind, name and home commune, or "
-      "JSONL.";
+  list.summary = "List actors, filtered.";
+  list.description =
+      "List actors in id order: a table of id, kind, name and home commune, "
+      "or JSONL with --output json.";
   list.flags = {
       {"kind", "KIND", absl::StrCat("Only this kind: ", kinds, ".")},
       {"territory", "LEVEL:CODE",
@@ -261,7 +259,7 @@ CommandGroup ActorsGroup() {
       {"needs", "RESOURCE", "Only actors needing this resource."},
   };
   for (FlagSpec& flag : PagingFlags()) list.flags.push_back(std::move(flag));
-  list.flags.push_back(OutputFlag(OutputFormat::kTable));
+  list.flags.push_back(OutputFlag(OutputFormat::kTable, true));
   list.details =
       "Examples:\n"
       "  maillage actors list --kind company --territory departement:94\n"
@@ -274,18 +272,20 @@ CommandGroup ActorsGroup() {
   create.name = "create";
   create.arguments = "FILE|-";
   create.min_args = create.max_args = 1;
-  create.summary =
-      "Create actors from a JSON file (\"-\": standard input): one Actor "
-      "object, a JSON array of them, or JSONL (one object per line). An "
-      "empty id lets the server assign one. Enum values may be short "
-      "(\"kind\": \"company\").";
-  create.flags = {OutputFlag(OutputFormat::kTable)};
+  create.summary = "Create actors from JSON or JSONL.";
+  create.description =
+      "Create actors from a JSON file (\"-\": standard input) in protobuf's "
+      "JSON mapping: one Actor object, an array of them, or JSONL (one "
+      "object per line). An empty id lets the server assign one. Enum values "
+      "may be written short (\"kind\": \"company\"). With several actors, "
+      "the rejected ones are reported and the others created (exit code 6).";
+  create.flags = {OutputFlag(OutputFormat::kTable, true)};
   create.details =
-      "With several actors, the rejected ones are reported and the others "
-      "created (exit code 6).\n"
-      "Example: echo '{\"id\": \"siret:12345678900011\", \"kind\": "
-      "\"company\", \"name\": \"Atelier du Val\", \"home_commune\": "
-      "\"94018\"}' | maillage actors create -\n";
+      "Examples:\n"
+      "  maillage actors create actors.jsonl --output json > created.jsonl\n"
+      "  echo '{\"kind\": \"company\", \"name\": \"Atelier\", "
+      "\"home_commune\": \"94018\"}' \\\n"
+      "    | maillage actors create -\n";
   create.run = Create;
   group.commands.push_back(std::move(create));
 
@@ -293,9 +293,11 @@ CommandGroup ActorsGroup() {
   update.name = "update";
   update.arguments = "ID FILE|-";
   update.min_args = update.max_args = 2;
-  update.summary =
-      "Replace fields of an actor with those of a JSON Actor in FILE: the "
-      "fields FILE sets, or those named by --mask.";
+  update.summary = "Replace fields of an actor.";
+  update.description =
+      "Replace fields of an actor with those of the JSON Actor in FILE "
+      "(\"-\": standard input): the fields FILE sets, or those named by "
+      "--mask. Other fields keep their values.";
   update.flags = {
       {"mask", "FIELD,...",
        "Fields to replace (\"name,needs,legal_ids.siret\"); fields named but "
@@ -303,10 +305,12 @@ CommandGroup ActorsGroup() {
       {"etag", "ETAG",
        "Fail (exit 5) if the actor changed since this etag was read; "
        "default: the etag in FILE, if any."},
-      OutputFlag(OutputFormat::kJson)};
+      OutputFlag(OutputFormat::kJson, false)};
   update.details =
-      "Example: maillage actors get ID > a.json; edit a.json; maillage actors "
-      "update ID a.json\n";
+      "Examples:\n"
+      "  maillage actors get ID > a.json   # edit a.json, then:\n"
+      "  maillage actors update ID a.json\n"
+      "  echo '{\"capacity\": 5}' | maillage actors update ID -\n";
   update.run = Update;
   group.commands.push_back(std::move(update));
 

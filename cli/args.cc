@@ -93,9 +93,8 @@ absl::StatusOr<double> ParsedArgs::PositiveNumberValue(std::string_view name,
   char* end = nullptr;
   double value = std::strtod(text.c_str(), &end);
   if (text.empty() || *end != '\0' || !std::isfinite(value) || value <= 0) {
-    return UsageError(absl::StrCat("--", AsAbsl(name),
-                                   ": expected a positive number, got '",
-                                   text, "'"));
+    return UsageError(absl::StrCat(
+        "--", AsAbsl(name), ": expected a positive number, got '", text, "'"));
   }
   return value;
 }

@@ -14,11 +14,8 @@ using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 
 const std::vector<FlagSpec> kSpecs = {
-    {"kind", "KIND", ""},
-    {"page-size", "N", ""},
-    {"timeout", "SECONDS", ""},
-    {"all", "", ""},
-    {"help", "", ""},
+    {"kind", "KIND", ""}, {"page-size", "N", ""}, {"timeout", "SECONDS", ""},
+    {"all", "", ""},      {"help", "", ""},
 };
 
 ParsedArgs MustParse(const std::vector<std::string>& tokens) {
@@ -28,8 +25,8 @@ ParsedArgs MustParse(const std::vector<std::string>& tokens) {
 }
 
 TEST(ParseArgsTest, FlagsAndPositionalsInAnyOrder) {
-  ParsedArgs args =
-      MustParse({"a.json", "--kind", "company", "--all", "--page-size=20", "b"});
+  ParsedArgs args = MustParse(
+      {"a.json", "--kind", "company", "--all", "--page-size=20", "b"});
   EXPECT_THAT(args.positional(), ElementsAre("a.json", "b"));
   EXPECT_EQ(args.Value("kind"), "company");
   EXPECT_TRUE(args.Has("all"));
@@ -52,9 +49,7 @@ TEST(ParseArgsTest, ValueMayLookLikeAnything) {
   EXPECT_FALSE(args.Has("all"));
 }
 
-TEST(ParseArgsTest, ShortHelp) {
-  EXPECT_TRUE(MustParse({"-h"}).Has("help"));
-}
+TEST(ParseArgsTest, ShortHelp) { EXPECT_TRUE(MustParse({"-h"}).Has("help")); }
 
 TEST(ParseArgsTest, Errors) {
   struct Case {
@@ -77,16 +72,18 @@ TEST(ParseArgsTest, Errors) {
 
 TEST(ParseArgsTest, IntValue) {
   EXPECT_EQ(*MustParse({}).IntValue("page-size", 7, 1, 1000), 7);
-  EXPECT_EQ(*MustParse({"--page-size", "1000"}).IntValue("page-size", 0, 1,
-                                                          1000),
-            1000);
-  for (const char* bad : {"0", "1001", "12x", "", "-3", "99999999999999999999"}) {
+  EXPECT_EQ(
+      *MustParse({"--page-size", "1000"}).IntValue("page-size", 0, 1, 1000),
+      1000);
+  for (const char* bad :
+       {"0", "1001", "12x", "", "-3", "99999999999999999999"}) {
     absl::StatusOr<int64_t> v =
         MustParse({"--page-size", bad}).IntValue("page-size", 0, 1, 1000);
     ASSERT_FALSE(v.ok()) << bad;
     EXPECT_TRUE(IsUsageError(v.status()));
-    EXPECT_THAT(std::string(v.status().message()),
-                HasSubstr("--page-size: expected a whole number from 1 to 1000"));
+    EXPECT_THAT(
+        std::string(v.status().message()),
+        HasSubstr("--page-size: expected a whole number from 1 to 1000"));
   }
 }
 
@@ -102,8 +99,8 @@ TEST(ParseArgsTest, PositiveNumberValue) {
 }
 
 TEST(TakeWordTest, SkipsFlagsAndTheirValues) {
-  std::vector<std::string> tokens = {"--timeout", "5", "--all", "actors",
-                                     "--kind=x", "list", "rest"};
+  std::vector<std::string> tokens = {"--timeout", "5",    "--all", "actors",
+                                     "--kind=x",  "list", "rest"};
   EXPECT_EQ(TakeWord(&tokens, kSpecs), "actors");
   EXPECT_EQ(TakeWord(&tokens, kSpecs), "list");
   EXPECT_THAT(tokens,

@@ -180,11 +180,11 @@ TEST_F(CliTest, ActorLifecycle) {
   EXPECT_THAT(fields.out, HasSubstr("company"));
 
   // A second actor, so that the listing has two lines.
-  Result second = Run(
-      "actors create -",
-      "{\"id\": \"ext:lab:asso-1\", \"kind\": \"association\", \"name\": "
-      "\"Les Amis de Créteil\", \"home_commune\": \"94028\", \"themes\": "
-      "[\"youth\"]}\n");
+  Result second =
+      Run("actors create -",
+          "{\"id\": \"ext:lab:asso-1\", \"kind\": \"association\", \"name\": "
+          "\"Les Amis de Créteil\", \"home_commune\": \"94028\", \"themes\": "
+          "[\"youth\"]}\n");
   ASSERT_EQ(second.exit_code, 0) << Describe(second);
 
   Result listed = Run("actors list --output json");
@@ -217,7 +217,7 @@ TEST_F(CliTest, ActorLifecycle) {
   ASSERT_EQ(updated.exit_code, 0) << Describe(updated);
   v1::Actor after = ParseActor(updated.out);
   EXPECT_EQ(after.name(), "Atelier du Val");
-  EXPECT_EQ(after.description(), "");       // not in the mask
+  EXPECT_EQ(after.description(), "");        // not in the mask
   EXPECT_EQ(after.home_commune(), "94018");  // untouched
   EXPECT_NE(after.etag(), actor.etag());
 
@@ -243,8 +243,9 @@ TEST_F(CliTest, ActorLifecycle) {
 }
 
 TEST_F(CliTest, BadActorPrintsFieldPaths) {
-  std::string file = Write(
-      "bad.json", R"({"kind": "company", "name": "", "home_commune": "99999"})");
+  std::string file =
+      Write("bad.json",
+            R"({"kind": "company", "name": "", "home_commune": "99999"})");
   Result bad = Run("actors create " + file);
   EXPECT_EQ(bad.exit_code, 4) << Describe(bad);
   EXPECT_THAT(bad.err, StartsWith("maillage: INVALID_ARGUMENT: "));
@@ -261,8 +262,8 @@ TEST_F(CliTest, BadActorPrintsFieldPaths) {
   EXPECT_EQ(json.exit_code, 4) << Describe(json);
   EXPECT_THAT(json.err, HasSubstr("invalid JSON"));
 
-  Result enum_name = Run("actors create " +
-                         Write("enum.json", R"({"kind": "bakery"})"));
+  Result enum_name =
+      Run("actors create " + Write("enum.json", R"({"kind": "bakery"})"));
   EXPECT_EQ(enum_name.exit_code, 4);
   EXPECT_THAT(enum_name.err, HasSubstr("kind: unknown value 'bakery'"));
 
@@ -337,19 +338,19 @@ TEST_F(CliTest, Territories) {
 TEST_F(CliTest, FragilitiesImportFactsAndDiagnosis) {
   // A spreadsheet export: BOM, ';', columns in mixed case, a decimal comma,
   // a quoted field over two lines, a blank line, two bad rows.
-  std::string csv = Write(
-      "fragilites.csv",
-      "\xEF\xBB\xBFTerritory;Type;Theme;Title;Indicator;Value;"
-      "Reference value;Unit;Year;Source;Description\r\n"
-      "commune:94018;fragility;employment_insertion;Chômage des jeunes;"
-      "taux de chômage des 15-24 ans;28,5;17;%;2021;INSEE;"
-      "\"Deux lignes\nde texte; avec \"\"guillemets\"\"\"\r\n"
-      "departement:94;asset;youth;Université Paris-Est Créteil;;;;;;;\r\n"
-      "commune:94018;fragility;youth;Valeur illisible;x;abc;1;;;;\r\n"
-      "commune:94018;fragility;bakery;Thème inconnu;x;2;1;;;;\r\n"
-      "\r\n"
-      "commune:94018;;digital_inclusion;Illectronisme;"
-      "part des 15 ans et plus;19;15;%;2019;INSEE;\r\n");
+  std::string csv =
+      Write("fragilites.csv",
+            "\xEF\xBB\xBFTerritory;Type;Theme;Title;Indicator;Value;"
+            "Reference value;Unit;Year;Source;Description\r\n"
+            "commune:94018;fragility;employment_insertion;Chômage des jeunes;"
+            "taux de chômage des 15-24 ans;28,5;17;%;2021;INSEE;"
+            "\"Deux lignes\nde texte; avec \"\"guillemets\"\"\"\r\n"
+            "departement:94;asset;youth;Université Paris-Est Créteil;;;;;;;\r\n"
+            "commune:94018;fragility;youth;Valeur illisible;x;abc;1;;;;\r\n"
+            "commune:94018;fragility;bakery;Thème inconnu;x;2;1;;;;\r\n"
+            "\r\n"
+            "commune:94018;;digital_inclusion;Illectronisme;"
+            "part des 15 ans et plus;19;15;%;2019;INSEE;\r\n");
 
   Result dry = Run("fragilities import " + csv + " --dry-run");
   EXPECT_EQ(dry.exit_code, 6) << Describe(dry);
@@ -419,17 +420,18 @@ TEST_F(CliTest, FragilitiesImportFactsAndDiagnosis) {
   Result report_json = Run("diagnosis commune:94018 --output json");
   ASSERT_EQ(report_json.exit_code, 0);
   v1::TerritoryDiagnosis diagnosis;
-  ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(report_json.out,
-                                                          &diagnosis)
-                  .ok());
+  ASSERT_TRUE(
+      google::protobuf::util::JsonStringToMessage(report_json.out, &diagnosis)
+          .ok());
   EXPECT_EQ(diagnosis.fragilities_size(), 2);
 }
 
 TEST_F(CliTest, ImportChecksTheFileFirst) {
   // Malformed CSV: nothing is sent, whatever the server implements.
-  Result malformed = Run("fragilities import " +
-                         Write("bad.csv", "territory,title\n"
-                                          "commune:94018,\"never closed\n"));
+  Result malformed =
+      Run("fragilities import " + Write("bad.csv",
+                                        "territory,title\n"
+                                        "commune:94018,\"never closed\n"));
   EXPECT_EQ(malformed.exit_code, 4) << Describe(malformed);
   EXPECT_THAT(malformed.err, HasSubstr("row 2 (line 2), field 2"));
 

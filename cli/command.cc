@@ -41,33 +41,35 @@ std::string FlagLabel(const FlagSpec& flag) {
   return label;
 }
 
-// Two-column lines: "  left  right", the right column wrapped.
-std::string Columns(const std::vector<std::pair<std::string, std::string>>&
-                        lines) {
+// Two-column lines: "<indent>left  right", the right column wrapped.
+std::string Columns(
+    const std::vector<std::pair<std::string, std::string>>& lines,
+    size_t indent = 2) {
   size_t width = 0;
   for (const auto& [left, right] : lines) {
     width = std::max(width, left.size());
   }
-  width = std::min<size_t>(width, 30);
+  width = std::min<size_t>(width, 32);
+  size_t right_column = indent + width + 2;
   std::string out;
   for (const auto& [left, right] : lines) {
-    std::string line = "  " + left;
+    std::string line = std::string(indent, ' ') + left;
     if (left.size() > width) {
-      line += "\n" + std::string(width + 4, ' ');
+      line += "\n" + std::string(right_column, ' ');
     } else {
       line.append(width - left.size() + 2, ' ');
     }
-    absl::StrAppend(&out, line, Wrap(right, width + 4, width + 4), "\n");
+    absl::StrAppend(&out, line, Wrap(right, right_column, right_column), "\n");
   }
   return out;
 }
 
-std::string FlagColumns(const std::vector<FlagSpec>& flags) {
+std::string FlagColumns(const std::vector<FlagSpec>& flags, size_t indent = 2) {
   std::vector<std::pair<std::string, std::string>> lines;
   for (const FlagSpec& flag : flags) {
     lines.emplace_back(FlagLabel(flag), flag.help);
   }
-  return Columns(lines);
+  return Columns(lines, indent);
 }
 
 // "maillage actors list [--kind KIND] ...", wrapped.
@@ -76,12 +78,13 @@ std::string Synopsis(const CommandGroup& group, const Command& command) {
   for (const FlagSpec& flag : command.flags) {
     absl::StrAppend(&text, " [", FlagLabel(flag), "]");
   }
-  // Wrap without breaking "[--flag VALUE]" apart.
+  // Wrap without breaking "[--flag VALUE]" apart; the line is printed
+  // after two spaces.
   std::string out;
-  size_t column = 0;
+  size_t column = 2;
   for (absl::string_view piece : absl::StrSplit(text, " [")) {
-    std::string chunk = out.empty() ? std::string(piece)
-                                    : absl::StrCat("[", piece);
+    std::string chunk =
+        out.empty() ? std::string(piece) : absl::StrCat("[", piece);
     if (!out.empty() && column + 1 + chunk.size() > kLineWidth) {
       out += "\n      ";
       column = 6;
@@ -97,13 +100,10 @@ std::string Synopsis(const CommandGroup& group, const Command& command) {
 
 std::string CommandSection(const CommandGroup& group, const Command& command) {
   std::string out = absl::StrCat("  ", Synopsis(group, command), "\n");
-  absl::StrAppend(&out, "    ", Wrap(command.summary, 4, 4), "\n");
-  if (!command.flags.empty()) {
-    std::string flags = FlagColumns(command.flags);
-    for (absl::string_view line : absl::StrSplit(flags, '\n', absl::SkipEmpty())) {
-      absl::StrAppend(&out, "  ", line, "\n");
-    }
-  }
+  const std::string& description =
+      command.description.empty() ? command.summary : command.description;
+  absl::StrAppend(&out, "    ", Wrap(description, 4, 4), "\n");
+  absl::StrAppend(&out, FlagColumns(command.flags, 4));
   if (!command.details.empty()) {
     for (absl::string_view line : absl::StrSplit(command.details, '\n')) {
       if (line.empty()) continue;
@@ -116,8 +116,7 @@ std::string CommandSection(const CommandGroup& group, const Command& command) {
 constexpr std::string_view kExitCodes =
     "Exit codes:\n"
     "  0  success\n"
-    "  1  server or transport error (unreachable, timeout, UNIMPLEMENTED, "
-    "INTERNAL...)\n"
+    "  1  server or transport error (unreachable, timeout, UNIMPLEMENTED...)\n"
     "  2  usage error (unknown command or flag, missing or bad argument)\n"
     "  3  not found (NOT_FOUND)\n"
     "  4  invalid input (INVALID_ARGUMENT: unreadable file, bad JSON or CSV, "
@@ -153,7 +152,8 @@ const std::vector<FlagSpec>& GlobalFlags() {
       {"server", "HOST:PORT",
        "Server address (default 127.0.0.1:50051, or $MAILLAGE_SERVER when "
        "set)."},
-      {"timeout", "SECONDS", "Deadline of each call to the server (default 30)."},
+      {"timeout", "SECONDS",
+       "Deadline of each call to the server (default 30)."},
       {"help", "", "Show help (also -h)."},
   };
   return *flags;
@@ -162,7 +162,8 @@ const std::vector<FlagSpec>& GlobalFlags() {
 std::string CommandLine(const CommandGroup& group, const Command& command) {
   std::string line = absl::StrCat("maillage ", group.name);
   if (!command.name.empty()) absl::StrAppend(&line, " ", command.name);
-  if (!command.arguments.empty()) absl::StrAppend(&line, " ", command.arguments);
+  if (!command.arguments.empty())
+    absl::StrAppend(&line, " ", command.arguments);
   return line;
 }
 
@@ -171,8 +172,7 @@ std::string MainHelp(const std::vector<CommandGroup>& groups) {
       "maillage: the command-line client of the Maillage server (API "
       "maillage.v1).\n\n"
       "Usage:\n"
-      "  maillage [--server HOST:PORT] [--timeout SECONDS] GROUP [COMMAND] "
-      "[ARGS] [FLAGS]\n"
+      "  maillage [GLOBAL FLAGS] GROUP [COMMAND] [ARGS] [FLAGS]\n"
       "  maillage GROUP --help           a group's commands, flags and "
       "examples\n"
       "  maillage GROUP COMMAND --help   one command\n\n"
@@ -201,15 +201,16 @@ std::string MainHelp(const std::vector<CommandGroup>& groups) {
 }
 
 std::string GroupHelp(const CommandGroup& group) {
-  std::string out = absl::StrCat("maillage ", group.name, ": ",
-                                 group.summary, "\n\nCommands:\n");
+  std::string out = absl::StrCat(
+      Wrap(absl::StrCat("maillage ", group.name, ": ", group.summary), 0, 2),
+      "\n\nCommands:\n");
   for (size_t i = 0; i < group.commands.size(); ++i) {
     if (i > 0) out += "\n";
     out += CommandSection(group, group.commands[i]);
   }
   absl::StrAppend(&out, "\nGlobal flags (anywhere on the line):\n",
                   FlagColumns(GlobalFlags()), "\n", TerritoryNotation(),
-                  "Exit codes: see maillage --help.\n");
+                  "\nExit codes: see maillage --help.\n");
   return out;
 }
 
@@ -217,7 +218,7 @@ std::string CommandHelp(const CommandGroup& group, const Command& command) {
   return absl::StrCat("Usage:\n", CommandSection(group, command),
                       "\nGlobal flags (anywhere on the line):\n",
                       FlagColumns(GlobalFlags()), "\n", TerritoryNotation(),
-                      "Exit codes: see maillage --help.\n");
+                      "\nExit codes: see maillage --help.\n");
 }
 
 }  // namespace maillage::cli

@@ -27,11 +27,15 @@ struct Command {
   std::string arguments;
   size_t min_args = 0;
   size_t max_args = 0;
-  // One line.
+  // One line, for `maillage --help`.
   std::string summary;
+  // What it does in more words, for the group's and the command's help;
+  // empty: the summary. Wrapped when printed.
+  std::string description;
   // Besides the global flags.
   std::vector<FlagSpec> flags;
-  // Notes and examples, printed under the flags in help; lines end in '\n'.
+  // Notes and examples, printed under the flags in help as written (lines
+  // end in '\n'; keep them within 76 columns, examples excepted).
   std::string details;
   CommandRun run;
 };

@@ -36,8 +36,9 @@ class CsvReader {
     }
     for (size_t i = 0; i < row->fields.size(); ++i) {
       if (!IsValidUtf8(row->fields[i])) {
-        return Error(*row, i, "not valid UTF-8 (save the file as UTF-8; "
-                              "spreadsheets often export Windows-1252)");
+        return Error(*row, i,
+                     "not valid UTF-8 (save the file as UTF-8; "
+                     "spreadsheets often export Windows-1252)");
       }
     }
     return absl::OkStatus();
@@ -146,8 +147,7 @@ bool IsBlank(const CsvRow& row) {
 int CsvFile::ColumnIndex(std::string_view name) const {
   absl::string_view wanted = absl::StripAsciiWhitespace(AsAbsl(name));
   for (size_t i = 0; i < header.size(); ++i) {
-    if (absl::EqualsIgnoreCase(absl::StripAsciiWhitespace(header[i]),
-                               wanted)) {
+    if (absl::EqualsIgnoreCase(absl::StripAsciiWhitespace(header[i]), wanted)) {
       return static_cast<int>(i);
     }
   }

@@ -134,8 +134,7 @@ TEST(CsvTest, QuoteInsideUnquotedField) {
 }
 
 TEST(CsvTest, RowNumberAfterMultilineRecord) {
-  absl::StatusOr<CsvFile> file =
-      ParseCsv("id,d\na,\"x\ny\"\nb,\"z\"q\n");
+  absl::StatusOr<CsvFile> file = ParseCsv("id,d\na,\"x\ny\"\nb,\"z\"q\n");
   ASSERT_FALSE(file.ok());
   EXPECT_THAT(std::string(file.status().message()),
               HasSubstr("row 3 (line 4), field 2"));

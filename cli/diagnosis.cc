@@ -29,8 +29,8 @@ std::string Measure(bool has_value, double value, const std::string& unit) {
 std::string FactMeasureLine(const v1::TerritoryFact& fact) {
   std::vector<std::string> parts;
   std::string measure = Measure(fact.has_value(), fact.value(), fact.unit());
-  std::string reference = Measure(fact.has_reference_value(),
-                                  fact.reference_value(), fact.unit());
+  std::string reference =
+      Measure(fact.has_reference_value(), fact.reference_value(), fact.unit());
   std::string line = fact.indicator();
   if (!measure.empty()) {
     absl::StrAppend(&line, line.empty() ? "" : ": ", measure);
@@ -72,11 +72,10 @@ std::string KindCounts(
 void PrintReport(const v1::TerritoryDiagnosis& diagnosis, std::ostream& out) {
   const v1::Territory& territory = diagnosis.territory();
   std::string name =
-      territory.name().empty() ? FormatTerritoryRef(territory.ref())
-                               : absl::StrCat(territory.name(), " (",
-                                              FormatTerritoryRef(
-                                                  territory.ref()),
-                                              ")");
+      territory.name().empty()
+          ? FormatTerritoryRef(territory.ref())
+          : absl::StrCat(territory.name(), " (",
+                         FormatTerritoryRef(territory.ref()), ")");
   out << "Diagnosis of " << name << "\n";
   out << "Population " << FormatCount(diagnosis.population()) << ", "
       << FormatCount(diagnosis.actor_count()) << " actors ("
@@ -110,7 +109,8 @@ void PrintReport(const v1::TerritoryDiagnosis& diagnosis, std::ostream& out) {
     out << "  " << ++rank << ". " << FactTitle(fact, territory.ref()) << "\n";
     std::string severity =
         fact.has_severity()
-            ? absl::StrCat("severity ", absl::StrFormat("%.2f", fact.severity()),
+            ? absl::StrCat("severity ",
+                           absl::StrFormat("%.2f", fact.severity()),
                            fact.severity_derived() ? " (derived)" : "")
             : "severity not given";
     std::string measure = FactMeasureLine(fact);
@@ -143,9 +143,9 @@ absl::Status Diagnose(Client& client, const ParsedArgs& args) {
   ASSIGN_OR_RETURN(OutputFormat format,
                    GetOutputFormat(args, OutputFormat::kTable));
   v1::GetTerritoryDiagnosisRequest request;
-  ASSIGN_OR_RETURN(*request.mutable_territory(),
-                   AsUsageError(ParseTerritoryRef("territory",
-                                                  args.positional()[0])));
+  ASSIGN_OR_RETURN(
+      *request.mutable_territory(),
+      AsUsageError(ParseTerritoryRef("territory", args.positional()[0])));
   v1::TerritoryDiagnosis diagnosis;
   RETURN_IF_ERROR(client.Check(client.territories().GetTerritoryDiagnosis(
       client.NewCall().get(), request, &diagnosis)));
@@ -167,11 +167,13 @@ CommandGroup DiagnosisGroup() {
   Command diagnosis;
   diagnosis.arguments = "LEVEL:CODE";
   diagnosis.min_args = diagnosis.max_args = 1;
-  diagnosis.summary =
-      "Territorial diagnosis: population, actors by kind and theme, "
-      "fragilities ranked by severity with the actors on their theme and the "
-      "kinds missing, assets.";
-  diagnosis.flags = {{"output", "table|json",
+  diagnosis.summary = "The diagnosis of a territory, as a report.";
+  diagnosis.description =
+      "The diagnosis of a territory: population, actors by kind and theme, "
+      "fragilities (its own and those of the territories containing it) "
+      "ranked by severity with the actors on their theme and the kinds "
+      "missing, assets.";
+  diagnosis.flags = {{"output", "json|table",
                       "Output format (default table: a readable report)."}};
   diagnosis.details = "Example: maillage diagnosis departement:94\n";
   diagnosis.run = Diagnose;

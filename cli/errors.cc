@@ -27,8 +27,7 @@ absl::Status WithExitCode(absl::Status status, ExitCode code) {
 }
 
 std::optional<ExitCode> ExplicitExitCode(const absl::Status& status) {
-  auto payload =
-      status.GetPayload(AsAbsl(kExitCodePayload));
+  auto payload = status.GetPayload(AsAbsl(kExitCodePayload));
   if (!payload.has_value()) return std::nullopt;
   std::string text(*payload);
   if (text == "2") return ExitCode::kUsage;
@@ -49,8 +48,8 @@ bool IsUsageError(const absl::Status& status) {
 
 absl::Status AsUsageError(const absl::Status& status) {
   if (status.ok() || IsUsageError(status)) return status;
-  return UsageError(std::string_view(status.message().data(),
-                                     status.message().size()));
+  return UsageError(
+      std::string_view(status.message().data(), status.message().size()));
 }
 
 absl::Status RejectedError(std::string_view message) {
@@ -107,9 +106,9 @@ std::string FormatError(const absl::Status& status) {
   if (ExplicitExitCode(status).has_value()) {
     return absl::StrCat("maillage: ", status.message(), "\n");
   }
-  std::string text = absl::StrCat("maillage: ",
-                                  absl::StatusCodeToString(status.code()),
-                                  ": ", status.message(), "\n");
+  std::string text =
+      absl::StrCat("maillage: ", absl::StatusCodeToString(status.code()), ": ",
+                   status.message(), "\n");
   if (auto payload = status.GetPayload(AsAbsl(kBadRequestType))) {
     google::rpc::BadRequest bad;
     if (bad.ParseFromString(std::string(*payload))) {

@@ -53,15 +53,17 @@ TEST(ErrorsTest, PreconditionFailureNotRepeated) {
                    "actor siret:1: changed", rich.SerializeAsString()));
   EXPECT_EQ(FormatError(said),
             "maillage: FAILED_PRECONDITION: actor siret:1: changed\n");
-  absl::Status unsaid = FromGrpc(grpc::Status(
-      grpc::StatusCode::FAILED_PRECONDITION, "cannot", rich.SerializeAsString()));
-  EXPECT_EQ(FormatError(unsaid),
-            "maillage: FAILED_PRECONDITION: cannot\n  actor siret:1: changed\n");
+  absl::Status unsaid =
+      FromGrpc(grpc::Status(grpc::StatusCode::FAILED_PRECONDITION, "cannot",
+                            rich.SerializeAsString()));
+  EXPECT_EQ(
+      FormatError(unsaid),
+      "maillage: FAILED_PRECONDITION: cannot\n  actor siret:1: changed\n");
 }
 
 TEST(ErrorsTest, NoDetailsOrGarbledDetails) {
-  absl::Status status =
-      FromGrpc(grpc::Status(grpc::StatusCode::NOT_FOUND, "actor 'x' not found"));
+  absl::Status status = FromGrpc(
+      grpc::Status(grpc::StatusCode::NOT_FOUND, "actor 'x' not found"));
   EXPECT_EQ(FormatError(status), "maillage: NOT_FOUND: actor 'x' not found\n");
   absl::Status garbled = FromGrpc(
       grpc::Status(grpc::StatusCode::INTERNAL, "boom", "\xff\xff not proto"));
@@ -103,7 +105,8 @@ TEST(ErrorsTest, UsageAndRejected) {
   EXPECT_EQ(ExitCodeFor(usage), ExitCode::kUsage);
   EXPECT_EQ(FormatError(usage), "maillage: unknown flag '--x'\n");
 
-  absl::Status converted = AsUsageError(absl::InvalidArgumentError("--kind: x"));
+  absl::Status converted =
+      AsUsageError(absl::InvalidArgumentError("--kind: x"));
   EXPECT_EQ(ExitCodeFor(converted), ExitCode::kUsage);
   EXPECT_EQ(converted.message(), "--kind: x");
   EXPECT_TRUE(AsUsageError(absl::OkStatus()).ok());
@@ -122,7 +125,8 @@ TEST(ErrorsTest, AnnotateKeepsCodeAndDetails) {
             "request: ...\n"
             "  actor.name: required\n"
             "  actor.needs[2].resource: unknown resource 'money'\n");
-  EXPECT_EQ(ExitCodeFor(Annotate(RejectedError("r"), "p")), ExitCode::kRejected);
+  EXPECT_EQ(ExitCodeFor(Annotate(RejectedError("r"), "p")),
+            ExitCode::kRejected);
 }
 
 }  // namespace

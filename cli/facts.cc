@@ -20,9 +20,9 @@ absl::Status List(Client& client, const ParsedArgs& args) {
                    GetOutputFormat(args, OutputFormat::kTable));
   ASSIGN_OR_RETURN(Paging paging, GetPaging(args));
   v1::ListFactsRequest request;
-  ASSIGN_OR_RETURN(*request.mutable_territory(),
-                   AsUsageError(ParseTerritoryRef("territory",
-                                                  args.positional()[0])));
+  ASSIGN_OR_RETURN(
+      *request.mutable_territory(),
+      AsUsageError(ParseTerritoryRef("territory", args.positional()[0])));
   if (auto type = args.Value("type")) {
     ASSIGN_OR_RETURN(v1::FactType value,
                      AsUsageError(ParseEnum<v1::FactType>("--type", *type)));
@@ -52,18 +52,17 @@ absl::Status List(Client& client, const ParsedArgs& args) {
                 client.out() << JsonLine(fact) << '\n';
                 continue;
               }
-              table.AddRow(
-                  {fact.id(), ShortEnumName(fact.type()), fact.theme(),
-                   fact.title(),
-                   fact.has_value() ? FormatNumber(fact.value()) : "",
-                   fact.has_reference_value()
-                       ? FormatNumber(fact.reference_value())
-                       : "",
-                   fact.unit(),
-                   fact.year() != 0 ? std::to_string(fact.year()) : "",
-                   fact.has_severity()
-                       ? absl::StrFormat("%.2f", fact.severity())
-                       : ""});
+              table.AddRow({fact.id(), ShortEnumName(fact.type()), fact.theme(),
+                            fact.title(),
+                            fact.has_value() ? FormatNumber(fact.value()) : "",
+                            fact.has_reference_value()
+                                ? FormatNumber(fact.reference_value())
+                                : "",
+                            fact.unit(),
+                            fact.year() != 0 ? std::to_string(fact.year()) : "",
+                            fact.has_severity()
+                                ? absl::StrFormat("%.2f", fact.severity())
+                                : ""});
             }
           }));
   if (format == OutputFormat::kTable) {
@@ -88,16 +87,18 @@ CommandGroup FactsGroup() {
   list.name = "list";
   list.arguments = "LEVEL:CODE";
   list.min_args = list.max_args = 1;
-  list.summary =
-      "List the facts attached to exactly this territory (not to those "
-      "inside it).";
+  list.summary = "List the fragilities and assets of a territory.";
+  list.description =
+      "List the fragilities and assets attached to exactly this territory "
+      "(not those of the territories inside or around it).";
   list.flags = {
       {"type", "TYPE", "Only fragility or only asset."},
       {"theme", "THEME", "Only facts on this theme."},
   };
   for (FlagSpec& flag : PagingFlags()) list.flags.push_back(std::move(flag));
-  list.flags.push_back(OutputFlag(OutputFormat::kTable));
-  list.details = "Example: maillage facts list commune:94018 --type fragility\n";
+  list.flags.push_back(OutputFlag(OutputFormat::kTable, true));
+  list.details =
+      "Example: maillage facts list commune:94018 --type fragility\n";
   list.run = List;
   group.commands.push_back(std::move(list));
   return group;

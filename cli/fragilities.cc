@@ -119,8 +119,7 @@ const FactColumn kFactColumns[] = {
        // French spreadsheets say it in French.
        if (text == "fragilité" || text == "fragilite") text = "fragility";
        if (text == "atout") text = "asset";
-       const auto* value =
-           FindEnumValue(*v1::FactType_descriptor(), text);
+       const auto* value = FindEnumValue(*v1::FactType_descriptor(), text);
        if (value == nullptr) {
          return absl::StrCat("expected fragility or asset, got '", Trimmed(v),
                              "'");
@@ -241,10 +240,10 @@ absl::Status SendChunk(Client& client, v1::ImportFactsRequest* chunk,
   absl::Status status = client.Check(client.territories().ImportFacts(
       client.NewCall().get(), *chunk, &response));
   if (!status.ok()) {
-    return Annotate(status, absl::StrCat("rows ", chunk->first_row_number(),
-                                         " to ",
-                                         chunk->first_row_number() +
-                                             chunk->facts_size() - 1));
+    return Annotate(
+        status,
+        absl::StrCat("rows ", chunk->first_row_number(), " to ",
+                     chunk->first_row_number() + chunk->facts_size() - 1));
   }
   totals->created += response.created();
   totals->updated += response.updated();
@@ -259,9 +258,8 @@ absl::Status SendChunk(Client& client, v1::ImportFactsRequest* chunk,
 
 void PrintTotals(const ImportTotals& totals, bool dry_run, std::ostream& out) {
   out << "created " << totals.created << ", updated " << totals.updated
-      << ", unchanged " << totals.unchanged << ", rejected "
-      << totals.rejected << (dry_run ? " (dry run: nothing written)" : "")
-      << '\n';
+      << ", unchanged " << totals.unchanged << ", rejected " << totals.rejected
+      << (dry_run ? " (dry run: nothing written)" : "") << '\n';
   std::vector<v1::RowError> errors = totals.errors;
   std::stable_sort(errors.begin(), errors.end(),
                    [](const v1::RowError& a, const v1::RowError& b) {
@@ -304,9 +302,10 @@ absl::Status Import(Client& client, const ParsedArgs& args) {
     return std::find(seen.begin(), seen.end(), name) != seen.end();
   };
   if (!has("territory") && !(has("territory_level") && has("territory_code"))) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        path, ": no territory column: add 'territory' (LEVEL:CODE) or "
-              "'territory_level' and 'territory_code'"));
+    return absl::InvalidArgumentError(
+        absl::StrCat(path,
+                     ": no territory column: add 'territory' (LEVEL:CODE) or "
+                     "'territory_level' and 'territory_code'"));
   }
 
   ImportTotals totals;
@@ -325,7 +324,8 @@ absl::Status Import(Client& client, const ParsedArgs& args) {
     if (row.fields.size() > columns.size()) {
       v1::RowError error;
       error.set_row_number(row.row_number);
-      error.set_reason(absl::StrCat(row.fields.size(), " fields, but the "
+      error.set_reason(absl::StrCat(row.fields.size(),
+                                    " fields, but the "
                                     "header has ",
                                     columns.size()));
       row_errors.push_back(std::move(error));
@@ -357,8 +357,8 @@ absl::Status Import(Client& client, const ParsedArgs& args) {
 
   PrintTotals(totals, dry_run, client.out());
   if (totals.rejected > 0) {
-    return RejectedError(absl::StrCat(totals.rejected, " of ",
-                                      csv->rows.size(), " rows rejected"));
+    return RejectedError(absl::StrCat(totals.rejected, " of ", csv->rows.size(),
+                                      " rows rejected"));
   }
   return absl::OkStatus();
 }
@@ -373,23 +373,24 @@ CommandGroup FragilitiesGroup() {
   import.name = "import";
   import.arguments = "FILE.csv|-";
   import.min_args = import.max_args = 1;
-  import.summary =
-      "Create or replace fragilities and assets from a CSV file (',' or ';' "
-      "separated, UTF-8, a header line naming the columns in any case and "
-      "order). Rows with an id replace the fact with that id. Good rows are "
-      "written even when others are rejected; every rejected row is listed "
-      "(exit code 6).";
-  import.flags = {{"dry-run", "", "Check every row; write nothing."}};
+  import.summary = "Import fragilities and assets from CSV.";
+  import.description =
+      "Create or replace fragilities and assets from a CSV file (\"-\": "
+      "standard input): UTF-8, ',' or ';' separated, a header line naming "
+      "the columns in any case and order. Rows with an id replace the fact "
+      "with that id. Good rows are written even when others are rejected; "
+      "every rejected row is listed as \"row N: field: reason\" (rows "
+      "numbered as in a spreadsheet, the header being row 1) and the exit "
+      "code is 6.";
+  import.flags = {{ "dry-run", "", "Check every row; write nothing." }};
   import.details =
-      "Columns: id, territory (LEVEL:CODE) or territory_level and "
-      "territory_code,\n"
-      "  type (fragility or asset; default fragility), theme, title, "
-      "indicator, value,\n"
-      "  reference_value, unit, year, source, severity (0 to 1; derived from "
-      "value\n"
-      "  and reference_value when empty), higher_is_better (true/false), "
-      "description.\n"
-      "  Numbers may use a decimal comma (28,5).\n"
+      "Columns: id, territory (LEVEL:CODE) or territory_level and\n"
+      "  territory_code, type (fragility or asset; default fragility), theme,\n"
+      "  title, indicator, value, reference_value, unit, year, source,\n"
+      "  severity (0 to 1; derived from value and reference_value when "
+      "empty),\n"
+      "  higher_is_better (true or false), description. Numbers may use a\n"
+      "  decimal comma (28,5). Unknown columns are ignored, with a warning.\n"
       "Example: maillage fragilities import fragilites-94.csv --dry-run\n";
   import.run = Import;
   group.commands.push_back(std::move(import));

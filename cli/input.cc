@@ -72,9 +72,9 @@ void ExpandEnumNames(const Descriptor& type, const std::string& path,
         if (found != nullptr) {
           value->set_string_value(found->name());
         } else {
-          errors->push_back(absl::StrCat(
-              value_path, ": unknown value '", value->string_value(),
-              "' (expected ", ShortEnumNames(enum_type, ", "), ")"));
+          errors->push_back(absl::StrCat(value_path, ": unknown value '",
+                                         value->string_value(), "' (expected ",
+                                         ShortEnumNames(enum_type, ", "), ")"));
         }
       } else if (field->type() == FieldDescriptor::TYPE_MESSAGE &&
                  !IsWellKnown(*field->message_type()) &&
@@ -111,8 +111,8 @@ std::vector<std::string> FieldNames(const Descriptor& type,
 
 // One JSON object, already parsed, into a record from `add`.
 absl::Status ConvertRecord(google::protobuf::Value value,
-                           const std::string& location,
-                           const Descriptor& type, const AddJsonRecord& add) {
+                           const std::string& location, const Descriptor& type,
+                           const AddJsonRecord& add) {
   if (value.kind_case() != google::protobuf::Value::kStructValue) {
     return absl::InvalidArgumentError(
         WithLocation(location, "expected a JSON object"));
@@ -194,9 +194,8 @@ absl::StatusOr<std::string> ReadInput(std::string_view path,
   return content.str();
 }
 
-absl::Status ParseJsonInto(
-    std::string_view text, const Descriptor& type,
-    const AddJsonRecord& add) {
+absl::Status ParseJsonInto(std::string_view text, const Descriptor& type,
+                           const AddJsonRecord& add) {
   absl::string_view trimmed = absl::StripAsciiWhitespace(AsAbsl(text));
   if (trimmed.empty()) return absl::InvalidArgumentError("no JSON input");
 

@@ -53,13 +53,12 @@ template <typename M>
 absl::StatusOr<std::vector<JsonRecord<M>>> ParseJsonRecords(
     std::string_view text) {
   std::vector<JsonRecord<M>> records;
-  absl::Status status =
-      ParseJsonInto(text, *M::descriptor(),
-                    [&](std::string location, std::vector<std::string> fields) {
-                      records.push_back(
-                          {std::move(location), std::move(fields), M()});
-                      return &records.back().message;
-                    });
+  absl::Status status = ParseJsonInto(
+      text, *M::descriptor(),
+      [&](std::string location, std::vector<std::string> fields) {
+        records.push_back({std::move(location), std::move(fields), M()});
+        return &records.back().message;
+      });
   if (!status.ok()) return status;
   return records;
 }

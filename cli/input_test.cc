@@ -84,8 +84,9 @@ TEST(JsonInputTest, Errors) {
             "kind: unknown value 'bakery' (expected association, company, "
             "public_body, academic, media)"},
            {"{\"name\": \"a\"}\n{\"name\": }\n", "line 2: invalid JSON"},
-           {"{\"name\": \"a\"}\n{\"nom\": \"b\"}\n", "line 2: not a valid "
-                                                    "maillage.v1.Actor"},
+           {"{\"name\": \"a\"}\n{\"nom\": \"b\"}\n",
+            "line 2: not a valid "
+            "maillage.v1.Actor"},
            {"[1]", "item 1: expected a JSON object"},
            {"{\"action_territories\": [{\"level\": \"canton\"}]}",
             "action_territories[0].level: unknown value 'canton'"},

@@ -43,9 +43,9 @@ int Usage(const absl::Status& status, const std::string& help_command) {
 }
 
 int Run(std::vector<std::string> tokens) {
-  const std::vector<CommandGroup> groups = {
-      ActorsGroup(), TerritoriesGroup(), DiagnosisGroup(), FragilitiesGroup(),
-      FactsGroup()};
+  const std::vector<CommandGroup> groups = {ActorsGroup(), TerritoriesGroup(),
+                                            DiagnosisGroup(),
+                                            FragilitiesGroup(), FactsGroup()};
   bool help = WantsHelp(tokens);
 
   std::optional<std::string> group_word = TakeWord(&tokens, GlobalFlags());
@@ -63,9 +63,9 @@ int Run(std::vector<std::string> tokens) {
   }
   const CommandGroup* group = FindGroup(groups, *group_word);
   if (group == nullptr) {
-    return Usage(UsageError(absl::StrCat("unknown command '", *group_word,
-                                         "'")),
-                 "maillage");
+    return Usage(
+        UsageError(absl::StrCat("unknown command '", *group_word, "'")),
+        "maillage");
   }
 
   const Command* command = nullptr;
@@ -88,8 +88,7 @@ int Run(std::vector<std::string> tokens) {
     command = group->Find(*word);
     if (command == nullptr) {
       return Usage(UsageError(absl::StrCat("maillage ", group->name,
-                                           ": unknown command '", *word,
-                                           "'")),
+                                           ": unknown command '", *word, "'")),
                    "maillage " + group->name);
     }
   }
@@ -107,10 +106,9 @@ int Run(std::vector<std::string> tokens) {
   if (!args.ok()) return Usage(args.status(), command_line);
   size_t count = args->positional().size();
   if (count < command->min_args || count > command->max_args) {
-    std::string expected =
-        command->arguments.empty()
-            ? "no arguments"
-            : absl::StrCat("arguments ", command->arguments);
+    std::string expected = command->arguments.empty()
+                               ? "no arguments"
+                               : absl::StrCat("arguments ", command->arguments);
     return Usage(UsageError(absl::StrCat(command_line, ": expected ", expected,
                                          ", got ", count)),
                  command_line);

@@ -64,9 +64,9 @@ absl::StatusOr<int> ParseEnumNumber(const EnumDescriptor& type,
                                     std::string_view name) {
   const EnumValueDescriptor* value = FindEnumValue(type, name);
   if (value == nullptr) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        AsAbsl(what), ": unknown value '", AsAbsl(name), "' (expected ",
-        ShortEnumNames(type, ", "), ")"));
+    return absl::InvalidArgumentError(
+        absl::StrCat(AsAbsl(what), ": unknown value '", AsAbsl(name),
+                     "' (expected ", ShortEnumNames(type, ", "), ")"));
   }
   return value->number();
 }
@@ -80,8 +80,8 @@ absl::StatusOr<v1::TerritoryRef> ParseTerritoryRef(std::string_view what,
         AsAbsl(what), ": expected LEVEL:CODE (e.g. departement:94), got '",
         AsAbsl(text), "'"));
   }
-  absl::StatusOr<v1::TerritoryLevel> level = ParseEnum<v1::TerritoryLevel>(
-      what, UnaccentLevel(text.substr(0, colon)));
+  absl::StatusOr<v1::TerritoryLevel> level =
+      ParseEnum<v1::TerritoryLevel>(what, UnaccentLevel(text.substr(0, colon)));
   if (!level.ok()) return level.status();
   v1::TerritoryRef ref;
   ref.set_level(*level);

@@ -53,9 +53,9 @@ absl::StatusOr<v1::TerritoryRef> ParseTerritoryRef(std::string_view what,
 std::string FormatTerritoryRef(const v1::TerritoryRef& ref);
 
 // Implementation of ParseEnum.
-absl::StatusOr<int> ParseEnumNumber(const google::protobuf::EnumDescriptor& type,
-                                    std::string_view what,
-                                    std::string_view name);
+absl::StatusOr<int> ParseEnumNumber(
+    const google::protobuf::EnumDescriptor& type, std::string_view what,
+    std::string_view name);
 
 template <typename Enum>
 absl::StatusOr<Enum> ParseEnum(std::string_view what, std::string_view name) {

@@ -177,11 +177,11 @@ void CollectFields(const Message& message, const std::string& prefix,
 
 }  // namespace
 
-FlagSpec OutputFlag(OutputFormat fallback) {
+FlagSpec OutputFlag(OutputFormat fallback, bool lines) {
   return {"output", "json|table",
-          fallback == OutputFormat::kJson
-              ? "Output format (default json)."
-              : "Output format (default table; json: one object per line)."};
+          absl::StrCat("Output format (default ",
+                       fallback == OutputFormat::kJson ? "json" : "table",
+                       lines ? "; json: one object per line)." : ").")};
 }
 
 absl::StatusOr<OutputFormat> GetOutputFormat(const ParsedArgs& args,

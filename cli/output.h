@@ -20,8 +20,9 @@ namespace maillage::cli {
 
 enum class OutputFormat { kTable, kJson };
 
-// The --output flag, for a command whose default is `fallback`.
-FlagSpec OutputFlag(OutputFormat fallback);
+// The --output flag, for a command whose default is `fallback` and whose
+// JSON is one object per line (`lines`) or one indented document.
+FlagSpec OutputFlag(OutputFormat fallback, bool lines);
 // The value of --output; `fallback` when absent, usage error when unknown.
 absl::StatusOr<OutputFormat> GetOutputFormat(const ParsedArgs& args,
                                              OutputFormat fallback);
@@ -66,8 +67,8 @@ class Table {
 void PrintFields(const google::protobuf::Message& message, std::ostream& out);
 
 // One message: indented JSON, or PrintFields for kTable.
-void PrintMessage(const google::protobuf::Message& message,
-                  OutputFormat format, std::ostream& out);
+void PrintMessage(const google::protobuf::Message& message, OutputFormat format,
+                  std::ostream& out);
 
 // `value` the way people read numbers: "28.5", "17", "0.65".
 std::string FormatNumber(double value);

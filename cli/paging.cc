@@ -4,8 +4,10 @@ namespace maillage::cli {
 
 std::vector<FlagSpec> PagingFlags() {
   return {
-      {"page-size", "N", "Items per page, 1 to 1000 (default: the server's, 50)."},
-      {"page-token", "TOKEN", "Continue from this token of a previous listing."},
+      {"page-size", "N",
+       "Items per page, 1 to 1000 (default: the server's, 50)."},
+      {"page-token", "TOKEN",
+       "Continue from this token of a previous listing."},
       {"all", "", "Fetch every page, not only the first."},
   };
 }

@@ -26,9 +26,9 @@ absl::Status Get(Client& client, const ParsedArgs& args) {
   ASSIGN_OR_RETURN(OutputFormat format,
                    GetOutputFormat(args, OutputFormat::kTable));
   v1::GetTerritoryRequest request;
-  ASSIGN_OR_RETURN(*request.mutable_ref(),
-                   AsUsageError(ParseTerritoryRef("territory",
-                                                  args.positional()[0])));
+  ASSIGN_OR_RETURN(
+      *request.mutable_ref(),
+      AsUsageError(ParseTerritoryRef("territory", args.positional()[0])));
   v1::Territory territory;
   RETURN_IF_ERROR(client.Check(client.territories().GetTerritory(
       client.NewCall().get(), request, &territory)));
@@ -126,38 +126,42 @@ absl::Status Resolve(Client& client, const ParsedArgs& args) {
 CommandGroup TerritoriesGroup() {
   CommandGroup group;
   group.name = "territories";
-  group.summary =
-      "the official geography and custom zones (TerritoryService).";
+  group.summary = "the official geography and custom zones (TerritoryService).";
 
   Command get;
   get.name = "get";
   get.arguments = "LEVEL:CODE";
   get.min_args = get.max_args = 1;
-  get.summary =
+  get.summary = "Show a territory.";
+  get.description =
       "Show a territory: name, population, enclosing territories, postal "
-      "codes.";
-  get.flags = {OutputFlag(OutputFormat::kTable)};
+      "codes; for a custom zone its communes.";
+  get.flags = {OutputFlag(OutputFormat::kTable, false)};
   get.details = "Example: maillage territories get epci:200054781\n";
   get.run = Get;
   group.commands.push_back(std::move(get));
 
   Command list;
   list.name = "list";
-  list.summary = "List territories, filtered by level, parent and name.";
+  list.summary = "List territories, filtered.";
+  list.description =
+      "List territories, filtered by level, enclosing territory and name.";
   list.flags = {
       {"level", "LEVEL",
        absl::StrCat("Only this level: ",
-                    ShortEnumNames(*v1::TerritoryLevel_descriptor()), ".")},
+                    ShortEnumNames(*v1::TerritoryLevel_descriptor(), ", "),
+                    ".")},
       {"parent", "LEVEL:CODE", "Only territories inside this one."},
       {"name", "PREFIX",
        "Only names starting so, ignoring case and accents "
        "(\"saint-maur\")."},
   };
   for (FlagSpec& flag : PagingFlags()) list.flags.push_back(std::move(flag));
-  list.flags.push_back(OutputFlag(OutputFormat::kTable));
+  list.flags.push_back(OutputFlag(OutputFormat::kTable, true));
   list.details =
-      "Example: maillage territories list --level commune --parent "
-      "departement:94 --all\n";
+      "Examples:\n"
+      "  maillage territories list --level commune --parent departement:94\n"
+      "  maillage territories list --name saint-maur --all\n";
   list.run = List;
   group.commands.push_back(std::move(list));
 
@@ -166,7 +170,7 @@ CommandGroup TerritoriesGroup() {
   resolve.arguments = "POSTAL_CODE";
   resolve.min_args = resolve.max_args = 1;
   resolve.summary = "The communes served by a postal code.";
-  resolve.flags = {OutputFlag(OutputFormat::kTable)};
+  resolve.flags = {OutputFlag(OutputFormat::kTable, true)};
   resolve.details = "Example: maillage territories resolve 94220\n";
   resolve.run = Resolve;
   group.commands.push_back(std::move(resolve));

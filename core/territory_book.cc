@@ -742,7 +742,7 @@ absl::StatusOr<v1::TerritoryDiagnosis> TerritoryBook::Diagnose(
     matcher::ActorFilter filter;
     filter.territory = t.scope;
     bool more = false;
-    for (const std::string& id : index.List(filter, "", SIZE_MAX, &more)) {
+    for (const std::string& id : index.List(filter, "", index.size(), &more)) {
       auto num = index.Find(id);
       if (!num.has_value()) continue;
       const matcher::ActorProfile& p = index.Get(*num);

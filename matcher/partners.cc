@@ -88,32 +88,31 @@ std::vector<Probe> MakeProbes(const ActorProfile& actor) {
 struct Candidate {
   ActorNum num;
   bool scored;
+  bool via_area;  // its action area may cover the actor's home or the scope
   PairInputs inputs;
 };
 struct Scratch {
-  std::vector<uint32_t> stamp;
-  std::vector<uint32_t> where;
+  // By actor number: generation << 32 | index in `candidates` (one random
+  // access per posting entry).
+  std::vector<uint64_t> slot;
   std::vector<Candidate> candidates;
-  uint32_t generation = 0;
+  uint64_t generation = 0;
 
   void Reset(size_t num_limit) {
-    if (stamp.size() < num_limit) {
-      stamp.resize(num_limit, 0);
-      where.resize(num_limit, 0);
-    }
+    if (slot.size() < num_limit) slot.resize(num_limit, 0);
     candidates.clear();
-    if (++generation == 0) {
-      std::fill(stamp.begin(), stamp.end(), 0);
+    if (++generation == (uint64_t{1} << 32)) {
+      std::fill(slot.begin(), slot.end(), 0);
       generation = 1;
     }
   }
   Candidate& Get(ActorNum num) {
-    if (stamp[num] != generation) {
-      stamp[num] = generation;
-      where[num] = static_cast<uint32_t>(candidates.size());
-      candidates.push_back(Candidate{num, false, {}});
+    uint64_t& s = slot[num];
+    if ((s >> 32) != generation) {
+      s = generation << 32 | candidates.size();
+      candidates.push_back(Candidate{num, false, false, {}});
     }
-    return candidates[where[num]];
+    return candidates[static_cast<uint32_t>(s)];
   }
 };
 
@@ -133,8 +132,9 @@ struct Ranked {
   Query::Score detail;
 };
 
-// A partition of the exchange postings and an upper bound of the context
-// factor (w_c + w_t + w_p P + …) of any actor homed in it.
+// A partition of the exchange postings and an upper bound of
+// context * (1 - w_p + w_p P) for any actor homed in it: a candidate's score
+// is at most its mutual fit times that.
 struct PartitionPlan {
   uint32_t partition;
   double bound;
@@ -225,9 +225,9 @@ double PartitionBound(const Query& query, uint32_t partition) {
   const double common =
       1.0 - std::ldexp(1.0, -static_cast<int>(
                                 std::min<size_t>(query.partner_count(), 60)));
-  return w.complementarity + w.shared_themes + w.proximity * proximity +
-         w.fragility * fragility + w.cross_kind + w.capacity * capacity +
-         w.common_partners * common;
+  return (w.complementarity + w.shared_themes + w.fragility * fragility +
+          w.cross_kind + w.capacity * capacity + w.common_partners * common) *
+         (1 - w.proximity + w.proximity * proximity);
 }
 
 // An upper bound of the mutual fit from the credits alone (the partner's
@@ -295,6 +295,9 @@ absl::Status ValidateWeights(const Weights& weights) {
       return absl::InvalidArgumentError(
           "weights must be finite and non-negative");
     }
+  }
+  if (weights.proximity > 1) {
+    return absl::InvalidArgumentError("the proximity weight is at most 1");
   }
   if (weights.complementarity + weights.shared_themes <= 0) {
     return absl::InvalidArgumentError(
@@ -394,7 +397,21 @@ absl::StatusOr<std::vector<Suggestion>> SuggestPartners(
     }
     if (options.themes && !(rec.acts_on & options.themes)) return;
     if (options.scope && !impl.ActsIn(num, *options.scope)) return;
-    if (!complete) c.inputs = DirectInputs(index, actor, num);
+    if (!complete) {
+      // The credits as if every resource met were met fully bound the fit;
+      // read the profiles only when that bound can make it.
+      const uint32_t to_actor = me.need_resources & rec.offer_resources;
+      const uint32_t to_partner = rec.need_resources & me.offer_resources;
+      if (to_actor == 0 && to_partner == 0 && !(me.acts_on & rec.acts_on)) {
+        return;
+      }
+      const PairInputs optimistic{
+          {to_actor, 10u * __builtin_popcount(to_actor)},
+          {to_partner, 10u * __builtin_popcount(to_partner)}};
+      const double ceiling = query.ComputeFit(rec, optimistic).mutual * bound;
+      if (ceiling <= 0 || ceiling < min_score || ceiling < threshold()) return;
+      c.inputs = DirectInputs(index, actor, num);
+    }
     const Query::Fit fit = query.ComputeFit(rec, c.inputs);
     if (fit.mutual <= 0 || fit.mutual * bound < min_score) return;
     if (fit.mutual * bound < threshold()) return;
@@ -415,7 +432,7 @@ absl::StatusOr<std::vector<Suggestion>> SuggestPartners(
 
   // Actors whose action areas cover the actor's home (their proximity
   // comes from the area, wherever they live) or overlap the scope: scored
-  // from their profiles.
+  // last, when the threshold is highest, without the partition bounds.
   {
     std::vector<const Postings*> lists;
     if (me.home.commune != territory::kNone && impl.areas_actor_count > 0) {
@@ -428,9 +445,8 @@ absl::StatusOr<std::vector<Suggestion>> SuggestPartners(
       impl.ScopePostings(*options.scope, &lists, /*include_homes=*/false);
     }
     for (const Postings* list : lists) {
-      for (ActorNum num : *list) scratch.Get(num);
+      for (ActorNum num : *list) scratch.Get(num).via_area = true;
     }
-    for (Candidate& c : scratch.candidates) consider(c, 1.0, false);
   }
 
   const std::vector<Probe> probes = MakeProbes(profile);
@@ -485,15 +501,24 @@ absl::StatusOr<std::vector<Suggestion>> SuggestPartners(
     });
     for (uint32_t i : order) {
       Candidate& c = scratch.candidates[i];
+      if (c.via_area) continue;
       const uint32_t p = internal::PartitionOf(impl.records[c.num].home);
       consider(c, p == step.partition ? step.bound : 1.0, is_walked(p));
     }
+  }
+  for (Candidate& c : scratch.candidates) {
+    if (!c.via_area) continue;
+    consider(c, 1.0,
+             is_walked(internal::PartitionOf(impl.records[c.num].home)));
   }
 
   debug_stats[0] += 1;
   debug_stats[1] += scratch.candidates.size();
   { size_t w = 0; for (bool b : walked) w += b; debug_stats[2] += w; }
   debug_stats[3] += plan.size();
+  debug_stats[4] += threshold();
+  debug_stats[5] += plan.empty() ? 0 : plan.back().bound;
+  debug_stats[6] += plan.size() > 1 ? plan[1].bound : 0;
   std::sort_heap(heap.begin(), heap.end(), better);
   result.reserve(heap.size());
   for (const Ranked& ranked : heap) {

@@ -21,23 +21,28 @@
 //                    rarity over the index: idf(t) = ln(1 + N / (1 + n_t)).
 //   mutual = 2 fit(A <- B) fit(B <- A) / (fit(A <- B) + fit(B <- A))
 //            (harmonic mean: a one-sided match ranks below a mutual one)
-//   score  = mutual * (w_c + w_t + w_p P + w_f F + w_x X + w_k K + w_n N)
-//     P proximity: same commune 1, same EPT 0.8, same EPCI 0.7, same
-//       département 0.4, same région 0.15; when both have coordinates,
-//       1 / (1 + (d / 20 km)^1.5) instead; an action area of one covering the
-//       other's home counts 0.8 times its level's value; the best applies.
+//   context = w_c + w_t + w_f F + w_x X + w_k K + w_n N
+//     (the additive weights normalised to add up to 1)
 //     F fragility: the most severe fragility of a territory containing both
 //       homes on a theme both act on (one acting on it counts half).
 //     X entre mondes: 1 when the kinds differ.
 //     K capacity: min(capacity A, capacity B, 3) / 3.
 //     N common partners: 1 - 2^-(number of partners in common).
-//   with the weights normalised to add up to 1, so the score lies in [0, 1].
-//   Nothing but a mutual fit can make a score: context (proximity, …) only
-//   modulates it.
+//   score = mutual * context * (1 - w_p + w_p P)
+//     P proximity: same commune 1, same EPT 0.8, same EPCI 0.7, same
+//       département 0.4, same région 0.15, else 0; when both have
+//       coordinates, 1 / (1 + (d / 20 km)^1.5) instead; an action area of one
+//       covering the other's home counts 0.8 times its level's value; the
+//       best applies. w_p in [0, 1]: a pair with no territory in common keeps
+//       (1 - w_p) of its score. Partnerships are overwhelmingly local, and a
+//       multiplier says so: distance discounts everything else.
+//   so the score lies in [0, 1], and nothing but a mutual fit can make one.
 //
-// Each factor's contribution is its part of that sum (the fit part is split
-// between complementarity and shared themes in proportion to their parts of
-// the two fits), so the contributions add up to the score.
+// Contributions: proximity's is mutual * context * w_p P; the rest of the
+// score, mutual * context * (1 - w_p), is shared among the additive factors
+// by their parts of the context (the fit's part split between
+// complementarity and shared themes in proportion to their parts of the two
+// fits). They add up to the score.
 
 #include <cstdint>
 #include <optional>
@@ -53,20 +58,21 @@
 
 namespace maillage::matcher {
 
-// Relative weights of the factors; normalised to add up to 1 before use, so
-// only their ratios matter. The defaults put the mutual need/offer fit first,
-// then proximity (partnerships are overwhelmingly local), then the context.
+// Weights of the factors (see above). The additive ones are normalised to
+// add up to 1 before use, so only their ratios matter; the defaults put the
+// need/offer fit first, then the territory's fragilities, then the rest.
+// Proximity is the strength of the distance discount, in [0, 1].
 struct Weights {
-  double complementarity = 0.35;
-  double shared_themes = 0.10;
-  double proximity = 0.25;
-  double fragility = 0.10;
-  double cross_kind = 0.08;
-  double capacity = 0.04;
-  double common_partners = 0.08;
+  double complementarity = 0.45;
+  double shared_themes = 0.15;
+  double fragility = 0.15;
+  double cross_kind = 0.10;
+  double capacity = 0.05;
+  double common_partners = 0.10;
+  double proximity = 0.75;
 };
-// InvalidArgument when a weight is negative or not finite, or when
-// complementarity + shared_themes is 0 (no fit, no score) .
+// InvalidArgument when a weight is negative or not finite, proximity > 1,
+// or complementarity + shared_themes is 0 (no fit, no score).
 absl::Status ValidateWeights(const Weights& weights);
 
 enum class FactorKind : uint8_t {

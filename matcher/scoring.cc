@@ -49,10 +49,9 @@ constexpr Category kCategoryPriority[] = {
 }  // namespace
 
 NormalizedWeights Normalize(const Weights& w) {
-  const double sum = w.complementarity + w.shared_themes + w.proximity +
-                     w.fragility + w.cross_kind + w.capacity +
-                     w.common_partners;
-  return {w.complementarity / sum, w.shared_themes / sum, w.proximity / sum,
+  const double sum = w.complementarity + w.shared_themes + w.fragility +
+                     w.cross_kind + w.capacity + w.common_partners;
+  return {w.complementarity / sum, w.shared_themes / sum, w.proximity,
           w.fragility / sum,       w.cross_kind / sum,    w.capacity / sum,
           w.common_partners / sum};
 }
@@ -117,7 +116,8 @@ double LevelProximity(Level level) {
 }
 
 double DistanceProximity(double km) {
-  return 1.0 / (1.0 + std::pow(std::max(km, 0.0) / 20.0, 1.5));
+  const double x = std::max(km, 0.0) / 20.0;
+  return 1.0 / (1.0 + x * std::sqrt(x));
 }
 
 double HaversineKm(double lat1, double lon1, double lat2, double lon2) {
@@ -315,13 +315,12 @@ Query::Score Query::ComputeScore(ActorNum partner_num,
   s.common_partners = CommonPartners(partner_num);
   s.common = 1.0 - std::ldexp(1.0, -s.common_partners);
   const NormalizedWeights& w = weights_;
-  const double context = w.complementarity + w.shared_themes +
-                         w.proximity * s.proximity.value +
-                         w.fragility * s.fragility +
-                         w.cross_kind * s.cross_kind +
-                         w.capacity * s.capacity +
-                         w.common_partners * s.common;
-  s.total = std::clamp(s.fit.mutual * context, 0.0, 1.0);
+  s.context = w.complementarity + w.shared_themes + w.fragility * s.fragility +
+              w.cross_kind * s.cross_kind + w.capacity * s.capacity +
+              w.common_partners * s.common;
+  s.distance_factor = 1 - w.proximity + w.proximity * s.proximity.value;
+  s.total =
+      std::clamp(s.fit.mutual * s.context * s.distance_factor, 0.0, 1.0);
   return s;
 }
 
@@ -538,13 +537,20 @@ Suggestion BuildSuggestion(const Query& query, ActorNum partner_num,
   s.shared_themes = actor_record.acts_on & partner_record.acts_on;
   s.distance_km = score.proximity.distance_km;
 
-  // Contributions: the fit part split between complementarity and themes.
+  // Contributions. score = mutual * context * (1 - w_p + w_p P): the part
+  // w_p P of the last factor is proximity's; the rest, mutual * context *
+  // (1 - w_p), is shared among the additive factors by their parts of the
+  // context, the fit's part split between complementarity and themes in
+  // proportion to their parts of the two fits.
   const double mutual = score.fit.mutual;
+  const double proximity_part =
+      mutual * score.context * w.proximity * score.proximity.value;
+  const double rest = mutual * (1 - w.proximity);  // times each w_f v_f
   const double cover_part = w.complementarity *
                             (score.fit.cover_actor + score.fit.cover_partner);
   const double theme_part = w.shared_themes * (score.fit.themes_actor +
                                                score.fit.themes_partner);
-  const double fit_part = mutual * (w.complementarity + w.shared_themes);
+  const double fit_part = rest * (w.complementarity + w.shared_themes);
   const double complementarity =
       cover_part + theme_part > 0
           ? fit_part * cover_part / (cover_part + theme_part)
@@ -566,10 +572,10 @@ Suggestion BuildSuggestion(const Query& query, ActorNum partner_num,
                 " (les thèmes rares pèsent davantage)."
           : std::string("Aucun thème commun."));
   add(FactorKind::kProximity, score.proximity.value, w.proximity,
-      mutual * w.proximity * score.proximity.value,
+      proximity_part,
       ProximityDetail(query, partner_num, score.proximity));
   add(FactorKind::kFragility, score.fragility, w.fragility,
-      mutual * w.fragility * score.fragility,
+      rest * w.fragility * score.fragility,
       score.fragility > 0
           ? "Fragilité de leur territoire commun : " +
                 ThemeWords(vocabulary, score.fragility_theme) + " (sévérité " +
@@ -577,20 +583,20 @@ Suggestion BuildSuggestion(const Query& query, ActorNum partner_num,
           : std::string("Aucune fragilité connue de leur territoire commun "
                         "sur leurs thèmes."));
   add(FactorKind::kCrossKind, score.cross_kind, w.cross_kind,
-      mutual * w.cross_kind * score.cross_kind,
+      rest * w.cross_kind * score.cross_kind,
       score.cross_kind > 0
           ? "Alliance entre mondes : " +
                 std::string(KindNoun(actor.kind)) + " et " +
                 std::string(KindNoun(partner.kind)) + "."
           : "Même monde : " + std::string(KindNoun(actor.kind, true)) + ".");
   add(FactorKind::kCapacity, score.capacity, w.capacity,
-      mutual * w.capacity * score.capacity,
+      rest * w.capacity * score.capacity,
       "Capacité restante : " + std::to_string(actor.capacity) + " pour " +
           std::string(ActorName(actor)) + ", " +
           std::to_string(partner.capacity) + " pour " +
           std::string(ActorName(partner)) + ".");
   add(FactorKind::kCommonPartners, score.common, w.common_partners,
-      mutual * w.common_partners * score.common,
+      rest * w.common_partners * score.common,
       score.common_partners == 0
           ? std::string("Aucun partenaire en commun.")
           : std::to_string(score.common_partners) +

@@ -15,6 +15,7 @@
 
 namespace maillage::matcher::internal {
 
+// The additive weights normalised to add up to 1; proximity as given.
 struct NormalizedWeights {
   double complementarity, shared_themes, proximity, fragility, cross_kind,
       capacity, common_partners;
@@ -110,6 +111,8 @@ class Query {
     double capacity = 0;
     int common_partners = 0;
     double common = 0;
+    double context = 0;          // w_c + w_t + w_f F + w_x X + w_k K + w_n N
+    double distance_factor = 0;  // 1 - w_p + w_p P
     double total = 0;
   };
   Score ComputeScore(ActorNum partner, const PairInputs& inputs) const;

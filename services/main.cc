@@ -27,6 +27,10 @@ ABSL_FLAG(bool, sync_writes, true,
           "acknowledged writes survive a machine crash (not only a process "
           "crash).");
 ABSL_FLAG(int, worker_threads, 16, "Threads running request work.");
+ABSL_FLAG(bool, demo, false,
+          "On an empty store, load the synthetic demo territory (320 "
+          "fictitious actors in the Val-de-Marne, labelled \"(démo)\", "
+          "ids ext:demo:…) so that suggestions work at once.");
 ABSL_FLAG(int, default_capacity, 3,
           "Capacity of an actor that does not state one.");
 
@@ -52,6 +56,7 @@ int main(int argc, char** argv) {
   options.core.default_capacity = absl::GetFlag(FLAGS_default_capacity);
   options.max_message_bytes = absl::GetFlag(FLAGS_max_message_bytes);
   options.worker_threads = absl::GetFlag(FLAGS_worker_threads);
+  options.demo = absl::GetFlag(FLAGS_demo);
 
   auto server = maillage::services::Server::BuildAndStart(options);
   if (!server.ok()) {

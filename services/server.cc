@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/health_check_service_interface.h"
+#include "core/demo.h"
 #include "services/actor_service.h"
 #include "services/match_service.h"
 #include "services/territory_service.h"
@@ -62,6 +63,13 @@ absl::StatusOr<std::unique_ptr<Server>> Server::BuildAndStart(
     return core.status();
   }
   s->core_ = std::move(*core);
+  if (options.demo) {
+    auto demo = core::LoadDemoIfEmpty(*s->core_);
+    if (!demo.ok()) {
+      s->Shutdown(absl::ZeroDuration());
+      return demo.status();
+    }
+  }
   s->handler_->SetCore(s->core_.get());
   SetHealth(s->server_.get(), true);
   return s;

@@ -28,6 +28,9 @@ class Server {
     // Threads running request work (store I/O and matching); gRPC's own
     // threads only hand work over.
     int worker_threads = 16;
+    // Load the synthetic demo territory (core/demo.h) when the store holds
+    // no actor.
+    bool demo = false;
   };
 
   // Starts listening (health NOT_SERVING), opens the core, then reports

@@ -7,6 +7,7 @@
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "grpc/reflection/v1alpha/reflection.grpc.pb.h"
 #include "gtest/gtest.h"
+#include "maillage/v1/matching.grpc.pb.h"
 #include "storage/keys.h"
 #include "storage/store.h"
 #include "tests/support/test_server.h"
@@ -95,6 +96,48 @@ TEST(ServerTest, RestartKeepsEveryActor) {
   v1::ListActorsResponse page;
   ASSERT_TRUE(server.actors().ListActors(&ctx, list, &page).ok());
   EXPECT_EQ(page.actors_size(), 200);
+}
+
+TEST(ServerTest, DemoTerritoryLoadsOnlyIntoAnEmptyStoreAndIsMatchable) {
+  testing::TempDir dir;
+  {
+    testing::TestServer server(dir.Sub("store"));
+    server.options().demo = true;
+    server.Start();
+    EXPECT_EQ(server.server().core().actors().size(), 320u);
+    // A newcomer's first suggestion returns something meaningful.
+    auto match = v1::MatchService::NewStub(server.channel());
+    int with_suggestions = 0;
+    for (int i = 1000; i < 1020; ++i) {
+      grpc::ClientContext ctx;
+      v1::SuggestPartnersRequest req;
+      req.set_actor_id("ext:demo:" + std::to_string(i));
+      v1::SuggestPartnersResponse resp;
+      ASSERT_TRUE(match->SuggestPartners(&ctx, req, &resp).ok());
+      if (resp.suggestions_size() > 0) ++with_suggestions;
+    }
+    EXPECT_GE(with_suggestions, 15);
+    // Everything is labelled.
+    grpc::ClientContext ctx;
+    v1::GetActorRequest get;
+    get.set_id("ext:demo:1000");
+    v1::Actor a;
+    ASSERT_TRUE(server.actors().GetActor(&ctx, get, &a).ok());
+    EXPECT_NE(a.name().find("(démo)"), std::string::npos);
+    EXPECT_EQ(a.source(), "demo");
+  }
+  // A store with actors is never touched by --demo.
+  testing::TestServer server(dir.Sub("store"));
+  server.options().demo = true;
+  server.Start();
+  grpc::ClientContext ctx;
+  v1::DeleteActorRequest del;
+  del.set_id("ext:demo:1000");
+  google::protobuf::Empty empty;
+  ASSERT_TRUE(server.actors().DeleteActor(&ctx, del, &empty).ok());
+  server.Stop();
+  server.Start();
+  EXPECT_EQ(server.server().core().actors().size(), 319u);
 }
 
 TEST(ServerTest, RefusesStoreFromNewerSchema) {

@@ -1,0 +1,54 @@
+#ifndef MAILLAGE_IMPORTER_FORMATS_H_
+#define MAILLAGE_IMPORTER_FORMATS_H_
+
+// Internal to importer/: the readers of each format and what they share.
+
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "absl/status/statusor.h"
+#include "importer/directory_reader.h"
+#include "importer/mappings.h"
+#include "maillage/v1/actor.pb.h"
+
+namespace maillage::importer::internal {
+
+// API limits (README "Limits"), in characters.
+inline constexpr size_t kNameMax = 300;
+inline constexpr size_t kDescriptionMax = 5000;
+inline constexpr size_t kShortTextMax = 1000;
+inline constexpr size_t kUrlMax = 500;
+
+absl::StatusOr<std::unique_ptr<DirectoryReader>> OpenSirene(
+    const DirectoryOptions& options);
+absl::StatusOr<std::unique_ptr<DirectoryReader>> OpenRna(
+    const DirectoryOptions& options);
+absl::StatusOr<std::unique_ptr<DirectoryReader>> OpenJsonl(
+    const DirectoryOptions& options);
+absl::StatusOr<std::unique_ptr<DirectoryReader>> OpenLabCsv(
+    const DirectoryOptions& options);
+
+// ASCII spaces and tabs trimmed at both ends.
+std::string_view Trim(std::string_view s);
+
+// *out = `text` trimmed, ASCII control characters replaced by spaces
+// (line breaks and tabs kept when `multiline`), cut to `max_chars`
+// characters. Reuses *out's memory.
+void SetText(std::string_view text, size_t max_chars, bool multiline,
+             std::string* out);
+
+// A website as the API wants it: "http://" added when there is no scheme.
+// False (and *out untouched) for text that does not look like an address
+// (spaces, no dot, too long).
+bool NormalizeWebsite(std::string_view text, std::string* out);
+
+// Adds the rule's themes and offers to the actor, skipping those it has.
+void ApplyActivity(const ActivityRule& rule, v1::Actor* actor);
+
+// Whether `s` is one of the "no value" markers of INSEE files ("[ND]").
+inline bool IsUndisclosed(std::string_view s) { return s == "[ND]"; }
+
+}  // namespace maillage::importer::internal
+
+#endif  // MAILLAGE_IMPORTER_FORMATS_H_
