@@ -117,6 +117,9 @@ absl::Status Create(Client& client, const ParsedArgs& args) {
   absl::StatusOr<std::vector<JsonRecord<v1::Actor>>> records =
       ParseJsonRecords<v1::Actor>(text);
   if (!records.ok()) return Annotate(records.status(), path);
+  if (records->empty()) {
+    return absl::InvalidArgumentError(absl::StrCat(path, ": no actor"));
+  }
 
   Table table = ActorTable();
   int rejected = 0;

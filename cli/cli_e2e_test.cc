@@ -51,16 +51,20 @@ class CliTest : public ::testing::Test {
   // `input` on its standard input; `args` is shell text (quote what needs
   // it).
   Result Run(const std::string& args, const std::string& input = "") {
-    return RunAgainst(server_.target(), args, input);
+    return RunShell("", "--server " + server_.target() + " " + args, input);
   }
 
-  Result RunAgainst(const std::string& server, const std::string& args,
-                    const std::string& input = "") {
+  Result RunAgainst(const std::string& server, const std::string& args) {
+    return RunShell("", "--server " + server + " " + args, "");
+  }
+
+  // Runs `<env> maillage <args>` through the shell: `env` sets variables.
+  Result RunShell(const std::string& env, const std::string& args,
+                  const std::string& input) {
     std::string err_path = temp_.Sub("stderr");
     std::string in_path = Write("stdin", input);
-    std::string command = std::string(MAILLAGE_CLI_BINARY) + " --server " +
-                          server + " " + args + " 2>" + err_path + " <" +
-                          in_path;
+    std::string command = env + " " + std::string(MAILLAGE_CLI_BINARY) + " " +
+                          args + " 2>" + err_path + " <" + in_path;
     Result result;
     FILE* pipe = popen(command.c_str(), "r");
     if (pipe == nullptr) {
@@ -118,9 +122,17 @@ TEST_F(CliTest, Help) {
 }
 
 TEST_F(CliTest, UsageErrors) {
-  Result none = Run("");
+  Result none = RunShell("", "", "");
   EXPECT_EQ(none.exit_code, 2);
   EXPECT_THAT(none.err, HasSubstr("Usage:"));
+
+  Result no_command = Run("");
+  EXPECT_EQ(no_command.exit_code, 2);
+  EXPECT_THAT(no_command.err, StartsWith("maillage: missing command\n"));
+
+  Result no_value = RunShell("", "--server", "");
+  EXPECT_EQ(no_value.exit_code, 2);
+  EXPECT_THAT(no_value.err, HasSubstr("--server needs a value"));
 
   Result unknown = Run("actrs list");
   EXPECT_EQ(unknown.exit_code, 2);
@@ -141,7 +153,8 @@ TEST_F(CliTest, UsageErrors) {
 
   Result args = Run("actors get");
   EXPECT_EQ(args.exit_code, 2);
-  EXPECT_THAT(args.err, HasSubstr("expected arguments ID, got 0"));
+  EXPECT_THAT(args.err, StartsWith("maillage: actors get: expected ID, got 0 "
+                                   "arguments\n"));
 
   EXPECT_EQ(Run("actors get x --timeout 0").exit_code, 2);
   EXPECT_EQ(Run("actors list --output yaml").exit_code, 2);
@@ -292,6 +305,19 @@ TEST_F(CliTest, SeveralActorsSomeRejected) {
   EXPECT_EQ(Run("actors get ext:lab:3").exit_code, 0);
 }
 
+TEST_F(CliTest, ServerFromEnvironment) {
+  std::string env = "MAILLAGE_SERVER=" + server_.target();
+  Result from_env = RunShell(env, "actors list", "");
+  EXPECT_EQ(from_env.exit_code, 0) << Describe(from_env);
+  // --server wins over the environment.
+  Result flag = RunShell("MAILLAGE_SERVER=127.0.0.1:1",
+                         "actors list --server " + server_.target(), "");
+  EXPECT_EQ(flag.exit_code, 0) << Describe(flag);
+  Result bad =
+      RunShell("MAILLAGE_SERVER=127.0.0.1:1", "actors list --timeout 5", "");
+  EXPECT_EQ(bad.exit_code, 1) << Describe(bad);
+}
+
 TEST_F(CliTest, UnreachableServer) {
   Result result = RunAgainst("127.0.0.1:1", "actors get x --timeout 5");
   EXPECT_EQ(result.exit_code, 1) << Describe(result);
@@ -365,8 +391,8 @@ TEST_F(CliTest, FragilitiesImportFactsAndDiagnosis) {
   EXPECT_EQ(imported.exit_code, 6) << Describe(imported);
   EXPECT_EQ(imported.out,
             "created 3, updated 0, unchanged 0, rejected 2\n"
-            "row 4: value: not a number: 'abc'\n"
-            "row 5: theme: unknown theme 'bakery' (see "
+            "row 5: value: not a number: 'abc'\n"  // row 2 spans 2 lines
+            "row 6: theme: unknown theme 'bakery' (see "
             "reference/vocab/themes.tsv)\n");
   EXPECT_THAT(imported.err, HasSubstr("maillage: 2 of 5 rows rejected"));
 
@@ -426,6 +452,26 @@ TEST_F(CliTest, FragilitiesImportFactsAndDiagnosis) {
   EXPECT_EQ(diagnosis.fragilities_size(), 2);
 }
 
+// More rows than one ImportFacts call takes: the rows are sent in chunks
+// and every error still names its row in the file.
+TEST_F(CliTest, LargeImportKeepsRowNumbers) {
+  std::string csv = "territory,theme,title,value,reference_value\n";
+  for (int row = 2; row <= 2600; ++row) {
+    std::string theme = row == 1500 ? "bakery" : "youth";
+    std::string value = row == 2100 ? "n/a" : "30";
+    csv += "commune:94018," + theme + ",Indicateur " + std::to_string(row) +
+           "," + value + ",20\n";
+  }
+  Result result = Run("fragilities import " + Write("big.csv", csv));
+  EXPECT_EQ(result.exit_code, 6) << Describe(result);
+  EXPECT_EQ(result.out,
+            "created 2597, updated 0, unchanged 0, rejected 2\n"
+            "row 1500: theme: unknown theme 'bakery' (see "
+            "reference/vocab/themes.tsv)\n"
+            "row 2100: value: not a number: 'n/a'\n");
+  EXPECT_THAT(result.err, HasSubstr("2 of 2599 rows rejected"));
+}
+
 TEST_F(CliTest, ImportChecksTheFileFirst) {
   // Malformed CSV: nothing is sent, whatever the server implements.
   Result malformed =
@@ -433,7 +479,8 @@ TEST_F(CliTest, ImportChecksTheFileFirst) {
                                         "territory,title\n"
                                         "commune:94018,\"never closed\n"));
   EXPECT_EQ(malformed.exit_code, 4) << Describe(malformed);
-  EXPECT_THAT(malformed.err, HasSubstr("row 2 (line 2), field 2"));
+  EXPECT_THAT(malformed.err, HasSubstr("row 2, field 2: quoted field never "
+                                       "closed"));
 
   Result no_territory =
       Run("fragilities import " + Write("nt.csv", "theme,title\nyouth,x\n"));

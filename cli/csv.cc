@@ -21,10 +21,9 @@ class CsvReader {
 
   bool done() const { return pos_ >= text_.size(); }
 
-  // Reads the next record into `row` (numbered `row_number`).
-  absl::Status Next(int64_t row_number, CsvRow* row) {
-    row->row_number = row_number;
-    row->line_number = line_;
+  // Reads the next record into `row`.
+  absl::Status Next(CsvRow* row) {
+    row->row_number = line_;
     row->fields.clear();
     while (true) {
       std::string field;
@@ -47,9 +46,8 @@ class CsvReader {
  private:
   absl::Status Error(const CsvRow& row, size_t field,
                      std::string_view what) const {
-    return absl::InvalidArgumentError(
-        absl::StrCat("row ", row.row_number, " (line ", row.line_number,
-                     "), field ", field + 1, ": ", AsAbsl(what)));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "row ", row.row_number, ", field ", field + 1, ": ", AsAbsl(what)));
   }
 
   // Consumes a line end at pos_ if there is one.
@@ -75,13 +73,10 @@ class CsvReader {
                          bool* record_ends) {
     size_t index = row.fields.size();
     if (pos_ < text_.size() && text_[pos_] == '"') {
-      int64_t opening_line = line_;
       ++pos_;
       while (true) {
         if (pos_ >= text_.size()) {
-          return Error(row, index,
-                       absl::StrCat("quoted field opened on line ",
-                                    opening_line, " is never closed"));
+          return Error(row, index, "quoted field never closed");
         }
         char c = text_[pos_++];
         if (c == '"') {
@@ -138,8 +133,12 @@ class CsvReader {
   int64_t line_ = 1;
 };
 
+// A blank line, or a line of separators only.
 bool IsBlank(const CsvRow& row) {
-  return row.fields.size() == 1 && row.fields[0].empty();
+  for (const std::string& field : row.fields) {
+    if (!field.empty()) return false;
+  }
+  return true;
 }
 
 }  // namespace
@@ -158,7 +157,9 @@ char DetectSeparator(std::string_view text) {
   size_t commas = 0;
   size_t semicolons = 0;
   bool quoted = false;
-  for (char c : text) {
+  size_t start = text.find_first_not_of("\r\n");  // blank lines first
+  if (start == std::string_view::npos) return ',';
+  for (char c : text.substr(start)) {
     if (c == '"') {
       quoted = !quoted;
     } else if (!quoted) {
@@ -180,9 +181,9 @@ absl::StatusOr<CsvFile> ParseCsv(std::string_view text,
       options.separator != 0 ? options.separator : DetectSeparator(text);
   CsvReader reader(text, file.separator);
   bool have_header = false;
-  for (int64_t row_number = 1; !reader.done(); ++row_number) {
+  while (!reader.done()) {
     CsvRow row;
-    absl::Status s = reader.Next(row_number, &row);
+    absl::Status s = reader.Next(&row);
     if (!s.ok()) return s;
     if (IsBlank(row)) continue;
     if (!have_header) {

@@ -8,19 +8,17 @@
 
 #include "absl/status/statusor.h"
 
-// A small RFC 4180 CSV reader for the importers: quoted fields may hold the
-// separator, doubled quotes ("") and line breaks; lines end in LF or CRLF.
+// A small RFC 4180 CSV reader for files read whole (the CLI's imports):
+// quoted fields may hold the separator, doubled quotes ("") and line breaks;
+// lines end in LF or CRLF. Rows are numbered like importer::CsvReader's.
 namespace maillage::cli {
 
 // One record of a CSV file.
 struct CsvRow {
-  // Its number as a spreadsheet shows it: the file's first record is row 1
-  // (the header, unless blank lines precede it), the next one row 2. A
-  // record spanning several lines counts once; blank lines count (they are
-  // rows in a spreadsheet) but are not returned.
+  // The line of the file where the record starts (1-based; the header is
+  // row 1 unless blank lines precede it). A record spanning several lines (a
+  // quoted field with line breaks) has the number of its first line.
   int64_t row_number = 0;
-  // The line of the file where the record starts (1-based).
-  int64_t line_number = 0;
   std::vector<std::string> fields;
 };
 
@@ -29,7 +27,8 @@ struct CsvFile {
   char separator = ',';
   // The header's fields, as written (see ColumnIndex for lookups).
   std::vector<std::string> header;
-  // The records after the header, blank lines left out.
+  // The records after the header, in order. Blank lines and records whose
+  // fields are all empty (the ";;;" lines spreadsheets leave) are left out.
   std::vector<CsvRow> rows;
 
   // The index of the header column named `name`, compared after trimming
@@ -45,7 +44,7 @@ struct CsvOptions {
 
 // Parses a whole CSV file whose first non-blank record is the header. A UTF-8
 // byte order mark at the start is skipped. Fields are returned as written
-// (not trimmed). INVALID_ARGUMENT naming the row and line on malformed input:
+// (not trimmed). INVALID_ARGUMENT naming the row and field on malformed input:
 // a quoted field never closed, a character after a closing quote other than
 // the separator or a line end, a quote inside an unquoted field, or bytes
 // that are not UTF-8 (with a hint about Windows-1252 exports). An empty file

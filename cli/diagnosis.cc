@@ -77,9 +77,13 @@ void PrintReport(const v1::TerritoryDiagnosis& diagnosis, std::ostream& out) {
           : absl::StrCat(territory.name(), " (",
                          FormatTerritoryRef(territory.ref()), ")");
   out << "Diagnosis of " << name << "\n";
+  // Sparse territories have well under one actor per 10,000 inhabitants.
+  double density = diagnosis.actor_density();
   out << "Population " << FormatCount(diagnosis.population()) << ", "
-      << FormatCount(diagnosis.actor_count()) << " actors ("
-      << absl::StrFormat("%.1f", diagnosis.actor_density())
+      << FormatCount(diagnosis.actor_count())
+      << (diagnosis.actor_count() == 1 ? " actor (" : " actors (")
+      << absl::StrFormat(density >= 1 || density == 0 ? "%.1f" : "%.2g",
+                         density)
       << " per 10,000 inhabitants)\n";
 
   if (!diagnosis.actors_by_kind().empty()) {

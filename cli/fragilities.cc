@@ -97,14 +97,13 @@ const FactColumn kFactColumns[] = {
      [](std::string_view v, v1::TerritoryFact* f) {
        std::string text = Trimmed(v);
        if (text.empty()) return std::string();
-       absl::StatusOr<v1::TerritoryRef> ref =
-           ParseTerritoryRef("", absl::StrCat(text, ":x"));
-       if (!ref.ok()) {
+       absl::StatusOr<v1::TerritoryLevel> level = ParseTerritoryLevel("", text);
+       if (!level.ok()) {
          return absl::StrCat(
              "unknown level '", text, "' (expected ",
              ShortEnumNames(*v1::TerritoryLevel_descriptor(), ", "), ")");
        }
-       f->mutable_territory()->set_level(ref->level());
+       f->mutable_territory()->set_level(*level);
        return std::string();
      }},
     {"territory_code",
@@ -379,9 +378,9 @@ CommandGroup FragilitiesGroup() {
       "standard input): UTF-8, ',' or ';' separated, a header line naming "
       "the columns in any case and order. Rows with an id replace the fact "
       "with that id. Good rows are written even when others are rejected; "
-      "every rejected row is listed as \"row N: field: reason\" (rows "
-      "numbered as in a spreadsheet, the header being row 1) and the exit "
-      "code is 6.";
+      "every rejected row is listed as \"row N: field: reason\" (N: the "
+      "line where the row starts, the header being row 1) and the exit code "
+      "is 6.";
   import.flags = {{ "dry-run", "", "Check every row; write nothing." }};
   import.details =
       "Columns: id, territory (LEVEL:CODE) or territory_level and\n"

@@ -196,6 +196,10 @@ absl::StatusOr<std::string> ReadInput(std::string_view path,
 
 absl::Status ParseJsonInto(std::string_view text, const Descriptor& type,
                            const AddJsonRecord& add) {
+  constexpr std::string_view kByteOrderMark = "\xEF\xBB\xBF";
+  if (text.substr(0, kByteOrderMark.size()) == kByteOrderMark) {
+    text.remove_prefix(kByteOrderMark.size());
+  }
   absl::string_view trimmed = absl::StripAsciiWhitespace(AsAbsl(text));
   if (trimmed.empty()) return absl::InvalidArgumentError("no JSON input");
 

@@ -35,7 +35,10 @@ struct JsonRecord {
 // a single object, an array of objects, or JSONL (one object per line, blank
 // lines ignored). Enum values may be given by short name ("company" for
 // ACTOR_KIND_COMPANY, see names.h). INVALID_ARGUMENT naming the line or item
-// and the field on the first bad record; nothing is returned then.
+// and the field on the first bad record; nothing is returned then. A UTF-8
+// byte order mark is skipped. Numbers go through a double on the way, so
+// integers beyond 2^53 must be written as strings (as the JSON mapping does
+// for 64-bit fields anyway).
 template <typename M>
 absl::StatusOr<std::vector<JsonRecord<M>>> ParseJsonRecords(
     std::string_view text);

@@ -66,6 +66,12 @@ TEST(JsonInputTest, JsonLines) {
   EXPECT_EQ(records[1].message.capacity(), 4);
 }
 
+TEST(JsonInputTest, ByteOrderMark) {
+  Records records = MustParse("\xEF\xBB\xBF{\"name\": \"Notepad\"}");
+  ASSERT_EQ(records.size(), 1u);
+  EXPECT_EQ(records[0].message.name(), "Notepad");
+}
+
 TEST(JsonInputTest, Array) {
   Records records = MustParse(R"([{"name": "Un"}, {"name": "Deux"}])");
   ASSERT_EQ(records.size(), 2u);

@@ -58,8 +58,13 @@ int Run(std::vector<std::string> tokens) {
       std::cout << MainHelp(groups);
       return 0;
     }
-    std::cerr << MainHelp(groups);
-    return static_cast<int>(ExitCode::kUsage);
+    if (tokens.empty()) {
+      std::cerr << MainHelp(groups);
+      return static_cast<int>(ExitCode::kUsage);
+    }
+    absl::StatusOr<ParsedArgs> args = ParseArgs(tokens, GlobalFlags());
+    return Usage(args.ok() ? UsageError("missing command") : args.status(),
+                 "maillage");
   }
   const CommandGroup* group = FindGroup(groups, *group_word);
   if (group == nullptr) {
@@ -80,20 +85,21 @@ int Run(std::vector<std::string> tokens) {
       }
       std::vector<std::string> names;
       for (const Command& c : group->commands) names.push_back(c.name);
-      return Usage(UsageError(absl::StrCat("maillage ", group->name,
-                                           ": missing command (",
+      return Usage(UsageError(absl::StrCat(group->name, ": missing command (",
                                            absl::StrJoin(names, ", "), ")")),
                    "maillage " + group->name);
     }
     command = group->Find(*word);
     if (command == nullptr) {
-      return Usage(UsageError(absl::StrCat("maillage ", group->name,
-                                           ": unknown command '", *word, "'")),
+      return Usage(UsageError(absl::StrCat(group->name, ": unknown command '",
+                                           *word, "'")),
                    "maillage " + group->name);
     }
   }
-  std::string command_line = "maillage " + group->name +
-                             (command->name.empty() ? "" : " " + command->name);
+  // "actors get"; "diagnosis".
+  std::string name = group->name;
+  if (!command->name.empty()) name += " " + command->name;
+  std::string command_line = "maillage " + name;
   if (help) {
     std::cout << (group->IsSingleCommand() ? GroupHelp(*group)
                                            : CommandHelp(*group, *command));
@@ -107,11 +113,12 @@ int Run(std::vector<std::string> tokens) {
   size_t count = args->positional().size();
   if (count < command->min_args || count > command->max_args) {
     std::string expected = command->arguments.empty()
-                               ? "no arguments"
-                               : absl::StrCat("arguments ", command->arguments);
-    return Usage(UsageError(absl::StrCat(command_line, ": expected ", expected,
-                                         ", got ", count)),
-                 command_line);
+                               ? std::string("no argument")
+                               : command->arguments;
+    return Usage(
+        UsageError(absl::StrCat(name, ": expected ", expected, ", got ", count,
+                                count == 1 ? " argument" : " arguments")),
+        command_line);
   }
 
   Client::Options options;
@@ -127,6 +134,9 @@ int Run(std::vector<std::string> tokens) {
   Client client(options, std::cin, std::cout, std::cerr);
   absl::Status status = command->run(client, *args);
   std::cout.flush();
+  if (status.ok() && !std::cout) {
+    status = absl::UnavailableError("cannot write the output");
+  }
   if (status.ok()) return 0;
   if (IsUsageError(status)) return Usage(status, command_line);
   std::cerr << FormatError(status);

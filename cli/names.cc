@@ -71,6 +71,11 @@ absl::StatusOr<int> ParseEnumNumber(const EnumDescriptor& type,
   return value->number();
 }
 
+absl::StatusOr<v1::TerritoryLevel> ParseTerritoryLevel(std::string_view what,
+                                                       std::string_view text) {
+  return ParseEnum<v1::TerritoryLevel>(what, UnaccentLevel(text));
+}
+
 absl::StatusOr<v1::TerritoryRef> ParseTerritoryRef(std::string_view what,
                                                    std::string_view text) {
   size_t colon = text.find(':');
@@ -81,7 +86,7 @@ absl::StatusOr<v1::TerritoryRef> ParseTerritoryRef(std::string_view what,
         AsAbsl(text), "'"));
   }
   absl::StatusOr<v1::TerritoryLevel> level =
-      ParseEnum<v1::TerritoryLevel>(what, UnaccentLevel(text.substr(0, colon)));
+      ParseTerritoryLevel(what, text.substr(0, colon));
   if (!level.ok()) return level.status();
   v1::TerritoryRef ref;
   ref.set_level(*level);

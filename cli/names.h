@@ -44,6 +44,11 @@ std::string ShortEnumNames(const google::protobuf::EnumDescriptor& type,
 template <typename Enum>
 absl::StatusOr<Enum> ParseEnum(std::string_view what, std::string_view name);
 
+// Parses a territory level by short or full name, accents allowed
+// ("département"); INVALID_ARGUMENT naming `what` otherwise.
+absl::StatusOr<v1::TerritoryLevel> ParseTerritoryLevel(std::string_view what,
+                                                       std::string_view text);
+
 // Parses "LEVEL:CODE" ("departement:94", "commune:94018", "custom:zone");
 // LEVEL is a short TerritoryLevel name, accents allowed ("région").
 // INVALID_ARGUMENT otherwise, naming `what`.

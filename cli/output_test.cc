@@ -135,6 +135,9 @@ TEST(NamesTest, TerritoryRefs) {
     EXPECT_FALSE(ParseTerritoryRef("--territory", bad).ok()) << bad;
   }
   EXPECT_EQ(FormatTerritoryRef(v1::TerritoryRef()), "");
+  EXPECT_EQ(*ParseTerritoryLevel("--level", "Région"),
+            v1::TERRITORY_LEVEL_REGION);
+  EXPECT_EQ(*ParseTerritoryLevel("--level", "epci"), v1::TERRITORY_LEVEL_EPCI);
 }
 
 }  // namespace

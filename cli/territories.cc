@@ -42,9 +42,8 @@ absl::Status List(Client& client, const ParsedArgs& args) {
   ASSIGN_OR_RETURN(Paging paging, GetPaging(args));
   v1::ListTerritoriesRequest request;
   if (auto level = args.Value("level")) {
-    ASSIGN_OR_RETURN(
-        v1::TerritoryLevel value,
-        AsUsageError(ParseEnum<v1::TerritoryLevel>("--level", *level)));
+    ASSIGN_OR_RETURN(v1::TerritoryLevel value,
+                     AsUsageError(ParseTerritoryLevel("--level", *level)));
     request.set_level(value);
   }
   if (auto parent = args.Value("parent")) {

@@ -98,7 +98,7 @@ absl::Status ActorDirectory::LoadIndex() {
               "unparsable actor record at key '", AsAbsl(key), "'"));
           return false;
         }
-        index_.Upsert(ToProfile(actor));
+        UpsertLocked(ToProfile(actor));
         return true;
       }));
   return parse_error;
@@ -114,6 +114,71 @@ void ActorDirectory::ReadMatching(
                              const matcher::MatchContext&)>& read) const {
   std::shared_lock lock(index_mu_);
   read(index_, context_);
+}
+
+void ActorDirectory::UpsertLocked(matcher::ActorProfile profile) {
+  uint16_t declared = profile.capacity;
+  auto used = partnerships_.find(profile.id);
+  if (used != partnerships_.end()) {
+    profile.capacity =
+        static_cast<uint16_t>(std::max(0, int{declared} - used->second));
+  }
+  matcher::ActorNum num = index_.Upsert(std::move(profile));
+  if (declared_capacity_.size() <= num) declared_capacity_.resize(num + 1);
+  declared_capacity_[num] = declared;
+}
+
+void ActorDirectory::SetPartnerships(const std::vector<PartnershipLink>& links) {
+  absl::flat_hash_map<std::string, int> used;
+  for (const auto& l : links) {
+    if (!l.active) continue;
+    ++used[l.a];
+    ++used[l.b];
+  }
+  std::unique_lock lock(index_mu_);
+  active_links_.clear();
+  for (const auto& l : links) {
+    if (l.active) active_links_.push_back(l);
+  }
+  context_.ClearPartnerships();
+  for (const auto& l : links) {
+    auto a = index_.Find(l.a);
+    auto b = index_.Find(l.b);
+    if (!a.has_value() || !b.has_value()) continue;
+    context_.AddPartnership({*a, *b, l.category, l.active});
+  }
+  // Re-derive the remaining capacity of every actor whose count changed.
+  std::vector<std::string> changed;
+  for (const auto& [id, n] : used) {
+    auto old = partnerships_.find(id);
+    if (old == partnerships_.end() || old->second != n) changed.push_back(id);
+  }
+  for (const auto& [id, n] : partnerships_) {
+    if (!used.contains(id)) changed.push_back(id);
+  }
+  partnerships_ = std::move(used);
+  for (const std::string& id : changed) {
+    auto num = index_.Find(id);
+    if (!num.has_value()) continue;
+    matcher::ActorProfile profile = index_.Get(*num);
+    profile.capacity = declared_capacity_[*num];
+    UpsertLocked(std::move(profile));
+  }
+}
+
+int ActorDirectory::CountActivePartnershipLinks(
+    const matcher::Scope& scope) const {
+  std::shared_lock lock(index_mu_);
+  int n = 0;
+  auto inside = [&](const std::string& id) {
+    auto num = index_.Find(id);
+    return num.has_value() &&
+           matcher::ActorIndex::Inside(index_.Get(*num).home, scope);
+  };
+  for (const auto& l : active_links_) {
+    if (inside(l.a) || inside(l.b)) ++n;
+  }
+  return n;
 }
 
 void ActorDirectory::SetFragilities(
@@ -229,7 +294,7 @@ absl::Status ActorDirectory::Commit(
   RETURN_IF_ERROR(store_->Write(batch));
   matcher::ActorProfile profile = ToProfile(record);
   std::unique_lock lock(index_mu_);
-  index_.Upsert(std::move(profile));
+  UpsertLocked(std::move(profile));
   return absl::OkStatus();
 }
 
@@ -392,7 +457,7 @@ absl::StatusOr<v1::ImportActorsResponse> ActorDirectory::ImportBatch(
   if (batch.dry_run() || writes.Count() == 0) return response;
   RETURN_IF_ERROR(store_->Write(writes));
   std::unique_lock lock(index_mu_);
-  for (auto& p : profiles) index_.Upsert(std::move(p));
+  for (auto& p : profiles) UpsertLocked(std::move(p));
   return response;
 }
 

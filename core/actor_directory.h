@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "core/key_locks.h"
@@ -75,6 +76,20 @@ class ActorDirectory {
                                              const matcher::MatchContext&)>&
                         read) const;
 
+  // A partnership as the engine needs it.
+  struct PartnershipLink {
+    std::string a;
+    std::string b;
+    matcher::Category category = matcher::Category::kUnspecified;
+    bool active = true;
+  };
+  // Replaces the engine's partnership registry. An actor's remaining
+  // capacity becomes its declared capacity minus its active partnerships.
+  void SetPartnerships(const std::vector<PartnershipLink>& links);
+
+  // Active partnership links with at least one end at home in `scope`.
+  int CountActivePartnershipLinks(const matcher::Scope& scope) const;
+
   // Replaces the fragilities the matching engine knows.
   void SetFragilities(const std::vector<matcher::Fragility>& fragilities);
 
@@ -96,6 +111,8 @@ class ActorDirectory {
                       uint64_t fingerprint,
                       const google::protobuf::MessageLite* response);
   std::string NewId() const;
+  // Inserts the profile with its remaining capacity. Needs index_mu_.
+  void UpsertLocked(matcher::ActorProfile profile);
 
   storage::Store* store_;
   const TerritoryRegistry* territories_;
@@ -108,6 +125,10 @@ class ActorDirectory {
   mutable std::shared_mutex index_mu_;
   matcher::ActorIndex index_;      // guarded by index_mu_
   matcher::MatchContext context_;  // guarded by index_mu_
+  // Declared capacity by actor number, and active partnerships by actor id.
+  std::vector<uint16_t> declared_capacity_;             // guarded by index_mu_
+  absl::flat_hash_map<std::string, int> partnerships_;  // guarded by index_mu_
+  std::vector<PartnershipLink> active_links_;           // guarded by index_mu_
 };
 
 // A new etag for a record's serialized content and update time.

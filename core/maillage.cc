@@ -57,12 +57,21 @@ absl::StatusOr<std::unique_ptr<Maillage>> Maillage::Open(
       m->store_.get(), m->registry_.get(), m->vocabulary_.get(),
       m->actors_.get());
   RETURN_IF_ERROR(m->territory_book_->RefreshFragilities());
+  m->events_ = std::make_unique<EventLog>(m->store_.get());
+  RETURN_IF_ERROR(m->events_->Open());
+  Lifecycle::Options lifecycle_options;
+  lifecycle_options.cooling_period = options.cooling_period;
+  m->lifecycle_ = std::make_unique<Lifecycle>(
+      m->store_.get(), m->registry_.get(), m->vocabulary_.get(),
+      m->actors_.get(), m->events_.get(), lifecycle_options);
+  RETURN_IF_ERROR(m->lifecycle_->Load());
   Matchmaker::Options match_options;
   match_options.weights = options.match_weights;
   RETURN_IF_ERROR(matcher::ValidateWeights(match_options.weights));
   m->matchmaker_ = std::make_unique<Matchmaker>(
       m->store_.get(), m->registry_.get(), m->vocabulary_.get(),
-      m->actors_.get(), m->territory_book_.get(), match_options);
+      m->actors_.get(), m->territory_book_.get(), m->lifecycle_.get(),
+      match_options);
   return m;
 }
 

@@ -6,6 +6,8 @@
 
 #include "absl/status/statusor.h"
 #include "core/actor_directory.h"
+#include "core/event_log.h"
+#include "core/lifecycle.h"
 #include "core/matchmaker.h"
 #include "core/territory_book.h"
 #include "core/territory_registry.h"
@@ -32,6 +34,8 @@ class Maillage {
     int default_capacity = 3;
     // Default weights of the matching engine's factors.
     matcher::Weights match_weights;
+    // How long a dismissed or declined pair is not proposed again.
+    absl::Duration cooling_period = absl::Hours(24 * 90);
   };
 
   // Loads the reference data, opens the store, loads custom zones and
@@ -41,6 +45,8 @@ class Maillage {
   ActorDirectory& actors() { return *actors_; }
   TerritoryBook& territories() { return *territory_book_; }
   Matchmaker& matching() { return *matchmaker_; }
+  Lifecycle& lifecycle() { return *lifecycle_; }
+  EventLog& events() { return *events_; }
   const TerritoryRegistry& registry() const { return *registry_; }
   const territory::Geography& geography() const { return *geography_; }
   const matcher::Vocabulary& vocabulary() const { return *vocabulary_; }
@@ -58,6 +64,8 @@ class Maillage {
   std::unique_ptr<TerritoryRegistry> registry_;
   std::unique_ptr<ActorDirectory> actors_;
   std::unique_ptr<TerritoryBook> territory_book_;
+  std::unique_ptr<EventLog> events_;
+  std::unique_ptr<Lifecycle> lifecycle_;
   std::unique_ptr<Matchmaker> matchmaker_;
 };
 

@@ -1,6 +1,7 @@
 #include "core/matchmaker.h"
 
 #include <map>
+#include <set>
 
 #include "absl/strings/str_cat.h"
 #include "base/status_macros.h"
@@ -63,12 +64,13 @@ uint32_t KindMask(const google::protobuf::RepeatedField<int>& kinds,
 Matchmaker::Matchmaker(storage::Store* store, const TerritoryRegistry* registry,
                        const matcher::Vocabulary* vocabulary,
                        ActorDirectory* actors, TerritoryBook* territories,
-                       Options options)
+                       Lifecycle* lifecycle, Options options)
     : store_(store),
       registry_(registry),
       vocabulary_(vocabulary),
       actors_(actors),
       territories_(territories),
+      lifecycle_(lifecycle),
       options_(options),
       validation_{registry, vocabulary} {}
 
@@ -185,6 +187,12 @@ absl::StatusOr<v1::SuggestPartnersResponse> Matchmaker::SuggestPartners(
   }
   RETURN_IF_ERROR(violations.ToStatus());
 
+  // Pairs in their cooling period are dropped from a longer list, so the
+  // answer is still the best `limit` of the others.
+  std::set<std::string> cooling = lifecycle_->CoolingPartners(request.actor_id());
+  size_t limit = options.limit;
+  options.limit += cooling.size();
+
   v1::SuggestPartnersResponse response;
   response.set_actor_id(request.actor_id());
   absl::Status status;
@@ -201,10 +209,13 @@ absl::StatusOr<v1::SuggestPartnersResponse> Matchmaker::SuggestPartners(
       return;
     }
     for (const auto& s : *suggestions) {
+      if (cooling.count(s.partner_id)) continue;
+      if (static_cast<size_t>(response.suggestions_size()) == limit) break;
       *response.add_suggestions() = ToProto(s, index);
     }
   });
   RETURN_IF_ERROR(status);
+  RETURN_IF_ERROR(lifecycle_->RecordServed(request, &response));
   std::vector<std::pair<std::string, std::string*>> names;
   for (auto& s : *response.mutable_suggestions()) {
     names.emplace_back(s.partner_id(), s.mutable_partner_name());

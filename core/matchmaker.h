@@ -3,6 +3,7 @@
 
 #include "absl/status/statusor.h"
 #include "core/actor_directory.h"
+#include "core/lifecycle.h"
 #include "core/territory_book.h"
 #include "core/territory_registry.h"
 #include "maillage/v1/matching.pb.h"
@@ -26,8 +27,11 @@ class Matchmaker {
 
   Matchmaker(storage::Store* store, const TerritoryRegistry* registry,
              const matcher::Vocabulary* vocabulary, ActorDirectory* actors,
-             TerritoryBook* territories, Options options);
+             TerritoryBook* territories, Lifecycle* lifecycle,
+             Options options);
 
+  // Also records what it serves (unless a preview) and leaves out the
+  // partners in their cooling period after a dismissal or a declined meeting.
   absl::StatusOr<v1::SuggestPartnersResponse> SuggestPartners(
       const v1::SuggestPartnersRequest& request) const;
   absl::StatusOr<v1::MatchExplanation> ExplainMatch(
@@ -51,6 +55,7 @@ class Matchmaker {
   const matcher::Vocabulary* vocabulary_;
   ActorDirectory* actors_;
   TerritoryBook* territories_;
+  Lifecycle* lifecycle_;
   const Options options_;
   ValidationContext validation_;
 };

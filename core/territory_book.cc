@@ -805,8 +805,11 @@ absl::StatusOr<v1::TerritoryDiagnosis> TerritoryBook::Diagnose(
     }
     *fd->mutable_fragility() = std::move(f);
   }
+  d.set_active_partnership_links(actors_->CountActivePartnershipLinks(t.scope));
   if (d.population() > 0) {
-    d.set_actor_density(10000.0 * total / static_cast<double>(d.population()));
+    double per = 10000.0 / static_cast<double>(d.population());
+    d.set_actor_density(per * total);
+    d.set_partnership_density(per * d.active_partnership_links());
   }
   return d;
 }

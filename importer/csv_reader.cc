@@ -99,7 +99,9 @@ void CsvReader::DetectSeparator() {
   const char* d = input_->data();
   size_t counts[3] = {0, 0, 0};  // ',', ';', '\t'
   bool quoted = false;
-  for (size_t i = input_->begin(); i < input_->end(); ++i) {
+  size_t i = input_->begin();
+  while (i < input_->end() && (d[i] == '\n' || d[i] == '\r')) ++i;
+  for (; i < input_->end(); ++i) {
     char c = d[i];
     if (c == '"') {
       quoted = !quoted;
@@ -238,6 +240,11 @@ bool CsvReader::NextRaw(CsvRecord* record, size_t* record_end,
     if (pos == input_->end()) {
       if (input_->eof()) return false;
       status_ = input_->Fill();
+      continue;
+    }
+    if (encoding_ == Encoding::kAuto && !input_->eof() && !input_->full() &&
+        input_->end() - pos < InputBuffer::kEncodingSample) {
+      status_ = input_->Fill();  // a sample for DetectEncoding, see Decode
       continue;
     }
     std::string why;
@@ -386,14 +393,8 @@ bool CsvReader::Next(CsvRecord* record) {
     record->error = absl::StrCat("has ", spans_.size(),
                                  spans_.size() == 1 ? " field" : " fields",
                                  "; the header has ", header_.size());
-    if (line_breaks > 1) {
-      // Several lines with the wrong shape: most likely a stray quote that
-      // swallowed the following lines. Resume at the second line.
-      SkipLine(input_->begin(), record);
-    } else {
-      input_->Consume(record_end);
-      line_ += line_breaks;
-    }
+    input_->Consume(record_end);
+    line_ += line_breaks;
     return true;
   }
   Decode(record);

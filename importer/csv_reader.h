@@ -66,12 +66,10 @@ struct CsvRecord {
 //   spreadsheets leave), are skipped.
 // - Malformed records are returned with an error and reading goes on:
 //   a character after a closing quote, a quote inside an unquoted field, a
-//   quote never closed (a structural error: reading resumes at the line
-//   after the record's first line, so one bad quote costs one row); a number
-//   of fields different from the header's, or bytes that cannot be decoded
-//   (reading resumes after the record, except for a record spanning several
-//   lines with the wrong number of fields, most likely a stray quote: it
-//   resumes at its second line).
+//   quote never closed: reading resumes at the line after the record's
+//   first line, so one bad quote costs one row; a number of fields
+//   different from the header's, or bytes that cannot be decoded: reading
+//   resumes after the record.
 //
 // Not thread-safe.
 class CsvReader {

@@ -17,6 +17,8 @@ namespace maillage::importer {
 // Memory stays bounded by that limit whatever the size of the file.
 class InputBuffer {
  public:
+  static constexpr size_t kEncodingSample = 64 << 10;
+
   InputBuffer(std::unique_ptr<ByteSource> source, size_t max_capacity);
 
   const char* data() const { return buffer_.get(); }
@@ -34,6 +36,9 @@ class InputBuffer {
 
   // Reads more bytes (at least one unless at the end, or full()). Errors are
   // the source's.
+  //
+  // Readers that still have to detect the encoding keep at least
+  // kEncodingSample bytes ahead so that the decision sees enough text.
   absl::Status Fill();
 
  private:

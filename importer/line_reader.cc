@@ -52,6 +52,11 @@ bool LineReader::Next(TextLine* line) {
     const char* d = input_->data();
     const char* nl = static_cast<const char*>(
         std::memchr(d + pos, '\n', input_->end() - pos));
+    if (encoding_ == Encoding::kAuto && !input_->eof() && !input_->full() &&
+        input_->end() - pos < InputBuffer::kEncodingSample) {
+      status_ = input_->Fill();  // a sample for DetectEncoding
+      continue;
+    }
     if (nl == nullptr && !input_->eof()) {
       if (input_->end() - pos < max_line_bytes_ && !input_->full()) {
         status_ = input_->Fill();

@@ -3,7 +3,6 @@
 #include <cstdint>
 #include <cstring>
 
-#include "base/utf8.h"
 
 namespace maillage::importer {
 namespace {
@@ -28,20 +27,35 @@ void AppendCodePoint(uint32_t cp, std::string* out) {
   }
 }
 
-// Length of a UTF-8 sequence cut by the end of `s`: the start of an
-// incomplete but so far well-formed sequence in the last 3 bytes, else 0.
-size_t TruncatedTail(std::string_view s) {
-  size_t n = s.size();
-  for (size_t back = 1; back <= 3 && back <= n; ++back) {
-    unsigned char c = static_cast<unsigned char>(s[n - back]);
-    if ((c & 0xC0) == 0x80) continue;  // continuation byte: look further
-    size_t need = (c & 0xE0) == 0xC0   ? 2
-                  : (c & 0xF0) == 0xE0 ? 3
-                  : (c & 0xF8) == 0xF0 ? 4
-                                       : 0;
-    return need > back ? back : 0;
+// The length of the well-formed UTF-8 multi-byte sequence at p[0] (no
+// overlongs, surrogates or code points above U+10FFFF); 0 when malformed;
+// -1 when cut by `end`.
+int SequenceLength(const unsigned char* p, const unsigned char* end) {
+  unsigned char c = *p;
+  int extra;
+  uint32_t cp;
+  if ((c & 0xE0) == 0xC0) {
+    extra = 1;
+    cp = c & 0x1F;
+  } else if ((c & 0xF0) == 0xE0) {
+    extra = 2;
+    cp = c & 0x0F;
+  } else if ((c & 0xF8) == 0xF0) {
+    extra = 3;
+    cp = c & 0x07;
+  } else {
+    return 0;
   }
-  return 0;
+  for (int i = 1; i <= extra; ++i) {
+    if (p + i >= end) return -1;
+    if ((p[i] & 0xC0) != 0x80) return 0;
+    cp = (cp << 6) | (p[i] & 0x3F);
+  }
+  static constexpr uint32_t kMin[] = {0, 0x80, 0x800, 0x10000};
+  if (cp < kMin[extra] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
+    return 0;
+  }
+  return extra + 1;
 }
 
 }  // namespace
@@ -78,8 +92,25 @@ bool IsAscii(std::string_view s) {
 }
 
 Encoding DetectEncoding(std::string_view sample) {
-  sample.remove_suffix(TruncatedTail(sample));
-  return IsValidUtf8(sample) ? Encoding::kUtf8 : Encoding::kWindows1252;
+  const auto* p = reinterpret_cast<const unsigned char*>(sample.data());
+  const auto* end = p + sample.size();
+  size_t good = 0, bad = 0;
+  while (p < end) {
+    if (*p < 0x80) {
+      ++p;
+      continue;
+    }
+    int length = SequenceLength(p, end);
+    if (length < 0) break;  // cut by the end of the sample
+    if (length == 0) {
+      ++bad;
+      ++p;
+    } else {
+      ++good;
+      p += length;
+    }
+  }
+  return good > bad ? Encoding::kUtf8 : Encoding::kWindows1252;
 }
 
 bool AppendWindows1252AsUtf8(std::string_view text, std::string* out,

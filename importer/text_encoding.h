@@ -22,10 +22,13 @@ std::string_view EncodingName(Encoding encoding);
 // Whether every byte of `s` is ASCII.
 bool IsAscii(std::string_view s);
 
-// Judges a sample of a file that holds non-ASCII bytes: kUtf8 when the sample
-// is well-formed UTF-8 (a multi-byte sequence cut by the end of the sample is
-// allowed), kWindows1252 otherwise. Both agree on ASCII, so rows read before
-// the decision are unaffected by it.
+// Judges a sample of a file that holds non-ASCII bytes: kUtf8 when it has
+// more well-formed UTF-8 multi-byte sequences than bytes that cannot be
+// UTF-8, kWindows1252 otherwise. Text written in Windows-1252 or Latin-1
+// practically never forms valid UTF-8 sequences ("é" then a letter is not
+// one), while a UTF-8 file with a few stray Latin-1 bytes stays UTF-8 (and
+// the rows holding them are rejected). Both encodings agree on ASCII, so
+// rows read before the decision are unaffected by it.
 Encoding DetectEncoding(std::string_view sample);
 
 // Appends `text`, read as Windows-1252, to `out` as UTF-8. Returns false,

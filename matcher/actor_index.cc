@@ -53,10 +53,6 @@ std::vector<uint32_t> ExchangeKeys(const ActorProfile& profile, Side side) {
 
 namespace {
 
-uint64_t AreaKey(int rank, uint32_t number) {
-  return static_cast<uint64_t>(rank) << 32 | number;
-}
-
 void MapInsert(absl::flat_hash_map<uint64_t, Postings>& map, uint64_t key,
                ActorNum num) {
   PostingInsert(map[key], num);
@@ -198,8 +194,8 @@ void ActorIndex::Impl::IndexAreas(ActorNum num, bool add) {
   auto apply = [&](absl::flat_hash_map<uint64_t, Postings>& map, int rank,
                    uint32_t number) {
     if (number == kNone) return;
-    add ? MapInsert(map, AreaKey(rank, number), num)
-        : MapErase(map, AreaKey(rank, number), num);
+    add ? MapInsert(map, internal::AreaKey(rank, number), num)
+        : MapErase(map, internal::AreaKey(rank, number), num);
   };
   // Indexes a territory of rank `rank` and its coarser ancestors in `place`.
   auto apply_place = [&](int rank, uint32_t number, const Place& place) {
@@ -309,7 +305,7 @@ void ActorIndex::Impl::ScopePostings(const Scope& scope,
   auto add_area = [&](const absl::flat_hash_map<uint64_t, Postings>& map,
                       int rank, uint32_t number) {
     if (number == kNone) return;
-    auto it = map.find(AreaKey(rank, number));
+    auto it = map.find(internal::AreaKey(rank, number));
     if (it != map.end()) out->push_back(&it->second);
   };
   const int rank = LevelRank(scope.level);

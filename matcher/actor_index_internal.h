@@ -108,6 +108,11 @@ inline uint32_t PartitionOf(const territory::Place& home) {
   return home.departement == territory::kNone ? 0 : home.departement + 1;
 }
 
+// Key of the action area postings: level rank and dense number.
+inline uint64_t AreaKey(int rank, uint32_t number) {
+  return static_cast<uint64_t>(rank) << 32 | number;
+}
+
 // Comparator of the id-ordered set: numbers ordered by their public ids.
 struct IdLess {
   using is_transparent = void;

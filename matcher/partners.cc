@@ -88,7 +88,8 @@ std::vector<Probe> MakeProbes(const ActorProfile& actor) {
 struct Candidate {
   ActorNum num;
   bool scored;
-  bool via_area;  // its action area may cover the actor's home or the scope
+  bool area_scope;    // an action area of it overlaps the scope
+  float area_proximity;  // bound of the proximity its areas give, or 0
   PairInputs inputs;
 };
 struct Scratch {
@@ -106,11 +107,12 @@ struct Scratch {
       generation = 1;
     }
   }
+  void Prefetch(ActorNum num) const { __builtin_prefetch(&slot[num]); }
   Candidate& Get(ActorNum num) {
     uint64_t& s = slot[num];
     if ((s >> 32) != generation) {
       s = generation << 32 | candidates.size();
-      candidates.push_back(Candidate{num, false, false, {}});
+      candidates.push_back(Candidate{num, false, false, 0, {}});
     }
     return candidates[static_cast<uint32_t>(s)];
   }
@@ -137,7 +139,9 @@ struct Ranked {
 // is at most its mutual fit times that.
 struct PartitionPlan {
   uint32_t partition;
-  double bound;
+  double context;    // bound of the context factor
+  double proximity;  // bound of P
+  double bound;      // context * (1 - w_p + w_p proximity)
 };
 
 // Whether an action area of the asking actor may cover homes of département
@@ -166,7 +170,7 @@ double MinDistanceKm(double lat, double lon,
   return std::max(0.0, internal::HaversineKm(lat, lon, clat, clon) * 0.98 - 1);
 }
 
-double PartitionBound(const Query& query, uint32_t partition) {
+PartitionPlan PartitionBound(const Query& query, uint32_t partition) {
   const ActorIndex::Impl& impl = query.impl();
   const ActorRecord& me = query.record();
   const internal::NormalizedWeights& w = query.weights();
@@ -225,9 +229,14 @@ double PartitionBound(const Query& query, uint32_t partition) {
   const double common =
       1.0 - std::ldexp(1.0, -static_cast<int>(
                                 std::min<size_t>(query.partner_count(), 60)));
-  return (w.complementarity + w.shared_themes + w.fragility * fragility +
-          w.cross_kind + w.capacity * capacity + w.common_partners * common) *
-         (1 - w.proximity + w.proximity * proximity);
+  PartitionPlan plan;
+  plan.partition = partition;
+  plan.context = w.complementarity + w.shared_themes + w.fragility * fragility +
+                 w.cross_kind + w.capacity * capacity +
+                 w.common_partners * common;
+  plan.proximity = proximity;
+  plan.bound = plan.context * (1 - w.proximity + w.proximity * proximity);
+  return plan;
 }
 
 // An upper bound of the mutual fit from the credits alone (the partner's
@@ -345,7 +354,7 @@ absl::StatusOr<std::vector<Suggestion>> SuggestPartners(
   plan.reserve(partitions.size());
   std::vector<bool> walked;
   for (uint32_t p : partitions) {
-    plan.push_back({p, PartitionBound(query, p)});
+    plan.push_back(PartitionBound(query, p));
     if (walked.size() <= p) walked.resize(p + 1, false);
   }
   std::sort(plan.begin(), plan.end(),
@@ -380,15 +389,54 @@ absl::StatusOr<std::vector<Suggestion>> SuggestPartners(
 
   // Scores one candidate; `bound` bounds its context factor (see
   // PartitionBound), `complete` says whether its credits are.
+  // The categories each credited resource may give, whatever the partner's
+  // kind: with the credits alone, a candidate whose categories are all
+  // excluded is dropped before its record is read.
+  const uint32_t static_allowed = accepted_by_actor & requested;
+  uint32_t may_give_actor[32] = {};
+  uint32_t may_give_partner[32] = {};
+  for (int k = 0; k < kKindCount; ++k) {
+    for (uint8_t subtype : {uint8_t{0}, kSubtypeInsertionStructure}) {
+      for (int r = 0; r < 32; ++r) {
+        const auto kind = static_cast<Kind>(k);
+        const auto resource = static_cast<uint8_t>(r);
+        may_give_actor[r] |=
+            1u << static_cast<int>(
+                context.FlowOf(kind, subtype, me.kind, resource).category);
+        may_give_partner[r] |=
+            1u << static_cast<int>(
+                context.FlowOf(me.kind, me.subtype, kind, resource).category);
+      }
+    }
+  }
+  auto may_allow = [&](const PairInputs& inputs) {
+    if (inputs.to_actor.mask == 0 && inputs.to_partner.mask == 0) {
+      return (static_allowed &
+              ((1u << static_cast<int>(Category::kEconomicCooperation)) |
+               (1u << static_cast<int>(Category::kSocietalInnovation)))) != 0;
+    }
+    uint32_t possible = 0;
+    for (uint32_t m = inputs.to_actor.mask; m; m &= m - 1) {
+      possible |= may_give_actor[__builtin_ctz(m)];
+    }
+    for (uint32_t m = inputs.to_partner.mask; m; m &= m - 1) {
+      possible |= may_give_partner[__builtin_ctz(m)];
+    }
+    return (possible & static_allowed) != 0;
+  };
+
   auto consider = [&](Candidate& c, double bound, bool complete) {
     if (c.scored) return;
     c.scored = true;
     const ActorNum num = c.num;
     if (num == actor) return;
-    // Cheap bound from the credits alone, before touching the record.
-    if (complete && heap.size() == options.limit &&
-        CreditBound(query, c.inputs) * bound < threshold()) {
-      return;
+    // Cheap checks from the credits alone, before touching the record.
+    if (complete) {
+      if (heap.size() == options.limit &&
+          CreditBound(query, c.inputs) * bound < threshold()) {
+        return;
+      }
+      if (!may_allow(c.inputs)) return;
     }
     const ActorRecord& rec = impl.records[num];
     if (!rec.proposable()) return;
@@ -396,7 +444,12 @@ absl::StatusOr<std::vector<Suggestion>> SuggestPartners(
       return;
     }
     if (options.themes && !(rec.acts_on & options.themes)) return;
-    if (options.scope && !impl.ActsIn(num, *options.scope)) return;
+    // In the scope: home inside, or an area overlapping it (the area
+    // postings of the scope are exact).
+    if (options.scope && !c.area_scope &&
+        !ActorIndex::Inside(rec.home, *options.scope)) {
+      return;
+    }
     if (!complete) {
       // The credits as if every resource met were met fully bound the fit;
       // read the profiles only when that bound can make it.
@@ -432,22 +485,31 @@ absl::StatusOr<std::vector<Suggestion>> SuggestPartners(
 
   // Actors whose action areas cover the actor's home (their proximity
   // comes from the area, wherever they live) or overlap the scope: scored
-  // last, when the threshold is highest, without the partition bounds.
-  {
-    std::vector<const Postings*> lists;
-    if (me.home.commune != territory::kNone && impl.areas_actor_count > 0) {
-      Scope home;
-      home.level = territory::Level::kCommune;
-      home.place = me.home;
-      impl.ScopePostings(home, &lists, /*include_homes=*/false);
+  // last, when the threshold is highest, with their own bounds.
+  if (impl.areas_actor_count > 0) {
+    for (int rank = 0; rank < internal::kRankCount; ++rank) {
+      const territory::Level level = internal::kLevelByRank[rank];
+      const uint32_t n = me.home.At(level);
+      if (n == territory::kNone) continue;
+      auto it = impl.area_exact.find(internal::AreaKey(rank, n));
+      if (it == impl.area_exact.end()) continue;
+      // Custom zones are indexed at commune rank: 0.8 bounds them too.
+      const auto value =
+          static_cast<float>(0.8 * internal::LevelProximity(level));
+      for (ActorNum num : it->second) {
+        Candidate& c = scratch.Get(num);
+        c.area_proximity = std::max(c.area_proximity, value);
+      }
     }
-    if (options.scope && impl.areas_actor_count > 0) {
+    if (options.scope) {
+      std::vector<const Postings*> lists;
       impl.ScopePostings(*options.scope, &lists, /*include_homes=*/false);
-    }
-    for (const Postings* list : lists) {
-      for (ActorNum num : *list) scratch.Get(num).via_area = true;
+      for (const Postings* list : lists) {
+        for (ActorNum num : *list) scratch.Get(num).area_scope = true;
+      }
     }
   }
+  const size_t area_candidates = scratch.candidates.size();
 
   const std::vector<Probe> probes = MakeProbes(profile);
   const uint32_t own = internal::PartitionOf(me.home);
@@ -461,13 +523,18 @@ absl::StatusOr<std::vector<Suggestion>> SuggestPartners(
     for (const Probe& probe : probes) {
       const Postings* list = impl.ExchangePostings(probe.key, step.partition);
       if (list == nullptr) continue;
-      for (ActorNum num : *list) {
-        Candidate& c = scratch.Get(num);
+      const ActorNum* nums = list->data();
+      const size_t size = list->size();
+      for (size_t j = 0; j < size; ++j) {
+        // The slots are far apart: ask for them ahead.
+        if (j + 16 < size) scratch.Prefetch(nums[j + 16]);
+        Candidate& c = scratch.Get(nums[j]);
         Credit(probe.to_actor ? c.inputs.to_actor : c.inputs.to_partner,
                probe);
       }
     }
     walked[step.partition] = true;
+    const size_t walked_end = scratch.candidates.size();
     if (step.partition == own) {
       // Actors of the same intercommunality (or EPT, or commune when it is
       // very large) sharing a theme, even with nothing to exchange yet.
@@ -488,28 +555,46 @@ absl::StatusOr<std::vector<Suggestion>> SuggestPartners(
       }
     }
     // Score this partition's candidates, the most complementary first, so
-    // that the threshold rises early.
-    order.clear();
-    for (size_t i = first; i < scratch.candidates.size(); ++i) {
-      order.push_back(static_cast<uint32_t>(i));
+    // that the threshold rises early. Those the walk found live in this
+    // partition and have all their credits; the nearby ones may not.
+    // (A counting sort on the credits, most first; ties in walk order.)
+    constexpr uint32_t kBuckets = 64;
+    uint32_t count[kBuckets + 1] = {};
+    auto bucket = [&](size_t i) {
+      const Credits& a = scratch.candidates[i].inputs.to_actor;
+      const Credits& b = scratch.candidates[i].inputs.to_partner;
+      return kBuckets - 1 - std::min(kBuckets - 1, a.tenths + b.tenths);
+    };
+    for (size_t i = first; i < walked_end; ++i) ++count[bucket(i) + 1];
+    for (uint32_t b = 0; b < kBuckets; ++b) count[b + 1] += count[b];
+    order.resize(walked_end - first);
+    for (size_t i = first; i < walked_end; ++i) {
+      order[count[bucket(i)]++] = static_cast<uint32_t>(i);
     }
-    std::stable_sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) {
-      const Candidate& x = scratch.candidates[a];
-      const Candidate& y = scratch.candidates[b];
-      return x.inputs.to_actor.tenths + x.inputs.to_partner.tenths >
-             y.inputs.to_actor.tenths + y.inputs.to_partner.tenths;
-    });
-    for (uint32_t i : order) {
+    for (size_t j = 0; j < order.size(); ++j) {
+      if (j + 8 < order.size()) {
+        __builtin_prefetch(
+            &impl.records[scratch.candidates[order[j + 8]].num]);
+      }
+      consider(scratch.candidates[order[j]], step.bound, /*complete=*/true);
+    }
+    for (size_t i = walked_end; i < scratch.candidates.size(); ++i) {
       Candidate& c = scratch.candidates[i];
-      if (c.via_area) continue;
       const uint32_t p = internal::PartitionOf(impl.records[c.num].home);
       consider(c, p == step.partition ? step.bound : 1.0, is_walked(p));
     }
   }
-  for (Candidate& c : scratch.candidates) {
-    if (!c.via_area) continue;
-    consider(c, 1.0,
-             is_walked(internal::PartitionOf(impl.records[c.num].home)));
+  const double w_p = query.weights().proximity;
+  std::vector<PartitionPlan> bounds;  // by partition, computed on demand
+  for (size_t i = 0; i < area_candidates; ++i) {
+    Candidate& c = scratch.candidates[i];
+    const uint32_t p = internal::PartitionOf(impl.records[c.num].home);
+    if (bounds.size() <= p) bounds.resize(p + 1, PartitionPlan{0, -1, 0, 0});
+    if (bounds[p].context < 0) bounds[p] = PartitionBound(query, p);
+    const PartitionPlan& home = bounds[p];
+    const double proximity =
+        std::max<double>(home.proximity, c.area_proximity);
+    consider(c, home.context * (1 - w_p + w_p * proximity), is_walked(p));
   }
 
   debug_stats[0] += 1;

@@ -63,13 +63,13 @@ namespace maillage::matcher {
 // need/offer fit first, then the territory's fragilities, then the rest.
 // Proximity is the strength of the distance discount, in [0, 1].
 struct Weights {
-  double complementarity = 0.45;
-  double shared_themes = 0.15;
+  double complementarity = 0.40;
+  double shared_themes = 0.20;
   double fragility = 0.15;
   double cross_kind = 0.10;
   double capacity = 0.05;
   double common_partners = 0.10;
-  double proximity = 0.75;
+  double proximity = 0.85;
 };
 // InvalidArgument when a weight is negative or not finite, proximity > 1,
 // or complementarity + shared_themes is 0 (no fit, no score).

@@ -31,6 +31,9 @@ ABSL_FLAG(bool, demo, false,
           "On an empty store, load the synthetic demo territory (320 "
           "fictitious actors in the Val-de-Marne, labelled \"(démo)\", "
           "ids ext:demo:…) so that suggestions work at once.");
+ABSL_FLAG(int, cooling_days, 90,
+          "Days during which a dismissed or declined pair is not proposed "
+          "again.");
 ABSL_FLAG(int, default_capacity, 3,
           "Capacity of an actor that does not state one.");
 
@@ -57,6 +60,7 @@ int main(int argc, char** argv) {
   options.max_message_bytes = absl::GetFlag(FLAGS_max_message_bytes);
   options.worker_threads = absl::GetFlag(FLAGS_worker_threads);
   options.demo = absl::GetFlag(FLAGS_demo);
+  options.core.cooling_period = absl::Hours(24) * absl::GetFlag(FLAGS_cooling_days);
 
   auto server = maillage::services::Server::BuildAndStart(options);
   if (!server.ok()) {

@@ -7,6 +7,7 @@
 #include "grpcpp/health_check_service_interface.h"
 #include "core/demo.h"
 #include "services/actor_service.h"
+#include "services/lifecycle_service.h"
 #include "services/match_service.h"
 #include "services/territory_service.h"
 
@@ -18,6 +19,7 @@ const char* const kServiceNames[] = {
     "maillage.v1.ActorService",
     "maillage.v1.TerritoryService",
     "maillage.v1.MatchService",
+    "maillage.v1.LifecycleService",
 };
 
 void SetHealth(grpc::Server* server, bool serving) {
@@ -40,6 +42,8 @@ absl::StatusOr<std::unique_ptr<Server>> Server::BuildAndStart(
   s->services_.push_back(
       std::make_unique<TerritoryServiceImpl>(s->handler_.get()));
   s->services_.push_back(std::make_unique<MatchServiceImpl>(s->handler_.get()));
+  s->services_.push_back(
+      std::make_unique<LifecycleServiceImpl>(s->handler_.get()));
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();

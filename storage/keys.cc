@@ -34,6 +34,40 @@ std::optional<std::string_view> FactIdFromTerritoryKey(std::string_view key) {
   return key.substr(sep + 1);
 }
 
+std::string ByActorPrefix(std::string_view actor_id) {
+  std::string key(actor_id);
+  key.push_back('\0');
+  return key;
+}
+
+std::string ByActor(std::string_view actor_id, std::string_view record_id) {
+  std::string key = ByActorPrefix(actor_id);
+  key.append(record_id);
+  return key;
+}
+
+std::optional<std::string_view> RecordIdFromActorKey(std::string_view key) {
+  size_t sep = key.find('\0');
+  if (sep == std::string_view::npos) return std::nullopt;
+  return key.substr(sep + 1);
+}
+
+std::string Event(uint64_t sequence) {
+  std::string key(8, '\0');
+  for (int i = 7; i >= 0; --i) {
+    key[static_cast<size_t>(i)] = static_cast<char>(sequence & 0xFF);
+    sequence >>= 8;
+  }
+  return key;
+}
+
+std::optional<uint64_t> EventSequence(std::string_view key) {
+  if (key.size() != 8) return std::nullopt;
+  uint64_t sequence = 0;
+  for (char c : key) sequence = (sequence << 8) | static_cast<unsigned char>(c);
+  return sequence;
+}
+
 std::string PrefixSuccessor(std::string_view prefix) {
   std::string s(prefix);
   while (!s.empty()) {

@@ -17,6 +17,11 @@
 //   facts        <fact id>                             -> TerritoryFact
 //   facts_by_territory
 //                <level byte> <code> 0x00 <fact id>    -> empty
+//   suggestions  <suggestion id>                       -> v1.Suggestion
+//   suggestions_by_actor / partnerships_by_actor
+//                <actor id> 0x00 <record id>           -> empty
+//   partnerships <partnership id>                      -> v1.Partnership
+//   events       <sequence, 8 bytes big-endian>        -> EventRecord
 // Ids and codes never contain 0x00 (validation refuses control characters),
 // so 0x00 separators keep prefix scans exact and ordering by id.
 namespace maillage::storage::keys {
@@ -34,6 +39,16 @@ std::string FactByTerritory(uint8_t level, std::string_view code,
 std::string FactByTerritoryPrefix(uint8_t level, std::string_view code);
 // The fact id at the end of a FactByTerritory key, or nullopt if malformed.
 std::optional<std::string_view> FactIdFromTerritoryKey(std::string_view key);
+
+// Secondary index entry "<actor id> 0x00 <record id>" and its prefix.
+std::string ByActor(std::string_view actor_id, std::string_view record_id);
+std::string ByActorPrefix(std::string_view actor_id);
+// The record id at the end of a ByActor key, or nullopt if malformed.
+std::optional<std::string_view> RecordIdFromActorKey(std::string_view key);
+
+// Event log keys: big-endian so that byte order is sequence order.
+std::string Event(uint64_t sequence);
+std::optional<uint64_t> EventSequence(std::string_view key);
 
 // The smallest key strictly greater than every key starting with `prefix`
 // (for iterate_upper_bound); empty when there is none (prefix all 0xFF).

@@ -36,6 +36,21 @@ TEST(KeysTest, TerritoryPrefixesDoNotOverlapAcrossLevelsOrCodes) {
   EXPECT_NE(k94.rfind(FactByTerritoryPrefix(4, "9"), 0), 0u);
 }
 
+TEST(KeysTest, EventKeysSortBySequence) {
+  EXPECT_LT(Event(1), Event(2));
+  EXPECT_LT(Event(255), Event(256));
+  EXPECT_LT(Event(0xFFFFFFFF), Event(0x100000000ull));
+  EXPECT_EQ(EventSequence(Event(123456789012345ull)), 123456789012345ull);
+  EXPECT_FALSE(EventSequence("short").has_value());
+}
+
+TEST(KeysTest, ByActorRoundTrip) {
+  std::string key = ByActor("rna:W1", "s-42");
+  EXPECT_EQ(key.rfind(ByActorPrefix("rna:W1"), 0), 0u);
+  EXPECT_NE(key.rfind(ByActorPrefix("rna:W"), 0), 0u);
+  EXPECT_EQ(*RecordIdFromActorKey(key), "s-42");
+}
+
 TEST(KeysTest, PrefixSuccessor) {
   EXPECT_EQ(PrefixSuccessor("abc"), "abd");
   EXPECT_EQ(PrefixSuccessor("ab\xff"), "ac");

@@ -67,6 +67,16 @@ std::string_view FamilyName(Family family) {
       return "facts";
     case Family::kFactsByTerritory:
       return "facts_by_territory";
+    case Family::kSuggestions:
+      return "suggestions";
+    case Family::kSuggestionsByActor:
+      return "suggestions_by_actor";
+    case Family::kPartnerships:
+      return "partnerships";
+    case Family::kPartnershipsByActor:
+      return "partnerships_by_actor";
+    case Family::kEvents:
+      return "events";
     case Family::kCount:
       break;
   }
@@ -125,7 +135,9 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const Options& options) {
   for (int i = 0; i < kFamilyCount; ++i) {
     Family family = static_cast<Family>(i);
     bool point = family == Family::kActors || family == Family::kContacts ||
-                 family == Family::kRequests || family == Family::kFacts;
+                 family == Family::kRequests || family == Family::kFacts ||
+                 family == Family::kSuggestions ||
+                 family == Family::kPartnerships;
     descriptors.emplace_back(std::string(FamilyName(family)),
                              FamilyOptions(cache, point));
   }
@@ -249,7 +261,17 @@ absl::Status Store::Scan(
   return FromRocks(it->status(), "scan");
 }
 
-absl::Status Store::Write(const WriteBatch& batch) {
+absl::StatusOr<std::optional<std::string>> Store::LastKey(
+    Family family) const {
+  std::unique_ptr<rocksdb::Iterator> it(
+      db_->NewIterator(rocksdb::ReadOptions(), handle(family)));
+  it->SeekToLast();
+  if (!it->status().ok()) return FromRocks(it->status(), "seek");
+  if (!it->Valid()) return std::optional<std::string>();
+  return std::optional<std::string>(it->key().ToString());
+}
+
+absl::Status Store::Write(const WriteBatch& batch, bool sync) {
   rocksdb::WriteBatch wb(batch.ByteSize() + 24 + 16 * batch.ops_.size());
   for (const WriteBatch::Op& op : batch.ops_) {
     rocksdb::ColumnFamilyHandle* h = handle(op.family);
@@ -258,7 +280,7 @@ absl::Status Store::Write(const WriteBatch& batch) {
     if (!s.ok()) return FromRocks(s, "batch");
   }
   rocksdb::WriteOptions write;
-  write.sync = options_.sync_writes;
+  write.sync = options_.sync_writes && sync;
   return FromRocks(db_->Write(write, &wb), "write");
 }
 

@@ -31,6 +31,11 @@ enum class Family : int {
   kTerritories,
   kFacts,
   kFactsByTerritory,
+  kSuggestions,
+  kSuggestionsByActor,
+  kPartnerships,
+  kPartnershipsByActor,
+  kEvents,  // ordered log of suggestion/partnership changes, for watchers
   kCount,
 };
 std::string_view FamilyName(Family family);
@@ -119,8 +124,13 @@ class Store {
       const std::function<bool(std::string_view key, std::string_view value)>&
           visit) const;
 
-  // Applies `batch` atomically, durable as the class comment says.
-  absl::Status Write(const WriteBatch& batch);
+  // The last key of a family in byte order, or nullopt when it is empty.
+  absl::StatusOr<std::optional<std::string>> LastKey(Family family) const;
+
+  // Applies `batch` atomically, durable as the class comment says. `sync`
+  // false overrides the store's policy for records that can be lost in a
+  // machine crash without harm (e.g. the log of served suggestions).
+  absl::Status Write(const WriteBatch& batch, bool sync = true);
 
   // Approximate number of keys in a family (RocksDB's estimate).
   uint64_t EstimateKeys(Family family) const;

@@ -1,0 +1,901 @@
+#include "core/lifecycle.h"
+
+#include <xxhash.h>
+
+#include <algorithm>
+#include <random>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "base/status_macros.h"
+#include "base/strings.h"
+#include "core/errors.h"
+#include "core/page_token.h"
+#include "google/protobuf/util/field_mask_util.h"
+#include "google/protobuf/util/message_differencer.h"
+#include "google/protobuf/util/time_util.h"
+#include "storage/keys.h"
+
+namespace maillage::core {
+namespace {
+
+using google::protobuf::util::FieldMaskUtil;
+using google::protobuf::util::TimeUtil;
+using storage::Family;
+using v1::SuggestionState;
+
+constexpr std::string_view kSuggestion = "suggestion";
+constexpr std::string_view kPartnership = "partnership";
+constexpr int kDefaultPageSize = 50;
+constexpr int kMaxPageSize = 1000;
+constexpr int kMaxImportRows = 10000;
+
+std::string SuggestionId(std::string_view actor, std::string_view partner,
+                         int category) {
+  std::string key =
+      absl::StrCat(AsAbsl(actor), "|", AsAbsl(partner), "|", category);
+  return absl::StrCat("s-", absl::Hex(XXH3_64bits(key.data(), key.size()),
+                                      absl::kZeroPad16));
+}
+
+absl::Time ToAbsl(const google::protobuf::Timestamp& t) {
+  return absl::FromUnixMicros(TimeUtil::TimestampToMicroseconds(t));
+}
+
+google::protobuf::Timestamp Now() { return TimeUtil::GetCurrentTime(); }
+
+bool IsActive(const v1::Partnership& p, const google::protobuf::Timestamp& now) {
+  bool started = !p.has_start_time() || p.start_time() <= now;
+  bool ended = p.has_end_time() && p.end_time() <= now;
+  return started && !ended;
+}
+
+// Whether a suggestion's state keeps the pair from being proposed again for
+// a while.
+bool Cools(const v1::Suggestion& s) {
+  switch (s.state()) {
+    case v1::SUGGESTION_STATE_DISMISSED:
+    case v1::SUGGESTION_STATE_NOT_FORMED:
+      return true;
+    case v1::SUGGESTION_STATE_OUTCOME_RECORDED:
+      return s.outcome() == v1::MEETING_OUTCOME_INSUFFICIENT_INTEREST ||
+             s.outcome() == v1::MEETING_OUTCOME_INFORMATIVE_NO_COOPERATION;
+    default:
+      return false;
+  }
+}
+
+void Restamp(v1::Suggestion* s) {
+  auto now = Now();
+  *s->mutable_update_time() = now;
+  s->clear_etag();
+  s->set_etag(MakeEtag(s->SerializeAsString(),
+                       TimeUtil::TimestampToMicroseconds(now)));
+}
+
+}  // namespace
+
+Lifecycle::Lifecycle(storage::Store* store, const TerritoryRegistry* registry,
+                     const matcher::Vocabulary* vocabulary,
+                     ActorDirectory* actors, EventLog* events, Options options)
+    : store_(store),
+      registry_(registry),
+      vocabulary_(vocabulary),
+      actors_(actors),
+      events_(events),
+      options_(options),
+      validation_{registry, vocabulary} {}
+
+bool Lifecycle::AllowedTransition(SuggestionState from, SuggestionState to) {
+  using S = v1::SuggestionState;
+  switch (from) {
+    case S::SUGGESTION_STATE_PROPOSED:
+      return to == S::SUGGESTION_STATE_KEPT ||
+             to == S::SUGGESTION_STATE_DISMISSED;
+    case S::SUGGESTION_STATE_KEPT:
+      return to == S::SUGGESTION_STATE_CONTACTED ||
+             to == S::SUGGESTION_STATE_DISMISSED;
+    case S::SUGGESTION_STATE_CONTACTED:
+      return to == S::SUGGESTION_STATE_MEETING_HELD ||
+             to == S::SUGGESTION_STATE_NO_ANSWER ||
+             to == S::SUGGESTION_STATE_DISMISSED;
+    case S::SUGGESTION_STATE_NO_ANSWER:
+      return to == S::SUGGESTION_STATE_CONTACTED ||
+             to == S::SUGGESTION_STATE_DISMISSED;
+    case S::SUGGESTION_STATE_MEETING_HELD:
+      return to == S::SUGGESTION_STATE_OUTCOME_RECORDED;
+    case S::SUGGESTION_STATE_OUTCOME_RECORDED:
+      return to == S::SUGGESTION_STATE_PARTNERSHIP_FORMED ||
+             to == S::SUGGESTION_STATE_NOT_FORMED;
+    default:
+      return false;
+  }
+}
+
+absl::Status Lifecycle::Load() {
+  absl::Status parse_error;
+  RETURN_IF_ERROR(store_->Scan(
+      Family::kPartnerships, "", "",
+      [&](std::string_view key, std::string_view value) {
+        v1::Partnership p;
+        if (!p.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
+          parse_error = absl::DataLossError("unparsable partnership record");
+          return false;
+        }
+        std::lock_guard lock(mu_);
+        partnerships_[std::string(key)] = std::move(p);
+        return true;
+      }));
+  RETURN_IF_ERROR(parse_error);
+  RETURN_IF_ERROR(store_->Scan(
+      Family::kSuggestions, "", "", [&](std::string_view, std::string_view value) {
+        v1::Suggestion s;
+        if (!s.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
+          parse_error = absl::DataLossError("unparsable suggestion record");
+          return false;
+        }
+        NoteCooling(s);
+        return true;
+      }));
+  RETURN_IF_ERROR(parse_error);
+  PushPartnershipsToEngine();
+  return absl::OkStatus();
+}
+
+void Lifecycle::NoteCooling(const v1::Suggestion& s) {
+  if (!Cools(s) || s.history_size() == 0) return;
+  absl::Time until =
+      ToAbsl(s.history(s.history_size() - 1).time()) + options_.cooling_period;
+  std::lock_guard lock(mu_);
+  cooling_[s.actor_id()][s.partner_id()] = until;
+  cooling_[s.partner_id()][s.actor_id()] = until;
+}
+
+std::set<std::string> Lifecycle::CoolingPartners(
+    const std::string& actor_id) const {
+  std::set<std::string> out;
+  absl::Time now = absl::Now();
+  std::lock_guard lock(mu_);
+  auto it = cooling_.find(actor_id);
+  if (it == cooling_.end()) return out;
+  for (const auto& [partner, until] : it->second) {
+    if (until > now) out.insert(partner);
+  }
+  return out;
+}
+
+std::vector<std::string> Lifecycle::HomeCommunes(
+    const std::vector<std::string>& actor_ids) const {
+  std::vector<std::string> out;
+  const territory::Geography& geo = registry_->geography();
+  actors_->ReadIndex([&](const matcher::ActorIndex& index) {
+    for (const auto& id : actor_ids) {
+      auto num = index.Find(id);
+      if (!num.has_value()) continue;
+      uint32_t c = index.Get(*num).home.commune;
+      if (c != territory::kNone) {
+        out.emplace_back(geo.Code(territory::Level::kCommune, c));
+      }
+    }
+  });
+  return out;
+}
+
+absl::StatusOr<std::optional<v1::Suggestion>> Lifecycle::ReadSuggestion(
+    std::string_view id) const {
+  v1::Suggestion s;
+  ASSIGN_OR_RETURN(bool found, store_->GetMessage(Family::kSuggestions, id, &s));
+  if (!found) return std::optional<v1::Suggestion>();
+  return std::optional<v1::Suggestion>(std::move(s));
+}
+
+absl::Status Lifecycle::RecordServed(const v1::SuggestPartnersRequest& request,
+                                     v1::SuggestPartnersResponse* response) {
+  if (request.preview() || response->suggestions_size() == 0) {
+    return absl::OkStatus();
+  }
+  std::vector<std::string> ids;
+  for (auto& p : *response->mutable_suggestions()) {
+    p.set_suggestion_id(
+        SuggestionId(request.actor_id(), p.partner_id(), p.category()));
+    ids.push_back(p.suggestion_id());
+  }
+  std::vector<std::string_view> lock_keys(ids.begin(), ids.end());
+  auto held = locks_.Lock(lock_keys);
+  ASSIGN_OR_RETURN(auto stored, store_->MultiGet(Family::kSuggestions, ids));
+  std::vector<std::string> actor_commune = HomeCommunes({request.actor_id()});
+  v1::TerritoryRef territory = request.scope();
+  if (!request.has_scope() && !actor_commune.empty()) {
+    territory.set_level(v1::TERRITORY_LEVEL_COMMUNE);
+    territory.set_code(actor_commune[0]);
+  }
+  auto now = Now();
+  storage::WriteBatch batch;
+  std::vector<EventLog::Pending> events;
+  for (int i = 0; i < response->suggestions_size(); ++i) {
+    const v1::PartnerSuggestion& p = response->suggestions(i);
+    v1::Suggestion s;
+    bool exists = stored[i].has_value() && s.ParseFromString(*stored[i]);
+    bool restart = exists && (s.state() == v1::SUGGESTION_STATE_DISMISSED ||
+                              s.state() == v1::SUGGESTION_STATE_NOT_FORMED ||
+                              s.state() == v1::SUGGESTION_STATE_PARTNERSHIP_FORMED);
+    if (!exists) {
+      s.set_id(ids[i]);
+      s.set_actor_id(request.actor_id());
+      s.set_partner_id(p.partner_id());
+      s.set_category(p.category());
+      *s.mutable_first_shown() = now;
+    }
+    if (!exists || restart) {
+      auto* t = s.add_history();
+      t->set_from(s.state());
+      t->set_to(v1::SUGGESTION_STATE_PROPOSED);
+      *t->mutable_time() = now;
+      t->set_performed_by(request.requested_by());
+      if (restart) t->set_reason("proposed again after the cooling period");
+      s.set_state(v1::SUGGESTION_STATE_PROPOSED);
+      s.clear_outcome();
+      s.clear_dismiss_reason();
+    }
+    s.set_modality(p.modality());
+    s.set_score(p.score());
+    s.set_explanation(p.explanation());
+    *s.mutable_factors() = p.factors();
+    s.set_requested_by(request.requested_by());
+    *s.mutable_territory() = territory;
+    s.set_times_shown(s.times_shown() + 1);
+    *s.mutable_last_shown() = now;
+    Restamp(&s);
+    batch.PutMessage(Family::kSuggestions, s.id(), s);
+    batch.Put(Family::kSuggestionsByActor,
+              storage::keys::ByActor(s.actor_id(), s.id()), "");
+    batch.Put(Family::kSuggestionsByActor,
+              storage::keys::ByActor(s.partner_id(), s.id()), "");
+    EventLog::Pending event;
+    *event.event.mutable_suggestion() = s;
+    event.communes = HomeCommunes({s.actor_id(), s.partner_id()});
+    events.push_back(std::move(event));
+  }
+  return events_->Commit(&batch, std::move(events), /*sync=*/false);
+}
+
+absl::StatusOr<v1::Suggestion> Lifecycle::GetSuggestion(
+    const v1::GetSuggestionRequest& request) const {
+  if (request.id().empty()) return InvalidField("id", "is required");
+  ASSIGN_OR_RETURN(auto s, ReadSuggestion(request.id()));
+  if (!s.has_value()) return NotFound(kSuggestion, request.id());
+  return std::move(*s);
+}
+
+absl::StatusOr<v1::ListSuggestionsResponse> Lifecycle::ListSuggestions(
+    const v1::ListSuggestionsRequest& request) const {
+  FieldViolations violations;
+  int page_size = ValidatePageSize(request.page_size(), kDefaultPageSize,
+                                   kMaxPageSize, "page_size", &violations);
+  std::optional<matcher::Scope> scope;
+  if (request.has_territory()) {
+    ResolvedTerritory t;
+    size_t before = violations.size();
+    ValidateTerritoryRef(validation_, request.territory(), "territory",
+                         &violations, &t);
+    if (violations.size() == before) scope = std::move(t.scope);
+  }
+  if (!v1::SuggestionState_IsValid(request.state())) {
+    violations.Add("state", "unknown value");
+  }
+  RETURN_IF_ERROR(violations.ToStatus());
+  uint64_t filters = FiltersFingerprint(request);
+  std::string after;
+  if (!request.page_token().empty()) {
+    ASSIGN_OR_RETURN(after, DecodePageToken(request.page_token(), filters));
+  }
+
+  // Candidate ids in order: one actor's, or every suggestion.
+  std::vector<v1::Suggestion> candidates;
+  absl::Status parse_error;
+  auto parse = [&](std::string_view value) {
+    v1::Suggestion s;
+    if (!s.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
+      parse_error = absl::DataLossError("unparsable suggestion record");
+      return false;
+    }
+    candidates.push_back(std::move(s));
+    return true;
+  };
+  if (!request.actor_id().empty()) {
+    std::string prefix = storage::keys::ByActorPrefix(request.actor_id());
+    std::vector<std::string> ids;
+    RETURN_IF_ERROR(store_->Scan(
+        Family::kSuggestionsByActor, prefix + after,
+        storage::keys::PrefixSuccessor(prefix),
+        [&](std::string_view key, std::string_view) {
+          auto id = storage::keys::RecordIdFromActorKey(key);
+          if (id.has_value() && *id > after) ids.emplace_back(*id);
+          return true;
+        }));
+    ASSIGN_OR_RETURN(auto values, store_->MultiGet(Family::kSuggestions, ids));
+    for (auto& v : values) {
+      if (v.has_value() && !parse(*v)) break;
+    }
+  } else {
+    RETURN_IF_ERROR(store_->Scan(
+        Family::kSuggestions, after.empty() ? "" : after + '\0', "",
+        [&](std::string_view, std::string_view value) { return parse(value); }));
+  }
+  RETURN_IF_ERROR(parse_error);
+
+  v1::ListSuggestionsResponse response;
+  std::vector<const v1::Suggestion*> kept;
+  actors_->ReadIndex([&](const matcher::ActorIndex& index) {
+    for (const auto& s : candidates) {
+      if (request.state() != v1::SUGGESTION_STATE_UNSPECIFIED &&
+          s.state() != request.state()) {
+        continue;
+      }
+      if (scope.has_value()) {
+        auto num = index.Find(s.actor_id());
+        if (!num.has_value() ||
+            !matcher::ActorIndex::Inside(index.Get(*num).home, *scope)) {
+          continue;
+        }
+      }
+      kept.push_back(&s);
+      if (kept.size() > static_cast<size_t>(page_size)) break;
+    }
+  });
+  for (size_t i = 0; i < kept.size() && i < static_cast<size_t>(page_size); ++i) {
+    *response.add_suggestions() = *kept[i];
+  }
+  if (kept.size() > static_cast<size_t>(page_size)) {
+    response.set_next_page_token(EncodePageToken(
+        filters, response.suggestions(response.suggestions_size() - 1).id()));
+  }
+  return response;
+}
+
+absl::StatusOr<v1::Suggestion> Lifecycle::UpdateSuggestion(
+    const v1::UpdateSuggestionRequest& request) {
+  FieldViolations violations;
+  if (request.id().empty()) violations.Add("id", "is required");
+  if (!v1::SuggestionState_IsValid(request.state()) ||
+      request.state() == v1::SUGGESTION_STATE_UNSPECIFIED ||
+      request.state() == v1::SUGGESTION_STATE_PROPOSED) {
+    violations.Add("state", "must be the state to move to (KEPT, DISMISSED, "
+                            "CONTACTED, NO_ANSWER, MEETING_HELD, "
+                            "OUTCOME_RECORDED, PARTNERSHIP_FORMED, NOT_FORMED)");
+  }
+  if (request.state() == v1::SUGGESTION_STATE_OUTCOME_RECORDED &&
+      (!v1::MeetingOutcome_IsValid(request.outcome()) ||
+       request.outcome() == v1::MEETING_OUTCOME_UNSPECIFIED)) {
+    violations.Add("outcome", "is required to record an outcome");
+  }
+  if (request.state() != v1::SUGGESTION_STATE_OUTCOME_RECORDED &&
+      request.outcome() != v1::MEETING_OUTCOME_UNSPECIFIED) {
+    violations.Add("outcome", "only goes with state OUTCOME_RECORDED");
+  }
+  if (request.state() == v1::SUGGESTION_STATE_DISMISSED &&
+      request.reason().empty()) {
+    violations.Add("reason", "is required to dismiss a suggestion");
+  }
+  ValidateRequestId(request.request_id(), "request_id", &violations);
+  RETURN_IF_ERROR(violations.ToStatus());
+
+  auto held = locks_.Lock({request.id()});
+  ASSIGN_OR_RETURN(auto stored, ReadSuggestion(request.id()));
+  if (!stored.has_value()) return NotFound(kSuggestion, request.id());
+  v1::Suggestion s = std::move(*stored);
+  if (!request.etag().empty() && request.etag() != s.etag()) {
+    return EtagMismatch(kSuggestion, request.id(), request.etag(), s.etag());
+  }
+  if (!AllowedTransition(s.state(), request.state())) {
+    return FailedPrecondition(
+        "INVALID_TRANSITION", request.id(),
+        absl::StrCat("a suggestion cannot go from ",
+                     v1::SuggestionState_Name(s.state()), " to ",
+                     v1::SuggestionState_Name(request.state())));
+  }
+  auto now = Now();
+  auto* t = s.add_history();
+  t->set_from(s.state());
+  t->set_to(request.state());
+  *t->mutable_time() = now;
+  t->set_performed_by(request.performed_by());
+  t->set_reason(request.reason());
+  s.set_state(request.state());
+  if (request.state() == v1::SUGGESTION_STATE_OUTCOME_RECORDED) {
+    s.set_outcome(request.outcome());
+  }
+  if (request.state() == v1::SUGGESTION_STATE_DISMISSED) {
+    s.set_dismiss_reason(request.reason());
+  }
+
+  storage::WriteBatch batch;
+  std::vector<EventLog::Pending> events;
+  std::optional<v1::Partnership> formed;
+  if (request.state() == v1::SUGGESTION_STATE_PARTNERSHIP_FORMED) {
+    v1::Partnership p = request.partnership();
+    p.set_id(absl::StrCat("p-", s.id().substr(2), "-", s.history_size()));
+    if (p.participants_size() == 0) {
+      p.add_participants(s.actor_id());
+      p.add_participants(s.partner_id());
+    }
+    if (p.category() == v1::PARTNERSHIP_CATEGORY_UNSPECIFIED) {
+      p.set_category(s.category());
+    }
+    if (p.modality() == v1::PARTNERSHIP_MODALITY_UNSPECIFIED) {
+      p.set_modality(s.modality());
+    }
+    if (!p.has_start_time()) *p.mutable_start_time() = now;
+    if (!p.has_territory() && s.has_territory()) {
+      *p.mutable_territory() = s.territory();
+    }
+    p.set_source(absl::StrCat("suggestion:", s.id()));
+    CheckPartnership("partnership", &p, &violations);
+    RETURN_IF_ERROR(violations.ToStatus());
+    *p.mutable_create_time() = now;
+    *p.mutable_update_time() = now;
+    p.set_active(IsActive(p, now));
+    p.set_etag(MakeEtag(p.SerializeAsString(),
+                        TimeUtil::TimestampToMicroseconds(now)));
+    PutPartnership(p, &batch);
+    s.set_partnership_id(p.id());
+    EventLog::Pending pe;
+    *pe.event.mutable_partnership() = p;
+    pe.communes = HomeCommunes(
+        std::vector<std::string>(p.participants().begin(), p.participants().end()));
+    events.push_back(std::move(pe));
+    formed = std::move(p);
+  }
+  Restamp(&s);
+  batch.PutMessage(Family::kSuggestions, s.id(), s);
+  EventLog::Pending se;
+  *se.event.mutable_suggestion() = s;
+  se.communes = HomeCommunes({s.actor_id(), s.partner_id()});
+  events.insert(events.begin(), std::move(se));
+  RETURN_IF_ERROR(events_->Commit(&batch, std::move(events)));
+  NoteCooling(s);
+  if (formed.has_value()) {
+    {
+      std::lock_guard lock(mu_);
+      partnerships_[formed->id()] = *formed;
+    }
+    PushPartnershipsToEngine();
+  }
+  return s;
+}
+
+void Lifecycle::CheckPartnership(std::string_view path, v1::Partnership* p,
+                                 FieldViolations* out) const {
+  auto at = [&](std::string_view field) {
+    return path.empty() ? std::string(field)
+                        : absl::StrCat(AsAbsl(path), ".", AsAbsl(field));
+  };
+  if (p->participants_size() < 2 || p->participants_size() > 3) {
+    out->Add(at("participants"), "a partnership has two or three participants");
+  }
+  std::set<std::string> seen;
+  actors_->ReadIndex([&](const matcher::ActorIndex& index) {
+    for (int i = 0; i < p->participants_size(); ++i) {
+      const std::string& id = p->participants(i);
+      std::string field = absl::StrCat(at("participants"), "[", i, "]");
+      if (!seen.insert(id).second) {
+        out->Add(field, "is listed twice");
+      } else if (!index.Find(id).has_value()) {
+        out->Add(field, absl::StrCat("no actor has id '", id, "'"));
+      }
+    }
+  });
+  if (!v1::PartnershipCategory_IsValid(p->category()) ||
+      p->category() == v1::PARTNERSHIP_CATEGORY_UNSPECIFIED) {
+    out->Add(at("category"), "is required");
+  }
+  if (!v1::PartnershipModality_IsValid(p->modality())) {
+    out->Add(at("modality"), "unknown value");
+  }
+  if (p->has_end_time() && p->has_start_time() &&
+      p->end_time() < p->start_time()) {
+    out->Add(at("end_time"), "is before start_time");
+  }
+  if (p->has_territory()) {
+    ResolvedTerritory t;
+    size_t before = out->size();
+    ValidateTerritoryRef(validation_, p->territory(), at("territory"), out, &t);
+    if (out->size() == before) p->mutable_territory()->set_code(t.code);
+  }
+  ValidateTheme(validation_, p->theme(), true, at("theme"), out);
+  if (p->description().size() > Limits::kDescriptionMax) {
+    out->Add(at("description"), "is too long");
+  }
+}
+
+void Lifecycle::PutPartnership(const v1::Partnership& p,
+                               storage::WriteBatch* batch) const {
+  batch->PutMessage(Family::kPartnerships, p.id(), p);
+  for (const auto& a : p.participants()) {
+    batch->Put(Family::kPartnershipsByActor, storage::keys::ByActor(a, p.id()),
+               "");
+  }
+}
+
+void Lifecycle::PushPartnershipsToEngine() {
+  std::vector<ActorDirectory::PartnershipLink> links;
+  auto now = Now();
+  {
+    std::lock_guard lock(mu_);
+    for (const auto& [_, p] : partnerships_) {
+      bool active = IsActive(p, now);
+      for (int i = 0; i < p.participants_size(); ++i) {
+        for (int j = i + 1; j < p.participants_size(); ++j) {
+          links.push_back({p.participants(i), p.participants(j),
+                           static_cast<matcher::Category>(p.category()),
+                           active});
+        }
+      }
+    }
+  }
+  actors_->SetPartnerships(links);
+}
+
+absl::StatusOr<v1::Partnership> Lifecycle::CreatePartnership(
+    const v1::CreatePartnershipRequest& request) {
+  v1::ImportPartnershipsRequest one;
+  *one.add_partnerships() = request.partnership();
+  if (one.partnerships(0).id().empty()) {
+    static thread_local std::mt19937_64 rng(std::random_device{}());
+    one.mutable_partnerships(0)->set_id(
+        absl::StrCat("p-", absl::Hex(rng(), absl::kZeroPad16)));
+  } else {
+    std::lock_guard lock(mu_);
+    if (partnerships_.count(one.partnerships(0).id())) {
+      return AlreadyExists(kPartnership, one.partnerships(0).id());
+    }
+  }
+  ASSIGN_OR_RETURN(auto result, ImportPartnerships(one));
+  if (!result.errors().empty()) {
+    FieldViolations violations;
+    for (const auto& e : result.errors()) {
+      violations.Add(absl::StrCat("partnership.", e.field()), e.reason());
+    }
+    return violations.ToStatus();
+  }
+  std::lock_guard lock(mu_);
+  return partnerships_.at(one.partnerships(0).id());
+}
+
+absl::StatusOr<v1::Partnership> Lifecycle::GetPartnership(
+    const v1::GetPartnershipRequest& request) const {
+  std::lock_guard lock(mu_);
+  auto it = partnerships_.find(request.id());
+  if (it == partnerships_.end()) return NotFound(kPartnership, request.id());
+  v1::Partnership p = it->second;
+  p.set_active(IsActive(p, Now()));
+  return p;
+}
+
+absl::StatusOr<v1::ListPartnershipsResponse> Lifecycle::ListPartnerships(
+    const v1::ListPartnershipsRequest& request) const {
+  FieldViolations violations;
+  int page_size = ValidatePageSize(request.page_size(), kDefaultPageSize,
+                                   kMaxPageSize, "page_size", &violations);
+  std::optional<matcher::Scope> scope;
+  if (request.has_territory()) {
+    ResolvedTerritory t;
+    size_t before = violations.size();
+    ValidateTerritoryRef(validation_, request.territory(), "territory",
+                         &violations, &t);
+    if (violations.size() == before) scope = std::move(t.scope);
+  }
+  RETURN_IF_ERROR(violations.ToStatus());
+  uint64_t filters = FiltersFingerprint(request);
+  std::string after;
+  if (!request.page_token().empty()) {
+    ASSIGN_OR_RETURN(after, DecodePageToken(request.page_token(), filters));
+  }
+  std::vector<v1::Partnership> all;
+  {
+    std::lock_guard lock(mu_);
+    for (auto it = partnerships_.upper_bound(after); it != partnerships_.end();
+         ++it) {
+      const v1::Partnership& p = it->second;
+      if (!request.actor_id().empty() &&
+          std::find(p.participants().begin(), p.participants().end(),
+                    request.actor_id()) == p.participants().end()) {
+        continue;
+      }
+      all.push_back(p);
+    }
+  }
+  auto now = Now();
+  v1::ListPartnershipsResponse response;
+  actors_->ReadIndex([&](const matcher::ActorIndex& index) {
+    for (auto& p : all) {
+      p.set_active(IsActive(p, now));
+      if (request.active_only() && !p.active()) continue;
+      if (scope.has_value()) {
+        bool inside = false;
+        for (const auto& a : p.participants()) {
+          auto num = index.Find(a);
+          if (num && matcher::ActorIndex::Inside(index.Get(*num).home, *scope)) {
+            inside = true;
+          }
+        }
+        if (!inside) continue;
+      }
+      if (response.partnerships_size() == page_size) {
+        response.set_next_page_token(EncodePageToken(
+            filters,
+            response.partnerships(response.partnerships_size() - 1).id()));
+        break;
+      }
+      *response.add_partnerships() = std::move(p);
+    }
+  });
+  return response;
+}
+
+absl::StatusOr<v1::Partnership> Lifecycle::UpdatePartnership(
+    const v1::UpdatePartnershipRequest& request) {
+  FieldViolations violations;
+  const std::string& id = request.partnership().id();
+  if (id.empty()) violations.Add("partnership.id", "is required");
+  for (int i = 0; i < request.update_mask().paths_size(); ++i) {
+    const std::string& path = request.update_mask().paths(i);
+    google::protobuf::FieldMask one;
+    one.add_paths(path);
+    if (!FieldMaskUtil::IsValidFieldMask<v1::Partnership>(one) || path == "id" ||
+        path == "active" || path == "etag" || path == "create_time" ||
+        path == "update_time" || path == "source") {
+      violations.Add(absl::StrCat("update_mask.paths[", i, "]"),
+                     absl::StrCat("'", path, "' cannot be updated"));
+    }
+  }
+  RETURN_IF_ERROR(violations.ToStatus());
+  v1::Partnership p;
+  {
+    std::lock_guard lock(mu_);
+    auto it = partnerships_.find(id);
+    if (it == partnerships_.end()) return NotFound(kPartnership, id);
+    p = it->second;
+  }
+  if (!request.partnership().etag().empty() &&
+      request.partnership().etag() != p.etag()) {
+    return EtagMismatch(kPartnership, id, request.partnership().etag(), p.etag());
+  }
+  FieldMaskUtil::MergeOptions options;
+  options.set_replace_repeated_fields(true);
+  options.set_replace_message_fields(true);
+  if (request.update_mask().paths_size() == 0) {
+    std::string source = p.source();
+    auto created = p.create_time();
+    p = request.partnership();
+    p.set_source(source);
+    *p.mutable_create_time() = created;
+  } else {
+    FieldMaskUtil::MergeMessageTo(request.partnership(), request.update_mask(),
+                                  options, &p);
+  }
+  v1::ImportPartnershipsRequest one;
+  *one.add_partnerships() = p;
+  ASSIGN_OR_RETURN(auto result, ImportPartnerships(one));
+  if (!result.errors().empty()) {
+    for (const auto& e : result.errors()) {
+      violations.Add(absl::StrCat("partnership.", e.field()), e.reason());
+    }
+    return violations.ToStatus();
+  }
+  std::lock_guard lock(mu_);
+  return partnerships_.at(id);
+}
+
+absl::StatusOr<v1::ImportPartnershipsResponse> Lifecycle::ImportPartnerships(
+    const v1::ImportPartnershipsRequest& request) {
+  if (request.partnerships_size() > kMaxImportRows) {
+    return InvalidField("partnerships", "has more than 10,000 rows");
+  }
+  v1::ImportPartnershipsResponse response;
+  auto* counts = response.mutable_counts();
+  auto now = Now();
+  storage::WriteBatch batch;
+  std::vector<EventLog::Pending> events;
+  std::vector<v1::Partnership> accepted;
+  std::set<std::string> seen;
+  std::vector<std::string_view> lock_keys;
+  for (const auto& p : request.partnerships()) lock_keys.push_back(p.id());
+  auto held = locks_.Lock(lock_keys);
+  for (int i = 0; i < request.partnerships_size(); ++i) {
+    int64_t row = request.first_row_number() + i;
+    v1::Partnership p = request.partnerships(i);
+    FieldViolations violations;
+    if (p.id().empty()) {
+      violations.Add("id", "is required: the importer's stable key");
+    } else if (!seen.insert(p.id()).second) {
+      violations.Add("id", "appears twice in this batch");
+    }
+    p.clear_active();
+    p.clear_create_time();
+    p.clear_update_time();
+    p.clear_etag();
+    if (p.source().empty()) p.set_source("import");
+    CheckPartnership("", &p, &violations);
+    if (!violations.empty()) {
+      for (const auto& [field, reason] : violations.list()) {
+        auto* e = response.add_errors();
+        e->set_row_number(row);
+        e->set_field(field);
+        e->set_reason(reason);
+      }
+      counts->set_rejected(counts->rejected() + 1);
+      continue;
+    }
+    std::optional<v1::Partnership> previous;
+    {
+      std::lock_guard lock(mu_);
+      auto it = partnerships_.find(p.id());
+      if (it != partnerships_.end()) previous = it->second;
+    }
+    if (previous.has_value()) {
+      v1::Partnership old = *previous;
+      old.clear_active();
+      old.clear_create_time();
+      old.clear_update_time();
+      old.clear_etag();
+      if (google::protobuf::util::MessageDifferencer::Equals(old, p)) {
+        counts->set_unchanged(counts->unchanged() + 1);
+        continue;
+      }
+    }
+    *p.mutable_create_time() = previous ? previous->create_time() : now;
+    *p.mutable_update_time() = now;
+    p.set_active(IsActive(p, now));
+    p.set_etag(MakeEtag(p.SerializeAsString(),
+                        TimeUtil::TimestampToMicroseconds(now)));
+    if (previous.has_value()) {
+      for (const auto& a : previous->participants()) {
+        batch.Delete(Family::kPartnershipsByActor,
+                     storage::keys::ByActor(a, p.id()));
+      }
+      counts->set_updated(counts->updated() + 1);
+    } else {
+      counts->set_created(counts->created() + 1);
+    }
+    PutPartnership(p, &batch);
+    EventLog::Pending event;
+    *event.event.mutable_partnership() = p;
+    event.communes = HomeCommunes(
+        std::vector<std::string>(p.participants().begin(), p.participants().end()));
+    events.push_back(std::move(event));
+    accepted.push_back(std::move(p));
+  }
+  if (request.dry_run() || accepted.empty()) return response;
+  RETURN_IF_ERROR(events_->Commit(&batch, std::move(events)));
+  {
+    std::lock_guard lock(mu_);
+    for (auto& p : accepted) partnerships_[p.id()] = std::move(p);
+  }
+  PushPartnershipsToEngine();
+  return response;
+}
+
+absl::StatusOr<v1::TerritoryMetrics> Lifecycle::Metrics(
+    const v1::GetTerritoryMetricsRequest& request) const {
+  FieldViolations violations;
+  ResolvedTerritory t;
+  ValidateTerritoryRef(validation_, request.territory(), "territory",
+                       &violations, &t);
+  RETURN_IF_ERROR(violations.ToStatus());
+  auto start = request.has_start_time() ? request.start_time()
+                                        : TimeUtil::GetEpoch();
+  auto end = request.has_end_time() ? request.end_time() : Now();
+  if (end < start) return InvalidField("end_time", "is before start_time");
+  auto in_period = [&](const google::protobuf::Timestamp& time) {
+    return start <= time && time <= end;
+  };
+
+  std::vector<v1::Suggestion> suggestions;
+  absl::Status parse_error;
+  RETURN_IF_ERROR(store_->Scan(
+      Family::kSuggestions, "", "", [&](std::string_view, std::string_view value) {
+        v1::Suggestion s;
+        if (!s.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
+          parse_error = absl::DataLossError("unparsable suggestion record");
+          return false;
+        }
+        suggestions.push_back(std::move(s));
+        return true;
+      }));
+  RETURN_IF_ERROR(parse_error);
+
+  std::map<int, v1::CategoryMetrics> by_category;
+  for (int c = 0; c <= 4; ++c) {
+    by_category[c].set_category(static_cast<v1::PartnershipCategory>(c));
+  }
+  int64_t active = 0;
+  auto inside = [&](const matcher::ActorIndex& index, const std::string& id) {
+    auto num = index.Find(id);
+    return num.has_value() &&
+           matcher::ActorIndex::Inside(index.Get(*num).home, t.scope);
+  };
+  std::vector<v1::Partnership> partnerships;
+  {
+    std::lock_guard lock(mu_);
+    for (const auto& [_, p] : partnerships_) partnerships.push_back(p);
+  }
+  actors_->ReadIndex([&](const matcher::ActorIndex& index) {
+    for (const auto& s : suggestions) {
+      if (!inside(index, s.actor_id())) continue;
+      for (int c : {static_cast<int>(s.category()), 0}) {
+        v1::CategoryMetrics& m = by_category[c];
+        if (in_period(s.first_shown())) m.set_suggestions(m.suggestions() + 1);
+        for (const auto& h : s.history()) {
+          if (!in_period(h.time())) continue;
+          switch (h.to()) {
+            case v1::SUGGESTION_STATE_KEPT:
+              m.set_kept(m.kept() + 1);
+              break;
+            case v1::SUGGESTION_STATE_DISMISSED:
+              m.set_dismissed(m.dismissed() + 1);
+              break;
+            case v1::SUGGESTION_STATE_CONTACTED:
+              m.set_contacted(m.contacted() + 1);
+              break;
+            case v1::SUGGESTION_STATE_MEETING_HELD:
+              m.set_meetings(m.meetings() + 1);
+              break;
+            case v1::SUGGESTION_STATE_OUTCOME_RECORDED:
+              switch (s.outcome()) {
+                case v1::MEETING_OUTCOME_DID_NOT_TAKE_PLACE:
+                  m.set_outcome_did_not_take_place(
+                      m.outcome_did_not_take_place() + 1);
+                  break;
+                case v1::MEETING_OUTCOME_INSUFFICIENT_INTEREST:
+                  m.set_outcome_insufficient_interest(
+                      m.outcome_insufficient_interest() + 1);
+                  break;
+                case v1::MEETING_OUTCOME_INFORMATIVE_NO_COOPERATION:
+                  m.set_outcome_informative(m.outcome_informative() + 1);
+                  break;
+                case v1::MEETING_OUTCOME_COOPERATION_POSSIBLE:
+                  m.set_outcome_cooperation_possible(
+                      m.outcome_cooperation_possible() + 1);
+                  break;
+                default:
+                  break;
+              }
+              break;
+            case v1::SUGGESTION_STATE_PARTNERSHIP_FORMED:
+              m.set_partnerships_formed(m.partnerships_formed() + 1);
+              break;
+            default:
+              break;
+          }
+        }
+      }
+    }
+    for (const auto& p : partnerships) {
+      if (!IsActive(p, end)) continue;
+      bool touches = false;
+      for (const auto& a : p.participants()) touches |= inside(index, a);
+      if (touches) ++active;
+    }
+  });
+  v1::TerritoryMetrics metrics;
+  *metrics.mutable_territory() = request.territory();
+  for (int c = 1; c <= 4; ++c) *metrics.add_categories() = by_category[c];
+  *metrics.add_categories() = by_category[0];
+  metrics.set_active_partnerships(active);
+  uint64_t population = 0;
+  if (t.level == territory::Level::kCustom) {
+    for (uint32_t c : t.scope.custom_communes) {
+      population += registry_->geography().Population(territory::Level::kCommune, c);
+    }
+  } else {
+    population = registry_->geography().Population(t.level, t.id);
+  }
+  if (population > 0) {
+    metrics.set_partnership_density(10000.0 * static_cast<double>(active) /
+                                    static_cast<double>(population));
+  }
+  return metrics;
+}
+
+}  // namespace maillage::core

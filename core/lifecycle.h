@@ -1,0 +1,120 @@
+#ifndef MAILLAGE_CORE_LIFECYCLE_H_
+#define MAILLAGE_CORE_LIFECYCLE_H_
+
+#include <map>
+#include <mutex>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "core/actor_directory.h"
+#include "core/event_log.h"
+#include "core/key_locks.h"
+#include "core/territory_registry.h"
+#include "core/validation.h"
+#include "maillage/v1/lifecycle.pb.h"
+#include "maillage/v1/matching.pb.h"
+#include "storage/store.h"
+
+namespace maillage::core {
+
+// What becomes of suggestions once served, and the partnership registry.
+//
+// - Every suggestion served by SuggestPartners (unless a preview) is recorded
+//   (one record per actor, partner and category; serving it again refreshes
+//   it). These records are written without fsync: a machine crash may lose
+//   the last served ones, which the next query serves again.
+// - Lifecycle transitions are validated, timestamped, attributed, durable,
+//   and logged as events in the same WriteBatch (EventLog).
+// - Partnerships (imported, created, or formed from a suggestion) feed the
+//   engine: active pairs are never re-suggested for their category, they
+//   use up capacity, and they make the "common partners" factor.
+// - A dismissed pair, or one whose meeting went nowhere, is not suggested
+//   again during the cooling period.
+//
+// Thread-safe.
+class Lifecycle {
+ public:
+  struct Options {
+    absl::Duration cooling_period = absl::Hours(24 * 90);
+  };
+
+  Lifecycle(storage::Store* store, const TerritoryRegistry* registry,
+            const matcher::Vocabulary* vocabulary, ActorDirectory* actors,
+            EventLog* events, Options options);
+
+  // Loads the partnerships into the engine and the cooling pairs. Once.
+  absl::Status Load();
+
+  // Records what SuggestPartners served and sets each suggestion_id.
+  absl::Status RecordServed(const v1::SuggestPartnersRequest& request,
+                            v1::SuggestPartnersResponse* response);
+
+  // Partners of `actor_id` that must not be proposed now (cooling period).
+  std::set<std::string> CoolingPartners(const std::string& actor_id) const;
+
+  absl::StatusOr<v1::Suggestion> GetSuggestion(
+      const v1::GetSuggestionRequest& request) const;
+  absl::StatusOr<v1::ListSuggestionsResponse> ListSuggestions(
+      const v1::ListSuggestionsRequest& request) const;
+  absl::StatusOr<v1::Suggestion> UpdateSuggestion(
+      const v1::UpdateSuggestionRequest& request);
+
+  absl::StatusOr<v1::Partnership> CreatePartnership(
+      const v1::CreatePartnershipRequest& request);
+  absl::StatusOr<v1::Partnership> GetPartnership(
+      const v1::GetPartnershipRequest& request) const;
+  absl::StatusOr<v1::ListPartnershipsResponse> ListPartnerships(
+      const v1::ListPartnershipsRequest& request) const;
+  absl::StatusOr<v1::Partnership> UpdatePartnership(
+      const v1::UpdatePartnershipRequest& request);
+  absl::StatusOr<v1::ImportPartnershipsResponse> ImportPartnerships(
+      const v1::ImportPartnershipsRequest& request);
+
+  absl::StatusOr<v1::TerritoryMetrics> Metrics(
+      const v1::GetTerritoryMetricsRequest& request) const;
+
+  // Whether a state change is allowed (see SuggestionState in the API).
+  static bool AllowedTransition(v1::SuggestionState from,
+                                v1::SuggestionState to);
+
+  EventLog& events() { return *events_; }
+
+ private:
+  // Validates and normalises a partnership (participants exist, 2 or 3,
+  // distinct; category; times). `path` prefixes field paths.
+  void CheckPartnership(std::string_view path, v1::Partnership* p,
+                        FieldViolations* out) const;
+  // Adds the partnership (and its by-actor index entries) to `batch`.
+  void PutPartnership(const v1::Partnership& p, storage::WriteBatch* batch) const;
+  // The engine's registry, rebuilt from partnerships_ (active and ended).
+  void PushPartnershipsToEngine();
+  std::vector<std::string> HomeCommunes(
+      const std::vector<std::string>& actor_ids) const;
+  void NoteCooling(const v1::Suggestion& s);
+  absl::StatusOr<std::optional<v1::Suggestion>> ReadSuggestion(
+      std::string_view id) const;
+
+  storage::Store* store_;
+  const TerritoryRegistry* registry_;
+  const matcher::Vocabulary* vocabulary_;
+  ActorDirectory* actors_;
+  EventLog* events_;
+  const Options options_;
+  ValidationContext validation_;
+  KeyLocks locks_;
+
+  mutable std::mutex mu_;
+  // Every partnership, by id (the engine's registry is rebuilt from it).
+  std::map<std::string, v1::Partnership> partnerships_;  // guarded by mu_
+  // actor -> partner -> until when it must not be proposed again.
+  absl::flat_hash_map<std::string, std::map<std::string, absl::Time>>
+      cooling_;  // guarded by mu_
+};
+
+}  // namespace maillage::core
+
+#endif  // MAILLAGE_CORE_LIFECYCLE_H_

@@ -1,0 +1,220 @@
+#include "services/lifecycle_service.h"
+
+#include <deque>
+#include <memory>
+#include <mutex>
+
+#include "core/errors.h"
+#include "core/validation.h"
+#include "services/status_mapping.h"
+#include "services/unary.h"
+
+namespace maillage::services {
+
+#define MAILLAGE_ADAPT(Method, Request, Response, call)                \
+  grpc::ServerUnaryReactor* LifecycleServiceImpl::Method(              \
+      grpc::CallbackServerContext* context, const Request* request,    \
+      Response* response) {                                            \
+    return handler_->Handle(context, #Method, [=](core::Maillage& m) { \
+      return Deliver(m.lifecycle().call(*request), response);          \
+    });                                                                \
+  }
+
+MAILLAGE_ADAPT(GetSuggestion, v1::GetSuggestionRequest, v1::Suggestion,
+               GetSuggestion)
+MAILLAGE_ADAPT(ListSuggestions, v1::ListSuggestionsRequest,
+               v1::ListSuggestionsResponse, ListSuggestions)
+MAILLAGE_ADAPT(UpdateSuggestion, v1::UpdateSuggestionRequest, v1::Suggestion,
+               UpdateSuggestion)
+MAILLAGE_ADAPT(CreatePartnership, v1::CreatePartnershipRequest,
+               v1::Partnership, CreatePartnership)
+MAILLAGE_ADAPT(GetPartnership, v1::GetPartnershipRequest, v1::Partnership,
+               GetPartnership)
+MAILLAGE_ADAPT(ListPartnerships, v1::ListPartnershipsRequest,
+               v1::ListPartnershipsResponse, ListPartnerships)
+MAILLAGE_ADAPT(UpdatePartnership, v1::UpdatePartnershipRequest,
+               v1::Partnership, UpdatePartnership)
+MAILLAGE_ADAPT(ImportPartnerships, v1::ImportPartnershipsRequest,
+               v1::ImportPartnershipsResponse, ImportPartnerships)
+MAILLAGE_ADAPT(GetTerritoryMetrics, v1::GetTerritoryMetricsRequest,
+               v1::TerritoryMetrics, Metrics)
+#undef MAILLAGE_ADAPT
+
+namespace {
+
+// WatchSuggestions: reads the event log from the resume token, writes the
+// events touching the territory one at a time, then waits for new commits
+// (EventLog subscription) without holding any thread.
+class WatchReactor final : public grpc::ServerWriteReactor<v1::WatchEvent> {
+ public:
+  WatchReactor(grpc::CallbackServerContext* context,
+               const v1::WatchSuggestionsRequest* request,
+               RequestHandler* handler)
+      : handler_(handler), shared_(std::make_shared<Shared>()) {
+    absl::Status refusal;
+    core_ = handler_->Admit(context, "WatchSuggestions", &refusal);
+    if (core_ == nullptr) {
+      Finish(ToGrpcStatus(refusal));
+      return;
+    }
+    core::FieldViolations violations;
+    core::ValidationContext validation{&core_->registry(),
+                                       &core_->vocabulary()};
+    core::ResolvedTerritory territory;
+    core::ValidateTerritoryRef(validation, request->territory(), "territory",
+                               &violations, &territory);
+    if (!violations.empty()) {
+      Finish(ToGrpcStatus(violations.ToStatus()));
+      return;
+    }
+    scope_ = std::move(territory.scope);
+    if (request->resume_token().empty()) {
+      after_ = core_->events().last_sequence();
+    } else {
+      auto seq = core::EventLog::ParseToken(request->resume_token());
+      if (!seq.ok()) {
+        Finish(ToGrpcStatus(seq.status()));
+        return;
+      }
+      after_ = *seq;
+    }
+    shared_->reactor = this;
+    std::weak_ptr<Shared> weak = shared_;
+    RequestHandler* h = handler_;
+    subscription_ = core_->events().Subscribe([weak, h] {
+      auto shared = weak.lock();
+      if (shared == nullptr) return;
+      std::lock_guard lock(shared->mu);
+      shared->dirty = true;
+      if (shared->reactor != nullptr && shared->idle) {
+        shared->idle = false;
+        WatchReactor* r = shared->reactor;
+        h->Schedule([r] { r->Pump(); });
+      }
+    });
+    subscribed_ = true;
+    {
+      std::lock_guard lock(shared_->mu);
+      shared_->idle = false;
+    }
+    handler_->Schedule([this] { Pump(); });
+  }
+
+  void OnWriteDone(bool ok) override {
+    if (!ok) {
+      FinishOnce(grpc::Status(grpc::StatusCode::CANCELLED, "client went away"));
+      return;
+    }
+    batch_.pop_front();
+    if (!batch_.empty()) {
+      StartWrite(&batch_.front());
+      return;
+    }
+    handler_->Schedule([this] { Pump(); });
+  }
+
+  void OnCancel() override {
+    // A local reference keeps the mutex alive if Finish leads to OnDone
+    // (and `delete this`) on another thread before the lock is released.
+    auto shared = shared_;
+    std::lock_guard lock(shared->mu);
+    cancelled_ = true;
+    // A pending write completes with ok=false and finishes the call; an
+    // idle watcher is finished here.
+    if (shared_->idle && !finished_) {
+      finished_ = true;
+      shared_->reactor = nullptr;
+      Finish(grpc::Status(grpc::StatusCode::CANCELLED, "cancelled"));
+    }
+  }
+
+  void OnDone() override {
+    if (subscribed_) core_->events().Unsubscribe(subscription_);
+    {
+      std::lock_guard lock(shared_->mu);
+      shared_->reactor = nullptr;
+    }
+    delete this;
+  }
+
+ private:
+  struct Shared {
+    std::mutex mu;
+    WatchReactor* reactor = nullptr;  // null once the call is over
+    bool idle = true;                 // no Pump scheduled or running
+    bool dirty = false;               // a commit happened since the last read
+  };
+
+  // On the worker pool; at most one at a time.
+  void Pump() {
+    for (;;) {
+      {
+        std::lock_guard lock(shared_->mu);
+        shared_->dirty = false;
+        if (cancelled_) break;
+      }
+      uint64_t last = after_;
+      const territory::Geography& geo = core_->geography();
+      auto events = core_->events().Read(
+          after_, 100,
+          [&](const storage::EventRecord& record) {
+            for (const std::string& code : record.communes()) {
+              auto c = geo.Find(territory::Level::kCommune, code);
+              if (c && matcher::ActorIndex::Inside(
+                           geo.PlaceOf(territory::Level::kCommune, *c), scope_)) {
+                return true;
+              }
+            }
+            return false;
+          },
+          &last);
+      if (!events.ok()) {
+        FinishOnce(ToGrpcStatus(events.status()));
+        return;
+      }
+      after_ = last;
+      if (!events->empty()) {
+        batch_.assign(std::make_move_iterator(events->begin()),
+                      std::make_move_iterator(events->end()));
+        StartWrite(&batch_.front());
+        return;
+      }
+      std::lock_guard lock(shared_->mu);
+      if (!shared_->dirty) {
+        shared_->idle = true;  // the next commit schedules Pump again
+        return;
+      }
+    }
+    FinishOnce(grpc::Status(grpc::StatusCode::CANCELLED, "cancelled"));
+  }
+
+  void FinishOnce(grpc::Status status) {
+    auto shared = shared_;  // see OnCancel
+    std::lock_guard lock(shared->mu);
+    if (finished_) return;
+    finished_ = true;
+    shared_->reactor = nullptr;
+    Finish(std::move(status));
+  }
+
+  RequestHandler* handler_;
+  core::Maillage* core_ = nullptr;
+  matcher::Scope scope_;
+  uint64_t after_ = 0;
+  std::deque<v1::WatchEvent> batch_;
+  std::shared_ptr<Shared> shared_;
+  int subscription_ = 0;
+  bool subscribed_ = false;
+  bool cancelled_ = false;  // guarded by shared_->mu
+  bool finished_ = false;   // guarded by shared_->mu
+};
+
+}  // namespace
+
+grpc::ServerWriteReactor<v1::WatchEvent>* LifecycleServiceImpl::WatchSuggestions(
+    grpc::CallbackServerContext* context,
+    const v1::WatchSuggestionsRequest* request) {
+  return new WatchReactor(context, request, handler_);
+}
+
+}  // namespace maillage::services

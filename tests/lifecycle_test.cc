@@ -1,0 +1,338 @@
+// LifecycleService through the stubs: every transition, cooling, the
+// partnership registry feeding the engine, watch/resume, metrics.
+#include <chrono>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "maillage/v1/lifecycle.grpc.pb.h"
+#include "maillage/v1/matching.grpc.pb.h"
+#include "tests/support/test_server.h"
+
+namespace maillage {
+namespace {
+
+using ::testing::ElementsAre;
+
+v1::Actor Assoc(const std::string& id) {
+  v1::Actor a;
+  a.set_id(id);
+  a.set_kind(v1::ACTOR_KIND_ASSOCIATION);
+  a.set_name("Association " + id);
+  a.set_home_commune("94018");
+  a.add_themes("youth");
+  auto* n = a.add_needs();
+  n->set_resource("funding");
+  n->set_theme("youth");
+  a.set_capacity(5);
+  return a;
+}
+
+v1::Actor Company(const std::string& id, const std::string& commune = "94018") {
+  v1::Actor a;
+  a.set_id(id);
+  a.set_kind(v1::ACTOR_KIND_COMPANY);
+  a.set_name("Entreprise " + id);
+  a.set_home_commune(commune);
+  a.add_themes("youth");
+  auto* o = a.add_offers();
+  o->set_resource("funding");
+  o->set_theme("youth");
+  auto* n = a.add_needs();
+  n->set_resource("audience_access");
+  n->set_theme("youth");
+  a.set_capacity(5);
+  return a;
+}
+
+class LifecycleTest : public ::testing::Test {
+ protected:
+  void Start(absl::Duration cooling = absl::Hours(24 * 90)) {
+    server_.options().core.cooling_period = cooling;
+    server_.Start();
+    match_ = v1::MatchService::NewStub(server_.channel());
+    life_ = v1::LifecycleService::NewStub(server_.channel());
+  }
+  void Create(const v1::Actor& a) {
+    grpc::ClientContext ctx;
+    v1::CreateActorRequest req;
+    *req.mutable_actor() = a;
+    v1::Actor out;
+    grpc::Status s = server_.actors().CreateActor(&ctx, req, &out);
+    ASSERT_TRUE(s.ok()) << s.error_message();
+  }
+  std::vector<std::string> Partners(const std::string& id,
+                                    std::vector<std::string>* suggestion_ids =
+                                        nullptr) {
+    grpc::ClientContext ctx;
+    v1::SuggestPartnersRequest req;
+    req.set_actor_id(id);
+    req.set_requested_by("animatrice@lab");
+    v1::SuggestPartnersResponse resp;
+    grpc::Status s = match_->SuggestPartners(&ctx, req, &resp);
+    EXPECT_TRUE(s.ok()) << s.error_message();
+    std::vector<std::string> out;
+    for (const auto& p : resp.suggestions()) {
+      out.push_back(p.partner_id());
+      if (suggestion_ids) suggestion_ids->push_back(p.suggestion_id());
+    }
+    return out;
+  }
+  grpc::Status Move(const std::string& id, v1::SuggestionState state,
+                    v1::Suggestion* out,
+                    v1::MeetingOutcome outcome = v1::MEETING_OUTCOME_UNSPECIFIED,
+                    const std::string& reason = "") {
+    grpc::ClientContext ctx;
+    v1::UpdateSuggestionRequest req;
+    req.set_id(id);
+    req.set_state(state);
+    req.set_outcome(outcome);
+    req.set_reason(reason);
+    req.set_performed_by("animatrice@lab");
+    return life_->UpdateSuggestion(&ctx, req, out);
+  }
+
+  testing::TestServer server_;
+  std::unique_ptr<v1::MatchService::Stub> match_;
+  std::unique_ptr<v1::LifecycleService::Stub> life_;
+};
+
+TEST_F(LifecycleTest, EveryTransitionAllowedAndRefused) {
+  Start();
+  Create(Assoc("rna:W941000001"));
+  Create(Company("siret:11111111100011"));
+  std::vector<std::string> ids;
+  ASSERT_THAT(Partners("rna:W941000001", &ids),
+              ElementsAre("siret:11111111100011"));
+  const std::string id = ids[0];
+  v1::Suggestion s;
+  {
+    grpc::ClientContext ctx;
+    v1::GetSuggestionRequest get;
+    get.set_id(id);
+    ASSERT_TRUE(life_->GetSuggestion(&ctx, get, &s).ok());
+    EXPECT_EQ(s.state(), v1::SUGGESTION_STATE_PROPOSED);
+    EXPECT_EQ(s.requested_by(), "animatrice@lab");
+    EXPECT_EQ(s.times_shown(), 1);
+  }
+  // Refused: no meeting before contact, no outcome before a meeting, no
+  // dismissal without a reason.
+  EXPECT_EQ(Move(id, v1::SUGGESTION_STATE_MEETING_HELD, &s).error_code(),
+            grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_EQ(Move(id, v1::SUGGESTION_STATE_OUTCOME_RECORDED, &s,
+                 v1::MEETING_OUTCOME_COOPERATION_POSSIBLE)
+                .error_code(),
+            grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_EQ(Move(id, v1::SUGGESTION_STATE_DISMISSED, &s).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+  // The allowed path, to a partnership.
+  ASSERT_TRUE(Move(id, v1::SUGGESTION_STATE_KEPT, &s).ok());
+  ASSERT_TRUE(Move(id, v1::SUGGESTION_STATE_CONTACTED, &s).ok());
+  ASSERT_TRUE(Move(id, v1::SUGGESTION_STATE_NO_ANSWER, &s).ok());
+  ASSERT_TRUE(Move(id, v1::SUGGESTION_STATE_CONTACTED, &s).ok());
+  ASSERT_TRUE(Move(id, v1::SUGGESTION_STATE_MEETING_HELD, &s).ok());
+  EXPECT_EQ(Move(id, v1::SUGGESTION_STATE_OUTCOME_RECORDED, &s).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);  // outcome missing
+  ASSERT_TRUE(Move(id, v1::SUGGESTION_STATE_OUTCOME_RECORDED, &s,
+                   v1::MEETING_OUTCOME_COOPERATION_POSSIBLE)
+                  .ok());
+  ASSERT_TRUE(Move(id, v1::SUGGESTION_STATE_PARTNERSHIP_FORMED, &s).ok());
+  EXPECT_EQ(s.history_size(), 8);
+  for (const auto& t : s.history()) {
+    EXPECT_TRUE(t.has_time());
+  }
+  EXPECT_EQ(s.history(1).performed_by(), "animatrice@lab");
+  ASSERT_FALSE(s.partnership_id().empty());
+  // Final: nothing more.
+  EXPECT_EQ(Move(id, v1::SUGGESTION_STATE_KEPT, &s).error_code(),
+            grpc::StatusCode::FAILED_PRECONDITION);
+  // The partnership exists, is active, and the pair is not proposed again.
+  grpc::ClientContext ctx;
+  v1::GetPartnershipRequest get;
+  get.set_id(s.partnership_id());
+  v1::Partnership p;
+  ASSERT_TRUE(life_->GetPartnership(&ctx, get, &p).ok());
+  EXPECT_TRUE(p.active());
+  EXPECT_EQ(p.category(), v1::PARTNERSHIP_CATEGORY_MECENAT);
+  EXPECT_TRUE(Partners("rna:W941000001").empty());
+}
+
+TEST_F(LifecycleTest, DismissedPairCoolsThenComesBack) {
+  Start(absl::Seconds(2));
+  Create(Assoc("rna:W941000001"));
+  Create(Company("siret:11111111100011"));
+  Create(Company("siret:22222222200022", "94028"));
+  std::vector<std::string> ids;
+  ASSERT_EQ(Partners("rna:W941000001", &ids).size(), 2u);
+  v1::Suggestion s;
+  ASSERT_TRUE(Move(ids[0], v1::SUGGESTION_STATE_DISMISSED, &s,
+                   v1::MEETING_OUTCOME_UNSPECIFIED, "déjà partenaires ailleurs")
+                  .ok());
+  std::string dismissed = s.partner_id();
+  std::vector<std::string> now = Partners("rna:W941000001");
+  EXPECT_EQ(now.size(), 1u);
+  EXPECT_NE(now[0], dismissed);
+  // Symmetric: the company is not offered the association either.
+  EXPECT_TRUE(Partners(dismissed).empty());
+  std::this_thread::sleep_for(std::chrono::milliseconds(2500));
+  EXPECT_EQ(Partners("rna:W941000001").size(), 2u);
+  // Served again: a new cycle starts on the same record.
+  grpc::ClientContext ctx;
+  v1::GetSuggestionRequest get;
+  get.set_id(ids[0]);
+  ASSERT_TRUE(life_->GetSuggestion(&ctx, get, &s).ok());
+  EXPECT_EQ(s.state(), v1::SUGGESTION_STATE_PROPOSED);
+}
+
+TEST_F(LifecycleTest, ImportedActivePartnershipBlocksItsCategory) {
+  Start();
+  Create(Assoc("rna:W941000001"));
+  Create(Company("siret:11111111100011"));
+  ASSERT_EQ(Partners("rna:W941000001").size(), 1u);
+  v1::ImportPartnershipsRequest req;
+  req.set_first_row_number(2);
+  auto* p = req.add_partnerships();
+  p->set_id("lab:2024-17");
+  p->add_participants("rna:W941000001");
+  p->add_participants("siret:11111111100011");
+  p->set_category(v1::PARTNERSHIP_CATEGORY_MECENAT);
+  auto* bad = req.add_partnerships();
+  bad->set_id("lab:2024-18");
+  bad->add_participants("rna:W941000001");
+  bad->add_participants("siret:99999999900099");
+  v1::ImportPartnershipsResponse resp;
+  {
+    grpc::ClientContext ctx;
+    ASSERT_TRUE(life_->ImportPartnerships(&ctx, req, &resp).ok());
+  }
+  EXPECT_EQ(resp.counts().created(), 1);
+  EXPECT_EQ(resp.counts().rejected(), 1);
+  std::vector<std::string> errors;
+  for (const auto& e : resp.errors()) {
+    errors.push_back(std::to_string(e.row_number()) + ":" + e.field());
+  }
+  EXPECT_THAT(errors, ElementsAre("3:participants[1]", "3:category"));
+  EXPECT_TRUE(Partners("rna:W941000001").empty());
+  // Survives a restart (the registry is reloaded into the engine).
+  server_.Stop();
+  server_.Start();
+  match_ = v1::MatchService::NewStub(server_.channel());
+  EXPECT_TRUE(Partners("rna:W941000001").empty());
+}
+
+TEST_F(LifecycleTest, WatchResumesWithoutMissingOrRepeating) {
+  Start();
+  Create(Assoc("rna:W941000001"));
+  for (int i = 0; i < 6; ++i) {
+    Create(Company("siret:1111111110" + std::to_string(1000 + i)));
+  }
+  v1::TerritoryRef dep;
+  dep.set_level(v1::TERRITORY_LEVEL_DEPARTEMENT);
+  dep.set_code("94");
+  // Six suggestions served: six events.
+  std::vector<std::string> ids;
+  ASSERT_EQ(Partners("rna:W941000001", &ids).size(), 6u);
+
+  std::vector<std::string> seen;
+  std::string token = "0";
+  auto read = [&](size_t n) {
+    grpc::ClientContext ctx;
+    v1::WatchSuggestionsRequest req;
+    *req.mutable_territory() = dep;
+    req.set_resume_token(token);
+    auto stream = life_->WatchSuggestions(&ctx, req);
+    v1::WatchEvent e;
+    for (size_t i = 0; i < n && stream->Read(&e); ++i) {
+      seen.push_back(e.has_suggestion() ? e.suggestion().id() + "@" +
+                                              v1::SuggestionState_Name(
+                                                  e.suggestion().state())
+                                        : e.partnership().id());
+      token = e.token();
+    }
+    ctx.TryCancel();  // disconnect
+    stream->Finish();
+  };
+  read(4);
+  // Changes while disconnected.
+  v1::Suggestion s;
+  ASSERT_TRUE(Move(ids[0], v1::SUGGESTION_STATE_KEPT, &s).ok());
+  ASSERT_TRUE(Move(ids[1], v1::SUGGESTION_STATE_DISMISSED, &s,
+                   v1::MEETING_OUTCOME_UNSPECIFIED, "hors sujet")
+                  .ok());
+  read(4);  // 2 left from before + 2 new
+  ASSERT_EQ(seen.size(), 8u);
+  EXPECT_EQ(std::set<std::string>(seen.begin(), seen.end()).size(), 8u);
+  EXPECT_EQ(seen[6], ids[0] + "@SUGGESTION_STATE_KEPT");
+  EXPECT_EQ(seen[7], ids[1] + "@SUGGESTION_STATE_DISMISSED");
+
+  // A live watcher gets a new event as it happens; another territory's
+  // watcher does not.
+  grpc::ClientContext ctx;
+  v1::WatchSuggestionsRequest req;
+  *req.mutable_territory() = dep;
+  req.set_resume_token(token);
+  auto stream = life_->WatchSuggestions(&ctx, req);
+  std::thread mover([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    v1::Suggestion moved;
+    Move(ids[0], v1::SUGGESTION_STATE_CONTACTED, &moved);
+  });
+  v1::WatchEvent e;
+  ASSERT_TRUE(stream->Read(&e));
+  EXPECT_EQ(e.suggestion().state(), v1::SUGGESTION_STATE_CONTACTED);
+  mover.join();
+  ctx.TryCancel();
+  stream->Finish();
+
+  grpc::ClientContext other_ctx;
+  v1::WatchSuggestionsRequest other;
+  other.mutable_territory()->set_level(v1::TERRITORY_LEVEL_DEPARTEMENT);
+  other.mutable_territory()->set_code("13");
+  other.set_resume_token("0");
+  other_ctx.set_deadline(std::chrono::system_clock::now() +
+                         std::chrono::milliseconds(500));
+  auto other_stream = life_->WatchSuggestions(&other_ctx, other);
+  EXPECT_FALSE(other_stream->Read(&e));
+}
+
+TEST_F(LifecycleTest, MetricsCountWhatAnimatorsReport) {
+  Start();
+  Create(Assoc("rna:W941000001"));
+  Create(Company("siret:11111111100011"));
+  Create(Company("siret:22222222200022"));
+  std::vector<std::string> ids;
+  ASSERT_EQ(Partners("rna:W941000001", &ids).size(), 2u);
+  v1::Suggestion s;
+  ASSERT_TRUE(Move(ids[0], v1::SUGGESTION_STATE_KEPT, &s).ok());
+  ASSERT_TRUE(Move(ids[0], v1::SUGGESTION_STATE_CONTACTED, &s).ok());
+  ASSERT_TRUE(Move(ids[0], v1::SUGGESTION_STATE_MEETING_HELD, &s).ok());
+  ASSERT_TRUE(Move(ids[0], v1::SUGGESTION_STATE_OUTCOME_RECORDED, &s,
+                   v1::MEETING_OUTCOME_COOPERATION_POSSIBLE)
+                  .ok());
+  ASSERT_TRUE(Move(ids[0], v1::SUGGESTION_STATE_PARTNERSHIP_FORMED, &s).ok());
+  ASSERT_TRUE(Move(ids[1], v1::SUGGESTION_STATE_DISMISSED, &s,
+                   v1::MEETING_OUTCOME_UNSPECIFIED, "trop loin")
+                  .ok());
+  grpc::ClientContext ctx;
+  v1::GetTerritoryMetricsRequest req;
+  req.mutable_territory()->set_level(v1::TERRITORY_LEVEL_EPCI);
+  req.mutable_territory()->set_code("200054781");
+  v1::TerritoryMetrics m;
+  ASSERT_TRUE(life_->GetTerritoryMetrics(&ctx, req, &m).ok());
+  const v1::CategoryMetrics& total = m.categories(m.categories_size() - 1);
+  EXPECT_EQ(total.category(), v1::PARTNERSHIP_CATEGORY_UNSPECIFIED);
+  EXPECT_EQ(total.suggestions(), 2);
+  EXPECT_EQ(total.kept(), 1);
+  EXPECT_EQ(total.dismissed(), 1);
+  EXPECT_EQ(total.meetings(), 1);
+  EXPECT_EQ(total.outcome_cooperation_possible(), 1);
+  EXPECT_EQ(total.partnerships_formed(), 1);
+  EXPECT_EQ(m.active_partnerships(), 1);
+  EXPECT_GT(m.partnership_density(), 0);
+}
+
+}  // namespace
+}  // namespace maillage
