@@ -6,10 +6,8 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "base/status_macros.h"
-#include "base/strings.h"
 #include "cli/commands.h"
 #include "cli/errors.h"
 #include "cli/input.h"

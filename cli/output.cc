@@ -8,7 +8,6 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "base/strings.h"
 #include "cli/errors.h"
 #include "cli/names.h"
 #include "google/protobuf/timestamp.pb.h"

@@ -108,6 +108,11 @@ struct Scratch {
     }
   }
   void Prefetch(ActorNum num) const { __builtin_prefetch(&slot[num]); }
+  Candidate* Find(ActorNum num) {
+    const uint64_t s = slot[num];
+    return (s >> 32) == generation ? &candidates[static_cast<uint32_t>(s)]
+                                   : nullptr;
+  }
   Candidate& Get(ActorNum num) {
     uint64_t& s = slot[num];
     if ((s >> 32) != generation) {
@@ -511,7 +516,14 @@ absl::StatusOr<std::vector<Suggestion>> SuggestPartners(
   }
   const size_t area_candidates = scratch.candidates.size();
 
-  const std::vector<Probe> probes = MakeProbes(profile);
+  // Probes that make candidates first (see the walk below); each group
+  // keeps its best-quality-first order.
+  std::vector<Probe> probes = MakeProbes(profile);
+  std::stable_partition(probes.begin(), probes.end(), [&](const Probe& probe) {
+    return (static_allowed & (probe.to_actor ? may_give_actor[probe.resource]
+                                             : may_give_partner[probe.resource])) !=
+           0;
+  });
   const uint32_t own = internal::PartitionOf(me.home);
   std::vector<uint32_t> order;
   for (const PartitionPlan& step : plan) {
@@ -520,24 +532,10 @@ absl::StatusOr<std::vector<Suggestion>> SuggestPartners(
       break;  // no candidate of this or any later partition can enter
     }
     const size_t first = scratch.candidates.size();
-    for (const Probe& probe : probes) {
-      const Postings* list = impl.ExchangePostings(probe.key, step.partition);
-      if (list == nullptr) continue;
-      const ActorNum* nums = list->data();
-      const size_t size = list->size();
-      for (size_t j = 0; j < size; ++j) {
-        // The slots are far apart: ask for them ahead.
-        if (j + 16 < size) scratch.Prefetch(nums[j + 16]);
-        Candidate& c = scratch.Get(nums[j]);
-        Credit(probe.to_actor ? c.inputs.to_actor : c.inputs.to_partner,
-               probe);
-      }
-    }
-    walked[step.partition] = true;
-    const size_t walked_end = scratch.candidates.size();
     if (step.partition == own) {
       // Actors of the same intercommunality (or EPT, or commune when it is
-      // very large) sharing a theme, even with nothing to exchange yet.
+      // very large) sharing a theme, even with nothing to exchange yet;
+      // made candidates before the walk so that it credits them all.
       const Postings* nearby = nullptr;
       for (int rank : {1, 2, 0}) {
         const uint32_t n = me.home.At(internal::kLevelByRank[rank]);
@@ -554,10 +552,34 @@ absl::StatusOr<std::vector<Suggestion>> SuggestPartners(
         }
       }
     }
+    const size_t nearby_end = scratch.candidates.size();
+    for (const Probe& probe : probes) {
+      const Postings* list = impl.ExchangePostings(probe.key, step.partition);
+      if (list == nullptr) continue;
+      const ActorNum* nums = list->data();
+      const size_t size = list->size();
+      // A probe whose resource can only make excluded categories does not
+      // make candidates; it only credits those made before it (probes that
+      // make candidates come first).
+      const bool creates =
+          (static_allowed & (probe.to_actor ? may_give_actor[probe.resource]
+                                            : may_give_partner[probe.resource])) !=
+          0;
+      for (size_t j = 0; j < size; ++j) {
+        // The slots are far apart: ask for them ahead.
+        if (j + 16 < size) scratch.Prefetch(nums[j + 16]);
+        Candidate* c = creates ? &scratch.Get(nums[j]) : scratch.Find(nums[j]);
+        if (c == nullptr) continue;
+        Credit(probe.to_actor ? c->inputs.to_actor : c->inputs.to_partner,
+               probe);
+      }
+    }
+    walked[step.partition] = true;
+    const size_t walked_end = scratch.candidates.size();
     // Score this partition's candidates, the most complementary first, so
-    // that the threshold rises early. Those the walk found live in this
-    // partition and have all their credits; the nearby ones may not.
-    // (A counting sort on the credits, most first; ties in walk order.)
+    // that the threshold rises early (a counting sort on the credits; ties
+    // in walk order). Those the walk made live in this partition and have
+    // all their credits.
     constexpr uint32_t kBuckets = 64;
     uint32_t count[kBuckets + 1] = {};
     auto bucket = [&](size_t i) {
@@ -565,10 +587,10 @@ absl::StatusOr<std::vector<Suggestion>> SuggestPartners(
       const Credits& b = scratch.candidates[i].inputs.to_partner;
       return kBuckets - 1 - std::min(kBuckets - 1, a.tenths + b.tenths);
     };
-    for (size_t i = first; i < walked_end; ++i) ++count[bucket(i) + 1];
+    for (size_t i = nearby_end; i < walked_end; ++i) ++count[bucket(i) + 1];
     for (uint32_t b = 0; b < kBuckets; ++b) count[b + 1] += count[b];
-    order.resize(walked_end - first);
-    for (size_t i = first; i < walked_end; ++i) {
+    order.resize(walked_end - nearby_end);
+    for (size_t i = nearby_end; i < walked_end; ++i) {
       order[count[bucket(i)]++] = static_cast<uint32_t>(i);
     }
     for (size_t j = 0; j < order.size(); ++j) {
@@ -578,10 +600,13 @@ absl::StatusOr<std::vector<Suggestion>> SuggestPartners(
       }
       consider(scratch.candidates[order[j]], step.bound, /*complete=*/true);
     }
-    for (size_t i = walked_end; i < scratch.candidates.size(); ++i) {
+    // The nearby ones: complete when they live in this partition (they
+    // existed before its walk); else read from their profiles.
+    for (size_t i = first; i < nearby_end; ++i) {
       Candidate& c = scratch.candidates[i];
-      const uint32_t p = internal::PartitionOf(impl.records[c.num].home);
-      consider(c, p == step.partition ? step.bound : 1.0, is_walked(p));
+      const bool here =
+          internal::PartitionOf(impl.records[c.num].home) == step.partition;
+      consider(c, here ? step.bound : 1.0, here);
     }
   }
   const double w_p = query.weights().proximity;

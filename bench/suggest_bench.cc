@@ -1,0 +1,290 @@
+// The matching engine through the real server, at the scale of France.
+//
+//   build/bench/suggest_bench [--actors=1000000] [--queries=2000]
+//
+// 1. Writes N synthetic actors (spread over the real communes in proportion
+//    to population, kinds/themes/needs/offers drawn per kind) into a fresh
+//    store through the core's import path, then closes it.
+// 2. Starts the real server on that store: start-up time (RocksDB open +
+//    index rebuild) and resident memory added per actor.
+// 3. Through the generated stubs, in the same run: an empty unary RPC (the
+//    health check), SuggestPartners (limit 20; preview, and recorded as a
+//    dashboard would), SuggestCoalition on a département: p50/p99 latency
+//    with one client, and throughput with 8 client threads.
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "grpc/health/v1/health.grpc.pb.h"
+#include "grpcpp/grpcpp.h"
+#include "maillage/v1/actor.pb.h"
+#include "maillage/v1/matching.grpc.pb.h"
+#include "services/server.h"
+
+ABSL_FLAG(int, actors, 1000000, "Synthetic actors in the store.");
+ABSL_FLAG(int, queries, 2000, "Queries per latency measurement.");
+ABSL_FLAG(int, threads, 8, "Client threads for throughput.");
+
+namespace maillage {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double Seconds(Clock::time_point since) {
+  return std::chrono::duration<double>(Clock::now() - since).count();
+}
+
+long RssKb() {
+  std::ifstream status("/proc/self/status");
+  std::string line;
+  while (std::getline(status, line)) {
+    if (line.rfind("VmRSS:", 0) == 0) return std::atol(line.c_str() + 6);
+  }
+  return 0;
+}
+
+const char* kThemes[] = {
+    "employment_insertion", "youth", "education_training", "disability",
+    "seniors_ageing", "health", "poverty_precarity", "housing", "mobility",
+    "digital_inclusion", "environment_climate", "circular_economy", "energy",
+    "food_agriculture", "culture_heritage", "sport", "citizenship_social_ties",
+    "economic_development", "rural_revitalisation", "urban_priority_areas",
+    "childhood_family", "gender_equality"};
+const char* kResources[] = {"funding", "skills", "volunteers", "in_kind",
+                            "premises", "purchasing", "hiring", "services",
+                            "expertise", "network", "visibility",
+                            "public_support", "evaluation", "audience_access"};
+
+struct Synthetic {
+  std::vector<std::string> communes;
+  std::discrete_distribution<size_t> pick_commune;
+};
+
+v1::Actor MakeActor(int i, const Synthetic& geo, std::mt19937& rng,
+                    std::discrete_distribution<size_t>& commune) {
+  static const v1::ActorKind kinds[] = {
+      v1::ACTOR_KIND_ASSOCIATION, v1::ACTOR_KIND_COMPANY,
+      v1::ACTOR_KIND_PUBLIC_BODY, v1::ACTOR_KIND_ACADEMIC,
+      v1::ACTOR_KIND_MEDIA};
+  static std::discrete_distribution<int> kind_share({50, 35, 9, 4, 2});
+  auto pick = [&](size_t n) {
+    return std::uniform_int_distribution<size_t>(0, n - 1)(rng);
+  };
+  v1::Actor a;
+  a.set_id("ext:fr:" + std::to_string(i));
+  a.set_kind(kinds[kind_share(rng)]);
+  a.set_name("Acteur synthétique " + std::to_string(i));
+  a.set_home_commune(geo.communes[commune(rng)]);
+  int themes = 1 + static_cast<int>(pick(3));
+  std::vector<const char*> mine;
+  for (int t = 0; t < themes; ++t) {
+    const char* theme = kThemes[pick(std::size(kThemes))];
+    if (std::find(mine.begin(), mine.end(), theme) == mine.end()) {
+      mine.push_back(theme);
+      a.add_themes(theme);
+    }
+  }
+  for (int k = 0; k < 2; ++k) {
+    auto* n = a.add_needs();
+    n->set_resource(kResources[pick(std::size(kResources))]);
+    n->set_theme(mine[pick(mine.size())]);
+    auto* o = a.add_offers();
+    o->set_resource(kResources[pick(std::size(kResources))]);
+    o->set_theme(mine[pick(mine.size())]);
+  }
+  a.set_capacity(1 + static_cast<int>(pick(5)));
+  return a;
+}
+
+struct Latency {
+  double p50_us = 0, p99_us = 0;
+};
+
+Latency Measure(int n, const std::function<void(int)>& call) {
+  std::vector<double> us;
+  us.reserve(static_cast<size_t>(n));
+  for (int i = 0; i < n; ++i) {
+    auto start = Clock::now();
+    call(i);
+    us.push_back(Seconds(start) * 1e6);
+  }
+  std::sort(us.begin(), us.end());
+  return {us[us.size() / 2], us[us.size() * 99 / 100]};
+}
+
+double Throughput(int threads, double seconds,
+                  const std::function<void(int, int)>& call) {
+  std::atomic<long> done{0};
+  std::atomic<bool> stop{false};
+  std::vector<std::thread> pool;
+  for (int t = 0; t < threads; ++t) {
+    pool.emplace_back([&, t] {
+      for (int i = 0; !stop.load(); ++i) {
+        call(t, i);
+        ++done;
+      }
+    });
+  }
+  std::this_thread::sleep_for(std::chrono::duration<double>(seconds));
+  stop = true;
+  for (auto& th : pool) th.join();
+  return static_cast<double>(done.load()) / seconds;
+}
+
+int Run() {
+  const int n = absl::GetFlag(FLAGS_actors);
+  const int queries = absl::GetFlag(FLAGS_queries);
+  const int threads = absl::GetFlag(FLAGS_threads);
+  char pattern[] = "/tmp/maillage-suggest-XXXXXX";
+  std::string dir = mkdtemp(pattern);
+  std::string store = dir + "/store";
+
+  services::Server::Options options;
+  options.listen_address = "127.0.0.1:0";
+  options.core.data_dir = store;
+  options.core.reference_dir = MAILLAGE_REFERENCE_DIR;
+  options.core.sync_writes = false;
+
+  // 1. Populate through the core's import path (no network).
+  Synthetic geo;
+  std::vector<double> weights;
+  {
+    auto server = services::Server::BuildAndStart(options);
+    if (!server.ok()) {
+      fprintf(stderr, "%s\n", server.status().ToString().c_str());
+      return 1;
+    }
+    const auto& g = (*server)->core().geography();
+    for (uint32_t c = 0; c < g.Count(territory::Level::kCommune); ++c) {
+      geo.communes.emplace_back(g.Code(territory::Level::kCommune, c));
+      weights.push_back(
+          static_cast<double>(g.Population(territory::Level::kCommune, c)) + 1);
+    }
+    std::discrete_distribution<size_t> commune(weights.begin(), weights.end());
+    std::mt19937 rng(42);
+    auto start = Clock::now();
+    for (int i = 0; i < n; i += 5000) {
+      v1::ImportActorsRequest batch;
+      batch.set_first_row_number(i + 1);
+      for (int j = i; j < std::min(n, i + 5000); ++j) {
+        *batch.add_actors() = MakeActor(j, geo, rng, commune);
+      }
+      auto result = (*server)->core().actors().ImportBatch(batch);
+      if (!result.ok() || result->counts().rejected() > 0) {
+        fprintf(stderr, "import failed\n");
+        return 1;
+      }
+    }
+    printf("populate: %d actors in %.1f s (%.0f rows/s, in-process)\n", n,
+           Seconds(start), n / Seconds(start));
+  }
+
+  // 2. Start-up on the populated store.
+  long rss_before = RssKb();
+  auto start = Clock::now();
+  auto server = services::Server::BuildAndStart(options);
+  if (!server.ok()) return 1;
+  double startup = Seconds(start);
+  long rss_after = RssKb();
+  printf("start-up: %.2f s (open + index rebuild of %d actors); RSS +%.0f MiB "
+         "= %.0f bytes/actor (index, geography, RocksDB caches)\n",
+         startup, n, (rss_after - rss_before) / 1024.0,
+         (rss_after - rss_before) * 1024.0 / n);
+
+  auto channel = grpc::CreateChannel(
+      "127.0.0.1:" + std::to_string((*server)->port()),
+      grpc::InsecureChannelCredentials());
+  auto health = grpc::health::v1::Health::NewStub(channel);
+  auto match = v1::MatchService::NewStub(channel);
+  std::mt19937 rng(7);
+  std::vector<std::string> ids;
+  for (int i = 0; i < 10000; ++i) {
+    ids.push_back("ext:fr:" + std::to_string(rng() % static_cast<unsigned>(n)));
+  }
+  auto empty = [&](int) {
+    grpc::ClientContext ctx;
+    grpc::health::v1::HealthCheckRequest req;
+    grpc::health::v1::HealthCheckResponse resp;
+    health->Check(&ctx, req, &resp);
+  };
+  long suggestions = 0;
+  auto suggest = [&](int i, bool preview) {
+    grpc::ClientContext ctx;
+    v1::SuggestPartnersRequest req;
+    req.set_actor_id(ids[static_cast<size_t>(i) % ids.size()]);
+    req.set_limit(20);
+    req.set_preview(preview);
+    req.set_requested_by("bench");
+    v1::SuggestPartnersResponse resp;
+    grpc::Status s = match->SuggestPartners(&ctx, req, &resp);
+    if (!s.ok() && s.error_code() != grpc::StatusCode::FAILED_PRECONDITION) {
+      fprintf(stderr, "SuggestPartners: %s\n", s.error_message().c_str());
+    }
+    suggestions += resp.suggestions_size();
+  };
+  // Départements by population rank, for coalitions.
+  const char* deps[] = {"59", "75", "13", "69", "92", "93", "62", "33",
+                        "78", "77", "94", "44", "31", "76", "91", "38"};
+  auto coalition = [&](int i) {
+    grpc::ClientContext ctx;
+    v1::SuggestCoalitionRequest req;
+    req.mutable_territory()->set_level(v1::TERRITORY_LEVEL_DEPARTEMENT);
+    req.mutable_territory()->set_code(deps[i % 16]);
+    req.set_theme(kThemes[i % std::size(kThemes)]);
+    v1::SuggestCoalitionResponse resp;
+    grpc::Status s = match->SuggestCoalition(&ctx, req, &resp);
+    if (!s.ok()) fprintf(stderr, "coalition: %s\n", s.error_message().c_str());
+  };
+
+  for (int i = 0; i < 200; ++i) {  // warm up
+    empty(i);
+    suggest(i, true);
+  }
+  Latency e = Measure(queries, empty);
+  Latency sp = Measure(queries, [&](int i) { suggest(i, true); });
+  suggestions = 0;
+  Latency sr = Measure(queries, [&](int i) { suggest(i + queries, false); });
+  double per_query = static_cast<double>(suggestions) / queries;
+  Latency co = Measure(std::max(50, queries / 20), coalition);
+  std::vector<std::unique_ptr<grpc::health::v1::Health::Stub>> hs;
+  double te = Throughput(threads, 5, [&](int, int i) { empty(i); });
+  double ts = Throughput(threads, 5, [&](int t, int i) {
+    suggest(t * 100000 + i, true);
+  });
+  printf("\n%-40s %10s %10s %12s\n", "call (through the server)", "p50 µs",
+         "p99 µs", "calls/s");
+  printf("%-40s %10.0f %10.0f %12.0f\n", "empty RPC (health check)", e.p50_us,
+         e.p99_us, te);
+  printf("%-40s %10.0f %10.0f %12.0f\n", "SuggestPartners limit 20 (preview)",
+         sp.p50_us, sp.p99_us, ts);
+  printf("%-40s %10.0f %10.0f %12s\n", "SuggestPartners limit 20 (recorded)",
+         sr.p50_us, sr.p99_us, "");
+  printf("%-40s %10.0f %10.0f %12s\n", "SuggestCoalition (département)",
+         co.p50_us, co.p99_us, "");
+  printf("\nSuggestPartners/empty RPC throughput ratio: %.2f (%d threads); "
+         "%.1f suggestions per query on average\n",
+         ts / te, threads, per_query);
+  server->reset();
+  std::filesystem::remove_all(dir);
+  return 0;
+}
+
+}  // namespace
+}  // namespace maillage
+
+int main(int argc, char** argv) {
+  absl::ParseCommandLine(argc, argv);
+  return maillage::Run();
+}
