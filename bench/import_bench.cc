@@ -64,6 +64,9 @@ ABSL_FLAG(std::string, dir, "",
           "working folder (default: a fresh one under $TMPDIR, removed at "
           "the end unless --keep)");
 ABSL_FLAG(bool, keep, false, "keep the generated files and stores");
+ABSL_FLAG(bool, generate, true,
+          "write the files; false reuses those already in --dir (for "
+          "profiling one phase)");
 ABSL_FLAG(std::string, phases, "parse,raw,e2e",
           "phases to run, comma-separated: parse, raw, e2e");
 
@@ -102,6 +105,14 @@ std::string Machine() {
                       static_cast<int>(pages * static_cast<double>(page) /
                                        (1 << 30)),
                       " GiB RAM");
+}
+
+// CPU seconds (user + system) used by the whole process so far.
+double CpuSeconds() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  return usage.ru_utime.tv_sec + usage.ru_utime.tv_usec / 1e6 +
+         usage.ru_stime.tv_sec + usage.ru_stime.tv_usec / 1e6;
 }
 
 double PeakRssMiB() {
@@ -649,6 +660,8 @@ int main(int argc, char** argv) {
     dir = pattern;
   } else {
     std::filesystem::create_directories(dir);
+    std::filesystem::remove_all(dir + "/store");
+    std::filesystem::remove_all(dir + "/raw-rocksdb");
   }
 
   std::printf("machine: %s\n", Machine().c_str());
@@ -661,7 +674,13 @@ int main(int argc, char** argv) {
   Context ctx;
   ctx.geo = geo.get();
   ctx.mappings = mappings.get();
-  ctx.files = Generate(dir, rows, absl::GetFlag(FLAGS_rna_share), *geo);
+  if (absl::GetFlag(FLAGS_generate)) {
+    ctx.files = Generate(dir, rows, absl::GetFlag(FLAGS_rna_share), *geo);
+  } else {
+    ctx.files.establishments = dir + "/StockEtablissement.csv";
+    ctx.files.legal_units = dir + "/StockUniteLegale.csv";
+    ctx.files.rna = dir + "/rna_waldec.csv";
+  }
   double generate_seconds = Seconds(start);
   std::printf(
       "generated in %.1f s into %s: %lld SIRENE establishments (%lld legal "
@@ -738,6 +757,7 @@ int main(int argc, char** argv) {
     const int batch_size = absl::GetFlag(FLAGS_batch);
     const int streams = absl::GetFlag(FLAGS_streams);
     auto e2e_start = Clock::now();
+    double e2e_cpu = CpuSeconds();
     int64_t sent = 0, read_rows = 0;
     v1::ImportCounts totals;
     std::vector<std::string> errors;
@@ -747,6 +767,7 @@ int main(int argc, char** argv) {
       // Files one after the other: the RNA rows merge into what SIRENE
       // brought.
       auto file_start = Clock::now();
+      double file_cpu = CpuSeconds();
       Importer import(stub.get(), streams, 2 * streams + 2);
       v1::ImportActorsRequest batch;
       batch.set_mode(v1::IMPORT_MODE_MERGE);
@@ -774,7 +795,8 @@ int main(int argc, char** argv) {
                file_sent, seconds,
                absl::StrCat(c.created(), " created, ", c.updated(),
                             " updated, ", c.unchanged(), " unchanged, ",
-                            c.rejected(), " rejected"));
+                            c.rejected(), " rejected; CPU ",
+                            absl::SixDigits(CpuSeconds() - file_cpu), " s"));
       sent += file_sent;
       read_rows += run.rows;
       totals.set_created(totals.created() + c.created());
@@ -785,7 +807,8 @@ int main(int argc, char** argv) {
     PrintRow("end-to-end: total actors sent", sent, seconds,
              absl::StrCat(read_rows, " rows read: ",
                           static_cast<int64_t>(read_rows / seconds),
-                          " rows/s"));
+                          " rows/s; CPU ",
+                          absl::SixDigits(CpuSeconds() - e2e_cpu), " s"));
     for (const auto& e : errors) std::printf("  stream error: %s\n", e.c_str());
     if (raw_rate > 0) {
       std::printf("\nratio end-to-end / raw RocksDB: %.2f (target >= 0.5); "

@@ -4,9 +4,8 @@
 // SuggestDialoguePanel, ExplainMatch, List and Upsert. Latencies are timed
 // one query at a time and reported as counters (p50_us, p99_us, …).
 
-#include <unistd.h>
-
 #include <time.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
@@ -28,7 +27,6 @@
 #include "matcher/vocabulary.h"
 
 namespace maillage::matcher {
-extern double debug_stats[8];
 namespace {
 
 using Clock = std::chrono::steady_clock;
@@ -110,9 +108,9 @@ World& GetWorld() {
     for (uint32_t e = 0; e < france.Count(Level::kEpci); ++e) {
       if (rng() % 5) continue;
       for (int i = 0; i < 2; ++i) {
-        w->context->AddFragility(
-            {Level::kEpci, e, static_cast<uint8_t>(rng() % 22),
-             static_cast<float>(rng() % 100) / 100.0f});
+        w->context->AddFragility({Level::kEpci, e,
+                                  static_cast<uint8_t>(rng() % 22),
+                                  static_cast<float>(rng() % 100) / 100.0f});
       }
     }
     for (uint32_t d = 0; d < france.Count(Level::kDepartement); ++d) {
@@ -125,8 +123,8 @@ World& GetWorld() {
     for (size_t i = 0; i < w->actors / 3; ++i) {
       const ActorNum a = static_cast<ActorNum>(rng() % limit);
       const ActorNum b = static_cast<ActorNum>(rng() % limit);
-      w->context->AddPartnership({a, b, static_cast<Category>(1 + rng() % 4),
-                                  rng() % 10 < 6});
+      w->context->AddPartnership(
+          {a, b, static_cast<Category>(1 + rng() % 4), rng() % 10 < 6});
     }
     for (ActorNum num = 0; num < limit; ++num) {
       const ActorProfile& p = w->index->Get(num);
@@ -200,17 +198,6 @@ void BM_SuggestPartners(benchmark::State& state) {
     return static_cast<double>(result->size());
   });
 }
-void BM_Stats(benchmark::State& state) {
-  for (auto _ : state) {}
-  state.counters["queries"] = debug_stats[0];
-  state.counters["cands"] = debug_stats[1] / debug_stats[0];
-  state.counters["walked"] = debug_stats[2] / debug_stats[0];
-  state.counters["plan"] = debug_stats[3] / debug_stats[0];
-  state.counters["kth"] = debug_stats[4] / debug_stats[0];
-  state.counters["lastbound"] = debug_stats[5] / debug_stats[0];
-  state.counters["secondbound"] = debug_stats[6] / debug_stats[0];
-  for (double& d : debug_stats) d = 0;
-}
 BENCHMARK(BM_SuggestPartners)
     ->ArgName("scope")
     ->Arg(0)
@@ -218,14 +205,14 @@ BENCHMARK(BM_SuggestPartners)
     ->Arg(2)
     ->Iterations(3000)
     ->Unit(benchmark::kMicrosecond);
-BENCHMARK(BM_Stats)->Iterations(1);
 
 void BM_ExplainMatch(benchmark::State& state) {
   const World& w = GetWorld();
   TimeQueries(state, [&](size_t i) {
     const ActorNum a = w.askers[i % w.askers.size()];
     const ActorNum b = w.askers[(i * 7919 + 1) % w.askers.size()];
-    absl::StatusOr<MatchExplanation> e = ExplainMatch(*w.index, *w.context, a, b);
+    absl::StatusOr<MatchExplanation> e =
+        ExplainMatch(*w.index, *w.context, a, b);
     if (!e.ok()) std::abort();
     return e->suggestion.score;
   });
@@ -259,8 +246,8 @@ void BM_SuggestDialoguePanelDepartement(benchmark::State& state) {
                                    static_cast<uint8_t>(rng() % 22),
                                    static_cast<uint8_t>(rng() % 22)};
     absl::StatusOr<Panel> panel = SuggestDialoguePanel(
-        *w.index, *w.context, w.france->ScopeOf(Level::kDepartement, d),
-        themes, 12);
+        *w.index, *w.context, w.france->ScopeOf(Level::kDepartement, d), themes,
+        12);
     if (!panel.ok()) std::abort();
     return static_cast<double>(panel->invitations.size());
   });
@@ -296,9 +283,8 @@ void BM_List(benchmark::State& state) {
         break;
     }
     bool more = false;
-    std::vector<std::string> page =
-        w.index->List(filter, w.index->Get(w.askers[i % w.askers.size()]).id,
-                      50, &more);
+    std::vector<std::string> page = w.index->List(
+        filter, w.index->Get(w.askers[i % w.askers.size()]).id, 50, &more);
     return static_cast<double>(page.size());
   });
 }

@@ -62,28 +62,68 @@ struct Weighted {
 
 // What each kind truly needs and offers (the generator's own tables).
 constexpr Weighted kNeeds[][6] = {
-    {{"funding", 4}, {"volunteers", 3}, {"skills", 2}, {"in_kind", 2},
-     {"premises", 1}, {"audience_access", 1}},  // association
-    {{"services", 3}, {"hiring", 2}, {"visibility", 2}, {"purchasing", 1},
-     {"expertise", 1}, {"network", 1}},  // company
-    {{"services", 3}, {"expertise", 2}, {"evaluation", 1}, {"volunteers", 1},
-     {"audience_access", 1}, {"network", 1}},  // public body
-    {{"funding", 3}, {"audience_access", 2}, {"network", 1}, {"in_kind", 1},
-     {"premises", 1}, {"visibility", 1}},  // academic
-    {{"funding", 3}, {"network", 2}, {"expertise", 1}, {"visibility", 1},
-     {"services", 1}, {"premises", 1}},  // media
+    {{"funding", 4},
+     {"volunteers", 3},
+     {"skills", 2},
+     {"in_kind", 2},
+     {"premises", 1},
+     {"audience_access", 1}},  // association
+    {{"services", 3},
+     {"hiring", 2},
+     {"visibility", 2},
+     {"purchasing", 1},
+     {"expertise", 1},
+     {"network", 1}},  // company
+    {{"services", 3},
+     {"expertise", 2},
+     {"evaluation", 1},
+     {"volunteers", 1},
+     {"audience_access", 1},
+     {"network", 1}},  // public body
+    {{"funding", 3},
+     {"audience_access", 2},
+     {"network", 1},
+     {"in_kind", 1},
+     {"premises", 1},
+     {"visibility", 1}},  // academic
+    {{"funding", 3},
+     {"network", 2},
+     {"expertise", 1},
+     {"visibility", 1},
+     {"services", 1},
+     {"premises", 1}},  // media
 };
 constexpr Weighted kOffers[][6] = {
-    {{"services", 3}, {"audience_access", 2}, {"volunteers", 2},
-     {"visibility", 2}, {"hiring", 1}, {"expertise", 1}},
-    {{"funding", 3}, {"skills", 3}, {"in_kind", 2}, {"volunteers", 1},
-     {"purchasing", 1}, {"premises", 1}},
-    {{"funding", 3}, {"public_support", 2}, {"premises", 2}, {"network", 2},
-     {"audience_access", 1}, {"in_kind", 1}},
-    {{"expertise", 3}, {"evaluation", 2}, {"skills", 1}, {"volunteers", 1},
-     {"network", 1}, {"premises", 1}},
-    {{"visibility", 3}, {"audience_access", 2}, {"network", 1}, {"skills", 1},
-     {"services", 1}, {"expertise", 1}},
+    {{"services", 3},
+     {"audience_access", 2},
+     {"volunteers", 2},
+     {"visibility", 2},
+     {"hiring", 1},
+     {"expertise", 1}},
+    {{"funding", 3},
+     {"skills", 3},
+     {"in_kind", 2},
+     {"volunteers", 1},
+     {"purchasing", 1},
+     {"premises", 1}},
+    {{"funding", 3},
+     {"public_support", 2},
+     {"premises", 2},
+     {"network", 2},
+     {"audience_access", 1},
+     {"in_kind", 1}},
+    {{"expertise", 3},
+     {"evaluation", 2},
+     {"skills", 1},
+     {"volunteers", 1},
+     {"network", 1},
+     {"premises", 1}},
+    {{"visibility", 3},
+     {"audience_access", 2},
+     {"network", 1},
+     {"skills", 1},
+     {"services", 1},
+     {"expertise", 1}},
 };
 
 class QualityWorld {
@@ -99,9 +139,9 @@ class QualityWorld {
   std::vector<TrueActor> truth_;
   std::unique_ptr<ActorIndex> index_;
   std::unique_ptr<MatchContext> context_;
-  std::vector<ActorNum> num_;       // actor i -> number in the index
-  std::vector<size_t> actor_of_;    // number in the index -> actor i
-  std::vector<std::vector<ActorNum>> known_;    // by number, sorted
+  std::vector<ActorNum> num_;                 // actor i -> number in the index
+  std::vector<size_t> actor_of_;              // number in the index -> actor i
+  std::vector<std::vector<ActorNum>> known_;  // by number, sorted
   std::vector<std::vector<ActorNum>> held_out_;  // by number
   size_t partnerships_ = 0;
 };
@@ -142,9 +182,9 @@ double Gain(const TrueActor& x, const TrueActor& y) {
     double best = 0;
     for (const TrueExchange& offer : y.offers) {
       if (offer.resource != need.resource) continue;
-      best = std::max(best, offer.theme == need.theme          ? 1.0
+      best = std::max(best, offer.theme == need.theme       ? 1.0
                             : (x.themes >> offer.theme & 1) ? 0.3
-                                                              : 0.0);
+                                                            : 0.0);
     }
     gain += best;
   }
@@ -178,8 +218,8 @@ QualityWorld::QualityWorld(uint64_t seed) {
     a.commune = france_->DrawCommune(rng);
     a.y_km = (france_->Latitude(a.commune) - 46.0) * 111.0 +
              (Uniform(rng) - 0.5) * 2;
-    a.x_km = (france_->Longitude(a.commune) - 2.0) * 76.0 +
-             (Uniform(rng) - 0.5) * 2;
+    a.x_km =
+        (france_->Longitude(a.commune) - 2.0) * 76.0 + (Uniform(rng) - 0.5) * 2;
     std::vector<uint8_t> own;
     for (int i = 0, n = 1 + static_cast<int>(rng() % 3); i < n; ++i) {
       own.push_back(DrawTheme(themes, rng));
@@ -187,8 +227,8 @@ QualityWorld::QualityWorld(uint64_t seed) {
     }
     const int kind = static_cast<int>(a.kind) - 1;
     for (int i = 0, n = 2 + static_cast<int>(rng() % 2); i < n; ++i) {
-      a.needs.push_back({DrawFrom(kNeeds[kind], *vocabulary_, rng),
-                         own[rng() % own.size()]});
+      a.needs.push_back(
+          {DrawFrom(kNeeds[kind], *vocabulary_, rng), own[rng() % own.size()]});
     }
     for (int i = 0, n = 2 + static_cast<int>(rng() % 2); i < n; ++i) {
       a.offers.push_back({DrawFrom(kOffers[kind], *vocabulary_, rng),
@@ -263,8 +303,7 @@ QualityWorld::QualityWorld(uint64_t seed) {
     }
     if (Uniform(rng) < 0.2) p.themes |= ThemeSet{1} << DrawTheme(themes, rng);
     auto declare = [&](const std::vector<TrueExchange>& truth,
-                       const Weighted (&table)[6],
-                       std::vector<Exchange>* out) {
+                       const Weighted(&table)[6], std::vector<Exchange>* out) {
       for (const TrueExchange& e : truth) {
         if (Uniform(rng) >= 0.6) continue;  // not declared
         Exchange x{e.resource, e.theme};
@@ -277,8 +316,8 @@ QualityWorld::QualityWorld(uint64_t seed) {
         out->push_back(x);
       }
       if (Uniform(rng) < 0.3) {  // a spurious one
-        out->push_back({DrawFrom(table, *vocabulary_, rng),
-                        DrawTheme(themes, rng)});
+        out->push_back(
+            {DrawFrom(table, *vocabulary_, rng), DrawTheme(themes, rng)});
       }
     };
     const int kind = static_cast<int>(a.kind) - 1;
@@ -304,9 +343,9 @@ QualityWorld::QualityWorld(uint64_t seed) {
       held_out_[b].push_back(a);
       continue;
     }
-    for (Category c : {Category::kMecenat, Category::kResponsiblePractices,
-                       Category::kEconomicCooperation,
-                       Category::kSocietalInnovation}) {
+    for (Category c :
+         {Category::kMecenat, Category::kResponsiblePractices,
+          Category::kEconomicCooperation, Category::kSocietalInnovation}) {
       context_->AddPartnership({a, b, c, true});
     }
     known_[a].push_back(b);
@@ -316,20 +355,15 @@ QualityWorld::QualityWorld(uint64_t seed) {
 }
 
 QualityWorld& World() {
+  // MAILLAGE_QUALITY_SEED draws another territory.
   static QualityWorld* world = new QualityWorld(
-      std::getenv("QW_SEED") ? std::atoi(std::getenv("QW_SEED")) : 2024);
+      std::getenv("MAILLAGE_QUALITY_SEED")
+          ? std::strtoull(std::getenv("MAILLAGE_QUALITY_SEED"), nullptr, 10)
+          : 2024);
   return *world;
 }
 
 enum class Method { kEngine, kProximity, kThemes, kOneWay, kRandom, kOracle };
-
-Weights EngineWeights() {
-  Weights w;
-  if (const char* e = std::getenv("QW_P")) w.proximity = std::atof(e);
-  if (const char* e = std::getenv("QW_C")) w.complementarity = std::atof(e);
-  if (const char* e = std::getenv("QW_T")) w.shared_themes = std::atof(e);
-  return w;
-}
 
 // The top 10 of a method for `actor`.
 std::vector<ActorNum> Rank(const QualityWorld& w, Method method, ActorNum actor,
@@ -337,7 +371,6 @@ std::vector<ActorNum> Rank(const QualityWorld& w, Method method, ActorNum actor,
   if (method == Method::kEngine) {
     PartnerOptions options;
     options.limit = 10;
-    options.weights = EngineWeights();
     absl::StatusOr<std::vector<Suggestion>> result =
         SuggestPartners(*w.index_, *w.context_, actor, options);
     if (!result.ok()) std::abort();
@@ -346,7 +379,7 @@ std::vector<ActorNum> Rank(const QualityWorld& w, Method method, ActorNum actor,
     return top;
   }
   const internal::Query query(*w.index_, *w.context_, actor,
-                              internal::Normalize(EngineWeights()));
+                              internal::Normalize(Weights{}));
   const ActorProfile& me = w.index_->Get(actor);
   std::vector<std::pair<double, ActorNum>> scored;
   for (ActorNum b = 0; b < w.index_->num_limit(); ++b) {
@@ -385,7 +418,8 @@ std::vector<ActorNum> Rank(const QualityWorld& w, Method method, ActorNum actor,
         const double dy = x.y_km - y.y_km;
         score = (0.15 + Gain(x, y)) * (0.15 + Gain(y, x)) /
                 (1.0 + (dx * dx + dy * dy) / 144.0) *
-                (x.kind != y.kind ? 1.5 : 1.0) * ((x.themes & y.themes) ? 1.5 : 1.0);
+                (x.kind != y.kind ? 1.5 : 1.0) *
+                ((x.themes & y.themes) ? 1.5 : 1.0);
         break;
       }
       default:
@@ -395,8 +429,9 @@ std::vector<ActorNum> Rank(const QualityWorld& w, Method method, ActorNum actor,
     scored.emplace_back(score + jitter, b);
   }
   const size_t k = std::min<size_t>(10, scored.size());
-  std::partial_sort(scored.begin(), scored.begin() + k, scored.end(),
-                    [](const auto& a, const auto& b) { return a.first > b.first; });
+  std::partial_sort(
+      scored.begin(), scored.begin() + k, scored.end(),
+      [](const auto& a, const auto& b) { return a.first > b.first; });
   std::vector<ActorNum> top;
   for (size_t i = 0; i < k; ++i) top.push_back(scored[i].second);
   return top;

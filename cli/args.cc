@@ -4,7 +4,9 @@
 #include <cmath>
 #include <cstdlib>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "base/strings.h"
 #include "cli/errors.h"
 
@@ -15,6 +17,16 @@ const FlagSpec* FindSpec(const std::vector<FlagSpec>& specs,
                          std::string_view name) {
   for (const FlagSpec& spec : specs) {
     if (spec.name == name) return &spec;
+  }
+  return nullptr;
+}
+
+// The spec of "-o" when `token` is a single-dash alias of one of `specs`.
+const FlagSpec* FindShort(const std::vector<FlagSpec>& specs,
+                          std::string_view token) {
+  if (token.size() != 2 || token[0] != '-') return nullptr;
+  for (const FlagSpec& spec : specs) {
+    if (spec.short_name != 0 && spec.short_name == token[1]) return &spec;
   }
   return nullptr;
 }
@@ -58,13 +70,30 @@ bool ParsedArgs::Has(std::string_view name) const {
 std::optional<std::string> ParsedArgs::Value(std::string_view name) const {
   auto it = flags_.find(name);
   if (it == flags_.end()) return std::nullopt;
+  return it->second.front();
+}
+
+std::vector<std::string> ParsedArgs::Values(std::string_view name) const {
+  auto it = flags_.find(name);
+  if (it == flags_.end()) return {};
   return it->second;
+}
+
+std::vector<std::string> ParsedArgs::ListValues(std::string_view name) const {
+  std::vector<std::string> items;
+  for (const std::string& value : Values(name)) {
+    for (absl::string_view item : absl::StrSplit(value, ',')) {
+      item = absl::StripAsciiWhitespace(item);
+      if (!item.empty()) items.emplace_back(item);
+    }
+  }
+  return items;
 }
 
 std::string ParsedArgs::ValueOr(std::string_view name,
                                 std::string_view fallback) const {
   auto it = flags_.find(name);
-  return it == flags_.end() ? std::string(fallback) : it->second;
+  return it == flags_.end() ? std::string(fallback) : it->second.front();
 }
 
 absl::StatusOr<int64_t> ParsedArgs::IntValue(std::string_view name,
@@ -72,7 +101,7 @@ absl::StatusOr<int64_t> ParsedArgs::IntValue(std::string_view name,
                                              int64_t max) const {
   auto it = flags_.find(name);
   if (it == flags_.end()) return fallback;
-  const std::string& text = it->second;
+  const std::string& text = it->second.front();
   errno = 0;
   char* end = nullptr;
   long long value = std::strtoll(text.c_str(), &end, 10);
@@ -89,12 +118,29 @@ absl::StatusOr<double> ParsedArgs::PositiveNumberValue(std::string_view name,
                                                        double fallback) const {
   auto it = flags_.find(name);
   if (it == flags_.end()) return fallback;
-  const std::string& text = it->second;
+  const std::string& text = it->second.front();
   char* end = nullptr;
   double value = std::strtod(text.c_str(), &end);
   if (text.empty() || *end != '\0' || !std::isfinite(value) || value <= 0) {
     return UsageError(absl::StrCat(
         "--", AsAbsl(name), ": expected a positive number, got '", text, "'"));
+  }
+  return value;
+}
+
+absl::StatusOr<double> ParsedArgs::NumberValue(std::string_view name,
+                                               double fallback, double min,
+                                               double max) const {
+  auto it = flags_.find(name);
+  if (it == flags_.end()) return fallback;
+  const std::string& text = it->second.front();
+  char* end = nullptr;
+  double value = std::strtod(text.c_str(), &end);
+  if (text.empty() || *end != '\0' || !std::isfinite(value) || value < min ||
+      value > max) {
+    return UsageError(absl::StrCat("--", AsAbsl(name),
+                                   ": expected a number from ", min, " to ",
+                                   max, ", got '", text, "'"));
   }
   return value;
 }
@@ -116,10 +162,13 @@ absl::StatusOr<ParsedArgs> ParseArgs(const std::vector<std::string>& tokens,
     FlagToken flag = SplitFlag(token);
     const FlagSpec* spec = FindSpec(specs, flag.name);
     bool long_form = token.rfind("--", 0) == 0;
-    if (spec == nullptr || (!long_form && token != "-h")) {
+    if (const FlagSpec* alias = FindShort(specs, token); alias != nullptr) {
+      spec = alias;
+      flag.name = alias->name;
+    } else if (spec == nullptr || (!long_form && token != "-h")) {
       return UsageError(absl::StrCat("unknown flag '", token, "'"));
     }
-    if (args.Has(flag.name)) {
+    if (args.Has(flag.name) && !spec->repeatable) {
       return UsageError(absl::StrCat("--", flag.name, " given twice"));
     }
     if (spec->value_name.empty()) {
@@ -133,7 +182,7 @@ absl::StatusOr<ParsedArgs> ParseArgs(const std::vector<std::string>& tokens,
       }
       flag.value = tokens[++i];
     }
-    args.flags_[flag.name] = flag.value;
+    args.flags_[flag.name].push_back(flag.value);
   }
   return args;
 }
@@ -150,7 +199,8 @@ std::optional<std::string> TakeWord(std::vector<std::string>* tokens,
     }
     if (IsFlagToken(token)) {
       FlagToken flag = SplitFlag(token);
-      const FlagSpec* spec = FindSpec(specs, flag.name);
+      const FlagSpec* spec = FindShort(specs, token);
+      if (spec == nullptr) spec = FindSpec(specs, flag.name);
       if (spec != nullptr && !spec->value_name.empty() && !flag.has_value) {
         ++i;  // its value
       }

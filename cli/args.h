@@ -23,6 +23,12 @@ struct FlagSpec {
   // boolean flag, which takes no value.
   std::string value_name;
   std::string help;
+  // May be given several times (--kind company --kind media); see
+  // ParsedArgs::Values.
+  bool repeatable = false;
+  // A one-letter alias written with a single dash ('o' for "-o FILE"); 0:
+  // none.
+  char short_name = 0;
 };
 
 // Flags and positional arguments of one command line.
@@ -32,8 +38,15 @@ class ParsedArgs {
 
   // Whether the flag was given.
   bool Has(std::string_view name) const;
-  // The value given to a value flag; nullopt when the flag is absent.
+  // The value given to a value flag; nullopt when the flag is absent. For a
+  // repeatable flag, the first value.
   std::optional<std::string> Value(std::string_view name) const;
+  // Every value given to a (repeatable) value flag, in order; empty when
+  // absent.
+  std::vector<std::string> Values(std::string_view name) const;
+  // Values(name), each split at commas, trimmed, empties dropped:
+  // "--kind company,media --kind academic" -> company, media, academic.
+  std::vector<std::string> ListValues(std::string_view name) const;
   // The value given to a value flag, or `fallback` when absent.
   std::string ValueOr(std::string_view name, std::string_view fallback) const;
   // A value flag as an integer in [min, max]; `fallback` when absent. A value
@@ -43,14 +56,17 @@ class ParsedArgs {
   // A value flag as a finite number > 0; `fallback` when absent.
   absl::StatusOr<double> PositiveNumberValue(std::string_view name,
                                              double fallback) const;
+  // A value flag as a finite number in [min, max]; `fallback` when absent.
+  absl::StatusOr<double> NumberValue(std::string_view name, double fallback,
+                                     double min, double max) const;
 
  private:
   friend absl::StatusOr<ParsedArgs> ParseArgs(
       const std::vector<std::string>& tokens,
       const std::vector<FlagSpec>& specs);
 
-  // Flag name -> value ("" for boolean flags).
-  std::map<std::string, std::string, std::less<>> flags_;
+  // Flag name -> values, in order ("" for boolean flags).
+  std::map<std::string, std::vector<std::string>, std::less<>> flags_;
   std::vector<std::string> positional_;
 };
 
@@ -58,9 +74,10 @@ class ParsedArgs {
 // any order. A value flag is written "--name VALUE" or "--name=VALUE"; a
 // boolean flag takes no value. "-h" means "--help" when "help" is in `specs`.
 // "--" ends the flags: everything after it is positional. "-" alone is a
-// positional argument (standard input, by convention). Unknown flags, missing
-// values, values given to boolean flags and flags given twice are usage
-// errors (see errors.h).
+// positional argument (standard input, by convention). A flag with a
+// short_name may also be written "-o VALUE". Unknown flags, missing values,
+// values given to boolean flags and non-repeatable flags given twice are
+// usage errors (see errors.h).
 absl::StatusOr<ParsedArgs> ParseArgs(const std::vector<std::string>& tokens,
                                      const std::vector<FlagSpec>& specs);
 

@@ -14,8 +14,13 @@ using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 
 const std::vector<FlagSpec> kSpecs = {
-    {"kind", "KIND", ""}, {"page-size", "N", ""}, {"timeout", "SECONDS", ""},
-    {"all", "", ""},      {"help", "", ""},
+    {"kind", "KIND", ""},
+    {"page-size", "N", ""},
+    {"timeout", "SECONDS", ""},
+    {"all", "", ""},
+    {"help", "", ""},
+    {"theme", "THEME", "", /*repeatable=*/true},
+    {"out", "FILE", "", false, /*short_name=*/'o'},
 };
 
 ParsedArgs MustParse(const std::vector<std::string>& tokens) {
@@ -95,6 +100,42 @@ TEST(ParseArgsTest, PositiveNumberValue) {
     EXPECT_FALSE(
         MustParse({"--timeout", bad}).PositiveNumberValue("timeout", 30).ok())
         << bad;
+  }
+}
+
+TEST(ParseArgsTest, RepeatableFlags) {
+  ParsedArgs args = MustParse({"--theme", "youth", "--theme=sport,health",
+                               "--kind", "company", "x"});
+  EXPECT_THAT(args.Values("theme"), ElementsAre("youth", "sport,health"));
+  EXPECT_THAT(args.ListValues("theme"), ElementsAre("youth", "sport", "health"));
+  EXPECT_EQ(args.Value("theme"), "youth");
+  EXPECT_THAT(args.Values("kind"), ElementsAre("company"));
+  EXPECT_THAT(args.Values("all"), ElementsAre());
+  EXPECT_THAT(MustParse({"--theme", " a, ,b "}).ListValues("theme"),
+              ElementsAre("a", "b"));
+}
+
+TEST(ParseArgsTest, ShortAlias) {
+  ParsedArgs args = MustParse({"-o", "out.jsonl", "x"});
+  EXPECT_EQ(args.Value("out"), "out.jsonl");
+  EXPECT_THAT(args.positional(), ElementsAre("x"));
+  EXPECT_EQ(MustParse({"--out=f"}).Value("out"), "f");
+  absl::StatusOr<ParsedArgs> twice = ParseArgs({"-o", "a", "--out", "b"}, kSpecs);
+  ASSERT_FALSE(twice.ok());
+  EXPECT_EQ(twice.status().message(), "--out given twice");
+  std::vector<std::string> tokens = {"-o", "f", "export"};
+  EXPECT_EQ(TakeWord(&tokens, kSpecs), "export");
+}
+
+TEST(ParseArgsTest, NumberValue) {
+  EXPECT_EQ(*MustParse({"--timeout", "0"}).NumberValue("timeout", 1, 0, 1), 0);
+  EXPECT_EQ(*MustParse({}).NumberValue("timeout", 0.5, 0, 1), 0.5);
+  for (const char* bad : {"-0.1", "1.5", "x", "nan", ""}) {
+    absl::StatusOr<double> v =
+        MustParse({"--timeout", bad}).NumberValue("timeout", 0, 0, 1);
+    ASSERT_FALSE(v.ok()) << bad;
+    EXPECT_THAT(std::string(v.status().message()),
+                HasSubstr("--timeout: expected a number from 0 to 1"));
   }
 }
 

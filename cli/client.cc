@@ -45,6 +45,34 @@ v1::TerritoryService::Stub& Client::territories() {
   return *territories_;
 }
 
+v1::MatchService::Stub& Client::match() {
+  if (match_ == nullptr) {
+    channel();
+    match_ = v1::MatchService::NewStub(channel_);
+  }
+  return *match_;
+}
+
+v1::LifecycleService::Stub& Client::lifecycle() {
+  if (lifecycle_ == nullptr) {
+    channel();
+    lifecycle_ = v1::LifecycleService::NewStub(channel_);
+  }
+  return *lifecycle_;
+}
+
+grpc::GenericStub& Client::generic() {
+  if (generic_ == nullptr) {
+    channel();
+    generic_ = std::make_unique<grpc::GenericStub>(channel_);
+  }
+  return *generic_;
+}
+
+std::unique_ptr<grpc::ClientContext> Client::NewStream() const {
+  return std::make_unique<grpc::ClientContext>();
+}
+
 std::unique_ptr<grpc::ClientContext> Client::NewCall() const {
   auto context = std::make_unique<grpc::ClientContext>();
   context->set_deadline(

@@ -7,8 +7,11 @@
 #include <string>
 
 #include "absl/status/status.h"
+#include "grpcpp/generic/generic_stub.h"
 #include "grpcpp/grpcpp.h"
 #include "maillage/v1/actor.grpc.pb.h"
+#include "maillage/v1/lifecycle.grpc.pb.h"
+#include "maillage/v1/matching.grpc.pb.h"
 #include "maillage/v1/territory.grpc.pb.h"
 
 namespace maillage::cli {
@@ -31,9 +34,16 @@ class Client {
 
   v1::ActorService::Stub& actors();
   v1::TerritoryService::Stub& territories();
+  v1::MatchService::Stub& match();
+  v1::LifecycleService::Stub& lifecycle();
+  // For methods called by name with hand-built bytes (grpc.health.v1).
+  grpc::GenericStub& generic();
 
   // A fresh context for one call, with its deadline set.
   std::unique_ptr<grpc::ClientContext> NewCall() const;
+  // A fresh context for a stream that lasts as long as it has work (import,
+  // export, watch): no deadline.
+  std::unique_ptr<grpc::ClientContext> NewStream() const;
 
   // FromGrpc (errors.h), naming the server when it could not be reached or
   // did not answer in time.
@@ -54,6 +64,9 @@ class Client {
   std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<v1::ActorService::Stub> actors_;
   std::unique_ptr<v1::TerritoryService::Stub> territories_;
+  std::unique_ptr<v1::MatchService::Stub> match_;
+  std::unique_ptr<v1::LifecycleService::Stub> lifecycle_;
+  std::unique_ptr<grpc::GenericStub> generic_;
 };
 
 }  // namespace maillage::cli

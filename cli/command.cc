@@ -67,7 +67,11 @@ std::string Columns(
 std::string FlagColumns(const std::vector<FlagSpec>& flags, size_t indent = 2) {
   std::vector<std::pair<std::string, std::string>> lines;
   for (const FlagSpec& flag : flags) {
-    lines.emplace_back(FlagLabel(flag), flag.help);
+    std::string label = FlagLabel(flag);
+    if (flag.short_name != 0) {
+      label = absl::StrCat("-", std::string(1, flag.short_name), ", ", label);
+    }
+    lines.emplace_back(std::move(label), flag.help);
   }
   return Columns(lines, indent);
 }
@@ -76,7 +80,8 @@ std::string FlagColumns(const std::vector<FlagSpec>& flags, size_t indent = 2) {
 std::string Synopsis(const CommandGroup& group, const Command& command) {
   std::string text = CommandLine(group, command);
   for (const FlagSpec& flag : command.flags) {
-    absl::StrAppend(&text, " [", FlagLabel(flag), "]");
+    absl::StrAppend(&text, " [", FlagLabel(flag), "]",
+                    flag.repeatable ? "..." : "");
   }
   // Wrap without breaking "[--flag VALUE]" apart; the line is printed
   // after two spaces.
@@ -124,7 +129,7 @@ constexpr std::string_view kExitCodes =
     "     the server rejected)\n"
     "  5  conflict (ALREADY_EXISTS, ABORTED: etag mismatch, "
     "FAILED_PRECONDITION)\n"
-    "  6  a batch finished with rejected records (import, multi-actor "
+    "  6  a batch finished with rejected records (imports, multi-actor "
     "create)\n";
 
 std::string TerritoryNotation() {
@@ -196,7 +201,13 @@ std::string MainHelp(const std::vector<CommandGroup>& groups) {
       "  maillage actors create actors.jsonl\n"
       "  MAILLAGE_SERVER=maillage.internal:50051 maillage diagnosis "
       "commune:94018\n"
-      "  maillage fragilities import fragilites.csv --dry-run\n");
+      "  maillage fragilities import fragilites.csv --dry-run\n"
+      "  maillage import StockEtablissement.csv.gz --legal-units "
+      "StockUniteLegale.csv.gz\n"
+      "  maillage suggest partners ext:demo:1000 --limit 5\n"
+      "  maillage suggest coalition departement:94 digital_inclusion\n"
+      "  maillage suggestions update SUGGESTION_ID kept --by claire@lab\n"
+      "  maillage watch departement:94 --from 0\n");
   return out;
 }
 

@@ -4,6 +4,7 @@
 #include <cerrno>
 #include <cmath>
 #include <cstdlib>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -14,10 +15,11 @@
 #include "base/status_macros.h"
 #include "base/strings.h"
 #include "cli/commands.h"
-#include "cli/csv.h"
 #include "cli/errors.h"
+#include "cli/import_report.h"
 #include "cli/input.h"
 #include "cli/names.h"
+#include "importer/csv_reader.h"
 #include "maillage/v1/territory.grpc.pb.h"
 
 namespace maillage::cli {
@@ -223,17 +225,9 @@ const FactColumn* FindColumn(const std::string& name) {
   return nullptr;
 }
 
-struct ImportTotals {
-  int64_t created = 0;
-  int64_t updated = 0;
-  int64_t unchanged = 0;
-  int64_t rejected = 0;
-  std::vector<v1::RowError> errors;
-};
-
 // Sends the facts gathered so far, if any, and adds up the answer.
 absl::Status SendChunk(Client& client, v1::ImportFactsRequest* chunk,
-                       ImportTotals* totals) {
+                       ImportReport* report) {
   if (chunk->facts_size() == 0) return absl::OkStatus();
   v1::ImportFactsResponse response;
   absl::Status status = client.Check(client.territories().ImportFacts(
@@ -244,46 +238,26 @@ absl::Status SendChunk(Client& client, v1::ImportFactsRequest* chunk,
         absl::StrCat("rows ", chunk->first_row_number(), " to ",
                      chunk->first_row_number() + chunk->facts_size() - 1));
   }
-  totals->created += response.created();
-  totals->updated += response.updated();
-  totals->unchanged += response.unchanged();
-  totals->rejected += response.rejected();
+  report->created += response.created();
+  report->updated += response.updated();
+  report->unchanged += response.unchanged();
+  report->rejected += response.rejected();
   for (const v1::RowError& error : response.errors()) {
-    totals->errors.push_back(error);
+    report->errors.push_back(error);
   }
   chunk->clear_facts();
   return absl::OkStatus();
 }
 
-void PrintTotals(const ImportTotals& totals, bool dry_run, std::ostream& out) {
-  out << "created " << totals.created << ", updated " << totals.updated
-      << ", unchanged " << totals.unchanged << ", rejected " << totals.rejected
-      << (dry_run ? " (dry run: nothing written)" : "") << '\n';
-  std::vector<v1::RowError> errors = totals.errors;
-  std::stable_sort(errors.begin(), errors.end(),
-                   [](const v1::RowError& a, const v1::RowError& b) {
-                     return a.row_number() < b.row_number();
-                   });
-  for (const v1::RowError& error : errors) {
-    out << "row " << error.row_number() << ": ";
-    if (!error.field().empty()) out << error.field() << ": ";
-    out << error.reason() << '\n';
-  }
-}
-
 absl::Status Import(Client& client, const ParsedArgs& args) {
   const std::string& path = args.positional()[0];
   bool dry_run = args.Has("dry-run");
-  ASSIGN_OR_RETURN(std::string text, ReadInput(path, client.in()));
-  absl::StatusOr<CsvFile> csv = ParseCsv(text);
-  if (!csv.ok()) return Annotate(csv.status(), path);
-  if (csv->header.empty()) {
-    return absl::InvalidArgumentError(absl::StrCat(path, ": empty file"));
-  }
+  ASSIGN_OR_RETURN(std::unique_ptr<importer::CsvReader> csv,
+                   OpenCsv(path, client.in()));
 
   std::vector<const FactColumn*> columns;
   std::vector<std::string> seen;
-  for (const std::string& header : csv->header) {
+  for (const std::string& header : csv->header()) {
     std::string name = NormalizeColumnName(header);
     const FactColumn* column = FindColumn(name);
     if (column == nullptr) {
@@ -307,57 +281,53 @@ absl::Status Import(Client& client, const ParsedArgs& args) {
                      "'territory_level' and 'territory_code'"));
   }
 
-  ImportTotals totals;
+  ImportReport report;
   v1::ImportFactsRequest chunk;
   chunk.set_dry_run(dry_run);
   // facts[i] of a chunk must be row first_row_number + i: a rejected or
   // blank row ends the chunk.
   int64_t next_row = -1;
-  for (const CsvRow& row : csv->rows) {
-    if (row.row_number != next_row || chunk.facts_size() >= kChunkRows) {
-      RETURN_IF_ERROR(SendChunk(client, &chunk, &totals));
+  int64_t rows = 0;
+  importer::CsvRecord record;
+  while (csv->Next(&record)) {
+    ++rows;
+    if (record.row_number != next_row || chunk.facts_size() >= kChunkRows) {
+      RETURN_IF_ERROR(SendChunk(client, &chunk, &report));
     }
-    v1::TerritoryFact fact;
-    fact.set_type(v1::FACT_TYPE_FRAGILITY);
-    std::vector<v1::RowError> row_errors;
-    if (row.fields.size() > columns.size()) {
-      v1::RowError error;
-      error.set_row_number(row.row_number);
-      error.set_reason(absl::StrCat(row.fields.size(),
-                                    " fields, but the "
-                                    "header has ",
-                                    columns.size()));
-      row_errors.push_back(std::move(error));
-    }
-    for (size_t i = 0; i < row.fields.size() && i < columns.size(); ++i) {
-      if (columns[i] == nullptr) continue;
-      std::string why = columns[i]->read(row.fields[i], &fact);
-      if (!why.empty()) {
-        v1::RowError error;
-        error.set_row_number(row.row_number);
-        error.set_field(std::string(columns[i]->name));
-        error.set_reason(std::move(why));
-        row_errors.push_back(std::move(error));
-      }
-    }
-    if (!row_errors.empty()) {
-      ++totals.rejected;
-      for (v1::RowError& error : row_errors) {
-        totals.errors.push_back(std::move(error));
-      }
+    if (!record.ok()) {
+      ++report.rejected;
+      report.AddError(record.row_number, "", record.error);
       next_row = -1;
       continue;
     }
-    if (chunk.facts_size() == 0) chunk.set_first_row_number(row.row_number);
+    v1::TerritoryFact fact;
+    fact.set_type(v1::FACT_TYPE_FRAGILITY);
+    bool rejected = false;
+    for (size_t i = 0; i < record.fields.size() && i < columns.size(); ++i) {
+      if (columns[i] == nullptr) continue;
+      std::string why = columns[i]->read(record.fields[i], &fact);
+      if (!why.empty()) {
+        report.AddError(record.row_number, std::string(columns[i]->name),
+                        std::move(why));
+        rejected = true;
+      }
+    }
+    if (rejected) {
+      ++report.rejected;
+      next_row = -1;
+      continue;
+    }
+    if (chunk.facts_size() == 0) chunk.set_first_row_number(record.row_number);
     *chunk.add_facts() = std::move(fact);
-    next_row = row.row_number + 1;
+    next_row = record.row_number + 1;
   }
-  RETURN_IF_ERROR(SendChunk(client, &chunk, &totals));
+  if (!csv->status().ok()) return csv->status();
+  RETURN_IF_ERROR(SendChunk(client, &chunk, &report));
 
-  PrintTotals(totals, dry_run, client.out());
-  if (totals.rejected > 0) {
-    return RejectedError(absl::StrCat(totals.rejected, " of ", csv->rows.size(),
-                                      " rows rejected"));
+  report.Print(dry_run, client.out());
+  if (report.rejected > 0) {
+    return RejectedError(
+        absl::StrCat(report.rejected, " of ", rows, " rows rejected"));
   }
   return absl::OkStatus();
 }
@@ -375,12 +345,13 @@ CommandGroup FragilitiesGroup() {
   import.summary = "Import fragilities and assets from CSV.";
   import.description =
       "Create or replace fragilities and assets from a CSV file (\"-\": "
-      "standard input): UTF-8, ',' or ';' separated, a header line naming "
-      "the columns in any case and order. Rows with an id replace the fact "
-      "with that id. Good rows are written even when others are rejected; "
-      "every rejected row is listed as \"row N: field: reason\" (N: the "
-      "line where the row starts, the header being row 1) and the exit code "
-      "is 6.";
+      "standard input; .csv.gz read as is): UTF-8 or Windows-1252 (Latin-1), "
+      "',' or ';' separated, a header line naming the columns in any case "
+      "and order. Rows with an id replace the fact with that id. Good rows "
+      "are written even when others are rejected (a malformed row, such as a "
+      "quote never closed, costs that row only); every rejected row is "
+      "listed as \"row N: field: reason\" (N: the line where the row starts, "
+      "the header being row 1) and the exit code is 6.";
   import.flags = {{ "dry-run", "", "Check every row; write nothing." }};
   import.details =
       "Columns: id, territory (LEVEL:CODE) or territory_level and\n"

@@ -15,6 +15,7 @@
 #include "cli/names.h"
 #include "google/protobuf/struct.pb.h"
 #include "google/protobuf/util/json_util.h"
+#include "importer/byte_source.h"
 
 namespace maillage::cli {
 namespace {
@@ -235,6 +236,39 @@ absl::Status ParseJsonInto(std::string_view text, const Descriptor& type,
   absl::StatusOr<google::protobuf::Value> value = ParseJsonValue(text, "");
   if (!value.ok()) return value.status();
   return ConvertRecord(std::move(*value), "", type, add);
+}
+
+absl::StatusOr<std::unique_ptr<importer::CsvReader>> OpenCsv(
+    std::string_view path, std::istream& stdin_stream) {
+  absl::StatusOr<std::unique_ptr<importer::CsvReader>> reader;
+  if (path == "-") {
+    absl::StatusOr<std::string> text = ReadInput(path, stdin_stream);
+    if (!text.ok()) return text.status();
+    reader = importer::CsvReader::FromSource(
+        importer::StringSource(std::move(*text), "<stdin>"));
+  } else {
+    reader = importer::CsvReader::Open(std::string(path));
+  }
+  if (!reader.ok()) {
+    return absl::InvalidArgumentError(reader.status().message());
+  }
+  return reader;
+}
+
+absl::StatusOr<std::unique_ptr<importer::LineReader>> OpenLines(
+    std::string_view path, std::istream& stdin_stream) {
+  if (path == "-") {
+    absl::StatusOr<std::string> text = ReadInput(path, stdin_stream);
+    if (!text.ok()) return text.status();
+    return importer::LineReader::FromSource(
+        importer::StringSource(std::move(*text), "<stdin>"));
+  }
+  absl::StatusOr<std::unique_ptr<importer::LineReader>> reader =
+      importer::LineReader::Open(std::string(path));
+  if (!reader.ok()) {
+    return absl::InvalidArgumentError(reader.status().message());
+  }
+  return reader;
 }
 
 }  // namespace maillage::cli

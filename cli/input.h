@@ -3,6 +3,7 @@
 
 #include <functional>
 #include <istream>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -10,6 +11,8 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "google/protobuf/message.h"
+#include "importer/csv_reader.h"
+#include "importer/line_reader.h"
 
 // Reading what commands take from files: whole files, and API messages
 // written as JSON.
@@ -19,6 +22,19 @@ namespace maillage::cli {
 // INVALID_ARGUMENT naming the file when it cannot be read.
 absl::StatusOr<std::string> ReadInput(std::string_view path,
                                       std::istream& stdin_stream);
+
+// A streaming reader of the CSV file at `path` (gzip'd or not), or of all of
+// `stdin` when `path` is "-": importer::CsvReader, the project's one CSV
+// parser. INVALID_ARGUMENT naming the file when it cannot be opened or has
+// no header line.
+absl::StatusOr<std::unique_ptr<importer::CsvReader>> OpenCsv(
+    std::string_view path, std::istream& stdin_stream);
+
+// The non-blank lines of the text file at `path` (gzip'd or not), or of
+// `stdin` for "-", for JSON Lines. INVALID_ARGUMENT when it cannot be
+// opened.
+absl::StatusOr<std::unique_ptr<importer::LineReader>> OpenLines(
+    std::string_view path, std::istream& stdin_stream);
 
 // A message read from JSON, with where it came from for error reports.
 template <typename M>

@@ -3,6 +3,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "google/protobuf/descriptor.h"
@@ -43,6 +44,19 @@ std::string ShortEnumNames(const google::protobuf::EnumDescriptor& type,
 // error listing the accepted short names, prefixed with `what` ("--kind").
 template <typename Enum>
 absl::StatusOr<Enum> ParseEnum(std::string_view what, std::string_view name);
+
+// ParseEnum for each of `names`; the first unknown one is an error.
+template <typename Enum>
+absl::StatusOr<std::vector<Enum>> ParseEnums(
+    std::string_view what, const std::vector<std::string>& names) {
+  std::vector<Enum> values;
+  for (const std::string& name : names) {
+    absl::StatusOr<Enum> value = ParseEnum<Enum>(what, name);
+    if (!value.ok()) return value.status();
+    values.push_back(*value);
+  }
+  return values;
+}
 
 // Parses a territory level by short or full name, accents allowed
 // ("département"); INVALID_ARGUMENT naming `what` otherwise.

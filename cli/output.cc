@@ -8,6 +8,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_split.h"
+#include "absl/time/time.h"
 #include "cli/errors.h"
 #include "cli/names.h"
 #include "google/protobuf/timestamp.pb.h"
@@ -308,6 +310,84 @@ std::string FormatCount(int64_t value) {
 
 std::string FormatNumber(double value) {
   return absl::StrFormat("%.6g", value);
+}
+
+std::string FormatScore(double value) { return absl::StrFormat("%.2f", value); }
+
+std::string FormatPercent(double share) {
+  return absl::StrFormat("%.0f %%", share * 100);
+}
+
+std::string FormatTime(const google::protobuf::Timestamp& time) {
+  if (time.seconds() == 0 && time.nanos() == 0) return "";
+  return absl::FormatTime("%Y-%m-%dT%H:%M:%SZ",
+                          absl::FromUnixSeconds(time.seconds()),
+                          absl::UTCTimeZone());
+}
+
+std::string FormatDate(const google::protobuf::Timestamp& time) {
+  if (time.seconds() == 0 && time.nanos() == 0) return "";
+  return absl::FormatTime("%Y-%m-%d", absl::FromUnixSeconds(time.seconds()),
+                          absl::UTCTimeZone());
+}
+
+std::string FormatDuration(double seconds) {
+  if (!(seconds >= 0)) seconds = 0;
+  auto total = static_cast<int64_t>(seconds + 0.5);
+  if (total < 60) return absl::StrCat(total, " s");
+  int64_t hours = total / 3600;
+  int64_t minutes = total / 60 % 60;
+  int64_t secs = total % 60;
+  if (hours == 0) return absl::StrFormat("%d:%02d", minutes, secs);
+  return absl::StrFormat("%d:%02d:%02d", hours, minutes, secs);
+}
+
+std::string WrapText(std::string_view text, size_t indent, size_t width) {
+  std::string out;
+  std::string line;
+  size_t column = 0;
+  for (absl::string_view word :
+       absl::StrSplit(absl::string_view(text.data(), text.size()),
+                      absl::ByAnyChar(" \n\t"), absl::SkipEmpty())) {
+    size_t w = DisplayWidth(std::string_view(word.data(), word.size()));
+    if (!line.empty() && column + 1 + w > width) {
+      absl::StrAppend(&out, line, "\n");
+      line.clear();
+    }
+    if (line.empty()) {
+      line.assign(indent, ' ');
+      column = indent;
+    } else {
+      line += ' ';
+      ++column;
+    }
+    absl::StrAppend(&line, word);
+    column += w;
+  }
+  if (!line.empty()) absl::StrAppend(&out, line, "\n");
+  return out;
+}
+
+std::string CsvRecordLine(const std::vector<std::string>& fields) {
+  std::string out;
+  for (size_t i = 0; i < fields.size(); ++i) {
+    if (i > 0) out += ',';
+    const std::string& field = fields[i];
+    bool quote = field.find_first_of(",\"\r\n") != std::string::npos ||
+                 (!field.empty() && (field.front() == ' ' || field.back() == ' '));
+    if (!quote) {
+      out += field;
+      continue;
+    }
+    out += '"';
+    for (char c : field) {
+      if (c == '"') out += '"';
+      out += c;
+    }
+    out += '"';
+  }
+  out += '\n';
+  return out;
 }
 
 }  // namespace maillage::cli

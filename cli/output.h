@@ -11,6 +11,7 @@
 #include "absl/status/statusor.h"
 #include "cli/args.h"
 #include "google/protobuf/message.h"
+#include "google/protobuf/timestamp.pb.h"
 
 // What commands print: messages as JSON (protobuf's JSON mapping, with the
 // .proto field names, so that output, --mask paths and error field paths all
@@ -74,6 +75,26 @@ void PrintMessage(const google::protobuf::Message& message, OutputFormat format,
 std::string FormatNumber(double value);
 // An integer with thousands separated: "30,910".
 std::string FormatCount(int64_t value);
+// A score or a factor in [0, 1] with two decimals: "0.72".
+std::string FormatScore(double value);
+// A share in [0, 1] as a whole percentage: "83 %".
+std::string FormatPercent(double share);
+// "2025-11-26T14:33:05Z" (UTC, no fraction); "" when unset (zero).
+std::string FormatTime(const google::protobuf::Timestamp& time);
+// "2025-11-26" (UTC); "" when unset.
+std::string FormatDate(const google::protobuf::Timestamp& time);
+// A duration in seconds as "42 s", "3:05" or "1:02:03".
+std::string FormatDuration(double seconds);
+
+// `text` wrapped at `width` display columns, each line (first included)
+// starting with `indent` spaces and ending in '\n'. Words longer than a line
+// stay whole. Empty text gives "".
+std::string WrapText(std::string_view text, size_t indent, size_t width = 80);
+
+// One CSV record (RFC 4180) ending in "\n": `fields` joined by ',', each
+// quoted when it holds a comma, a quote, a line break or leading or trailing
+// spaces, with its quotes doubled.
+std::string CsvRecordLine(const std::vector<std::string>& fields);
 
 }  // namespace maillage::cli
 

@@ -90,6 +90,15 @@ ActorDirectory::ActorDirectory(storage::Store* store,
 absl::Status ActorDirectory::LoadIndex() {
   absl::Status parse_error;
   std::unique_lock lock(index_mu_);
+  // Places custom zones in the hierarchy (a zone overlaps the EPCI,
+  // département… of its communes).
+  const territory::Geography& geo = territories_->geography();
+  std::vector<territory::Place> places;
+  places.reserve(geo.Count(territory::Level::kCommune));
+  for (uint32_t c = 0; c < geo.Count(territory::Level::kCommune); ++c) {
+    places.push_back(geo.PlaceOf(territory::Level::kCommune, c));
+  }
+  index_.SetCommunePlaces(std::move(places));
   RETURN_IF_ERROR(store_->Scan(
       Family::kActors, "", "", [&](std::string_view key, std::string_view value) {
         v1::Actor actor;
@@ -198,6 +207,7 @@ matcher::ActorProfile ActorDirectory::ToProfile(const v1::Actor& actor) const {
   const territory::Geography& geo = territories_->geography();
   matcher::ActorProfile p;
   p.id = actor.id();
+  p.name = actor.name();
   p.kind = static_cast<matcher::Kind>(actor.kind());
   p.subtype = static_cast<uint8_t>(actor.subtype());
   p.size_band = static_cast<uint8_t>(actor.size_band());

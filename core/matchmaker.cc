@@ -7,6 +7,7 @@
 #include "base/status_macros.h"
 #include "core/errors.h"
 #include "matcher/coalition.h"
+#include "matcher/fair_matching.h"
 #include "matcher/panel.h"
 
 namespace maillage::core {
@@ -443,6 +444,82 @@ absl::StatusOr<v1::DialoguePanel> Matchmaker::SuggestDialoguePanel(
     names.emplace_back(inv.actor_id(), inv.mutable_name());
   }
   RETURN_IF_ERROR(FillNames(std::move(names)));
+  return response;
+}
+
+absl::StatusOr<v1::SuggestForTerritoryResponse> Matchmaker::SuggestForTerritory(
+    const v1::SuggestForTerritoryRequest& request) const {
+  FieldViolations violations;
+  ResolvedTerritory scope;
+  ValidateTerritoryRef(validation_, request.territory(), "territory",
+                       &violations, &scope);
+  matcher::FairMatchingOptions options;
+  options.weights = options_.weights;
+  if (request.per_actor() < 0 || request.per_actor() > 10) {
+    violations.Add("per_actor", "must be within [0, 10]");
+  } else if (request.per_actor() > 0) {
+    options.per_actor = static_cast<size_t>(request.per_actor());
+  }
+  if (request.candidates() < 0 || request.candidates() > 200) {
+    violations.Add("candidates", "must be within [0, 200]");
+  } else if (request.candidates() > 0) {
+    options.candidates = static_cast<size_t>(request.candidates());
+  }
+  options.candidates = std::max(options.candidates, options.per_actor);
+  if (request.partner_kinds_size() > 0) {
+    options.partner_kinds =
+        KindMask(request.partner_kinds(), "partner_kinds", &violations);
+  }
+  if (!(request.min_score() >= 0 && request.min_score() <= 1)) {
+    violations.Add("min_score", "must be within [0, 1]");
+  }
+  options.min_score = request.min_score();
+  RETURN_IF_ERROR(violations.ToStatus());
+
+  v1::SuggestForTerritoryResponse response;
+  absl::Status status;
+  auto spread = [](const matcher::ExposureSpread& s, v1::ExposureSpread* out) {
+    out->set_gini(s.gini);
+    out->set_max_exposure(s.max_exposure);
+    out->set_partners_used(s.partners_used);
+    out->set_total_score(s.total_score);
+  };
+  actors_->ReadMatching([&](const matcher::ActorIndex& index,
+                            const matcher::MatchContext& context) {
+    matcher::ActorFilter filter;
+    filter.kind = matcher::Kind::kAssociation;
+    filter.territory = scope.scope;
+    bool more = false;
+    std::vector<matcher::ActorNum> associations;
+    for (const std::string& id : index.List(filter, "", index.size(), &more)) {
+      if (auto num = index.Find(id)) associations.push_back(*num);
+    }
+    auto result =
+        matcher::SuggestForActors(index, context, associations, options);
+    if (!result.ok()) {
+      status = result.status();
+      return;
+    }
+    for (size_t i = 0; i < associations.size(); ++i) {
+      auto* a = response.add_assignments();
+      a->set_actor_id(index.Get(associations[i]).id);
+      for (const auto& s : result->proposals[i]) {
+        *a->add_partners() = ToProto(s, index);
+      }
+    }
+    spread(result->fair, response.mutable_fair());
+    spread(result->independent, response.mutable_independent());
+    response.set_actors(static_cast<int>(associations.size()));
+    response.set_actors_without_partner(result->actors_without_partner);
+  });
+  RETURN_IF_ERROR(status);
+  response.set_method(
+      "Capacity-constrained assignment (b-matching) solved as a minimum-cost "
+      "flow with LEMON's network simplex: maximise the total score of the "
+      "proposals minus a convex penalty on repeated proposals of the same "
+      "partner, each association receiving at most per_actor proposals and "
+      "each partner at most its remaining capacity; candidates are each "
+      "association's best SuggestPartners answers, so every hard rule holds.");
   return response;
 }
 

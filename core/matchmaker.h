@@ -6,6 +6,7 @@
 #include "core/lifecycle.h"
 #include "core/territory_book.h"
 #include "core/territory_registry.h"
+#include "maillage/v1/lifecycle.pb.h"
 #include "maillage/v1/matching.pb.h"
 #include "matcher/partners.h"
 #include "storage/store.h"
@@ -40,6 +41,11 @@ class Matchmaker {
       const v1::SuggestCoalitionRequest& request) const;
   absl::StatusOr<v1::DialoguePanel> SuggestDialoguePanel(
       const v1::SuggestDialoguePanelRequest& request) const;
+  // Partners for every association of a territory at once, capacities
+  // respected (matcher/fair_matching.h). Holds the index read lock for the
+  // whole computation: writes wait meanwhile (seconds for a région).
+  absl::StatusOr<v1::SuggestForTerritoryResponse> SuggestForTerritory(
+      const v1::SuggestForTerritoryRequest& request) const;
 
  private:
   // The request's weights over the server defaults.

@@ -15,9 +15,9 @@ using internal::ActorRecord;
 using internal::kLevelByRank;
 using internal::kRankCount;
 using internal::LevelRank;
-using internal::Postings;
 using internal::PostingErase;
 using internal::PostingInsert;
+using internal::Postings;
 using internal::Side;
 using territory::kNone;
 using territory::Level;
@@ -32,7 +32,8 @@ std::vector<uint32_t> ExchangeKeys(const ActorProfile& profile, Side side) {
   for (const Exchange& e : exchanges) {
     if (e.resource >= 32) continue;
     if (e.theme != Exchange::kAnyTheme) {
-      if (e.theme < 64) keys.push_back(ExchangeKey(side, false, e.resource, e.theme));
+      if (e.theme < 64)
+        keys.push_back(ExchangeKey(side, false, e.resource, e.theme));
     } else if (profile.themes == 0) {
       keys.push_back(ExchangeKey(side, true, e.resource, kNoTheme));
     } else {
@@ -129,15 +130,13 @@ void ActorIndex::Impl::IndexActor(ActorNum num, bool add) {
       PostingErase(home[rank][n], num);
     }
   }
-  ForEachBit(record.acts_on, [&](int t) {
-    add ? PostingInsert(by_theme[t], num) : PostingErase(by_theme[t], num);
-  });
-  ForEachBit(record.offer_resources, [&](int r) {
-    add ? PostingInsert(by_offered[r], num) : PostingErase(by_offered[r], num);
-  });
-  ForEachBit(record.need_resources, [&](int r) {
-    add ? PostingInsert(by_needed[r], num) : PostingErase(by_needed[r], num);
-  });
+  auto apply = [&](NationalPostings& set) {
+    add ? static_cast<void>(set.insert(num))
+        : static_cast<void>(set.erase(num));
+  };
+  ForEachBit(record.acts_on, [&](int t) { apply(by_theme[t]); });
+  ForEachBit(record.offer_resources, [&](int r) { apply(by_offered[r]); });
+  ForEachBit(record.need_resources, [&](int r) { apply(by_needed[r]); });
   const uint32_t partition = internal::PartitionOf(profile.home);
   for (Side side : {Side::kNeed, Side::kOffer}) {
     for (uint32_t key : internal::ExchangeKeys(profile, side)) {
@@ -158,9 +157,8 @@ void ActorIndex::Impl::IndexActor(ActorNum num, bool add) {
         field = kMixed;
       }
     };
-    for (auto [number, spans] :
-         {std::pair{profile.home.epci, &epci_span},
-          std::pair{profile.home.ept, &ept_span}}) {
+    for (auto [number, spans] : {std::pair{profile.home.epci, &epci_span},
+                                 std::pair{profile.home.ept, &ept_span}}) {
       if (number == kNone) continue;
       if (spans->size() <= number) spans->resize(number + 1);
       learn((*spans)[number].departement, profile.home.departement);
@@ -233,8 +231,7 @@ bool ActorIndex::Impl::AreaOverlaps(const ActionArea& area,
   // Custom zones are placed with commune_places only (not with places learned
   // from homes), so that this predicate agrees with the area postings.
   auto place_of = [&](uint32_t commune) -> const Place* {
-    return commune < commune_places.size() ? &commune_places[commune]
-                                           : nullptr;
+    return commune < commune_places.size() ? &commune_places[commune] : nullptr;
   };
   const int area_rank = LevelRank(area.level);
   const int scope_rank = LevelRank(scope.level);
@@ -352,9 +349,10 @@ std::vector<ActorNum> ActorIndex::Impl::ScopeMembers(const Scope& scope) const {
   }
   std::sort(members.begin(), members.end());
   members.erase(std::unique(members.begin(), members.end()), members.end());
-  members.erase(std::remove_if(members.begin(), members.end(),
-                               [&](ActorNum num) { return !ActsIn(num, scope); }),
-                members.end());
+  members.erase(
+      std::remove_if(members.begin(), members.end(),
+                     [&](ActorNum num) { return !ActsIn(num, scope); }),
+      members.end());
   return members;
 }
 
@@ -482,8 +480,7 @@ ActorNum ActorIndex::num_limit() const {
 }
 
 uint32_t ActorIndex::ThemeActorCount(uint8_t theme) const {
-  return theme < 64 ? static_cast<uint32_t>(impl_->by_theme[theme].size())
-                    : 0;
+  return theme < 64 ? static_cast<uint32_t>(impl_->by_theme[theme].size()) : 0;
 }
 
 bool ActorIndex::ActsIn(ActorNum num, const Scope& scope) const {
@@ -538,67 +535,60 @@ std::vector<std::string> ActorIndex::List(const ActorFilter& filter,
     return true;
   };
 
-  // The candidate sources, each with its size; the smallest drives.
-  enum class Driver { kAll, kKind, kList, kTerritory };
-  Driver driver = Driver::kAll;
-  size_t driver_size = impl.live;
-  const Postings* driver_list = nullptr;
-  double selectivity = 1.0;  // independence estimate of the match ratio
-  const double n = static_cast<double>(std::max<size_t>(impl.live, 1));
-  auto consider = [&](Driver source, size_t size, const Postings* list) {
-    selectivity *= std::min(1.0, size / n);
-    if (driver == Driver::kAll || size < driver_size) {
-      driver = source;
-      driver_size = size;
-      driver_list = list;
-    }
-  };
-  static const Postings kEmpty;
+  // The candidate sources: national B-trees, and the territory's lists
+  // (homes and action areas, whose union is a superset of the matches).
+  static const Impl::NationalPostings kNothing;
+  std::vector<const Impl::NationalPostings*> sets;
   if (filter.kind) {
-    auto k = static_cast<size_t>(*filter.kind);
-    if (k < kKindCount) {
-      consider(Driver::kKind, impl.by_kind[k].size(), nullptr);
-    } else {
-      consider(Driver::kList, 0, &kEmpty);
-    }
+    const auto k = static_cast<size_t>(*filter.kind);
+    sets.push_back(k < kKindCount ? &impl.by_kind[k] : &kNothing);
   }
   if (filter.theme) {
-    const Postings* list =
-        *filter.theme < 64 ? &impl.by_theme[*filter.theme] : &kEmpty;
-    consider(Driver::kList, list->size(), list);
+    sets.push_back(*filter.theme < 64 ? &impl.by_theme[*filter.theme]
+                                      : &kNothing);
   }
   if (filter.offered_resource) {
-    const Postings* list = *filter.offered_resource < 32
-                               ? &impl.by_offered[*filter.offered_resource]
-                               : &kEmpty;
-    consider(Driver::kList, list->size(), list);
+    sets.push_back(*filter.offered_resource < 32
+                       ? &impl.by_offered[*filter.offered_resource]
+                       : &kNothing);
   }
   if (filter.needed_resource) {
-    const Postings* list = *filter.needed_resource < 32
-                               ? &impl.by_needed[*filter.needed_resource]
-                               : &kEmpty;
-    consider(Driver::kList, list->size(), list);
+    sets.push_back(*filter.needed_resource < 32
+                       ? &impl.by_needed[*filter.needed_resource]
+                       : &kNothing);
   }
+  std::sort(
+      sets.begin(), sets.end(),
+      [](const Impl::NationalPostings* a, const Impl::NationalPostings* b) {
+        return a->size() < b->size();
+      });
   std::vector<const Postings*> territory_lists;
+  size_t territory_size = 0;
   if (filter.territory) {
     impl.ScopePostings(*filter.territory, &territory_lists);
-    size_t size = 0;
-    for (const Postings* list : territory_lists) size += list->size();
-    consider(Driver::kTerritory, size, nullptr);
+    for (const Postings* list : territory_lists) territory_size += list->size();
   }
-  const bool filtered = driver != Driver::kAll;
+  const bool filtered = !sets.empty() || filter.territory.has_value();
+  size_t driver_size = impl.live;
+  if (!sets.empty()) driver_size = sets[0]->size();
+  if (filter.territory) driver_size = std::min(driver_size, territory_size);
+  // Independence estimate of the share of actors that match.
+  const double n = static_cast<double>(std::max<size_t>(impl.live, 1));
+  double selectivity = 1.0;
+  for (const auto* set : sets) selectivity *= set->size() / n;
+  if (filter.territory) selectivity *= std::min(1.0, territory_size / n);
 
   std::vector<std::string> result;
   if (more) *more = false;
   const size_t want = limit + 1;  // one more tells whether more exist
 
   // Walking the ids in order from `after` costs about want / selectivity
-  // steps; scanning the driver costs driver_size plus a heap. Walk when that
-  // is clearly cheaper, with a budget after which the driver takes over (the
-  // independence estimate can be wrong).
+  // steps; intersecting the sources costs about the smallest one. Walk when
+  // that is clearly cheaper, with a budget after which the sources take over
+  // (the independence estimate can be wrong).
   const double walk_steps = want / std::max(selectivity, 1e-12);
-  if (!filtered || walk_steps * 8 < static_cast<double>(driver_size)) {
-    size_t budget = filtered ? driver_size / 4 + 64 : SIZE_MAX;
+  if (!filtered || walk_steps * 3 < static_cast<double>(driver_size)) {
+    size_t budget = filtered ? driver_size / 2 + 64 : SIZE_MAX;
     std::vector<ActorNum> found;
     bool exhausted = true;
     for (auto it = impl.ids.upper_bound(after); it != impl.ids.end(); ++it) {
@@ -619,13 +609,30 @@ std::vector<std::string> ActorIndex::List(const ActorFilter& filter,
     }
   }
 
-  // Keep the `want` smallest ids above `after` among the driver's matches.
+  // The smallest source, as sorted numbers; each is checked against the
+  // filters on its record (cheaper than membership in the other sources'
+  // B-trees), then against `after`.
+  std::vector<ActorNum> nums;
+  if (filter.territory && (sets.empty() || territory_size <= sets[0]->size())) {
+    nums.reserve(territory_size);
+    for (const Postings* list : territory_lists) {
+      nums.insert(nums.end(), list->begin(), list->end());
+    }
+    std::sort(nums.begin(), nums.end());
+    nums.erase(std::unique(nums.begin(), nums.end()), nums.end());
+  } else {
+    nums.assign(sets[0]->begin(), sets[0]->end());
+  }
+
+  // Keep the `want` smallest ids above `after` among the matches.
   const internal::IdLess less{&impl.profiles};
   std::priority_queue<ActorNum, std::vector<ActorNum>, internal::IdLess> heap(
       less);
-  auto offer = [&](ActorNum num) {
+  for (size_t i = 0; i < nums.size(); ++i) {
+    if (i + 16 < nums.size()) __builtin_prefetch(&impl.records[nums[i + 16]]);
+    const ActorNum num = nums[i];
     if (!matches(num) || !(after < std::string_view(impl.profiles[num].id))) {
-      return;
+      continue;
     }
     if (heap.size() < want) {
       heap.push(num);
@@ -633,22 +640,6 @@ std::vector<std::string> ActorIndex::List(const ActorFilter& filter,
       heap.pop();
       heap.push(num);
     }
-  };
-  if (driver == Driver::kKind) {
-    for (ActorNum num : impl.by_kind[static_cast<size_t>(*filter.kind)]) {
-      offer(num);
-    }
-  } else if (driver == Driver::kList) {
-    for (ActorNum num : *driver_list) offer(num);
-  } else {
-    std::vector<ActorNum> nums;
-    nums.reserve(driver_size);
-    for (const Postings* list : territory_lists) {
-      nums.insert(nums.end(), list->begin(), list->end());
-    }
-    std::sort(nums.begin(), nums.end());
-    nums.erase(std::unique(nums.begin(), nums.end()), nums.end());
-    for (ActorNum num : nums) offer(num);
   }
   std::vector<ActorNum> found;
   found.reserve(heap.size());
@@ -686,13 +677,13 @@ size_t ActorIndex::ApproximateMemoryUsage() const {
   // B-tree nodes hold about 60 four-byte keys at ~70% occupancy.
   bytes += impl.ids.size() * 6;
   for (const auto& set : impl.by_kind) bytes += set.size() * 6;
+  for (const auto& set : impl.by_theme) bytes += set.size() * 6;
+  for (const auto& set : impl.by_offered) bytes += set.size() * 6;
+  for (const auto& set : impl.by_needed) bytes += set.size() * 6;
   for (const auto& level : impl.home) {
     bytes += level.capacity() * sizeof(Postings);
     for (const Postings& p : level) bytes += postings(p);
   }
-  for (const Postings& p : impl.by_theme) bytes += postings(p);
-  for (const Postings& p : impl.by_offered) bytes += postings(p);
-  for (const Postings& p : impl.by_needed) bytes += postings(p);
   bytes += impl.exchanges.capacity() *
            (sizeof(uint32_t) + sizeof(std::vector<Postings>) + 1);
   for (const auto& [key, partitions] : impl.exchanges) {

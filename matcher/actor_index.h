@@ -57,7 +57,7 @@ struct Exchange {
 // territory::Place), or a custom zone given by its sorted communes.
 struct ActionArea {
   territory::Level level = territory::Level::kUnspecified;
-  territory::Place place;               // for the standard levels
+  territory::Place place;                 // for the standard levels
   std::vector<uint32_t> custom_communes;  // for kCustom, sorted
 };
 
@@ -98,8 +98,8 @@ struct ActorFilter {
   std::optional<Scope> territory;
   // Acts on this theme: a declared theme, or the theme of a need or offer.
   std::optional<uint8_t> theme;
-  std::optional<uint8_t> offered_resource; // offers this resource, any theme
-  std::optional<uint8_t> needed_resource;  // needs this resource, any theme
+  std::optional<uint8_t> offered_resource;  // offers this resource, any theme
+  std::optional<uint8_t> needed_resource;   // needs this resource, any theme
 };
 
 // In-memory indexes over every actor: by kind, home territory (every level),

@@ -23,9 +23,8 @@ namespace internal {
 // département (not always: the Place of each commune says which).
 inline constexpr int kRankCount = 5;
 inline constexpr territory::Level kLevelByRank[kRankCount] = {
-    territory::Level::kCommune, territory::Level::kEpt,
-    territory::Level::kEpci, territory::Level::kDepartement,
-    territory::Level::kRegion};
+    territory::Level::kCommune, territory::Level::kEpt, territory::Level::kEpci,
+    territory::Level::kDepartement, territory::Level::kRegion};
 // Rank of a standard level in kLevelByRank, -1 for kCustom/kUnspecified.
 inline int LevelRank(territory::Level level) {
   switch (level) {
@@ -176,12 +175,15 @@ struct ActorIndex::Impl {
   size_t live = 0;
   ActorNum areas_actor_count = 0;  // live actors with action areas
 
-  absl::btree_set<ActorNum> by_kind[kKindCount];
+  // National lists are B-trees: an update costs O(log n), not a memmove of
+  // a list of hundreds of thousands.
+  using NationalPostings = absl::btree_set<ActorNum>;
+  NationalPostings by_kind[kKindCount];
+  NationalPostings by_theme[64];
+  NationalPostings by_offered[32];
+  NationalPostings by_needed[32];
   // Home postings by level rank, then by the dense number at that level.
   std::vector<internal::Postings> home[internal::kRankCount];
-  internal::Postings by_theme[64];
-  internal::Postings by_offered[32];
-  internal::Postings by_needed[32];
   // ExchangeKey -> postings by partition (see PartitionOf).
   absl::flat_hash_map<uint32_t, std::vector<internal::Postings>> exchanges;
   // (level rank << 32 | number) -> actors with an action area exactly that

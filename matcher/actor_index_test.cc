@@ -17,9 +17,9 @@ using ::maillage::matcher::testing::Geography;
 using ::maillage::matcher::testing::ProfileBuilder;
 using ::maillage::matcher::testing::ResourceNum;
 using ::maillage::matcher::testing::ThemeNum;
+using territory::Level;
 using ::testing::ElementsAre;
 using ::testing::IsEmpty;
-using territory::Level;
 
 // 2 régions x 2 départements x 2 EPCI x 4 communes = 32 communes.
 Geography SmallGeography() { return Geography::Make(2, 2, 2, 4); }
@@ -44,8 +44,8 @@ TEST_F(ActorIndexTest, UpsertFindGetRemove) {
   ActorNum a = index_.Upsert(
       ProfileBuilder("rna:W1", Kind::kAssociation, geo_.Commune(0))
           .Themes({"youth"}));
-  ActorNum b = index_.Upsert(
-      ProfileBuilder("siret:2", Kind::kCompany, geo_.Commune(5)));
+  ActorNum b =
+      index_.Upsert(ProfileBuilder("siret:2", Kind::kCompany, geo_.Commune(5)));
   EXPECT_NE(a, b);
   EXPECT_EQ(index_.size(), 2u);
   EXPECT_EQ(index_.Find("rna:W1"), a);
@@ -138,10 +138,9 @@ TEST_F(ActorIndexTest, ListFiltersByEachField) {
 
 TEST_F(ActorIndexTest, ActionAreasCountForTerritoryFilter) {
   // Home in région 1, acts on département 0 (région 0).
-  index_.Upsert(ProfileBuilder("dep-actor", Kind::kAssociation,
-                               geo_.Commune(20))
-                    .ActsOn(Level::kDepartement,
-                            geo_.Territory(Level::kDepartement, 0)));
+  index_.Upsert(
+      ProfileBuilder("dep-actor", Kind::kAssociation, geo_.Commune(20))
+          .ActsOn(Level::kDepartement, geo_.Territory(Level::kDepartement, 0)));
   // Acts on a custom zone {2, 9}.
   index_.Upsert(ProfileBuilder("zone-actor", Kind::kCompany, geo_.Commune(30))
                     .ActsOnCustom({2, 9}));
@@ -155,8 +154,7 @@ TEST_F(ActorIndexTest, ActionAreasCountForTerritoryFilter) {
   EXPECT_THAT(ListAll(index_, f), ElementsAre("dep-actor", "zone-actor"));
   // The area inside the scope: commune 5 in EPCI 1.
   f.territory = geo_.ScopeOf(Level::kEpci, 1);
-  EXPECT_THAT(ListAll(index_, f),
-              ElementsAre("commune-actor", "dep-actor"));
+  EXPECT_THAT(ListAll(index_, f), ElementsAre("commune-actor", "dep-actor"));
   // Région 0 contains département 0, commune 5 and communes 2 and 9.
   f.territory = geo_.ScopeOf(Level::kRegion, 0);
   EXPECT_THAT(ListAll(index_, f),
@@ -316,9 +314,8 @@ TEST(ActorIndexPropertyTest, ListAgreesWithABruteForceReference) {
             f.territory = geo.ScopeOf(Level::kEpt, rng() % 2);
             break;
           default:
-            f.territory = geo.CustomScope(
-                {static_cast<uint32_t>(rng() % 135),
-                 static_cast<uint32_t>(rng() % 135)});
+            f.territory = geo.CustomScope({static_cast<uint32_t>(rng() % 135),
+                                           static_cast<uint32_t>(rng() % 135)});
         }
       }
       std::vector<std::string> expected;

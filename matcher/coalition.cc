@@ -44,10 +44,10 @@ float ChainSeverity(const MatchContext& context, const territory::Place& place,
 // A proposable actor of the territory that could join.
 struct PoolActor {
   ActorNum num;
-  double relevance;              // rel(a)
+  double relevance;                     // rel(a)
   std::array<float, kMaxNeeds> brings;  // c(a, r) by need index
-  bool provider;                 // brings something
-  double proximity;              // to the current anchor
+  bool provider;                        // brings something
+  double proximity;                     // to the current anchor
 };
 
 class Builder {
@@ -171,8 +171,8 @@ Coalition Builder::Run(const absl::flat_hash_set<ActorNum>& excluded,
                                 internal::Normalize(Weights{}));
     for (PoolActor& a : pool_) {
       a.proximity = a.num == pool_[anchor].num
-                              ? 1.0
-                              : query.ComputeProximity(a.num).value;
+                        ? 1.0
+                        : query.ComputeProximity(a.num).value;
     }
   }
 
@@ -351,14 +351,12 @@ Coalition Builder::Finish(const std::vector<size_t>& members,
     member.brings = brings[j];
     member.relevance = a.relevance;
     ++kind_counts[static_cast<int>(profile.kind) % kKindCount];
-    const std::string resources =
-        internal::ResourceList(vocabulary, brings[j]);
+    const std::string resources = internal::ResourceList(vocabulary, brings[j]);
     // Needed resources it offers too, though another member does better.
     std::vector<uint8_t> backup;
     for (size_t r = 0; r < needs_.size(); ++r) {
-      if (a.brings[r] > 0 &&
-          std::find(brings[j].begin(), brings[j].end(), needs_[r]) ==
-              brings[j].end()) {
+      if (a.brings[r] > 0 && std::find(brings[j].begin(), brings[j].end(),
+                                       needs_[r]) == brings[j].end()) {
         backup.push_back(needs_[r]);
       }
     }
@@ -436,11 +434,9 @@ Coalition Builder::Finish(const std::vector<size_t>& members,
 
 }  // namespace
 
-absl::StatusOr<CoalitionAnswer> SuggestCoalition(const ActorIndex& index,
-                                                 const MatchContext& context,
-                                                 const Scope& scope,
-                                                 const Challenge& challenge,
-                                                 const CoalitionOptions& options) {
+absl::StatusOr<CoalitionAnswer> SuggestCoalition(
+    const ActorIndex& index, const MatchContext& context, const Scope& scope,
+    const Challenge& challenge, const CoalitionOptions& options) {
   const Vocabulary& vocabulary = context.vocabulary();
   if (challenge.theme >= vocabulary.theme_count()) {
     return absl::InvalidArgumentError(

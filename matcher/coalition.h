@@ -81,9 +81,9 @@ struct Coalition {
   std::vector<uint8_t> uncovered;        // needed resources nobody brings
   // Weighted share of the needs covered: sum_r w_r max c(a, r) / sum_r w_r.
   double coverage = 0;
-  double objective = 0;          // f(S) of the final members
-  uint32_t missing_kinds = 0;    // required kinds the territory lacks
-  std::string summary;           // French
+  double objective = 0;        // f(S) of the final members
+  uint32_t missing_kinds = 0;  // required kinds the territory lacks
+  std::string summary;         // French
 };
 
 struct CoalitionAnswer {

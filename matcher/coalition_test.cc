@@ -18,9 +18,9 @@ using ::maillage::matcher::testing::ProfileBuilder;
 using ::maillage::matcher::testing::ResourceNum;
 using ::maillage::matcher::testing::TestVocabulary;
 using ::maillage::matcher::testing::ThemeNum;
+using territory::Level;
 using ::testing::HasSubstr;
 using ::testing::UnorderedElementsAre;
-using territory::Level;
 
 const CoalitionMember* Provider(const Coalition& c, std::string_view resource) {
   for (const CoalitionMember& m : c.members) {
@@ -42,30 +42,30 @@ class CoalitionTest : public ::testing::Test {
   // centre with access to seniors, a telecom company funding, an insertion
   // workshop refurbishing computers, the département.
   void SilverGeek() {
-    index_.Upsert(ProfileBuilder("rna:uniscite", Kind::kAssociation,
-                                 geo_.Commune(0))
-                      .Name("Unis-Cité")
-                      .Themes({"youth", "digital_inclusion"})
-                      .Offer("volunteers", "digital_inclusion"));
-    index_.Upsert(ProfileBuilder("rna:centre", Kind::kAssociation,
-                                 geo_.Commune(1))
-                      .Name("Centre social des Brizeaux")
-                      .Themes({"seniors_ageing", "digital_inclusion"})
-                      .Need("funding", "digital_inclusion")
-                      .Need("in_kind", "digital_inclusion")
-                      .Offer("audience_access", "digital_inclusion"));
-    index_.Upsert(ProfileBuilder("siret:orange", Kind::kCompany,
-                                 geo_.Commune(2))
-                      .Name("Orange")
-                      .Themes({"digital_inclusion"})
-                      .Offer("funding", "digital_inclusion")
-                      .Offer("skills", "digital_inclusion"));
-    index_.Upsert(ProfileBuilder("siret:atelier", Kind::kCompany,
-                                 geo_.Commune(3))
-                      .Name("Atelier du Bocage")
-                      .Subtype(kSubtypeInsertionStructure)
-                      .Themes({"circular_economy", "digital_inclusion"})
-                      .Offer("in_kind", "digital_inclusion"));
+    index_.Upsert(
+        ProfileBuilder("rna:uniscite", Kind::kAssociation, geo_.Commune(0))
+            .Name("Unis-Cité")
+            .Themes({"youth", "digital_inclusion"})
+            .Offer("volunteers", "digital_inclusion"));
+    index_.Upsert(
+        ProfileBuilder("rna:centre", Kind::kAssociation, geo_.Commune(1))
+            .Name("Centre social des Brizeaux")
+            .Themes({"seniors_ageing", "digital_inclusion"})
+            .Need("funding", "digital_inclusion")
+            .Need("in_kind", "digital_inclusion")
+            .Offer("audience_access", "digital_inclusion"));
+    index_.Upsert(
+        ProfileBuilder("siret:orange", Kind::kCompany, geo_.Commune(2))
+            .Name("Orange")
+            .Themes({"digital_inclusion"})
+            .Offer("funding", "digital_inclusion")
+            .Offer("skills", "digital_inclusion"));
+    index_.Upsert(
+        ProfileBuilder("siret:atelier", Kind::kCompany, geo_.Commune(3))
+            .Name("Atelier du Bocage")
+            .Subtype(kSubtypeInsertionStructure)
+            .Themes({"circular_economy", "digital_inclusion"})
+            .Offer("in_kind", "digital_inclusion"));
     index_.Upsert(ProfileBuilder("dep:79", Kind::kPublicBody, geo_.Commune(4))
                       .Name("Département des Deux-Sèvres")
                       .Subtype(kSubtypeLocalAuthority)
@@ -80,10 +80,10 @@ class CoalitionTest : public ::testing::Test {
                       .Themes({"digital_inclusion"})
                       .Offer("in_kind", "digital_inclusion")
                       .Unavailable());
-    index_.Upsert(ProfileBuilder("rna:sport", Kind::kAssociation,
-                                 geo_.Commune(5))
-                      .Themes({"sport"})
-                      .Offer("volunteers", "sport"));
+    index_.Upsert(
+        ProfileBuilder("rna:sport", Kind::kAssociation, geo_.Commune(5))
+            .Themes({"sport"})
+            .Offer("volunteers", "sport"));
   }
 
   Geography geo_;
@@ -95,10 +95,9 @@ TEST_F(CoalitionTest, DigitalInclusionOfSeniorsIsCoveredWithTheRightKinds) {
   SilverGeek();
   Challenge challenge;
   challenge.theme = ThemeNum("digital_inclusion");
-  challenge.needed_resources = {ResourceNum("funding"),
-                                ResourceNum("volunteers"),
-                                ResourceNum("in_kind"),
-                                ResourceNum("audience_access")};
+  challenge.needed_resources = {
+      ResourceNum("funding"), ResourceNum("volunteers"), ResourceNum("in_kind"),
+      ResourceNum("audience_access")};
   absl::StatusOr<CoalitionAnswer> answer = SuggestCoalition(
       index_, context_, geo_.ScopeOf(Level::kDepartement, 0), challenge);
   ASSERT_TRUE(answer.ok()) << answer.status();
@@ -119,16 +118,17 @@ TEST_F(CoalitionTest, DigitalInclusionOfSeniorsIsCoveredWithTheRightKinds) {
   EXPECT_TRUE(kinds.count(Kind::kAssociation));
   EXPECT_TRUE(kinds.count(Kind::kCompany));
   EXPECT_TRUE(kinds.count(Kind::kPublicBody));
-  EXPECT_THAT(ids, UnorderedElementsAre("rna:uniscite", "rna:centre",
-                                        "siret:orange", "siret:atelier",
-                                        "dep:79"));
+  EXPECT_THAT(ids,
+              UnorderedElementsAre("rna:uniscite", "rna:centre", "siret:orange",
+                                   "siret:atelier", "dep:79"));
   EXPECT_EQ(Provider(c, "funding")->id, "siret:orange");
   EXPECT_EQ(Provider(c, "volunteers")->id, "rna:uniscite");
   EXPECT_EQ(Provider(c, "in_kind")->id, "siret:atelier");
   EXPECT_EQ(Provider(c, "audience_access")->kind, Kind::kAssociation);
   // The lead is an association.
-  const auto lead = std::find_if(c.members.begin(), c.members.end(),
-                                 [](const CoalitionMember& m) { return m.lead; });
+  const auto lead =
+      std::find_if(c.members.begin(), c.members.end(),
+                   [](const CoalitionMember& m) { return m.lead; });
   ASSERT_NE(lead, c.members.end());
   EXPECT_EQ(lead->kind, Kind::kAssociation);
   EXPECT_THAT(lead->role, HasSubstr("Porteur"));
@@ -140,7 +140,8 @@ TEST_F(CoalitionTest, ReportsUncoveredNeedsAndDerivesNeeds) {
   SilverGeek();
   Challenge challenge;
   challenge.theme = ThemeNum("digital_inclusion");
-  challenge.needed_resources = {ResourceNum("funding"), ResourceNum("premises")};
+  challenge.needed_resources = {ResourceNum("funding"),
+                                ResourceNum("premises")};
   absl::StatusOr<CoalitionAnswer> answer = SuggestCoalition(
       index_, context_, geo_.ScopeOf(Level::kDepartement, 0), challenge);
   ASSERT_TRUE(answer.ok());
@@ -165,20 +166,21 @@ TEST_F(CoalitionTest, ReportsUncoveredNeedsAndDerivesNeeds) {
   answer = SuggestCoalition(index_, context_,
                             geo_.ScopeOf(Level::kDepartement, 0), challenge);
   ASSERT_TRUE(answer.ok());
-  EXPECT_THAT(answer->needed_resources,
-              UnorderedElementsAre(ResourceNum("funding"), ResourceNum("in_kind"),
-                                   ResourceNum("audience_access")));
+  EXPECT_THAT(
+      answer->needed_resources,
+      UnorderedElementsAre(ResourceNum("funding"), ResourceNum("in_kind"),
+                           ResourceNum("audience_access")));
   EXPECT_TRUE(answer->best.uncovered.empty());
 }
 
 TEST_F(CoalitionTest, AlternativesDifferAndRespectBounds) {
   SilverGeek();
   // A second set of actors able to do the same.
-  index_.Upsert(ProfileBuilder("rna:b-volunteers", Kind::kAssociation,
-                               geo_.Commune(6))
-                    .Themes({"digital_inclusion"})
-                    .Offer("volunteers", "digital_inclusion")
-                    .Offer("audience_access", "digital_inclusion"));
+  index_.Upsert(
+      ProfileBuilder("rna:b-volunteers", Kind::kAssociation, geo_.Commune(6))
+          .Themes({"digital_inclusion"})
+          .Offer("volunteers", "digital_inclusion")
+          .Offer("audience_access", "digital_inclusion"));
   index_.Upsert(ProfileBuilder("siret:b-bank", Kind::kCompany, geo_.Commune(7))
                     .Themes({"digital_inclusion"})
                     .Offer("funding", "digital_inclusion")
@@ -209,9 +211,9 @@ TEST_F(CoalitionTest, AlternativesDifferAndRespectBounds) {
   options.required_kinds = 0;
   options.min_size = 1;
   options.max_size = 2;
-  answer = SuggestCoalition(index_, context_,
-                            geo_.ScopeOf(Level::kDepartement, 0), challenge,
-                            options);
+  answer =
+      SuggestCoalition(index_, context_, geo_.ScopeOf(Level::kDepartement, 0),
+                       challenge, options);
   ASSERT_TRUE(answer.ok());
   EXPECT_LE(answer->best.members.size(), 2u);
 }
@@ -228,8 +230,8 @@ TEST_F(CoalitionTest, EmptyTerritoriesAndErrors) {
   EXPECT_LE(answer->best.members.size(), 1u);
   EXPECT_FALSE(answer->best.uncovered.empty());
 
-  answer = SuggestCoalition(index_, context_,
-                            geo_.ScopeOf(Level::kCommune, 31), challenge);
+  answer = SuggestCoalition(index_, context_, geo_.ScopeOf(Level::kCommune, 31),
+                            challenge);
   ASSERT_TRUE(answer.ok());
   EXPECT_TRUE(answer->best.members.empty());
   EXPECT_EQ(answer->best.uncovered.size(), answer->needed_resources.size());
@@ -295,8 +297,8 @@ TEST(CoalitionPropertyTest, MembersAreProposableInScopeAndDeterministic) {
         EXPECT_GE(c->coverage, 0);
         EXPECT_LE(c->coverage, 1 + 1e-12);
         // Required kinds are there unless the territory lacks them.
-        for (Kind kind : {Kind::kAssociation, Kind::kCompany,
-                          Kind::kPublicBody}) {
+        for (Kind kind :
+             {Kind::kAssociation, Kind::kCompany, Kind::kPublicBody}) {
           const bool present = std::any_of(
               c->members.begin(), c->members.end(),
               [&](const CoalitionMember& m) { return m.kind == kind; });

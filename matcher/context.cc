@@ -67,8 +67,7 @@ MatchContext::MatchContext(const Vocabulary& vocabulary)
 }
 
 MatchContext::Flow MatchContext::FlowOf(Kind giver, uint8_t giver_subtype,
-                                        Kind receiver,
-                                        uint8_t resource) const {
+                                        Kind receiver, uint8_t resource) const {
   auto g = static_cast<size_t>(giver);
   auto rk = static_cast<size_t>(receiver);
   if (g >= kKindCount || rk >= kKindCount || resource >= 32) {
@@ -129,11 +128,10 @@ void MatchContext::RemoveActor(ActorNum num) {
     auto other = partners_.find(link.partner);
     if (other == partners_.end()) continue;
     std::vector<PartnerLink>& links = other->second;
-    links.erase(std::remove_if(links.begin(), links.end(),
-                               [&](const PartnerLink& l) {
-                                 return l.partner == num;
-                               }),
-                links.end());
+    links.erase(
+        std::remove_if(links.begin(), links.end(),
+                       [&](const PartnerLink& l) { return l.partner == num; }),
+        links.end());
     if (links.empty()) partners_.erase(other);
   }
   partners_.erase(num);

@@ -38,7 +38,8 @@ absl::StatusOr<Panel> SuggestDialoguePanel(const ActorIndex& index,
   ThemeSet requested = 0;
   for (uint8_t t : themes) {
     if (t >= vocabulary.theme_count()) {
-      return absl::InvalidArgumentError(absl::StrCat("unknown theme number ", t));
+      return absl::InvalidArgumentError(
+          absl::StrCat("unknown theme number ", t));
     }
     requested |= ThemeSet{1} << t;
   }
@@ -133,8 +134,8 @@ absl::StatusOr<Panel> SuggestDialoguePanel(const ActorIndex& index,
       for (Kind kind : open) {
         if (left == 0) break;
         const int k = static_cast<int>(kind);
-        const size_t add =
-            std::min({share, left, static_cast<size_t>(available[k] - quota[k])});
+        const size_t add = std::min(
+            {share, left, static_cast<size_t>(available[k] - quota[k])});
         quota[k] += static_cast<int>(add);
         left -= add;
       }
@@ -184,9 +185,9 @@ absl::StatusOr<Panel> SuggestDialoguePanel(const ActorIndex& index,
       }
     }
     if (best == pool.size()) break;
-    invite(best, "pour couvrir " + internal::ThemeList(
-                                       vocabulary, pool[best].themes & uncovered,
-                                       3));
+    invite(best,
+           "pour couvrir " + internal::ThemeList(
+                                 vocabulary, pool[best].themes & uncovered, 3));
   }
   // Then balance: round-robin over the kinds below quota.
   bool progress = true;
@@ -248,9 +249,9 @@ absl::StatusOr<Panel> SuggestDialoguePanel(const ActorIndex& index,
                     std::to_string(kinds_present) + " mondes) sur " +
                     internal::ThemeList(vocabulary, panel.covered_themes, 64);
     if (panel.uncovered_themes) {
-      panel.summary += " ; personne sur le territoire pour " +
-                       internal::ThemeList(vocabulary, panel.uncovered_themes,
-                                           64);
+      panel.summary +=
+          " ; personne sur le territoire pour " +
+          internal::ThemeList(vocabulary, panel.uncovered_themes, 64);
     }
     panel.summary += ".";
   }

@@ -17,8 +17,8 @@ using ::maillage::matcher::testing::Geography;
 using ::maillage::matcher::testing::ProfileBuilder;
 using ::maillage::matcher::testing::TestVocabulary;
 using ::maillage::matcher::testing::ThemeNum;
-using ::testing::HasSubstr;
 using territory::Level;
+using ::testing::HasSubstr;
 
 ThemeSet Bit(std::string_view code) { return ThemeSet{1} << ThemeNum(code); }
 
@@ -32,29 +32,28 @@ class PanelTest : public ::testing::Test {
                                    Kind::kAssociation, geo_.Commune(i))
                         .Themes({"youth"}));
     }
-    index_.Upsert(ProfileBuilder("rna:health", Kind::kAssociation,
-                                 geo_.Commune(1))
-                      .Themes({"health"}));
-    index_.Upsert(ProfileBuilder("siret:transport", Kind::kCompany,
-                                 geo_.Commune(2))
-                      .Themes({"mobility"}));
-    index_.Upsert(ProfileBuilder("siret:pharma", Kind::kCompany,
-                                 geo_.Commune(3))
-                      .Themes({"health", "youth"}));
-    index_.Upsert(ProfileBuilder("mairie:1", Kind::kPublicBody,
-                                 geo_.Commune(0))
+    index_.Upsert(
+        ProfileBuilder("rna:health", Kind::kAssociation, geo_.Commune(1))
+            .Themes({"health"}));
+    index_.Upsert(
+        ProfileBuilder("siret:transport", Kind::kCompany, geo_.Commune(2))
+            .Themes({"mobility"}));
+    index_.Upsert(
+        ProfileBuilder("siret:pharma", Kind::kCompany, geo_.Commune(3))
+            .Themes({"health", "youth"}));
+    index_.Upsert(ProfileBuilder("mairie:1", Kind::kPublicBody, geo_.Commune(0))
                       .Themes({"youth", "mobility"}));
     index_.Upsert(ProfileBuilder("univ:1", Kind::kAcademic, geo_.Commune(5))
                       .Themes({"health"}));
     index_.Upsert(ProfileBuilder("media:1", Kind::kMedia, geo_.Commune(6))
                       .Themes({"mobility"}));
-    index_.Upsert(ProfileBuilder("rna:gone", Kind::kAssociation,
-                                 geo_.Commune(6))
-                      .Themes({"mobility", "health", "youth"})
-                      .Unavailable());
-    index_.Upsert(ProfileBuilder("rna:elsewhere", Kind::kAssociation,
-                                 geo_.Commune(20))
-                      .Themes({"mobility"}));
+    index_.Upsert(
+        ProfileBuilder("rna:gone", Kind::kAssociation, geo_.Commune(6))
+            .Themes({"mobility", "health", "youth"})
+            .Unavailable());
+    index_.Upsert(
+        ProfileBuilder("rna:elsewhere", Kind::kAssociation, geo_.Commune(20))
+            .Themes({"mobility"}));
   }
   Geography geo_;
   ActorIndex index_;

@@ -88,7 +88,7 @@ std::vector<Probe> MakeProbes(const ActorProfile& actor) {
 struct Candidate {
   ActorNum num;
   bool scored;
-  bool area_scope;    // an action area of it overlaps the scope
+  bool area_scope;       // an action area of it overlaps the scope
   float area_proximity;  // bound of the proximity its areas give, or 0
   PairInputs inputs;
 };
@@ -168,8 +168,7 @@ bool AreaMayCover(const ActionArea& area, uint32_t departement,
 
 // Smallest distance from a point to a latitude/longitude box, slightly
 // under-estimated so that it bounds the haversine distance from below.
-double MinDistanceKm(double lat, double lon,
-                     const ActorIndex::Impl::Box& box) {
+double MinDistanceKm(double lat, double lon, const ActorIndex::Impl::Box& box) {
   const double clat = std::clamp<double>(lat, box.min_lat, box.max_lat);
   const double clon = std::clamp<double>(lon, box.min_lon, box.max_lon);
   return std::max(0.0, internal::HaversineKm(lat, lon, clat, clon) * 0.98 - 1);
@@ -216,16 +215,16 @@ PartitionPlan PartitionBound(const Query& query, uint32_t partition) {
       if (partition < impl.partition_boxes.size() &&
           !impl.partition_boxes[partition].empty()) {
         proximity = std::max(
-            proximity, internal::DistanceProximity(MinDistanceKm(
-                           me.latitude, me.longitude,
-                           impl.partition_boxes[partition])));
+            proximity,
+            internal::DistanceProximity(MinDistanceKm(
+                me.latitude, me.longitude, impl.partition_boxes[partition])));
       }
     }
     if (me.has_areas()) {
       for (const ActionArea& area : query.profile().action_areas) {
         if (AreaMayCover(area, departement, region)) {
-          proximity = std::max(proximity,
-                               0.8 * internal::LevelProximity(area.level));
+          proximity =
+              std::max(proximity, 0.8 * internal::LevelProximity(area.level));
         }
       }
     }
@@ -321,7 +320,6 @@ absl::Status ValidateWeights(const Weights& weights) {
   return absl::OkStatus();
 }
 
-double debug_stats[8];
 absl::StatusOr<std::vector<Suggestion>> SuggestPartners(
     const ActorIndex& index, const MatchContext& context, ActorNum actor,
     const PartnerOptions& options) {
@@ -346,7 +344,8 @@ absl::StatusOr<std::vector<Suggestion>> SuggestPartners(
   std::vector<Suggestion> result;
   if (options.limit == 0) return result;
 
-  const Query query(index, context, actor, internal::Normalize(options.weights));
+  const Query query(index, context, actor,
+                    internal::Normalize(options.weights));
   const ActorProfile& profile = impl.profiles[actor];
   thread_local Scratch scratch;
   scratch.Reset(impl.records.size());
@@ -372,8 +371,7 @@ absl::StatusOr<std::vector<Suggestion>> SuggestPartners(
   const uint32_t accepted_by_actor =
       me.accepted_categories ? me.accepted_categories : kAllCategories;
   const uint32_t requested =
-      options.categories ? options.categories & kAllCategories
-                         : kAllCategories;
+      options.categories ? options.categories & kAllCategories : kAllCategories;
   const double min_score = std::max(options.min_score, 0.0);
   auto better = [&](const Ranked& x, const Ranked& y) {
     if (x.score != y.score) return x.score > y.score;
@@ -520,9 +518,9 @@ absl::StatusOr<std::vector<Suggestion>> SuggestPartners(
   // keeps its best-quality-first order.
   std::vector<Probe> probes = MakeProbes(profile);
   std::stable_partition(probes.begin(), probes.end(), [&](const Probe& probe) {
-    return (static_allowed & (probe.to_actor ? may_give_actor[probe.resource]
-                                             : may_give_partner[probe.resource])) !=
-           0;
+    return (static_allowed &
+            (probe.to_actor ? may_give_actor[probe.resource]
+                            : may_give_partner[probe.resource])) != 0;
   });
   const uint32_t own = internal::PartitionOf(me.home);
   std::vector<uint32_t> order;
@@ -562,9 +560,9 @@ absl::StatusOr<std::vector<Suggestion>> SuggestPartners(
       // make candidates; it only credits those made before it (probes that
       // make candidates come first).
       const bool creates =
-          (static_allowed & (probe.to_actor ? may_give_actor[probe.resource]
-                                            : may_give_partner[probe.resource])) !=
-          0;
+          (static_allowed &
+           (probe.to_actor ? may_give_actor[probe.resource]
+                           : may_give_partner[probe.resource])) != 0;
       for (size_t j = 0; j < size; ++j) {
         // The slots are far apart: ask for them ahead.
         if (j + 16 < size) scratch.Prefetch(nums[j + 16]);
@@ -595,8 +593,7 @@ absl::StatusOr<std::vector<Suggestion>> SuggestPartners(
     }
     for (size_t j = 0; j < order.size(); ++j) {
       if (j + 8 < order.size()) {
-        __builtin_prefetch(
-            &impl.records[scratch.candidates[order[j + 8]].num]);
+        __builtin_prefetch(&impl.records[scratch.candidates[order[j + 8]].num]);
       }
       consider(scratch.candidates[order[j]], step.bound, /*complete=*/true);
     }
@@ -617,18 +614,10 @@ absl::StatusOr<std::vector<Suggestion>> SuggestPartners(
     if (bounds.size() <= p) bounds.resize(p + 1, PartitionPlan{0, -1, 0, 0});
     if (bounds[p].context < 0) bounds[p] = PartitionBound(query, p);
     const PartitionPlan& home = bounds[p];
-    const double proximity =
-        std::max<double>(home.proximity, c.area_proximity);
+    const double proximity = std::max<double>(home.proximity, c.area_proximity);
     consider(c, home.context * (1 - w_p + w_p * proximity), is_walked(p));
   }
 
-  debug_stats[0] += 1;
-  debug_stats[1] += scratch.candidates.size();
-  { size_t w = 0; for (bool b : walked) w += b; debug_stats[2] += w; }
-  debug_stats[3] += plan.size();
-  debug_stats[4] += threshold();
-  debug_stats[5] += plan.empty() ? 0 : plan.back().bound;
-  debug_stats[6] += plan.size() > 1 ? plan[1].bound : 0;
   std::sort_heap(heap.begin(), heap.end(), better);
   result.reserve(heap.size());
   for (const Ranked& ranked : heap) {
@@ -669,14 +658,16 @@ absl::StatusOr<MatchExplanation> ExplainMatch(const ActorIndex& index,
         {&b, &pb}}) {
     const std::string name(internal::ActorName(*profile));
     if (!(rec->flags & ActorRecord::kAvailable)) {
-      blockers.push_back(name + " ne souhaite pas être proposé ou est dissous.");
+      blockers.push_back(name +
+                         " ne souhaite pas être proposé ou est dissous.");
     } else if (rec->capacity == 0) {
       blockers.push_back(name + " n'a plus de capacité pour un partenariat.");
     }
   }
   const uint32_t inferred = query.InferredCategories(partner, inputs);
   const uint32_t accepted =
-      inferred & (a.accepted_categories ? a.accepted_categories : kAllCategories) &
+      inferred &
+      (a.accepted_categories ? a.accepted_categories : kAllCategories) &
       (b.accepted_categories ? b.accepted_categories : kAllCategories);
   const uint32_t active = query.ActiveCategories(partner);
   uint32_t allowed = accepted & ~active;
@@ -685,11 +676,10 @@ absl::StatusOr<MatchExplanation> ExplainMatch(const ActorIndex& index,
         "Aucune des catégories de partenariat possibles n'est acceptée par "
         "les deux.");
   } else if (allowed == 0) {
-    blockers.push_back(
-        "Déjà partenaires actifs en " +
-        internal::Uncapitalize(
-            CategoryLabel(query.PrimaryCategory(partner, inputs, accepted))) +
-        ".");
+    blockers.push_back("Déjà partenaires actifs en " +
+                       internal::Uncapitalize(CategoryLabel(
+                           query.PrimaryCategory(partner, inputs, accepted))) +
+                       ".");
   }
   if (score.total <= 0) {
     blockers.push_back("Aucun échange ni thème en commun : score nul.");

@@ -132,10 +132,10 @@ struct Suggestion {
 };
 
 struct PartnerOptions {
-  size_t limit = 20;        // at most 1000
-  uint32_t kinds = 0;       // bit (1 << Kind) of the partners; 0 = any
-  uint32_t categories = 0;  // bit (1 << Category); 0 = any
-  ThemeSet themes = 0;      // partners acting on one of them; 0 = any
+  size_t limit = 20;           // at most 1000
+  uint32_t kinds = 0;          // bit (1 << Kind) of the partners; 0 = any
+  uint32_t categories = 0;     // bit (1 << Category); 0 = any
+  ThemeSet themes = 0;         // partners acting on one of them; 0 = any
   std::optional<Scope> scope;  // partners acting in it (ActorIndex::ActsIn)
   double min_score = 0;        // only scores >= min_score (and > 0)
   Weights weights;
@@ -151,8 +151,15 @@ struct PartnerOptions {
 //
 // Candidates come from the (resource, theme) postings that complement the
 // actor's needs and offers, plus the actors of its intercommunality sharing
-// a theme; each is scored, the top `limit` kept with a heap, and only those
-// are explained.
+// a theme and those whose action areas cover its home or the scope. The
+// postings are partitioned by home département and walked nearest first;
+// a partition is skipped when an upper bound of the score of anything homed
+// there (proximity from the hierarchy, the partition's bounding box and the
+// action areas; fragilities; the other factors at their best) cannot reach
+// the current k-th score, and a candidate is dropped as soon as a bound from
+// its credits alone cannot. The result is the exact top `limit` among them;
+// only those are explained. Per thread, the engine keeps a scratch array of
+// 8 bytes per actor number.
 //
 // Errors: NotFound when `actor` is not live; FailedPrecondition when the
 // actor itself is unavailable or has no capacity left; InvalidArgument for

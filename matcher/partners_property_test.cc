@@ -42,9 +42,10 @@ World MakeWorld(uint32_t seed, int actors) {
         RandomProfile(rng, world.geo, "actor:" + std::to_string(i)));
   }
   for (int i = 0; i < actors / 2; ++i) {
-    world.partnerships.emplace_back(
-        world.profiles[rng() % actors].id, world.profiles[rng() % actors].id);
-    world.partnership_categories.push_back(static_cast<Category>(1 + rng() % 4));
+    world.partnerships.emplace_back(world.profiles[rng() % actors].id,
+                                    world.profiles[rng() % actors].id);
+    world.partnership_categories.push_back(
+        static_cast<Category>(1 + rng() % 4));
     world.partnership_active.push_back(rng() % 2 == 0);
   }
   for (int i = 0; i < 60; ++i) {
@@ -80,13 +81,15 @@ void Load(const World& world, bool reverse, ActorIndex* index,
 PartnerOptions RandomOptions(std::mt19937& rng, const Geography& geo) {
   PartnerOptions options;
   options.limit = 1 + rng() % 30;
-  if (rng() % 4 == 0) options.kinds = 1u << (1 + rng() % 5) | 1u << (1 + rng() % 5);
+  if (rng() % 4 == 0)
+    options.kinds = 1u << (1 + rng() % 5) | 1u << (1 + rng() % 5);
   if (rng() % 4 == 0) options.categories = 1u << (1 + rng() % 4);
   if (rng() % 5 == 0) options.themes = ThemeSet{1} << (rng() % 8);
   if (rng() % 10 == 0) options.min_score = (rng() % 30) / 100.0;
   switch (rng() % 6) {
     case 0:
-      options.scope = geo.ScopeOf(Level::kEpci, rng() % geo.Count(Level::kEpci));
+      options.scope =
+          geo.ScopeOf(Level::kEpci, rng() % geo.Count(Level::kEpci));
       break;
     case 1:
       options.scope = geo.ScopeOf(Level::kDepartement,
@@ -176,9 +179,9 @@ TEST_P(PartnersPropertyTest, HardRulesScoresAndExplanationsHold) {
           partner.accepted_categories
               ? partner.accepted_categories & kAllCategories
               : kAllCategories;
-      EXPECT_EQ(s.categories & (active | ~accepted_by_actor |
-                                ~accepted_by_partner),
-                0u);
+      EXPECT_EQ(
+          s.categories & (active | ~accepted_by_actor | ~accepted_by_partner),
+          0u);
       if (options.categories) {
         EXPECT_EQ(s.categories & ~options.categories, 0u);
       }
@@ -267,7 +270,7 @@ TEST_P(PartnersPropertyTest, HardRulesScoresAndExplanationsHold) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Seeds, PartnersPropertyTest,
-                         ::testing::Values(11u, 22u, 33u));
+                         ::testing::Values(11u, 22u, 33u, 44u, 55u, 66u));
 
 }  // namespace
 }  // namespace maillage::matcher

@@ -15,9 +15,9 @@ using ::maillage::matcher::testing::Geography;
 using ::maillage::matcher::testing::ProfileBuilder;
 using ::maillage::matcher::testing::TestVocabulary;
 using ::maillage::matcher::testing::ThemeNum;
+using territory::Level;
 using ::testing::HasSubstr;
 using ::testing::Not;
-using territory::Level;
 
 double SumOfContributions(const Suggestion& s) {
   double sum = 0;
@@ -166,8 +166,7 @@ TEST_F(PartnersTest, HardRules) {
               .Need("funding", "sport")
               .Need("in_kind", "sport"));
   auto funder = [&](std::string id, uint32_t commune) {
-    return ProfileBuilder(std::move(id), Kind::kCompany,
-                          geo_.Commune(commune))
+    return ProfileBuilder(std::move(id), Kind::kCompany, geo_.Commune(commune))
         .Themes({"sport"})
         .Offer("funding", "sport");
   };
@@ -191,8 +190,8 @@ TEST_F(PartnersTest, HardRules) {
 
   options.scope.reset();
   ids = Ids(Suggest(asso, options));
-  EXPECT_THAT(ids, ::testing::UnorderedElementsAre("c:ok", "c:partner2",
-                                                   "c:outside"));
+  EXPECT_THAT(
+      ids, ::testing::UnorderedElementsAre("c:ok", "c:partner2", "c:outside"));
 
   // The actor itself is never proposed, even when it complements itself.
   const ActorNum self =
@@ -261,8 +260,8 @@ TEST_F(PartnersTest, FragilitiesAndCommonPartnersRaiseTheScore) {
   Add(ProfileBuilder("c:mobility", Kind::kCompany, geo_.Commune(1))
           .Themes({"mobility"})
           .Offer("funding", "mobility"));
-  // Equal so far: "mobility" is rarer in this index than nothing, both are
-  // alone; the fragility decides.
+  // Symmetric so far (one funder per theme, same place); a severe mobility
+  // fragility of their EPCI decides.
   Fragility fragility;
   fragility.level = Level::kEpci;
   fragility.territory = 0;
@@ -272,12 +271,14 @@ TEST_F(PartnersTest, FragilitiesAndCommonPartnersRaiseTheScore) {
   std::vector<Suggestion> suggestions = Suggest(asso);
   ASSERT_EQ(suggestions.size(), 2u);
   EXPECT_EQ(suggestions[0].partner_id, "c:mobility");
-  const Factor& f = suggestions[0].factors[static_cast<int>(FactorKind::kFragility)];
+  const Factor& f =
+      suggestions[0].factors[static_cast<int>(FactorKind::kFragility)];
   EXPECT_NEAR(f.value, 0.9, 1e-6);
   EXPECT_THAT(suggestions[0].sentence, HasSubstr("fragilité forte"));
 
   // Two common partners outweigh the fragility.
-  const ActorNum p1 = Add(ProfileBuilder("p1", Kind::kPublicBody, geo_.Commune(2)));
+  const ActorNum p1 =
+      Add(ProfileBuilder("p1", Kind::kPublicBody, geo_.Commune(2)));
   const ActorNum p2 = Add(ProfileBuilder("p2", Kind::kMedia, geo_.Commune(2)));
   for (ActorNum p : {p1, p2}) {
     context_.AddPartnership({asso, p, Category::kEconomicCooperation, true});
@@ -286,9 +287,10 @@ TEST_F(PartnersTest, FragilitiesAndCommonPartnersRaiseTheScore) {
   suggestions = Suggest(asso);
   ASSERT_EQ(suggestions.size(), 2u);
   EXPECT_EQ(suggestions[0].partner_id, "c:youth");
-  EXPECT_NEAR(
-      suggestions[0].factors[static_cast<int>(FactorKind::kCommonPartners)].value,
-      0.75, 1e-12);
+  EXPECT_NEAR(suggestions[0]
+                  .factors[static_cast<int>(FactorKind::kCommonPartners)]
+                  .value,
+              0.75, 1e-12);
   EXPECT_THAT(suggestions[0].sentence, HasSubstr("2 partenaires en commun"));
 }
 
@@ -358,13 +360,12 @@ TEST_F(PartnersTest, OptionsFilterAndWeightsReorder) {
 TEST_F(PartnersTest, ErrorsForUnknownOrUnavailableActors) {
   EXPECT_EQ(SuggestPartners(index_, context_, 3, {}).status().code(),
             absl::StatusCode::kNotFound);
-  const ActorNum gone =
-      Add(ProfileBuilder("x", Kind::kAssociation, geo_.Commune(0))
-              .Unavailable());
+  const ActorNum gone = Add(
+      ProfileBuilder("x", Kind::kAssociation, geo_.Commune(0)).Unavailable());
   EXPECT_EQ(SuggestPartners(index_, context_, gone, {}).status().code(),
             absl::StatusCode::kFailedPrecondition);
-  const ActorNum full = Add(
-      ProfileBuilder("y", Kind::kAssociation, geo_.Commune(0)).Capacity(0));
+  const ActorNum full =
+      Add(ProfileBuilder("y", Kind::kAssociation, geo_.Commune(0)).Capacity(0));
   EXPECT_EQ(SuggestPartners(index_, context_, full, {}).status().code(),
             absl::StatusCode::kFailedPrecondition);
 }

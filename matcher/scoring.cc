@@ -287,11 +287,9 @@ int Query::CommonPartners(ActorNum partner) const {
 }
 
 uint32_t Query::ActiveCategories(ActorNum partner) const {
-  auto it = std::lower_bound(
-      partners_->begin(), partners_->end(), partner,
-      [](const MatchContext::PartnerLink& link, ActorNum num) {
-        return link.partner < num;
-      });
+  auto it = std::lower_bound(partners_->begin(), partners_->end(), partner,
+                             [](const MatchContext::PartnerLink& link,
+                                ActorNum num) { return link.partner < num; });
   if (it == partners_->end() || it->partner != partner) return 0;
   return it->active_categories;
 }
@@ -303,15 +301,14 @@ Query::Score Query::ComputeScore(ActorNum partner_num,
   Score s;
   s.fit = ComputeFit(partner, inputs);
   s.proximity = ComputeProximity(partner_num);
-  s.fragility = ComputeFragility(partner, s.proximity.shared_rank,
-                                 &s.fragility_theme);
+  s.fragility =
+      ComputeFragility(partner, s.proximity.shared_rank, &s.fragility_theme);
   s.cross_kind = actor.kind != partner.kind &&
                          actor.kind != Kind::kUnspecified &&
                          partner.kind != Kind::kUnspecified
                      ? 1.0
                      : 0.0;
-  s.capacity =
-      std::min<int>({actor.capacity, partner.capacity, 3}) / 3.0;
+  s.capacity = std::min<int>({actor.capacity, partner.capacity, 3}) / 3.0;
   s.common_partners = CommonPartners(partner_num);
   s.common = 1.0 - std::ldexp(1.0, -s.common_partners);
   const NormalizedWeights& w = weights_;
@@ -319,8 +316,7 @@ Query::Score Query::ComputeScore(ActorNum partner_num,
               w.cross_kind * s.cross_kind + w.capacity * s.capacity +
               w.common_partners * s.common;
   s.distance_factor = 1 - w.proximity + w.proximity * s.proximity.value;
-  s.total =
-      std::clamp(s.fit.mutual * s.context * s.distance_factor, 0.0, 1.0);
+  s.total = std::clamp(s.fit.mutual * s.context * s.distance_factor, 0.0, 1.0);
   return s;
 }
 
@@ -330,18 +326,18 @@ uint32_t Query::InferredCategories(ActorNum partner_num,
   const ActorRecord& partner = impl_->records[partner_num];
   uint32_t mask = 0;
   ForEachBit(inputs.to_actor.mask, [&](int r) {
-    mask |= 1u << static_cast<int>(
-                context_
-                    ->FlowOf(partner.kind, partner.subtype, actor.kind,
-                             static_cast<uint8_t>(r))
-                    .category);
+    mask |=
+        1u << static_cast<int>(context_
+                                   ->FlowOf(partner.kind, partner.subtype,
+                                            actor.kind, static_cast<uint8_t>(r))
+                                   .category);
   });
   ForEachBit(inputs.to_partner.mask, [&](int r) {
-    mask |= 1u << static_cast<int>(
-                context_
-                    ->FlowOf(actor.kind, actor.subtype, partner.kind,
-                             static_cast<uint8_t>(r))
-                    .category);
+    mask |= 1u << static_cast<int>(context_
+                                       ->FlowOf(actor.kind, actor.subtype,
+                                                partner.kind,
+                                                static_cast<uint8_t>(r))
+                                       .category);
   });
   if (mask == 0) {
     const bool academic =
@@ -467,8 +463,8 @@ std::string ComplementarityDetail(const Query& query, ActorNum partner_num,
     return text;
   };
   return Capitalize(direction(partner, partner_num, actor, fit.cover_actor)) +
-         " ; " +
-         direction(actor, query.actor(), partner, fit.cover_partner) + ".";
+         " ; " + direction(actor, query.actor(), partner, fit.cover_partner) +
+         ".";
 }
 
 std::string ProximityDetail(const Query& query, ActorNum partner_num,
@@ -484,11 +480,12 @@ std::string ProximityDetail(const Query& query, ActorNum partner_num,
   }
   std::string text;
   if (p.distance_km >= 0) {
-    text = p.distance_km < 1 ? "À moins d'un km l'une de l'autre"
-                             : "À " + Decimal(p.distance_km, 0) +
-                                   " km l'une de l'autre";
+    text = p.distance_km < 1
+               ? "À moins d'un km l'une de l'autre"
+               : "À " + Decimal(p.distance_km, 0) + " km l'une de l'autre";
     if (p.shared_rank >= 0) {
-      text += " (" + std::string(SameTerritoryWords(kLevelByRank[p.shared_rank])) +
+      text += " (" +
+              std::string(SameTerritoryWords(kLevelByRank[p.shared_rank])) +
               ")";
     }
     return text + ".";
@@ -546,10 +543,10 @@ Suggestion BuildSuggestion(const Query& query, ActorNum partner_num,
   const double proximity_part =
       mutual * score.context * w.proximity * score.proximity.value;
   const double rest = mutual * (1 - w.proximity);  // times each w_f v_f
-  const double cover_part = w.complementarity *
-                            (score.fit.cover_actor + score.fit.cover_partner);
-  const double theme_part = w.shared_themes * (score.fit.themes_actor +
-                                               score.fit.themes_partner);
+  const double cover_part =
+      w.complementarity * (score.fit.cover_actor + score.fit.cover_partner);
+  const double theme_part =
+      w.shared_themes * (score.fit.themes_actor + score.fit.themes_partner);
   const double fit_part = rest * (w.complementarity + w.shared_themes);
   const double complementarity =
       cover_part + theme_part > 0
@@ -561,19 +558,18 @@ Suggestion BuildSuggestion(const Query& query, ActorNum partner_num,
         Factor{kind, value, weight, contribution, std::move(detail)});
   };
   add(FactorKind::kComplementarity,
-      (score.fit.cover_actor + score.fit.cover_partner) / 2,
-      w.complementarity, complementarity,
+      (score.fit.cover_actor + score.fit.cover_partner) / 2, w.complementarity,
+      complementarity,
       ComplementarityDetail(query, partner_num, s.exchanges, score.fit));
   add(FactorKind::kSharedThemes,
-      (score.fit.themes_actor + score.fit.themes_partner) / 2,
-      w.shared_themes, fit_part - complementarity,
+      (score.fit.themes_actor + score.fit.themes_partner) / 2, w.shared_themes,
+      fit_part - complementarity,
       s.shared_themes
           ? "Thèmes communs : " + ThemeList(vocabulary, s.shared_themes, 4) +
                 " (les thèmes rares pèsent davantage)."
           : std::string("Aucun thème commun."));
   add(FactorKind::kProximity, score.proximity.value, w.proximity,
-      proximity_part,
-      ProximityDetail(query, partner_num, score.proximity));
+      proximity_part, ProximityDetail(query, partner_num, score.proximity));
   add(FactorKind::kFragility, score.fragility, w.fragility,
       rest * w.fragility * score.fragility,
       score.fragility > 0
@@ -585,9 +581,8 @@ Suggestion BuildSuggestion(const Query& query, ActorNum partner_num,
   add(FactorKind::kCrossKind, score.cross_kind, w.cross_kind,
       rest * w.cross_kind * score.cross_kind,
       score.cross_kind > 0
-          ? "Alliance entre mondes : " +
-                std::string(KindNoun(actor.kind)) + " et " +
-                std::string(KindNoun(partner.kind)) + "."
+          ? "Alliance entre mondes : " + std::string(KindNoun(actor.kind)) +
+                " et " + std::string(KindNoun(partner.kind)) + "."
           : "Même monde : " + std::string(KindNoun(actor.kind, true)) + ".");
   add(FactorKind::kCapacity, score.capacity, w.capacity,
       rest * w.capacity * score.capacity,
@@ -618,12 +613,13 @@ Suggestion BuildSuggestion(const Query& query, ActorNum partner_num,
          lead->modality == Modality::kSkills) &&
         giver.kind == Kind::kCompany) {
       sentence = Capitalize(ActorPhrase(giver)) + " propose du " +
-                 std::string(ModalityLabel(lead->modality)) + theme +
-                 " dont " + ActorPhrase(receiver) + " a besoin";
+                 std::string(ModalityLabel(lead->modality)) + theme + " dont " +
+                 ActorPhrase(receiver) + " a besoin";
     } else {
       sentence = Capitalize(ActorPhrase(giver)) + " propose « " +
                  ResourceWords(vocabulary, lead->resource) + " »" + theme +
-                 " dont " + ActorPhrase(receiver) + " a besoin : une piste de " +
+                 " dont " + ActorPhrase(receiver) +
+                 " a besoin : une piste de " +
                  Uncapitalize(CategoryLabel(lead->category)) + " (" +
                  std::string(ModalityLabel(lead->modality)) + ")";
     }
@@ -653,8 +649,8 @@ Suggestion BuildSuggestion(const Query& query, ActorNum partner_num,
     sentence += " ; toutes deux agissent dans " +
                 std::string(SameTerritoryWords(kLevelByRank[p.shared_rank]));
   } else if (p.distance_km >= 0 && p.distance_km < 50) {
-    sentence += " ; elles sont à " + Decimal(p.distance_km, 0) +
-                " km l'une de l'autre";
+    sentence +=
+        " ; elles sont à " + Decimal(p.distance_km, 0) + " km l'une de l'autre";
   }
   if (score.fragility >= 0.5) {
     sentence += ", face à une fragilité forte de leur territoire en " +

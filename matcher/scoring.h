@@ -148,8 +148,8 @@ std::vector<ExchangeMatch> ListExchanges(const Query& query, ActorNum partner);
 
 // A full suggestion (factors, exchanges, sentence) for a scored pair.
 Suggestion BuildSuggestion(const Query& query, ActorNum partner,
-                           const PairInputs& inputs,
-                           const Query::Score& score, uint32_t allowed);
+                           const PairInputs& inputs, const Query::Score& score,
+                           uint32_t allowed);
 
 }  // namespace maillage::matcher::internal
 

@@ -163,32 +163,34 @@ struct Weighted {
 
 // What each kind typically needs and offers.
 constexpr Weighted kAssociationNeeds[] = {
-    {"funding", 5},   {"volunteers", 3}, {"skills", 2},   {"in_kind", 2},
+    {"funding", 5},    {"volunteers", 3}, {"skills", 2},  {"in_kind", 2},
     {"premises", 1.5}, {"visibility", 1}, {"network", 1}, {"evaluation", 0.5}};
 constexpr Weighted kAssociationOffers[] = {
-    {"services", 2}, {"audience_access", 2}, {"volunteers", 1.5},
+    {"services", 2},  {"audience_access", 2}, {"volunteers", 1.5},
     {"expertise", 1}, {"visibility", 1.5},    {"hiring", 0.7},
     {"network", 1}};
 constexpr Weighted kCompanyNeeds[] = {
-    {"services", 2},  {"hiring", 2},     {"purchasing", 1}, {"visibility", 1.5},
-    {"network", 1.5}, {"expertise", 1}, {"audience_access", 0.7}};
+    {"services", 2},         {"hiring", 2},    {"purchasing", 1},
+    {"visibility", 1.5},     {"network", 1.5}, {"expertise", 1},
+    {"audience_access", 0.7}};
 constexpr Weighted kCompanyOffers[] = {
-    {"funding", 3},  {"skills", 3},     {"in_kind", 2},    {"volunteers", 1.5},
-    {"purchasing", 1}, {"hiring", 1},   {"premises", 0.7}, {"expertise", 0.7}};
-constexpr Weighted kPublicNeeds[] = {{"services", 2},   {"expertise", 1.5},
-                                     {"evaluation", 1}, {"network", 1},
+    {"funding", 3},    {"skills", 3}, {"in_kind", 2},    {"volunteers", 1.5},
+    {"purchasing", 1}, {"hiring", 1}, {"premises", 0.7}, {"expertise", 0.7}};
+constexpr Weighted kPublicNeeds[] = {{"services", 2},        {"expertise", 1.5},
+                                     {"evaluation", 1},      {"network", 1},
                                      {"audience_access", 1}, {"volunteers", 1}};
-constexpr Weighted kPublicOffers[] = {{"funding", 3},  {"public_support", 3},
-                                      {"premises", 1.5}, {"network", 1.5},
+constexpr Weighted kPublicOffers[] = {{"funding", 3},
+                                      {"public_support", 3},
+                                      {"premises", 1.5},
+                                      {"network", 1.5},
                                       {"audience_access", 1.5}};
-constexpr Weighted kAcademicNeeds[] = {{"funding", 2}, {"audience_access", 2},
-                                       {"network", 1}, {"in_kind", 0.5}};
-constexpr Weighted kAcademicOffers[] = {{"expertise", 3}, {"evaluation", 2},
-                                        {"skills", 1},    {"volunteers", 1}};
-constexpr Weighted kMediaNeeds[] = {{"funding", 2}, {"network", 1},
-                                    {"expertise", 0.5}};
-constexpr Weighted kMediaOffers[] = {{"visibility", 3},
-                                     {"audience_access", 2}};
+constexpr Weighted kAcademicNeeds[] = {
+    {"funding", 2}, {"audience_access", 2}, {"network", 1}, {"in_kind", 0.5}};
+constexpr Weighted kAcademicOffers[] = {
+    {"expertise", 3}, {"evaluation", 2}, {"skills", 1}, {"volunteers", 1}};
+constexpr Weighted kMediaNeeds[] = {
+    {"funding", 2}, {"network", 1}, {"expertise", 0.5}};
+constexpr Weighted kMediaOffers[] = {{"visibility", 3}, {"audience_access", 2}};
 
 template <size_t N>
 uint8_t Draw(const Weighted (&table)[N], const Vocabulary& vocabulary,
@@ -257,9 +259,8 @@ ActorProfile MakeActor(const France& france, const Vocabulary& vocabulary,
                   static_cast<unsigned long long>(77000000000000ull + n));
   }
   p.id = buffer;
-  static constexpr const char* kNames[] = {"Association", "Entreprise",
-                                           "Organisme public", "Campus",
-                                           "Média"};
+  static constexpr const char* kNames[] = {
+      "Association", "Entreprise", "Organisme public", "Campus", "Média"};
   std::snprintf(buffer, sizeof(buffer), "%s synthétique %llu",
                 kNames[static_cast<int>(p.kind) - 1],
                 static_cast<unsigned long long>(n));
@@ -304,7 +305,8 @@ ActorProfile MakeActor(const France& france, const Vocabulary& vocabulary,
   auto exchange = [&](bool need) {
     Exchange e;
     e.resource = DrawResource(p.kind, need, vocabulary, rng);
-    if (Uniform(rng) < 0.6) e.theme = own[Below(rng, static_cast<uint32_t>(own.size()))];
+    if (Uniform(rng) < 0.6)
+      e.theme = own[Below(rng, static_cast<uint32_t>(own.size()))];
     return e;
   };
   const int needs = 1 + static_cast<int>(Below(rng, 3));
@@ -328,10 +330,11 @@ ActorProfile MakeActor(const France& france, const Vocabulary& vocabulary,
     p.action_areas.push_back(std::move(area));
   }
   if (Uniform(rng) < 0.1) {
-    p.accepted_categories = (1u << (1 + Below(rng, 4))) |
-                            (1u << (1 + Below(rng, 4)));
+    p.accepted_categories =
+        (1u << (1 + Below(rng, 4))) | (1u << (1 + Below(rng, 4)));
   }
-  p.capacity = static_cast<uint16_t>(Uniform(rng) < 0.05 ? 0 : 1 + Below(rng, 5));
+  p.capacity =
+      static_cast<uint16_t>(Uniform(rng) < 0.05 ? 0 : 1 + Below(rng, 5));
   p.available = Uniform(rng) >= 0.03;
   return p;
 }

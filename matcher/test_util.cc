@@ -51,9 +51,8 @@ Geography Geography::Make(int regions, int departements_per_region,
   g.departements_per_region = departements_per_region;
   g.epcis_per_departement = epcis_per_departement;
   g.communes_per_epci = communes_per_epci;
-  const int communes =
-      regions * departements_per_region * epcis_per_departement *
-      communes_per_epci;
+  const int communes = regions * departements_per_region *
+                       epcis_per_departement * communes_per_epci;
   for (int c = 0; c < communes; ++c) {
     Place place;
     place.commune = c;
@@ -179,17 +178,17 @@ ProfileBuilder& ProfileBuilder::Themes(
 
 ProfileBuilder& ProfileBuilder::Need(std::string_view resource,
                                      std::string_view theme) {
-  profile_.needs.push_back(
-      {ResourceNum(resource),
-       theme.empty() ? Exchange::kAnyTheme : ThemeNum(theme)});
+  profile_.needs.push_back({ResourceNum(resource), theme.empty()
+                                                       ? Exchange::kAnyTheme
+                                                       : ThemeNum(theme)});
   return *this;
 }
 
 ProfileBuilder& ProfileBuilder::Offer(std::string_view resource,
                                       std::string_view theme) {
-  profile_.offers.push_back(
-      {ResourceNum(resource),
-       theme.empty() ? Exchange::kAnyTheme : ThemeNum(theme)});
+  profile_.offers.push_back({ResourceNum(resource), theme.empty()
+                                                        ? Exchange::kAnyTheme
+                                                        : ThemeNum(theme)});
   return *this;
 }
 
@@ -282,8 +281,8 @@ ActorProfile RandomProfile(std::mt19937& rng, const Geography& geography,
           Level::kDepartement, uniform(geography.Count(Level::kDepartement)));
     } else if (kind == 1) {
       area.level = Level::kEpci;
-      area.place =
-          geography.Territory(Level::kEpci, uniform(geography.Count(Level::kEpci)));
+      area.place = geography.Territory(Level::kEpci,
+                                       uniform(geography.Count(Level::kEpci)));
     } else {
       area.level = Level::kCustom;
       for (int i = 0; i < 3; ++i) {
@@ -291,9 +290,9 @@ ActorProfile RandomProfile(std::mt19937& rng, const Geography& geography,
             uniform(geography.Count(Level::kCommune)));
       }
       std::sort(area.custom_communes.begin(), area.custom_communes.end());
-      area.custom_communes.erase(std::unique(area.custom_communes.begin(),
-                                             area.custom_communes.end()),
-                                 area.custom_communes.end());
+      area.custom_communes.erase(
+          std::unique(area.custom_communes.begin(), area.custom_communes.end()),
+          area.custom_communes.end());
     }
     profile.action_areas.push_back(std::move(area));
   }

@@ -39,8 +39,7 @@ constexpr ModalityInfo kModalities[] = {
     {Modality::kResponsiblePurchasing, "responsible_purchasing",
      "achats responsables"},
     {Modality::kInclusiveHiring, "inclusive_hiring", "recrutement inclusif"},
-    {Modality::kPracticeChange, "practice_change",
-     "évolution des pratiques"},
+    {Modality::kPracticeChange, "practice_change", "évolution des pratiques"},
     {Modality::kJointOffer, "joint_offer", "offre commune"},
     {Modality::kJointRnd, "joint_rnd", "R&D commune"},
 };
@@ -181,16 +180,16 @@ absl::StatusOr<Vocabulary> Vocabulary::Parse(std::string_view themes_text,
                          size_t fields, std::vector<Entry>& entries,
                          size_t limit) -> absl::Status {
     if (line.fields.size() != fields) {
-      return LineError(file, line.number,
-                       absl::StrCat("expected ", fields,
-                                    " tab-separated fields, got ",
-                                    line.fields.size()));
+      return LineError(
+          file, line.number,
+          absl::StrCat("expected ", fields, " tab-separated fields, got ",
+                       line.fields.size()));
     }
     std::string_view code = line.fields[0];
     if (!ValidCode(code)) {
-      return LineError(file, line.number,
-                       absl::StrCat("invalid code \"", A(code),
-                                    "\" (expected [a-z0-9_]+)"));
+      return LineError(
+          file, line.number,
+          absl::StrCat("invalid code \"", A(code), "\" (expected [a-z0-9_]+)"));
     }
     if (Lookup(entries, code).has_value()) {
       return LineError(file, line.number,
@@ -212,8 +211,8 @@ absl::StatusOr<Vocabulary> Vocabulary::Parse(std::string_view themes_text,
   };
 
   for (const ParsedLine& line : DataLines(themes_text)) {
-    absl::Status status = parse_common(themes_name, line, 3,
-                                       vocabulary.themes_, kMaxThemes);
+    absl::Status status =
+        parse_common(themes_name, line, 3, vocabulary.themes_, kMaxThemes);
     if (!status.ok()) return status;
   }
   for (const ParsedLine& line : DataLines(resources_text)) {
@@ -223,15 +222,15 @@ absl::StatusOr<Vocabulary> Vocabulary::Parse(std::string_view themes_text,
     Entry& entry = vocabulary.resources_.back();
     std::optional<Category> category = ParseCategory(line.fields[3]);
     if (!category) {
-      return LineError(resources_name, line.number,
-                       absl::StrCat("unknown category \"", A(line.fields[3]),
-                                    "\""));
+      return LineError(
+          resources_name, line.number,
+          absl::StrCat("unknown category \"", A(line.fields[3]), "\""));
     }
     std::optional<Modality> modality = ParseModality(line.fields[4]);
     if (!modality) {
-      return LineError(resources_name, line.number,
-                       absl::StrCat("unknown modality \"", A(line.fields[4]),
-                                    "\""));
+      return LineError(
+          resources_name, line.number,
+          absl::StrCat("unknown modality \"", A(line.fields[4]), "\""));
     }
     entry.category = *category;
     entry.modality = *modality;

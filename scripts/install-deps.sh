@@ -8,7 +8,7 @@ packages=(
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   libabsl-dev librocksdb-dev zlib1g-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  libutf8proc-dev libxxhash-dev
+  libutf8proc-dev libxxhash-dev liblemon-dev
 )
 
 if [ "$(id -u)" -ne 0 ]; then

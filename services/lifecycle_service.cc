@@ -40,6 +40,18 @@ MAILLAGE_ADAPT(GetTerritoryMetrics, v1::GetTerritoryMetricsRequest,
                v1::TerritoryMetrics, Metrics)
 #undef MAILLAGE_ADAPT
 
+grpc::ServerUnaryReactor* LifecycleServiceImpl::SuggestForTerritory(
+    grpc::CallbackServerContext* context,
+    const v1::SuggestForTerritoryRequest* request,
+    v1::SuggestForTerritoryResponse* response) {
+  return handler_->Handle(context, "SuggestForTerritory",
+                          [=](core::Maillage& m) {
+                            return Deliver(
+                                m.matching().SuggestForTerritory(*request),
+                                response);
+                          });
+}
+
 namespace {
 
 // WatchSuggestions: reads the event log from the resume token, writes the

@@ -32,6 +32,8 @@ class LifecycleServiceImpl final
                  v1::ImportPartnershipsResponse)
   MAILLAGE_UNARY(GetTerritoryMetrics, v1::GetTerritoryMetricsRequest,
                  v1::TerritoryMetrics)
+  MAILLAGE_UNARY(SuggestForTerritory, v1::SuggestForTerritoryRequest,
+                 v1::SuggestForTerritoryResponse)
 #undef MAILLAGE_UNARY
 
   grpc::ServerWriteReactor<v1::WatchEvent>* WatchSuggestions(

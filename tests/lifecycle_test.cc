@@ -1,6 +1,7 @@
 // LifecycleService through the stubs: every transition, cooling, the
 // partnership registry feeding the engine, watch/resume, metrics.
 #include <chrono>
+#include <map>
 #include <set>
 #include <string>
 #include <thread>
@@ -332,6 +333,47 @@ TEST_F(LifecycleTest, MetricsCountWhatAnimatorsReport) {
   EXPECT_EQ(total.partnerships_formed(), 1);
   EXPECT_EQ(m.active_partnerships(), 1);
   EXPECT_GT(m.partnership_density(), 0);
+}
+
+TEST_F(LifecycleTest, TerritoryWideMatchingRespectsCapacityAndSpreadsExposure) {
+  Start();
+  // One attractive company with room for 3, four others with room for 4.
+  v1::Actor big = Company("siret:10000000000001");
+  big.set_capacity(3);
+  auto* extra = big.add_offers();
+  extra->set_resource("skills");
+  extra->set_theme("youth");
+  Create(big);
+  for (int i = 0; i < 4; ++i) {
+    v1::Actor c = Company("siret:2000000000000" + std::to_string(i), "94028");
+    c.set_capacity(4);
+    Create(c);
+  }
+  for (int i = 0; i < 12; ++i) {
+    Create(Assoc("rna:W94100" + std::to_string(1000 + i)));
+  }
+  grpc::ClientContext ctx;
+  v1::SuggestForTerritoryRequest req;
+  req.mutable_territory()->set_level(v1::TERRITORY_LEVEL_DEPARTEMENT);
+  req.mutable_territory()->set_code("94");
+  req.set_per_actor(1);
+  v1::SuggestForTerritoryResponse resp;
+  grpc::Status s = life_->SuggestForTerritory(&ctx, req, &resp);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  EXPECT_EQ(resp.actors(), 12);
+  std::map<std::string, int> exposure;
+  for (const auto& a : resp.assignments()) {
+    EXPECT_LE(a.partners_size(), 1);
+    for (const auto& p : a.partners()) ++exposure[p.partner_id()];
+  }
+  EXPECT_LE(exposure["siret:10000000000001"], 3);
+  for (int i = 0; i < 4; ++i) {
+    EXPECT_LE(exposure["siret:2000000000000" + std::to_string(i)], 4);
+  }
+  EXPECT_EQ(resp.actors_without_partner(), 0);
+  EXPECT_EQ(resp.independent().max_exposure(), 12);
+  EXPECT_LT(resp.fair().gini(), resp.independent().gini());
+  EXPECT_FALSE(resp.method().empty());
 }
 
 }  // namespace

@@ -1,0 +1,579 @@
+// maillage suggest partners|coalition|panel and maillage explain:
+// MatchService, as ranked tables with the reasons an animator can repeat.
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "base/status_macros.h"
+#include "cli/commands.h"
+#include "cli/errors.h"
+#include "cli/names.h"
+#include "cli/output.h"
+#include "maillage/v1/matching.grpc.pb.h"
+
+namespace maillage::cli {
+namespace {
+
+using google::protobuf::FieldDescriptor;
+
+// "mecenat / skills"; "mecenat" without a modality.
+std::string CategoryText(v1::PartnershipCategory category,
+                         v1::PartnershipModality modality) {
+  std::string text = ShortEnumName(category);
+  if (modality != v1::PARTNERSHIP_MODALITY_UNSPECIFIED) {
+    absl::StrAppend(&text, " / ", ShortEnumName(modality));
+  }
+  return text;
+}
+
+// "Atelier Numérique (ext:demo:1100)"; the id alone when there is no name.
+std::string NameAndId(const std::string& name, const std::string& id) {
+  return name.empty() ? id : absl::StrCat(name, " (", id, ")");
+}
+
+std::string KindNames(const google::protobuf::RepeatedField<int>& kinds) {
+  std::vector<std::string> names;
+  for (int kind : kinds) {
+    names.push_back(ShortEnumName(static_cast<v1::ActorKind>(kind)));
+  }
+  return absl::StrJoin(names, ", ");
+}
+
+// "complementarity 0.80 (+0.320), proximity 1.00 (+0.150), ...": the
+// factors that count, wrapped under `indent`.
+std::string CompactFactors(
+    const google::protobuf::RepeatedPtrField<v1::MatchFactor>& factors,
+    size_t indent) {
+  std::vector<std::string> parts;
+  for (const v1::MatchFactor& factor : factors) {
+    parts.push_back(absl::StrFormat("%s %.2f (%+.3f)", factor.code(),
+                                    factor.value(), factor.contribution()));
+  }
+  if (parts.empty()) return "";
+  return WrapText(absl::StrCat("factors: ", absl::StrJoin(parts, ", ")),
+                  indent);
+}
+
+// --weight complementarity=2 ...: MatchWeights by field name.
+absl::Status ParseWeights(const ParsedArgs& args, v1::MatchWeights* weights) {
+  const google::protobuf::Descriptor& type = *weights->GetDescriptor();
+  std::vector<std::string> names;
+  for (int i = 0; i < type.field_count(); ++i) {
+    names.push_back(type.field(i)->name());
+  }
+  for (const std::string& item : args.Values("weight")) {
+    std::vector<std::string> parts = absl::StrSplit(item, '=');
+    const FieldDescriptor* field =
+        parts.size() == 2 ? type.FindFieldByName(parts[0]) : nullptr;
+    double value = 0;
+    if (field == nullptr || !absl::SimpleAtod(parts[1], &value) ||
+        !(value >= 0)) {
+      return UsageError(absl::StrCat(
+          "--weight: expected FACTOR=WEIGHT (WEIGHT >= 0, FACTOR one of ",
+          absl::StrJoin(names, ", "), "), got '", item, "'"));
+    }
+    weights->GetReflection()->SetDouble(weights, field, value);
+  }
+  return absl::OkStatus();
+}
+
+FlagSpec WeightFlag() {
+  return {"weight", "FACTOR=W",
+          "Override a factor's weight (complementarity, shared_themes, "
+          "proximity, fragility, cross_kind, capacity, common_partners); only "
+          "ratios matter. Repeatable.",
+          true};
+}
+
+void PrintPartners(const v1::SuggestPartnersResponse& response,
+                   std::ostream& out) {
+  out << "Partners suggested for " << response.actor_id() << ", best first\n";
+  Table table({"#", "SCORE", "PARTNER", "ID", "KIND", "CATEGORY"});
+  table.AlignRight(0);
+  table.AlignRight(1);
+  table.SetMaxWidth(2, 40);
+  int rank = 0;
+  for (const v1::PartnerSuggestion& s : response.suggestions()) {
+    table.AddRow({std::to_string(++rank), FormatScore(s.score()),
+                  s.partner_name(), s.partner_id(),
+                  ShortEnumName(s.partner_kind()),
+                  CategoryText(s.category(), s.modality())});
+  }
+  table.Print(out);
+  rank = 0;
+  for (const v1::PartnerSuggestion& s : response.suggestions()) {
+    out << "\n"
+        << ++rank << ". " << NameAndId(s.partner_name(), s.partner_id())
+        << ", score " << FormatScore(s.score()) << "\n";
+    out << WrapText(s.explanation(), 3);
+    out << CompactFactors(s.factors(), 3);
+    if (!s.suggestion_id().empty()) {
+      out << "   suggestion " << s.suggestion_id() << "\n";
+    }
+  }
+}
+
+absl::Status Partners(Client& client, const ParsedArgs& args) {
+  ASSIGN_OR_RETURN(OutputFormat format,
+                   GetOutputFormat(args, OutputFormat::kTable));
+  v1::SuggestPartnersRequest request;
+  request.set_actor_id(args.positional()[0]);
+  ASSIGN_OR_RETURN(int64_t limit, args.IntValue("limit", 0, 1, 1000));
+  request.set_limit(static_cast<int32_t>(limit));
+  ASSIGN_OR_RETURN(std::vector<v1::ActorKind> kinds,
+                   AsUsageError(ParseEnums<v1::ActorKind>(
+                       "--kind", args.ListValues("kind"))));
+  for (v1::ActorKind kind : kinds) request.add_kinds(kind);
+  ASSIGN_OR_RETURN(std::vector<v1::PartnershipCategory> categories,
+                   AsUsageError(ParseEnums<v1::PartnershipCategory>(
+                       "--category", args.ListValues("category"))));
+  for (v1::PartnershipCategory c : categories) request.add_categories(c);
+  for (const std::string& theme : args.ListValues("theme")) {
+    request.add_themes(theme);
+  }
+  if (auto scope = args.Value("scope")) {
+    ASSIGN_OR_RETURN(*request.mutable_scope(),
+                     AsUsageError(ParseTerritoryRef("--scope", *scope)));
+  }
+  ASSIGN_OR_RETURN(double min_score, args.NumberValue("min-score", 0, 0, 1));
+  request.set_min_score(min_score);
+  RETURN_IF_ERROR(ParseWeights(args, request.mutable_weights()));
+  request.set_preview(args.Has("preview"));
+  request.set_requested_by(args.ValueOr("by", ""));
+
+  v1::SuggestPartnersResponse response;
+  RETURN_IF_ERROR(client.Check(client.match().SuggestPartners(
+      client.NewCall().get(), request, &response)));
+  if (format == OutputFormat::kJson) {
+    client.out() << JsonDocument(response);
+  } else if (response.suggestions().empty()) {
+    client.err() << "maillage: no partner to suggest for "
+                 << request.actor_id() << "\n";
+  } else {
+    PrintPartners(response, client.out());
+  }
+  return absl::OkStatus();
+}
+
+void PrintFlows(const google::protobuf::RepeatedPtrField<v1::ResourceFlow>& flows,
+                std::ostream& out) {
+  Table table({"GIVER", "RECEIVER", "RESOURCE", "THEME", "QUALITY",
+               "CATEGORY"});
+  table.AlignRight(4);
+  for (const v1::ResourceFlow& flow : flows) {
+    table.AddRow({flow.giver_id(), flow.receiver_id(), flow.resource(),
+                  flow.theme().empty() ? "any" : flow.theme(),
+                  FormatScore(flow.quality()),
+                  CategoryText(flow.category(), flow.modality())});
+  }
+  table.Print(out, 2);
+}
+
+void PrintExplanation(const v1::ExplainMatchRequest& request,
+                      const v1::MatchExplanation& explanation,
+                      std::ostream& out) {
+  const v1::PartnerSuggestion& s = explanation.suggestion();
+  out << request.actor_id() << " and "
+      << NameAndId(s.partner_name(), s.partner_id()) << "\n";
+  std::string partner = ShortEnumName(s.partner_kind());
+  if (!s.partner_home_commune().empty()) {
+    absl::StrAppend(&partner, partner.empty() ? "" : ", ", "commune ",
+                    s.partner_home_commune());
+  }
+  if (!partner.empty()) out << "  partner:    " << partner << "\n";
+  out << "  score:      " << FormatScore(s.score()) << " (fit for "
+      << request.actor_id() << " " << FormatScore(s.fit_for_actor())
+      << ", for " << s.partner_id() << " " << FormatScore(s.fit_for_partner())
+      << ")\n";
+  if (s.category() != v1::PARTNERSHIP_CATEGORY_UNSPECIFIED) {
+    out << "  category:   " << CategoryText(s.category(), s.modality());
+    std::vector<std::string> others;
+    for (int c : s.categories()) {
+      if (c != s.category()) {
+        others.push_back(
+            ShortEnumName(static_cast<v1::PartnershipCategory>(c)));
+      }
+    }
+    if (!others.empty()) out << " (also " << absl::StrJoin(others, ", ") << ")";
+    out << "\n";
+  }
+  if (!s.shared_themes().empty()) {
+    out << "  themes:     " << absl::StrJoin(s.shared_themes(), ", ") << "\n";
+  }
+  if (s.distance_km() >= 0) {
+    out << "  distance:   " << absl::StrFormat("%.1f km", s.distance_km())
+        << "\n";
+  }
+  if (!s.explanation().empty()) out << "\n" << WrapText(s.explanation(), 0);
+
+  out << "\nFactors\n";
+  Table factors({"FACTOR", "VALUE", "WEIGHT", "CONTRIBUTION", "DETAIL"});
+  for (size_t column : {1, 2, 3}) factors.AlignRight(column);
+  double total = 0;
+  for (const v1::MatchFactor& f : s.factors()) {
+    factors.AddRow({f.code(), FormatScore(f.value()),
+                    FormatScore(f.weight()),
+                    absl::StrFormat("%.3f", f.contribution()), f.detail()});
+    total += f.contribution();
+  }
+  factors.AddRow({"total", "", "", absl::StrFormat("%.3f", total), ""});
+  factors.Print(out, 2);
+
+  out << "\nResource flows\n";
+  if (s.flows().empty()) {
+    out << "  none: neither needs what the other offers\n";
+  } else {
+    PrintFlows(s.flows(), out);
+  }
+
+  out << "\nBlockers\n";
+  if (explanation.blockers().empty()) {
+    out << "  none: suggest partners may propose this pair\n";
+  }
+  for (const std::string& blocker : explanation.blockers()) {
+    out << WrapText(absl::StrCat("- ", blocker), 2);
+  }
+}
+
+absl::Status Explain(Client& client, const ParsedArgs& args) {
+  ASSIGN_OR_RETURN(OutputFormat format,
+                   GetOutputFormat(args, OutputFormat::kTable));
+  v1::ExplainMatchRequest request;
+  request.set_actor_id(args.positional()[0]);
+  request.set_partner_id(args.positional()[1]);
+  RETURN_IF_ERROR(ParseWeights(args, request.mutable_weights()));
+  v1::MatchExplanation explanation;
+  RETURN_IF_ERROR(client.Check(client.match().ExplainMatch(
+      client.NewCall().get(), request, &explanation)));
+  if (format == OutputFormat::kJson) {
+    client.out() << JsonDocument(explanation);
+  } else {
+    PrintExplanation(request, explanation, client.out());
+  }
+  return absl::OkStatus();
+}
+
+// The members of a coalition as a table.
+void PrintMembers(const v1::Coalition& coalition, std::ostream& out) {
+  Table table({"ROLE", "NAME", "ID", "KIND", "BRINGS"});
+  table.SetMaxWidth(1, 40);
+  for (const v1::CoalitionMember& m : coalition.members()) {
+    std::string role = m.role();
+    if (m.lead()) role = role.empty() ? "lead" : absl::StrCat(role, " (lead)");
+    table.AddRow({role, m.name(), m.actor_id(), ShortEnumName(m.kind()),
+                  absl::StrJoin(m.brings(), ", ")});
+  }
+  table.Print(out, 2);
+}
+
+void PrintCoverage(const v1::Coalition& coalition, size_t indent,
+                   std::ostream& out) {
+  std::string pad(indent, ' ');
+  out << pad << "covered:   "
+      << (coalition.covered_needs().empty()
+              ? std::string("none")
+              : absl::StrJoin(coalition.covered_needs(), ", "))
+      << " (" << FormatPercent(coalition.coverage()) << " of the needs)\n";
+  out << pad << "uncovered: "
+      << (coalition.uncovered_needs().empty()
+              ? std::string("none")
+              : absl::StrJoin(coalition.uncovered_needs(), ", "))
+      << "\n";
+  if (!coalition.missing_kinds().empty()) {
+    out << pad << "missing kinds (none proposable here): "
+        << KindNames(coalition.missing_kinds()) << "\n";
+  }
+}
+
+void PrintCoalition(const v1::SuggestCoalitionRequest& request,
+                    const v1::SuggestCoalitionResponse& response,
+                    std::ostream& out) {
+  out << "Coalition on " << response.theme() << " in "
+      << FormatTerritoryRef(request.territory()) << "\n";
+  out << "Needs: "
+      << (response.needed_resources().empty()
+              ? std::string("none")
+              : absl::StrJoin(response.needed_resources(), ", "))
+      << (response.derived_needs()
+              ? " (derived from what the territory's actors on the theme "
+                "need)"
+              : "")
+      << "\n\n";
+  const v1::Coalition& coalition = response.coalition();
+  if (coalition.members().empty()) {
+    out << "  no coalition found\n";
+  } else {
+    PrintMembers(coalition, out);
+    for (const v1::CoalitionMember& m : coalition.members()) {
+      if (m.reason().empty()) continue;
+      out << WrapText(absl::StrCat(m.name(), ": ", m.reason()), 2);
+    }
+  }
+  out << "\n";
+  PrintCoverage(coalition, 0, out);
+  if (!coalition.summary().empty()) out << WrapText(coalition.summary(), 0);
+  if (!response.method().empty()) {
+    out << "\n" << WrapText(absl::StrCat("Method: ", response.method()), 0);
+  }
+  if (!response.alternatives().empty()) out << "\nAlternatives\n";
+  int number = 0;
+  for (const v1::Coalition& alternative : response.alternatives()) {
+    std::vector<std::string> members;
+    for (const v1::CoalitionMember& m : alternative.members()) {
+      members.push_back(
+          absl::StrCat(m.name(), " (", ShortEnumName(m.kind()), ")"));
+    }
+    out << WrapText(absl::StrCat(++number, ". ", absl::StrJoin(members, ", ")),
+                    2);
+    PrintCoverage(alternative, 5, out);
+  }
+}
+
+absl::Status Coalition(Client& client, const ParsedArgs& args) {
+  ASSIGN_OR_RETURN(OutputFormat format,
+                   GetOutputFormat(args, OutputFormat::kTable));
+  v1::SuggestCoalitionRequest request;
+  ASSIGN_OR_RETURN(
+      *request.mutable_territory(),
+      AsUsageError(ParseTerritoryRef("territory", args.positional()[0])));
+  request.set_theme(args.positional()[1]);
+  for (const std::string& need : args.ListValues("needs")) {
+    request.add_needed_resources(need);
+  }
+  ASSIGN_OR_RETURN(int64_t min_size, args.IntValue("min-size", 0, 1, 12));
+  ASSIGN_OR_RETURN(int64_t max_size, args.IntValue("max-size", 0, 1, 12));
+  if (min_size > 0 && max_size > 0 && min_size > max_size) {
+    return UsageError("--min-size is larger than --max-size");
+  }
+  request.set_min_size(static_cast<int32_t>(min_size));
+  request.set_max_size(static_cast<int32_t>(max_size));
+  ASSIGN_OR_RETURN(std::vector<v1::ActorKind> kinds,
+                   AsUsageError(ParseEnums<v1::ActorKind>(
+                       "--require", args.ListValues("require"))));
+  for (v1::ActorKind kind : kinds) request.add_required_kinds(kind);
+  request.set_any_kinds(args.Has("any-kinds"));
+  if (args.Has("alternatives")) {
+    ASSIGN_OR_RETURN(int64_t alternatives,
+                     args.IntValue("alternatives", 3, 0, 3));
+    request.set_alternatives(static_cast<int32_t>(alternatives));
+  }
+  v1::SuggestCoalitionResponse response;
+  RETURN_IF_ERROR(client.Check(client.match().SuggestCoalition(
+      client.NewCall().get(), request, &response)));
+  if (format == OutputFormat::kJson) {
+    client.out() << JsonDocument(response);
+  } else {
+    PrintCoalition(request, response, client.out());
+  }
+  return absl::OkStatus();
+}
+
+void PrintPanel(const v1::SuggestDialoguePanelRequest& request,
+                const v1::DialoguePanel& panel, std::ostream& out) {
+  out << "Dialogue panel on " << absl::StrJoin(request.themes(), ", ")
+      << " in " << FormatTerritoryRef(request.territory()) << ": "
+      << panel.invitations_size()
+      << (panel.invitations_size() == 1 ? " invitation" : " invitations")
+      << "\n\n";
+  if (panel.invitations().empty()) {
+    out << "  nobody to invite\n";
+  } else {
+    Table table({"#", "NAME", "ID", "KIND", "THEMES"});
+    table.AlignRight(0);
+    table.SetMaxWidth(1, 40);
+    int number = 0;
+    for (const v1::Invitation& i : panel.invitations()) {
+      table.AddRow({std::to_string(++number), i.name(), i.actor_id(),
+                    ShortEnumName(i.kind()), absl::StrJoin(i.themes(), ", ")});
+    }
+    table.Print(out, 2);
+    out << "\nWhy each is invited\n";
+    number = 0;
+    for (const v1::Invitation& i : panel.invitations()) {
+      out << WrapText(absl::StrCat(++number, ". ", i.name(), ": ", i.reason()),
+                      2);
+    }
+  }
+  out << "\n";
+  std::vector<std::string> counts;
+  for (const v1::KindCount& count : panel.kind_counts()) {
+    if (count.count() == 0) continue;
+    counts.push_back(
+        absl::StrCat(ShortEnumName(count.kind()), " ", count.count()));
+  }
+  if (!counts.empty()) out << "kinds:     " << absl::StrJoin(counts, ", ") << "\n";
+  out << "covered:   "
+      << (panel.covered_themes().empty()
+              ? std::string("none")
+              : absl::StrJoin(panel.covered_themes(), ", "))
+      << "\n";
+  out << "uncovered: "
+      << (panel.uncovered_themes().empty()
+              ? std::string("none")
+              : absl::StrJoin(panel.uncovered_themes(), ", "))
+      << "\n";
+  if (!panel.summary().empty()) out << WrapText(panel.summary(), 0);
+}
+
+absl::Status Panel(Client& client, const ParsedArgs& args) {
+  ASSIGN_OR_RETURN(OutputFormat format,
+                   GetOutputFormat(args, OutputFormat::kTable));
+  v1::SuggestDialoguePanelRequest request;
+  ASSIGN_OR_RETURN(
+      *request.mutable_territory(),
+      AsUsageError(ParseTerritoryRef("territory", args.positional()[0])));
+  for (size_t i = 1; i < args.positional().size(); ++i) {
+    for (absl::string_view theme :
+         absl::StrSplit(args.positional()[i], ',', absl::SkipEmpty())) {
+      request.add_themes(std::string(theme));
+    }
+  }
+  ASSIGN_OR_RETURN(int64_t size, args.IntValue("size", 0, 1, 200));
+  request.set_size(static_cast<int32_t>(size));
+  v1::DialoguePanel panel;
+  RETURN_IF_ERROR(client.Check(client.match().SuggestDialoguePanel(
+      client.NewCall().get(), request, &panel)));
+  if (format == OutputFormat::kJson) {
+    client.out() << JsonDocument(panel);
+  } else {
+    PrintPanel(request, panel, client.out());
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+CommandGroup SuggestGroup() {
+  std::string kinds = ShortEnumNames(*v1::ActorKind_descriptor(), ", ");
+  std::string categories =
+      ShortEnumNames(*v1::PartnershipCategory_descriptor(), ", ");
+  CommandGroup group;
+  group.name = "suggest";
+  group.summary =
+      "alliances to broker next: partners, coalitions, dialogue panels "
+      "(MatchService), and fair territory-wide matching.";
+
+  Command partners;
+  partners.name = "partners";
+  partners.arguments = "ACTOR_ID";
+  partners.min_args = partners.max_args = 1;
+  partners.summary = "Rank the partners an actor could ally with.";
+  partners.description =
+      "Rank candidate partners for an actor: a table (rank, score, partner, "
+      "kind, partnership category and modality), then for each one the "
+      "French sentence an animator can repeat and its factors (value and "
+      "contribution to the score; contributions add up to the score). The "
+      "suggestions are recorded for follow-up (maillage suggestions) unless "
+      "--preview is given.";
+  partners.flags = {
+      {"limit", "N", "How many partners, 1 to 1000 (default 20)."},
+      {"kind", "KIND",
+       absl::StrCat("Only partners of this kind: ", kinds,
+                    ". Repeatable, or comma-separated."),
+       true},
+      {"category", "CATEGORY",
+       absl::StrCat("Only partnerships of this category: ", categories,
+                    ". Repeatable."),
+       true},
+      {"theme", "THEME", "Only partners acting on this theme. Repeatable.",
+       true},
+      {"scope", "LEVEL:CODE",
+       "Only partners based in or acting on this territory."},
+      {"min-score", "X", "Leave out partners scoring below X (0 to 1)."},
+      WeightFlag(),
+      {"preview", "", "Do not record what is shown."},
+      {"by", "WHO", "Who asks (recorded with the suggestions)."},
+      OutputFlag(OutputFormat::kTable, false)};
+  partners.details =
+      "Examples:\n"
+      "  maillage suggest partners ext:demo:1000 --limit 5 --by claire@lab\n"
+      "  maillage suggest partners rna:W941000001 --kind company "
+      "--scope departement:94 --preview\n"
+      "  maillage suggest partners ext:demo:1000 --weight proximity=3 "
+      "--output json\n";
+  partners.run = Partners;
+  group.commands.push_back(std::move(partners));
+
+  Command coalition;
+  coalition.name = "coalition";
+  coalition.arguments = "LEVEL:CODE THEME";
+  coalition.min_args = coalition.max_args = 2;
+  coalition.summary = "Propose a coalition for a territory's challenge.";
+  coalition.description =
+      "Propose a small coalition of actors of different kinds (by default at "
+      "least an association, a company and a public body) for a collective "
+      "experiment on THEME in a territory: each member's role and what it "
+      "brings, the needs covered and left uncovered, the method used and its "
+      "guarantee, and alternative coalitions.";
+  coalition.flags = {
+      {"needs", "R1,R2,...",
+       "The resources the challenge needs (default: derived from the needs "
+       "of the territory's actors on the theme)."},
+      {"min-size", "N", "At least N members (default 3)."},
+      {"max-size", "N", "At most N members, up to 12 (default 6)."},
+      {"require", "KIND",
+       "Kinds the coalition must include, instead of association, company "
+       "and public body. Repeatable, or comma-separated.",
+       true},
+      {"any-kinds", "", "No kind required."},
+      {"alternatives", "N", "Alternative coalitions, 0 to 3 (default 3)."},
+      OutputFlag(OutputFormat::kTable, false)};
+  coalition.details =
+      "Examples:\n"
+      "  maillage suggest coalition departement:94 digital_inclusion\n"
+      "  maillage suggest coalition epci:200054781 seniors_ageing "
+      "--needs funding,volunteers,in_kind --max-size 4\n";
+  coalition.run = Coalition;
+  group.commands.push_back(std::move(coalition));
+
+  Command panel;
+  panel.name = "panel";
+  panel.arguments = "LEVEL:CODE THEME...";
+  panel.min_args = 2;
+  panel.max_args = 65;
+  panel.summary = "Propose who to invite to a territorial dialogue.";
+  panel.description =
+      "Propose an invitation list for a territorial dialogue on one or more "
+      "themes: every theme covered, kinds of actors balanced, actors acting "
+      "on the territory's severe fragilities favoured, with the reason each "
+      "one is invited, the count per kind and the themes left uncovered.";
+  panel.flags = {{"size", "N", "Number of invitations, 1 to 200 (default 12)."},
+                 OutputFlag(OutputFormat::kTable, false)};
+  panel.details =
+      "Example: maillage suggest panel departement:94 youth "
+      "employment_insertion mobility --size 9\n";
+  panel.run = Panel;
+  group.commands.push_back(std::move(panel));
+
+  group.commands.push_back(SuggestTerritoryCommand());
+  return group;
+}
+
+CommandGroup ExplainGroup() {
+  CommandGroup group;
+  group.name = "explain";
+  group.summary = "why two actors would (or would not) make partners.";
+  Command explain;
+  explain.arguments = "ACTOR_A ACTOR_B";
+  explain.min_args = explain.max_args = 2;
+  explain.summary = "The full factor breakdown for a pair of actors.";
+  explain.description =
+      "The full factor breakdown of the match between ACTOR_A and ACTOR_B, "
+      "even a poor one: score and how well each serves the other, every "
+      "factor with its value, weight, contribution and detail, the resources "
+      "that would flow between them, and the hard rules (blockers) that keep "
+      "suggest partners from proposing the pair.";
+  explain.flags = {WeightFlag(), OutputFlag(OutputFormat::kTable, false)};
+  explain.details =
+      "Example: maillage explain ext:demo:1000 ext:demo:1100\n";
+  explain.run = Explain;
+  group.commands.push_back(std::move(explain));
+  return group;
+}
+
+}  // namespace maillage::cli

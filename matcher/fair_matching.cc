@@ -1,0 +1,165 @@
+#include "matcher/fair_matching.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "absl/container/flat_hash_map.h"
+#include "lemon/list_graph.h"
+#include "lemon/network_simplex.h"
+
+namespace maillage::matcher {
+namespace {
+
+// Scores are in [0, 1]; LEMON's network simplex wants integer costs.
+constexpr double kCostScale = 1e6;
+
+ExposureSpread Spread(const std::vector<std::vector<Suggestion>>& proposals,
+                      const std::vector<ActorNum>& all_partners) {
+  absl::flat_hash_map<ActorNum, int> exposure;
+  for (ActorNum p : all_partners) exposure[p] = 0;
+  ExposureSpread s;
+  for (const auto& list : proposals) {
+    for (const Suggestion& x : list) {
+      ++exposure[x.partner];
+      s.total_score += x.score;
+    }
+  }
+  std::vector<double> counts;
+  counts.reserve(exposure.size());
+  for (const auto& [_, n] : exposure) {
+    counts.push_back(n);
+    s.max_exposure = std::max(s.max_exposure, n);
+    if (n > 0) ++s.partners_used;
+  }
+  s.gini = Gini(std::move(counts));
+  return s;
+}
+
+}  // namespace
+
+double Gini(std::vector<double> values) {
+  if (values.empty()) return 0;
+  std::sort(values.begin(), values.end());
+  double sum = 0, weighted = 0;
+  for (size_t i = 0; i < values.size(); ++i) {
+    sum += values[i];
+    weighted += static_cast<double>(i + 1) * values[i];
+  }
+  if (sum <= 0) return 0;
+  double n = static_cast<double>(values.size());
+  return (2 * weighted) / (n * sum) - (n + 1) / n;
+}
+
+absl::StatusOr<FairAssignment> SuggestForActors(
+    const ActorIndex& index, const MatchContext& context,
+    const std::vector<ActorNum>& actors, const FairMatchingOptions& options) {
+  if (options.per_actor == 0 || options.per_actor > 10) {
+    return absl::InvalidArgumentError("per_actor must be within [1, 10]");
+  }
+  if (options.candidates < options.per_actor || options.candidates > 200) {
+    return absl::InvalidArgumentError(
+        "candidates must be within [per_actor, 200]");
+  }
+  if (!(options.exposure_penalty >= 0)) {
+    return absl::InvalidArgumentError("exposure_penalty must be >= 0");
+  }
+
+  // Candidate lists, from the partner engine (hard rules included).
+  PartnerOptions partner_options;
+  partner_options.limit = options.candidates;
+  partner_options.kinds = options.partner_kinds;
+  partner_options.min_score = options.min_score;
+  partner_options.weights = options.weights;
+  std::vector<std::vector<Suggestion>> candidates(actors.size());
+  for (size_t i = 0; i < actors.size(); ++i) {
+    const ActorProfile& p = index.Get(actors[i]);
+    if (!p.available || p.capacity == 0) continue;
+    auto list = SuggestPartners(index, context, actors[i], partner_options);
+    if (!list.ok()) {
+      if (list.status().code() == absl::StatusCode::kFailedPrecondition) {
+        continue;  // unavailable: no proposal
+      }
+      return list.status();
+    }
+    candidates[i] = std::move(*list);
+  }
+
+  // The flow network.
+  lemon::ListDigraph graph;
+  lemon::ListDigraph::Node source = graph.addNode();
+  lemon::ListDigraph::Node sink = graph.addNode();
+  std::vector<lemon::ListDigraph::Arc> arcs;
+  lemon::ListDigraph::ArcMap<int64_t> capacity(graph), cost(graph);
+  auto add_arc = [&](lemon::ListDigraph::Node from, lemon::ListDigraph::Node to,
+                     int64_t cap, int64_t c) {
+    auto arc = graph.addArc(from, to);
+    capacity[arc] = cap;
+    cost[arc] = c;
+    return arc;
+  };
+  absl::flat_hash_map<ActorNum, lemon::ListDigraph::Node> partner_node;
+  std::vector<ActorNum> all_partners;
+  int64_t supply = 0;
+  // (association index, candidate index) per assignment arc.
+  std::vector<std::pair<size_t, size_t>> arc_owner;
+  std::vector<lemon::ListDigraph::Arc> assignment_arcs;
+  for (size_t i = 0; i < actors.size(); ++i) {
+    if (candidates[i].empty()) continue;
+    const ActorProfile& a = index.Get(actors[i]);
+    int64_t slots = static_cast<int64_t>(
+        std::min<size_t>(options.per_actor, a.capacity));
+    auto node = graph.addNode();
+    add_arc(source, node, slots, 0);
+    supply += slots;
+    for (size_t c = 0; c < candidates[i].size(); ++c) {
+      const Suggestion& s = candidates[i][c];
+      auto [it, inserted] = partner_node.try_emplace(s.partner);
+      if (inserted) {
+        it->second = graph.addNode();
+        all_partners.push_back(s.partner);
+        int64_t cap = index.Get(s.partner).capacity;
+        for (int64_t j = 0; j < cap; ++j) {
+          add_arc(it->second, sink, 1,
+                  std::llround(options.exposure_penalty * kCostScale *
+                               static_cast<double>(j)));
+        }
+      }
+      assignment_arcs.push_back(add_arc(
+          node, it->second, 1, -std::llround(s.score * kCostScale)));
+      arc_owner.emplace_back(i, c);
+    }
+  }
+  add_arc(source, sink, supply, 0);
+
+  lemon::NetworkSimplex<lemon::ListDigraph, int64_t, int64_t> solver(graph);
+  solver.upperMap(capacity).costMap(cost).stSupply(source, sink, supply);
+  if (solver.run() != lemon::NetworkSimplex<lemon::ListDigraph, int64_t,
+                                            int64_t>::OPTIMAL) {
+    return absl::InternalError("the assignment problem has no optimal flow");
+  }
+
+  FairAssignment out;
+  out.proposals.resize(actors.size());
+  for (size_t k = 0; k < assignment_arcs.size(); ++k) {
+    if (solver.flow(assignment_arcs[k]) > 0) {
+      auto [i, c] = arc_owner[k];
+      out.proposals[i].push_back(candidates[i][c]);
+    }
+  }
+  std::vector<std::vector<Suggestion>> independent(actors.size());
+  for (size_t i = 0; i < actors.size(); ++i) {
+    auto& list = out.proposals[i];
+    std::sort(list.begin(), list.end(), [](const auto& x, const auto& y) {
+      if (x.score != y.score) return x.score > y.score;
+      return x.partner_id < y.partner_id;
+    });
+    if (list.empty()) ++out.actors_without_partner;
+    size_t k = std::min(options.per_actor, candidates[i].size());
+    independent[i].assign(candidates[i].begin(), candidates[i].begin() + k);
+  }
+  out.fair = Spread(out.proposals, all_partners);
+  out.independent = Spread(independent, all_partners);
+  return out;
+}
+
+}  // namespace maillage::matcher

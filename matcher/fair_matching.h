@@ -1,0 +1,69 @@
+#ifndef MAILLAGE_MATCHER_FAIR_MATCHING_H_
+#define MAILLAGE_MATCHER_FAIR_MATCHING_H_
+
+// Territory-wide matching: partners for every association of a territory at
+// once, so that the same few large companies are not proposed to everyone.
+//
+// Method: a capacity-constrained assignment (a b-matching) solved as a
+// minimum-cost flow with LEMON's network simplex.
+//   source -> association a   capacity min(per_actor, remaining capacity of a)
+//   a -> candidate b          capacity 1, cost -score(a, b)
+//   b -> sink                 one unit arc per remaining capacity slot j of b
+//                             (j = 0, 1, ...), cost exposure_penalty * j
+//   source -> sink            unbounded, cost 0 (nobody is forced to take a
+//                             proposal that does not pay)
+// The flow of minimum cost is the assignment of maximum total score minus
+// a convex penalty on how often a partner is proposed: capacities are never
+// exceeded, and among assignments of similar value the one spreading
+// proposals over more partners wins. Candidates per association are its best
+// SuggestPartners answers (so every hard rule of partners.h holds).
+
+#include <cstdint>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "matcher/actor_index.h"
+#include "matcher/context.h"
+#include "matcher/partners.h"
+
+namespace maillage::matcher {
+
+struct FairMatchingOptions {
+  size_t per_actor = 3;        // proposals per association, at most
+  size_t candidates = 30;      // candidates considered per association
+  uint32_t partner_kinds = 1u << static_cast<int>(Kind::kCompany);
+  double min_score = 0;
+  // Score given up for each further proposal of the same partner.
+  double exposure_penalty = 0.02;
+  Weights weights;
+};
+
+// How concentrated proposals are on a few partners.
+struct ExposureSpread {
+  double gini = 0;  // over every partner that appears among the candidates
+  int max_exposure = 0;
+  int partners_used = 0;
+  double total_score = 0;
+};
+
+struct FairAssignment {
+  // Parallel to the `actors` given: the proposals of each, best first.
+  std::vector<std::vector<Suggestion>> proposals;
+  ExposureSpread fair;
+  // Each association's top `per_actor` candidates, capacities ignored.
+  ExposureSpread independent;
+  int actors_without_partner = 0;
+};
+
+// `actors` are the asking actors (typically the associations of a
+// territory); those unavailable or without capacity get no proposal.
+absl::StatusOr<FairAssignment> SuggestForActors(
+    const ActorIndex& index, const MatchContext& context,
+    const std::vector<ActorNum>& actors, const FairMatchingOptions& options);
+
+// Gini coefficient of non-negative counts (0 when all equal or empty).
+double Gini(std::vector<double> values);
+
+}  // namespace maillage::matcher
+
+#endif  // MAILLAGE_MATCHER_FAIR_MATCHING_H_
