@@ -1,5 +1,6 @@
 // maillage partnerships import|list: the partnership registry
 // (LifecycleService), fed from a lab's spreadsheet or JSONL.
+#include <algorithm>
 #include <memory>
 #include <optional>
 #include <string>
