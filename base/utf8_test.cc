@@ -16,10 +16,10 @@ TEST(Utf8Test, AcceptsAsciiAndFrench) {
 }
 
 TEST(Utf8Test, RejectsMalformed) {
-  EXPECT_FALSE(IsValidUtf8("\xE9t\xE9"));        // Latin-1 "été"
-  EXPECT_FALSE(IsValidUtf8("\xC3"));             // truncated
-  EXPECT_FALSE(IsValidUtf8("\xC0\xAF"));         // overlong '/'
-  EXPECT_FALSE(IsValidUtf8("\xED\xA0\x80"));     // surrogate
+  EXPECT_FALSE(IsValidUtf8("\xE9t\xE9"));         // Latin-1 "été"
+  EXPECT_FALSE(IsValidUtf8("\xC3"));              // truncated
+  EXPECT_FALSE(IsValidUtf8("\xC0\xAF"));          // overlong '/'
+  EXPECT_FALSE(IsValidUtf8("\xED\xA0\x80"));      // surrogate
   EXPECT_FALSE(IsValidUtf8("\xF4\x90\x80\x80"));  // > U+10FFFF
   EXPECT_FALSE(IsValidUtf8("\xFF"));
 }

@@ -43,17 +43,17 @@ int Run() {
     ActorNum num = index.Upsert(std::move(p));
     if (assoc) associations.push_back(num);
   }
-  double build = std::chrono::duration<double>(
-                     std::chrono::steady_clock::now() - start)
-                     .count();
+  double build =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+          .count();
   FairMatchingOptions options;
   options.per_actor = static_cast<size_t>(absl::GetFlag(FLAGS_per_actor));
   options.candidates = static_cast<size_t>(absl::GetFlag(FLAGS_candidates));
   start = std::chrono::steady_clock::now();
   auto result = SuggestForActors(index, context, associations, options);
-  double seconds = std::chrono::duration<double>(
-                       std::chrono::steady_clock::now() - start)
-                       .count();
+  double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+          .count();
   if (!result.ok()) {
     fprintf(stderr, "%s\n", result.status().ToString().c_str());
     return 1;

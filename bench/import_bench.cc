@@ -68,7 +68,8 @@ ABSL_FLAG(bool, generate, true,
           "write the files; false reuses those already in --dir (for "
           "profiling one phase)");
 ABSL_FLAG(std::string, phases, "parse,raw,e2e",
-          "phases to run, comma-separated: parse, raw, e2e");
+          "phases to run, comma-separated: parse, raw, e2e, server (the "
+          "server alone: batches built before the clock starts)");
 
 namespace maillage {
 namespace {
@@ -100,11 +101,10 @@ std::string Machine() {
     }
   }
   long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
-  return absl::StrCat(model, ", ", std::thread::hardware_concurrency(),
-                      " cores, ",
-                      static_cast<int>(pages * static_cast<double>(page) /
-                                       (1 << 30)),
-                      " GiB RAM");
+  return absl::StrCat(
+      model, ", ", std::thread::hardware_concurrency(), " cores, ",
+      static_cast<int>(pages * static_cast<double>(page) / (1 << 30)),
+      " GiB RAM");
 }
 
 // CPU seconds (user + system) used by the whole process so far.
@@ -151,8 +151,8 @@ class CommunePicker {
     bool metropolitan = true;
   };
   const Commune& Pick(std::mt19937_64& rng) const {
-    uint64_t r = std::uniform_int_distribution<uint64_t>(
-        0, cumulative_.back() - 1)(rng);
+    uint64_t r =
+        std::uniform_int_distribution<uint64_t>(0, cumulative_.back() - 1)(rng);
     size_t i = std::upper_bound(cumulative_.begin(), cumulative_.end(), r) -
                cumulative_.begin();
     return communes_[i];
@@ -183,36 +183,35 @@ const char* PickWeighted(const std::vector<Weighted>& table,
 }
 
 const std::vector<Weighted> kLegalCategories = {
-    {"5710", 25}, {"5499", 18}, {"5720", 9}, {"6540", 8}, {"1000", 10},
-    {"9220", 15}, {"5599", 3},  {"5458", 1}, {"6317", 1}, {"7210", 1},
-    {"7346", 1},  {"9300", 1},  {"8210", 1}, {"9221", 1}, {"7383", 1},
-    {"6599", 4}};
+    {"5710", 25}, {"5499", 18}, {"5720", 9}, {"6540", 8},
+    {"1000", 10}, {"9220", 15}, {"5599", 3}, {"5458", 1},
+    {"6317", 1},  {"7210", 1},  {"7346", 1}, {"9300", 1},
+    {"8210", 1},  {"9221", 1},  {"7383", 1}, {"6599", 4}};
 const std::vector<Weighted> kCompanyNaf = {
-    {"47.11D", 4}, {"56.10A", 8}, {"62.01Z", 6}, {"43.22A", 8},
-    {"68.20B", 10}, {"70.22Z", 8}, {"41.20A", 4}, {"49.41A", 3},
-    {"38.32Z", 1}, {"46.90Z", 4}, {"86.21Z", 5}, {"85.59A", 3},
-    {"69.20Z", 3}, {"47.79Z", 1}, {"10.71C", 3}, {"01.11Z", 4},
-    {"96.02A", 5}, {"45.20A", 3}, {"55.10Z", 2}, {"73.11Z", 2},
+    {"47.11D", 4}, {"56.10A", 8}, {"62.01Z", 6}, {"43.22A", 8}, {"68.20B", 10},
+    {"70.22Z", 8}, {"41.20A", 4}, {"49.41A", 3}, {"38.32Z", 1}, {"46.90Z", 4},
+    {"86.21Z", 5}, {"85.59A", 3}, {"69.20Z", 3}, {"47.79Z", 1}, {"10.71C", 3},
+    {"01.11Z", 4}, {"96.02A", 5}, {"45.20A", 3}, {"55.10Z", 2}, {"73.11Z", 2},
     {"58.13Z", 1}, {"35.11Z", 1}, {"12.00Z", 1}};
 const std::vector<Weighted> kAssociationNaf = {
     {"94.99Z", 50}, {"88.99B", 10}, {"93.12Z", 12}, {"85.59A", 5},
     {"90.01Z", 6},  {"88.10A", 3},  {"87.30A", 2},  {"88.91A", 3},
     {"91.02Z", 2},  {"94.12Z", 3},  {"93.29Z", 4}};
 const std::vector<Weighted> kHeadCounts = {
-    {"NN", 30}, {"00", 10}, {"01", 20}, {"02", 12}, {"03", 8}, {"11", 7},
-    {"12", 6},  {"21", 3},  {"22", 2},  {"31", 1},  {"32", 1}, {"41", 1},
-    {"53", 1}};
+    {"NN", 30}, {"00", 10}, {"01", 20}, {"02", 12}, {"03", 8},
+    {"11", 7},  {"12", 6},  {"21", 3},  {"22", 2},  {"31", 1},
+    {"32", 1},  {"41", 1},  {"53", 1}};
 const std::vector<Weighted> kPurposes = {
-    {"011075", 8}, {"011005", 6}, {"006030", 5}, {"006070", 4},
-    {"009030", 5}, {"009040", 3}, {"019010", 3}, {"019016", 2},
-    {"020010", 2}, {"015005", 4}, {"024050", 2}, {"017055", 2},
-    {"021010", 2}, {"030010", 1}, {"014035", 3}, {"007080", 3},
-    {"050000", 2}, {"040000", 2}, {"013005", 2}, {"010020", 2}};
+    {"011075", 8}, {"011005", 6}, {"006030", 5}, {"006070", 4}, {"009030", 5},
+    {"009040", 3}, {"019010", 3}, {"019016", 2}, {"020010", 2}, {"015005", 4},
+    {"024050", 2}, {"017055", 2}, {"021010", 2}, {"030010", 1}, {"014035", 3},
+    {"007080", 3}, {"050000", 2}, {"040000", 2}, {"013005", 2}, {"010020", 2}};
 const char* const kWords[] = {
-    "ATELIER", "MAISON", "CENTRE", "AMIS", "SOLIDAIRE", "VERT", "DU VAL",
-    "DES ECOLES", "SERVICES", "NUMERIQUE", "PLURIEL", "HORIZON", "JEUNES",
-    "QUARTIERS", "BOULANGERIE", "TRANSPORTS", "CONSEIL", "SANTE", "SPORT",
-    "CULTURE", "RECYCLERIE", "COOP", "BATIMENT", "ENERGIES"};
+    "ATELIER",    "MAISON",  "CENTRE",     "AMIS",      "SOLIDAIRE",
+    "VERT",       "DU VAL",  "DES ECOLES", "SERVICES",  "NUMERIQUE",
+    "PLURIEL",    "HORIZON", "JEUNES",     "QUARTIERS", "BOULANGERIE",
+    "TRANSPORTS", "CONSEIL", "SANTE",      "SPORT",     "CULTURE",
+    "RECYCLERIE", "COOP",    "BATIMENT",   "ENERGIES"};
 
 std::string Name(std::mt19937_64& rng, const char* prefix) {
   std::string name = prefix;
@@ -242,7 +241,8 @@ void Field(std::string* out, std::string_view value, char sep) {
 
 class Writer {
  public:
-  explicit Writer(const std::string& path) : file_(std::fopen(path.c_str(), "wb")) {
+  explicit Writer(const std::string& path)
+      : file_(std::fopen(path.c_str(), "wb")) {
     if (file_ == nullptr) Die("cannot write " + path);
   }
   ~Writer() {
@@ -334,23 +334,69 @@ void RnaRow(std::string* out, const std::string& id, const std::string& siret,
     out->push_back('"');
   };
   auto sep = [&] { out->push_back(';'); };
-  q(id); sep(); q(""); sep(); q(siret); sep(); q(""); sep(); q("941P"); sep();
-  q("2009-05-12"); sep(); q("2021-02-01"); sep(); q("2009-05-30"); sep();
-  q(dissolved ? "2022-06-30" : ""); sep(); q("D"); sep(); q("S"); sep();
-  q(title); sep(); q(""); sep();
+  q(id);
+  sep();
+  q("");
+  sep();
+  q(siret);
+  sep();
+  q("");
+  sep();
+  q("941P");
+  sep();
+  q("2009-05-12");
+  sep();
+  q("2021-02-01");
+  sep();
+  q("2009-05-30");
+  sep();
+  q(dissolved ? "2022-06-30" : "");
+  sep();
+  q("D");
+  sep();
+  q("S");
+  sep();
+  q(title);
+  sep();
+  q("");
+  sep();
   q("Favoriser les rencontres entre les habitants, organiser des activites "
     "educatives, culturelles et sportives pour tous les ages");
-  sep(); q(PickWeighted(kPurposes, rng)); sep();
-  q(rng() % 3 == 0 ? PickWeighted(kPurposes, rng) : ""); sep();
-  q(""); sep(); q(std::to_string(1 + rng() % 120)); sep(); q(""); sep();
-  q("RUE"); sep(); q("de la Mairie"); sep(); q(""); sep(); q(commune.code);
-  sep(); q(commune.postal); sep(); q(commune.name);
+  sep();
+  q(PickWeighted(kPurposes, rng));
+  sep();
+  q(rng() % 3 == 0 ? PickWeighted(kPurposes, rng) : "");
+  sep();
+  q("");
+  sep();
+  q(std::to_string(1 + rng() % 120));
+  sep();
+  q("");
+  sep();
+  q("RUE");
+  sep();
+  q("de la Mairie");
+  sep();
+  q("");
+  sep();
+  q(commune.code);
+  sep();
+  q(commune.postal);
+  sep();
+  q(commune.name);
   for (int i = 0; i < 9; ++i) {
     sep();
     q("");
   }
-  sep(); q(rng() % 4 == 0 ? "www.association-exemple.fr" : ""); sep();
-  q("1"); sep(); q(""); sep(); q(dissolved ? "D" : "A"); sep();
+  sep();
+  q(rng() % 4 == 0 ? "www.association-exemple.fr" : "");
+  sep();
+  q("1");
+  sep();
+  q("");
+  sep();
+  q(dissolved ? "D" : "A");
+  sep();
   q("2024-01-15 10:00:00");
   out->push_back('\n');
 }
@@ -395,8 +441,8 @@ Generated Generate(const std::string& dir, int64_t rows, double rna_share,
                       ",2021,2024-03-01T10:00:00,3,PME,2021,2015-01-01,",
                       ceased ? "C" : "A", ",,,");
       Field(&u, std::string_view(category) == "1000" ? "" : title, ',');
-      absl::StrAppend(&u, ",,,,", category, ",,NAFRev2,00011,",
-                      ess ? "O" : "N", ",N,O\n");
+      absl::StrAppend(&u, ",,,,", category, ",,NAFRev2,00011,", ess ? "O" : "N",
+                      ",N,O\n");
       ++g.legal_unit_rows;
       units.MaybeFlush();
       // Its establishments.
@@ -414,9 +460,9 @@ Generated Generate(const std::string& dir, int64_t rows, double rna_share,
         absl::StrAppend(&b, siren, ",", siret.substr(9), ",", siret,
                         ",O,2012-04-01,", PickWeighted(kHeadCounts, rng),
                         ",2021,,2024-03-12T10:00:00,",
-                        e == 0 ? "true" : "false", ",1,,",
-                        1 + rng() % 150, ",,,,RUE,DE LA REPUBLIQUE,",
-                        c.postal, ",", c.name, ",,,", c.code, ",,,,,,");
+                        e == 0 ? "true" : "false", ",1,,", 1 + rng() % 150,
+                        ",,,,RUE,DE LA REPUBLIQUE,", c.postal, ",", c.name,
+                        ",,,", c.code, ",,,,,,");
         if (c.metropolitan) {
           absl::StrAppend(&b, 200000 + rng() % 1000000, ".0,",
                           6150000 + rng() % 950000, ".0");
@@ -493,9 +539,9 @@ FileRun ReadFile(const Context& ctx, importer::Format format,
   FileRun run;
   run.label = std::string(importer::FormatName(format));
   auto start = Clock::now();
-  auto reader = OrDie(importer::DirectoryReader::Open(
-                          OptionsFor(ctx, format, path)),
-                      "open " + path);
+  auto reader =
+      OrDie(importer::DirectoryReader::Open(OptionsFor(ctx, format, path)),
+            "open " + path);
   importer::Row row;
   while (reader->Next(&row)) {
     if (row.outcome == importer::Row::Outcome::kActor) on_actor(&row);
@@ -534,9 +580,10 @@ std::vector<std::pair<std::string, std::string>> Records(const Context& ctx) {
   return records;
 }
 
-double RawRocksDb(const std::string& path,
-                  const std::vector<std::pair<std::string, std::string>>& records,
-                  int batch_size, bool sync) {
+double RawRocksDb(
+    const std::string& path,
+    const std::vector<std::pair<std::string, std::string>>& records,
+    int batch_size, bool sync) {
   rocksdb::Options options;
   options.create_if_missing = true;
   options.IncreaseParallelism(2);
@@ -638,6 +685,65 @@ class Importer {
   std::vector<std::thread> senders_;
 };
 
+struct RunningServer {
+  std::unique_ptr<services::Server> server;
+  std::unique_ptr<v1::ActorService::Stub> stub;
+};
+
+RunningServer StartServer(const std::string& data_dir) {
+  services::Server::Options options;
+  options.listen_address = "127.0.0.1:0";
+  options.core.data_dir = data_dir;
+  options.core.reference_dir = MAILLAGE_REFERENCE_DIR;
+  options.core.sync_writes = absl::GetFlag(FLAGS_sync);
+  RunningServer running;
+  running.server = OrDie(services::Server::BuildAndStart(options), "server");
+  grpc::ChannelArguments args;
+  args.SetMaxSendMessageSize(64 << 20);
+  args.SetMaxReceiveMessageSize(64 << 20);
+  auto channel = grpc::CreateCustomChannel(
+      absl::StrCat("127.0.0.1:", running.server->port()),
+      grpc::InsecureChannelCredentials(), args);
+  running.stub = v1::ActorService::NewStub(channel);
+  return running;
+}
+
+// The server side alone: every batch is built before the clock starts, then
+// streamed to a fresh server.
+void ServerOnly(const Context& ctx, const std::string& data_dir) {
+  const int batch_size = absl::GetFlag(FLAGS_batch);
+  const int streams = absl::GetFlag(FLAGS_streams);
+  std::vector<std::vector<v1::ImportActorsRequest>> files;
+  for (auto [format, path] :
+       {std::pair{importer::Format::kSirene, ctx.files.establishments},
+        std::pair{importer::Format::kRna, ctx.files.rna}}) {
+    std::vector<v1::ImportActorsRequest> batches(1);
+    ReadFile(ctx, format, path, [&](importer::Row* row) {
+      if (batches.back().actors_size() == batch_size) batches.emplace_back();
+      batches.back().set_mode(v1::IMPORT_MODE_MERGE);
+      batches.back().add_actors()->Swap(&row->actor);
+    });
+    files.push_back(std::move(batches));
+  }
+  RunningServer running = StartServer(data_dir);
+  auto start = Clock::now();
+  double cpu = CpuSeconds();
+  int64_t sent = 0;
+  for (auto& batches : files) {
+    Importer import(running.stub.get(), streams, 2 * streams + 2);
+    for (auto& batch : batches) {
+      sent += batch.actors_size();
+      import.Push(std::move(batch));
+    }
+    import.Finish();
+  }
+  PrintRow(absl::StrCat("server alone: batches built beforehand (", batch_size,
+                        "/message)"),
+           sent, Seconds(start),
+           absl::StrCat("CPU ", absl::SixDigits(CpuSeconds() - cpu), " s"));
+  running.server->Shutdown();
+}
+
 }  // namespace
 }  // namespace maillage
 
@@ -654,14 +760,15 @@ int main(int argc, char** argv) {
   bool own_dir = dir.empty();
   if (own_dir) {
     const char* base = getenv("TMPDIR");
-    std::string pattern =
-        std::string(base != nullptr ? base : "/tmp") + "/maillage-import-XXXXXX";
+    std::string pattern = std::string(base != nullptr ? base : "/tmp") +
+                          "/maillage-import-XXXXXX";
     if (mkdtemp(pattern.data()) == nullptr) Die("cannot create a temp dir");
     dir = pattern;
   } else {
     std::filesystem::create_directories(dir);
     std::filesystem::remove_all(dir + "/store");
     std::filesystem::remove_all(dir + "/raw-rocksdb");
+    std::filesystem::remove_all(dir + "/store-server-only");
   }
 
   std::printf("machine: %s\n", Machine().c_str());
@@ -714,8 +821,8 @@ int main(int argc, char** argv) {
       });
       PrintRow(absl::StrCat("importer: ", run.label, " parse+map"), run.rows,
                run.seconds,
-               absl::StrCat(run.actors, " actors, ", run.skipped,
-                            " skipped, ", run.rejected, " rejected"));
+               absl::StrCat(run.actors, " actors, ", run.skipped, " skipped, ",
+                            run.rejected, " rejected"));
       total_rows += run.rows;
       total_actors += run.actors;
       parse_seconds += run.seconds;
@@ -729,31 +836,19 @@ int main(int argc, char** argv) {
     size_t bytes = 0;
     for (const auto& r : records) bytes += r.first.size() + r.second.size();
     double seconds =
-        RawRocksDb(dir + "/raw-rocksdb", records, absl::GetFlag(FLAGS_raw_batch),
-                   absl::GetFlag(FLAGS_sync));
+        RawRocksDb(dir + "/raw-rocksdb", records,
+                   absl::GetFlag(FLAGS_raw_batch), absl::GetFlag(FLAGS_sync));
     raw_rate = records.size() / seconds;
-    PrintRow(absl::StrCat("raw RocksDB WriteBatch (", absl::GetFlag(FLAGS_raw_batch),
-                          "/batch", absl::GetFlag(FLAGS_sync) ? ", sync" : "",
-                          ")"),
-             static_cast<int64_t>(records.size()), seconds,
-             absl::StrCat(bytes / records.size(), " bytes/record"));
+    PrintRow(
+        absl::StrCat("raw RocksDB WriteBatch (", absl::GetFlag(FLAGS_raw_batch),
+                     "/batch", absl::GetFlag(FLAGS_sync) ? ", sync" : "", ")"),
+        static_cast<int64_t>(records.size()), seconds,
+        absl::StrCat(bytes / records.size(), " bytes/record"));
   }
 
   if (want("e2e")) {
-    services::Server::Options options;
-    options.listen_address = "127.0.0.1:0";
-    options.core.data_dir = dir + "/store";
-    options.core.reference_dir = MAILLAGE_REFERENCE_DIR;
-    options.core.sync_writes = absl::GetFlag(FLAGS_sync);
-    auto server = OrDie(services::Server::BuildAndStart(options), "server");
-    grpc::ChannelArguments args;
-    args.SetMaxSendMessageSize(64 << 20);
-    args.SetMaxReceiveMessageSize(64 << 20);
-    auto channel = grpc::CreateCustomChannel(
-        absl::StrCat("127.0.0.1:", server->port()),
-        grpc::InsecureChannelCredentials(), args);
-    auto stub = v1::ActorService::NewStub(channel);
-
+    RunningServer running = StartServer(dir + "/store");
+    v1::ActorService::Stub* stub = running.stub.get();
     const int batch_size = absl::GetFlag(FLAGS_batch);
     const int streams = absl::GetFlag(FLAGS_streams);
     auto e2e_start = Clock::now();
@@ -768,7 +863,7 @@ int main(int argc, char** argv) {
       // brought.
       auto file_start = Clock::now();
       double file_cpu = CpuSeconds();
-      Importer import(stub.get(), streams, 2 * streams + 2);
+      Importer import(stub, streams, 2 * streams + 2);
       v1::ImportActorsRequest batch;
       batch.set_mode(v1::IMPORT_MODE_MERGE);
       int64_t file_sent = 0;
@@ -804,19 +899,21 @@ int main(int argc, char** argv) {
       totals.set_rejected(totals.rejected() + c.rejected());
     }
     double seconds = Seconds(e2e_start);
-    PrintRow("end-to-end: total actors sent", sent, seconds,
-             absl::StrCat(read_rows, " rows read: ",
-                          static_cast<int64_t>(read_rows / seconds),
-                          " rows/s; CPU ",
-                          absl::SixDigits(CpuSeconds() - e2e_cpu), " s"));
+    PrintRow(
+        "end-to-end: total actors sent", sent, seconds,
+        absl::StrCat(read_rows, " rows read: ",
+                     static_cast<int64_t>(read_rows / seconds), " rows/s; CPU ",
+                     absl::SixDigits(CpuSeconds() - e2e_cpu), " s"));
     for (const auto& e : errors) std::printf("  stream error: %s\n", e.c_str());
     if (raw_rate > 0) {
-      std::printf("\nratio end-to-end / raw RocksDB: %.2f (target >= 0.5); "
-                  "end-to-end %.0f actors/s (target >= 150000)\n",
-                  (sent / seconds) / raw_rate, sent / seconds);
+      std::printf(
+          "\nratio end-to-end / raw RocksDB: %.2f (target >= 0.5); "
+          "end-to-end %.0f actors/s (target >= 150000)\n",
+          (sent / seconds) / raw_rate, sent / seconds);
     }
-    server->Shutdown();
+    running.server->Shutdown();
   }
+  if (want("server")) ServerOnly(ctx, dir + "/store-server-only");
   std::printf("peak RSS: %.0f MiB\n", PeakRssMiB());
   if (own_dir && !absl::GetFlag(FLAGS_keep)) {
     std::error_code ec;

@@ -177,11 +177,43 @@ void BM_IndexBuild(benchmark::State& state) {
 }
 BENCHMARK(BM_IndexBuild)->Iterations(1)->Unit(benchmark::kMillisecond);
 
+// The world's context plus lifecycle feedback: responsiveness for 5% of
+// the actors (0-3 answers, 0-5 non-answers) and 20,000 cooperation signals
+// between neighbours (same département) or at random.
+const MatchContext& FeedbackContext() {
+  static const MatchContext* context = [] {
+    const World& w = GetWorld();
+    auto* c = new MatchContext(*w.context);
+    std::mt19937_64 rng(11);
+    const ActorNum limit = w.index->num_limit();
+    for (size_t i = 0; i < w.actors / 20; ++i) {
+      c->SetResponsiveness(static_cast<ActorNum>(rng() % limit),
+                           static_cast<uint16_t>(rng() % 4),
+                           static_cast<uint16_t>(rng() % 6));
+    }
+    for (size_t i = 0; i < 20000; ++i) {
+      const ActorNum a = w.askers[rng() % w.askers.size()];
+      ActorNum b = w.askers[rng() % w.askers.size()];
+      for (int tries = 0; tries < 50 && i % 2 == 0; ++tries) {
+        if (w.index->Get(b).home.departement ==
+            w.index->Get(a).home.departement) {
+          break;
+        }
+        b = w.askers[rng() % w.askers.size()];
+      }
+      c->AddCooperationSignal(a, b);
+    }
+    return c;
+  }();
+  return *context;
+}
+
 // SuggestPartners, limit 20: state.range(0) = 0 national, 1 the asker's
-// département, 2 its EPCI.
+// département, 2 its EPCI; state.range(1) = 1 with lifecycle feedback.
 void BM_SuggestPartners(benchmark::State& state) {
   const World& w = GetWorld();
   const int scope = static_cast<int>(state.range(0));
+  const MatchContext& context = state.range(1) ? FeedbackContext() : *w.context;
   TimeQueries(state, [&](size_t i) {
     const ActorNum actor = w.askers[i % w.askers.size()];
     PartnerOptions options;
@@ -193,16 +225,19 @@ void BM_SuggestPartners(benchmark::State& state) {
       options.scope = w.france->ScopeOf(Level::kEpci, home.epci);
     }
     absl::StatusOr<std::vector<Suggestion>> result =
-        SuggestPartners(*w.index, *w.context, actor, options);
+        SuggestPartners(*w.index, context, actor, options);
     if (!result.ok()) std::abort();
     return static_cast<double>(result->size());
   });
 }
 BENCHMARK(BM_SuggestPartners)
-    ->ArgName("scope")
-    ->Arg(0)
-    ->Arg(1)
-    ->Arg(2)
+    ->ArgNames({"scope", "feedback"})
+    ->Args({0, 0})
+    ->Args({1, 0})
+    ->Args({2, 0})
+    ->Args({0, 1})
+    ->Args({1, 1})
+    ->Args({2, 1})
     ->Iterations(3000)
     ->Unit(benchmark::kMicrosecond);
 

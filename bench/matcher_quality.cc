@@ -404,7 +404,8 @@ std::vector<ActorNum> Rank(const QualityWorld& w, Method method, ActorNum actor,
         const internal::PairInputs inputs{internal::DirectCredits(me, other),
                                           internal::DirectCredits(other, me)};
         const internal::Query::Score s = query.ComputeScore(b, inputs);
-        score = s.fit.fit_actor * s.context * s.distance_factor;
+        score = s.fit.fit_actor * s.lifted * s.distance_factor *
+                s.responsiveness_factor;
         break;
       }
       case Method::kOracle: {

@@ -21,7 +21,8 @@ v1::Actor TypicalActor(const std::string& id) {
   v1::Actor a;
   a.set_id(id);
   a.set_kind(v1::ACTOR_KIND_ASSOCIATION);
-  a.set_name("Association pour l'inclusion numérique des seniors du Val-de-Marne");
+  a.set_name(
+      "Association pour l'inclusion numérique des seniors du Val-de-Marne");
   a.mutable_legal_ids()->set_rna("W941000001");
   a.set_naf_code("88.99B");
   a.set_size_band(v1::SIZE_BAND_SMALL);
@@ -91,9 +92,9 @@ Fixture& Shared(bool sync_writes) {
     auto server = services::Server::BuildAndStart(options);
     if (!server.ok()) abort();
     f.server = std::move(*server);
-    f.channel = grpc::CreateChannel(
-        "127.0.0.1:" + std::to_string(f.server->port()),
-        grpc::InsecureChannelCredentials());
+    f.channel =
+        grpc::CreateChannel("127.0.0.1:" + std::to_string(f.server->port()),
+                            grpc::InsecureChannelCredentials());
   }
   return f;
 }
@@ -128,7 +129,9 @@ void CreateActors(benchmark::State& state, bool sync_writes) {
 void BM_CreateActorUnsynced(benchmark::State& state) {
   CreateActors(state, false);
 }
-void BM_CreateActorSynced(benchmark::State& state) { CreateActors(state, true); }
+void BM_CreateActorSynced(benchmark::State& state) {
+  CreateActors(state, true);
+}
 BENCHMARK(BM_CreateActorUnsynced)->Threads(1)->Threads(8)->UseRealTime();
 BENCHMARK(BM_CreateActorSynced)->Threads(1)->Threads(8)->UseRealTime();
 

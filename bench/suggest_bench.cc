@@ -55,17 +55,32 @@ long RssKb() {
   return 0;
 }
 
-const char* kThemes[] = {
-    "employment_insertion", "youth", "education_training", "disability",
-    "seniors_ageing", "health", "poverty_precarity", "housing", "mobility",
-    "digital_inclusion", "environment_climate", "circular_economy", "energy",
-    "food_agriculture", "culture_heritage", "sport", "citizenship_social_ties",
-    "economic_development", "rural_revitalisation", "urban_priority_areas",
-    "childhood_family", "gender_equality"};
-const char* kResources[] = {"funding", "skills", "volunteers", "in_kind",
-                            "premises", "purchasing", "hiring", "services",
-                            "expertise", "network", "visibility",
-                            "public_support", "evaluation", "audience_access"};
+const char* kThemes[] = {"employment_insertion",
+                         "youth",
+                         "education_training",
+                         "disability",
+                         "seniors_ageing",
+                         "health",
+                         "poverty_precarity",
+                         "housing",
+                         "mobility",
+                         "digital_inclusion",
+                         "environment_climate",
+                         "circular_economy",
+                         "energy",
+                         "food_agriculture",
+                         "culture_heritage",
+                         "sport",
+                         "citizenship_social_ties",
+                         "economic_development",
+                         "rural_revitalisation",
+                         "urban_priority_areas",
+                         "childhood_family",
+                         "gender_equality"};
+const char* kResources[] = {
+    "funding",    "skills",         "volunteers", "in_kind",        "premises",
+    "purchasing", "hiring",         "services",   "expertise",      "network",
+    "visibility", "public_support", "evaluation", "audience_access"};
 
 struct Synthetic {
   std::vector<std::string> communes;
@@ -198,14 +213,15 @@ int Run() {
   if (!server.ok()) return 1;
   double startup = Seconds(start);
   long rss_after = RssKb();
-  printf("start-up: %.2f s (open + index rebuild of %d actors); RSS +%.0f MiB "
-         "= %.0f bytes/actor (index, geography, RocksDB caches)\n",
-         startup, n, (rss_after - rss_before) / 1024.0,
-         (rss_after - rss_before) * 1024.0 / n);
+  printf(
+      "start-up: %.2f s (open + index rebuild of %d actors); RSS +%.0f MiB "
+      "= %.0f bytes/actor (index, geography, RocksDB caches)\n",
+      startup, n, (rss_after - rss_before) / 1024.0,
+      (rss_after - rss_before) * 1024.0 / n);
 
-  auto channel = grpc::CreateChannel(
-      "127.0.0.1:" + std::to_string((*server)->port()),
-      grpc::InsecureChannelCredentials());
+  auto channel =
+      grpc::CreateChannel("127.0.0.1:" + std::to_string((*server)->port()),
+                          grpc::InsecureChannelCredentials());
   auto health = grpc::health::v1::Health::NewStub(channel);
   auto match = v1::MatchService::NewStub(channel);
   std::mt19937 rng(7);
@@ -260,9 +276,8 @@ int Run() {
   Latency co = Measure(std::max(50, queries / 20), coalition);
   std::vector<std::unique_ptr<grpc::health::v1::Health::Stub>> hs;
   double te = Throughput(threads, 5, [&](int, int i) { empty(i); });
-  double ts = Throughput(threads, 5, [&](int t, int i) {
-    suggest(t * 100000 + i, true);
-  });
+  double ts = Throughput(threads, 5,
+                         [&](int t, int i) { suggest(t * 100000 + i, true); });
   printf("\n%-40s %10s %10s %12s\n", "call (through the server)", "p50 µs",
          "p99 µs", "calls/s");
   printf("%-40s %10.0f %10.0f %12.0f\n", "empty RPC (health check)", e.p50_us,
@@ -273,9 +288,10 @@ int Run() {
          sr.p50_us, sr.p99_us, "");
   printf("%-40s %10.0f %10.0f %12s\n", "SuggestCoalition (département)",
          co.p50_us, co.p99_us, "");
-  printf("\nSuggestPartners/empty RPC throughput ratio: %.2f (%d threads); "
-         "%.1f suggestions per query on average\n",
-         ts / te, threads, per_query);
+  printf(
+      "\nSuggestPartners/empty RPC throughput ratio: %.2f (%d threads); "
+      "%.1f suggestions per query on average\n",
+      ts / te, threads, per_query);
   server->reset();
   std::filesystem::remove_all(dir);
   return 0;

@@ -104,10 +104,11 @@ TEST(ParseArgsTest, PositiveNumberValue) {
 }
 
 TEST(ParseArgsTest, RepeatableFlags) {
-  ParsedArgs args = MustParse({"--theme", "youth", "--theme=sport,health",
-                               "--kind", "company", "x"});
+  ParsedArgs args = MustParse(
+      {"--theme", "youth", "--theme=sport,health", "--kind", "company", "x"});
   EXPECT_THAT(args.Values("theme"), ElementsAre("youth", "sport,health"));
-  EXPECT_THAT(args.ListValues("theme"), ElementsAre("youth", "sport", "health"));
+  EXPECT_THAT(args.ListValues("theme"),
+              ElementsAre("youth", "sport", "health"));
   EXPECT_EQ(args.Value("theme"), "youth");
   EXPECT_THAT(args.Values("kind"), ElementsAre("company"));
   EXPECT_THAT(args.Values("all"), ElementsAre());
@@ -120,7 +121,8 @@ TEST(ParseArgsTest, ShortAlias) {
   EXPECT_EQ(args.Value("out"), "out.jsonl");
   EXPECT_THAT(args.positional(), ElementsAre("x"));
   EXPECT_EQ(MustParse({"--out=f"}).Value("out"), "f");
-  absl::StatusOr<ParsedArgs> twice = ParseArgs({"-o", "a", "--out", "b"}, kSpecs);
+  absl::StatusOr<ParsedArgs> twice =
+      ParseArgs({"-o", "a", "--out", "b"}, kSpecs);
   ASSERT_FALSE(twice.ok());
   EXPECT_EQ(twice.status().message(), "--out given twice");
   std::vector<std::string> tokens = {"-o", "f", "export"};

@@ -3,9 +3,13 @@
 #include <stdio.h>
 #include <sys/wait.h>
 
+#include <atomic>
+#include <chrono>
 #include <fstream>
+#include <set>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/strings/str_split.h"
@@ -13,6 +17,8 @@
 #include "google/protobuf/util/json_util.h"
 #include "gtest/gtest.h"
 #include "maillage/v1/actor.pb.h"
+#include "maillage/v1/lifecycle.pb.h"
+#include "maillage/v1/matching.pb.h"
 #include "maillage/v1/territory.pb.h"
 #include "tests/support/temp_dir.h"
 #include "tests/support/test_server.h"
@@ -58,11 +64,13 @@ class CliTest : public ::testing::Test {
     return RunShell("", "--server " + server + " " + args, "");
   }
 
-  // Runs `<env> maillage <args>` through the shell: `env` sets variables.
+  // Runs `<env> maillage <args>` through the shell: `env` sets variables
+  // (or prefixes a command: "timeout 3"). Safe to call from several threads.
   Result RunShell(const std::string& env, const std::string& args,
                   const std::string& input) {
-    std::string err_path = temp_.Sub("stderr");
-    std::string in_path = Write("stdin", input);
+    std::string run = std::to_string(runs_++);
+    std::string err_path = temp_.Sub("stderr" + run);
+    std::string in_path = Write("stdin" + run, input);
     std::string command = env + " " + std::string(MAILLAGE_CLI_BINARY) + " " +
                           args + " 2>" + err_path + " <" + in_path;
     Result result;
@@ -89,9 +97,32 @@ class CliTest : public ::testing::Test {
     return actor;
   }
 
+  template <typename M>
+  M ParseJson(const std::string& json) {
+    M message;
+    auto status = google::protobuf::util::JsonStringToMessage(json, &message);
+    EXPECT_TRUE(status.ok()) << status.ToString() << "\n" << json;
+    return message;
+  }
+
   testing::TempDir temp_;
   testing::TestServer server_;
+  std::atomic<int> runs_{0};
 };
+
+// With the synthetic demo territory: 320 actors ext:demo:1000 to 1319 in
+// the Val-de-Marne (département 94).
+class CliDemoTest : public CliTest {
+ protected:
+  void SetUp() override {
+    server_.options().demo = true;
+    CliTest::SetUp();
+  }
+};
+
+std::vector<std::string> Lines(const std::string& text) {
+  return absl::StrSplit(text, '\n', absl::SkipEmpty());
+}
 
 std::string Describe(const Result& r) {
   return "exit " + std::to_string(r.exit_code) + "\nstdout:\n" + r.out +
@@ -473,19 +504,455 @@ TEST_F(CliTest, LargeImportKeepsRowNumbers) {
 }
 
 TEST_F(CliTest, ImportChecksTheFileFirst) {
-  // Malformed CSV: nothing is sent, whatever the server implements.
-  Result malformed =
-      Run("fragilities import " + Write("bad.csv",
-                                        "territory,title\n"
-                                        "commune:94018,\"never closed\n"));
-  EXPECT_EQ(malformed.exit_code, 4) << Describe(malformed);
-  EXPECT_THAT(malformed.err, HasSubstr("row 2, field 2: quoted field never "
-                                       "closed"));
-
   Result no_territory =
       Run("fragilities import " + Write("nt.csv", "theme,title\nyouth,x\n"));
   EXPECT_EQ(no_territory.exit_code, 4);
   EXPECT_THAT(no_territory.err, HasSubstr("no territory column"));
+
+  Result empty = Run("fragilities import " + Write("empty.csv", ""));
+  EXPECT_EQ(empty.exit_code, 4) << Describe(empty);
+  EXPECT_THAT(empty.err, HasSubstr("the file is empty; expected a header"));
+
+  EXPECT_EQ(Run("fragilities import /nonexistent.csv").exit_code, 4);
+}
+
+// The one CSV parser (importer::CsvReader): a malformed row costs that row
+// only, and Windows-1252 exports are read as such.
+TEST_F(CliTest, FragilitiesMalformedRowsAndLatin1) {
+  Result malformed =
+      Run("fragilities import " + Write("bad.csv",
+                                        "territory,theme,title\n"
+                                        "commune:94018,youth,Bien\n"
+                                        "commune:94018,youth,\"never \"closed\n"
+                                        "commune:94018,youth,Aussi bien\n"));
+  EXPECT_EQ(malformed.exit_code, 6) << Describe(malformed);
+  EXPECT_EQ(malformed.out,
+            "created 2, updated 0, unchanged 0, rejected 1\n"
+            "row 3: field 3: a character follows its closing quote (a quote "
+            "inside a quoted field must be doubled)\n");
+
+  // "Chômage des séniors" in Windows-1252, ';'-separated, from stdin.
+  Result latin1 = Run("fragilities import -",
+                      "territory;theme;title;value;reference_value\r\n"
+                      "commune:94028;seniors_ageing;Ch\xF4mage des s\xE9niors;"
+                      "12,5;10\r\n");
+  ASSERT_EQ(latin1.exit_code, 0) << Describe(latin1);
+  Result facts = Run("facts list commune:94028 --output json");
+  ASSERT_EQ(facts.exit_code, 0) << Describe(facts);
+  v1::TerritoryFact fact = ParseJson<v1::TerritoryFact>(facts.out);
+  EXPECT_EQ(fact.title(), "Chômage des séniors");
+  EXPECT_EQ(fact.value(), 12.5);
+}
+
+TEST_F(CliTest, HelpListsEveryCommand) {
+  Result help = Run("--help");
+  ASSERT_EQ(help.exit_code, 0);
+  for (const char* command :
+       {"suggest partners ACTOR_ID", "suggest coalition LEVEL:CODE THEME",
+        "suggest panel LEVEL:CODE THEME...", "suggest territory LEVEL:CODE",
+        "explain ACTOR_A ACTOR_B", "suggestions list", "suggestions get ID",
+        "suggestions update ID STATE", "partnerships import FILE|-",
+        "partnerships list", "watch LEVEL:CODE", "metrics LEVEL:CODE", "health",
+        "import FILE|-", "export"}) {
+    EXPECT_THAT(help.out, HasSubstr("\n  " + std::string(command))) << command;
+  }
+  Result suggest = Run("suggest partners --help");
+  EXPECT_EQ(suggest.exit_code, 0);
+  EXPECT_THAT(suggest.out, HasSubstr("[--kind KIND]..."));
+  EXPECT_THAT(suggest.out, HasSubstr("Examples:"));
+  Result exporter = Run("export --help");
+  EXPECT_THAT(exporter.out, HasSubstr("-o, --out FILE"));
+}
+
+TEST_F(CliTest, Health) {
+  Result health = Run("health");
+  EXPECT_EQ(health.exit_code, 0) << Describe(health);
+  EXPECT_EQ(health.out, "SERVING\n");
+
+  Result service = Run("health --service maillage.v1.ActorService");
+  EXPECT_EQ(service.exit_code, 0) << Describe(service);
+
+  Result down = RunAgainst("127.0.0.1:1", "health --timeout 3");
+  EXPECT_EQ(down.exit_code, 1) << Describe(down);
+  EXPECT_THAT(down.err, HasSubstr("cannot reach the server"));
+}
+
+TEST_F(CliDemoTest, SuggestPartnersAndExplain) {
+  Result table = Run("suggest partners ext:demo:1000 --limit 3 --by test@lab");
+  ASSERT_EQ(table.exit_code, 0) << Describe(table);
+  std::vector<std::string> lines = Lines(table.out);
+  ASSERT_GE(lines.size(), 3u) << table.out;
+  EXPECT_THAT(lines[0], StartsWith("Partners suggested for ext:demo:1000"));
+  EXPECT_THAT(lines[1], StartsWith("#  SCORE  PARTNER"));
+  EXPECT_THAT(lines[2], ::testing::MatchesRegex("1   0\\.[0-9][0-9]  .*"));
+  EXPECT_THAT(table.out, HasSubstr("ext:demo:1000"));  // in the sentences
+  EXPECT_THAT(table.out, HasSubstr("factors: complementarity "));
+  EXPECT_THAT(table.out, HasSubstr("   suggestion s-"));
+
+  Result json =
+      Run("suggest partners ext:demo:1000 --limit 3 --preview --output json");
+  ASSERT_EQ(json.exit_code, 0) << Describe(json);
+  auto response = ParseJson<v1::SuggestPartnersResponse>(json.out);
+  ASSERT_GT(response.suggestions_size(), 0);
+  EXPECT_LE(response.suggestions_size(), 3);
+  const v1::PartnerSuggestion& best = response.suggestions(0);
+  EXPECT_GT(best.score(), 0);
+  EXPECT_FALSE(best.explanation().empty());
+  EXPECT_THAT(table.out, HasSubstr(best.explanation().substr(0, 20)));
+
+  Result filtered = Run(
+      "suggest partners ext:demo:1000 --kind company,public_body --theme "
+      "youth --scope departement:94 --min-score 0.01 --weight proximity=0.5 "
+      "--preview --output json");
+  ASSERT_EQ(filtered.exit_code, 0) << Describe(filtered);
+  auto kept = ParseJson<v1::SuggestPartnersResponse>(filtered.out);
+  for (const auto& s : kept.suggestions()) {
+    EXPECT_TRUE(s.partner_kind() == v1::ACTOR_KIND_COMPANY ||
+                s.partner_kind() == v1::ACTOR_KIND_PUBLIC_BODY);
+  }
+
+  EXPECT_EQ(Run("suggest partners ext:demo:1000 --kind bakery").exit_code, 2);
+  EXPECT_EQ(Run("suggest partners ext:demo:1000 --min-score 2").exit_code, 2);
+  EXPECT_EQ(Run("suggest partners ext:demo:1000 --weight speed=2").exit_code,
+            2);
+  EXPECT_EQ(Run("suggest partners ext:nobody").exit_code, 3);
+
+  Result explain = Run("explain ext:demo:1000 " + best.partner_id());
+  ASSERT_EQ(explain.exit_code, 0) << Describe(explain);
+  EXPECT_THAT(explain.out, StartsWith("ext:demo:1000 and "));
+  EXPECT_THAT(explain.out, HasSubstr("\nFactors\n  FACTOR  "));
+  for (const char* factor :
+       {"complementarity", "shared_themes", "proximity", "fragility",
+        "cross_kind", "capacity", "common_partners"}) {
+    EXPECT_THAT(explain.out, HasSubstr("\n  " + std::string(factor) + " "));
+  }
+  EXPECT_THAT(explain.out, HasSubstr("\n  total "));
+  EXPECT_THAT(explain.out, HasSubstr("\nResource flows\n"));
+  EXPECT_THAT(explain.out,
+              HasSubstr("\nBlockers\n  none: suggest partners may propose "
+                        "this pair\n"));
+
+  Result self = Run("explain ext:demo:1000 ext:demo:1000");
+  ASSERT_EQ(self.exit_code, 0) << Describe(self);
+  EXPECT_THAT(self.out, HasSubstr("\nBlockers\n  - "));
+}
+
+TEST_F(CliDemoTest, CoalitionAndPanel) {
+  Result coalition = Run("suggest coalition departement:94 digital_inclusion");
+  ASSERT_EQ(coalition.exit_code, 0) << Describe(coalition);
+  EXPECT_THAT(coalition.out,
+              StartsWith("Coalition on digital_inclusion in departement:94\n"));
+  EXPECT_THAT(coalition.out, HasSubstr("ROLE"));
+  EXPECT_THAT(coalition.out, HasSubstr("BRINGS"));
+  for (const char* kind :
+       {"  association  ", "  company  ", "  public_body  "}) {
+    EXPECT_THAT(coalition.out, HasSubstr(kind));
+  }
+  EXPECT_THAT(coalition.out, HasSubstr("\ncovered: "));
+  EXPECT_THAT(coalition.out, HasSubstr("\nuncovered: "));
+  EXPECT_THAT(coalition.out, HasSubstr("\nMethod: "));
+  EXPECT_THAT(coalition.out, HasSubstr("\nAlternatives\n  1. "));
+
+  Result json =
+      Run("suggest coalition departement:94 digital_inclusion --needs "
+          "funding,volunteers --max-size 4 --alternatives 1 --output json");
+  ASSERT_EQ(json.exit_code, 0) << Describe(json);
+  auto response = ParseJson<v1::SuggestCoalitionResponse>(json.out);
+  EXPECT_GE(response.coalition().members_size(), 3);
+  EXPECT_LE(response.coalition().members_size(), 4);
+  EXPECT_LE(response.alternatives_size(), 1);
+  EXPECT_FALSE(response.derived_needs());
+  EXPECT_EQ(Run("suggest coalition departement:94 youth --min-size 5 "
+                "--max-size 3")
+                .exit_code,
+            2);
+
+  Result panel =
+      Run("suggest panel departement:94 youth employment_insertion mobility "
+          "--size 6");
+  ASSERT_EQ(panel.exit_code, 0) << Describe(panel);
+  EXPECT_THAT(panel.out, StartsWith("Dialogue panel on youth, "
+                                    "employment_insertion, mobility in "
+                                    "departement:94: 6 invitations\n"));
+  EXPECT_THAT(panel.out, HasSubstr("\nWhy each is invited\n  1. "));
+  EXPECT_THAT(panel.out, HasSubstr("\nkinds: "));
+  EXPECT_THAT(panel.out, HasSubstr("\nuncovered: none\n"));
+
+  Result panel_json =
+      Run("suggest panel departement:94 youth,mobility --output json");
+  ASSERT_EQ(panel_json.exit_code, 0) << Describe(panel_json);
+  auto dialogue = ParseJson<v1::DialoguePanel>(panel_json.out);
+  EXPECT_THAT(dialogue.covered_themes(),
+              ::testing::UnorderedElementsAre("youth", "mobility"));
+}
+
+TEST_F(CliDemoTest, SuggestionLifecyclePartnershipsAndMetrics) {
+  ASSERT_EQ(
+      Run("suggest partners ext:demo:1000 --limit 2 --by claire@lab").exit_code,
+      0);
+  Result listed = Run("suggestions list --actor ext:demo:1000");
+  ASSERT_EQ(listed.exit_code, 0) << Describe(listed);
+  EXPECT_THAT(listed.out, StartsWith("ID "));
+  EXPECT_THAT(listed.out, HasSubstr("  proposed  ext:demo:1000  "));
+
+  Result json =
+      Run("suggestions list --actor ext:demo:1000 --state proposed "
+          "--all --output json");
+  ASSERT_EQ(json.exit_code, 0) << Describe(json);
+  std::vector<std::string> lines = Lines(json.out);
+  ASSERT_EQ(lines.size(), 2u) << json.out;
+  std::string id = ParseJson<v1::Suggestion>(lines[0]).id();
+  std::string other = ParseJson<v1::Suggestion>(lines[1]).id();
+
+  // Refused: no meeting before contact.
+  Result refused = Run("suggestions update " + id + " meeting_held");
+  EXPECT_EQ(refused.exit_code, 5) << Describe(refused);
+  EXPECT_THAT(refused.err, StartsWith("maillage: FAILED_PRECONDITION: "));
+  EXPECT_EQ(Run("suggestions update " + id + " flying").exit_code, 2);
+  EXPECT_EQ(Run("suggestions update " + id +
+                " outcome_recorded --outcome "
+                "great")
+                .exit_code,
+            2);
+  EXPECT_EQ(Run("suggestions update " + other + " dismissed").exit_code, 4);
+
+  Result kept = Run("suggestions update " + id + " kept --by claire@lab");
+  ASSERT_EQ(kept.exit_code, 0) << Describe(kept);
+  EXPECT_EQ(kept.out, id + ": proposed -> kept\n");
+  ASSERT_EQ(Run("suggestions update " + id + " contacted").exit_code, 0);
+  ASSERT_EQ(Run("suggestions update " + id + " meeting_held").exit_code, 0);
+  Result outcome = Run("suggestions update " + id +
+                       " outcome_recorded "
+                       "--outcome informative");
+  ASSERT_EQ(outcome.exit_code, 0) << Describe(outcome);
+  EXPECT_EQ(outcome.out,
+            id + ": meeting_held -> outcome_recorded (informative)\n");
+  Result formed = Run("suggestions update " + id + " partnership_formed");
+  ASSERT_EQ(formed.exit_code, 0) << Describe(formed);
+  EXPECT_THAT(formed.out, HasSubstr("\npartnership "));
+  Result dismissed =
+      Run("suggestions update " + other + " dismissed --reason \"trop loin\"");
+  ASSERT_EQ(dismissed.exit_code, 0) << Describe(dismissed);
+
+  Result got = Run("suggestions get " + id);
+  ASSERT_EQ(got.exit_code, 0) << Describe(got);
+  EXPECT_THAT(got.out, StartsWith("Suggestion " + id + "\n"));
+  EXPECT_THAT(got.out, HasSubstr("  state:         partnership_formed\n"));
+  EXPECT_THAT(got.out, HasSubstr("  outcome:       informative\n"));
+  EXPECT_THAT(got.out, HasSubstr("\nHistory\n"));
+  EXPECT_THAT(got.out,
+              ::testing::ContainsRegex("  proposed +kept +claire@lab\n"));
+  EXPECT_EQ(Run("suggestions get s-nothing").exit_code, 3);
+
+  // The registry: a CSV with a bad row, then the listing.
+  std::string csv =
+      Write("partenariats.csv",
+            "id;participants;category;modality;start;end;territory;theme;"
+            "description\n"
+            "lab:1;ext:demo:1001|ext:demo:1002;Mécénat;skills;2024-03-01;;"
+            "departement:94;youth;\"Tutorat\nsur deux lignes\"\n"
+            "lab:2;ext:demo:1003|ext:nobody;mecenat;;01/02/2024;;;youth;\n"
+            "lab:3;ext:demo:1004|ext:demo:1005;mecenat;;2024-13-01;;;;\n");
+  Result imported = Run("partnerships import " + csv);
+  EXPECT_EQ(imported.exit_code, 6) << Describe(imported);
+  EXPECT_EQ(imported.out,
+            "created 1, updated 0, unchanged 0, rejected 2\n"
+            "row 4: participants[1]: no actor has id 'ext:nobody'\n"
+            "row 5: start: expected a date YYYY-MM-DD (or DD/MM/YYYY), got "
+            "'2024-13-01'\n");
+  EXPECT_THAT(imported.err, HasSubstr("maillage: 2 of 3 rows rejected"));
+
+  Result partnerships = Run("partnerships list --active");
+  ASSERT_EQ(partnerships.exit_code, 0) << Describe(partnerships);
+  EXPECT_THAT(partnerships.out,
+              ::testing::ContainsRegex("\nlab:1 +mecenat / skills +"
+                                       "ext:demo:1001 \\+ ext:demo:1002 +"
+                                       "2024-03-01 +yes +departement:94 +"
+                                       "youth\n"));
+  Result jsonl = Run("partnerships import -",
+                     "{\"id\": \"lab:9\", \"participants\": "
+                     "[\"ext:demo:1010\", \"ext:demo:1011\"], \"category\": "
+                     "\"mecenat\"}\n");
+  EXPECT_EQ(jsonl.exit_code, 2) << Describe(jsonl);  // stdin needs --format
+  jsonl = Run("partnerships import - --format jsonl",
+              "{\"id\": \"lab:9\", \"participants\": "
+              "[\"ext:demo:1010\", \"ext:demo:1011\"], \"category\": "
+              "\"mecenat\"}\n");
+  EXPECT_EQ(jsonl.exit_code, 0) << Describe(jsonl);
+  EXPECT_EQ(jsonl.out, "created 1, updated 0, unchanged 0, rejected 0\n");
+
+  Result metrics = Run("metrics departement:94");
+  ASSERT_EQ(metrics.exit_code, 0) << Describe(metrics);
+  EXPECT_THAT(metrics.out, StartsWith("Metrics of departement:94, from the "
+                                      "start to now\n"));
+  EXPECT_THAT(metrics.out, HasSubstr("CATEGORY  "));
+  EXPECT_THAT(metrics.out,
+              ::testing::ContainsRegex("\n  total +2 +1 +1 +1 +1 +1 +1\n"));
+  EXPECT_THAT(metrics.out, HasSubstr("informative 1"));
+  EXPECT_THAT(metrics.out, HasSubstr("Active partnerships: 3 ("));
+  Result past =
+      Run("metrics departement:94 --from 2020-01-01 --to "
+          "2020-12-31 --output json");
+  ASSERT_EQ(past.exit_code, 0) << Describe(past);
+  auto figures = ParseJson<v1::TerritoryMetrics>(past.out);
+  for (const auto& m : figures.categories()) EXPECT_EQ(m.suggestions(), 0);
+  EXPECT_EQ(Run("metrics departement:94 --from 2020-31-01").exit_code, 2);
+}
+
+TEST_F(CliDemoTest, SuggestForTerritory) {
+  // The server may not implement it yet: then the error is printed properly.
+  Result result = Run("suggest territory departement:94 --per-actor 2");
+  if (result.exit_code == 0) {
+    EXPECT_THAT(result.out, HasSubstr("fair (capacities respected)"));
+    EXPECT_THAT(result.out, HasSubstr("independent top-k lists"));
+  } else {
+    EXPECT_EQ(result.exit_code, 1) << Describe(result);
+    EXPECT_THAT(result.err,
+                StartsWith("maillage: UNIMPLEMENTED: "
+                           "LifecycleService.SuggestForTerritory: "));
+  }
+  EXPECT_EQ(Run("suggest territory departement:94 --per-actor 11").exit_code,
+            2);
+}
+
+TEST_F(CliDemoTest, WatchPrintsEventsAsTheyHappen) {
+  // The demo store has no event yet: from "0", the watch waits for the
+  // first one whenever it connects. Interrupted after 4 s (SIGINT, as
+  // Ctrl-C): exit code 0.
+  Result watched;
+  std::thread watcher([&] {
+    watched = RunShell(
+        "timeout --preserve-status -s INT 4",
+        "--server " + server_.target() + " watch departement:94 --from 0", "");
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  Result served = Run("suggest partners ext:demo:1000 --limit 1 --output json");
+  watcher.join();
+  ASSERT_EQ(served.exit_code, 0) << Describe(served);
+  auto response = ParseJson<v1::SuggestPartnersResponse>(served.out);
+  ASSERT_EQ(response.suggestions_size(), 1);
+  const std::string& id = response.suggestions(0).suggestion_id();
+
+  EXPECT_EQ(watched.exit_code, 0) << Describe(watched);
+  std::vector<std::string> lines = Lines(watched.out);
+  ASSERT_EQ(lines.size(), 1u) << Describe(watched);
+  EXPECT_THAT(lines[0], ::testing::MatchesRegex(
+                            "[0-9]+  [0-9T:Z-]+  suggestion " + id +
+                            "  proposed  ext:demo:1000 -> ext:demo:1[0-9]+  "
+                            "[a-z_]+ 0\\.[0-9][0-9]"));
+  std::string token = lines[0].substr(0, lines[0].find(' '));
+  EXPECT_THAT(
+      watched.err,
+      HasSubstr("maillage: watch stopped; resume with --from " + token + "\n"));
+
+  // Resuming after it: nothing new; from the start: the event again.
+  Result resumed = RunShell(
+      "timeout --preserve-status -s INT 1.5",
+      "--server " + server_.target() + " watch departement:94 --from " + token,
+      "");
+  EXPECT_EQ(resumed.exit_code, 0) << Describe(resumed);
+  EXPECT_EQ(resumed.out, "");
+  Result replay = RunShell("timeout --preserve-status -s INT 1.5",
+                           "--server " + server_.target() +
+                               " watch departement:94 --from 0 --output json",
+                           "");
+  EXPECT_EQ(replay.exit_code, 0) << Describe(replay);
+  lines = Lines(replay.out);
+  ASSERT_EQ(lines.size(), 1u) << Describe(replay);
+  auto event = ParseJson<v1::WatchEvent>(lines[0]);
+  EXPECT_EQ(event.token(), token);
+  EXPECT_EQ(event.suggestion().id(), id);
+}
+
+TEST_F(CliTest, ImportJsonlThenExport) {
+  std::string jsonl = Write(
+      "actors.jsonl",
+      "{\"id\": \"ext:lab:1\", \"kind\": \"ACTOR_KIND_COMPANY\", \"name\": "
+      "\"Atelier du Val\", \"home_commune\": \"94018\", \"themes\": "
+      "[\"youth\"]}\n"
+      "\n"
+      "{\"id\": \"ext:lab:2\", \"kind\": \"ACTOR_KIND_ASSOCIATION\", "
+      "\"name\": \"Les Amis, de Créteil\", \"home_commune\": \"94028\", "
+      "\"needs\": [{\"resource\": \"funding\", \"theme\": \"youth\"}]}\n"
+      "{\"id\": \"ext:lab:3\", \"kind\": \"ACTOR_KIND_PUBLIC_BODY\", "
+      "\"name\": \"Mairie\", \"home_commune\": \"94028\"}\n");
+  Result imported = Run("import " + jsonl);
+  ASSERT_EQ(imported.exit_code, 0) << Describe(imported);
+  EXPECT_THAT(imported.out, StartsWith("read "));
+  EXPECT_THAT(imported.out, HasSubstr("3 rows of jsonl (detected)"));
+  EXPECT_THAT(imported.out, HasSubstr("\ncreated            3\n"));
+  EXPECT_THAT(imported.out, HasSubstr("\nrejected (server)  0\n"));
+
+  Result again = Run("import " + jsonl + " --batch 1");
+  ASSERT_EQ(again.exit_code, 0) << Describe(again);
+  EXPECT_THAT(again.out, HasSubstr("\nunchanged          3\n"));
+
+  std::string out = temp_.Sub("export.jsonl");
+  Result exported = Run("export -o " + out);
+  ASSERT_EQ(exported.exit_code, 0) << Describe(exported);
+  EXPECT_EQ(exported.out, "");
+  EXPECT_THAT(exported.err, HasSubstr("exported 3 actors to " + out));
+  std::set<std::string> ids;
+  for (const std::string& line : Lines(ReadFile(out))) {
+    ids.insert(ParseActor(line).id());
+  }
+  EXPECT_THAT(ids,
+              ::testing::ElementsAre("ext:lab:1", "ext:lab:2", "ext:lab:3"));
+  // What export writes, import reads back: nothing changes.
+  Result round_trip = Run("import " + out + " --format jsonl");
+  ASSERT_EQ(round_trip.exit_code, 0) << Describe(round_trip);
+  EXPECT_THAT(round_trip.out, HasSubstr("\nunchanged          3\n"));
+
+  Result csv = Run("export --format csv --kind association");
+  ASSERT_EQ(csv.exit_code, 0) << Describe(csv);
+  EXPECT_EQ(csv.out,
+            "id,kind,subtype,name,home_commune,themes,needs,offers,"
+            "legal_ids.siret,legal_ids.siren,legal_ids.rna,naf_code,"
+            "association_purpose_codes,size_band,capacity,website,"
+            "location.latitude,location.longitude,status,source,description\n"
+            "ext:lab:2,association,,\"Les Amis, de Créteil\",94028,,"
+            "funding:youth,,,,,,,,,,,,,,\n");
+  EXPECT_EQ(Run("export --format xml").exit_code, 2);
+}
+
+TEST_F(CliTest, ImportSpreadsheetWithMappingAndRejects) {
+  std::string csv = Write("annuaire.csv",
+                          "Identifiant;Nom;Type;Code INSEE;Thèmes\n"
+                          "A1;Atelier du Val;entreprise;94018;Jeunesse\n"
+                          "A2;Sans commune;association;;jeunesse\n"
+                          "A3;Les Amis;association;94028;youth|sport\n");
+  std::string rejects = temp_.Sub("rejets.csv");
+  Result result = Run(
+      "import " + csv +
+      " --map Identifiant=key --map Nom=name --map Type=kind "
+      "--map \"code insee=home_commune\" --map Thèmes=themes --source lab94 "
+      "--rejects " +
+      rejects);
+  EXPECT_EQ(result.exit_code, 6) << Describe(result);
+  EXPECT_THAT(result.out, HasSubstr("3 rows of csv (detected)"));
+  EXPECT_THAT(result.out, HasSubstr("\ncreated            2\n"));
+  EXPECT_THAT(result.out, HasSubstr("\nrejected (file)    1\n"));
+  EXPECT_THAT(result.out, HasSubstr("\nrow 3: Code INSEE: "));
+  EXPECT_THAT(result.err, HasSubstr("maillage: 1 of 3 rows rejected"));
+  std::vector<std::string> lines = Lines(ReadFile(rejects));
+  ASSERT_EQ(lines.size(), 2u);
+  EXPECT_EQ(lines[0], "row,field,reason,raw");
+  EXPECT_THAT(lines[1], StartsWith("3,Code INSEE,"));
+  EXPECT_THAT(lines[1], ::testing::EndsWith(",A2;Sans commune;association;;"
+                                            "jeunesse"));
+
+  Result actor = Run("actors get ext:lab94:A1");
+  ASSERT_EQ(actor.exit_code, 0) << Describe(actor);
+  EXPECT_EQ(ParseActor(actor.out).kind(), v1::ACTOR_KIND_COMPANY);
+  EXPECT_THAT(ParseActor(actor.out).themes(), ::testing::ElementsAre("youth"));
+
+  // Usage errors, caught before anything is read.
+  EXPECT_EQ(Run("import " + csv + " --format dbase").exit_code, 2);
+  EXPECT_EQ(Run("import " + csv + " --map nothing").exit_code, 2);
+  EXPECT_EQ(Run("import - ").exit_code, 2);  // stdin needs --format
+  Result unknown = Run("import " + csv + " --map Couleur=name");
+  EXPECT_EQ(unknown.exit_code, 4) << Describe(unknown);
+  EXPECT_THAT(unknown.err, HasSubstr("no column 'Couleur'"));
 }
 
 }  // namespace

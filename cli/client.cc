@@ -91,6 +91,12 @@ absl::Status Client::Check(const grpc::Status& status) const {
           absl::StrCat("cannot reach the server at ", options_.server, " (",
                        result.message(),
                        "); is it running? Set --server or MAILLAGE_SERVER"));
+    case grpc::StatusCode::UNIMPLEMENTED:
+      if (!result.message().empty()) return result;
+      return absl::Status(
+          result.code(),
+          absl::StrCat("the server at ", options_.server,
+                       " does not implement this call (an older version?)"));
     case grpc::StatusCode::DEADLINE_EXCEEDED:
       return absl::Status(
           result.code(),

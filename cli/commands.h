@@ -6,11 +6,24 @@
 // The command groups, one file each.
 namespace maillage::cli {
 
-CommandGroup ActorsGroup();       // actors.cc
-CommandGroup TerritoriesGroup();  // territories.cc
-CommandGroup DiagnosisGroup();    // diagnosis.cc
-CommandGroup FragilitiesGroup();  // fragilities.cc
-CommandGroup FactsGroup();        // facts.cc
+CommandGroup ActorsGroup();        // actors.cc
+CommandGroup ImportGroup();        // directory.cc
+CommandGroup ExportGroup();        // directory.cc
+CommandGroup TerritoriesGroup();   // territories.cc
+CommandGroup DiagnosisGroup();     // diagnosis.cc
+CommandGroup FragilitiesGroup();   // fragilities.cc
+CommandGroup FactsGroup();         // facts.cc
+CommandGroup SuggestGroup();       // suggest.cc
+CommandGroup ExplainGroup();       // suggest.cc
+CommandGroup SuggestionsGroup();   // lifecycle.cc
+CommandGroup PartnershipsGroup();  // partnerships.cc
+CommandGroup WatchGroup();         // lifecycle.cc
+CommandGroup MetricsGroup();       // lifecycle.cc
+CommandGroup HealthGroup();        // health.cc
+
+// `suggest territory`, in the suggest group but on LifecycleService
+// (lifecycle.cc).
+Command SuggestTerritoryCommand();
 
 }  // namespace maillage::cli
 

@@ -79,11 +79,9 @@ absl::Status Health(Client& client, const ParsedArgs& args) {
   grpc::ByteBuffer response;
   std::unique_ptr<grpc::ClientContext> context = client.NewCall();
   std::promise<grpc::Status> done;
-  client.generic().UnaryCall(context.get(), kCheckMethod, grpc::StubOptions(),
-                             &request, &response,
-                             [&done](grpc::Status status) {
-                               done.set_value(std::move(status));
-                             });
+  client.generic().UnaryCall(
+      context.get(), kCheckMethod, grpc::StubOptions(), &request, &response,
+      [&done](grpc::Status status) { done.set_value(std::move(status)); });
   RETURN_IF_ERROR(client.Check(done.get_future().get()));
 
   std::vector<grpc::Slice> slices;
@@ -98,8 +96,8 @@ absl::Status Health(Client& client, const ParsedArgs& args) {
   if (!status.has_value()) {
     return absl::InternalError("unreadable health answer");
   }
-  std::string name = *status < 4 ? kStatusNames[*status]
-                                 : absl::StrCat("status ", *status);
+  std::string name =
+      *status < 4 ? kStatusNames[*status] : absl::StrCat("status ", *status);
   client.out() << name << "\n";
   if (*status != 1) {
     return absl::UnavailableError(absl::StrCat(

@@ -16,8 +16,10 @@
 #include "absl/strings/str_join.h"
 #include "absl/time/time.h"
 #include "base/status_macros.h"
+#include "base/strings.h"
 #include "cli/commands.h"
 #include "cli/errors.h"
+#include "cli/match_text.h"
 #include "cli/names.h"
 #include "cli/output.h"
 #include "cli/paging.h"
@@ -65,15 +67,6 @@ absl::StatusOr<v1::SuggestionState> ParseState(std::string_view what,
   return AsUsageError(ParseEnum<v1::SuggestionState>(what, name));
 }
 
-std::string CategoryText(v1::PartnershipCategory category,
-                         v1::PartnershipModality modality) {
-  std::string text = ShortEnumName(category);
-  if (modality != v1::PARTNERSHIP_MODALITY_UNSPECIFIED) {
-    absl::StrAppend(&text, " / ", ShortEnumName(modality));
-  }
-  return text;
-}
-
 // "2025-03-01" as the start of that day (UTC); `end_of_day`: the start of
 // the next one.
 absl::StatusOr<google::protobuf::Timestamp> ParseDay(std::string_view flag,
@@ -81,11 +74,9 @@ absl::StatusOr<google::protobuf::Timestamp> ParseDay(std::string_view flag,
                                                      bool end_of_day) {
   absl::Time time;
   std::string error;
-  if (!absl::ParseTime("%Y-%m-%d", text, absl::UTCTimeZone(), &time,
-                       &error)) {
-    return UsageError(absl::StrCat("--", AsAbsl(flag),
-                                   ": expected a date YYYY-MM-DD, got '",
-                                   text, "'"));
+  if (!absl::ParseTime("%Y-%m-%d", text, absl::UTCTimeZone(), &time, &error)) {
+    return UsageError(absl::StrCat(
+        "--", AsAbsl(flag), ": expected a date YYYY-MM-DD, got '", text, "'"));
   }
   if (end_of_day) time += absl::Hours(24);
   return TimeUtil::SecondsToTimestamp(absl::ToUnixSeconds(time));
@@ -133,7 +124,7 @@ absl::Status ListSuggestions(Client& client, const ParsedArgs& args) {
                 absl::StrAppend(&state, " (", OutcomeName(s.outcome()), ")");
               }
               table.AddRow({s.id(), state, s.actor_id(), s.partner_id(),
-                            CategoryText(s.category(), s.modality()),
+                            FormatCategory(s.category(), s.modality()),
                             FormatScore(s.score()),
                             FormatTime(s.last_shown())});
             }
@@ -155,7 +146,7 @@ void PrintSuggestion(const v1::Suggestion& s, std::ostream& out) {
   std::vector<std::pair<std::string, std::string>> lines = {
       {"actor", s.actor_id()},
       {"partner", s.partner_id()},
-      {"category", CategoryText(s.category(), s.modality())},
+      {"category", FormatCategory(s.category(), s.modality())},
       {"score", FormatScore(s.score())},
       {"state", ShortEnumName(s.state())},
   };
@@ -173,10 +164,10 @@ void PrintSuggestion(const v1::Suggestion& s, std::ostream& out) {
     lines.emplace_back("requested by", s.requested_by());
   }
   lines.emplace_back(
-      "shown", absl::StrCat(s.times_shown(),
-                            s.times_shown() == 1 ? " time" : " times",
-                            ", first ", FormatTime(s.first_shown()), ", last ",
-                            FormatTime(s.last_shown())));
+      "shown",
+      absl::StrCat(s.times_shown(), s.times_shown() == 1 ? " time" : " times",
+                   ", first ", FormatTime(s.first_shown()), ", last ",
+                   FormatTime(s.last_shown())));
   lines.emplace_back("updated", FormatTime(s.update_time()));
   lines.emplace_back("etag", s.etag());
   out << "Suggestion " << s.id() << "\n";
@@ -186,14 +177,7 @@ void PrintSuggestion(const v1::Suggestion& s, std::ostream& out) {
         << "\n";
   }
   if (!s.explanation().empty()) out << "\n" << WrapText(s.explanation(), 2);
-  if (!s.factors().empty()) {
-    std::vector<std::string> parts;
-    for (const v1::MatchFactor& f : s.factors()) {
-      parts.push_back(absl::StrFormat("%s %.2f (%+.3f)", f.code(), f.value(),
-                                      f.contribution()));
-    }
-    out << WrapText(absl::StrCat("factors: ", absl::StrJoin(parts, ", ")), 2);
-  }
+  out << WrapList("factors:", FactorSummaries(s.factors()), 2);
   if (!s.history().empty()) {
     out << "\nHistory\n";
     Table table({"TIME", "FROM", "TO", "BY", "REASON"});
@@ -278,8 +262,7 @@ absl::Status UpdateSuggestion(Client& client, const ParsedArgs& args) {
   client.out() << line << "\n";
   if (!updated.partnership_id().empty() &&
       updated.state() == v1::SUGGESTION_STATE_PARTNERSHIP_FORMED) {
-    client.out() << "partnership " << updated.partnership_id()
-                 << " recorded\n";
+    client.out() << "partnership " << updated.partnership_id() << " recorded\n";
   }
   return absl::OkStatus();
 }
@@ -293,8 +276,8 @@ extern "C" void StopWatch(int) { g_stop_watch = 1; }
 
 // "17  2025-11-26T14:33:05Z  suggestion S kept  A -> B  mecenat 0.72".
 std::string EventLine(const v1::WatchEvent& event) {
-  std::string line = absl::StrCat(event.token(), "  ", FormatTime(event.time()),
-                                  "  ");
+  std::string line =
+      absl::StrCat(event.token(), "  ", FormatTime(event.time()), "  ");
   if (event.has_suggestion()) {
     const v1::Suggestion& s = event.suggestion();
     std::string state = ShortEnumName(s.state());
@@ -374,10 +357,9 @@ absl::Status Watch(Client& client, const ParsedArgs& args) {
   sigaction(SIGINT, &old_int, nullptr);
   sigaction(SIGTERM, &old_term, nullptr);
 
-  std::string resume =
-      last_token.empty()
-          ? std::string()
-          : absl::StrCat("; resume with --from ", last_token);
+  std::string resume = last_token.empty()
+                           ? std::string(" (no event seen)")
+                           : absl::StrCat("; resume with --from ", last_token);
   if (interrupted.load()) {
     client.err() << "maillage: watch stopped" << resume << "\n";
     return absl::OkStatus();
@@ -387,7 +369,7 @@ absl::Status Watch(Client& client, const ParsedArgs& args) {
   if (result.ok()) {
     result = absl::UnavailableError("the server ended the watch");
   }
-  return Annotate(result, absl::StrCat("watch", resume));
+  return Annotate(result, absl::StrCat("watch ended", resume));
 }
 
 // --- metrics ---------------------------------------------------------------
@@ -430,10 +412,9 @@ absl::Status Metrics(Client& client, const ParsedArgs& args) {
   const v1::CategoryMetrics* total = nullptr;
   for (const v1::CategoryMetrics& m : metrics.categories()) {
     if (m.category() == v1::PARTNERSHIP_CATEGORY_UNSPECIFIED) total = &m;
-    int64_t outcomes = m.outcome_did_not_take_place() +
-                       m.outcome_insufficient_interest() +
-                       m.outcome_informative() +
-                       m.outcome_cooperation_possible();
+    int64_t outcomes =
+        m.outcome_did_not_take_place() + m.outcome_insufficient_interest() +
+        m.outcome_informative() + m.outcome_cooperation_possible();
     table.AddRow({m.category() == v1::PARTNERSHIP_CATEGORY_UNSPECIFIED
                       ? std::string("total")
                       : ShortEnumName(m.category()),
@@ -482,13 +463,16 @@ absl::Status SuggestTerritory(Client& client, const ParsedArgs& args) {
   for (v1::ActorKind kind : kinds) request.add_partner_kinds(kind);
   ASSIGN_OR_RETURN(double min_score, args.NumberValue("min-score", 0, 0, 1));
   request.set_min_score(min_score);
-  ASSIGN_OR_RETURN(int64_t candidates,
-                   args.IntValue("candidates", 0, 1, 1000));
+  ASSIGN_OR_RETURN(int64_t candidates, args.IntValue("candidates", 0, 1, 1000));
   request.set_candidates(static_cast<int32_t>(candidates));
 
   v1::SuggestForTerritoryResponse response;
-  RETURN_IF_ERROR(client.Check(client.lifecycle().SuggestForTerritory(
-      client.NewCall().get(), request, &response)));
+  absl::Status status = client.Check(client.lifecycle().SuggestForTerritory(
+      client.NewCall().get(), request, &response));
+  if (status.code() == absl::StatusCode::kUnimplemented) {
+    return Annotate(status, "LifecycleService.SuggestForTerritory");
+  }
+  RETURN_IF_ERROR(status);
   if (format == OutputFormat::kJson) {
     client.out() << JsonDocument(response);
     return absl::OkStatus();
@@ -508,7 +492,7 @@ absl::Status SuggestTerritory(Client& client, const ParsedArgs& args) {
     for (const v1::PartnerSuggestion& p : a.partners()) {
       table.AddRow({rank == 0 ? a.actor_id() : "", std::to_string(++rank),
                     p.partner_name(), p.partner_id(), FormatScore(p.score()),
-                    CategoryText(p.category(), p.modality())});
+                    FormatCategory(p.category(), p.modality())});
     }
   }
   if (table.empty()) {

@@ -43,9 +43,12 @@ int Usage(const absl::Status& status, const std::string& help_command) {
 }
 
 int Run(std::vector<std::string> tokens) {
-  const std::vector<CommandGroup> groups = {ActorsGroup(), TerritoriesGroup(),
-                                            DiagnosisGroup(),
-                                            FragilitiesGroup(), FactsGroup()};
+  const std::vector<CommandGroup> groups = {
+      ActorsGroup(),      ImportGroup(),       ExportGroup(),
+      TerritoriesGroup(), DiagnosisGroup(),    FragilitiesGroup(),
+      FactsGroup(),       SuggestGroup(),      ExplainGroup(),
+      SuggestionsGroup(), PartnershipsGroup(), WatchGroup(),
+      MetricsGroup(),     HealthGroup()};
   bool help = WantsHelp(tokens);
 
   std::optional<std::string> group_word = TakeWord(&tokens, GlobalFlags());

@@ -343,20 +343,39 @@ std::string FormatDuration(double seconds) {
 }
 
 std::string WrapText(std::string_view text, size_t indent, size_t width) {
-  std::string out;
-  std::string line;
-  size_t column = 0;
+  return WrapHanging(text, indent, indent, width);
+}
+
+std::string WrapHanging(std::string_view text, size_t first_indent,
+                        size_t indent, size_t width) {
+  // French punctuation stays with its word: "« emploi »", "insertion ;".
+  std::vector<std::string> words;
+  bool glue_next = false;
   for (absl::string_view word :
        absl::StrSplit(absl::string_view(text.data(), text.size()),
                       absl::ByAnyChar(" \n\t"), absl::SkipEmpty())) {
-    size_t w = DisplayWidth(std::string_view(word.data(), word.size()));
+    bool closing =
+        word == "»" || word == ";" || word == ":" || word == "!" || word == "?";
+    if (!words.empty() && (glue_next || closing)) {
+      absl::StrAppend(&words.back(), " ", word);
+    } else {
+      words.emplace_back(word);
+    }
+    glue_next = word == "«";
+  }
+  std::string out;
+  std::string line;
+  size_t column = 0;
+  for (const std::string& word : words) {
+    size_t w = DisplayWidth(word);
     if (!line.empty() && column + 1 + w > width) {
       absl::StrAppend(&out, line, "\n");
       line.clear();
     }
     if (line.empty()) {
-      line.assign(indent, ' ');
-      column = indent;
+      size_t pad = out.empty() ? first_indent : indent;
+      line.assign(pad, ' ');
+      column = pad;
     } else {
       line += ' ';
       ++column;
@@ -368,13 +387,41 @@ std::string WrapText(std::string_view text, size_t indent, size_t width) {
   return out;
 }
 
+std::string WrapList(std::string_view prefix,
+                     const std::vector<std::string>& items, size_t indent,
+                     size_t width) {
+  if (items.empty()) return "";
+  std::string out;
+  std::string line = std::string(indent, ' ') + std::string(prefix);
+  size_t column = DisplayWidth(line);
+  bool has_item = false;  // on this line
+  for (size_t i = 0; i < items.size(); ++i) {
+    std::string item = items[i] + (i + 1 < items.size() ? "," : "");
+    size_t w = DisplayWidth(item);
+    size_t space = !line.empty() && line.back() != ' ' ? 1 : 0;
+    if (has_item && column + space + w > width) {
+      absl::StrAppend(&out, line, "\n");
+      line.assign(indent + 2, ' ');
+      column = indent + 2;
+      space = 0;
+    }
+    if (space == 1) line += ' ';
+    line += item;
+    column += space + w;
+    has_item = true;
+  }
+  absl::StrAppend(&out, line, "\n");
+  return out;
+}
+
 std::string CsvRecordLine(const std::vector<std::string>& fields) {
   std::string out;
   for (size_t i = 0; i < fields.size(); ++i) {
     if (i > 0) out += ',';
     const std::string& field = fields[i];
-    bool quote = field.find_first_of(",\"\r\n") != std::string::npos ||
-                 (!field.empty() && (field.front() == ' ' || field.back() == ' '));
+    bool quote =
+        field.find_first_of(",\"\r\n") != std::string::npos ||
+        (!field.empty() && (field.front() == ' ' || field.back() == ' '));
     if (!quote) {
       out += field;
       continue;

@@ -90,6 +90,17 @@ std::string FormatDuration(double seconds);
 // starting with `indent` spaces and ending in '\n'. Words longer than a line
 // stay whole. Empty text gives "".
 std::string WrapText(std::string_view text, size_t indent, size_t width = 80);
+// The same with the first line starting with `first_indent` spaces (a
+// hanging indent when smaller than `indent`).
+std::string WrapHanging(std::string_view text, size_t first_indent,
+                        size_t indent, size_t width = 80);
+
+// `prefix` followed by `items` joined by ", ", wrapped at `width` columns
+// between items only; the first line starts with `indent` spaces, the others
+// with `indent` + 2. Ends in '\n'; "" without items.
+std::string WrapList(std::string_view prefix,
+                     const std::vector<std::string>& items, size_t indent,
+                     size_t width = 80);
 
 // One CSV record (RFC 4180) ending in "\n": `fields` joined by ',', each
 // quoted when it holds a comma, a quote, a line break or leading or trailing

@@ -140,5 +140,45 @@ TEST(NamesTest, TerritoryRefs) {
   EXPECT_EQ(*ParseTerritoryLevel("--level", "epci"), v1::TERRITORY_LEVEL_EPCI);
 }
 
+TEST(OutputTest, WrapText) {
+  EXPECT_EQ(WrapText("", 2), "");
+  EXPECT_EQ(WrapText("Une association et une entreprise", 3, 20),
+            "   Une association\n   et une entreprise\n");
+  // Display width, not bytes: "é" takes one column.
+  EXPECT_EQ(WrapText("été été été", 0, 7), "été été\nété\n");
+  EXPECT_EQ(WrapText("incompréhensiblement", 2, 10),
+            "  incompréhensiblement\n");
+  EXPECT_EQ(WrapText("agit sur « emploi et insertion » ; invité", 0, 12),
+            "agit sur\n« emploi et\ninsertion » ;\ninvité\n");
+  EXPECT_EQ(WrapHanging("proximity: dans la même commune", 2, 4, 20),
+            "  proximity: dans la\n    même commune\n");
+}
+
+TEST(OutputTest, WrapList) {
+  EXPECT_EQ(WrapList("factors:", {}, 2), "");
+  EXPECT_EQ(WrapList("factors:", {"a 0.50 (+0.1)", "bb 1.00 (+0.2)"}, 2, 30),
+            "  factors: a 0.50 (+0.1),\n    bb 1.00 (+0.2)\n");
+  EXPECT_EQ(WrapList("", {"x", "y"}, 0), "x, y\n");
+}
+
+TEST(OutputTest, CsvRecordLine) {
+  EXPECT_EQ(CsvRecordLine({"a", "", "b c"}), "a,,b c\n");
+  EXPECT_EQ(CsvRecordLine({"x,y", "dit \"oui\"", "deux\nlignes", " pad"}),
+            "\"x,y\",\"dit \"\"oui\"\"\",\"deux\nlignes\",\" pad\"\n");
+}
+
+TEST(OutputTest, TimesAndDurations) {
+  google::protobuf::Timestamp time;
+  EXPECT_EQ(FormatTime(time), "");
+  time.set_seconds(1764167585);  // 2025-11-26T14:33:05Z
+  EXPECT_EQ(FormatTime(time), "2025-11-26T14:33:05Z");
+  EXPECT_EQ(FormatDate(time), "2025-11-26");
+  EXPECT_EQ(FormatDuration(42), "42 s");
+  EXPECT_EQ(FormatDuration(185), "3:05");
+  EXPECT_EQ(FormatDuration(3723), "1:02:03");
+  EXPECT_EQ(FormatScore(0.7249), "0.72");
+  EXPECT_EQ(FormatPercent(0.834), "83 %");
+}
+
 }  // namespace
 }  // namespace maillage::cli

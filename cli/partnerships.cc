@@ -20,6 +20,7 @@
 #include "cli/errors.h"
 #include "cli/import_report.h"
 #include "cli/input.h"
+#include "cli/match_text.h"
 #include "cli/names.h"
 #include "cli/output.h"
 #include "cli/paging.h"
@@ -39,9 +40,19 @@ constexpr int kChunkRows = 1000;
 std::string FoldWord(std::string_view text) {
   std::string out = absl::StrReplaceAll(
       absl::AsciiStrToLower(absl::StripAsciiWhitespace(AsAbsl(text))),
-      {{"é", "e"}, {"è", "e"}, {"ê", "e"}, {"É", "e"}, {"à", "a"},
-       {"â", "a"}, {"ô", "o"}, {"î", "i"}, {"û", "u"}, {"ç", "c"},
-       {" ", "_"}, {"-", "_"}, {"'", "_"}});
+      {{"é", "e"},
+       {"è", "e"},
+       {"ê", "e"},
+       {"É", "e"},
+       {"à", "a"},
+       {"â", "a"},
+       {"ô", "o"},
+       {"î", "i"},
+       {"û", "u"},
+       {"ç", "c"},
+       {" ", "_"},
+       {"-", "_"},
+       {"'", "_"}});
   return out;
 }
 
@@ -56,12 +67,14 @@ std::optional<v1::PartnershipCategory> FindCategory(std::string_view text) {
            v1::PARTNERSHIP_CATEGORY_RESPONSIBLE_PRACTICES},
           {"cooperation_economique",
            v1::PARTNERSHIP_CATEGORY_ECONOMIC_COOPERATION},
-          {"innovation_societale", v1::PARTNERSHIP_CATEGORY_SOCIETAL_INNOVATION},
+          {"innovation_societale",
+           v1::PARTNERSHIP_CATEGORY_SOCIETAL_INNOVATION},
       };
   for (const auto& [name, category] : kFrench) {
     if (word == name) return category;
   }
-  const auto* value = FindEnumValue(*v1::PartnershipCategory_descriptor(), word);
+  const auto* value =
+      FindEnumValue(*v1::PartnershipCategory_descriptor(), word);
   if (value == nullptr) return std::nullopt;
   return static_cast<v1::PartnershipCategory>(value->number());
 }
@@ -111,12 +124,14 @@ std::string ReadTime(std::string_view value, google::protobuf::Timestamp* out,
 
 const std::vector<PartnershipColumn>& Columns() {
   static const auto* const columns = new std::vector<PartnershipColumn>{
-      {"id", {},
+      {"id",
+       {},
        [](std::string_view v, v1::Partnership* p) {
          p->set_id(Trimmed(v));
          return std::string();
        }},
-      {"participants", {"actors"},
+      {"participants",
+       {"actors"},
        [](std::string_view v, v1::Partnership* p) {
          for (absl::string_view id : absl::StrSplit(AsAbsl(v), '|')) {
            id = absl::StripAsciiWhitespace(id);
@@ -124,7 +139,8 @@ const std::vector<PartnershipColumn>& Columns() {
          }
          return std::string();
        }},
-      {"category", {},
+      {"category",
+       {},
        [](std::string_view v, v1::Partnership* p) {
          std::string text = Trimmed(v);
          if (text.empty()) return std::string();
@@ -138,12 +154,13 @@ const std::vector<PartnershipColumn>& Columns() {
          p->set_category(*category);
          return std::string();
        }},
-      {"modality", {},
+      {"modality",
+       {},
        [](std::string_view v, v1::Partnership* p) {
          std::string text = Trimmed(v);
          if (text.empty()) return std::string();
-         const auto* value =
-             FindEnumValue(*v1::PartnershipModality_descriptor(), FoldWord(text));
+         const auto* value = FindEnumValue(
+             *v1::PartnershipModality_descriptor(), FoldWord(text));
          if (value == nullptr) {
            return absl::StrCat(
                "unknown modality '", text, "' (expected ",
@@ -153,7 +170,8 @@ const std::vector<PartnershipColumn>& Columns() {
          p->set_modality(static_cast<v1::PartnershipModality>(value->number()));
          return std::string();
        }},
-      {"start", {"start_date", "start_time"},
+      {"start",
+       {"start_date", "start_time"},
        [](std::string_view v, v1::Partnership* p) {
          google::protobuf::Timestamp time;
          bool set = false;
@@ -161,7 +179,8 @@ const std::vector<PartnershipColumn>& Columns() {
          if (set) *p->mutable_start_time() = time;
          return why;
        }},
-      {"end", {"end_date", "end_time"},
+      {"end",
+       {"end_date", "end_time"},
        [](std::string_view v, v1::Partnership* p) {
          google::protobuf::Timestamp time;
          bool set = false;
@@ -169,7 +188,8 @@ const std::vector<PartnershipColumn>& Columns() {
          if (set) *p->mutable_end_time() = time;
          return why;
        }},
-      {"territory", {},
+      {"territory",
+       {},
        [](std::string_view v, v1::Partnership* p) {
          std::string text = Trimmed(v);
          if (text.empty()) return std::string();
@@ -183,17 +203,20 @@ const std::vector<PartnershipColumn>& Columns() {
          *p->mutable_territory() = *ref;
          return std::string();
        }},
-      {"theme", {},
+      {"theme",
+       {},
        [](std::string_view v, v1::Partnership* p) {
          p->set_theme(Trimmed(v));
          return std::string();
        }},
-      {"description", {},
+      {"description",
+       {},
        [](std::string_view v, v1::Partnership* p) {
          p->set_description(Trimmed(v));
          return std::string();
        }},
-      {"source", {},
+      {"source",
+       {},
        [](std::string_view v, v1::Partnership* p) {
          p->set_source(Trimmed(v));
          return std::string();
@@ -267,8 +290,9 @@ absl::StatusOr<int64_t> ImportCsv(Client& client, const std::string& path,
   }
   if (columns[0] < 0 || columns[1] < 0) {
     return absl::InvalidArgumentError(absl::StrCat(
-        path, ": the columns id and participants are required (the header "
-              "has: ",
+        path,
+        ": the columns id and participants are required (the header "
+        "has: ",
         absl::StrJoin(csv->header(), ", "), ")"));
   }
   int64_t rows = 0;
@@ -346,14 +370,14 @@ absl::Status Import(Client& client, const ParsedArgs& args) {
     } else if (absl::StrContains(lower, ".csv")) {
       format = "csv";
     } else {
-      return UsageError(absl::StrCat(
-          "cannot tell the format of '", path,
-          "' from its name: add --format csv or --format jsonl"));
+      return UsageError(
+          absl::StrCat("cannot tell the format of '", path,
+                       "' from its name: add --format csv or --format jsonl"));
     }
   }
   if (format != "csv" && format != "jsonl") {
-    return UsageError(absl::StrCat("--format: expected csv or jsonl, got '",
-                                   format, "'"));
+    return UsageError(
+        absl::StrCat("--format: expected csv or jsonl, got '", format, "'"));
   }
   ImportReport report;
   Chunk chunk;
@@ -402,14 +426,10 @@ absl::Status List(Client& client, const ParsedArgs& args) {
                 client.out() << JsonLine(p) << '\n';
                 continue;
               }
-              std::string category = ShortEnumName(p.category());
-              if (p.modality() != v1::PARTNERSHIP_MODALITY_UNSPECIFIED) {
-                absl::StrAppend(&category, " / ", ShortEnumName(p.modality()));
-              }
-              table.AddRow({p.id(), category,
+              table.AddRow({p.id(), FormatCategory(p.category(), p.modality()),
                             absl::StrJoin(p.participants(), " + "),
-                            FormatDate(p.start_time()), FormatDate(p.end_time()),
-                            p.active() ? "yes" : "no",
+                            FormatDate(p.start_time()),
+                            FormatDate(p.end_time()), p.active() ? "yes" : "no",
                             FormatTerritoryRef(p.territory()), p.theme()});
             }
           }));
@@ -449,7 +469,9 @@ CommandGroup PartnershipsGroup() {
   import.flags = {
       {"format", "csv|jsonl",
        "The file's format (default: from its name; required for \"-\")."},
-      {"dry-run", "", "Check every row; write nothing."}};
+      { "dry-run",
+        "",
+        "Check every row; write nothing." }};
   import.details =
       "CSV columns: id, participants (actor ids separated by '|', two or\n"
       "  three), category (mecenat, responsible_practices,\n"

@@ -12,6 +12,7 @@
 #include "base/status_macros.h"
 #include "cli/commands.h"
 #include "cli/errors.h"
+#include "cli/match_text.h"
 #include "cli/names.h"
 #include "cli/output.h"
 #include "maillage/v1/matching.grpc.pb.h"
@@ -20,16 +21,6 @@ namespace maillage::cli {
 namespace {
 
 using google::protobuf::FieldDescriptor;
-
-// "mecenat / skills"; "mecenat" without a modality.
-std::string CategoryText(v1::PartnershipCategory category,
-                         v1::PartnershipModality modality) {
-  std::string text = ShortEnumName(category);
-  if (modality != v1::PARTNERSHIP_MODALITY_UNSPECIFIED) {
-    absl::StrAppend(&text, " / ", ShortEnumName(modality));
-  }
-  return text;
-}
 
 // "Atelier Numérique (ext:demo:1100)"; the id alone when there is no name.
 std::string NameAndId(const std::string& name, const std::string& id) {
@@ -42,21 +33,6 @@ std::string KindNames(const google::protobuf::RepeatedField<int>& kinds) {
     names.push_back(ShortEnumName(static_cast<v1::ActorKind>(kind)));
   }
   return absl::StrJoin(names, ", ");
-}
-
-// "complementarity 0.80 (+0.320), proximity 1.00 (+0.150), ...": the
-// factors that count, wrapped under `indent`.
-std::string CompactFactors(
-    const google::protobuf::RepeatedPtrField<v1::MatchFactor>& factors,
-    size_t indent) {
-  std::vector<std::string> parts;
-  for (const v1::MatchFactor& factor : factors) {
-    parts.push_back(absl::StrFormat("%s %.2f (%+.3f)", factor.code(),
-                                    factor.value(), factor.contribution()));
-  }
-  if (parts.empty()) return "";
-  return WrapText(absl::StrCat("factors: ", absl::StrJoin(parts, ", ")),
-                  indent);
 }
 
 // --weight complementarity=2 ...: MatchWeights by field name.
@@ -84,9 +60,10 @@ absl::Status ParseWeights(const ParsedArgs& args, v1::MatchWeights* weights) {
 
 FlagSpec WeightFlag() {
   return {"weight", "FACTOR=W",
-          "Override a factor's weight (complementarity, shared_themes, "
-          "proximity, fragility, cross_kind, capacity, common_partners); only "
-          "ratios matter. Repeatable.",
+          "Override a factor's weight: complementarity (default 0.40), "
+          "shared_themes (0.20), fragility (0.15), cross_kind (0.10), "
+          "capacity (0.05), common_partners (0.10), relative to each other; "
+          "proximity is a strength from 0 to 1 (0.85). Repeatable.",
           true};
 }
 
@@ -102,7 +79,7 @@ void PrintPartners(const v1::SuggestPartnersResponse& response,
     table.AddRow({std::to_string(++rank), FormatScore(s.score()),
                   s.partner_name(), s.partner_id(),
                   ShortEnumName(s.partner_kind()),
-                  CategoryText(s.category(), s.modality())});
+                  FormatCategory(s.category(), s.modality())});
   }
   table.Print(out);
   rank = 0;
@@ -111,7 +88,7 @@ void PrintPartners(const v1::SuggestPartnersResponse& response,
         << ++rank << ". " << NameAndId(s.partner_name(), s.partner_id())
         << ", score " << FormatScore(s.score()) << "\n";
     out << WrapText(s.explanation(), 3);
-    out << CompactFactors(s.factors(), 3);
+    out << WrapList("factors:", FactorSummaries(s.factors()), 3);
     if (!s.suggestion_id().empty()) {
       out << "   suggestion " << s.suggestion_id() << "\n";
     }
@@ -152,24 +129,25 @@ absl::Status Partners(Client& client, const ParsedArgs& args) {
   if (format == OutputFormat::kJson) {
     client.out() << JsonDocument(response);
   } else if (response.suggestions().empty()) {
-    client.err() << "maillage: no partner to suggest for "
-                 << request.actor_id() << "\n";
+    client.err() << "maillage: no partner to suggest for " << request.actor_id()
+                 << "\n";
   } else {
     PrintPartners(response, client.out());
   }
   return absl::OkStatus();
 }
 
-void PrintFlows(const google::protobuf::RepeatedPtrField<v1::ResourceFlow>& flows,
-                std::ostream& out) {
-  Table table({"GIVER", "RECEIVER", "RESOURCE", "THEME", "QUALITY",
-               "CATEGORY"});
+void PrintFlows(
+    const google::protobuf::RepeatedPtrField<v1::ResourceFlow>& flows,
+    std::ostream& out) {
+  Table table(
+      {"GIVER", "RECEIVER", "RESOURCE", "THEME", "QUALITY", "CATEGORY"});
   table.AlignRight(4);
   for (const v1::ResourceFlow& flow : flows) {
     table.AddRow({flow.giver_id(), flow.receiver_id(), flow.resource(),
                   flow.theme().empty() ? "any" : flow.theme(),
                   FormatScore(flow.quality()),
-                  CategoryText(flow.category(), flow.modality())});
+                  FormatCategory(flow.category(), flow.modality())});
   }
   table.Print(out, 2);
 }
@@ -187,11 +165,10 @@ void PrintExplanation(const v1::ExplainMatchRequest& request,
   }
   if (!partner.empty()) out << "  partner:    " << partner << "\n";
   out << "  score:      " << FormatScore(s.score()) << " (fit for "
-      << request.actor_id() << " " << FormatScore(s.fit_for_actor())
-      << ", for " << s.partner_id() << " " << FormatScore(s.fit_for_partner())
-      << ")\n";
+      << request.actor_id() << " " << FormatScore(s.fit_for_actor()) << ", for "
+      << s.partner_id() << " " << FormatScore(s.fit_for_partner()) << ")\n";
   if (s.category() != v1::PARTNERSHIP_CATEGORY_UNSPECIFIED) {
-    out << "  category:   " << CategoryText(s.category(), s.modality());
+    out << "  category:   " << FormatCategory(s.category(), s.modality());
     std::vector<std::string> others;
     for (int c : s.categories()) {
       if (c != s.category()) {
@@ -212,17 +189,23 @@ void PrintExplanation(const v1::ExplainMatchRequest& request,
   if (!s.explanation().empty()) out << "\n" << WrapText(s.explanation(), 0);
 
   out << "\nFactors\n";
-  Table factors({"FACTOR", "VALUE", "WEIGHT", "CONTRIBUTION", "DETAIL"});
+  Table factors({"FACTOR", "VALUE", "WEIGHT", "CONTRIBUTION"});
   for (size_t column : {1, 2, 3}) factors.AlignRight(column);
   double total = 0;
   for (const v1::MatchFactor& f : s.factors()) {
-    factors.AddRow({f.code(), FormatScore(f.value()),
-                    FormatScore(f.weight()),
-                    absl::StrFormat("%.3f", f.contribution()), f.detail()});
+    factors.AddRow({f.code(), FormatScore(f.value()), FormatScore(f.weight()),
+                    absl::StrFormat("%.3f", f.contribution())});
     total += f.contribution();
   }
-  factors.AddRow({"total", "", "", absl::StrFormat("%.3f", total), ""});
+  factors.AddRow({"total", "", "", absl::StrFormat("%.3f", total)});
   factors.Print(out, 2);
+  bool first = true;
+  for (const v1::MatchFactor& f : s.factors()) {
+    if (f.detail().empty()) continue;
+    if (first) out << "\n";
+    first = false;
+    out << WrapHanging(absl::StrCat(f.code(), ": ", f.detail()), 2, 4);
+  }
 
   out << "\nResource flows\n";
   if (s.flows().empty()) {
@@ -258,35 +241,48 @@ absl::Status Explain(Client& client, const ParsedArgs& args) {
   return absl::OkStatus();
 }
 
-// The members of a coalition as a table.
+// The members of a coalition as a table, then why each one is in it.
 void PrintMembers(const v1::Coalition& coalition, std::ostream& out) {
-  Table table({"ROLE", "NAME", "ID", "KIND", "BRINGS"});
-  table.SetMaxWidth(1, 40);
+  Table table({"#", "ROLE", "NAME", "ID", "KIND", "BRINGS"});
+  table.AlignRight(0);
+  table.SetMaxWidth(1, 30);
+  table.SetMaxWidth(2, 32);
+  int number = 0;
   for (const v1::CoalitionMember& m : coalition.members()) {
-    std::string role = m.role();
-    if (m.lead()) role = role.empty() ? "lead" : absl::StrCat(role, " (lead)");
-    table.AddRow({role, m.name(), m.actor_id(), ShortEnumName(m.kind()),
+    table.AddRow({absl::StrCat(++number, m.lead() ? "*" : ""), m.role(),
+                  m.name(), m.actor_id(), ShortEnumName(m.kind()),
                   absl::StrJoin(m.brings(), ", ")});
   }
   table.Print(out, 2);
+  out << "  (* lead)\n";
+  number = 0;
+  for (const v1::CoalitionMember& m : coalition.members()) {
+    ++number;
+    if (m.reason().empty()) continue;
+    out << WrapHanging(absl::StrCat(number, ". ", m.name(), ": ", m.reason()),
+                       2, 5);
+  }
 }
 
 void PrintCoverage(const v1::Coalition& coalition, size_t indent,
                    std::ostream& out) {
-  std::string pad(indent, ' ');
-  out << pad << "covered:   "
-      << (coalition.covered_needs().empty()
-              ? std::string("none")
-              : absl::StrJoin(coalition.covered_needs(), ", "))
-      << " (" << FormatPercent(coalition.coverage()) << " of the needs)\n";
-  out << pad << "uncovered: "
-      << (coalition.uncovered_needs().empty()
-              ? std::string("none")
-              : absl::StrJoin(coalition.uncovered_needs(), ", "))
-      << "\n";
+  out << WrapHanging(
+      absl::StrCat("covered: ",
+                   coalition.covered_needs().empty()
+                       ? std::string("none")
+                       : absl::StrJoin(coalition.covered_needs(), ", "),
+                   " (", FormatPercent(coalition.coverage()), " of the needs)"),
+      indent, indent + 4);
+  out << WrapHanging(
+      absl::StrCat("uncovered: ",
+                   coalition.uncovered_needs().empty()
+                       ? std::string("none")
+                       : absl::StrJoin(coalition.uncovered_needs(), ", ")),
+      indent, indent + 4);
   if (!coalition.missing_kinds().empty()) {
-    out << pad << "missing kinds (none proposable here): "
-        << KindNames(coalition.missing_kinds()) << "\n";
+    out << WrapHanging(absl::StrCat("missing kinds (none proposable here): ",
+                                    KindNames(coalition.missing_kinds())),
+                       indent, indent + 4);
   }
 }
 
@@ -295,24 +291,22 @@ void PrintCoalition(const v1::SuggestCoalitionRequest& request,
                     std::ostream& out) {
   out << "Coalition on " << response.theme() << " in "
       << FormatTerritoryRef(request.territory()) << "\n";
-  out << "Needs: "
-      << (response.needed_resources().empty()
-              ? std::string("none")
-              : absl::StrJoin(response.needed_resources(), ", "))
-      << (response.derived_needs()
-              ? " (derived from what the territory's actors on the theme "
-                "need)"
-              : "")
-      << "\n\n";
+  out << WrapHanging(
+      absl::StrCat("needs: ",
+                   response.needed_resources().empty()
+                       ? std::string("none")
+                       : absl::StrJoin(response.needed_resources(), ", "),
+                   response.derived_needs()
+                       ? " (derived from what the territory's actors on the "
+                         "theme need)"
+                       : ""),
+      0, 4);
+  out << "\n";
   const v1::Coalition& coalition = response.coalition();
   if (coalition.members().empty()) {
     out << "  no coalition found\n";
   } else {
     PrintMembers(coalition, out);
-    for (const v1::CoalitionMember& m : coalition.members()) {
-      if (m.reason().empty()) continue;
-      out << WrapText(absl::StrCat(m.name(), ": ", m.reason()), 2);
-    }
   }
   out << "\n";
   PrintCoverage(coalition, 0, out);
@@ -328,8 +322,8 @@ void PrintCoalition(const v1::SuggestCoalitionRequest& request,
       members.push_back(
           absl::StrCat(m.name(), " (", ShortEnumName(m.kind()), ")"));
     }
-    out << WrapText(absl::StrCat(++number, ". ", absl::StrJoin(members, ", ")),
-                    2);
+    out << WrapHanging(
+        absl::StrCat(++number, ". ", absl::StrJoin(members, ", ")), 2, 5);
     PrintCoverage(alternative, 5, out);
   }
 }
@@ -375,8 +369,8 @@ absl::Status Coalition(Client& client, const ParsedArgs& args) {
 
 void PrintPanel(const v1::SuggestDialoguePanelRequest& request,
                 const v1::DialoguePanel& panel, std::ostream& out) {
-  out << "Dialogue panel on " << absl::StrJoin(request.themes(), ", ")
-      << " in " << FormatTerritoryRef(request.territory()) << ": "
+  out << "Dialogue panel on " << absl::StrJoin(request.themes(), ", ") << " in "
+      << FormatTerritoryRef(request.territory()) << ": "
       << panel.invitations_size()
       << (panel.invitations_size() == 1 ? " invitation" : " invitations")
       << "\n\n";
@@ -395,8 +389,8 @@ void PrintPanel(const v1::SuggestDialoguePanelRequest& request,
     out << "\nWhy each is invited\n";
     number = 0;
     for (const v1::Invitation& i : panel.invitations()) {
-      out << WrapText(absl::StrCat(++number, ". ", i.name(), ": ", i.reason()),
-                      2);
+      out << WrapHanging(
+          absl::StrCat(++number, ". ", i.name(), ": ", i.reason()), 2, 5);
     }
   }
   out << "\n";
@@ -406,7 +400,8 @@ void PrintPanel(const v1::SuggestDialoguePanelRequest& request,
     counts.push_back(
         absl::StrCat(ShortEnumName(count.kind()), " ", count.count()));
   }
-  if (!counts.empty()) out << "kinds:     " << absl::StrJoin(counts, ", ") << "\n";
+  if (!counts.empty())
+    out << "kinds:     " << absl::StrJoin(counts, ", ") << "\n";
   out << "covered:   "
       << (panel.covered_themes().empty()
               ? std::string("none")
@@ -494,8 +489,8 @@ CommandGroup SuggestGroup() {
       "  maillage suggest partners ext:demo:1000 --limit 5 --by claire@lab\n"
       "  maillage suggest partners rna:W941000001 --kind company "
       "--scope departement:94 --preview\n"
-      "  maillage suggest partners ext:demo:1000 --weight proximity=3 "
-      "--output json\n";
+      "  maillage suggest partners ext:demo:1000 --weight proximity=0.5 "
+      "--weight complementarity=0.8 --output json\n";
   partners.run = Partners;
   group.commands.push_back(std::move(partners));
 
@@ -569,8 +564,7 @@ CommandGroup ExplainGroup() {
       "that would flow between them, and the hard rules (blockers) that keep "
       "suggest partners from proposing the pair.";
   explain.flags = {WeightFlag(), OutputFlag(OutputFormat::kTable, false)};
-  explain.details =
-      "Example: maillage explain ext:demo:1000 ext:demo:1100\n";
+  explain.details = "Example: maillage explain ext:demo:1000 ext:demo:1100\n";
   explain.run = Explain;
   group.commands.push_back(std::move(explain));
   return group;

@@ -3,8 +3,11 @@
 #include <xxhash.h>
 
 #include <algorithm>
+#include <condition_variable>
+#include <deque>
 #include <mutex>
 #include <random>
+#include <thread>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
@@ -99,17 +102,61 @@ absl::Status ActorDirectory::LoadIndex() {
     places.push_back(geo.PlaceOf(territory::Level::kCommune, c));
   }
   index_.SetCommunePlaces(std::move(places));
-  RETURN_IF_ERROR(store_->Scan(
-      Family::kActors, "", "", [&](std::string_view key, std::string_view value) {
+
+  // Two stages on two threads: this one scans the records, parses them and
+  // builds profiles; the other inserts them into the index. Start-up time is
+  // then the slower stage, not their sum.
+  constexpr size_t kChunk = 2048;
+  constexpr size_t kMaxQueued = 8;
+  std::mutex queue_mu;
+  std::condition_variable queue_cv;
+  std::deque<std::vector<matcher::ActorProfile>> queue;
+  bool done = false;
+  std::thread inserter([&] {
+    for (;;) {
+      std::vector<matcher::ActorProfile> chunk;
+      {
+        std::unique_lock q(queue_mu);
+        queue_cv.wait(q, [&] { return done || !queue.empty(); });
+        if (queue.empty()) return;
+        chunk = std::move(queue.front());
+        queue.pop_front();
+      }
+      queue_cv.notify_all();
+      for (auto& p : chunk) UpsertLocked(std::move(p));
+    }
+  });
+  std::vector<matcher::ActorProfile> chunk;
+  auto hand_over = [&] {
+    std::unique_lock q(queue_mu);
+    queue_cv.wait(q, [&] { return queue.size() < kMaxQueued; });
+    queue.push_back(std::move(chunk));
+    chunk.clear();
+    q.unlock();
+    queue_cv.notify_all();
+  };
+  absl::Status scanned = store_->Scan(
+      Family::kActors, "", "",
+      [&](std::string_view key, std::string_view value) {
         v1::Actor actor;
-        if (!actor.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
+        if (!actor.ParseFromArray(value.data(),
+                                  static_cast<int>(value.size()))) {
           parse_error = absl::DataLossError(absl::StrCat(
               "unparsable actor record at key '", AsAbsl(key), "'"));
           return false;
         }
-        UpsertLocked(ToProfile(actor));
+        chunk.push_back(ToProfile(actor));
+        if (chunk.size() == kChunk) hand_over();
         return true;
-      }));
+      });
+  if (!chunk.empty()) hand_over();
+  {
+    std::lock_guard q(queue_mu);
+    done = true;
+  }
+  queue_cv.notify_all();
+  inserter.join();
+  RETURN_IF_ERROR(scanned);
   return parse_error;
 }
 
@@ -137,7 +184,8 @@ void ActorDirectory::UpsertLocked(matcher::ActorProfile profile) {
   declared_capacity_[num] = declared;
 }
 
-void ActorDirectory::SetPartnerships(const std::vector<PartnershipLink>& links) {
+void ActorDirectory::SetPartnerships(
+    const std::vector<PartnershipLink>& links) {
   absl::flat_hash_map<std::string, int> used;
   for (const auto& l : links) {
     if (!l.active) continue;
@@ -173,6 +221,27 @@ void ActorDirectory::SetPartnerships(const std::vector<PartnershipLink>& links) 
     profile.capacity = declared_capacity_[*num];
     UpsertLocked(std::move(profile));
   }
+}
+
+void ActorDirectory::ApplyFeedbackLocked() {
+  context_.ClearResponsiveness();
+  context_.ClearCooperationSignals();
+  for (const auto& [id, r] : feedback_.responsiveness) {
+    if (auto num = index_.Find(id)) {
+      context_.SetResponsiveness(*num, r.answered, r.no_answers);
+    }
+  }
+  for (const auto& [a, b] : feedback_.successes) {
+    auto x = index_.Find(a);
+    auto y = index_.Find(b);
+    if (x && y) context_.AddCooperationSignal(*x, *y);
+  }
+}
+
+void ActorDirectory::SetFeedback(const Feedback& feedback) {
+  std::unique_lock lock(index_mu_);
+  feedback_ = feedback;
+  ApplyFeedbackLocked();
 }
 
 int ActorDirectory::CountActivePartnershipLinks(
@@ -254,8 +323,7 @@ matcher::ActorProfile ActorDirectory::ToProfile(const v1::Actor& actor) const {
 absl::StatusOr<std::optional<v1::Actor>> ActorDirectory::Read(
     std::string_view id) const {
   v1::Actor actor;
-  ASSIGN_OR_RETURN(bool found,
-                   store_->GetMessage(Family::kActors, id, &actor));
+  ASSIGN_OR_RETURN(bool found, store_->GetMessage(Family::kActors, id, &actor));
   if (!found) return std::optional<v1::Actor>();
   return std::optional<v1::Actor>(std::move(actor));
 }
@@ -277,9 +345,9 @@ absl::Status ActorDirectory::Check(v1::Actor* actor, bool id_required) const {
 std::string ActorDirectory::NewId() const {
   // Time-ordered so that server-assigned ids list in creation order.
   static thread_local std::mt19937_64 rng(std::random_device{}());
-  return absl::StrCat("mlg:", absl::Hex(absl::ToUnixMicros(absl::Now()),
-                                        absl::kZeroPad14),
-                      absl::Hex(rng() & 0xFFFFFFFFFFull, absl::kZeroPad10));
+  return absl::StrCat(
+      "mlg:", absl::Hex(absl::ToUnixMicros(absl::Now()), absl::kZeroPad14),
+      absl::Hex(rng() & 0xFFFFFFFFFFull, absl::kZeroPad10));
 }
 
 absl::Status ActorDirectory::Commit(

@@ -68,13 +68,13 @@ class ActorDirectory {
 
   // Runs `read` with the index under the read lock. Keep it short and never
   // call back into the directory from it.
-  void ReadIndex(const std::function<void(const matcher::ActorIndex&)>& read)
-      const;
+  void ReadIndex(
+      const std::function<void(const matcher::ActorIndex&)>& read) const;
 
   // Runs `read` with the index and the matching context under the read lock.
-  void ReadMatching(const std::function<void(const matcher::ActorIndex&,
-                                             const matcher::MatchContext&)>&
-                        read) const;
+  void ReadMatching(
+      const std::function<void(const matcher::ActorIndex&,
+                               const matcher::MatchContext&)>& read) const;
 
   // A partnership as the engine needs it.
   struct PartnershipLink {
@@ -86,6 +86,20 @@ class ActorDirectory {
   // Replaces the engine's partnership registry. An actor's remaining
   // capacity becomes its declared capacity minus its active partnerships.
   void SetPartnerships(const std::vector<PartnershipLink>& links);
+
+  // What the suggestion lifecycle teaches the engine: how often each actor
+  // answered when contacted through a suggestion, and which pairs went well
+  // (a meeting rated "cooperation possible", or a partnership formed).
+  struct Feedback {
+    struct Responsiveness {
+      uint16_t answered = 0;
+      uint16_t no_answers = 0;
+    };
+    absl::flat_hash_map<std::string, Responsiveness> responsiveness;
+    std::vector<std::pair<std::string, std::string>> successes;
+  };
+  // Replaces the feedback the engine knows.
+  void SetFeedback(const Feedback& feedback);
 
   // Active partnership links with at least one end at home in `scope`.
   int CountActivePartnershipLinks(const matcher::Scope& scope) const;
@@ -111,6 +125,8 @@ class ActorDirectory {
                       uint64_t fingerprint,
                       const google::protobuf::MessageLite* response);
   std::string NewId() const;
+  // Hands feedback_ to the matching context. Needs index_mu_.
+  void ApplyFeedbackLocked();
   // Inserts the profile with its remaining capacity. Needs index_mu_.
   void UpsertLocked(matcher::ActorProfile profile);
 
@@ -129,6 +145,7 @@ class ActorDirectory {
   std::vector<uint16_t> declared_capacity_;             // guarded by index_mu_
   absl::flat_hash_map<std::string, int> partnerships_;  // guarded by index_mu_
   std::vector<PartnershipLink> active_links_;           // guarded by index_mu_
+  Feedback feedback_;                                   // guarded by index_mu_
 };
 
 // A new etag for a record's serialized content and update time.

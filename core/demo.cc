@@ -64,13 +64,22 @@ const std::vector<KindPlan>& Plans() {
   return plans;
 }
 
-constexpr const char* kThemes[] = {
-    "employment_insertion", "youth",           "education_training",
-    "disability",           "seniors_ageing",  "health",
-    "poverty_precarity",    "housing",         "mobility",
-    "digital_inclusion",    "environment_climate", "circular_economy",
-    "culture_heritage",     "sport",           "citizenship_social_ties",
-    "childhood_family"};
+constexpr const char* kThemes[] = {"employment_insertion",
+                                   "youth",
+                                   "education_training",
+                                   "disability",
+                                   "seniors_ageing",
+                                   "health",
+                                   "poverty_precarity",
+                                   "housing",
+                                   "mobility",
+                                   "digital_inclusion",
+                                   "environment_climate",
+                                   "circular_economy",
+                                   "culture_heritage",
+                                   "sport",
+                                   "citizenship_social_ties",
+                                   "childhood_family"};
 
 struct DemoFact {
   const char* theme;
@@ -89,8 +98,10 @@ constexpr DemoFact kFragilities[] = {
     {"poverty_precarity", "Pauvreté", "taux de pauvreté", 16.8, 14.5, "%"},
     {"housing", "Suroccupation des logements",
      "part des résidences principales suroccupées", 12.1, 8.7, "%"},
-    {"youth", "Décrochage scolaire", "part des 16-25 ans non scolarisés sans "
-     "diplôme", 14.0, 11.0, "%"},
+    {"youth", "Décrochage scolaire",
+     "part des 16-25 ans non scolarisés sans "
+     "diplôme",
+     14.0, 11.0, "%"},
     {"mobility", "Dépendance à la voiture",
      "part des actifs sans transport en commun à moins de 10 min", 9.0, 12.0,
      "%"},
@@ -197,7 +208,8 @@ absl::StatusOr<DemoSummary> LoadDemoIfEmpty(Maillage& maillage) {
   asset->set_theme("education_training");
   asset->set_title("Pôle universitaire (démo)");
   asset->set_source("Données fictives (démo)");
-  ASSIGN_OR_RETURN(auto facts_imported, maillage.territories().ImportFacts(facts));
+  ASSIGN_OR_RETURN(auto facts_imported,
+                   maillage.territories().ImportFacts(facts));
   summary.facts = facts_imported.created();
   return summary;
 }

@@ -28,10 +28,10 @@ absl::Status WithResource(absl::StatusCode code, std::string message,
 absl::Status FieldViolations::ToStatus() const {
   if (list_.empty()) return absl::OkStatus();
   google::rpc::BadRequest bad;
-  std::string message = list_.size() == 1
-                            ? std::string("invalid request: ")
-                            : absl::StrCat(list_.size(),
-                                           " invalid fields in request: ");
+  std::string message =
+      list_.size() == 1
+          ? std::string("invalid request: ")
+          : absl::StrCat(list_.size(), " invalid fields in request: ");
   for (size_t i = 0; i < list_.size(); ++i) {
     auto* v = bad.add_field_violations();
     v->set_field(list_[i].first);
@@ -42,8 +42,7 @@ absl::Status FieldViolations::ToStatus() const {
     }
   }
   if (list_.size() > 3) absl::StrAppend(&message, "; …");
-  return WithPayload(absl::InvalidArgumentError(message), kBadRequestType,
-                     bad);
+  return WithPayload(absl::InvalidArgumentError(message), kBadRequestType, bad);
 }
 
 absl::Status InvalidField(std::string field, std::string description) {
@@ -67,8 +66,7 @@ absl::Status AlreadyExists(std::string_view resource_type,
                       resource_type, name);
 }
 
-absl::Status FailedPrecondition(std::string_view type,
-                                std::string_view subject,
+absl::Status FailedPrecondition(std::string_view type, std::string_view subject,
                                 std::string_view description) {
   google::rpc::PreconditionFailure failure;
   auto* v = failure.add_violations();

@@ -52,8 +52,7 @@ absl::Status AlreadyExists(std::string_view resource_type,
                            std::string_view name);
 
 // FAILED_PRECONDITION with one PreconditionFailure violation.
-absl::Status FailedPrecondition(std::string_view type,
-                                std::string_view subject,
+absl::Status FailedPrecondition(std::string_view type, std::string_view subject,
                                 std::string_view description);
 
 // ABORTED: the etag sent does not match the stored one.

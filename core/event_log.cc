@@ -84,7 +84,8 @@ absl::StatusOr<std::vector<v1::WatchEvent>> EventLog::Read(
       storage::keys::Event(end + 1),
       [&](std::string_view key, std::string_view value) {
         storage::EventRecord record;
-        if (!record.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
+        if (!record.ParseFromArray(value.data(),
+                                   static_cast<int>(value.size()))) {
           parse_error = absl::DataLossError("unparsable event record");
           return false;
         }

@@ -67,8 +67,8 @@ class EventLog {
   mutable std::mutex mu_;
   uint64_t last_ = 0;  // guarded by mu_
   std::mutex subscribers_mu_;
-  int next_handle_ = 0;                                  // guarded
-  std::map<int, std::function<void()>> subscribers_;     // guarded
+  int next_handle_ = 0;                               // guarded
+  std::map<int, std::function<void()>> subscribers_;  // guarded
 };
 
 }  // namespace maillage::core

@@ -41,7 +41,8 @@ class KeyLocks {
     std::vector<size_t> stripes;
     stripes.reserve(keys.size());
     for (std::string_view k : keys) {
-      if (!k.empty()) stripes.push_back(std::hash<std::string_view>()(k) % kStripes);
+      if (!k.empty())
+        stripes.push_back(std::hash<std::string_view>()(k) % kStripes);
     }
     std::sort(stripes.begin(), stripes.end());
     stripes.erase(std::unique(stripes.begin(), stripes.end()), stripes.end());

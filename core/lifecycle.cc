@@ -34,8 +34,8 @@ std::string SuggestionId(std::string_view actor, std::string_view partner,
                          int category) {
   std::string key =
       absl::StrCat(AsAbsl(actor), "|", AsAbsl(partner), "|", category);
-  return absl::StrCat("s-", absl::Hex(XXH3_64bits(key.data(), key.size()),
-                                      absl::kZeroPad16));
+  return absl::StrCat(
+      "s-", absl::Hex(XXH3_64bits(key.data(), key.size()), absl::kZeroPad16));
 }
 
 absl::Time ToAbsl(const google::protobuf::Timestamp& t) {
@@ -44,7 +44,8 @@ absl::Time ToAbsl(const google::protobuf::Timestamp& t) {
 
 google::protobuf::Timestamp Now() { return TimeUtil::GetCurrentTime(); }
 
-bool IsActive(const v1::Partnership& p, const google::protobuf::Timestamp& now) {
+bool IsActive(const v1::Partnership& p,
+              const google::protobuf::Timestamp& now) {
   bool started = !p.has_start_time() || p.start_time() <= now;
   bool ended = p.has_end_time() && p.end_time() <= now;
   return started && !ended;
@@ -69,8 +70,8 @@ void Restamp(v1::Suggestion* s) {
   auto now = Now();
   *s->mutable_update_time() = now;
   s->clear_etag();
-  s->set_etag(MakeEtag(s->SerializeAsString(),
-                       TimeUtil::TimestampToMicroseconds(now)));
+  s->set_etag(
+      MakeEtag(s->SerializeAsString(), TimeUtil::TimestampToMicroseconds(now)));
 }
 
 }  // namespace
@@ -128,18 +129,56 @@ absl::Status Lifecycle::Load() {
       }));
   RETURN_IF_ERROR(parse_error);
   RETURN_IF_ERROR(store_->Scan(
-      Family::kSuggestions, "", "", [&](std::string_view, std::string_view value) {
+      Family::kSuggestions, "", "",
+      [&](std::string_view, std::string_view value) {
         v1::Suggestion s;
         if (!s.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
           parse_error = absl::DataLossError("unparsable suggestion record");
           return false;
         }
         NoteCooling(s);
+        std::lock_guard lock(mu_);
+        NoteFeedbackLocked(s);
         return true;
       }));
   RETURN_IF_ERROR(parse_error);
   PushPartnershipsToEngine();
+  PushFeedbackToEngine();
   return absl::OkStatus();
+}
+
+void Lifecycle::NoteFeedbackLocked(const v1::Suggestion& s) {
+  // The partner is the actor the animator reached out to on the asker's
+  // behalf: its answers (a meeting) or silences (no answer) are its
+  // responsiveness.
+  Contribution c;
+  c.partner = s.partner_id();
+  c.actor = s.actor_id();
+  for (const auto& t : s.history()) {
+    if (t.to() == v1::SUGGESTION_STATE_MEETING_HELD) ++c.answered;
+    if (t.to() == v1::SUGGESTION_STATE_NO_ANSWER) ++c.no_answers;
+  }
+  c.success = s.state() == v1::SUGGESTION_STATE_PARTNERSHIP_FORMED ||
+              s.outcome() == v1::MEETING_OUTCOME_COOPERATION_POSSIBLE;
+  if (c.answered == 0 && c.no_answers == 0 && !c.success) {
+    contributions_.erase(s.id());
+  } else {
+    contributions_[s.id()] = std::move(c);
+  }
+}
+
+void Lifecycle::PushFeedbackToEngine() {
+  ActorDirectory::Feedback feedback;
+  {
+    std::lock_guard lock(mu_);
+    for (const auto& [_, c] : contributions_) {
+      auto& r = feedback.responsiveness[c.partner];
+      r.answered = static_cast<uint16_t>(r.answered + c.answered);
+      r.no_answers = static_cast<uint16_t>(r.no_answers + c.no_answers);
+      if (c.success) feedback.successes.emplace_back(c.actor, c.partner);
+    }
+  }
+  actors_->SetFeedback(feedback);
 }
 
 void Lifecycle::NoteCooling(const v1::Suggestion& s) {
@@ -184,7 +223,8 @@ std::vector<std::string> Lifecycle::HomeCommunes(
 absl::StatusOr<std::optional<v1::Suggestion>> Lifecycle::ReadSuggestion(
     std::string_view id) const {
   v1::Suggestion s;
-  ASSIGN_OR_RETURN(bool found, store_->GetMessage(Family::kSuggestions, id, &s));
+  ASSIGN_OR_RETURN(bool found,
+                   store_->GetMessage(Family::kSuggestions, id, &s));
   if (!found) return std::optional<v1::Suggestion>();
   return std::optional<v1::Suggestion>(std::move(s));
 }
@@ -216,9 +256,10 @@ absl::Status Lifecycle::RecordServed(const v1::SuggestPartnersRequest& request,
     const v1::PartnerSuggestion& p = response->suggestions(i);
     v1::Suggestion s;
     bool exists = stored[i].has_value() && s.ParseFromString(*stored[i]);
-    bool restart = exists && (s.state() == v1::SUGGESTION_STATE_DISMISSED ||
-                              s.state() == v1::SUGGESTION_STATE_NOT_FORMED ||
-                              s.state() == v1::SUGGESTION_STATE_PARTNERSHIP_FORMED);
+    bool restart =
+        exists && (s.state() == v1::SUGGESTION_STATE_DISMISSED ||
+                   s.state() == v1::SUGGESTION_STATE_NOT_FORMED ||
+                   s.state() == v1::SUGGESTION_STATE_PARTNERSHIP_FORMED);
     if (!exists) {
       s.set_id(ids[i]);
       s.set_actor_id(request.actor_id());
@@ -305,22 +346,25 @@ absl::StatusOr<v1::ListSuggestionsResponse> Lifecycle::ListSuggestions(
   if (!request.actor_id().empty()) {
     std::string prefix = storage::keys::ByActorPrefix(request.actor_id());
     std::vector<std::string> ids;
-    RETURN_IF_ERROR(store_->Scan(
-        Family::kSuggestionsByActor, prefix + after,
-        storage::keys::PrefixSuccessor(prefix),
-        [&](std::string_view key, std::string_view) {
-          auto id = storage::keys::RecordIdFromActorKey(key);
-          if (id.has_value() && *id > after) ids.emplace_back(*id);
-          return true;
-        }));
+    RETURN_IF_ERROR(store_->Scan(Family::kSuggestionsByActor, prefix + after,
+                                 storage::keys::PrefixSuccessor(prefix),
+                                 [&](std::string_view key, std::string_view) {
+                                   auto id =
+                                       storage::keys::RecordIdFromActorKey(key);
+                                   if (id.has_value() && *id > after)
+                                     ids.emplace_back(*id);
+                                   return true;
+                                 }));
     ASSIGN_OR_RETURN(auto values, store_->MultiGet(Family::kSuggestions, ids));
     for (auto& v : values) {
       if (v.has_value() && !parse(*v)) break;
     }
   } else {
-    RETURN_IF_ERROR(store_->Scan(
-        Family::kSuggestions, after.empty() ? "" : after + '\0', "",
-        [&](std::string_view, std::string_view value) { return parse(value); }));
+    RETURN_IF_ERROR(store_->Scan(Family::kSuggestions,
+                                 after.empty() ? "" : after + '\0', "",
+                                 [&](std::string_view, std::string_view value) {
+                                   return parse(value);
+                                 }));
   }
   RETURN_IF_ERROR(parse_error);
 
@@ -343,7 +387,8 @@ absl::StatusOr<v1::ListSuggestionsResponse> Lifecycle::ListSuggestions(
       if (kept.size() > static_cast<size_t>(page_size)) break;
     }
   });
-  for (size_t i = 0; i < kept.size() && i < static_cast<size_t>(page_size); ++i) {
+  for (size_t i = 0; i < kept.size() && i < static_cast<size_t>(page_size);
+       ++i) {
     *response.add_suggestions() = *kept[i];
   }
   if (kept.size() > static_cast<size_t>(page_size)) {
@@ -360,9 +405,10 @@ absl::StatusOr<v1::Suggestion> Lifecycle::UpdateSuggestion(
   if (!v1::SuggestionState_IsValid(request.state()) ||
       request.state() == v1::SUGGESTION_STATE_UNSPECIFIED ||
       request.state() == v1::SUGGESTION_STATE_PROPOSED) {
-    violations.Add("state", "must be the state to move to (KEPT, DISMISSED, "
-                            "CONTACTED, NO_ANSWER, MEETING_HELD, "
-                            "OUTCOME_RECORDED, PARTNERSHIP_FORMED, NOT_FORMED)");
+    violations.Add("state",
+                   "must be the state to move to (KEPT, DISMISSED, "
+                   "CONTACTED, NO_ANSWER, MEETING_HELD, "
+                   "OUTCOME_RECORDED, PARTNERSHIP_FORMED, NOT_FORMED)");
   }
   if (request.state() == v1::SUGGESTION_STATE_OUTCOME_RECORDED &&
       (!v1::MeetingOutcome_IsValid(request.outcome()) ||
@@ -441,8 +487,8 @@ absl::StatusOr<v1::Suggestion> Lifecycle::UpdateSuggestion(
     s.set_partnership_id(p.id());
     EventLog::Pending pe;
     *pe.event.mutable_partnership() = p;
-    pe.communes = HomeCommunes(
-        std::vector<std::string>(p.participants().begin(), p.participants().end()));
+    pe.communes = HomeCommunes(std::vector<std::string>(
+        p.participants().begin(), p.participants().end()));
     events.push_back(std::move(pe));
     formed = std::move(p);
   }
@@ -454,6 +500,11 @@ absl::StatusOr<v1::Suggestion> Lifecycle::UpdateSuggestion(
   events.insert(events.begin(), std::move(se));
   RETURN_IF_ERROR(events_->Commit(&batch, std::move(events)));
   NoteCooling(s);
+  {
+    std::lock_guard lock(mu_);
+    NoteFeedbackLocked(s);
+  }
+  PushFeedbackToEngine();
   if (formed.has_value()) {
     {
       std::lock_guard lock(mu_);
@@ -615,7 +666,8 @@ absl::StatusOr<v1::ListPartnershipsResponse> Lifecycle::ListPartnerships(
         bool inside = false;
         for (const auto& a : p.participants()) {
           auto num = index.Find(a);
-          if (num && matcher::ActorIndex::Inside(index.Get(*num).home, *scope)) {
+          if (num &&
+              matcher::ActorIndex::Inside(index.Get(*num).home, *scope)) {
             inside = true;
           }
         }
@@ -642,9 +694,9 @@ absl::StatusOr<v1::Partnership> Lifecycle::UpdatePartnership(
     const std::string& path = request.update_mask().paths(i);
     google::protobuf::FieldMask one;
     one.add_paths(path);
-    if (!FieldMaskUtil::IsValidFieldMask<v1::Partnership>(one) || path == "id" ||
-        path == "active" || path == "etag" || path == "create_time" ||
-        path == "update_time" || path == "source") {
+    if (!FieldMaskUtil::IsValidFieldMask<v1::Partnership>(one) ||
+        path == "id" || path == "active" || path == "etag" ||
+        path == "create_time" || path == "update_time" || path == "source") {
       violations.Add(absl::StrCat("update_mask.paths[", i, "]"),
                      absl::StrCat("'", path, "' cannot be updated"));
     }
@@ -659,7 +711,8 @@ absl::StatusOr<v1::Partnership> Lifecycle::UpdatePartnership(
   }
   if (!request.partnership().etag().empty() &&
       request.partnership().etag() != p.etag()) {
-    return EtagMismatch(kPartnership, id, request.partnership().etag(), p.etag());
+    return EtagMismatch(kPartnership, id, request.partnership().etag(),
+                        p.etag());
   }
   FieldMaskUtil::MergeOptions options;
   options.set_replace_repeated_fields(true);
@@ -761,8 +814,8 @@ absl::StatusOr<v1::ImportPartnershipsResponse> Lifecycle::ImportPartnerships(
     PutPartnership(p, &batch);
     EventLog::Pending event;
     *event.event.mutable_partnership() = p;
-    event.communes = HomeCommunes(
-        std::vector<std::string>(p.participants().begin(), p.participants().end()));
+    event.communes = HomeCommunes(std::vector<std::string>(
+        p.participants().begin(), p.participants().end()));
     events.push_back(std::move(event));
     accepted.push_back(std::move(p));
   }
@@ -783,8 +836,8 @@ absl::StatusOr<v1::TerritoryMetrics> Lifecycle::Metrics(
   ValidateTerritoryRef(validation_, request.territory(), "territory",
                        &violations, &t);
   RETURN_IF_ERROR(violations.ToStatus());
-  auto start = request.has_start_time() ? request.start_time()
-                                        : TimeUtil::GetEpoch();
+  auto start =
+      request.has_start_time() ? request.start_time() : TimeUtil::GetEpoch();
   auto end = request.has_end_time() ? request.end_time() : Now();
   if (end < start) return InvalidField("end_time", "is before start_time");
   auto in_period = [&](const google::protobuf::Timestamp& time) {
@@ -794,7 +847,8 @@ absl::StatusOr<v1::TerritoryMetrics> Lifecycle::Metrics(
   std::vector<v1::Suggestion> suggestions;
   absl::Status parse_error;
   RETURN_IF_ERROR(store_->Scan(
-      Family::kSuggestions, "", "", [&](std::string_view, std::string_view value) {
+      Family::kSuggestions, "", "",
+      [&](std::string_view, std::string_view value) {
         v1::Suggestion s;
         if (!s.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
           parse_error = absl::DataLossError("unparsable suggestion record");
@@ -886,7 +940,8 @@ absl::StatusOr<v1::TerritoryMetrics> Lifecycle::Metrics(
   uint64_t population = 0;
   if (t.level == territory::Level::kCustom) {
     for (uint32_t c : t.scope.custom_communes) {
-      population += registry_->geography().Population(territory::Level::kCommune, c);
+      population +=
+          registry_->geography().Population(territory::Level::kCommune, c);
     }
   } else {
     population = registry_->geography().Population(t.level, t.id);

@@ -89,12 +89,17 @@ class Lifecycle {
   void CheckPartnership(std::string_view path, v1::Partnership* p,
                         FieldViolations* out) const;
   // Adds the partnership (and its by-actor index entries) to `batch`.
-  void PutPartnership(const v1::Partnership& p, storage::WriteBatch* batch) const;
+  void PutPartnership(const v1::Partnership& p,
+                      storage::WriteBatch* batch) const;
   // The engine's registry, rebuilt from partnerships_ (active and ended).
   void PushPartnershipsToEngine();
   std::vector<std::string> HomeCommunes(
       const std::vector<std::string>& actor_ids) const;
   void NoteCooling(const v1::Suggestion& s);
+  // Counts a suggestion's history into the engine's feedback (needs mu_).
+  void NoteFeedbackLocked(const v1::Suggestion& s);
+  // Hands the feedback to the engine.
+  void PushFeedbackToEngine();
   absl::StatusOr<std::optional<v1::Suggestion>> ReadSuggestion(
       std::string_view id) const;
 
@@ -113,6 +118,16 @@ class Lifecycle {
   // actor -> partner -> until when it must not be proposed again.
   absl::flat_hash_map<std::string, std::map<std::string, absl::Time>>
       cooling_;  // guarded by mu_
+  // Per suggestion id, what its history contributed to the feedback, so a
+  // changed suggestion replaces its contribution instead of adding twice.
+  struct Contribution {
+    std::string partner;
+    std::string actor;
+    uint16_t answered = 0;
+    uint16_t no_answers = 0;
+    bool success = false;
+  };
+  std::map<std::string, Contribution> contributions_;  // guarded by mu_
 };
 
 }  // namespace maillage::core

@@ -15,8 +15,7 @@ absl::StatusOr<std::unique_ptr<Maillage>> Maillage::Open(
                    territory::Geography::Load(options.reference_dir + "/geo"));
   ASSIGN_OR_RETURN(auto vocabulary, matcher::Vocabulary::LoadFromDir(
                                         options.reference_dir + "/vocab"));
-  m->vocabulary_ =
-      std::make_unique<matcher::Vocabulary>(std::move(vocabulary));
+  m->vocabulary_ = std::make_unique<matcher::Vocabulary>(std::move(vocabulary));
 
   storage::Store::Options store_options;
   store_options.path = options.data_dir;
@@ -30,10 +29,10 @@ absl::StatusOr<std::unique_ptr<Maillage>> Maillage::Open(
       storage::Family::kTerritories, "", "",
       [&](std::string_view key, std::string_view value) {
         v1::Territory zone;
-        if (!zone.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
-          zone_error = absl::DataLossError(
-              absl::StrCat("unparsable custom territory at key '",
-                           std::string(key), "'"));
+        if (!zone.ParseFromArray(value.data(),
+                                 static_cast<int>(value.size()))) {
+          zone_error = absl::DataLossError(absl::StrCat(
+              "unparsable custom territory at key '", std::string(key), "'"));
           return false;
         }
         std::vector<uint32_t> communes;
@@ -53,9 +52,9 @@ absl::StatusOr<std::unique_ptr<Maillage>> Maillage::Open(
   m->actors_ = std::make_unique<ActorDirectory>(
       m->store_.get(), m->registry_.get(), m->vocabulary_.get(), actor_options);
   RETURN_IF_ERROR(m->actors_->LoadIndex());
-  m->territory_book_ = std::make_unique<TerritoryBook>(
-      m->store_.get(), m->registry_.get(), m->vocabulary_.get(),
-      m->actors_.get());
+  m->territory_book_ =
+      std::make_unique<TerritoryBook>(m->store_.get(), m->registry_.get(),
+                                      m->vocabulary_.get(), m->actors_.get());
   RETURN_IF_ERROR(m->territory_book_->RefreshFragilities());
   m->events_ = std::make_unique<EventLog>(m->store_.get());
   RETURN_IF_ERROR(m->events_->Open());
@@ -76,9 +75,9 @@ absl::StatusOr<std::unique_ptr<Maillage>> Maillage::Open(
 }
 
 std::string Maillage::Describe() const {
-  return absl::StrCat(
-      store_->Describe(), ", ", actors_->size(), " actors, ",
-      geography_->Count(territory::Level::kCommune), " communes");
+  return absl::StrCat(store_->Describe(), ", ", actors_->size(), " actors, ",
+                      geography_->Count(territory::Level::kCommune),
+                      " communes");
 }
 
 }  // namespace maillage::core

@@ -115,7 +115,8 @@ v1::PartnerSuggestion Matchmaker::ToProto(
     flow->set_category(static_cast<v1::PartnershipCategory>(e.category));
     flow->set_modality(static_cast<v1::PartnershipModality>(e.modality));
   }
-  AddAll(ThemeCodes(*vocabulary_, s.shared_themes), out.mutable_shared_themes());
+  AddAll(ThemeCodes(*vocabulary_, s.shared_themes),
+         out.mutable_shared_themes());
   out.set_distance_km(s.distance_km);
   for (const matcher::Factor& f : s.factors) {
     auto* factor = out.add_factors();
@@ -134,7 +135,8 @@ absl::Status Matchmaker::FillNames(
   std::vector<std::string> ids;
   ids.reserve(id_to_name.size());
   for (const auto& [id, _] : id_to_name) ids.push_back(id);
-  ASSIGN_OR_RETURN(auto values, store_->MultiGet(storage::Family::kActors, ids));
+  ASSIGN_OR_RETURN(auto values,
+                   store_->MultiGet(storage::Family::kActors, ids));
   for (size_t i = 0; i < ids.size(); ++i) {
     v1::Actor actor;
     if (values[i].has_value() && actor.ParseFromString(*values[i])) {
@@ -149,7 +151,8 @@ absl::StatusOr<v1::SuggestPartnersResponse> Matchmaker::SuggestPartners(
   FieldViolations violations;
   if (request.actor_id().empty()) violations.Add("actor_id", "is required");
   if (request.limit() < 0 || request.limit() > kMaxLimit) {
-    violations.Add("limit", absl::StrCat("must be within [0, ", kMaxLimit, "]"));
+    violations.Add("limit",
+                   absl::StrCat("must be within [0, ", kMaxLimit, "]"));
   }
   matcher::PartnerOptions options;
   options.limit = request.limit() == 0 ? kDefaultLimit
@@ -190,7 +193,8 @@ absl::StatusOr<v1::SuggestPartnersResponse> Matchmaker::SuggestPartners(
 
   // Pairs in their cooling period are dropped from a longer list, so the
   // answer is still the best `limit` of the others.
-  std::set<std::string> cooling = lifecycle_->CoolingPartners(request.actor_id());
+  std::set<std::string> cooling =
+      lifecycle_->CoolingPartners(request.actor_id());
   size_t limit = options.limit;
   options.limit += cooling.size();
 
@@ -242,8 +246,8 @@ absl::StatusOr<v1::MatchExplanation> Matchmaker::ExplainMatch(
     auto a = index.Find(request.actor_id());
     auto b = index.Find(request.partner_id());
     if (!a.has_value() || !b.has_value()) {
-      status = NotFound("actor", !a.has_value() ? request.actor_id()
-                                                : request.partner_id());
+      status = NotFound(
+          "actor", !a.has_value() ? request.actor_id() : request.partner_id());
       return;
     }
     auto explanation = matcher::ExplainMatch(index, context, *a, *b, weights);
@@ -255,8 +259,9 @@ absl::StatusOr<v1::MatchExplanation> Matchmaker::ExplainMatch(
     for (const auto& b2 : explanation->blockers) response.add_blockers(b2);
   });
   RETURN_IF_ERROR(status);
-  RETURN_IF_ERROR(FillNames({{response.suggestion().partner_id(),
-                              response.mutable_suggestion()->mutable_partner_name()}}));
+  RETURN_IF_ERROR(
+      FillNames({{response.suggestion().partner_id(),
+                  response.mutable_suggestion()->mutable_partner_name()}}));
   return response;
 }
 
@@ -339,11 +344,13 @@ absl::StatusOr<v1::SuggestCoalitionResponse> Matchmaker::SuggestCoalition(
       member->set_kind(static_cast<v1::ActorKind>(m.kind));
       member->set_lead(m.lead);
       member->set_role(m.role);
-      for (uint8_t r : m.brings) member->add_brings(ResourceCode(*vocabulary_, r));
+      for (uint8_t r : m.brings)
+        member->add_brings(ResourceCode(*vocabulary_, r));
       member->set_relevance(m.relevance);
       member->set_reason(m.reason);
     }
-    for (uint8_t r : c.covered) out->add_covered_needs(ResourceCode(*vocabulary_, r));
+    for (uint8_t r : c.covered)
+      out->add_covered_needs(ResourceCode(*vocabulary_, r));
     for (uint8_t r : c.uncovered) {
       out->add_uncovered_needs(ResourceCode(*vocabulary_, r));
     }
@@ -357,8 +364,8 @@ absl::StatusOr<v1::SuggestCoalitionResponse> Matchmaker::SuggestCoalition(
   };
   actors_->ReadMatching([&](const matcher::ActorIndex& index,
                             const matcher::MatchContext& context) {
-    auto answer =
-        matcher::SuggestCoalition(index, context, scope.scope, challenge, options);
+    auto answer = matcher::SuggestCoalition(index, context, scope.scope,
+                                            challenge, options);
     if (!answer.ok()) {
       status = answer.status();
       return;
@@ -413,8 +420,8 @@ absl::StatusOr<v1::DialoguePanel> Matchmaker::SuggestDialoguePanel(
   absl::Status status;
   actors_->ReadMatching([&](const matcher::ActorIndex& index,
                             const matcher::MatchContext& context) {
-    auto panel =
-        matcher::SuggestDialoguePanel(index, context, scope.scope, themes, size);
+    auto panel = matcher::SuggestDialoguePanel(index, context, scope.scope,
+                                               themes, size);
     if (!panel.ok()) {
       status = panel.status();
       return;

@@ -28,8 +28,7 @@ class Matchmaker {
 
   Matchmaker(storage::Store* store, const TerritoryRegistry* registry,
              const matcher::Vocabulary* vocabulary, ActorDirectory* actors,
-             TerritoryBook* territories, Lifecycle* lifecycle,
-             Options options);
+             TerritoryBook* territories, Lifecycle* lifecycle, Options options);
 
   // Also records what it serves (unless a preview) and leaves out the
   // partners in their cooling period after a dismissal or a declined meeting.
@@ -53,8 +52,8 @@ class Matchmaker {
   v1::PartnerSuggestion ToProto(const matcher::Suggestion& s,
                                 const matcher::ActorIndex& index) const;
   // Fills names (and home communes) of the actors named in a response.
-  absl::Status FillNames(std::vector<std::pair<std::string, std::string*>>
-                             id_to_name) const;
+  absl::Status FillNames(
+      std::vector<std::pair<std::string, std::string*>> id_to_name) const;
 
   storage::Store* store_;
   const TerritoryRegistry* registry_;

@@ -33,9 +33,9 @@ absl::StatusOr<std::optional<std::string>> RequestLog::Find(
     uint64_t fingerprint) const {
   if (request_id.empty()) return std::optional<std::string>();
   storage::RequestRecord record;
-  auto found = store_->GetMessage(storage::Family::kRequests,
-                                  storage::keys::Request(method, request_id),
-                                  &record);
+  auto found =
+      store_->GetMessage(storage::Family::kRequests,
+                         storage::keys::Request(method, request_id), &record);
   if (!found.ok()) return found.status();
   if (!*found) return std::optional<std::string>();
   if (record.fingerprint() != fingerprint) {

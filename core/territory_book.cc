@@ -72,12 +72,12 @@ Level DefaultChildLevel(Level parent) {
 std::string NewFactId(const v1::TerritoryFact& fact) {
   // Deterministic from what identifies a fact, so that importing the same
   // file twice updates rather than duplicates.
-  std::string key = absl::StrCat(
-      fact.type(), "|", fact.territory().level(), "|", fact.territory().code(),
-      "|", fact.theme(), "|", fact.title(), "|", fact.indicator(), "|",
-      fact.year());
-  return absl::StrCat("f-", absl::Hex(XXH3_64bits(key.data(), key.size()),
-                                      absl::kZeroPad16));
+  std::string key =
+      absl::StrCat(fact.type(), "|", fact.territory().level(), "|",
+                   fact.territory().code(), "|", fact.theme(), "|",
+                   fact.title(), "|", fact.indicator(), "|", fact.year());
+  return absl::StrCat(
+      "f-", absl::Hex(XXH3_64bits(key.data(), key.size()), absl::kZeroPad16));
 }
 
 bool SameFact(v1::TerritoryFact a, v1::TerritoryFact b) {
@@ -160,8 +160,8 @@ v1::Territory TerritoryBook::Describe(const ResolvedTerritory& t) const {
     for (auto& pc : geo.PostalCodes(t.id)) out.add_postal_codes(pc);
   }
   if (t.level == Level::kEpci) {
-    out.set_legal_form(std::string(
-        territory::EpciTypeCode(geo.EpciTypeOf(t.id))));
+    out.set_legal_form(
+        std::string(territory::EpciTypeCode(geo.EpciTypeOf(t.id))));
   }
   if (t.level == Level::kEpt) out.set_legal_form("EPT");
   return out;
@@ -229,8 +229,10 @@ absl::StatusOr<v1::ListTerritoriesResponse> TerritoryBook::List(
       return std::binary_search(parent->scope.custom_communes.begin(),
                                 parent->scope.custom_communes.end(), id);
     }
-    if (l == Level::kCommune) return geo.Contains(parent->level, parent->id, id);
-    return geo.PlaceOf(l, id).At(parent->level) == parent->id && l != parent->level;
+    if (l == Level::kCommune)
+      return geo.Contains(parent->level, parent->id, id);
+    return geo.PlaceOf(l, id).At(parent->level) == parent->id &&
+           l != parent->level;
   };
   auto add_standard = [&](Level l, uint32_t id) {
     if (auto r = registry_->Resolve(l, geo.Code(l, id))) {
@@ -243,7 +245,8 @@ absl::StatusOr<v1::ListTerritoriesResponse> TerritoryBook::List(
     if (level != Level::kUnspecified && level != Level::kCustom) only = level;
     if (level != Level::kCustom) {
       // Enough matches to fill this page after the parent filter.
-      size_t want = parent ? SIZE_MAX : offset + static_cast<size_t>(page_size) + 1;
+      size_t want =
+          parent ? SIZE_MAX : offset + static_cast<size_t>(page_size) + 1;
       for (const auto& m :
            geo.SearchByName(only, request.name_prefix(), want)) {
         if (inside_parent(m.level, m.id)) add_standard(m.level, m.id);
@@ -260,8 +263,8 @@ absl::StatusOr<v1::ListTerritoriesResponse> TerritoryBook::List(
       }
     }
   } else if (parent) {
-    Level child = level != Level::kUnspecified ? level
-                                                : DefaultChildLevel(parent->level);
+    Level child =
+        level != Level::kUnspecified ? level : DefaultChildLevel(parent->level);
     if (child == Level::kCustom) {
       return InvalidField("level", "custom zones have no parent");
     }
@@ -298,7 +301,8 @@ absl::StatusOr<v1::ListTerritoriesResponse> TerritoryBook::List(
   for (size_t i = offset; i < end; ++i) {
     *response.add_territories() = Describe(all[i]);
   }
-  if (end < all.size()) response.set_next_page_token(EncodePageToken(filters, absl::StrCat(end)));
+  if (end < all.size())
+    response.set_next_page_token(EncodePageToken(filters, absl::StrCat(end)));
   return response;
 }
 
@@ -314,8 +318,8 @@ absl::StatusOr<v1::ResolvePostalCodeResponse> TerritoryBook::ResolvePostalCode(
   if (communes.empty()) return NotFound("postal code", code);
   v1::ResolvePostalCodeResponse response;
   for (uint32_t c : communes) {
-    if (auto r = registry_->Resolve(Level::kCommune,
-                                    geo.Code(Level::kCommune, c))) {
+    if (auto r =
+            registry_->Resolve(Level::kCommune, geo.Code(Level::kCommune, c))) {
       *response.add_communes() = Describe(*r);
     }
   }
@@ -343,7 +347,8 @@ absl::StatusOr<v1::Territory> TerritoryBook::CreateCustom(
     return first;
   }
   if (registry_->GetCustom(zone.ref().code()).has_value()) {
-    return AlreadyExists(kTerritory, absl::StrCat("CUSTOM:", zone.ref().code()));
+    return AlreadyExists(kTerritory,
+                         absl::StrCat("CUSTOM:", zone.ref().code()));
   }
   zone.clear_ancestors();
   zone.clear_postal_codes();
@@ -361,7 +366,8 @@ absl::StatusOr<v1::Territory> TerritoryBook::CreateCustom(
   registry_->PutCustom(zone, communes);
   auto resolved = registry_->Resolve(Level::kCustom, zone.ref().code());
   v1::Territory answer = Describe(*resolved);
-  RequestLog::Record(&batch, kMethod, request.request_id(), fingerprint, answer);
+  RequestLog::Record(&batch, kMethod, request.request_id(), fingerprint,
+                     answer);
   absl::Status written = store_->Write(batch);
   if (!written.ok()) {
     registry_->RemoveCustom(zone.ref().code());
@@ -523,7 +529,8 @@ absl::StatusOr<v1::TerritoryFact> TerritoryBook::UpdateFact(
   auto held = locks_.Lock({id});
   ASSIGN_OR_RETURN(auto stored, ReadFact(id));
   if (!stored.has_value()) return NotFound(kFact, id);
-  if (!request.fact().etag().empty() && request.fact().etag() != stored->etag()) {
+  if (!request.fact().etag().empty() &&
+      request.fact().etag() != stored->etag()) {
     return EtagMismatch(kFact, id, request.fact().etag(), stored->etag());
   }
   v1::TerritoryFact fact;
@@ -638,7 +645,8 @@ absl::StatusOr<v1::ListFactsResponse> TerritoryBook::ListFacts(
   v1::ListFactsResponse response;
   for (auto& f : facts) {  // in id order (index key order)
     if (!after.empty() && f.id() <= after) continue;
-    if (request.type() != v1::FACT_TYPE_UNSPECIFIED && f.type() != request.type()) {
+    if (request.type() != v1::FACT_TYPE_UNSPECIFIED &&
+        f.type() != request.type()) {
       continue;
     }
     if (!request.theme().empty() && f.theme() != request.theme()) continue;
@@ -765,12 +773,14 @@ absl::StatusOr<v1::TerritoryDiagnosis> TerritoryBook::Diagnose(
   }
   std::vector<size_t> order(by_theme.size());
   for (size_t i = 0; i < order.size(); ++i) order[i] = i;
-  std::stable_sort(order.begin(), order.end(),
-                   [&](size_t a, size_t b) { return by_theme[a] > by_theme[b]; });
+  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+    return by_theme[a] > by_theme[b];
+  });
   for (size_t th : order) {
     if (by_theme[th] == 0) break;
     auto* tc = d.add_actors_by_theme();
-    tc->set_theme(std::string(vocabulary_->ThemeCode(static_cast<uint8_t>(th))));
+    tc->set_theme(
+        std::string(vocabulary_->ThemeCode(static_cast<uint8_t>(th))));
     tc->set_count(by_theme[th]);
   }
 

@@ -28,14 +28,14 @@ namespace maillage::core {
 class TerritoryBook {
  public:
   TerritoryBook(storage::Store* store, TerritoryRegistry* registry,
-                const matcher::Vocabulary* vocabulary,
-                ActorDirectory* actors);
+                const matcher::Vocabulary* vocabulary, ActorDirectory* actors);
 
   // Hands every fragility of a standard territory to the matching engine.
   // Called at open and after each change to facts.
   absl::Status RefreshFragilities();
 
-  absl::StatusOr<v1::Territory> Get(const v1::GetTerritoryRequest& request) const;
+  absl::StatusOr<v1::Territory> Get(
+      const v1::GetTerritoryRequest& request) const;
   absl::StatusOr<v1::ListTerritoriesResponse> List(
       const v1::ListTerritoriesRequest& request) const;
   absl::StatusOr<v1::ResolvePostalCodeResponse> ResolvePostalCode(

@@ -101,8 +101,8 @@ std::optional<v1::Territory> TerritoryRegistry::GetCustom(
   return it->second.record;
 }
 
-std::vector<v1::Territory> TerritoryRegistry::ListCustom(
-    std::string_view after, size_t limit) const {
+std::vector<v1::Territory> TerritoryRegistry::ListCustom(std::string_view after,
+                                                         size_t limit) const {
   std::shared_lock lock(mu_);
   std::vector<v1::Territory> out;
   for (auto it = custom_.upper_bound(after);

@@ -23,9 +23,8 @@ std::string Indexed(std::string_view base, std::string_view field, int i) {
 }
 
 bool AllDigits(std::string_view s) {
-  return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) {
-    return c >= '0' && c <= '9';
-  });
+  return !s.empty() && std::all_of(s.begin(), s.end(),
+                                   [](char c) { return c >= '0' && c <= '9'; });
 }
 
 bool AllAlnum(std::string_view s) {
@@ -111,9 +110,9 @@ void CheckExchanges(const ValidationContext& context,
                     std::string_view path, std::string_view field,
                     FieldViolations* out) {
   if (list->size() > Limits::kExchangesMax) {
-    out->Add(Path(path, field), absl::StrCat("has ", list->size(),
-                                             " entries; the limit is ",
-                                             Limits::kExchangesMax));
+    out->Add(Path(path, field),
+             absl::StrCat("has ", list->size(), " entries; the limit is ",
+                          Limits::kExchangesMax));
     return;
   }
   for (int i = 0; i < list->size(); ++i) {
@@ -288,10 +287,10 @@ void ValidateActor(const ValidationContext& context, std::string_view path,
   } else if (v1::ActorKind_IsValid(actor->kind()) &&
              actor->kind() != v1::ACTOR_KIND_UNSPECIFIED &&
              !KindAllowsSubtype(actor->kind(), actor->subtype())) {
-    out->Add(Path(path, "subtype"),
-             absl::StrCat(v1::ActorSubtype_Name(actor->subtype()),
-                          " does not apply to ",
-                          v1::ActorKind_Name(actor->kind())));
+    out->Add(
+        Path(path, "subtype"),
+        absl::StrCat(v1::ActorSubtype_Name(actor->subtype()),
+                     " does not apply to ", v1::ActorKind_Name(actor->kind())));
   }
   CheckText(actor->mutable_name(), Path(path, "name"), Limits::kNameMax, true,
             false, out);
@@ -352,9 +351,9 @@ void ValidateActor(const ValidationContext& context, std::string_view path,
     }
   }
   if (actor->association_purpose_codes_size() > Limits::kPurposeCodesMax) {
-    out->Add(Path(path, "association_purpose_codes"),
-             absl::StrCat("has more than ", Limits::kPurposeCodesMax,
-                          " codes"));
+    out->Add(
+        Path(path, "association_purpose_codes"),
+        absl::StrCat("has more than ", Limits::kPurposeCodesMax, " codes"));
   } else {
     for (int i = 0; i < actor->association_purpose_codes_size(); ++i) {
       std::string* code = actor->mutable_association_purpose_codes(i);
@@ -409,8 +408,9 @@ void ValidateActor(const ValidationContext& context, std::string_view path,
       TrimInPlace(ref->mutable_code());
       ResolvedTerritory resolved;
       size_t before = out->size();
-      ValidateTerritoryRef(context, *ref, Indexed(path, "action_territories", i),
-                           out, &resolved);
+      ValidateTerritoryRef(context, *ref,
+                           Indexed(path, "action_territories", i), out,
+                           &resolved);
       if (out->size() == before) ref->set_code(resolved.code);
     }
   }
@@ -482,7 +482,8 @@ void ValidateActor(const ValidationContext& context, std::string_view path,
                    ch == '+' || ch == '.' || ch == '-' || ch == '(' ||
                    ch == ')';
           })) {
-        out->Add(Path(at, "phone"), "may contain digits, spaces and +.-() only");
+        out->Add(Path(at, "phone"),
+                 "may contain digits, spaces and +.-() only");
       }
     }
   }

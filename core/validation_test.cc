@@ -17,7 +17,8 @@ class ValidationTest : public ::testing::Test {
     auto geo = territory::Geography::Load(MAILLAGE_REFERENCE_DIR "/geo");
     ASSERT_TRUE(geo.ok()) << geo.status();
     geography_ = geo->release();
-    auto vocab = matcher::Vocabulary::LoadFromDir(MAILLAGE_REFERENCE_DIR "/vocab");
+    auto vocab =
+        matcher::Vocabulary::LoadFromDir(MAILLAGE_REFERENCE_DIR "/vocab");
     ASSERT_TRUE(vocab.ok()) << vocab.status();
     vocabulary_ = new matcher::Vocabulary(std::move(*vocab));
     registry_ = new TerritoryRegistry(geography_);

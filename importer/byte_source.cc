@@ -32,9 +32,9 @@ class FileSource final : public ByteSource {
       return absl::UnavailableError(
           absl::StrCat("cannot read ", name_, ": ", std::strerror(errno)));
     }
-    return absl::DataLossError(absl::StrCat(
-        name_, ": corrupt gzip data (", message != nullptr ? message : "?",
-        ")"));
+    return absl::DataLossError(absl::StrCat(name_, ": corrupt gzip data (",
+                                            message != nullptr ? message : "?",
+                                            ")"));
   }
 
   const std::string& name() const override { return name_; }

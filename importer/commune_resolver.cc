@@ -51,9 +51,9 @@ std::string FoldCommuneName(std::string_view name) {
   return out;
 }
 
-CommuneResolver::Result CommuneResolver::Resolve(
-    std::string_view insee, std::string_view postal_code,
-    std::string_view name) const {
+CommuneResolver::Result CommuneResolver::Resolve(std::string_view insee,
+                                                 std::string_view postal_code,
+                                                 std::string_view name) const {
   Result result;
   if (!insee.empty()) {
     if (auto found = geography_->ResolveCommune(insee)) {
@@ -78,8 +78,9 @@ CommuneResolver::Result CommuneResolver::Resolve(
     result.field = "postal_code";
     result.reason = absl::StrCat(
         "no commune has postal code '", AsAbsl(postal_code), "'",
-        insee.empty() ? ""
-                      : absl::StrCat(" (nor INSEE code '", AsAbsl(insee), "')"));
+        insee.empty()
+            ? ""
+            : absl::StrCat(" (nor INSEE code '", AsAbsl(insee), "')"));
     return result;
   }
   if (candidates.size() == 1) {
@@ -105,9 +106,9 @@ CommuneResolver::Result CommuneResolver::Resolve(
   result.field = "postal_code";
   std::string names;
   for (size_t i = 0; i < candidates.size() && i < 5; ++i) {
-    absl::StrAppend(&names, i > 0 ? ", " : "",
-                    AsAbsl(geography_->Name(territory::Level::kCommune,
-                                            candidates[i])));
+    absl::StrAppend(
+        &names, i > 0 ? ", " : "",
+        AsAbsl(geography_->Name(territory::Level::kCommune, candidates[i])));
   }
   if (candidates.size() > 5) absl::StrAppend(&names, ", ...");
   result.reason = absl::StrCat(

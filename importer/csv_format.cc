@@ -19,10 +19,34 @@ namespace maillage::importer::internal {
 namespace {
 
 enum class Field {
-  kId, kKey, kName, kKind, kSubtype, kHomeCommune, kPostalCode, kCommuneName,
-  kThemes, kNeeds, kOffers, kSiret, kSiren, kRna, kNaf, kPurposes, kSizeBand,
-  kWebsite, kDescription, kCapacity, kLatitude, kLongitude, kLambertX,
-  kLambertY, kContactName, kContactRole, kContactEmail, kContactPhone,
+  kId,
+  kKey,
+  kName,
+  kKind,
+  kSubtype,
+  kHomeCommune,
+  kPostalCode,
+  kCommuneName,
+  kThemes,
+  kNeeds,
+  kOffers,
+  kSiret,
+  kSiren,
+  kRna,
+  kNaf,
+  kPurposes,
+  kSizeBand,
+  kWebsite,
+  kDescription,
+  kCapacity,
+  kLatitude,
+  kLongitude,
+  kLambertX,
+  kLambertY,
+  kContactName,
+  kContactRole,
+  kContactEmail,
+  kContactPhone,
 };
 
 struct FieldName {
@@ -133,6 +157,7 @@ class LabCsvReader final : public DirectoryReader {
       : mappings_(options.mappings),
         communes_(options.geography),
         source_(options.source),
+        actor_source_("lab:" + options.source),
         default_kind_(options.default_kind) {}
 
   absl::Status Init(const DirectoryOptions& options);
@@ -148,6 +173,7 @@ class LabCsvReader final : public DirectoryReader {
   const Mappings* mappings_;
   CommuneResolver communes_;
   std::string source_;
+  std::string actor_source_;  // "lab:<source>"
   v1::ActorKind default_kind_;
   std::unique_ptr<CsvReader> csv_;
   CsvRecord record_;
@@ -165,9 +191,10 @@ class LabCsvReader final : public DirectoryReader {
 
 absl::Status LabCsvReader::Init(const DirectoryOptions& options) {
   if (!ValidSource(source_)) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "source '", source_, "': expected 1 to 32 letters, digits, '_', '.' "
-                             "or '-'"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("source '", source_,
+                     "': expected 1 to 32 letters, digits, '_', '.' "
+                     "or '-'"));
   }
   ASSIGN_OR_RETURN(csv_, CsvReader::Open(options.path, options.csv));
   counters_.separator = csv_->separator();
@@ -321,8 +348,8 @@ bool LabCsvReader::Apply(const Mapped& m, std::string_view value, Row* row) {
           ok = false;
           return;
         }
-        v1::Exchange* e = m.field == Field::kNeeds ? actor->add_needs()
-                                                   : actor->add_offers();
+        v1::Exchange* e =
+            m.field == Field::kNeeds ? actor->add_needs() : actor->add_offers();
         e->set_resource(resource->data(), resource->size());
         if (theme) e->set_theme(theme->data(), theme->size());
       });
@@ -396,8 +423,8 @@ bool LabCsvReader::Apply(const Mapped& m, std::string_view value, Row* row) {
     case Field::kLongitude: {
       double n = 0;
       bool lat = m.field == Field::kLatitude;
-      if (!ParseNumber(value, &n) || (lat ? (n < -90 || n > 90)
-                                          : (n < -180 || n > 180))) {
+      if (!ParseNumber(value, &n) ||
+          (lat ? (n < -90 || n > 90) : (n < -180 || n > 180))) {
         Reject(row, m.column,
                absl::StrCat("'", AsAbsl(value), "' is not a ",
                             lat ? "latitude" : "longitude", " in degrees"));
@@ -435,12 +462,11 @@ bool LabCsvReader::Apply(const Mapped& m, std::string_view value, Row* row) {
       v1::Contact* contact = actor->contacts_size() > 0
                                  ? actor->mutable_contacts(0)
                                  : actor->add_contacts();
-      std::string* target = m.field == Field::kContactName ? contact->mutable_name()
-                            : m.field == Field::kContactRole
-                                ? contact->mutable_role()
-                            : m.field == Field::kContactEmail
-                                ? contact->mutable_email()
-                                : contact->mutable_phone();
+      std::string* target =
+          m.field == Field::kContactName    ? contact->mutable_name()
+          : m.field == Field::kContactRole  ? contact->mutable_role()
+          : m.field == Field::kContactEmail ? contact->mutable_email()
+                                            : contact->mutable_phone();
       SetText(value, kShortTextMax, false, target);
       return true;
     }
@@ -494,8 +520,9 @@ bool LabCsvReader::ReadRow(Row* row) {
   } else if (!actor->legal_ids().rna().empty()) {
     actor->set_id(absl::StrCat("rna:", actor->legal_ids().rna()));
   } else {
-    Reject(row, -1, "no id: the columns mapped to id, key, legal_ids.siret "
-                    "and legal_ids.rna are empty");
+    Reject(row, -1,
+           "no id: the columns mapped to id, key, legal_ids.siret "
+           "and legal_ids.rna are empty");
     return true;
   }
 
@@ -519,7 +546,7 @@ bool LabCsvReader::ReadRow(Row* row) {
     actor->mutable_location()->set_latitude(p.latitude);
     actor->mutable_location()->set_longitude(p.longitude);
   }
-  actor->set_source(absl::StrCat("lab:", source_));
+  actor->set_source(actor_source_);
   return true;
 }
 

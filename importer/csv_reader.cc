@@ -125,8 +125,8 @@ int CsvReader::Column(std::string_view name) const {
   return -1;
 }
 
-CsvReader::Parse CsvReader::ParseAt(size_t pos, size_t* next,
-                                    int* line_breaks, std::string* why) {
+CsvReader::Parse CsvReader::ParseAt(size_t pos, size_t* next, int* line_breaks,
+                                    std::string* why) {
   const char* d = input_->data();
   const size_t end = input_->end();
   const bool at_eof = input_->eof();
@@ -250,15 +250,14 @@ bool CsvReader::NextRaw(CsvRecord* record, size_t* record_end,
     std::string why;
     Parse result = ParseAt(pos, record_end, line_breaks, &why);
     if (result == Parse::kNeedMore) {
-      if (input_->end() - pos < options_.max_record_bytes &&
-          !input_->full()) {
+      if (input_->end() - pos < options_.max_record_bytes && !input_->full()) {
         status_ = input_->Fill();
         continue;
       }
       result = Parse::kMalformed;
-      why = absl::StrCat("the record is longer than ",
-                         options_.max_record_bytes,
-                         " bytes: a quoted field is probably never closed");
+      why =
+          absl::StrCat("the record is longer than ", options_.max_record_bytes,
+                       " bytes: a quoted field is probably never closed");
     }
     record->row_number = line_;
     if (result == Parse::kMalformed) {
@@ -308,8 +307,7 @@ void CsvReader::SkipLine(size_t pos, CsvRecord* record) {
     if (!status_.ok() || input_->begin() == input_->end()) return;
     d = input_->data();
     size_t b = input_->begin();
-    nl = static_cast<const char*>(
-        std::memchr(d + b, '\n', input_->end() - b));
+    nl = static_cast<const char*>(std::memchr(d + b, '\n', input_->end() - b));
     if (nl != nullptr) {
       input_->Consume(nl - d + 1);
       return;
@@ -323,8 +321,8 @@ bool CsvReader::Decode(CsvRecord* record) {
   const bool ascii = IsAscii(record->raw);
   if (!ascii && encoding_ == Encoding::kAuto) {
     size_t start = record->raw.data() - d;
-    encoding_ = DetectEncoding(
-        std::string_view(d + start, input_->end() - start));
+    encoding_ =
+        DetectEncoding(std::string_view(d + start, input_->end() - start));
   }
   scratch_.clear();
   scratch_spans_.clear();
@@ -339,8 +337,8 @@ bool CsvReader::Decode(CsvRecord* record) {
           record->error = absl::StrCat(
               "field ", i + 1,
               i < header_.size() ? absl::StrCat(" (", header_[i], ")") : "",
-              " is not valid UTF-8 (the file is read as UTF-8: its first "
-              "non-ASCII bytes were)");
+              " is not valid UTF-8 (the file is read as UTF-8, which most of "
+              "its text is)");
           return false;
         }
       } else {
@@ -375,10 +373,11 @@ bool CsvReader::Decode(CsvRecord* record) {
   record->fields.resize(spans_.size());
   for (size_t i = 0; i < spans_.size(); ++i) {
     if (scratch_spans_[i].second == std::string::npos) {
-      record->fields[i] = std::string_view(d + spans_[i].begin, spans_[i].length);
+      record->fields[i] =
+          std::string_view(d + spans_[i].begin, spans_[i].length);
     } else {
-      record->fields[i] = std::string_view(scratch_.data() + scratch_spans_[i].first,
-                                           scratch_spans_[i].second);
+      record->fields[i] = std::string_view(
+          scratch_.data() + scratch_spans_[i].first, scratch_spans_[i].second);
     }
   }
   return true;

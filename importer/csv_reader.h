@@ -20,8 +20,10 @@ struct CsvOptions {
   // ',', ';' or '\t'; 0 detects it from the header line: the one of the
   // three found most often outside quotes (',' when none is).
   char separator = 0;
-  // kAuto: UTF-8 unless the first non-ASCII bytes of the file are not valid
-  // UTF-8, then Windows-1252 (see CsvReader::encoding()).
+  // kAuto: decided once per file, at the first record holding non-ASCII
+  // bytes, on that record and the 64 KiB after it (see DetectEncoding):
+  // UTF-8 or Windows-1252. Rows that the chosen encoding cannot decode are
+  // rejected. CsvReader::encoding() says which was chosen.
   Encoding encoding = Encoding::kAuto;
   // A record longer than this is rejected (it is almost always a quote that
   // is never closed) and reading resumes at the line after its first line.
@@ -116,8 +118,7 @@ class CsvReader {
   CsvReader(std::unique_ptr<ByteSource> source, const CsvOptions& options);
   absl::Status ReadHeader();
   // Parses the record starting at buffer offset `pos` into spans_.
-  Parse ParseAt(size_t pos, size_t* next, int* line_breaks,
-                std::string* why);
+  Parse ParseAt(size_t pos, size_t* next, int* line_breaks, std::string* why);
   // Reads the next non-blank record into spans_ (undecoded) and
   // record->row_number / raw, or a structural error into record->error;
   // false at the end or on a read error. On success the record ends at
@@ -140,9 +141,9 @@ class CsvReader {
   std::vector<std::string> header_;
   std::vector<std::string> folded_header_;
   std::vector<Span> spans_;
-  std::string scratch_;      // decoded fields
-  std::string unescaped_;    // one field with its doubled quotes undone
-  std::string raw_copy_;     // start of an overlong malformed line
+  std::string scratch_;    // decoded fields
+  std::string unescaped_;  // one field with its doubled quotes undone
+  std::string raw_copy_;   // start of an overlong malformed line
   std::vector<std::pair<size_t, size_t>> scratch_spans_;
   absl::Status status_;
 };

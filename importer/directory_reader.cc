@@ -24,8 +24,8 @@ std::string_view FormatName(Format format) {
 }
 
 std::optional<Format> ParseFormat(std::string_view name) {
-  for (Format f : {Format::kSirene, Format::kRna, Format::kJsonl,
-                   Format::kCsv}) {
+  for (Format f :
+       {Format::kSirene, Format::kRna, Format::kJsonl, Format::kCsv}) {
     if (FormatName(f) == name) return f;
   }
   return std::nullopt;

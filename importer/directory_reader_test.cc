@@ -19,8 +19,8 @@ using ::testing::StartsWith;
 
 const territory::Geography& Geo() {
   static const territory::Geography* geo = [] {
-    auto loaded =
-        territory::Geography::Load(std::string(MAILLAGE_REFERENCE_DIR) + "/geo");
+    auto loaded = territory::Geography::Load(
+        std::string(MAILLAGE_REFERENCE_DIR) + "/geo");
     EXPECT_TRUE(loaded.ok()) << loaded.status();
     return loaded->release();
   }();
@@ -116,9 +116,9 @@ TEST(SireneTest, EstablishmentsJoinedWithLegalUnits) {
   EXPECT_EQ(recycler.home_commune(), "94018");
   EXPECT_EQ(recycler.size_band(), v1::SIZE_BAND_SMALL);
   EXPECT_THAT(recycler.themes(), ElementsAre("circular_economy"));
-  EXPECT_THAT(Exchanges(recycler.offers()),
-              ElementsAre("services:circular_economy",
-                          "in_kind:circular_economy"));
+  EXPECT_THAT(
+      Exchanges(recycler.offers()),
+      ElementsAre("services:circular_economy", "in_kind:circular_economy"));
   EXPECT_EQ(recycler.legal_ids().siret(), "12345678900011");
   EXPECT_EQ(recycler.legal_ids().siren(), "123456789");
   EXPECT_EQ(recycler.source(), "sirene");
@@ -207,7 +207,8 @@ TEST(SireneTest, EstablishmentsJoinedWithLegalUnits) {
 }
 
 TEST(SireneTest, WithoutLegalUnitsAndGzipped) {
-  Result r = ReadAll(OptionsFor(Format::kSirene, "sirene_etablissements.csv.gz"));
+  Result r =
+      ReadAll(OptionsFor(Format::kSirene, "sirene_etablissements.csv.gz"));
   // No legal-unit name: rows without a sign or usual name are rejected.
   EXPECT_THAT(r.outcome(2), HasSubstr("give the legal-unit file"));
   // Kind from the NAF code.
@@ -259,7 +260,8 @@ TEST(RnaTest, Latin1FileWithDirtyRows) {
             "éducatifs");
   EXPECT_THAT(youth.association_purpose_codes(),
               ElementsAre("019016", "011005"));
-  EXPECT_THAT(youth.themes(), ElementsAre("youth", "employment_insertion", "sport"));
+  EXPECT_THAT(youth.themes(),
+              ElementsAre("youth", "employment_insertion", "sport"));
   EXPECT_THAT(Exchanges(youth.offers()),
               ElementsAre("audience_access:youth", "audience_access:sport",
                           "volunteers:sport"));
@@ -375,7 +377,8 @@ TEST(LabCsvTest, SpreadsheetWithAColumnMapping) {
   EXPECT_EQ(foundation.home_commune(), "75056");
   EXPECT_THAT(Exchanges(foundation.offers()),
               ElementsAre("funding:poverty_precarity"));
-  EXPECT_THAT(r.outcome(12), StartsWith("rejected Type: unknown kind 'Licorne'"));
+  EXPECT_THAT(r.outcome(12),
+              StartsWith("rejected Type: unknown kind 'Licorne'"));
   EXPECT_EQ(r.actor(13).id(), "ext:labval:L001");  // duplicate: server's job
   EXPECT_EQ(r.outcome(14), "rejected : has 2 fields; the header has 13");
   EXPECT_EQ(r.actor(15).home_commune(), "94068");

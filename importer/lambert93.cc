@@ -14,14 +14,15 @@ constexpr double kPi = 3.14159265358979323846;
 constexpr double kDeg = kPi / 180.0;
 
 struct Constants {
-  double e;      // first eccentricity
-  double n;      // cone constant
-  double c;      // a * F, the projection constant
-  double rho0;   // radius at the latitude of origin
+  double e;     // first eccentricity
+  double n;     // cone constant
+  double c;     // a * F, the projection constant
+  double rho0;  // radius at the latitude of origin
   double lambda0;
 };
 
-// Isometric latitude term t(phi) = tan(pi/4 - phi/2) / ((1 - e sin)/(1 + e sin))^(e/2).
+// Isometric latitude term t(phi) = tan(pi/4 - phi/2) / ((1 - e sin)/(1 + e
+// sin))^(e/2).
 double T(double phi, double e) {
   double s = e * std::sin(phi);
   return std::tan(kPi / 4 - phi / 2) / std::pow((1 - s) / (1 + s), e / 2);

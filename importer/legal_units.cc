@@ -150,8 +150,7 @@ std::optional<LegalUnitTable::Unit> LegalUnitTable::Find(
   return Find(*number);
 }
 
-std::optional<LegalUnitTable::Unit> LegalUnitTable::Find(
-    uint32_t siren) const {
+std::optional<LegalUnitTable::Unit> LegalUnitTable::Find(uint32_t siren) const {
   auto it = index_.find(siren);
   if (it == index_.end()) return std::nullopt;
   const Packed& p = units_[it->second];

@@ -34,16 +34,16 @@ namespace maillage::importer {
 class LegalUnitTable {
  public:
   struct Unit {
-    std::string_view name;    // empty for natural persons
-    uint16_t category = 0;    // categorieJuridiqueUniteLegale; 0 unknown
+    std::string_view name;        // empty for natural persons
+    uint16_t category = 0;        // categorieJuridiqueUniteLegale; 0 unknown
     bool social_economy = false;  // economieSocialeSolidaireUniteLegale "O"
-    std::string rna;          // "W…" or empty
+    std::string rna;              // "W…" or empty
   };
   struct Stats {
-    int64_t rows = 0;       // data rows read
+    int64_t rows = 0;  // data rows read
     int64_t kept = 0;
-    int64_t ceased = 0;     // left out: etatAdministratifUniteLegale "C"
-    int64_t rejected = 0;   // malformed rows or SIREN
+    int64_t ceased = 0;    // left out: etatAdministratifUniteLegale "C"
+    int64_t rejected = 0;  // malformed rows or SIREN
   };
 
   // Reads a StockUniteLegale file (',' separated, UTF-8, possibly gzip'd).

@@ -64,8 +64,8 @@ bool LineReader::Next(TextLine* line) {
       }
       // Too long: report its start, discard up to the next line break.
       line->row_number = line_++;
-      line->error = absl::StrCat("the line is longer than ", max_line_bytes_,
-                                 " bytes");
+      line->error =
+          absl::StrCat("the line is longer than ", max_line_bytes_, " bytes");
       raw_copy_.assign(d + pos, std::min<size_t>(input_->end() - pos, 4096));
       line->raw = raw_copy_;
       line->text = std::string_view();
@@ -87,7 +87,8 @@ bool LineReader::Next(TextLine* line) {
     if (pos == input_->end()) return false;  // eof
     if (!started_) {
       started_ = true;
-      if (input_->end() - pos >= 3 && std::memcmp(d + pos, "\xEF\xBB\xBF", 3) == 0) {
+      if (input_->end() - pos >= 3 &&
+          std::memcmp(d + pos, "\xEF\xBB\xBF", 3) == 0) {
         if (encoding_ == Encoding::kAuto) encoding_ = Encoding::kUtf8;
         input_->Consume(pos + 3);
         continue;
@@ -105,12 +106,14 @@ bool LineReader::Next(TextLine* line) {
     line->text = raw;
     if (IsAscii(raw)) return true;
     if (encoding_ == Encoding::kAuto) {
-      encoding_ = DetectEncoding(std::string_view(d + pos, input_->end() - pos));
+      encoding_ =
+          DetectEncoding(std::string_view(d + pos, input_->end() - pos));
     }
     if (encoding_ == Encoding::kUtf8) {
       if (!IsValidUtf8(raw)) {
-        line->error = "is not valid UTF-8 (the file is read as UTF-8: its "
-                      "first non-ASCII bytes were)";
+        line->error =
+            "is not valid UTF-8 (the file is read as UTF-8, which most "
+            "of its text is)";
       }
       return true;
     }

@@ -57,17 +57,15 @@ class TsvFile {
         continue;
       }
       if (fields.size() > columns.size()) {
-        return file.Error(number, absl::StrCat("expected at most ",
-                                               columns.size(),
-                                               " tab-separated fields, got ",
-                                               fields.size()));
+        return file.Error(
+            number, absl::StrCat("expected at most ", columns.size(),
+                                 " tab-separated fields, got ", fields.size()));
       }
       fields.resize(columns.size());
       file.lines_.push_back({number, std::move(fields)});
     }
     if (!header_seen) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(path, ": no header line"));
+      return absl::InvalidArgumentError(absl::StrCat(path, ": no header line"));
     }
     return file;
   }
@@ -150,18 +148,16 @@ absl::StatusOr<v1::ActorSubtype> ParseSubtype(const TsvFile& file,
                       absl::StrCat("unknown subtype \"", AsAbsl(text), "\""));
   }
   if (!SubtypeFits(kind, subtype)) {
-    return file.Error(line.number,
-                      absl::StrCat("subtype \"", AsAbsl(text),
-                                   "\" does not apply to kind ",
-                                   v1::ActorKind_Name(kind)));
+    return file.Error(line.number, absl::StrCat("subtype \"", AsAbsl(text),
+                                                "\" does not apply to kind ",
+                                                v1::ActorKind_Name(kind)));
   }
   return subtype;
 }
 
 absl::Status ParseThemes(const TsvFile& file, const Line& line,
                          const matcher::Vocabulary& vocabulary,
-                         std::string_view text,
-                         std::vector<std::string>* out) {
+                         std::string_view text, std::vector<std::string>* out) {
   if (text.empty() || text == "-") return absl::OkStatus();
   for (absl::string_view theme : absl::StrSplit(AsAbsl(text), '|')) {
     theme = absl::StripAsciiWhitespace(theme);
@@ -209,10 +205,10 @@ absl::Status CheckPrefix(const TsvFile& file, const Line& line,
                          size_t max_length, std::string_view what) {
   if (prefix.size() < min_length || prefix.size() > max_length ||
       !AllDigits(prefix)) {
-    return file.Error(line.number,
-                      absl::StrCat("invalid ", AsAbsl(what), " \"",
-                                   AsAbsl(prefix), "\" (", min_length, " to ",
-                                   max_length, " digits)"));
+    return file.Error(
+        line.number,
+        absl::StrCat("invalid ", AsAbsl(what), " \"", AsAbsl(prefix), "\" (",
+                     min_length, " to ", max_length, " digits)"));
   }
   return absl::OkStatus();
 }
@@ -223,7 +219,8 @@ std::optional<std::string> NormalizeNaf(std::string_view code) {
   std::string out;
   for (char c : code) {
     if (c == '.' || c == ' ') continue;
-    out.push_back(static_cast<char>(std::toupper(static_cast<unsigned char>(c))));
+    out.push_back(
+        static_cast<char>(std::toupper(static_cast<unsigned char>(c))));
   }
   if (out.size() != 5 || !AllDigits(std::string_view(out).substr(0, 4)) ||
       out[4] < 'A' || out[4] > 'Z') {
@@ -271,16 +268,15 @@ absl::StatusOr<std::unique_ptr<Mappings>> Mappings::LoadFrom(
     for (const Line& line : file.lines()) {
       auto rule = std::make_unique<LegalCategoryRule>();
       rule->prefix = line.fields[0];
-      RETURN_IF_ERROR(CheckPrefix(file, line, rule->prefix, 1, 4,
-                                  "legal category prefix"));
+      RETURN_IF_ERROR(
+          CheckPrefix(file, line, rule->prefix, 1, 4, "legal category prefix"));
       if (line.fields[1] == "skip") {
         rule->skip = true;
       } else {
         ASSIGN_OR_RETURN(rule->kind,
                          ParseKind(file, line, line.fields[1], false));
-        ASSIGN_OR_RETURN(rule->subtype, ParseSubtype(file, line,
-                                                     line.fields[2],
-                                                     rule->kind));
+        ASSIGN_OR_RETURN(rule->subtype,
+                         ParseSubtype(file, line, line.fields[2], rule->kind));
       }
       rule->label = line.fields[3];
       if (rule->skip && rule->label.empty()) {
@@ -289,14 +285,14 @@ absl::StatusOr<std::unique_ptr<Mappings>> Mappings::LoadFrom(
                           "reported for the skipped rows");
       }
       if (!by_prefix.emplace(rule->prefix, rule.get()).second) {
-        return file.Error(line.number, absl::StrCat("duplicate code \"",
-                                                    rule->prefix, "\""));
+        return file.Error(
+            line.number, absl::StrCat("duplicate code \"", rule->prefix, "\""));
       }
       m->legal_rules_.push_back(std::move(rule));
     }
     for (int code = 0; code < 10000; ++code) {
-      std::string digits = absl::StrCat(code / 1000, code / 100 % 10,
-                                        code / 10 % 10, code % 10);
+      std::string digits =
+          absl::StrCat(code / 1000, code / 100 % 10, code / 10 % 10, code % 10);
       for (size_t length = 4; length >= 1; --length) {
         auto it = by_prefix.find(digits.substr(0, length));
         if (it != by_prefix.end()) {
@@ -308,10 +304,9 @@ absl::StatusOr<std::unique_ptr<Mappings>> Mappings::LoadFrom(
   }
 
   {
-    ASSIGN_OR_RETURN(
-        TsvFile file,
-        TsvFile::Read(dir + "/naf.tsv",
-                      {"code", "themes", "offers", "kind", "label"}));
+    ASSIGN_OR_RETURN(TsvFile file, TsvFile::Read(dir + "/naf.tsv",
+                                                 {"code", "themes", "offers",
+                                                  "kind", "label"}));
     for (const Line& line : file.lines()) {
       ActivityRule rule;
       rule.prefix = line.fields[0];
@@ -329,10 +324,10 @@ absl::StatusOr<std::unique_ptr<Mappings>> Mappings::LoadFrom(
                                        "\" (\"88\", \"88.9\", \"88.99\" or "
                                        "\"88.99B\")"));
       }
-      RETURN_IF_ERROR(ParseThemes(file, line, vocabulary, line.fields[1],
-                                  &rule.themes));
-      RETURN_IF_ERROR(ParseOffers(file, line, vocabulary, line.fields[2],
-                                  &rule.offers));
+      RETURN_IF_ERROR(
+          ParseThemes(file, line, vocabulary, line.fields[1], &rule.themes));
+      RETURN_IF_ERROR(
+          ParseOffers(file, line, vocabulary, line.fields[2], &rule.offers));
       ASSIGN_OR_RETURN(rule.kind, ParseKind(file, line, line.fields[3], true));
       if (!m->naf_.emplace(key, std::move(rule)).second) {
         return file.Error(line.number, absl::StrCat("duplicate code \"",
@@ -350,10 +345,10 @@ absl::StatusOr<std::unique_ptr<Mappings>> Mappings::LoadFrom(
       rule.prefix = line.fields[0];
       RETURN_IF_ERROR(
           CheckPrefix(file, line, rule.prefix, 3, 6, "purpose code prefix"));
-      RETURN_IF_ERROR(ParseThemes(file, line, vocabulary, line.fields[1],
-                                  &rule.themes));
-      RETURN_IF_ERROR(ParseOffers(file, line, vocabulary, line.fields[2],
-                                  &rule.offers));
+      RETURN_IF_ERROR(
+          ParseThemes(file, line, vocabulary, line.fields[1], &rule.themes));
+      RETURN_IF_ERROR(
+          ParseOffers(file, line, vocabulary, line.fields[2], &rule.offers));
       std::string key = rule.prefix;
       if (!m->purposes_.emplace(key, std::move(rule)).second) {
         return file.Error(line.number,
@@ -368,9 +363,9 @@ absl::StatusOr<std::unique_ptr<Mappings>> Mappings::LoadFrom(
                                    {"code", "size_band", "label"}));
     for (const Line& line : file.lines()) {
       v1::SizeBand band;
-      if (!v1::SizeBand_Parse(absl::StrCat("SIZE_BAND_", absl::AsciiStrToUpper(
-                                                             line.fields[1])),
-                              &band)) {
+      if (!v1::SizeBand_Parse(
+              absl::StrCat("SIZE_BAND_", absl::AsciiStrToUpper(line.fields[1])),
+              &band)) {
         return file.Error(line.number,
                           absl::StrCat("unknown size band \"", line.fields[1],
                                        "\" (none, micro, small, medium, "
@@ -378,8 +373,9 @@ absl::StatusOr<std::unique_ptr<Mappings>> Mappings::LoadFrom(
       }
       if (line.fields[0].empty() ||
           !m->head_counts_.emplace(line.fields[0], band).second) {
-        return file.Error(line.number, absl::StrCat("duplicate or empty code \"",
-                                                    line.fields[0], "\""));
+        return file.Error(
+            line.number,
+            absl::StrCat("duplicate or empty code \"", line.fields[0], "\""));
       }
     }
   }
@@ -390,18 +386,19 @@ absl::StatusOr<std::unique_ptr<Mappings>> Mappings::LoadFrom(
     for (const Line& line : file.lines()) {
       KindWord word;
       ASSIGN_OR_RETURN(word.kind, ParseKind(file, line, line.fields[1], false));
-      ASSIGN_OR_RETURN(word.subtype, ParseSubtype(file, line, line.fields[2],
-                                                  word.kind));
+      ASSIGN_OR_RETURN(word.subtype,
+                       ParseSubtype(file, line, line.fields[2], word.kind));
       std::string folded = territory::FoldName(line.fields[0]);
       if (folded.empty() || !m->kind_words_.emplace(folded, word).second) {
-        return file.Error(line.number,
-                          absl::StrCat("duplicate or empty word \"",
-                                       line.fields[0], "\""));
+        return file.Error(
+            line.number,
+            absl::StrCat("duplicate or empty word \"", line.fields[0], "\""));
       }
     }
     // The API names always work.
     for (int k = v1::ActorKind_MIN; k <= v1::ActorKind_MAX; ++k) {
-      if (!v1::ActorKind_IsValid(k) || k == v1::ACTOR_KIND_UNSPECIFIED) continue;
+      if (!v1::ActorKind_IsValid(k) || k == v1::ACTOR_KIND_UNSPECIFIED)
+        continue;
       auto kind = static_cast<v1::ActorKind>(k);
       std::string name = v1::ActorKind_Name(kind);
       m->kind_words_.emplace(territory::FoldName(name), KindWord{kind, {}});

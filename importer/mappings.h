@@ -110,7 +110,7 @@ class Mappings {
   absl::flat_hash_map<std::string, ActivityRule> naf_;       // key: "8899B"
   absl::flat_hash_map<std::string, ActivityRule> purposes_;  // key: "011"
   absl::flat_hash_map<std::string, v1::SizeBand> head_counts_;
-  absl::flat_hash_map<std::string, KindWord> kind_words_;    // folded
+  absl::flat_hash_map<std::string, KindWord> kind_words_;         // folded
   absl::flat_hash_map<std::string, std::string> theme_names_;     // folded
   absl::flat_hash_map<std::string, std::string> resource_names_;  // folded
 };

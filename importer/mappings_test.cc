@@ -58,7 +58,8 @@ TEST(MappingsTest, ShippedFilesLoad) {
               ElementsAre("poverty_precarity", "citizenship_social_ties"));
   EXPECT_EQ(m.Naf("8899B"), m.Naf("88.99B"));
   EXPECT_THAT(m.Naf("38.32Z")->themes, ElementsAre("circular_economy"));
-  EXPECT_THAT(Offers(*m.Naf("62.01Z")), ElementsAre("skills:digital_inclusion"));
+  EXPECT_THAT(Offers(*m.Naf("62.01Z")),
+              ElementsAre("skills:digital_inclusion"));
   EXPECT_EQ(m.Naf("60.20A")->kind, v1::ACTOR_KIND_MEDIA);
   EXPECT_EQ(m.Naf("94.99Z")->kind, v1::ACTOR_KIND_ASSOCIATION);
   EXPECT_EQ(m.Naf("12.00Z"), nullptr);  // tobacco: no rule
@@ -73,8 +74,7 @@ TEST(MappingsTest, ShippedFilesLoad) {
   EXPECT_EQ(m.HeadCount("53"), v1::SIZE_BAND_VERY_LARGE);
   EXPECT_FALSE(m.HeadCount("99").has_value());
   EXPECT_EQ(m.Kind("COLLECTIVITÉ")->kind, v1::ACTOR_KIND_PUBLIC_BODY);
-  EXPECT_EQ(m.Kind("collectivite")->subtype,
-            v1::ACTOR_SUBTYPE_LOCAL_AUTHORITY);
+  EXPECT_EQ(m.Kind("collectivite")->subtype, v1::ACTOR_SUBTYPE_LOCAL_AUTHORITY);
   EXPECT_EQ(m.Kind("Entreprise")->kind, v1::ACTOR_KIND_COMPANY);
   EXPECT_EQ(m.Kind("ACTOR_KIND_MEDIA")->kind, v1::ACTOR_KIND_MEDIA);
   EXPECT_EQ(m.Kind("public_body")->kind, v1::ACTOR_KIND_PUBLIC_BODY);
@@ -97,8 +97,7 @@ class MappingFiles {
     std::filesystem::create_directories(dir_);
     for (const auto& entry : std::filesystem::directory_iterator(
              std::string(MAILLAGE_REFERENCE_DIR) + "/mappings")) {
-      std::filesystem::copy_file(entry.path(),
-                                 dir_ / entry.path().filename());
+      std::filesystem::copy_file(entry.path(), dir_ / entry.path().filename());
     }
   }
   ~MappingFiles() { std::filesystem::remove_all(dir_); }
@@ -137,21 +136,27 @@ TEST(MappingsTest, BadLinesAreReportedWithFileAndLine) {
     std::string error;
   };
   const Case cases[] = {
-      {"naf.tsv", "88.99C\tsocail_action\t\t\ttypo", "unknown theme \"socail_action\""},
-      {"naf.tsv", "86.10Z\thealth\tcare:health\t\t", "unknown resource \"care\""},
-      {"naf.tsv", "86.10Z\thealth\tservices:healthy\t\t", "unknown theme \"healthy\""},
+      {"naf.tsv", "88.99C\tsocail_action\t\t\ttypo",
+       "unknown theme \"socail_action\""},
+      {"naf.tsv", "86.10Z\thealth\tcare:health\t\t",
+       "unknown resource \"care\""},
+      {"naf.tsv", "86.10Z\thealth\tservices:healthy\t\t",
+       "unknown theme \"healthy\""},
       {"naf.tsv", "86.10Z\thealth\t\tcharity\t", "unknown kind \"charity\""},
       {"naf.tsv", "8x\thealth\t\t\t", "invalid NAF prefix \"8x\""},
       {"naf.tsv", "88.99B\thealth\t\t\tagain", "duplicate code \"88.99B\""},
       {"naf.tsv", "86\thealth\t\t\tlabel\textra", "expected at most 5"},
       {"legal_categories.tsv", "9301\tassociation\tcooperative\tx",
        "subtype \"cooperative\" does not apply to kind ACTOR_KIND_ASSOCIATION"},
-      {"legal_categories.tsv", "9302\tassociation\tguild\tx", "unknown subtype \"guild\""},
-      {"legal_categories.tsv", "93021\tassociation\t\tx", "invalid legal category prefix"},
+      {"legal_categories.tsv", "9302\tassociation\tguild\tx",
+       "unknown subtype \"guild\""},
+      {"legal_categories.tsv", "93021\tassociation\t\tx",
+       "invalid legal category prefix"},
       {"legal_categories.tsv", "9303\tskip\t\t", "a skip rule needs a label"},
       {"rna_purposes.tsv", "011999\tsports\t\tx", "unknown theme \"sports\""},
       {"head_counts.tsv", "99\thuge\tx", "unknown size band \"huge\""},
-      {"kind_words.tsv", "Fondation\tassociation\tfoundation", "duplicate or empty word"},
+      {"kind_words.tsv", "Fondation\tassociation\tfoundation",
+       "duplicate or empty word"},
   };
   for (const Case& c : cases) {
     MappingFiles files;

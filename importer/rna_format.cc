@@ -99,7 +99,8 @@ absl::Status RnaReader::Init(const DirectoryOptions& options) {
   }
   if (!missing.empty()) {
     return absl::InvalidArgumentError(absl::StrCat(
-        options.path, ": not an RNA file (rna_waldec, ';'-separated): no column ",
+        options.path,
+        ": not an RNA file (rna_waldec, ';'-separated): no column ",
         absl::StrJoin(missing, ", ")));
   }
   return absl::OkStatus();
@@ -121,8 +122,7 @@ bool RnaReader::ReadRow(Row* row) {
   }
   std::string_view position = Field(position_);
   std::string_view dissolved = Field(dissolved_);
-  if (position == "D" ||
-      (!dissolved.empty() && dissolved != "0001-01-01")) {
+  if (position == "D" || (!dissolved.empty() && dissolved != "0001-01-01")) {
     row->outcome = Row::Outcome::kSkipped;
     row->reason = "dissolved association";
     return true;
@@ -134,9 +134,10 @@ bool RnaReader::ReadRow(Row* row) {
   }
   std::string_view id = Field(id_);
   if (!IsRnaNumber(id)) {
-    Reject(row, id_, absl::StrCat("'", AsAbsl(id),
-                                  "' is not an RNA number (W and 9 digits "
-                                  "or capital letters)"));
+    Reject(row, id_,
+           absl::StrCat("'", AsAbsl(id),
+                        "' is not an RNA number (W and 9 digits "
+                        "or capital letters)"));
     return true;
   }
   std::string_view title = Field(title_);
@@ -145,8 +146,8 @@ bool RnaReader::ReadRow(Row* row) {
     Reject(row, title_, "no name: titre and titre_court are empty");
     return true;
   }
-  CommuneResolver::Result place = communes_.Resolve(
-      Field(insee_), Field(postal_), Field(commune_name_));
+  CommuneResolver::Result place =
+      communes_.Resolve(Field(insee_), Field(postal_), Field(commune_name_));
   if (!place.ok()) {
     Reject(row, place.field == "insee" ? insee_ : postal_,
            std::move(place.reason));

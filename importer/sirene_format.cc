@@ -82,9 +82,8 @@ absl::Status SireneReader::Init(const DirectoryOptions& options) {
   } else if (!options.legal_units_path.empty()) {
     CsvOptions unit_options;
     unit_options.encoding = options.csv.encoding;
-    ASSIGN_OR_RETURN(owned_units_,
-                     LegalUnitTable::Load(options.legal_units_path,
-                                          unit_options));
+    ASSIGN_OR_RETURN(owned_units_, LegalUnitTable::Load(
+                                       options.legal_units_path, unit_options));
     units_ = owned_units_.get();
   }
   ASSIGN_OR_RETURN(csv_, CsvReader::Open(options.path, options.csv));
@@ -98,7 +97,8 @@ absl::Status SireneReader::Init(const DirectoryOptions& options) {
   sign_ = csv_->Column("enseigne1Etablissement");
   usual_name_ = csv_->Column("denominationUsuelleEtablissement");
   naf_ = csv_->Column("activitePrincipaleEtablissement");
-  naf_nomenclature_ = csv_->Column("nomenclatureActivitePrincipaleEtablissement");
+  naf_nomenclature_ =
+      csv_->Column("nomenclatureActivitePrincipaleEtablissement");
   lambert_x_ = csv_->Column("coordonneeLambertAbscisseEtablissement");
   lambert_y_ = csv_->Column("coordonneeLambertOrdonneeEtablissement");
   head_office_ = csv_->Column("etablissementSiege");
@@ -139,7 +139,8 @@ bool SireneReader::ReadRow(Row* row) {
   bool digits = siret.size() == 14;
   for (char c : siret) digits = digits && c >= '0' && c <= '9';
   if (!digits) {
-    Reject(row, siret_, absl::StrCat("'", AsAbsl(siret), "' is not a SIRET (14 digits)"));
+    Reject(row, siret_,
+           absl::StrCat("'", AsAbsl(siret), "' is not a SIRET (14 digits)"));
     return true;
   }
   std::string_view insee = Field(commune_);
@@ -204,13 +205,13 @@ bool SireneReader::ReadRow(Row* row) {
            unit ? "no name: enseigne1Etablissement, "
                   "denominationUsuelleEtablissement and the legal unit's "
                   "denomination are all empty"
-                : units_ != nullptr
-                      ? "no name: enseigne1Etablissement and "
-                        "denominationUsuelleEtablissement are empty and the "
-                        "legal unit is not in the legal-unit file"
-                      : "no name: enseigne1Etablissement and "
-                        "denominationUsuelleEtablissement are empty (give "
-                        "the legal-unit file for the legal name)");
+           : units_ != nullptr
+               ? "no name: enseigne1Etablissement and "
+                 "denominationUsuelleEtablissement are empty and the "
+                 "legal unit is not in the legal-unit file"
+               : "no name: enseigne1Etablissement and "
+                 "denominationUsuelleEtablissement are empty (give "
+                 "the legal-unit file for the legal name)");
     return true;
   }
   SetText(name, kNameMax, false, actor->mutable_name());

@@ -3,7 +3,6 @@
 #include <cstdint>
 #include <cstring>
 
-
 namespace maillage::importer {
 namespace {
 

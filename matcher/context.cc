@@ -7,6 +7,7 @@ namespace {
 
 const std::vector<MatchContext::ThemeSeverity> kNoFragilities;
 const std::vector<MatchContext::PartnerLink> kNoPartners;
+const std::vector<ActorNum> kNoCooperations;
 
 bool IsStandardLevel(territory::Level level) {
   return level == territory::Level::kCommune ||
@@ -122,6 +123,21 @@ void MatchContext::AddPartnership(const Partnership& partnership) {
 }
 
 void MatchContext::RemoveActor(ActorNum num) {
+  responsiveness_.erase(num);
+  if (auto it = cooperations_.find(num); it != cooperations_.end()) {
+    for (ActorNum other_num : it->second) {
+      auto other = cooperations_.find(other_num);
+      if (other == cooperations_.end()) continue;
+      std::vector<ActorNum>& list = other->second;
+      list.erase(std::remove(list.begin(), list.end(), num), list.end());
+      if (list.empty()) {
+        cooperations_.erase(other);
+        SetCooperating(other_num, false);
+      }
+    }
+    cooperations_.erase(num);
+    SetCooperating(num, false);
+  }
   auto it = partners_.find(num);
   if (it == partners_.end()) return;
   for (const PartnerLink& link : it->second) {
@@ -143,6 +159,57 @@ const std::vector<MatchContext::PartnerLink>& MatchContext::PartnersOf(
     ActorNum num) const {
   auto it = partners_.find(num);
   return it == partners_.end() ? kNoPartners : it->second;
+}
+
+void MatchContext::SetResponsiveness(ActorNum num, uint16_t answered,
+                                     uint16_t no_answers) {
+  if (answered == 0 && no_answers == 0) {
+    responsiveness_.erase(num);
+  } else {
+    responsiveness_[num] = Responsiveness{answered, no_answers};
+  }
+}
+
+void MatchContext::ClearResponsiveness() { responsiveness_.clear(); }
+
+MatchContext::Responsiveness MatchContext::ResponsivenessOf(
+    ActorNum num) const {
+  auto it = responsiveness_.find(num);
+  return it == responsiveness_.end() ? Responsiveness{} : it->second;
+}
+
+void MatchContext::SetCooperating(ActorNum num, bool on) {
+  const size_t word = num / 64;
+  const uint64_t bit = uint64_t{1} << (num % 64);
+  if (on) {
+    if (cooperating_.size() <= word) cooperating_.resize(word + 1, 0);
+    cooperating_[word] |= bit;
+  } else if (word < cooperating_.size()) {
+    cooperating_[word] &= ~bit;
+  }
+}
+
+void MatchContext::LinkCooperation(ActorNum from, ActorNum to) {
+  std::vector<ActorNum>& list = cooperations_[from];
+  list.erase(std::remove(list.begin(), list.end(), to), list.end());
+  list.push_back(to);
+  SetCooperating(from, true);
+}
+
+void MatchContext::AddCooperationSignal(ActorNum a, ActorNum b) {
+  if (a == b) return;
+  LinkCooperation(a, b);
+  LinkCooperation(b, a);
+}
+
+void MatchContext::ClearCooperationSignals() {
+  cooperations_.clear();
+  cooperating_.clear();
+}
+
+const std::vector<ActorNum>& MatchContext::CooperationsOf(ActorNum num) const {
+  auto it = cooperations_.find(num);
+  return it == cooperations_.end() ? kNoCooperations : it->second;
 }
 
 }  // namespace maillage::matcher

@@ -42,8 +42,9 @@ struct Partnership {
 };
 
 // What the engine needs besides the actors: the vocabulary (for category
-// inference and the sentences), the fragilities of territories and the
-// partnership registry.
+// inference and the sentences), the fragilities of territories, the
+// partnership registry and the feedback of the suggestion lifecycle
+// (responsiveness and cooperation signals).
 //
 // Not thread-safe for writers: like the ActorIndex, the caller serialises
 // writes against reads; concurrent reads are fine. Actor numbers are those
@@ -65,8 +66,43 @@ class MatchContext {
   // Records a partnership (both directions). Partnerships of an actor with
   // itself are ignored.
   void AddPartnership(const Partnership& partnership);
+  // Forgets everything about an actor: its partnerships, responsiveness and
+  // cooperation signals (both directions).
   void RemoveActor(ActorNum num);
   void ClearPartnerships();
+
+  // Responsiveness (the "responsiveness" factor, see partners.h): how often
+  // an actor contacted through a suggestion answered (a meeting was held)
+  // and how often it did not. The counts replace the previous ones; (0, 0)
+  // forgets the actor, which is then neutral.
+  struct Responsiveness {
+    uint16_t answered = 0;
+    uint16_t no_answers = 0;
+  };
+  void SetResponsiveness(ActorNum num, uint16_t answered, uint16_t no_answers);
+  void ClearResponsiveness();
+  // {0, 0} when unknown.
+  Responsiveness ResponsivenessOf(ActorNum num) const;
+  bool has_responsiveness() const { return !responsiveness_.empty(); }
+
+  // Cooperation signals (the "similar_success" factor, see partners.h): a
+  // meeting between `a` and `b` rated "cooperation possible", or a
+  // partnership formed from a suggestion. Recorded in both directions;
+  // recording a known pair again makes it the most recent. Signals of an
+  // actor with itself are ignored.
+  void AddCooperationSignal(ActorNum a, ActorNum b);
+  void ClearCooperationSignals();
+  // The actors `num` had a cooperation signal with, the most recent last, or
+  // an empty list. The engine reads only the last kCooperationsUsed.
+  static constexpr size_t kCooperationsUsed = 16;
+  const std::vector<ActorNum>& CooperationsOf(ActorNum num) const;
+  bool has_cooperation_signals() const { return !cooperations_.empty(); }
+  // Whether CooperationsOf(num) is not empty: one bit per actor number,
+  // cheap enough to test for every posting entry.
+  bool HasCooperations(ActorNum num) const {
+    return num / 64 < cooperating_.size() &&
+           (cooperating_[num / 64] >> (num % 64) & 1);
+  }
 
   struct ThemeSeverity {
     uint8_t theme;
@@ -104,10 +140,15 @@ class MatchContext {
     return static_cast<uint64_t>(level) << 32 | number;
   }
   void Link(ActorNum from, ActorNum to, Category category, bool active);
+  void LinkCooperation(ActorNum from, ActorNum to);
+  void SetCooperating(ActorNum num, bool on);
 
   const Vocabulary* vocabulary_;
   absl::flat_hash_map<uint64_t, std::vector<ThemeSeverity>> fragilities_;
   absl::flat_hash_map<ActorNum, std::vector<PartnerLink>> partners_;
+  absl::flat_hash_map<ActorNum, Responsiveness> responsiveness_;
+  absl::flat_hash_map<ActorNum, std::vector<ActorNum>> cooperations_;
+  std::vector<uint64_t> cooperating_;  // bit num: num in cooperations_
   // [giver kind][giver is an insertion structure][receiver kind][resource].
   Flow flows_[kKindCount][2][kKindCount][32];
 };

@@ -106,8 +106,8 @@ absl::StatusOr<FairAssignment> SuggestForActors(
   for (size_t i = 0; i < actors.size(); ++i) {
     if (candidates[i].empty()) continue;
     const ActorProfile& a = index.Get(actors[i]);
-    int64_t slots = static_cast<int64_t>(
-        std::min<size_t>(options.per_actor, a.capacity));
+    int64_t slots =
+        static_cast<int64_t>(std::min<size_t>(options.per_actor, a.capacity));
     auto node = graph.addNode();
     add_arc(source, node, slots, 0);
     supply += slots;
@@ -124,8 +124,8 @@ absl::StatusOr<FairAssignment> SuggestForActors(
                                static_cast<double>(j)));
         }
       }
-      assignment_arcs.push_back(add_arc(
-          node, it->second, 1, -std::llround(s.score * kCostScale)));
+      assignment_arcs.push_back(
+          add_arc(node, it->second, 1, -std::llround(s.score * kCostScale)));
       arc_owner.emplace_back(i, c);
     }
   }
@@ -133,8 +133,8 @@ absl::StatusOr<FairAssignment> SuggestForActors(
 
   lemon::NetworkSimplex<lemon::ListDigraph, int64_t, int64_t> solver(graph);
   solver.upperMap(capacity).costMap(cost).stSupply(source, sink, supply);
-  if (solver.run() != lemon::NetworkSimplex<lemon::ListDigraph, int64_t,
-                                            int64_t>::OPTIMAL) {
+  if (solver.run() !=
+      lemon::NetworkSimplex<lemon::ListDigraph, int64_t, int64_t>::OPTIMAL) {
     return absl::InternalError("the assignment problem has no optimal flow");
   }
 

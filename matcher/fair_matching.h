@@ -29,8 +29,8 @@
 namespace maillage::matcher {
 
 struct FairMatchingOptions {
-  size_t per_actor = 3;        // proposals per association, at most
-  size_t candidates = 30;      // candidates considered per association
+  size_t per_actor = 3;    // proposals per association, at most
+  size_t candidates = 30;  // candidates considered per association
   uint32_t partner_kinds = 1u << static_cast<int>(Kind::kCompany);
   double min_score = 0;
   // Score given up for each further proposal of the same partner.

@@ -41,13 +41,13 @@ class FairMatchingTest : public ::testing::Test {
                         .Capacity(5));
     }
     for (int i = 0; i < 20; ++i) {
-      auto num = index_.Upsert(
-          ProfileBuilder("rna:W" + std::to_string(100000000 + i),
-                         Kind::kAssociation, geo_.Commune(i % 10))
-              .Themes({"youth"})
-              .Need("funding", "youth")
-              .Offer("audience_access", "youth")
-              .Capacity(2));
+      auto num =
+          index_.Upsert(ProfileBuilder("rna:W" + std::to_string(100000000 + i),
+                                       Kind::kAssociation, geo_.Commune(i % 10))
+                            .Themes({"youth"})
+                            .Need("funding", "youth")
+                            .Offer("audience_access", "youth")
+                            .Capacity(2));
       associations_.push_back(num);
     }
   }

@@ -140,13 +140,21 @@ struct Ranked {
 };
 
 // A partition of the exchange postings and an upper bound of
-// context * (1 - w_p + w_p P) for any actor homed in it: a candidate's score
-// is at most its mutual fit times that.
+// lifted * (1 - w_p + w_p P) * (1 - w_r (1 - R)) for any actor homed in it:
+// a candidate's score is at most its mutual fit times that. Two bounds:
+// one for the candidates whose similar success may be positive
+// (Query::MayLift), one for the others (most of them, unless the asking
+// actor has cooperation signals itself).
 struct PartitionPlan {
   uint32_t partition;
-  double context;    // bound of the context factor
-  double proximity;  // bound of P
-  double bound;      // context * (1 - w_p + w_p proximity)
+  double context;         // bound of lifted * (1 - w_r (1 - R)), S = 0
+  double lifted_context;  // the same, S <= 1
+  double proximity;       // bound of P
+  double bound;           // context * (1 - w_p + w_p proximity)
+  double lifted_bound;    // lifted_context * (1 - w_p + w_p proximity)
+  double For(const Query& query, ActorNum num) const {
+    return lifted_bound != bound && query.MayLift(num) ? lifted_bound : bound;
+  }
 };
 
 // Whether an action area of the asking actor may cover homes of département
@@ -235,11 +243,15 @@ PartitionPlan PartitionBound(const Query& query, uint32_t partition) {
                                 std::min<size_t>(query.partner_count(), 60)));
   PartitionPlan plan;
   plan.partition = partition;
-  plan.context = w.complementarity + w.shared_themes + w.fragility * fragility +
-                 w.cross_kind + w.capacity * capacity +
-                 w.common_partners * common;
+  const double context = w.complementarity + w.shared_themes +
+                         w.fragility * fragility + w.cross_kind +
+                         w.capacity * capacity + w.common_partners * common;
+  const double distance = 1 - w.proximity + w.proximity * proximity;
+  plan.context = query.FeedbackBound(context, false);
+  plan.lifted_context = query.FeedbackBound(context, true);
   plan.proximity = proximity;
-  plan.bound = plan.context * (1 - w.proximity + w.proximity * proximity);
+  plan.bound = plan.context * distance;
+  plan.lifted_bound = plan.lifted_context * distance;
   return plan;
 }
 
@@ -294,15 +306,19 @@ std::string_view FactorCode(FactorKind kind) {
       return "capacity";
     case FactorKind::kCommonPartners:
       return "common_partners";
+    case FactorKind::kResponsiveness:
+      return "responsiveness";
+    case FactorKind::kSimilarSuccess:
+      return "similar_success";
   }
   return "unknown";
 }
 
 absl::Status ValidateWeights(const Weights& weights) {
-  const double all[] = {weights.complementarity, weights.shared_themes,
-                        weights.proximity,       weights.fragility,
-                        weights.cross_kind,      weights.capacity,
-                        weights.common_partners};
+  const double all[] = {
+      weights.complementarity, weights.shared_themes,  weights.proximity,
+      weights.fragility,       weights.cross_kind,     weights.capacity,
+      weights.common_partners, weights.responsiveness, weights.similar_success};
   for (double w : all) {
     if (!std::isfinite(w) || w < 0) {
       return absl::InvalidArgumentError(
@@ -311,6 +327,10 @@ absl::Status ValidateWeights(const Weights& weights) {
   }
   if (weights.proximity > 1) {
     return absl::InvalidArgumentError("the proximity weight is at most 1");
+  }
+  if (weights.responsiveness > 1 || weights.similar_success > 1) {
+    return absl::InvalidArgumentError(
+        "the responsiveness and similar_success weights are at most 1");
   }
   if (weights.complementarity + weights.shared_themes <= 0) {
     return absl::InvalidArgumentError(
@@ -363,6 +383,9 @@ absl::StatusOr<std::vector<Suggestion>> SuggestPartners(
   }
   std::sort(plan.begin(), plan.end(),
             [](const PartitionPlan& a, const PartitionPlan& b) {
+              if (a.lifted_bound != b.lifted_bound) {
+                return a.lifted_bound > b.lifted_bound;
+              }
               if (a.bound != b.bound) return a.bound > b.bound;
               return a.partition < b.partition;
             });
@@ -525,10 +548,15 @@ absl::StatusOr<std::vector<Suggestion>> SuggestPartners(
   const uint32_t own = internal::PartitionOf(me.home);
   std::vector<uint32_t> order;
   for (const PartitionPlan& step : plan) {
-    if (step.bound < min_score ||
-        (heap.size() == options.limit && step.bound < threshold())) {
+    if (step.lifted_bound < min_score ||
+        (heap.size() == options.limit && step.lifted_bound < threshold())) {
       break;  // no candidate of this or any later partition can enter
     }
+    // Only a candidate whose similar success may lift it can enter: make
+    // those only (one bit test per posting entry).
+    const bool lifted_only =
+        step.bound < min_score ||
+        (heap.size() == options.limit && step.bound < threshold());
     const size_t first = scratch.candidates.size();
     if (step.partition == own) {
       // Actors of the same intercommunality (or EPT, or commune when it is
@@ -546,7 +574,10 @@ absl::StatusOr<std::vector<Suggestion>> SuggestPartners(
       }
       if (nearby != nullptr && me.acts_on != 0) {
         for (ActorNum num : *nearby) {
-          if (impl.records[num].acts_on & me.acts_on) scratch.Get(num);
+          if ((impl.records[num].acts_on & me.acts_on) &&
+              (!lifted_only || query.MayLift(num))) {
+            scratch.Get(num);
+          }
         }
       }
     }
@@ -563,6 +594,19 @@ absl::StatusOr<std::vector<Suggestion>> SuggestPartners(
           (static_allowed &
            (probe.to_actor ? may_give_actor[probe.resource]
                            : may_give_partner[probe.resource])) != 0;
+      if (lifted_only) {
+        // The others are not even looked up: the partition does not count
+        // as walked for the candidates made elsewhere.
+        for (size_t j = 0; j < size; ++j) {
+          if (!query.MayLift(nums[j])) continue;
+          Candidate* c =
+              creates ? &scratch.Get(nums[j]) : scratch.Find(nums[j]);
+          if (c == nullptr) continue;
+          Credit(probe.to_actor ? c->inputs.to_actor : c->inputs.to_partner,
+                 probe);
+        }
+        continue;
+      }
       for (size_t j = 0; j < size; ++j) {
         // The slots are far apart: ask for them ahead.
         if (j + 16 < size) scratch.Prefetch(nums[j + 16]);
@@ -572,7 +616,7 @@ absl::StatusOr<std::vector<Suggestion>> SuggestPartners(
                probe);
       }
     }
-    walked[step.partition] = true;
+    walked[step.partition] = !lifted_only;
     const size_t walked_end = scratch.candidates.size();
     // Score this partition's candidates, the most complementary first, so
     // that the threshold rises early (a counting sort on the credits; ties
@@ -595,7 +639,8 @@ absl::StatusOr<std::vector<Suggestion>> SuggestPartners(
       if (j + 8 < order.size()) {
         __builtin_prefetch(&impl.records[scratch.candidates[order[j + 8]].num]);
       }
-      consider(scratch.candidates[order[j]], step.bound, /*complete=*/true);
+      Candidate& c = scratch.candidates[order[j]];
+      consider(c, step.For(query, c.num), /*complete=*/true);
     }
     // The nearby ones: complete when they live in this partition (they
     // existed before its walk); else read from their profiles.
@@ -603,7 +648,7 @@ absl::StatusOr<std::vector<Suggestion>> SuggestPartners(
       Candidate& c = scratch.candidates[i];
       const bool here =
           internal::PartitionOf(impl.records[c.num].home) == step.partition;
-      consider(c, here ? step.bound : 1.0, here);
+      consider(c, here ? step.For(query, c.num) : 1.0, here);
     }
   }
   const double w_p = query.weights().proximity;
@@ -611,11 +656,15 @@ absl::StatusOr<std::vector<Suggestion>> SuggestPartners(
   for (size_t i = 0; i < area_candidates; ++i) {
     Candidate& c = scratch.candidates[i];
     const uint32_t p = internal::PartitionOf(impl.records[c.num].home);
-    if (bounds.size() <= p) bounds.resize(p + 1, PartitionPlan{0, -1, 0, 0});
+    if (bounds.size() <= p) {
+      bounds.resize(p + 1, PartitionPlan{0, -1, -1, 0, 0, 0});
+    }
     if (bounds[p].context < 0) bounds[p] = PartitionBound(query, p);
     const PartitionPlan& home = bounds[p];
     const double proximity = std::max<double>(home.proximity, c.area_proximity);
-    consider(c, home.context * (1 - w_p + w_p * proximity), is_walked(p));
+    const double home_context =
+        query.MayLift(c.num) ? home.lifted_context : home.context;
+    consider(c, home_context * (1 - w_p + w_p * proximity), is_walked(p));
   }
 
   std::sort_heap(heap.begin(), heap.end(), better);

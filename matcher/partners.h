@@ -28,7 +28,26 @@
 //     X entre mondes: 1 when the kinds differ.
 //     K capacity: min(capacity A, capacity B, 3) / 3.
 //     N common partners: 1 - 2^-(number of partners in common).
-//   score = mutual * context * (1 - w_p + w_p P)
+//   lifted = context + w_s S (1 - context)
+//     S similar success, in [0, 1]: how much the pair resembles pairs that
+//       went well (MatchContext::AddCooperationSignal: a meeting rated
+//       "cooperation possible" or a partnership formed). With succ(X) the
+//       last 16 actors X had a cooperation signal with (X's most recent),
+//         S = max( max over C in succ(A), C != B, of sim(C, B),
+//                  max over D in succ(B), D != A, of sim(D, A) )
+//       (0 when both lists are empty): either B resembles a partner A
+//       cooperated with, or B cooperated with a partner resembling A. The
+//       pair's own signal does not count (it is not a similar pair, it is
+//       this one). sim(X, Y) = 0 when the kinds differ, else
+//       (J(themes X, themes Y) + J(roles X, roles Y)) / 2, with J the
+//       Jaccard index |x & y| / |x | y| (0 when both are empty), themes the
+//       themes an actor acts on, roles the resources it offers and those it
+//       needs (offered and needed counted apart). The cost per candidate is
+//       at most 32 similarities, whatever the number of signals.
+//     w_s in [0, 1]: a pair exactly like a past success closes the share w_s
+//       of the gap between its context and 1; with no signal, lifted =
+//       context exactly.
+//   score = mutual * lifted * (1 - w_p + w_p P) * (1 - w_r (1 - R))
 //     P proximity: same commune 1, same EPT 0.8, same EPCI 0.7, same
 //       département 0.4, same région 0.15, else 0; when both have
 //       coordinates, 1 / (1 + (d / 20 km)^1.5) instead; an action area of one
@@ -36,13 +55,29 @@
 //       best applies. w_p in [0, 1]: a pair with no territory in common keeps
 //       (1 - w_p) of its score. Partnerships are overwhelmingly local, and a
 //       multiplier says so: distance discounts everything else.
+//     R responsiveness: r(A) r(B) (a meeting needs both to answer), where
+//       for an actor that answered a times and did not answer n times when
+//       contacted through a suggestion (MatchContext::SetResponsiveness)
+//         r = min(1, 2 (a + 1) / (a + n + 2))
+//       twice its Beta(1, 1)-smoothed answer rate, capped: 1 for an unknown
+//       actor and for one that answered at least as often as not; 2/3 after
+//       one non-answer, 0.4 after three and none answered. w_r in [0, 1]:
+//       an actor that never answers keeps (1 - w_r) of its scores. Repeated
+//       non-answers lower the score; answers only undo them, so that an
+//       actor nobody contacted yet is not ranked below one with a history.
 //   so the score lies in [0, 1], and nothing but a mutual fit can make one.
+//   With no lifecycle feedback (S = 0, R = 1) the score is exactly
+//   mutual * context * (1 - w_p + w_p P).
 //
-// Contributions: proximity's is mutual * context * w_p P; the rest of the
-// score, mutual * context * (1 - w_p), is shared among the additive factors
-// by their parts of the context (the fit's part split between
-// complementarity and shared themes in proportion to their parts of the two
-// fits). They add up to the score.
+// Contributions: responsiveness's is mutual * lifted * (1 - w_p + w_p P) *
+// w_r R; of the rest, (1 - w_r) of the score without it, proximity's is
+// mutual * lifted * (1 - w_r) * w_p P; the remainder, mutual * lifted *
+// (1 - w_r) * (1 - w_p), is shared among the additive parts of the lifted
+// context: similar success's is w_s S (1 - context), the other factors'
+// their parts of the context (the fit's part split between complementarity
+// and shared themes in proportion to their parts of the two fits). They add
+// up to the score. Like proximity's, responsiveness's contribution is
+// positive for a neutral (unknown) pair: its weight of the score.
 
 #include <cstdint>
 #include <optional>
@@ -62,6 +97,12 @@ namespace maillage::matcher {
 // add up to 1 before use, so only their ratios matter; the defaults put the
 // need/offer fit first, then the territory's fragilities, then the rest.
 // Proximity is the strength of the distance discount, in [0, 1].
+// Responsiveness and similar success are the strengths of the lifecycle
+// feedback, in [0, 1]: without feedback they change no score, so their
+// defaults leave every ranking as it was until the lifecycle records
+// something. Three non-answers (none answered) keep 1 - 0.3 * 0.6 = 82% of a
+// pair's score; a pair just like a past success closes half the gap between
+// its context and 1.
 struct Weights {
   double complementarity = 0.40;
   double shared_themes = 0.20;
@@ -70,9 +111,12 @@ struct Weights {
   double capacity = 0.05;
   double common_partners = 0.10;
   double proximity = 0.85;
+  double responsiveness = 0.30;
+  double similar_success = 0.50;
 };
-// InvalidArgument when a weight is negative or not finite, proximity > 1,
-// or complementarity + shared_themes is 0 (no fit, no score).
+// InvalidArgument when a weight is negative or not finite, proximity,
+// responsiveness or similar_success > 1, or complementarity + shared_themes
+// is 0 (no fit, no score).
 absl::Status ValidateWeights(const Weights& weights);
 
 enum class FactorKind : uint8_t {
@@ -83,16 +127,18 @@ enum class FactorKind : uint8_t {
   kCrossKind,  // "entre mondes"
   kCapacity,
   kCommonPartners,
+  kResponsiveness,  // lifecycle feedback: non-answers
+  kSimilarSuccess,  // lifecycle feedback: cooperations of similar pairs
 };
-inline constexpr int kFactorCount = 7;
+inline constexpr int kFactorCount = 9;
 // "complementarity", "shared_themes", "proximity", "fragility", "cross_kind",
-// "capacity", "common_partners".
+// "capacity", "common_partners", "responsiveness", "similar_success".
 std::string_view FactorCode(FactorKind kind);
 
 struct Factor {
   FactorKind kind = FactorKind::kComplementarity;
   double value = 0;         // the factor itself, in [0, 1]
-  double weight = 0;        // normalised weight
+  double weight = 0;        // normalised weight (multipliers: as given)
   double contribution = 0;  // its part of the score
   std::string detail;       // French, for animators
 };

@@ -1,11 +1,14 @@
 // Property tests of SuggestPartners and ExplainMatch over random indexes
 // (fixed seeds): the hard rules hold for every answer, scores are in [0, 1]
 // and sorted, contributions add up to the score, the answer is exhaustive
-// among complementary actors, and it does not depend on insertion order.
+// among complementary actors, and it does not depend on insertion order;
+// lifecycle feedback (responsiveness, cooperation signals) keeps all of it,
+// and without feedback the score is exactly mutual * context * distance.
 
 #include <algorithm>
 #include <random>
 #include <string>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -32,9 +35,17 @@ struct World {
   std::vector<Category> partnership_categories;
   std::vector<bool> partnership_active;
   std::vector<Fragility> fragilities;
+  // Lifecycle feedback, by public id.
+  struct Answers {
+    std::string id;
+    uint16_t answered;
+    uint16_t no_answers;
+  };
+  std::vector<Answers> answers;
+  std::vector<std::pair<std::string, std::string>> cooperations;
 };
 
-World MakeWorld(uint32_t seed, int actors) {
+World MakeWorld(uint32_t seed, int actors, bool feedback) {
   World world;
   std::mt19937 rng(seed);
   for (int i = 0; i < actors; ++i) {
@@ -59,6 +70,20 @@ World MakeWorld(uint32_t seed, int actors) {
     f.severity = static_cast<float>(rng() % 100) / 100.0f;
     world.fragilities.push_back(f);
   }
+  if (feedback) {
+    for (int i = 0; i < actors / 8; ++i) {
+      world.answers.push_back({world.profiles[rng() % actors].id,
+                               static_cast<uint16_t>(rng() % 4),
+                               static_cast<uint16_t>(rng() % 6)});
+    }
+    // Some actors with many signals (more than the engine reads); few
+    // signals in all for odd seeds, many for even ones.
+    for (int i = 0; i < (seed % 2 ? actors / 30 : actors / 3); ++i) {
+      const int a = static_cast<int>(rng() % (i % 4 == 0 ? 10 : actors));
+      world.cooperations.emplace_back(world.profiles[a].id,
+                                      world.profiles[rng() % actors].id);
+    }
+  }
   return world;
 }
 
@@ -76,6 +101,12 @@ void Load(const World& world, bool reverse, ActorIndex* index,
                              world.partnership_active[i]});
   }
   for (const Fragility& f : world.fragilities) context->AddFragility(f);
+  for (const World::Answers& a : world.answers) {
+    context->SetResponsiveness(*index->Find(a.id), a.answered, a.no_answers);
+  }
+  for (const auto& [a, b] : world.cooperations) {
+    context->AddCooperationSignal(*index->Find(a), *index->Find(b));
+  }
 }
 
 PartnerOptions RandomOptions(std::mt19937& rng, const Geography& geo) {
@@ -114,15 +145,20 @@ PartnerOptions RandomOptions(std::mt19937& rng, const Geography& geo) {
     options.weights.proximity = (rng() % 10) / 10.0;
     options.weights.common_partners = (rng() % 10) / 10.0;
     options.weights.shared_themes = (rng() % 10) / 10.0;
+    options.weights.responsiveness = (rng() % 11) / 10.0;
+    options.weights.similar_success = (rng() % 11) / 10.0;
   }
   return options;
 }
 
-class PartnersPropertyTest : public ::testing::TestWithParam<uint32_t> {};
+// (seed, with lifecycle feedback)
+class PartnersPropertyTest
+    : public ::testing::TestWithParam<std::tuple<uint32_t, bool>> {};
 
 TEST_P(PartnersPropertyTest, HardRulesScoresAndExplanationsHold) {
-  const uint32_t seed = GetParam();
-  const World world = MakeWorld(seed, 1500);
+  const uint32_t seed = std::get<0>(GetParam());
+  const bool feedback = std::get<1>(GetParam());
+  const World world = MakeWorld(seed, 1500, feedback);
   ActorIndex index;
   MatchContext context(TestVocabulary());
   Load(world, false, &index, &context);
@@ -196,6 +232,10 @@ TEST_P(PartnersPropertyTest, HardRulesScoresAndExplanationsHold) {
       }
       double sum = 0;
       ASSERT_EQ(s.factors.size(), static_cast<size_t>(kFactorCount));
+      for (int k = 0; k < kFactorCount; ++k) {
+        EXPECT_EQ(s.factors[k].kind, static_cast<FactorKind>(k));
+        EXPECT_FALSE(s.factors[k].detail.empty());
+      }
       for (const Factor& f : s.factors) {
         EXPECT_GE(f.value, 0);
         EXPECT_LE(f.value, 1 + 1e-12);
@@ -242,7 +282,16 @@ TEST_P(PartnersPropertyTest, HardRulesScoresAndExplanationsHold) {
                                accepted_by_actor & accepted_by_partner &
                                requested & ~query.ActiveCategories(b);
       if (allowed == 0) continue;
-      const double score = query.ComputeScore(b, inputs).total;
+      const internal::Query::Score detail = query.ComputeScore(b, inputs);
+      const double score = detail.total;
+      if (!feedback) {
+        // No feedback: not a bit of difference.
+        EXPECT_EQ(detail.lifted, detail.context);
+        EXPECT_EQ(detail.responsiveness_factor, 1.0);
+        EXPECT_EQ(score, std::clamp(detail.fit.mutual * detail.context *
+                                        detail.distance_factor,
+                                    0.0, 1.0));
+      }
       if (score <= 0 || score < options.min_score) continue;
       const bool returned =
           std::any_of(suggestions.begin(), suggestions.end(),
@@ -270,7 +319,71 @@ TEST_P(PartnersPropertyTest, HardRulesScoresAndExplanationsHold) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Seeds, PartnersPropertyTest,
-                         ::testing::Values(11u, 22u, 33u, 44u, 55u, 66u));
+                         ::testing::Combine(::testing::Values(11u, 22u, 33u,
+                                                              44u, 55u, 66u),
+                                            ::testing::Bool()));
+
+// Feedback on some actors changes the scores of their pairs only, lowers
+// them for non-answers, raises them for cooperation signals, and keeps the
+// score symmetric.
+TEST(PartnersFeedbackPropertyTest, FeedbackMovesOnlyTheScoresItShould) {
+  const World world = MakeWorld(77, 800, false);
+  ActorIndex index;
+  MatchContext plain(TestVocabulary());
+  Load(world, false, &index, &plain);
+  MatchContext fed = plain;
+  std::mt19937 rng(78);
+  std::vector<bool> silent(index.num_limit(), false);
+  std::vector<bool> signaled(index.num_limit(), false);
+  for (int i = 0; i < 60; ++i) {
+    const ActorNum num = static_cast<ActorNum>(rng() % index.num_limit());
+    fed.SetResponsiveness(num, 0, static_cast<uint16_t>(1 + rng() % 5));
+    silent[num] = true;
+  }
+  for (int i = 0; i < 60; ++i) {
+    const ActorNum a = static_cast<ActorNum>(rng() % index.num_limit());
+    const ActorNum b = static_cast<ActorNum>(rng() % index.num_limit());
+    fed.AddCooperationSignal(a, b);
+    if (a != b) signaled[a] = signaled[b] = true;
+  }
+  const internal::NormalizedWeights weights = internal::Normalize(Weights{});
+  int lowered = 0;
+  int raised = 0;
+  for (int q = 0; q < 40; ++q) {
+    const ActorNum a = static_cast<ActorNum>(rng() % index.num_limit());
+    const internal::Query before(index, plain, a, weights);
+    const internal::Query after(index, fed, a, weights);
+    for (ActorNum b = 0; b < index.num_limit(); ++b) {
+      if (b == a) continue;
+      const internal::PairInputs inputs{
+          internal::DirectCredits(index.Get(a), index.Get(b)),
+          internal::DirectCredits(index.Get(b), index.Get(a))};
+      const internal::Query::Score x = before.ComputeScore(b, inputs);
+      const internal::Query::Score y = after.ComputeScore(b, inputs);
+      if (x.total <= 0) {
+        EXPECT_EQ(y.total, 0);
+        continue;
+      }
+      const bool can_rise = signaled[a] || signaled[b];
+      const bool can_fall = silent[a] || silent[b];
+      if (!can_rise && !can_fall) {
+        ASSERT_EQ(y.total, x.total) << a << " " << b;
+      } else if (!can_rise) {
+        ASSERT_LT(y.total, x.total);
+        ++lowered;
+      } else if (!can_fall) {
+        ASSERT_GE(y.total, x.total);
+        if (y.total > x.total) ++raised;
+      }
+      // Symmetric.
+      const internal::Query reverse(index, fed, b, weights);
+      const internal::PairInputs swapped{inputs.to_partner, inputs.to_actor};
+      EXPECT_NEAR(reverse.ComputeScore(a, swapped).total, y.total, 1e-12);
+    }
+  }
+  EXPECT_GT(lowered, 0);
+  EXPECT_GT(raised, 0);
+}
 
 }  // namespace
 }  // namespace maillage::matcher

@@ -398,5 +398,291 @@ TEST_F(PartnersTest, ActionAreasCountForProximityAndScope) {
   EXPECT_EQ(suggestions[0].partner_id, "rna:acting");
 }
 
+// Lifecycle feedback: responsiveness.
+
+TEST_F(PartnersTest, AnActorThatDoesNotAnswerRanksBelowAResponsiveTwin) {
+  const ActorNum asso =
+      Add(ProfileBuilder("rna:A", Kind::kAssociation, geo_.Commune(0))
+              .Name("Les Amis")
+              .Themes({"youth"})
+              .Need("funding", "youth"));
+  auto twin = [&](std::string id, std::string name) {
+    return Add(ProfileBuilder(std::move(id), Kind::kCompany, geo_.Commune(1))
+                   .Name(std::move(name))
+                   .Themes({"youth"})
+                   .Offer("funding", "youth"));
+  };
+  // Without feedback they tie, and the smaller id comes first.
+  const ActorNum silent = twin("c:a-silent", "Muette");
+  const ActorNum responsive = twin("c:b-responsive", "Réactive");
+  std::vector<Suggestion> before = Suggest(asso);
+  ASSERT_EQ(before.size(), 2u);
+  EXPECT_EQ(before[0].partner_id, "c:a-silent");
+  EXPECT_EQ(before[0].score, before[1].score);
+  const Factor& neutral =
+      before[0].factors[static_cast<int>(FactorKind::kResponsiveness)];
+  EXPECT_EQ(neutral.value, 1.0);
+  EXPECT_DOUBLE_EQ(neutral.weight, 0.3);
+  EXPECT_THAT(neutral.detail, HasSubstr("réactivité présumée"));
+
+  // Three contacts, no answer: r = 2 / 5 = 0.4, the score keeps
+  // 1 - 0.3 * 0.6 = 82%.
+  context_.SetResponsiveness(silent, 0, 3);
+  std::vector<Suggestion> after = Suggest(asso);
+  ASSERT_EQ(after.size(), 2u);
+  EXPECT_EQ(after[0].partner_id, "c:b-responsive");
+  EXPECT_EQ(after[1].partner_id, "c:a-silent");
+  EXPECT_EQ(after[0].score, before[0].score);
+  EXPECT_NEAR(after[1].score, 0.82 * before[0].score, 1e-12);
+  const Factor& low =
+      after[1].factors[static_cast<int>(FactorKind::kResponsiveness)];
+  EXPECT_NEAR(low.value, 0.4, 1e-12);
+  EXPECT_THAT(low.detail,
+              HasSubstr("Muette n'a répondu à aucune de ses 3 mises en "
+                        "relation"));
+  EXPECT_THAT(after[1].sentence, HasSubstr("attention, Muette n'a répondu"));
+  EXPECT_THAT(after[0].sentence, Not(HasSubstr("attention")));
+  EXPECT_NEAR(SumOfContributions(after[1]), after[1].score, 1e-12);
+
+  // Answers undo non-answers but raise no one above the unknown.
+  context_.SetResponsiveness(silent, 3, 3);
+  context_.SetResponsiveness(responsive, 5, 0);
+  after = Suggest(asso);
+  ASSERT_EQ(after.size(), 2u);
+  EXPECT_EQ(after[0].partner_id, "c:a-silent");
+  EXPECT_EQ(after[0].score, before[0].score);
+  EXPECT_EQ(after[1].score, before[0].score);
+  EXPECT_THAT(
+      after[0].factors[static_cast<int>(FactorKind::kResponsiveness)].detail,
+      HasSubstr("Muette a répondu à 3 de ses 6 mises en relation"));
+
+  // The asker's own non-answers lower all its scores alike, and the score
+  // stays symmetric.
+  context_.SetResponsiveness(silent, 0, 1);
+  context_.SetResponsiveness(asso, 0, 2);
+  after = Suggest(asso);
+  ASSERT_EQ(after.size(), 2u);
+  EXPECT_EQ(after[0].partner_id, "c:b-responsive");
+  EXPECT_NEAR(after[0].score, (1 - 0.3 * 0.5) * before[0].score, 1e-12);
+  EXPECT_NEAR(after[1].score, (1 - 0.3 * (1 - 0.5 * 2.0 / 3)) * before[0].score,
+              1e-12);
+  absl::StatusOr<MatchExplanation> reverse =
+      ExplainMatch(index_, context_, silent, asso);
+  ASSERT_TRUE(reverse.ok());
+  EXPECT_DOUBLE_EQ(reverse->suggestion.score, after[1].score);
+
+  // (0, 0) forgets; a zero weight ignores.
+  context_.SetResponsiveness(silent, 0, 0);
+  context_.SetResponsiveness(asso, 0, 0);
+  context_.SetResponsiveness(responsive, 0, 0);
+  EXPECT_FALSE(context_.has_responsiveness());
+  after = Suggest(asso);
+  EXPECT_EQ(after[0].partner_id, "c:a-silent");
+  EXPECT_EQ(after[0].score, before[0].score);
+  context_.SetResponsiveness(silent, 0, 9);
+  PartnerOptions options;
+  options.weights.responsiveness = 0;
+  after = Suggest(asso, options);
+  EXPECT_EQ(after[0].partner_id, "c:a-silent");
+  EXPECT_EQ(after[0].score, after[1].score);
+}
+
+// Lifecycle feedback: similar successes.
+
+TEST_F(PartnersTest, ACandidateLikeAPastSuccessRanksAboveItsTwin) {
+  const ActorNum asso =
+      Add(ProfileBuilder("rna:A", Kind::kAssociation, geo_.Commune(0))
+              .Name("Les Amis")
+              .Themes({"youth"})
+              .Need("funding", "youth"));
+  // A cooperated with a company giving funding and goods for youth. Two
+  // candidates fit A exactly alike (A needs only funding); "c:b" gives
+  // what the past partner gave, "c:a" funding and premises.
+  const ActorNum past =
+      Add(ProfileBuilder("c:past", Kind::kCompany, geo_.Commune(1))
+              .Name("Ancienne")
+              .Themes({"youth"})
+              .Offer("funding", "youth")
+              .Offer("in_kind", "youth"));
+  Add(ProfileBuilder("c:a", Kind::kCompany, geo_.Commune(1))
+          .Name("Autre")
+          .Themes({"youth"})
+          .Offer("funding", "youth")
+          .Offer("premises", "youth"));
+  Add(ProfileBuilder("c:b", Kind::kCompany, geo_.Commune(1))
+          .Name("Semblable")
+          .Themes({"youth"})
+          .Offer("funding", "youth")
+          .Offer("in_kind", "youth"));
+  std::vector<Suggestion> before = Suggest(asso);
+  ASSERT_EQ(before.size(), 3u);
+  EXPECT_EQ(before[0].partner_id, "c:a");
+  EXPECT_EQ(before[0].score, before[1].score);
+  EXPECT_EQ(
+      before[0].factors[static_cast<int>(FactorKind::kSimilarSuccess)].value,
+      0);
+
+  context_.AddCooperationSignal(asso, past);
+  std::vector<Suggestion> after = Suggest(asso);
+  ASSERT_EQ(after.size(), 3u);
+  EXPECT_THAT(Ids(after), ::testing::ElementsAre("c:b", "c:a", "c:past"));
+  // sim(past, c:b) = (1 + 1) / 2; sim(past, c:a) = (1 + 1/3) / 2.
+  const Factor& same =
+      after[0].factors[static_cast<int>(FactorKind::kSimilarSuccess)];
+  EXPECT_DOUBLE_EQ(same.value, 1.0);
+  EXPECT_DOUBLE_EQ(
+      after[1].factors[static_cast<int>(FactorKind::kSimilarSuccess)].value,
+      2.0 / 3);
+  EXPECT_THAT(same.detail,
+              HasSubstr("Semblable ressemble à l'entreprise Ancienne, avec "
+                        "qui Les Amis a trouvé une coopération"));
+  EXPECT_THAT(after[0].sentence, HasSubstr("Semblable ressemble à Ancienne"));
+  EXPECT_GT(after[0].score, before[0].score);
+  EXPECT_GT(after[1].score, before[0].score);
+  EXPECT_NEAR(SumOfContributions(after[0]), after[0].score, 1e-12);
+  // The pair's own signal is not a similar pair.
+  const Factor& own =
+      after[2].factors[static_cast<int>(FactorKind::kSimilarSuccess)];
+  EXPECT_EQ(own.value, 0);
+  EXPECT_THAT(own.detail, HasSubstr("Les Amis et Ancienne ont déjà trouvé une "
+                                    "coopération ensemble"));
+  EXPECT_EQ(after[2].score, before[2].score);
+}
+
+TEST_F(PartnersTest, ActorsLikeTheAskerCooperatedWithTheCandidate) {
+  const ActorNum asso =
+      Add(ProfileBuilder("rna:A", Kind::kAssociation, geo_.Commune(0))
+              .Name("Les Amis")
+              .Themes({"youth"})
+              .Need("funding", "youth"));
+  const ActorNum cousin =
+      Add(ProfileBuilder("rna:C", Kind::kAssociation, geo_.Commune(20))
+              .Name("Les Cousins")
+              .Themes({"youth"})
+              .Need("funding", "youth"));
+  auto twin = [&](std::string id) {
+    return Add(ProfileBuilder(std::move(id), Kind::kCompany, geo_.Commune(1))
+                   .Themes({"youth"})
+                   .Offer("funding", "youth"));
+  };
+  twin("c:a");
+  const ActorNum chosen = twin("c:b");
+  std::vector<Suggestion> before = Suggest(asso);
+  ASSERT_EQ(before.size(), 2u);
+  EXPECT_EQ(before[0].partner_id, "c:a");
+
+  context_.AddCooperationSignal(chosen, cousin);
+  std::vector<Suggestion> after = Suggest(asso);
+  ASSERT_EQ(after.size(), 2u);
+  EXPECT_EQ(after[0].partner_id, "c:b");
+  const Factor& f =
+      after[0].factors[static_cast<int>(FactorKind::kSimilarSuccess)];
+  EXPECT_DOUBLE_EQ(f.value, 1.0);
+  EXPECT_THAT(f.detail, HasSubstr("a trouvé une coopération avec "
+                                  "l'association Les Cousins, qui ressemble "
+                                  "à Les Amis"));
+  EXPECT_EQ(after[1].score, before[0].score);
+  // The default lift: half the gap between the context and 1.
+  const Factor& themes =
+      after[0].factors[static_cast<int>(FactorKind::kSharedThemes)];
+  EXPECT_GT(f.contribution, 0);
+  EXPECT_GT(themes.contribution, 0);
+  EXPECT_NEAR(SumOfContributions(after[0]), after[0].score, 1e-12);
+  // Symmetric: asked by the company, the same score.
+  absl::StatusOr<MatchExplanation> reverse =
+      ExplainMatch(index_, context_, chosen, asso);
+  ASSERT_TRUE(reverse.ok());
+  EXPECT_DOUBLE_EQ(reverse->suggestion.score, after[0].score);
+
+  // Only the 16 most recent signals of an actor count: 16 newer ones with
+  // media push the cousin out.
+  for (int i = 0; i < 16; ++i) {
+    const ActorNum media = Add(ProfileBuilder("m:" + std::to_string(i),
+                                              Kind::kMedia, geo_.Commune(30)));
+    context_.AddCooperationSignal(chosen, media);
+  }
+  after = Suggest(asso);
+  ASSERT_EQ(after.size(), 2u);
+  EXPECT_EQ(after[0].partner_id, "c:a");
+  EXPECT_EQ(after[1].score, after[0].score);
+  EXPECT_THAT(
+      after[1].factors[static_cast<int>(FactorKind::kSimilarSuccess)].detail,
+      HasSubstr("aucune de leurs coopérations"));
+  EXPECT_THAT(
+      after[0].factors[static_cast<int>(FactorKind::kSimilarSuccess)].detail,
+      HasSubstr("Ni l'une ni l'autre"));
+  // Recording the cousin again makes it recent.
+  context_.AddCooperationSignal(cousin, chosen);
+  EXPECT_EQ(Suggest(asso)[0].partner_id, "c:b");
+
+  // A zero weight ignores; clearing forgets.
+  PartnerOptions options;
+  options.weights.similar_success = 0;
+  after = Suggest(asso, options);
+  EXPECT_EQ(after[0].partner_id, "c:a");
+  EXPECT_EQ(after[0].score, before[0].score);
+  context_.ClearCooperationSignals();
+  EXPECT_FALSE(context_.has_cooperation_signals());
+  after = Suggest(asso);
+  EXPECT_EQ(after[0].partner_id, "c:a");
+  EXPECT_EQ(after[1].score, before[1].score);
+}
+
+TEST_F(PartnersTest, RemoveActorClearsItsFeedback) {
+  const ActorNum asso =
+      Add(ProfileBuilder("rna:A", Kind::kAssociation, geo_.Commune(0))
+              .Themes({"youth"})
+              .Need("funding", "youth"));
+  const ActorNum company =
+      Add(ProfileBuilder("c:1", Kind::kCompany, geo_.Commune(1))
+              .Themes({"youth"})
+              .Offer("funding", "youth"));
+  const ActorNum other =
+      Add(ProfileBuilder("c:2", Kind::kCompany, geo_.Commune(1))
+              .Themes({"youth"})
+              .Offer("funding", "youth"));
+  const double base = Suggest(asso)[0].score;
+  context_.SetResponsiveness(company, 1, 4);
+  context_.AddCooperationSignal(company, asso);
+  context_.AddCooperationSignal(company, other);
+  context_.AddCooperationSignal(other, asso);
+  EXPECT_THAT(context_.CooperationsOf(company),
+              ::testing::ElementsAre(asso, other));
+
+  context_.RemoveActor(company);
+  EXPECT_EQ(context_.ResponsivenessOf(company).answered, 0);
+  EXPECT_EQ(context_.ResponsivenessOf(company).no_answers, 0);
+  EXPECT_FALSE(context_.has_responsiveness());
+  EXPECT_TRUE(context_.CooperationsOf(company).empty());
+  EXPECT_THAT(context_.CooperationsOf(asso), ::testing::ElementsAre(other));
+  EXPECT_THAT(context_.CooperationsOf(other), ::testing::ElementsAre(asso));
+  context_.RemoveActor(other);
+  EXPECT_FALSE(context_.has_cooperation_signals());
+  for (const Suggestion& s : Suggest(asso)) EXPECT_EQ(s.score, base);
+
+  // Self-signals are ignored.
+  context_.AddCooperationSignal(asso, asso);
+  EXPECT_FALSE(context_.has_cooperation_signals());
+}
+
+TEST(FactorCodeTest, EveryFactorHasACode) {
+  EXPECT_EQ(FactorCode(FactorKind::kResponsiveness), "responsiveness");
+  EXPECT_EQ(FactorCode(FactorKind::kSimilarSuccess), "similar_success");
+  for (int k = 0; k < kFactorCount; ++k) {
+    EXPECT_NE(FactorCode(static_cast<FactorKind>(k)), "unknown");
+  }
+  Weights weights;
+  weights.responsiveness = 1.5;
+  EXPECT_EQ(ValidateWeights(weights).code(),
+            absl::StatusCode::kInvalidArgument);
+  weights = {};
+  weights.similar_success = -0.1;
+  EXPECT_EQ(ValidateWeights(weights).code(),
+            absl::StatusCode::kInvalidArgument);
+  weights.similar_success = 1;
+  weights.responsiveness = 1;
+  EXPECT_TRUE(ValidateWeights(weights).ok());
+}
+
 }  // namespace
 }  // namespace maillage::matcher

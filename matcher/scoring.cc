@@ -53,7 +53,7 @@ NormalizedWeights Normalize(const Weights& w) {
                      w.cross_kind + w.capacity + w.common_partners;
   return {w.complementarity / sum, w.shared_themes / sum, w.proximity,
           w.fragility / sum,       w.cross_kind / sum,    w.capacity / sum,
-          w.common_partners / sum};
+          w.common_partners / sum, w.responsiveness,      w.similar_success};
 }
 
 int MatchTenths(const Exchange& need, ThemeSet receiver_themes,
@@ -141,6 +141,26 @@ int SharedRank(const Place& a, const Place& b) {
   return -1;
 }
 
+double ActorResponsiveness(const MatchContext::Responsiveness& counts) {
+  const double a = counts.answered;
+  const double n = counts.no_answers;
+  return std::min(1.0, 2 * (a + 1) / (a + n + 2));
+}
+
+double Similarity(const ActorRecord& x, const ActorRecord& y) {
+  if (x.kind != y.kind) return 0;
+  auto jaccard = [](uint64_t a, uint64_t b) {
+    const uint64_t either = a | b;
+    return either ? static_cast<double>(__builtin_popcountll(a & b)) /
+                        __builtin_popcountll(either)
+                  : 0.0;
+  };
+  auto roles = [](const ActorRecord& r) {
+    return uint64_t{r.offer_resources} | uint64_t{r.need_resources} << 32;
+  };
+  return (jaccard(x.acts_on, y.acts_on) + jaccard(roles(x), roles(y))) / 2;
+}
+
 Query::Query(const ActorIndex& index, const MatchContext& context,
              ActorNum actor, const NormalizedWeights& weights)
     : index_(&index),
@@ -175,6 +195,68 @@ Query::Query(const ActorIndex& index, const MatchContext& context,
       max_severity_[rank] = std::max(max_severity_[rank], severity_[rank][t]);
     }
   }
+  // Lifecycle feedback. Any partner may have a cooperation signal with an
+  // actor resembling A: with signals anywhere, S is only bounded by 1.
+  if (context.has_responsiveness()) {
+    responsiveness_actor_ =
+        ActorResponsiveness(context.ResponsivenessOf(actor));
+  }
+  if (context.has_cooperation_signals()) {
+    success_bound_ = 1;
+    const std::vector<ActorNum>& mine = context.CooperationsOf(actor);
+    const size_t used = MatchContext::kCooperationsUsed;
+    for (size_t i = mine.size() > used ? mine.size() - used : 0;
+         i < mine.size(); ++i) {
+      const ActorNum c = mine[i];
+      if (c < impl_->records.size() && impl_->records[c].live()) {
+        successes_.push_back(c);
+      }
+    }
+    lifts_all_ = !successes_.empty();
+  }
+}
+
+double Query::FeedbackBound(double context, bool lift) const {
+  const double s = lift ? success_bound_ : 0.0;
+  const double lifted =
+      context + weights_.similar_success * s * std::max(0.0, 1 - context);
+  return lifted * (1 - weights_.responsiveness * (1 - responsiveness_actor_));
+}
+
+Query::Success Query::ComputeSimilarSuccess(ActorNum partner_num) const {
+  Success best;
+  if (success_bound_ <= 0) return best;
+  auto offer = [&](double value, ActorNum via, bool actor_side) {
+    if (value <= 0) return;
+    if (best.found) {
+      if (value < best.value) return;
+      if (value == best.value) {
+        if (best.via_actor_side && !actor_side) return;
+        if (best.via_actor_side == actor_side &&
+            !(impl_->profiles[via].id < impl_->profiles[best.via].id)) {
+          return;
+        }
+      }
+    }
+    best = Success{value, true, via, actor_side};
+  };
+  const ActorRecord& partner = impl_->records[partner_num];
+  for (ActorNum c : successes_) {
+    if (c == partner_num) continue;
+    offer(Similarity(impl_->records[c], partner), c, true);
+  }
+  const std::vector<ActorNum>& theirs = context_->CooperationsOf(partner_num);
+  const size_t used = MatchContext::kCooperationsUsed;
+  for (size_t i = theirs.size() > used ? theirs.size() - used : 0;
+       i < theirs.size(); ++i) {
+    const ActorNum d = theirs[i];
+    if (d == actor_ || d >= impl_->records.size() ||
+        !impl_->records[d].live()) {
+      continue;
+    }
+    offer(Similarity(impl_->records[d], record()), d, false);
+  }
+  return best;
 }
 
 double Query::IdfSum(ThemeSet themes) const {
@@ -315,8 +397,24 @@ Query::Score Query::ComputeScore(ActorNum partner_num,
   s.context = w.complementarity + w.shared_themes + w.fragility * s.fragility +
               w.cross_kind * s.cross_kind + w.capacity * s.capacity +
               w.common_partners * s.common;
+  // Without feedback, lifted = context and responsiveness_factor = 1
+  // exactly: the score is the same to the last bit.
+  s.lifted = s.context;
+  if (MayLift(partner_num)) {
+    s.success = ComputeSimilarSuccess(partner_num);
+    s.lifted = s.context + w.similar_success * s.success.value *
+                               std::max(0.0, 1 - s.context);
+  }
   s.distance_factor = 1 - w.proximity + w.proximity * s.proximity.value;
-  s.total = std::clamp(s.fit.mutual * s.context * s.distance_factor, 0.0, 1.0);
+  if (context_->has_responsiveness()) {
+    s.responsiveness =
+        responsiveness_actor_ *
+        ActorResponsiveness(context_->ResponsivenessOf(partner_num));
+    s.responsiveness_factor = 1 - w.responsiveness * (1 - s.responsiveness);
+  }
+  s.total = std::clamp(
+      s.fit.mutual * s.lifted * s.distance_factor * s.responsiveness_factor,
+      0.0, 1.0);
   return s;
 }
 
@@ -497,6 +595,73 @@ std::string ProximityDetail(const Query& query, ActorNum partner_num,
   return "Aucun territoire en commun.";
 }
 
+// "l'association X n'a répondu à aucune de ses 3 mises en relation", …
+std::string AnswerWords(const ActorProfile& profile,
+                        const MatchContext::Responsiveness& counts) {
+  const std::string name(ActorName(profile));
+  const int answered = counts.answered;
+  const int total = answered + counts.no_answers;
+  const std::string of_total =
+      total == 1 ? "sa mise en relation"
+                 : "ses " + std::to_string(total) + " mises en relation";
+  if (total == 0) return name + " : pas encore de mise en relation suivie";
+  if (answered == 0) {
+    return total == 1 ? name + " n'a pas répondu à sa mise en relation"
+                      : name + " n'a répondu à aucune de " + of_total;
+  }
+  if (answered == total) return name + " a répondu à " + of_total;
+  return name + " a répondu à " + std::to_string(answered) + " de " + of_total;
+}
+
+std::string ResponsivenessDetail(const Query& query, ActorNum partner_num) {
+  const MatchContext& context = query.context();
+  const MatchContext::Responsiveness mine =
+      context.ResponsivenessOf(query.actor());
+  const MatchContext::Responsiveness theirs =
+      context.ResponsivenessOf(partner_num);
+  auto unknown = [](const MatchContext::Responsiveness& c) {
+    return c.answered == 0 && c.no_answers == 0;
+  };
+  if (unknown(mine) && unknown(theirs)) {
+    return "Ni l'une ni l'autre n'a encore de mise en relation suivie : "
+           "réactivité présumée.";
+  }
+  return "Réactivité : " +
+         AnswerWords(query.impl().profiles[partner_num], theirs) + " ; " +
+         AnswerWords(query.profile(), mine) + ".";
+}
+
+std::string SimilarSuccessDetail(const Query& query, ActorNum partner_num,
+                                 const Query::Success& success) {
+  const ActorProfile& actor = query.profile();
+  const ActorProfile& partner = query.impl().profiles[partner_num];
+  if (!success.found) {
+    const MatchContext& context = query.context();
+    const std::vector<ActorNum>& mine = context.CooperationsOf(query.actor());
+    if (mine.empty() && context.CooperationsOf(partner_num).empty()) {
+      return "Ni l'une ni l'autre n'a encore de coopération aboutie connue.";
+    }
+    if (std::find(mine.begin(), mine.end(), partner_num) != mine.end()) {
+      return std::string(ActorName(actor)) + " et " +
+             std::string(ActorName(partner)) +
+             " ont déjà trouvé une coopération ensemble ; aucune paire "
+             "semblable n'en a trouvé.";
+    }
+    return "Ne ressemble à aucune de leurs coopérations abouties.";
+  }
+  const ActorProfile& via = query.impl().profiles[success.via];
+  const std::string similarity =
+      " (similarité " + Decimal(success.value, 2) + ").";
+  if (success.via_actor_side) {
+    return std::string(ActorName(partner)) + " ressemble à " +
+           ActorPhrase(via) + ", avec qui " + std::string(ActorName(actor)) +
+           " a trouvé une coopération" + similarity;
+  }
+  return std::string(ActorName(partner)) + " a trouvé une coopération avec " +
+         ActorPhrase(via) + ", qui ressemble à " +
+         std::string(ActorName(actor)) + similarity;
+}
+
 }  // namespace
 
 Suggestion BuildSuggestion(const Query& query, ActorNum partner_num,
@@ -534,15 +699,23 @@ Suggestion BuildSuggestion(const Query& query, ActorNum partner_num,
   s.shared_themes = actor_record.acts_on & partner_record.acts_on;
   s.distance_km = score.proximity.distance_km;
 
-  // Contributions. score = mutual * context * (1 - w_p + w_p P): the part
-  // w_p P of the last factor is proximity's; the rest, mutual * context *
-  // (1 - w_p), is shared among the additive factors by their parts of the
-  // context, the fit's part split between complementarity and themes in
-  // proportion to their parts of the two fits.
+  // Contributions. score = mutual * lifted * (1 - w_p + w_p P) * (1 - w_r +
+  // w_r R): the part w_r R of the last factor is responsiveness's; of the
+  // rest, the part w_p P of the distance factor is proximity's; what
+  // remains, mutual * lifted * (1 - w_r) * (1 - w_p), is shared among the
+  // additive parts of the lifted context (w_s S (1 - context) for similar
+  // success, the factors' parts of the context for the others), the fit's
+  // part split between complementarity and themes in proportion to their
+  // parts of the two fits.
   const double mutual = score.fit.mutual;
+  const double responsiveness_part = mutual * score.lifted *
+                                     score.distance_factor * w.responsiveness *
+                                     score.responsiveness;
+  const double kept = 1 - w.responsiveness;
   const double proximity_part =
-      mutual * score.context * w.proximity * score.proximity.value;
-  const double rest = mutual * (1 - w.proximity);  // times each w_f v_f
+      mutual * score.lifted * kept * w.proximity * score.proximity.value;
+  // Times each additive part.
+  const double rest = mutual * (1 - w.proximity) * kept;
   const double cover_part =
       w.complementarity * (score.fit.cover_actor + score.fit.cover_partner);
   const double theme_part =
@@ -597,6 +770,12 @@ Suggestion BuildSuggestion(const Query& query, ActorNum partner_num,
           : std::to_string(score.common_partners) +
                 (score.common_partners == 1 ? " partenaire" : " partenaires") +
                 " en commun.");
+  add(FactorKind::kResponsiveness, score.responsiveness, w.responsiveness,
+      responsiveness_part, ResponsivenessDetail(query, partner_num));
+  add(FactorKind::kSimilarSuccess, score.success.value, w.similar_success,
+      rest * w.similar_success * score.success.value *
+          std::max(0.0, 1 - score.context),
+      SimilarSuccessDetail(query, partner_num, score.success));
 
   // The sentence: the lead exchange, what comes back, where, why now.
   std::string sentence;
@@ -660,6 +839,24 @@ Suggestion BuildSuggestion(const Query& query, ActorNum partner_num,
     sentence += " ; elles ont " + std::to_string(score.common_partners) +
                 (score.common_partners == 1 ? " partenaire" : " partenaires") +
                 " en commun";
+  }
+  if (score.success.found && score.success.value >= 0.5) {
+    const std::string via(ActorName(query.impl().profiles[score.success.via]));
+    sentence += score.success.via_actor_side
+                    ? " ; " + std::string(ActorName(partner)) +
+                          " ressemble à " + via + ", avec qui " +
+                          std::string(ActorName(actor)) +
+                          " a déjà trouvé une coopération"
+                    : " ; " + std::string(ActorName(partner)) +
+                          " a déjà trouvé une coopération avec " + via +
+                          ", proche de " + std::string(ActorName(actor));
+  }
+  if (score.responsiveness < 1) {
+    const MatchContext::Responsiveness counts =
+        query.context().ResponsivenessOf(partner_num);
+    if (counts.no_answers >= 2 && counts.no_answers > counts.answered) {
+      sentence += " ; attention, " + AnswerWords(partner, counts);
+    }
   }
   s.sentence = sentence + ".";
   return s;

@@ -15,10 +15,11 @@
 
 namespace maillage::matcher::internal {
 
-// The additive weights normalised to add up to 1; proximity as given.
+// The additive weights normalised to add up to 1; proximity, responsiveness
+// and similar success as given.
 struct NormalizedWeights {
   double complementarity, shared_themes, proximity, fragility, cross_kind,
-      capacity, common_partners;
+      capacity, common_partners, responsiveness, similar_success;
 };
 NormalizedWeights Normalize(const Weights& weights);
 
@@ -52,6 +53,11 @@ double HaversineKm(double lat1, double lon1, double lat2, double lon2);
 // The finest level rank at which two homes share a territory, or -1.
 int SharedRank(const territory::Place& a, const territory::Place& b);
 
+// r of an actor (see partners.h): min(1, 2 (a + 1) / (a + n + 2)).
+double ActorResponsiveness(const MatchContext::Responsiveness& counts);
+// sim(X, Y) of two actors (see partners.h), in [0, 1].
+double Similarity(const ActorRecord& x, const ActorRecord& y);
+
 struct Proximity {
   double value = 0;
   int shared_rank = -1;     // homes' finest common territory
@@ -81,6 +87,16 @@ class Query {
   float MaxSeverity(int rank) const { return max_severity_[rank]; }
   size_t partner_count() const { return partners_->size(); }
   double IdfSum(ThemeSet themes) const;
+  // Whether S may be positive for a partner: A has cooperation signals, or
+  // the partner has.
+  bool MayLift(ActorNum partner) const {
+    return lifts_all_ ||
+           (success_bound_ > 0 && context_->HasCooperations(partner));
+  }
+  // A bound of lifted * (1 - w_r (1 - R)) over the partners (those for
+  // which MayLift holds when `lift`, the others when not), given a bound
+  // `context` (<= 1) of their context: `context` itself without feedback.
+  double FeedbackBound(double context, bool lift) const;
 
   // The mutual fit and its parts.
   struct Fit {
@@ -102,6 +118,17 @@ class Query {
   // Categories A and B share an active partnership in (bit (1 << Category)).
   uint32_t ActiveCategories(ActorNum partner) const;
 
+  // S of the pair (see partners.h) and the actor that gave it: a partner of
+  // A resembling B (*via_actor_side true), or a partner of B resembling A.
+  // Ties: A's side first, then the smaller public id.
+  struct Success {
+    double value = 0;
+    bool found = false;  // `via` is set
+    ActorNum via = 0;
+    bool via_actor_side = false;
+  };
+  Success ComputeSimilarSuccess(ActorNum partner) const;
+
   struct Score {
     Fit fit;
     Proximity proximity;
@@ -112,7 +139,12 @@ class Query {
     int common_partners = 0;
     double common = 0;
     double context = 0;          // w_c + w_t + w_f F + w_x X + w_k K + w_n N
+    Success success;             // S
+    double lifted = 0;           // context + w_s S (1 - context)
     double distance_factor = 0;  // 1 - w_p + w_p P
+    double responsiveness = 1;   // R = r(A) r(B)
+    double responsiveness_factor = 1;  // 1 - w_r (1 - R)
+    // mutual * lifted * distance_factor * responsiveness_factor
     double total = 0;
   };
   Score ComputeScore(ActorNum partner, const PairInputs& inputs) const;
@@ -140,6 +172,12 @@ class Query {
   ThemeSet severe_themes_[kRankCount] = {};
   float max_severity_[kRankCount] = {};
   const std::vector<MatchContext::PartnerLink>* partners_;
+  double responsiveness_actor_ = 1;  // r(A)
+  double success_bound_ = 0;         // bound of S over every partner
+  bool lifts_all_ = false;           // !successes_.empty()
+  // The actors A had a cooperation signal with (the last
+  // MatchContext::kCooperationsUsed), live ones only.
+  std::vector<ActorNum> successes_;
 };
 
 // The exchanges between A and B, both directions, best first: for each

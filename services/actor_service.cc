@@ -32,8 +32,9 @@ grpc::ServerUnaryReactor* ActorServiceImpl::UpdateActor(
 grpc::ServerUnaryReactor* ActorServiceImpl::DeleteActor(
     grpc::CallbackServerContext* context, const v1::DeleteActorRequest* request,
     google::protobuf::Empty*) {
-  return handler_->Handle(context, "DeleteActor",
-                          [=](core::Maillage& m) { return m.actors().Delete(*request); });
+  return handler_->Handle(context, "DeleteActor", [=](core::Maillage& m) {
+    return m.actors().Delete(*request);
+  });
 }
 
 grpc::ServerUnaryReactor* ActorServiceImpl::ListActors(

@@ -21,9 +21,10 @@ class ActorServiceImpl final : public v1::ActorService::CallbackService {
   grpc::ServerUnaryReactor* UpdateActor(grpc::CallbackServerContext* context,
                                         const v1::UpdateActorRequest* request,
                                         v1::Actor* response) override;
-  grpc::ServerUnaryReactor* DeleteActor(grpc::CallbackServerContext* context,
-                                        const v1::DeleteActorRequest* request,
-                                        google::protobuf::Empty* response) override;
+  grpc::ServerUnaryReactor* DeleteActor(
+      grpc::CallbackServerContext* context,
+      const v1::DeleteActorRequest* request,
+      google::protobuf::Empty* response) override;
   grpc::ServerUnaryReactor* ListActors(
       grpc::CallbackServerContext* context,
       const v1::ListActorsRequest* request,

@@ -203,7 +203,8 @@ class ExportReactor final
       return;
     }
     page_.set_kind(request->kind());
-    if (request->has_territory()) *page_.mutable_territory() = request->territory();
+    if (request->has_territory())
+      *page_.mutable_territory() = request->territory();
     page_.set_theme(request->theme());
     page_.set_offered_resource(request->offered_resource());
     page_.set_needed_resource(request->needed_resource());
@@ -265,8 +266,8 @@ NewImportReactor(grpc::CallbackServerContext* context,
 }
 
 grpc::ServerWriteReactor<v1::ExportActorsResponse>* NewExportReactor(
-    grpc::CallbackServerContext* context, const v1::ExportActorsRequest* request,
-    RequestHandler* handler) {
+    grpc::CallbackServerContext* context,
+    const v1::ExportActorsRequest* request, RequestHandler* handler) {
   return new ExportReactor(context, request, handler);
 }
 

@@ -15,14 +15,13 @@ namespace maillage::services {
 // worker pool, and writes one answer per batch once it is durable, then the
 // totals after the client half-closes.
 grpc::ServerBidiReactor<v1::ImportActorsRequest, v1::ImportActorsResponse>*
-NewImportReactor(grpc::CallbackServerContext* context,
-                 RequestHandler* handler);
+NewImportReactor(grpc::CallbackServerContext* context, RequestHandler* handler);
 
 // ExportActors: pages through the actors matching the filters (the ListActors
 // logic, on the worker pool) and writes one chunk at a time.
 grpc::ServerWriteReactor<v1::ExportActorsResponse>* NewExportReactor(
-    grpc::CallbackServerContext* context, const v1::ExportActorsRequest* request,
-    RequestHandler* handler);
+    grpc::CallbackServerContext* context,
+    const v1::ExportActorsRequest* request, RequestHandler* handler);
 
 }  // namespace maillage::services
 

@@ -26,14 +26,14 @@ MAILLAGE_ADAPT(ListSuggestions, v1::ListSuggestionsRequest,
                v1::ListSuggestionsResponse, ListSuggestions)
 MAILLAGE_ADAPT(UpdateSuggestion, v1::UpdateSuggestionRequest, v1::Suggestion,
                UpdateSuggestion)
-MAILLAGE_ADAPT(CreatePartnership, v1::CreatePartnershipRequest,
-               v1::Partnership, CreatePartnership)
+MAILLAGE_ADAPT(CreatePartnership, v1::CreatePartnershipRequest, v1::Partnership,
+               CreatePartnership)
 MAILLAGE_ADAPT(GetPartnership, v1::GetPartnershipRequest, v1::Partnership,
                GetPartnership)
 MAILLAGE_ADAPT(ListPartnerships, v1::ListPartnershipsRequest,
                v1::ListPartnershipsResponse, ListPartnerships)
-MAILLAGE_ADAPT(UpdatePartnership, v1::UpdatePartnershipRequest,
-               v1::Partnership, UpdatePartnership)
+MAILLAGE_ADAPT(UpdatePartnership, v1::UpdatePartnershipRequest, v1::Partnership,
+               UpdatePartnership)
 MAILLAGE_ADAPT(ImportPartnerships, v1::ImportPartnershipsRequest,
                v1::ImportPartnershipsResponse, ImportPartnerships)
 MAILLAGE_ADAPT(GetTerritoryMetrics, v1::GetTerritoryMetricsRequest,
@@ -44,12 +44,10 @@ grpc::ServerUnaryReactor* LifecycleServiceImpl::SuggestForTerritory(
     grpc::CallbackServerContext* context,
     const v1::SuggestForTerritoryRequest* request,
     v1::SuggestForTerritoryResponse* response) {
-  return handler_->Handle(context, "SuggestForTerritory",
-                          [=](core::Maillage& m) {
-                            return Deliver(
-                                m.matching().SuggestForTerritory(*request),
-                                response);
-                          });
+  return handler_->Handle(
+      context, "SuggestForTerritory", [=](core::Maillage& m) {
+        return Deliver(m.matching().SuggestForTerritory(*request), response);
+      });
 }
 
 namespace {
@@ -172,8 +170,9 @@ class WatchReactor final : public grpc::ServerWriteReactor<v1::WatchEvent> {
           [&](const storage::EventRecord& record) {
             for (const std::string& code : record.communes()) {
               auto c = geo.Find(territory::Level::kCommune, code);
-              if (c && matcher::ActorIndex::Inside(
-                           geo.PlaceOf(territory::Level::kCommune, *c), scope_)) {
+              if (c &&
+                  matcher::ActorIndex::Inside(
+                      geo.PlaceOf(territory::Level::kCommune, *c), scope_)) {
                 return true;
               }
             }
@@ -223,7 +222,8 @@ class WatchReactor final : public grpc::ServerWriteReactor<v1::WatchEvent> {
 
 }  // namespace
 
-grpc::ServerWriteReactor<v1::WatchEvent>* LifecycleServiceImpl::WatchSuggestions(
+grpc::ServerWriteReactor<v1::WatchEvent>*
+LifecycleServiceImpl::WatchSuggestions(
     grpc::CallbackServerContext* context,
     const v1::WatchSuggestionsRequest* request) {
   return new WatchReactor(context, request, handler_);

@@ -13,10 +13,10 @@ class LifecycleServiceImpl final
  public:
   explicit LifecycleServiceImpl(RequestHandler* handler) : handler_(handler) {}
 
-#define MAILLAGE_UNARY(Method, Request, Response)                        \
-  grpc::ServerUnaryReactor* Method(grpc::CallbackServerContext* context, \
-                                   const Request* request,               \
-                                   Response* response) override;
+#define MAILLAGE_UNARY(Method, Request, Response)                              \
+  grpc::ServerUnaryReactor* Method(grpc::CallbackServerContext* context,       \
+                                   const Request* request, Response* response) \
+      override;
   MAILLAGE_UNARY(GetSuggestion, v1::GetSuggestionRequest, v1::Suggestion)
   MAILLAGE_UNARY(ListSuggestions, v1::ListSuggestionsRequest,
                  v1::ListSuggestionsResponse)

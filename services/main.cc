@@ -60,7 +60,8 @@ int main(int argc, char** argv) {
   options.max_message_bytes = absl::GetFlag(FLAGS_max_message_bytes);
   options.worker_threads = absl::GetFlag(FLAGS_worker_threads);
   options.demo = absl::GetFlag(FLAGS_demo);
-  options.core.cooling_period = absl::Hours(24) * absl::GetFlag(FLAGS_cooling_days);
+  options.core.cooling_period =
+      absl::Hours(24) * absl::GetFlag(FLAGS_cooling_days);
 
   auto server = maillage::services::Server::BuildAndStart(options);
   if (!server.ok()) {
@@ -68,15 +69,15 @@ int main(int argc, char** argv) {
                  server.status().ToString().c_str());
     return 1;
   }
-  std::string host = options.listen_address.substr(
-      0, options.listen_address.rfind(':'));
-  std::fprintf(stderr, "maillage listening on %s:%d; store: %s\n",
-               host.c_str(), (*server)->port(),
-               (*server)->core().Describe().c_str());
+  std::string host =
+      options.listen_address.substr(0, options.listen_address.rfind(':'));
+  std::fprintf(stderr, "maillage listening on %s:%d; store: %s\n", host.c_str(),
+               (*server)->port(), (*server)->core().Describe().c_str());
 
   int signal_number = 0;
   sigwait(&signals, &signal_number);
-  std::fprintf(stderr, "maillage: %s received, draining and closing the store\n",
+  std::fprintf(stderr,
+               "maillage: %s received, draining and closing the store\n",
                signal_number == SIGINT ? "SIGINT" : "SIGTERM");
   (*server)->Shutdown();
   std::fprintf(stderr, "maillage: stopped cleanly\n");

@@ -14,8 +14,8 @@ grpc::ServerUnaryReactor* MatchServiceImpl::SuggestPartners(
 }
 
 grpc::ServerUnaryReactor* MatchServiceImpl::ExplainMatch(
-    grpc::CallbackServerContext* context, const v1::ExplainMatchRequest* request,
-    v1::MatchExplanation* response) {
+    grpc::CallbackServerContext* context,
+    const v1::ExplainMatchRequest* request, v1::MatchExplanation* response) {
   return handler_->Handle(context, "ExplainMatch", [=](core::Maillage& m) {
     return Deliver(m.matching().ExplainMatch(*request), response);
   });
@@ -34,12 +34,10 @@ grpc::ServerUnaryReactor* MatchServiceImpl::SuggestDialoguePanel(
     grpc::CallbackServerContext* context,
     const v1::SuggestDialoguePanelRequest* request,
     v1::DialoguePanel* response) {
-  return handler_->Handle(context, "SuggestDialoguePanel",
-                          [=](core::Maillage& m) {
-                            return Deliver(
-                                m.matching().SuggestDialoguePanel(*request),
-                                response);
-                          });
+  return handler_->Handle(
+      context, "SuggestDialoguePanel", [=](core::Maillage& m) {
+        return Deliver(m.matching().SuggestDialoguePanel(*request), response);
+      });
 }
 
 }  // namespace maillage::services

@@ -15,9 +15,10 @@ class MatchServiceImpl final : public v1::MatchService::CallbackService {
       grpc::CallbackServerContext* context,
       const v1::SuggestPartnersRequest* request,
       v1::SuggestPartnersResponse* response) override;
-  grpc::ServerUnaryReactor* ExplainMatch(grpc::CallbackServerContext* context,
-                                         const v1::ExplainMatchRequest* request,
-                                         v1::MatchExplanation* response) override;
+  grpc::ServerUnaryReactor* ExplainMatch(
+      grpc::CallbackServerContext* context,
+      const v1::ExplainMatchRequest* request,
+      v1::MatchExplanation* response) override;
   grpc::ServerUnaryReactor* SuggestCoalition(
       grpc::CallbackServerContext* context,
       const v1::SuggestCoalitionRequest* request,

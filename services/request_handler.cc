@@ -7,8 +7,8 @@
 namespace maillage::services {
 
 core::Maillage* RequestHandler::Admit(grpc::CallbackServerContext* context,
-                                     std::string_view method,
-                                     absl::Status* refusal) {
+                                      std::string_view method,
+                                      absl::Status* refusal) {
   core::Maillage* core = core_.load();
   if (core == nullptr) {
     *refusal = absl::UnavailableError("the store is not open; retry shortly");
@@ -20,8 +20,7 @@ core::Maillage* RequestHandler::Admit(grpc::CallbackServerContext* context,
 }
 
 grpc::ServerUnaryReactor* RequestHandler::Handle(
-    grpc::CallbackServerContext* context, std::string_view method,
-    Work work) {
+    grpc::CallbackServerContext* context, std::string_view method, Work work) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   absl::Status refusal;
   core::Maillage* core = Admit(context, method, &refusal);

@@ -1,10 +1,9 @@
 #ifndef MAILLAGE_SERVICES_REQUEST_HANDLER_H_
 #define MAILLAGE_SERVICES_REQUEST_HANDLER_H_
 
+#include <atomic>
 #include <functional>
 #include <string_view>
-
-#include <atomic>
 
 #include "absl/status/status.h"
 #include "core/maillage.h"
@@ -38,7 +37,9 @@ class RequestHandler {
   core::Maillage* Admit(grpc::CallbackServerContext* context,
                         std::string_view method, absl::Status* refusal);
   // Runs `task` on the worker pool.
-  void Schedule(std::function<void()> task) { pool_->Schedule(std::move(task)); }
+  void Schedule(std::function<void()> task) {
+    pool_->Schedule(std::move(task));
+  }
 
  private:
   WorkerPool* pool_;

@@ -3,9 +3,9 @@
 #include <chrono>
 
 #include "absl/strings/str_cat.h"
+#include "core/demo.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/health_check_service_interface.h"
-#include "core/demo.h"
 #include "services/actor_service.h"
 #include "services/lifecycle_service.h"
 #include "services/match_service.h"

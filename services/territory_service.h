@@ -12,10 +12,10 @@ class TerritoryServiceImpl final
  public:
   explicit TerritoryServiceImpl(RequestHandler* handler) : handler_(handler) {}
 
-#define MAILLAGE_UNARY(Method, Request, Response)                     \
-  grpc::ServerUnaryReactor* Method(grpc::CallbackServerContext* context, \
-                                   const Request* request,               \
-                                   Response* response) override;
+#define MAILLAGE_UNARY(Method, Request, Response)                              \
+  grpc::ServerUnaryReactor* Method(grpc::CallbackServerContext* context,       \
+                                   const Request* request, Response* response) \
+      override;
   MAILLAGE_UNARY(GetTerritory, v1::GetTerritoryRequest, v1::Territory)
   MAILLAGE_UNARY(ListTerritories, v1::ListTerritoriesRequest,
                  v1::ListTerritoriesResponse)

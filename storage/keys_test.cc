@@ -17,8 +17,9 @@ TEST(KeysTest, RequestKeySeparatesMethodAndId) {
 
 TEST(KeysTest, FactByTerritoryRoundTrip) {
   std::string key = FactByTerritory(4, "94", "fact-1");
-  EXPECT_EQ(key, "\x04"
-                 "94\0fact-1"s);
+  EXPECT_EQ(key,
+            "\x04"
+            "94\0fact-1"s);
   EXPECT_EQ(key.rfind(FactByTerritoryPrefix(4, "94"), 0), 0u);
   ASSERT_TRUE(FactIdFromTerritoryKey(key).has_value());
   EXPECT_EQ(*FactIdFromTerritoryKey(key), "fact-1");

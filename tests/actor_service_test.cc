@@ -13,11 +13,11 @@
 namespace maillage {
 namespace {
 
+using testing::BadRequestFields;
 using ::testing::Contains;
 using ::testing::ElementsAre;
-using ::testing::UnorderedElementsAre;
-using testing::BadRequestFields;
 using testing::SampleActor;
+using ::testing::UnorderedElementsAre;
 
 class ActorServiceTest : public ::testing::Test {
  protected:
@@ -300,13 +300,12 @@ TEST_F(ActorServiceTest, EachFilter) {
               ElementsAre("rna:W941000001"));
   // Département 94: its communes' actors, plus the regional network acting
   // on all of Île-de-France; not Lyon.
-  EXPECT_THAT(ids([](auto* r) {
-                r->mutable_territory()->set_level(
-                    v1::TERRITORY_LEVEL_DEPARTEMENT);
-                r->mutable_territory()->set_code("94");
-              }),
-              ElementsAre("ext:lab:idf", "rna:W941000001",
-                          "siret:11111111100011"));
+  EXPECT_THAT(
+      ids([](auto* r) {
+        r->mutable_territory()->set_level(v1::TERRITORY_LEVEL_DEPARTEMENT);
+        r->mutable_territory()->set_code("94");
+      }),
+      ElementsAre("ext:lab:idf", "rna:W941000001", "siret:11111111100011"));
   // Commune level.
   EXPECT_THAT(ids([](auto* r) {
                 r->mutable_territory()->set_level(v1::TERRITORY_LEVEL_COMMUNE);
@@ -314,13 +313,13 @@ TEST_F(ActorServiceTest, EachFilter) {
               }),
               ElementsAre("ext:lab:idf", "siret:11111111100011"));
   // Combined filters intersect.
-  EXPECT_THAT(ids([](auto* r) {
-                r->mutable_territory()->set_level(
-                    v1::TERRITORY_LEVEL_DEPARTEMENT);
-                r->mutable_territory()->set_code("94");
-                r->set_theme("digital_inclusion");
-              }),
-              ElementsAre("rna:W941000001"));
+  EXPECT_THAT(
+      ids([](auto* r) {
+        r->mutable_territory()->set_level(v1::TERRITORY_LEVEL_DEPARTEMENT);
+        r->mutable_territory()->set_code("94");
+        r->set_theme("digital_inclusion");
+      }),
+      ElementsAre("rna:W941000001"));
   // Unknown filter values are errors, not empty lists.
   v1::ListActorsRequest bad;
   bad.set_theme("knitting");

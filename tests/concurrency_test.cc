@@ -112,7 +112,8 @@ TEST(ConcurrencyTest, ThirtyTwoClientsMixedWorkload) {
     grpc::ClientContext ctx;
     v1::ListActorsResponse page;
     ASSERT_TRUE(server.actors().ListActors(&ctx, req, &page).ok());
-    for (const auto& a : page.actors()) EXPECT_TRUE(listed.insert(a.id()).second);
+    for (const auto& a : page.actors())
+      EXPECT_TRUE(listed.insert(a.id()).second);
     if (page.next_page_token().empty()) break;
     req.set_page_token(page.next_page_token());
   }

@@ -38,7 +38,8 @@ TEST(DurabilityTest, KillNineLosesNoAcknowledgedWrite) {
       auto stub = v1::ActorService::NewStub(grpc::CreateChannel(
           server.target(), grpc::InsecureChannelCredentials()));
       for (int i = 0; !stop.load(); ++i) {
-        std::string id = "ext:kill:" + std::to_string(w) + "-" + std::to_string(i);
+        std::string id =
+            "ext:kill:" + std::to_string(w) + "-" + std::to_string(i);
         grpc::ClientContext ctx;
         ctx.set_deadline(std::chrono::system_clock::now() +
                          std::chrono::seconds(5));

@@ -36,8 +36,9 @@ struct ImportRun {
 
 // Streams `rows` in batches of `batch_size`; `on_answer` sees each answer as
 // it arrives (the kill -9 test uses it).
-ImportRun Import(v1::ActorService::Stub& stub, const std::vector<v1::Actor>& rows,
-                 size_t batch_size, v1::ImportMode mode = v1::IMPORT_MODE_MERGE,
+ImportRun Import(v1::ActorService::Stub& stub,
+                 const std::vector<v1::Actor>& rows, size_t batch_size,
+                 v1::ImportMode mode = v1::IMPORT_MODE_MERGE,
                  bool dry_run = false,
                  const std::function<void(const v1::ImportActorsResponse&)>&
                      on_answer = nullptr) {
@@ -94,11 +95,12 @@ std::map<std::string, std::string> Content(v1::ActorService::Stub& stub) {
 }
 
 std::vector<v1::Actor> Directory(int n, const std::string& prefix) {
-  static const char* kCommunes[] = {"94018", "94028", "75056", "69123",
-                                    "13055", "33063"};
+  static const char* kCommunes[] = {"94018", "94028", "75056",
+                                    "69123", "13055", "33063"};
   std::vector<v1::Actor> rows;
   for (int i = 0; i < n; ++i) {
-    v1::Actor a = SampleActor(prefix + std::to_string(i), "Acteur " + std::to_string(i));
+    v1::Actor a =
+        SampleActor(prefix + std::to_string(i), "Acteur " + std::to_string(i));
     a.set_home_commune(kCommunes[i % 6]);
     if (i % 3 == 0) a.set_kind(v1::ACTOR_KIND_ASSOCIATION);
     auto* offer = a.add_offers();
@@ -112,18 +114,18 @@ TEST(ImportTest, DirtyRowsAreReportedAndGoodRowsKept) {
   testing::TestServer server;
   server.Start();
   std::vector<v1::Actor> rows = Directory(6, "ext:lab:");
-  rows[1].set_home_commune("99999");                 // row 2: unknown commune
-  rows[2].add_themes("knitting");                    // row 3: unknown theme
-  rows[3].set_id(rows[0].id());                      // row 4: duplicate key
-  rows[4].clear_id();                                // row 5: no key
-  rows[5].set_name("");                              // row 6: no name
+  rows[1].set_home_commune("99999");  // row 2: unknown commune
+  rows[2].add_themes("knitting");     // row 3: unknown theme
+  rows[3].set_id(rows[0].id());       // row 4: duplicate key
+  rows[4].clear_id();                 // row 5: no key
+  rows[5].set_name("");               // row 6: no name
   ImportRun run = Import(server.actors(), rows, 4);
   ASSERT_TRUE(run.status.ok()) << run.status.error_message();
   EXPECT_EQ(run.totals().created(), 1);
   EXPECT_EQ(run.totals().rejected(), 5);
   EXPECT_EQ(run.answers.back().batches(), 2);
-  EXPECT_THAT(run.Errors(), ElementsAre("2:home_commune", "3:themes[1]",
-                                        "4:id", "5:id", "6:name"));
+  EXPECT_THAT(run.Errors(), ElementsAre("2:home_commune", "3:themes[1]", "4:id",
+                                        "5:id", "6:name"));
   EXPECT_EQ(Content(server.actors()).size(), 1u);
 }
 
@@ -187,7 +189,8 @@ TEST(ImportTest, MergeCompletesAndReplaceOverwrites) {
   EXPECT_EQ(merged.name(), "ASSOC JEUNES CHARENTON");
   EXPECT_THAT(merged.association_purpose_codes(), ElementsAre("015000"));
   // REPLACE: the row is the whole actor (here: missing required fields).
-  ImportRun replaced = Import(server.actors(), {rna}, 10, v1::IMPORT_MODE_REPLACE);
+  ImportRun replaced =
+      Import(server.actors(), {rna}, 10, v1::IMPORT_MODE_REPLACE);
   EXPECT_EQ(replaced.totals().rejected(), 1);
 }
 

@@ -65,9 +65,9 @@ class LifecycleTest : public ::testing::Test {
     grpc::Status s = server_.actors().CreateActor(&ctx, req, &out);
     ASSERT_TRUE(s.ok()) << s.error_message();
   }
-  std::vector<std::string> Partners(const std::string& id,
-                                    std::vector<std::string>* suggestion_ids =
-                                        nullptr) {
+  std::vector<std::string> Partners(
+      const std::string& id,
+      std::vector<std::string>* suggestion_ids = nullptr) {
     grpc::ClientContext ctx;
     v1::SuggestPartnersRequest req;
     req.set_actor_id(id);
@@ -82,10 +82,10 @@ class LifecycleTest : public ::testing::Test {
     }
     return out;
   }
-  grpc::Status Move(const std::string& id, v1::SuggestionState state,
-                    v1::Suggestion* out,
-                    v1::MeetingOutcome outcome = v1::MEETING_OUTCOME_UNSPECIFIED,
-                    const std::string& reason = "") {
+  grpc::Status Move(
+      const std::string& id, v1::SuggestionState state, v1::Suggestion* out,
+      v1::MeetingOutcome outcome = v1::MEETING_OUTCOME_UNSPECIFIED,
+      const std::string& reason = "") {
     grpc::ClientContext ctx;
     v1::UpdateSuggestionRequest req;
     req.set_id(id);
@@ -247,10 +247,10 @@ TEST_F(LifecycleTest, WatchResumesWithoutMissingOrRepeating) {
     auto stream = life_->WatchSuggestions(&ctx, req);
     v1::WatchEvent e;
     for (size_t i = 0; i < n && stream->Read(&e); ++i) {
-      seen.push_back(e.has_suggestion() ? e.suggestion().id() + "@" +
-                                              v1::SuggestionState_Name(
-                                                  e.suggestion().state())
-                                        : e.partnership().id());
+      seen.push_back(e.has_suggestion()
+                         ? e.suggestion().id() + "@" +
+                               v1::SuggestionState_Name(e.suggestion().state())
+                         : e.partnership().id());
       token = e.token();
     }
     ctx.TryCancel();  // disconnect

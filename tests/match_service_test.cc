@@ -11,13 +11,12 @@
 namespace maillage {
 namespace {
 
+using testing::BadRequestFields;
 using ::testing::Contains;
 using ::testing::ElementsAre;
-using testing::BadRequestFields;
 
 v1::Actor MakeActor(const std::string& id, v1::ActorKind kind,
-                    const std::string& commune,
-                    std::vector<std::string> themes,
+                    const std::string& commune, std::vector<std::string> themes,
                     std::vector<std::pair<std::string, std::string>> needs,
                     std::vector<std::pair<std::string, std::string>> offers) {
   v1::Actor a;
@@ -74,10 +73,12 @@ TEST_F(MatchServiceTest, SkillsOfferNearbyRanksFirstAndIsExplained) {
                    {{"audience_access", "digital_inclusion"}}));
   // A company of the same EPCI offers them; another one far away too.
   Create(MakeActor("siret:11111111100011", v1::ACTOR_KIND_COMPANY, "94069",
-                   {"digital_inclusion"}, {{"audience_access", "digital_inclusion"}},
+                   {"digital_inclusion"},
+                   {{"audience_access", "digital_inclusion"}},
                    {{"skills", "digital_inclusion"}}));
   Create(MakeActor("siret:22222222200022", v1::ACTOR_KIND_COMPANY, "13055",
-                   {"digital_inclusion"}, {}, {{"skills", "digital_inclusion"}}));
+                   {"digital_inclusion"}, {},
+                   {{"skills", "digital_inclusion"}}));
   v1::SuggestPartnersResponse resp = Suggest("rna:W941000001");
   ASSERT_GE(resp.suggestions_size(), 1);
   const v1::PartnerSuggestion& best = resp.suggestions(0);
@@ -109,7 +110,8 @@ TEST_F(MatchServiceTest, AcknowledgedWritesAreSeenByTheNextQuery) {
                    {"youth"}, {{"funding", "youth"}}, {}));
   EXPECT_EQ(Suggest("rna:W941000001").suggestions_size(), 0);
   Create(MakeActor("siret:11111111100011", v1::ACTOR_KIND_COMPANY, "94018",
-                   {"youth"}, {{"audience_access", "youth"}}, {{"funding", "youth"}}));
+                   {"youth"}, {{"audience_access", "youth"}},
+                   {{"funding", "youth"}}));
   EXPECT_EQ(Suggest("rna:W941000001").suggestions_size(), 1);
   // Opting out removes it from the very next answer.
   grpc::ClientContext ctx;
@@ -127,9 +129,10 @@ TEST_F(MatchServiceTest, CoalitionAndPanel) {
                    {"seniors_ageing", "digital_inclusion"},
                    {{"funding", "digital_inclusion"}},
                    {{"volunteers", "digital_inclusion"}}));
-  Create(MakeActor("siret:11111111100011", v1::ACTOR_KIND_COMPANY, "94069",
-                   {"digital_inclusion"}, {},
-                   {{"funding", "digital_inclusion"}, {"in_kind", "digital_inclusion"}}));
+  Create(MakeActor(
+      "siret:11111111100011", v1::ACTOR_KIND_COMPANY, "94069",
+      {"digital_inclusion"}, {},
+      {{"funding", "digital_inclusion"}, {"in_kind", "digital_inclusion"}}));
   Create(MakeActor("siren:219400181", v1::ACTOR_KIND_PUBLIC_BODY, "94018",
                    {"seniors_ageing"}, {},
                    {{"audience_access", "seniors_ageing"}}));
@@ -167,7 +170,8 @@ TEST_F(MatchServiceTest, CoalitionAndPanel) {
     ASSERT_TRUE(match_->SuggestDialoguePanel(&ctx, req, &resp).ok());
     EXPECT_EQ(resp.invitations_size(), 3);
     EXPECT_TRUE(resp.uncovered_themes().empty());
-    for (const auto& inv : resp.invitations()) EXPECT_FALSE(inv.reason().empty());
+    for (const auto& inv : resp.invitations())
+      EXPECT_FALSE(inv.reason().empty());
   }
 }
 

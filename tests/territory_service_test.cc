@@ -9,11 +9,11 @@
 namespace maillage {
 namespace {
 
+using testing::BadRequestFields;
 using ::testing::Contains;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsSupersetOf;
-using testing::BadRequestFields;
 using testing::SampleActor;
 
 v1::TerritoryRef Ref(v1::TerritoryLevel level, const std::string& code) {
@@ -80,10 +80,9 @@ TEST_F(TerritoryServiceTest, PostalCode94220IsCharentonInItsTerritories) {
   for (const auto& a : c.ancestors()) {
     ancestors.push_back(v1::TerritoryLevel_Name(a.level()) + ":" + a.code());
   }
-  EXPECT_THAT(ancestors,
-              IsSupersetOf({"TERRITORY_LEVEL_EPCI:200054781",
-                            "TERRITORY_LEVEL_DEPARTEMENT:94",
-                            "TERRITORY_LEVEL_REGION:11"}));
+  EXPECT_THAT(ancestors, IsSupersetOf({"TERRITORY_LEVEL_EPCI:200054781",
+                                       "TERRITORY_LEVEL_DEPARTEMENT:94",
+                                       "TERRITORY_LEVEL_REGION:11"}));
   EXPECT_GT(c.population(), 25000);  // 28,830 in the 2026 data
 }
 
@@ -140,8 +139,8 @@ TEST_F(TerritoryServiceTest, ListByLevelAndParentPaginates) {
   v1::ListTerritoriesRequest regions;
   regions.set_level(v1::TERRITORY_LEVEL_DEPARTEMENT);
   regions.mutable_parent()->CopyFrom(Ref(v1::TERRITORY_LEVEL_REGION, "11"));
-  EXPECT_THAT(Codes(regions), ElementsAre("75", "77", "78", "91", "92", "93",
-                                          "94", "95"));
+  EXPECT_THAT(Codes(regions),
+              ElementsAre("75", "77", "78", "91", "92", "93", "94", "95"));
 }
 
 TEST_F(TerritoryServiceTest, DepartementListingHasItsCommunesActorsOnly) {
@@ -254,7 +253,8 @@ TEST_F(TerritoryServiceTest, CustomZoneIsUsableLikeAnyTerritory) {
   v1::DeleteCustomTerritoryRequest del;
   del.set_code("bassin-charenton");
   google::protobuf::Empty empty;
-  ASSERT_TRUE(server_.territories().DeleteCustomTerritory(&ctx, del, &empty).ok());
+  ASSERT_TRUE(
+      server_.territories().DeleteCustomTerritory(&ctx, del, &empty).ok());
   EXPECT_EQ(Get(ref, &got).error_code(), grpc::StatusCode::NOT_FOUND);
 }
 

@@ -1,0 +1,882 @@
+// maillage import FILE and maillage export: actor directories in bulk,
+// through the importer library (SIRENE, RNA, JSONL, lab spreadsheets) and
+// ActorService.ImportActors / ExportActors.
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "base/status_macros.h"
+#include "base/strings.h"
+#include "cli/commands.h"
+#include "cli/errors.h"
+#include "cli/names.h"
+#include "cli/output.h"
+#include "cli/progress.h"
+#include "importer/csv_reader.h"
+#include "importer/directory_reader.h"
+#include "importer/mappings.h"
+#include "importer/text_encoding.h"
+#include "maillage/v1/actor.grpc.pb.h"
+#include "territory/geography.h"
+
+#ifndef MAILLAGE_REFERENCE_DIR
+#define MAILLAGE_REFERENCE_DIR "reference"
+#endif
+
+namespace maillage::cli {
+namespace {
+
+using importer::Format;
+
+// Where the reference data is installed by the Dockerfile.
+constexpr char kInstalledReferenceDir[] = "/usr/share/maillage/reference";
+// Rejected rows listed after the summary; the rest go to --rejects only.
+constexpr size_t kShownErrors = 20;
+
+// --- export ----------------------------------------------------------------
+
+// The CSV columns of `export --format csv`, named like the importer's csv
+// fields so that `import --format csv` maps them without --map (but status
+// and source, which it does not read).
+const std::vector<std::string>& ExportColumns() {
+  static const auto* const columns = new std::vector<std::string>{
+      "id",
+      "kind",
+      "subtype",
+      "name",
+      "home_commune",
+      "themes",
+      "needs",
+      "offers",
+      "legal_ids.siret",
+      "legal_ids.siren",
+      "legal_ids.rna",
+      "naf_code",
+      "association_purpose_codes",
+      "size_band",
+      "capacity",
+      "website",
+      "location.latitude",
+      "location.longitude",
+      "status",
+      "source",
+      "description",
+  };
+  return *columns;
+}
+
+// "funding:youth|skills".
+std::string Exchanges(
+    const google::protobuf::RepeatedPtrField<v1::Exchange>& exchanges) {
+  std::vector<std::string> items;
+  for (const v1::Exchange& e : exchanges) {
+    items.push_back(e.theme().empty()
+                        ? e.resource()
+                        : absl::StrCat(e.resource(), ":", e.theme()));
+  }
+  return absl::StrJoin(items, "|");
+}
+
+std::string CsvActor(const v1::Actor& a) {
+  return CsvRecordLine({
+      a.id(),
+      ShortEnumName(a.kind()),
+      ShortEnumName(a.subtype()),
+      a.name(),
+      a.home_commune(),
+      absl::StrJoin(a.themes(), "|"),
+      Exchanges(a.needs()),
+      Exchanges(a.offers()),
+      a.legal_ids().siret(),
+      a.legal_ids().siren(),
+      a.legal_ids().rna(),
+      a.naf_code(),
+      absl::StrJoin(a.association_purpose_codes(), "|"),
+      ShortEnumName(a.size_band()),
+      a.has_capacity() ? std::to_string(a.capacity()) : "",
+      a.website(),
+      a.has_location() ? absl::StrFormat("%.7f", a.location().latitude()) : "",
+      a.has_location() ? absl::StrFormat("%.7f", a.location().longitude()) : "",
+      ShortEnumName(a.status()),
+      a.source(),
+      a.description(),
+  });
+}
+
+absl::Status Export(Client& client, const ParsedArgs& args) {
+  std::string path = args.ValueOr("out", "");
+  std::string format = args.ValueOr("format", "");
+  if (format.empty()) {
+    format = absl::EndsWithIgnoreCase(path, ".csv") ? "csv" : "jsonl";
+  }
+  if (format != "jsonl" && format != "csv") {
+    return UsageError(
+        absl::StrCat("--format: expected jsonl or csv, got '", format, "'"));
+  }
+  v1::ExportActorsRequest request;
+  if (auto kind = args.Value("kind")) {
+    ASSIGN_OR_RETURN(v1::ActorKind value,
+                     AsUsageError(ParseEnum<v1::ActorKind>("--kind", *kind)));
+    request.set_kind(value);
+  }
+  if (auto territory = args.Value("territory")) {
+    ASSIGN_OR_RETURN(
+        *request.mutable_territory(),
+        AsUsageError(ParseTerritoryRef("--territory", *territory)));
+  }
+  request.set_theme(args.ValueOr("theme", ""));
+  request.set_offered_resource(args.ValueOr("offers", ""));
+  request.set_needed_resource(args.ValueOr("needs", ""));
+  request.set_view(args.Has("full") ? v1::ACTOR_VIEW_FULL
+                                    : v1::ACTOR_VIEW_BASIC);
+
+  // To FILE through FILE.part, renamed when complete.
+  std::ofstream file;
+  std::string part = path + ".part";
+  if (!path.empty()) {
+    file.open(part, std::ios::binary | std::ios::trunc);
+    if (!file) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("cannot write ", part, ": ", std::strerror(errno)));
+    }
+  }
+  std::ostream& out = path.empty() ? client.out() : file;
+  if (format == "csv") out << CsvRecordLine(ExportColumns());
+
+  std::unique_ptr<grpc::ClientContext> context = client.NewStream();
+  std::unique_ptr<grpc::ClientReader<v1::ExportActorsResponse>> stream =
+      client.actors().ExportActors(context.get(), request);
+  v1::ExportActorsResponse chunk;
+  int64_t count = 0;
+  bool output_failed = false;
+  while (!output_failed && stream->Read(&chunk)) {
+    for (const v1::Actor& actor : chunk.actors()) {
+      if (format == "csv") {
+        out << CsvActor(actor);
+      } else {
+        out << JsonLine(actor) << '\n';
+      }
+      ++count;
+    }
+    if (!out) {
+      output_failed = true;
+      context->TryCancel();
+    }
+  }
+  grpc::Status status = stream->Finish();
+  if (!path.empty()) {
+    file.close();
+    if (output_failed || !file) {
+      std::filesystem::remove(part);
+      return absl::UnavailableError(absl::StrCat("cannot write ", part));
+    }
+    absl::Status result = client.Check(status);
+    if (!result.ok()) {
+      std::filesystem::remove(part);
+      return result;
+    }
+    std::error_code ec;
+    std::filesystem::rename(part, path, ec);
+    if (ec) {
+      return absl::UnavailableError(absl::StrCat("cannot rename ", part, " to ",
+                                                 path, ": ", ec.message()));
+    }
+  } else {
+    if (output_failed) return absl::OkStatus();  // main reports it
+    RETURN_IF_ERROR(client.Check(status));
+  }
+  client.err() << "maillage: exported " << FormatCount(count)
+               << (count == 1 ? " actor" : " actors")
+               << (path.empty() ? "" : absl::StrCat(" to ", path)) << "\n";
+  return absl::OkStatus();
+}
+
+// --- import: options ---------------------------------------------------------
+
+// The reference folder: --reference-dir, $MAILLAGE_REFERENCE_DIR, the
+// source tree's (a build tree run), or the installed one.
+std::string ReferenceDir(const ParsedArgs& args) {
+  if (auto dir = args.Value("reference-dir")) return *dir;
+  if (const char* env = std::getenv("MAILLAGE_REFERENCE_DIR");
+      env != nullptr && *env != '\0') {
+    return env;
+  }
+  std::error_code ec;
+  for (const char* dir : {MAILLAGE_REFERENCE_DIR, kInstalledReferenceDir}) {
+    if (std::filesystem::is_directory(std::string(dir) + "/mappings", ec)) {
+      return dir;
+    }
+  }
+  return MAILLAGE_REFERENCE_DIR;
+}
+
+// The format of `path` from its name (.jsonl) or its header (SIRENE and RNA
+// columns); a lab spreadsheet otherwise.
+absl::StatusOr<Format> DetectFormat(const std::string& path) {
+  std::string name = absl::AsciiStrToLower(path);
+  if (absl::EndsWith(name, ".gz")) name.resize(name.size() - 3);
+  for (const char* suffix : {".jsonl", ".ndjson", ".json"}) {
+    if (absl::EndsWith(name, suffix)) return Format::kJsonl;
+  }
+  absl::StatusOr<std::unique_ptr<importer::CsvReader>> csv =
+      importer::CsvReader::Open(path);
+  if (!csv.ok()) return absl::InvalidArgumentError(csv.status().message());
+  const importer::CsvReader& header = **csv;
+  if (header.Column("siret") >= 0 &&
+      (header.Column("etatAdministratifEtablissement") >= 0 ||
+       header.Column("codeCommuneEtablissement") >= 0)) {
+    return Format::kSirene;
+  }
+  if (header.Column("id") >= 0 &&
+      (header.Column("titre") >= 0 || header.Column("objet_social1") >= 0 ||
+       header.Column("date_disso") >= 0)) {
+    return Format::kRna;
+  }
+  return Format::kCsv;
+}
+
+// Without --map, the columns of a lab spreadsheet named like a field of
+// `export --format csv` map to it.
+absl::StatusOr<std::vector<importer::ColumnMapping>> DefaultMapping(
+    const std::string& path) {
+  absl::StatusOr<std::unique_ptr<importer::CsvReader>> csv =
+      importer::CsvReader::Open(path);
+  if (!csv.ok()) return absl::InvalidArgumentError(csv.status().message());
+  std::vector<importer::ColumnMapping> mapping;
+  for (const std::string& field : ExportColumns()) {
+    if (field == "status" || field == "source") continue;
+    int column = (*csv)->Column(field);
+    if (column >= 0) mapping.push_back({(*csv)->header()[column], field});
+  }
+  if (mapping.empty()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        path,
+        ": no column is named like an actor field; map them with --map "
+        "column=field (the header has: ",
+        absl::StrJoin((*csv)->header(), ", "), ")"));
+  }
+  return mapping;
+}
+
+// --- import: the stream ------------------------------------------------------
+
+// A rejected row as reported: by the server or while reading the file.
+struct Rejection {
+  int64_t row = 0;
+  std::string field;
+  std::string reason;
+};
+
+// --rejects FILE: CSV of row, field, reason, raw; written by both threads.
+class RejectsFile {
+ public:
+  absl::Status Open(const std::string& path) {
+    path_ = path;
+    file_.open(path, std::ios::binary | std::ios::trunc);
+    if (!file_) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "--rejects: cannot write ", path, ": ", std::strerror(errno)));
+    }
+    file_ << CsvRecordLine({"row", "field", "reason", "raw"});
+    return absl::OkStatus();
+  }
+  void Add(const Rejection& r, const std::string& raw) {
+    if (!file_.is_open()) return;
+    std::lock_guard lock(mu_);
+    file_ << CsvRecordLine({std::to_string(r.row), r.field, r.reason, raw});
+  }
+  absl::Status Close() {
+    if (!file_.is_open()) return absl::OkStatus();
+    file_.close();
+    if (!file_)
+      return absl::UnavailableError(absl::StrCat("cannot write ", path_));
+    return absl::OkStatus();
+  }
+
+ private:
+  std::mutex mu_;
+  std::string path_;
+  std::ofstream file_;
+};
+
+// What the answer of a batch needs to be read: the file row (and, with
+// --rejects, the raw text) of each actor sent.
+struct SentBatch {
+  int64_t first_row_number = 0;
+  std::vector<int64_t> rows;
+  std::vector<std::string> raw;
+};
+
+// The state shared by the thread that writes batches and the one that reads
+// the answers.
+struct ImportState {
+  std::mutex mu;
+  std::map<int64_t, SentBatch> in_flight;  // by batch index
+  v1::ImportCounts counts;                 // sums of the batch answers
+  int64_t acknowledged = 0;                // batches answered
+  std::optional<v1::ImportActorsResponse> summary;
+  std::vector<Rejection> server_errors;  // the first kShownErrors
+  std::string protocol_error;            // an answer that makes no sense
+};
+
+// Reads the answers of the stream until it ends.
+void ReadAnswers(grpc::ClientReaderWriter<v1::ImportActorsRequest,
+                                          v1::ImportActorsResponse>* stream,
+                 ImportState* state, RejectsFile* rejects) {
+  v1::ImportActorsResponse answer;
+  while (stream->Read(&answer)) {
+    if (answer.done()) {
+      std::lock_guard lock(state->mu);
+      state->summary = answer;
+      continue;
+    }
+    SentBatch batch;
+    {
+      std::lock_guard lock(state->mu);
+      auto it = state->in_flight.find(answer.batch_index());
+      if (it == state->in_flight.end()) {
+        state->protocol_error =
+            absl::StrCat("an answer for batch ", answer.batch_index(),
+                         ", which was not sent or was answered already");
+        continue;
+      }
+      batch = std::move(it->second);
+      state->in_flight.erase(it);
+      ++state->acknowledged;
+      const v1::ImportCounts& c = answer.counts();
+      state->counts.set_created(state->counts.created() + c.created());
+      state->counts.set_updated(state->counts.updated() + c.updated());
+      state->counts.set_unchanged(state->counts.unchanged() + c.unchanged());
+      state->counts.set_rejected(state->counts.rejected() + c.rejected());
+    }
+    for (const v1::RowError& error : answer.errors()) {
+      int64_t index = error.row_number() - batch.first_row_number;
+      bool known =
+          index >= 0 && index < static_cast<int64_t>(batch.rows.size());
+      Rejection r{known ? batch.rows[index] : error.row_number(), error.field(),
+                  error.reason()};
+      rejects->Add(r, known && index < static_cast<int64_t>(batch.raw.size())
+                          ? batch.raw[index]
+                          : std::string());
+      std::lock_guard lock(state->mu);
+      if (state->server_errors.size() < kShownErrors) {
+        state->server_errors.push_back(std::move(r));
+      }
+    }
+  }
+}
+
+std::string SeparatorName(char separator) {
+  switch (separator) {
+    case '\t':
+      return "tab";
+    case 0:
+      return "";
+    default:
+      return absl::StrCat("'", std::string(1, separator), "'");
+  }
+}
+
+// The summary: one "label  count" line each, counts aligned.
+void PrintSummary(const std::vector<std::pair<std::string, std::string>>& lines,
+                  std::ostream& out) {
+  size_t label_width = 0, value_width = 0;
+  for (const auto& [label, value] : lines) {
+    label_width = std::max(label_width, DisplayWidth(label));
+    size_t digits = value.find(' ');
+    value_width = std::max(value_width,
+                           digits == std::string::npos ? value.size() : digits);
+  }
+  for (const auto& [label, value] : lines) {
+    size_t digits = value.find(' ');
+    if (digits == std::string::npos) digits = value.size();
+    out << label << std::string(label_width - DisplayWidth(label) + 2, ' ')
+        << std::string(value_width - digits, ' ') << value << "\n";
+  }
+}
+
+// What `import` is asked to do, from its arguments.
+struct ImportPlan {
+  // The file as given ("-": standard input).
+  std::string given;
+  importer::DirectoryOptions options;
+  // The format was detected rather than given.
+  bool detected = false;
+  int64_t batch_size = 2000;
+  v1::ImportMode mode = v1::IMPORT_MODE_MERGE;
+  bool dry_run = false;
+};
+
+// The plan, its flags checked before anything is read; the format detected
+// and the default column mapping made when needed.
+absl::StatusOr<ImportPlan> PlanImport(const ParsedArgs& args) {
+  ImportPlan plan;
+  plan.given = args.positional()[0];
+  importer::DirectoryOptions& options = plan.options;
+  options.path = plan.given == "-" ? "/dev/stdin" : plan.given;
+  if (auto name = args.Value("format")) {
+    std::optional<Format> format = importer::ParseFormat(*name);
+    if (!format.has_value()) {
+      return UsageError(absl::StrCat(
+          "--format: expected sirene, rna, jsonl or csv, got '", *name, "'"));
+    }
+    options.format = *format;
+  } else if (plan.given == "-") {
+    return UsageError("reading standard input needs --format");
+  } else {
+    plan.detected = true;
+  }
+  ASSIGN_OR_RETURN(plan.batch_size, args.IntValue("batch", 2000, 1, 10000));
+  if (auto name = args.Value("mode")) {
+    if (*name == "replace") {
+      plan.mode = v1::IMPORT_MODE_REPLACE;
+    } else if (*name != "merge") {
+      return UsageError(
+          absl::StrCat("--mode: expected merge or replace, got '", *name, "'"));
+    }
+  }
+  for (const std::string& text : args.Values("map")) {
+    ASSIGN_OR_RETURN(importer::ColumnMapping mapping,
+                     AsUsageError(importer::ParseColumnMapping(text)));
+    options.columns.push_back(std::move(mapping));
+  }
+  options.source = args.ValueOr("source", options.source);
+  if (auto kind = args.Value("default-kind")) {
+    ASSIGN_OR_RETURN(
+        options.default_kind,
+        AsUsageError(ParseEnum<v1::ActorKind>("--default-kind", *kind)));
+  }
+  if (auto encoding = args.Value("encoding")) {
+    std::string name = absl::AsciiStrToLower(*encoding);
+    if (name == "utf-8" || name == "utf8") {
+      options.csv.encoding = importer::Encoding::kUtf8;
+    } else if (name == "windows-1252" || name == "latin-1" ||
+               name == "latin1" || name == "cp1252") {
+      options.csv.encoding = importer::Encoding::kWindows1252;
+    } else {
+      return UsageError(absl::StrCat(
+          "--encoding: expected utf-8 or windows-1252 (latin-1), got '",
+          *encoding, "'"));
+    }
+  }
+  if (auto separator = args.Value("separator")) {
+    if (*separator == "tab" || *separator == "\\t") {
+      options.csv.separator = '\t';
+    } else if (*separator == "," || *separator == ";") {
+      options.csv.separator = (*separator)[0];
+    } else {
+      return UsageError(absl::StrCat(
+          "--separator: expected ',', ';' or tab, got '", *separator, "'"));
+    }
+  }
+  plan.dry_run = args.Has("dry-run");
+
+  if (plan.detected) {
+    ASSIGN_OR_RETURN(options.format, DetectFormat(options.path));
+  }
+  if (args.Has("legal-units") && options.format != Format::kSirene) {
+    return UsageError("--legal-units goes with --format sirene");
+  }
+  if (!options.columns.empty() && options.format != Format::kCsv) {
+    return UsageError("--map goes with --format csv");
+  }
+  options.legal_units_path = args.ValueOr("legal-units", "");
+  if (options.format == Format::kCsv && options.columns.empty()) {
+    if (plan.given == "-") {
+      return UsageError(
+          "reading a spreadsheet from standard input needs --map");
+    }
+    ASSIGN_OR_RETURN(options.columns, DefaultMapping(options.path));
+  }
+  return plan;
+}
+
+// The rules and the geography every format but JSONL needs.
+struct ReferenceData {
+  std::unique_ptr<importer::Mappings> mappings;
+  std::unique_ptr<territory::Geography> geography;
+};
+
+absl::StatusOr<ReferenceData> LoadReference(const std::string& dir) {
+  ReferenceData data;
+  absl::Status status;
+  absl::StatusOr<std::unique_ptr<importer::Mappings>> mappings =
+      importer::Mappings::Load(dir);
+  if (mappings.ok()) {
+    data.mappings = std::move(*mappings);
+    absl::StatusOr<std::unique_ptr<territory::Geography>> geography =
+        territory::Geography::Load(dir + "/geo");
+    if (geography.ok()) {
+      data.geography = std::move(*geography);
+    } else {
+      status = geography.status();
+    }
+  } else {
+    status = mappings.status();
+  }
+  if (!status.ok()) {
+    return absl::UnavailableError(absl::StrCat(
+        "cannot load the reference data from ", dir, ": ", status.message(),
+        " (set --reference-dir or MAILLAGE_REFERENCE_DIR)"));
+  }
+  return data;
+}
+
+// What an import went through, for the summary.
+struct ImportOutcome {
+  const importer::Counters* counters = nullptr;  // rows read
+  v1::ImportCounts counts;                       // the server's answers
+  double seconds = 0;
+  // The first rejected rows, by the reader and by the server.
+  std::vector<Rejection> file_errors;
+  std::vector<Rejection> server_errors;
+};
+
+// The summary: rows read, created, updated, unchanged, rejected, skipped by
+// reason; then the first rejected rows.
+void PrintImportSummary(const ImportPlan& plan, const ImportOutcome& outcome,
+                        bool rejects_file, std::ostream& out) {
+  const importer::Counters& counters = *outcome.counters;
+  std::vector<std::string> details;
+  if (counters.encoding != importer::Encoding::kAuto) {
+    details.emplace_back(importer::EncodingName(counters.encoding));
+  }
+  if (counters.separator != 0) {
+    details.push_back(
+        absl::StrCat("separator ", SeparatorName(counters.separator)));
+  }
+  details.push_back(absl::StrFormat("%.1f s", outcome.seconds));
+  if (outcome.seconds > 0) {
+    details.push_back(absl::StrCat(
+        FormatCount(static_cast<int64_t>(counters.rows / outcome.seconds)),
+        " rows/s"));
+  }
+  std::vector<std::pair<std::string, std::string>> lines;
+  lines.emplace_back(
+      "read", absl::StrCat(FormatCount(counters.rows),
+                           counters.rows == 1 ? " row" : " rows", " of ",
+                           AsAbsl(importer::FormatName(plan.options.format)),
+                           plan.detected ? " (detected)" : "", ", ",
+                           absl::StrJoin(details, ", ")));
+  if (!plan.options.legal_units_path.empty()) {
+    lines.emplace_back("joined", absl::StrCat(FormatCount(counters.joined),
+                                              " with their legal unit"));
+  }
+  lines.emplace_back("created", FormatCount(outcome.counts.created()));
+  lines.emplace_back("updated", FormatCount(outcome.counts.updated()));
+  lines.emplace_back("unchanged", FormatCount(outcome.counts.unchanged()));
+  lines.emplace_back("rejected (server)",
+                     FormatCount(outcome.counts.rejected()));
+  lines.emplace_back("rejected (file)", FormatCount(counters.rejected));
+  lines.emplace_back("skipped", FormatCount(counters.skipped));
+  for (const auto& [reason, count] : counters.skipped_by_reason) {
+    lines.emplace_back(absl::StrCat("  ", reason), FormatCount(count));
+  }
+  PrintSummary(lines, out);
+  if (plan.dry_run) out << "dry run: nothing written\n";
+
+  // Each list is in row order (batches are answered in order): the first
+  // kShownErrors of both are the first of all.
+  std::vector<Rejection> shown = outcome.file_errors;
+  shown.insert(shown.end(), outcome.server_errors.begin(),
+               outcome.server_errors.end());
+  std::stable_sort(
+      shown.begin(), shown.end(),
+      [](const Rejection& a, const Rejection& b) { return a.row < b.row; });
+  bool more = shown.size() > kShownErrors ||
+              outcome.counts.rejected() + counters.rejected >
+                  static_cast<int64_t>(shown.size());
+  if (shown.size() > kShownErrors) shown.resize(kShownErrors);
+  for (const Rejection& r : shown) {
+    out << "row " << r.row << ": ";
+    if (!r.field.empty()) out << r.field << ": ";
+    out << r.reason << "\n";
+  }
+  if (more) {
+    out << "… more rejected rows"
+        << (rejects_file ? " in the rejects file"
+                         : " (--rejects FILE lists them all)")
+        << "\n";
+  }
+}
+
+absl::Status Import(Client& client, const ParsedArgs& args) {
+  ASSIGN_OR_RETURN(ImportPlan plan, PlanImport(args));
+  importer::DirectoryOptions& options = plan.options;
+  ReferenceData reference;
+  if (options.format != Format::kJsonl) {
+    ASSIGN_OR_RETURN(reference, LoadReference(ReferenceDir(args)));
+    options.mappings = reference.mappings.get();
+    options.geography = reference.geography.get();
+  }
+  RejectsFile rejects;
+  if (auto rejects_path = args.Value("rejects")) {
+    RETURN_IF_ERROR(rejects.Open(*rejects_path));
+    options.keep_raw = true;
+  }
+
+  bool terminal = isatty(STDERR_FILENO) == 1;
+  if (terminal && !options.legal_units_path.empty()) {
+    client.err() << "maillage: loading the legal units of "
+                 << options.legal_units_path << "…" << std::flush;
+  }
+  absl::StatusOr<std::unique_ptr<importer::DirectoryReader>> opened =
+      importer::DirectoryReader::Open(options);
+  if (terminal && !options.legal_units_path.empty()) {
+    client.err() << "\r\x1b[K" << std::flush;
+  }
+  if (!opened.ok()) {
+    return absl::InvalidArgumentError(opened.status().message());
+  }
+  importer::DirectoryReader& reader = **opened;
+  std::optional<ProgressLine> progress;
+  if (terminal) {
+    std::error_code ec;
+    auto size =
+        plan.given == "-" ? 0 : std::filesystem::file_size(options.path, ec);
+    progress.emplace(
+        client.err(), ec ? 0 : static_cast<int64_t>(size),
+        plan.given == "-" ? nullptr : FindFileOffset(options.path));
+  }
+
+  // The stream: batches written here, answers read on another thread.
+  auto start = std::chrono::steady_clock::now();
+  std::unique_ptr<grpc::ClientContext> context = client.NewStream();
+  std::unique_ptr<grpc::ClientReaderWriter<v1::ImportActorsRequest,
+                                           v1::ImportActorsResponse>>
+      stream = client.actors().ImportActors(context.get());
+  ImportState state;
+  std::thread answers(ReadAnswers, stream.get(), &state, &rejects);
+
+  ImportOutcome outcome;
+  v1::ImportActorsRequest batch;
+  batch.set_dry_run(plan.dry_run);
+  batch.set_mode(plan.mode);
+  SentBatch sent;
+  int64_t batches_sent = 0;
+  bool write_failed = false;
+  auto send = [&]() {
+    if (batch.actors_size() == 0) return;
+    sent.first_row_number = sent.rows.front();
+    batch.set_first_row_number(sent.first_row_number);
+    {
+      std::lock_guard lock(state.mu);
+      state.in_flight[batches_sent] = std::move(sent);
+    }
+    sent = SentBatch();
+    ++batches_sent;
+    if (!stream->Write(batch)) write_failed = true;
+    batch.clear_actors();
+  };
+  importer::Row row;
+  while (!write_failed && reader.Next(&row)) {
+    switch (row.outcome) {
+      case importer::Row::Outcome::kActor:
+        batch.add_actors()->Swap(&row.actor);
+        sent.rows.push_back(row.row_number);
+        if (options.keep_raw) sent.raw.push_back(row.raw);
+        if (batch.actors_size() >= plan.batch_size) send();
+        break;
+      case importer::Row::Outcome::kSkipped:
+        break;
+      case importer::Row::Outcome::kRejected: {
+        Rejection r{row.row_number, row.field, row.reason};
+        rejects.Add(r, row.raw);
+        if (outcome.file_errors.size() < kShownErrors) {
+          outcome.file_errors.push_back(std::move(r));
+        }
+        break;
+      }
+    }
+    if (progress.has_value()) progress->Update(reader.counters().rows);
+  }
+  absl::Status read_status = reader.status();
+  if (read_status.ok()) {
+    send();
+  } else {
+    context->TryCancel();
+  }
+  stream->WritesDone();
+  answers.join();
+  grpc::Status status = stream->Finish();
+  if (progress.has_value()) progress->Clear();
+  RETURN_IF_ERROR(rejects.Close());
+
+  // The summary, also after a failure: what was acknowledged is stored.
+  outcome.counters = &reader.counters();
+  outcome.counts = state.counts;
+  outcome.server_errors = state.server_errors;
+  outcome.seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+          .count();
+  PrintImportSummary(plan, outcome, args.Has("rejects"), client.out());
+
+  if (!read_status.ok()) {
+    return Annotate(absl::InvalidArgumentError(read_status.message()),
+                    "reading stopped");
+  }
+  RETURN_IF_ERROR(client.Check(status));
+  if (!state.protocol_error.empty()) {
+    return absl::InternalError(
+        absl::StrCat("the server sent ", state.protocol_error));
+  }
+  if (!state.summary.has_value()) {
+    return absl::DataLossError(
+        "the server ended the import without its totals");
+  }
+  if (state.summary->batches() != batches_sent ||
+      state.acknowledged != batches_sent) {
+    return absl::DataLossError(absl::StrCat(
+        "the server applied ", state.summary->batches(), " of the ",
+        batches_sent, " batches sent (", state.acknowledged,
+        " answered): the import is incomplete; re-run it (rows already "
+        "stored come back unchanged)"));
+  }
+  int64_t rejected = state.counts.rejected() + reader.counters().rejected;
+  if (rejected > 0) {
+    return RejectedError(absl::StrCat(FormatCount(rejected), " of ",
+                                      FormatCount(reader.counters().rows),
+                                      " rows rejected"));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+CommandGroup ImportGroup() {
+  std::string kinds = ShortEnumNames(*v1::ActorKind_descriptor(), ", ");
+  CommandGroup group;
+  group.name = "import";
+  group.summary =
+      "load an actor directory in bulk: SIRENE, RNA, JSONL or a lab's "
+      "spreadsheet.";
+  Command import;
+  import.arguments = "FILE|-";
+  import.min_args = import.max_args = 1;
+  import.summary = "Import actors from a directory file (ImportActors).";
+  import.description =
+      "Read a directory file (.csv, .csv.gz, .jsonl, .jsonl.gz; \"-\": "
+      "standard input, with --format) row by row and upsert its actors by "
+      "stable id (siret:, rna:, ext:SOURCE:KEY) in batches, each stored "
+      "durably before the next is acknowledged. UTF-8 or Windows-1252, ',' "
+      "or ';' separated, quoted fields over several lines: all detected. "
+      "Closed establishments and dissolved associations are skipped and "
+      "counted by reason; bad rows are rejected, the others imported. On a "
+      "terminal a progress line shows rows read, rows/s and the time left; "
+      "at the end a summary: rows read, created, updated, unchanged, "
+      "rejected by the server and in the file, skipped by reason. Exit code "
+      "0 when every row was imported, 6 when some were rejected, 1 when the "
+      "import failed. Re-running an import changes nothing (rows come back "
+      "unchanged).";
+  import.flags = {
+      {"format", "FORMAT",
+       "sirene (INSEE StockEtablissement), rna (rna_waldec), jsonl "
+       "(protobuf JSON of Actor, as export writes it) or csv (a lab's "
+       "spreadsheet); default: from the name (.jsonl) or the header."},
+      {"legal-units", "FILE",
+       "sirene: the StockUniteLegale file to join with, for the name, the "
+       "legal category (kind) and the RNA number."},
+      {"map", "COLUMN=FIELD",
+       "csv: the actor field a column holds (the column in any case, accents "
+       "allowed). Repeatable. Default: the columns named like fields.",
+       true},
+      {"source", "NAME",
+       "csv: the source in ids made from a key column "
+       "(\"ext:NAME:KEY\"); default lab."},
+      {"default-kind", "KIND",
+       absl::StrCat("csv: the kind of rows without one: ", kinds, ".")},
+      {"encoding", "ENCODING",
+       "utf-8 or windows-1252 (latin-1); default: detected."},
+      {"separator", "SEP", "',', ';' or tab; default: detected."},
+      {"batch", "N", "Rows per batch, 1 to 10000 (default 2000)."},
+      {"mode", "merge|replace",
+       "merge (default): fields a row leaves empty keep their stored value, "
+       "so that an RNA file completes a SIRENE import; replace: the row "
+       "replaces the stored actor."},
+      {"dry-run", "", "Check every row against the server; write nothing."},
+      {"rejects", "FILE",
+       "Write every rejected row (file row number, field, reason, the raw "
+       "input line) to FILE as CSV."},
+      {"reference-dir", "DIR",
+       "The reference data (mappings, geography); default "
+       "$MAILLAGE_REFERENCE_DIR, else the installed one."},
+  };
+  import.details =
+      "csv fields: id, key (id ext:SOURCE:KEY), name, kind, subtype,\n"
+      "  home_commune (INSEE code), postal_code, commune_name, themes and\n"
+      "  needs and offers ('|'-separated; \"resource:theme\"), "
+      "legal_ids.siret,\n"
+      "  legal_ids.siren, legal_ids.rna, naf_code, size_band, website,\n"
+      "  description, capacity, location.latitude, location.longitude,\n"
+      "  lambert93.x, lambert93.y, contacts.name, contacts.email, ...\n"
+      "Examples:\n"
+      "  maillage import StockEtablissement_94.csv.gz --legal-units "
+      "StockUniteLegale.csv.gz\n"
+      "  maillage import rna_waldec_94.csv --rejects rejets.csv\n"
+      "  maillage import annuaire.csv --map \"Nom=name\" --map "
+      "\"SIRET=legal_ids.siret\" \\\n"
+      "      --map \"Code postal=postal_code\" --map \"Thématiques=themes\"\n"
+      "  maillage export -o backup.jsonl && maillage import backup.jsonl\n";
+  import.run = Import;
+  group.commands.push_back(std::move(import));
+  return group;
+}
+
+CommandGroup ExportGroup() {
+  std::string kinds = ShortEnumNames(*v1::ActorKind_descriptor(), ", ");
+  CommandGroup group;
+  group.name = "export";
+  group.summary = "every actor matching filters, as JSONL or CSV.";
+  Command exporter;
+  exporter.summary = "Export actors as JSONL or CSV (ExportActors).";
+  exporter.description =
+      "Write every actor matching the filters (as actors list), in id order, "
+      "to FILE or standard output: JSONL, protobuf's JSON of Actor one per "
+      "line, which `maillage import` reads back as is; or CSV for "
+      "spreadsheets (id, kind, subtype, name, home_commune, themes, needs, "
+      "offers, legal ids, naf_code, size_band, capacity, website, location, "
+      "status, source, description; lists '|'-separated), which `maillage "
+      "import --format csv` maps without --map.";
+  exporter.flags = {
+      {"format", "jsonl|csv", "Default jsonl (csv when FILE ends in .csv)."},
+      {"out", "FILE",
+       "Write to FILE (complete or not at all) instead of "
+       "standard output.",
+       false, 'o'},
+      {"kind", "KIND", absl::StrCat("Only this kind: ", kinds, ".")},
+      {"territory", "LEVEL:CODE",
+       "Only actors based in it or acting on a territory overlapping it."},
+      {"theme", "THEME", "Only actors working on this theme."},
+      {"offers", "RESOURCE", "Only actors offering this resource."},
+      {"needs", "RESOURCE", "Only actors needing this resource."},
+      {"full", "", "With contacts (personal data; JSONL only)."},
+  };
+  exporter.details =
+      "Examples:\n"
+      "  maillage export -o acteurs-94.jsonl --territory departement:94\n"
+      "  maillage export --format csv --kind association > associations.csv\n";
+  exporter.run = Export;
+  group.commands.push_back(std::move(exporter));
+  return group;
+}
+
+}  // namespace maillage::cli
