@@ -158,7 +158,8 @@ const std::vector<FlagSpec>& GlobalFlags() {
        "Server address (default 127.0.0.1:50051, or $MAILLAGE_SERVER when "
        "set)."},
       {"timeout", "SECONDS",
-       "Deadline of each call to the server (default 30)."},
+       "Deadline of each call to the server (default 30); the streams of "
+       "import, export and watch have none."},
       {"help", "", "Show help (also -h)."},
   };
   return *flags;

@@ -636,7 +636,7 @@ CommandGroup WatchGroup() {
       "a territory, as they happen, until interrupted (Ctrl-C: exit code 0). "
       "Each line starts with the event's token; the last one is printed on "
       "stderr at the end, to resume after it with --from without missing or "
-      "repeating an event. --timeout does not apply.";
+      "repeating an event.";
   watch.flags = {
       {"from", "TOKEN",
        "Resume after this event token (\"0\": from the beginning of the "

@@ -63,11 +63,24 @@ void MergeRow(const v1::Actor& row, v1::Actor* stored) {
   stored->MergeFrom(row);
 }
 
+// The bytes of an actor's content, without bookkeeping (times, etag).
+// Actor has no map field, so serialization is deterministic.
+std::string ContentBytes(const v1::Actor& actor) {
+  std::string bytes;
+  if (!actor.has_create_time() && !actor.has_update_time() &&
+      actor.etag().empty()) {
+    actor.SerializeToString(&bytes);
+    return bytes;
+  }
+  v1::Actor copy = actor;
+  ClearOutputOnly(&copy);
+  copy.SerializeToString(&bytes);
+  return bytes;
+}
+
 // Same content, ignoring bookkeeping.
-bool SameContent(v1::Actor a, v1::Actor b) {
-  ClearOutputOnly(&a);
-  ClearOutputOnly(&b);
-  return google::protobuf::util::MessageDifferencer::Equals(a, b);
+bool SameContent(const v1::Actor& a, const v1::Actor& b) {
+  return ContentBytes(a) == ContentBytes(b);
 }
 
 }  // namespace
@@ -412,7 +425,8 @@ absl::StatusOr<v1::Actor> ActorDirectory::Create(
 }
 
 absl::StatusOr<v1::ImportActorsResponse> ActorDirectory::ImportBatch(
-    const v1::ImportActorsRequest& batch) {
+    v1::ImportActorsRequest* request) {
+  v1::ImportActorsRequest& batch = *request;
   if (batch.actors_size() > kMaxImportRows) {
     return InvalidField("actors", absl::StrCat("has ", batch.actors_size(),
                                                " rows; the limit is ",
@@ -471,7 +485,7 @@ absl::StatusOr<v1::ImportActorsResponse> ActorDirectory::ImportBatch(
   storage::WriteBatch writes;
   std::vector<matcher::ActorProfile> profiles;
   for (size_t r = 0; r < rows.size(); ++r) {
-    const v1::Actor& row = batch.actors(rows[r].index);
+    v1::Actor& row = *batch.mutable_actors(rows[r].index);
     std::optional<v1::Actor> stored;
     if (stored_values[r].has_value()) {
       stored.emplace();
@@ -489,7 +503,7 @@ absl::StatusOr<v1::ImportActorsResponse> ActorDirectory::ImportBatch(
       next = *stored;
       MergeRow(row, &next);
     } else {
-      next = row;
+      next.Swap(&row);  // the batch is consumed: no copy
     }
     ClearOutputOnly(&next);
     FieldViolations violations;

@@ -62,9 +62,10 @@ class ActorDirectory {
   // Applies one batch of an import (upsert by id, see ImportActors in the
   // API). Bad rows are reported in the response, never fail the batch; an
   // error status means a store failure, and then nothing of the batch was
-  // written. Batches touching the same ids are serialised.
+  // written. Batches touching the same ids are serialised. The rows are
+  // moved out of `batch` (it is consumed).
   absl::StatusOr<v1::ImportActorsResponse> ImportBatch(
-      const v1::ImportActorsRequest& batch);
+      v1::ImportActorsRequest* batch);
 
   // Runs `read` with the index under the read lock. Keep it short and never
   // call back into the directory from it.

@@ -178,7 +178,7 @@ absl::StatusOr<DemoSummary> LoadDemoIfEmpty(Maillage& maillage) {
       area->set_code(a->home_commune());
     }
   }
-  ASSIGN_OR_RETURN(auto imported, maillage.actors().ImportBatch(batch));
+  ASSIGN_OR_RETURN(auto imported, maillage.actors().ImportBatch(&batch));
   if (imported.counts().rejected() > 0) {
     return absl::InternalError(absl::StrCat(
         "demo data rejected: row ", imported.errors(0).row_number(), " ",

@@ -50,7 +50,9 @@ class KeyLocks {
   }
 
  private:
-  static constexpr size_t kStripes = 1024;
+  // Many stripes: an import batch of a few thousand ids then holds a small
+  // fraction of them, so concurrent imports and unary writes rarely wait.
+  static constexpr size_t kStripes = 65536;
   std::array<std::mutex, kStripes> mu_;
 };
 

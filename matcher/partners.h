@@ -203,7 +203,11 @@ struct PartnerOptions {
 // there (proximity from the hierarchy, the partition's bounding box and the
 // action areas; fragilities; the other factors at their best) cannot reach
 // the current k-th score, and a candidate is dropped as soon as a bound from
-// its credits alone cannot. The result is the exact top `limit` among them;
+// its credits alone cannot. Similar success is bounded by 1 for the
+// candidates it may lift (all of them when the actor has cooperation
+// signals, else those that have some: one bit per actor number tells) and
+// by 0 for the others: a partition only the lifted bound keeps is walked for
+// the former alone. The result is the exact top `limit` among them;
 // only those are explained. Per thread, the engine keeps a scratch array of
 // 8 bytes per actor number.
 //

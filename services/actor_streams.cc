@@ -119,7 +119,7 @@ class ImportReactor final
       Run(next);
       if (!have_batch) return;  // Run may have finished the call
 
-      auto result = core_->actors().ImportBatch(batch);
+      auto result = core_->actors().ImportBatch(&batch);
       Next after;  // never a Finish: applying_ is still true
       {
         std::lock_guard lock(mu_);

@@ -42,6 +42,12 @@ rocksdb::ColumnFamilyOptions FamilyOptions(
     table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10, false));
   }
   table.cache_index_and_filter_blocks = true;
+  if (point_lookups) {
+    // Imports probe many ids that do not exist yet: a memtable bloom filter
+    // answers those without walking the skiplist.
+    cf.memtable_whole_key_filtering = true;
+    cf.memtable_prefix_bloom_size_ratio = 0.05;
+  }
   table.pin_l0_filter_and_index_blocks_in_cache = true;
   cf.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
   cf.compression = rocksdb::kLZ4Compression;
