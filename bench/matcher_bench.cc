@@ -1,8 +1,10 @@
 // The matching engine in process, over a synthetic France of 1 million
 // actors (MAILLAGE_BENCH_ACTORS overrides the count): index build time and
-// memory per actor, then the latency of SuggestPartners, SuggestCoalition,
-// SuggestDialoguePanel, ExplainMatch, List and Upsert. Latencies are timed
-// one query at a time and reported as counters (p50_us, p99_us, …).
+// memory per actor, then the latency of SuggestPartners (without and with
+// lifecycle feedback: responsiveness and cooperation signals),
+// SuggestCoalition, SuggestDialoguePanel, ExplainMatch, List and Upsert.
+// Latencies are timed one query at a time and reported as counters (p50_us,
+// p99_us, …).
 
 #include <time.h>
 #include <unistd.h>

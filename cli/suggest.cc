@@ -63,7 +63,8 @@ FlagSpec WeightFlag() {
           "Override a factor's weight: complementarity (default 0.40), "
           "shared_themes (0.20), fragility (0.15), cross_kind (0.10), "
           "capacity (0.05), common_partners (0.10), relative to each other; "
-          "proximity is a strength from 0 to 1 (0.85). Repeatable.",
+          "proximity (0.85), responsiveness (0.30) and similar_success "
+          "(0.50) are strengths from 0 to 1. Repeatable.",
           true};
 }
 

@@ -84,6 +84,8 @@ matcher::Weights Matchmaker::WeightsFor(const v1::MatchWeights& o) const {
   if (o.has_cross_kind()) w.cross_kind = o.cross_kind();
   if (o.has_capacity()) w.capacity = o.capacity();
   if (o.has_common_partners()) w.common_partners = o.common_partners();
+  if (o.has_responsiveness()) w.responsiveness = o.responsiveness();
+  if (o.has_similar_success()) w.similar_success = o.similar_success();
   return w;
 }
 

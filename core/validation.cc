@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "base/strings.h"
 #include "base/utf8.h"
+#include "maillage/v1/actor_subtypes.h"
 
 namespace maillage::core {
 namespace {
@@ -76,33 +77,6 @@ std::optional<std::string> CanonicalNaf(std::string_view raw) {
     return std::nullopt;
   }
   return s.substr(0, 2) + "." + s.substr(2);
-}
-
-bool KindAllowsSubtype(v1::ActorKind kind, v1::ActorSubtype subtype) {
-  switch (subtype) {
-    case v1::ACTOR_SUBTYPE_UNSPECIFIED:
-      return true;
-    case v1::ACTOR_SUBTYPE_FOUNDATION:
-    case v1::ACTOR_SUBTYPE_FEDERATION:
-      return kind == v1::ACTOR_KIND_ASSOCIATION;
-    case v1::ACTOR_SUBTYPE_INSERTION_STRUCTURE:
-      return kind == v1::ACTOR_KIND_ASSOCIATION ||
-             kind == v1::ACTOR_KIND_COMPANY;
-    case v1::ACTOR_SUBTYPE_SOCIAL_ECONOMY_COMPANY:
-    case v1::ACTOR_SUBTYPE_MUTUAL_INSURER:
-    case v1::ACTOR_SUBTYPE_COOPERATIVE:
-      return kind == v1::ACTOR_KIND_COMPANY;
-    case v1::ACTOR_SUBTYPE_LOCAL_AUTHORITY:
-    case v1::ACTOR_SUBTYPE_STATE_SERVICE:
-    case v1::ACTOR_SUBTYPE_PUBLIC_OPERATOR:
-      return kind == v1::ACTOR_KIND_PUBLIC_BODY;
-    case v1::ACTOR_SUBTYPE_UNIVERSITY:
-    case v1::ACTOR_SUBTYPE_SCHOOL:
-    case v1::ACTOR_SUBTYPE_RESEARCH_LAB:
-      return kind == v1::ACTOR_KIND_ACADEMIC;
-    default:
-      return false;
-  }
 }
 
 void CheckExchanges(const ValidationContext& context,
@@ -286,7 +260,7 @@ void ValidateActor(const ValidationContext& context, std::string_view path,
     out->Add(Path(path, "subtype"), "unknown value");
   } else if (v1::ActorKind_IsValid(actor->kind()) &&
              actor->kind() != v1::ACTOR_KIND_UNSPECIFIED &&
-             !KindAllowsSubtype(actor->kind(), actor->subtype())) {
+             !v1::SubtypeFitsKind(actor->kind(), actor->subtype())) {
     out->Add(
         Path(path, "subtype"),
         absl::StrCat(v1::ActorSubtype_Name(actor->subtype()),

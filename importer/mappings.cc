@@ -11,6 +11,7 @@
 #include "absl/strings/str_split.h"
 #include "base/status_macros.h"
 #include "base/strings.h"
+#include "maillage/v1/actor_subtypes.h"
 #include "territory/name_folding.h"
 
 namespace maillage::importer {
@@ -106,34 +107,6 @@ absl::StatusOr<v1::ActorKind> ParseKind(const TsvFile& file, const Line& line,
   return kind;
 }
 
-// The kind a subtype belongs to (see ActorSubtype in actor.proto).
-bool SubtypeFits(v1::ActorKind kind, v1::ActorSubtype subtype) {
-  switch (subtype) {
-    case v1::ACTOR_SUBTYPE_UNSPECIFIED:
-      return true;
-    case v1::ACTOR_SUBTYPE_FOUNDATION:
-    case v1::ACTOR_SUBTYPE_FEDERATION:
-      return kind == v1::ACTOR_KIND_ASSOCIATION;
-    case v1::ACTOR_SUBTYPE_INSERTION_STRUCTURE:
-      return kind == v1::ACTOR_KIND_ASSOCIATION ||
-             kind == v1::ACTOR_KIND_COMPANY;
-    case v1::ACTOR_SUBTYPE_SOCIAL_ECONOMY_COMPANY:
-    case v1::ACTOR_SUBTYPE_MUTUAL_INSURER:
-    case v1::ACTOR_SUBTYPE_COOPERATIVE:
-      return kind == v1::ACTOR_KIND_COMPANY;
-    case v1::ACTOR_SUBTYPE_LOCAL_AUTHORITY:
-    case v1::ACTOR_SUBTYPE_STATE_SERVICE:
-    case v1::ACTOR_SUBTYPE_PUBLIC_OPERATOR:
-      return kind == v1::ACTOR_KIND_PUBLIC_BODY;
-    case v1::ACTOR_SUBTYPE_UNIVERSITY:
-    case v1::ACTOR_SUBTYPE_SCHOOL:
-    case v1::ACTOR_SUBTYPE_RESEARCH_LAB:
-      return kind == v1::ACTOR_KIND_ACADEMIC;
-    default:
-      return false;
-  }
-}
-
 absl::StatusOr<v1::ActorSubtype> ParseSubtype(const TsvFile& file,
                                               const Line& line,
                                               std::string_view text,
@@ -147,7 +120,7 @@ absl::StatusOr<v1::ActorSubtype> ParseSubtype(const TsvFile& file,
     return file.Error(line.number,
                       absl::StrCat("unknown subtype \"", AsAbsl(text), "\""));
   }
-  if (!SubtypeFits(kind, subtype)) {
+  if (!v1::SubtypeFitsKind(kind, subtype)) {
     return file.Error(line.number, absl::StrCat("subtype \"", AsAbsl(text),
                                                 "\" does not apply to kind ",
                                                 v1::ActorKind_Name(kind)));

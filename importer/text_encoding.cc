@@ -3,6 +3,8 @@
 #include <cstdint>
 #include <cstring>
 
+#include "base/utf8.h"
+
 namespace maillage::importer {
 namespace {
 
@@ -24,37 +26,6 @@ void AppendCodePoint(uint32_t cp, std::string* out) {
     out->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
     out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
   }
-}
-
-// The length of the well-formed UTF-8 multi-byte sequence at p[0] (no
-// overlongs, surrogates or code points above U+10FFFF); 0 when malformed;
-// -1 when cut by `end`.
-int SequenceLength(const unsigned char* p, const unsigned char* end) {
-  unsigned char c = *p;
-  int extra;
-  uint32_t cp;
-  if ((c & 0xE0) == 0xC0) {
-    extra = 1;
-    cp = c & 0x1F;
-  } else if ((c & 0xF0) == 0xE0) {
-    extra = 2;
-    cp = c & 0x0F;
-  } else if ((c & 0xF8) == 0xF0) {
-    extra = 3;
-    cp = c & 0x07;
-  } else {
-    return 0;
-  }
-  for (int i = 1; i <= extra; ++i) {
-    if (p + i >= end) return -1;
-    if ((p[i] & 0xC0) != 0x80) return 0;
-    cp = (cp << 6) | (p[i] & 0x3F);
-  }
-  static constexpr uint32_t kMin[] = {0, 0x80, 0x800, 0x10000};
-  if (cp < kMin[extra] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
-    return 0;
-  }
-  return extra + 1;
 }
 
 }  // namespace
@@ -99,7 +70,7 @@ Encoding DetectEncoding(std::string_view sample) {
       ++p;
       continue;
     }
-    int length = SequenceLength(p, end);
+    int length = Utf8SequenceLength(p, end);
     if (length < 0) break;  // cut by the end of the sample
     if (length == 0) {
       ++bad;

@@ -335,6 +335,64 @@ TEST_F(LifecycleTest, MetricsCountWhatAnimatorsReport) {
   EXPECT_GT(m.partnership_density(), 0);
 }
 
+TEST_F(LifecycleTest, RepeatedNonAnswersLowerAPartnersResponsiveness) {
+  Start(absl::Seconds(1));
+  // Two identical companies for one association.
+  Create(Assoc("rna:W941000001"));
+  Create(Company("siret:11111111100011"));
+  Create(Company("siret:22222222200022"));
+  auto score_of = [&](const std::string& partner, double* responsiveness) {
+    grpc::ClientContext ctx;
+    v1::SuggestPartnersRequest req;
+    req.set_actor_id("rna:W941000001");
+    req.set_preview(true);
+    v1::SuggestPartnersResponse resp;
+    EXPECT_TRUE(match_->SuggestPartners(&ctx, req, &resp).ok());
+    for (const auto& p : resp.suggestions()) {
+      if (p.partner_id() != partner) continue;
+      for (const auto& f : p.factors()) {
+        if (f.code() == "responsiveness") *responsiveness = f.value();
+      }
+      return p.score();
+    }
+    return -1.0;
+  };
+  double r1 = 0, r2 = 0;
+  double before1 = score_of("siret:11111111100011", &r1);
+  double before2 = score_of("siret:22222222200022", &r2);
+  EXPECT_DOUBLE_EQ(before1, before2);
+  EXPECT_DOUBLE_EQ(r1, 1.0);
+  // Company 1 is contacted three times through suggestions and never answers.
+  std::vector<std::string> ids;
+  Partners("rna:W941000001", &ids);
+  std::string id1;
+  for (const auto& id : ids) {
+    v1::Suggestion s;
+    grpc::ClientContext ctx;
+    v1::GetSuggestionRequest get;
+    get.set_id(id);
+    ASSERT_TRUE(life_->GetSuggestion(&ctx, get, &s).ok());
+    if (s.partner_id() == "siret:11111111100011") id1 = id;
+  }
+  ASSERT_FALSE(id1.empty());
+  v1::Suggestion s;
+  ASSERT_TRUE(Move(id1, v1::SUGGESTION_STATE_KEPT, &s).ok());
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_TRUE(Move(id1, v1::SUGGESTION_STATE_CONTACTED, &s).ok());
+    ASSERT_TRUE(Move(id1, v1::SUGGESTION_STATE_NO_ANSWER, &s).ok());
+  }
+  double after1 = score_of("siret:11111111100011", &r1);
+  double after2 = score_of("siret:22222222200022", &r2);
+  EXPECT_LT(r1, 1.0);
+  EXPECT_LT(after1, after2);
+  EXPECT_DOUBLE_EQ(after2, before2);
+  // Survives a restart (rebuilt from the recorded suggestions).
+  server_.Stop();
+  server_.Start();
+  match_ = v1::MatchService::NewStub(server_.channel());
+  EXPECT_DOUBLE_EQ(score_of("siret:11111111100011", &r1), after1);
+}
+
 TEST_F(LifecycleTest, TerritoryWideMatchingRespectsCapacityAndSpreadsExposure) {
   Start();
   // One attractive company with room for 3, four others with room for 4.
