@@ -78,8 +78,9 @@ struct Fixture {
   std::shared_ptr<grpc::Channel> channel;
 };
 
+Fixture fixtures[2];
+
 Fixture& Shared(bool sync_writes) {
-  static Fixture fixtures[2];
   Fixture& f = fixtures[sync_writes ? 1 : 0];
   if (f.server == nullptr) {
     char pattern[] = "/tmp/maillage-bench-XXXXXX";
@@ -159,7 +160,24 @@ void BM_GetActor(benchmark::State& state) {
 }
 BENCHMARK(BM_GetActor)->Threads(1)->Threads(8)->UseRealTime();
 
+// Servers are shut down before main returns, not by static destructors
+// running after gRPC's own.
+void StopServers() {
+  for (Fixture& f : fixtures) {
+    f.channel.reset();
+    f.server.reset();
+    if (!f.dir.empty()) std::filesystem::remove_all(f.dir);
+  }
+}
+
 }  // namespace
 }  // namespace maillage
 
-BENCHMARK_MAIN();
+int main(int argc, char** argv) {
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  maillage::StopServers();
+  return 0;
+}

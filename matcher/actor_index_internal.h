@@ -46,6 +46,11 @@ inline int LevelRank(territory::Level level) {
 // A posting list: actor numbers, sorted ascending, no duplicates.
 using Postings = std::vector<ActorNum>;
 inline void PostingInsert(Postings& postings, ActorNum num) {
+  // New actors get the largest number so far: append without a search.
+  if (postings.empty() || postings.back() < num) {
+    postings.push_back(num);
+    return;
+  }
   auto it = std::lower_bound(postings.begin(), postings.end(), num);
   if (it == postings.end() || *it != num) postings.insert(it, num);
 }
