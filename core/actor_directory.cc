@@ -702,13 +702,9 @@ absl::StatusOr<v1::ListActorsResponse> ActorDirectory::List(
       filter.kind = static_cast<matcher::Kind>(request.kind());
     }
   }
-  if (request.has_territory()) {
-    ResolvedTerritory t;
-    size_t before = violations.size();
-    ValidateTerritoryRef(validation_, request.territory(), "territory",
-                         &violations, &t);
-    if (violations.size() == before) filter.territory = std::move(t.scope);
-  }
+  filter.territory =
+      ValidateTerritoryFilter(validation_, request.has_territory(),
+                              request.territory(), "territory", &violations);
   if (!request.theme().empty()) {
     ValidateTheme(validation_, request.theme(), false, "theme", &violations);
     filter.theme = vocabulary_->Theme(request.theme());

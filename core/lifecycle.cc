@@ -313,14 +313,9 @@ absl::StatusOr<v1::ListSuggestionsResponse> Lifecycle::ListSuggestions(
   FieldViolations violations;
   int page_size = ValidatePageSize(request.page_size(), kDefaultPageSize,
                                    kMaxPageSize, "page_size", &violations);
-  std::optional<matcher::Scope> scope;
-  if (request.has_territory()) {
-    ResolvedTerritory t;
-    size_t before = violations.size();
-    ValidateTerritoryRef(validation_, request.territory(), "territory",
-                         &violations, &t);
-    if (violations.size() == before) scope = std::move(t.scope);
-  }
+  std::optional<matcher::Scope> scope =
+      ValidateTerritoryFilter(validation_, request.has_territory(),
+                              request.territory(), "territory", &violations);
   if (!v1::SuggestionState_IsValid(request.state())) {
     violations.Add("state", "unknown value");
   }
@@ -628,14 +623,9 @@ absl::StatusOr<v1::ListPartnershipsResponse> Lifecycle::ListPartnerships(
   FieldViolations violations;
   int page_size = ValidatePageSize(request.page_size(), kDefaultPageSize,
                                    kMaxPageSize, "page_size", &violations);
-  std::optional<matcher::Scope> scope;
-  if (request.has_territory()) {
-    ResolvedTerritory t;
-    size_t before = violations.size();
-    ValidateTerritoryRef(validation_, request.territory(), "territory",
-                         &violations, &t);
-    if (violations.size() == before) scope = std::move(t.scope);
-  }
+  std::optional<matcher::Scope> scope =
+      ValidateTerritoryFilter(validation_, request.has_territory(),
+                              request.territory(), "territory", &violations);
   RETURN_IF_ERROR(violations.ToStatus());
   uint64_t filters = FiltersFingerprint(request);
   std::string after;

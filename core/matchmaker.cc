@@ -176,13 +176,8 @@ absl::StatusOr<v1::SuggestPartnersResponse> Matchmaker::SuggestPartners(
       options.themes |= uint64_t{1} << *t;
     }
   }
-  if (request.has_scope()) {
-    ResolvedTerritory scope;
-    size_t before = violations.size();
-    ValidateTerritoryRef(validation_, request.scope(), "scope", &violations,
-                         &scope);
-    if (violations.size() == before) options.scope = std::move(scope.scope);
-  }
+  options.scope = ValidateTerritoryFilter(
+      validation_, request.has_scope(), request.scope(), "scope", &violations);
   if (!(request.min_score() >= 0 && request.min_score() <= 1)) {
     violations.Add("min_score", "must be within [0, 1]");
   }

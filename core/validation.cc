@@ -240,6 +240,17 @@ void ValidateTerritoryRef(const ValidationContext& context,
   if (resolved != nullptr) *resolved = std::move(*found);
 }
 
+std::optional<matcher::Scope> ValidateTerritoryFilter(
+    const ValidationContext& context, bool present, const v1::TerritoryRef& ref,
+    std::string_view path, FieldViolations* out) {
+  if (!present) return std::nullopt;
+  ResolvedTerritory t;
+  size_t before = out->size();
+  ValidateTerritoryRef(context, ref, path, out, &t);
+  if (out->size() != before) return std::nullopt;
+  return std::move(t.scope);
+}
+
 void ValidateActor(const ValidationContext& context, std::string_view path,
                    bool id_required, v1::Actor* actor, FieldViolations* out) {
   std::string why;

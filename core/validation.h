@@ -67,6 +67,12 @@ void ValidateTerritoryRef(const ValidationContext& context,
                           FieldViolations* out,
                           ResolvedTerritory* resolved = nullptr);
 
+// An optional territory filter: nullopt when `present` is false or the
+// reference is bad (then a violation is added); otherwise its scope.
+std::optional<matcher::Scope> ValidateTerritoryFilter(
+    const ValidationContext& context, bool present, const v1::TerritoryRef& ref,
+    std::string_view path, FieldViolations* out);
+
 // A theme / resource code of the vocabulary (empty allowed when optional).
 void ValidateTheme(const ValidationContext& context, std::string_view theme,
                    bool optional, std::string_view path, FieldViolations* out);
