@@ -1,5 +1,6 @@
 #include "core/matchmaker.h"
 
+#include <algorithm>
 #include <map>
 #include <set>
 
@@ -480,43 +481,70 @@ absl::StatusOr<v1::SuggestForTerritoryResponse> Matchmaker::SuggestForTerritory(
   options.min_score = request.min_score();
   RETURN_IF_ERROR(violations.ToStatus());
 
-  v1::SuggestForTerritoryResponse response;
+  RETURN_IF_ERROR(matcher::ValidateFairMatchingOptions(options));
+
+  // The associations, then their candidates in chunks, each under a short
+  // read lock so that writes are not held up for the whole computation.
+  std::vector<matcher::ActorNum> associations;
+  actors_->ReadIndex([&](const matcher::ActorIndex& index) {
+    matcher::ActorFilter filter;
+    filter.kind = matcher::Kind::kAssociation;
+    filter.territory = scope.scope;
+    bool more = false;
+    for (const std::string& id : index.List(filter, "", index.size(), &more)) {
+      if (auto num = index.Find(id)) associations.push_back(*num);
+    }
+  });
+  constexpr size_t kChunk = 500;
+  matcher::FairCandidates candidates;
   absl::Status status;
+  for (size_t start = 0; start < associations.size() && status.ok();
+       start += kChunk) {
+    std::vector<matcher::ActorNum> chunk(
+        associations.begin() + static_cast<std::ptrdiff_t>(start),
+        associations.begin() + static_cast<std::ptrdiff_t>(std::min(
+                                   associations.size(), start + kChunk)));
+    actors_->ReadMatching([&](const matcher::ActorIndex& index,
+                              const matcher::MatchContext& context) {
+      // An actor deleted since the listing is left out.
+      chunk.erase(
+          std::remove_if(chunk.begin(), chunk.end(),
+                         [&](matcher::ActorNum n) { return !index.IsLive(n); }),
+          chunk.end());
+      status = matcher::CollectCandidates(index, context, chunk, options,
+                                          &candidates);
+    });
+  }
+  RETURN_IF_ERROR(status);
+  ASSIGN_OR_RETURN(matcher::FairAssignment result,
+                   matcher::Assign(candidates, options));
+
+  v1::SuggestForTerritoryResponse response;
   auto spread = [](const matcher::ExposureSpread& s, v1::ExposureSpread* out) {
     out->set_gini(s.gini);
     out->set_max_exposure(s.max_exposure);
     out->set_partners_used(s.partners_used);
     out->set_total_score(s.total_score);
   };
-  actors_->ReadMatching([&](const matcher::ActorIndex& index,
-                            const matcher::MatchContext& context) {
-    matcher::ActorFilter filter;
-    filter.kind = matcher::Kind::kAssociation;
-    filter.territory = scope.scope;
-    bool more = false;
-    std::vector<matcher::ActorNum> associations;
-    for (const std::string& id : index.List(filter, "", index.size(), &more)) {
-      if (auto num = index.Find(id)) associations.push_back(*num);
-    }
-    auto result =
-        matcher::SuggestForActors(index, context, associations, options);
-    if (!result.ok()) {
-      status = result.status();
-      return;
-    }
-    for (size_t i = 0; i < associations.size(); ++i) {
+  actors_->ReadIndex([&](const matcher::ActorIndex& index) {
+    for (size_t i = 0; i < candidates.actors.size(); ++i) {
+      matcher::ActorNum num = candidates.actors[i];
+      if (!index.IsLive(num)) continue;  // deleted meanwhile
       auto* a = response.add_assignments();
-      a->set_actor_id(index.Get(associations[i]).id);
-      for (const auto& s : result->proposals[i]) {
+      a->set_actor_id(index.Get(num).id);
+      for (const auto& s : result.proposals[i]) {
+        if (!index.IsLive(s.partner) ||
+            index.Get(s.partner).id != s.partner_id) {
+          continue;
+        }
         *a->add_partners() = ToProto(s, index);
       }
     }
-    spread(result->fair, response.mutable_fair());
-    spread(result->independent, response.mutable_independent());
-    response.set_actors(static_cast<int>(associations.size()));
-    response.set_actors_without_partner(result->actors_without_partner);
   });
-  RETURN_IF_ERROR(status);
+  spread(result.fair, response.mutable_fair());
+  spread(result.independent, response.mutable_independent());
+  response.set_actors(static_cast<int>(candidates.actors.size()));
+  response.set_actors_without_partner(result.actors_without_partner);
   response.set_method(
       "Capacity-constrained assignment (b-matching) solved as a minimum-cost "
       "flow with LEMON's network simplex: maximise the total score of the "

@@ -41,8 +41,8 @@ class Matchmaker {
   absl::StatusOr<v1::DialoguePanel> SuggestDialoguePanel(
       const v1::SuggestDialoguePanelRequest& request) const;
   // Partners for every association of a territory at once, capacities
-  // respected (matcher/fair_matching.h). Holds the index read lock for the
-  // whole computation: writes wait meanwhile (seconds for a région).
+  // respected (matcher/fair_matching.h). Candidates are collected in chunks
+  // under short read locks; the assignment is solved without the lock.
   absl::StatusOr<v1::SuggestForTerritoryResponse> SuggestForTerritory(
       const v1::SuggestForTerritoryRequest& request) const;
 

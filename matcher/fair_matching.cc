@@ -50,9 +50,7 @@ double Gini(std::vector<double> values) {
   return (2 * weighted) / (n * sum) - (n + 1) / n;
 }
 
-absl::StatusOr<FairAssignment> SuggestForActors(
-    const ActorIndex& index, const MatchContext& context,
-    const std::vector<ActorNum>& actors, const FairMatchingOptions& options) {
+absl::Status ValidateFairMatchingOptions(const FairMatchingOptions& options) {
   if (options.per_actor == 0 || options.per_actor > 10) {
     return absl::InvalidArgumentError("per_actor must be within [1, 10]");
   }
@@ -63,32 +61,73 @@ absl::StatusOr<FairAssignment> SuggestForActors(
   if (!(options.exposure_penalty >= 0)) {
     return absl::InvalidArgumentError("exposure_penalty must be >= 0");
   }
+  return absl::OkStatus();
+}
 
-  // Candidate lists, from the partner engine (hard rules included).
+absl::Status CollectCandidates(const ActorIndex& index,
+                               const MatchContext& context,
+                               const std::vector<ActorNum>& actors,
+                               const FairMatchingOptions& options,
+                               FairCandidates* out) {
   PartnerOptions partner_options;
   partner_options.limit = options.candidates;
   partner_options.kinds = options.partner_kinds;
   partner_options.min_score = options.min_score;
   partner_options.weights = options.weights;
-  std::vector<std::vector<Suggestion>> candidates(actors.size());
-  for (size_t i = 0; i < actors.size(); ++i) {
-    const ActorProfile& p = index.Get(actors[i]);
+  absl::flat_hash_map<ActorNum, uint16_t> known;
+  for (const auto& [num, cap] : out->partner_capacity) known[num] = cap;
+  for (ActorNum actor : actors) {
+    const ActorProfile& p = index.Get(actor);
+    out->actors.push_back(actor);
+    out->actor_capacity.push_back(p.capacity);
+    out->lists.emplace_back();
     if (!p.available || p.capacity == 0) continue;
-    auto list = SuggestPartners(index, context, actors[i], partner_options);
+    auto list = SuggestPartners(index, context, actor, partner_options);
     if (!list.ok()) {
       if (list.status().code() == absl::StatusCode::kFailedPrecondition) {
         continue;  // unavailable: no proposal
       }
       return list.status();
     }
-    candidates[i] = std::move(*list);
+    for (const Suggestion& s : *list) {
+      if (known.emplace(s.partner, index.Get(s.partner).capacity).second) {
+        out->partner_capacity.emplace_back(s.partner,
+                                           index.Get(s.partner).capacity);
+      }
+    }
+    out->lists.back() = std::move(*list);
   }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<FairAssignment> SuggestForActors(
+    const ActorIndex& index, const MatchContext& context,
+    const std::vector<ActorNum>& actors, const FairMatchingOptions& options) {
+  if (absl::Status valid = ValidateFairMatchingOptions(options); !valid.ok()) {
+    return valid;
+  }
+  FairCandidates candidates;
+  if (absl::Status collected =
+          CollectCandidates(index, context, actors, options, &candidates);
+      !collected.ok()) {
+    return collected;
+  }
+  return Assign(candidates, options);
+}
+
+absl::StatusOr<FairAssignment> Assign(const FairCandidates& all,
+                                      const FairMatchingOptions& options) {
+  if (absl::Status valid = ValidateFairMatchingOptions(options); !valid.ok()) {
+    return valid;
+  }
+  const auto& candidates = all.lists;
+  absl::flat_hash_map<ActorNum, uint16_t> partner_capacity(
+      all.partner_capacity.begin(), all.partner_capacity.end());
 
   // The flow network.
   lemon::ListDigraph graph;
   lemon::ListDigraph::Node source = graph.addNode();
   lemon::ListDigraph::Node sink = graph.addNode();
-  std::vector<lemon::ListDigraph::Arc> arcs;
   lemon::ListDigraph::ArcMap<int64_t> capacity(graph), cost(graph);
   auto add_arc = [&](lemon::ListDigraph::Node from, lemon::ListDigraph::Node to,
                      int64_t cap, int64_t c) {
@@ -103,11 +142,10 @@ absl::StatusOr<FairAssignment> SuggestForActors(
   // (association index, candidate index) per assignment arc.
   std::vector<std::pair<size_t, size_t>> arc_owner;
   std::vector<lemon::ListDigraph::Arc> assignment_arcs;
-  for (size_t i = 0; i < actors.size(); ++i) {
+  for (size_t i = 0; i < candidates.size(); ++i) {
     if (candidates[i].empty()) continue;
-    const ActorProfile& a = index.Get(actors[i]);
-    int64_t slots =
-        static_cast<int64_t>(std::min<size_t>(options.per_actor, a.capacity));
+    int64_t slots = static_cast<int64_t>(
+        std::min<size_t>(options.per_actor, all.actor_capacity[i]));
     auto node = graph.addNode();
     add_arc(source, node, slots, 0);
     supply += slots;
@@ -117,7 +155,7 @@ absl::StatusOr<FairAssignment> SuggestForActors(
       if (inserted) {
         it->second = graph.addNode();
         all_partners.push_back(s.partner);
-        int64_t cap = index.Get(s.partner).capacity;
+        int64_t cap = partner_capacity[s.partner];
         for (int64_t j = 0; j < cap; ++j) {
           add_arc(it->second, sink, 1,
                   std::llround(options.exposure_penalty * kCostScale *
@@ -139,15 +177,15 @@ absl::StatusOr<FairAssignment> SuggestForActors(
   }
 
   FairAssignment out;
-  out.proposals.resize(actors.size());
+  out.proposals.resize(candidates.size());
   for (size_t k = 0; k < assignment_arcs.size(); ++k) {
     if (solver.flow(assignment_arcs[k]) > 0) {
       auto [i, c] = arc_owner[k];
       out.proposals[i].push_back(candidates[i][c]);
     }
   }
-  std::vector<std::vector<Suggestion>> independent(actors.size());
-  for (size_t i = 0; i < actors.size(); ++i) {
+  std::vector<std::vector<Suggestion>> independent(candidates.size());
+  for (size_t i = 0; i < candidates.size(); ++i) {
     auto& list = out.proposals[i];
     std::sort(list.begin(), list.end(), [](const auto& x, const auto& y) {
       if (x.score != y.score) return x.score > y.score;

@@ -55,8 +55,34 @@ struct FairAssignment {
   int actors_without_partner = 0;
 };
 
+// The candidate lists of the asking actors and the capacities they were
+// computed with: what the assignment needs, so that it can be solved
+// without the index (callers collect in chunks under short read locks).
+struct FairCandidates {
+  std::vector<ActorNum> actors;
+  std::vector<std::vector<Suggestion>> lists;  // parallel to actors
+  std::vector<uint16_t> actor_capacity;        // parallel to actors
+  std::vector<std::pair<ActorNum, uint16_t>> partner_capacity;
+};
+
+absl::Status ValidateFairMatchingOptions(const FairMatchingOptions& options);
+
+// Appends the candidates of `actors` (those unavailable or without
+// capacity get an empty list) to `out`.
+absl::Status CollectCandidates(const ActorIndex& index,
+                               const MatchContext& context,
+                               const std::vector<ActorNum>& actors,
+                               const FairMatchingOptions& options,
+                               FairCandidates* out);
+
+// Solves the assignment over collected candidates; proposals are parallel
+// to candidates.actors.
+absl::StatusOr<FairAssignment> Assign(const FairCandidates& candidates,
+                                      const FairMatchingOptions& options);
+
+// CollectCandidates then Assign, for callers holding the index throughout.
 // `actors` are the asking actors (typically the associations of a
-// territory); those unavailable or without capacity get no proposal.
+// territory).
 absl::StatusOr<FairAssignment> SuggestForActors(
     const ActorIndex& index, const MatchContext& context,
     const std::vector<ActorNum>& actors, const FairMatchingOptions& options);
