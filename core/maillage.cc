@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "base/status_macros.h"
+#include "core/request_log.h"
 #include "maillage/v1/territory.pb.h"
 
 namespace maillage::core {
@@ -22,6 +23,8 @@ absl::StatusOr<std::unique_ptr<Maillage>> Maillage::Open(
   store_options.sync_writes = options.sync_writes;
   ASSIGN_OR_RETURN(m->store_, storage::Store::Open(store_options));
 
+  ASSIGN_OR_RETURN(int64_t purged, RequestLog::Purge(m->store_.get()));
+  (void)purged;
   m->registry_ = std::make_unique<TerritoryRegistry>(m->geography_.get());
   // Custom zones first: actors may act on them.
   absl::Status zone_error;

@@ -38,6 +38,8 @@ absl::StatusOr<std::optional<std::string>> RequestLog::Find(
                          storage::keys::Request(method, request_id), &record);
   if (!found.ok()) return found.status();
   if (!*found) return std::optional<std::string>();
+  absl::Time recorded = absl::FromUnixMicros(record.create_time_unix_micros());
+  if (absl::Now() - recorded > kRetention) return std::optional<std::string>();
   if (record.fingerprint() != fingerprint) {
     return FailedPrecondition(
         "REQUEST_ID_REUSED", request_id,
@@ -45,6 +47,30 @@ absl::StatusOr<std::optional<std::string>> RequestLog::Find(
         "request_id for a new request");
   }
   return std::optional<std::string>(record.response());
+}
+
+absl::StatusOr<int64_t> RequestLog::Purge(storage::Store* store) {
+  const int64_t cutoff = absl::ToUnixMicros(absl::Now() - kRetention);
+  storage::WriteBatch batch;
+  int64_t purged = 0;
+  absl::Status parse_error;
+  absl::Status scanned =
+      store->Scan(storage::Family::kRequests, "", "",
+                  [&](std::string_view key, std::string_view value) {
+                    storage::RequestRecord record;
+                    if (!record.ParseFromArray(
+                            value.data(), static_cast<int>(value.size())) ||
+                        record.create_time_unix_micros() < cutoff) {
+                      batch.Delete(storage::Family::kRequests, key);
+                      ++purged;
+                    }
+                    return true;
+                  });
+  if (!scanned.ok()) return scanned;
+  if (purged > 0) {
+    if (absl::Status w = store->Write(batch); !w.ok()) return w;
+  }
+  return purged;
 }
 
 void RequestLog::Record(storage::WriteBatch* batch, std::string_view method,

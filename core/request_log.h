@@ -7,6 +7,7 @@
 #include <string_view>
 
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
 #include "google/protobuf/message.h"
 #include "storage/store.h"
 
@@ -15,10 +16,17 @@ namespace maillage::core {
 // Idempotent retries (AIP-155). A mutation carrying a request_id records its
 // answer in the same WriteBatch as its effect; a later call with the same
 // method and request_id gets that answer back instead of being applied again.
-// A reused request_id with a different request is refused.
+// A reused request_id with a different request is refused. Answers are kept
+// for kRetention (a retry comes within minutes; ids may be reused after),
+// and purged when the server opens.
 class RequestLog {
  public:
+  static constexpr absl::Duration kRetention = absl::Hours(24);
+
   explicit RequestLog(storage::Store* store) : store_(store) {}
+
+  // Deletes the answers older than kRetention; returns how many.
+  static absl::StatusOr<int64_t> Purge(storage::Store* store);
 
   // Stable fingerprint of a request, ignoring its `request_id` field.
   static uint64_t Fingerprint(const google::protobuf::Message& request);
