@@ -85,20 +85,6 @@ bool SameContent(const v1::Actor& a, const v1::Actor& b) {
 
 }  // namespace
 
-void AppendStringField(int field_number, std::string_view value,
-                       std::string* bytes) {
-  auto varint = [bytes](uint64_t v) {
-    while (v >= 0x80) {
-      bytes->push_back(static_cast<char>((v & 0x7F) | 0x80));
-      v >>= 7;
-    }
-    bytes->push_back(static_cast<char>(v));
-  };
-  varint(static_cast<uint64_t>(field_number) << 3 | 2);  // length-delimited
-  varint(value.size());
-  bytes->append(value);
-}
-
 std::string MakeEtag(std::string_view content, int64_t update_micros) {
   XXH64_hash_t h = XXH3_64bits_withSeed(content.data(), content.size(),
                                         static_cast<uint64_t>(update_micros));
@@ -536,16 +522,11 @@ absl::StatusOr<v1::ImportActorsResponse> ActorDirectory::ImportBatch(
     *next.mutable_create_time() =
         stored.has_value() ? stored->create_time() : now;
     *next.mutable_update_time() = now;
+    next.set_etag(MakeEtag(next.SerializeAsString(), now_micros));
     bool contacts_changed = replace || row_has_contacts;
     storage::ContactRecord contacts;
     contacts.mutable_contacts()->Swap(next.mutable_contacts());
-    // Serialised once: the etag hashes these bytes and is appended to them
-    // as field `etag`, which a parser reads wherever it stands.
-    std::string bytes;
-    next.SerializeToString(&bytes);
-    std::string etag = MakeEtag(bytes, now_micros);
-    AppendStringField(v1::Actor::kEtagFieldNumber, etag, &bytes);
-    writes.Put(Family::kActors, next.id(), bytes);
+    writes.PutMessage(Family::kActors, next.id(), next);
     if (contacts_changed) {
       if (contacts.contacts_size() > 0) {
         writes.PutMessage(Family::kContacts, next.id(), contacts);

@@ -149,11 +149,6 @@ class ActorDirectory {
   Feedback feedback_;                                   // guarded by index_mu_
 };
 
-// Appends a string field to serialized protobuf bytes (as if it had been
-// set before serialising; the field must be unset in them).
-void AppendStringField(int field_number, std::string_view value,
-                       std::string* bytes);
-
 // A new etag for a record's serialized content and update time.
 std::string MakeEtag(std::string_view content, int64_t update_micros);
 
