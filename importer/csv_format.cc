@@ -135,13 +135,8 @@ void ForEachItem(std::string_view list, F&& f) {
 }
 
 class LabCsvReader final : public DirectoryReader {
- public:
-  static absl::StatusOr<std::unique_ptr<DirectoryReader>> Open(
-      const DirectoryOptions& options) {
-    std::unique_ptr<LabCsvReader> reader(new LabCsvReader(options));
-    RETURN_IF_ERROR(reader->Init(options));
-    return std::unique_ptr<DirectoryReader>(std::move(reader));
-  }
+  friend absl::StatusOr<std::unique_ptr<DirectoryReader>>
+  internal::MakeReader<LabCsvReader>(const DirectoryOptions& options);
 
  protected:
   bool ReadRow(Row* row) override;
@@ -554,7 +549,7 @@ bool LabCsvReader::ReadRow(Row* row) {
 
 absl::StatusOr<std::unique_ptr<DirectoryReader>> OpenLabCsv(
     const DirectoryOptions& options) {
-  return LabCsvReader::Open(options);
+  return MakeReader<LabCsvReader>(options);
 }
 
 }  // namespace maillage::importer::internal

@@ -30,6 +30,17 @@ absl::StatusOr<std::unique_ptr<DirectoryReader>> OpenLabCsv(
     const DirectoryOptions& options);
 
 // ASCII spaces and tabs trimmed at both ends.
+// Builds a reader of type T (constructed from the options) and runs its
+// Init; the one way the format readers are opened. T befriends this.
+template <typename T>
+absl::StatusOr<std::unique_ptr<DirectoryReader>> MakeReader(
+    const DirectoryOptions& options) {
+  std::unique_ptr<T> reader(new T(options));
+  absl::Status ready = reader->Init(options);
+  if (!ready.ok()) return ready;
+  return std::unique_ptr<DirectoryReader>(std::move(reader));
+}
+
 std::string_view Trim(std::string_view s);
 
 // *out = `text` trimmed, ASCII control characters replaced by spaces

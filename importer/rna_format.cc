@@ -35,13 +35,8 @@ bool IsSiret(std::string_view s) {
 }
 
 class RnaReader final : public DirectoryReader {
- public:
-  static absl::StatusOr<std::unique_ptr<DirectoryReader>> Open(
-      const DirectoryOptions& options) {
-    std::unique_ptr<RnaReader> reader(new RnaReader(options));
-    RETURN_IF_ERROR(reader->Init(options));
-    return std::unique_ptr<DirectoryReader>(std::move(reader));
-  }
+  friend absl::StatusOr<std::unique_ptr<DirectoryReader>>
+  internal::MakeReader<RnaReader>(const DirectoryOptions& options);
 
  protected:
   bool ReadRow(Row* row) override;
@@ -194,7 +189,7 @@ bool RnaReader::ReadRow(Row* row) {
 
 absl::StatusOr<std::unique_ptr<DirectoryReader>> OpenRna(
     const DirectoryOptions& options) {
-  return RnaReader::Open(options);
+  return MakeReader<RnaReader>(options);
 }
 
 }  // namespace maillage::importer::internal

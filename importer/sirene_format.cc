@@ -30,13 +30,8 @@ bool ParseDouble(std::string_view s, double* out) {
 }
 
 class SireneReader final : public DirectoryReader {
- public:
-  static absl::StatusOr<std::unique_ptr<DirectoryReader>> Open(
-      const DirectoryOptions& options) {
-    std::unique_ptr<SireneReader> reader(new SireneReader(options));
-    RETURN_IF_ERROR(reader->Init(options));
-    return std::unique_ptr<DirectoryReader>(std::move(reader));
-  }
+  friend absl::StatusOr<std::unique_ptr<DirectoryReader>>
+  internal::MakeReader<SireneReader>(const DirectoryOptions& options);
 
  protected:
   bool ReadRow(Row* row) override;
@@ -267,7 +262,7 @@ bool SireneReader::ReadRow(Row* row) {
 
 absl::StatusOr<std::unique_ptr<DirectoryReader>> OpenSirene(
     const DirectoryOptions& options) {
-  return SireneReader::Open(options);
+  return MakeReader<SireneReader>(options);
 }
 
 }  // namespace maillage::importer::internal
