@@ -30,10 +30,7 @@ using google::protobuf::util::TimeUtil;
 using storage::Family;
 
 constexpr std::string_view kActor = "actor";
-constexpr int kDefaultPageSize = 50;
-constexpr int kMaxPageSize = 1000;
 constexpr int kMaxBatchGet = 1000;
-constexpr int kMaxImportRows = 10000;
 
 // Fields a client may not set through an update mask.
 bool IsOutputOnlyPath(const std::string& path) {
@@ -427,10 +424,11 @@ absl::StatusOr<v1::Actor> ActorDirectory::Create(
 absl::StatusOr<v1::ImportActorsResponse> ActorDirectory::ImportBatch(
     v1::ImportActorsRequest* request) {
   v1::ImportActorsRequest& batch = *request;
-  if (batch.actors_size() > kMaxImportRows) {
-    return InvalidField("actors", absl::StrCat("has ", batch.actors_size(),
-                                               " rows; the limit is ",
-                                               kMaxImportRows, " per message"));
+  if (batch.actors_size() > Limits::kImportRowsMax) {
+    return InvalidField(
+        "actors",
+        absl::StrCat("has ", batch.actors_size(), " rows; the limit is ",
+                     Limits::kImportRowsMax, " per message"));
   }
   if (!v1::ImportMode_IsValid(batch.mode())) {
     return InvalidField("mode", "unknown value");
@@ -692,8 +690,9 @@ absl::Status ActorDirectory::Delete(const v1::DeleteActorRequest& request) {
 absl::StatusOr<v1::ListActorsResponse> ActorDirectory::List(
     const v1::ListActorsRequest& request) const {
   FieldViolations violations;
-  int page_size = ValidatePageSize(request.page_size(), kDefaultPageSize,
-                                   kMaxPageSize, "page_size", &violations);
+  int page_size =
+      ValidatePageSize(request.page_size(), Limits::kDefaultPageSize,
+                       Limits::kPageSizeMax, "page_size", &violations);
   matcher::ActorFilter filter;
   if (request.kind() != v1::ACTOR_KIND_UNSPECIFIED) {
     if (!v1::ActorKind_IsValid(request.kind())) {

@@ -26,9 +26,6 @@ using v1::SuggestionState;
 
 constexpr std::string_view kSuggestion = "suggestion";
 constexpr std::string_view kPartnership = "partnership";
-constexpr int kDefaultPageSize = 50;
-constexpr int kMaxPageSize = 1000;
-constexpr int kMaxImportRows = 10000;
 
 std::string SuggestionId(std::string_view actor, std::string_view partner,
                          int category) {
@@ -311,8 +308,9 @@ absl::StatusOr<v1::Suggestion> Lifecycle::GetSuggestion(
 absl::StatusOr<v1::ListSuggestionsResponse> Lifecycle::ListSuggestions(
     const v1::ListSuggestionsRequest& request) const {
   FieldViolations violations;
-  int page_size = ValidatePageSize(request.page_size(), kDefaultPageSize,
-                                   kMaxPageSize, "page_size", &violations);
+  int page_size =
+      ValidatePageSize(request.page_size(), Limits::kDefaultPageSize,
+                       Limits::kPageSizeMax, "page_size", &violations);
   std::optional<matcher::Scope> scope =
       ValidateTerritoryFilter(validation_, request.has_territory(),
                               request.territory(), "territory", &violations);
@@ -621,8 +619,9 @@ absl::StatusOr<v1::Partnership> Lifecycle::GetPartnership(
 absl::StatusOr<v1::ListPartnershipsResponse> Lifecycle::ListPartnerships(
     const v1::ListPartnershipsRequest& request) const {
   FieldViolations violations;
-  int page_size = ValidatePageSize(request.page_size(), kDefaultPageSize,
-                                   kMaxPageSize, "page_size", &violations);
+  int page_size =
+      ValidatePageSize(request.page_size(), Limits::kDefaultPageSize,
+                       Limits::kPageSizeMax, "page_size", &violations);
   std::optional<matcher::Scope> scope =
       ValidateTerritoryFilter(validation_, request.has_territory(),
                               request.territory(), "territory", &violations);
@@ -732,7 +731,7 @@ absl::StatusOr<v1::Partnership> Lifecycle::UpdatePartnership(
 
 absl::StatusOr<v1::ImportPartnershipsResponse> Lifecycle::ImportPartnerships(
     const v1::ImportPartnershipsRequest& request) {
-  if (request.partnerships_size() > kMaxImportRows) {
+  if (request.partnerships_size() > Limits::kImportRowsMax) {
     return InvalidField("partnerships", "has more than 10,000 rows");
   }
   v1::ImportPartnershipsResponse response;

@@ -29,9 +29,6 @@ using territory::Level;
 
 constexpr std::string_view kTerritory = "territory";
 constexpr std::string_view kFact = "fact";
-constexpr int kDefaultPageSize = 50;
-constexpr int kMaxPageSize = 1000;
-constexpr int kMaxImportRows = 10000;
 
 // The kinds a diagnosis reports on, in display order.
 constexpr v1::ActorKind kKinds[] = {
@@ -189,8 +186,9 @@ absl::StatusOr<v1::Territory> TerritoryBook::Get(
 absl::StatusOr<v1::ListTerritoriesResponse> TerritoryBook::List(
     const v1::ListTerritoriesRequest& request) const {
   FieldViolations violations;
-  int page_size = ValidatePageSize(request.page_size(), kDefaultPageSize,
-                                   kMaxPageSize, "page_size", &violations);
+  int page_size =
+      ValidatePageSize(request.page_size(), Limits::kDefaultPageSize,
+                       Limits::kPageSizeMax, "page_size", &violations);
   if (!v1::TerritoryLevel_IsValid(request.level())) {
     violations.Add("level", "unknown value");
   }
@@ -627,8 +625,9 @@ absl::StatusOr<std::vector<v1::TerritoryFact>> TerritoryBook::FactsAround(
 absl::StatusOr<v1::ListFactsResponse> TerritoryBook::ListFacts(
     const v1::ListFactsRequest& request) const {
   FieldViolations violations;
-  int page_size = ValidatePageSize(request.page_size(), kDefaultPageSize,
-                                   kMaxPageSize, "page_size", &violations);
+  int page_size =
+      ValidatePageSize(request.page_size(), Limits::kDefaultPageSize,
+                       Limits::kPageSizeMax, "page_size", &violations);
   ResolvedTerritory t;
   ValidateTerritoryRef(validation_, request.territory(), "territory",
                        &violations, &t);
@@ -662,10 +661,11 @@ absl::StatusOr<v1::ListFactsResponse> TerritoryBook::ListFacts(
 
 absl::StatusOr<v1::ImportFactsResponse> TerritoryBook::ImportFacts(
     const v1::ImportFactsRequest& request) {
-  if (request.facts_size() > kMaxImportRows) {
-    return InvalidField("facts", absl::StrCat("has ", request.facts_size(),
-                                              " rows; the limit is ",
-                                              kMaxImportRows, " per call"));
+  if (request.facts_size() > Limits::kImportRowsMax) {
+    return InvalidField(
+        "facts",
+        absl::StrCat("has ", request.facts_size(), " rows; the limit is ",
+                     Limits::kImportRowsMax, " per call"));
   }
   v1::ImportFactsResponse response;
   std::vector<v1::TerritoryFact> good;

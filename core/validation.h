@@ -32,6 +32,11 @@ struct Limits {
   static constexpr int kCapacityMax = 10000;
   static constexpr size_t kRequestIdMax = 128;
   static constexpr int kCustomCommunesMax = 40000;
+  // Lists: page_size 0 means kDefaultPageSize; larger than kPageSizeMax is
+  // clamped. Imports: rows per call or message.
+  static constexpr int kDefaultPageSize = 50;
+  static constexpr int kPageSizeMax = 1000;
+  static constexpr int kImportRowsMax = 10000;
 };
 
 struct ValidationContext {

@@ -134,13 +134,12 @@ void ForEachItem(std::string_view list, F&& f) {
   }
 }
 
-class LabCsvReader final : public DirectoryReader {
+class LabCsvReader final : public CsvFormatReader {
   friend absl::StatusOr<std::unique_ptr<DirectoryReader>>
   internal::MakeReader<LabCsvReader>(const DirectoryOptions& options);
 
  protected:
   bool ReadRow(Row* row) override;
-  Encoding encoding() const override { return csv_->encoding(); }
 
  private:
   struct Mapped {
@@ -158,20 +157,12 @@ class LabCsvReader final : public DirectoryReader {
   absl::Status Init(const DirectoryOptions& options);
   // Maps one non-empty cell; false (row rejected) on a bad value.
   bool Apply(const Mapped& m, std::string_view value, Row* row);
-  void Reject(Row* row, int column, std::string reason) {
-    row->outcome = Row::Outcome::kRejected;
-    if (column >= 0) row->field = csv_->header()[column];
-    row->reason = std::move(reason);
-    row->raw.assign(record_.raw.data(), record_.raw.size());
-  }
 
   const Mappings* mappings_;
   CommuneResolver communes_;
   std::string source_;
   std::string actor_source_;  // "lab:<source>"
   v1::ActorKind default_kind_;
-  std::unique_ptr<CsvReader> csv_;
-  CsvRecord record_;
   std::vector<Mapped> mapped_;
   std::string buffer_;
 
@@ -470,19 +461,9 @@ bool LabCsvReader::Apply(const Mapped& m, std::string_view value, Row* row) {
 }
 
 bool LabCsvReader::ReadRow(Row* row) {
-  if (!csv_->Next(&record_)) {
-    status_ = csv_->status();
-    return false;
-  }
-  row->row_number = record_.row_number;
-  row->outcome = Row::Outcome::kActor;
+  if (!StartRow(row)) return false;
+  if (row->outcome == Row::Outcome::kRejected) return true;
   v1::Actor* actor = &row->actor;
-  actor->Clear();
-  if (keep_raw_) row->raw.assign(record_.raw.data(), record_.raw.size());
-  if (!record_.ok()) {
-    Reject(row, -1, record_.error);
-    return true;
-  }
   id_ = key_ = insee_ = postal_ = commune_name_ = std::string_view();
   has_x_ = has_y_ = kind_set_ = false;
   for (const Mapped& m : mapped_) {

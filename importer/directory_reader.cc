@@ -106,6 +106,31 @@ bool DirectoryReader::Next(Row* row) {
 
 namespace internal {
 
+bool CsvFormatReader::StartRow(Row* row) {
+  if (!csv_->Next(&record_)) {
+    status_ = csv_->status();
+    return false;
+  }
+  row->row_number = record_.row_number;
+  row->outcome = Row::Outcome::kActor;
+  row->actor.Clear();
+  if (keep_raw_) row->raw.assign(record_.raw.data(), record_.raw.size());
+  if (!record_.ok()) Reject(row, -1, record_.error);
+  return true;
+}
+
+void CsvFormatReader::Reject(Row* row, int column, std::string reason) {
+  row->outcome = Row::Outcome::kRejected;
+  if (column >= 0) row->field = csv_->header()[column];
+  row->reason = std::move(reason);
+  row->raw.assign(record_.raw.data(), record_.raw.size());
+}
+
+void CsvFormatReader::Skip(Row* row, std::string_view reason) {
+  row->outcome = Row::Outcome::kSkipped;
+  row->reason.assign(reason.data(), reason.size());
+}
+
 std::string_view Trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) {
     s.remove_prefix(1);

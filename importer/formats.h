@@ -8,6 +8,7 @@
 #include <string_view>
 
 #include "absl/status/statusor.h"
+#include "importer/csv_reader.h"
 #include "importer/directory_reader.h"
 #include "importer/mappings.h"
 #include "maillage/v1/actor.pb.h"
@@ -40,6 +41,23 @@ absl::StatusOr<std::unique_ptr<DirectoryReader>> MakeReader(
   if (!ready.ok()) return ready;
   return std::unique_ptr<DirectoryReader>(std::move(reader));
 }
+
+// What the CSV-based format readers (SIRENE, RNA, lab CSV) share: the CSV
+// reader, the current record, and how a row starts, is rejected or skipped.
+class CsvFormatReader : public DirectoryReader {
+ protected:
+  Encoding encoding() const override { return csv_->encoding(); }
+
+  // Reads the next record and starts `row` from it (row number, a cleared
+  // actor, the raw line when kept). False at the end of the file (status_
+  // set). A record the CSV reader could not split leaves `row` rejected.
+  bool StartRow(Row* row);
+  void Reject(Row* row, int column, std::string reason);
+  static void Skip(Row* row, std::string_view reason);
+
+  std::unique_ptr<CsvReader> csv_;
+  CsvRecord record_;
+};
 
 std::string_view Trim(std::string_view s);
 

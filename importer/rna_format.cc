@@ -34,33 +34,24 @@ bool IsSiret(std::string_view s) {
   return nonzero;
 }
 
-class RnaReader final : public DirectoryReader {
+class RnaReader final : public CsvFormatReader {
   friend absl::StatusOr<std::unique_ptr<DirectoryReader>>
   internal::MakeReader<RnaReader>(const DirectoryOptions& options);
 
  protected:
   bool ReadRow(Row* row) override;
-  Encoding encoding() const override { return csv_->encoding(); }
 
  private:
   explicit RnaReader(const DirectoryOptions& options)
       : mappings_(options.mappings), communes_(options.geography) {}
 
   absl::Status Init(const DirectoryOptions& options);
-  void Reject(Row* row, int column, std::string reason) {
-    row->outcome = Row::Outcome::kRejected;
-    if (column >= 0) row->field = csv_->header()[column];
-    row->reason = std::move(reason);
-    row->raw.assign(record_.raw.data(), record_.raw.size());
-  }
   std::string_view Field(int column) const {
     return Trim(record_.field(column));
   }
 
   const Mappings* mappings_;
   CommuneResolver communes_;
-  std::unique_ptr<CsvReader> csv_;
-  CsvRecord record_;
   std::string buffer_;
 
   int id_ = -1, siret_ = -1, title_ = -1, short_title_ = -1, object_ = -1,
@@ -102,29 +93,17 @@ absl::Status RnaReader::Init(const DirectoryOptions& options) {
 }
 
 bool RnaReader::ReadRow(Row* row) {
-  if (!csv_->Next(&record_)) {
-    status_ = csv_->status();
-    return false;
-  }
-  row->row_number = record_.row_number;
-  row->outcome = Row::Outcome::kActor;
+  if (!StartRow(row)) return false;
+  if (row->outcome == Row::Outcome::kRejected) return true;
   v1::Actor* actor = &row->actor;
-  actor->Clear();
-  if (keep_raw_) row->raw.assign(record_.raw.data(), record_.raw.size());
-  if (!record_.ok()) {
-    Reject(row, -1, record_.error);
-    return true;
-  }
   std::string_view position = Field(position_);
   std::string_view dissolved = Field(dissolved_);
   if (position == "D" || (!dissolved.empty() && dissolved != "0001-01-01")) {
-    row->outcome = Row::Outcome::kSkipped;
-    row->reason = "dissolved association";
+    Skip(row, "dissolved association");
     return true;
   }
   if (position == "S") {
-    row->outcome = Row::Outcome::kSkipped;
-    row->reason = "removed from the register";
+    Skip(row, "removed from the register");
     return true;
   }
   std::string_view id = Field(id_);

@@ -29,29 +29,18 @@ bool ParseDouble(std::string_view s, double* out) {
   return end == buffer + s.size();
 }
 
-class SireneReader final : public DirectoryReader {
+class SireneReader final : public CsvFormatReader {
   friend absl::StatusOr<std::unique_ptr<DirectoryReader>>
   internal::MakeReader<SireneReader>(const DirectoryOptions& options);
 
  protected:
   bool ReadRow(Row* row) override;
-  Encoding encoding() const override { return csv_->encoding(); }
 
  private:
   explicit SireneReader(const DirectoryOptions& options)
       : mappings_(options.mappings), communes_(options.geography) {}
 
   absl::Status Init(const DirectoryOptions& options);
-  void Reject(Row* row, int column, std::string reason) {
-    row->outcome = Row::Outcome::kRejected;
-    if (column >= 0) row->field = csv_->header()[column];
-    row->reason = std::move(reason);
-    row->raw.assign(record_.raw.data(), record_.raw.size());
-  }
-  void Skip(Row* row, std::string_view reason) {
-    row->outcome = Row::Outcome::kSkipped;
-    row->reason.assign(reason.data(), reason.size());
-  }
   std::string_view Field(int column) const {
     std::string_view v = Trim(record_.field(column));
     return IsUndisclosed(v) ? std::string_view() : v;
@@ -61,8 +50,6 @@ class SireneReader final : public DirectoryReader {
   CommuneResolver communes_;
   std::unique_ptr<LegalUnitTable> owned_units_;
   const LegalUnitTable* units_ = nullptr;
-  std::unique_ptr<CsvReader> csv_;
-  CsvRecord record_;
   std::string id_;
 
   int siret_ = -1, state_ = -1, head_count_ = -1, postal_ = -1,
@@ -113,19 +100,9 @@ absl::Status SireneReader::Init(const DirectoryOptions& options) {
 }
 
 bool SireneReader::ReadRow(Row* row) {
-  if (!csv_->Next(&record_)) {
-    status_ = csv_->status();
-    return false;
-  }
-  row->row_number = record_.row_number;
-  row->outcome = Row::Outcome::kActor;
+  if (!StartRow(row)) return false;
+  if (row->outcome == Row::Outcome::kRejected) return true;
   v1::Actor* actor = &row->actor;
-  actor->Clear();
-  if (keep_raw_) row->raw.assign(record_.raw.data(), record_.raw.size());
-  if (!record_.ok()) {
-    Reject(row, -1, record_.error);
-    return true;
-  }
   if (Field(state_) == "F") {
     Skip(row, "closed establishment");
     return true;
