@@ -138,12 +138,16 @@ void ActorIndex::Impl::IndexActor(ActorNum num, bool add) {
   ForEachBit(record.offer_resources, [&](int r) { apply(by_offered[r]); });
   ForEachBit(record.need_resources, [&](int r) { apply(by_needed[r]); });
   const uint32_t partition = internal::PartitionOf(profile.home);
+  const uint32_t where =
+      record.has_coords()
+          ? internal::PackPosition(record.latitude, record.longitude)
+          : internal::kNoPosition;
   for (Side side : {Side::kNeed, Side::kOffer}) {
     for (uint32_t key : internal::ExchangeKeys(profile, side)) {
-      std::vector<Postings>& partitions = exchanges[key];
+      std::vector<internal::LocatedPostings>& partitions = exchanges[key];
       if (add) {
         if (partitions.size() <= partition) partitions.resize(partition + 1);
-        PostingInsert(partitions[partition], num);
+        PostingInsert(partitions[partition], internal::Located{num, where});
       } else if (partition < partitions.size()) {
         PostingErase(partitions[partition], num);
       }
@@ -189,11 +193,27 @@ void ActorIndex::Impl::IndexActor(ActorNum num, bool add) {
 }
 
 void ActorIndex::Impl::IndexAreas(ActorNum num, bool add) {
+  const ActorRecord& record = records[num];
+  const uint32_t where =
+      record.has_coords()
+          ? internal::PackPosition(record.latitude, record.longitude)
+          : internal::kNoPosition;
   auto apply = [&](absl::flat_hash_map<uint64_t, Postings>& map, int rank,
                    uint32_t number) {
     if (number == kNone) return;
-    add ? MapInsert(map, internal::AreaKey(rank, number), num)
-        : MapErase(map, internal::AreaKey(rank, number), num);
+    const uint64_t key = internal::AreaKey(rank, number);
+    add ? MapInsert(map, key, num) : MapErase(map, key, num);
+    if (&map != &area_exact) return;
+    if (add) {
+      PostingInsert(
+          area_covering[key],
+          internal::AreaEntry{num, where, internal::PartitionOf(record.home),
+                              record.need_resources, record.offer_resources,
+                              record.acts_on});
+    } else if (auto it = area_covering.find(key); it != area_covering.end()) {
+      internal::EntryErase(it->second, num);
+      if (it->second.empty()) area_covering.erase(it);
+    }
   };
   // Indexes a territory of rank `rank` and its coarser ancestors in `place`.
   auto apply_place = [&](int rank, uint32_t number, const Place& place) {
@@ -684,11 +704,19 @@ size_t ActorIndex::ApproximateMemoryUsage() const {
     bytes += level.capacity() * sizeof(Postings);
     for (const Postings& p : level) bytes += postings(p);
   }
-  bytes += impl.exchanges.capacity() *
-           (sizeof(uint32_t) + sizeof(std::vector<Postings>) + 1);
+  bytes +=
+      impl.exchanges.capacity() *
+      (sizeof(uint32_t) + sizeof(std::vector<internal::LocatedPostings>) + 1);
   for (const auto& [key, partitions] : impl.exchanges) {
-    bytes += partitions.capacity() * sizeof(Postings);
-    for (const Postings& p : partitions) bytes += postings(p);
+    bytes += partitions.capacity() * sizeof(internal::LocatedPostings);
+    for (const internal::LocatedPostings& p : partitions) {
+      bytes += p.capacity() * sizeof(internal::Located);
+    }
+  }
+  bytes += impl.area_covering.capacity() *
+           (sizeof(uint64_t) + sizeof(internal::AreaPostings) + 1);
+  for (const auto& [key, p] : impl.area_covering) {
+    bytes += p.capacity() * sizeof(internal::AreaEntry);
   }
   for (const auto* map : {&impl.area_exact, &impl.area_inside}) {
     bytes += map->capacity() * (sizeof(uint64_t) + sizeof(Postings) + 1);

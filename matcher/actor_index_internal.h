@@ -6,6 +6,7 @@
 // the core and the services include actor_index.h only.
 
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <string_view>
 #include <vector>
@@ -57,6 +58,75 @@ inline void PostingInsert(Postings& postings, ActorNum num) {
 inline void PostingErase(Postings& postings, ActorNum num) {
   auto it = std::lower_bound(postings.begin(), postings.end(), num);
   if (it != postings.end() && *it == num) postings.erase(it);
+}
+
+// An exchange posting entry: the actor and where its home is, so that the
+// engine bounds an entry's proximity without reading the actor's record
+// (which is a cache miss per candidate at a million actors).
+struct Located {
+  ActorNum num;
+  // kNoPosition, or bit 31 set, the latitude in bits 16-30 (15 bits over
+  // [-90, 90]) and the longitude in bits 0-15 (over [-180, 180]): steps of
+  // 0.0055 degrees, under 0.6 km (PositionLowerKm allows for it).
+  uint32_t where;
+};
+inline constexpr uint32_t kNoPosition = 0;
+inline uint32_t PackPosition(float latitude, float longitude) {
+  if (!(latitude >= -90 && latitude <= 90 && longitude >= -180 &&
+        longitude <= 180)) {
+    return kNoPosition;
+  }
+  const auto lat = static_cast<uint32_t>(
+      std::lround((static_cast<double>(latitude) + 90) / 180 * 32767));
+  const auto lon = static_cast<uint32_t>(
+      std::lround((static_cast<double>(longitude) + 180) / 360 * 65535));
+  return 0x80000000u | lat << 16 | lon;
+}
+inline float PackedLatitude(uint32_t where) {
+  return static_cast<float>((where >> 16 & 0x7FFF) * (180.0 / 32767) - 90);
+}
+inline float PackedLongitude(uint32_t where) {
+  return static_cast<float>((where & 0xFFFF) * (360.0 / 65535) - 180);
+}
+using LocatedPostings = std::vector<Located>;
+// An entry of the action area postings the engine reads: where the actor
+// lives too (its partition, see PartitionOf), and what bounds its fit (as in
+// its ActorRecord), so that most are ruled out without a cache miss.
+struct AreaEntry {
+  ActorNum num;
+  uint32_t where;  // as in Located
+  uint32_t partition;
+  uint32_t need_resources;
+  uint32_t offer_resources;
+  ThemeSet acts_on;
+};
+using AreaPostings = std::vector<AreaEntry>;
+
+// Lists of entries sorted by actor number, one entry per actor.
+template <typename Entry>
+void PostingInsert(std::vector<Entry>& postings, const Entry& entry) {
+  if (postings.empty() || postings.back().num < entry.num) {
+    postings.push_back(entry);
+    return;
+  }
+  auto it = std::lower_bound(
+      postings.begin(), postings.end(), entry.num,
+      [](const Entry& e, ActorNum num) { return e.num < num; });
+  if (it != postings.end() && it->num == entry.num) {
+    *it = entry;
+  } else {
+    postings.insert(it, entry);
+  }
+}
+template <typename Entry>
+void EntryErase(std::vector<Entry>& postings, ActorNum num) {
+  auto it =
+      std::lower_bound(postings.begin(), postings.end(), num,
+                       [](const Entry& e, ActorNum n) { return e.num < n; });
+  if (it != postings.end() && it->num == num) postings.erase(it);
+}
+inline void PostingErase(LocatedPostings& postings, ActorNum num) {
+  EntryErase(postings, num);
 }
 
 // What the engine reads for every candidate, in one cache line.
@@ -164,8 +234,8 @@ struct ActorIndex::Impl {
   std::vector<uint32_t> ScopePartitions(const Scope& scope) const;
 
   // The exchange postings of `key` in `partition`, or nullptr.
-  const internal::Postings* ExchangePostings(uint32_t key,
-                                             uint32_t partition) const {
+  const internal::LocatedPostings* ExchangePostings(uint32_t key,
+                                                    uint32_t partition) const {
     auto it = exchanges.find(key);
     if (it == exchanges.end() || partition >= it->second.size()) {
       return nullptr;
@@ -189,11 +259,15 @@ struct ActorIndex::Impl {
   NationalPostings by_needed[32];
   // Home postings by level rank, then by the dense number at that level.
   std::vector<internal::Postings> home[internal::kRankCount];
-  // ExchangeKey -> postings by partition (see PartitionOf).
-  absl::flat_hash_map<uint32_t, std::vector<internal::Postings>> exchanges;
+  // ExchangeKey -> postings by partition (see PartitionOf), with positions.
+  absl::flat_hash_map<uint32_t, std::vector<internal::LocatedPostings>>
+      exchanges;
   // (level rank << 32 | number) -> actors with an action area exactly that
   // territory (custom zones: under each of their communes).
   absl::flat_hash_map<uint64_t, internal::Postings> area_exact;
+  // The same lists as area_exact, with the actors' positions (for the
+  // engine's bounds).
+  absl::flat_hash_map<uint64_t, internal::AreaPostings> area_covering;
   // (level rank << 32 | number) -> actors with an action area strictly finer
   // than that territory and inside it.
   absl::flat_hash_map<uint64_t, internal::Postings> area_inside;

@@ -1,7 +1,9 @@
 #include "matcher/partners.h"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
+#include <limits>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -83,13 +85,48 @@ std::vector<Probe> MakeProbes(const ActorProfile& actor) {
   return probes;
 }
 
+// The actors whose action areas cover the asking actor's home, and the
+// proximity the closest such area gives: a byte per actor number, 0 or
+// 5 - rank of the area's level (higher is closer). Denser than the
+// candidate slots, so that marking thousands of them stays cheap; only the
+// bytes set are cleared between queries.
+struct AreaMarks {
+  std::vector<uint8_t> code;
+  std::vector<ActorNum> set;
+
+  void Reset(size_t num_limit) {
+    for (ActorNum num : set) code[num] = 0;
+    set.clear();
+    if (code.size() < num_limit) code.resize(num_limit, 0);
+  }
+  void Mark(ActorNum num, int rank) {
+    const auto c = static_cast<uint8_t>(internal::kRankCount - rank);
+    if (code[num] == 0) set.push_back(num);
+    code[num] = std::max(code[num], c);
+  }
+  bool Has(ActorNum num) const { return code[num] != 0; }
+  // The proximity bound of the area (custom zones, indexed at commune rank,
+  // give at most 0.8 too).
+  static float Proximity(uint8_t c) {
+    return c == 0 ? 0.0f
+                  : static_cast<float>(
+                        0.8 *
+                        internal::LevelProximity(
+                            internal::kLevelByRank[internal::kRankCount - c]));
+  }
+  float ProximityOf(ActorNum num) const { return Proximity(code[num]); }
+};
+
 // Per-thread scratch of a query: a generation stamp per actor number marks
 // the candidates already seen, so that nothing is cleared between queries.
 struct Candidate {
   ActorNum num;
   bool scored;
-  bool area_scope;       // an action area of it overlaps the scope
-  float area_proximity;  // bound of the proximity its areas give, or 0
+  bool area_scope;  // an action area of it overlaps the scope
+  bool met;         // credited by a complete walk of its partition
+  // Bound of the proximity from its posting entry (position or hierarchy,
+  // and the asking actor's areas), -1 until a walk met it.
+  float entry_proximity;
   PairInputs inputs;
 };
 struct Scratch {
@@ -98,6 +135,7 @@ struct Scratch {
   std::vector<uint64_t> slot;
   std::vector<Candidate> candidates;
   uint64_t generation = 0;
+  AreaMarks areas;
 
   void Reset(size_t num_limit) {
     if (slot.size() < num_limit) slot.resize(num_limit, 0);
@@ -117,7 +155,7 @@ struct Scratch {
     uint64_t& s = slot[num];
     if ((s >> 32) != generation) {
       s = generation << 32 | candidates.size();
-      candidates.push_back(Candidate{num, false, false, 0, {}});
+      candidates.push_back(Candidate{num, false, false, false, -1, {}});
     }
     return candidates[static_cast<uint32_t>(s)];
   }
@@ -150,8 +188,12 @@ struct PartitionPlan {
   double context;         // bound of lifted * (1 - w_r (1 - R)), S = 0
   double lifted_context;  // the same, S <= 1
   double proximity;       // bound of P
-  double bound;           // context * (1 - w_p + w_p proximity)
-  double lifted_bound;    // lifted_context * (1 - w_p + w_p proximity)
+  // Parts of that bound: the asking actor's action areas alone, and with
+  // the hierarchy (what bounds P when a position is missing on either side).
+  double areas;
+  double hierarchy;
+  double bound;         // context * (1 - w_p + w_p proximity)
+  double lifted_bound;  // lifted_context * (1 - w_p + w_p proximity)
   double For(const Query& query, ActorNum num) const {
     return lifted_bound != bound && query.MayLift(num) ? lifted_bound : bound;
   }
@@ -189,9 +231,14 @@ PartitionPlan PartitionBound(const Query& query, uint32_t partition) {
   const uint32_t own = internal::PartitionOf(me.home);
   double proximity = 0;
   double fragility = 0;
+  double areas = 0;
+  double box = 0;
   if (partition == own || partition == 0) {
     proximity = 1;
     fragility = query.MaxSeverity(0);
+    for (const ActionArea& area : query.profile().action_areas) {
+      areas = std::max(areas, 0.8 * internal::LevelProximity(area.level));
+    }
   } else {
     const uint32_t departement = partition - 1;
     const uint32_t region = departement < impl.departement_region.size()
@@ -222,21 +269,20 @@ PartitionPlan PartitionBound(const Query& query, uint32_t partition) {
     if (me.has_coords()) {
       if (partition < impl.partition_boxes.size() &&
           !impl.partition_boxes[partition].empty()) {
-        proximity = std::max(
-            proximity,
-            internal::DistanceProximity(MinDistanceKm(
-                me.latitude, me.longitude, impl.partition_boxes[partition])));
+        box = internal::DistanceProximity(MinDistanceKm(
+            me.latitude, me.longitude, impl.partition_boxes[partition]));
       }
     }
     if (me.has_areas()) {
       for (const ActionArea& area : query.profile().action_areas) {
         if (AreaMayCover(area, departement, region)) {
-          proximity =
-              std::max(proximity, 0.8 * internal::LevelProximity(area.level));
+          areas = std::max(areas, 0.8 * internal::LevelProximity(area.level));
         }
       }
     }
   }
+  const double hierarchy = std::max(proximity, areas);
+  proximity = std::max(hierarchy, box);
   const double capacity = std::min<int>(me.capacity, 3) / 3.0;
   const double common =
       1.0 - std::ldexp(1.0, -static_cast<int>(
@@ -250,10 +296,129 @@ PartitionPlan PartitionBound(const Query& query, uint32_t partition) {
   plan.context = query.FeedbackBound(context, false);
   plan.lifted_context = query.FeedbackBound(context, true);
   plan.proximity = proximity;
+  plan.areas = areas;
+  plan.hierarchy = hierarchy;
   plan.bound = plan.context * distance;
   plan.lifted_bound = plan.lifted_context * distance;
   return plan;
 }
+
+// How far, during one partition's walk, an entry may be and still reach
+// `cut`: its score is at most context * (1 - w_p + w_p P), and P is at most
+// the larger of DistanceProximity(distance) (both positions known) and the
+// asking actor's areas. Beyond the reach, an entry cannot matter.
+class Reach {
+ public:
+  Reach(double context, double lifted_context, double cut, double w_p,
+        const PartitionPlan& step)
+      : active_(cut > 0), lifts_(lifted_context != context) {
+    if (!active_) return;
+    km2_ = Km2Cut(context, cut, w_p, step.areas);
+    km2_lifted_ = Km2Cut(lifted_context, cut, w_p, step.areas);
+    auto level = [&](double proximity) {
+      const double distance = 1 - w_p + w_p * proximity;
+      if (lifted_context * distance < cut) return 2;
+      return context * distance < cut ? 1 : 0;
+    };
+    unplaced_ = level(step.hierarchy);
+    unknown_ = level(step.proximity);
+  }
+  bool active() const { return active_; }
+  // Whether an actor whose similar success may be positive reaches further.
+  bool lifts() const { return lifts_; }
+  // 0: within reach; 1: within reach only if lifted; 2: beyond.
+  int ByKm2(double km2) const {
+    if (km2 <= km2_) return 0;
+    return km2 <= km2_lifted_ ? 1 : 2;
+  }
+  int Unplaced() const { return unplaced_; }  // a position is missing
+  int Unknown() const { return unknown_; }    // no distance estimate
+
+ private:
+  // The square of the largest estimated distance (see MyPosition) at which
+  // P may still let context * (1 - w_p + w_p P) reach `cut`; +inf when
+  // distance cannot rule anything out, -1 when nothing reaches.
+  static double Km2Cut(double context, double cut, double w_p, double areas) {
+    constexpr double kInfinity = std::numeric_limits<double>::infinity();
+    if (context * (1 - w_p + w_p * areas) >= cut) return kInfinity;
+    if (context * 1 < cut) return -1;
+    const double p = (cut / context - (1 - w_p)) / w_p;  // w_p > 0 here
+    if (p <= 0) return kInfinity;
+    // DistanceProximity(km) >= p  <=>  km <= 20 (1/p - 1)^(2/3).
+    const double km = 20 * std::cbrt((1 / p - 1) * (1 / p - 1)) * 1.0001 + 0.01;
+    // Beyond 1,000 km the estimate is not trusted to bound the distance.
+    if (km > 1000) return kInfinity;
+    const double estimate = (km + 1.5) / 0.98;
+    return estimate * estimate;
+  }
+
+  bool active_;
+  bool lifts_;
+  double km2_ = 0;
+  double km2_lifted_ = 0;
+  int unplaced_ = 0;
+  int unknown_ = 0;
+};
+
+// The asking actor's position, and a cheap estimate of the distance to a
+// packed position: equirectangular, with the cosine of the latitude
+// farther from the equator. Within 60 degrees of latitude and 1,000 km,
+// estimate * 0.98 - 1.5 km stays under the haversine distance (the 1.5 km
+// also cover the packing steps); elsewhere no estimate is made.
+class MyPosition {
+ public:
+  explicit MyPosition(const ActorRecord& me)
+      : placed_(me.has_coords()),
+        usable_(placed_ && std::abs(me.latitude) <= kMaxLatitude),
+        latitude_(me.latitude),
+        longitude_(me.longitude) {}
+
+  int Beyond(uint32_t where, const Reach& reach) const {
+    if (!placed_ || where == internal::kNoPosition) return reach.Unplaced();
+    double km2;
+    if (!Estimate(where, &km2)) return reach.Unknown();
+    return reach.ByKm2(km2);
+  }
+  // A bound of the proximity of an entry at `where`, in `step`.
+  double Proximity(uint32_t where, const PartitionPlan& step) const {
+    if (!placed_ || where == internal::kNoPosition) return step.hierarchy;
+    double km2;
+    if (!Estimate(where, &km2)) return step.proximity;
+    const double km = std::max(0.0, std::sqrt(km2) * 0.98 - 1.5);
+    return std::max(internal::DistanceProximity(km), step.areas);
+  }
+
+ private:
+  static constexpr float kMaxLatitude = 60;
+  bool Estimate(uint32_t where, double* km2) const {
+    const float latitude = internal::PackedLatitude(where);
+    if (!usable_ || std::abs(latitude) > kMaxLatitude) return false;
+    constexpr double kKmPerDegree = 111.195;
+    const double dlat = (latitude - latitude_) * kKmPerDegree;
+    double dlon = std::abs(internal::PackedLongitude(where) - longitude_);
+    if (dlon > 180) dlon = 360 - dlon;
+    const float polar = std::max(std::abs(latitude), std::abs(latitude_));
+    dlon *= kKmPerDegree * Cosine(polar);
+    *km2 = dlat * dlat + dlon * dlon;
+    return true;
+  }
+  // cos of the next whole degree up: a lower bound of cos(degrees).
+  static double Cosine(float degrees) {
+    static const auto* table = [] {
+      auto* t = new std::array<double, 92>;
+      for (int d = 0; d < 92; ++d) {
+        (*t)[d] = std::cos(std::min(d, 90) * M_PI / 180);
+      }
+      return t;
+    }();
+    return (*table)[static_cast<int>(degrees) + 1];
+  }
+
+  bool placed_;
+  bool usable_;
+  float latitude_;
+  float longitude_;
+};
 
 // An upper bound of the mutual fit from the credits alone (the partner's
 // record unread): themes count fully, the partner's needs as if it had one.
@@ -512,20 +677,21 @@ absl::StatusOr<std::vector<Suggestion>> SuggestPartners(
   // Actors whose action areas cover the actor's home (their proximity
   // comes from the area, wherever they live) or overlap the scope: scored
   // last, when the threshold is highest, with their own bounds.
+  const MyPosition me_position(me);
+  // The covering ones are only marked now (no candidate slot: that is a
+  // cache miss each), and taken up after the walks from their postings,
+  // which say where they live; the walks leave them to that last pass.
+  AreaMarks& areas = scratch.areas;
+  areas.Reset(impl.records.size());
+  std::vector<const internal::AreaPostings*> covering;
   if (impl.areas_actor_count > 0) {
     for (int rank = 0; rank < internal::kRankCount; ++rank) {
-      const territory::Level level = internal::kLevelByRank[rank];
-      const uint32_t n = me.home.At(level);
+      const uint32_t n = me.home.At(internal::kLevelByRank[rank]);
       if (n == territory::kNone) continue;
-      auto it = impl.area_exact.find(internal::AreaKey(rank, n));
-      if (it == impl.area_exact.end()) continue;
-      // Custom zones are indexed at commune rank: 0.8 bounds them too.
-      const auto value =
-          static_cast<float>(0.8 * internal::LevelProximity(level));
-      for (ActorNum num : it->second) {
-        Candidate& c = scratch.Get(num);
-        c.area_proximity = std::max(c.area_proximity, value);
-      }
+      auto it = impl.area_covering.find(internal::AreaKey(rank, n));
+      if (it == impl.area_covering.end()) continue;
+      covering.push_back(&it->second);
+      for (const internal::AreaEntry& e : it->second) areas.Mark(e.num, rank);
     }
     if (options.scope) {
       std::vector<const Postings*> lists;
@@ -536,6 +702,9 @@ absl::StatusOr<std::vector<Suggestion>> SuggestPartners(
     }
   }
   const size_t area_candidates = scratch.candidates.size();
+  const double w_p = query.weights().proximity;
+  std::vector<double> bounds_of;
+  std::vector<uint32_t> buckets_of;
 
   // Probes that make candidates first (see the walk below); each group
   // keeps its best-quality-first order.
@@ -582,10 +751,30 @@ absl::StatusOr<std::vector<Suggestion>> SuggestPartners(
       }
     }
     const size_t nearby_end = scratch.candidates.size();
+    // With the threshold known, an entry whose proximity bound (from its
+    // position alone) keeps it below the threshold is passed over without
+    // looking its actor up: its credits cannot matter, since whatever it
+    // scores stays under the threshold (area candidates excepted: their
+    // own areas may bring them closer than their position).
+    const double cut = heap.size() == options.limit
+                           ? std::max(threshold(), min_score)
+                           : min_score;
+    const Reach reach(step.context, step.lifted_context, cut, w_p, step);
+    auto far = [&](const internal::Located& e) {
+      if (!reach.active()) return false;
+      const int beyond = me_position.Beyond(e.where, reach);
+      if (beyond == 0) return false;
+      if (beyond == 1 && reach.lifts() && query.MayLift(e.num)) return false;
+      return !areas.Has(e.num);
+    };
+    auto entry_proximity = [&](const internal::Located& e) {
+      return static_cast<float>(me_position.Proximity(e.where, step));
+    };
     for (const Probe& probe : probes) {
-      const Postings* list = impl.ExchangePostings(probe.key, step.partition);
+      const internal::LocatedPostings* list =
+          impl.ExchangePostings(probe.key, step.partition);
       if (list == nullptr) continue;
-      const ActorNum* nums = list->data();
+      const internal::Located* entries = list->data();
       const size_t size = list->size();
       // A probe whose resource can only make excluded categories does not
       // make candidates; it only credits those made before it (probes that
@@ -598,49 +787,82 @@ absl::StatusOr<std::vector<Suggestion>> SuggestPartners(
         // The others are not even looked up: the partition does not count
         // as walked for the candidates made elsewhere.
         for (size_t j = 0; j < size; ++j) {
-          if (!query.MayLift(nums[j])) continue;
-          Candidate* c =
-              creates ? &scratch.Get(nums[j]) : scratch.Find(nums[j]);
+          const ActorNum num = entries[j].num;
+          if (!query.MayLift(num)) continue;
+          Candidate* c = creates ? &scratch.Get(num) : scratch.Find(num);
           if (c == nullptr) continue;
           Credit(probe.to_actor ? c->inputs.to_actor : c->inputs.to_partner,
                  probe);
+          if (c->entry_proximity < 0) {
+            c->entry_proximity = entry_proximity(entries[j]);
+          }
         }
         continue;
       }
       for (size_t j = 0; j < size; ++j) {
         // The slots are far apart: ask for them ahead.
-        if (j + 16 < size) scratch.Prefetch(nums[j + 16]);
-        Candidate* c = creates ? &scratch.Get(nums[j]) : scratch.Find(nums[j]);
+        if (j + 16 < size) scratch.Prefetch(entries[j + 16].num);
+        const internal::Located& e = entries[j];
+        if (far(e)) continue;
+        // The area candidates are made by any probe: they are scored
+        // later, and then need all their credits.
+        Candidate* c = creates || areas.Has(e.num) ? &scratch.Get(e.num)
+                                                   : scratch.Find(e.num);
         if (c == nullptr) continue;
         Credit(probe.to_actor ? c->inputs.to_actor : c->inputs.to_partner,
                probe);
+        c->met = true;
+        if (c->entry_proximity < 0) c->entry_proximity = entry_proximity(e);
       }
     }
     walked[step.partition] = !lifted_only;
     const size_t walked_end = scratch.candidates.size();
-    // Score this partition's candidates, the most complementary first, so
-    // that the threshold rises early (a counting sort on the credits; ties
-    // in walk order). Those the walk made live in this partition and have
-    // all their credits.
-    constexpr uint32_t kBuckets = 64;
+    // Score this partition's candidates in decreasing order of a bound of
+    // their score from the credits and the entry's proximity (a counting
+    // sort on the bound; ties in walk order), and stop at the first whose
+    // bucket cannot reach the threshold. Those the walk made live in this
+    // partition and have all their credits.
+    constexpr uint32_t kBuckets = 256;
     uint32_t count[kBuckets + 1] = {};
-    auto bucket = [&](size_t i) {
-      const Credits& a = scratch.candidates[i].inputs.to_actor;
-      const Credits& b = scratch.candidates[i].inputs.to_partner;
-      return kBuckets - 1 - std::min(kBuckets - 1, a.tenths + b.tenths);
-    };
-    for (size_t i = nearby_end; i < walked_end; ++i) ++count[bucket(i) + 1];
-    for (uint32_t b = 0; b < kBuckets; ++b) count[b + 1] += count[b];
-    order.resize(walked_end - nearby_end);
+    const size_t made = walked_end - nearby_end;
+    bounds_of.resize(made);
+    buckets_of.resize(made);
     for (size_t i = nearby_end; i < walked_end; ++i) {
-      order[count[bucket(i)]++] = static_cast<uint32_t>(i);
+      const Candidate& c = scratch.candidates[i];
+      const double home_context =
+          step.lifted_context != step.context && query.MayLift(c.num)
+              ? step.lifted_context
+              : step.context;
+      const double proximity =
+          std::max(c.entry_proximity, areas.ProximityOf(c.num));
+      const double bound = home_context * (1 - w_p + w_p * proximity);
+      const double ceiling = CreditBound(query, c.inputs) * bound;
+      bounds_of[i - nearby_end] = bound;
+      const auto b =
+          static_cast<uint32_t>(std::clamp(ceiling, 0.0, 1.0) * (kBuckets - 1));
+      buckets_of[i - nearby_end] = kBuckets - 1 - b;
+      ++count[kBuckets - b];
+    }
+    for (uint32_t b = 0; b < kBuckets; ++b) count[b + 1] += count[b];
+    order.resize(made);
+    for (size_t i = 0; i < made; ++i) {
+      order[count[buckets_of[i]]++] = static_cast<uint32_t>(i);
     }
     for (size_t j = 0; j < order.size(); ++j) {
-      if (j + 8 < order.size()) {
-        __builtin_prefetch(&impl.records[scratch.candidates[order[j + 8]].num]);
+      const uint32_t k = order[j];
+      // Bucket b holds ceilings below (kBuckets - b) / (kBuckets - 1).
+      const double top =
+          static_cast<double>(kBuckets - buckets_of[k]) / (kBuckets - 1);
+      if (top < min_score ||
+          (heap.size() == options.limit && top < threshold())) {
+        break;
       }
-      Candidate& c = scratch.candidates[order[j]];
-      consider(c, step.For(query, c.num), /*complete=*/true);
+      if (j + 8 < order.size()) {
+        __builtin_prefetch(
+            &impl.records[scratch.candidates[nearby_end + order[j + 8]].num]);
+      }
+      Candidate& c = scratch.candidates[nearby_end + k];
+      consider(c, bounds_of[k], /*complete=*/true);
     }
     // The nearby ones: complete when they live in this partition (they
     // existed before its walk); else read from their profiles.
@@ -651,17 +873,72 @@ absl::StatusOr<std::vector<Suggestion>> SuggestPartners(
       consider(c, here ? step.For(query, c.num) : 1.0, here);
     }
   }
-  const double w_p = query.weights().proximity;
   std::vector<PartitionPlan> bounds;  // by partition, computed on demand
-  for (size_t i = 0; i < area_candidates; ++i) {
-    Candidate& c = scratch.candidates[i];
-    const uint32_t p = internal::PartitionOf(impl.records[c.num].home);
+  auto bound_of = [&](uint32_t p) -> const PartitionPlan& {
     if (bounds.size() <= p) {
-      bounds.resize(p + 1, PartitionPlan{0, -1, -1, 0, 0, 0});
+      bounds.resize(p + 1, PartitionPlan{0, -1, -1, 0, 0, 0, 0, 0});
     }
     if (bounds[p].context < 0) bounds[p] = PartitionBound(query, p);
-    const PartitionPlan& home = bounds[p];
-    const double proximity = std::max<double>(home.proximity, c.area_proximity);
+    return bounds[p];
+  };
+  // The actors whose areas cover the actor's home, bounded from their
+  // postings (where they live), their areas and their credits (complete
+  // when their partition was walked) before anything of theirs is read.
+  for (const internal::AreaPostings* list : covering) {
+    const size_t size = list->size();
+    for (size_t j = 0; j < size; ++j) {
+      if (j + 16 < size) scratch.Prefetch((*list)[j + 16].num);
+      const internal::AreaEntry& e = (*list)[j];
+      const PartitionPlan& home = bound_of(e.partition);
+      const double proximity = std::max<double>(
+          me_position.Proximity(e.where, home), areas.ProximityOf(e.num));
+      const double home_context =
+          query.MayLift(e.num) ? home.lifted_context : home.context;
+      const double bound = home_context * (1 - w_p + w_p * proximity);
+      const bool full = heap.size() == options.limit;
+      if (bound < min_score || (full && bound < threshold())) continue;
+      {
+        // Its fit as if every resource met were met fully bounds it.
+        ActorRecord partner;
+        partner.acts_on = e.acts_on;
+        partner.need_resources = e.need_resources;
+        partner.offer_resources = e.offer_resources;
+        const uint32_t to_actor = me.need_resources & e.offer_resources;
+        const uint32_t to_partner = e.need_resources & me.offer_resources;
+        const PairInputs optimistic{
+            {to_actor, 10u * __builtin_popcount(to_actor)},
+            {to_partner, 10u * __builtin_popcount(to_partner)}};
+        const double ceiling =
+            query.ComputeFit(partner, optimistic).mutual * bound;
+        if (ceiling <= 0 || ceiling < min_score ||
+            (full && ceiling < threshold())) {
+          continue;
+        }
+      }
+      const bool complete = is_walked(e.partition);
+      Candidate* c = scratch.Find(e.num);
+      if (c == nullptr) {
+        // Not met by the walk of its partition: nothing to exchange.
+        if (complete && full &&
+            CreditBound(query, PairInputs{}) * bound < threshold()) {
+          continue;
+        }
+        c = &scratch.Get(e.num);
+      }
+      consider(*c, bound, complete);
+    }
+  }
+  // Those the scope made candidates (areas overlapping the scope).
+  for (size_t i = 0; i < area_candidates; ++i) {
+    Candidate& c = scratch.candidates[i];
+    if (c.scored) continue;
+    const uint32_t p = internal::PartitionOf(impl.records[c.num].home);
+    const PartitionPlan& home = bound_of(p);
+    double proximity = home.proximity;
+    if (c.entry_proximity >= 0) {
+      proximity = std::min<double>(proximity, c.entry_proximity);
+    }
+    proximity = std::max<double>(proximity, areas.ProximityOf(c.num));
     const double home_context =
         query.MayLift(c.num) ? home.lifted_context : home.context;
     consider(c, home_context * (1 - w_p + w_p * proximity), is_walked(p));
