@@ -742,7 +742,11 @@ absl::StatusOr<std::vector<Suggestion>> SuggestPartners(
         }
       }
       if (nearby != nullptr && me.acts_on != 0) {
-        for (ActorNum num : *nearby) {
+        const size_t size = nearby->size();
+        for (size_t j = 0; j < size; ++j) {
+          if (j + 16 < size)
+            __builtin_prefetch(&impl.records[(*nearby)[j + 16]]);
+          const ActorNum num = (*nearby)[j];
           if ((impl.records[num].acts_on & me.acts_on) &&
               (!lifted_only || query.MayLift(num))) {
             scratch.Get(num);
