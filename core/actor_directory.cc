@@ -482,27 +482,37 @@ absl::StatusOr<v1::ImportActorsResponse> ActorDirectory::ImportBatch(
   int64_t now_micros = TimeUtil::TimestampToMicroseconds(now);
   storage::WriteBatch writes;
   std::vector<matcher::ActorProfile> profiles;
+  // Working copies live on the batch's arena when it has one (the server
+  // parses each message on its own arena), so that swapping a row in is free
+  // and everything is released at once with the message.
+  google::protobuf::Arena* arena = batch.GetArena();
+  auto new_actor = [arena] {
+    return google::protobuf::Arena::CreateMessage<v1::Actor>(arena);
+  };
+  std::vector<std::unique_ptr<v1::Actor>> owned;  // when there is no arena
   for (size_t r = 0; r < rows.size(); ++r) {
     v1::Actor& row = *batch.mutable_actors(rows[r].index);
-    std::optional<v1::Actor> stored;
+    v1::Actor* stored = nullptr;
     if (stored_values[r].has_value()) {
-      stored.emplace();
+      stored = new_actor();
+      if (arena == nullptr) owned.emplace_back(stored);
       if (!stored->ParseFromString(*stored_values[r])) {
         return absl::DataLossError(
             absl::StrCat("unparsable actor record '", ids[r], "'"));
       }
     }
     bool row_has_contacts = row.contacts_size() > 0;
-    if (stored.has_value() && (replace || row_has_contacts)) {
-      RETURN_IF_ERROR(AttachContacts(&*stored));
+    if (stored != nullptr && (replace || row_has_contacts)) {
+      RETURN_IF_ERROR(AttachContacts(stored));
     }
-    v1::Actor next;
-    if (stored.has_value() && !replace) {
-      next = *stored;
-      MergeRow(row, &next);
-    } else {
-      next.Swap(&row);  // the batch is consumed: no copy
+    v1::Actor* next_ptr = &row;  // the batch is consumed: no copy
+    if (stored != nullptr && !replace) {
+      next_ptr = new_actor();
+      if (arena == nullptr) owned.emplace_back(next_ptr);
+      *next_ptr = *stored;
+      MergeRow(row, next_ptr);
     }
+    v1::Actor& next = *next_ptr;
     ClearOutputOnly(&next);
     FieldViolations violations;
     ValidateActor(validation_, "", /*id_required=*/true, &next, &violations);
@@ -513,12 +523,12 @@ absl::StatusOr<v1::ImportActorsResponse> ActorDirectory::ImportBatch(
       counts->set_rejected(counts->rejected() + 1);
       continue;
     }
-    if (stored.has_value() && SameContent(next, *stored)) {
+    if (stored != nullptr && SameContent(next, *stored)) {
       counts->set_unchanged(counts->unchanged() + 1);
       continue;
     }
     *next.mutable_create_time() =
-        stored.has_value() ? stored->create_time() : now;
+        stored != nullptr ? stored->create_time() : now;
     *next.mutable_update_time() = now;
     next.set_etag(MakeEtag(next.SerializeAsString(), now_micros));
     bool contacts_changed = replace || row_has_contacts;
@@ -528,12 +538,12 @@ absl::StatusOr<v1::ImportActorsResponse> ActorDirectory::ImportBatch(
     if (contacts_changed) {
       if (contacts.contacts_size() > 0) {
         writes.PutMessage(Family::kContacts, next.id(), contacts);
-      } else if (stored.has_value()) {
+      } else if (stored != nullptr) {
         writes.Delete(Family::kContacts, next.id());
       }
     }
     profiles.push_back(ToProfile(next));
-    if (stored.has_value()) {
+    if (stored != nullptr) {
       counts->set_updated(counts->updated() + 1);
     } else {
       counts->set_created(counts->created() + 1);
