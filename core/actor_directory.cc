@@ -422,7 +422,13 @@ absl::StatusOr<v1::Actor> ActorDirectory::Create(
 }
 
 absl::StatusOr<v1::ImportActorsResponse> ActorDirectory::ImportBatch(
-    v1::ImportActorsRequest* request) {
+    v1::ImportActorsRequest* batch) {
+  ASSIGN_OR_RETURN(auto prepared, PrepareImport(batch));
+  return CommitImport(std::move(prepared));
+}
+
+absl::StatusOr<std::unique_ptr<ActorDirectory::PreparedImport>>
+ActorDirectory::PrepareImport(v1::ImportActorsRequest* request) {
   v1::ImportActorsRequest& batch = *request;
   if (batch.actors_size() > Limits::kImportRowsMax) {
     return InvalidField(
@@ -434,7 +440,9 @@ absl::StatusOr<v1::ImportActorsResponse> ActorDirectory::ImportBatch(
     return InvalidField("mode", "unknown value");
   }
   const bool replace = batch.mode() == v1::IMPORT_MODE_REPLACE;
-  v1::ImportActorsResponse response;
+  auto prepared = std::make_unique<PreparedImport>();
+  prepared->dry_run = batch.dry_run();
+  v1::ImportActorsResponse& response = prepared->response;
   v1::ImportCounts* counts = response.mutable_counts();
   auto reject = [&](int64_t row, std::string field, std::string reason) {
     auto* e = response.add_errors();
@@ -474,14 +482,13 @@ absl::StatusOr<v1::ImportActorsResponse> ActorDirectory::ImportBatch(
     ids.push_back(id);
   }
 
-  std::vector<std::string_view> lock_keys(ids.begin(), ids.end());
-  auto held = locks_.Lock(lock_keys);
+  prepared->held = locks_.Lock(ids);
   ASSIGN_OR_RETURN(auto stored_values, store_->MultiGet(Family::kActors, ids));
 
   auto now = TimeUtil::GetCurrentTime();
   int64_t now_micros = TimeUtil::TimestampToMicroseconds(now);
-  storage::WriteBatch writes;
-  std::vector<matcher::ActorProfile> profiles;
+  storage::WriteBatch& writes = prepared->writes;
+  std::vector<matcher::ActorProfile>& profiles = prepared->profiles;
   // Working copies live on the batch's arena when it has one (the server
   // parses each message on its own arena), so that swapping a row in is free
   // and everything is released at once with the message.
@@ -554,11 +561,56 @@ absl::StatusOr<v1::ImportActorsResponse> ActorDirectory::ImportBatch(
                    [](const v1::RowError& a, const v1::RowError& b) {
                      return a.row_number() < b.row_number();
                    });
-  if (batch.dry_run() || writes.Count() == 0) return response;
-  RETURN_IF_ERROR(store_->Write(writes));
-  std::unique_lock lock(index_mu_);
-  for (auto& p : profiles) UpsertLocked(std::move(p));
-  return response;
+  return prepared;
+}
+
+absl::StatusOr<v1::ImportActorsResponse> ActorDirectory::CommitImport(
+    std::unique_ptr<PreparedImport> prepared) {
+  if (!prepared->dry_run && prepared->writes.Count() > 0) {
+    RETURN_IF_ERROR(store_->Write(prepared->writes));
+    std::unique_lock lock(index_mu_);
+    for (auto& p : prepared->profiles) UpsertLocked(std::move(p));
+  }
+  prepared->held.Release();
+  return std::move(prepared->response);
+}
+
+void ActorDirectory::CommitImportAsync(std::unique_ptr<PreparedImport> prepared,
+                                       ImportDone done) {
+  {
+    std::lock_guard lock(commit_mu_);
+    commit_queue_.emplace_back(std::move(prepared), std::move(done));
+    if (!committer_.joinable()) {
+      committer_ = std::thread([this] { CommitLoop(); });
+    }
+  }
+  commit_cv_.notify_one();
+}
+
+void ActorDirectory::CommitLoop() {
+  for (;;) {
+    std::unique_ptr<PreparedImport> prepared;
+    ImportDone done;
+    {
+      std::unique_lock lock(commit_mu_);
+      commit_cv_.wait(lock,
+                      [&] { return stopping_ || !commit_queue_.empty(); });
+      if (commit_queue_.empty()) return;  // stopping, and nothing left
+      prepared = std::move(commit_queue_.front().first);
+      done = std::move(commit_queue_.front().second);
+      commit_queue_.pop_front();
+    }
+    done(CommitImport(std::move(prepared)));
+  }
+}
+
+ActorDirectory::~ActorDirectory() {
+  {
+    std::lock_guard lock(commit_mu_);
+    stopping_ = true;
+  }
+  commit_cv_.notify_all();
+  if (committer_.joinable()) committer_.join();
 }
 
 absl::StatusOr<v1::Actor> ActorDirectory::Get(

@@ -1,16 +1,20 @@
 #ifndef MAILLAGE_CORE_ACTOR_DIRECTORY_H_
 #define MAILLAGE_CORE_ACTOR_DIRECTORY_H_
 
+#include <condition_variable>
+#include <deque>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <shared_mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "core/key_locks.h"
+#include "core/id_locks.h"
 #include "core/request_log.h"
 #include "core/territory_registry.h"
 #include "core/validation.h"
@@ -35,10 +39,24 @@ namespace maillage::core {
 // durable (see storage::Store) and the index shows it, so the next query of
 // any client sees it.
 //
-// Thread-safe. Writes to the same actor are serialised by striped locks;
-// the index is behind a reader/writer lock held only for in-memory work.
+// Thread-safe. Writes to the same actor are serialised by per-id locks
+// (IdLocks; an import batch keeps its ids locked from its validation to its
+// commit); the index is behind a reader/writer lock held only for in-memory
+// work.
 class ActorDirectory {
  public:
+  // An import batch validated and diffed against the stored records, ready
+  // to be committed (see PrepareImport). Its ids stay locked until then.
+  struct PreparedImport {
+    v1::ImportActorsResponse response;
+    storage::WriteBatch writes;
+    std::vector<matcher::ActorProfile> profiles;
+    IdLocks::Held held;
+    bool dry_run = false;
+  };
+  using ImportDone =
+      std::function<void(absl::StatusOr<v1::ImportActorsResponse>)>;
+
   struct Options {
     // Capacity of an actor that does not state one.
     int default_capacity = 3;
@@ -46,6 +64,10 @@ class ActorDirectory {
 
   ActorDirectory(storage::Store* store, const TerritoryRegistry* territories,
                  const matcher::Vocabulary* vocabulary, Options options);
+  // Commits the batches still queued (see CommitImportAsync) first.
+  ~ActorDirectory();
+  ActorDirectory(const ActorDirectory&) = delete;
+  ActorDirectory& operator=(const ActorDirectory&) = delete;
 
   // Scans every stored actor into the index. Call once, before serving.
   absl::Status LoadIndex();
@@ -66,6 +88,28 @@ class ActorDirectory {
   // moved out of `batch` (it is consumed).
   absl::StatusOr<v1::ImportActorsResponse> ImportBatch(
       v1::ImportActorsRequest* batch);
+
+  // ImportBatch in two halves, so that a stream validates its next batch
+  // while the previous one is being written and indexed.
+  //
+  // PrepareImport validates the rows, diffs them against the stored records
+  // and builds the writes and the index profiles. It locks the batch's ids
+  // until the batch is committed: a later batch (of any stream) touching
+  // one of them waits for that commit, so it diffs against a state that
+  // includes it. The rows are moved out of `batch`, and the result does not
+  // refer to it (it may be freed at once).
+  absl::StatusOr<std::unique_ptr<PreparedImport>> PrepareImport(
+      v1::ImportActorsRequest* batch);
+  // Writes a prepared batch (durably, as every write), updates the index,
+  // unlocks its ids, then gives the batch's answer (or the store error,
+  // and then nothing of the batch was written). Commit blocks;
+  // CommitImportAsync queues the batch for the directory's commit thread
+  // and calls `done` there (keep it short). Queued batches are committed in
+  // the order they were queued.
+  absl::StatusOr<v1::ImportActorsResponse> CommitImport(
+      std::unique_ptr<PreparedImport> prepared);
+  void CommitImportAsync(std::unique_ptr<PreparedImport> prepared,
+                         ImportDone done);
 
   // Runs `read` with the index under the read lock. Keep it short and never
   // call back into the directory from it.
@@ -130,6 +174,8 @@ class ActorDirectory {
   void ApplyFeedbackLocked();
   // Inserts the profile with its remaining capacity. Needs index_mu_.
   void UpsertLocked(matcher::ActorProfile profile);
+  // The commit thread: commits queued batches in order.
+  void CommitLoop();
 
   storage::Store* store_;
   const TerritoryRegistry* territories_;
@@ -137,7 +183,14 @@ class ActorDirectory {
   const Options options_;
   ValidationContext validation_;
   RequestLog requests_;
-  KeyLocks locks_;
+  IdLocks locks_;
+
+  std::mutex commit_mu_;
+  std::condition_variable commit_cv_;
+  std::deque<std::pair<std::unique_ptr<PreparedImport>, ImportDone>>
+      commit_queue_;       // guarded by commit_mu_
+  bool stopping_ = false;  // guarded by commit_mu_
+  std::thread committer_;  // started by the first CommitImportAsync
 
   mutable std::shared_mutex index_mu_;
   matcher::ActorIndex index_;      // guarded by index_mu_

@@ -11,8 +11,11 @@
 namespace maillage::services {
 namespace {
 
-// Batches read ahead of the one being applied.
+// Batches read ahead of the one being prepared.
 constexpr size_t kMaxBatchesInFlight = 3;
+// Batches prepared and handed to the directory's commit thread, not yet
+// committed: the next batch is validated while these are written.
+constexpr int kMaxCommitting = 2;
 constexpr int kExportChunk = 500;
 
 // One incoming message and the arena it is parsed on: a batch of thousands
@@ -63,7 +66,7 @@ class ImportReactor final
       } else {
         pending_.push_back(std::move(incoming_));
         incoming_ = ArenaBatch::Make();
-        if (!applying_) {
+        if (!applying_ && committing_ < kMaxCommitting) {
           applying_ = true;
           next.apply = true;
         }
@@ -116,7 +119,10 @@ class ImportReactor final
     if (next.finish) Finish(next.status);  // last: may delete this
   }
 
-  // Runs on the worker pool; one invocation at a time per stream.
+  // Runs on the worker pool; one invocation at a time per stream. Prepares
+  // the batches in order and hands them to the directory's commit thread,
+  // which commits them in the same order (OnCommitted), so answers keep the
+  // order of the batches.
   void ApplyPending() {
     for (;;) {
       ArenaBatch batch;
@@ -128,38 +134,63 @@ class ImportReactor final
           read_paused_ = false;
           next.read = true;
         }
-        if (!pending_.empty() && failure_.ok()) {
+        if (!pending_.empty() && failure_.ok() &&
+            committing_ < kMaxCommitting) {
           batch = std::move(pending_.front());
           pending_.pop_front();
           have_batch = true;
+          ++committing_;  // from now until OnCommitted
         } else {
-          pending_.clear();
-          applying_ = false;
+          if (!failure_.ok()) pending_.clear();
+          applying_ = false;  // restarted by OnReadDone or OnCommitted
           DecideLocked(&next);
         }
       }
       Run(next);
       if (!have_batch) return;  // Run may have finished the call
 
-      auto result = core_->actors().ImportBatch(batch.request);
-      Next after;  // never a Finish: applying_ is still true
-      {
+      auto prepared = core_->actors().PrepareImport(batch.request);
+      batch = ArenaBatch();  // the rows were moved out: free them here
+      if (!prepared.ok()) {
         std::lock_guard lock(mu_);
-        if (!result.ok()) {
-          if (failure_.ok()) failure_ = result.status();
-        } else {
-          result->set_batch_index(next_batch_index_++);
-          const v1::ImportCounts& c = result->counts();
-          totals_.set_created(totals_.created() + c.created());
-          totals_.set_updated(totals_.updated() + c.updated());
-          totals_.set_unchanged(totals_.unchanged() + c.unchanged());
-          totals_.set_rejected(totals_.rejected() + c.rejected());
-          outgoing_.push_back(std::move(*result));
-          DecideLocked(&after);
-        }
+        --committing_;
+        if (failure_.ok()) failure_ = prepared.status();
+        continue;  // never a Finish here: applying_ is still true
       }
-      Run(after);
+      core_->actors().CommitImportAsync(
+          std::move(*prepared),
+          [this](absl::StatusOr<v1::ImportActorsResponse> result) {
+            OnCommitted(std::move(result));
+          });
     }
+  }
+
+  // Runs on the directory's commit thread, once per batch, in order.
+  void OnCommitted(absl::StatusOr<v1::ImportActorsResponse> result) {
+    Next next;
+    {
+      std::lock_guard lock(mu_);
+      --committing_;
+      if (!result.ok()) {
+        if (failure_.ok()) failure_ = result.status();
+      } else if (failure_.ok()) {
+        // (After a failure, later batches may still be written, but are
+        // not acknowledged: the call ends with the error.)
+        result->set_batch_index(next_batch_index_++);
+        const v1::ImportCounts& c = result->counts();
+        totals_.set_created(totals_.created() + c.created());
+        totals_.set_updated(totals_.updated() + c.updated());
+        totals_.set_unchanged(totals_.unchanged() + c.unchanged());
+        totals_.set_rejected(totals_.rejected() + c.rejected());
+        outgoing_.push_back(std::move(*result));
+      }
+      if (!applying_ && failure_.ok() && !pending_.empty()) {
+        applying_ = true;
+        next.apply = true;
+      }
+      DecideLocked(&next);
+    }
+    Run(next);  // last: may delete this
   }
 
   // Chooses the next write, the summary, or the end of the call.
@@ -170,7 +201,7 @@ class ImportReactor final
       next->write = &outgoing_.front();
       return;
     }
-    if (reading_ || applying_ || writing_) return;
+    if (reading_ || applying_ || committing_ > 0 || writing_) return;
     if (!failure_.ok()) {
       finished_ = true;
       next->finish = true;
@@ -207,6 +238,7 @@ class ImportReactor final
   bool reading_ = false;                           // guarded by mu_
   bool read_paused_ = false;                       // guarded by mu_
   bool applying_ = false;                          // guarded by mu_
+  int committing_ = 0;                             // guarded by mu_
   bool writing_ = false;                           // guarded by mu_
   bool summary_sent_ = false;                      // guarded by mu_
   bool finished_ = false;                          // guarded by mu_

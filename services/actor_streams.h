@@ -10,10 +10,13 @@ namespace maillage::services {
 // Reactors for the streaming calls of ActorService (one class per call, as
 // in gRPC's route_guide example). Both delete themselves in OnDone.
 
-// ImportActors: reads batches while earlier ones are being applied (at most
-// a few in flight, for back-pressure), applies them strictly in order on the
-// worker pool, and writes one answer per batch once it is durable, then the
-// totals after the client half-closes.
+// ImportActors: reads batches (each parsed on its own protobuf arena) while
+// earlier ones are being applied (at most a few in flight, for
+// back-pressure). Each batch is validated and diffed on the worker pool
+// (ActorDirectory::PrepareImport) while the previous ones are written and
+// indexed on the directory's commit thread, in order; one answer per batch
+// is written once the batch is durable and indexed, then the totals after
+// the client half-closes.
 grpc::ServerBidiReactor<v1::ImportActorsRequest, v1::ImportActorsResponse>*
 NewImportReactor(grpc::CallbackServerContext* context, RequestHandler* handler);
 

@@ -194,6 +194,99 @@ TEST(ImportTest, MergeCompletesAndReplaceOverwrites) {
   EXPECT_EQ(replaced.totals().rejected(), 1);
 }
 
+// The server validates batch k+1 while batch k is being written: a batch
+// touching the ids of the one before must still see it (and answers keep
+// the order of the batches).
+TEST(ImportTest, ConsecutiveBatchesTouchingTheSameIdsSeeEachOther) {
+  testing::TestServer server;
+  server.Start();
+  constexpr int kIds = 300;
+  constexpr int kRounds = 8;
+  std::vector<v1::Actor> base = Directory(kIds, "ext:seq:");
+  // Rounds of one batch each: odd rounds add a description (every row
+  // updated), even rounds repeat the row before (unchanged), the first
+  // creates.
+  std::vector<v1::Actor> rows;
+  for (int round = 0; round < kRounds; ++round) {
+    for (v1::Actor a : base) {
+      if (round > 0) {
+        v1::Actor merge;
+        merge.set_id(a.id());
+        merge.set_description("version " + std::to_string((round + 1) / 2));
+        a = merge;
+      }
+      rows.push_back(a);
+    }
+  }
+  ImportRun run = Import(server.actors(), rows, kIds);
+  ASSERT_TRUE(run.status.ok()) << run.status.error_message();
+  ASSERT_EQ(run.answers.size(), kRounds + 1u);
+  for (int round = 0; round < kRounds; ++round) {
+    const v1::ImportActorsResponse& a = run.answers[round];
+    SCOPED_TRACE(round);
+    EXPECT_EQ(a.batch_index(), round);
+    EXPECT_EQ(a.counts().created(), round == 0 ? kIds : 0);
+    EXPECT_EQ(a.counts().updated(), round % 2 == 1 ? kIds : 0);
+    EXPECT_EQ(a.counts().unchanged(), round > 0 && round % 2 == 0 ? kIds : 0);
+  }
+  grpc::ClientContext ctx;
+  v1::GetActorRequest get;
+  get.set_id("ext:seq:42");
+  v1::Actor merged;
+  ASSERT_TRUE(server.actors().GetActor(&ctx, get, &merged).ok());
+  EXPECT_EQ(merged.description(), "version " + std::to_string(kRounds / 2));
+  EXPECT_EQ(merged.name(), "Acteur 42");
+}
+
+// Two streams importing the same rows at the same time: each id is created
+// once (by one of them) and found unchanged by the other.
+TEST(ImportTest, ConcurrentStreamsOnTheSameIdsCreateEachOnce) {
+  testing::TestServer server;
+  server.Start();
+  std::vector<v1::Actor> rows = Directory(3000, "ext:twin:");
+  ImportRun runs[2];
+  std::thread other([&] { runs[1] = Import(server.actors(), rows, 500); });
+  runs[0] = Import(server.actors(), rows, 500);
+  other.join();
+  int64_t created = 0, unchanged = 0;
+  for (const ImportRun& run : runs) {
+    ASSERT_TRUE(run.status.ok()) << run.status.error_message();
+    created += run.totals().created();
+    unchanged += run.totals().unchanged();
+  }
+  EXPECT_EQ(created, 3000);
+  EXPECT_EQ(unchanged, 3000);
+  EXPECT_EQ(Content(server.actors()).size(), 3000u);
+}
+
+// An acknowledged batch is visible to the next query, the index included
+// (a filtered list is answered from the index).
+TEST(ImportTest, AcknowledgedBatchIsListedAtOnce) {
+  testing::TestServer server;
+  server.Start();
+  std::vector<v1::Actor> rows = Directory(600, "ext:vis:");
+  for (v1::Actor& a : rows) a.set_home_commune("94018");
+  std::vector<int> listed;
+  ImportRun run =
+      Import(server.actors(), rows, 60, v1::IMPORT_MODE_MERGE, false,
+             [&](const v1::ImportActorsResponse& answer) {
+               if (answer.done()) return;
+               grpc::ClientContext ctx;
+               v1::ListActorsRequest list;
+               list.mutable_territory()->set_level(v1::TERRITORY_LEVEL_COMMUNE);
+               list.mutable_territory()->set_code("94018");
+               list.set_page_size(1000);
+               v1::ListActorsResponse page;
+               ASSERT_TRUE(server.actors().ListActors(&ctx, list, &page).ok());
+               listed.push_back(page.actors_size());
+             });
+  ASSERT_TRUE(run.status.ok()) << run.status.error_message();
+  ASSERT_EQ(listed.size(), 10u);
+  for (size_t k = 0; k < listed.size(); ++k) {
+    EXPECT_GE(listed[k], 60 * static_cast<int>(k + 1)) << "after batch " << k;
+  }
+}
+
 TEST(ExportTest, RoundTripIntoEmptyStoreGivesSameActors) {
   testing::TestServer source;
   source.Start();
