@@ -95,6 +95,7 @@ v1::PartnerSuggestion Matchmaker::ToProto(
   v1::PartnerSuggestion out;
   const matcher::ActorProfile& partner = index.Get(s.partner);
   out.set_partner_id(s.partner_id);
+  out.set_partner_name(partner.name);
   out.set_partner_kind(static_cast<v1::ActorKind>(partner.kind));
   out.set_score(s.score);
   out.set_category(static_cast<v1::PartnershipCategory>(s.category));
@@ -135,17 +136,14 @@ v1::PartnerSuggestion Matchmaker::ToProto(
 
 absl::Status Matchmaker::FillNames(
     std::vector<std::pair<std::string, std::string*>> id_to_name) const {
-  std::vector<std::string> ids;
-  ids.reserve(id_to_name.size());
-  for (const auto& [id, _] : id_to_name) ids.push_back(id);
-  ASSIGN_OR_RETURN(auto values,
-                   store_->MultiGet(storage::Family::kActors, ids));
-  for (size_t i = 0; i < ids.size(); ++i) {
-    v1::Actor actor;
-    if (values[i].has_value() && actor.ParseFromString(*values[i])) {
-      *id_to_name[i].second = actor.name();
+  // The index holds every live actor's name (updated after each committed
+  // write): no record to read and parse.
+  actors_->ReadIndex([&](const matcher::ActorIndex& index) {
+    for (const auto& [id, name] : id_to_name) {
+      auto num = index.Find(id);
+      if (num.has_value()) *name = index.Get(*num).name;
     }
-  }
+  });
   return absl::OkStatus();
 }
 
@@ -219,11 +217,6 @@ absl::StatusOr<v1::SuggestPartnersResponse> Matchmaker::SuggestPartners(
   });
   RETURN_IF_ERROR(status);
   RETURN_IF_ERROR(lifecycle_->RecordServed(request, &response));
-  std::vector<std::pair<std::string, std::string*>> names;
-  for (auto& s : *response.mutable_suggestions()) {
-    names.emplace_back(s.partner_id(), s.mutable_partner_name());
-  }
-  RETURN_IF_ERROR(FillNames(std::move(names)));
   return response;
 }
 
@@ -257,9 +250,6 @@ absl::StatusOr<v1::MatchExplanation> Matchmaker::ExplainMatch(
     for (const auto& b2 : explanation->blockers) response.add_blockers(b2);
   });
   RETURN_IF_ERROR(status);
-  RETURN_IF_ERROR(
-      FillNames({{response.suggestion().partner_id(),
-                  response.mutable_suggestion()->mutable_partner_name()}}));
   return response;
 }
 

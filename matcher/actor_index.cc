@@ -141,7 +141,7 @@ void ActorIndex::Impl::IndexActor(ActorNum num, bool add) {
   const uint32_t where =
       record.has_coords()
           ? internal::PackPosition(record.latitude, record.longitude)
-          : internal::kNoPosition;
+          : internal::PackCommune(record.home.commune);
   for (Side side : {Side::kNeed, Side::kOffer}) {
     for (uint32_t key : internal::ExchangeKeys(profile, side)) {
       std::vector<internal::LocatedPostings>& partitions = exchanges[key];
@@ -197,7 +197,7 @@ void ActorIndex::Impl::IndexAreas(ActorNum num, bool add) {
   const uint32_t where =
       record.has_coords()
           ? internal::PackPosition(record.latitude, record.longitude)
-          : internal::kNoPosition;
+          : internal::PackCommune(record.home.commune);
   auto apply = [&](absl::flat_hash_map<uint64_t, Postings>& map, int rank,
                    uint32_t number) {
     if (number == kNone) return;

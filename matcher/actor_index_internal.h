@@ -65,12 +65,23 @@ inline void PostingErase(Postings& postings, ActorNum num) {
 // (which is a cache miss per candidate at a million actors).
 struct Located {
   ActorNum num;
-  // kNoPosition, or bit 31 set, the latitude in bits 16-30 (15 bits over
-  // [-90, 90]) and the longitude in bits 0-15 (over [-180, 180]): steps of
-  // 0.0055 degrees, under 0.6 km (PositionLowerKm allows for it).
+  // With coordinates: bit 31 set, the latitude in bits 16-30 (15 bits over
+  // [-90, 90]) and the longitude in bits 0-15 (over [-180, 180]), steps of
+  // 0.0055 degrees, under 0.6 km (the engine allows for it). Without: the
+  // home commune's number + 1 (what the proximity then depends on), or
+  // kNoPosition.
   uint32_t where;
 };
 inline constexpr uint32_t kNoPosition = 0;
+inline bool HasPosition(uint32_t where) { return where & 0x80000000u; }
+// The home commune of a `where` without coordinates, kNone if unknown.
+inline uint32_t PackedCommune(uint32_t where) {
+  return HasPosition(where) || where == kNoPosition ? territory::kNone
+                                                    : where - 1;
+}
+inline uint32_t PackCommune(uint32_t commune) {
+  return commune < 0x7FFFFFFFu ? commune + 1 : kNoPosition;
+}
 inline uint32_t PackPosition(float latitude, float longitude) {
   if (!(latitude >= -90 && latitude <= 90 && longitude >= -180 &&
         longitude <= 180)) {

@@ -311,7 +311,13 @@ class Reach {
  public:
   Reach(double context, double lifted_context, double cut, double w_p,
         const PartitionPlan& step)
-      : active_(cut > 0), lifts_(lifted_context != context) {
+      : active_(cut > 0),
+        lifts_(lifted_context != context),
+        context_(context),
+        lifted_context_(lifted_context),
+        cut_(cut),
+        w_p_(w_p),
+        areas_(step.areas) {
     if (!active_) return;
     km2_ = Km2Cut(context, cut, w_p, step.areas);
     km2_lifted_ = Km2Cut(lifted_context, cut, w_p, step.areas);
@@ -330,6 +336,12 @@ class Reach {
   int ByKm2(double km2) const {
     if (km2 <= km2_) return 0;
     return km2 <= km2_lifted_ ? 1 : 2;
+  }
+  // From the proximity of the levels the homes share.
+  int ByProximity(double levels) const {
+    const double distance = 1 - w_p_ + w_p_ * std::max(levels, areas_);
+    if (lifted_context_ * distance < cut_) return 2;
+    return context_ * distance < cut_ ? 1 : 0;
   }
   int Unplaced() const { return unplaced_; }  // a position is missing
   int Unknown() const { return unknown_; }    // no distance estimate
@@ -354,6 +366,11 @@ class Reach {
 
   bool active_;
   bool lifts_;
+  double context_;
+  double lifted_context_;
+  double cut_;
+  double w_p_;
+  double areas_;
   double km2_ = 0;
   double km2_lifted_ = 0;
   int unplaced_ = 0;
@@ -367,21 +384,31 @@ class Reach {
 // also cover the packing steps); elsewhere no estimate is made.
 class MyPosition {
  public:
-  explicit MyPosition(const ActorRecord& me)
-      : placed_(me.has_coords()),
+  MyPosition(const ActorIndex::Impl& impl, const ActorRecord& me)
+      : impl_(impl),
+        home_(me.home),
+        placed_(me.has_coords()),
         usable_(placed_ && std::abs(me.latitude) <= kMaxLatitude),
         latitude_(me.latitude),
         longitude_(me.longitude) {}
 
   int Beyond(uint32_t where, const Reach& reach) const {
-    if (!placed_ || where == internal::kNoPosition) return reach.Unplaced();
+    if (!internal::HasPosition(where)) {
+      const double levels = Levels(where);
+      return levels < 0 ? reach.Unplaced() : reach.ByProximity(levels);
+    }
+    if (!placed_) return reach.Unplaced();
     double km2;
     if (!Estimate(where, &km2)) return reach.Unknown();
     return reach.ByKm2(km2);
   }
   // A bound of the proximity of an entry at `where`, in `step`.
   double Proximity(uint32_t where, const PartitionPlan& step) const {
-    if (!placed_ || where == internal::kNoPosition) return step.hierarchy;
+    if (!internal::HasPosition(where)) {
+      const double levels = Levels(where);
+      return levels < 0 ? step.hierarchy : std::max(levels, step.areas);
+    }
+    if (!placed_) return step.hierarchy;
     double km2;
     if (!Estimate(where, &km2)) return step.proximity;
     const double km = std::max(0.0, std::sqrt(km2) * 0.98 - 1.5);
@@ -414,6 +441,20 @@ class MyPosition {
     return (*table)[static_cast<int>(degrees) + 1];
   }
 
+  // Without the partner's coordinates, the proximity of the levels the
+  // homes share (exact, areas aside); -1 when the commune is unknown.
+  double Levels(uint32_t where) const {
+    const uint32_t commune = internal::PackedCommune(where);
+    if (commune == territory::kNone) return -1;
+    const territory::Place* place = impl_.CommunePlace(commune);
+    if (place == nullptr) return -1;
+    const int rank = internal::SharedRank(home_, *place);
+    return rank < 0 ? 0
+                    : internal::LevelProximity(internal::kLevelByRank[rank]);
+  }
+
+  const ActorIndex::Impl& impl_;
+  territory::Place home_;
   bool placed_;
   bool usable_;
   float latitude_;
@@ -539,7 +580,15 @@ absl::StatusOr<std::vector<Suggestion>> SuggestPartners(
   // départements, or all), best bound first.
   std::vector<uint32_t> partitions =
       impl.ScopePartitions(options.scope ? *options.scope : Scope());
-  std::vector<PartitionPlan> plan;
+  // Buffers kept per thread: their allocations are large enough for malloc
+  // to consolidate its free lists on each of them.
+  thread_local std::vector<PartitionPlan> plan;
+  thread_local std::vector<PartitionPlan> bounds;  // by partition, on demand
+  thread_local std::vector<double> bounds_of;
+  thread_local std::vector<uint32_t> buckets_of;
+  thread_local std::vector<uint32_t> order;
+  plan.clear();
+  bounds.clear();
   plan.reserve(partitions.size());
   std::vector<bool> walked;
   for (uint32_t p : partitions) {
@@ -677,7 +726,7 @@ absl::StatusOr<std::vector<Suggestion>> SuggestPartners(
   // Actors whose action areas cover the actor's home (their proximity
   // comes from the area, wherever they live) or overlap the scope: scored
   // last, when the threshold is highest, with their own bounds.
-  const MyPosition me_position(me);
+  const MyPosition me_position(impl, me);
   // The covering ones are only marked now (no candidate slot: that is a
   // cache miss each), and taken up after the walks from their postings,
   // which say where they live; the walks leave them to that last pass.
@@ -703,8 +752,6 @@ absl::StatusOr<std::vector<Suggestion>> SuggestPartners(
   }
   const size_t area_candidates = scratch.candidates.size();
   const double w_p = query.weights().proximity;
-  std::vector<double> bounds_of;
-  std::vector<uint32_t> buckets_of;
 
   // Probes that make candidates first (see the walk below); each group
   // keeps its best-quality-first order.
@@ -715,7 +762,6 @@ absl::StatusOr<std::vector<Suggestion>> SuggestPartners(
                             : may_give_partner[probe.resource])) != 0;
   });
   const uint32_t own = internal::PartitionOf(me.home);
-  std::vector<uint32_t> order;
   for (const PartitionPlan& step : plan) {
     if (step.lifted_bound < min_score ||
         (heap.size() == options.limit && step.lifted_bound < threshold())) {
@@ -877,7 +923,6 @@ absl::StatusOr<std::vector<Suggestion>> SuggestPartners(
       consider(c, here ? step.For(query, c.num) : 1.0, here);
     }
   }
-  std::vector<PartitionPlan> bounds;  // by partition, computed on demand
   auto bound_of = [&](uint32_t p) -> const PartitionPlan& {
     if (bounds.size() <= p) {
       bounds.resize(p + 1, PartitionPlan{0, -1, -1, 0, 0, 0, 0, 0});
