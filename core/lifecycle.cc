@@ -227,9 +227,14 @@ absl::StatusOr<std::optional<v1::Suggestion>> Lifecycle::ReadSuggestion(
 }
 
 absl::Status Lifecycle::RecordServed(const v1::SuggestPartnersRequest& request,
+                                     const std::vector<std::string>& communes,
                                      v1::SuggestPartnersResponse* response) {
   if (request.preview() || response->suggestions_size() == 0) {
     return absl::OkStatus();
+  }
+  if (communes.size() !=
+      static_cast<size_t>(response->suggestions_size()) + 1) {
+    return absl::InternalError("RecordServed: one commune per actor expected");
   }
   std::vector<std::string> ids;
   for (auto& p : *response->mutable_suggestions()) {
@@ -240,11 +245,10 @@ absl::Status Lifecycle::RecordServed(const v1::SuggestPartnersRequest& request,
   std::vector<std::string_view> lock_keys(ids.begin(), ids.end());
   auto held = locks_.Lock(lock_keys);
   ASSIGN_OR_RETURN(auto stored, store_->MultiGet(Family::kSuggestions, ids));
-  std::vector<std::string> actor_commune = HomeCommunes({request.actor_id()});
   v1::TerritoryRef territory = request.scope();
-  if (!request.has_scope() && !actor_commune.empty()) {
+  if (!request.has_scope() && !communes[0].empty()) {
     territory.set_level(v1::TERRITORY_LEVEL_COMMUNE);
-    territory.set_code(actor_commune[0]);
+    territory.set_code(communes[0]);
   }
   auto now = Now();
   storage::WriteBatch batch;
@@ -291,7 +295,9 @@ absl::Status Lifecycle::RecordServed(const v1::SuggestPartnersRequest& request,
               storage::keys::ByActor(s.partner_id(), s.id()), "");
     EventLog::Pending event;
     *event.event.mutable_suggestion() = s;
-    event.communes = HomeCommunes({s.actor_id(), s.partner_id()});
+    for (const std::string* c : {&communes[0], &communes[i + 1]}) {
+      if (!c->empty()) event.communes.push_back(*c);
+    }
     events.push_back(std::move(event));
   }
   return events_->Commit(&batch, std::move(events), /*sync=*/false);

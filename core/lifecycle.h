@@ -50,7 +50,11 @@ class Lifecycle {
   absl::Status Load();
 
   // Records what SuggestPartners served and sets each suggestion_id.
+  // `communes` holds the INSEE code of the actor's home commune, then of
+  // each suggested partner's, in order ("" when unknown): the caller read
+  // them from the index it held.
   absl::Status RecordServed(const v1::SuggestPartnersRequest& request,
+                            const std::vector<std::string>& communes,
                             v1::SuggestPartnersResponse* response);
 
   // Partners of `actor_id` that must not be proposed now (cooling period).

@@ -197,6 +197,15 @@ absl::StatusOr<v1::SuggestPartnersResponse> Matchmaker::SuggestPartners(
   v1::SuggestPartnersResponse response;
   response.set_actor_id(request.actor_id());
   absl::Status status;
+  // Home communes of the actor and of each partner kept, for the record.
+  std::vector<std::string> communes;
+  const territory::Geography& geo = registry_->geography();
+  auto commune_of = [&](const matcher::ActorIndex& index, matcher::ActorNum n) {
+    const uint32_t c = index.Get(n).home.commune;
+    return c == territory::kNone
+               ? std::string()
+               : std::string(geo.Code(territory::Level::kCommune, c));
+  };
   actors_->ReadMatching([&](const matcher::ActorIndex& index,
                             const matcher::MatchContext& context) {
     auto num = index.Find(request.actor_id());
@@ -204,6 +213,7 @@ absl::StatusOr<v1::SuggestPartnersResponse> Matchmaker::SuggestPartners(
       status = NotFound("actor", request.actor_id());
       return;
     }
+    if (!request.preview()) communes.push_back(commune_of(index, *num));
     auto suggestions = matcher::SuggestPartners(index, context, *num, options);
     if (!suggestions.ok()) {
       status = suggestions.status();
@@ -213,10 +223,11 @@ absl::StatusOr<v1::SuggestPartnersResponse> Matchmaker::SuggestPartners(
       if (cooling.count(s.partner_id)) continue;
       if (static_cast<size_t>(response.suggestions_size()) == limit) break;
       *response.add_suggestions() = ToProto(s, index);
+      if (!request.preview()) communes.push_back(commune_of(index, s.partner));
     }
   });
   RETURN_IF_ERROR(status);
-  RETURN_IF_ERROR(lifecycle_->RecordServed(request, &response));
+  RETURN_IF_ERROR(lifecycle_->RecordServed(request, communes, &response));
   return response;
 }
 
