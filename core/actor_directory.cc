@@ -284,14 +284,21 @@ void ActorDirectory::ReadIndex(
 
 matcher::ActorProfile ActorDirectory::ToProfile(const v1::Actor& actor) const {
   const territory::Geography& geo = territories_->geography();
+  auto c = geo.Find(territory::Level::kCommune, actor.home_commune());
+  return ToProfile(actor, c.has_value() ? *c : territory::kNone);
+}
+
+matcher::ActorProfile ActorDirectory::ToProfile(const v1::Actor& actor,
+                                                uint32_t commune) const {
+  const territory::Geography& geo = territories_->geography();
   matcher::ActorProfile p;
   p.id = actor.id();
   p.name = actor.name();
   p.kind = static_cast<matcher::Kind>(actor.kind());
   p.subtype = static_cast<uint8_t>(actor.subtype());
   p.size_band = static_cast<uint8_t>(actor.size_band());
-  if (auto c = geo.Find(territory::Level::kCommune, actor.home_commune())) {
-    p.home = geo.PlaceOf(territory::Level::kCommune, *c);
+  if (commune != territory::kNone) {
+    p.home = geo.PlaceOf(territory::Level::kCommune, commune);
   }
   if (actor.has_location()) {
     p.latitude = static_cast<float>(actor.location().latitude());
@@ -489,6 +496,7 @@ ActorDirectory::PrepareImport(v1::ImportActorsRequest* request) {
   int64_t now_micros = TimeUtil::TimestampToMicroseconds(now);
   storage::WriteBatch& writes = prepared->writes;
   std::vector<matcher::ActorProfile>& profiles = prepared->profiles;
+  profiles.reserve(rows.size());
   // Working copies live on the batch's arena when it has one (the server
   // parses each message on its own arena), so that swapping a row in is free
   // and everything is released at once with the message.
@@ -522,7 +530,9 @@ ActorDirectory::PrepareImport(v1::ImportActorsRequest* request) {
     v1::Actor& next = *next_ptr;
     ClearOutputOnly(&next);
     FieldViolations violations;
-    ValidateActor(validation_, "", /*id_required=*/true, &next, &violations);
+    uint32_t commune = territory::kNone;
+    ValidateActor(validation_, "", /*id_required=*/true, &next, &violations,
+                  &commune);
     if (!violations.empty()) {
       for (const auto& [field, reason] : violations.list()) {
         reject(rows[r].number, field, reason);
@@ -549,7 +559,7 @@ ActorDirectory::PrepareImport(v1::ImportActorsRequest* request) {
         writes.Delete(Family::kContacts, next.id());
       }
     }
-    profiles.push_back(ToProfile(next));
+    profiles.push_back(ToProfile(next, commune));
     if (stored != nullptr) {
       counts->set_updated(counts->updated() + 1);
     } else {

@@ -170,6 +170,9 @@ class ActorDirectory {
                       uint64_t fingerprint,
                       const google::protobuf::MessageLite* response);
   std::string NewId() const;
+  // ToProfile for an actor whose home commune validation resolved.
+  matcher::ActorProfile ToProfile(const v1::Actor& actor,
+                                  uint32_t commune) const;
   // Hands feedback_ to the matching context. Needs index_mu_.
   void ApplyFeedbackLocked();
   // Inserts the profile with its remaining capacity. Needs index_mu_.

@@ -39,11 +39,26 @@ void TrimInPlace(std::string* s) {
   if (t.size() != s->size()) *s = std::string(t);
 }
 
+// Trims a string field of `m`, touching it through `mut` only when there is
+// something to trim (mutable_ allocates a string for an unset field, on the
+// message's arena or the heap). Returns the trimmed value.
+template <typename M>
+const std::string& TrimField(M* m, const std::string& (M::*get)() const,
+                             std::string* (M::*mut)()) {
+  const std::string& v = (m->*get)();
+  if (!v.empty() &&
+      (absl::ascii_isspace(static_cast<unsigned char>(v[0])) ||
+       absl::ascii_isspace(static_cast<unsigned char>(v[v.size() - 1])))) {
+    TrimInPlace((m->*mut)());
+  }
+  return (m->*get)();
+}
+
 // Checks a free-text field: valid UTF-8, no control characters (newlines
 // allowed when multiline), at most `max` code points, required or not.
-void CheckText(std::string* value, std::string_view path, size_t max,
-               bool required, bool multiline, FieldViolations* out) {
-  TrimInPlace(value);
+void CheckTrimmedText(const std::string* value, std::string_view path,
+                      size_t max, bool required, bool multiline,
+                      FieldViolations* out) {
   if (value->empty()) {
     if (required) out->Add(std::string(path), "is required");
     return;
@@ -64,6 +79,21 @@ void CheckText(std::string* value, std::string_view path, size_t max,
     out->Add(std::string(path),
              absl::StrCat("is ", n, " characters long; the limit is ", max));
   }
+}
+
+void CheckText(std::string* value, std::string_view path, size_t max,
+               bool required, bool multiline, FieldViolations* out) {
+  TrimInPlace(value);
+  CheckTrimmedText(value, path, max, required, multiline, out);
+}
+
+// CheckText on a string field of `m`, trimmed as TrimField does.
+template <typename M>
+void CheckTextField(M* m, const std::string& (M::*get)() const,
+                    std::string* (M::*mut)(), std::string_view path, size_t max,
+                    bool required, bool multiline, FieldViolations* out) {
+  CheckTrimmedText(&TrimField(m, get, mut), path, max, required, multiline,
+                   out);
 }
 
 // "88.99B" from "8899B", "88.99b", " 88.99B ".
@@ -92,12 +122,13 @@ void CheckExchanges(const ValidationContext& context,
   for (int i = 0; i < list->size(); ++i) {
     v1::Exchange* e = list->Mutable(i);
     std::string at = Indexed(path, field, i);
-    TrimInPlace(e->mutable_resource());
-    TrimInPlace(e->mutable_theme());
+    TrimField(e, &v1::Exchange::resource, &v1::Exchange::mutable_resource);
+    TrimField(e, &v1::Exchange::theme, &v1::Exchange::mutable_theme);
     ValidateResource(context, e->resource(), false, Path(at, "resource"), out);
     ValidateTheme(context, e->theme(), true, Path(at, "theme"), out);
-    CheckText(e->mutable_description(), Path(at, "description"),
-              Limits::kShortTextMax, false, true, out);
+    CheckTextField(e, &v1::Exchange::description,
+                   &v1::Exchange::mutable_description, Path(at, "description"),
+                   Limits::kShortTextMax, false, true, out);
   }
 }
 
@@ -252,9 +283,11 @@ std::optional<matcher::Scope> ValidateTerritoryFilter(
 }
 
 void ValidateActor(const ValidationContext& context, std::string_view path,
-                   bool id_required, v1::Actor* actor, FieldViolations* out) {
+                   bool id_required, v1::Actor* actor, FieldViolations* out,
+                   uint32_t* commune) {
+  if (commune != nullptr) *commune = territory::kNone;
   std::string why;
-  TrimInPlace(actor->mutable_id());
+  TrimField(actor, &v1::Actor::id, &v1::Actor::mutable_id);
   bool id_ok = true;
   if (!actor->id().empty() || id_required) {
     id_ok = IsValidActorId(actor->id(), &why);
@@ -277,14 +310,14 @@ void ValidateActor(const ValidationContext& context, std::string_view path,
         absl::StrCat(v1::ActorSubtype_Name(actor->subtype()),
                      " does not apply to ", v1::ActorKind_Name(actor->kind())));
   }
-  CheckText(actor->mutable_name(), Path(path, "name"), Limits::kNameMax, true,
-            false, out);
+  CheckTextField(actor, &v1::Actor::name, &v1::Actor::mutable_name,
+                 Path(path, "name"), Limits::kNameMax, true, false, out);
 
   // Legal ids, and their agreement with the id.
   v1::LegalIds* legal = actor->mutable_legal_ids();
-  TrimInPlace(legal->mutable_siren());
-  TrimInPlace(legal->mutable_siret());
-  TrimInPlace(legal->mutable_rna());
+  TrimField(legal, &v1::LegalIds::siren, &v1::LegalIds::mutable_siren);
+  TrimField(legal, &v1::LegalIds::siret, &v1::LegalIds::mutable_siret);
+  TrimField(legal, &v1::LegalIds::rna, &v1::LegalIds::mutable_rna);
   // Legal ids are derived from, and checked against, a well-formed id only.
   std::string_view id = id_ok ? std::string_view(actor->id()) : "";
   if (id.rfind("siret:", 0) == 0 && legal->siret().empty()) {
@@ -357,7 +390,7 @@ void ValidateActor(const ValidationContext& context, std::string_view path,
   }
 
   // Home commune: required, resolved to the current commune.
-  TrimInPlace(actor->mutable_home_commune());
+  TrimField(actor, &v1::Actor::home_commune, &v1::Actor::mutable_home_commune);
   if (actor->home_commune().empty()) {
     out->Add(Path(path, "home_commune"), "is required (INSEE code)");
   } else {
@@ -368,8 +401,12 @@ void ValidateActor(const ValidationContext& context, std::string_view path,
                absl::StrCat("no commune has INSEE code '",
                             actor->home_commune(), "'"));
     } else {
-      actor->set_home_commune(std::string(context.territories->geography().Code(
-          territory::Level::kCommune, resolution->commune)));
+      std::string_view code = context.territories->geography().Code(
+          territory::Level::kCommune, resolution->commune);
+      if (code != actor->home_commune()) {
+        actor->set_home_commune(std::string(code));
+      }
+      if (commune != nullptr) *commune = resolution->commune;
     }
   }
   if (actor->has_location()) {
@@ -435,16 +472,17 @@ void ValidateActor(const ValidationContext& context, std::string_view path,
     out->Add(Path(path, "capacity"),
              absl::StrCat("must be within [0, ", Limits::kCapacityMax, "]"));
   }
-  CheckText(actor->mutable_description(), Path(path, "description"),
-            Limits::kDescriptionMax, false, true, out);
-  CheckText(actor->mutable_website(), Path(path, "website"), Limits::kUrlMax,
-            false, false, out);
+  CheckTextField(actor, &v1::Actor::description,
+                 &v1::Actor::mutable_description, Path(path, "description"),
+                 Limits::kDescriptionMax, false, true, out);
+  CheckTextField(actor, &v1::Actor::website, &v1::Actor::mutable_website,
+                 Path(path, "website"), Limits::kUrlMax, false, false, out);
   if (!actor->website().empty() && actor->website().rfind("http://", 0) != 0 &&
       actor->website().rfind("https://", 0) != 0) {
     out->Add(Path(path, "website"), "must start with http:// or https://");
   }
-  CheckText(actor->mutable_source(), Path(path, "source"), 100, false, false,
-            out);
+  CheckTextField(actor, &v1::Actor::source, &v1::Actor::mutable_source,
+                 Path(path, "source"), 100, false, false, out);
 
   if (actor->contacts_size() > Limits::kContactsMax) {
     out->Add(Path(path, "contacts"),

@@ -53,9 +53,12 @@ bool IsValidActorId(std::string_view id, std::string* why);
 // Checks a whole actor as it would be stored and normalises it in place.
 // `path` is the actor's field path in the request ("actor"). Output-only
 // fields (times, etag) are ignored. An empty id is accepted only when
-// `id_required` is false (create: the server assigns one).
+// `id_required` is false (create: the server assigns one). When `commune` is
+// given, it receives the home commune's number in the geography
+// (territory::kNone when the home commune is missing or unknown).
 void ValidateActor(const ValidationContext& context, std::string_view path,
-                   bool id_required, v1::Actor* actor, FieldViolations* out);
+                   bool id_required, v1::Actor* actor, FieldViolations* out,
+                   uint32_t* commune = nullptr);
 
 // An optional idempotency key: at most 128 printable ASCII characters.
 void ValidateRequestId(std::string_view request_id, std::string_view path,
