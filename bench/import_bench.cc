@@ -626,6 +626,18 @@ class Importer {
     ready_.notify_one();
   }
 
+  // An empty batch to fill: one already sent when there is one. Its cleared
+  // rows keep their memory, so that filling it (add_actors()->Swap hands
+  // the reader a cleared row back) allocates little, and nothing is freed
+  // on the sending threads, as the CLI does by reusing its one batch.
+  v1::ImportActorsRequest Take() {
+    std::lock_guard lock(mu_);
+    if (sent_.empty()) return v1::ImportActorsRequest();
+    v1::ImportActorsRequest batch = std::move(sent_.back());
+    sent_.pop_back();
+    return batch;
+  }
+
   v1::ImportCounts Finish() {
     {
       std::lock_guard lock(mu_);
@@ -664,6 +676,9 @@ class Importer {
         room_.notify_one();
       }
       if (!stream->Write(batch)) break;
+      batch.clear_actors();
+      std::lock_guard lock(mu_);
+      sent_.push_back(std::move(batch));
     }
     stream->WritesDone();
     reader.join();
@@ -679,6 +694,7 @@ class Importer {
   std::mutex mu_;
   std::condition_variable ready_, room_;
   std::deque<v1::ImportActorsRequest> pending_;
+  std::vector<v1::ImportActorsRequest> sent_;  // cleared, to refill
   bool done_ = false;
   v1::ImportCounts totals_;
   std::vector<std::string> errors_;
@@ -873,7 +889,7 @@ int main(int argc, char** argv) {
           batch.set_first_row_number(1);
           file_sent += batch.actors_size();
           import.Push(std::move(batch));
-          batch = v1::ImportActorsRequest();
+          batch = import.Take();
           batch.set_mode(v1::IMPORT_MODE_MERGE);
         }
       });
