@@ -8,6 +8,7 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "matcher/actor_index_internal.h"
 #include "matcher/test_util.h"
 
 namespace maillage::matcher {
@@ -374,6 +375,39 @@ TEST(ActorIndexTest2, MemoryEstimateGrowsWithActors) {
     index.Upsert(testing::RandomProfile(rng, geo, "a" + std::to_string(i)));
   }
   EXPECT_GT(index.ApproximateMemoryUsage(), empty + 100 * sizeof(ActorProfile));
+}
+
+// The positions the exchange postings carry: within one packing step of the
+// coordinates, and told apart from a home commune.
+TEST(PackedPositionTest, RoundTripsWithinAStep) {
+  std::mt19937 rng(5);
+  std::uniform_real_distribution<float> lat(-90, 90);
+  std::uniform_real_distribution<float> lon(-180, 180);
+  for (int i = 0; i < 10000; ++i) {
+    const float la = lat(rng);
+    const float lo = lon(rng);
+    const uint32_t where = internal::PackPosition(la, lo);
+    ASSERT_TRUE(internal::HasPosition(where));
+    EXPECT_NEAR(internal::PackedLatitude(where), la, 0.0028);
+    EXPECT_NEAR(internal::PackedLongitude(where), lo, 0.0028);
+    EXPECT_EQ(internal::PackedCommune(where), territory::kNone);
+  }
+  EXPECT_NEAR(
+      internal::PackedLatitude(internal::PackPosition(48.8566f, 2.3522f)),
+      48.8566, 0.003);
+  EXPECT_EQ(internal::PackPosition(91, 0), internal::kNoPosition);
+  EXPECT_EQ(internal::PackPosition(0, -181), internal::kNoPosition);
+}
+
+TEST(PackedPositionTest, CarriesTheCommuneWithoutCoordinates) {
+  for (uint32_t commune : {0u, 1u, 34968u}) {
+    const uint32_t where = internal::PackCommune(commune);
+    EXPECT_FALSE(internal::HasPosition(where));
+    EXPECT_NE(where, internal::kNoPosition);
+    EXPECT_EQ(internal::PackedCommune(where), commune);
+  }
+  EXPECT_EQ(internal::PackCommune(territory::kNone), internal::kNoPosition);
+  EXPECT_EQ(internal::PackedCommune(internal::kNoPosition), territory::kNone);
 }
 
 }  // namespace

@@ -202,8 +202,15 @@ struct PartnerOptions {
 // a partition is skipped when an upper bound of the score of anything homed
 // there (proximity from the hierarchy, the partition's bounding box and the
 // action areas; fragilities; the other factors at their best) cannot reach
-// the current k-th score, and a candidate is dropped as soon as a bound from
-// its credits alone cannot. Similar success is bounded by 1 for the
+// the current k-th score. Each posting entry carries its actor's position
+// (or home commune when it has no coordinates), so that within a walked
+// partition an entry too far to reach the k-th score is passed over without
+// looking its actor up, and candidates are scored in decreasing order of a
+// bound from their credits and that position, stopping at the first that
+// cannot reach it. Actors whose action areas cover the actor's home come
+// from postings that also carry where they live and what they need and
+// offer, and are bounded from those before anything else of theirs is
+// read. Similar success is bounded by 1 for the
 // candidates it may lift (all of them when the actor has cooperation
 // signals, else those that have some: one bit per actor number tells) and
 // by 0 for the others: a partition only the lifted bound keeps is walked for
