@@ -96,7 +96,8 @@ ActorDirectory::ActorDirectory(storage::Store* store,
       territories_(territories),
       vocabulary_(vocabulary),
       options_(options),
-      validation_{territories, vocabulary},
+      current_communes_(CurrentCommunes(territories->geography())),
+      validation_{territories, vocabulary, &current_communes_},
       requests_(store),
       context_(*vocabulary) {}
 

@@ -282,6 +282,29 @@ std::optional<matcher::Scope> ValidateTerritoryFilter(
   return std::move(t.scope);
 }
 
+namespace {
+
+std::optional<uint32_t> FindCurrentCommune(const ValidationContext& context,
+                                           std::string_view code) {
+  if (context.current_communes == nullptr) return std::nullopt;
+  auto it = context.current_communes->find(code);
+  if (it == context.current_communes->end()) return std::nullopt;
+  return it->second;
+}
+
+}  // namespace
+
+absl::flat_hash_map<std::string_view, uint32_t> CurrentCommunes(
+    const territory::Geography& geography) {
+  absl::flat_hash_map<std::string_view, uint32_t> codes;
+  uint32_t n = geography.Count(territory::Level::kCommune);
+  codes.reserve(n);
+  for (uint32_t c = 0; c < n; ++c) {
+    codes.emplace(geography.Code(territory::Level::kCommune, c), c);
+  }
+  return codes;
+}
+
 void ValidateActor(const ValidationContext& context, std::string_view path,
                    bool id_required, v1::Actor* actor, FieldViolations* out,
                    uint32_t* commune) {
@@ -393,6 +416,9 @@ void ValidateActor(const ValidationContext& context, std::string_view path,
   TrimField(actor, &v1::Actor::home_commune, &v1::Actor::mutable_home_commune);
   if (actor->home_commune().empty()) {
     out->Add(Path(path, "home_commune"), "is required (INSEE code)");
+  } else if (auto current = FindCurrentCommune(context, actor->home_commune());
+             current.has_value()) {
+    if (commune != nullptr) *commune = *current;  // already canonical
   } else {
     auto resolution =
         context.territories->geography().ResolveCommune(actor->home_commune());

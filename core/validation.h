@@ -4,6 +4,7 @@
 #include <string>
 #include <string_view>
 
+#include "absl/container/flat_hash_map.h"
 #include "core/errors.h"
 #include "core/territory_registry.h"
 #include "maillage/v1/actor.pb.h"
@@ -42,7 +43,16 @@ struct Limits {
 struct ValidationContext {
   const TerritoryRegistry* territories = nullptr;
   const matcher::Vocabulary* vocabulary = nullptr;
+  // Optional: current commune codes -> commune numbers (CurrentCommunes),
+  // a hashed shortcut for the home commune of every imported row. Without
+  // it (or for former codes) the geography resolves the code.
+  const absl::flat_hash_map<std::string_view, uint32_t>* current_communes =
+      nullptr;
 };
+
+// The table ValidationContext::current_communes points to.
+absl::flat_hash_map<std::string_view, uint32_t> CurrentCommunes(
+    const territory::Geography& geography);
 
 // Whether `id` is a well-formed actor id: "siret:<14 digits>",
 // "siren:<9 digits>", "rna:W<9 alphanumerics>", "ext:<source>:<key>"
