@@ -980,7 +980,9 @@ absl::StatusOr<std::vector<Suggestion>> SuggestPartners(
   // Those the scope made candidates (areas overlapping the scope).
   for (size_t i = 0; i < area_candidates; ++i) {
     Candidate& c = scratch.candidates[i];
-    if (c.scored) continue;
+    // Those whose areas also cover the actor's home were taken up (or
+    // ruled out) just above.
+    if (c.scored || areas.Has(c.num)) continue;
     const uint32_t p = internal::PartitionOf(impl.records[c.num].home);
     const PartitionPlan& home = bound_of(p);
     double proximity = home.proximity;
