@@ -96,8 +96,13 @@ class ImportReactor final
   }
 
   void OnCancel() override {
-    std::lock_guard lock(mu_);
-    if (failure_.ok()) failure_ = absl::CancelledError("cancelled");
+    Next next;
+    {
+      std::lock_guard lock(mu_);
+      if (failure_.ok()) failure_ = absl::CancelledError("cancelled");
+      DecideLocked(&next);  // a paused read would otherwise never end
+    }
+    Run(next);  // last: may delete this
   }
 
   void OnDone() override { delete this; }
@@ -196,6 +201,11 @@ class ImportReactor final
   // Chooses the next write, the summary, or the end of the call.
   void DecideLocked(Next* next) {
     if (finished_) return;
+    if (!failure_.ok() && read_paused_) {
+      // No read is outstanding and none will be started: reading is over.
+      read_paused_ = false;
+      reading_ = false;
+    }
     if (!writing_ && !outgoing_.empty()) {
       writing_ = true;
       next->write = &outgoing_.front();

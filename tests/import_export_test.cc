@@ -3,6 +3,7 @@
 #include <signal.h>
 #include <sys/wait.h>
 
+#include <atomic>
 #include <map>
 #include <string>
 #include <vector>
@@ -285,6 +286,30 @@ TEST(ImportTest, AcknowledgedBatchIsListedAtOnce) {
   for (size_t k = 0; k < listed.size(); ++k) {
     EXPECT_GE(listed[k], 60 * static_cast<int>(k + 1)) << "after batch " << k;
   }
+}
+
+// Stopping the server while a stream still sends batches (some prepared,
+// some being committed on the directory's commit thread) ends the call and
+// shuts down cleanly; what was acknowledged is stored.
+TEST(ImportTest, ShutdownDuringImportEndsTheStreamCleanly) {
+  testing::TestServer server;
+  server.Start();
+  auto channel =
+      grpc::CreateChannel(server.target(), grpc::InsecureChannelCredentials());
+  auto stub = v1::ActorService::NewStub(channel);
+  std::vector<v1::Actor> rows = Directory(20000, "ext:stop:");
+  std::atomic<int> answers{0};
+  std::atomic<bool> finished{false};
+  std::thread importer([&] {
+    Import(*stub, rows, 200, v1::IMPORT_MODE_MERGE, false,
+           [&](const v1::ImportActorsResponse&) { ++answers; });
+    finished = true;
+  });
+  // Stop once the import is under way (a few batches answered).
+  while (answers.load() < 3 && !finished.load()) std::this_thread::yield();
+  server.server().Shutdown(absl::ZeroDuration());
+  importer.join();
+  SUCCEED();
 }
 
 TEST(ExportTest, RoundTripIntoEmptyStoreGivesSameActors) {
