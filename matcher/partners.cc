@@ -303,6 +303,9 @@ PartitionPlan PartitionBound(const Query& query, uint32_t partition) {
   return plan;
 }
 
+// The proximity of two homes in the same région only.
+const double kRegionLevel = internal::LevelProximity(territory::Level::kRegion);
+
 // How far, during one partition's walk, an entry may be and still reach
 // `cut`: its score is at most context * (1 - w_p + w_p P), and P is at most
 // the larger of DistanceProximity(distance) (both positions known) and the
@@ -327,6 +330,7 @@ class Reach {
       return context * distance < cut ? 1 : 0;
     };
     unplaced_ = level(step.hierarchy);
+    levels_matter_ = step.hierarchy > kRegionLevel;
     unknown_ = level(step.proximity);
   }
   bool active() const { return active_; }
@@ -344,7 +348,10 @@ class Reach {
     return context_ * distance < cut_ ? 1 : 0;
   }
   int Unplaced() const { return unplaced_; }  // a position is missing
-  int Unknown() const { return unknown_; }    // no distance estimate
+  // Whether the levels an entry's home shares with the actor's may bound it
+  // lower than the partition does (not beyond the région).
+  bool levels_matter() const { return levels_matter_; }
+  int Unknown() const { return unknown_; }  // no distance estimate
 
  private:
   // The square of the largest estimated distance (see MyPosition) at which
@@ -374,6 +381,7 @@ class Reach {
   double km2_ = 0;
   double km2_lifted_ = 0;
   int unplaced_ = 0;
+  bool levels_matter_ = true;
   int unknown_ = 0;
 };
 
@@ -394,6 +402,8 @@ class MyPosition {
 
   int Beyond(uint32_t where, const Reach& reach) const {
     if (!internal::HasPosition(where)) {
+      // Far from home the partition's bound is the levels' already.
+      if (!reach.levels_matter()) return reach.Unplaced();
       const double levels = Levels(where);
       return levels < 0 ? reach.Unplaced() : reach.ByProximity(levels);
     }
@@ -405,6 +415,7 @@ class MyPosition {
   // A bound of the proximity of an entry at `where`, in `step`.
   double Proximity(uint32_t where, const PartitionPlan& step) const {
     if (!internal::HasPosition(where)) {
+      if (step.hierarchy <= kRegionLevel) return step.hierarchy;
       const double levels = Levels(where);
       return levels < 0 ? step.hierarchy : std::max(levels, step.areas);
     }
