@@ -244,16 +244,6 @@ struct ActorIndex::Impl {
   // inside `scope` (all of them when unknown). Sorted.
   std::vector<uint32_t> ScopePartitions(const Scope& scope) const;
 
-  // The exchange postings of `key` in `partition`, or nullptr.
-  const internal::LocatedPostings* ExchangePostings(uint32_t key,
-                                                    uint32_t partition) const {
-    auto it = exchanges.find(key);
-    if (it == exchanges.end() || partition >= it->second.size()) {
-      return nullptr;
-    }
-    return &it->second[partition];
-  }
-
   std::vector<ActorProfile> profiles;          // by number
   std::vector<internal::ActorRecord> records;  // by number
   std::vector<ActorNum> free_nums;             // numbers to reuse

@@ -772,6 +772,14 @@ absl::StatusOr<std::vector<Suggestion>> SuggestPartners(
             (probe.to_actor ? may_give_actor[probe.resource]
                             : may_give_partner[probe.resource])) != 0;
   });
+  // Each probe's postings by partition, looked up once (not once per
+  // partition walked).
+  std::vector<const std::vector<internal::LocatedPostings>*> by_partition;
+  by_partition.reserve(probes.size());
+  for (const Probe& probe : probes) {
+    auto it = impl.exchanges.find(probe.key);
+    by_partition.push_back(it == impl.exchanges.end() ? nullptr : &it->second);
+  }
   const uint32_t own = internal::PartitionOf(me.home);
   for (const PartitionPlan& step : plan) {
     if (step.lifted_bound < min_score ||
@@ -831,10 +839,11 @@ absl::StatusOr<std::vector<Suggestion>> SuggestPartners(
     auto entry_proximity = [&](const internal::Located& e) {
       return static_cast<float>(me_position.Proximity(e.where, step));
     };
-    for (const Probe& probe : probes) {
-      const internal::LocatedPostings* list =
-          impl.ExchangePostings(probe.key, step.partition);
-      if (list == nullptr) continue;
+    for (size_t k = 0; k < probes.size(); ++k) {
+      const Probe& probe = probes[k];
+      const std::vector<internal::LocatedPostings>* lists = by_partition[k];
+      if (lists == nullptr || step.partition >= lists->size()) continue;
+      const internal::LocatedPostings* list = &(*lists)[step.partition];
       const internal::Located* entries = list->data();
       const size_t size = list->size();
       // A probe whose resource can only make excluded categories does not
