@@ -123,7 +123,6 @@ struct Candidate {
   ActorNum num;
   bool scored;
   bool area_scope;  // an action area of it overlaps the scope
-  bool met;         // credited by a complete walk of its partition
   // Bound of the proximity from its posting entry (position or hierarchy,
   // and the asking actor's areas), -1 until a walk met it.
   float entry_proximity;
@@ -155,7 +154,7 @@ struct Scratch {
     uint64_t& s = slot[num];
     if ((s >> 32) != generation) {
       s = generation << 32 | candidates.size();
-      candidates.push_back(Candidate{num, false, false, false, -1, {}});
+      candidates.push_back(Candidate{num, false, false, -1, {}});
     }
     return candidates[static_cast<uint32_t>(s)];
   }
@@ -881,7 +880,6 @@ absl::StatusOr<std::vector<Suggestion>> SuggestPartners(
         if (c == nullptr) continue;
         Credit(probe.to_actor ? c->inputs.to_actor : c->inputs.to_partner,
                probe);
-        c->met = true;
         if (c->entry_proximity < 0) c->entry_proximity = entry_proximity(e);
       }
     }
