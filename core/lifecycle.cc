@@ -294,7 +294,7 @@ absl::Status Lifecycle::RecordServed(const v1::SuggestPartnersRequest& request,
     batch.Put(Family::kSuggestionsByActor,
               storage::keys::ByActor(s.partner_id(), s.id()), "");
     EventLog::Pending event;
-    *event.event.mutable_suggestion() = s;
+    *event.event.mutable_suggestion() = std::move(s);  // written above
     for (const std::string* c : {&communes[0], &communes[i + 1]}) {
       if (!c->empty()) event.communes.push_back(*c);
     }
