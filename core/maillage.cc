@@ -71,9 +71,8 @@ absl::StatusOr<std::unique_ptr<Maillage>> Maillage::Open(
   match_options.weights = options.match_weights;
   RETURN_IF_ERROR(matcher::ValidateWeights(match_options.weights));
   m->matchmaker_ = std::make_unique<Matchmaker>(
-      m->store_.get(), m->registry_.get(), m->vocabulary_.get(),
-      m->actors_.get(), m->territory_book_.get(), m->lifecycle_.get(),
-      match_options);
+      m->registry_.get(), m->vocabulary_.get(), m->actors_.get(),
+      m->territory_book_.get(), m->lifecycle_.get(), match_options);
   return m;
 }
 

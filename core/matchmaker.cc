@@ -63,12 +63,11 @@ uint32_t KindMask(const google::protobuf::RepeatedField<int>& kinds,
 
 }  // namespace
 
-Matchmaker::Matchmaker(storage::Store* store, const TerritoryRegistry* registry,
+Matchmaker::Matchmaker(const TerritoryRegistry* registry,
                        const matcher::Vocabulary* vocabulary,
                        ActorDirectory* actors, TerritoryBook* territories,
                        Lifecycle* lifecycle, Options options)
-    : store_(store),
-      registry_(registry),
+    : registry_(registry),
       vocabulary_(vocabulary),
       actors_(actors),
       territories_(territories),
@@ -134,7 +133,7 @@ v1::PartnerSuggestion Matchmaker::ToProto(
   return out;
 }
 
-absl::Status Matchmaker::FillNames(
+void Matchmaker::FillNames(
     std::vector<std::pair<std::string, std::string*>> id_to_name) const {
   // The index holds every live actor's name (updated after each committed
   // write): no record to read and parse.
@@ -144,7 +143,6 @@ absl::Status Matchmaker::FillNames(
       if (num.has_value()) *name = index.Get(*num).name;
     }
   });
-  return absl::OkStatus();
 }
 
 absl::StatusOr<v1::SuggestPartnersResponse> Matchmaker::SuggestPartners(
@@ -389,7 +387,7 @@ absl::StatusOr<v1::SuggestCoalitionResponse> Matchmaker::SuggestCoalition(
   };
   collect(response.mutable_coalition());
   for (auto& alt : *response.mutable_alternatives()) collect(&alt);
-  RETURN_IF_ERROR(FillNames(std::move(names)));
+  FillNames(std::move(names));
   return response;
 }
 
@@ -449,7 +447,7 @@ absl::StatusOr<v1::DialoguePanel> Matchmaker::SuggestDialoguePanel(
   for (auto& inv : *response.mutable_invitations()) {
     names.emplace_back(inv.actor_id(), inv.mutable_name());
   }
-  RETURN_IF_ERROR(FillNames(std::move(names)));
+  FillNames(std::move(names));
   return response;
 }
 

@@ -9,14 +9,14 @@
 #include "maillage/v1/lifecycle.pb.h"
 #include "maillage/v1/matching.pb.h"
 #include "matcher/partners.h"
-#include "storage/store.h"
 
 namespace maillage::core {
 
 // The application logic behind MatchService: checks the request, resolves
 // public ids and territories, runs the engine (matcher/) on the in-memory
-// index under its read lock, and turns the answer into API messages (with
-// the names of the actors, read from the store afterwards).
+// index under its read lock, and turns the answer into API messages (the
+// actors' names come from the index too). Recording what SuggestPartners
+// served is the lifecycle's (core/lifecycle.h), after the lock is released.
 //
 // Thread-safe; queries never touch the disk while the index lock is held.
 class Matchmaker {
@@ -26,7 +26,7 @@ class Matchmaker {
     matcher::Weights weights;
   };
 
-  Matchmaker(storage::Store* store, const TerritoryRegistry* registry,
+  Matchmaker(const TerritoryRegistry* registry,
              const matcher::Vocabulary* vocabulary, ActorDirectory* actors,
              TerritoryBook* territories, Lifecycle* lifecycle, Options options);
 
@@ -51,11 +51,10 @@ class Matchmaker {
   matcher::Weights WeightsFor(const v1::MatchWeights& overrides) const;
   v1::PartnerSuggestion ToProto(const matcher::Suggestion& s,
                                 const matcher::ActorIndex& index) const;
-  // Fills names (and home communes) of the actors named in a response.
-  absl::Status FillNames(
+  // Fills the names of the actors named in a response, from the index.
+  void FillNames(
       std::vector<std::pair<std::string, std::string*>> id_to_name) const;
 
-  storage::Store* store_;
   const TerritoryRegistry* registry_;
   const matcher::Vocabulary* vocabulary_;
   ActorDirectory* actors_;
