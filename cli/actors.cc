@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "base/status_macros.h"
+#include "cli/actor_filters.h"
 #include "cli/commands.h"
 #include "cli/errors.h"
 #include "cli/input.h"
@@ -53,19 +54,7 @@ absl::Status List(Client& client, const ParsedArgs& args) {
                    GetOutputFormat(args, OutputFormat::kTable));
   ASSIGN_OR_RETURN(Paging paging, GetPaging(args));
   v1::ListActorsRequest request;
-  if (auto kind = args.Value("kind")) {
-    ASSIGN_OR_RETURN(v1::ActorKind value,
-                     AsUsageError(ParseEnum<v1::ActorKind>("--kind", *kind)));
-    request.set_kind(value);
-  }
-  if (auto territory = args.Value("territory")) {
-    ASSIGN_OR_RETURN(
-        *request.mutable_territory(),
-        AsUsageError(ParseTerritoryRef("--territory", *territory)));
-  }
-  request.set_theme(args.ValueOr("theme", ""));
-  request.set_offered_resource(args.ValueOr("offers", ""));
-  request.set_needed_resource(args.ValueOr("needs", ""));
+  RETURN_IF_ERROR(SetActorFilters(args, &request));
   request.set_view(v1::ACTOR_VIEW_BASIC);
 
   Table table = ActorTable();

@@ -26,6 +26,7 @@
 #include "absl/strings/str_join.h"
 #include "base/status_macros.h"
 #include "base/strings.h"
+#include "cli/actor_filters.h"
 #include "cli/commands.h"
 #include "cli/errors.h"
 #include "cli/names.h"
@@ -133,19 +134,7 @@ absl::Status Export(Client& client, const ParsedArgs& args) {
         absl::StrCat("--format: expected jsonl or csv, got '", format, "'"));
   }
   v1::ExportActorsRequest request;
-  if (auto kind = args.Value("kind")) {
-    ASSIGN_OR_RETURN(v1::ActorKind value,
-                     AsUsageError(ParseEnum<v1::ActorKind>("--kind", *kind)));
-    request.set_kind(value);
-  }
-  if (auto territory = args.Value("territory")) {
-    ASSIGN_OR_RETURN(
-        *request.mutable_territory(),
-        AsUsageError(ParseTerritoryRef("--territory", *territory)));
-  }
-  request.set_theme(args.ValueOr("theme", ""));
-  request.set_offered_resource(args.ValueOr("offers", ""));
-  request.set_needed_resource(args.ValueOr("needs", ""));
+  RETURN_IF_ERROR(SetActorFilters(args, &request));
   request.set_view(args.Has("full") ? v1::ACTOR_VIEW_FULL
                                     : v1::ACTOR_VIEW_BASIC);
 
