@@ -466,14 +466,9 @@ absl::StatusOr<v1::Actor> ActorDirectory::Create(
   uint64_t fingerprint = RequestLog::Fingerprint(request);
   auto held = locks_.Lock({actor.id(), request.request_id()});
   ASSIGN_OR_RETURN(auto previous,
-                   requests_.Find(kMethod, request.request_id(), fingerprint));
-  if (previous.has_value()) {
-    v1::Actor first;
-    if (!first.ParseFromString(*previous)) {
-      return absl::DataLossError("unparsable recorded answer");
-    }
-    return first;
-  }
+                   requests_.FindAnswer<v1::Actor>(
+                       kMethod, request.request_id(), fingerprint));
+  if (previous.has_value()) return *std::move(previous);
   ASSIGN_OR_RETURN(auto existing, Read(actor.id()));
   if (existing.has_value()) return AlreadyExists(kActor, actor.id());
 
@@ -735,14 +730,9 @@ absl::StatusOr<v1::Actor> ActorDirectory::Update(
   uint64_t fingerprint = RequestLog::Fingerprint(request);
   auto held = locks_.Lock({id, request.request_id()});
   ASSIGN_OR_RETURN(auto previous,
-                   requests_.Find(kMethod, request.request_id(), fingerprint));
-  if (previous.has_value()) {
-    v1::Actor first;
-    if (!first.ParseFromString(*previous)) {
-      return absl::DataLossError("unparsable recorded answer");
-    }
-    return first;
-  }
+                   requests_.FindAnswer<v1::Actor>(
+                       kMethod, request.request_id(), fingerprint));
+  if (previous.has_value()) return *std::move(previous);
   ASSIGN_OR_RETURN(auto stored, Read(id));
   if (!stored.has_value()) return NotFound(kActor, id);
   if (!request.actor().etag().empty() &&

@@ -5,6 +5,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
@@ -36,6 +37,22 @@ class RequestLog {
   absl::StatusOr<std::optional<std::string>> Find(std::string_view method,
                                                   std::string_view request_id,
                                                   uint64_t fingerprint) const;
+
+  // Find, parsed as the method's answer; DATA_LOSS when it does not parse.
+  template <typename Answer>
+  absl::StatusOr<std::optional<Answer>> FindAnswer(std::string_view method,
+                                                   std::string_view request_id,
+                                                   uint64_t fingerprint) const {
+    absl::StatusOr<std::optional<std::string>> found =
+        Find(method, request_id, fingerprint);
+    if (!found.ok()) return found.status();
+    if (!found->has_value()) return std::optional<Answer>();
+    Answer answer;
+    if (!answer.ParseFromString(**found)) {
+      return absl::DataLossError("unparsable recorded answer");
+    }
+    return std::optional<Answer>(std::move(answer));
+  }
 
   // Adds the answer to `batch` (no-op when request_id is empty).
   static void Record(storage::WriteBatch* batch, std::string_view method,
