@@ -302,8 +302,12 @@ PartitionPlan PartitionBound(const Query& query, uint32_t partition) {
   return plan;
 }
 
-// The proximity of two homes in the same région only.
-const double kRegionLevel = internal::LevelProximity(territory::Level::kRegion);
+// Whether the levels an entry's home shares with the asking actor's can
+// bound its proximity lower than the partition's bound does: not when that
+// bound is already the région's (or nothing).
+bool LevelsMatter(const PartitionPlan& step) {
+  return step.hierarchy > internal::LevelProximity(territory::Level::kRegion);
+}
 
 // How far, during one partition's walk, an entry may be and still reach
 // `cut`: its score is at most context * (1 - w_p + w_p P), and P is at most
@@ -329,7 +333,7 @@ class Reach {
       return context * distance < cut ? 1 : 0;
     };
     unplaced_ = level(step.hierarchy);
-    levels_matter_ = step.hierarchy > kRegionLevel;
+    levels_matter_ = LevelsMatter(step);
     unknown_ = level(step.proximity);
   }
   bool active() const { return active_; }
@@ -347,10 +351,8 @@ class Reach {
     return context_ * distance < cut_ ? 1 : 0;
   }
   int Unplaced() const { return unplaced_; }  // a position is missing
-  // Whether the levels an entry's home shares with the actor's may bound it
-  // lower than the partition does (not beyond the région).
-  bool levels_matter() const { return levels_matter_; }
-  int Unknown() const { return unknown_; }  // no distance estimate
+  bool levels_matter() const { return levels_matter_; }  // LevelsMatter
+  int Unknown() const { return unknown_; }               // no distance estimate
 
  private:
   // The square of the largest estimated distance (see MyPosition) at which
@@ -414,7 +416,7 @@ class MyPosition {
   // A bound of the proximity of an entry at `where`, in `step`.
   double Proximity(uint32_t where, const PartitionPlan& step) const {
     if (!internal::HasPosition(where)) {
-      if (step.hierarchy <= kRegionLevel) return step.hierarchy;
+      if (!LevelsMatter(step)) return step.hierarchy;
       const double levels = Levels(where);
       return levels < 0 ? step.hierarchy : std::max(levels, step.areas);
     }
