@@ -8,7 +8,10 @@
 //      fresh database;
 //   3. end to end: the files read by the importer and streamed through
 //      ImportActors (MERGE mode, `--batch` rows per message) to the real
-//      server, in-process on 127.0.0.1:0 with a fresh store, synced writes.
+//      server, in-process on 127.0.0.1:0 with a fresh store, synced writes;
+//   4. the floor of 3.: the same client
+//      streaming to a server that only receives and acknowledges each
+//      message: the importer and the transport alone.
 //
 //   scripts/bench-import.sh [--rows=1000000] [--batch=2000] [--keep] ...
 //
@@ -67,9 +70,10 @@ ABSL_FLAG(bool, keep, false, "keep the generated files and stores");
 ABSL_FLAG(bool, generate, true,
           "write the files; false reuses those already in --dir (for "
           "profiling one phase)");
-ABSL_FLAG(std::string, phases, "parse,raw,e2e",
-          "phases to run, comma-separated: parse, raw, e2e, server (the "
-          "server alone: batches built before the clock starts)");
+ABSL_FLAG(std::string, phases, "parse,raw,e2e,floor",
+          "phases to run, comma-separated: parse, raw, e2e, floor (the "
+          "importer and the transport alone), server (the server alone: "
+          "batches built before the clock starts)");
 
 namespace maillage {
 namespace {
@@ -724,6 +728,122 @@ RunningServer StartServer(const std::string& data_dir) {
   return running;
 }
 
+// What StreamFiles did.
+struct Streamed {
+  int64_t sent = 0;       // actors sent
+  int64_t read_rows = 0;  // input rows read
+  double seconds = 0;
+  std::vector<std::string> errors;
+};
+
+// The files read by the importer and streamed through ImportActors, one
+// file after the other (the RNA rows merge into what SIRENE brought), as
+// the CLI does; prints a row per file and the total.
+Streamed StreamFiles(const Context& ctx, v1::ActorService::Stub* stub,
+                     const std::string& label) {
+  const int batch_size = absl::GetFlag(FLAGS_batch);
+  const int streams = absl::GetFlag(FLAGS_streams);
+  Streamed out;
+  auto start = Clock::now();
+  double cpu = CpuSeconds();
+  for (auto [format, path] :
+       {std::pair{importer::Format::kSirene, ctx.files.establishments},
+        std::pair{importer::Format::kRna, ctx.files.rna}}) {
+    auto file_start = Clock::now();
+    double file_cpu = CpuSeconds();
+    Importer import(stub, streams, 2 * streams + 2);
+    v1::ImportActorsRequest batch;
+    batch.set_mode(v1::IMPORT_MODE_MERGE);
+    int64_t file_sent = 0;
+    FileRun run = ReadFile(ctx, format, path, [&](importer::Row* row) {
+      batch.add_actors()->Swap(&row->actor);
+      if (batch.actors_size() == batch_size) {
+        batch.set_first_row_number(1);
+        file_sent += batch.actors_size();
+        import.Push(std::move(batch));
+        batch = import.Take();
+        batch.set_mode(v1::IMPORT_MODE_MERGE);
+      }
+    });
+    if (batch.actors_size() > 0) {
+      file_sent += batch.actors_size();
+      import.Push(std::move(batch));
+    }
+    v1::ImportCounts c = import.Finish();
+    for (const auto& e : import.errors()) out.errors.push_back(e);
+    PrintRow(
+        absl::StrCat(label, ": ", run.label, " (", batch_size, "/message, ",
+                     streams, " stream", streams > 1 ? "s" : "", ")"),
+        file_sent, Seconds(file_start),
+        absl::StrCat(c.created(), " created, ", c.updated(), " updated, ",
+                     c.unchanged(), " unchanged, ", c.rejected(),
+                     " rejected; CPU ",
+                     absl::SixDigits(CpuSeconds() - file_cpu), " s"));
+    out.sent += file_sent;
+    out.read_rows += run.rows;
+  }
+  out.seconds = Seconds(start);
+  PrintRow(
+      absl::StrCat(label, ": total actors sent"), out.sent, out.seconds,
+      absl::StrCat(out.read_rows, " rows read: ",
+                   static_cast<int64_t>(out.read_rows / out.seconds),
+                   " rows/s; CPU ", absl::SixDigits(CpuSeconds() - cpu), " s"));
+  return out;
+}
+
+// The floor of the end-to-end figure: an ImportActors that receives each
+// message (gRPC parses it) and answers it at once, all rows "created", with
+// no validation, no store and no index. What the importer and the transport
+// cost alone, on the same cores.
+class SinkActorService final : public v1::ActorService::Service {
+ public:
+  grpc::Status ImportActors(
+      grpc::ServerContext*,
+      grpc::ServerReaderWriter<v1::ImportActorsResponse,
+                               v1::ImportActorsRequest>* stream) override {
+    v1::ImportActorsRequest request;
+    v1::ImportActorsResponse answer;
+    int64_t batches = 0, rows = 0;
+    while (stream->Read(&request)) {
+      answer.Clear();
+      answer.set_batch_index(batches++);
+      answer.mutable_counts()->set_created(request.actors_size());
+      rows += request.actors_size();
+      if (!stream->Write(answer)) break;
+    }
+    answer.Clear();
+    answer.set_batch_index(-1);
+    answer.mutable_counts()->set_created(rows);
+    answer.set_done(true);
+    answer.set_batches(batches);
+    stream->Write(answer);
+    return grpc::Status::OK;
+  }
+};
+
+struct SinkServer {
+  SinkServer() {
+    int port = 0;
+    grpc::ServerBuilder builder;
+    builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(),
+                             &port);
+    builder.SetMaxReceiveMessageSize(64 << 20);
+    builder.RegisterService(&service);
+    server = builder.BuildAndStart();
+    if (server == nullptr) Die("sink server");
+    grpc::ChannelArguments args;
+    args.SetMaxSendMessageSize(64 << 20);
+    args.SetMaxReceiveMessageSize(64 << 20);
+    stub = v1::ActorService::NewStub(
+        grpc::CreateCustomChannel(absl::StrCat("127.0.0.1:", port),
+                                  grpc::InsecureChannelCredentials(), args));
+  }
+  ~SinkServer() { server->Shutdown(); }
+  SinkActorService service;
+  std::unique_ptr<grpc::Server> server;
+  std::unique_ptr<v1::ActorService::Stub> stub;
+};
+
 // The server side alone: every batch is built before the clock starts, then
 // streamed to a fresh server.
 void ServerOnly(const Context& ctx, const std::string& data_dir) {
@@ -864,70 +984,27 @@ int main(int argc, char** argv) {
 
   if (want("e2e")) {
     RunningServer running = StartServer(dir + "/store");
-    v1::ActorService::Stub* stub = running.stub.get();
-    const int batch_size = absl::GetFlag(FLAGS_batch);
-    const int streams = absl::GetFlag(FLAGS_streams);
-    auto e2e_start = Clock::now();
-    double e2e_cpu = CpuSeconds();
-    int64_t sent = 0, read_rows = 0;
-    v1::ImportCounts totals;
-    std::vector<std::string> errors;
-    for (auto [format, path] :
-         {std::pair{importer::Format::kSirene, ctx.files.establishments},
-          std::pair{importer::Format::kRna, ctx.files.rna}}) {
-      // Files one after the other: the RNA rows merge into what SIRENE
-      // brought.
-      auto file_start = Clock::now();
-      double file_cpu = CpuSeconds();
-      Importer import(stub, streams, 2 * streams + 2);
-      v1::ImportActorsRequest batch;
-      batch.set_mode(v1::IMPORT_MODE_MERGE);
-      int64_t file_sent = 0;
-      FileRun run = ReadFile(ctx, format, path, [&](importer::Row* row) {
-        batch.add_actors()->Swap(&row->actor);
-        if (batch.actors_size() == batch_size) {
-          batch.set_first_row_number(1);
-          file_sent += batch.actors_size();
-          import.Push(std::move(batch));
-          batch = import.Take();
-          batch.set_mode(v1::IMPORT_MODE_MERGE);
-        }
-      });
-      if (batch.actors_size() > 0) {
-        file_sent += batch.actors_size();
-        import.Push(std::move(batch));
-      }
-      v1::ImportCounts c = import.Finish();
-      for (const auto& e : import.errors()) errors.push_back(e);
-      double seconds = Seconds(file_start);
-      PrintRow(absl::StrCat("end-to-end: ", run.label, " (", batch_size,
-                            "/message, ", streams, " stream",
-                            streams > 1 ? "s" : "", ")"),
-               file_sent, seconds,
-               absl::StrCat(c.created(), " created, ", c.updated(),
-                            " updated, ", c.unchanged(), " unchanged, ",
-                            c.rejected(), " rejected; CPU ",
-                            absl::SixDigits(CpuSeconds() - file_cpu), " s"));
-      sent += file_sent;
-      read_rows += run.rows;
-      totals.set_created(totals.created() + c.created());
-      totals.set_updated(totals.updated() + c.updated());
-      totals.set_rejected(totals.rejected() + c.rejected());
+    Streamed e2e = StreamFiles(ctx, running.stub.get(), "end-to-end");
+    for (const auto& e : e2e.errors) {
+      std::printf("  stream error: %s\n", e.c_str());
     }
-    double seconds = Seconds(e2e_start);
-    PrintRow(
-        "end-to-end: total actors sent", sent, seconds,
-        absl::StrCat(read_rows, " rows read: ",
-                     static_cast<int64_t>(read_rows / seconds), " rows/s; CPU ",
-                     absl::SixDigits(CpuSeconds() - e2e_cpu), " s"));
-    for (const auto& e : errors) std::printf("  stream error: %s\n", e.c_str());
     if (raw_rate > 0) {
       std::printf(
           "\nratio end-to-end / raw RocksDB: %.2f (target >= 0.5); "
           "end-to-end %.0f actors/s (target >= 150000)\n",
-          (sent / seconds) / raw_rate, sent / seconds);
+          (e2e.sent / e2e.seconds) / raw_rate, e2e.sent / e2e.seconds);
     }
     running.server->Shutdown();
+  }
+  if (want("floor")) {
+    SinkServer sink;
+    Streamed floor = StreamFiles(ctx, sink.stub.get(), "floor");
+    if (raw_rate > 0) {
+      std::printf(
+          "ratio floor (importer + transport, no server work) / raw "
+          "RocksDB: %.2f\n",
+          (floor.sent / floor.seconds) / raw_rate);
+    }
   }
   if (want("server")) ServerOnly(ctx, dir + "/store-server-only");
   std::printf("peak RSS: %.0f MiB\n", PeakRssMiB());

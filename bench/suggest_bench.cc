@@ -11,6 +11,11 @@
 //    health check), SuggestPartners (limit 20; preview, and recorded as a
 //    dashboard would), SuggestCoalition on a département: p50/p99 latency
 //    with one client, and throughput with 8 client threads.
+// 4. The floor of that comparison: a second in-process gRPC server whose
+//    SuggestPartners returns, with no work at all, answers recorded from the
+//    real server (same sizes, same contents). Its throughput next to the
+//    empty RPC's says how much of the gap is the answer itself (building,
+//    sending and parsing 20 explained suggestions) rather than the engine.
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -20,6 +25,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <random>
 #include <string>
 #include <thread>
@@ -122,6 +128,27 @@ v1::Actor MakeActor(int i, const Synthetic& geo, std::mt19937& rng,
   a.set_capacity(1 + static_cast<int>(pick(5)));
   return a;
 }
+
+// SuggestPartners answered from a set of recorded answers (see 4. above).
+class CannedMatchService final : public v1::MatchService::CallbackService {
+ public:
+  explicit CannedMatchService(std::vector<v1::SuggestPartnersResponse> answers)
+      : answers_(std::move(answers)) {}
+
+  grpc::ServerUnaryReactor* SuggestPartners(
+      grpc::CallbackServerContext* context,
+      const v1::SuggestPartnersRequest* request,
+      v1::SuggestPartnersResponse* response) override {
+    *response = answers_[std::hash<std::string>()(request->actor_id()) %
+                         answers_.size()];
+    auto* reactor = context->DefaultReactor();
+    reactor->Finish(grpc::Status::OK);
+    return reactor;
+  }
+
+ private:
+  const std::vector<v1::SuggestPartnersResponse> answers_;
+};
 
 struct Latency {
   double p50_us = 0, p99_us = 0;
@@ -278,6 +305,57 @@ int Run() {
   double te = Throughput(threads, 5, [&](int, int i) { empty(i); });
   double ts = Throughput(threads, 5,
                          [&](int t, int i) { suggest(t * 100000 + i, true); });
+
+  // 4. The floor: recorded answers served with no work (see the top).
+  std::vector<v1::SuggestPartnersResponse> answers;
+  double answer_bytes = 0;
+  for (int i = 0; static_cast<int>(answers.size()) < 64 && i < 1000; ++i) {
+    grpc::ClientContext ctx;
+    v1::SuggestPartnersRequest req;
+    req.set_actor_id(ids[static_cast<size_t>(i) % ids.size()]);
+    req.set_limit(20);
+    req.set_preview(true);
+    v1::SuggestPartnersResponse resp;
+    if (!match->SuggestPartners(&ctx, req, &resp).ok()) continue;
+    answer_bytes += static_cast<double>(resp.ByteSizeLong());
+    answers.push_back(std::move(resp));
+  }
+  answer_bytes /= std::max<size_t>(answers.size(), 1);
+  CannedMatchService canned(std::move(answers));
+  int canned_port = 0;
+  grpc::ServerBuilder builder;
+  builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(),
+                           &canned_port);
+  builder.RegisterService(&canned);
+  std::unique_ptr<grpc::Server> canned_server = builder.BuildAndStart();
+  auto canned_channel =
+      grpc::CreateChannel("127.0.0.1:" + std::to_string(canned_port),
+                          grpc::InsecureChannelCredentials());
+  auto canned_match = v1::MatchService::NewStub(canned_channel);
+  auto canned_health = grpc::health::v1::Health::NewStub(canned_channel);
+  auto canned_call = [&](int i) {
+    grpc::ClientContext ctx;
+    v1::SuggestPartnersRequest req;
+    req.set_actor_id(ids[static_cast<size_t>(i) % ids.size()]);
+    req.set_limit(20);
+    req.set_preview(true);
+    v1::SuggestPartnersResponse resp;
+    canned_match->SuggestPartners(&ctx, req, &resp);
+  };
+  auto canned_empty = [&](int) {
+    grpc::ClientContext ctx;
+    grpc::health::v1::HealthCheckRequest req;
+    grpc::health::v1::HealthCheckResponse resp;
+    canned_health->Check(&ctx, req, &resp);
+  };
+  for (int i = 0; i < 200; ++i) canned_call(i);
+  Latency ce = Measure(queries, canned_empty);
+  Latency cs = Measure(queries, canned_call);
+  double tce = Throughput(threads, 5, [&](int, int i) { canned_empty(i); });
+  double tcs = Throughput(threads, 5,
+                          [&](int t, int i) { canned_call(t * 100000 + i); });
+  canned_server->Shutdown();
+
   printf("\n%-40s %10s %10s %12s\n", "call (through the server)", "p50 µs",
          "p99 µs", "calls/s");
   printf("%-40s %10.0f %10.0f %12.0f\n", "empty RPC (health check)", e.p50_us,
@@ -288,10 +366,18 @@ int Run() {
          sr.p50_us, sr.p99_us, "");
   printf("%-40s %10.0f %10.0f %12s\n", "SuggestCoalition (département)",
          co.p50_us, co.p99_us, "");
+  printf("%-40s %10.0f %10.0f %12.0f\n", "floor server: empty RPC", ce.p50_us,
+         ce.p99_us, tce);
+  printf("%-40s %10.0f %10.0f %12.0f\n", "floor server: recorded answers",
+         cs.p50_us, cs.p99_us, tcs);
   printf(
       "\nSuggestPartners/empty RPC throughput ratio: %.2f (%d threads); "
-      "%.1f suggestions per query on average\n",
-      ts / te, threads, per_query);
+      "%.1f suggestions per query on average, %.0f bytes per answer\n",
+      ts / te, threads, per_query, answer_bytes);
+  printf(
+      "floor: the same answers served with no work / empty RPC on that "
+      "server: %.2f\n",
+      tcs / tce);
   server->reset();
   std::filesystem::remove_all(dir);
   return 0;
