@@ -90,6 +90,10 @@ void PrintPartners(const v1::SuggestPartnersResponse& response,
         << ", score " << FormatScore(s.score()) << "\n";
     out << WrapText(s.explanation(), 3);
     out << WrapList("factors:", FactorSummaries(s.factors()), 3);
+    for (const v1::MatchFactor& f : s.factors()) {  // --details only
+      if (f.detail().empty()) continue;
+      out << WrapHanging(absl::StrCat(f.code(), ": ", f.detail()), 5, 7);
+    }
     if (!s.suggestion_id().empty()) {
       out << "   suggestion " << s.suggestion_id() << "\n";
     }
@@ -123,6 +127,8 @@ absl::Status Partners(Client& client, const ParsedArgs& args) {
   RETURN_IF_ERROR(ParseWeights(args, request.mutable_weights()));
   request.set_preview(args.Has("preview"));
   request.set_requested_by(args.ValueOr("by", ""));
+  request.set_view(args.Has("details") ? v1::SUGGESTION_VIEW_FULL
+                                       : v1::SUGGESTION_VIEW_BASIC);
 
   v1::SuggestPartnersResponse response;
   RETURN_IF_ERROR(client.Check(client.match().SuggestPartners(
@@ -463,9 +469,10 @@ CommandGroup SuggestGroup() {
       "Rank candidate partners for an actor: a table (rank, score, partner, "
       "kind, partnership category and modality), then for each one the "
       "French sentence an animator can repeat and its factors (value and "
-      "contribution to the score; contributions add up to the score). The "
-      "suggestions are recorded for follow-up (maillage suggestions) unless "
-      "--preview is given.";
+      "contribution to the score; contributions add up to the score), and "
+      "with --details each factor's own sentence. The suggestions are "
+      "recorded for follow-up (maillage suggestions) unless --preview is "
+      "given.";
   partners.flags = {
       {"limit", "N", "How many partners, 1 to 1000 (default 20)."},
       {"kind", "KIND",
@@ -484,6 +491,9 @@ CommandGroup SuggestGroup() {
       {"min-score", "X", "Leave out partners scoring below X (0 to 1)."},
       WeightFlag(),
       {"preview", "", "Do not record what is shown."},
+      {"details", "",
+       "Also each factor's detail sentence (the FULL view; `maillage "
+       "explain` gives the same for one pair)."},
       {"by", "WHO", "Who asks (recorded with the suggestions)."},
       OutputFlag(OutputFormat::kTable, false)};
   partners.details =

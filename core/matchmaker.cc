@@ -89,11 +89,12 @@ matcher::Weights Matchmaker::WeightsFor(const v1::MatchWeights& o) const {
   return w;
 }
 
-v1::PartnerSuggestion Matchmaker::ToProto(
-    const matcher::Suggestion& s, const matcher::ActorIndex& index) const {
-  v1::PartnerSuggestion out;
+void Matchmaker::ToProto(matcher::Suggestion& s,
+                         const matcher::ActorIndex& index,
+                         v1::PartnerSuggestion* answer) const {
+  v1::PartnerSuggestion& out = *answer;
   const matcher::ActorProfile& partner = index.Get(s.partner);
-  out.set_partner_id(s.partner_id);
+  out.set_partner_id(std::move(s.partner_id));
   out.set_partner_name(partner.name);
   out.set_partner_kind(static_cast<v1::ActorKind>(partner.kind));
   out.set_score(s.score);
@@ -121,16 +122,17 @@ v1::PartnerSuggestion Matchmaker::ToProto(
   AddAll(ThemeCodes(*vocabulary_, s.shared_themes),
          out.mutable_shared_themes());
   out.set_distance_km(s.distance_km);
-  for (const matcher::Factor& f : s.factors) {
+  out.mutable_factors()->Reserve(static_cast<int>(s.factors.size()));
+  for (matcher::Factor& f : s.factors) {
     auto* factor = out.add_factors();
-    factor->set_code(std::string(matcher::FactorCode(f.kind)));
+    const std::string_view code = matcher::FactorCode(f.kind);
+    factor->set_code(code.data(), code.size());
     factor->set_value(f.value);
     factor->set_weight(f.weight);
     factor->set_contribution(f.contribution);
-    factor->set_detail(f.detail);
+    if (!f.detail.empty()) factor->set_detail(std::move(f.detail));
   }
-  out.set_explanation(s.sentence);
-  return out;
+  out.set_explanation(std::move(s.sentence));
 }
 
 void Matchmaker::FillNames(
@@ -183,6 +185,10 @@ absl::StatusOr<v1::SuggestPartnersResponse> Matchmaker::SuggestPartners(
   if (absl::Status w = matcher::ValidateWeights(options.weights); !w.ok()) {
     violations.Add("weights", std::string(w.message()));
   }
+  if (!v1::SuggestionView_IsValid(request.view())) {
+    violations.Add("view", "unknown view");
+  }
+  options.factor_details = request.view() == v1::SUGGESTION_VIEW_FULL;
   RETURN_IF_ERROR(violations.ToStatus());
 
   // Pairs in their cooling period are dropped from a longer list, so the
@@ -217,11 +223,11 @@ absl::StatusOr<v1::SuggestPartnersResponse> Matchmaker::SuggestPartners(
       status = suggestions.status();
       return;
     }
-    for (const auto& s : *suggestions) {
+    for (auto& s : *suggestions) {
       if (cooling.count(s.partner_id)) continue;
       if (static_cast<size_t>(response.suggestions_size()) == limit) break;
-      *response.add_suggestions() = ToProto(s, index);
       if (!request.preview()) communes.push_back(commune_of(index, s.partner));
+      ToProto(s, index, response.add_suggestions());
     }
   });
   RETURN_IF_ERROR(status);
@@ -255,7 +261,7 @@ absl::StatusOr<v1::MatchExplanation> Matchmaker::ExplainMatch(
       status = explanation.status();
       return;
     }
-    *response.mutable_suggestion() = ToProto(explanation->suggestion, index);
+    ToProto(explanation->suggestion, index, response.mutable_suggestion());
     for (const auto& b2 : explanation->blockers) response.add_blockers(b2);
   });
   RETURN_IF_ERROR(status);
@@ -531,12 +537,12 @@ absl::StatusOr<v1::SuggestForTerritoryResponse> Matchmaker::SuggestForTerritory(
       if (!index.IsLive(num)) continue;  // deleted meanwhile
       auto* a = response.add_assignments();
       a->set_actor_id(index.Get(num).id);
-      for (const auto& s : result.proposals[i]) {
+      for (auto& s : result.proposals[i]) {
         if (!index.IsLive(s.partner) ||
             index.Get(s.partner).id != s.partner_id) {
           continue;
         }
-        *a->add_partners() = ToProto(s, index);
+        ToProto(s, index, a->add_partners());
       }
     }
   });

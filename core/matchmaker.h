@@ -49,8 +49,9 @@ class Matchmaker {
  private:
   // The request's weights over the server defaults.
   matcher::Weights WeightsFor(const v1::MatchWeights& overrides) const;
-  v1::PartnerSuggestion ToProto(const matcher::Suggestion& s,
-                                const matcher::ActorIndex& index) const;
+  // Fills `answer` from `s`, whose strings are moved out.
+  void ToProto(matcher::Suggestion& s, const matcher::ActorIndex& index,
+               v1::PartnerSuggestion* answer) const;
   // Fills the names of the actors named in a response, from the index.
   void FillNames(
       std::vector<std::pair<std::string, std::string*>> id_to_name) const;

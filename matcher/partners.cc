@@ -1020,7 +1020,7 @@ absl::StatusOr<std::vector<Suggestion>> SuggestPartners(
   for (const Ranked& ranked : heap) {
     result.push_back(internal::BuildSuggestion(
         query, ranked.num, ranked.inputs, ranked.detail,
-        allowed_categories(ranked.num, ranked.inputs)));
+        allowed_categories(ranked.num, ranked.inputs), options.factor_details));
   }
   return result;
 }

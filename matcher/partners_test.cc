@@ -101,6 +101,25 @@ TEST_F(PartnersTest, SkillsOfferedInTheSameEpciRankFirstAsSkillsSponsorship) {
   ASSERT_NE(far, ids.end());
   EXPECT_NEAR(SumOfContributions(first), first.score, 1e-9);
   EXPECT_EQ(first.factors.size(), static_cast<size_t>(kFactorCount));
+  for (const Factor& f : first.factors) EXPECT_FALSE(f.detail.empty());
+
+  // Without the factors' details, the same answer with empty details.
+  PartnerOptions terse;
+  terse.factor_details = false;
+  std::vector<Suggestion> without = Suggest(asso, terse);
+  ASSERT_EQ(without.size(), suggestions.size());
+  for (size_t i = 0; i < without.size(); ++i) {
+    EXPECT_EQ(without[i].partner_id, suggestions[i].partner_id);
+    EXPECT_EQ(without[i].score, suggestions[i].score);
+    EXPECT_EQ(without[i].sentence, suggestions[i].sentence);
+    EXPECT_EQ(without[i].category, suggestions[i].category);
+    ASSERT_EQ(without[i].factors.size(), suggestions[i].factors.size());
+    for (size_t k = 0; k < without[i].factors.size(); ++k) {
+      EXPECT_TRUE(without[i].factors[k].detail.empty());
+      EXPECT_EQ(without[i].factors[k].contribution,
+                suggestions[i].factors[k].contribution);
+    }
+  }
 }
 
 TEST_F(PartnersTest, InsertionServicesMakeResponsiblePracticesNotMecenat) {

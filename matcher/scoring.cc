@@ -666,7 +666,7 @@ std::string SimilarSuccessDetail(const Query& query, ActorNum partner_num,
 
 Suggestion BuildSuggestion(const Query& query, ActorNum partner_num,
                            const PairInputs& inputs, const Query::Score& score,
-                           uint32_t allowed) {
+                           uint32_t allowed, bool details) {
   const Vocabulary& vocabulary = query.context().vocabulary();
   const ActorProfile& actor = query.profile();
   const ActorProfile& partner = query.impl().profiles[partner_num];
@@ -725,57 +725,71 @@ Suggestion BuildSuggestion(const Query& query, ActorNum partner_num,
       cover_part + theme_part > 0
           ? fit_part * cover_part / (cover_part + theme_part)
           : 0;
+  // Each detail is a callable, called only when details are asked for.
   auto add = [&](FactorKind kind, double value, double weight,
-                 double contribution, std::string detail) {
-    s.factors.push_back(
-        Factor{kind, value, weight, contribution, std::move(detail)});
+                 double contribution, auto&& detail) {
+    s.factors.push_back(Factor{kind, value, weight, contribution,
+                               details ? detail() : std::string()});
   };
   add(FactorKind::kComplementarity,
       (score.fit.cover_actor + score.fit.cover_partner) / 2, w.complementarity,
-      complementarity,
-      ComplementarityDetail(query, partner_num, s.exchanges, score.fit));
+      complementarity, [&] {
+        return ComplementarityDetail(query, partner_num, s.exchanges,
+                                     score.fit);
+      });
   add(FactorKind::kSharedThemes,
       (score.fit.themes_actor + score.fit.themes_partner) / 2, w.shared_themes,
-      fit_part - complementarity,
-      s.shared_themes
-          ? "Thèmes communs : " + ThemeList(vocabulary, s.shared_themes, 4) +
-                " (les thèmes rares pèsent davantage)."
-          : std::string("Aucun thème commun."));
+      fit_part - complementarity, [&] {
+        return s.shared_themes ? "Thèmes communs : " +
+                                     ThemeList(vocabulary, s.shared_themes, 4) +
+                                     " (les thèmes rares pèsent davantage)."
+                               : std::string("Aucun thème commun.");
+      });
   add(FactorKind::kProximity, score.proximity.value, w.proximity,
-      proximity_part, ProximityDetail(query, partner_num, score.proximity));
+      proximity_part,
+      [&] { return ProximityDetail(query, partner_num, score.proximity); });
   add(FactorKind::kFragility, score.fragility, w.fragility,
-      rest * w.fragility * score.fragility,
-      score.fragility > 0
-          ? "Fragilité de leur territoire commun : " +
-                ThemeWords(vocabulary, score.fragility_theme) + " (sévérité " +
-                Decimal(score.fragility, 2) + ")."
-          : std::string("Aucune fragilité connue de leur territoire commun "
-                        "sur leurs thèmes."));
+      rest * w.fragility * score.fragility, [&] {
+        return score.fragility > 0
+                   ? "Fragilité de leur territoire commun : " +
+                         ThemeWords(vocabulary, score.fragility_theme) +
+                         " (sévérité " + Decimal(score.fragility, 2) + ")."
+                   : std::string(
+                         "Aucune fragilité connue de leur territoire commun "
+                         "sur leurs thèmes.");
+      });
   add(FactorKind::kCrossKind, score.cross_kind, w.cross_kind,
-      rest * w.cross_kind * score.cross_kind,
-      score.cross_kind > 0
-          ? "Alliance entre mondes : " + std::string(KindNoun(actor.kind)) +
-                " et " + std::string(KindNoun(partner.kind)) + "."
-          : "Même monde : " + std::string(KindNoun(actor.kind, true)) + ".");
+      rest * w.cross_kind * score.cross_kind, [&] {
+        return score.cross_kind > 0
+                   ? "Alliance entre mondes : " +
+                         std::string(KindNoun(actor.kind)) + " et " +
+                         std::string(KindNoun(partner.kind)) + "."
+                   : "Même monde : " + std::string(KindNoun(actor.kind, true)) +
+                         ".";
+      });
   add(FactorKind::kCapacity, score.capacity, w.capacity,
-      rest * w.capacity * score.capacity,
-      "Capacité restante : " + std::to_string(actor.capacity) + " pour " +
-          std::string(ActorName(actor)) + ", " +
-          std::to_string(partner.capacity) + " pour " +
-          std::string(ActorName(partner)) + ".");
+      rest * w.capacity * score.capacity, [&] {
+        return "Capacité restante : " + std::to_string(actor.capacity) +
+               " pour " + std::string(ActorName(actor)) + ", " +
+               std::to_string(partner.capacity) + " pour " +
+               std::string(ActorName(partner)) + ".";
+      });
   add(FactorKind::kCommonPartners, score.common, w.common_partners,
-      rest * w.common_partners * score.common,
-      score.common_partners == 0
-          ? std::string("Aucun partenaire en commun.")
-          : std::to_string(score.common_partners) +
-                (score.common_partners == 1 ? " partenaire" : " partenaires") +
-                " en commun.");
+      rest * w.common_partners * score.common, [&] {
+        return score.common_partners == 0
+                   ? std::string("Aucun partenaire en commun.")
+                   : std::to_string(score.common_partners) +
+                         (score.common_partners == 1 ? " partenaire"
+                                                     : " partenaires") +
+                         " en commun.";
+      });
   add(FactorKind::kResponsiveness, score.responsiveness, w.responsiveness,
-      responsiveness_part, ResponsivenessDetail(query, partner_num));
+      responsiveness_part,
+      [&] { return ResponsivenessDetail(query, partner_num); });
   add(FactorKind::kSimilarSuccess, score.success.value, w.similar_success,
       rest * w.similar_success * score.success.value *
           std::max(0.0, 1 - score.context),
-      SimilarSuccessDetail(query, partner_num, score.success));
+      [&] { return SimilarSuccessDetail(query, partner_num, score.success); });
 
   // The sentence: the lead exchange, what comes back, where, why now.
   std::string sentence;

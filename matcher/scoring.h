@@ -184,10 +184,11 @@ class Query {
 // resource the receiver needs, the giver's best matching offer.
 std::vector<ExchangeMatch> ListExchanges(const Query& query, ActorNum partner);
 
-// A full suggestion (factors, exchanges, sentence) for a scored pair.
+// A full suggestion (factors, exchanges, sentence) for a scored pair;
+// the factors' details only when `details`.
 Suggestion BuildSuggestion(const Query& query, ActorNum partner,
                            const PairInputs& inputs, const Query::Score& score,
-                           uint32_t allowed);
+                           uint32_t allowed, bool details = true);
 
 }  // namespace maillage::matcher::internal
 

@@ -52,10 +52,13 @@ class MatchServiceTest : public ::testing::Test {
     grpc::Status s = server_.actors().CreateActor(&ctx, req, &out);
     ASSERT_TRUE(s.ok()) << s.error_message();
   }
-  v1::SuggestPartnersResponse Suggest(const std::string& id) {
+  v1::SuggestPartnersResponse Suggest(
+      const std::string& id,
+      v1::SuggestionView view = v1::SUGGESTION_VIEW_UNSPECIFIED) {
     grpc::ClientContext ctx;
     v1::SuggestPartnersRequest req;
     req.set_actor_id(id);
+    req.set_view(view);
     v1::SuggestPartnersResponse resp;
     grpc::Status s = match_->SuggestPartners(&ctx, req, &resp);
     EXPECT_TRUE(s.ok()) << s.error_message();
@@ -103,6 +106,37 @@ TEST_F(MatchServiceTest, SkillsOfferNearbyRanksFirstAndIsExplained) {
   ASSERT_TRUE(match_->ExplainMatch(&ctx, explain, &e).ok());
   EXPECT_NEAR(e.suggestion().score(), best.score(), 1e-9);
   EXPECT_TRUE(e.blockers().empty());
+}
+
+TEST_F(MatchServiceTest, FullViewAddsFactorDetailsAndChangesNothingElse) {
+  Create(MakeActor("rna:W941000001", v1::ACTOR_KIND_ASSOCIATION, "94018",
+                   {"digital_inclusion"}, {{"skills", "digital_inclusion"}},
+                   {{"audience_access", "digital_inclusion"}}));
+  Create(MakeActor("siret:11111111100011", v1::ACTOR_KIND_COMPANY, "94069",
+                   {"digital_inclusion"},
+                   {{"audience_access", "digital_inclusion"}},
+                   {{"skills", "digital_inclusion"}}));
+  v1::SuggestPartnersResponse basic = Suggest("rna:W941000001");
+  v1::SuggestPartnersResponse full =
+      Suggest("rna:W941000001", v1::SUGGESTION_VIEW_FULL);
+  ASSERT_EQ(basic.suggestions_size(), 1);
+  ASSERT_EQ(full.suggestions_size(), 1);
+  const v1::PartnerSuggestion& b = basic.suggestions(0);
+  const v1::PartnerSuggestion& f = full.suggestions(0);
+  ASSERT_EQ(b.factors_size(), 9);
+  ASSERT_EQ(f.factors_size(), 9);
+  for (int i = 0; i < 9; ++i) {
+    EXPECT_TRUE(b.factors(i).detail().empty()) << b.factors(i).code();
+    EXPECT_FALSE(f.factors(i).detail().empty()) << f.factors(i).code();
+  }
+  // Everything else is the same (the recorded suggestion ids apart: each
+  // call refreshes the same record).
+  v1::PartnerSuggestion stripped = f;
+  for (auto& factor : *stripped.mutable_factors()) factor.clear_detail();
+  EXPECT_EQ(stripped.SerializeAsString(), b.SerializeAsString());
+  EXPECT_FALSE(b.explanation().empty());
+  EXPECT_EQ(b.suggestion_id(), f.suggestion_id());
+  EXPECT_LT(basic.ByteSizeLong(), full.ByteSizeLong());
 }
 
 TEST_F(MatchServiceTest, AcknowledgedWritesAreSeenByTheNextQuery) {
@@ -193,11 +227,13 @@ TEST_F(MatchServiceTest, Errors) {
     req.mutable_scope()->set_level(v1::TERRITORY_LEVEL_REGION);
     req.mutable_scope()->set_code("99");
     req.mutable_weights()->set_proximity(-1);
+    req.set_view(static_cast<v1::SuggestionView>(7));
     v1::SuggestPartnersResponse resp;
     grpc::Status s = match_->SuggestPartners(&ctx, req, &resp);
     EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
-    EXPECT_THAT(BadRequestFields(s),
-                ElementsAre("limit", "themes[0]", "scope.code", "weights"));
+    EXPECT_THAT(
+        BadRequestFields(s),
+        ElementsAre("limit", "themes[0]", "scope.code", "weights", "view"));
   }
   {
     grpc::ClientContext ctx;
