@@ -222,7 +222,9 @@ const MatchContext& FeedbackContext() {
 }
 
 // SuggestPartners, limit 20: state.range(0) = 0 national, 1 the asker's
-// département, 2 its EPCI; state.range(1) = 1 with lifecycle feedback.
+// département, 2 its EPCI; state.range(1) = 1 with lifecycle feedback;
+// state.range(2) = 0 without the factors' details (the server's default
+// BASIC view), 1 with them.
 void BM_SuggestPartners(benchmark::State& state) {
   const World& w = GetWorld();
   const int scope = static_cast<int>(state.range(0));
@@ -231,6 +233,7 @@ void BM_SuggestPartners(benchmark::State& state) {
     const ActorNum actor = w.askers[i % w.askers.size()];
     PartnerOptions options;
     options.limit = 20;
+    options.factor_details = state.range(2) != 0;
     const territory::Place& home = w.index->Get(actor).home;
     if (scope == 1) {
       options.scope = w.france->ScopeOf(Level::kDepartement, home.departement);
@@ -244,13 +247,14 @@ void BM_SuggestPartners(benchmark::State& state) {
   });
 }
 BENCHMARK(BM_SuggestPartners)
-    ->ArgNames({"scope", "feedback"})
-    ->Args({0, 0})
-    ->Args({1, 0})
-    ->Args({2, 0})
-    ->Args({0, 1})
-    ->Args({1, 1})
-    ->Args({2, 1})
+    ->ArgNames({"scope", "feedback", "details"})
+    ->Args({0, 0, 1})
+    ->Args({1, 0, 1})
+    ->Args({2, 0, 1})
+    ->Args({0, 0, 0})
+    ->Args({0, 1, 1})
+    ->Args({1, 1, 1})
+    ->Args({2, 1, 1})
     ->Iterations(3000)
     ->Unit(benchmark::kMicrosecond);
 

@@ -8,14 +8,18 @@
 // 2. Starts the real server on that store: start-up time (RocksDB open +
 //    index rebuild) and resident memory added per actor.
 // 3. Through the generated stubs, in the same run: an empty unary RPC (the
-//    health check), SuggestPartners (limit 20; preview, and recorded as a
-//    dashboard would), SuggestCoalition on a département: p50/p99 latency
-//    with one client, and throughput with 8 client threads.
+//    health check), SuggestPartners (limit 20, BASIC view; preview, FULL
+//    view, and recorded as a dashboard would), SuggestCoalition on a
+//    département: p50/p99 latency with one client, and throughput with 8
+//    client threads.
 // 4. The floor of that comparison: a second in-process gRPC server whose
 //    SuggestPartners returns, with no work at all, answers recorded from the
 //    real server (same sizes, same contents). Its throughput next to the
 //    empty RPC's says how much of the gap is the answer itself (building,
 //    sending and parsing 20 explained suggestions) rather than the engine.
+//    A third server answers with the least an explained answer can carry
+//    (partner, score, category, modality, the factors' contributions, the
+//    sentence).
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -263,12 +267,14 @@ int Run() {
     health->Check(&ctx, req, &resp);
   };
   long suggestions = 0;
-  auto suggest = [&](int i, bool preview) {
+  auto suggest = [&](int i, bool preview,
+                     v1::SuggestionView view = v1::SUGGESTION_VIEW_BASIC) {
     grpc::ClientContext ctx;
     v1::SuggestPartnersRequest req;
     req.set_actor_id(ids[static_cast<size_t>(i) % ids.size()]);
     req.set_limit(20);
     req.set_preview(preview);
+    req.set_view(view);
     req.set_requested_by("bench");
     v1::SuggestPartnersResponse resp;
     grpc::Status s = match->SuggestPartners(&ctx, req, &resp);
@@ -297,6 +303,8 @@ int Run() {
   }
   Latency e = Measure(queries, empty);
   Latency sp = Measure(queries, [&](int i) { suggest(i, true); });
+  Latency sf = Measure(
+      queries, [&](int i) { suggest(i, true, v1::SUGGESTION_VIEW_FULL); });
   suggestions = 0;
   Latency sr = Measure(queries, [&](int i) { suggest(i + queries, false); });
   double per_query = static_cast<double>(suggestions) / queries;
@@ -321,27 +329,65 @@ int Run() {
     answers.push_back(std::move(resp));
   }
   answer_bytes /= std::max<size_t>(answers.size(), 1);
+  // The least an explained answer can carry: per suggestion the partner, its
+  // score, category and modality, the factors' contributions and the
+  // sentence (what the issue asks of each candidate, nothing more).
+  std::vector<v1::SuggestPartnersResponse> minimal = answers;
+  double minimal_bytes = 0;
+  for (v1::SuggestPartnersResponse& answer : minimal) {
+    for (v1::PartnerSuggestion& s : *answer.mutable_suggestions()) {
+      s.clear_partner_kind();
+      s.clear_partner_home_commune();
+      s.clear_categories();
+      s.clear_fit_for_actor();
+      s.clear_fit_for_partner();
+      s.clear_flows();
+      s.clear_shared_themes();
+      s.clear_distance_km();
+      for (v1::MatchFactor& f : *s.mutable_factors()) {
+        f.clear_code();
+        f.clear_value();
+        f.clear_weight();
+        f.clear_detail();
+      }
+    }
+    minimal_bytes += static_cast<double>(answer.ByteSizeLong());
+  }
+  minimal_bytes /= std::max<size_t>(minimal.size(), 1);
   CannedMatchService canned(std::move(answers));
+  CannedMatchService canned_minimal(std::move(minimal));
   int canned_port = 0;
   grpc::ServerBuilder builder;
   builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(),
                            &canned_port);
   builder.RegisterService(&canned);
   std::unique_ptr<grpc::Server> canned_server = builder.BuildAndStart();
+  int minimal_port = 0;
+  grpc::ServerBuilder minimal_builder;
+  minimal_builder.AddListeningPort(
+      "127.0.0.1:0", grpc::InsecureServerCredentials(), &minimal_port);
+  minimal_builder.RegisterService(&canned_minimal);
+  std::unique_ptr<grpc::Server> minimal_server =
+      minimal_builder.BuildAndStart();
+  auto minimal_match = v1::MatchService::NewStub(
+      grpc::CreateChannel("127.0.0.1:" + std::to_string(minimal_port),
+                          grpc::InsecureChannelCredentials()));
   auto canned_channel =
       grpc::CreateChannel("127.0.0.1:" + std::to_string(canned_port),
                           grpc::InsecureChannelCredentials());
   auto canned_match = v1::MatchService::NewStub(canned_channel);
   auto canned_health = grpc::health::v1::Health::NewStub(canned_channel);
-  auto canned_call = [&](int i) {
+  auto canned_call_to = [&](v1::MatchService::Stub* stub, int i) {
     grpc::ClientContext ctx;
     v1::SuggestPartnersRequest req;
     req.set_actor_id(ids[static_cast<size_t>(i) % ids.size()]);
     req.set_limit(20);
     req.set_preview(true);
     v1::SuggestPartnersResponse resp;
-    canned_match->SuggestPartners(&ctx, req, &resp);
+    stub->SuggestPartners(&ctx, req, &resp);
   };
+  auto canned_call = [&](int i) { canned_call_to(canned_match.get(), i); };
+  auto minimal_call = [&](int i) { canned_call_to(minimal_match.get(), i); };
   auto canned_empty = [&](int) {
     grpc::ClientContext ctx;
     grpc::health::v1::HealthCheckRequest req;
@@ -354,7 +400,12 @@ int Run() {
   double tce = Throughput(threads, 5, [&](int, int i) { canned_empty(i); });
   double tcs = Throughput(threads, 5,
                           [&](int t, int i) { canned_call(t * 100000 + i); });
+  for (int i = 0; i < 200; ++i) minimal_call(i);
+  Latency cm = Measure(queries, minimal_call);
+  double tcm = Throughput(threads, 5,
+                          [&](int t, int i) { minimal_call(t * 100000 + i); });
   canned_server->Shutdown();
+  minimal_server->Shutdown();
 
   printf("\n%-40s %10s %10s %12s\n", "call (through the server)", "p50 µs",
          "p99 µs", "calls/s");
@@ -362,6 +413,8 @@ int Run() {
          e.p99_us, te);
   printf("%-40s %10.0f %10.0f %12.0f\n", "SuggestPartners limit 20 (preview)",
          sp.p50_us, sp.p99_us, ts);
+  printf("%-40s %10.0f %10.0f %12s\n", "SuggestPartners limit 20 (FULL view)",
+         sf.p50_us, sf.p99_us, "");
   printf("%-40s %10.0f %10.0f %12s\n", "SuggestPartners limit 20 (recorded)",
          sr.p50_us, sr.p99_us, "");
   printf("%-40s %10.0f %10.0f %12s\n", "SuggestCoalition (département)",
@@ -370,14 +423,16 @@ int Run() {
          ce.p99_us, tce);
   printf("%-40s %10.0f %10.0f %12.0f\n", "floor server: recorded answers",
          cs.p50_us, cs.p99_us, tcs);
+  printf("%-40s %10.0f %10.0f %12.0f\n", "floor server: minimal answers",
+         cm.p50_us, cm.p99_us, tcm);
   printf(
       "\nSuggestPartners/empty RPC throughput ratio: %.2f (%d threads); "
       "%.1f suggestions per query on average, %.0f bytes per answer\n",
       ts / te, threads, per_query, answer_bytes);
   printf(
       "floor: the same answers served with no work / empty RPC on that "
-      "server: %.2f\n",
-      tcs / tce);
+      "server: %.2f; minimal explained answers (%.0f bytes): %.2f\n",
+      tcs / tce, minimal_bytes, tcm / tce);
   server->reset();
   std::filesystem::remove_all(dir);
   return 0;
