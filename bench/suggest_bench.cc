@@ -266,16 +266,20 @@ int Run() {
     grpc::health::v1::HealthCheckResponse resp;
     health->Check(&ctx, req, &resp);
   };
-  long suggestions = 0;
-  auto suggest = [&](int i, bool preview,
-                     v1::SuggestionView view = v1::SUGGESTION_VIEW_BASIC) {
-    grpc::ClientContext ctx;
+  auto suggest_request = [&](int i, bool preview, v1::SuggestionView view) {
     v1::SuggestPartnersRequest req;
     req.set_actor_id(ids[static_cast<size_t>(i) % ids.size()]);
     req.set_limit(20);
     req.set_preview(preview);
     req.set_view(view);
     req.set_requested_by("bench");
+    return req;
+  };
+  long suggestions = 0;
+  auto suggest = [&](int i, bool preview,
+                     v1::SuggestionView view = v1::SUGGESTION_VIEW_BASIC) {
+    grpc::ClientContext ctx;
+    v1::SuggestPartnersRequest req = suggest_request(i, preview, view);
     v1::SuggestPartnersResponse resp;
     grpc::Status s = match->SuggestPartners(&ctx, req, &resp);
     if (!s.ok() && s.error_code() != grpc::StatusCode::FAILED_PRECONDITION) {
@@ -309,7 +313,6 @@ int Run() {
   Latency sr = Measure(queries, [&](int i) { suggest(i + queries, false); });
   double per_query = static_cast<double>(suggestions) / queries;
   Latency co = Measure(std::max(50, queries / 20), coalition);
-  std::vector<std::unique_ptr<grpc::health::v1::Health::Stub>> hs;
   double te = Throughput(threads, 5, [&](int, int i) { empty(i); });
   double ts = Throughput(threads, 5,
                          [&](int t, int i) { suggest(t * 100000 + i, true); });
@@ -319,10 +322,8 @@ int Run() {
   double answer_bytes = 0;
   for (int i = 0; static_cast<int>(answers.size()) < 64 && i < 1000; ++i) {
     grpc::ClientContext ctx;
-    v1::SuggestPartnersRequest req;
-    req.set_actor_id(ids[static_cast<size_t>(i) % ids.size()]);
-    req.set_limit(20);
-    req.set_preview(true);
+    v1::SuggestPartnersRequest req =
+        suggest_request(i, true, v1::SUGGESTION_VIEW_BASIC);
     v1::SuggestPartnersResponse resp;
     if (!match->SuggestPartners(&ctx, req, &resp).ok()) continue;
     answer_bytes += static_cast<double>(resp.ByteSizeLong());
@@ -356,33 +357,29 @@ int Run() {
   minimal_bytes /= std::max<size_t>(minimal.size(), 1);
   CannedMatchService canned(std::move(answers));
   CannedMatchService canned_minimal(std::move(minimal));
-  int canned_port = 0;
-  grpc::ServerBuilder builder;
-  builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(),
-                           &canned_port);
-  builder.RegisterService(&canned);
-  std::unique_ptr<grpc::Server> canned_server = builder.BuildAndStart();
-  int minimal_port = 0;
-  grpc::ServerBuilder minimal_builder;
-  minimal_builder.AddListeningPort(
-      "127.0.0.1:0", grpc::InsecureServerCredentials(), &minimal_port);
-  minimal_builder.RegisterService(&canned_minimal);
+  // Each on its own server, with its own channel.
+  auto serve = [](grpc::Service* service, std::shared_ptr<grpc::Channel>* to) {
+    int port = 0;
+    grpc::ServerBuilder builder;
+    builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(),
+                             &port);
+    builder.RegisterService(service);
+    std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
+    *to = grpc::CreateChannel("127.0.0.1:" + std::to_string(port),
+                              grpc::InsecureChannelCredentials());
+    return server;
+  };
+  std::shared_ptr<grpc::Channel> canned_channel, minimal_channel;
+  std::unique_ptr<grpc::Server> canned_server = serve(&canned, &canned_channel);
   std::unique_ptr<grpc::Server> minimal_server =
-      minimal_builder.BuildAndStart();
-  auto minimal_match = v1::MatchService::NewStub(
-      grpc::CreateChannel("127.0.0.1:" + std::to_string(minimal_port),
-                          grpc::InsecureChannelCredentials()));
-  auto canned_channel =
-      grpc::CreateChannel("127.0.0.1:" + std::to_string(canned_port),
-                          grpc::InsecureChannelCredentials());
+      serve(&canned_minimal, &minimal_channel);
   auto canned_match = v1::MatchService::NewStub(canned_channel);
+  auto minimal_match = v1::MatchService::NewStub(minimal_channel);
   auto canned_health = grpc::health::v1::Health::NewStub(canned_channel);
   auto canned_call_to = [&](v1::MatchService::Stub* stub, int i) {
     grpc::ClientContext ctx;
-    v1::SuggestPartnersRequest req;
-    req.set_actor_id(ids[static_cast<size_t>(i) % ids.size()]);
-    req.set_limit(20);
-    req.set_preview(true);
+    v1::SuggestPartnersRequest req =
+        suggest_request(i, true, v1::SUGGESTION_VIEW_BASIC);
     v1::SuggestPartnersResponse resp;
     stub->SuggestPartners(&ctx, req, &resp);
   };
