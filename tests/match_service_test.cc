@@ -65,20 +65,25 @@ class MatchServiceTest : public ::testing::Test {
     return resp;
   }
 
+  // An association in Charenton needing digital skills, and a company of
+  // the same EPCI offering them.
+  void CreateSkillsPair() {
+    Create(MakeActor("rna:W941000001", v1::ACTOR_KIND_ASSOCIATION, "94018",
+                     {"digital_inclusion"}, {{"skills", "digital_inclusion"}},
+                     {{"audience_access", "digital_inclusion"}}));
+    Create(MakeActor("siret:11111111100011", v1::ACTOR_KIND_COMPANY, "94069",
+                     {"digital_inclusion"},
+                     {{"audience_access", "digital_inclusion"}},
+                     {{"skills", "digital_inclusion"}}));
+  }
+
   testing::TestServer server_;
   std::unique_ptr<v1::MatchService::Stub> match_;
 };
 
 TEST_F(MatchServiceTest, SkillsOfferNearbyRanksFirstAndIsExplained) {
-  // The association in Charenton needs digital skills.
-  Create(MakeActor("rna:W941000001", v1::ACTOR_KIND_ASSOCIATION, "94018",
-                   {"digital_inclusion"}, {{"skills", "digital_inclusion"}},
-                   {{"audience_access", "digital_inclusion"}}));
-  // A company of the same EPCI offers them; another one far away too.
-  Create(MakeActor("siret:11111111100011", v1::ACTOR_KIND_COMPANY, "94069",
-                   {"digital_inclusion"},
-                   {{"audience_access", "digital_inclusion"}},
-                   {{"skills", "digital_inclusion"}}));
+  CreateSkillsPair();
+  // Another company offers them far away.
   Create(MakeActor("siret:22222222200022", v1::ACTOR_KIND_COMPANY, "13055",
                    {"digital_inclusion"}, {},
                    {{"skills", "digital_inclusion"}}));
@@ -109,13 +114,7 @@ TEST_F(MatchServiceTest, SkillsOfferNearbyRanksFirstAndIsExplained) {
 }
 
 TEST_F(MatchServiceTest, FullViewAddsFactorDetailsAndChangesNothingElse) {
-  Create(MakeActor("rna:W941000001", v1::ACTOR_KIND_ASSOCIATION, "94018",
-                   {"digital_inclusion"}, {{"skills", "digital_inclusion"}},
-                   {{"audience_access", "digital_inclusion"}}));
-  Create(MakeActor("siret:11111111100011", v1::ACTOR_KIND_COMPANY, "94069",
-                   {"digital_inclusion"},
-                   {{"audience_access", "digital_inclusion"}},
-                   {{"skills", "digital_inclusion"}}));
+  CreateSkillsPair();
   v1::SuggestPartnersResponse basic = Suggest("rna:W941000001");
   v1::SuggestPartnersResponse full =
       Suggest("rna:W941000001", v1::SUGGESTION_VIEW_FULL);
