@@ -1,5 +1,6 @@
 #include "storage/store.h"
 
+#include <cstring>
 #include <filesystem>
 #include <utility>
 
@@ -92,26 +93,45 @@ std::string_view FamilyName(Family family) {
 WriteBatch::WriteBatch() = default;
 WriteBatch::~WriteBatch() = default;
 
+void WriteBatch::AppendOp(Family family, OpType type, std::string_view key,
+                          size_t value_size) {
+  char header[kOpHeaderBytes];
+  header[0] = static_cast<char>(family);
+  header[1] = static_cast<char>(type);
+  uint32_t sizes[2] = {static_cast<uint32_t>(key.size()),
+                       static_cast<uint32_t>(value_size)};
+  std::memcpy(header + 2, sizes, sizeof(sizes));
+  rep_.append(header, sizeof(header));
+  rep_.append(key.data(), key.size());
+  ++count_;
+  bytes_ += key.size() + value_size;
+}
+
 void WriteBatch::Put(Family family, std::string_view key,
                      std::string_view value) {
-  bytes_ += key.size() + value.size();
-  ops_.push_back({family, false, std::string(key), std::string(value)});
+  AppendOp(family, OpType::kPut, key, value.size());
+  rep_.append(value.data(), value.size());
 }
 
 void WriteBatch::PutMessage(Family family, std::string_view key,
                             const google::protobuf::MessageLite& message) {
-  std::string value;
-  message.SerializeToString(&value);
-  bytes_ += key.size() + value.size();
-  ops_.push_back({family, false, std::string(key), std::move(value)});
+  size_t size = message.ByteSizeLong();
+  AppendOp(family, OpType::kPut, key, size);
+  size_t at = rep_.size();
+  rep_.resize(at + size);
+  message.SerializeWithCachedSizesToArray(
+      reinterpret_cast<uint8_t*>(rep_.data() + at));
 }
 
 void WriteBatch::Delete(Family family, std::string_view key) {
-  bytes_ += key.size();
-  ops_.push_back({family, true, std::string(key), {}});
+  AppendOp(family, OpType::kDelete, key, 0);
 }
 
-int WriteBatch::Count() const { return static_cast<int>(ops_.size()); }
+void WriteBatch::Reserve(int ops, size_t bytes) {
+  rep_.reserve(rep_.size() + ops * kOpHeaderBytes + bytes);
+}
+
+int WriteBatch::Count() const { return count_; }
 size_t WriteBatch::ByteSize() const { return bytes_; }
 
 absl::StatusOr<std::unique_ptr<Store>> Store::Open(const Options& options) {
@@ -233,7 +253,15 @@ absl::StatusOr<bool> Store::GetMessage(
 
 absl::StatusOr<std::vector<std::optional<std::string>>> Store::MultiGet(
     Family family, const std::vector<std::string>& keys) const {
-  std::vector<rocksdb::Slice> slices(keys.begin(), keys.end());
+  return MultiGet(family,
+                  std::vector<std::string_view>(keys.begin(), keys.end()));
+}
+
+absl::StatusOr<std::vector<std::optional<std::string>>> Store::MultiGet(
+    Family family, const std::vector<std::string_view>& keys) const {
+  std::vector<rocksdb::Slice> slices;
+  slices.reserve(keys.size());
+  for (std::string_view k : keys) slices.emplace_back(k.data(), k.size());
   std::vector<rocksdb::PinnableSlice> values(keys.size());
   std::vector<rocksdb::Status> statuses(keys.size());
   db_->MultiGet(rocksdb::ReadOptions(), handle(family), slices.size(),
@@ -281,11 +309,22 @@ absl::StatusOr<std::optional<std::string>> Store::LastKey(Family family) const {
 }
 
 absl::Status Store::Write(const WriteBatch& batch, bool sync) {
-  rocksdb::WriteBatch wb(batch.ByteSize() + 24 + 16 * batch.ops_.size());
-  for (const WriteBatch::Op& op : batch.ops_) {
-    rocksdb::ColumnFamilyHandle* h = handle(op.family);
-    rocksdb::Status s =
-        op.is_delete ? wb.Delete(h, op.key) : wb.Put(h, op.key, op.value);
+  rocksdb::WriteBatch wb(batch.ByteSize() + 24 + 16 * batch.Count());
+  const char* p = batch.rep_.data();
+  const char* end = p + batch.rep_.size();
+  while (p < end) {
+    Family family = static_cast<Family>(p[0]);
+    auto type = static_cast<WriteBatch::OpType>(p[1]);
+    uint32_t sizes[2];
+    std::memcpy(sizes, p + 2, sizeof(sizes));
+    p += WriteBatch::kOpHeaderBytes;
+    rocksdb::Slice key(p, sizes[0]);
+    rocksdb::Slice value(p + sizes[0], sizes[1]);
+    p += sizes[0] + sizes[1];
+    rocksdb::ColumnFamilyHandle* h = handle(family);
+    rocksdb::Status s = type == WriteBatch::OpType::kDelete
+                            ? wb.Delete(h, key)
+                            : wb.Put(h, key, value);
     if (!s.ok()) return FromRocks(s, "batch");
   }
   rocksdb::WriteOptions write;

@@ -53,22 +53,32 @@ class WriteBatch {
   WriteBatch& operator=(const WriteBatch&) = delete;
 
   void Put(Family family, std::string_view key, std::string_view value);
+  // Serializes `message` straight into the batch.
   void PutMessage(Family family, std::string_view key,
                   const google::protobuf::MessageLite& message);
   void Delete(Family family, std::string_view key);
+  // Makes room for `ops` more writes of about `bytes` (keys and values) in
+  // all, so that a large batch is not copied as it grows.
+  void Reserve(int ops, size_t bytes);
   int Count() const;
   size_t ByteSize() const;
 
  private:
   friend class Store;
-  struct Op {
-    Family family;
-    bool is_delete;
-    std::string key;
-    std::string value;
-  };
-  std::vector<Op> ops_;
-  size_t bytes_ = 0;
+  enum class OpType : char { kPut, kDelete };
+  static constexpr size_t kOpHeaderBytes = 2 + 2 * sizeof(uint32_t);
+  // Appends an operation's header and key; returns where the value goes.
+  void AppendOp(Family family, OpType type, std::string_view key,
+                size_t value_size);
+
+  // The operations one after the other in one buffer, so that a batch of
+  // thousands of records costs a few allocations rather than two per
+  // record: each is the family and type (a byte each), the key size and the
+  // value size (4 bytes each, native order), the key, then the value (none
+  // for a delete).
+  std::string rep_;
+  int count_ = 0;
+  size_t bytes_ = 0;  // keys and values
 };
 
 // Owns the RocksDB database of one Maillage server.
@@ -115,6 +125,8 @@ class Store {
   // Values of several keys of one family, nullopt for absent ones, in order.
   absl::StatusOr<std::vector<std::optional<std::string>>> MultiGet(
       Family family, const std::vector<std::string>& keys) const;
+  absl::StatusOr<std::vector<std::optional<std::string>>> MultiGet(
+      Family family, const std::vector<std::string_view>& keys) const;
 
   // Calls `visit(key, value)` for every key in [start, end) in byte order
   // (end empty: to the end of the family) until it returns false. Reads a

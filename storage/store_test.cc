@@ -104,7 +104,8 @@ TEST(StoreTest, MultiGetKeepsOrderAndMarksAbsent) {
   batch.Put(Family::kActors, "a", "1");
   batch.Put(Family::kActors, "c", "3");
   ASSERT_TRUE(store->Write(batch).ok());
-  auto values = store->MultiGet(Family::kActors, {"c", "b", "a"});
+  auto values =
+      store->MultiGet(Family::kActors, std::vector<std::string>{"c", "b", "a"});
   ASSERT_TRUE(values.ok());
   ASSERT_EQ(values->size(), 3u);
   EXPECT_EQ((*values)[0].value_or(""), "3");
