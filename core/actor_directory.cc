@@ -98,7 +98,7 @@ ActorDirectory::ActorDirectory(storage::Store* store,
       territories_(territories),
       vocabulary_(vocabulary),
       options_(options),
-      current_communes_(CurrentCommunes(territories->geography())),
+      current_communes_(territories->geography()),
       validation_{territories, vocabulary, &current_communes_},
       requests_(store),
       context_(*vocabulary) {}

@@ -184,7 +184,7 @@ class ActorDirectory {
   const TerritoryRegistry* territories_;
   const matcher::Vocabulary* vocabulary_;
   const Options options_;
-  const absl::flat_hash_map<std::string_view, uint32_t> current_communes_;
+  const CommuneCodeTable current_communes_;
   ValidationContext validation_;
   RequestLog requests_;
   IdLocks locks_;

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <set>
 
+#include "absl/functional/function_ref.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "base/strings.h"
@@ -13,6 +14,11 @@
 
 namespace maillage::core {
 namespace {
+
+// A field path, spelled out only when a violation is reported: checking a
+// valid actor (the common case) then builds no path strings, such as
+// "offers[3].description" for every entry of every imported row.
+using LazyPath = absl::FunctionRef<std::string()>;
 
 std::string Path(std::string_view base, std::string_view field) {
   if (base.empty()) return std::string(field);
@@ -56,27 +62,25 @@ const std::string& TrimField(M* m, const std::string& (M::*get)() const,
 
 // Checks a free-text field: valid UTF-8, no control characters (newlines
 // allowed when multiline), at most `max` code points, required or not.
-void CheckTrimmedText(const std::string* value, std::string_view path,
-                      size_t max, bool required, bool multiline,
-                      FieldViolations* out) {
+void CheckTrimmedText(const std::string* value, LazyPath path, size_t max,
+                      bool required, bool multiline, FieldViolations* out) {
   if (value->empty()) {
-    if (required) out->Add(std::string(path), "is required");
+    if (required) out->Add(path(), "is required");
     return;
   }
   if (!IsValidUtf8(*value)) {
-    out->Add(std::string(path), "is not valid UTF-8");
+    out->Add(path(), "is not valid UTF-8");
     return;
   }
   if (HasControlChars(*value) ||
       (!multiline && value->find_first_of("\n\r") != std::string::npos)) {
-    out->Add(std::string(path),
-             multiline ? "contains control characters"
-                       : "contains control characters or line breaks");
+    out->Add(path(), multiline ? "contains control characters"
+                               : "contains control characters or line breaks");
     return;
   }
   size_t n = CodePointCount(*value);
   if (n > max) {
-    out->Add(std::string(path),
+    out->Add(path(),
              absl::StrCat("is ", n, " characters long; the limit is ", max));
   }
 }
@@ -84,13 +88,14 @@ void CheckTrimmedText(const std::string* value, std::string_view path,
 void CheckText(std::string* value, std::string_view path, size_t max,
                bool required, bool multiline, FieldViolations* out) {
   TrimInPlace(value);
-  CheckTrimmedText(value, path, max, required, multiline, out);
+  CheckTrimmedText(
+      value, [&] { return std::string(path); }, max, required, multiline, out);
 }
 
 // CheckText on a string field of `m`, trimmed as TrimField does.
 template <typename M>
 void CheckTextField(M* m, const std::string& (M::*get)() const,
-                    std::string* (M::*mut)(), std::string_view path, size_t max,
+                    std::string* (M::*mut)(), LazyPath path, size_t max,
                     bool required, bool multiline, FieldViolations* out) {
   CheckTrimmedText(&TrimField(m, get, mut), path, max, required, multiline,
                    out);
@@ -109,6 +114,30 @@ std::optional<std::string> CanonicalNaf(std::string_view raw) {
   return s.substr(0, 2) + "." + s.substr(2);
 }
 
+void CheckTheme(const ValidationContext& context, std::string_view theme,
+                bool optional, LazyPath path, FieldViolations* out) {
+  if (theme.empty()) {
+    if (!optional) out->Add(path(), "is required");
+    return;
+  }
+  if (!context.vocabulary->Theme(theme).has_value()) {
+    out->Add(path(), absl::StrCat("unknown theme '", AsAbsl(theme),
+                                  "' (see reference/vocab/themes.tsv)"));
+  }
+}
+
+void CheckResource(const ValidationContext& context, std::string_view resource,
+                   bool optional, LazyPath path, FieldViolations* out) {
+  if (resource.empty()) {
+    if (!optional) out->Add(path(), "is required");
+    return;
+  }
+  if (!context.vocabulary->Resource(resource).has_value()) {
+    out->Add(path(), absl::StrCat("unknown resource '", AsAbsl(resource),
+                                  "' (see reference/vocab/resources.tsv)"));
+  }
+}
+
 void CheckExchanges(const ValidationContext& context,
                     google::protobuf::RepeatedPtrField<v1::Exchange>* list,
                     std::string_view path, std::string_view field,
@@ -121,14 +150,19 @@ void CheckExchanges(const ValidationContext& context,
   }
   for (int i = 0; i < list->size(); ++i) {
     v1::Exchange* e = list->Mutable(i);
-    std::string at = Indexed(path, field, i);
+    auto at = [&](std::string_view sub) {
+      return Path(Indexed(path, field, i), sub);
+    };
     TrimField(e, &v1::Exchange::resource, &v1::Exchange::mutable_resource);
     TrimField(e, &v1::Exchange::theme, &v1::Exchange::mutable_theme);
-    ValidateResource(context, e->resource(), false, Path(at, "resource"), out);
-    ValidateTheme(context, e->theme(), true, Path(at, "theme"), out);
-    CheckTextField(e, &v1::Exchange::description,
-                   &v1::Exchange::mutable_description, Path(at, "description"),
-                   Limits::kShortTextMax, false, true, out);
+    CheckResource(
+        context, e->resource(), false, [&] { return at("resource"); }, out);
+    CheckTheme(
+        context, e->theme(), true, [&] { return at("theme"); }, out);
+    CheckTextField(
+        e, &v1::Exchange::description, &v1::Exchange::mutable_description,
+        [&] { return at("description"); }, Limits::kShortTextMax, false, true,
+        out);
   }
 }
 
@@ -222,29 +256,15 @@ int ValidatePageSize(int page_size, int default_size, int max_size,
 
 void ValidateTheme(const ValidationContext& context, std::string_view theme,
                    bool optional, std::string_view path, FieldViolations* out) {
-  if (theme.empty()) {
-    if (!optional) out->Add(std::string(path), "is required");
-    return;
-  }
-  if (!context.vocabulary->Theme(theme).has_value()) {
-    out->Add(std::string(path),
-             absl::StrCat("unknown theme '", AsAbsl(theme),
-                          "' (see reference/vocab/themes.tsv)"));
-  }
+  CheckTheme(
+      context, theme, optional, [&] { return std::string(path); }, out);
 }
 
 void ValidateResource(const ValidationContext& context,
                       std::string_view resource, bool optional,
                       std::string_view path, FieldViolations* out) {
-  if (resource.empty()) {
-    if (!optional) out->Add(std::string(path), "is required");
-    return;
-  }
-  if (!context.vocabulary->Resource(resource).has_value()) {
-    out->Add(std::string(path),
-             absl::StrCat("unknown resource '", AsAbsl(resource),
-                          "' (see reference/vocab/resources.tsv)"));
-  }
+  CheckResource(
+      context, resource, optional, [&] { return std::string(path); }, out);
 }
 
 void ValidateTerritoryRef(const ValidationContext& context,
@@ -284,25 +304,56 @@ std::optional<matcher::Scope> ValidateTerritoryFilter(
 
 namespace {
 
+// Slots of the two-character départements, then of 2A and 2B (Corsica).
+constexpr size_t kDigitDepartements = 100;
+constexpr size_t kDepartementSlots = kDigitDepartements + 2;
+constexpr size_t kCommunesPerDepartement = 1000;
+
+bool IsDigit(char c) { return c >= '0' && c <= '9'; }
+
 std::optional<uint32_t> FindCurrentCommune(const ValidationContext& context,
                                            std::string_view code) {
   if (context.current_communes == nullptr) return std::nullopt;
-  auto it = context.current_communes->find(code);
-  if (it == context.current_communes->end()) return std::nullopt;
-  return it->second;
+  return context.current_communes->Find(code);
 }
 
 }  // namespace
 
-absl::flat_hash_map<std::string_view, uint32_t> CurrentCommunes(
-    const territory::Geography& geography) {
-  absl::flat_hash_map<std::string_view, uint32_t> codes;
+CommuneCodeTable::CommuneCodeTable(const territory::Geography& geography)
+    : communes_(kDepartementSlots * kCommunesPerDepartement, territory::kNone) {
   uint32_t n = geography.Count(territory::Level::kCommune);
-  codes.reserve(n);
   for (uint32_t c = 0; c < n; ++c) {
-    codes.emplace(geography.Code(territory::Level::kCommune, c), c);
+    // A code of another form (none in the official geography) is left to
+    // Geography::ResolveCommune.
+    if (auto slot = Slot(geography.Code(territory::Level::kCommune, c))) {
+      communes_[*slot] = c;
+    }
   }
-  return codes;
+}
+
+std::optional<size_t> CommuneCodeTable::Slot(std::string_view code) {
+  if (code.size() != 5 || !IsDigit(code[0]) || !IsDigit(code[2]) ||
+      !IsDigit(code[3]) || !IsDigit(code[4])) {
+    return std::nullopt;
+  }
+  size_t departement;
+  if (IsDigit(code[1])) {
+    departement = (code[0] - '0') * 10 + (code[1] - '0');
+  } else if (code[0] == '2' && (code[1] == 'A' || code[1] == 'B')) {
+    departement = kDigitDepartements + (code[1] - 'A');
+  } else {
+    return std::nullopt;
+  }
+  return departement * kCommunesPerDepartement + (code[2] - '0') * 100 +
+         (code[3] - '0') * 10 + (code[4] - '0');
+}
+
+std::optional<uint32_t> CommuneCodeTable::Find(std::string_view code) const {
+  auto slot = Slot(code);
+  if (!slot.has_value() || communes_[*slot] == territory::kNone) {
+    return std::nullopt;
+  }
+  return communes_[*slot];
 }
 
 void ValidateActor(const ValidationContext& context, std::string_view path,
@@ -333,8 +384,9 @@ void ValidateActor(const ValidationContext& context, std::string_view path,
         absl::StrCat(v1::ActorSubtype_Name(actor->subtype()),
                      " does not apply to ", v1::ActorKind_Name(actor->kind())));
   }
-  CheckTextField(actor, &v1::Actor::name, &v1::Actor::mutable_name,
-                 Path(path, "name"), Limits::kNameMax, true, false, out);
+  CheckTextField(
+      actor, &v1::Actor::name, &v1::Actor::mutable_name,
+      [&] { return Path(path, "name"); }, Limits::kNameMax, true, false, out);
 
   // Legal ids, and their agreement with the id.
   v1::LegalIds* legal = actor->mutable_legal_ids();
@@ -474,7 +526,9 @@ void ValidateActor(const ValidationContext& context, std::string_view path,
     for (int i = 0; i < themes->size(); ++i) {
       std::string* theme = themes->Mutable(i);
       TrimInPlace(theme);
-      ValidateTheme(context, *theme, false, Indexed(path, "themes", i), out);
+      CheckTheme(
+          context, *theme, false, [&] { return Indexed(path, "themes", i); },
+          out);
       bool seen = false;
       for (int j = 0; j < kept && !seen; ++j) seen = themes->Get(j) == *theme;
       if (!seen) themes->Mutable(kept++)->swap(*theme);
@@ -498,17 +552,21 @@ void ValidateActor(const ValidationContext& context, std::string_view path,
     out->Add(Path(path, "capacity"),
              absl::StrCat("must be within [0, ", Limits::kCapacityMax, "]"));
   }
-  CheckTextField(actor, &v1::Actor::description,
-                 &v1::Actor::mutable_description, Path(path, "description"),
-                 Limits::kDescriptionMax, false, true, out);
-  CheckTextField(actor, &v1::Actor::website, &v1::Actor::mutable_website,
-                 Path(path, "website"), Limits::kUrlMax, false, false, out);
+  CheckTextField(
+      actor, &v1::Actor::description, &v1::Actor::mutable_description,
+      [&] { return Path(path, "description"); }, Limits::kDescriptionMax, false,
+      true, out);
+  CheckTextField(
+      actor, &v1::Actor::website, &v1::Actor::mutable_website,
+      [&] { return Path(path, "website"); }, Limits::kUrlMax, false, false,
+      out);
   if (!actor->website().empty() && actor->website().rfind("http://", 0) != 0 &&
       actor->website().rfind("https://", 0) != 0) {
     out->Add(Path(path, "website"), "must start with http:// or https://");
   }
-  CheckTextField(actor, &v1::Actor::source, &v1::Actor::mutable_source,
-                 Path(path, "source"), 100, false, false, out);
+  CheckTextField(
+      actor, &v1::Actor::source, &v1::Actor::mutable_source,
+      [&] { return Path(path, "source"); }, 100, false, false, out);
 
   if (actor->contacts_size() > Limits::kContactsMax) {
     out->Add(Path(path, "contacts"),

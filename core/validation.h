@@ -1,8 +1,10 @@
 #ifndef MAILLAGE_CORE_VALIDATION_H_
 #define MAILLAGE_CORE_VALIDATION_H_
 
+#include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "absl/container/flat_hash_map.h"
 #include "core/errors.h"
@@ -40,19 +42,33 @@ struct Limits {
   static constexpr int kImportRowsMax = 10000;
 };
 
+// Current commune codes -> commune numbers: a shortcut for the home commune
+// of every imported row. A table indexed by the code itself (a current
+// INSEE code is a département, two digits, 2A or 2B, then three digits),
+// so a lookup reads one entry where a hash map of the codes also reads its
+// control bytes and the code it compares with.
+class CommuneCodeTable {
+ public:
+  explicit CommuneCodeTable(const territory::Geography& geography);
+
+  // The commune whose current code is `code`; nullopt for any other code.
+  std::optional<uint32_t> Find(std::string_view code) const;
+
+ private:
+  // Where `code` goes in the table; nullopt when it has not the form of a
+  // current code.
+  static std::optional<size_t> Slot(std::string_view code);
+
+  std::vector<uint32_t> communes_;  // by Slot; territory::kNone: no commune
+};
+
 struct ValidationContext {
   const TerritoryRegistry* territories = nullptr;
   const matcher::Vocabulary* vocabulary = nullptr;
-  // Optional: current commune codes -> commune numbers (CurrentCommunes),
-  // a hashed shortcut for the home commune of every imported row. Without
-  // it (or for former codes) the geography resolves the code.
-  const absl::flat_hash_map<std::string_view, uint32_t>* current_communes =
-      nullptr;
+  // Optional: the current commune codes. Without it (or for former codes)
+  // the geography resolves the code.
+  const CommuneCodeTable* current_communes = nullptr;
 };
-
-// The table ValidationContext::current_communes points to.
-absl::flat_hash_map<std::string_view, uint32_t> CurrentCommunes(
-    const territory::Geography& geography);
 
 // Whether `id` is a well-formed actor id: "siret:<14 digits>",
 // "siren:<9 digits>", "rna:W<9 alphanumerics>", "ext:<source>:<key>"
