@@ -8,9 +8,13 @@
 #include <string>
 #include <vector>
 
+#include "core/actor_directory.h"
 #include "gmock/gmock.h"
 #include "google/protobuf/util/message_differencer.h"
+#include "google/protobuf/util/time_util.h"
 #include "gtest/gtest.h"
+#include "maillage/storage/records.pb.h"
+#include "storage/store.h"
 #include "tests/support/server_process.h"
 #include "tests/support/test_server.h"
 
@@ -164,6 +168,59 @@ TEST(ImportTest, DryRunWritesNothing) {
   ASSERT_TRUE(run.status.ok());
   EXPECT_EQ(run.totals().created(), 10);
   EXPECT_TRUE(Content(server.actors()).empty());
+}
+
+// The server writes an imported record without serializing it a second
+// time after its etag is computed; what it stores must still be the
+// record's canonical bytes with the etag of its content, contacts and
+// fields unknown to this server included, as for any other write.
+TEST(ImportTest, StoredRecordsAreCanonicalWithTheirEtag) {
+  testing::TestServer server;
+  server.Start();
+  std::vector<v1::Actor> rows = Directory(20, "ext:canon:");
+  for (int i = 0; i < 20; i += 3) {
+    v1::Contact* c = rows[i].add_contacts();
+    c->set_name("Camille Martin");
+    c->set_email("camille@example.org");
+  }
+  // A field of a newer API, unknown to this server: kept in the record.
+  rows[1].GetReflection()->MutableUnknownFields(&rows[1])->AddVarint(999, 7);
+  rows[3].GetReflection()->MutableUnknownFields(&rows[3])->AddVarint(999, 7);
+  ImportRun run = Import(server.actors(), rows, 8);
+  ASSERT_TRUE(run.status.ok());
+  ASSERT_EQ(run.totals().created(), 20);
+  server.Stop();
+
+  storage::Store::Options options;
+  options.path = server.data_dir();
+  options.create_if_missing = false;
+  auto store = storage::Store::Open(options);
+  ASSERT_TRUE(store.ok()) << store.status();
+  std::map<std::string, std::string> records;  // raw, by key
+  ASSERT_TRUE((*store)
+                  ->Scan(storage::Family::kActors, "", "",
+                         [&](std::string_view key, std::string_view value) {
+                           records[std::string(key)] = std::string(value);
+                           return true;
+                         })
+                  .ok());
+  ASSERT_EQ(records.size(), 20u);
+  for (const auto& [key, value] : records) {
+    v1::Actor actor;
+    ASSERT_TRUE(actor.ParseFromString(value)) << key;
+    EXPECT_EQ(actor.SerializeAsString(), value) << key;
+    EXPECT_TRUE(actor.contacts().empty()) << key;
+    // The etag hashes the content with its contacts, without the etag.
+    storage::ContactRecord contacts;
+    ASSERT_TRUE(
+        (*store)->GetMessage(storage::Family::kContacts, key, &contacts).ok());
+    actor.mutable_contacts()->Swap(contacts.mutable_contacts());
+    std::string etag = actor.etag();
+    actor.clear_etag();
+    int64_t updated = google::protobuf::util::TimeUtil::TimestampToMicroseconds(
+        actor.update_time());
+    EXPECT_EQ(etag, core::MakeEtag(actor.SerializeAsString(), updated)) << key;
+  }
 }
 
 TEST(ImportTest, MergeCompletesAndReplaceOverwrites) {
