@@ -67,7 +67,7 @@ class WriteBatch {
   friend class Store;
   enum class OpType : char { kPut, kDelete };
   static constexpr size_t kOpHeaderBytes = 2 + 2 * sizeof(uint32_t);
-  // Appends an operation's header and key; returns where the value goes.
+  // Appends the header and key of an operation; its value, if any, follows.
   void AppendOp(Family family, OpType type, std::string_view key,
                 size_t value_size);
 
