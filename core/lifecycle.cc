@@ -289,10 +289,15 @@ absl::Status Lifecycle::RecordServed(const v1::SuggestPartnersRequest& request,
     *s.mutable_last_shown() = now;
     Restamp(&s);
     batch.PutMessage(Family::kSuggestions, s.id(), s);
-    batch.Put(Family::kSuggestionsByActor,
-              storage::keys::ByActor(s.actor_id(), s.id()), "");
-    batch.Put(Family::kSuggestionsByActor,
-              storage::keys::ByActor(s.partner_id(), s.id()), "");
+    if (!exists) {
+      // A stored suggestion's index keys were written with it (its id
+      // names the same pair): a dashboard showing the same list again
+      // rewrites only the records.
+      batch.Put(Family::kSuggestionsByActor,
+                storage::keys::ByActor(s.actor_id(), s.id()), "");
+      batch.Put(Family::kSuggestionsByActor,
+                storage::keys::ByActor(s.partner_id(), s.id()), "");
+    }
     EventLog::Pending event;
     *event.event.mutable_suggestion() = std::move(s);  // written above
     for (const std::string* c : {&communes[0], &communes[i + 1]}) {

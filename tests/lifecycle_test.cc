@@ -335,6 +335,31 @@ TEST_F(LifecycleTest, MetricsCountWhatAnimatorsReport) {
   EXPECT_GT(m.partnership_density(), 0);
 }
 
+TEST_F(LifecycleTest, ServingAgainUpdatesOneRecordListedUnderBothActors) {
+  Start();
+  Create(Assoc("rna:W941000001"));
+  Create(Company("siret:11111111100011"));
+  std::vector<std::string> first, second;
+  Partners("rna:W941000001", &first);
+  Partners("rna:W941000001", &second);
+  ASSERT_EQ(first.size(), 1u);
+  EXPECT_EQ(first, second);  // the same record, refreshed
+  auto list = [&](const std::string& actor) {
+    grpc::ClientContext ctx;
+    v1::ListSuggestionsRequest req;
+    req.set_actor_id(actor);
+    v1::ListSuggestionsResponse resp;
+    EXPECT_TRUE(life_->ListSuggestions(&ctx, req, &resp).ok());
+    return resp;
+  };
+  for (const char* actor : {"rna:W941000001", "siret:11111111100011"}) {
+    v1::ListSuggestionsResponse listed = list(actor);
+    ASSERT_EQ(listed.suggestions_size(), 1) << actor;
+    EXPECT_EQ(listed.suggestions(0).id(), first[0]);
+    EXPECT_EQ(listed.suggestions(0).times_shown(), 2);
+  }
+}
+
 TEST_F(LifecycleTest, RepeatedNonAnswersLowerAPartnersResponsiveness) {
   Start(absl::Seconds(1));
   // Two identical companies for one association.
