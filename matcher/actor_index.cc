@@ -76,6 +76,22 @@ void ForEachBit(uint64_t bits, Visit visit) {
   }
 }
 
+// The `where` of an actor's exchange and area entries (see Located).
+uint32_t PackedWhere(const ActorRecord& record) {
+  return record.has_coords()
+             ? internal::PackPosition(record.latitude, record.longitude)
+             : internal::PackCommune(record.home.commune);
+}
+
+bool SameAreas(const std::vector<ActionArea>& a,
+               const std::vector<ActionArea>& b) {
+  return std::equal(a.begin(), a.end(), b.begin(), b.end(),
+                    [](const ActionArea& x, const ActionArea& y) {
+                      return x.level == y.level && x.place == y.place &&
+                             x.custom_communes == y.custom_communes;
+                    });
+}
+
 }  // namespace
 
 ActorIndex::Impl::Impl() : ids(internal::IdLess{&profiles}) {}
@@ -109,67 +125,123 @@ ActorRecord ActorIndex::Impl::MakeRecord(const ActorProfile& profile) const {
   return record;
 }
 
-void ActorIndex::Impl::IndexActor(ActorNum num, bool add) {
-  const ActorProfile& profile = profiles[num];
-  const ActorRecord& record = records[num];
-  auto kind = static_cast<size_t>(profile.kind);
-  if (kind < kKindCount) {
-    if (add) {
-      by_kind[kind].insert(num);
-    } else {
-      by_kind[kind].erase(num);
+void ActorIndex::Impl::IndexActor(ActorNum num, Indexed before, Indexed after) {
+  static const ActorRecord kNoRecord;  // no theme, no resource
+  const ActorProfile* was = before.profile;
+  const ActorProfile* is = after.profile;
+  const ActorRecord& was_record = was ? *before.record : kNoRecord;
+  const ActorRecord& is_record = is ? *after.record : kNoRecord;
+
+  auto kind_of = [](const ActorProfile* profile) {
+    return profile ? static_cast<size_t>(profile->kind) : SIZE_MAX;
+  };
+  if (kind_of(was) != kind_of(is)) {
+    if (kind_of(was) < kKindCount) by_kind[kind_of(was)].erase(num);
+    if (kind_of(is) < kKindCount) {
+      NationalPostings& set = by_kind[kind_of(is)];
+      set.insert(set.end(), num);
     }
   }
   for (int rank = 0; rank < kRankCount; ++rank) {
-    uint32_t n = profile.home.At(kLevelByRank[rank]);
-    if (n == kNone) continue;
-    if (add) {
-      if (home[rank].size() <= n) home[rank].resize(n + 1);
-      PostingInsert(home[rank][n], num);
-    } else if (n < home[rank].size()) {
-      PostingErase(home[rank][n], num);
+    const Level level = kLevelByRank[rank];
+    const uint32_t from = was ? was->home.At(level) : kNone;
+    const uint32_t to = is ? is->home.At(level) : kNone;
+    if (from == to) continue;
+    if (from != kNone && from < home[rank].size()) {
+      PostingErase(home[rank][from], num);
+    }
+    if (to != kNone) {
+      if (home[rank].size() <= to) home[rank].resize(to + 1);
+      PostingInsert(home[rank][to], num);
     }
   }
-  auto apply = [&](NationalPostings& set) {
-    add ? static_cast<void>(set.insert(num))
-        : static_cast<void>(set.erase(num));
+  // National lists: only the bits that changed.
+  auto update = [&](NationalPostings* sets, uint64_t from, uint64_t to) {
+    ForEachBit(from & ~to, [&](int bit) { sets[bit].erase(num); });
+    // New actors get the largest number so far: the end is the place, and
+    // the hint spares the descent from the root.
+    ForEachBit(to & ~from,
+               [&](int bit) { sets[bit].insert(sets[bit].end(), num); });
   };
-  ForEachBit(record.acts_on, [&](int t) { apply(by_theme[t]); });
-  ForEachBit(record.offer_resources, [&](int r) { apply(by_offered[r]); });
-  ForEachBit(record.need_resources, [&](int r) { apply(by_needed[r]); });
-  const uint32_t partition = internal::PartitionOf(profile.home);
-  const uint32_t where =
-      record.has_coords()
-          ? internal::PackPosition(record.latitude, record.longitude)
-          : internal::PackCommune(record.home.commune);
+  update(by_theme, was_record.acts_on, is_record.acts_on);
+  update(by_offered, was_record.offer_resources, is_record.offer_resources);
+  update(by_needed, was_record.need_resources, is_record.need_resources);
+
+  // Exchange postings: when the actor stays in its partition at the same
+  // position, only the keys that changed; otherwise every key.
+  const uint32_t from_partition = was ? internal::PartitionOf(was->home) : 0;
+  const uint32_t to_partition = is ? internal::PartitionOf(is->home) : 0;
+  const uint32_t to_where = PackedWhere(is_record);
+  const bool moved = !was || !is || from_partition != to_partition ||
+                     PackedWhere(was_record) != to_where;
   for (Side side : {Side::kNeed, Side::kOffer}) {
-    for (uint32_t key : internal::ExchangeKeys(profile, side)) {
+    std::vector<uint32_t> from_keys;
+    if (was) from_keys = internal::ExchangeKeys(*was, side);
+    std::vector<uint32_t> to_keys;
+    if (is) to_keys = internal::ExchangeKeys(*is, side);
+    for (uint32_t key : from_keys) {
+      if (!moved && std::binary_search(to_keys.begin(), to_keys.end(), key)) {
+        continue;
+      }
+      auto it = exchanges.find(key);
+      if (it != exchanges.end() && from_partition < it->second.size()) {
+        PostingErase(it->second[from_partition], num);
+      }
+    }
+    for (uint32_t key : to_keys) {
+      if (!moved &&
+          std::binary_search(from_keys.begin(), from_keys.end(), key)) {
+        continue;
+      }
       std::vector<internal::LocatedPostings>& partitions = exchanges[key];
-      if (add) {
-        if (partitions.size() <= partition) partitions.resize(partition + 1);
-        PostingInsert(partitions[partition], internal::Located{num, where});
-      } else if (partition < partitions.size()) {
-        PostingErase(partitions[partition], num);
+      if (partitions.size() <= to_partition) {
+        partitions.resize(to_partition + 1);
       }
+      PostingInsert(partitions[to_partition], internal::Located{num, to_where});
     }
   }
-  if (add) {
-    auto learn = [](uint32_t& field, uint32_t value) {
-      if (field == kNone) {
-        field = value;
-      } else if (field != value) {
-        field = kMixed;
-      }
-    };
-    for (auto [number, spans] : {std::pair{profile.home.epci, &epci_span},
-                                 std::pair{profile.home.ept, &ept_span}}) {
-      if (number == kNone) continue;
-      if (spans->size() <= number) spans->resize(number + 1);
-      learn((*spans)[number].departement, profile.home.departement);
-      learn((*spans)[number].region, profile.home.region);
-    }
+
+  if (is) Learn(*is, is_record);
+
+  // Action areas: their entries carry the actor's position and what bounds
+  // its fit, so they stay only when all of that is unchanged.
+  const bool had_areas = was && !was->action_areas.empty();
+  const bool has_areas = is && !is->action_areas.empty();
+  if (had_areas && has_areas && !moved &&
+      was_record.need_resources == is_record.need_resources &&
+      was_record.offer_resources == is_record.offer_resources &&
+      was_record.acts_on == is_record.acts_on &&
+      SameAreas(was->action_areas, is->action_areas)) {
+    return;
   }
-  if (add && record.has_coords()) {
+  if (had_areas) {
+    IndexAreas(num, *was, was_record, /*add=*/false);
+    --areas_actor_count;
+  }
+  if (has_areas) {
+    IndexAreas(num, *is, is_record, /*add=*/true);
+    ++areas_actor_count;
+  }
+}
+
+void ActorIndex::Impl::Learn(const ActorProfile& profile,
+                             const ActorRecord& record) {
+  auto learn = [](uint32_t& field, uint32_t value) {
+    if (field == kNone) {
+      field = value;
+    } else if (field != value) {
+      field = kMixed;
+    }
+  };
+  for (auto [number, spans] : {std::pair{profile.home.epci, &epci_span},
+                               std::pair{profile.home.ept, &ept_span}}) {
+    if (number == kNone) continue;
+    if (spans->size() <= number) spans->resize(number + 1);
+    learn((*spans)[number].departement, profile.home.departement);
+    learn((*spans)[number].region, profile.home.region);
+  }
+  const uint32_t partition = internal::PartitionOf(profile.home);
+  if (record.has_coords()) {
     if (partition_boxes.size() <= partition) {
       partition_boxes.resize(partition + 1);
     }
@@ -179,25 +251,17 @@ void ActorIndex::Impl::IndexActor(ActorNum num, bool add) {
     box.min_lon = std::min(box.min_lon, record.longitude);
     box.max_lon = std::max(box.max_lon, record.longitude);
   }
-  if (add && profile.home.departement != kNone &&
-      profile.home.region != kNone) {
+  if (profile.home.departement != kNone && profile.home.region != kNone) {
     if (departement_region.size() <= profile.home.departement) {
       departement_region.resize(profile.home.departement + 1, kNone);
     }
     departement_region[profile.home.departement] = profile.home.region;
   }
-  if (!profile.action_areas.empty()) {
-    IndexAreas(num, add);
-    add ? ++areas_actor_count : --areas_actor_count;
-  }
 }
 
-void ActorIndex::Impl::IndexAreas(ActorNum num, bool add) {
-  const ActorRecord& record = records[num];
-  const uint32_t where =
-      record.has_coords()
-          ? internal::PackPosition(record.latitude, record.longitude)
-          : internal::PackCommune(record.home.commune);
+void ActorIndex::Impl::IndexAreas(ActorNum num, const ActorProfile& profile,
+                                  const ActorRecord& record, bool add) {
+  const uint32_t where = PackedWhere(record);
   auto apply = [&](absl::flat_hash_map<uint64_t, Postings>& map, int rank,
                    uint32_t number) {
     if (number == kNone) return;
@@ -222,7 +286,7 @@ void ActorIndex::Impl::IndexAreas(ActorNum num, bool add) {
       apply(area_inside, coarser, place.At(kLevelByRank[coarser]));
     }
   };
-  for (const ActionArea& area : profiles[num].action_areas) {
+  for (const ActionArea& area : profile.action_areas) {
     int rank = LevelRank(area.level);
     if (rank >= 0) {
       apply_place(rank, area.place.At(area.level), area.place);
@@ -434,13 +498,17 @@ ActorNum ActorIndex::Upsert(ActorProfile profile) {
         std::unique(area.custom_communes.begin(), area.custom_communes.end()),
         area.custom_communes.end());
   }
-  auto existing = impl.ids.find(std::string_view(profile.id));
-  if (existing != impl.ids.end()) {
+  // One search serves both cases: it finds the actor, or where its number
+  // goes in the id order (the hint of the insertion below).
+  auto existing = impl.ids.lower_bound(std::string_view(profile.id));
+  if (existing != impl.ids.end() && impl.profiles[*existing].id == profile.id) {
     const ActorNum num = *existing;
-    impl.IndexActor(num, /*add=*/false);
+    const ActorProfile before = std::move(impl.profiles[num]);
+    const ActorRecord before_record = impl.records[num];
     impl.profiles[num] = std::move(profile);
     impl.records[num] = impl.MakeRecord(impl.profiles[num]);
-    impl.IndexActor(num, /*add=*/true);
+    impl.IndexActor(num, {&before, &before_record},
+                    {&impl.profiles[num], &impl.records[num]});
     return num;
   }
   ActorNum num;
@@ -454,8 +522,8 @@ ActorNum ActorIndex::Upsert(ActorProfile profile) {
     impl.records.emplace_back();
   }
   impl.records[num] = impl.MakeRecord(impl.profiles[num]);
-  impl.ids.insert(num);
-  impl.IndexActor(num, /*add=*/true);
+  impl.ids.insert(existing, num);
+  impl.IndexActor(num, {}, {&impl.profiles[num], &impl.records[num]});
   ++impl.live;
   return num;
 }
@@ -465,7 +533,7 @@ bool ActorIndex::Remove(std::string_view id) {
   auto it = impl.ids.find(id);
   if (it == impl.ids.end()) return false;
   const ActorNum num = *it;
-  impl.IndexActor(num, /*add=*/false);
+  impl.IndexActor(num, {&impl.profiles[num], &impl.records[num]}, {});
   impl.ids.erase(it);
   impl.profiles[num] = ActorProfile();
   impl.records[num] = ActorRecord();
@@ -525,9 +593,13 @@ void ActorIndex::SetCommunePlaces(std::vector<Place> places) {
       with_areas.push_back(num);
     }
   }
-  for (ActorNum num : with_areas) impl.IndexAreas(num, /*add=*/false);
+  for (ActorNum num : with_areas) {
+    impl.IndexAreas(num, impl.profiles[num], impl.records[num], /*add=*/false);
+  }
   impl.commune_places = std::move(places);
-  for (ActorNum num : with_areas) impl.IndexAreas(num, /*add=*/true);
+  for (ActorNum num : with_areas) {
+    impl.IndexAreas(num, impl.profiles[num], impl.records[num], /*add=*/true);
+  }
 }
 
 std::vector<std::string> ActorIndex::List(const ActorFilter& filter,

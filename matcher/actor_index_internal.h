@@ -218,10 +218,24 @@ struct IdLess {
 struct ActorIndex::Impl {
   Impl();
 
-  // Adds (add = true) or removes every posting of the live actor `num`,
-  // computed from its stored profile (so that removal mirrors insertion).
-  void IndexActor(ActorNum num, bool add);
-  void IndexAreas(ActorNum num, bool add);
+  // What the postings of an actor are computed from: its profile and its
+  // record, or nothing (an actor not indexed).
+  struct Indexed {
+    const ActorProfile* profile = nullptr;
+    const internal::ActorRecord* record = nullptr;
+  };
+  // Moves the postings of actor `num` from what `before` yields to what
+  // `after` yields: an insertion when `before` is nothing, a removal when
+  // `after` is. Postings both yield are left alone, so that a replacement
+  // keeping an actor's home, themes and resources costs no erase and
+  // re-insert (each a memmove of a home list of up to a région's actors).
+  void IndexActor(ActorNum num, Indexed before, Indexed after);
+  // Adds (add = true) or removes the action area postings of `num`.
+  void IndexAreas(ActorNum num, const ActorProfile& profile,
+                  const internal::ActorRecord& record, bool add);
+  // Learns from a home: EPCI/EPT spans, partition boxes, régions of the
+  // départements (never unlearned).
+  void Learn(const ActorProfile& profile, const internal::ActorRecord& record);
   internal::ActorRecord MakeRecord(const ActorProfile& profile) const;
 
   // Whether an action area overlaps the scope (inside it or containing it).
