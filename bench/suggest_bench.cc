@@ -364,10 +364,10 @@ int Run() {
     builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(),
                              &port);
     builder.RegisterService(service);
-    std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
+    std::unique_ptr<grpc::Server> started = builder.BuildAndStart();
     *to = grpc::CreateChannel("127.0.0.1:" + std::to_string(port),
                               grpc::InsecureChannelCredentials());
-    return server;
+    return started;
   };
   std::shared_ptr<grpc::Channel> canned_channel, minimal_channel;
   std::unique_ptr<grpc::Server> canned_server = serve(&canned, &canned_channel);
