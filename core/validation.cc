@@ -114,28 +114,40 @@ std::optional<std::string> CanonicalNaf(std::string_view raw) {
   return s.substr(0, 2) + "." + s.substr(2);
 }
 
-void CheckTheme(const ValidationContext& context, std::string_view theme,
-                bool optional, LazyPath path, FieldViolations* out) {
-  if (theme.empty()) {
+// A code of one of the vocabularies: required unless `optional`, known to
+// `known` (reference/vocab/<file>).
+template <typename Known>
+void CheckCode(std::string_view code, bool optional, LazyPath path,
+               const char* what, const char* file, Known known,
+               FieldViolations* out) {
+  if (code.empty()) {
     if (!optional) out->Add(path(), "is required");
     return;
   }
-  if (!context.vocabulary->Theme(theme).has_value()) {
-    out->Add(path(), absl::StrCat("unknown theme '", AsAbsl(theme),
-                                  "' (see reference/vocab/themes.tsv)"));
+  if (!known(code)) {
+    out->Add(path(), absl::StrCat("unknown ", what, " '", AsAbsl(code),
+                                  "' (see reference/vocab/", file, ")"));
   }
+}
+
+void CheckTheme(const ValidationContext& context, std::string_view theme,
+                bool optional, LazyPath path, FieldViolations* out) {
+  CheckCode(
+      theme, optional, path, "theme", "themes.tsv",
+      [&](std::string_view t) {
+        return context.vocabulary->Theme(t).has_value();
+      },
+      out);
 }
 
 void CheckResource(const ValidationContext& context, std::string_view resource,
                    bool optional, LazyPath path, FieldViolations* out) {
-  if (resource.empty()) {
-    if (!optional) out->Add(path(), "is required");
-    return;
-  }
-  if (!context.vocabulary->Resource(resource).has_value()) {
-    out->Add(path(), absl::StrCat("unknown resource '", AsAbsl(resource),
-                                  "' (see reference/vocab/resources.tsv)"));
-  }
+  CheckCode(
+      resource, optional, path, "resource", "resources.tsv",
+      [&](std::string_view r) {
+        return context.vocabulary->Resource(r).has_value();
+      },
+      out);
 }
 
 void CheckExchanges(const ValidationContext& context,
