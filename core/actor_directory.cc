@@ -127,8 +127,7 @@ ActorDirectory::ActorDirectory(storage::Store* store,
       territories_(territories),
       vocabulary_(vocabulary),
       options_(options),
-      current_communes_(territories->geography()),
-      validation_{territories, vocabulary, &current_communes_},
+      validation_{territories, vocabulary},
       requests_(store),
       context_(*vocabulary) {}
 

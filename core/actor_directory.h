@@ -184,7 +184,6 @@ class ActorDirectory {
   const TerritoryRegistry* territories_;
   const matcher::Vocabulary* vocabulary_;
   const Options options_;
-  const CommuneCodeTable current_communes_;
   ValidationContext validation_;
   RequestLog requests_;
   IdLocks locks_;

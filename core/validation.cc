@@ -314,60 +314,6 @@ std::optional<matcher::Scope> ValidateTerritoryFilter(
   return std::move(t.scope);
 }
 
-namespace {
-
-// Slots of the two-character départements, then of 2A and 2B (Corsica).
-constexpr size_t kDigitDepartements = 100;
-constexpr size_t kDepartementSlots = kDigitDepartements + 2;
-constexpr size_t kCommunesPerDepartement = 1000;
-
-bool IsDigit(char c) { return c >= '0' && c <= '9'; }
-
-std::optional<uint32_t> FindCurrentCommune(const ValidationContext& context,
-                                           std::string_view code) {
-  if (context.current_communes == nullptr) return std::nullopt;
-  return context.current_communes->Find(code);
-}
-
-}  // namespace
-
-CommuneCodeTable::CommuneCodeTable(const territory::Geography& geography)
-    : communes_(kDepartementSlots * kCommunesPerDepartement, territory::kNone) {
-  uint32_t n = geography.Count(territory::Level::kCommune);
-  for (uint32_t c = 0; c < n; ++c) {
-    // A code of another form (none in the official geography) is left to
-    // Geography::ResolveCommune.
-    if (auto slot = Slot(geography.Code(territory::Level::kCommune, c))) {
-      communes_[*slot] = c;
-    }
-  }
-}
-
-std::optional<size_t> CommuneCodeTable::Slot(std::string_view code) {
-  if (code.size() != 5 || !IsDigit(code[0]) || !IsDigit(code[2]) ||
-      !IsDigit(code[3]) || !IsDigit(code[4])) {
-    return std::nullopt;
-  }
-  size_t departement;
-  if (IsDigit(code[1])) {
-    departement = (code[0] - '0') * 10 + (code[1] - '0');
-  } else if (code[0] == '2' && (code[1] == 'A' || code[1] == 'B')) {
-    departement = kDigitDepartements + (code[1] - 'A');
-  } else {
-    return std::nullopt;
-  }
-  return departement * kCommunesPerDepartement + (code[2] - '0') * 100 +
-         (code[3] - '0') * 10 + (code[4] - '0');
-}
-
-std::optional<uint32_t> CommuneCodeTable::Find(std::string_view code) const {
-  auto slot = Slot(code);
-  if (!slot.has_value() || communes_[*slot] == territory::kNone) {
-    return std::nullopt;
-  }
-  return communes_[*slot];
-}
-
 void ValidateActor(const ValidationContext& context, std::string_view path,
                    bool id_required, v1::Actor* actor, FieldViolations* out,
                    uint32_t* commune) {
@@ -480,24 +426,19 @@ void ValidateActor(const ValidationContext& context, std::string_view path,
   TrimField(actor, &v1::Actor::home_commune, &v1::Actor::mutable_home_commune);
   if (actor->home_commune().empty()) {
     out->Add(Path(path, "home_commune"), "is required (INSEE code)");
-  } else if (auto current = FindCurrentCommune(context, actor->home_commune());
-             current.has_value()) {
-    if (commune != nullptr) *commune = *current;  // already canonical
+  } else if (auto resolution = context.territories->geography().ResolveCommune(
+                 actor->home_commune());
+             !resolution.has_value()) {
+    out->Add(Path(path, "home_commune"),
+             absl::StrCat("no commune has INSEE code '", actor->home_commune(),
+                          "'"));
   } else {
-    auto resolution =
-        context.territories->geography().ResolveCommune(actor->home_commune());
-    if (!resolution.has_value()) {
-      out->Add(Path(path, "home_commune"),
-               absl::StrCat("no commune has INSEE code '",
-                            actor->home_commune(), "'"));
-    } else {
-      std::string_view code = context.territories->geography().Code(
-          territory::Level::kCommune, resolution->commune);
-      if (code != actor->home_commune()) {
-        actor->set_home_commune(std::string(code));
-      }
-      if (commune != nullptr) *commune = resolution->commune;
+    if (resolution->via != territory::CommuneResolution::Via::kCurrentCode) {
+      // A former code or an arrondissement: stored as the current commune.
+      actor->set_home_commune(std::string(context.territories->geography().Code(
+          territory::Level::kCommune, resolution->commune)));
     }
+    if (commune != nullptr) *commune = resolution->commune;
   }
   if (actor->has_location()) {
     const v1::GeoPoint& p = actor->location();

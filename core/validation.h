@@ -6,7 +6,6 @@
 #include <string_view>
 #include <vector>
 
-#include "absl/container/flat_hash_map.h"
 #include "core/errors.h"
 #include "core/territory_registry.h"
 #include "maillage/v1/actor.pb.h"
@@ -42,32 +41,9 @@ struct Limits {
   static constexpr int kImportRowsMax = 10000;
 };
 
-// Current commune codes -> commune numbers: a shortcut for the home commune
-// of every imported row. A table indexed by the code itself (a current
-// INSEE code is a département, two digits, 2A or 2B, then three digits),
-// so a lookup reads one entry where a hash map of the codes also reads its
-// control bytes and the code it compares with.
-class CommuneCodeTable {
- public:
-  explicit CommuneCodeTable(const territory::Geography& geography);
-
-  // The commune whose current code is `code`; nullopt for any other code.
-  std::optional<uint32_t> Find(std::string_view code) const;
-
- private:
-  // Where `code` goes in the table; nullopt when it has not the form of a
-  // current code.
-  static std::optional<size_t> Slot(std::string_view code);
-
-  std::vector<uint32_t> communes_;  // by Slot; territory::kNone: no commune
-};
-
 struct ValidationContext {
   const TerritoryRegistry* territories = nullptr;
   const matcher::Vocabulary* vocabulary = nullptr;
-  // Optional: the current commune codes. Without it (or for former codes)
-  // the geography resolves the code.
-  const CommuneCodeTable* current_communes = nullptr;
 };
 
 // Whether `id` is a well-formed actor id: "siret:<14 digits>",

@@ -74,37 +74,6 @@ TEST_F(ValidationTest, FormerCommuneCodeResolvesToCurrent) {
   EXPECT_EQ(a.home_commune(), "01015");
 }
 
-TEST_F(ValidationTest, CommuneCodeTableFindsEveryCurrentCodeOnly) {
-  CommuneCodeTable table(*geography_);
-  const territory::Level kCommune = territory::Level::kCommune;
-  for (uint32_t c = 0; c < geography_->Count(kCommune); ++c) {
-    std::string_view code = geography_->Code(kCommune, c);
-    ASSERT_EQ(table.Find(code), std::optional<uint32_t>(c)) << code;
-  }
-  EXPECT_TRUE(table.Find("2A004").has_value());  // Ajaccio
-  EXPECT_TRUE(table.Find("97411").has_value());  // Saint-Denis (La Réunion)
-  for (std::string_view code :
-       {"", "9401", "940180", "01340", "2C004", "2a004", "A4018", "94O18"}) {
-    EXPECT_FALSE(table.Find(code).has_value()) << code;
-  }
-
-  // With the table, validation resolves as without it.
-  ValidationContext with_table = context();
-  with_table.current_communes = &table;
-  for (std::string_view code : {"94018", "2B033", "01340"}) {
-    v1::Actor a = GoodActor(), b = GoodActor();
-    a.set_home_commune(std::string(code));
-    b.set_home_commune(std::string(code));
-    FieldViolations va, vb;
-    uint32_t ca = 0, cb = 0;
-    ValidateActor(with_table, "actor", true, &a, &va, &ca);
-    ValidateActor(context(), "actor", true, &b, &vb, &cb);
-    EXPECT_TRUE(va.empty()) << code;
-    EXPECT_EQ(a.home_commune(), b.home_commune());
-    EXPECT_EQ(ca, cb) << code;
-  }
-}
-
 TEST_F(ValidationTest, EveryBadFieldIsNamed) {
   v1::Actor a;
   a.set_id("siret:123");

@@ -52,23 +52,13 @@ std::string FoldCommuneName(std::string_view name) {
 }
 
 CommuneResolver::CommuneResolver(const territory::Geography* geography)
-    : geography_(geography) {
-  uint32_t n = geography_->Count(territory::Level::kCommune);
-  current_.reserve(n);
-  for (uint32_t c = 0; c < n; ++c) {
-    current_.emplace(geography_->Code(territory::Level::kCommune, c), c);
-  }
-}
+    : geography_(geography) {}
 
 CommuneResolver::Result CommuneResolver::Resolve(std::string_view insee,
                                                  std::string_view postal_code,
                                                  std::string_view name) const {
   Result result;
   if (!insee.empty()) {
-    if (auto it = current_.find(insee); it != current_.end()) {
-      result.commune = it->second;
-      return result;
-    }
     if (auto found = geography_->ResolveCommune(insee)) {
       result.commune = found->commune;
       return result;

@@ -5,7 +5,6 @@
 #include <string>
 #include <string_view>
 
-#include "absl/container/flat_hash_map.h"
 #include "territory/geography.h"
 
 namespace maillage::importer {
@@ -42,10 +41,6 @@ class CommuneResolver {
 
  private:
   const territory::Geography* geography_;
-  // Current INSEE code -> commune, hashed: one lookup per row instead of a
-  // binary search over the 35,000 codes (former codes and arrondissements
-  // still go through the geography).
-  absl::flat_hash_map<std::string_view, uint32_t> current_;
 };
 
 // FoldName plus the abbreviations of postal and SIRENE addresses ("ST" and

@@ -196,6 +196,35 @@ class Table {
   std::vector<Row> rows_;
 };
 
+// Slots of the two-digit départements, then of 2A and 2B (Corsica).
+constexpr size_t kDigitDepartements = 100;
+constexpr size_t kCommunesPerDepartement = 1000;
+constexpr size_t kCommuneCodeSlots =
+    (kDigitDepartements + 2) * kCommunesPerDepartement;
+
+bool IsDigit(char c) { return c >= '0' && c <= '9'; }
+
+// Where a commune code goes in Geography::commune_by_code_: a current
+// INSEE code is a département (two digits, 2A or 2B) then three digits, so
+// the slot is the code read as a number (2A/2B after the others). nullopt
+// for a code of any other form.
+std::optional<size_t> CommuneCodeSlot(std::string_view code) {
+  if (code.size() != 5 || !IsDigit(code[0]) || !IsDigit(code[2]) ||
+      !IsDigit(code[3]) || !IsDigit(code[4])) {
+    return std::nullopt;
+  }
+  size_t departement;
+  if (IsDigit(code[1])) {
+    departement = (code[0] - '0') * 10 + (code[1] - '0');
+  } else if (code[0] == '2' && (code[1] == 'A' || code[1] == 'B')) {
+    departement = kDigitDepartements + (code[1] - 'A');
+  } else {
+    return std::nullopt;
+  }
+  return departement * kCommunesPerDepartement + (code[2] - '0') * 100 +
+         (code[3] - '0') * 10 + (code[4] - '0');
+}
+
 }  // namespace
 
 struct Geography::LevelData {
@@ -263,6 +292,7 @@ class Geography::Loader {
     RETURN_IF_ERROR(LoadEpcis());
     RETURN_IF_ERROR(LoadEpts());
     RETURN_IF_ERROR(LoadCommunes());
+    BuildCommuneCodeTable();
     RETURN_IF_ERROR(LoadAliases());
     RETURN_IF_ERROR(BuildMembersAndPlaces());
     BuildRelations();
@@ -272,6 +302,18 @@ class Geography::Loader {
 
  private:
   LevelData& At(Level level) { return *geo_->levels_[Slot(level)]; }
+
+  void BuildCommuneCodeTable() {
+    const LevelData& communes = At(Level::kCommune);
+    geo_->commune_by_code_.assign(kCommuneCodeSlots, kNone);
+    for (uint32_t c = 0; c < communes.size(); ++c) {
+      // A code of another form (none in the official geography) is found
+      // by the binary search of FindCurrentCommune.
+      if (auto slot = CommuneCodeSlot(communes.codes.Get(c))) {
+        geo_->commune_by_code_[*slot] = c;
+      }
+    }
+  }
 
   // Appends the code (checking order) and the name of a row.
   absl::Status AddTerritory(const Table& table, const Table::Row& row,
@@ -634,9 +676,19 @@ std::optional<uint32_t> Geography::Find(Level level,
   return levels_[Slot(level)]->Find(code);
 }
 
+std::optional<uint32_t> Geography::FindCurrentCommune(
+    std::string_view code) const {
+  if (std::optional<size_t> slot = CommuneCodeSlot(code)) {
+    const uint32_t commune = commune_by_code_[*slot];
+    if (commune == kNone) return std::nullopt;
+    return commune;
+  }
+  return levels_[Slot(Level::kCommune)]->Find(code);
+}
+
 std::optional<CommuneResolution> Geography::ResolveCommune(
     std::string_view code) const {
-  if (std::optional<uint32_t> id = levels_[Slot(Level::kCommune)]->Find(code)) {
+  if (std::optional<uint32_t> id = FindCurrentCommune(code)) {
     return CommuneResolution{*id, CommuneResolution::Via::kCurrentCode};
   }
   auto it = std::lower_bound(aliases_.begin(), aliases_.end(), code,
@@ -771,9 +823,10 @@ std::vector<NameMatch> Geography::SearchByName(std::optional<Level> level,
 size_t Geography::MemoryUsage() const {
   size_t bytes = sizeof(Geography);
   for (const auto& level : levels_) bytes += sizeof(LevelData) + level->Bytes();
-  bytes += VectorBytes(aliases_) + VectorBytes(epci_types_) +
-           VectorBytes(region_zones_) + VectorBytes(postal_index_) +
-           VectorBytes(postal_offsets_) + VectorBytes(postal_codes_);
+  bytes += VectorBytes(aliases_) + VectorBytes(commune_by_code_) +
+           VectorBytes(epci_types_) + VectorBytes(region_zones_) +
+           VectorBytes(postal_index_) + VectorBytes(postal_offsets_) +
+           VectorBytes(postal_codes_);
   for (const Relation& relation : relations_) {
     bytes += sizeof(Relation) + VectorBytes(relation.offsets) +
              VectorBytes(relation.children);

@@ -164,10 +164,16 @@ class Geography {
   Geography();
   // The tables of `level`; aborts unless `id` is a territory of it.
   const LevelData& Data(Level level, uint32_t id) const;
+  // The commune whose current code is `code`, or nullopt.
+  std::optional<uint32_t> FindCurrentCommune(std::string_view code) const;
 
   // Indexed by static_cast<int>(Level) - 1, kCommune..kRegion.
   std::array<std::unique_ptr<LevelData>, 5> levels_;
   std::vector<CommuneAlias> aliases_;  // sorted by code
+  // Current commune codes -> communes, indexed by the code itself (see
+  // CommuneCodeSlot): the importer and validation resolve a code per row,
+  // and one read here replaces a binary search over 35,000 codes.
+  std::vector<uint32_t> commune_by_code_;  // kNone: no current commune
   std::vector<EpciType> epci_types_;
   std::vector<Zone> region_zones_;
   // (postal code as a number, commune), sorted.

@@ -175,6 +175,11 @@ TEST_F(GeographyTest, UnknownCodes) {
   EXPECT_EQ(geo_->ResolveCommune("9401"), std::nullopt);
   EXPECT_EQ(geo_->ResolveCommune("940188"), std::nullopt);
   EXPECT_EQ(geo_->Find(Level::kCommune, "99999"), std::nullopt);
+  // Codes of the form of a current code but not one, or of another form.
+  for (std::string_view code :
+       {"2C004", "2a004", "A4018", "94O18", "01340x", " 9401"}) {
+    EXPECT_EQ(geo_->Find(Level::kCommune, code), std::nullopt) << code;
+  }
   EXPECT_EQ(geo_->Find(Level::kDepartement, "00"), std::nullopt);
   EXPECT_EQ(geo_->Find(Level::kDepartement, "094"), std::nullopt);
   EXPECT_EQ(geo_->Find(Level::kRegion, "12"), std::nullopt);
@@ -331,6 +336,15 @@ TEST_F(GeographyTest, EveryEpciMemberIsInItsEpci) {
     }
   }
   EXPECT_EQ(members, geo_->Count(Level::kCommune) - 98);
+}
+
+TEST_F(GeographyTest, CurrentCodesOfEveryFormResolveAsCurrent) {
+  for (std::string_view code : {"01001", "2A004", "2B033", "97411", "94018"}) {
+    std::optional<CommuneResolution> r = geo_->ResolveCommune(code);
+    ASSERT_TRUE(r.has_value()) << code;
+    EXPECT_EQ(r->via, CommuneResolution::Via::kCurrentCode) << code;
+    EXPECT_EQ(geo_->Code(Level::kCommune, r->commune), code);
+  }
 }
 
 TEST_F(GeographyTest, CodesRoundTrip) {
