@@ -900,11 +900,9 @@ absl::StatusOr<v1::ListActorsResponse> ActorDirectory::List(
   }
   RETURN_IF_ERROR(violations.ToStatus());
 
-  uint64_t filter_fp = FiltersFingerprint(request);
-  std::string after;
-  if (!request.page_token().empty()) {
-    ASSIGN_OR_RETURN(after, DecodePageToken(request.page_token(), filter_fp));
-  }
+  const uint64_t filter_fp = FiltersFingerprint(request);
+  ASSIGN_OR_RETURN(std::string after,
+                   DecodePageToken(request.page_token(), filter_fp));
 
   bool unfiltered = !filter.kind && !filter.territory && !filter.theme &&
                     !filter.offered_resource && !filter.needed_resource;

@@ -329,11 +329,9 @@ absl::StatusOr<v1::ListSuggestionsResponse> Lifecycle::ListSuggestions(
     violations.Add("state", "unknown value");
   }
   RETURN_IF_ERROR(violations.ToStatus());
-  uint64_t filters = FiltersFingerprint(request);
-  std::string after;
-  if (!request.page_token().empty()) {
-    ASSIGN_OR_RETURN(after, DecodePageToken(request.page_token(), filters));
-  }
+  const uint64_t filters = FiltersFingerprint(request);
+  ASSIGN_OR_RETURN(std::string after,
+                   DecodePageToken(request.page_token(), filters));
 
   // Candidate ids in order: one actor's, or every suggestion.
   std::vector<v1::Suggestion> candidates;
@@ -637,11 +635,9 @@ absl::StatusOr<v1::ListPartnershipsResponse> Lifecycle::ListPartnerships(
       ValidateTerritoryFilter(validation_, request.has_territory(),
                               request.territory(), "territory", &violations);
   RETURN_IF_ERROR(violations.ToStatus());
-  uint64_t filters = FiltersFingerprint(request);
-  std::string after;
-  if (!request.page_token().empty()) {
-    ASSIGN_OR_RETURN(after, DecodePageToken(request.page_token(), filters));
-  }
+  const uint64_t filters = FiltersFingerprint(request);
+  ASSIGN_OR_RETURN(std::string after,
+                   DecodePageToken(request.page_token(), filters));
   std::vector<v1::Partnership> all;
   {
     std::lock_guard lock(mu_);

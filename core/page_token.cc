@@ -30,6 +30,7 @@ std::string EncodePageToken(uint64_t filters, std::string_view position) {
 
 absl::StatusOr<std::string> DecodePageToken(std::string_view token,
                                             uint64_t filters) {
+  if (token.empty()) return std::string();
   std::string raw;
   if (!absl::WebSafeBase64Unescape(AsAbsl(token), &raw)) {
     return InvalidField("page_token", "is not a token this server issued");

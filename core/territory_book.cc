@@ -206,14 +206,12 @@ absl::StatusOr<v1::ListTerritoriesResponse> TerritoryBook::List(
   }
   RETURN_IF_ERROR(violations.ToStatus());
 
-  uint64_t filters = FiltersFingerprint(request);
+  const uint64_t filters = FiltersFingerprint(request);
+  ASSIGN_OR_RETURN(std::string position,
+                   DecodePageToken(request.page_token(), filters));
   size_t offset = 0;
-  if (!request.page_token().empty()) {
-    ASSIGN_OR_RETURN(std::string position,
-                     DecodePageToken(request.page_token(), filters));
-    if (!absl::SimpleAtoi(position, &offset)) {
-      return InvalidField("page_token", "is not a token this server issued");
-    }
+  if (!position.empty() && !absl::SimpleAtoi(position, &offset)) {
+    return InvalidField("page_token", "is not a token this server issued");
   }
 
   const territory::Geography& geo = registry_->geography();
@@ -635,11 +633,9 @@ absl::StatusOr<v1::ListFactsResponse> TerritoryBook::ListFacts(
     ValidateTheme(validation_, request.theme(), false, "theme", &violations);
   }
   RETURN_IF_ERROR(violations.ToStatus());
-  uint64_t filters = FiltersFingerprint(request);
-  std::string after;
-  if (!request.page_token().empty()) {
-    ASSIGN_OR_RETURN(after, DecodePageToken(request.page_token(), filters));
-  }
+  const uint64_t filters = FiltersFingerprint(request);
+  ASSIGN_OR_RETURN(std::string after,
+                   DecodePageToken(request.page_token(), filters));
   ASSIGN_OR_RETURN(auto facts, FactsOf(t.level, t.code));
   v1::ListFactsResponse response;
   for (auto& f : facts) {  // in id order (index key order)
