@@ -316,15 +316,31 @@ absl::StatusOr<v1::Suggestion> Lifecycle::GetSuggestion(
   return std::move(*s);
 }
 
+namespace {
+
+// What both lifecycle lists take: a page size and a territory filter.
+struct ListBasics {
+  int page_size;
+  std::optional<matcher::Scope> scope;
+};
+template <typename Request>
+ListBasics ValidateListBasics(const ValidationContext& validation,
+                              const Request& request,
+                              FieldViolations* violations) {
+  return {
+      ValidatePageSize(request.page_size(), Limits::kDefaultPageSize,
+                       Limits::kPageSizeMax, "page_size", violations),
+      ValidateTerritoryFilter(validation, request.has_territory(),
+                              request.territory(), "territory", violations)};
+}
+
+}  // namespace
+
 absl::StatusOr<v1::ListSuggestionsResponse> Lifecycle::ListSuggestions(
     const v1::ListSuggestionsRequest& request) const {
   FieldViolations violations;
-  int page_size =
-      ValidatePageSize(request.page_size(), Limits::kDefaultPageSize,
-                       Limits::kPageSizeMax, "page_size", &violations);
-  std::optional<matcher::Scope> scope =
-      ValidateTerritoryFilter(validation_, request.has_territory(),
-                              request.territory(), "territory", &violations);
+  const auto [page_size, scope] =
+      ValidateListBasics(validation_, request, &violations);
   if (!v1::SuggestionState_IsValid(request.state())) {
     violations.Add("state", "unknown value");
   }
@@ -628,12 +644,8 @@ absl::StatusOr<v1::Partnership> Lifecycle::GetPartnership(
 absl::StatusOr<v1::ListPartnershipsResponse> Lifecycle::ListPartnerships(
     const v1::ListPartnershipsRequest& request) const {
   FieldViolations violations;
-  int page_size =
-      ValidatePageSize(request.page_size(), Limits::kDefaultPageSize,
-                       Limits::kPageSizeMax, "page_size", &violations);
-  std::optional<matcher::Scope> scope =
-      ValidateTerritoryFilter(validation_, request.has_territory(),
-                              request.territory(), "territory", &violations);
+  const auto [page_size, scope] =
+      ValidateListBasics(validation_, request, &violations);
   RETURN_IF_ERROR(violations.ToStatus());
   const uint64_t filters = FiltersFingerprint(request);
   ASSIGN_OR_RETURN(std::string after,
