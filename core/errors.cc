@@ -89,4 +89,25 @@ absl::Status EtagMismatch(std::string_view resource_type, std::string_view name,
       resource_type, name);
 }
 
+absl::Status RetryLater(std::string message, absl::Duration retry_delay) {
+  google::rpc::RetryInfo retry;
+  int64_t millis = absl::ToInt64Milliseconds(retry_delay);
+  retry.mutable_retry_delay()->set_seconds(millis / 1000);
+  retry.mutable_retry_delay()->set_nanos(static_cast<int32_t>(millis % 1000) *
+                                         1000000);
+  return WithPayload(absl::ResourceExhaustedError(std::move(message)),
+                     kRetryInfoType, retry);
+}
+
+absl::Status OverBudget(std::string_view subject,
+                        std::string_view description) {
+  google::rpc::QuotaFailure failure;
+  auto* v = failure.add_violations();
+  v->set_subject(std::string(subject));
+  v->set_description(std::string(description));
+  return WithPayload(absl::ResourceExhaustedError(absl::StrCat(
+                         AsAbsl(subject), ": ", AsAbsl(description))),
+                     kQuotaFailureType, failure);
+}
+
 }  // namespace maillage::core

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/time/time.h"
 
 // The core's error vocabulary. Errors are absl::Status values whose code
 // follows google.rpc.Code and whose payloads are serialized google.rpc detail
@@ -21,6 +22,10 @@ inline constexpr std::string_view kResourceInfoType =
     "type.googleapis.com/google.rpc.ResourceInfo";
 inline constexpr std::string_view kPreconditionFailureType =
     "type.googleapis.com/google.rpc.PreconditionFailure";
+inline constexpr std::string_view kRetryInfoType =
+    "type.googleapis.com/google.rpc.RetryInfo";
+inline constexpr std::string_view kQuotaFailureType =
+    "type.googleapis.com/google.rpc.QuotaFailure";
 
 // Collects every bad field of a request, so that a caller learns all its
 // mistakes at once. Field paths use the request's field names with indexes:
@@ -58,6 +63,14 @@ absl::Status FailedPrecondition(std::string_view type, std::string_view subject,
 // ABORTED: the etag sent does not match the stored one.
 absl::Status EtagMismatch(std::string_view resource_type, std::string_view name,
                           std::string_view sent, std::string_view stored);
+
+// RESOURCE_EXHAUSTED with a RetryInfo: the server cannot take the call now
+// (overloaded, disk full) and the client may retry after `retry_delay`.
+absl::Status RetryLater(std::string message, absl::Duration retry_delay);
+
+// RESOURCE_EXHAUSTED with one QuotaFailure violation: the request would cost
+// more than one request may (no RetryInfo: retrying as is will fail again).
+absl::Status OverBudget(std::string_view subject, std::string_view description);
 
 }  // namespace maillage::core
 

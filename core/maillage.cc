@@ -69,6 +69,7 @@ absl::StatusOr<std::unique_ptr<Maillage>> Maillage::Open(
   RETURN_IF_ERROR(m->lifecycle_->Load());
   Matchmaker::Options match_options;
   match_options.weights = options.match_weights;
+  match_options.max_pairs_per_request = options.max_pairs_per_request;
   RETURN_IF_ERROR(matcher::ValidateWeights(match_options.weights));
   m->matchmaker_ = std::make_unique<Matchmaker>(
       m->registry_.get(), m->vocabulary_.get(), m->actors_.get(),

@@ -36,6 +36,8 @@ class Maillage {
     matcher::Weights match_weights;
     // How long a dismissed or declined pair is not proposed again.
     absl::Duration cooling_period = absl::Hours(24 * 90);
+    // See Matchmaker::Options::max_pairs_per_request.
+    int64_t max_pairs_per_request = 300000;
   };
 
   // Loads the reference data, opens the store, loads custom zones and

@@ -6,10 +6,12 @@
 
 #include "absl/strings/str_cat.h"
 #include "base/status_macros.h"
+#include "base/strings.h"
 #include "core/errors.h"
 #include "matcher/coalition.h"
 #include "matcher/fair_matching.h"
 #include "matcher/panel.h"
+#include "territory/level.h"
 
 namespace maillage::core {
 namespace {
@@ -457,8 +459,29 @@ absl::StatusOr<v1::DialoguePanel> Matchmaker::SuggestDialoguePanel(
   return response;
 }
 
+absl::Status Matchmaker::CheckTerritoryBudget(
+    size_t associations, const matcher::FairMatchingOptions& options,
+    const v1::TerritoryRef& territory) const {
+  int64_t pairs = static_cast<int64_t>(associations) *
+                  static_cast<int64_t>(options.candidates);
+  if (pairs <= options_.max_pairs_per_request) return absl::OkStatus();
+  return OverBudget(
+      "SuggestForTerritory",
+      absl::StrCat(
+          "territory ",
+          AsAbsl(territory::LevelName(
+              static_cast<territory::Level>(territory.level()))),
+          ":", territory.code(), " holds ", associations,
+          " associations; with ", options.candidates,
+          " candidates each that is ", pairs,
+          " pairs to score, over the limit of ", options_.max_pairs_per_request,
+          " per request: ask for a smaller territory (an EPCI or a commune) "
+          "or fewer candidates"));
+}
+
 absl::StatusOr<v1::SuggestForTerritoryResponse> Matchmaker::SuggestForTerritory(
-    const v1::SuggestForTerritoryRequest& request) const {
+    const v1::SuggestForTerritoryRequest& request,
+    const base::Cancellation& cancellation) const {
   FieldViolations violations;
   ResolvedTerritory scope;
   ValidateTerritoryRef(validation_, request.territory(), "territory",
@@ -487,6 +510,7 @@ absl::StatusOr<v1::SuggestForTerritoryResponse> Matchmaker::SuggestForTerritory(
   RETURN_IF_ERROR(violations.ToStatus());
 
   RETURN_IF_ERROR(matcher::ValidateFairMatchingOptions(options));
+  options.cancellation = &cancellation;
 
   // The associations, then their candidates in chunks, each under a short
   // read lock so that writes are not held up for the whole computation.
@@ -500,6 +524,8 @@ absl::StatusOr<v1::SuggestForTerritoryResponse> Matchmaker::SuggestForTerritory(
       if (auto num = index.Find(id)) associations.push_back(*num);
     }
   });
+  RETURN_IF_ERROR(
+      CheckTerritoryBudget(associations.size(), options, request.territory()));
   constexpr size_t kChunk = 500;
   matcher::FairCandidates candidates;
   absl::Status status;
@@ -521,6 +547,7 @@ absl::StatusOr<v1::SuggestForTerritoryResponse> Matchmaker::SuggestForTerritory(
     });
   }
   RETURN_IF_ERROR(status);
+  RETURN_IF_ERROR(cancellation.Check());
   ASSIGN_OR_RETURN(matcher::FairAssignment result,
                    matcher::Assign(candidates, options));
 

@@ -2,12 +2,14 @@
 #define MAILLAGE_CORE_MATCHMAKER_H_
 
 #include "absl/status/statusor.h"
+#include "base/cancellation.h"
 #include "core/actor_directory.h"
 #include "core/lifecycle.h"
 #include "core/territory_book.h"
 #include "core/territory_registry.h"
 #include "maillage/v1/lifecycle.pb.h"
 #include "maillage/v1/matching.pb.h"
+#include "matcher/fair_matching.h"
 #include "matcher/partners.h"
 
 namespace maillage::core {
@@ -24,6 +26,11 @@ class Matchmaker {
   struct Options {
     // Default weights, overridable per request.
     matcher::Weights weights;
+    // Cost budget of one SuggestForTerritory call: associations in the
+    // territory × candidates per association. Each pair costs about 1.5 KB
+    // and 30 µs while the call runs; a call over the budget is refused with
+    // RESOURCE_EXHAUSTED (QuotaFailure) before any work.
+    int64_t max_pairs_per_request = 300000;
   };
 
   Matchmaker(const TerritoryRegistry* registry,
@@ -43,8 +50,12 @@ class Matchmaker {
   // Partners for every association of a territory at once, capacities
   // respected (matcher/fair_matching.h). Candidates are collected in chunks
   // under short read locks; the assignment is solved without the lock.
+  // Stops with `cancellation`'s status (checked between associations) as
+  // soon as nobody waits for the answer.
   absl::StatusOr<v1::SuggestForTerritoryResponse> SuggestForTerritory(
-      const v1::SuggestForTerritoryRequest& request) const;
+      const v1::SuggestForTerritoryRequest& request,
+      const base::Cancellation& cancellation =
+          base::Cancellation::Never()) const;
 
  private:
   // The request's weights over the server defaults.
@@ -52,6 +63,11 @@ class Matchmaker {
   // Fills `answer` from `s`, whose strings are moved out.
   void ToProto(matcher::Suggestion& s, const matcher::ActorIndex& index,
                v1::PartnerSuggestion* answer) const;
+  // RESOURCE_EXHAUSTED when matching `associations` would cost more than
+  // Options::max_pairs_per_request.
+  absl::Status CheckTerritoryBudget(size_t associations,
+                                    const matcher::FairMatchingOptions& options,
+                                    const v1::TerritoryRef& territory) const;
   // Fills the names of the actors named in a response, from the index.
   void FillNames(
       std::vector<std::pair<std::string, std::string*>> id_to_name) const;

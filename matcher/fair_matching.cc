@@ -77,6 +77,11 @@ absl::Status CollectCandidates(const ActorIndex& index,
   absl::flat_hash_map<ActorNum, uint16_t> known;
   for (const auto& [num, cap] : out->partner_capacity) known[num] = cap;
   for (ActorNum actor : actors) {
+    if (options.cancellation != nullptr) {
+      if (absl::Status wanted = options.cancellation->Check(); !wanted.ok()) {
+        return wanted;
+      }
+    }
     const ActorProfile& p = index.Get(actor);
     out->actors.push_back(actor);
     out->actor_capacity.push_back(p.capacity);

@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "base/cancellation.h"
 #include "matcher/actor_index.h"
 #include "matcher/context.h"
 #include "matcher/partners.h"
@@ -36,6 +37,10 @@ struct FairMatchingOptions {
   // Score given up for each further proposal of the same partner.
   double exposure_penalty = 0.02;
   Weights weights;
+  // Polled between associations: CollectCandidates returns its status
+  // (CANCELLED, DEADLINE_EXCEEDED) as soon as the work is no longer wanted.
+  // Not owned; null means never.
+  const base::Cancellation* cancellation = nullptr;
 };
 
 // How concentrated proposals are on a few partners.

@@ -1,60 +1,30 @@
 #include "services/actor_service.h"
 
 #include "services/actor_streams.h"
-#include "services/unary.h"
 
 namespace maillage::services {
 
-grpc::ServerUnaryReactor* ActorServiceImpl::CreateActor(
-    grpc::CallbackServerContext* context, const v1::CreateActorRequest* request,
-    v1::Actor* response) {
-  return handler_->Handle(context, "CreateActor", [=](core::Maillage& m) {
-    return Deliver(m.actors().Create(*request), response);
-  });
-}
+// Each unary method hands the request to the matching ActorDirectory call.
+#define MAILLAGE_ADAPT(Method, Request, call)                                 \
+  grpc::ServerUnaryReactor* ActorServiceImpl::Method(                         \
+      grpc::CallbackServerContext* context, const grpc::ByteBuffer* request,  \
+      grpc::ByteBuffer* response) {                                           \
+    return handler_->Unary<Request>(context, #Method, request, response,      \
+                                    [](core::Maillage& m, const Request& r) { \
+                                      return m.actors().call(r);              \
+                                    });                                       \
+  }
 
-grpc::ServerUnaryReactor* ActorServiceImpl::GetActor(
-    grpc::CallbackServerContext* context, const v1::GetActorRequest* request,
-    v1::Actor* response) {
-  return handler_->Handle(context, "GetActor", [=](core::Maillage& m) {
-    return Deliver(m.actors().Get(*request), response);
-  });
-}
+MAILLAGE_ADAPT(CreateActor, v1::CreateActorRequest, Create)
+MAILLAGE_ADAPT(GetActor, v1::GetActorRequest, Get)
+MAILLAGE_ADAPT(UpdateActor, v1::UpdateActorRequest, Update)
+MAILLAGE_ADAPT(DeleteActor, v1::DeleteActorRequest, Delete)
+MAILLAGE_ADAPT(ListActors, v1::ListActorsRequest, List)
+MAILLAGE_ADAPT(BatchGetActors, v1::BatchGetActorsRequest, BatchGet)
 
-grpc::ServerUnaryReactor* ActorServiceImpl::UpdateActor(
-    grpc::CallbackServerContext* context, const v1::UpdateActorRequest* request,
-    v1::Actor* response) {
-  return handler_->Handle(context, "UpdateActor", [=](core::Maillage& m) {
-    return Deliver(m.actors().Update(*request), response);
-  });
-}
+#undef MAILLAGE_ADAPT
 
-grpc::ServerUnaryReactor* ActorServiceImpl::DeleteActor(
-    grpc::CallbackServerContext* context, const v1::DeleteActorRequest* request,
-    google::protobuf::Empty*) {
-  return handler_->Handle(context, "DeleteActor", [=](core::Maillage& m) {
-    return m.actors().Delete(*request);
-  });
-}
-
-grpc::ServerUnaryReactor* ActorServiceImpl::ListActors(
-    grpc::CallbackServerContext* context, const v1::ListActorsRequest* request,
-    v1::ListActorsResponse* response) {
-  return handler_->Handle(context, "ListActors", [=](core::Maillage& m) {
-    return Deliver(m.actors().List(*request), response);
-  });
-}
-
-grpc::ServerUnaryReactor* ActorServiceImpl::BatchGetActors(
-    grpc::CallbackServerContext* context,
-    const v1::BatchGetActorsRequest* request,
-    v1::BatchGetActorsResponse* response) {
-  return handler_->Handle(context, "BatchGetActors", [=](core::Maillage& m) {
-    return Deliver(m.actors().BatchGet(*request), response);
-  });
-}
-
-grpc::ServerBidiReactor<v1::ImportActorsRequest, v1::ImportActorsResponse>*
+grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer>*
 ActorServiceImpl::ImportActors(grpc::CallbackServerContext* context) {
   return NewImportReactor(context, handler_);
 }

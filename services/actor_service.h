@@ -6,35 +6,39 @@
 
 namespace maillage::services {
 
+// The unary methods and the import stream are raw: the request handler and
+// the import reactor decode the requests. ExportActors keeps generated
+// types.
+using ActorServiceBase = v1::ActorService::WithRawCallbackMethod_CreateActor<
+    v1::ActorService::WithRawCallbackMethod_GetActor<
+        v1::ActorService::WithRawCallbackMethod_UpdateActor<
+            v1::ActorService::WithRawCallbackMethod_DeleteActor<
+                v1::ActorService::WithRawCallbackMethod_ListActors<
+                    v1::ActorService::WithRawCallbackMethod_BatchGetActors<
+                        v1::ActorService::WithRawCallbackMethod_ImportActors<
+                            v1::ActorService::WithCallbackMethod_ExportActors<
+                                v1::ActorService::Service>>>>>>>>;
+
 // maillage.v1.ActorService over core::ActorDirectory: converts nothing,
 // decides nothing; every call goes through the RequestHandler.
-class ActorServiceImpl final : public v1::ActorService::CallbackService {
+class ActorServiceImpl final : public ActorServiceBase {
  public:
   explicit ActorServiceImpl(RequestHandler* handler) : handler_(handler) {}
 
-  grpc::ServerUnaryReactor* CreateActor(grpc::CallbackServerContext* context,
-                                        const v1::CreateActorRequest* request,
-                                        v1::Actor* response) override;
-  grpc::ServerUnaryReactor* GetActor(grpc::CallbackServerContext* context,
-                                     const v1::GetActorRequest* request,
-                                     v1::Actor* response) override;
-  grpc::ServerUnaryReactor* UpdateActor(grpc::CallbackServerContext* context,
-                                        const v1::UpdateActorRequest* request,
-                                        v1::Actor* response) override;
-  grpc::ServerUnaryReactor* DeleteActor(
-      grpc::CallbackServerContext* context,
-      const v1::DeleteActorRequest* request,
-      google::protobuf::Empty* response) override;
-  grpc::ServerUnaryReactor* ListActors(
-      grpc::CallbackServerContext* context,
-      const v1::ListActorsRequest* request,
-      v1::ListActorsResponse* response) override;
-  grpc::ServerUnaryReactor* BatchGetActors(
-      grpc::CallbackServerContext* context,
-      const v1::BatchGetActorsRequest* request,
-      v1::BatchGetActorsResponse* response) override;
-  grpc::ServerBidiReactor<v1::ImportActorsRequest, v1::ImportActorsResponse>*
-  ImportActors(grpc::CallbackServerContext* context) override;
+#define MAILLAGE_RAW_UNARY(Method)                                       \
+  grpc::ServerUnaryReactor* Method(grpc::CallbackServerContext* context, \
+                                   const grpc::ByteBuffer* request,      \
+                                   grpc::ByteBuffer* response) override;
+  MAILLAGE_RAW_UNARY(CreateActor)
+  MAILLAGE_RAW_UNARY(GetActor)
+  MAILLAGE_RAW_UNARY(UpdateActor)
+  MAILLAGE_RAW_UNARY(DeleteActor)
+  MAILLAGE_RAW_UNARY(ListActors)
+  MAILLAGE_RAW_UNARY(BatchGetActors)
+#undef MAILLAGE_RAW_UNARY
+
+  grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer>* ImportActors(
+      grpc::CallbackServerContext* context) override;
   grpc::ServerWriteReactor<v1::ExportActorsResponse>* ExportActors(
       grpc::CallbackServerContext* context,
       const v1::ExportActorsRequest* request) override;

@@ -5,6 +5,7 @@
 #include <mutex>
 #include <utility>
 
+#include "absl/strings/str_cat.h"
 #include "google/protobuf/arena.h"
 #include "services/status_mapping.h"
 
@@ -37,12 +38,22 @@ struct ArenaBatch {
   v1::ImportActorsRequest* request = nullptr;  // on *arena
 };
 
+// A message as read off the stream, decoded later on a worker.
+struct RawBatch {
+  grpc::ByteBuffer bytes;
+  int64_t index = 0;  // position in the stream, from 0
+};
+
 // Every callback decides under the lock what to start next, then starts it
 // after unlocking: Finish may lead to OnDone (and `delete this`) on another
 // thread at once, so it is always the last thing a callback touches.
+//
+// Messages are read raw and decoded on the worker pool, so that an
+// undecodable message ends the call with INVALID_ARGUMENT naming it (a
+// generated reader would report it as the end of the stream, and the call
+// would end OK without the batches that follow).
 class ImportReactor final
-    : public grpc::ServerBidiReactor<v1::ImportActorsRequest,
-                                     v1::ImportActorsResponse> {
+    : public grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer> {
  public:
   ImportReactor(grpc::CallbackServerContext* context, RequestHandler* handler)
       : handler_(handler) {
@@ -53,8 +64,7 @@ class ImportReactor final
       return;
     }
     reading_ = true;
-    incoming_ = ArenaBatch::Make();
-    StartRead(incoming_.request);
+    StartRead(&incoming_.bytes);
   }
 
   void OnReadDone(bool ok) override {
@@ -64,8 +74,9 @@ class ImportReactor final
       if (!ok) {  // the client half-closed (or went away)
         reading_ = false;
       } else {
+        incoming_.index = received_++;
         pending_.push_back(std::move(incoming_));
-        incoming_ = ArenaBatch::Make();
+        incoming_ = RawBatch();
         if (!applying_ && committing_ < kMaxCommitting) {
           applying_ = true;
           next.apply = true;
@@ -112,14 +123,14 @@ class ImportReactor final
   struct Next {
     bool read = false;
     bool apply = false;
-    const v1::ImportActorsResponse* write = nullptr;
+    const grpc::ByteBuffer* write = nullptr;
     bool finish = false;
     grpc::Status status;
   };
 
   void Run(const Next& next) {
     if (next.apply) handler_->Schedule([this] { ApplyPending(); });
-    if (next.read) StartRead(incoming_.request);
+    if (next.read) StartRead(&incoming_.bytes);
     if (next.write != nullptr) StartWrite(next.write);
     if (next.finish) Finish(next.status);  // last: may delete this
   }
@@ -130,7 +141,7 @@ class ImportReactor final
   // order of the batches.
   void ApplyPending() {
     for (;;) {
-      ArenaBatch batch;
+      RawBatch raw;
       bool have_batch = false;
       Next next;
       {
@@ -141,7 +152,7 @@ class ImportReactor final
         }
         if (!pending_.empty() && failure_.ok() &&
             committing_ < kMaxCommitting) {
-          batch = std::move(pending_.front());
+          raw = std::move(pending_.front());
           pending_.pop_front();
           have_batch = true;
           ++committing_;  // from now until OnCommitted
@@ -154,8 +165,7 @@ class ImportReactor final
       Run(next);
       if (!have_batch) return;  // Run may have finished the call
 
-      auto prepared = core_->actors().PrepareImport(batch.request);
-      batch = ArenaBatch();  // the rows were moved out: free them here
+      auto prepared = DecodeAndPrepare(std::move(raw));
       if (!prepared.ok()) {
         std::lock_guard lock(mu_);
         --committing_;
@@ -168,6 +178,22 @@ class ImportReactor final
             OnCommitted(std::move(result));
           });
     }
+  }
+
+  // Decodes one message on its own arena and prepares its rows; the arena
+  // (the rows were moved out) is freed here, on the worker.
+  absl::StatusOr<std::unique_ptr<core::ActorDirectory::PreparedImport>>
+  DecodeAndPrepare(RawBatch raw) {
+    ArenaBatch batch = ArenaBatch::Make();
+    if (!internal::Decode(raw.bytes, batch.request).ok()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "message ", raw.index, " of the import stream (", raw.bytes.Length(),
+          " bytes) is not a valid maillage.v1.ImportActorsRequest; the "
+          "batches before it that were acknowledged are applied, it and "
+          "those after it are not"));
+    }
+    raw = RawBatch();
+    return core_->actors().PrepareImport(batch.request);
   }
 
   // Runs on the directory's commit thread, once per batch, in order.
@@ -187,7 +213,7 @@ class ImportReactor final
         totals_.set_updated(totals_.updated() + c.updated());
         totals_.set_unchanged(totals_.unchanged() + c.unchanged());
         totals_.set_rejected(totals_.rejected() + c.rejected());
-        outgoing_.push_back(std::move(*result));
+        outgoing_.push_back(Encoded(*result));
       }
       if (!applying_ && failure_.ok() && !pending_.empty()) {
         applying_ = true;
@@ -225,7 +251,7 @@ class ImportReactor final
       *summary.mutable_counts() = totals_;
       summary.set_done(true);
       summary.set_batches(next_batch_index_);
-      outgoing_.push_back(std::move(summary));
+      outgoing_.push_back(Encoded(summary));
       writing_ = true;
       next->write = &outgoing_.front();
       return;
@@ -235,23 +261,31 @@ class ImportReactor final
     next->status = grpc::Status::OK;
   }
 
+  static grpc::ByteBuffer Encoded(const v1::ImportActorsResponse& response) {
+    grpc::ByteBuffer bytes;
+    // Encoding a message we built cannot fail.
+    internal::Encode(response, &bytes).IgnoreError();
+    return bytes;
+  }
+
   RequestHandler* handler_;
   core::Maillage* core_ = nullptr;
-  ArenaBatch incoming_;  // owned by the outstanding read
+  RawBatch incoming_;  // owned by the outstanding read
 
   std::mutex mu_;
-  std::deque<ArenaBatch> pending_;                 // guarded by mu_
-  std::deque<v1::ImportActorsResponse> outgoing_;  // guarded by mu_
-  v1::ImportCounts totals_;                        // guarded by mu_
-  absl::Status failure_;                           // guarded by mu_
-  int64_t next_batch_index_ = 0;                   // guarded by mu_
-  bool reading_ = false;                           // guarded by mu_
-  bool read_paused_ = false;                       // guarded by mu_
-  bool applying_ = false;                          // guarded by mu_
-  int committing_ = 0;                             // guarded by mu_
-  bool writing_ = false;                           // guarded by mu_
-  bool summary_sent_ = false;                      // guarded by mu_
-  bool finished_ = false;                          // guarded by mu_
+  std::deque<RawBatch> pending_;           // guarded by mu_
+  std::deque<grpc::ByteBuffer> outgoing_;  // guarded by mu_
+  int64_t received_ = 0;                   // guarded by mu_
+  v1::ImportCounts totals_;                // guarded by mu_
+  absl::Status failure_;                   // guarded by mu_
+  int64_t next_batch_index_ = 0;           // guarded by mu_
+  bool reading_ = false;                   // guarded by mu_
+  bool read_paused_ = false;               // guarded by mu_
+  bool applying_ = false;                  // guarded by mu_
+  int committing_ = 0;                     // guarded by mu_
+  bool writing_ = false;                   // guarded by mu_
+  bool summary_sent_ = false;              // guarded by mu_
+  bool finished_ = false;                  // guarded by mu_
 };
 
 class ExportReactor final
@@ -323,9 +357,8 @@ class ExportReactor final
 
 }  // namespace
 
-grpc::ServerBidiReactor<v1::ImportActorsRequest, v1::ImportActorsResponse>*
-NewImportReactor(grpc::CallbackServerContext* context,
-                 RequestHandler* handler) {
+grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer>* NewImportReactor(
+    grpc::CallbackServerContext* context, RequestHandler* handler) {
   return new ImportReactor(context, handler);
 }
 

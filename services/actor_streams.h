@@ -17,8 +17,10 @@ namespace maillage::services {
 // indexed on the directory's commit thread, in order; one answer per batch
 // is written once the batch is durable and indexed, then the totals after
 // the client half-closes.
-grpc::ServerBidiReactor<v1::ImportActorsRequest, v1::ImportActorsResponse>*
-NewImportReactor(grpc::CallbackServerContext* context, RequestHandler* handler);
+// Messages are read as raw bytes and decoded on the worker pool: an
+// undecodable message ends the call with INVALID_ARGUMENT naming it.
+grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer>* NewImportReactor(
+    grpc::CallbackServerContext* context, RequestHandler* handler);
 
 // ExportActors: pages through the actors matching the filters (the ListActors
 // logic, on the worker pool) and writes one chunk at a time.

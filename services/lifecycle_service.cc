@@ -7,46 +7,43 @@
 #include "core/errors.h"
 #include "core/validation.h"
 #include "services/status_mapping.h"
-#include "services/unary.h"
 
 namespace maillage::services {
 
-#define MAILLAGE_ADAPT(Method, Request, Response, call)                \
-  grpc::ServerUnaryReactor* LifecycleServiceImpl::Method(              \
-      grpc::CallbackServerContext* context, const Request* request,    \
-      Response* response) {                                            \
-    return handler_->Handle(context, #Method, [=](core::Maillage& m) { \
-      return Deliver(m.lifecycle().call(*request), response);          \
-    });                                                                \
+#define MAILLAGE_ADAPT(Method, Request, call)                                 \
+  grpc::ServerUnaryReactor* LifecycleServiceImpl::Method(                     \
+      grpc::CallbackServerContext* context, const grpc::ByteBuffer* request,  \
+      grpc::ByteBuffer* response) {                                           \
+    return handler_->Unary<Request>(context, #Method, request, response,      \
+                                    [](core::Maillage& m, const Request& r) { \
+                                      return m.lifecycle().call(r);           \
+                                    });                                       \
   }
 
-MAILLAGE_ADAPT(GetSuggestion, v1::GetSuggestionRequest, v1::Suggestion,
-               GetSuggestion)
-MAILLAGE_ADAPT(ListSuggestions, v1::ListSuggestionsRequest,
-               v1::ListSuggestionsResponse, ListSuggestions)
-MAILLAGE_ADAPT(UpdateSuggestion, v1::UpdateSuggestionRequest, v1::Suggestion,
-               UpdateSuggestion)
-MAILLAGE_ADAPT(CreatePartnership, v1::CreatePartnershipRequest, v1::Partnership,
+MAILLAGE_ADAPT(GetSuggestion, v1::GetSuggestionRequest, GetSuggestion)
+MAILLAGE_ADAPT(ListSuggestions, v1::ListSuggestionsRequest, ListSuggestions)
+MAILLAGE_ADAPT(UpdateSuggestion, v1::UpdateSuggestionRequest, UpdateSuggestion)
+MAILLAGE_ADAPT(CreatePartnership, v1::CreatePartnershipRequest,
                CreatePartnership)
-MAILLAGE_ADAPT(GetPartnership, v1::GetPartnershipRequest, v1::Partnership,
-               GetPartnership)
-MAILLAGE_ADAPT(ListPartnerships, v1::ListPartnershipsRequest,
-               v1::ListPartnershipsResponse, ListPartnerships)
-MAILLAGE_ADAPT(UpdatePartnership, v1::UpdatePartnershipRequest, v1::Partnership,
+MAILLAGE_ADAPT(GetPartnership, v1::GetPartnershipRequest, GetPartnership)
+MAILLAGE_ADAPT(ListPartnerships, v1::ListPartnershipsRequest, ListPartnerships)
+MAILLAGE_ADAPT(UpdatePartnership, v1::UpdatePartnershipRequest,
                UpdatePartnership)
 MAILLAGE_ADAPT(ImportPartnerships, v1::ImportPartnershipsRequest,
-               v1::ImportPartnershipsResponse, ImportPartnerships)
-MAILLAGE_ADAPT(GetTerritoryMetrics, v1::GetTerritoryMetricsRequest,
-               v1::TerritoryMetrics, Metrics)
+               ImportPartnerships)
+MAILLAGE_ADAPT(GetTerritoryMetrics, v1::GetTerritoryMetricsRequest, Metrics)
 #undef MAILLAGE_ADAPT
 
+// Territory-wide matching is the one long computation: it stops as soon as
+// the call is cancelled or its deadline passes.
 grpc::ServerUnaryReactor* LifecycleServiceImpl::SuggestForTerritory(
-    grpc::CallbackServerContext* context,
-    const v1::SuggestForTerritoryRequest* request,
-    v1::SuggestForTerritoryResponse* response) {
-  return handler_->Handle(
-      context, "SuggestForTerritory", [=](core::Maillage& m) {
-        return Deliver(m.matching().SuggestForTerritory(*request), response);
+    grpc::CallbackServerContext* context, const grpc::ByteBuffer* request,
+    grpc::ByteBuffer* response) {
+  return handler_->Unary<v1::SuggestForTerritoryRequest>(
+      context, "SuggestForTerritory", request, response,
+      [](core::Maillage& m, const v1::SuggestForTerritoryRequest& r,
+         const base::Cancellation& cancellation) {
+        return m.matching().SuggestForTerritory(r, cancellation);
       });
 }
 

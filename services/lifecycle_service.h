@@ -6,35 +6,46 @@
 
 namespace maillage::services {
 
+// The unary methods are raw: the request handler decodes the requests.
+// WatchSuggestions keeps generated types.
+using LifecycleServiceBase = v1::LifecycleService::WithRawCallbackMethod_GetSuggestion<
+    v1::LifecycleService::WithRawCallbackMethod_ListSuggestions<
+        v1::LifecycleService::WithRawCallbackMethod_UpdateSuggestion<
+            v1::LifecycleService::WithRawCallbackMethod_CreatePartnership<
+                v1::LifecycleService::WithRawCallbackMethod_GetPartnership<
+                    v1::LifecycleService::WithRawCallbackMethod_ListPartnerships<
+                        v1::LifecycleService::WithRawCallbackMethod_UpdatePartnership<
+                            v1::LifecycleService::WithRawCallbackMethod_ImportPartnerships<
+                                v1::LifecycleService::
+                                    WithRawCallbackMethod_SuggestForTerritory<
+                                        v1::LifecycleService::
+                                            WithRawCallbackMethod_GetTerritoryMetrics<
+                                                v1::LifecycleService::
+                                                    WithCallbackMethod_WatchSuggestions<
+                                                        v1::LifecycleService::
+                                                            Service>>>>>>>>>>>;
+
 // maillage.v1.LifecycleService over core::Lifecycle (and the engine for
 // SuggestForTerritory).
-class LifecycleServiceImpl final
-    : public v1::LifecycleService::CallbackService {
+class LifecycleServiceImpl final : public LifecycleServiceBase {
  public:
   explicit LifecycleServiceImpl(RequestHandler* handler) : handler_(handler) {}
 
-#define MAILLAGE_UNARY(Method, Request, Response)                              \
-  grpc::ServerUnaryReactor* Method(grpc::CallbackServerContext* context,       \
-                                   const Request* request, Response* response) \
-      override;
-  MAILLAGE_UNARY(GetSuggestion, v1::GetSuggestionRequest, v1::Suggestion)
-  MAILLAGE_UNARY(ListSuggestions, v1::ListSuggestionsRequest,
-                 v1::ListSuggestionsResponse)
-  MAILLAGE_UNARY(UpdateSuggestion, v1::UpdateSuggestionRequest, v1::Suggestion)
-  MAILLAGE_UNARY(CreatePartnership, v1::CreatePartnershipRequest,
-                 v1::Partnership)
-  MAILLAGE_UNARY(GetPartnership, v1::GetPartnershipRequest, v1::Partnership)
-  MAILLAGE_UNARY(ListPartnerships, v1::ListPartnershipsRequest,
-                 v1::ListPartnershipsResponse)
-  MAILLAGE_UNARY(UpdatePartnership, v1::UpdatePartnershipRequest,
-                 v1::Partnership)
-  MAILLAGE_UNARY(ImportPartnerships, v1::ImportPartnershipsRequest,
-                 v1::ImportPartnershipsResponse)
-  MAILLAGE_UNARY(GetTerritoryMetrics, v1::GetTerritoryMetricsRequest,
-                 v1::TerritoryMetrics)
-  MAILLAGE_UNARY(SuggestForTerritory, v1::SuggestForTerritoryRequest,
-                 v1::SuggestForTerritoryResponse)
-#undef MAILLAGE_UNARY
+#define MAILLAGE_RAW_UNARY(Method)                                       \
+  grpc::ServerUnaryReactor* Method(grpc::CallbackServerContext* context, \
+                                   const grpc::ByteBuffer* request,      \
+                                   grpc::ByteBuffer* response) override;
+  MAILLAGE_RAW_UNARY(GetSuggestion)
+  MAILLAGE_RAW_UNARY(ListSuggestions)
+  MAILLAGE_RAW_UNARY(UpdateSuggestion)
+  MAILLAGE_RAW_UNARY(CreatePartnership)
+  MAILLAGE_RAW_UNARY(GetPartnership)
+  MAILLAGE_RAW_UNARY(ListPartnerships)
+  MAILLAGE_RAW_UNARY(UpdatePartnership)
+  MAILLAGE_RAW_UNARY(ImportPartnerships)
+  MAILLAGE_RAW_UNARY(SuggestForTerritory)
+  MAILLAGE_RAW_UNARY(GetTerritoryMetrics)
+#undef MAILLAGE_RAW_UNARY
 
   grpc::ServerWriteReactor<v1::WatchEvent>* WatchSuggestions(
       grpc::CallbackServerContext* context,

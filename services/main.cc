@@ -27,6 +27,16 @@ ABSL_FLAG(bool, sync_writes, true,
           "acknowledged writes survive a machine crash (not only a process "
           "crash).");
 ABSL_FLAG(int, worker_threads, 16, "Threads running request work.");
+ABSL_FLAG(int, max_queued_calls, 256,
+          "Calls waiting for a worker beyond which new calls are refused "
+          "with RESOURCE_EXHAUSTED and a retry delay (load shedding).");
+ABSL_FLAG(int64_t, max_request_bytes, 4 << 20,
+          "Largest request of a unary call, in bytes (refused before it is "
+          "decoded); the import stream's messages may reach "
+          "--max_message_bytes.");
+ABSL_FLAG(int64_t, max_pairs_per_request, 300000,
+          "Cost budget of one territory-wide matching (SuggestForTerritory): "
+          "associations in the territory x candidates each.");
 ABSL_FLAG(bool, demo, false,
           "On an empty store, load the synthetic demo territory (320 "
           "fictitious actors in the Val-de-Marne, labelled \"(démo)\", "
@@ -59,6 +69,11 @@ int main(int argc, char** argv) {
   options.core.default_capacity = absl::GetFlag(FLAGS_default_capacity);
   options.max_message_bytes = absl::GetFlag(FLAGS_max_message_bytes);
   options.worker_threads = absl::GetFlag(FLAGS_worker_threads);
+  options.requests.max_queued_calls = absl::GetFlag(FLAGS_max_queued_calls);
+  options.requests.max_request_bytes =
+      static_cast<size_t>(absl::GetFlag(FLAGS_max_request_bytes));
+  options.core.max_pairs_per_request =
+      absl::GetFlag(FLAGS_max_pairs_per_request);
   options.demo = absl::GetFlag(FLAGS_demo);
   options.core.cooling_period =
       absl::Hours(24) * absl::GetFlag(FLAGS_cooling_days);

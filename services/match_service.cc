@@ -1,43 +1,23 @@
 #include "services/match_service.h"
 
-#include "services/unary.h"
-
 namespace maillage::services {
 
-grpc::ServerUnaryReactor* MatchServiceImpl::SuggestPartners(
-    grpc::CallbackServerContext* context,
-    const v1::SuggestPartnersRequest* request,
-    v1::SuggestPartnersResponse* response) {
-  return handler_->Handle(context, "SuggestPartners", [=](core::Maillage& m) {
-    return Deliver(m.matching().SuggestPartners(*request), response);
-  });
-}
+// Each method hands the request to the matching Matchmaker call.
+#define MAILLAGE_ADAPT(Method, Request)                                       \
+  grpc::ServerUnaryReactor* MatchServiceImpl::Method(                         \
+      grpc::CallbackServerContext* context, const grpc::ByteBuffer* request,  \
+      grpc::ByteBuffer* response) {                                           \
+    return handler_->Unary<Request>(context, #Method, request, response,      \
+                                    [](core::Maillage& m, const Request& r) { \
+                                      return m.matching().Method(r);          \
+                                    });                                       \
+  }
 
-grpc::ServerUnaryReactor* MatchServiceImpl::ExplainMatch(
-    grpc::CallbackServerContext* context,
-    const v1::ExplainMatchRequest* request, v1::MatchExplanation* response) {
-  return handler_->Handle(context, "ExplainMatch", [=](core::Maillage& m) {
-    return Deliver(m.matching().ExplainMatch(*request), response);
-  });
-}
+MAILLAGE_ADAPT(SuggestPartners, v1::SuggestPartnersRequest)
+MAILLAGE_ADAPT(ExplainMatch, v1::ExplainMatchRequest)
+MAILLAGE_ADAPT(SuggestCoalition, v1::SuggestCoalitionRequest)
+MAILLAGE_ADAPT(SuggestDialoguePanel, v1::SuggestDialoguePanelRequest)
 
-grpc::ServerUnaryReactor* MatchServiceImpl::SuggestCoalition(
-    grpc::CallbackServerContext* context,
-    const v1::SuggestCoalitionRequest* request,
-    v1::SuggestCoalitionResponse* response) {
-  return handler_->Handle(context, "SuggestCoalition", [=](core::Maillage& m) {
-    return Deliver(m.matching().SuggestCoalition(*request), response);
-  });
-}
-
-grpc::ServerUnaryReactor* MatchServiceImpl::SuggestDialoguePanel(
-    grpc::CallbackServerContext* context,
-    const v1::SuggestDialoguePanelRequest* request,
-    v1::DialoguePanel* response) {
-  return handler_->Handle(
-      context, "SuggestDialoguePanel", [=](core::Maillage& m) {
-        return Deliver(m.matching().SuggestDialoguePanel(*request), response);
-      });
-}
+#undef MAILLAGE_ADAPT
 
 }  // namespace maillage::services

@@ -6,27 +6,28 @@
 
 namespace maillage::services {
 
+// Every method is raw: the request handler decodes the requests.
+using MatchServiceBase =
+    v1::MatchService::WithRawCallbackMethod_SuggestPartners<
+        v1::MatchService::WithRawCallbackMethod_ExplainMatch<
+            v1::MatchService::WithRawCallbackMethod_SuggestCoalition<
+                v1::MatchService::WithRawCallbackMethod_SuggestDialoguePanel<
+                    v1::MatchService::Service>>>>;
+
 // maillage.v1.MatchService over core::Matchmaker.
-class MatchServiceImpl final : public v1::MatchService::CallbackService {
+class MatchServiceImpl final : public MatchServiceBase {
  public:
   explicit MatchServiceImpl(RequestHandler* handler) : handler_(handler) {}
 
-  grpc::ServerUnaryReactor* SuggestPartners(
-      grpc::CallbackServerContext* context,
-      const v1::SuggestPartnersRequest* request,
-      v1::SuggestPartnersResponse* response) override;
-  grpc::ServerUnaryReactor* ExplainMatch(
-      grpc::CallbackServerContext* context,
-      const v1::ExplainMatchRequest* request,
-      v1::MatchExplanation* response) override;
-  grpc::ServerUnaryReactor* SuggestCoalition(
-      grpc::CallbackServerContext* context,
-      const v1::SuggestCoalitionRequest* request,
-      v1::SuggestCoalitionResponse* response) override;
-  grpc::ServerUnaryReactor* SuggestDialoguePanel(
-      grpc::CallbackServerContext* context,
-      const v1::SuggestDialoguePanelRequest* request,
-      v1::DialoguePanel* response) override;
+#define MAILLAGE_RAW_UNARY(Method)                                       \
+  grpc::ServerUnaryReactor* Method(grpc::CallbackServerContext* context, \
+                                   const grpc::ByteBuffer* request,      \
+                                   grpc::ByteBuffer* response) override;
+  MAILLAGE_RAW_UNARY(SuggestPartners)
+  MAILLAGE_RAW_UNARY(ExplainMatch)
+  MAILLAGE_RAW_UNARY(SuggestCoalition)
+  MAILLAGE_RAW_UNARY(SuggestDialoguePanel)
+#undef MAILLAGE_RAW_UNARY
 
  private:
   RequestHandler* handler_;

@@ -37,7 +37,8 @@ absl::StatusOr<std::unique_ptr<Server>> Server::BuildAndStart(
     const Options& options) {
   std::unique_ptr<Server> s(new Server());
   s->pool_ = std::make_unique<WorkerPool>(options.worker_threads);
-  s->handler_ = std::make_unique<RequestHandler>(s->pool_.get());
+  s->handler_ =
+      std::make_unique<RequestHandler>(s->pool_.get(), options.requests);
   s->services_.push_back(std::make_unique<ActorServiceImpl>(s->handler_.get()));
   s->services_.push_back(
       std::make_unique<TerritoryServiceImpl>(s->handler_.get()));

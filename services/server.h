@@ -28,6 +28,8 @@ class Server {
     // Threads running request work (store I/O and matching); gRPC's own
     // threads only hand work over.
     int worker_threads = 16;
+    // Admission: request size, load shedding (request_handler.h).
+    RequestHandler::Options requests;
     // Load the synthetic demo territory (core/demo.h) when the store holds
     // no actor.
     bool demo = false;
@@ -45,9 +47,10 @@ class Server {
   int port() const { return port_; }
   core::Maillage& core() { return *core_; }
 
-  // Stops accepting calls, lets in-flight calls finish for up to `grace`
-  // (then cancels them), drains the workers and closes the store cleanly.
-  // Idempotent.
+  // Stops accepting calls, lets in-flight calls finish for up to `grace`,
+  // then cancels them: long computations notice within milliseconds
+  // (base::Cancellation) and queued calls finish CANCELLED without running.
+  // Then drains the workers and closes the store cleanly. Idempotent.
   void Shutdown(absl::Duration grace = absl::Seconds(10));
 
  private:

@@ -6,36 +6,48 @@
 
 namespace maillage::services {
 
+// Every method is raw: the request handler decodes the requests.
+using TerritoryServiceBase = v1::TerritoryService::WithRawCallbackMethod_GetTerritory<
+    v1::TerritoryService::WithRawCallbackMethod_ListTerritories<
+        v1::TerritoryService::WithRawCallbackMethod_ResolvePostalCode<
+            v1::TerritoryService::WithRawCallbackMethod_CreateCustomTerritory<
+                v1::TerritoryService::WithRawCallbackMethod_UpdateCustomTerritory<
+                    v1::TerritoryService::WithRawCallbackMethod_DeleteCustomTerritory<
+                        v1::TerritoryService::WithRawCallbackMethod_CreateFact<
+                            v1::TerritoryService::WithRawCallbackMethod_GetFact<
+                                v1::TerritoryService::WithRawCallbackMethod_UpdateFact<
+                                    v1::TerritoryService::WithRawCallbackMethod_DeleteFact<
+                                        v1::TerritoryService::WithRawCallbackMethod_ListFacts<
+                                            v1::TerritoryService::
+                                                WithRawCallbackMethod_ImportFacts<
+                                                    v1::TerritoryService::
+                                                        WithRawCallbackMethod_GetTerritoryDiagnosis<
+                                                            v1::TerritoryService::
+                                                                Service>>>>>>>>>>>>>;
+
 // maillage.v1.TerritoryService over core::TerritoryBook.
-class TerritoryServiceImpl final
-    : public v1::TerritoryService::CallbackService {
+class TerritoryServiceImpl final : public TerritoryServiceBase {
  public:
   explicit TerritoryServiceImpl(RequestHandler* handler) : handler_(handler) {}
 
-#define MAILLAGE_UNARY(Method, Request, Response)                              \
-  grpc::ServerUnaryReactor* Method(grpc::CallbackServerContext* context,       \
-                                   const Request* request, Response* response) \
-      override;
-  MAILLAGE_UNARY(GetTerritory, v1::GetTerritoryRequest, v1::Territory)
-  MAILLAGE_UNARY(ListTerritories, v1::ListTerritoriesRequest,
-                 v1::ListTerritoriesResponse)
-  MAILLAGE_UNARY(ResolvePostalCode, v1::ResolvePostalCodeRequest,
-                 v1::ResolvePostalCodeResponse)
-  MAILLAGE_UNARY(CreateCustomTerritory, v1::CreateCustomTerritoryRequest,
-                 v1::Territory)
-  MAILLAGE_UNARY(UpdateCustomTerritory, v1::UpdateCustomTerritoryRequest,
-                 v1::Territory)
-  MAILLAGE_UNARY(DeleteCustomTerritory, v1::DeleteCustomTerritoryRequest,
-                 google::protobuf::Empty)
-  MAILLAGE_UNARY(CreateFact, v1::CreateFactRequest, v1::TerritoryFact)
-  MAILLAGE_UNARY(GetFact, v1::GetFactRequest, v1::TerritoryFact)
-  MAILLAGE_UNARY(UpdateFact, v1::UpdateFactRequest, v1::TerritoryFact)
-  MAILLAGE_UNARY(DeleteFact, v1::DeleteFactRequest, google::protobuf::Empty)
-  MAILLAGE_UNARY(ListFacts, v1::ListFactsRequest, v1::ListFactsResponse)
-  MAILLAGE_UNARY(ImportFacts, v1::ImportFactsRequest, v1::ImportFactsResponse)
-  MAILLAGE_UNARY(GetTerritoryDiagnosis, v1::GetTerritoryDiagnosisRequest,
-                 v1::TerritoryDiagnosis)
-#undef MAILLAGE_UNARY
+#define MAILLAGE_RAW_UNARY(Method)                                       \
+  grpc::ServerUnaryReactor* Method(grpc::CallbackServerContext* context, \
+                                   const grpc::ByteBuffer* request,      \
+                                   grpc::ByteBuffer* response) override;
+  MAILLAGE_RAW_UNARY(GetTerritory)
+  MAILLAGE_RAW_UNARY(ListTerritories)
+  MAILLAGE_RAW_UNARY(ResolvePostalCode)
+  MAILLAGE_RAW_UNARY(CreateCustomTerritory)
+  MAILLAGE_RAW_UNARY(UpdateCustomTerritory)
+  MAILLAGE_RAW_UNARY(DeleteCustomTerritory)
+  MAILLAGE_RAW_UNARY(CreateFact)
+  MAILLAGE_RAW_UNARY(GetFact)
+  MAILLAGE_RAW_UNARY(UpdateFact)
+  MAILLAGE_RAW_UNARY(DeleteFact)
+  MAILLAGE_RAW_UNARY(ListFacts)
+  MAILLAGE_RAW_UNARY(ImportFacts)
+  MAILLAGE_RAW_UNARY(GetTerritoryDiagnosis)
+#undef MAILLAGE_RAW_UNARY
 
  private:
   RequestHandler* handler_;

@@ -23,6 +23,21 @@ void WorkerPool::Schedule(std::function<void()> task) {
   cv_.notify_one();
 }
 
+bool WorkerPool::TrySchedule(std::function<void()> task, size_t max_queued) {
+  {
+    std::lock_guard lock(mu_);
+    if (tasks_.size() >= max_queued) return false;
+    tasks_.push_back(std::move(task));
+  }
+  cv_.notify_one();
+  return true;
+}
+
+size_t WorkerPool::queued() const {
+  std::lock_guard lock(mu_);
+  return tasks_.size();
+}
+
 void WorkerPool::Run() {
   for (;;) {
     std::function<void()> task;

@@ -21,12 +21,18 @@ class WorkerPool {
   WorkerPool(const WorkerPool&) = delete;
   WorkerPool& operator=(const WorkerPool&) = delete;
 
+  // Queues `task`; never refuses (continuations of admitted calls).
   void Schedule(std::function<void()> task);
+  // Queues `task` unless `max_queued` tasks already wait for a thread;
+  // returns whether it was queued (a new call, refused under overload).
+  bool TrySchedule(std::function<void()> task, size_t max_queued);
+  // Tasks waiting for a thread.
+  size_t queued() const;
 
  private:
   void Run();
 
-  std::mutex mu_;
+  mutable std::mutex mu_;
   std::condition_variable cv_;
   std::deque<std::function<void()>> tasks_;  // guarded by mu_
   bool stopping_ = false;                    // guarded by mu_
