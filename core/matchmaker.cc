@@ -558,18 +558,27 @@ absl::StatusOr<v1::SuggestForTerritoryResponse> Matchmaker::SuggestForTerritory(
     out->set_partners_used(s.partners_used);
     out->set_total_score(s.total_score);
   };
-  actors_->ReadIndex([&](const matcher::ActorIndex& index) {
+  // The candidates were held slim: the pairs chosen are explained again
+  // (ExplainMatch gives the same score), without each factor's detail.
+  actors_->ReadMatching([&](const matcher::ActorIndex& index,
+                            const matcher::MatchContext& context) {
     for (size_t i = 0; i < candidates.actors.size(); ++i) {
       matcher::ActorNum num = candidates.actors[i];
       if (!index.IsLive(num)) continue;  // deleted meanwhile
       auto* a = response.add_assignments();
       a->set_actor_id(index.Get(num).id);
-      for (auto& s : result.proposals[i]) {
+      for (const matcher::Suggestion& s : result.proposals[i]) {
         if (!index.IsLive(s.partner) ||
             index.Get(s.partner).id != s.partner_id) {
           continue;
         }
-        ToProto(s, index, a->add_partners());
+        auto explained = matcher::ExplainMatch(index, context, num, s.partner,
+                                               options.weights);
+        if (!explained.ok()) continue;
+        for (matcher::Factor& f : explained->suggestion.factors) {
+          f.detail.clear();
+        }
+        ToProto(explained->suggestion, index, a->add_partners());
       }
     }
   });

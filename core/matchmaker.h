@@ -27,8 +27,8 @@ class Matchmaker {
     // Default weights, overridable per request.
     matcher::Weights weights;
     // Cost budget of one SuggestForTerritory call: associations in the
-    // territory × candidates per association. Each pair costs about 1.5 KB
-    // and 30 µs while the call runs; a call over the budget is refused with
+    // territory × candidates per association. Each pair costs about 300 B
+    // and 10–30 µs while the call runs; a call over the budget is refused with
     // RESOURCE_EXHAUSTED (QuotaFailure) before any work.
     int64_t max_pairs_per_request = 300000;
   };

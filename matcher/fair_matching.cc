@@ -64,6 +64,19 @@ absl::Status ValidateFairMatchingOptions(const FairMatchingOptions& options) {
   return absl::OkStatus();
 }
 
+namespace {
+
+// Keeps what the assignment needs (partner, score, category) and frees the
+// explanation: hundreds of thousands of candidates are held at once, and
+// their factors, exchanges and sentence would take a kilobyte each.
+void Slim(Suggestion& s) {
+  std::vector<Factor>().swap(s.factors);
+  std::vector<ExchangeMatch>().swap(s.exchanges);
+  std::string().swap(s.sentence);
+}
+
+}  // namespace
+
 absl::Status CollectCandidates(const ActorIndex& index,
                                const MatchContext& context,
                                const std::vector<ActorNum>& actors,
@@ -74,6 +87,7 @@ absl::Status CollectCandidates(const ActorIndex& index,
   partner_options.kinds = options.partner_kinds;
   partner_options.min_score = options.min_score;
   partner_options.weights = options.weights;
+  partner_options.factor_details = false;
   absl::flat_hash_map<ActorNum, uint16_t> known;
   for (const auto& [num, cap] : out->partner_capacity) known[num] = cap;
   for (ActorNum actor : actors) {
@@ -100,6 +114,7 @@ absl::Status CollectCandidates(const ActorIndex& index,
                                            index.Get(s.partner).capacity);
       }
     }
+    for (Suggestion& s : *list) Slim(s);
     out->lists.back() = std::move(*list);
   }
   return absl::OkStatus();

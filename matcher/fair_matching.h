@@ -16,7 +16,9 @@
 // a convex penalty on how often a partner is proposed: capacities are never
 // exceeded, and among assignments of similar value the one spreading
 // proposals over more partners wins. Candidates per association are its best
-// SuggestPartners answers (so every hard rule of partners.h holds).
+// SuggestPartners answers (so every hard rule of partners.h holds), held
+// slim: partner, score and categories, without factors, exchanges or
+// sentence; ExplainMatch gives those for the pairs chosen (same score).
 
 #include <cstdint>
 #include <vector>
