@@ -29,9 +29,8 @@ ActorServiceImpl::ImportActors(grpc::CallbackServerContext* context) {
   return NewImportReactor(context, handler_);
 }
 
-grpc::ServerWriteReactor<v1::ExportActorsResponse>*
-ActorServiceImpl::ExportActors(grpc::CallbackServerContext* context,
-                               const v1::ExportActorsRequest* request) {
+grpc::ServerWriteReactor<grpc::ByteBuffer>* ActorServiceImpl::ExportActors(
+    grpc::CallbackServerContext* context, const grpc::ByteBuffer* request) {
   return NewExportReactor(context, request, handler_);
 }
 

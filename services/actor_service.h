@@ -6,9 +6,8 @@
 
 namespace maillage::services {
 
-// The unary methods and the import stream are raw: the request handler and
-// the import reactor decode the requests. ExportActors keeps generated
-// types.
+// Every method is raw: the request handler and the stream reactors decode
+// the requests.
 using ActorServiceBase = v1::ActorService::WithRawCallbackMethod_CreateActor<
     v1::ActorService::WithRawCallbackMethod_GetActor<
         v1::ActorService::WithRawCallbackMethod_UpdateActor<
@@ -16,8 +15,9 @@ using ActorServiceBase = v1::ActorService::WithRawCallbackMethod_CreateActor<
                 v1::ActorService::WithRawCallbackMethod_ListActors<
                     v1::ActorService::WithRawCallbackMethod_BatchGetActors<
                         v1::ActorService::WithRawCallbackMethod_ImportActors<
-                            v1::ActorService::WithCallbackMethod_ExportActors<
-                                v1::ActorService::Service>>>>>>>>;
+                            v1::ActorService::
+                                WithRawCallbackMethod_ExportActors<
+                                    v1::ActorService::Service>>>>>>>>;
 
 // maillage.v1.ActorService over core::ActorDirectory: converts nothing,
 // decides nothing; every call goes through the RequestHandler.
@@ -39,9 +39,9 @@ class ActorServiceImpl final : public ActorServiceBase {
 
   grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer>* ImportActors(
       grpc::CallbackServerContext* context) override;
-  grpc::ServerWriteReactor<v1::ExportActorsResponse>* ExportActors(
+  grpc::ServerWriteReactor<grpc::ByteBuffer>* ExportActors(
       grpc::CallbackServerContext* context,
-      const v1::ExportActorsRequest* request) override;
+      const grpc::ByteBuffer* request) override;
 
  private:
   RequestHandler* handler_;

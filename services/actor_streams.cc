@@ -288,11 +288,11 @@ class ImportReactor final
   bool finished_ = false;                  // guarded by mu_
 };
 
-class ExportReactor final
-    : public grpc::ServerWriteReactor<v1::ExportActorsResponse> {
+// The request and the chunks travel raw (see RequestHandler).
+class ExportReactor final : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
  public:
   ExportReactor(grpc::CallbackServerContext* context,
-                const v1::ExportActorsRequest* request, RequestHandler* handler)
+                const grpc::ByteBuffer* request_bytes, RequestHandler* handler)
       : context_(context), handler_(handler) {
     absl::Status refusal;
     core_ = handler_->Admit(context, "ExportActors", &refusal);
@@ -300,6 +300,12 @@ class ExportReactor final
       Finish(ToGrpcStatus(refusal));
       return;
     }
+    v1::ExportActorsRequest parsed;
+    if (absl::Status s = internal::Decode(*request_bytes, &parsed); !s.ok()) {
+      Finish(ToGrpcStatus(s));
+      return;
+    }
+    const v1::ExportActorsRequest* request = &parsed;
     page_.set_kind(request->kind());
     if (request->has_territory())
       *page_.mutable_territory() = request->territory();
@@ -343,7 +349,11 @@ class ExportReactor final
       Finish(grpc::Status::OK);
       return;
     }
-    chunk_.mutable_actors()->Swap(page->mutable_actors());
+    v1::ExportActorsResponse chunk;
+    chunk.mutable_actors()->Swap(page->mutable_actors());
+    chunk_.Clear();
+    // Encoding a message we built cannot fail.
+    internal::Encode(chunk, &chunk_).IgnoreError();
     StartWrite(&chunk_);
   }
 
@@ -351,7 +361,7 @@ class ExportReactor final
   RequestHandler* handler_;
   core::Maillage* core_ = nullptr;
   v1::ListActorsRequest page_;
-  v1::ExportActorsResponse chunk_;
+  grpc::ByteBuffer chunk_;  // the encoded chunk being written
   bool last_ = false;
 };
 
@@ -362,9 +372,9 @@ grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer>* NewImportReactor(
   return new ImportReactor(context, handler);
 }
 
-grpc::ServerWriteReactor<v1::ExportActorsResponse>* NewExportReactor(
-    grpc::CallbackServerContext* context,
-    const v1::ExportActorsRequest* request, RequestHandler* handler) {
+grpc::ServerWriteReactor<grpc::ByteBuffer>* NewExportReactor(
+    grpc::CallbackServerContext* context, const grpc::ByteBuffer* request,
+    RequestHandler* handler) {
   return new ExportReactor(context, request, handler);
 }
 

@@ -24,9 +24,9 @@ grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer>* NewImportReactor(
 
 // ExportActors: pages through the actors matching the filters (the ListActors
 // logic, on the worker pool) and writes one chunk at a time.
-grpc::ServerWriteReactor<v1::ExportActorsResponse>* NewExportReactor(
-    grpc::CallbackServerContext* context,
-    const v1::ExportActorsRequest* request, RequestHandler* handler);
+grpc::ServerWriteReactor<grpc::ByteBuffer>* NewExportReactor(
+    grpc::CallbackServerContext* context, const grpc::ByteBuffer* request,
+    RequestHandler* handler);
 
 }  // namespace maillage::services
 

@@ -52,11 +52,11 @@ namespace {
 // WatchSuggestions: reads the event log from the resume token, writes the
 // events touching the territory one at a time, then waits for new commits
 // (EventLog subscription) without holding any thread.
-class WatchReactor final : public grpc::ServerWriteReactor<v1::WatchEvent> {
+// The request and the events travel raw (see RequestHandler).
+class WatchReactor final : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
  public:
   WatchReactor(grpc::CallbackServerContext* context,
-               const v1::WatchSuggestionsRequest* request,
-               RequestHandler* handler)
+               const grpc::ByteBuffer* request_bytes, RequestHandler* handler)
       : handler_(handler), shared_(std::make_shared<Shared>()) {
     absl::Status refusal;
     core_ = handler_->Admit(context, "WatchSuggestions", &refusal);
@@ -64,6 +64,12 @@ class WatchReactor final : public grpc::ServerWriteReactor<v1::WatchEvent> {
       Finish(ToGrpcStatus(refusal));
       return;
     }
+    v1::WatchSuggestionsRequest parsed;
+    if (absl::Status s = internal::Decode(*request_bytes, &parsed); !s.ok()) {
+      Finish(ToGrpcStatus(s));
+      return;
+    }
+    const v1::WatchSuggestionsRequest* request = &parsed;
     core::FieldViolations violations;
     core::ValidationContext validation{&core_->registry(),
                                        &core_->vocabulary()};
@@ -182,8 +188,11 @@ class WatchReactor final : public grpc::ServerWriteReactor<v1::WatchEvent> {
       }
       after_ = last;
       if (!events->empty()) {
-        batch_.assign(std::make_move_iterator(events->begin()),
-                      std::make_move_iterator(events->end()));
+        batch_.clear();
+        for (const v1::WatchEvent& event : *events) {
+          // Encoding a message we built cannot fail.
+          internal::Encode(event, &batch_.emplace_back()).IgnoreError();
+        }
         StartWrite(&batch_.front());
         return;
       }
@@ -209,7 +218,7 @@ class WatchReactor final : public grpc::ServerWriteReactor<v1::WatchEvent> {
   core::Maillage* core_ = nullptr;
   matcher::Scope scope_;
   uint64_t after_ = 0;
-  std::deque<v1::WatchEvent> batch_;
+  std::deque<grpc::ByteBuffer> batch_;  // encoded events
   std::shared_ptr<Shared> shared_;
   int subscription_ = 0;
   bool subscribed_ = false;
@@ -219,10 +228,9 @@ class WatchReactor final : public grpc::ServerWriteReactor<v1::WatchEvent> {
 
 }  // namespace
 
-grpc::ServerWriteReactor<v1::WatchEvent>*
-LifecycleServiceImpl::WatchSuggestions(
-    grpc::CallbackServerContext* context,
-    const v1::WatchSuggestionsRequest* request) {
+grpc::ServerWriteReactor<grpc::ByteBuffer>*
+LifecycleServiceImpl::WatchSuggestions(grpc::CallbackServerContext* context,
+                                       const grpc::ByteBuffer* request) {
   return new WatchReactor(context, request, handler_);
 }
 

@@ -6,8 +6,8 @@
 
 namespace maillage::services {
 
-// The unary methods are raw: the request handler decodes the requests.
-// WatchSuggestions keeps generated types.
+// Every method is raw: the request handler (and the watch reactor) decode
+// the requests.
 using LifecycleServiceBase = v1::LifecycleService::WithRawCallbackMethod_GetSuggestion<
     v1::LifecycleService::WithRawCallbackMethod_ListSuggestions<
         v1::LifecycleService::WithRawCallbackMethod_UpdateSuggestion<
@@ -21,7 +21,7 @@ using LifecycleServiceBase = v1::LifecycleService::WithRawCallbackMethod_GetSugg
                                         v1::LifecycleService::
                                             WithRawCallbackMethod_GetTerritoryMetrics<
                                                 v1::LifecycleService::
-                                                    WithCallbackMethod_WatchSuggestions<
+                                                    WithRawCallbackMethod_WatchSuggestions<
                                                         v1::LifecycleService::
                                                             Service>>>>>>>>>>>;
 
@@ -47,9 +47,9 @@ class LifecycleServiceImpl final : public LifecycleServiceBase {
   MAILLAGE_RAW_UNARY(GetTerritoryMetrics)
 #undef MAILLAGE_RAW_UNARY
 
-  grpc::ServerWriteReactor<v1::WatchEvent>* WatchSuggestions(
+  grpc::ServerWriteReactor<grpc::ByteBuffer>* WatchSuggestions(
       grpc::CallbackServerContext* context,
-      const v1::WatchSuggestionsRequest* request) override;
+      const grpc::ByteBuffer* request) override;
 
  private:
   RequestHandler* handler_;

@@ -155,6 +155,25 @@ TEST_F(HostileClientTest, UndecodableUnaryRequestIsInvalidArgument) {
   EXPECT_TRUE(server_.actors().CreateActor(&context, create, &created).ok());
 }
 
+TEST_F(HostileClientTest, UndecodableStreamRequestsAreInvalidArgument) {
+  for (const char* method :
+       {"/maillage.v1.ActorService/ExportActors",
+        "/maillage.v1.LifecycleService/WatchSuggestions"}) {
+    grpc::ClientContext context;
+    context.set_deadline(system_clock::now() + std::chrono::seconds(30));
+    grpc::internal::RpcMethod rpc(method,
+                                  grpc::internal::RpcMethod::SERVER_STREAMING);
+    std::unique_ptr<grpc::ClientReader<grpc::ByteBuffer>> stream(
+        grpc::internal::ClientReaderFactory<grpc::ByteBuffer>::Create(
+            server_.channel().get(), rpc, &context, Undecodable()));
+    grpc::ByteBuffer message;
+    EXPECT_FALSE(stream->Read(&message)) << method;
+    grpc::Status status = stream->Finish();
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT)
+        << method << ": " << status.error_message();
+  }
+}
+
 TEST_F(HostileClientTest, OversizedUnaryRequestIsRefusedBeforeDecoding) {
   // 6 MB of small contacts: more than a unary call may carry (4 MiB).
   v1::CreateActorRequest create;
