@@ -26,6 +26,11 @@ std::string ActorState(const v1::Actor& actor) {
   // Actor has no map field: its serialization is deterministic, field by
   // field in number order, in this process and in the server's.
   v1::Actor record = WithoutBookkeeping(actor);
+  // The server's validation gives every stored actor a legal_ids message,
+  // empty when it has no legal id: the same content as none.
+  if (record.has_legal_ids() && record.legal_ids().ByteSizeLong() == 0) {
+    record.clear_legal_ids();
+  }
   std::string contacts;
   for (const v1::Contact& c : record.contacts()) {
     std::string one = c.SerializeAsString();

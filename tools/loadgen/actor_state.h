@@ -22,7 +22,8 @@ uint64_t StableHash(std::string_view bytes);
 // bookkeeping: create and update times, etag) and of its contacts. The
 // server keeps the two parts in two column families written in one batch;
 // a record from one write with the contacts of another shows as a state
-// whose parts come from two different writes.
+// whose parts come from two different writes. An empty legal_ids message
+// counts as none.
 std::string ActorState(const v1::Actor& actor);
 // kAbsent for nullopt.
 std::string ActorState(const std::optional<v1::Actor>& actor);

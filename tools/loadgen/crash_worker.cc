@@ -187,7 +187,8 @@ bool CrashWorker::UpdateActor() {
   v1::UpdateActorRequest request;
   *request.mutable_actor() = factory_.Churned(*id, NextToken());
   const auto& paths = UpdateMasks()[factory_.Below(UpdateMasks().size())];
-  for (const std::string& p : paths) request.mutable_update_mask()->add_paths(p);
+  for (const std::string& p : paths)
+    request.mutable_update_mask()->add_paths(p);
   v1::Actor expected = request.actor();
   if (!paths.empty()) {
     expected = current;
@@ -273,8 +274,8 @@ bool CrashWorker::ImportActors() {
     }
   }
   bool answered = false;
-  v1::ImportMode mode = factory_.Chance(0.5) ? v1::IMPORT_MODE_REPLACE
-                                             : v1::IMPORT_MODE_MERGE;
+  v1::ImportMode mode =
+      factory_.Chance(0.5) ? v1::IMPORT_MODE_REPLACE : v1::IMPORT_MODE_MERGE;
   return SendImport(batches, mode, &model_.actors, &answered);
 }
 
@@ -418,7 +419,8 @@ bool CrashWorker::ServeSuggestions() {
   request.mutable_scope()->set_code(shared_->places->lifecycle_departement);
   request.set_requested_by("loadgen");
   const std::string serve = ServeKey(asker);
-  if (!Journal({'D', "-", {{serve, std::string(kAbsent), std::string(kPending)}}})) {
+  if (!Journal(
+          {'D', "-", {{serve, std::string(kAbsent), std::string(kPending)}}})) {
     return false;
   }
   ++shared_->tally.sent;
@@ -482,14 +484,14 @@ bool CrashWorker::ReadBack() {
   request.set_view(v1::ACTOR_VIEW_FULL);
   v1::Actor read;
   auto context = NewContext();
-  grpc::Status status = shared_->actors->GetActor(context.get(), request, &read);
+  grpc::Status status =
+      shared_->actors->GetActor(context.get(), request, &read);
   if (Unanswered(status.error_code())) return false;
   const std::string expected = ActorState(model_.actors[*id]);
-  const std::string found =
-      status.ok() ? ActorState(read)
-      : status.error_code() == grpc::StatusCode::NOT_FOUND
-          ? std::string(kAbsent)
-          : "error: " + status.error_message();
+  const std::string found = status.ok() ? ActorState(read)
+                            : status.error_code() == grpc::StatusCode::NOT_FOUND
+                                ? std::string(kAbsent)
+                                : "error: " + status.error_message();
   if (found != expected) {
     ++shared_->tally.read_mismatches;
     std::fprintf(stderr,

@@ -21,12 +21,12 @@ namespace maillage::loadgen {
 
 // Counters of one crash workload run, shared by its workers.
 struct CrashTally {
-  std::atomic<int64_t> sent{0};          // writes sent
-  std::atomic<int64_t> acknowledged{0};  // writes answered OK
-  std::atomic<int64_t> unanswered{0};    // writes left in doubt
-  std::atomic<int64_t> refused{0};       // writes refused (unexpected)
-  std::atomic<int64_t> unexpected{0};    // answers the model did not predict
-  std::atomic<int64_t> reads{0};         // reads compared with the model
+  std::atomic<int64_t> sent{0};             // writes sent
+  std::atomic<int64_t> acknowledged{0};     // writes answered OK
+  std::atomic<int64_t> unanswered{0};       // writes left in doubt
+  std::atomic<int64_t> refused{0};          // writes refused (unexpected)
+  std::atomic<int64_t> unexpected{0};       // answers the model did not predict
+  std::atomic<int64_t> reads{0};            // reads compared with the model
   std::atomic<int64_t> read_mismatches{0};  // a read disagreeing: violation
   std::atomic<int64_t> queries{0};          // ListActors calls
 };
@@ -87,8 +87,7 @@ class CrashWorker {
     std::string before;  // the actor's state before the stream
   };
   using PlannedBatch = std::vector<PlannedRow>;
-  bool SendImport(const std::vector<PlannedBatch>& batches,
-                  v1::ImportMode mode,
+  bool SendImport(const std::vector<PlannedBatch>& batches, v1::ImportMode mode,
                   std::map<std::string, std::optional<v1::Actor>>* model,
                   bool* answered);
   // Journals and applies the answer to batch `b`; false: stop.

@@ -12,6 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "base/status_macros.h"
+#include "base/strings.h"
 #include "tools/loadgen/actor_state.h"
 #include "tools/loadgen/crash_worker.h"
 #include "tools/loadgen/records.h"
@@ -23,7 +24,7 @@ namespace {
 int TrailingNumber(std::string_view id) {
   size_t digits = id.find_last_not_of("0123456789") + 1;
   int n = -1;
-  if (digits == id.size() || !absl::SimpleAtoi(id.substr(digits), &n)) {
+  if (digits == id.size() || !absl::SimpleAtoi(AsAbsl(id.substr(digits)), &n)) {
     return -1;
   }
   return n;
@@ -73,8 +74,8 @@ class BaselineBuilder {
   absl::Status CheckRecords(const std::map<std::string, v1::Actor>& records) {
     for (const std::string& key : ledger_.KeysWithPrefix("actor/")) {
       auto it = records.find(key.substr(6));
-      std::string found = it == records.end() ? std::string(kAbsent)
-                                              : ActorState(it->second);
+      std::string found =
+          it == records.end() ? std::string(kAbsent) : ActorState(it->second);
       if (found != ledger_.keys().at(key).settled) {
         return absl::FailedPreconditionError(absl::StrCat(
             key, " is ", found, " on the server but ",
@@ -83,8 +84,8 @@ class BaselineBuilder {
     }
     for (const auto& [id, _] : records) {
       if (ledger_.keys().count(ActorKey(id)) == 0) {
-        return absl::FailedPreconditionError(
-            absl::StrCat("actor ", id, " is on the server, not in the journal"));
+        return absl::FailedPreconditionError(absl::StrCat(
+            "actor ", id, " is on the server, not in the journal"));
       }
     }
     return absl::OkStatus();
@@ -146,8 +147,9 @@ int RunCrashWorkload(const CrashOptions& options) {
     }
   }
   if (ledger->HasDoubts()) {
-    std::fprintf(stderr, "loadgen: the journal has unsettled writes: run "
-                         "verify after a crash\n");
+    std::fprintf(stderr,
+                 "loadgen: the journal has unsettled writes: run "
+                 "verify after a crash\n");
     return kCrashNotStarted;
   }
   const WorkloadPlaces places = WorkloadPlaces::From(**geography);
@@ -172,10 +174,12 @@ int RunCrashWorkload(const CrashOptions& options) {
   }
   auto baselines = BaselineBuilder(options, *ledger).Build(*records);
   if (!baselines.ok()) {
-    std::fprintf(stderr, "loadgen: %s\n", baselines.status().ToString().c_str());
+    std::fprintf(stderr, "loadgen: %s\n",
+                 baselines.status().ToString().c_str());
     return kCrashNotStarted;
   }
-  if (!options.ready_file.empty()) std::ofstream(options.ready_file) << "ready\n";
+  if (!options.ready_file.empty())
+    std::ofstream(options.ready_file) << "ready\n";
   const absl::Time start = absl::Now();
   RunWorkers(options, &shared, *std::move(baselines));
   PrintSummary(shared.tally, absl::ToDoubleSeconds(absl::Now() - start));

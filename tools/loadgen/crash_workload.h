@@ -14,18 +14,18 @@ struct CrashOptions {
   // the server during the writes rather than during the start-up.
   std::string ready_file;
   int workers = 4;
-  double seconds = 20;  // stops by itself after this long
-  int universe = 1200;  // churned actor ids ext:loadgen:u<n>, n < universe
+  double seconds = 20;       // stops by itself after this long
+  int universe = 1200;       // churned actor ids ext:loadgen:u<n>, n < universe
   int lifecycle_pairs = 24;  // lifecycle associations and companies
   uint64_t seed = 1;
 };
 
 // Exit codes of the crash workload.
-inline constexpr int kCrashClean = 0;         // stopped: time up or server gone
-inline constexpr int kCrashViolation = 1;     // a read contradicted an ack
-inline constexpr int kCrashNotStarted = 2;    // journal or baseline unusable
-inline constexpr int kCrashUnexpected = 3;    // answers the model did not predict
-inline constexpr int kCrashServerGone = 4;    // server gone before any write
+inline constexpr int kCrashClean = 0;       // stopped: time up or server gone
+inline constexpr int kCrashViolation = 1;   // a read contradicted an ack
+inline constexpr int kCrashNotStarted = 2;  // journal or baseline unusable
+inline constexpr int kCrashUnexpected = 3;  // answers the model did not predict
+inline constexpr int kCrashServerGone = 4;  // server gone before any write
 
 // Runs the crash workload (see CrashWorker) against a server whose store the
 // journal describes: the journal must have no unsettled write (run `verify`

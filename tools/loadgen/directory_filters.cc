@@ -4,6 +4,7 @@
 #include <optional>
 
 #include "absl/strings/str_cat.h"
+#include "base/strings.h"
 
 namespace maillage::loadgen {
 namespace {
@@ -14,9 +15,9 @@ DirectoryFilter Territory(v1::TerritoryLevel level, const std::string& code) {
   DirectoryFilter f;
   f.request.mutable_territory()->set_level(level);
   f.request.mutable_territory()->set_code(code);
-  f.name = absl::StrCat("territory=",
-                        territory::LevelName(static_cast<Level>(level)), ":",
-                        code);
+  f.name = absl::StrCat(
+      "territory=", AsAbsl(territory::LevelName(static_cast<Level>(level))),
+      ":", code);
   return f;
 }
 
@@ -53,8 +54,8 @@ std::vector<DirectoryFilter> StandardFilters(const WorkloadPlaces& places) {
   for (const std::string& d : places.departements) {
     out.push_back(Territory(v1::TERRITORY_LEVEL_DEPARTEMENT, d));
   }
-  out.push_back(Territory(v1::TERRITORY_LEVEL_DEPARTEMENT,
-                          places.lifecycle_departement));
+  out.push_back(
+      Territory(v1::TERRITORY_LEVEL_DEPARTEMENT, places.lifecycle_departement));
   out.push_back(Territory(v1::TERRITORY_LEVEL_REGION, places.region));
   DirectoryFilter combined =
       Territory(v1::TERRITORY_LEVEL_DEPARTEMENT, places.departements.back());

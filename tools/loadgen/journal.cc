@@ -14,6 +14,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "base/status_macros.h"
+#include "base/strings.h"
 #include "tools/loadgen/actor_state.h"
 
 namespace maillage::loadgen {
@@ -31,19 +32,20 @@ std::string FormatEntry(const JournalEntry& entry) {
 }
 
 absl::StatusOr<JournalEntry> ParseEntry(std::string_view line) {
-  std::vector<std::string_view> words =
-      absl::StrSplit(line, ' ', absl::SkipEmpty());
+  std::vector<absl::string_view> words =
+      absl::StrSplit(AsAbsl(line), ' ', absl::SkipEmpty());
   if (words.size() < 2 || words[0].size() != 1 ||
       std::string_view("DAX").find(words[0][0]) == std::string_view::npos) {
-    return absl::DataLossError(absl::StrCat("not a journal line: '", line, "'"));
+    return absl::DataLossError(
+        absl::StrCat("not a journal line: '", AsAbsl(line), "'"));
   }
   JournalEntry entry;
   entry.verb = words[0][0];
   entry.group = std::string(words[1]);
   const size_t width = entry.verb == 'D' ? 3 : 2;
   if ((words.size() - 2) % width != 0) {
-    return absl::DataLossError(
-        absl::StrCat("journal line with a partial change: '", line, "'"));
+    return absl::DataLossError(absl::StrCat(
+        "journal line with a partial change: '", AsAbsl(line), "'"));
   }
   for (size_t i = 2; i < words.size(); i += width) {
     JournalChange c;
@@ -57,11 +59,11 @@ absl::StatusOr<JournalEntry> ParseEntry(std::string_view line) {
 
 absl::StatusOr<std::unique_ptr<JournalWriter>> JournalWriter::Open(
     const std::string& path) {
-  int fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC,
-                  0644);
+  int fd =
+      ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
   if (fd < 0) {
-    return absl::UnavailableError(absl::StrCat(
-        "cannot open journal ", path, ": ", std::strerror(errno)));
+    return absl::UnavailableError(
+        absl::StrCat("cannot open journal ", path, ": ", std::strerror(errno)));
   }
   return std::unique_ptr<JournalWriter>(new JournalWriter(fd));
 }
@@ -166,23 +168,30 @@ namespace {
 std::string Explain(const Ledger::Key& key, const std::string& observed) {
   std::vector<std::string> allowed = {key.settled};
   if (key.doubt.has_value()) allowed.push_back(*key.doubt);
-  std::string message =
-      absl::StrCat("found ", observed, ", expected ",
-                   absl::StrJoin(allowed, " or "),
-                   key.doubt.has_value() ? " (last write unanswered)" : "");
-  bool record_known = false, contacts_known = false;
-  for (const std::string& s : allowed) {
-    if (!RecordPart(s).empty() && RecordPart(s) == RecordPart(observed)) {
-      record_known = true;
+  std::string message = absl::StrCat(
+      "found ", observed, ", expected ", absl::StrJoin(allowed, " or "),
+      key.doubt.has_value() ? " (last write unanswered)" : "");
+  // Which allowed state, if any, has the observed record part, and which
+  // has the observed contacts part.
+  std::optional<size_t> record_from, contacts_from;
+  for (size_t i = 0; i < allowed.size(); ++i) {
+    if (!RecordPart(allowed[i]).empty() &&
+        RecordPart(allowed[i]) == RecordPart(observed)) {
+      record_from = i;
     }
-    if (!ContactsPart(s).empty() && ContactsPart(s) == ContactsPart(observed)) {
-      contacts_known = true;
+    if (!ContactsPart(allowed[i]).empty() &&
+        ContactsPart(allowed[i]) == ContactsPart(observed)) {
+      contacts_from = i;
     }
   }
-  if (record_known != contacts_known) {
-    absl::StrAppend(&message, record_known
-                                  ? ": the record is right, the contacts are not"
-                                  : ": the contacts are right, the record is not");
+  if (record_from.has_value() && contacts_from.has_value()) {
+    absl::StrAppend(&message,
+                    ": the record of one write with the contacts of the "
+                    "other (half applied)");
+  } else if (record_from.has_value()) {
+    absl::StrAppend(&message, ": the record is right, the contacts are not");
+  } else if (contacts_from.has_value()) {
+    absl::StrAppend(&message, ": the contacts are right, the record is not");
   }
   return message;
 }
@@ -260,7 +269,8 @@ JournalEntry Ledger::Settle(const Observer& observed) const {
   JournalEntry entry;
   entry.verb = 'X';
   for (const auto& [name, key] : keys_) {
-    if (key.doubt.has_value()) entry.changes.push_back({name, "", observed(name)});
+    if (key.doubt.has_value())
+      entry.changes.push_back({name, "", observed(name)});
   }
   return entry;
 }

@@ -89,7 +89,7 @@ struct Finding {
 class Ledger {
  public:
   struct Key {
-    std::string settled = "absent";     // last answered or settled state
+    std::string settled = "absent";    // last answered or settled state
     std::optional<std::string> doubt;  // state if the unanswered write landed
     std::string group;                 // the unanswered write's group
   };

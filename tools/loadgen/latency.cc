@@ -9,8 +9,8 @@ namespace maillage::loadgen {
 double Quantile(std::vector<double>* values, double q) {
   if (values->empty()) return 0;
   std::sort(values->begin(), values->end());
-  size_t rank = static_cast<size_t>(
-      std::ceil(q * static_cast<double>(values->size())));
+  size_t rank =
+      static_cast<size_t>(std::ceil(q * static_cast<double>(values->size())));
   return (*values)[std::clamp<size_t>(rank, 1, values->size()) - 1];
 }
 
@@ -22,8 +22,7 @@ void LatencyRecorder::Record(const std::string& method, absl::Duration latency,
     ++current_.errors[CodeName(code)];
     return;
   }
-  current_.latencies_ms[method].push_back(
-      absl::ToDoubleMilliseconds(latency));
+  current_.latencies_ms[method].push_back(absl::ToDoubleMilliseconds(latency));
 }
 
 IntervalSamples LatencyRecorder::Take() {
@@ -32,15 +31,27 @@ IntervalSamples LatencyRecorder::Take() {
 }
 
 std::string CodeName(grpc::StatusCode code) {
-  static const char* const kNames[] = {
-      "OK",        "CANCELLED",          "UNKNOWN",        "INVALID_ARGUMENT",
-      "DEADLINE_EXCEEDED", "NOT_FOUND",  "ALREADY_EXISTS", "PERMISSION_DENIED",
-      "RESOURCE_EXHAUSTED", "FAILED_PRECONDITION", "ABORTED", "OUT_OF_RANGE",
-      "UNIMPLEMENTED", "INTERNAL",       "UNAVAILABLE",    "DATA_LOSS",
-      "UNAUTHENTICATED"};
+  static const char* const kNames[] = {"OK",
+                                       "CANCELLED",
+                                       "UNKNOWN",
+                                       "INVALID_ARGUMENT",
+                                       "DEADLINE_EXCEEDED",
+                                       "NOT_FOUND",
+                                       "ALREADY_EXISTS",
+                                       "PERMISSION_DENIED",
+                                       "RESOURCE_EXHAUSTED",
+                                       "FAILED_PRECONDITION",
+                                       "ABORTED",
+                                       "OUT_OF_RANGE",
+                                       "UNIMPLEMENTED",
+                                       "INTERNAL",
+                                       "UNAVAILABLE",
+                                       "DATA_LOSS",
+                                       "UNAUTHENTICATED"};
   int n = static_cast<int>(code);
-  return n >= 0 && n < static_cast<int>(std::size(kNames)) ? kNames[n]
-                                                            : "CODE_" + std::to_string(n);
+  return n >= 0 && n < static_cast<int>(std::size(kNames))
+             ? kNames[n]
+             : "CODE_" + std::to_string(n);
 }
 
 }  // namespace maillage::loadgen

@@ -32,7 +32,8 @@ Ledger::Observer From(const std::map<std::string, std::string>& states) {
 }
 
 TEST(JournalTest, LinesRoundTrip) {
-  JournalEntry d{'D', "s#2", {{"actor/a", "absent", "r1"}, {"actor/b", "x", "y"}}};
+  JournalEntry d{
+      'D', "s#2", {{"actor/a", "absent", "r1"}, {"actor/b", "x", "y"}}};
   std::string line = FormatEntry(d);
   EXPECT_EQ(line, "D s#2 actor/a absent r1 actor/b x y\n");
   JournalEntry back = Parse(line.substr(0, line.size() - 1));
@@ -90,16 +91,22 @@ TEST(LedgerTest, RecordAndContactsFromTwoWritesAreNamed) {
   EXPECT_EQ(RecordPart(ActorState(mixed)), RecordPart(ActorState(one)));
   EXPECT_EQ(ContactsPart(ActorState(mixed)), ContactsPart(ActorState(two)));
   Ledger ledger;
-  ASSERT_TRUE(ledger.Apply({'A', "-", {{"actor/x", "", ActorState(one)}}}).ok());
-  ASSERT_TRUE(ledger
-                  .Apply({'D',
-                          "-",
-                          {{"actor/x", ActorState(one), ActorState(two)}}})
-                  .ok());
+  ASSERT_TRUE(
+      ledger.Apply({'A', "-", {{"actor/x", "", ActorState(one)}}}).ok());
+  ASSERT_TRUE(
+      ledger.Apply({'D', "-", {{"actor/x", ActorState(one), ActorState(two)}}})
+          .ok());
   auto findings = ledger.Check(From({{"actor/x", ActorState(mixed)}}));
   ASSERT_THAT(findings, SizeIs(1));
-  EXPECT_THAT(findings[0].message, HasSubstr("the record is right, the "
-                                             "contacts are not"));
+  EXPECT_THAT(findings[0].message,
+              HasSubstr("the record of one write with the contacts of the "
+                        "other (half applied)"));
+  v1::Actor stale_contacts = two;
+  stale_contacts.mutable_contacts(0)->set_name("Cy");
+  findings = ledger.Check(From({{"actor/x", ActorState(stale_contacts)}}));
+  ASSERT_THAT(findings, SizeIs(1));
+  EXPECT_THAT(findings[0].message,
+              HasSubstr("the record is right, the contacts are not"));
 }
 
 TEST(LedgerTest, BookkeepingIsNotPartOfTheState) {
@@ -128,10 +135,12 @@ TEST(LedgerTest, UnansweredBatchesOfAStreamLandInOrder) {
   Ledger ledger;
   ASSERT_TRUE(ledger.Apply(Parse("D st#0 actor/a absent a1")).ok());
   ASSERT_TRUE(ledger.Apply(Parse("D st#1 actor/b absent b1")).ok());
+  ASSERT_TRUE(ledger.Apply(Parse("A - actor/c c0")).ok());
   ASSERT_TRUE(ledger.Apply(Parse("D st#2 actor/c c0 c0")).ok());  // no-op row
   EXPECT_THAT(ledger.Check(From({{"actor/a", "a1"}, {"actor/c", "c0"}})),
               IsEmpty());
-  auto out_of_order = ledger.Check(From({{"actor/b", "b1"}, {"actor/c", "c0"}}));
+  auto out_of_order =
+      ledger.Check(From({{"actor/b", "b1"}, {"actor/c", "c0"}}));
   ASSERT_THAT(out_of_order, SizeIs(1));
   EXPECT_THAT(out_of_order[0].message,
               HasSubstr("batch 1 applied but earlier batch 0 not"));

@@ -27,8 +27,7 @@ ABSL_FLAG(std::string, journal, "loadgen-journal.txt",
 ABSL_FLAG(std::string, ready_file, "",
           "crash: file created once the workload writes.");
 ABSL_FLAG(int, workers, 4, "crash: client threads.");
-ABSL_FLAG(double, seconds, 20,
-          "crash: stop after this long; soak: duration.");
+ABSL_FLAG(double, seconds, 20, "crash: stop after this long; soak: duration.");
 ABSL_FLAG(int, universe, 1200, "crash: churned actor ids.");
 ABSL_FLAG(int, lifecycle_pairs, 24,
           "crash, verify: lifecycle associations (and companies).");
@@ -103,7 +102,7 @@ int Peak() {
   o.step_seconds = absl::GetFlag(FLAGS_step_seconds);
   o.seed = Seed();
   o.clients.clear();
-  for (std::string_view part :
+  for (absl::string_view part :
        absl::StrSplit(absl::GetFlag(FLAGS_clients), ',', absl::SkipEmpty())) {
     int n = 0;
     if (!absl::SimpleAtoi(part, &n) || n <= 0) {
@@ -127,8 +126,8 @@ int main(int argc, char** argv) {
   if (mode == "soak") return Soak();
   if (mode == "peak") return Peak();
   if (mode == "soak-report") {
-    return maillage::loadgen::RunSoakReport(absl::GetFlag(FLAGS_csv),
-                                            absl::GetFlag(FLAGS_warmup_seconds));
+    return maillage::loadgen::RunSoakReport(
+        absl::GetFlag(FLAGS_csv), absl::GetFlag(FLAGS_warmup_seconds));
   }
   if (mode == "populate") {
     return maillage::loadgen::RunPopulate(absl::GetFlag(FLAGS_reference_dir),

@@ -26,9 +26,9 @@ const std::vector<std::vector<std::string>>& SoakMasks() {
 
 const std::vector<std::string>& MixedMethods() {
   static const auto* methods = new std::vector<std::string>{
-      "GetActor",    "ListActors",  "SuggestPartners", "BatchGetActors",
-      "UpdateActor", "CreateActor", "DeleteActor",     "UpdateSuggestion",
-      "GetSuggestion"};
+      "GetActor",       "ListActors",       "SuggestPartners",
+      "BatchGetActors", "UpdateActor",      "CreateActor",
+      "DeleteActor",    "UpdateSuggestion", "GetSuggestion"};
   return *methods;
 }
 
@@ -108,10 +108,10 @@ void MixedLoad::Send(absl::Time scheduled, std::function<void()> then) {
   while (pick >= kWeights[op]) pick -= kWeights[op++];
   using Sender = void (MixedLoad::*)(absl::Time, std::function<void()>);
   static constexpr Sender kSenders[] = {
-      &MixedLoad::SendGet,    &MixedLoad::SendList,
+      &MixedLoad::SendGet,     &MixedLoad::SendList,
       &MixedLoad::SendSuggest, &MixedLoad::SendBatchGet,
-      &MixedLoad::SendUpdate, &MixedLoad::SendCreate,
-      &MixedLoad::SendDelete, &MixedLoad::SendLifecycle};
+      &MixedLoad::SendUpdate,  &MixedLoad::SendCreate,
+      &MixedLoad::SendDelete,  &MixedLoad::SendLifecycle};
   (this->*kSenders[op])(scheduled, std::move(then));
 }
 
@@ -193,7 +193,8 @@ void MixedLoad::SendUpdate(absl::Time scheduled, std::function<void()> then) {
     const std::string& id = RandomId(pool_.updatable);
     *request.mutable_actor() =
         factory_.Churned(id, absl::StrCat(run_, "-", ++sequence_));
-    for (const std::string& path : SoakMasks()[factory_.Below(SoakMasks().size())]) {
+    for (const std::string& path :
+         SoakMasks()[factory_.Below(SoakMasks().size())]) {
       request.mutable_update_mask()->add_paths(path);
     }
   }
@@ -271,8 +272,7 @@ void MixedLoad::SendLifecycle(absl::Time scheduled,
     SendGet(scheduled, std::move(then));
     return;
   }
-  auto noted = [this, id](const grpc::Status& status,
-                          const v1::Suggestion& s) {
+  auto noted = [this, id](const grpc::Status& status, const v1::Suggestion& s) {
     NoteSuggestion(id, status, s.state());
   };
   if (state.empty()) {

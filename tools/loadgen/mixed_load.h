@@ -64,8 +64,8 @@ class MixedLoad {
   struct Call;
   template <typename Request, typename Response, typename Start>
   void Launch(const char* method, absl::Time scheduled, Request request,
-              Start start, std::function<void(const grpc::Status&,
-                                              const Response&)> on_done,
+              Start start,
+              std::function<void(const grpc::Status&, const Response&)> on_done,
               std::function<void()> then);
 
   void SendGet(absl::Time scheduled, std::function<void()> then);

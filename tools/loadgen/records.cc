@@ -5,18 +5,19 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "base/strings.h"
 
 namespace maillage::loadgen {
 namespace {
 
 constexpr auto kDeadline = std::chrono::seconds(120);
 
+}  // namespace
+
 absl::Status Failed(std::string_view what, const grpc::Status& status) {
   return absl::Status(static_cast<absl::StatusCode>(status.error_code()),
-                      absl::StrCat(what, ": ", status.error_message()));
+                      absl::StrCat(AsAbsl(what), ": ", status.error_message()));
 }
-
-}  // namespace
 
 absl::StatusOr<std::map<std::string, v1::Actor>> ScanActorRecords(
     v1::ActorService::Stub& actors) {

@@ -3,6 +3,8 @@
 
 #include <map>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "maillage/v1/actor.grpc.pb.h"
@@ -16,6 +18,9 @@ namespace maillage::loadgen {
 // with the index.
 absl::StatusOr<std::map<std::string, v1::Actor>> ScanActorRecords(
     v1::ActorService::Stub& actors);
+
+// A failed call as a Status naming `what` ("ListActors").
+absl::Status Failed(std::string_view what, const grpc::Status& status);
 
 // The ids ListActors returns for `filter`, every page: the index's side.
 absl::StatusOr<std::vector<std::string>> ListActorIds(

@@ -65,10 +65,10 @@ std::string ErrorsText(const std::map<std::string, int64_t>& errors) {
 }
 
 std::string CsvLine(IntervalFigures& f) {
-  std::string line = absl::StrFormat(
-      "%.1f,%.1f,%.1f,%d,%d,%d,%d,%.1f,%.2f,%.2f", f.elapsed_s, f.target_rps,
-      f.achieved_rps, f.completed, f.errors, f.not_sent, f.in_flight,
-      f.rss_mib, f.p50_ms, f.p99_ms);
+  std::string line =
+      absl::StrFormat("%.1f,%.1f,%.1f,%d,%d,%d,%d,%.1f,%.2f,%.2f", f.elapsed_s,
+                      f.target_rps, f.achieved_rps, f.completed, f.errors,
+                      f.not_sent, f.in_flight, f.rss_mib, f.p50_ms, f.p99_ms);
   for (const std::string& m : MixedMethods()) {
     std::vector<double>& v = f.per_method[m];
     absl::StrAppendFormat(&line, ",%d,%.2f,%.2f", v.size(), Quantile(&v, 0.5),
@@ -118,12 +118,12 @@ class SoakReporter {
     completed_ += f.completed;
     std::string line = CsvLine(f);
     *csv_ << line << std::flush;
-    std::printf("soak %6.0fs: %7.1f/s (target %.0f), p50 %.1f ms, p99 %.1f ms, "
-                "errors %lld%s%s, server RSS %.1f MiB\n",
-                f.elapsed_s, f.achieved_rps, f.target_rps, f.p50_ms, f.p99_ms,
-                static_cast<long long>(f.errors),
-                f.errors_by_code.empty() ? "" : " ",
-                ErrorsText(f.errors_by_code).c_str(), f.rss_mib);
+    std::printf(
+        "soak %6.0fs: %7.1f/s (target %.0f), p50 %.1f ms, p99 %.1f ms, "
+        "errors %lld%s%s, server RSS %.1f MiB\n",
+        f.elapsed_s, f.achieved_rps, f.target_rps, f.p50_ms, f.p99_ms,
+        static_cast<long long>(f.errors), f.errors_by_code.empty() ? "" : " ",
+        ErrorsText(f.errors_by_code).c_str(), f.rss_mib);
     std::fflush(stdout);
   }
 
@@ -136,11 +136,12 @@ class SoakReporter {
                   Quantile(&v, 0.99));
       all.insert(all.end(), v.begin(), v.end());
     }
-    std::printf("soak total: %lld calls, p50 %.2f ms, p99 %.2f ms, errors "
-                "{%s}, not sent (client backlog) %lld\n",
-                static_cast<long long>(completed_), Quantile(&all, 0.5),
-                Quantile(&all, 0.99), ErrorsText(errors_).c_str(),
-                static_cast<long long>(not_sent));
+    std::printf(
+        "soak total: %lld calls, p50 %.2f ms, p99 %.2f ms, errors "
+        "{%s}, not sent (client backlog) %lld\n",
+        static_cast<long long>(completed_), Quantile(&all, 0.5),
+        Quantile(&all, 0.99), ErrorsText(errors_).c_str(),
+        static_cast<long long>(not_sent));
     return errors_.empty() && not_sent == 0;
   }
 
@@ -203,7 +204,8 @@ int RunSoak(const SoakOptions& options) {
   absl::Time next_report = start + period;
   int64_t not_sent = 0;
   for (int64_t i = 0;; ++i) {
-    absl::Time due = start + absl::Seconds(static_cast<double>(i) / options.rate);
+    absl::Time due =
+        start + absl::Seconds(static_cast<double>(i) / options.rate);
     if (due >= end) break;
     if (next_report <= due) {
       absl::SleepFor(next_report - absl::Now());
@@ -246,11 +248,12 @@ int RunPeak(const PeakOptions& options) {
     running = false;
     IntervalFigures f = Figures(recorder.Take(), absl::Now() - start);
     load.Drain(absl::Seconds(30));
-    std::printf("peak step: %3d clients, %8.1f calls/s, p50 %.2f ms, p99 "
-                "%.2f ms, errors %lld%s%s\n",
-                clients, f.achieved_rps, f.p50_ms, f.p99_ms,
-                static_cast<long long>(f.errors), f.errors == 0 ? "" : " ",
-                ErrorsText(f.errors_by_code).c_str());
+    std::printf(
+        "peak step: %3d clients, %8.1f calls/s, p50 %.2f ms, p99 "
+        "%.2f ms, errors %lld%s%s\n",
+        clients, f.achieved_rps, f.p50_ms, f.p99_ms,
+        static_cast<long long>(f.errors), f.errors == 0 ? "" : " ",
+        ErrorsText(f.errors_by_code).c_str());
     std::fflush(stdout);
     if (f.errors == 0 && f.achieved_rps > best_rate) {
       best_rate = f.achieved_rps;
@@ -266,7 +269,8 @@ int RunPopulate(const std::string& reference_dir, const std::string& path,
   auto geography = territory::Geography::Load(reference_dir + "/geo");
   std::ofstream out(path);
   if (!geography.ok() || !out) {
-    std::fprintf(stderr, "loadgen populate: cannot load geography or write %s\n",
+    std::fprintf(stderr,
+                 "loadgen populate: cannot load geography or write %s\n",
                  path.c_str());
     return 2;
   }
@@ -277,8 +281,7 @@ int RunPopulate(const std::string& reference_dir, const std::string& path,
     auto status = google::protobuf::util::MessageToJsonString(
         factory.Churned(absl::StrCat("ext:loadgen:s", n), "initial"), &json);
     if (!status.ok()) {
-      std::fprintf(stderr, "loadgen populate: %s\n",
-                   status.ToString().c_str());
+      std::fprintf(stderr, "loadgen populate: %s\n", status.ToString().c_str());
       return 2;
     }
     out << json << '\n';

@@ -10,11 +10,11 @@ namespace maillage::loadgen {
 struct SoakOptions {
   std::string target;
   std::string reference_dir;
-  double rate = 100;          // calls per second, on a fixed schedule
+  double rate = 100;  // calls per second, on a fixed schedule
   double seconds = 1800;
   double report_seconds = 10;
-  std::string csv;            // one line per report
-  int server_pid = 0;         // whose RSS to sample; 0: none
+  std::string csv;               // one line per report
+  int server_pid = 0;            // whose RSS to sample; 0: none
   int64_t max_in_flight = 5000;  // beyond: the call is not sent, counted
   uint64_t seed = 1;
 };

@@ -116,27 +116,29 @@ void JudgeP99(const Columns& c, Judge* judge) {
                              first, last, 100 * drift, median,
                              *std::max_element(p99.begin(), p99.end())),
              "within ±25%", std::abs(drift) <= 0.25);
-  judge->Row("p99 spikes (intervals above 3× the median)",
-             absl::StrFormat("%zu of %zu", spikes, p99.size()), "at most 1%",
-             static_cast<double>(spikes) <= 0.01 * static_cast<double>(p99.size()));
+  judge->Row(
+      "p99 spikes (intervals above 3× the median)",
+      absl::StrFormat("%zu of %zu", spikes, p99.size()), "at most 1%",
+      static_cast<double>(spikes) <= 0.01 * static_cast<double>(p99.size()));
 }
 
 void JudgeErrorsAndRate(const Columns& c, Judge* judge) {
   double errors = 0, not_sent = 0;
   for (double v : c.at("errors")) errors += v;
   for (double v : c.at("not_sent")) not_sent += v;
-  judge->Row("Unexpected errors",
-             absl::StrFormat("%.0f failed calls, %.0f not sent (client backlog)",
-                             errors, not_sent),
-             "0", errors == 0 && not_sent == 0);
+  judge->Row(
+      "Unexpected errors",
+      absl::StrFormat("%.0f failed calls, %.0f not sent (client backlog)",
+                      errors, not_sent),
+      "0", errors == 0 && not_sent == 0);
   std::vector<double> achieved = judge->Steady(c, "achieved_rps");
   std::vector<double> target = judge->Steady(c, "target_rps");
   if (achieved.empty()) return;
   double mean = 0;
   for (double v : achieved) mean += v;
   mean /= static_cast<double>(achieved.size());
-  judge->Row("Rate achieved", absl::StrFormat("%.1f/s of %.1f/s", mean,
-                                              target.front()),
+  judge->Row("Rate achieved",
+             absl::StrFormat("%.1f/s of %.1f/s", mean, target.front()),
              "within 2%", mean >= 0.98 * target.front());
 }
 
@@ -149,7 +151,8 @@ int RunSoakReport(const std::string& csv, double warmup_seconds) {
     return 2;
   }
   Judge judge(warmup_seconds);
-  std::printf("| Criterion | Measured | Limit | Verdict |\n|---|---|---|---|\n");
+  std::printf(
+      "| Criterion | Measured | Limit | Verdict |\n|---|---|---|---|\n");
   JudgeRss(columns, &judge);
   JudgeP99(columns, &judge);
   JudgeErrorsAndRate(columns, &judge);

@@ -13,7 +13,8 @@ std::string StateWord(v1::SuggestionState state) {
 std::vector<SuggestionMove> MovesFrom(const std::string& word) {
   using S = v1::SuggestionState;
   if (word == "PROPOSED") {
-    return {{S::SUGGESTION_STATE_KEPT, 85}, {S::SUGGESTION_STATE_DISMISSED, 15}};
+    return {{S::SUGGESTION_STATE_KEPT, 85},
+            {S::SUGGESTION_STATE_DISMISSED, 15}};
   }
   if (word == "KEPT") {
     return {{S::SUGGESTION_STATE_CONTACTED, 90},

@@ -48,9 +48,9 @@ WorkloadPlaces WorkloadPlaces::From(const territory::Geography& geography) {
 
 const std::vector<std::string>& WorkloadThemes() {
   static const auto* themes = new std::vector<std::string>{
-      "youth",         "employment_insertion", "digital_inclusion",
-      "health",        "environment_climate",  "culture_heritage",
-      "housing",       "education_training"};
+      "youth",   "employment_insertion", "digital_inclusion",
+      "health",  "environment_climate",  "culture_heritage",
+      "housing", "education_training"};
   return *themes;
 }
 
@@ -77,8 +77,8 @@ v1::Actor ActorFactory::Churned(const std::string& id,
   v1::Actor a;
   a.set_id(id);
   a.set_kind(kKinds[Below(std::size(kKinds))]);
-  a.set_name(absl::StrCat("Acteur ", id.substr(id.rfind(':') + 1), " (", token,
-                          ")"));
+  a.set_name(
+      absl::StrCat("Acteur ", id.substr(id.rfind(':') + 1), " (", token, ")"));
   a.set_home_commune(places_->communes[Below(places_->communes.size())]);
   AddChurnedTerritories(&a);
   const auto& themes = WorkloadThemes();
