@@ -37,6 +37,9 @@ cleanup() {
   [[ -n "$server_pid" ]] && kill -9 "$server_pid" 2>/dev/null || true
 }
 trap cleanup EXIT
+trap 'die "stopped by SIGTERM"' TERM
+trap 'die "stopped by SIGINT"' INT
+trap 'die "stopped by SIGHUP"' HUP
 
 die() {
   echo "crash-loop: $*" >&2
@@ -47,6 +50,7 @@ die() {
 # start_server LOG: starts the server on a free port; sets server_pid, target.
 start_server() {
   local log=$1
+  : >"$log"
   "$server_bin" --listen=127.0.0.1:0 --data_dir="$workdir/store" \
     --sync_writes=true 2>"$log" &
   server_pid=$!

@@ -283,12 +283,39 @@ bool CrashWorker::SendImport(
     const std::vector<PlannedBatch>& batches, v1::ImportMode mode,
     std::map<std::string, std::optional<v1::Actor>>* model, bool* answered) {
   *answered = false;
-  const std::string stream_name =
+  ImportCall call;
+  call.name =
       absl::StrCat("import/", shared_->run, "/", index_, "/", ++streams_);
-  auto context = NewContext();
-  auto stream = shared_->actors->ImportActors(context.get());
+  call.context = NewContext();
+  call.stream = shared_->actors->ImportActors(call.context.get());
+  if (!WriteImportBatches(batches, mode, &call)) return false;
+  if (!ReadImportAnswers(batches, model, &call)) return false;
+  grpc::Status status = call.stream->Finish();
+  *answered = status.ok() && call.done && call.answered == batches.size();
+  if (*answered) return true;
+  if (status.ok() || Unanswered(status.error_code())) {
+    // The batches not answered are in doubt: their 'D' lines stand.
+    shared_->tally.unanswered +=
+        static_cast<int64_t>(batches.size() - call.answered);
+    return false;
+  }
+  // Refused: the batches not answered were not applied.
+  Unexpected(absl::StrCat("ImportActors refused: ", status.error_message()));
+  for (size_t b = call.answered; b < batches.size(); ++b) {
+    ++shared_->tally.refused;
+    JournalEntry kept{'A', absl::StrCat(call.name, "#", b), {}};
+    for (const PlannedRow& p : batches[b]) {
+      kept.changes.push_back({ActorKey(p.row.id()), "", p.before});
+    }
+    if (!Journal(kept)) return false;
+  }
+  return true;
+}
+
+bool CrashWorker::WriteImportBatches(const std::vector<PlannedBatch>& batches,
+                                     v1::ImportMode mode, ImportCall* call) {
   for (size_t b = 0; b < batches.size(); ++b) {
-    JournalEntry sent{'D', absl::StrCat(stream_name, "#", b), {}};
+    JournalEntry sent{'D', absl::StrCat(call->name, "#", b), {}};
     v1::ImportActorsRequest request;
     request.set_mode(mode);
     request.set_first_row_number(static_cast<int64_t>(b) *
@@ -300,49 +327,37 @@ bool CrashWorker::SendImport(
     }
     if (!Journal(sent)) return false;
     ++shared_->tally.sent;
-    if (!stream->Write(request)) break;
+    if (!call->stream->Write(request)) break;  // the answers will tell
   }
-  stream->WritesDone();
+  call->stream->WritesDone();
+  return true;
+}
+
+bool CrashWorker::ReadImportAnswers(
+    const std::vector<PlannedBatch>& batches,
+    std::map<std::string, std::optional<v1::Actor>>* model, ImportCall* call) {
   v1::ImportActorsResponse answer;
-  size_t next = 0;
-  bool done = false;
-  while (stream->Read(&answer)) {
+  while (call->stream->Read(&answer)) {
     if (answer.done()) {
-      done = true;
+      call->done = true;
       if (answer.batches() != static_cast<int64_t>(batches.size())) {
         Unexpected("ImportActors applied another number of batches");
       }
       continue;
     }
-    if (next >= batches.size() ||
-        answer.batch_index() != static_cast<int64_t>(next)) {
+    const size_t b = call->answered;
+    if (b >= batches.size() ||
+        answer.batch_index() != static_cast<int64_t>(b)) {
       Unexpected("ImportActors answered batches out of order");
-      break;
+      call->context->TryCancel();
+      return true;  // Finish tells the rest
     }
-    if (!BatchAnswered(absl::StrCat(stream_name, "#", next), batches[next],
-                       static_cast<int64_t>(next) * kRowsPerBatchNumbering,
-                       answer, model)) {
+    if (!BatchAnswered(absl::StrCat(call->name, "#", b), batches[b],
+                       static_cast<int64_t>(b) * kRowsPerBatchNumbering, answer,
+                       model)) {
       return false;
     }
-    ++next;
-  }
-  grpc::Status status = stream->Finish();
-  *answered = status.ok() && done && next == batches.size();
-  if (*answered) return true;
-  if (status.ok() || Unanswered(status.error_code())) {
-    // The batches after `next` are in doubt ('D' lines stand).
-    shared_->tally.unanswered += static_cast<int64_t>(batches.size() - next);
-    return false;
-  }
-  // Refused: the batches not answered were not applied.
-  Unexpected(absl::StrCat("ImportActors refused: ", status.error_message()));
-  for (size_t b = next; b < batches.size(); ++b) {
-    ++shared_->tally.refused;
-    JournalEntry kept{'A', absl::StrCat(stream_name, "#", b), {}};
-    for (const PlannedRow& p : batches[b]) {
-      kept.changes.push_back({ActorKey(p.row.id()), "", p.before});
-    }
-    if (!Journal(kept)) return false;
+    ++call->answered;
   }
   return true;
 }

@@ -90,6 +90,23 @@ class CrashWorker {
   bool SendImport(const std::vector<PlannedBatch>& batches, v1::ImportMode mode,
                   std::map<std::string, std::optional<v1::Actor>>* model,
                   bool* answered);
+  // One ImportActors call in progress.
+  struct ImportCall {
+    std::string name;  // the stream's group prefix
+    std::unique_ptr<grpc::ClientContext> context;
+    std::unique_ptr<grpc::ClientReaderWriter<v1::ImportActorsRequest,
+                                             v1::ImportActorsResponse>>
+        stream;
+    size_t answered = 0;  // batches answered, in order
+    bool done = false;    // the final message came
+  };
+  // Journals each batch ('D') and sends it; false when the journal fails.
+  bool WriteImportBatches(const std::vector<PlannedBatch>& batches,
+                          v1::ImportMode mode, ImportCall* call);
+  // Reads the answers, journaling each batch's ('A'); false: stop.
+  bool ReadImportAnswers(const std::vector<PlannedBatch>& batches,
+                         std::map<std::string, std::optional<v1::Actor>>* model,
+                         ImportCall* call);
   // Journals and applies the answer to batch `b`; false: stop.
   bool BatchAnswered(const std::string& group, const PlannedBatch& batch,
                      int64_t first_row, const v1::ImportActorsResponse& answer,
