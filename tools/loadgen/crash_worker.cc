@@ -1,5 +1,6 @@
 #include "tools/loadgen/crash_worker.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <set>
@@ -273,6 +274,10 @@ bool CrashWorker::ImportActors() {
       batch.push_back(std::move(planned));
     }
   }
+  batches.erase(std::remove_if(batches.begin(), batches.end(),
+                               [](const PlannedBatch& b) { return b.empty(); }),
+                batches.end());
+  if (batches.empty()) return true;
   bool answered = false;
   v1::ImportMode mode =
       factory_.Chance(0.5) ? v1::IMPORT_MODE_REPLACE : v1::IMPORT_MODE_MERGE;
@@ -294,14 +299,15 @@ bool CrashWorker::SendImport(
   *answered = status.ok() && call.done && call.answered == batches.size();
   if (*answered) return true;
   if (status.ok() || Unanswered(status.error_code())) {
-    // The batches not answered are in doubt: their 'D' lines stand.
+    // The batches sent and not answered are in doubt: their 'D' lines
+    // stand.
     shared_->tally.unanswered +=
-        static_cast<int64_t>(batches.size() - call.answered);
+        static_cast<int64_t>(call.sent - call.answered);
     return false;
   }
   // Refused: the batches not answered were not applied.
   Unexpected(absl::StrCat("ImportActors refused: ", status.error_message()));
-  for (size_t b = call.answered; b < batches.size(); ++b) {
+  for (size_t b = call.answered; b < call.sent; ++b) {
     ++shared_->tally.refused;
     JournalEntry kept{'A', absl::StrCat(call.name, "#", b), {}};
     for (const PlannedRow& p : batches[b]) {
@@ -327,6 +333,7 @@ bool CrashWorker::WriteImportBatches(const std::vector<PlannedBatch>& batches,
     }
     if (!Journal(sent)) return false;
     ++shared_->tally.sent;
+    ++call->sent;
     if (!call->stream->Write(request)) break;  // the answers will tell
   }
   call->stream->WritesDone();

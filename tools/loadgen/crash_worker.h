@@ -97,6 +97,7 @@ class CrashWorker {
     std::unique_ptr<grpc::ClientReaderWriter<v1::ImportActorsRequest,
                                              v1::ImportActorsResponse>>
         stream;
+    size_t sent = 0;      // batches journaled and handed to the stream
     size_t answered = 0;  // batches answered, in order
     bool done = false;    // the final message came
   };
