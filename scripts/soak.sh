@@ -85,9 +85,9 @@ set yrange [0:*]
 set y2range [0:*]
 set key outside bottom center horizontal
 set arrow from $warmup, graph 0 to $warmup, graph 1 nohead dashtype 2
-plot "$out/soak.csv" every ::1 using (\$1/60):8 with lines lw 2 title "RSS (MiB)", \
-     "$out/soak.csv" every ::1 using (\$1/60):10 axes x1y2 with lines title "p99 (ms)", \
-     "$out/soak.csv" every ::1 using (\$1/60):9 axes x1y2 with lines title "p50 (ms)"
+plot "$out/soak.csv" every ::1 using (\$1/60):9 with lines lw 2 title "RSS (MiB)", \
+     "$out/soak.csv" every ::1 using (\$1/60):11 axes x1y2 with lines title "p99 (ms)", \
+     "$out/soak.csv" every ::1 using (\$1/60):10 axes x1y2 with lines title "p50 (ms)"
 GNUPLOT
 
 kill -TERM "$server_pid"

@@ -15,14 +15,29 @@ double Quantile(std::vector<double>* values, double q) {
 }
 
 void LatencyRecorder::Record(const std::string& method, absl::Duration latency,
-                             grpc::StatusCode code) {
+                             const grpc::Status& status, bool expected) {
+  constexpr size_t kKeptErrors = 10;
   std::lock_guard lock(mu_);
   ++current_.completed;
-  if (code != grpc::StatusCode::OK) {
-    ++current_.errors[CodeName(code)];
+  if (!status.ok() && expected) {
+    ++current_.refusals[method];
+    return;
+  }
+  if (!status.ok()) {
+    std::string code = CodeName(status.error_code());
+    ++current_.errors[code];
+    if (first_errors_.size() < kKeptErrors) {
+      first_errors_.push_back(method + ": " + code + ": " +
+                              status.error_message());
+    }
     return;
   }
   current_.latencies_ms[method].push_back(absl::ToDoubleMilliseconds(latency));
+}
+
+std::vector<std::string> LatencyRecorder::FirstErrors() {
+  std::lock_guard lock(mu_);
+  return first_errors_;
 }
 
 IntervalSamples LatencyRecorder::Take() {

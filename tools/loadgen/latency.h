@@ -18,6 +18,9 @@ struct IntervalSamples {
   std::map<std::string, std::vector<double>> latencies_ms;
   // Failed calls by status code name ("UNAVAILABLE").
   std::map<std::string, int64_t> errors;
+  // Refusals the API documents for the state the load drove the store into
+  // (e.g. SuggestPartners for an actor with no capacity left), by method.
+  std::map<std::string, int64_t> refusals;
   int64_t completed = 0;  // successes and failures
 };
 
@@ -29,14 +32,18 @@ double Quantile(std::vector<double>* values, double q);
 // by interval. Thread-safe.
 class LatencyRecorder {
  public:
+  // `expected`: a failure that is a documented refusal, not an error.
   void Record(const std::string& method, absl::Duration latency,
-              grpc::StatusCode code);
+              const grpc::Status& status, bool expected = false);
+  // "Method: CODE: message" of the first few failures, to say what failed.
+  std::vector<std::string> FirstErrors();
   // Everything recorded since the previous call.
   IntervalSamples Take();
 
  private:
   std::mutex mu_;
-  IntervalSamples current_;  // guarded by mu_
+  IntervalSamples current_;                // guarded by mu_
+  std::vector<std::string> first_errors_;  // guarded by mu_
 };
 
 // "UNAVAILABLE" for grpc::StatusCode::UNAVAILABLE.

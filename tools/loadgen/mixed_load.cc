@@ -1,6 +1,7 @@
 #include "tools/loadgen/mixed_load.h"
 
 #include <chrono>
+#include <optional>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -20,6 +21,13 @@ const std::vector<std::vector<std::string>>& SoakMasks() {
       {"description"}, {"themes", "needs", "offers"}, {"contacts"},
       {"capacity"},    {"name", "description"},       {}};
   return *masks;
+}
+
+// SuggestPartners for an actor whose capacity the load's partnerships used
+// up: FAILED_PRECONDITION, as matcher/partners.h documents.
+bool IsDocumentedRefusal(const char* method, const grpc::Status& status) {
+  return status.error_code() == grpc::StatusCode::FAILED_PRECONDITION &&
+         std::string_view(method) == "SuggestPartners";
 }
 
 }  // namespace
@@ -88,8 +96,8 @@ void MixedLoad::Launch(
   start(&call->context, &call->request, &call->response,
         [this, call, method, scheduled, on_done = std::move(on_done),
          then = std::move(then)](grpc::Status status) {
-          recorder_->Record(method, absl::Now() - scheduled,
-                            status.error_code());
+          recorder_->Record(method, absl::Now() - scheduled, status,
+                            IsDocumentedRefusal(method, status));
           if (on_done) on_done(status, call->response);
           delete call;
           --in_flight_;
@@ -152,18 +160,32 @@ void MixedLoad::SendSuggest(absl::Time scheduled, std::function<void()> then) {
   v1::SuggestPartnersRequest request;
   {
     std::lock_guard lock(mu_);
-    request.set_actor_id(RandomId(pool_.readable));
+    // Actors found with no capacity left are not asked for again.
+    for (int attempt = 0; attempt < 8 && request.actor_id().empty();
+         ++attempt) {
+      const std::string& id = RandomId(pool_.readable);
+      if (at_capacity_.count(id) == 0) request.set_actor_id(id);
+    }
+  }
+  if (request.actor_id().empty()) {
+    SendGet(scheduled, std::move(then));
+    return;
   }
   request.set_limit(10);
   request.set_requested_by("soak");
+  const std::string asker = request.actor_id();
   Launch<v1::SuggestPartnersRequest, v1::SuggestPartnersResponse>(
       "SuggestPartners", scheduled, std::move(request),
       [this](auto* c, auto* q, auto* r, auto done) {
         match_->async()->SuggestPartners(c, q, r, std::move(done));
       },
-      [this](const grpc::Status& status,
-             const v1::SuggestPartnersResponse& response) {
+      [this, asker](const grpc::Status& status,
+                    const v1::SuggestPartnersResponse& response) {
         if (status.ok()) NoteServed(response);
+        if (IsDocumentedRefusal("SuggestPartners", status)) {
+          std::lock_guard lock(mu_);
+          at_capacity_.insert(asker);
+        }
       },
       std::move(then));
 }
@@ -250,63 +272,55 @@ void MixedLoad::SendDelete(absl::Time scheduled, std::function<void()> then) {
 
 void MixedLoad::SendLifecycle(absl::Time scheduled,
                               std::function<void()> then) {
-  std::string id, state;
+  std::optional<v1::UpdateSuggestionRequest> move;
+  std::string read;
   {
     std::lock_guard lock(mu_);
-    while (!open_suggestions_.empty() && id.empty()) {
-      size_t i = factory_.Below(open_suggestions_.size());
-      const std::string& candidate = open_suggestions_[i];
-      if (IsFinalState(suggestions_[candidate]) &&
-          !suggestions_[candidate].empty()) {
-        open_suggestions_[i] = open_suggestions_.back();
-        open_suggestions_.pop_back();
-        continue;
-      }
-      if (moving_.count(candidate) > 0) break;  // try another time
-      id = candidate;
-      state = suggestions_[candidate];
-      moving_.insert(id);
+    if (!movable_.empty() && (unread_.empty() || factory_.Chance(0.8))) {
+      auto [id, state] = TakeRandom(&movable_);
+      move = NextMove(id, state, &factory_);
+    } else if (!unread_.empty()) {
+      read = TakeRandom(&unread_);
     }
   }
-  if (id.empty()) {
+  if (move.has_value()) {
+    const std::string id = move->id();
+    Launch<v1::UpdateSuggestionRequest, v1::Suggestion>(
+        "UpdateSuggestion", scheduled, *std::move(move),
+        [this](auto* c, auto* q, auto* r, auto done) {
+          lifecycle_->async()->UpdateSuggestion(c, q, r, std::move(done));
+        },
+        [this, id](const grpc::Status& status, const v1::Suggestion& s) {
+          NoteSuggestion(id, status, s.state());
+        },
+        std::move(then));
+    return;
+  }
+  if (read.empty()) {
     SendGet(scheduled, std::move(then));
     return;
   }
-  auto noted = [this, id](const grpc::Status& status, const v1::Suggestion& s) {
-    NoteSuggestion(id, status, s.state());
-  };
-  if (state.empty()) {
-    v1::GetSuggestionRequest request;
-    request.set_id(id);
-    Launch<v1::GetSuggestionRequest, v1::Suggestion>(
-        "GetSuggestion", scheduled, std::move(request),
-        [this](auto* c, auto* q, auto* r, auto done) {
-          lifecycle_->async()->GetSuggestion(c, q, r, std::move(done));
-        },
-        noted, std::move(then));
-    return;
-  }
-  v1::UpdateSuggestionRequest request;
-  {
-    std::lock_guard lock(mu_);
-    request = NextMove(id, state, &factory_);
-  }
-  Launch<v1::UpdateSuggestionRequest, v1::Suggestion>(
-      "UpdateSuggestion", scheduled, std::move(request),
+  v1::GetSuggestionRequest request;
+  request.set_id(read);
+  Launch<v1::GetSuggestionRequest, v1::Suggestion>(
+      "GetSuggestion", scheduled, std::move(request),
       [this](auto* c, auto* q, auto* r, auto done) {
-        lifecycle_->async()->UpdateSuggestion(c, q, r, std::move(done));
+        lifecycle_->async()->GetSuggestion(c, q, r, std::move(done));
       },
-      noted, std::move(then));
+      [this, read](const grpc::Status& status, const v1::Suggestion& s) {
+        NoteSuggestion(read, status, s.state());
+      },
+      std::move(then));
 }
 
 void MixedLoad::NoteServed(const v1::SuggestPartnersResponse& response) {
   std::lock_guard lock(mu_);
   for (const v1::PartnerSuggestion& p : response.suggestions()) {
-    if (suggestions_.size() >= kMaxTrackedSuggestions) return;
-    // A new one's state is read before it is moved: it may have been
-    // moved by an earlier run.
-    if (suggestions_.emplace(p.suggestion_id(), "").second) {
-      open_suggestions_.push_back(p.suggestion_id());
+    if (seen_suggestions_.size() >= kMaxTrackedSuggestions) return;
+    // A new one's state is read before it is moved: an earlier run may
+    // have moved it.
+    if (seen_suggestions_.insert(p.suggestion_id()).second) {
+      unread_.push_back(p.suggestion_id());
     }
   }
 }
@@ -315,9 +329,21 @@ void MixedLoad::NoteSuggestion(const std::string& id,
                                const grpc::Status& status,
                                v1::SuggestionState state) {
   std::lock_guard lock(mu_);
-  moving_.erase(id);
-  // After a failure the state is read again before the next move.
-  suggestions_[id] = status.ok() ? StateWord(state) : "";
+  if (!status.ok()) {
+    unread_.push_back(id);  // read again before the next move
+    return;
+  }
+  std::string word = StateWord(state);
+  if (!IsFinalState(word)) movable_.emplace_back(id, std::move(word));
+}
+
+template <typename T>
+T MixedLoad::TakeRandom(std::vector<T>* items) {
+  size_t i = factory_.Below(items->size());
+  T taken = std::move((*items)[i]);
+  (*items)[i] = std::move(items->back());
+  items->pop_back();
+  return taken;
 }
 
 }  // namespace maillage::loadgen

@@ -10,6 +10,7 @@
 #include <mutex>
 #include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -41,7 +42,10 @@ absl::StatusOr<ActorPool> LoadActorPool(v1::ActorService::Stub& actors);
 // 15% UpdateActor (field mask, synthetic actors), 5% CreateActor, 5%
 // DeleteActor (of actors it created), 5% lifecycle moves (UpdateSuggestion
 // on served suggestions, GetSuggestion first when their state is unknown).
-// Every call is expected to succeed. Thread-safe.
+// Every call is expected to succeed but one documented refusal:
+// SuggestPartners for an actor whose capacity the partnerships formed by the
+// load used up (FAILED_PRECONDITION), counted apart; such an actor is not
+// asked again. Thread-safe.
 class MixedLoad {
  public:
   // `places` and `recorder` must outlive the load.
@@ -81,6 +85,9 @@ class MixedLoad {
                       v1::SuggestionState state);
 
   const std::string& RandomId(const std::vector<std::string>& ids);
+  // Removes and returns a random element of a non-empty `items`. Needs mu_.
+  template <typename T>
+  T TakeRandom(std::vector<T>* items);
 
   std::unique_ptr<v1::ActorService::Stub> actors_;
   std::unique_ptr<v1::MatchService::Stub> match_;
@@ -94,11 +101,13 @@ class MixedLoad {
   std::mutex mu_;  // guards everything below
   ActorFactory factory_;
   int64_t sequence_ = 0;
-  std::deque<std::string> created_;  // created by the load, deletable
-  // Served suggestions: id -> state word ("" while unknown).
-  std::map<std::string, std::string> suggestions_;
-  std::vector<std::string> open_suggestions_;
-  std::set<std::string> moving_;  // a call on it is in flight
+  std::deque<std::string> created_;    // created by the load, deletable
+  std::set<std::string> at_capacity_;  // refused SuggestPartners: not asked
+  // Served suggestions, each in at most one list and in none while a call
+  // on it is in flight: state unknown, or known and not final.
+  std::set<std::string> seen_suggestions_;
+  std::vector<std::string> unread_;
+  std::vector<std::pair<std::string, std::string>> movable_;  // id, state
 };
 
 }  // namespace maillage::loadgen

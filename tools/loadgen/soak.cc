@@ -44,7 +44,7 @@ double ServerRssMib(int pid) {
 // One interval's figures, as the CSV has them.
 struct IntervalFigures {
   double elapsed_s = 0, target_rps = 0, achieved_rps = 0, rss_mib = -1;
-  int64_t completed = 0, errors = 0, not_sent = 0, in_flight = 0;
+  int64_t completed = 0, errors = 0, refusals = 0, not_sent = 0, in_flight = 0;
   double p50_ms = 0, p99_ms = 0;
   std::map<std::string, std::vector<double>> per_method;  // kept for totals
   std::map<std::string, int64_t> errors_by_code;
@@ -52,8 +52,8 @@ struct IntervalFigures {
 
 std::string CsvHeader() {
   std::string header =
-      "elapsed_s,target_rps,achieved_rps,completed,errors,not_sent,in_flight,"
-      "rss_mib,p50_ms,p99_ms";
+      "elapsed_s,target_rps,achieved_rps,completed,errors,refusals,not_sent,"
+      "in_flight,rss_mib,p50_ms,p99_ms";
   for (const std::string& m : MixedMethods()) {
     absl::StrAppend(&header, ",", m, "_count,", m, "_p50_ms,", m, "_p99_ms");
   }
@@ -65,10 +65,10 @@ std::string ErrorsText(const std::map<std::string, int64_t>& errors) {
 }
 
 std::string CsvLine(IntervalFigures& f) {
-  std::string line =
-      absl::StrFormat("%.1f,%.1f,%.1f,%d,%d,%d,%d,%.1f,%.2f,%.2f", f.elapsed_s,
-                      f.target_rps, f.achieved_rps, f.completed, f.errors,
-                      f.not_sent, f.in_flight, f.rss_mib, f.p50_ms, f.p99_ms);
+  std::string line = absl::StrFormat(
+      "%.1f,%.1f,%.1f,%d,%d,%d,%d,%d,%.1f,%.2f,%.2f", f.elapsed_s, f.target_rps,
+      f.achieved_rps, f.completed, f.errors, f.refusals, f.not_sent,
+      f.in_flight, f.rss_mib, f.p50_ms, f.p99_ms);
   for (const std::string& m : MixedMethods()) {
     std::vector<double>& v = f.per_method[m];
     absl::StrAppendFormat(&line, ",%d,%.2f,%.2f", v.size(), Quantile(&v, 0.5),
@@ -89,6 +89,7 @@ IntervalFigures Figures(IntervalSamples samples, absl::Duration length) {
   f.p50_ms = Quantile(&all, 0.5);
   f.p99_ms = Quantile(&all, 0.99);
   for (const auto& [code, n] : samples.errors) f.errors += n;
+  for (const auto& [method, n] : samples.refusals) f.refusals += n;
   f.errors_by_code = std::move(samples.errors);
   f.per_method = std::move(samples.latencies_ms);
   return f;
@@ -115,6 +116,7 @@ class SoakReporter {
       totals_[method].insert(totals_[method].end(), v.begin(), v.end());
     }
     for (const auto& [code, n] : f.errors_by_code) errors_[code] += n;
+    refusals_ += f.refusals;
     completed_ += f.completed;
     std::string line = CsvLine(f);
     *csv_ << line << std::flush;
@@ -137,11 +139,14 @@ class SoakReporter {
       all.insert(all.end(), v.begin(), v.end());
     }
     std::printf(
-        "soak total: %lld calls, p50 %.2f ms, p99 %.2f ms, errors "
-        "{%s}, not sent (client backlog) %lld\n",
+        "soak total: %lld calls, p50 %.2f ms, p99 %.2f ms, errors {%s}, "
+        "documented refusals %lld, not sent (client backlog) %lld\n",
         static_cast<long long>(completed_), Quantile(&all, 0.5),
         Quantile(&all, 0.99), ErrorsText(errors_).c_str(),
-        static_cast<long long>(not_sent));
+        static_cast<long long>(refusals_), static_cast<long long>(not_sent));
+    for (const std::string& e : recorder_->FirstErrors()) {
+      std::printf("soak error: %s\n", e.c_str());
+    }
     return errors_.empty() && not_sent == 0;
   }
 
@@ -152,7 +157,7 @@ class SoakReporter {
   LatencyRecorder* recorder_;
   std::ofstream* csv_;
   absl::Time start_, last_;
-  int64_t not_sent_before_ = 0, completed_ = 0;
+  int64_t not_sent_before_ = 0, completed_ = 0, refusals_ = 0;
   std::map<std::string, std::vector<double>> totals_;
   std::map<std::string, int64_t> errors_;
 };
@@ -248,6 +253,9 @@ int RunPeak(const PeakOptions& options) {
     running = false;
     IntervalFigures f = Figures(recorder.Take(), absl::Now() - start);
     load.Drain(absl::Seconds(30));
+    for (const std::string& e : recorder.FirstErrors()) {
+      std::printf("peak error: %s\n", e.c_str());
+    }
     std::printf(
         "peak step: %3d clients, %8.1f calls/s, p50 %.2f ms, p99 "
         "%.2f ms, errors %lld%s%s\n",

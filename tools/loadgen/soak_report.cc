@@ -123,14 +123,15 @@ void JudgeP99(const Columns& c, Judge* judge) {
 }
 
 void JudgeErrorsAndRate(const Columns& c, Judge* judge) {
-  double errors = 0, not_sent = 0;
+  double errors = 0, not_sent = 0, refusals = 0;
   for (double v : c.at("errors")) errors += v;
   for (double v : c.at("not_sent")) not_sent += v;
-  judge->Row(
-      "Unexpected errors",
-      absl::StrFormat("%.0f failed calls, %.0f not sent (client backlog)",
-                      errors, not_sent),
-      "0", errors == 0 && not_sent == 0);
+  for (double v : c.at("refusals")) refusals += v;
+  judge->Row("Unexpected errors",
+             absl::StrFormat("%.0f failed calls, %.0f not sent (client "
+                             "backlog); apart: %.0f documented refusals",
+                             errors, not_sent, refusals),
+             "0", errors == 0 && not_sent == 0);
   std::vector<double> achieved = judge->Steady(c, "achieved_rps");
   std::vector<double> target = judge->Steady(c, "target_rps");
   if (achieved.empty()) return;
