@@ -51,8 +51,11 @@ die() {
 start_server() {
   local log=$1
   : >"$log"
+  # --cooling_days=0: a dismissed or declined pair is proposed again at
+  # once, so the lifecycle workload never runs out of suggestions and the
+  # re-proposal path is crashed too.
   "$server_bin" --listen=127.0.0.1:0 --data_dir="$workdir/store" \
-    --sync_writes=true 2>"$log" &
+    --sync_writes=true --cooling_days=0 2>"$log" &
   server_pid=$!
   for _ in $(seq 600); do
     target=$(sed -n 's/^maillage listening on \([^;]*\);.*/\1/p' "$log")

@@ -68,6 +68,7 @@ class Verifier {
 
   // Every check; findings_ holds the violations.
   absl::Status Check() {
+    RETURN_IF_ERROR(AllowReproposals());
     findings_ =
         ledger_.Check([this](const std::string& key) { return Observed(key); });
     CheckNothingUnexplained();
@@ -328,21 +329,44 @@ class Verifier {
   }
 
   // A partnership formed from a suggestion exists only with the
-  // suggestion's move to PARTNERSHIP_FORMED (one batch).
+  // suggestion's move to PARTNERSHIP_FORMED, which names it (one batch).
+  // The suggestion may have moved on since (proposed again).
   void CheckPartnershipSources() {
     for (const auto& [id, p] : partnerships_) {
       if (p.source().rfind("suggestion:", 0) != 0) continue;
       std::string sid = p.source().substr(11);
       auto s = suggestions_.find(sid);
-      if (s == suggestions_.end() ||
-          s->second.state() != v1::SUGGESTION_STATE_PARTNERSHIP_FORMED ||
-          s->second.partnership_id() != id) {
+      bool formed = false;
+      if (s != suggestions_.end()) {
+        for (const auto& t : s->second.history()) {
+          formed = formed || t.to() == v1::SUGGESTION_STATE_PARTNERSHIP_FORMED;
+        }
+      }
+      if (!formed || s->second.partnership_id() != id) {
         findings_.push_back(
             {"partnership/" + id,
              "formed from suggestion " + sid +
-                 " which is not PARTNERSHIP_FORMED with it (half applied)"});
+                 " which never moved to PARTNERSHIP_FORMED with it (half "
+                 "applied)"});
       }
     }
+  }
+
+  // An unanswered SuggestPartners may have proposed again (back to
+  // PROPOSED) any of its asker's suggestions in a final state: the ledger
+  // gets that doubt too.
+  absl::Status AllowReproposals() {
+    std::vector<JournalChange> doubts;
+    for (const std::string& key : ledger_.KeysWithPrefix("sugg/")) {
+      const Ledger::Key& k = ledger_.keys().at(key);
+      std::string asker = key.substr(5, key.rfind('/') - 5);
+      auto serve = ledger_.keys().find(ServeKey(asker));
+      if (!k.doubt.has_value() && IsFinalState(k.settled) &&
+          serve != ledger_.keys().end() && serve->second.doubt.has_value()) {
+        doubts.push_back({key, k.settled, "PROPOSED"});
+      }
+    }
+    return ledger_.Apply({'D', "-", std::move(doubts)});
   }
 
   const VerifyOptions& options_;
