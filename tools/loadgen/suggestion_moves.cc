@@ -21,9 +21,9 @@ std::vector<SuggestionMove> MovesFrom(const std::string& word) {
             {S::SUGGESTION_STATE_DISMISSED, 10}};
   }
   if (word == "CONTACTED") {
-    return {{S::SUGGESTION_STATE_NO_ANSWER, 55},
-            {S::SUGGESTION_STATE_MEETING_HELD, 35},
-            {S::SUGGESTION_STATE_DISMISSED, 10}};
+    return {{S::SUGGESTION_STATE_NO_ANSWER, 60},
+            {S::SUGGESTION_STATE_MEETING_HELD, 25},
+            {S::SUGGESTION_STATE_DISMISSED, 15}};
   }
   if (word == "NO_ANSWER") {
     return {{S::SUGGESTION_STATE_CONTACTED, 92},
@@ -34,7 +34,7 @@ std::vector<SuggestionMove> MovesFrom(const std::string& word) {
   }
   if (word == "OUTCOME_RECORDED") {
     return {{S::SUGGESTION_STATE_PARTNERSHIP_FORMED, 1},
-            {S::SUGGESTION_STATE_NOT_FORMED, 1}};
+            {S::SUGGESTION_STATE_NOT_FORMED, 9}};
   }
   return {};
 }

@@ -19,8 +19,10 @@ struct SuggestionMove {
 };
 
 // The moves lifecycle.proto allows from the state `word`, weighted so that
-// most suggestions live long (CONTACTED <-> NO_ANSWER) and few reach a
-// final state: the pairs of a small set of actors last for a long run.
+// most suggestions live long (CONTACTED <-> NO_ANSWER) and one outcome in
+// ten forms a partnership, the one final state a pair never leaves: the
+// pairs of a small set of actors last for a long run (with the server's
+// cooling period at 0, dismissed and declined pairs come back).
 // Empty for a final state.
 std::vector<SuggestionMove> MovesFrom(const std::string& word);
 bool IsFinalState(const std::string& word);

@@ -99,10 +99,15 @@ class Verifier {
       std::printf("VIOLATION %s: %s\n", findings_[i].key.c_str(),
                   findings_[i].message.c_str());
     }
-    int applied = 0, not_applied = 0, either = 0, doubts = 0;
+    int applied = 0, not_applied = 0, either = 0, doubts = 0, reproposed = 0;
     for (const auto& [key, state] : ledger_.keys()) {
       // A SuggestPartners in doubt is counted by the suggestions it left.
       if (!state.doubt.has_value() || key.rfind("serve/", 0) == 0) continue;
+      if (reproposable_.count(key) > 0) {
+        reproposed +=
+            ledger_.OutcomeOf(key, Observed(key)) == Outcome::kApplied;
+        continue;
+      }
       ++doubts;
       switch (ledger_.OutcomeOf(key, Observed(key))) {
         case Outcome::kApplied:
@@ -121,13 +126,14 @@ class Verifier {
     std::printf(
         "verify: %zu keys (%zu actors, %zu suggestions), %zu actor records, "
         "%d in doubt (%d applied, %d not applied, %d either), %zu "
-        "unjournaled suggestions from unanswered calls, %zu index filters "
-        "compared, %zu suggestions, %zu partnerships, %zu violations\n",
+        "unjournaled suggestions from unanswered calls, %d of %zu final "
+        "suggestions re-proposed by them, %zu index filters compared, %zu "
+        "suggestions, %zu partnerships, %zu violations\n",
         ledger_.keys().size(), ledger_.KeysWithPrefix("actor/").size(),
         ledger_.KeysWithPrefix("sugg/").size(), records_.size(), doubts,
         applied, not_applied, either, unjournaled_suggestions_.size(),
-        filters_compared_, suggestions_.size(), partnerships_.size(),
-        findings_.size());
+        reproposed, reproposable_.size(), filters_compared_,
+        suggestions_.size(), partnerships_.size(), findings_.size());
   }
 
   const std::vector<Finding>& findings() const { return findings_; }
@@ -364,6 +370,7 @@ class Verifier {
       if (!k.doubt.has_value() && IsFinalState(k.settled) &&
           serve != ledger_.keys().end() && serve->second.doubt.has_value()) {
         doubts.push_back({key, k.settled, "PROPOSED"});
+        reproposable_.insert(key);
       }
     }
     return ledger_.Apply({'D', "-", std::move(doubts)});
@@ -381,6 +388,8 @@ class Verifier {
   std::map<std::string, v1::Suggestion> suggestions_;     // by id
   std::map<std::string, v1::Partnership> partnerships_;   // by id
   std::vector<std::string> unjournaled_suggestions_;
+  // Final suggestions an unanswered SuggestPartners may have re-proposed.
+  std::set<std::string> reproposable_;
   size_t filters_compared_ = 0;
   std::vector<Finding> findings_;
 };
