@@ -1,0 +1,104 @@
+#!/usr/bin/env bash
+# Soak (issue 18): starts the server on a realistic store (the demo territory
+# plus synthetic actors imported with the CLI), finds the peak sustainable
+# rate of the mixed load (closed loop), runs the open-loop mixed load at 80%
+# of it for the given time, then judges the run: server RSS flat within ±5%
+# after the warm-up, p99 stable, zero unexpected errors. Writes the CSV
+# (one line per 10 s), a PNG plot of RSS and p99, and a Markdown report.
+#
+#   scripts/soak.sh [minutes=30]
+#
+# Environment: SOAK_ACTORS (synthetic actors imported, 5000), SOAK_WARMUP
+# (minutes left out of the RSS and p99 criteria, 5), SOAK_FRACTION (of the
+# peak, 0.8), SOAK_RATE (calls/s: skips the peak search), SOAK_OUT (results
+# folder, default soak-results/<date>). Exits 1 when a criterion fails.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+minutes=${1:-30}
+actors=${SOAK_ACTORS:-5000}
+warmup=${SOAK_WARMUP:-5}
+fraction=${SOAK_FRACTION:-0.8}
+out=${SOAK_OUT:-soak-results/$(date +%Y%m%d-%H%M%S)}
+mkdir -p "$out"
+out=$(cd "$out" && pwd)
+
+if ! command -v gnuplot >/dev/null; then
+  echo "soak: installing gnuplot-nox for the plot" >&2
+  sudo=
+  [[ "$(id -u)" -ne 0 ]] && sudo=sudo
+  $sudo apt-get install -y --no-install-recommends gnuplot-nox >/dev/null
+fi
+scripts/build.sh maillage_server maillage maillage_loadgen >/dev/null
+loadgen=build/tools/loadgen/maillage_loadgen
+store=$(mktemp -d /tmp/maillage-soak.XXXXXX)
+server_pid=
+cleanup() {
+  [[ -n "$server_pid" ]] && kill -9 "$server_pid" 2>/dev/null || true
+  rm -rf "$store"
+}
+trap cleanup EXIT
+
+build/services/maillage_server --listen=127.0.0.1:0 --data_dir="$store/data" \
+  --demo 2>"$out/server.log" &
+server_pid=$!
+target=
+for _ in $(seq 600); do
+  target=$(sed -n 's/^maillage listening on \([^;]*\);.*/\1/p' "$out/server.log")
+  [[ -n "$target" ]] && break
+  sleep 0.1
+done
+[[ -n "$target" ]] || { cat "$out/server.log" >&2; exit 2; }
+
+echo "soak: server $target (pid $server_pid); importing $actors synthetic actors"
+"$loadgen" populate --count="$actors" --output="$store/actors.jsonl" --seed=18
+build/cli/maillage import "$store/actors.jsonl" --format jsonl \
+  --server "$target" >"$out/import.txt"
+
+if [[ -n "${SOAK_RATE:-}" ]]; then
+  rate=$SOAK_RATE
+  echo "soak: rate given: $rate calls/s"
+else
+  "$loadgen" peak --server="$target" --clients=2,4,8,16,32 --step_seconds=15 \
+    | tee "$out/peak.txt"
+  peak=$(sed -n 's/^peak_rps=\([0-9.]*\) .*/\1/p' "$out/peak.txt")
+  rate=$(awk -v p="$peak" -v f="$fraction" 'BEGIN { printf "%.0f", p * f }')
+  echo "soak: peak $peak calls/s; soaking at $rate calls/s ($fraction of it)"
+fi
+
+status=0
+"$loadgen" soak --server="$target" --rate="$rate" --seconds=$((minutes * 60)) \
+  --csv="$out/soak.csv" --server_pid="$server_pid" | tee "$out/soak.txt" ||
+  status=$?
+
+gnuplot <<GNUPLOT
+set terminal pngcairo size 1100,600 noenhanced
+set output "$out/soak.png"
+set datafile separator ","
+set title "Soak at $rate calls/s for $minutes min (warm-up: first $warmup min)"
+set xlabel "minutes"
+set ylabel "server RSS (MiB)"
+set y2label "p99 latency over 10 s (ms)"
+set ytics nomirror
+set y2tics
+set yrange [0:*]
+set y2range [0:*]
+set key outside bottom center horizontal
+set arrow from $warmup, graph 0 to $warmup, graph 1 nohead dashtype 2
+plot "$out/soak.csv" every ::1 using (\$1/60):9 with lines lw 2 title "RSS (MiB)", \
+     "$out/soak.csv" every ::1 using (\$1/60):11 axes x1y2 with lines title "p99 (ms)", \
+     "$out/soak.csv" every ::1 using (\$1/60):10 axes x1y2 with lines title "p50 (ms)"
+GNUPLOT
+
+kill -TERM "$server_pid"
+wait "$server_pid" || true
+server_pid=
+{
+  echo "Soak: $minutes min at $rate calls/s, $actors synthetic actors + demo,"
+  echo "commit $(git rev-parse --short HEAD), $(nproc) cores."
+  echo
+  "$loadgen" soak-report --csv="$out/soak.csv" --warmup_seconds=$((warmup * 60))
+} | tee "$out/report.md" || status=1
+grep -q "soak verdict: PASS" "$out/report.md" || status=1
+echo "soak: results in $out (soak.csv, soak.png, report.md)"
+exit "$status"
