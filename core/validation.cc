@@ -190,6 +190,90 @@ void CheckExchanges(const ValidationContext& context,
   }
 }
 
+// The legal ids, and their agreement with the id: derived from a
+// well-formed id (`id_ok`) when missing, checked against it otherwise.
+void CheckLegalIds(bool id_ok, std::string_view path, v1::Actor* actor,
+                   FieldViolations* out) {
+  v1::LegalIds* legal = actor->mutable_legal_ids();
+  TrimField(legal, &v1::LegalIds::siren, &v1::LegalIds::mutable_siren);
+  TrimField(legal, &v1::LegalIds::siret, &v1::LegalIds::mutable_siret);
+  TrimField(legal, &v1::LegalIds::rna, &v1::LegalIds::mutable_rna);
+  std::string_view id = id_ok ? std::string_view(actor->id()) : "";
+  if (id.rfind("siret:", 0) == 0 && legal->siret().empty()) {
+    legal->set_siret(std::string(id.substr(6)));
+  }
+  if (id.rfind("siren:", 0) == 0 && legal->siren().empty()) {
+    legal->set_siren(std::string(id.substr(6)));
+  }
+  if (id.rfind("rna:", 0) == 0 && legal->rna().empty()) {
+    legal->set_rna(std::string(id.substr(4)));
+  }
+  if (!legal->siret().empty() && legal->siren().empty() &&
+      legal->siret().size() == 14) {
+    legal->set_siren(legal->siret().substr(0, 9));
+  }
+  std::string legal_path = Path(path, "legal_ids");
+  if (!legal->siren().empty() &&
+      (legal->siren().size() != 9 || !AllDigits(legal->siren()))) {
+    out->Add(Path(legal_path, "siren"), "must be 9 digits");
+  }
+  if (!legal->siret().empty()) {
+    if (legal->siret().size() != 14 || !AllDigits(legal->siret())) {
+      out->Add(Path(legal_path, "siret"), "must be 14 digits");
+    } else if (!legal->siren().empty() &&
+               legal->siret().compare(0, 9, legal->siren()) != 0) {
+      out->Add(Path(legal_path, "siret"),
+               "does not start with the SIREN given in legal_ids.siren");
+    }
+  }
+  if (!legal->rna().empty() &&
+      (legal->rna().size() != 10 || legal->rna()[0] != 'W' ||
+       !AllAlnum(legal->rna()))) {
+    out->Add(Path(legal_path, "rna"), "must be W followed by 9 characters");
+  }
+  if (id.rfind("siret:", 0) == 0 && legal->siret() != id.substr(6)) {
+    out->Add(Path(legal_path, "siret"), "differs from the SIRET in the id");
+  }
+  if (id.rfind("rna:", 0) == 0 && legal->rna() != id.substr(4)) {
+    out->Add(Path(legal_path, "rna"), "differs from the RNA number in the id");
+  }
+}
+
+// The contact persons: a name, and well-formed e-mail and phone if any.
+void CheckContacts(std::string_view path, v1::Actor* actor,
+                   FieldViolations* out) {
+  if (!ValidateCount(actor->contacts_size(), Limits::kContactsMax,
+                     Path(path, "contacts"), out)) {
+    return;
+  }
+  for (int i = 0; i < actor->contacts_size(); ++i) {
+    v1::Contact* c = actor->mutable_contacts(i);
+    std::string at = Indexed(path, "contacts", i);
+    CheckText(c->mutable_name(), Path(at, "name"), Limits::kPersonMax, true,
+              false, out);
+    CheckText(c->mutable_role(), Path(at, "role"), Limits::kPersonMax, false,
+              false, out);
+    CheckText(c->mutable_email(), Path(at, "email"), Limits::kEmailMax, false,
+              false, out);
+    if (!c->email().empty()) {
+      size_t at_sign = c->email().find('@');
+      if (at_sign == std::string::npos || at_sign == 0 ||
+          c->email().find('.', at_sign) == std::string::npos ||
+          c->email().find(' ') != std::string::npos) {
+        out->Add(Path(at, "email"), "is not an e-mail address");
+      }
+    }
+    CheckText(c->mutable_phone(), Path(at, "phone"), Limits::kPhoneMax, false,
+              false, out);
+    if (!std::all_of(c->phone().begin(), c->phone().end(), [](char ch) {
+          return std::isdigit(static_cast<unsigned char>(ch)) || ch == ' ' ||
+                 ch == '+' || ch == '.' || ch == '-' || ch == '(' || ch == ')';
+        })) {
+      out->Add(Path(at, "phone"), "may contain digits, spaces and +.-() only");
+    }
+  }
+}
+
 // The id of an actor under `rule`, trimmed; whether it is well-formed (and
 // so the legal ids may be derived from it).
 bool CheckActorId(v1::Actor* actor, std::string_view path, ActorIdRule rule,
@@ -466,51 +550,7 @@ void ValidateActor(const ValidationContext& context, std::string_view path,
       actor, &v1::Actor::name, &v1::Actor::mutable_name,
       [&] { return Path(path, "name"); }, Limits::kNameMax, true, false, out);
 
-  // Legal ids, and their agreement with the id.
-  v1::LegalIds* legal = actor->mutable_legal_ids();
-  TrimField(legal, &v1::LegalIds::siren, &v1::LegalIds::mutable_siren);
-  TrimField(legal, &v1::LegalIds::siret, &v1::LegalIds::mutable_siret);
-  TrimField(legal, &v1::LegalIds::rna, &v1::LegalIds::mutable_rna);
-  // Legal ids are derived from, and checked against, a well-formed id only.
-  std::string_view id = id_ok ? std::string_view(actor->id()) : "";
-  if (id.rfind("siret:", 0) == 0 && legal->siret().empty()) {
-    legal->set_siret(std::string(id.substr(6)));
-  }
-  if (id.rfind("siren:", 0) == 0 && legal->siren().empty()) {
-    legal->set_siren(std::string(id.substr(6)));
-  }
-  if (id.rfind("rna:", 0) == 0 && legal->rna().empty()) {
-    legal->set_rna(std::string(id.substr(4)));
-  }
-  if (!legal->siret().empty() && legal->siren().empty() &&
-      legal->siret().size() == 14) {
-    legal->set_siren(legal->siret().substr(0, 9));
-  }
-  std::string legal_path = Path(path, "legal_ids");
-  if (!legal->siren().empty() &&
-      (legal->siren().size() != 9 || !AllDigits(legal->siren()))) {
-    out->Add(Path(legal_path, "siren"), "must be 9 digits");
-  }
-  if (!legal->siret().empty()) {
-    if (legal->siret().size() != 14 || !AllDigits(legal->siret())) {
-      out->Add(Path(legal_path, "siret"), "must be 14 digits");
-    } else if (!legal->siren().empty() &&
-               legal->siret().compare(0, 9, legal->siren()) != 0) {
-      out->Add(Path(legal_path, "siret"),
-               "does not start with the SIREN given in legal_ids.siren");
-    }
-  }
-  if (!legal->rna().empty() &&
-      (legal->rna().size() != 10 || legal->rna()[0] != 'W' ||
-       !AllAlnum(legal->rna()))) {
-    out->Add(Path(legal_path, "rna"), "must be W followed by 9 characters");
-  }
-  if (id.rfind("siret:", 0) == 0 && legal->siret() != id.substr(6)) {
-    out->Add(Path(legal_path, "siret"), "differs from the SIRET in the id");
-  }
-  if (id.rfind("rna:", 0) == 0 && legal->rna() != id.substr(4)) {
-    out->Add(Path(legal_path, "rna"), "differs from the RNA number in the id");
-  }
+  CheckLegalIds(id_ok, path, actor, out);
 
   if (!actor->naf_code().empty()) {
     auto naf = actor->naf_code().size() <= Limits::kNafCodeMax
@@ -639,37 +679,7 @@ void ValidateActor(const ValidationContext& context, std::string_view path,
       [&] { return Path(path, "source"); }, Limits::kSourceMax, false, false,
       out);
 
-  if (ValidateCount(actor->contacts_size(), Limits::kContactsMax,
-                    Path(path, "contacts"), out)) {
-    for (int i = 0; i < actor->contacts_size(); ++i) {
-      v1::Contact* c = actor->mutable_contacts(i);
-      std::string at = Indexed(path, "contacts", i);
-      CheckText(c->mutable_name(), Path(at, "name"), Limits::kPersonMax, true,
-                false, out);
-      CheckText(c->mutable_role(), Path(at, "role"), Limits::kPersonMax, false,
-                false, out);
-      CheckText(c->mutable_email(), Path(at, "email"), Limits::kEmailMax, false,
-                false, out);
-      if (!c->email().empty()) {
-        size_t at_sign = c->email().find('@');
-        if (at_sign == std::string::npos || at_sign == 0 ||
-            c->email().find('.', at_sign) == std::string::npos ||
-            c->email().find(' ') != std::string::npos) {
-          out->Add(Path(at, "email"), "is not an e-mail address");
-        }
-      }
-      CheckText(c->mutable_phone(), Path(at, "phone"), Limits::kPhoneMax, false,
-                false, out);
-      if (!std::all_of(c->phone().begin(), c->phone().end(), [](char ch) {
-            return std::isdigit(static_cast<unsigned char>(ch)) || ch == ' ' ||
-                   ch == '+' || ch == '.' || ch == '-' || ch == '(' ||
-                   ch == ')';
-          })) {
-        out->Add(Path(at, "phone"),
-                 "may contain digits, spaces and +.-() only");
-      }
-    }
-  }
+  CheckContacts(path, actor, out);
 }
 
 bool ValidateCustomZoneCode(std::string_view code, std::string_view path,
