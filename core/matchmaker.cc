@@ -58,6 +58,18 @@ uint32_t EnumMask(const google::protobuf::RepeatedField<int>& values,
   return mask;
 }
 
+// The weights of a request, field by field, then the engine's rule on the
+// weights in effect (the request's over the server's defaults).
+void CheckWeights(const v1::MatchWeights& requested,
+                  const matcher::Weights& effective, FieldViolations* out) {
+  size_t before = out->size();
+  ValidateMatchWeights(requested, "weights", out);
+  if (out->size() != before) return;
+  if (absl::Status w = matcher::ValidateWeights(effective); !w.ok()) {
+    out->Add("weights", std::string(w.message()));
+  }
+}
+
 uint32_t KindMask(const google::protobuf::RepeatedField<int>& kinds,
                   std::string_view path, FieldViolations* out) {
   return EnumMask(kinds, v1::ActorKind_IsValid, Limits::kKindsMax, path, out);
@@ -182,9 +194,7 @@ absl::StatusOr<v1::SuggestPartnersResponse> Matchmaker::SuggestPartners(
   }
   options.min_score = request.min_score();
   options.weights = WeightsFor(request.weights());
-  if (absl::Status w = matcher::ValidateWeights(options.weights); !w.ok()) {
-    violations.Add("weights", std::string(w.message()));
-  }
+  CheckWeights(request.weights(), options.weights, &violations);
   ValidateText(request.requested_by(), "requested_by", Limits::kPersonMax,
                /*required=*/false, /*multiline=*/false, &violations);
   ValidateEnum(request.view(), v1::SuggestionView_IsValid, "view", &violations);
@@ -243,9 +253,7 @@ absl::StatusOr<v1::MatchExplanation> Matchmaker::ExplainMatch(
   ValidateRecordId(request.partner_id(), /*required=*/true, "partner_id",
                    &violations);
   matcher::Weights weights = WeightsFor(request.weights());
-  if (absl::Status w = matcher::ValidateWeights(weights); !w.ok()) {
-    violations.Add("weights", std::string(w.message()));
-  }
+  CheckWeights(request.weights(), weights, &violations);
   RETURN_IF_ERROR(violations.ToStatus());
   v1::MatchExplanation response;
   absl::Status status;

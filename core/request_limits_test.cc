@@ -803,8 +803,20 @@ std::vector<Case> PartnerCases() {
           [](auto* r) {
             r->set_min_score(std::numeric_limits<double>::quiet_NaN());
           }),
-      Bad(kSuggest, "weights", SuggestPartners, suggest,
+      Bad(kSuggest, "weights.proximity", SuggestPartners, suggest,
           [](auto* r) { r->mutable_weights()->set_proximity(2); }),
+      Bad(kSuggest, "weights.complementarity", SuggestPartners, suggest,
+          [](auto* r) { r->mutable_weights()->set_complementarity(1e300); }),
+      Bad(kSuggest, "weights.similar_success", SuggestPartners, suggest,
+          [](auto* r) {
+            r->mutable_weights()->set_similar_success(
+                std::numeric_limits<double>::quiet_NaN());
+          }),
+      Bad(kSuggest, "weights", SuggestPartners, suggest,
+          [](auto* r) {  // no fit, no score
+            r->mutable_weights()->set_complementarity(0);
+            r->mutable_weights()->set_shared_themes(0);
+          }),
       Bad(kSuggest, "requested_by", SuggestPartners, suggest,  // issue 18: 1 MB
           [](auto* r) { r->set_requested_by(Long(1 << 20)); }),
       Bad(kSuggest, "requested_by", SuggestPartners, suggest,
@@ -817,7 +829,7 @@ std::vector<Case> PartnerCases() {
           [](auto* r) { r->set_actor_id(LongId()); }),
       Bad("ExplainMatch", "partner_id", ExplainMatch, explain,
           [](auto* r) { r->set_partner_id(LongId()); }),
-      Bad("ExplainMatch", "weights", ExplainMatch, explain,
+      Bad("ExplainMatch", "weights.shared_themes", ExplainMatch, explain,
           [](auto* r) { r->mutable_weights()->set_shared_themes(-1); }),
   };
 }

@@ -453,6 +453,24 @@ void ValidateTimestamp(const google::protobuf::Timestamp& time,
   }
 }
 
+void ValidateMatchWeights(const v1::MatchWeights& weights,
+                          std::string_view path, FieldViolations* out) {
+  const auto* reflection = weights.GetReflection();
+  std::vector<const google::protobuf::FieldDescriptor*> set;
+  reflection->ListFields(weights, &set);
+  for (const auto* field : set) {
+    const std::string& name = field->name();
+    double max = name == "proximity" || name == "responsiveness" ||
+                         name == "similar_success"
+                     ? 1.0
+                     : Limits::kWeightMax;
+    double w = reflection->GetDouble(weights, field);
+    if (!(w >= 0 && w <= max)) {  // NaN included
+      out->Add(Path(path, name), absl::StrCat("must be within [0, ", max, "]"));
+    }
+  }
+}
+
 void ValidateRowNumber(int64_t first_row_number, std::string_view path,
                        FieldViolations* out) {
   if (first_row_number < 0 || first_row_number > Limits::kRowNumberMax) {

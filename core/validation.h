@@ -13,6 +13,7 @@
 #include "google/protobuf/repeated_field.h"
 #include "google/protobuf/timestamp.pb.h"
 #include "maillage/v1/actor.pb.h"
+#include "maillage/v1/matching.pb.h"
 #include "maillage/v1/territory.pb.h"
 #include "matcher/vocabulary.h"
 
@@ -95,7 +96,11 @@ struct Limits {
   static constexpr int kPanelSizeMax = 200;
   static constexpr int kPerActorMax = 10;     // SuggestForTerritory
   static constexpr int kCandidatesMax = 200;  // SuggestForTerritory
-  static constexpr int kYearMin = 1800;       // TerritoryFact.year, 0: unset
+  // MatchWeights: relative weights within [0, kWeightMax] (only their ratios
+  // matter); strengths (proximity, responsiveness, similar_success) within
+  // [0, 1].
+  static constexpr double kWeightMax = 1000;
+  static constexpr int kYearMin = 1800;  // TerritoryFact.year, 0: unset
   static constexpr int kYearMax = 2200;
   // first_row_number of an import, within [0, kRowNumberMax].
   static constexpr int64_t kRowNumberMax = 1'000'000'000'000;
@@ -180,6 +185,12 @@ void ValidateUpdateMask(const google::protobuf::FieldMask& mask,
 // A timestamp within google.protobuf.Timestamp's range.
 void ValidateTimestamp(const google::protobuf::Timestamp& time,
                        std::string_view path, FieldViolations* out);
+
+// The weights a request sets (see Limits::kWeightMax), each named by its
+// path ("weights.proximity"). The engine's own rule on their combination is
+// matcher::ValidateWeights.
+void ValidateMatchWeights(const v1::MatchWeights& weights,
+                          std::string_view path, FieldViolations* out);
 
 // An import's first_row_number: within [0, Limits::kRowNumberMax].
 void ValidateRowNumber(int64_t first_row_number, std::string_view path,
