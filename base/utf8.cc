@@ -65,4 +65,40 @@ bool HasControlChars(std::string_view s) {
   return false;
 }
 
+std::string ToValidUtf8(std::string_view s) {
+  static constexpr std::string_view kReplacement = "\xEF\xBF\xBD";  // U+FFFD
+  std::string out;
+  out.reserve(s.size());
+  const auto* p = reinterpret_cast<const unsigned char*>(s.data());
+  const auto* end = p + s.size();
+  while (p < end) {
+    int length = *p < 0x80 ? 1 : Utf8SequenceLength(p, end);
+    if (length <= 0) {
+      out.append(kReplacement);
+      ++p;
+      continue;
+    }
+    out.append(reinterpret_cast<const char*>(p), static_cast<size_t>(length));
+    p += length;
+  }
+  return out;
+}
+
+size_t Utf8PrefixLength(std::string_view s, size_t max_code_points,
+                        size_t max_bytes) {
+  size_t bytes = 0;
+  size_t code_points = 0;
+  while (bytes < s.size() && code_points < max_code_points) {
+    size_t next = bytes + 1;
+    while (next < s.size() &&
+           (static_cast<unsigned char>(s[next]) & 0xC0) == 0x80) {
+      ++next;
+    }
+    if (next > max_bytes) break;
+    bytes = next;
+    ++code_points;
+  }
+  return bytes;
+}
+
 }  // namespace maillage

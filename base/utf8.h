@@ -2,6 +2,7 @@
 #define MAILLAGE_BASE_UTF8_H_
 
 #include <cstddef>
+#include <string>
 #include <string_view>
 
 namespace maillage {
@@ -21,6 +22,16 @@ size_t CodePointCount(std::string_view s);
 // Whether `s` contains an ASCII control character other than tab, newline
 // and carriage return.
 bool HasControlChars(std::string_view s);
+
+// `s` with every byte that does not start a well-formed sequence (see
+// Utf8SequenceLength) replaced by U+FFFD. Valid UTF-8 comes back unchanged.
+std::string ToValidUtf8(std::string_view s);
+
+// The length in bytes of the longest prefix of `s` (valid UTF-8) that ends on
+// a code point boundary and has at most `max_code_points` code points and at
+// most `max_bytes` bytes.
+size_t Utf8PrefixLength(std::string_view s, size_t max_code_points,
+                        size_t max_bytes);
 
 }  // namespace maillage
 

@@ -30,5 +30,23 @@ TEST(Utf8Test, ControlChars) {
   EXPECT_TRUE(HasControlChars("a\x1b[31m"));
 }
 
+TEST(Utf8Test, ToValidUtf8ReplacesMalformedBytes) {
+  EXPECT_EQ(ToValidUtf8("Île 🤝"), "Île 🤝");
+  EXPECT_EQ(ToValidUtf8("\xE9t\xE9"), "\uFFFDt\uFFFD");
+  EXPECT_EQ(ToValidUtf8("a\xC3"), "a\uFFFD");
+  EXPECT_EQ(ToValidUtf8("\xED\xA0\x80"), "\uFFFD\uFFFD\uFFFD");
+  EXPECT_TRUE(IsValidUtf8(ToValidUtf8("\xF4\x90\x80\x80\xFFz")));
+}
+
+TEST(Utf8Test, PrefixEndsOnACodePointBoundary) {
+  EXPECT_EQ(Utf8PrefixLength("abc", 10, 10), 3u);
+  EXPECT_EQ(Utf8PrefixLength("abc", 2, 10), 2u);
+  EXPECT_EQ(Utf8PrefixLength("ééé", 2, 100), 4u);
+  EXPECT_EQ(Utf8PrefixLength("ééé", 10, 5), 4u);  // not inside the third é
+  EXPECT_EQ(Utf8PrefixLength("🤝🤝", 10, 7), 4u);
+  EXPECT_EQ(Utf8PrefixLength("🤝", 10, 3), 0u);
+  EXPECT_EQ(Utf8PrefixLength("", 10, 10), 0u);
+}
+
 }  // namespace
 }  // namespace maillage

@@ -33,7 +33,9 @@ using google::protobuf::util::TimeUtil;
 using storage::Family;
 
 constexpr std::string_view kActor = "actor";
-constexpr int kMaxBatchGet = 1000;
+// Missing ids a NOT_FOUND of BatchGetActors names (the others are counted),
+// so that the error stays small.
+constexpr size_t kMissingIdsNamed = 10;
 
 // Fields a client may not set through an update mask.
 bool IsOutputOnlyPath(const std::string& path) {
@@ -440,9 +442,10 @@ absl::Status ActorDirectory::AttachContacts(v1::Actor* actor) const {
   return absl::OkStatus();
 }
 
-absl::Status ActorDirectory::Check(v1::Actor* actor, bool id_required) const {
+absl::Status ActorDirectory::Check(v1::Actor* actor,
+                                   ActorIdRule id_rule) const {
   FieldViolations violations;
-  ValidateActor(validation_, "actor", id_required, actor, &violations);
+  ValidateActor(validation_, "actor", id_rule, actor, &violations);
   return violations.ToStatus();
 }
 
@@ -488,7 +491,7 @@ absl::StatusOr<v1::Actor> ActorDirectory::Create(
   RETURN_IF_ERROR(violations.ToStatus());
   v1::Actor actor = request.actor();
   ClearOutputOnly(&actor);
-  RETURN_IF_ERROR(Check(&actor, /*id_required=*/false));
+  RETURN_IF_ERROR(Check(&actor, ActorIdRule::kEmptyOrClientKey));
   if (actor.id().empty()) actor.set_id(NewId());
 
   uint64_t fingerprint = RequestLog::Fingerprint(request);
@@ -519,14 +522,14 @@ absl::StatusOr<v1::ImportActorsResponse> ActorDirectory::ImportBatch(
 absl::StatusOr<std::unique_ptr<ActorDirectory::PreparedImport>>
 ActorDirectory::PrepareImport(v1::ImportActorsRequest* request) {
   v1::ImportActorsRequest& batch = *request;
-  if (batch.actors_size() > Limits::kImportRowsMax) {
-    return InvalidField(
-        "actors",
-        absl::StrCat("has ", batch.actors_size(), " rows; the limit is ",
-                     Limits::kImportRowsMax, " per message"));
-  }
-  if (!v1::ImportMode_IsValid(batch.mode())) {
-    return InvalidField("mode", "unknown value");
+  {
+    FieldViolations violations;
+    ValidateCount(batch.actors_size(), Limits::kImportRowsMax, "actors",
+                  &violations);
+    ValidateRowNumber(batch.first_row_number(), "first_row_number",
+                      &violations);
+    ValidateEnum(batch.mode(), v1::ImportMode_IsValid, "mode", &violations);
+    RETURN_IF_ERROR(violations.ToStatus());
   }
   const bool replace = batch.mode() == v1::IMPORT_MODE_REPLACE;
   auto prepared = std::make_unique<PreparedImport>();
@@ -624,7 +627,7 @@ ActorDirectory::PrepareImport(v1::ImportActorsRequest* request) {
     ClearOutputOnly(&next);
     FieldViolations violations;
     uint32_t commune = territory::kNone;
-    ValidateActor(validation_, "", /*id_required=*/true, &next, &violations,
+    ValidateActor(validation_, "", ActorIdRule::kRequired, &next, &violations,
                   &commune);
     if (!violations.empty()) {
       for (const auto& [field, reason] : violations.list()) {
@@ -735,7 +738,10 @@ ActorDirectory::~ActorDirectory() {
 
 absl::StatusOr<v1::Actor> ActorDirectory::Get(
     const v1::GetActorRequest& request) const {
-  if (request.id().empty()) return InvalidField("id", "is required");
+  FieldViolations violations;
+  ValidateRecordId(request.id(), /*required=*/true, "id", &violations);
+  ValidateEnum(request.view(), v1::ActorView_IsValid, "view", &violations);
+  RETURN_IF_ERROR(violations.ToStatus());
   ASSIGN_OR_RETURN(auto actor, Read(request.id()));
   if (!actor.has_value()) return NotFound(kActor, request.id());
   if (request.view() != v1::ACTOR_VIEW_BASIC) {
@@ -751,21 +757,26 @@ absl::StatusOr<v1::Actor> ActorDirectory::Update(
   ValidateRequestId(request.request_id(), "request_id", &violations);
   if (request.actor().id().empty()) {
     violations.Add("actor.id", "is required: it names the actor to update");
+  } else {
+    ValidateRecordId(request.actor().id(), true, "actor.id", &violations);
   }
+  ValidateEtag(request.actor().etag(), "actor.etag", &violations);
+  ValidateUpdateMask(request.update_mask(), "update_mask", &violations);
   bool replace_all = request.update_mask().paths_size() == 0 ||
                      (request.update_mask().paths_size() == 1 &&
                       request.update_mask().paths(0) == "*");
-  if (!replace_all) {
+  if (!replace_all &&
+      request.update_mask().paths_size() <= Limits::kMaskPathsMax) {
     for (int i = 0; i < request.update_mask().paths_size(); ++i) {
       const std::string& path = request.update_mask().paths(i);
       google::protobuf::FieldMask one;
       one.add_paths(path);
       if (!FieldMaskUtil::IsValidFieldMask<v1::Actor>(one)) {
         violations.Add(absl::StrCat("update_mask.paths[", i, "]"),
-                       absl::StrCat("'", path, "' is not a field of Actor"));
+                       absl::StrCat(Quote(path), " is not a field of Actor"));
       } else if (IsOutputOnlyPath(path)) {
         violations.Add(absl::StrCat("update_mask.paths[", i, "]"),
-                       absl::StrCat("'", path, "' cannot be changed"));
+                       absl::StrCat(Quote(path), " cannot be changed"));
       }
     }
   }
@@ -812,7 +823,7 @@ absl::StatusOr<v1::Actor> ActorDirectory::Update(
   }
   updated.set_id(id);
   *updated.mutable_create_time() = stored->create_time();
-  RETURN_IF_ERROR(Check(&updated, /*id_required=*/true));
+  RETURN_IF_ERROR(Check(&updated, ActorIdRule::kRequired));
 
   if (SameContent(updated, *stored)) {
     // Nothing changes: no write, same etag (the request is still recorded
@@ -839,7 +850,8 @@ absl::Status ActorDirectory::Delete(const v1::DeleteActorRequest& request) {
   constexpr std::string_view kMethod = "DeleteActor";
   FieldViolations violations;
   ValidateRequestId(request.request_id(), "request_id", &violations);
-  if (request.id().empty()) violations.Add("id", "is required");
+  ValidateRecordId(request.id(), /*required=*/true, "id", &violations);
+  ValidateEtag(request.etag(), "etag", &violations);
   RETURN_IF_ERROR(violations.ToStatus());
 
   uint64_t fingerprint = RequestLog::Fingerprint(request);
@@ -871,12 +883,10 @@ absl::StatusOr<v1::ListActorsResponse> ActorDirectory::List(
       ValidatePageSize(request.page_size(), Limits::kDefaultPageSize,
                        Limits::kPageSizeMax, "page_size", &violations);
   matcher::ActorFilter filter;
-  if (request.kind() != v1::ACTOR_KIND_UNSPECIFIED) {
-    if (!v1::ActorKind_IsValid(request.kind())) {
-      violations.Add("kind", "unknown value");
-    } else {
-      filter.kind = static_cast<matcher::Kind>(request.kind());
-    }
+  ValidateEnum(request.kind(), v1::ActorKind_IsValid, "kind", &violations);
+  if (request.kind() != v1::ACTOR_KIND_UNSPECIFIED &&
+      v1::ActorKind_IsValid(request.kind())) {
+    filter.kind = static_cast<matcher::Kind>(request.kind());
   }
   filter.territory =
       ValidateTerritoryFilter(validation_, request.has_territory(),
@@ -895,9 +905,7 @@ absl::StatusOr<v1::ListActorsResponse> ActorDirectory::List(
                      "needed_resource", &violations);
     filter.needed_resource = vocabulary_->Resource(request.needed_resource());
   }
-  if (!v1::ActorView_IsValid(request.view())) {
-    violations.Add("view", "unknown value");
-  }
+  ValidateEnum(request.view(), v1::ActorView_IsValid, "view", &violations);
   RETURN_IF_ERROR(violations.ToStatus());
 
   const uint64_t filter_fp = FiltersFingerprint(request);
@@ -961,15 +969,14 @@ absl::StatusOr<v1::ListActorsResponse> ActorDirectory::List(
 absl::StatusOr<v1::BatchGetActorsResponse> ActorDirectory::BatchGet(
     const v1::BatchGetActorsRequest& request) const {
   FieldViolations violations;
-  if (request.ids_size() > kMaxBatchGet) {
-    violations.Add("ids", absl::StrCat("has ", request.ids_size(),
-                                       " ids; the limit is ", kMaxBatchGet));
-  }
-  for (int i = 0; i < request.ids_size(); ++i) {
-    if (request.ids(i).empty()) {
-      violations.Add(absl::StrCat("ids[", i, "]"), "is empty");
+  if (ValidateCount(request.ids_size(), Limits::kBatchGetMax, "ids",
+                    &violations)) {
+    for (int i = 0; i < request.ids_size(); ++i) {
+      ValidateRecordId(request.ids(i), /*required=*/true,
+                       absl::StrCat("ids[", i, "]"), &violations);
     }
   }
+  ValidateEnum(request.view(), v1::ActorView_IsValid, "view", &violations);
   RETURN_IF_ERROR(violations.ToStatus());
   std::vector<std::string> ids(request.ids().begin(), request.ids().end());
   ASSIGN_OR_RETURN(auto values, store_->MultiGet(Family::kActors, ids));
@@ -985,7 +992,14 @@ absl::StatusOr<v1::BatchGetActorsResponse> ActorDirectory::BatchGet(
     }
   }
   if (!missing.empty()) {
-    return NotFound(kActor, absl::StrJoin(missing, ", "));
+    std::string names = absl::StrJoin(
+        missing.begin(),
+        missing.begin() + std::min(missing.size(), kMissingIdsNamed), ", ");
+    if (missing.size() > kMissingIdsNamed) {
+      absl::StrAppend(&names, " and ", missing.size() - kMissingIdsNamed,
+                      " more");
+    }
+    return NotFound(kActor, names);
   }
   if (request.view() != v1::ACTOR_VIEW_BASIC) {
     for (v1::Actor& a : *response.mutable_actors()) {

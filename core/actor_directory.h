@@ -161,8 +161,8 @@ class ActorDirectory {
   // Reads the stored actor (without contacts); nullopt when absent.
   absl::StatusOr<std::optional<v1::Actor>> Read(std::string_view id) const;
   absl::Status AttachContacts(v1::Actor* actor) const;
-  // Validates and normalises; id_required for update.
-  absl::Status Check(v1::Actor* actor, bool id_required) const;
+  // Validates and normalises the actor of a request (field paths "actor.…").
+  absl::Status Check(v1::Actor* actor, ActorIdRule id_rule) const;
   // Stamps times and etag, writes actor (+contacts) and the request record,
   // then updates the index.
   absl::Status Commit(const v1::Actor& actor, bool contacts_changed,

@@ -5,6 +5,7 @@
 #include "base/status_macros.h"
 #include "base/strings.h"
 #include "core/errors.h"
+#include "core/validation.h"
 #include "google/protobuf/util/time_util.h"
 #include "storage/keys.h"
 
@@ -30,7 +31,8 @@ std::string EventLog::Token(uint64_t sequence) {
 
 absl::StatusOr<uint64_t> EventLog::ParseToken(std::string_view token) {
   uint64_t seq = 0;
-  if (!absl::SimpleAtoi(AsAbsl(token), &seq)) {
+  if (token.size() > Limits::kResumeTokenMax ||
+      !absl::SimpleAtoi(AsAbsl(token), &seq)) {
     return InvalidField("resume_token", "is not a token this server issued");
   }
   return seq;

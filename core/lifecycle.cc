@@ -310,7 +310,9 @@ absl::Status Lifecycle::RecordServed(const v1::SuggestPartnersRequest& request,
 
 absl::StatusOr<v1::Suggestion> Lifecycle::GetSuggestion(
     const v1::GetSuggestionRequest& request) const {
-  if (request.id().empty()) return InvalidField("id", "is required");
+  FieldViolations violations;
+  ValidateRecordId(request.id(), /*required=*/true, "id", &violations);
+  RETURN_IF_ERROR(violations.ToStatus());
   ASSIGN_OR_RETURN(auto s, ReadSuggestion(request.id()));
   if (!s.has_value()) return NotFound(kSuggestion, request.id());
   return std::move(*s);
@@ -318,7 +320,8 @@ absl::StatusOr<v1::Suggestion> Lifecycle::GetSuggestion(
 
 namespace {
 
-// What both lifecycle lists take: a page size and a territory filter.
+// What both lifecycle lists take: a page size, an actor and a territory
+// filter.
 struct ListBasics {
   int page_size;
   std::optional<matcher::Scope> scope;
@@ -327,6 +330,8 @@ template <typename Request>
 ListBasics ValidateListBasics(const ValidationContext& validation,
                               const Request& request,
                               FieldViolations* violations) {
+  ValidateRecordId(request.actor_id(), /*required=*/false, "actor_id",
+                   violations);
   return {
       ValidatePageSize(request.page_size(), Limits::kDefaultPageSize,
                        Limits::kPageSizeMax, "page_size", violations),
@@ -341,9 +346,8 @@ absl::StatusOr<v1::ListSuggestionsResponse> Lifecycle::ListSuggestions(
   FieldViolations violations;
   const auto [page_size, scope] =
       ValidateListBasics(validation_, request, &violations);
-  if (!v1::SuggestionState_IsValid(request.state())) {
-    violations.Add("state", "unknown value");
-  }
+  ValidateEnum(request.state(), v1::SuggestionState_IsValid, "state",
+               &violations);
   RETURN_IF_ERROR(violations.ToStatus());
   const uint64_t filters = FiltersFingerprint(request);
   ASSIGN_OR_RETURN(std::string after,
@@ -419,7 +423,7 @@ absl::StatusOr<v1::ListSuggestionsResponse> Lifecycle::ListSuggestions(
 absl::StatusOr<v1::Suggestion> Lifecycle::UpdateSuggestion(
     const v1::UpdateSuggestionRequest& request) {
   FieldViolations violations;
-  if (request.id().empty()) violations.Add("id", "is required");
+  ValidateRecordId(request.id(), /*required=*/true, "id", &violations);
   if (!v1::SuggestionState_IsValid(request.state()) ||
       request.state() == v1::SUGGESTION_STATE_UNSPECIFIED ||
       request.state() == v1::SUGGESTION_STATE_PROPOSED) {
@@ -440,7 +444,13 @@ absl::StatusOr<v1::Suggestion> Lifecycle::UpdateSuggestion(
   if (request.state() == v1::SUGGESTION_STATE_DISMISSED &&
       request.reason().empty()) {
     violations.Add("reason", "is required to dismiss a suggestion");
+  } else {
+    ValidateText(request.reason(), "reason", Limits::kShortTextMax,
+                 /*required=*/false, /*multiline=*/true, &violations);
   }
+  ValidateText(request.performed_by(), "performed_by", Limits::kPersonMax,
+               /*required=*/false, /*multiline=*/false, &violations);
+  ValidateEtag(request.etag(), "etag", &violations);
   ValidateRequestId(request.request_id(), "request_id", &violations);
   RETURN_IF_ERROR(violations.ToStatus());
 
@@ -539,21 +549,12 @@ void Lifecycle::CheckPartnership(std::string_view path, v1::Partnership* p,
     return path.empty() ? std::string(field)
                         : absl::StrCat(AsAbsl(path), ".", AsAbsl(field));
   };
-  if (p->participants_size() < 2 || p->participants_size() > 3) {
+  if (p->participants_size() < Limits::kParticipantsMin ||
+      p->participants_size() > Limits::kParticipantsMax) {
     out->Add(at("participants"), "a partnership has two or three participants");
+  } else {
+    CheckParticipants(at("participants"), *p, out);
   }
-  std::set<std::string> seen;
-  actors_->ReadIndex([&](const matcher::ActorIndex& index) {
-    for (int i = 0; i < p->participants_size(); ++i) {
-      const std::string& id = p->participants(i);
-      std::string field = absl::StrCat(at("participants"), "[", i, "]");
-      if (!seen.insert(id).second) {
-        out->Add(field, "is listed twice");
-      } else if (!index.Find(id).has_value()) {
-        out->Add(field, absl::StrCat("no actor has id '", id, "'"));
-      }
-    }
-  });
   if (!v1::PartnershipCategory_IsValid(p->category()) ||
       p->category() == v1::PARTNERSHIP_CATEGORY_UNSPECIFIED) {
     out->Add(at("category"), "is required");
@@ -561,6 +562,10 @@ void Lifecycle::CheckPartnership(std::string_view path, v1::Partnership* p,
   if (!v1::PartnershipModality_IsValid(p->modality())) {
     out->Add(at("modality"), "unknown value");
   }
+  if (p->has_start_time()) {
+    ValidateTimestamp(p->start_time(), at("start_time"), out);
+  }
+  if (p->has_end_time()) ValidateTimestamp(p->end_time(), at("end_time"), out);
   if (p->has_end_time() && p->has_start_time() &&
       p->end_time() < p->start_time()) {
     out->Add(at("end_time"), "is before start_time");
@@ -572,9 +577,28 @@ void Lifecycle::CheckPartnership(std::string_view path, v1::Partnership* p,
     if (out->size() == before) p->mutable_territory()->set_code(t.code);
   }
   ValidateTheme(validation_, p->theme(), true, at("theme"), out);
-  if (p->description().size() > Limits::kDescriptionMax) {
-    out->Add(at("description"), "is too long");
-  }
+  ValidateText(p->description(), at("description"), Limits::kDescriptionMax,
+               /*required=*/false, /*multiline=*/true, out);
+  ValidateText(p->source(), at("source"), Limits::kSourceMax,
+               /*required=*/false, /*multiline=*/false, out);
+}
+
+void Lifecycle::CheckParticipants(const std::string& path,
+                                  const v1::Partnership& p,
+                                  FieldViolations* out) const {
+  std::set<std::string> seen;
+  actors_->ReadIndex([&](const matcher::ActorIndex& index) {
+    for (int i = 0; i < p.participants_size(); ++i) {
+      const std::string& id = p.participants(i);
+      std::string field = absl::StrCat(path, "[", i, "]");
+      if (!ValidateRecordId(id, /*required=*/true, field, out)) continue;
+      if (!seen.insert(id).second) {
+        out->Add(field, "is listed twice");
+      } else if (!index.Find(id).has_value()) {
+        out->Add(field, absl::StrCat("no actor has id ", Quote(id)));
+      }
+    }
+  });
 }
 
 void Lifecycle::PutPartnership(const v1::Partnership& p,
@@ -607,6 +631,13 @@ void Lifecycle::PushPartnershipsToEngine() {
 
 absl::StatusOr<v1::Partnership> Lifecycle::CreatePartnership(
     const v1::CreatePartnershipRequest& request) {
+  {
+    FieldViolations violations;
+    ValidateRequestId(request.request_id(), "request_id", &violations);
+    ValidateRecordId(request.partnership().id(), /*required=*/false,
+                     "partnership.id", &violations);
+    RETURN_IF_ERROR(violations.ToStatus());
+  }
   v1::ImportPartnershipsRequest one;
   *one.add_partnerships() = request.partnership();
   if (one.partnerships(0).id().empty()) {
@@ -633,6 +664,9 @@ absl::StatusOr<v1::Partnership> Lifecycle::CreatePartnership(
 
 absl::StatusOr<v1::Partnership> Lifecycle::GetPartnership(
     const v1::GetPartnershipRequest& request) const {
+  FieldViolations violations;
+  ValidateRecordId(request.id(), /*required=*/true, "id", &violations);
+  RETURN_IF_ERROR(violations.ToStatus());
   std::lock_guard lock(mu_);
   auto it = partnerships_.find(request.id());
   if (it == partnerships_.end()) return NotFound(kPartnership, request.id());
@@ -697,16 +731,21 @@ absl::StatusOr<v1::Partnership> Lifecycle::UpdatePartnership(
     const v1::UpdatePartnershipRequest& request) {
   FieldViolations violations;
   const std::string& id = request.partnership().id();
-  if (id.empty()) violations.Add("partnership.id", "is required");
-  for (int i = 0; i < request.update_mask().paths_size(); ++i) {
-    const std::string& path = request.update_mask().paths(i);
-    google::protobuf::FieldMask one;
-    one.add_paths(path);
-    if (!FieldMaskUtil::IsValidFieldMask<v1::Partnership>(one) ||
-        path == "id" || path == "active" || path == "etag" ||
-        path == "create_time" || path == "update_time" || path == "source") {
-      violations.Add(absl::StrCat("update_mask.paths[", i, "]"),
-                     absl::StrCat("'", path, "' cannot be updated"));
+  ValidateRecordId(id, /*required=*/true, "partnership.id", &violations);
+  ValidateEtag(request.partnership().etag(), "partnership.etag", &violations);
+  ValidateRequestId(request.request_id(), "request_id", &violations);
+  if (ValidateCount(request.update_mask().paths_size(), Limits::kMaskPathsMax,
+                    "update_mask.paths", &violations)) {
+    for (int i = 0; i < request.update_mask().paths_size(); ++i) {
+      const std::string& path = request.update_mask().paths(i);
+      google::protobuf::FieldMask one;
+      one.add_paths(path);
+      if (!FieldMaskUtil::IsValidFieldMask<v1::Partnership>(one) ||
+          path == "id" || path == "active" || path == "etag" ||
+          path == "create_time" || path == "update_time" || path == "source") {
+        violations.Add(absl::StrCat("update_mask.paths[", i, "]"),
+                       absl::StrCat(Quote(path), " cannot be updated"));
+      }
     }
   }
   RETURN_IF_ERROR(violations.ToStatus());
@@ -750,8 +789,13 @@ absl::StatusOr<v1::Partnership> Lifecycle::UpdatePartnership(
 
 absl::StatusOr<v1::ImportPartnershipsResponse> Lifecycle::ImportPartnerships(
     const v1::ImportPartnershipsRequest& request) {
-  if (request.partnerships_size() > Limits::kImportRowsMax) {
-    return InvalidField("partnerships", "has more than 10,000 rows");
+  {
+    FieldViolations violations;
+    ValidateCount(request.partnerships_size(), Limits::kImportRowsMax,
+                  "partnerships", &violations);
+    ValidateRowNumber(request.first_row_number(), "first_row_number",
+                      &violations);
+    RETURN_IF_ERROR(violations.ToStatus());
   }
   v1::ImportPartnershipsResponse response;
   auto* counts = response.mutable_counts();
@@ -769,7 +813,8 @@ absl::StatusOr<v1::ImportPartnershipsResponse> Lifecycle::ImportPartnerships(
     FieldViolations violations;
     if (p.id().empty()) {
       violations.Add("id", "is required: the importer's stable key");
-    } else if (!seen.insert(p.id()).second) {
+    } else if (ValidateRecordId(p.id(), /*required=*/true, "id", &violations) &&
+               !seen.insert(p.id()).second) {
       violations.Add("id", "appears twice in this batch");
     }
     p.clear_active();
@@ -843,6 +888,12 @@ absl::StatusOr<v1::TerritoryMetrics> Lifecycle::Metrics(
   ResolvedTerritory t;
   ValidateTerritoryRef(validation_, request.territory(), "territory",
                        &violations, &t);
+  if (request.has_start_time()) {
+    ValidateTimestamp(request.start_time(), "start_time", &violations);
+  }
+  if (request.has_end_time()) {
+    ValidateTimestamp(request.end_time(), "end_time", &violations);
+  }
   RETURN_IF_ERROR(violations.ToStatus());
   auto start =
       request.has_start_time() ? request.start_time() : TimeUtil::GetEpoch();

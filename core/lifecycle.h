@@ -92,6 +92,10 @@ class Lifecycle {
   // distinct; category; times). `path` prefixes field paths.
   void CheckPartnership(std::string_view path, v1::Partnership* p,
                         FieldViolations* out) const;
+  // Each participant: a well-formed id, listed once, of a stored actor.
+  // `path` is the participants' field path.
+  void CheckParticipants(const std::string& path, const v1::Partnership& p,
+                         FieldViolations* out) const;
   // Adds the partnership (and its by-actor index entries) to `batch`.
   void PutPartnership(const v1::Partnership& p,
                       storage::WriteBatch* batch) const;

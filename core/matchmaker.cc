@@ -17,7 +17,6 @@ namespace maillage::core {
 namespace {
 
 constexpr int kDefaultLimit = 20;
-constexpr int kMaxLimit = 1000;
 constexpr int kDefaultPanelSize = 12;
 
 constexpr char kCoalitionMethod[] =
@@ -48,19 +47,34 @@ std::string ResourceCode(const matcher::Vocabulary& vocabulary, uint8_t r) {
   return std::string(vocabulary.ResourceCode(r));
 }
 
-// Kinds, categories and themes of a request as engine bit masks.
-uint32_t KindMask(const google::protobuf::RepeatedField<int>& kinds,
-                  std::string_view path, FieldViolations* out) {
+// A list of enum values of a request as an engine bit mask (bit v for value
+// v); the list is validated (ValidateEnumList) and bad values left out.
+uint32_t EnumMask(const google::protobuf::RepeatedField<int>& values,
+                  bool (*is_valid)(int), int max, std::string_view path,
+                  FieldViolations* out) {
+  ValidateEnumList(values, is_valid, max, path, out);
   uint32_t mask = 0;
-  for (int i = 0; i < kinds.size(); ++i) {
-    if (!v1::ActorKind_IsValid(kinds[i]) ||
-        kinds[i] == v1::ACTOR_KIND_UNSPECIFIED) {
-      out->Add(absl::StrCat(std::string(path), "[", i, "]"), "unknown kind");
-      continue;
-    }
-    mask |= 1u << kinds[i];
+  for (int v : values) {
+    if (v > 0 && v < 32 && is_valid(v)) mask |= 1u << v;
   }
   return mask;
+}
+
+// The weights of a request, field by field, then the engine's rule on the
+// weights in effect (the request's over the server's defaults).
+void CheckWeights(const v1::MatchWeights& requested,
+                  const matcher::Weights& effective, FieldViolations* out) {
+  size_t before = out->size();
+  ValidateMatchWeights(requested, "weights", out);
+  if (out->size() != before) return;
+  if (absl::Status w = matcher::ValidateWeights(effective); !w.ok()) {
+    out->Add("weights", std::string(w.message()));
+  }
+}
+
+uint32_t KindMask(const google::protobuf::RepeatedField<int>& kinds,
+                  std::string_view path, FieldViolations* out) {
+  return EnumMask(kinds, v1::ActorKind_IsValid, Limits::kKindsMax, path, out);
 }
 
 }  // namespace
@@ -152,29 +166,27 @@ void Matchmaker::FillNames(
 absl::StatusOr<v1::SuggestPartnersResponse> Matchmaker::SuggestPartners(
     const v1::SuggestPartnersRequest& request) const {
   FieldViolations violations;
-  if (request.actor_id().empty()) violations.Add("actor_id", "is required");
-  if (request.limit() < 0 || request.limit() > kMaxLimit) {
-    violations.Add("limit",
-                   absl::StrCat("must be within [0, ", kMaxLimit, "]"));
+  ValidateRecordId(request.actor_id(), /*required=*/true, "actor_id",
+                   &violations);
+  if (request.limit() < 0 || request.limit() > Limits::kSuggestionsMax) {
+    violations.Add("limit", absl::StrCat("must be within [0, ",
+                                         Limits::kSuggestionsMax, "]"));
   }
   matcher::PartnerOptions options;
   options.limit = request.limit() == 0 ? kDefaultLimit
                                        : static_cast<size_t>(request.limit());
   options.kinds = KindMask(request.kinds(), "kinds", &violations);
-  for (int i = 0; i < request.categories_size(); ++i) {
-    int c = request.categories(i);
-    if (!v1::PartnershipCategory_IsValid(c) ||
-        c == v1::PARTNERSHIP_CATEGORY_UNSPECIFIED) {
-      violations.Add(absl::StrCat("categories[", i, "]"), "unknown category");
-      continue;
-    }
-    options.categories |= 1u << c;
-  }
-  for (int i = 0; i < request.themes_size(); ++i) {
-    ValidateTheme(validation_, request.themes(i), false,
-                  absl::StrCat("themes[", i, "]"), &violations);
-    if (auto t = vocabulary_->Theme(request.themes(i))) {
-      options.themes |= uint64_t{1} << *t;
+  options.categories =
+      EnumMask(request.categories(), v1::PartnershipCategory_IsValid,
+               Limits::kCategoriesMax, "categories", &violations);
+  if (ValidateCount(request.themes_size(), Limits::kThemesMax, "themes",
+                    &violations)) {
+    for (int i = 0; i < request.themes_size(); ++i) {
+      ValidateTheme(validation_, request.themes(i), false,
+                    absl::StrCat("themes[", i, "]"), &violations);
+      if (auto t = vocabulary_->Theme(request.themes(i))) {
+        options.themes |= uint64_t{1} << *t;
+      }
     }
   }
   options.scope = ValidateTerritoryFilter(
@@ -184,12 +196,10 @@ absl::StatusOr<v1::SuggestPartnersResponse> Matchmaker::SuggestPartners(
   }
   options.min_score = request.min_score();
   options.weights = WeightsFor(request.weights());
-  if (absl::Status w = matcher::ValidateWeights(options.weights); !w.ok()) {
-    violations.Add("weights", std::string(w.message()));
-  }
-  if (!v1::SuggestionView_IsValid(request.view())) {
-    violations.Add("view", "unknown view");
-  }
+  CheckWeights(request.weights(), options.weights, &violations);
+  ValidateText(request.requested_by(), "requested_by", Limits::kPersonMax,
+               /*required=*/false, /*multiline=*/false, &violations);
+  ValidateEnum(request.view(), v1::SuggestionView_IsValid, "view", &violations);
   options.factor_details = request.view() == v1::SUGGESTION_VIEW_FULL;
   RETURN_IF_ERROR(violations.ToStatus());
 
@@ -240,12 +250,12 @@ absl::StatusOr<v1::SuggestPartnersResponse> Matchmaker::SuggestPartners(
 absl::StatusOr<v1::MatchExplanation> Matchmaker::ExplainMatch(
     const v1::ExplainMatchRequest& request) const {
   FieldViolations violations;
-  if (request.actor_id().empty()) violations.Add("actor_id", "is required");
-  if (request.partner_id().empty()) violations.Add("partner_id", "is required");
+  ValidateRecordId(request.actor_id(), /*required=*/true, "actor_id",
+                   &violations);
+  ValidateRecordId(request.partner_id(), /*required=*/true, "partner_id",
+                   &violations);
   matcher::Weights weights = WeightsFor(request.weights());
-  if (absl::Status w = matcher::ValidateWeights(weights); !w.ok()) {
-    violations.Add("weights", std::string(w.message()));
-  }
+  CheckWeights(request.weights(), weights, &violations);
   RETURN_IF_ERROR(violations.ToStatus());
   v1::MatchExplanation response;
   absl::Status status;
@@ -275,7 +285,9 @@ absl::StatusOr<v1::SuggestCoalitionResponse> Matchmaker::SuggestCoalition(
   FieldViolations violations;
   v1::TerritoryRef territory_ref = request.territory();
   std::string theme = request.theme();
-  if (!request.fragility_id().empty()) {
+  if (ValidateRecordId(request.fragility_id(), /*required=*/false,
+                       "fragility_id", &violations) &&
+      !request.fragility_id().empty()) {
     v1::GetFactRequest get;
     get.set_id(request.fragility_id());
     auto fact = territories_->GetFact(get);
@@ -304,21 +316,28 @@ absl::StatusOr<v1::SuggestCoalitionResponse> Matchmaker::SuggestCoalition(
     ValidateTheme(validation_, theme, false, "theme", &violations);
     if (auto t = vocabulary_->Theme(theme)) challenge.theme = *t;
   }
-  for (int i = 0; i < request.needed_resources_size(); ++i) {
-    ValidateResource(validation_, request.needed_resources(i), false,
-                     absl::StrCat("needed_resources[", i, "]"), &violations);
-    if (auto r = vocabulary_->Resource(request.needed_resources(i))) {
-      challenge.needed_resources.push_back(*r);
+  if (ValidateCount(request.needed_resources_size(), Limits::kResourcesMax,
+                    "needed_resources", &violations)) {
+    for (int i = 0; i < request.needed_resources_size(); ++i) {
+      ValidateResource(validation_, request.needed_resources(i), false,
+                       absl::StrCat("needed_resources[", i, "]"), &violations);
+      if (auto r = vocabulary_->Resource(request.needed_resources(i))) {
+        challenge.needed_resources.push_back(*r);
+      }
     }
   }
   matcher::CoalitionOptions options;
-  if (request.min_size() < 0 || request.min_size() > 12) {
-    violations.Add("min_size", "must be within [0, 12]");
+  const std::string size_range =
+      absl::StrCat("must be within [0, ", Limits::kCoalitionSizeMax, "]");
+  if (request.min_size() < 0 ||
+      request.min_size() > Limits::kCoalitionSizeMax) {
+    violations.Add("min_size", size_range);
   } else if (request.min_size() > 0) {
     options.min_size = static_cast<size_t>(request.min_size());
   }
-  if (request.max_size() < 0 || request.max_size() > 12) {
-    violations.Add("max_size", "must be within [0, 12]");
+  if (request.max_size() < 0 ||
+      request.max_size() > Limits::kCoalitionSizeMax) {
+    violations.Add("max_size", size_range);
   } else if (request.max_size() > 0) {
     options.max_size = static_cast<size_t>(request.max_size());
   }
@@ -332,8 +351,11 @@ absl::StatusOr<v1::SuggestCoalitionResponse> Matchmaker::SuggestCoalition(
         KindMask(request.required_kinds(), "required_kinds", &violations);
   }
   if (request.has_alternatives()) {
-    if (request.alternatives() < 0 || request.alternatives() > 3) {
-      violations.Add("alternatives", "must be within [0, 3]");
+    if (request.alternatives() < 0 ||
+        request.alternatives() > Limits::kAlternativesMax) {
+      violations.Add(
+          "alternatives",
+          absl::StrCat("must be within [0, ", Limits::kAlternativesMax, "]"));
     } else {
       options.alternatives = static_cast<size_t>(request.alternatives());
     }
@@ -409,13 +431,17 @@ absl::StatusOr<v1::DialoguePanel> Matchmaker::SuggestDialoguePanel(
   if (request.themes_size() == 0) {
     violations.Add("themes", "give at least one theme");
   }
-  for (int i = 0; i < request.themes_size(); ++i) {
-    ValidateTheme(validation_, request.themes(i), false,
-                  absl::StrCat("themes[", i, "]"), &violations);
-    if (auto t = vocabulary_->Theme(request.themes(i))) themes.push_back(*t);
+  if (ValidateCount(request.themes_size(), Limits::kThemesMax, "themes",
+                    &violations)) {
+    for (int i = 0; i < request.themes_size(); ++i) {
+      ValidateTheme(validation_, request.themes(i), false,
+                    absl::StrCat("themes[", i, "]"), &violations);
+      if (auto t = vocabulary_->Theme(request.themes(i))) themes.push_back(*t);
+    }
   }
-  if (request.size() < 0 || request.size() > 200) {
-    violations.Add("size", "must be within [0, 200]");
+  if (request.size() < 0 || request.size() > Limits::kPanelSizeMax) {
+    violations.Add("size", absl::StrCat("must be within [0, ",
+                                        Limits::kPanelSizeMax, "]"));
   }
   RETURN_IF_ERROR(violations.ToStatus());
   size_t size = request.size() == 0 ? kDefaultPanelSize
@@ -488,13 +514,16 @@ absl::StatusOr<v1::SuggestForTerritoryResponse> Matchmaker::SuggestForTerritory(
                        &violations, &scope);
   matcher::FairMatchingOptions options;
   options.weights = options_.weights;
-  if (request.per_actor() < 0 || request.per_actor() > 10) {
-    violations.Add("per_actor", "must be within [0, 10]");
+  if (request.per_actor() < 0 || request.per_actor() > Limits::kPerActorMax) {
+    violations.Add("per_actor", absl::StrCat("must be within [0, ",
+                                             Limits::kPerActorMax, "]"));
   } else if (request.per_actor() > 0) {
     options.per_actor = static_cast<size_t>(request.per_actor());
   }
-  if (request.candidates() < 0 || request.candidates() > 200) {
-    violations.Add("candidates", "must be within [0, 200]");
+  if (request.candidates() < 0 ||
+      request.candidates() > Limits::kCandidatesMax) {
+    violations.Add("candidates", absl::StrCat("must be within [0, ",
+                                              Limits::kCandidatesMax, "]"));
   } else if (request.candidates() > 0) {
     options.candidates = static_cast<size_t>(request.candidates());
   }

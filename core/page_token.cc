@@ -8,6 +8,7 @@
 #include "base/strings.h"
 #include "core/errors.h"
 #include "core/request_log.h"
+#include "core/validation.h"
 
 namespace maillage::core {
 
@@ -31,6 +32,9 @@ std::string EncodePageToken(uint64_t filters, std::string_view position) {
 absl::StatusOr<std::string> DecodePageToken(std::string_view token,
                                             uint64_t filters) {
   if (token.empty()) return std::string();
+  if (token.size() > Limits::kPageTokenMax) {
+    return InvalidField("page_token", "is not a token this server issued");
+  }
   std::string raw;
   if (!absl::WebSafeBase64Unescape(AsAbsl(token), &raw)) {
     return InvalidField("page_token", "is not a token this server issued");

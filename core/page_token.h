@@ -21,8 +21,8 @@ uint64_t FiltersFingerprint(const google::protobuf::Message& request);
 std::string EncodePageToken(uint64_t filters, std::string_view position);
 
 // The position; "" (the first page) for an empty token; INVALID_ARGUMENT
-// naming "page_token" when the token is malformed or was issued for other
-// filters.
+// naming "page_token" when the token is malformed (or longer than
+// Limits::kPageTokenMax) or was issued for other filters.
 absl::StatusOr<std::string> DecodePageToken(std::string_view token,
                                             uint64_t filters);
 

@@ -170,7 +170,9 @@ absl::StatusOr<v1::Territory> TerritoryBook::Get(
   ResolvedTerritory t;
   if (!v1::TerritoryLevel_IsValid(request.ref().level()) ||
       request.ref().level() == v1::TERRITORY_LEVEL_UNSPECIFIED ||
-      request.ref().code().empty()) {
+      request.ref().code().empty() ||
+      request.ref().code().size() > Limits::kTerritoryCodeMax) {
+    // A malformed reference is INVALID_ARGUMENT; an unknown one NOT_FOUND.
     ValidateTerritoryRef(validation_, request.ref(), "ref", &violations);
     return violations.ToStatus();
   }
@@ -189,9 +191,10 @@ absl::StatusOr<v1::ListTerritoriesResponse> TerritoryBook::List(
   int page_size =
       ValidatePageSize(request.page_size(), Limits::kDefaultPageSize,
                        Limits::kPageSizeMax, "page_size", &violations);
-  if (!v1::TerritoryLevel_IsValid(request.level())) {
-    violations.Add("level", "unknown value");
-  }
+  ValidateEnum(request.level(), v1::TerritoryLevel_IsValid, "level",
+               &violations);
+  ValidateText(request.name_prefix(), "name_prefix", Limits::kNameMax,
+               /*required=*/false, /*multiline=*/false, &violations);
   std::optional<ResolvedTerritory> parent;
   if (request.has_parent()) {
     ResolvedTerritory p;
@@ -376,12 +379,23 @@ absl::StatusOr<v1::Territory> TerritoryBook::UpdateCustom(
     const v1::UpdateCustomTerritoryRequest& request) {
   FieldViolations violations;
   ValidateRequestId(request.request_id(), "request_id", &violations);
-  const std::string& code = request.territory().ref().code();
-  for (int i = 0; i < request.update_mask().paths_size(); ++i) {
-    const std::string& p = request.update_mask().paths(i);
-    if (p != "name" && p != "description" && p != "communes") {
-      violations.Add(absl::StrCat("update_mask.paths[", i, "]"),
-                     "only name, description and communes can be changed");
+  const v1::TerritoryRef& ref = request.territory().ref();
+  const std::string& code = ref.code();
+  if (ref.level() != v1::TERRITORY_LEVEL_UNSPECIFIED &&
+      ref.level() != v1::TERRITORY_LEVEL_CUSTOM) {
+    violations.Add("territory.ref.level",
+                   "must be CUSTOM: only custom zones can be changed");
+  }
+  ValidateCustomZoneCode(code, "territory.ref.code", &violations);
+  ValidateEtag(request.territory().etag(), "territory.etag", &violations);
+  if (ValidateCount(request.update_mask().paths_size(), Limits::kMaskPathsMax,
+                    "update_mask.paths", &violations)) {
+    for (int i = 0; i < request.update_mask().paths_size(); ++i) {
+      const std::string& p = request.update_mask().paths(i);
+      if (p != "name" && p != "description" && p != "communes") {
+        violations.Add(absl::StrCat("update_mask.paths[", i, "]"),
+                       "only name, description and communes can be changed");
+      }
     }
   }
   RETURN_IF_ERROR(violations.ToStatus());
@@ -424,6 +438,10 @@ absl::StatusOr<v1::Territory> TerritoryBook::UpdateCustom(
 
 absl::Status TerritoryBook::DeleteCustom(
     const v1::DeleteCustomTerritoryRequest& request) {
+  FieldViolations violations;
+  ValidateCustomZoneCode(request.code(), "code", &violations);
+  ValidateEtag(request.etag(), "etag", &violations);
+  RETURN_IF_ERROR(violations.ToStatus());
   auto held = locks_.Lock({request.code()});
   auto stored = registry_->GetCustom(request.code());
   if (!stored.has_value()) {
@@ -498,7 +516,9 @@ absl::StatusOr<v1::TerritoryFact> TerritoryBook::CreateFact(
 
 absl::StatusOr<v1::TerritoryFact> TerritoryBook::GetFact(
     const v1::GetFactRequest& request) const {
-  if (request.id().empty()) return InvalidField("id", "is required");
+  FieldViolations violations;
+  ValidateRecordId(request.id(), /*required=*/true, "id", &violations);
+  RETURN_IF_ERROR(violations.ToStatus());
   ASSIGN_OR_RETURN(auto fact, ReadFact(request.id()));
   if (!fact.has_value()) return NotFound(kFact, request.id());
   return std::move(*fact);
@@ -509,16 +529,20 @@ absl::StatusOr<v1::TerritoryFact> TerritoryBook::UpdateFact(
   FieldViolations violations;
   ValidateRequestId(request.request_id(), "request_id", &violations);
   const std::string& id = request.fact().id();
-  if (id.empty()) violations.Add("fact.id", "is required");
-  for (int i = 0; i < request.update_mask().paths_size(); ++i) {
-    google::protobuf::FieldMask one;
-    one.add_paths(request.update_mask().paths(i));
-    const std::string& p = request.update_mask().paths(i);
-    if (!FieldMaskUtil::IsValidFieldMask<v1::TerritoryFact>(one) || p == "id" ||
-        p == "etag" || p == "create_time" || p == "update_time" ||
-        p == "severity_derived") {
-      violations.Add(absl::StrCat("update_mask.paths[", i, "]"),
-                     absl::StrCat("'", p, "' cannot be updated"));
+  ValidateRecordId(id, /*required=*/true, "fact.id", &violations);
+  ValidateEtag(request.fact().etag(), "fact.etag", &violations);
+  if (ValidateCount(request.update_mask().paths_size(), Limits::kMaskPathsMax,
+                    "update_mask.paths", &violations)) {
+    for (int i = 0; i < request.update_mask().paths_size(); ++i) {
+      google::protobuf::FieldMask one;
+      one.add_paths(request.update_mask().paths(i));
+      const std::string& p = request.update_mask().paths(i);
+      if (!FieldMaskUtil::IsValidFieldMask<v1::TerritoryFact>(one) ||
+          p == "id" || p == "etag" || p == "create_time" ||
+          p == "update_time" || p == "severity_derived") {
+        violations.Add(absl::StrCat("update_mask.paths[", i, "]"),
+                       absl::StrCat(Quote(p), " cannot be updated"));
+      }
     }
   }
   RETURN_IF_ERROR(violations.ToStatus());
@@ -555,7 +579,10 @@ absl::StatusOr<v1::TerritoryFact> TerritoryBook::UpdateFact(
 }
 
 absl::Status TerritoryBook::DeleteFact(const v1::DeleteFactRequest& request) {
-  if (request.id().empty()) return InvalidField("id", "is required");
+  FieldViolations violations;
+  ValidateRecordId(request.id(), /*required=*/true, "id", &violations);
+  ValidateEtag(request.etag(), "etag", &violations);
+  RETURN_IF_ERROR(violations.ToStatus());
   auto held = locks_.Lock({request.id()});
   ASSIGN_OR_RETURN(auto stored, ReadFact(request.id()));
   if (!stored.has_value()) return NotFound(kFact, request.id());
@@ -629,6 +656,7 @@ absl::StatusOr<v1::ListFactsResponse> TerritoryBook::ListFacts(
   ResolvedTerritory t;
   ValidateTerritoryRef(validation_, request.territory(), "territory",
                        &violations, &t);
+  ValidateEnum(request.type(), v1::FactType_IsValid, "type", &violations);
   if (!request.theme().empty()) {
     ValidateTheme(validation_, request.theme(), false, "theme", &violations);
   }
@@ -657,11 +685,13 @@ absl::StatusOr<v1::ListFactsResponse> TerritoryBook::ListFacts(
 
 absl::StatusOr<v1::ImportFactsResponse> TerritoryBook::ImportFacts(
     const v1::ImportFactsRequest& request) {
-  if (request.facts_size() > Limits::kImportRowsMax) {
-    return InvalidField(
-        "facts",
-        absl::StrCat("has ", request.facts_size(), " rows; the limit is ",
-                     Limits::kImportRowsMax, " per call"));
+  {
+    FieldViolations violations;
+    ValidateCount(request.facts_size(), Limits::kImportRowsMax, "facts",
+                  &violations);
+    ValidateRowNumber(request.first_row_number(), "first_row_number",
+                      &violations);
+    RETURN_IF_ERROR(violations.ToStatus());
   }
   v1::ImportFactsResponse response;
   std::vector<v1::TerritoryFact> good;

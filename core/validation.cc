@@ -10,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "base/strings.h"
 #include "base/utf8.h"
+#include "google/protobuf/util/time_util.h"
 #include "maillage/v1/actor_subtypes.h"
 
 namespace maillage::core {
@@ -40,6 +41,16 @@ bool AllAlnum(std::string_view s) {
   });
 }
 
+// "is 300 bytes long; the limit is 64".
+std::string TooLong(size_t bytes, size_t max) {
+  return absl::StrCat("is ", bytes, " bytes long; the limit is ", max);
+}
+
+bool PrintableAscii(std::string_view s) {
+  return std::all_of(s.begin(), s.end(),
+                     [](char c) { return c > 0x20 && c < 0x7F; });
+}
+
 void TrimInPlace(std::string* s) {
   absl::string_view t = absl::StripAsciiWhitespace(*s);
   if (t.size() != s->size()) *s = std::string(t);
@@ -62,23 +73,23 @@ const std::string& TrimField(M* m, const std::string& (M::*get)() const,
 
 // Checks a free-text field: valid UTF-8, no control characters (newlines
 // allowed when multiline), at most `max` code points, required or not.
-void CheckTrimmedText(const std::string* value, LazyPath path, size_t max,
+void CheckTrimmedText(std::string_view value, LazyPath path, size_t max,
                       bool required, bool multiline, FieldViolations* out) {
-  if (value->empty()) {
+  if (value.empty()) {
     if (required) out->Add(path(), "is required");
     return;
   }
-  if (!IsValidUtf8(*value)) {
+  if (!IsValidUtf8(value)) {
     out->Add(path(), "is not valid UTF-8");
     return;
   }
-  if (HasControlChars(*value) ||
-      (!multiline && value->find_first_of("\n\r") != std::string::npos)) {
+  if (HasControlChars(value) ||
+      (!multiline && value.find_first_of("\n\r") != std::string::npos)) {
     out->Add(path(), multiline ? "contains control characters"
                                : "contains control characters or line breaks");
     return;
   }
-  size_t n = CodePointCount(*value);
+  size_t n = CodePointCount(value);
   if (n > max) {
     out->Add(path(),
              absl::StrCat("is ", n, " characters long; the limit is ", max));
@@ -89,7 +100,7 @@ void CheckText(std::string* value, std::string_view path, size_t max,
                bool required, bool multiline, FieldViolations* out) {
   TrimInPlace(value);
   CheckTrimmedText(
-      value, [&] { return std::string(path); }, max, required, multiline, out);
+      *value, [&] { return std::string(path); }, max, required, multiline, out);
 }
 
 // CheckText on a string field of `m`, trimmed as TrimField does.
@@ -97,8 +108,7 @@ template <typename M>
 void CheckTextField(M* m, const std::string& (M::*get)() const,
                     std::string* (M::*mut)(), LazyPath path, size_t max,
                     bool required, bool multiline, FieldViolations* out) {
-  CheckTrimmedText(&TrimField(m, get, mut), path, max, required, multiline,
-                   out);
+  CheckTrimmedText(TrimField(m, get, mut), path, max, required, multiline, out);
 }
 
 // "88.99B" from "8899B", "88.99b", " 88.99B ".
@@ -124,9 +134,13 @@ void CheckCode(std::string_view code, bool optional, LazyPath path,
     if (!optional) out->Add(path(), "is required");
     return;
   }
+  if (code.size() > Limits::kVocabularyCodeMax) {
+    out->Add(path(), TooLong(code.size(), Limits::kVocabularyCodeMax));
+    return;
+  }
   if (!known(code)) {
-    out->Add(path(), absl::StrCat("unknown ", what, " '", AsAbsl(code),
-                                  "' (see reference/vocab/", file, ")"));
+    out->Add(path(), absl::StrCat("unknown ", what, " ", Quote(code),
+                                  " (see reference/vocab/", file, ")"));
   }
 }
 
@@ -154,10 +168,8 @@ void CheckExchanges(const ValidationContext& context,
                     google::protobuf::RepeatedPtrField<v1::Exchange>* list,
                     std::string_view path, std::string_view field,
                     FieldViolations* out) {
-  if (list->size() > Limits::kExchangesMax) {
-    out->Add(Path(path, field),
-             absl::StrCat("has ", list->size(), " entries; the limit is ",
-                          Limits::kExchangesMax));
+  if (!ValidateCount(list->size(), Limits::kExchangesMax, Path(path, field),
+                     out)) {
     return;
   }
   for (int i = 0; i < list->size(); ++i) {
@@ -176,6 +188,112 @@ void CheckExchanges(const ValidationContext& context,
         [&] { return at("description"); }, Limits::kShortTextMax, false, true,
         out);
   }
+}
+
+// The legal ids, and their agreement with the id: derived from a
+// well-formed id (`id_ok`) when missing, checked against it otherwise.
+void CheckLegalIds(bool id_ok, std::string_view path, v1::Actor* actor,
+                   FieldViolations* out) {
+  v1::LegalIds* legal = actor->mutable_legal_ids();
+  TrimField(legal, &v1::LegalIds::siren, &v1::LegalIds::mutable_siren);
+  TrimField(legal, &v1::LegalIds::siret, &v1::LegalIds::mutable_siret);
+  TrimField(legal, &v1::LegalIds::rna, &v1::LegalIds::mutable_rna);
+  std::string_view id = id_ok ? std::string_view(actor->id()) : "";
+  if (id.rfind("siret:", 0) == 0 && legal->siret().empty()) {
+    legal->set_siret(std::string(id.substr(6)));
+  }
+  if (id.rfind("siren:", 0) == 0 && legal->siren().empty()) {
+    legal->set_siren(std::string(id.substr(6)));
+  }
+  if (id.rfind("rna:", 0) == 0 && legal->rna().empty()) {
+    legal->set_rna(std::string(id.substr(4)));
+  }
+  if (!legal->siret().empty() && legal->siren().empty() &&
+      legal->siret().size() == 14) {
+    legal->set_siren(legal->siret().substr(0, 9));
+  }
+  std::string legal_path = Path(path, "legal_ids");
+  if (!legal->siren().empty() &&
+      (legal->siren().size() != 9 || !AllDigits(legal->siren()))) {
+    out->Add(Path(legal_path, "siren"), "must be 9 digits");
+  }
+  if (!legal->siret().empty()) {
+    if (legal->siret().size() != 14 || !AllDigits(legal->siret())) {
+      out->Add(Path(legal_path, "siret"), "must be 14 digits");
+    } else if (!legal->siren().empty() &&
+               legal->siret().compare(0, 9, legal->siren()) != 0) {
+      out->Add(Path(legal_path, "siret"),
+               "does not start with the SIREN given in legal_ids.siren");
+    }
+  }
+  if (!legal->rna().empty() &&
+      (legal->rna().size() != 10 || legal->rna()[0] != 'W' ||
+       !AllAlnum(legal->rna()))) {
+    out->Add(Path(legal_path, "rna"), "must be W followed by 9 characters");
+  }
+  if (id.rfind("siret:", 0) == 0 && legal->siret() != id.substr(6)) {
+    out->Add(Path(legal_path, "siret"), "differs from the SIRET in the id");
+  }
+  if (id.rfind("rna:", 0) == 0 && legal->rna() != id.substr(4)) {
+    out->Add(Path(legal_path, "rna"), "differs from the RNA number in the id");
+  }
+}
+
+// The contact persons: a name, and well-formed e-mail and phone if any.
+void CheckContacts(std::string_view path, v1::Actor* actor,
+                   FieldViolations* out) {
+  if (!ValidateCount(actor->contacts_size(), Limits::kContactsMax,
+                     Path(path, "contacts"), out)) {
+    return;
+  }
+  for (int i = 0; i < actor->contacts_size(); ++i) {
+    v1::Contact* c = actor->mutable_contacts(i);
+    std::string at = Indexed(path, "contacts", i);
+    CheckText(c->mutable_name(), Path(at, "name"), Limits::kPersonMax, true,
+              false, out);
+    CheckText(c->mutable_role(), Path(at, "role"), Limits::kPersonMax, false,
+              false, out);
+    CheckText(c->mutable_email(), Path(at, "email"), Limits::kEmailMax, false,
+              false, out);
+    if (!c->email().empty()) {
+      size_t at_sign = c->email().find('@');
+      if (at_sign == std::string::npos || at_sign == 0 ||
+          c->email().find('.', at_sign) == std::string::npos ||
+          c->email().find(' ') != std::string::npos) {
+        out->Add(Path(at, "email"), "is not an e-mail address");
+      }
+    }
+    CheckText(c->mutable_phone(), Path(at, "phone"), Limits::kPhoneMax, false,
+              false, out);
+    if (!std::all_of(c->phone().begin(), c->phone().end(), [](char ch) {
+          return std::isdigit(static_cast<unsigned char>(ch)) || ch == ' ' ||
+                 ch == '+' || ch == '.' || ch == '-' || ch == '(' || ch == ')';
+        })) {
+      out->Add(Path(at, "phone"), "may contain digits, spaces and +.-() only");
+    }
+  }
+}
+
+// The id of an actor under `rule`, trimmed; whether it is well-formed (and
+// so the legal ids may be derived from it).
+bool CheckActorId(v1::Actor* actor, std::string_view path, ActorIdRule rule,
+                  FieldViolations* out) {
+  TrimField(actor, &v1::Actor::id, &v1::Actor::mutable_id);
+  const std::string& id = actor->id();
+  if (id.empty() && rule == ActorIdRule::kEmptyOrClientKey) return true;
+  std::string why;
+  if (!IsValidActorId(id, &why)) {
+    out->Add(Path(path, "id"), why);
+    return false;
+  }
+  if (IsServerActorId(id) && rule == ActorIdRule::kEmptyOrClientKey) {
+    out->Add(Path(path, "id"),
+             "is in the server's namespace (mlg:): leave it empty and the "
+             "server assigns one, or use an importer key (siret:, siren:, "
+             "rna:, ext:SOURCE:)");
+    return false;
+  }
+  return true;
 }
 
 }  // namespace
@@ -215,9 +333,7 @@ bool IsValidActorId(std::string_view id, std::string* why) {
     return true;
   }
   auto printable_key = [](std::string_view k) {
-    return !k.empty() && std::all_of(k.begin(), k.end(), [](char c) {
-      return c > 0x20 && c < 0x7F;
-    });
+    return !k.empty() && PrintableAscii(k);
   };
   if (scheme == "ext") {
     size_t second = rest.find(':');
@@ -239,20 +355,127 @@ bool IsValidActorId(std::string_view id, std::string* why) {
     if (!printable_key(rest)) return fail("mlg: key is malformed");
     return true;
   }
-  return fail(absl::StrCat("unknown scheme '", AsAbsl(scheme),
-                           "': use siret:, siren:, rna:, ext:SOURCE: or mlg:"));
+  return fail(absl::StrCat("unknown scheme ", Quote(scheme),
+                           ": use siret:, siren:, rna:, ext:SOURCE: or mlg:"));
 }
+
+bool IsServerActorId(std::string_view id) { return id.rfind("mlg:", 0) == 0; }
 
 void ValidateRequestId(std::string_view request_id, std::string_view path,
                        FieldViolations* out) {
   if (request_id.empty()) return;
-  bool ok = request_id.size() <= Limits::kRequestIdMax &&
-            std::all_of(request_id.begin(), request_id.end(),
-                        [](char c) { return c > 0x20 && c < 0x7F; });
-  if (!ok) {
+  if (request_id.size() > Limits::kRequestIdMax ||
+      !PrintableAscii(request_id)) {
     out->Add(std::string(path),
-             "must be at most 128 printable ASCII characters (a UUID is "
-             "recommended)");
+             absl::StrCat("must be at most ", Limits::kRequestIdMax,
+                          " printable ASCII characters (a UUID is "
+                          "recommended)"));
+  }
+}
+
+bool ValidateRecordId(std::string_view id, bool required, std::string_view path,
+                      FieldViolations* out) {
+  if (id.empty()) {
+    if (required) out->Add(std::string(path), "is required");
+    return !required;
+  }
+  if (id.size() > Limits::kIdMax) {
+    out->Add(std::string(path), TooLong(id.size(), Limits::kIdMax));
+    return false;
+  }
+  if (!PrintableAscii(id)) {
+    out->Add(std::string(path),
+             "must be printable ASCII characters without spaces");
+    return false;
+  }
+  return true;
+}
+
+void ValidateEtag(std::string_view etag, std::string_view path,
+                  FieldViolations* out) {
+  if (etag.empty()) return;
+  if (etag.size() > Limits::kEtagMax || !PrintableAscii(etag)) {
+    out->Add(std::string(path),
+             absl::StrCat("must be the etag the server returned (at most ",
+                          Limits::kEtagMax, " printable ASCII characters)"));
+  }
+}
+
+void ValidateText(std::string_view text, std::string_view path, size_t max,
+                  bool required, bool multiline, FieldViolations* out) {
+  CheckTrimmedText(
+      text, [&] { return std::string(path); }, max, required, multiline, out);
+}
+
+bool ValidateCount(int count, int max, std::string_view path,
+                   FieldViolations* out) {
+  if (count <= max) return true;
+  out->Add(std::string(path),
+           absl::StrCat("has ", count, " entries; the limit is ", max));
+  return false;
+}
+
+void ValidateEnum(int value, bool (*is_valid)(int), std::string_view path,
+                  FieldViolations* out) {
+  if (!is_valid(value)) {
+    out->Add(std::string(path), absl::StrCat("unknown value ", value));
+  }
+}
+
+void ValidateEnumList(const google::protobuf::RepeatedField<int>& values,
+                      bool (*is_valid)(int), int max, std::string_view path,
+                      FieldViolations* out, std::string_view allowed) {
+  if (!ValidateCount(values.size(), max, path, out)) return;
+  for (int i = 0; i < values.size(); ++i) {
+    if (values[i] == 0 || !is_valid(values[i])) {
+      out->Add(absl::StrCat(AsAbsl(path), "[", i, "]"),
+               allowed.empty() ? absl::StrCat("unknown value ", values[i])
+                               : absl::StrCat("must be ", AsAbsl(allowed)));
+    }
+  }
+}
+
+void ValidateUpdateMask(const google::protobuf::FieldMask& mask,
+                        std::string_view path, FieldViolations* out) {
+  ValidateCount(mask.paths_size(), Limits::kMaskPathsMax, Path(path, "paths"),
+                out);
+}
+
+void ValidateTimestamp(const google::protobuf::Timestamp& time,
+                       std::string_view path, FieldViolations* out) {
+  using google::protobuf::util::TimeUtil;
+  if (time.seconds() < TimeUtil::kTimestampMinSeconds ||
+      time.seconds() > TimeUtil::kTimestampMaxSeconds || time.nanos() < 0 ||
+      time.nanos() > 999'999'999) {
+    out->Add(std::string(path),
+             "must be a valid timestamp (years 1 to 9999, nanos within [0, "
+             "999999999])");
+  }
+}
+
+void ValidateMatchWeights(const v1::MatchWeights& weights,
+                          std::string_view path, FieldViolations* out) {
+  const auto* reflection = weights.GetReflection();
+  std::vector<const google::protobuf::FieldDescriptor*> set;
+  reflection->ListFields(weights, &set);
+  for (const auto* field : set) {
+    const std::string& name = field->name();
+    double max = name == "proximity" || name == "responsiveness" ||
+                         name == "similar_success"
+                     ? 1.0
+                     : Limits::kWeightMax;
+    double w = reflection->GetDouble(weights, field);
+    if (!(w >= 0 && w <= max)) {  // NaN included
+      out->Add(Path(path, name), absl::StrCat("must be within [0, ", max, "]"));
+    }
+  }
+}
+
+void ValidateRowNumber(int64_t first_row_number, std::string_view path,
+                       FieldViolations* out) {
+  if (first_row_number < 0 || first_row_number > Limits::kRowNumberMax) {
+    out->Add(std::string(path),
+             absl::StrCat("must be within [0, ", Limits::kRowNumberMax, "]"));
   }
 }
 
@@ -293,11 +516,16 @@ void ValidateTerritoryRef(const ValidationContext& context,
     out->Add(Path(path, "code"), "is required");
     return;
   }
+  if (ref.code().size() > Limits::kTerritoryCodeMax) {
+    out->Add(Path(path, "code"),
+             TooLong(ref.code().size(), Limits::kTerritoryCodeMax));
+    return;
+  }
   auto found = context.territories->Resolve(ref);
   if (!found.has_value()) {
     out->Add(Path(path, "code"),
              absl::StrCat("no ", v1::TerritoryLevel_Name(ref.level()),
-                          " territory has code '", ref.code(), "'"));
+                          " territory has code ", Quote(ref.code())));
     return;
   }
   if (resolved != nullptr) *resolved = std::move(*found);
@@ -315,16 +543,10 @@ std::optional<matcher::Scope> ValidateTerritoryFilter(
 }
 
 void ValidateActor(const ValidationContext& context, std::string_view path,
-                   bool id_required, v1::Actor* actor, FieldViolations* out,
+                   ActorIdRule id_rule, v1::Actor* actor, FieldViolations* out,
                    uint32_t* commune) {
   if (commune != nullptr) *commune = territory::kNone;
-  std::string why;
-  TrimField(actor, &v1::Actor::id, &v1::Actor::mutable_id);
-  bool id_ok = true;
-  if (!actor->id().empty() || id_required) {
-    id_ok = IsValidActorId(actor->id(), &why);
-    if (!id_ok) out->Add(Path(path, "id"), why);
-  }
+  bool id_ok = CheckActorId(actor, path, id_rule, out);
 
   if (!v1::ActorKind_IsValid(actor->kind()) ||
       actor->kind() == v1::ACTOR_KIND_UNSPECIFIED) {
@@ -346,54 +568,12 @@ void ValidateActor(const ValidationContext& context, std::string_view path,
       actor, &v1::Actor::name, &v1::Actor::mutable_name,
       [&] { return Path(path, "name"); }, Limits::kNameMax, true, false, out);
 
-  // Legal ids, and their agreement with the id.
-  v1::LegalIds* legal = actor->mutable_legal_ids();
-  TrimField(legal, &v1::LegalIds::siren, &v1::LegalIds::mutable_siren);
-  TrimField(legal, &v1::LegalIds::siret, &v1::LegalIds::mutable_siret);
-  TrimField(legal, &v1::LegalIds::rna, &v1::LegalIds::mutable_rna);
-  // Legal ids are derived from, and checked against, a well-formed id only.
-  std::string_view id = id_ok ? std::string_view(actor->id()) : "";
-  if (id.rfind("siret:", 0) == 0 && legal->siret().empty()) {
-    legal->set_siret(std::string(id.substr(6)));
-  }
-  if (id.rfind("siren:", 0) == 0 && legal->siren().empty()) {
-    legal->set_siren(std::string(id.substr(6)));
-  }
-  if (id.rfind("rna:", 0) == 0 && legal->rna().empty()) {
-    legal->set_rna(std::string(id.substr(4)));
-  }
-  if (!legal->siret().empty() && legal->siren().empty() &&
-      legal->siret().size() == 14) {
-    legal->set_siren(legal->siret().substr(0, 9));
-  }
-  std::string legal_path = Path(path, "legal_ids");
-  if (!legal->siren().empty() &&
-      (legal->siren().size() != 9 || !AllDigits(legal->siren()))) {
-    out->Add(Path(legal_path, "siren"), "must be 9 digits");
-  }
-  if (!legal->siret().empty()) {
-    if (legal->siret().size() != 14 || !AllDigits(legal->siret())) {
-      out->Add(Path(legal_path, "siret"), "must be 14 digits");
-    } else if (!legal->siren().empty() &&
-               legal->siret().compare(0, 9, legal->siren()) != 0) {
-      out->Add(Path(legal_path, "siret"),
-               "does not start with the SIREN given in legal_ids.siren");
-    }
-  }
-  if (!legal->rna().empty() &&
-      (legal->rna().size() != 10 || legal->rna()[0] != 'W' ||
-       !AllAlnum(legal->rna()))) {
-    out->Add(Path(legal_path, "rna"), "must be W followed by 9 characters");
-  }
-  if (id.rfind("siret:", 0) == 0 && legal->siret() != id.substr(6)) {
-    out->Add(Path(legal_path, "siret"), "differs from the SIRET in the id");
-  }
-  if (id.rfind("rna:", 0) == 0 && legal->rna() != id.substr(4)) {
-    out->Add(Path(legal_path, "rna"), "differs from the RNA number in the id");
-  }
+  CheckLegalIds(id_ok, path, actor, out);
 
   if (!actor->naf_code().empty()) {
-    auto naf = CanonicalNaf(actor->naf_code());
+    auto naf = actor->naf_code().size() <= Limits::kNafCodeMax
+                   ? CanonicalNaf(actor->naf_code())
+                   : std::nullopt;
     if (!naf.has_value()) {
       out->Add(Path(path, "naf_code"),
                "must be a NAF rev. 2 code such as 88.99B");
@@ -401,17 +581,17 @@ void ValidateActor(const ValidationContext& context, std::string_view path,
       actor->set_naf_code(*naf);
     }
   }
-  if (actor->association_purpose_codes_size() > Limits::kPurposeCodesMax) {
-    out->Add(
-        Path(path, "association_purpose_codes"),
-        absl::StrCat("has more than ", Limits::kPurposeCodesMax, " codes"));
-  } else {
+  if (ValidateCount(actor->association_purpose_codes_size(),
+                    Limits::kPurposeCodesMax,
+                    Path(path, "association_purpose_codes"), out)) {
     for (int i = 0; i < actor->association_purpose_codes_size(); ++i) {
       std::string* code = actor->mutable_association_purpose_codes(i);
       TrimInPlace(code);
-      if (code->empty() || code->size() > 10 || !AllAlnum(*code)) {
+      if (code->empty() || code->size() > Limits::kPurposeCodeMax ||
+          !AllAlnum(*code)) {
         out->Add(Indexed(path, "association_purpose_codes", i),
-                 "must be 1 to 10 letters or digits");
+                 absl::StrCat("must be 1 to ", Limits::kPurposeCodeMax,
+                              " letters or digits"));
       }
     }
   }
@@ -426,12 +606,15 @@ void ValidateActor(const ValidationContext& context, std::string_view path,
   TrimField(actor, &v1::Actor::home_commune, &v1::Actor::mutable_home_commune);
   if (actor->home_commune().empty()) {
     out->Add(Path(path, "home_commune"), "is required (INSEE code)");
+  } else if (actor->home_commune().size() > Limits::kTerritoryCodeMax) {
+    out->Add(Path(path, "home_commune"),
+             TooLong(actor->home_commune().size(), Limits::kTerritoryCodeMax));
   } else if (auto resolution = context.territories->geography().ResolveCommune(
                  actor->home_commune());
              !resolution.has_value()) {
     out->Add(Path(path, "home_commune"),
-             absl::StrCat("no commune has INSEE code '", actor->home_commune(),
-                          "'"));
+             absl::StrCat("no commune has INSEE code ",
+                          Quote(actor->home_commune())));
   } else {
     if (resolution->via != territory::CommuneResolution::Via::kCurrentCode) {
       // A former code or an arrondissement: stored as the current commune.
@@ -451,11 +634,9 @@ void ValidateActor(const ValidationContext& context, std::string_view path,
       out->Add(Path(path, "location.longitude"), "must be within [-180, 180]");
     }
   }
-  if (actor->action_territories_size() > Limits::kActionTerritoriesMax) {
-    out->Add(Path(path, "action_territories"),
-             absl::StrCat("has more than ", Limits::kActionTerritoriesMax,
-                          " entries"));
-  } else {
+  if (ValidateCount(actor->action_territories_size(),
+                    Limits::kActionTerritoriesMax,
+                    Path(path, "action_territories"), out)) {
     for (int i = 0; i < actor->action_territories_size(); ++i) {
       v1::TerritoryRef* ref = actor->mutable_action_territories(i);
       TrimInPlace(ref->mutable_code());
@@ -469,10 +650,8 @@ void ValidateActor(const ValidationContext& context, std::string_view path,
   }
 
   // Themes: known codes, deduplicated, order kept.
-  if (actor->themes_size() > Limits::kThemesMax) {
-    out->Add(Path(path, "themes"),
-             absl::StrCat("has more than ", Limits::kThemesMax, " themes"));
-  } else {
+  if (ValidateCount(actor->themes_size(), Limits::kThemesMax,
+                    Path(path, "themes"), out)) {
     // Few themes per actor: a linear scan beats a set.
     auto* themes = actor->mutable_themes();
     int kept = 0;
@@ -491,15 +670,11 @@ void ValidateActor(const ValidationContext& context, std::string_view path,
   CheckExchanges(context, actor->mutable_needs(), path, "needs", out);
   CheckExchanges(context, actor->mutable_offers(), path, "offers", out);
 
-  for (int i = 0; i < actor->accepted_categories_size(); ++i) {
-    int c = actor->accepted_categories(i);
-    if (!v1::PartnershipCategory_IsValid(c) ||
-        c == v1::PARTNERSHIP_CATEGORY_UNSPECIFIED) {
-      out->Add(Indexed(path, "accepted_categories", i),
-               "must be MECENAT, RESPONSIBLE_PRACTICES, ECONOMIC_COOPERATION "
-               "or SOCIETAL_INNOVATION");
-    }
-  }
+  ValidateEnumList(actor->accepted_categories(),
+                   v1::PartnershipCategory_IsValid, Limits::kCategoriesMax,
+                   Path(path, "accepted_categories"), out,
+                   "MECENAT, RESPONSIBLE_PRACTICES, ECONOMIC_COOPERATION or "
+                   "SOCIETAL_INNOVATION");
   if (actor->has_capacity() &&
       (actor->capacity() < 0 || actor->capacity() > Limits::kCapacityMax)) {
     out->Add(Path(path, "capacity"),
@@ -519,37 +694,25 @@ void ValidateActor(const ValidationContext& context, std::string_view path,
   }
   CheckTextField(
       actor, &v1::Actor::source, &v1::Actor::mutable_source,
-      [&] { return Path(path, "source"); }, 100, false, false, out);
+      [&] { return Path(path, "source"); }, Limits::kSourceMax, false, false,
+      out);
 
-  if (actor->contacts_size() > Limits::kContactsMax) {
-    out->Add(Path(path, "contacts"),
-             absl::StrCat("has more than ", Limits::kContactsMax, " contacts"));
-  } else {
-    for (int i = 0; i < actor->contacts_size(); ++i) {
-      v1::Contact* c = actor->mutable_contacts(i);
-      std::string at = Indexed(path, "contacts", i);
-      CheckText(c->mutable_name(), Path(at, "name"), 200, true, false, out);
-      CheckText(c->mutable_role(), Path(at, "role"), 200, false, false, out);
-      CheckText(c->mutable_email(), Path(at, "email"), 254, false, false, out);
-      if (!c->email().empty()) {
-        size_t at_sign = c->email().find('@');
-        if (at_sign == std::string::npos || at_sign == 0 ||
-            c->email().find('.', at_sign) == std::string::npos ||
-            c->email().find(' ') != std::string::npos) {
-          out->Add(Path(at, "email"), "is not an e-mail address");
-        }
-      }
-      CheckText(c->mutable_phone(), Path(at, "phone"), 40, false, false, out);
-      if (!std::all_of(c->phone().begin(), c->phone().end(), [](char ch) {
-            return std::isdigit(static_cast<unsigned char>(ch)) || ch == ' ' ||
-                   ch == '+' || ch == '.' || ch == '-' || ch == '(' ||
-                   ch == ')';
-          })) {
-        out->Add(Path(at, "phone"),
-                 "may contain digits, spaces and +.-() only");
-      }
-    }
+  CheckContacts(path, actor, out);
+}
+
+bool ValidateCustomZoneCode(std::string_view code, std::string_view path,
+                            FieldViolations* out) {
+  bool ok = !code.empty() && code.size() <= Limits::kTerritoryCodeMax &&
+            std::all_of(code.begin(), code.end(), [](char c) {
+              return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+                     c == '_' || c == '-';
+            });
+  if (!ok) {
+    out->Add(std::string(path),
+             absl::StrCat("must be 1 to ", Limits::kTerritoryCodeMax,
+                          " characters among a-z, 0-9, _ and -"));
   }
+  return ok;
 }
 
 void ValidateCustomTerritory(const ValidationContext& context,
@@ -564,35 +727,32 @@ void ValidateCustomTerritory(const ValidationContext& context,
     out->Add(Path(path, "ref.level"),
              "must be CUSTOM: only custom zones can be created or changed");
   }
-  const std::string& code = ref->code();
-  bool code_ok = !code.empty() && code.size() <= 64 &&
-                 std::all_of(code.begin(), code.end(), [](char c) {
-                   return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-                          c == '_' || c == '-';
-                 });
-  if (!code_ok) {
-    out->Add(Path(path, "ref.code"),
-             "must be 1 to 64 characters among a-z, 0-9, _ and -");
-  }
+  ValidateCustomZoneCode(ref->code(), Path(path, "ref.code"), out);
   CheckText(zone->mutable_name(), Path(path, "name"), Limits::kNameMax, true,
             false, out);
   CheckText(zone->mutable_description(), Path(path, "description"),
             Limits::kDescriptionMax, false, true, out);
+  communes->clear();
   if (zone->communes_size() == 0) {
     out->Add(Path(path, "communes"), "must list at least one commune");
-  } else if (zone->communes_size() > Limits::kCustomCommunesMax) {
-    out->Add(Path(path, "communes"), "has too many communes");
   }
-  communes->clear();
-  std::vector<std::string> unknown;
+  if (!ValidateCount(zone->communes_size(), Limits::kCustomCommunesMax,
+                     Path(path, "communes"), out)) {
+    return;
+  }
   const auto& geo = context.territories->geography();
   for (int i = 0; i < zone->communes_size(); ++i) {
     std::string* c = zone->mutable_communes(i);
     TrimInPlace(c);
+    if (c->size() > Limits::kTerritoryCodeMax) {
+      out->Add(Indexed(path, "communes", i),
+               TooLong(c->size(), Limits::kTerritoryCodeMax));
+      continue;
+    }
     auto r = geo.ResolveCommune(*c);
     if (!r.has_value()) {
       out->Add(Indexed(path, "communes", i),
-               absl::StrCat("no commune has INSEE code '", *c, "'"));
+               absl::StrCat("no commune has INSEE code ", Quote(*c)));
       continue;
     }
     communes->push_back(r->commune);
@@ -622,16 +782,7 @@ void ValidateFact(const ValidationContext& context, std::string_view path,
                   bool id_required, v1::TerritoryFact* fact,
                   FieldViolations* out) {
   TrimInPlace(fact->mutable_id());
-  if (id_required || !fact->id().empty()) {
-    const std::string& id = fact->id();
-    bool ok = !id.empty() && id.size() <= Limits::kIdMax &&
-              std::all_of(id.begin(), id.end(),
-                          [](char c) { return c > 0x20 && c < 0x7F; });
-    if (!ok) {
-      out->Add(Path(path, "id"),
-               "must be 1 to 128 printable ASCII characters without spaces");
-    }
-  }
+  ValidateRecordId(fact->id(), id_required, Path(path, "id"), out);
   if (fact->type() != v1::FACT_TYPE_FRAGILITY &&
       fact->type() != v1::FACT_TYPE_ASSET) {
     out->Add(Path(path, "type"), "must be FRAGILITY or ASSET");
@@ -647,7 +798,8 @@ void ValidateFact(const ValidationContext& context, std::string_view path,
             false, out);
   CheckText(fact->mutable_indicator(), Path(path, "indicator"),
             Limits::kShortTextMax, false, false, out);
-  CheckText(fact->mutable_unit(), Path(path, "unit"), 50, false, false, out);
+  CheckText(fact->mutable_unit(), Path(path, "unit"), Limits::kUnitMax, false,
+            false, out);
   CheckText(fact->mutable_source(), Path(path, "source"), Limits::kShortTextMax,
             false, false, out);
   CheckText(fact->mutable_description(), Path(path, "description"),
@@ -658,8 +810,11 @@ void ValidateFact(const ValidationContext& context, std::string_view path,
   if (fact->has_reference_value() && !std::isfinite(fact->reference_value())) {
     out->Add(Path(path, "reference_value"), "must be a finite number");
   }
-  if (fact->year() != 0 && (fact->year() < 1800 || fact->year() > 2200)) {
-    out->Add(Path(path, "year"), "must be within [1800, 2200]");
+  if (fact->year() != 0 &&
+      (fact->year() < Limits::kYearMin || fact->year() > Limits::kYearMax)) {
+    out->Add(Path(path, "year"),
+             absl::StrCat("must be within [", Limits::kYearMin, ", ",
+                          Limits::kYearMax, "]"));
   }
   fact->set_severity_derived(false);
   if (fact->has_severity()) {

@@ -2,7 +2,11 @@
 
 #include <memory>
 
+#include "absl/strings/escaping.h"
+#include "core/testing/hostile_input.h"
 #include "gmock/gmock.h"
+#include "google/rpc/error_details.pb.h"
+#include "google/rpc/status.pb.h"
 #include "gtest/gtest.h"
 
 namespace maillage::core {
@@ -41,10 +45,10 @@ class ValidationTest : public ::testing::Test {
     return a;
   }
 
-  std::vector<std::pair<std::string, std::string>> Check(v1::Actor* a,
-                                                         bool id_required) {
+  std::vector<std::pair<std::string, std::string>> Check(
+      v1::Actor* a, ActorIdRule id_rule = ActorIdRule::kRequired) {
     FieldViolations out;
-    ValidateActor(context(), "actor", id_required, a, &out);
+    ValidateActor(context(), "actor", id_rule, a, &out);
     return out.list();
   }
 
@@ -59,7 +63,7 @@ TerritoryRegistry* ValidationTest::registry_ = nullptr;
 
 TEST_F(ValidationTest, GoodActorIsNormalised) {
   v1::Actor a = GoodActor();
-  EXPECT_TRUE(Check(&a, true).empty());
+  EXPECT_TRUE(Check(&a).empty());
   EXPECT_EQ(a.name(), "Atelier du Val");
   EXPECT_EQ(a.naf_code(), "62.02A");
   EXPECT_EQ(a.themes_size(), 1);
@@ -70,7 +74,7 @@ TEST_F(ValidationTest, GoodActorIsNormalised) {
 TEST_F(ValidationTest, FormerCommuneCodeResolvesToCurrent) {
   v1::Actor a = GoodActor();
   a.set_home_commune("01340");  // merged into Arboys en Bugey (01015)
-  EXPECT_TRUE(Check(&a, true).empty());
+  EXPECT_TRUE(Check(&a).empty());
   EXPECT_EQ(a.home_commune(), "01015");
 }
 
@@ -87,7 +91,7 @@ TEST_F(ValidationTest, EveryBadFieldIsNamed) {
   a.set_website("ftp://x");
   a.add_contacts()->set_email("nobody");
   a.set_capacity(-1);
-  auto v = Check(&a, true);
+  auto v = Check(&a);
   EXPECT_THAT(v, Contains(Key("actor.id")));
   EXPECT_THAT(v, Contains(Key("actor.kind")));
   EXPECT_THAT(v, Contains(Key("actor.name")));
@@ -107,7 +111,7 @@ TEST_F(ValidationTest, InvalidUtf8AndControlCharactersAreRefused) {
   v1::Actor a = GoodActor();
   a.set_name("Caf\xE9");
   a.set_description(std::string("a\0b", 3));
-  auto v = Check(&a, true);
+  auto v = Check(&a);
   EXPECT_THAT(v, Contains(Key("actor.name")));
   EXPECT_THAT(v, Contains(Key("actor.description")));
 }
@@ -115,9 +119,9 @@ TEST_F(ValidationTest, InvalidUtf8AndControlCharactersAreRefused) {
 TEST_F(ValidationTest, SubtypeMustFitKind) {
   v1::Actor a = GoodActor();
   a.set_subtype(v1::ACTOR_SUBTYPE_UNIVERSITY);
-  EXPECT_THAT(Check(&a, true), Contains(Key("actor.subtype")));
+  EXPECT_THAT(Check(&a), Contains(Key("actor.subtype")));
   a.set_subtype(v1::ACTOR_SUBTYPE_INSERTION_STRUCTURE);
-  EXPECT_TRUE(Check(&a, true).empty());
+  EXPECT_TRUE(Check(&a).empty());
 }
 
 TEST_F(ValidationTest, IdSchemes) {
@@ -131,6 +135,63 @@ TEST_F(ValidationTest, IdSchemes) {
   EXPECT_FALSE(IsValidActorId("ext:a b:x", &why));
   EXPECT_FALSE(IsValidActorId("hello", &why));
   EXPECT_FALSE(IsValidActorId(std::string(200, 'a'), &why));
+}
+
+TEST_F(ValidationTest, ServerNamespaceIsRefusedOnCreateOnly) {
+  v1::Actor a = GoodActor();
+  a.set_id("mlg:0001");
+  EXPECT_THAT(Check(&a, ActorIdRule::kEmptyOrClientKey),
+              Contains(Key("actor.id")));
+  // An update, or an export imported again, names an assigned id.
+  EXPECT_TRUE(Check(&a, ActorIdRule::kRequired).empty());
+  a.clear_id();
+  EXPECT_TRUE(Check(&a, ActorIdRule::kEmptyOrClientKey).empty());
+  EXPECT_THAT(Check(&a, ActorIdRule::kRequired), Contains(Key("actor.id")));
+}
+
+// The google.rpc.Status a client receives for `status` (as
+// services/status_mapping.cc builds it).
+google::rpc::Status WireStatus(const absl::Status& status) {
+  google::rpc::Status rich;
+  rich.set_code(static_cast<int>(status.code()));
+  rich.set_message(std::string(status.message()));
+  status.ForEachPayload(
+      [&](absl::string_view type_url, const absl::Cord& payload) {
+        auto* any = rich.add_details();
+        any->set_type_url(std::string(type_url));
+        any->set_value(std::string(payload));
+      });
+  return rich;
+}
+
+// Bytes of the two trailers that carry an error: grpc-status-details-bin
+// (base64) and grpc-message (percent-encoded outside printable ASCII).
+size_t TrailerBytes(const google::rpc::Status& rich) {
+  size_t message = 0;
+  for (char c : rich.message()) {
+    bool plain = c >= 0x20 && c < 0x7F && c != '%';
+    message += plain ? 1 : 3;
+  }
+  return absl::Base64Escape(rich.SerializeAsString()).size() + message;
+}
+
+TEST_F(ValidationTest, WorstActorErrorFitsCommonClientsMetadataLimit) {
+  v1::Actor a = core::testing::ActorWithEveryFieldBad();
+  FieldViolations out;
+  ValidateActor(context(), "actor", ActorIdRule::kEmptyOrClientKey, &a, &out);
+  ASSERT_GT(out.size(), 500u);
+  google::rpc::Status rich = WireStatus(out.ToStatus());
+  EXPECT_EQ(rich.code(), static_cast<int>(absl::StatusCode::kInvalidArgument));
+  EXPECT_LT(rich.ByteSizeLong(), 8192u);
+  EXPECT_LT(TrailerBytes(rich), 8192u - 512u);  // room for the other headers
+
+  ASSERT_EQ(rich.details_size(), 1);
+  google::rpc::BadRequest bad;
+  ASSERT_TRUE(rich.details(0).UnpackTo(&bad));
+  EXPECT_EQ(bad.field_violations(0).field(), "actor.id");
+  EXPECT_EQ(bad.field_violations(bad.field_violations_size() - 1).description(),
+            absl::StrCat(out.size() - (bad.field_violations_size() - 1),
+                         " more invalid fields, not listed"));
 }
 
 TEST_F(ValidationTest, TerritoryLevelsAreDistinct) {

@@ -122,7 +122,12 @@ TEST_F(ActorServiceTest, ServerAssignsIdsAndRefusesDuplicates) {
   v1::Actor a = MustCreate(SampleActor("", "Sans identifiant"));
   EXPECT_EQ(a.id().rfind("mlg:", 0), 0u) << a.id();
   v1::Actor out;
+  // mlg: ids are the server's to assign, even one it assigned before.
   grpc::Status s = Create(SampleActor(a.id(), "Doublon"), &out);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(BadRequestFields(s), ElementsAre("actor.id"));
+  MustCreate(SampleActor("ext:lab:7", "Un"));
+  s = Create(SampleActor("ext:lab:7", "Doublon"), &out);
   EXPECT_EQ(s.error_code(), grpc::StatusCode::ALREADY_EXISTS);
 }
 

@@ -230,9 +230,9 @@ TEST_F(MatchServiceTest, Errors) {
     v1::SuggestPartnersResponse resp;
     grpc::Status s = match_->SuggestPartners(&ctx, req, &resp);
     EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
-    EXPECT_THAT(
-        BadRequestFields(s),
-        ElementsAre("limit", "themes[0]", "scope.code", "weights", "view"));
+    EXPECT_THAT(BadRequestFields(s),
+                ElementsAre("limit", "themes[0]", "scope.code",
+                            "weights.proximity", "view"));
   }
   {
     grpc::ClientContext ctx;
