@@ -1,15 +1,23 @@
 #include "storage/store.h"
 
+#include <algorithm>
+#include <cstdarg>
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <utility>
 
+#include "absl/strings/cord.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "base/strings.h"
+#include "google/rpc/error_details.pb.h"
 #include "rocksdb/cache.h"
 #include "rocksdb/db.h"
+#include "rocksdb/env.h"
 #include "rocksdb/filter_policy.h"
+#include "rocksdb/listener.h"
+#include "rocksdb/sst_file_manager.h"
 #include "rocksdb/table.h"
 #include "rocksdb/write_batch.h"
 #include "storage/keys.h"
@@ -18,7 +26,19 @@ namespace maillage::storage {
 namespace {
 
 constexpr int kFamilyCount = static_cast<int>(Family::kCount);
+constexpr char kDiskFullMessage[] =
+    "the server's disk is full: writes are refused until space is freed; "
+    "reads still work";
+// What a refused client is told to wait before retrying.
+constexpr int kDiskFullRetrySeconds = 10;
+// RocksDB's own cap on its write-ahead log, which the reserve may lower.
+constexpr uint64_t kMaxWalBytes = uint64_t{256} << 20;
+// Least time between two attempts to resume RocksDB after an error: a
+// resume flushes every memtable.
+constexpr absl::Duration kResumeInterval = absl::Seconds(1);
 
+// An error met while opening: the operator reads it at start-up, so it
+// names the folder.
 absl::Status FromRocks(const rocksdb::Status& s, std::string_view what) {
   if (s.ok()) return absl::OkStatus();
   std::string message = absl::StrCat(AsAbsl(what), ": ", s.ToString());
@@ -30,6 +50,52 @@ absl::Status FromRocks(const rocksdb::Status& s, std::string_view what) {
         absl::StrCat(message, " (is another server using this folder?)"));
   }
   return absl::UnavailableError(message);
+}
+
+void LogRocksError(std::string_view what, const rocksdb::Status& s) {
+  std::fprintf(stderr, "maillage: storage: %.*s: %s\n",
+               static_cast<int>(what.size()), what.data(),
+               s.ToString().c_str());
+}
+
+// An error met while serving: it reaches clients, so it names no file;
+// RocksDB's message, which does, goes to the server log.
+absl::Status StorageError(const rocksdb::Status& s, std::string_view what) {
+  if (s.ok()) return absl::OkStatus();
+  LogRocksError(what, s);
+  std::string message =
+      absl::StrCat("storage ", AsAbsl(what), " failed (",
+                   s.IsCorruption() ? "corruption" : "I/O error",
+                   "); details in the server log");
+  if (s.IsCorruption()) return absl::DataLossError(message);
+  return absl::UnavailableError(message);
+}
+
+// RocksDB's diagnostics, warnings and errors only, on the server's stderr.
+//
+// It replaces RocksDB's LOG file in the data folder on purpose: RocksDB 7.8
+// (Debian 12, built with assertions) aborts the process when it writes again
+// to its LOG file after a failed write, which a full disk causes; the
+// upstream fix came in 8.3. The server's stderr is not on the data disk.
+class StderrLogger : public rocksdb::Logger {
+ public:
+  StderrLogger() : rocksdb::Logger(rocksdb::InfoLogLevel::WARN_LEVEL) {}
+
+  using rocksdb::Logger::Logv;
+  void Logv(const char* format, va_list ap) override {
+    char line[1024];
+    int n = std::vsnprintf(line, sizeof(line), format, ap);
+    if (n < 0) return;
+    size_t size = std::min(static_cast<size_t>(n), sizeof(line) - 1);
+    while (size > 0 && line[size - 1] == '\n') --size;
+    std::fprintf(stderr, "rocksdb: %.*s\n", static_cast<int>(size), line);
+  }
+};
+
+// Bytes a batch adds to the write-ahead log (its records and their framing),
+// for the disk space guard.
+uint64_t WalBytes(const WriteBatch& batch) {
+  return batch.ByteSize() + 8 * static_cast<uint64_t>(batch.Count()) + 32;
 }
 
 rocksdb::ColumnFamilyOptions FamilyOptions(
@@ -56,7 +122,107 @@ rocksdb::ColumnFamilyOptions FamilyOptions(
   return cf;
 }
 
+// RocksDB's options for the store; `listener` learns of its background
+// errors.
+rocksdb::DBOptions DatabaseOptions(
+    const Store::Options& options,
+    std::shared_ptr<rocksdb::EventListener> listener) {
+  rocksdb::DBOptions db_options;
+  db_options.create_if_missing = options.create_if_missing;
+  db_options.create_missing_column_families = true;
+  db_options.IncreaseParallelism(2);
+  db_options.max_background_jobs = 2;
+  // Bounded WAL so that start-up replay stays short after a crash, and so
+  // that flushing it always fits in the disk reserve.
+  db_options.max_total_wal_size = std::clamp(options.min_free_disk_bytes / 2,
+                                             uint64_t{1} << 20, kMaxWalBytes);
+  db_options.info_log = std::make_shared<StderrLogger>();
+  db_options.listeners.push_back(std::move(listener));
+  // Once RocksDB has met a full disk, it starts a compaction only when the
+  // compaction leaves the reserve free (the guard keeps it from meeting one
+  // in the first place; this is for space taken by someone else).
+  db_options.sst_file_manager.reset(
+      rocksdb::NewSstFileManager(rocksdb::Env::Default(), db_options.info_log));
+  db_options.sst_file_manager->SetCompactionBufferSize(
+      options.min_free_disk_bytes);
+  return db_options;
+}
+
+std::unique_ptr<DiskSpaceGuard> NewGuard(const Store::Options& options) {
+  DiskSpaceGuard::Options guard;
+  guard.path = options.path;
+  guard.reserve_bytes = options.min_free_disk_bytes;
+  if (options.disk_probe) {
+    return std::make_unique<DiskSpaceGuard>(guard, options.disk_probe);
+  }
+  return std::make_unique<DiskSpaceGuard>(guard);
+}
+
 }  // namespace
+
+// What RocksDB reports through its event listener: whether it stopped
+// writing after a background error (a flush or a log write that met a full
+// disk, an I/O error), and whether for lack of space. Thread-safe: RocksDB
+// calls it from its own threads.
+class Store::ErrorListener : public rocksdb::EventListener {
+ public:
+  struct State {
+    bool stopped = false;
+    bool no_space = false;
+    // Counts stops, so that a resume clears only the stop it saw.
+    uint64_t stops = 0;
+  };
+
+  State state() const {
+    std::lock_guard lock(mu_);
+    return state_;
+  }
+
+  void Stopped(bool no_space) {
+    std::lock_guard lock(mu_);
+    state_.stopped = true;
+    state_.no_space = no_space;
+    ++state_.stops;
+  }
+
+  // Clears the stop numbered `stops` (not a later one).
+  void Resumed(uint64_t stops) {
+    std::lock_guard lock(mu_);
+    if (state_.stops == stops) state_.stopped = false;
+  }
+
+  void OnBackgroundError(rocksdb::BackgroundErrorReason reason,
+                         rocksdb::Status* error) override {
+    LogRocksError("background error", *error);
+    if (error->severity() >= rocksdb::Status::Severity::kHardError) {
+      Stopped(error->IsNoSpace());
+    }
+  }
+
+  // RocksDB's own recovery from a full disk waits for as much free space as
+  // its write buffers (64 MiB) and retries every 5 s; the store resumes
+  // instead as soon as the guard sees its reserve free (ResumeIfStopped).
+  void OnErrorRecoveryBegin(rocksdb::BackgroundErrorReason reason,
+                            rocksdb::Status error,
+                            bool* auto_recovery) override {
+    if (error.IsNoSpace() &&
+        error.severity() >= rocksdb::Status::Severity::kHardError) {
+      *auto_recovery = false;
+    }
+  }
+
+  // RocksDB recovered by itself (e.g. from a transient I/O error).
+  void OnErrorRecoveryEnd(
+      const rocksdb::BackgroundErrorRecoveryInfo& info) override {
+    if (!info.new_bg_error.ok()) return;
+    std::lock_guard lock(mu_);
+    state_.stopped = false;
+  }
+
+ private:
+  mutable std::mutex mu_;
+  State state_ ABSL_GUARDED_BY(mu_);
+};
 
 std::string_view FamilyName(Family family) {
   switch (family) {
@@ -147,14 +313,8 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const Options& options) {
     }
   }
 
-  rocksdb::DBOptions db_options;
-  db_options.create_if_missing = options.create_if_missing;
-  db_options.create_missing_column_families = true;
-  db_options.IncreaseParallelism(2);
-  db_options.max_background_jobs = 2;
-  // Bounded WAL so that start-up replay stays short after a crash.
-  db_options.max_total_wal_size = uint64_t{256} << 20;
-  db_options.keep_log_file_num = 5;
+  auto errors = std::make_shared<ErrorListener>();
+  rocksdb::DBOptions db_options = DatabaseOptions(options, errors);
 
   auto cache = rocksdb::NewLRUCache(options.block_cache_bytes);
   std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
@@ -182,7 +342,8 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const Options& options) {
     }
     return FromRocks(s, absl::StrCat("cannot open store at ", options.path));
   }
-  std::unique_ptr<Store> store(new Store(options, db, std::move(handles)));
+  std::unique_ptr<Store> store(new Store(options, db, std::move(handles),
+                                         NewGuard(options), std::move(errors)));
 
   auto version = store->Get(Family::kMeta, keys::kSchemaVersion);
   if (!version.ok()) return version.status();
@@ -210,8 +371,14 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const Options& options) {
 }
 
 Store::Store(Options options, rocksdb::DB* db,
-             std::vector<rocksdb::ColumnFamilyHandle*> handles)
-    : options_(std::move(options)), db_(db), handles_(std::move(handles)) {}
+             std::vector<rocksdb::ColumnFamilyHandle*> handles,
+             std::unique_ptr<DiskSpaceGuard> guard,
+             std::shared_ptr<ErrorListener> errors)
+    : options_(std::move(options)),
+      db_(db),
+      handles_(std::move(handles)),
+      guard_(std::move(guard)),
+      errors_(std::move(errors)) {}
 
 Store::~Store() {
   for (auto* h : handles_) db_->DestroyColumnFamilyHandle(h);
@@ -231,7 +398,7 @@ absl::StatusOr<std::optional<std::string>> Store::Get(
   rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), handle(family),
                                rocksdb::Slice(key.data(), key.size()), &value);
   if (s.IsNotFound()) return std::optional<std::string>();
-  if (!s.ok()) return FromRocks(s, "get");
+  if (!s.ok()) return StorageError(s, "get");
   return std::optional<std::string>(std::move(value));
 }
 
@@ -242,7 +409,7 @@ absl::StatusOr<bool> Store::GetMessage(
   rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), handle(family),
                                rocksdb::Slice(key.data(), key.size()), &value);
   if (s.IsNotFound()) return false;
-  if (!s.ok()) return FromRocks(s, "get");
+  if (!s.ok()) return StorageError(s, "get");
   if (!message->ParseFromArray(value.data(), static_cast<int>(value.size()))) {
     return absl::DataLossError(absl::StrCat("unparsable record in ",
                                             AsAbsl(FamilyName(family)),
@@ -269,7 +436,7 @@ absl::StatusOr<std::vector<std::optional<std::string>>> Store::MultiGet(
   std::vector<std::optional<std::string>> out(keys.size());
   for (size_t i = 0; i < keys.size(); ++i) {
     if (statuses[i].IsNotFound()) continue;
-    if (!statuses[i].ok()) return FromRocks(statuses[i], "multiget");
+    if (!statuses[i].ok()) return StorageError(statuses[i], "multiget");
     out[i] = values[i].ToString();
   }
   return out;
@@ -296,19 +463,22 @@ absl::Status Store::Scan(
       break;
     }
   }
-  return FromRocks(it->status(), "scan");
+  return StorageError(it->status(), "scan");
 }
 
 absl::StatusOr<std::optional<std::string>> Store::LastKey(Family family) const {
   std::unique_ptr<rocksdb::Iterator> it(
       db_->NewIterator(rocksdb::ReadOptions(), handle(family)));
   it->SeekToLast();
-  if (!it->status().ok()) return FromRocks(it->status(), "seek");
+  if (!it->status().ok()) return StorageError(it->status(), "seek");
   if (!it->Valid()) return std::optional<std::string>();
   return std::optional<std::string>(it->key().ToString());
 }
 
 absl::Status Store::Write(const WriteBatch& batch, bool sync) {
+  if (absl::Status admitted = AdmitWrite(WalBytes(batch)); !admitted.ok()) {
+    return admitted;
+  }
   rocksdb::WriteBatch wb(batch.ByteSize() + 24 + 16 * batch.Count());
   const char* p = batch.rep_.data();
   const char* end = p + batch.rep_.size();
@@ -325,11 +495,62 @@ absl::Status Store::Write(const WriteBatch& batch, bool sync) {
     rocksdb::Status s = type == WriteBatch::OpType::kDelete
                             ? wb.Delete(h, key)
                             : wb.Put(h, key, value);
-    if (!s.ok()) return FromRocks(s, "batch");
+    if (!s.ok()) return StorageError(s, "batch");
   }
   rocksdb::WriteOptions write;
   write.sync = options_.sync_writes && sync;
-  return FromRocks(db_->Write(write, &wb), "write");
+  rocksdb::Status s = db_->Write(write, &wb);
+  if (s.ok()) return absl::OkStatus();
+  // A failed log write stops RocksDB until it is resumed.
+  if (s.IsIOError()) errors_->Stopped(s.IsNoSpace());
+  if (s.IsNoSpace()) {
+    LogRocksError("write", s);
+    return DiskFullError();
+  }
+  return StorageError(s, "write");
+}
+
+Store::WriteState Store::CheckWrites() {
+  if (!guard_->Refresh()) return WriteState::kDiskFull;
+  if (ResumeIfStopped()) return WriteState::kWritable;
+  return errors_->state().no_space ? WriteState::kDiskFull
+                                   : WriteState::kStopped;
+}
+
+absl::Status Store::AdmitWrite(uint64_t bytes) {
+  if (!guard_->Admit(bytes)) return DiskFullError();
+  if (!ResumeIfStopped()) return StoppedError();
+  return absl::OkStatus();
+}
+
+bool Store::ResumeIfStopped() {
+  ErrorListener::State state = errors_->state();
+  if (!state.stopped) return true;
+  std::unique_lock lock(resume_mu_, std::try_to_lock);
+  if (!lock.owns_lock()) return false;  // another thread is resuming
+  absl::Time now = absl::Now();
+  if (now - last_resume_ < kResumeInterval) return false;
+  last_resume_ = now;
+  if (!guard_->Refresh()) return false;  // no room to flush yet
+  // Busy: RocksDB's own recovery, started by an earlier compaction error,
+  // is under way; it resumes writes too once it sees room.
+  rocksdb::Status s = db_->Resume();
+  if (!s.ok()) {
+    if (logged_stop_ != state.stops) LogRocksError("resume", s);
+    logged_stop_ = state.stops;  // once per stop: this is retried every second
+    return false;
+  }
+  errors_->Resumed(state.stops);
+  std::fprintf(stderr, "maillage: storage: writes resumed\n");
+  return !errors_->state().stopped;
+}
+
+absl::Status Store::StoppedError() const {
+  if (errors_->state().no_space) return DiskFullError();
+  return absl::UnavailableError(
+      "the store stopped writing after a storage error (details in the "
+      "server log): writes are refused until it is cleared; reads still "
+      "work");
 }
 
 uint64_t Store::EstimateKeys(Family family) const {
@@ -342,6 +563,15 @@ std::string Store::Describe() const {
   return absl::StrCat(
       "rocksdb at ", options_.path, " (schema ", kSchemaVersion,
       options_.sync_writes ? ", synced writes)" : ", unsynced writes)");
+}
+
+absl::Status DiskFullError() {
+  google::rpc::RetryInfo retry;
+  retry.mutable_retry_delay()->set_seconds(kDiskFullRetrySeconds);
+  absl::Status status = absl::ResourceExhaustedError(kDiskFullMessage);
+  status.SetPayload("type.googleapis.com/google.rpc.RetryInfo",
+                    absl::Cord(retry.SerializeAsString()));
+  return status;
 }
 
 }  // namespace maillage::storage
