@@ -10,6 +10,7 @@
 #include "absl/strings/cord.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "base/status_macros.h"
 #include "base/strings.h"
 #include "google/rpc/error_details.pb.h"
 #include "rocksdb/cache.h"
@@ -33,9 +34,9 @@ constexpr char kDiskFullMessage[] =
 constexpr int kDiskFullRetrySeconds = 10;
 // RocksDB's own cap on its write-ahead log, which the reserve may lower.
 constexpr uint64_t kMaxWalBytes = uint64_t{256} << 20;
-// Least time between two attempts to resume RocksDB after an error: a
-// resume flushes every memtable.
-constexpr absl::Duration kResumeInterval = absl::Seconds(1);
+// Least time between two attempts to reopen RocksDB after an error: a
+// reopen replays and flushes the write-ahead log while reads wait.
+constexpr absl::Duration kRecoveryInterval = absl::Seconds(1);
 
 // An error met while opening: the operator reads it at start-up, so it
 // names the folder.
@@ -137,7 +138,9 @@ rocksdb::DBOptions DatabaseOptions(
   db_options.max_total_wal_size = std::clamp(options.min_free_disk_bytes / 2,
                                              uint64_t{1} << 20, kMaxWalBytes);
   db_options.info_log = std::make_shared<StderrLogger>();
+  // The store recovers from errors itself (see Store::ErrorListener).
   db_options.listeners.push_back(std::move(listener));
+  db_options.max_bgerror_resume_count = 0;
   // Once RocksDB has met a full disk, it starts a compaction only when the
   // compaction leaves the reserve free (the guard keeps it from meeting one
   // in the first place; this is for space taken by someone else).
@@ -146,6 +149,22 @@ rocksdb::DBOptions DatabaseOptions(
   db_options.sst_file_manager->SetCompactionBufferSize(
       options.min_free_disk_bytes);
   return db_options;
+}
+
+std::vector<rocksdb::ColumnFamilyDescriptor> Families(
+    const Store::Options& options) {
+  auto cache = rocksdb::NewLRUCache(options.block_cache_bytes);
+  std::vector<rocksdb::ColumnFamilyDescriptor> families;
+  for (int i = 0; i < kFamilyCount; ++i) {
+    Family family = static_cast<Family>(i);
+    bool point = family == Family::kActors || family == Family::kContacts ||
+                 family == Family::kRequests || family == Family::kFacts ||
+                 family == Family::kSuggestions ||
+                 family == Family::kPartnerships;
+    families.emplace_back(std::string(FamilyName(family)),
+                          FamilyOptions(cache, point));
+  }
+  return families;
 }
 
 std::unique_ptr<DiskSpaceGuard> NewGuard(const Store::Options& options) {
@@ -160,16 +179,71 @@ std::unique_ptr<DiskSpaceGuard> NewGuard(const Store::Options& options) {
 
 }  // namespace
 
+// How the database is opened; kept to reopen it after an error.
+struct Store::Setup {
+  std::string path;
+  rocksdb::DBOptions db_options;
+  std::vector<rocksdb::ColumnFamilyDescriptor> families;
+};
+
+// An open RocksDB database and its column families, closed when destroyed.
+class Store::Database {
+ public:
+  // Opens the database `setup` describes. Read-only, it replays the
+  // write-ahead log in memory and writes nothing to the disk.
+  static rocksdb::Status Open(const Setup& setup, bool read_only,
+                              std::unique_ptr<Database>* out) {
+    rocksdb::DB* db = nullptr;
+    std::vector<rocksdb::ColumnFamilyHandle*> handles;
+    rocksdb::Status s =
+        read_only ? rocksdb::DB::OpenForReadOnly(setup.db_options, setup.path,
+                                                 setup.families, &handles, &db)
+                  : rocksdb::DB::Open(setup.db_options, setup.path,
+                                      setup.families, &handles, &db);
+    if (s.ok()) out->reset(new Database(db, std::move(handles), read_only));
+    return s;
+  }
+
+  ~Database() {
+    for (auto* h : handles_) db_->DestroyColumnFamilyHandle(h);
+    // Close() waits for background work; the WAL already holds every
+    // acknowledged write, so nothing is flushed here on purpose.
+    db_->Close().PermitUncheckedError();
+    delete db_;
+  }
+
+  rocksdb::DB* db() const { return db_; }
+  rocksdb::ColumnFamilyHandle* handle(Family family) const {
+    return handles_[static_cast<int>(family)];
+  }
+  bool read_only() const { return read_only_; }
+
+ private:
+  Database(rocksdb::DB* db, std::vector<rocksdb::ColumnFamilyHandle*> handles,
+           bool read_only)
+      : db_(db), handles_(std::move(handles)), read_only_(read_only) {}
+
+  rocksdb::DB* const db_;
+  const std::vector<rocksdb::ColumnFamilyHandle*> handles_;
+  const bool read_only_;
+};
+
 // What RocksDB reports through its event listener: whether it stopped
 // writing after a background error (a flush or a log write that met a full
 // disk, an I/O error), and whether for lack of space. Thread-safe: RocksDB
 // calls it from its own threads.
+//
+// RocksDB's own recovery is turned off: in 7.8, DB::Resume() keeps using a
+// write-ahead log file whose write failed when every memtable is empty, and
+// the next write then aborts the process (the same assertion as the LOG
+// file's; fixed upstream in 9.x). The store recovers the way a restart
+// does, by reopening the database (Store::RecoverIfStopped).
 class Store::ErrorListener : public rocksdb::EventListener {
  public:
   struct State {
     bool stopped = false;
     bool no_space = false;
-    // Counts stops, so that a resume clears only the stop it saw.
+    // Counts stops, so that a recovery clears only the stop it saw.
     uint64_t stops = 0;
   };
 
@@ -186,11 +260,13 @@ class Store::ErrorListener : public rocksdb::EventListener {
   }
 
   // Clears the stop numbered `stops` (not a later one).
-  void Resumed(uint64_t stops) {
+  void Recovered(uint64_t stops) {
     std::lock_guard lock(mu_);
     if (state_.stops == stops) state_.stopped = false;
   }
 
+  // Soft errors (a compaction that met a full disk) do not stop writes;
+  // RocksDB then starts a compaction only when it leaves the reserve free.
   void OnBackgroundError(rocksdb::BackgroundErrorReason reason,
                          rocksdb::Status* error) override {
     LogRocksError("background error", *error);
@@ -199,24 +275,10 @@ class Store::ErrorListener : public rocksdb::EventListener {
     }
   }
 
-  // RocksDB's own recovery from a full disk waits for as much free space as
-  // its write buffers (64 MiB) and retries every 5 s; the store resumes
-  // instead as soon as the guard sees its reserve free (ResumeIfStopped).
   void OnErrorRecoveryBegin(rocksdb::BackgroundErrorReason reason,
                             rocksdb::Status error,
                             bool* auto_recovery) override {
-    if (error.IsNoSpace() &&
-        error.severity() >= rocksdb::Status::Severity::kHardError) {
-      *auto_recovery = false;
-    }
-  }
-
-  // RocksDB recovered by itself (e.g. from a transient I/O error).
-  void OnErrorRecoveryEnd(
-      const rocksdb::BackgroundErrorRecoveryInfo& info) override {
-    if (!info.new_bg_error.ok()) return;
-    std::lock_guard lock(mu_);
-    state_.stopped = false;
+    *auto_recovery = false;
   }
 
  private:
@@ -314,24 +376,17 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const Options& options) {
   }
 
   auto errors = std::make_shared<ErrorListener>();
-  rocksdb::DBOptions db_options = DatabaseOptions(options, errors);
-
-  auto cache = rocksdb::NewLRUCache(options.block_cache_bytes);
-  std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
-  for (int i = 0; i < kFamilyCount; ++i) {
-    Family family = static_cast<Family>(i);
-    bool point = family == Family::kActors || family == Family::kContacts ||
-                 family == Family::kRequests || family == Family::kFacts ||
-                 family == Family::kSuggestions ||
-                 family == Family::kPartnerships;
-    descriptors.emplace_back(std::string(FamilyName(family)),
-                             FamilyOptions(cache, point));
+  auto setup = std::make_unique<Setup>(
+      Setup{options.path, DatabaseOptions(options, errors), Families(options)});
+  std::unique_ptr<Database> database;
+  rocksdb::Status s = Database::Open(*setup, /*read_only=*/false, &database);
+  if (s.IsNoSpace()) {
+    // No room to replay the write-ahead log: serve reads, and refuse writes
+    // until there is room (RecoverIfStopped reopens for writing).
+    LogRocksError("open", s);
+    errors->Stopped(/*no_space=*/true);
+    s = Database::Open(*setup, /*read_only=*/true, &database);
   }
-
-  rocksdb::DB* db = nullptr;
-  std::vector<rocksdb::ColumnFamilyHandle*> handles;
-  rocksdb::Status s =
-      rocksdb::DB::Open(db_options, options.path, descriptors, &handles, &db);
   if (!s.ok()) {
     // A store from a newer build may hold families this build does not know.
     if (s.IsInvalidArgument() &&
@@ -342,61 +397,67 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const Options& options) {
     }
     return FromRocks(s, absl::StrCat("cannot open store at ", options.path));
   }
-  std::unique_ptr<Store> store(new Store(options, db, std::move(handles),
-                                         NewGuard(options), std::move(errors)));
-
-  auto version = store->Get(Family::kMeta, keys::kSchemaVersion);
-  if (!version.ok()) return version.status();
-  if (!version->has_value()) {
-    WriteBatch batch;
-    batch.Put(Family::kMeta, keys::kSchemaVersion,
-              absl::StrCat(kSchemaVersion));
-    if (absl::Status w = store->Write(batch); !w.ok()) return w;
-  } else {
-    int stored = 0;
-    if (!absl::SimpleAtoi(**version, &stored)) {
-      return absl::DataLossError(absl::StrCat("store at ", options.path,
-                                              " has an unreadable schema "
-                                              "version: '",
-                                              **version, "'"));
-    }
-    if (stored > kSchemaVersion) {
-      return absl::FailedPreconditionError(
-          absl::StrCat("store at ", options.path, " has schema version ",
-                       stored, ", newer than the version ", kSchemaVersion,
-                       " this server understands; run a newer Maillage on it"));
-    }
-  }
+  std::unique_ptr<Store> store(new Store(options, std::move(setup),
+                                         std::move(database), NewGuard(options),
+                                         std::move(errors)));
+  RETURN_IF_ERROR(store->CheckSchemaVersion());
   return store;
 }
 
-Store::Store(Options options, rocksdb::DB* db,
-             std::vector<rocksdb::ColumnFamilyHandle*> handles,
+Store::Store(Options options, std::unique_ptr<Setup> setup,
+             std::unique_ptr<Database> database,
              std::unique_ptr<DiskSpaceGuard> guard,
              std::shared_ptr<ErrorListener> errors)
     : options_(std::move(options)),
-      db_(db),
-      handles_(std::move(handles)),
+      setup_(std::move(setup)),
       guard_(std::move(guard)),
-      errors_(std::move(errors)) {}
+      errors_(std::move(errors)),
+      database_(std::move(database)) {}
 
-Store::~Store() {
-  for (auto* h : handles_) db_->DestroyColumnFamilyHandle(h);
-  // Close() waits for background work; the WAL already holds every
-  // acknowledged write, so nothing is flushed here on purpose.
-  db_->Close();
-  delete db_;
+Store::~Store() = default;
+
+absl::Status Store::CheckSchemaVersion() {
+  ASSIGN_OR_RETURN(std::optional<std::string> version,
+                   Get(Family::kMeta, keys::kSchemaVersion));
+  if (!version.has_value()) {
+    WriteBatch batch;
+    batch.Put(Family::kMeta, keys::kSchemaVersion,
+              absl::StrCat(kSchemaVersion));
+    return Write(batch);
+  }
+  int stored = 0;
+  if (!absl::SimpleAtoi(*version, &stored)) {
+    return absl::DataLossError(absl::StrCat("store at ", options_.path,
+                                            " has an unreadable schema "
+                                            "version: '",
+                                            *version, "'"));
+  }
+  if (stored > kSchemaVersion) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("store at ", options_.path, " has schema version ", stored,
+                     ", newer than the version ", kSchemaVersion,
+                     " this server understands; run a newer Maillage on it"));
+  }
+  return absl::OkStatus();
 }
 
-rocksdb::ColumnFamilyHandle* Store::handle(Family family) const {
-  return handles_[static_cast<int>(family)];
+absl::StatusOr<const Store::Database*> Store::CurrentLocked() const {
+  if (database_ == nullptr) {
+    return absl::UnavailableError(
+        "the store cannot be opened after a storage error (details in the "
+        "server log); it is retried every second");
+  }
+  return database_.get();
 }
 
 absl::StatusOr<std::optional<std::string>> Store::Get(
     Family family, std::string_view key) const {
+  std::shared_lock lock(db_mu_);
+  ASSIGN_OR_RETURN(const Database* database, CurrentLocked());
   std::string value;
-  rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), handle(family),
-                               rocksdb::Slice(key.data(), key.size()), &value);
+  rocksdb::Status s =
+      database->db()->Get(rocksdb::ReadOptions(), database->handle(family),
+                          rocksdb::Slice(key.data(), key.size()), &value);
   if (s.IsNotFound()) return std::optional<std::string>();
   if (!s.ok()) return StorageError(s, "get");
   return std::optional<std::string>(std::move(value));
@@ -405,9 +466,12 @@ absl::StatusOr<std::optional<std::string>> Store::Get(
 absl::StatusOr<bool> Store::GetMessage(
     Family family, std::string_view key,
     google::protobuf::MessageLite* message) const {
+  std::shared_lock lock(db_mu_);
+  ASSIGN_OR_RETURN(const Database* database, CurrentLocked());
   rocksdb::PinnableSlice value;
-  rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), handle(family),
-                               rocksdb::Slice(key.data(), key.size()), &value);
+  rocksdb::Status s =
+      database->db()->Get(rocksdb::ReadOptions(), database->handle(family),
+                          rocksdb::Slice(key.data(), key.size()), &value);
   if (s.IsNotFound()) return false;
   if (!s.ok()) return StorageError(s, "get");
   if (!message->ParseFromArray(value.data(), static_cast<int>(value.size()))) {
@@ -431,8 +495,13 @@ absl::StatusOr<std::vector<std::optional<std::string>>> Store::MultiGet(
   for (std::string_view k : keys) slices.emplace_back(k.data(), k.size());
   std::vector<rocksdb::PinnableSlice> values(keys.size());
   std::vector<rocksdb::Status> statuses(keys.size());
-  db_->MultiGet(rocksdb::ReadOptions(), handle(family), slices.size(),
-                slices.data(), values.data(), statuses.data());
+  {
+    std::shared_lock lock(db_mu_);
+    ASSIGN_OR_RETURN(const Database* database, CurrentLocked());
+    database->db()->MultiGet(rocksdb::ReadOptions(), database->handle(family),
+                             slices.size(), slices.data(), values.data(),
+                             statuses.data());
+  }
   std::vector<std::optional<std::string>> out(keys.size());
   for (size_t i = 0; i < keys.size(); ++i) {
     if (statuses[i].IsNotFound()) continue;
@@ -453,7 +522,10 @@ absl::Status Store::Scan(
   read.fill_cache = false;
   rocksdb::Slice upper(end.data(), end.size());
   if (!end.empty()) read.iterate_upper_bound = &upper;
-  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(read, handle(family)));
+  std::shared_lock lock(db_mu_);
+  ASSIGN_OR_RETURN(const Database* database, CurrentLocked());
+  std::unique_ptr<rocksdb::Iterator> it(
+      database->db()->NewIterator(read, database->handle(family)));
   for (it->Seek(rocksdb::Slice(start.data(), start.size())); it->Valid();
        it->Next()) {
     rocksdb::Slice k = it->key();
@@ -467,19 +539,19 @@ absl::Status Store::Scan(
 }
 
 absl::StatusOr<std::optional<std::string>> Store::LastKey(Family family) const {
-  std::unique_ptr<rocksdb::Iterator> it(
-      db_->NewIterator(rocksdb::ReadOptions(), handle(family)));
+  std::shared_lock lock(db_mu_);
+  ASSIGN_OR_RETURN(const Database* database, CurrentLocked());
+  std::unique_ptr<rocksdb::Iterator> it(database->db()->NewIterator(
+      rocksdb::ReadOptions(), database->handle(family)));
   it->SeekToLast();
   if (!it->status().ok()) return StorageError(it->status(), "seek");
   if (!it->Valid()) return std::optional<std::string>();
   return std::optional<std::string>(it->key().ToString());
 }
 
-absl::Status Store::Write(const WriteBatch& batch, bool sync) {
-  if (absl::Status admitted = AdmitWrite(WalBytes(batch)); !admitted.ok()) {
-    return admitted;
-  }
-  rocksdb::WriteBatch wb(batch.ByteSize() + 24 + 16 * batch.Count());
+rocksdb::Status Store::ConvertBatch(const WriteBatch& batch,
+                                    const Database& database,
+                                    rocksdb::WriteBatch* out) {
   const char* p = batch.rep_.data();
   const char* end = p + batch.rep_.size();
   while (p < end) {
@@ -491,17 +563,28 @@ absl::Status Store::Write(const WriteBatch& batch, bool sync) {
     rocksdb::Slice key(p, sizes[0]);
     rocksdb::Slice value(p + sizes[0], sizes[1]);
     p += sizes[0] + sizes[1];
-    rocksdb::ColumnFamilyHandle* h = handle(family);
+    rocksdb::ColumnFamilyHandle* h = database.handle(family);
     rocksdb::Status s = type == WriteBatch::OpType::kDelete
-                            ? wb.Delete(h, key)
-                            : wb.Put(h, key, value);
-    if (!s.ok()) return StorageError(s, "batch");
+                            ? out->Delete(h, key)
+                            : out->Put(h, key, value);
+    if (!s.ok()) return s;
   }
+  return rocksdb::Status::OK();
+}
+
+absl::Status Store::Write(const WriteBatch& batch, bool sync) {
+  RETURN_IF_ERROR(AdmitWrite(WalBytes(batch)));
+  std::shared_lock lock(db_mu_);
+  ASSIGN_OR_RETURN(const Database* database, CurrentLocked());
+  if (database->read_only()) return StoppedError();
+  rocksdb::WriteBatch wb(batch.ByteSize() + 24 + 16 * batch.Count());
+  rocksdb::Status s = ConvertBatch(batch, *database, &wb);
+  if (!s.ok()) return StorageError(s, "batch");
   rocksdb::WriteOptions write;
   write.sync = options_.sync_writes && sync;
-  rocksdb::Status s = db_->Write(write, &wb);
+  s = database->db()->Write(write, &wb);
   if (s.ok()) return absl::OkStatus();
-  // A failed log write stops RocksDB until it is resumed.
+  // A failed log write stops RocksDB until the store recovers it.
   if (s.IsIOError()) errors_->Stopped(s.IsNoSpace());
   if (s.IsNoSpace()) {
     LogRocksError("write", s);
@@ -512,37 +595,46 @@ absl::Status Store::Write(const WriteBatch& batch, bool sync) {
 
 Store::WriteState Store::CheckWrites() {
   if (!guard_->Refresh()) return WriteState::kDiskFull;
-  if (ResumeIfStopped()) return WriteState::kWritable;
+  if (RecoverIfStopped()) return WriteState::kWritable;
   return errors_->state().no_space ? WriteState::kDiskFull
                                    : WriteState::kStopped;
 }
 
 absl::Status Store::AdmitWrite(uint64_t bytes) {
   if (!guard_->Admit(bytes)) return DiskFullError();
-  if (!ResumeIfStopped()) return StoppedError();
+  if (!RecoverIfStopped()) return StoppedError();
   return absl::OkStatus();
 }
 
-bool Store::ResumeIfStopped() {
+bool Store::RecoverIfStopped() {
   ErrorListener::State state = errors_->state();
   if (!state.stopped) return true;
-  std::unique_lock lock(resume_mu_, std::try_to_lock);
-  if (!lock.owns_lock()) return false;  // another thread is resuming
+  std::unique_lock lock(recover_mu_, std::try_to_lock);
+  if (!lock.owns_lock()) return false;  // another thread is at it
   absl::Time now = absl::Now();
-  if (now - last_resume_ < kResumeInterval) return false;
-  last_resume_ = now;
-  if (!guard_->Refresh()) return false;  // no room to flush yet
-  // Busy: RocksDB's own recovery, started by an earlier compaction error,
-  // is under way; it resumes writes too once it sees room.
-  rocksdb::Status s = db_->Resume();
+  if (now - last_recovery_ < kRecoveryInterval) return false;
+  last_recovery_ = now;
+  if (!guard_->Refresh()) return false;  // no room to replay the log yet
+  rocksdb::Status s = Reopen();
   if (!s.ok()) {
-    if (logged_stop_ != state.stops) LogRocksError("resume", s);
+    if (logged_stop_ != state.stops) LogRocksError("reopen", s);
     logged_stop_ = state.stops;  // once per stop: this is retried every second
     return false;
   }
-  errors_->Resumed(state.stops);
-  std::fprintf(stderr, "maillage: storage: writes resumed\n");
+  errors_->Recovered(state.stops);
+  std::fprintf(stderr, "maillage: storage: database reopened for writing\n");
   return !errors_->state().stopped;
+}
+
+rocksdb::Status Store::Reopen() {
+  std::unique_lock lock(db_mu_);
+  database_.reset();  // one read-write instance per folder at a time
+  rocksdb::Status s = Database::Open(*setup_, /*read_only=*/false, &database_);
+  if (s.ok()) return s;
+  rocksdb::Status read_only =
+      Database::Open(*setup_, /*read_only=*/true, &database_);
+  if (!read_only.ok()) LogRocksError("reopen for reads", read_only);
+  return s;
 }
 
 absl::Status Store::StoppedError() const {
@@ -554,8 +646,12 @@ absl::Status Store::StoppedError() const {
 }
 
 uint64_t Store::EstimateKeys(Family family) const {
+  std::shared_lock lock(db_mu_);
   uint64_t n = 0;
-  db_->GetIntProperty(handle(family), "rocksdb.estimate-num-keys", &n);
+  if (database_ != nullptr) {
+    database_->db()->GetIntProperty(database_->handle(family),
+                                    "rocksdb.estimate-num-keys", &n);
+  }
   return n;
 }
 

@@ -6,6 +6,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <shared_mutex>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -18,8 +19,7 @@
 #include "storage/disk_space.h"
 
 namespace rocksdb {
-class ColumnFamilyHandle;
-class DB;
+class Status;
 class WriteBatch;
 }  // namespace rocksdb
 
@@ -131,13 +131,14 @@ class Store {
     // Refused for lack of disk space; they come back when space is freed.
     kDiskFull,
     // RocksDB stopped writing after another error (see the server log);
-    // the store retries to resume at every CheckWrites.
+    // the store reopens the database at the next CheckWrites.
     kStopped,
   };
 
   // Opens (or creates) the store. Fails with FailedPrecondition when the
   // store was written by a newer schema version, with the two versions in the
-  // message.
+  // message. When there is no room to replay the write-ahead log, the store
+  // opens for reads only and refuses writes until there is.
   static absl::StatusOr<std::unique_ptr<Store>> Open(const Options& options);
 
   // Flushes nothing that is not already durable; closes the database cleanly.
@@ -175,9 +176,10 @@ class Store {
   // Fails with DiskFullError, and writes nothing, when the disk is full.
   absl::Status Write(const WriteBatch& batch, bool sync = true);
 
-  // Reads the free space now and, when RocksDB stopped after a background
-  // error and there is room again, resumes it (at most once a second).
-  // Returns whether writes are accepted. Cheap; meant to be polled.
+  // Reads the free space now and, when RocksDB stopped after an error and
+  // there is room again, reopens the database (at most once a second; reads
+  // wait meanwhile). Returns whether writes are accepted. Cheap when nothing
+  // is wrong; meant to be polled.
   WriteState CheckWrites();
 
   // Approximate number of keys in a family (RocksDB's estimate).
@@ -188,32 +190,47 @@ class Store {
   const Options& options() const { return options_; }
 
  private:
+  struct Setup;
+  class Database;
   class ErrorListener;
 
-  Store(Options options, rocksdb::DB* db,
-        std::vector<rocksdb::ColumnFamilyHandle*> handles,
+  Store(Options options, std::unique_ptr<Setup> setup,
+        std::unique_ptr<Database> database,
         std::unique_ptr<DiskSpaceGuard> guard,
         std::shared_ptr<ErrorListener> errors);
-  rocksdb::ColumnFamilyHandle* handle(Family family) const;
+  // Records the schema version in a new store; refuses a newer one.
+  absl::Status CheckSchemaVersion();
+  // The open database, or Unavailable when the last reopen failed. Needs
+  // db_mu_, shared, for as long as the result is used.
+  absl::StatusOr<const Database*> CurrentLocked() const;
   // OK when a write of `bytes` may go to RocksDB: the guard admits it and
-  // RocksDB is not stopped (or could be resumed).
+  // RocksDB is not stopped (or could be recovered).
   absl::Status AdmitWrite(uint64_t bytes);
-  // Resumes RocksDB when it stopped after a background error and the disk
-  // has room; at most one attempt a second, one thread at a time. Returns
+  static rocksdb::Status ConvertBatch(const WriteBatch& batch,
+                                      const Database& database,
+                                      rocksdb::WriteBatch* out);
+  // When RocksDB stopped after an error and the disk has room, reopens the
+  // database; at most one attempt a second, one thread at a time. Returns
   // whether RocksDB accepts writes.
-  bool ResumeIfStopped();
+  bool RecoverIfStopped();
+  // Closes the database and opens it again; when it cannot be opened for
+  // writing, opens it read-only (so that reads go on) and returns why.
+  rocksdb::Status Reopen();
   // The error for a write while RocksDB is stopped.
   absl::Status StoppedError() const;
 
   const Options options_;
-  rocksdb::DB* db_;
-  std::vector<rocksdb::ColumnFamilyHandle*> handles_;
+  const std::unique_ptr<Setup> setup_;
   const std::unique_ptr<DiskSpaceGuard> guard_;
   const std::shared_ptr<ErrorListener> errors_;  // also held by RocksDB
 
-  std::mutex resume_mu_;  // one resume attempt at a time
-  absl::Time last_resume_ ABSL_GUARDED_BY(resume_mu_) = absl::InfinitePast();
-  uint64_t logged_stop_ ABSL_GUARDED_BY(resume_mu_) = 0;  // last one logged
+  // Shared by every use of the database, exclusive to replace it.
+  mutable std::shared_mutex db_mu_;
+  std::unique_ptr<Database> database_ ABSL_GUARDED_BY(db_mu_);
+
+  std::mutex recover_mu_;  // one recovery attempt at a time
+  absl::Time last_recovery_ ABSL_GUARDED_BY(recover_mu_) = absl::InfinitePast();
+  uint64_t logged_stop_ ABSL_GUARDED_BY(recover_mu_) = 0;  // last one logged
 };
 
 // RESOURCE_EXHAUSTED "the server's disk is full: …", with a
