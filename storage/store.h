@@ -161,7 +161,8 @@ class Store {
 
   // Calls `visit(key, value)` for every key in [start, end) in byte order
   // (end empty: to the end of the family) until it returns false. Reads a
-  // consistent snapshot.
+  // consistent snapshot. `visit` must not call Write (the scan holds the
+  // database open, and a write may need to reopen it).
   absl::Status Scan(
       Family family, std::string_view start, std::string_view end,
       const std::function<bool(std::string_view key, std::string_view value)>&
