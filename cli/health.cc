@@ -125,7 +125,11 @@ CommandGroup HealthGroup() {
                    "A service's health (\"maillage.v1.ActorService\") rather "
                    "than the server's."}};
   health.details =
-      "Example: maillage --server 127.0.0.1:50051 --timeout 3 health\n";
+      "The service maillage.v1.Writes says whether writes are accepted: "
+      "NOT_SERVING while they are refused (a full disk), while reads go "
+      "on.\n"
+      "Example: maillage --server 127.0.0.1:50051 --timeout 3 health\n"
+      "         maillage health --service maillage.v1.Writes\n";
   health.run = Health;
   group.commands.push_back(std::move(health));
   return group;

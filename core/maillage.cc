@@ -21,10 +21,16 @@ absl::StatusOr<std::unique_ptr<Maillage>> Maillage::Open(
   storage::Store::Options store_options;
   store_options.path = options.data_dir;
   store_options.sync_writes = options.sync_writes;
+  store_options.min_free_disk_bytes = options.min_free_disk_bytes;
   ASSIGN_OR_RETURN(m->store_, storage::Store::Open(store_options));
 
-  ASSIGN_OR_RETURN(int64_t purged, RequestLog::Purge(m->store_.get()));
-  (void)purged;
+  // On a full disk the old request records wait for the next start: the
+  // server still starts, to serve reads.
+  if (auto purged = RequestLog::Purge(m->store_.get());
+      !purged.ok() &&
+      purged.status().code() != absl::StatusCode::kResourceExhausted) {
+    return purged.status();
+  }
   m->registry_ = std::make_unique<TerritoryRegistry>(m->geography_.get());
   // Custom zones first: actors may act on them.
   absl::Status zone_error;

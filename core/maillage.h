@@ -1,6 +1,7 @@
 #ifndef MAILLAGE_CORE_MAILLAGE_H_
 #define MAILLAGE_CORE_MAILLAGE_H_
 
+#include <cstdint>
 #include <memory>
 #include <string>
 
@@ -31,6 +32,9 @@ class Maillage {
     std::string reference_dir;
     // See storage::Store::Options::sync_writes.
     bool sync_writes = true;
+    // Free disk space writes never eat into; see
+    // storage::Store::Options::min_free_disk_bytes.
+    uint64_t min_free_disk_bytes = uint64_t{512} << 20;
     int default_capacity = 3;
     // Default weights of the matching engine's factors.
     matcher::Weights match_weights;

@@ -71,7 +71,9 @@ class ImportReactor final
     Next next;
     {
       std::lock_guard lock(mu_);
-      if (!ok) {  // the client half-closed (or went away)
+      if (!ok || finished_) {
+        // The client half-closed (or went away), or the call already ended
+        // with an error while this read was outstanding.
         reading_ = false;
       } else {
         incoming_.index = received_++;
@@ -237,7 +239,11 @@ class ImportReactor final
       next->write = &outgoing_.front();
       return;
     }
-    if (reading_ || applying_ || committing_ > 0 || writing_) return;
+    // After a failure the call ends without waiting for the client's next
+    // batch (a client waiting for an answer before it sends more would wait
+    // forever); the outstanding read then completes, not ok, before OnDone.
+    bool awaiting_read = reading_ && failure_.ok();
+    if (awaiting_read || applying_ || committing_ > 0 || writing_) return;
     if (!failure_.ok()) {
       finished_ = true;
       next->finish = true;

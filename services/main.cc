@@ -2,6 +2,7 @@
 #include <pthread.h>
 #include <signal.h>
 
+#include <cstdint>
 #include <cstdio>
 #include <string>
 
@@ -37,6 +38,13 @@ ABSL_FLAG(int64_t, max_request_bytes, 4 << 20,
 ABSL_FLAG(int64_t, max_pairs_per_request, 300000,
           "Cost budget of one territory-wide matching (SuggestForTerritory): "
           "associations in the territory x candidates each.");
+ABSL_FLAG(int64_t, min_free_disk_mb, 512,
+          "Free space, in MiB, kept on the data folder's filesystem: a write "
+          "that would leave less is refused with RESOURCE_EXHAUSTED (and the "
+          "health service \"maillage.v1.Writes\" says NOT_SERVING) until "
+          "space is freed; reads go on. It is what RocksDB needs to flush and "
+          "compact; the write-ahead log is capped at half of it (at most "
+          "256 MiB).");
 ABSL_FLAG(bool, demo, false,
           "On an empty store, load the synthetic demo territory (320 "
           "fictitious actors in the Val-de-Marne, labelled \"(démo)\", "
@@ -66,6 +74,13 @@ int main(int argc, char** argv) {
   options.core.data_dir = absl::GetFlag(FLAGS_data_dir);
   options.core.reference_dir = absl::GetFlag(FLAGS_reference_dir);
   options.core.sync_writes = absl::GetFlag(FLAGS_sync_writes);
+  int64_t min_free_disk_mb = absl::GetFlag(FLAGS_min_free_disk_mb);
+  if (min_free_disk_mb < 0) {
+    std::fprintf(stderr, "maillage: --min_free_disk_mb must be >= 0\n");
+    return 2;
+  }
+  options.core.min_free_disk_bytes = static_cast<uint64_t>(min_free_disk_mb)
+                                     << 20;
   options.core.default_capacity = absl::GetFlag(FLAGS_default_capacity);
   options.max_message_bytes = absl::GetFlag(FLAGS_max_message_bytes);
   options.worker_threads = absl::GetFlag(FLAGS_worker_threads);

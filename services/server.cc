@@ -10,6 +10,7 @@
 #include "services/lifecycle_service.h"
 #include "services/match_service.h"
 #include "services/territory_service.h"
+#include "services/write_health.h"
 
 namespace maillage::services {
 namespace {
@@ -22,6 +23,8 @@ const char* const kServiceNames[] = {
     "maillage.v1.LifecycleService",
 };
 
+// While serving, kWritesServiceName follows the store (WriteHealthReporter);
+// it is NOT_SERVING whenever the rest is.
 void SetHealth(grpc::Server* server, bool serving) {
   auto* health = server->GetHealthCheckService();
   if (health == nullptr) return;
@@ -29,6 +32,7 @@ void SetHealth(grpc::Server* server, bool serving) {
   for (const char* name : kServiceNames) {
     health->SetServingStatus(name, serving);
   }
+  if (!serving) health->SetServingStatus(kWritesServiceName, false);
 }
 
 }  // namespace
@@ -77,7 +81,15 @@ absl::StatusOr<std::unique_ptr<Server>> Server::BuildAndStart(
   }
   s->handler_->SetCore(s->core_.get());
   SetHealth(s->server_.get(), true);
+  s->StartWriteHealth();
   return s;
+}
+
+void Server::StartWriteHealth() {
+  auto* health = server_->GetHealthCheckService();
+  if (health == nullptr) return;
+  write_health_ =
+      std::make_unique<WriteHealthReporter>(&core_->store(), health);
 }
 
 Server::~Server() { Shutdown(); }
@@ -85,6 +97,7 @@ Server::~Server() { Shutdown(); }
 void Server::Shutdown(absl::Duration grace) {
   if (stopped_) return;
   stopped_ = true;
+  write_health_.reset();  // before the store closes
   if (server_ != nullptr) {
     SetHealth(server_.get(), false);
     server_->Shutdown(std::chrono::system_clock::now() +

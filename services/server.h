@@ -11,6 +11,7 @@
 #include "grpcpp/grpcpp.h"
 #include "services/request_handler.h"
 #include "services/worker_pool.h"
+#include "services/write_health.h"
 
 namespace maillage::services {
 
@@ -55,12 +56,15 @@ class Server {
 
  private:
   Server() = default;
+  // Publishes whether writes are accepted (see WriteHealthReporter).
+  void StartWriteHealth();
 
   std::unique_ptr<WorkerPool> pool_;
   std::unique_ptr<RequestHandler> handler_;
   std::vector<std::unique_ptr<grpc::Service>> services_;
   std::unique_ptr<grpc::Server> server_;
   std::unique_ptr<core::Maillage> core_;
+  std::unique_ptr<WriteHealthReporter> write_health_;
   int port_ = 0;
   bool stopped_ = false;
 };

@@ -1,15 +1,24 @@
 #include "storage/store.h"
 
+#include <algorithm>
+#include <cstdarg>
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <utility>
 
+#include "absl/strings/cord.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "base/status_macros.h"
 #include "base/strings.h"
+#include "google/rpc/error_details.pb.h"
 #include "rocksdb/cache.h"
 #include "rocksdb/db.h"
+#include "rocksdb/env.h"
 #include "rocksdb/filter_policy.h"
+#include "rocksdb/listener.h"
+#include "rocksdb/sst_file_manager.h"
 #include "rocksdb/table.h"
 #include "rocksdb/write_batch.h"
 #include "storage/keys.h"
@@ -18,7 +27,19 @@ namespace maillage::storage {
 namespace {
 
 constexpr int kFamilyCount = static_cast<int>(Family::kCount);
+constexpr char kDiskFullMessage[] =
+    "the server's disk is full: writes are refused until space is freed; "
+    "reads still work";
+// What a refused client is told to wait before retrying.
+constexpr int kDiskFullRetrySeconds = 10;
+// RocksDB's own cap on its write-ahead log, which the reserve may lower.
+constexpr uint64_t kMaxWalBytes = uint64_t{256} << 20;
+// Least time between two attempts to reopen RocksDB after an error: a
+// reopen replays and flushes the write-ahead log while reads wait.
+constexpr absl::Duration kRecoveryInterval = absl::Seconds(1);
 
+// An error met while opening: the operator reads it at start-up, so it
+// names the folder.
 absl::Status FromRocks(const rocksdb::Status& s, std::string_view what) {
   if (s.ok()) return absl::OkStatus();
   std::string message = absl::StrCat(AsAbsl(what), ": ", s.ToString());
@@ -30,6 +51,52 @@ absl::Status FromRocks(const rocksdb::Status& s, std::string_view what) {
         absl::StrCat(message, " (is another server using this folder?)"));
   }
   return absl::UnavailableError(message);
+}
+
+void LogRocksError(std::string_view what, const rocksdb::Status& s) {
+  std::fprintf(stderr, "maillage: storage: %.*s: %s\n",
+               static_cast<int>(what.size()), what.data(),
+               s.ToString().c_str());
+}
+
+// An error met while serving: it reaches clients, so it names no file;
+// RocksDB's message, which does, goes to the server log.
+absl::Status StorageError(const rocksdb::Status& s, std::string_view what) {
+  if (s.ok()) return absl::OkStatus();
+  LogRocksError(what, s);
+  std::string message =
+      absl::StrCat("storage ", AsAbsl(what), " failed (",
+                   s.IsCorruption() ? "corruption" : "I/O error",
+                   "); details in the server log");
+  if (s.IsCorruption()) return absl::DataLossError(message);
+  return absl::UnavailableError(message);
+}
+
+// RocksDB's diagnostics, warnings and errors only, on the server's stderr.
+//
+// It replaces RocksDB's LOG file in the data folder on purpose: RocksDB 7.8
+// (Debian 12, built with assertions) aborts the process when it writes again
+// to its LOG file after a failed write, which a full disk causes; the
+// upstream fix came in 8.3. The server's stderr is not on the data disk.
+class StderrLogger : public rocksdb::Logger {
+ public:
+  StderrLogger() : rocksdb::Logger(rocksdb::InfoLogLevel::WARN_LEVEL) {}
+
+  using rocksdb::Logger::Logv;
+  void Logv(const char* format, va_list ap) override {
+    char line[1024];
+    int n = std::vsnprintf(line, sizeof(line), format, ap);
+    if (n < 0) return;
+    size_t size = std::min(static_cast<size_t>(n), sizeof(line) - 1);
+    while (size > 0 && line[size - 1] == '\n') --size;
+    std::fprintf(stderr, "rocksdb: %.*s\n", static_cast<int>(size), line);
+  }
+};
+
+// Bytes a batch adds to the write-ahead log (its records and their framing),
+// for the disk space guard.
+uint64_t WalBytes(const WriteBatch& batch) {
+  return batch.ByteSize() + 8 * static_cast<uint64_t>(batch.Count()) + 32;
 }
 
 rocksdb::ColumnFamilyOptions FamilyOptions(
@@ -56,7 +123,168 @@ rocksdb::ColumnFamilyOptions FamilyOptions(
   return cf;
 }
 
+// RocksDB's options for the store; `listener` learns of its background
+// errors.
+rocksdb::DBOptions DatabaseOptions(
+    const Store::Options& options,
+    std::shared_ptr<rocksdb::EventListener> listener) {
+  rocksdb::DBOptions db_options;
+  db_options.create_if_missing = options.create_if_missing;
+  db_options.create_missing_column_families = true;
+  db_options.IncreaseParallelism(2);
+  db_options.max_background_jobs = 2;
+  // Bounded WAL so that start-up replay stays short after a crash, and so
+  // that flushing it always fits in the disk reserve.
+  db_options.max_total_wal_size = std::clamp(options.min_free_disk_bytes / 2,
+                                             uint64_t{1} << 20, kMaxWalBytes);
+  db_options.info_log = std::make_shared<StderrLogger>();
+  // The store recovers from errors itself (see Store::ErrorListener).
+  db_options.listeners.push_back(std::move(listener));
+  db_options.max_bgerror_resume_count = 0;
+  // Once RocksDB has met a full disk, it starts a compaction only when the
+  // compaction leaves the reserve free (the guard keeps it from meeting one
+  // in the first place; this is for space taken by someone else).
+  db_options.sst_file_manager.reset(
+      rocksdb::NewSstFileManager(rocksdb::Env::Default(), db_options.info_log));
+  db_options.sst_file_manager->SetCompactionBufferSize(
+      options.min_free_disk_bytes);
+  return db_options;
+}
+
+std::vector<rocksdb::ColumnFamilyDescriptor> Families(
+    const Store::Options& options) {
+  auto cache = rocksdb::NewLRUCache(options.block_cache_bytes);
+  std::vector<rocksdb::ColumnFamilyDescriptor> families;
+  for (int i = 0; i < kFamilyCount; ++i) {
+    Family family = static_cast<Family>(i);
+    bool point = family == Family::kActors || family == Family::kContacts ||
+                 family == Family::kRequests || family == Family::kFacts ||
+                 family == Family::kSuggestions ||
+                 family == Family::kPartnerships;
+    families.emplace_back(std::string(FamilyName(family)),
+                          FamilyOptions(cache, point));
+  }
+  return families;
+}
+
+std::unique_ptr<DiskSpaceGuard> NewGuard(const Store::Options& options) {
+  DiskSpaceGuard::Options guard;
+  guard.path = options.path;
+  guard.reserve_bytes = options.min_free_disk_bytes;
+  if (options.disk_probe) {
+    return std::make_unique<DiskSpaceGuard>(guard, options.disk_probe);
+  }
+  return std::make_unique<DiskSpaceGuard>(guard);
+}
+
 }  // namespace
+
+// How the database is opened; kept to reopen it after an error.
+struct Store::Setup {
+  std::string path;
+  rocksdb::DBOptions db_options;
+  std::vector<rocksdb::ColumnFamilyDescriptor> families;
+};
+
+// An open RocksDB database and its column families, closed when destroyed.
+class Store::Database {
+ public:
+  // Opens the database `setup` describes. Read-only, it replays the
+  // write-ahead log in memory and writes nothing to the disk.
+  static rocksdb::Status Open(const Setup& setup, bool read_only,
+                              std::unique_ptr<Database>* out) {
+    rocksdb::DB* db = nullptr;
+    std::vector<rocksdb::ColumnFamilyHandle*> handles;
+    rocksdb::Status s =
+        read_only ? rocksdb::DB::OpenForReadOnly(setup.db_options, setup.path,
+                                                 setup.families, &handles, &db)
+                  : rocksdb::DB::Open(setup.db_options, setup.path,
+                                      setup.families, &handles, &db);
+    if (s.ok()) out->reset(new Database(db, std::move(handles), read_only));
+    return s;
+  }
+
+  ~Database() {
+    for (auto* h : handles_) db_->DestroyColumnFamilyHandle(h);
+    // Close() waits for background work; the WAL already holds every
+    // acknowledged write, so nothing is flushed here on purpose.
+    db_->Close().PermitUncheckedError();
+    delete db_;
+  }
+
+  rocksdb::DB* db() const { return db_; }
+  rocksdb::ColumnFamilyHandle* handle(Family family) const {
+    return handles_[static_cast<int>(family)];
+  }
+  bool read_only() const { return read_only_; }
+
+ private:
+  Database(rocksdb::DB* db, std::vector<rocksdb::ColumnFamilyHandle*> handles,
+           bool read_only)
+      : db_(db), handles_(std::move(handles)), read_only_(read_only) {}
+
+  rocksdb::DB* const db_;
+  const std::vector<rocksdb::ColumnFamilyHandle*> handles_;
+  const bool read_only_;
+};
+
+// What RocksDB reports through its event listener: whether it stopped
+// writing after a background error (a flush or a log write that met a full
+// disk, an I/O error), and whether for lack of space. Thread-safe: RocksDB
+// calls it from its own threads.
+//
+// RocksDB's own recovery is turned off: in 7.8, DB::Resume() keeps using a
+// write-ahead log file whose write failed when every memtable is empty, and
+// the next write then aborts the process (the same assertion as the LOG
+// file's; fixed upstream in 9.x). The store recovers the way a restart
+// does, by reopening the database (Store::RecoverIfStopped).
+class Store::ErrorListener : public rocksdb::EventListener {
+ public:
+  struct State {
+    bool stopped = false;
+    bool no_space = false;
+    // Counts stops, so that a recovery clears only the stop it saw.
+    uint64_t stops = 0;
+  };
+
+  State state() const {
+    std::lock_guard lock(mu_);
+    return state_;
+  }
+
+  void Stopped(bool no_space) {
+    std::lock_guard lock(mu_);
+    state_.stopped = true;
+    state_.no_space = no_space;
+    ++state_.stops;
+  }
+
+  // Clears the stop numbered `stops` (not a later one).
+  void Recovered(uint64_t stops) {
+    std::lock_guard lock(mu_);
+    if (state_.stops == stops) state_.stopped = false;
+  }
+
+  // Soft errors (a compaction that met a full disk) do not stop writes;
+  // RocksDB then starts a compaction only when it leaves the reserve free.
+  void OnBackgroundError(rocksdb::BackgroundErrorReason reason,
+                         rocksdb::Status* error) override {
+    LogRocksError("background error", *error);
+    if (error->severity() >= rocksdb::Status::Severity::kHardError) {
+      Stopped(error->IsNoSpace());
+    }
+  }
+
+  void OnErrorRecoveryBegin(rocksdb::BackgroundErrorReason reason,
+                            rocksdb::Status error,
+                            bool* auto_recovery) override {
+    *auto_recovery = false;
+  }
+
+ private:
+  mutable std::mutex mu_;
+  State state_ ABSL_GUARDED_BY(mu_);
+};
 
 std::string_view FamilyName(Family family) {
   switch (family) {
@@ -147,31 +375,18 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const Options& options) {
     }
   }
 
-  rocksdb::DBOptions db_options;
-  db_options.create_if_missing = options.create_if_missing;
-  db_options.create_missing_column_families = true;
-  db_options.IncreaseParallelism(2);
-  db_options.max_background_jobs = 2;
-  // Bounded WAL so that start-up replay stays short after a crash.
-  db_options.max_total_wal_size = uint64_t{256} << 20;
-  db_options.keep_log_file_num = 5;
-
-  auto cache = rocksdb::NewLRUCache(options.block_cache_bytes);
-  std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
-  for (int i = 0; i < kFamilyCount; ++i) {
-    Family family = static_cast<Family>(i);
-    bool point = family == Family::kActors || family == Family::kContacts ||
-                 family == Family::kRequests || family == Family::kFacts ||
-                 family == Family::kSuggestions ||
-                 family == Family::kPartnerships;
-    descriptors.emplace_back(std::string(FamilyName(family)),
-                             FamilyOptions(cache, point));
+  auto errors = std::make_shared<ErrorListener>();
+  auto setup = std::make_unique<Setup>(
+      Setup{options.path, DatabaseOptions(options, errors), Families(options)});
+  std::unique_ptr<Database> database;
+  rocksdb::Status s = Database::Open(*setup, /*read_only=*/false, &database);
+  if (s.IsNoSpace()) {
+    // No room to replay the write-ahead log: serve reads, and refuse writes
+    // until there is room (RecoverIfStopped reopens for writing).
+    LogRocksError("open", s);
+    errors->Stopped(/*no_space=*/true);
+    s = Database::Open(*setup, /*read_only=*/true, &database);
   }
-
-  rocksdb::DB* db = nullptr;
-  std::vector<rocksdb::ColumnFamilyHandle*> handles;
-  rocksdb::Status s =
-      rocksdb::DB::Open(db_options, options.path, descriptors, &handles, &db);
   if (!s.ok()) {
     // A store from a newer build may hold families this build does not know.
     if (s.IsInvalidArgument() &&
@@ -182,67 +397,83 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const Options& options) {
     }
     return FromRocks(s, absl::StrCat("cannot open store at ", options.path));
   }
-  std::unique_ptr<Store> store(new Store(options, db, std::move(handles)));
-
-  auto version = store->Get(Family::kMeta, keys::kSchemaVersion);
-  if (!version.ok()) return version.status();
-  if (!version->has_value()) {
-    WriteBatch batch;
-    batch.Put(Family::kMeta, keys::kSchemaVersion,
-              absl::StrCat(kSchemaVersion));
-    if (absl::Status w = store->Write(batch); !w.ok()) return w;
-  } else {
-    int stored = 0;
-    if (!absl::SimpleAtoi(**version, &stored)) {
-      return absl::DataLossError(absl::StrCat("store at ", options.path,
-                                              " has an unreadable schema "
-                                              "version: '",
-                                              **version, "'"));
-    }
-    if (stored > kSchemaVersion) {
-      return absl::FailedPreconditionError(
-          absl::StrCat("store at ", options.path, " has schema version ",
-                       stored, ", newer than the version ", kSchemaVersion,
-                       " this server understands; run a newer Maillage on it"));
-    }
-  }
+  std::unique_ptr<Store> store(new Store(options, std::move(setup),
+                                         std::move(database), NewGuard(options),
+                                         std::move(errors)));
+  RETURN_IF_ERROR(store->CheckSchemaVersion());
   return store;
 }
 
-Store::Store(Options options, rocksdb::DB* db,
-             std::vector<rocksdb::ColumnFamilyHandle*> handles)
-    : options_(std::move(options)), db_(db), handles_(std::move(handles)) {}
+Store::Store(Options options, std::unique_ptr<Setup> setup,
+             std::unique_ptr<Database> database,
+             std::unique_ptr<DiskSpaceGuard> guard,
+             std::shared_ptr<ErrorListener> errors)
+    : options_(std::move(options)),
+      setup_(std::move(setup)),
+      guard_(std::move(guard)),
+      errors_(std::move(errors)),
+      database_(std::move(database)) {}
 
-Store::~Store() {
-  for (auto* h : handles_) db_->DestroyColumnFamilyHandle(h);
-  // Close() waits for background work; the WAL already holds every
-  // acknowledged write, so nothing is flushed here on purpose.
-  db_->Close();
-  delete db_;
+Store::~Store() = default;
+
+absl::Status Store::CheckSchemaVersion() {
+  ASSIGN_OR_RETURN(std::optional<std::string> version,
+                   Get(Family::kMeta, keys::kSchemaVersion));
+  if (!version.has_value()) {
+    WriteBatch batch;
+    batch.Put(Family::kMeta, keys::kSchemaVersion,
+              absl::StrCat(kSchemaVersion));
+    return Write(batch);
+  }
+  int stored = 0;
+  if (!absl::SimpleAtoi(*version, &stored)) {
+    return absl::DataLossError(absl::StrCat("store at ", options_.path,
+                                            " has an unreadable schema "
+                                            "version: '",
+                                            *version, "'"));
+  }
+  if (stored > kSchemaVersion) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("store at ", options_.path, " has schema version ", stored,
+                     ", newer than the version ", kSchemaVersion,
+                     " this server understands; run a newer Maillage on it"));
+  }
+  return absl::OkStatus();
 }
 
-rocksdb::ColumnFamilyHandle* Store::handle(Family family) const {
-  return handles_[static_cast<int>(family)];
+absl::StatusOr<const Store::Database*> Store::CurrentLocked() const {
+  if (database_ == nullptr) {
+    return absl::UnavailableError(
+        "the store cannot be opened after a storage error (details in the "
+        "server log); it is retried every second");
+  }
+  return database_.get();
 }
 
 absl::StatusOr<std::optional<std::string>> Store::Get(
     Family family, std::string_view key) const {
+  std::shared_lock lock(db_mu_);
+  ASSIGN_OR_RETURN(const Database* database, CurrentLocked());
   std::string value;
-  rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), handle(family),
-                               rocksdb::Slice(key.data(), key.size()), &value);
+  rocksdb::Status s =
+      database->db()->Get(rocksdb::ReadOptions(), database->handle(family),
+                          rocksdb::Slice(key.data(), key.size()), &value);
   if (s.IsNotFound()) return std::optional<std::string>();
-  if (!s.ok()) return FromRocks(s, "get");
+  if (!s.ok()) return StorageError(s, "get");
   return std::optional<std::string>(std::move(value));
 }
 
 absl::StatusOr<bool> Store::GetMessage(
     Family family, std::string_view key,
     google::protobuf::MessageLite* message) const {
+  std::shared_lock lock(db_mu_);
+  ASSIGN_OR_RETURN(const Database* database, CurrentLocked());
   rocksdb::PinnableSlice value;
-  rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), handle(family),
-                               rocksdb::Slice(key.data(), key.size()), &value);
+  rocksdb::Status s =
+      database->db()->Get(rocksdb::ReadOptions(), database->handle(family),
+                          rocksdb::Slice(key.data(), key.size()), &value);
   if (s.IsNotFound()) return false;
-  if (!s.ok()) return FromRocks(s, "get");
+  if (!s.ok()) return StorageError(s, "get");
   if (!message->ParseFromArray(value.data(), static_cast<int>(value.size()))) {
     return absl::DataLossError(absl::StrCat("unparsable record in ",
                                             AsAbsl(FamilyName(family)),
@@ -264,12 +495,17 @@ absl::StatusOr<std::vector<std::optional<std::string>>> Store::MultiGet(
   for (std::string_view k : keys) slices.emplace_back(k.data(), k.size());
   std::vector<rocksdb::PinnableSlice> values(keys.size());
   std::vector<rocksdb::Status> statuses(keys.size());
-  db_->MultiGet(rocksdb::ReadOptions(), handle(family), slices.size(),
-                slices.data(), values.data(), statuses.data());
+  {
+    std::shared_lock lock(db_mu_);
+    ASSIGN_OR_RETURN(const Database* database, CurrentLocked());
+    database->db()->MultiGet(rocksdb::ReadOptions(), database->handle(family),
+                             slices.size(), slices.data(), values.data(),
+                             statuses.data());
+  }
   std::vector<std::optional<std::string>> out(keys.size());
   for (size_t i = 0; i < keys.size(); ++i) {
     if (statuses[i].IsNotFound()) continue;
-    if (!statuses[i].ok()) return FromRocks(statuses[i], "multiget");
+    if (!statuses[i].ok()) return StorageError(statuses[i], "multiget");
     out[i] = values[i].ToString();
   }
   return out;
@@ -286,7 +522,10 @@ absl::Status Store::Scan(
   read.fill_cache = false;
   rocksdb::Slice upper(end.data(), end.size());
   if (!end.empty()) read.iterate_upper_bound = &upper;
-  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(read, handle(family)));
+  std::shared_lock lock(db_mu_);
+  ASSIGN_OR_RETURN(const Database* database, CurrentLocked());
+  std::unique_ptr<rocksdb::Iterator> it(
+      database->db()->NewIterator(read, database->handle(family)));
   for (it->Seek(rocksdb::Slice(start.data(), start.size())); it->Valid();
        it->Next()) {
     rocksdb::Slice k = it->key();
@@ -296,20 +535,23 @@ absl::Status Store::Scan(
       break;
     }
   }
-  return FromRocks(it->status(), "scan");
+  return StorageError(it->status(), "scan");
 }
 
 absl::StatusOr<std::optional<std::string>> Store::LastKey(Family family) const {
-  std::unique_ptr<rocksdb::Iterator> it(
-      db_->NewIterator(rocksdb::ReadOptions(), handle(family)));
+  std::shared_lock lock(db_mu_);
+  ASSIGN_OR_RETURN(const Database* database, CurrentLocked());
+  std::unique_ptr<rocksdb::Iterator> it(database->db()->NewIterator(
+      rocksdb::ReadOptions(), database->handle(family)));
   it->SeekToLast();
-  if (!it->status().ok()) return FromRocks(it->status(), "seek");
+  if (!it->status().ok()) return StorageError(it->status(), "seek");
   if (!it->Valid()) return std::optional<std::string>();
   return std::optional<std::string>(it->key().ToString());
 }
 
-absl::Status Store::Write(const WriteBatch& batch, bool sync) {
-  rocksdb::WriteBatch wb(batch.ByteSize() + 24 + 16 * batch.Count());
+rocksdb::Status Store::ConvertBatch(const WriteBatch& batch,
+                                    const Database& database,
+                                    rocksdb::WriteBatch* out) {
   const char* p = batch.rep_.data();
   const char* end = p + batch.rep_.size();
   while (p < end) {
@@ -321,20 +563,95 @@ absl::Status Store::Write(const WriteBatch& batch, bool sync) {
     rocksdb::Slice key(p, sizes[0]);
     rocksdb::Slice value(p + sizes[0], sizes[1]);
     p += sizes[0] + sizes[1];
-    rocksdb::ColumnFamilyHandle* h = handle(family);
+    rocksdb::ColumnFamilyHandle* h = database.handle(family);
     rocksdb::Status s = type == WriteBatch::OpType::kDelete
-                            ? wb.Delete(h, key)
-                            : wb.Put(h, key, value);
-    if (!s.ok()) return FromRocks(s, "batch");
+                            ? out->Delete(h, key)
+                            : out->Put(h, key, value);
+    if (!s.ok()) return s;
   }
+  return rocksdb::Status::OK();
+}
+
+absl::Status Store::Write(const WriteBatch& batch, bool sync) {
+  RETURN_IF_ERROR(AdmitWrite(WalBytes(batch)));
+  std::shared_lock lock(db_mu_);
+  ASSIGN_OR_RETURN(const Database* database, CurrentLocked());
+  if (database->read_only()) return StoppedError();
+  rocksdb::WriteBatch wb(batch.ByteSize() + 24 + 16 * batch.Count());
+  rocksdb::Status s = ConvertBatch(batch, *database, &wb);
+  if (!s.ok()) return StorageError(s, "batch");
   rocksdb::WriteOptions write;
   write.sync = options_.sync_writes && sync;
-  return FromRocks(db_->Write(write, &wb), "write");
+  s = database->db()->Write(write, &wb);
+  if (s.ok()) return absl::OkStatus();
+  // A failed log write stops RocksDB until the store recovers it.
+  if (s.IsIOError()) errors_->Stopped(s.IsNoSpace());
+  if (s.IsNoSpace()) {
+    LogRocksError("write", s);
+    return DiskFullError();
+  }
+  return StorageError(s, "write");
+}
+
+Store::WriteState Store::CheckWrites() {
+  if (!guard_->Refresh()) return WriteState::kDiskFull;
+  if (RecoverIfStopped()) return WriteState::kWritable;
+  return errors_->state().no_space ? WriteState::kDiskFull
+                                   : WriteState::kStopped;
+}
+
+absl::Status Store::AdmitWrite(uint64_t bytes) {
+  if (!guard_->Admit(bytes)) return DiskFullError();
+  if (!RecoverIfStopped()) return StoppedError();
+  return absl::OkStatus();
+}
+
+bool Store::RecoverIfStopped() {
+  ErrorListener::State state = errors_->state();
+  if (!state.stopped) return true;
+  std::unique_lock lock(recover_mu_, std::try_to_lock);
+  if (!lock.owns_lock()) return false;  // another thread is at it
+  absl::Time now = absl::Now();
+  if (now - last_recovery_ < kRecoveryInterval) return false;
+  last_recovery_ = now;
+  if (!guard_->Refresh()) return false;  // no room to replay the log yet
+  rocksdb::Status s = Reopen();
+  if (!s.ok()) {
+    if (logged_stop_ != state.stops) LogRocksError("reopen", s);
+    logged_stop_ = state.stops;  // once per stop: this is retried every second
+    return false;
+  }
+  errors_->Recovered(state.stops);
+  std::fprintf(stderr, "maillage: storage: database reopened for writing\n");
+  return !errors_->state().stopped;
+}
+
+rocksdb::Status Store::Reopen() {
+  std::unique_lock lock(db_mu_);
+  database_.reset();  // one read-write instance per folder at a time
+  rocksdb::Status s = Database::Open(*setup_, /*read_only=*/false, &database_);
+  if (s.ok()) return s;
+  rocksdb::Status read_only =
+      Database::Open(*setup_, /*read_only=*/true, &database_);
+  if (!read_only.ok()) LogRocksError("reopen for reads", read_only);
+  return s;
+}
+
+absl::Status Store::StoppedError() const {
+  if (errors_->state().no_space) return DiskFullError();
+  return absl::UnavailableError(
+      "the store stopped writing after a storage error (details in the "
+      "server log): writes are refused until it is cleared; reads still "
+      "work");
 }
 
 uint64_t Store::EstimateKeys(Family family) const {
+  std::shared_lock lock(db_mu_);
   uint64_t n = 0;
-  db_->GetIntProperty(handle(family), "rocksdb.estimate-num-keys", &n);
+  if (database_ != nullptr) {
+    database_->db()->GetIntProperty(database_->handle(family),
+                                    "rocksdb.estimate-num-keys", &n);
+  }
   return n;
 }
 
@@ -342,6 +659,15 @@ std::string Store::Describe() const {
   return absl::StrCat(
       "rocksdb at ", options_.path, " (schema ", kSchemaVersion,
       options_.sync_writes ? ", synced writes)" : ", unsynced writes)");
+}
+
+absl::Status DiskFullError() {
+  google::rpc::RetryInfo retry;
+  retry.mutable_retry_delay()->set_seconds(kDiskFullRetrySeconds);
+  absl::Status status = absl::ResourceExhaustedError(kDiskFullMessage);
+  status.SetPayload("type.googleapis.com/google.rpc.RetryInfo",
+                    absl::Cord(retry.SerializeAsString()));
+  return status;
 }
 
 }  // namespace maillage::storage

@@ -4,18 +4,22 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
+#include <shared_mutex>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
 #include "google/protobuf/message_lite.h"
+#include "storage/disk_space.h"
 
 namespace rocksdb {
-class ColumnFamilyHandle;
-class DB;
+class Status;
 class WriteBatch;
 }  // namespace rocksdb
 
@@ -93,6 +97,12 @@ class WriteBatch {
 //  - sync_writes = false: the write is in the WAL in the operating system's
 //    page cache; it survives a crash of the process (kill -9) but the last
 //    writes may be lost if the machine itself crashes.
+//
+// A full disk never stops the process: writes are refused with
+// RESOURCE_EXHAUSTED (DiskFullError) while reads go on, and come back by
+// themselves once space is freed (see Options::min_free_disk_bytes and
+// CheckWrites). Errors returned by the methods name no file: RocksDB's own
+// message, which does, goes to the server log (stderr).
 class Store {
  public:
   struct Options {
@@ -103,11 +113,32 @@ class Store {
     bool sync_writes = true;
     // RocksDB block cache shared by every family.
     size_t block_cache_bytes = size_t{256} << 20;
+    // Free space kept on the store's filesystem: a write that would leave
+    // less is refused (DiskFullError), so that RocksDB always has room to
+    // flush its memtables and to compact. It also caps RocksDB's write-ahead
+    // log at half of it (at most 256 MiB), so that one flush always fits.
+    // The default covers RocksDB's default write buffers and a compaction
+    // of its first levels.
+    uint64_t min_free_disk_bytes = uint64_t{512} << 20;
+    // How the free space is read; statvfs on `path` when empty. Tests give
+    // their own to simulate a full disk.
+    DiskSpaceGuard::Probe disk_probe;
+  };
+
+  // Whether writes are accepted, for the health service.
+  enum class WriteState {
+    kWritable,
+    // Refused for lack of disk space; they come back when space is freed.
+    kDiskFull,
+    // RocksDB stopped writing after another error (see the server log);
+    // the store reopens the database at the next CheckWrites.
+    kStopped,
   };
 
   // Opens (or creates) the store. Fails with FailedPrecondition when the
   // store was written by a newer schema version, with the two versions in the
-  // message.
+  // message. When there is no room to replay the write-ahead log, the store
+  // opens for reads only and refuses writes until there is.
   static absl::StatusOr<std::unique_ptr<Store>> Open(const Options& options);
 
   // Flushes nothing that is not already durable; closes the database cleanly.
@@ -130,7 +161,8 @@ class Store {
 
   // Calls `visit(key, value)` for every key in [start, end) in byte order
   // (end empty: to the end of the family) until it returns false. Reads a
-  // consistent snapshot.
+  // consistent snapshot. `visit` must not call Write (the scan holds the
+  // database open, and a write may need to reopen it).
   absl::Status Scan(
       Family family, std::string_view start, std::string_view end,
       const std::function<bool(std::string_view key, std::string_view value)>&
@@ -142,7 +174,14 @@ class Store {
   // Applies `batch` atomically, durable as the class comment says. `sync`
   // false overrides the store's policy for records that can be lost in a
   // machine crash without harm (e.g. the log of served suggestions).
+  // Fails with DiskFullError, and writes nothing, when the disk is full.
   absl::Status Write(const WriteBatch& batch, bool sync = true);
+
+  // Reads the free space now and, when RocksDB stopped after an error and
+  // there is room again, reopens the database (at most once a second; reads
+  // wait meanwhile). Returns whether writes are accepted. Cheap when nothing
+  // is wrong; meant to be polled.
+  WriteState CheckWrites();
 
   // Approximate number of keys in a family (RocksDB's estimate).
   uint64_t EstimateKeys(Family family) const;
@@ -152,14 +191,53 @@ class Store {
   const Options& options() const { return options_; }
 
  private:
-  Store(Options options, rocksdb::DB* db,
-        std::vector<rocksdb::ColumnFamilyHandle*> handles);
-  rocksdb::ColumnFamilyHandle* handle(Family family) const;
+  struct Setup;
+  class Database;
+  class ErrorListener;
+
+  Store(Options options, std::unique_ptr<Setup> setup,
+        std::unique_ptr<Database> database,
+        std::unique_ptr<DiskSpaceGuard> guard,
+        std::shared_ptr<ErrorListener> errors);
+  // Records the schema version in a new store; refuses a newer one.
+  absl::Status CheckSchemaVersion();
+  // The open database, or Unavailable when the last reopen failed. Needs
+  // db_mu_, shared, for as long as the result is used.
+  absl::StatusOr<const Database*> CurrentLocked() const;
+  // OK when a write of `bytes` may go to RocksDB: the guard admits it and
+  // RocksDB is not stopped (or could be recovered).
+  absl::Status AdmitWrite(uint64_t bytes);
+  static rocksdb::Status ConvertBatch(const WriteBatch& batch,
+                                      const Database& database,
+                                      rocksdb::WriteBatch* out);
+  // When RocksDB stopped after an error and the disk has room, reopens the
+  // database; at most one attempt a second, one thread at a time. Returns
+  // whether RocksDB accepts writes.
+  bool RecoverIfStopped();
+  // Closes the database and opens it again; when it cannot be opened for
+  // writing, opens it read-only (so that reads go on) and returns why.
+  rocksdb::Status Reopen();
+  // The error for a write while RocksDB is stopped.
+  absl::Status StoppedError() const;
 
   const Options options_;
-  rocksdb::DB* db_;
-  std::vector<rocksdb::ColumnFamilyHandle*> handles_;
+  const std::unique_ptr<Setup> setup_;
+  const std::unique_ptr<DiskSpaceGuard> guard_;
+  const std::shared_ptr<ErrorListener> errors_;  // also held by RocksDB
+
+  // Shared by every use of the database, exclusive to replace it.
+  mutable std::shared_mutex db_mu_;
+  std::unique_ptr<Database> database_ ABSL_GUARDED_BY(db_mu_);
+
+  std::mutex recover_mu_;  // one recovery attempt at a time
+  absl::Time last_recovery_ ABSL_GUARDED_BY(recover_mu_) = absl::InfinitePast();
+  uint64_t logged_stop_ ABSL_GUARDED_BY(recover_mu_) = 0;  // last one logged
 };
+
+// RESOURCE_EXHAUSTED "the server's disk is full: …", with a
+// google.rpc.RetryInfo detail: what every write refused for lack of space
+// returns.
+absl::Status DiskFullError();
 
 }  // namespace maillage::storage
 

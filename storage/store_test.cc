@@ -1,5 +1,7 @@
 #include "storage/store.h"
 
+#include <atomic>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -154,6 +156,78 @@ TEST(StoreTest, SecondOpenOfSameFolderFailsClearly) {
   ASSERT_FALSE(second.ok());
   EXPECT_NE(second.status().message().find("lock"), std::string::npos)
       << second.status();
+}
+
+// The disk as the store's guard sees it: the test sets the free space.
+TEST(StoreTest, FullDiskRefusesWritesKeepsReadsAndComesBack) {
+  testing::TempDir dir;
+  auto available = std::make_shared<std::atomic<uint64_t>>(uint64_t{1} << 40);
+  Store::Options options;
+  options.path = dir.path();
+  options.min_free_disk_bytes = uint64_t{64} << 20;
+  options.disk_probe = [available](const std::string&) {
+    return absl::StatusOr<uint64_t>(available->load());
+  };
+  auto opened = Store::Open(options);
+  ASSERT_TRUE(opened.ok()) << opened.status();
+  Store& store = **opened;
+  WriteBatch first;
+  first.Put(Family::kActors, "a", "1");
+  ASSERT_TRUE(store.Write(first).ok());
+  EXPECT_EQ(store.CheckWrites(), Store::WriteState::kWritable);
+
+  // Room for 100 bytes above the reserve: small writes would still be
+  // accepted, the next batch does not fit.
+  available->store((uint64_t{64} << 20) + 100);
+  EXPECT_EQ(store.CheckWrites(), Store::WriteState::kWritable);
+  WriteBatch second;
+  second.Put(Family::kActors, "b", std::string(1000, 'x'));
+  absl::Status refused = store.Write(second);
+  EXPECT_EQ(refused.code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_EQ(store.CheckWrites(), Store::WriteState::kDiskFull);
+  EXPECT_EQ(refused.message(),
+            "the server's disk is full: writes are refused until space is "
+            "freed; reads still work");
+  EXPECT_TRUE(refused.GetPayload("type.googleapis.com/google.rpc.RetryInfo")
+                  .has_value());
+  auto read = store.Get(Family::kActors, "a");
+  ASSERT_TRUE(read.ok());
+  EXPECT_EQ(read->value_or(""), "1");
+  auto absent = store.Get(Family::kActors, "b");
+  ASSERT_TRUE(absent.ok());
+  EXPECT_FALSE(absent->has_value());
+
+  available->store(uint64_t{1} << 40);
+  EXPECT_EQ(store.CheckWrites(), Store::WriteState::kWritable);
+  EXPECT_TRUE(store.Write(second).ok());
+}
+
+TEST(StoreTest, OpenOnAFullDiskFailsOnlyWhenItMustWrite) {
+  testing::TempDir dir;
+  Store::Options options;
+  options.path = dir.path();
+  options.min_free_disk_bytes = uint64_t{64} << 20;
+  options.disk_probe = [](const std::string&) {
+    return absl::StatusOr<uint64_t>(uint64_t{1} << 20);
+  };
+  // A new store records its schema version: refused.
+  auto fresh = Store::Open(options);
+  ASSERT_FALSE(fresh.ok());
+  EXPECT_EQ(fresh.status().code(), absl::StatusCode::kResourceExhausted);
+  // An existing store opens, for reads.
+  options.disk_probe = nullptr;
+  options.min_free_disk_bytes = 0;
+  ASSERT_TRUE(Store::Open(options).ok());
+  options.min_free_disk_bytes = uint64_t{64} << 20;
+  options.disk_probe = [](const std::string&) {
+    return absl::StatusOr<uint64_t>(uint64_t{1} << 20);
+  };
+  auto existing = Store::Open(options);
+  ASSERT_TRUE(existing.ok()) << existing.status();
+  EXPECT_EQ((*existing)->CheckWrites(), Store::WriteState::kDiskFull);
+  auto version = (*existing)->Get(Family::kMeta, keys::kSchemaVersion);
+  ASSERT_TRUE(version.ok());
+  EXPECT_TRUE(version->has_value());
 }
 
 }  // namespace

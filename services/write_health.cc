@@ -1,0 +1,63 @@
+#include "services/write_health.h"
+
+#include <cstdio>
+
+namespace maillage::services {
+namespace {
+
+using WriteState = storage::Store::WriteState;
+
+const char* Describe(WriteState state) {
+  switch (state) {
+    case WriteState::kWritable:
+      return "writes accepted";
+    case WriteState::kDiskFull:
+      return "writes refused: the disk is full (free space under "
+             "--min_free_disk_mb)";
+    case WriteState::kStopped:
+      return "writes refused: the store stopped after a storage error";
+  }
+  return "?";
+}
+
+}  // namespace
+
+WriteHealthReporter::WriteHealthReporter(
+    storage::Store* store, grpc::HealthCheckServiceInterface* health,
+    absl::Duration interval)
+    : store_(store), health_(health), interval_(interval) {
+  Update();
+  poller_ = std::thread([this] { Poll(); });
+}
+
+WriteHealthReporter::~WriteHealthReporter() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  stop_cv_.notify_all();
+  poller_.join();
+}
+
+void WriteHealthReporter::Update() {
+  WriteState state = store_->CheckWrites();
+  if (published_ && state == state_) return;
+  health_->SetServingStatus(kWritesServiceName, state == WriteState::kWritable);
+  if (published_ || state != WriteState::kWritable) {
+    std::fprintf(stderr, "maillage: %s\n", Describe(state));
+  }
+  published_ = true;
+  state_ = state;
+}
+
+void WriteHealthReporter::Poll() {
+  std::unique_lock lock(mu_);
+  while (!stop_cv_.wait_for(lock, absl::ToChronoMilliseconds(interval_),
+                            [this] { return stopping_; })) {
+    lock.unlock();
+    Update();
+    lock.lock();
+  }
+}
+
+}  // namespace maillage::services
