@@ -15,12 +15,14 @@
 #include <functional>
 #include <map>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
 #include "tests/support/h2_attacks.h"
+#include "tests/support/h2_client.h"
 #include "tests/support/server_process.h"
 #include "tests/support/temp_dir.h"
 
@@ -36,9 +38,15 @@ ABSL_FLAG(int64_t, header_mb, 21, "continuation_*: MiB of header block.");
 ABSL_FLAG(int64_t, request_mb, 54, "large_request*: MiB of request.");
 ABSL_FLAG(int, count, 400,
           "silent_streams: streams; idle_*: connections; ping_flood: pings.");
+ABSL_FLAG(int, repeat, 1,
+          "Run the attack this many times on the same server (whether memory "
+          "kept after one is reused by the next).");
+ABSL_FLAG(int, settle_seconds, 0,
+          "After the attack, wait this long and print the server's RSS again "
+          "(whether the memory is given back).");
 ABSL_FLAG(int, wait_seconds, 30,
-          "silent_streams, idle_*: how long to wait for the server to close "
-          "the connection(s).");
+          "continuation_*, silent_streams, idle_*: how long to wait for the "
+          "server to close the connection(s).");
 
 namespace maillage::testing {
 namespace {
@@ -64,13 +72,13 @@ std::map<std::string, std::function<Report(const Target&)>> Attacks() {
        }},
       {"continuation_one_header",
        [=](const Target& t) {
-         return ContinuationFlood(t, absl::GetFlag(FLAGS_header_mb) * mib,
-                                  true);
+         return ContinuationFlood(t, absl::GetFlag(FLAGS_header_mb) * mib, true,
+                                  wait);
        }},
       {"continuation_many_headers",
        [=](const Target& t) {
          return ContinuationFlood(t, absl::GetFlag(FLAGS_header_mb) * mib,
-                                  false);
+                                  false, wait);
        }},
       {"large_request",
        [=](const Target& t) {
@@ -118,8 +126,15 @@ int Run(const std::vector<std::string>& server_flags) {
     std::fprintf(stderr, "h2_probe: the server refused the bystander actor\n");
     return 1;
   }
-  Report report = attack->second(target);
-  std::printf("%s", Describe(report).c_str());
+  for (int i = 0; i < absl::GetFlag(FLAGS_repeat); ++i) {
+    Report report = attack->second(target);
+    std::printf("%s", Describe(report).c_str());
+    if (int settle = absl::GetFlag(FLAGS_settle_seconds); settle > 0) {
+      std::this_thread::sleep_for(std::chrono::seconds(settle));
+      std::printf("  server RSS %d s later: %.0f MiB\n", settle,
+                  ResidentBytes(server.pid()) / double(1 << 20));
+    }
+  }
   std::printf("  server alive afterwards: %s\n",
               StillRunning(server.pid()) ? "yes" : "NO");
   return 0;

@@ -66,42 +66,44 @@ class TransportLimitsTest : public ::testing::Test {
   Target target_;
 };
 
-// CVE-2023-44487. gRPC 1.51 keeps a reset stream in its table until the
-// call is torn down, so streams opened faster than they are torn down
-// overflow max_concurrent_streams and the connection is closed.
-TEST_F(TransportLimitsTest, RapidResetIsCutShort) {
+// CVE-2023-44487. gRPC 1.51 has no defence of its own (docs/SECURITY.md):
+// no GOAWAY comes, and when the server falls behind it holds about 21 KB per
+// reset stream until the attack ends (measured: 20.0–21.4 KB on 2 cores);
+// the memory is reused by the next attack rather than given back. What must
+// hold: the server survives, another client is answered throughout, and the
+// growth stays within 32 KB per stream sent (20,000 here).
+TEST_F(TransportLimitsTest, RapidResetLeavesOtherClientsServed) {
   Start();
-  Report report = RapidReset(target_, 200000, seconds(5), false);
+  constexpr int64_t kStreams = 20000;
+  Report report = RapidReset(target_, kStreams, seconds(10), false);
   ExpectUnharmed(report);
-  EXPECT_TRUE(report.reaction.goaways > 0 || report.reaction.closed)
-      << Describe(report);
-  ExpectGrowthUnder(report, 256 * kMiB);
+  EXPECT_EQ(report.streams, kStreams) << Describe(report);
+  ExpectGrowthUnder(report, kStreams * 32 * 1024);
 }
 
-// CVE-2023-33953: one header value of 8 MiB over CONTINUATION frames. gRPC
-// 1.51 buffers a header until it is whole, then refuses it for exceeding
-// max_metadata_size; the connection must not survive it.
+// CVE-2023-33953: one header value of 4 MiB over CONTINUATION frames. gRPC
+// 1.51 buffers the value until it is whole, parses it (seconds of CPU), then
+// resets the stream and closes the connection for exceeding
+// max_metadata_size.
 TEST_F(TransportLimitsTest, HugeHeaderOverContinuationIsRefused) {
   Start();
-  Report report = ContinuationFlood(target_, 8 * kMiB, true);
+  Report report = ContinuationFlood(target_, 4 * kMiB, true, seconds(60));
   ExpectUnharmed(report);
-  EXPECT_TRUE(report.reaction.rst_streams > 0 || report.reaction.goaways > 0 ||
-              report.reaction.closed)
-      << Describe(report);
+  EXPECT_TRUE(report.reaction.closed) << Describe(report);
   EXPECT_EQ(report.advertised_max_header_list, 8u << 10);
-  ExpectGrowthUnder(report, 256 * kMiB);
+  ExpectGrowthUnder(report, 128 * kMiB);
 }
 
-// The same with many small headers: the block grows past the limit one
-// header at a time.
+// The same with many small headers: gRPC 1.51 counts them as they are
+// parsed and refuses the block once past the limit, without waiting for its
+// end.
 TEST_F(TransportLimitsTest, EndlessContinuationIsRefused) {
   Start();
-  Report report = ContinuationFlood(target_, 8 * kMiB, false);
+  Report report = ContinuationFlood(target_, 8 * kMiB, false, seconds(60));
   ExpectUnharmed(report);
-  EXPECT_TRUE(report.reaction.rst_streams > 0 || report.reaction.goaways > 0 ||
-              report.reaction.closed)
-      << Describe(report);
-  ExpectGrowthUnder(report, 256 * kMiB);
+  EXPECT_TRUE(report.reaction.closed) << Describe(report);
+  EXPECT_LT(report.bytes_sent, 8 * kMiB) << "refused before the end";
+  ExpectGrowthUnder(report, 128 * kMiB);
 }
 
 // A 54 MB request of small contacts on a unary call is refused by the

@@ -209,7 +209,9 @@ void RapidResetConnection(H2Client* client, int64_t max_streams,
                                      block);
       batch += H2Client::EncodeFrame(H2FrameType::kRstStream, 0, id, cancel);
     }
-    if (!client->SendBytes(batch)) break;
+    auto left =
+        std::chrono::duration_cast<milliseconds>(deadline - Clock::now());
+    if (!client->SendBytes(batch, std::max(left, milliseconds(100)))) break;
     report->streams += 100;
     report->bytes_sent += static_cast<int64_t>(batch.size());
     client->Poll();
@@ -329,7 +331,7 @@ Report RapidReset(const Target& target, int64_t max_streams,
 }
 
 Report ContinuationFlood(const Target& target, int64_t header_bytes,
-                         bool one_header) {
+                         bool one_header, milliseconds wait) {
   Report report;
   report.attack = one_header ? "CONTINUATION flood, one huge header"
                              : "CONTINUATION flood, 100-byte headers";
@@ -352,8 +354,7 @@ Report ContinuationFlood(const Target& target, int64_t header_bytes,
       SendContinuations(&client, header_bytes, field, scope.start(), &report);
       client.SendFrame(H2FrameType::kContinuation, kH2EndHeaders, 1, "");
     }
-    AwaitClose(&client, scope.start(), Clock::now() + std::chrono::seconds(3),
-               &report.reaction);
+    AwaitClose(&client, scope.start(), Clock::now() + wait, &report.reaction);
     Settle(client, &report);
   }
   scope.Finish(&report);

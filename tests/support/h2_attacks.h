@@ -74,10 +74,11 @@ Report RapidReset(const Target& target, int64_t max_streams,
 
 // A header block spread over CONTINUATION frames (CVE-2023-33953 vectors):
 // one header whose value is `header_bytes` long (`one_header`), or as many
-// 100-byte headers as make `header_bytes`. Stops when the server resets the
-// stream or closes the connection, or when everything is sent.
+// 100-byte headers as make `header_bytes`. Stops sending when the server
+// resets the stream or closes the connection; then waits up to `wait` for
+// the server to close it.
 Report ContinuationFlood(const Target& target, int64_t header_bytes,
-                         bool one_header);
+                         bool one_header, std::chrono::milliseconds wait);
 
 // `concurrency` CreateActor calls at once, each an actor with as many small
 // contacts as make `request_bytes`, through a gRPC client allowed to send
