@@ -9,6 +9,7 @@ packages=(
   libabsl-dev librocksdb-dev zlib1g-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   libutf8proc-dev libxxhash-dev liblemon-dev
+  nginx openssl curl
 )
 
 if [ "$(id -u)" -ne 0 ]; then

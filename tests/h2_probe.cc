@@ -32,6 +32,11 @@ ABSL_FLAG(std::string, attack, "rapid_reset",
           "silent_streams, idle_connections, idle_no_preface, ping_flood");
 ABSL_FLAG(std::string, server, MAILLAGE_SERVER_BINARY,
           "The maillage_server binary to attack.");
+ABSL_FLAG(int, listen_port, 0,
+          "The port the server listens on (0: a free one).");
+ABSL_FLAG(int, via_port, 0,
+          "Attack (and serve the bystander) through this port, e.g. a proxy "
+          "in front of --listen_port; 0: the server's own port.");
 ABSL_FLAG(int64_t, streams, 200000, "rapid_reset: streams to open at most.");
 ABSL_FLAG(int, seconds, 10, "rapid_reset: seconds to run at most.");
 ABSL_FLAG(int64_t, header_mb, 21, "continuation_*: MiB of header block.");
@@ -112,16 +117,17 @@ int Run(const std::vector<std::string>& server_flags) {
     return 2;
   }
   TempDir dir;
-  std::vector<std::string> args = {"--listen=127.0.0.1:0",
-                                   "--data_dir=" + dir.Sub("store"),
-                                   "--sync_writes=false"};
+  std::vector<std::string> args = {
+      "--listen=127.0.0.1:" + std::to_string(absl::GetFlag(FLAGS_listen_port)),
+      "--data_dir=" + dir.Sub("store"), "--sync_writes=false"};
   args.insert(args.end(), server_flags.begin(), server_flags.end());
   ServerProcess server(absl::GetFlag(FLAGS_server), args);
   if (!server.Start()) {
     std::fprintf(stderr, "h2_probe: %s\n", server.error().c_str());
     return 1;
   }
-  Target target{server.port(), server.pid()};
+  const int via = absl::GetFlag(FLAGS_via_port);
+  Target target{via > 0 ? via : server.port(), server.pid()};
   if (!PrepareBystander(target)) {
     std::fprintf(stderr, "h2_probe: the server refused the bystander actor\n");
     return 1;
