@@ -32,11 +32,17 @@ ABSL_FLAG(std::string, attack, "rapid_reset",
           "silent_streams, idle_connections, idle_no_preface, ping_flood");
 ABSL_FLAG(std::string, server, MAILLAGE_SERVER_BINARY,
           "The maillage_server binary to attack.");
-ABSL_FLAG(int, listen_port, 0,
-          "The port the server listens on (0: a free one).");
+ABSL_FLAG(int, pid, 0,
+          "Attack a server already running with this process id, on "
+          "--via_port, instead of starting one (tests/proxy_test.sh, with "
+          "H2_PROBE set, attacks through nginx this way).");
+ABSL_FLAG(int, bystander_port, 0,
+          "The port the bystander calls (0: the attacked port); with "
+          "--via_port, the server's own port measures the server rather "
+          "than the proxy's per-client limits.");
 ABSL_FLAG(int, via_port, 0,
           "Attack (and serve the bystander) through this port, e.g. a proxy "
-          "in front of --listen_port; 0: the server's own port.");
+          "in front of the server; 0: the server's own port.");
 ABSL_FLAG(int64_t, streams, 200000, "rapid_reset: streams to open at most.");
 ABSL_FLAG(int, seconds, 10, "rapid_reset: seconds to run at most.");
 ABSL_FLAG(int64_t, header_mb, 21, "continuation_*: MiB of header block.");
@@ -109,6 +115,20 @@ bool StillRunning(pid_t pid) {
   return waitpid(pid, &status, WNOHANG) == 0;
 }
 
+// Runs the attack --repeat times against `target` and prints each report.
+void Attack(const std::function<Report(const Target&)>& attack,
+            const Target& target) {
+  for (int i = 0; i < absl::GetFlag(FLAGS_repeat); ++i) {
+    Report report = attack(target);
+    std::printf("%s", Describe(report).c_str());
+    if (int settle = absl::GetFlag(FLAGS_settle_seconds); settle > 0) {
+      std::this_thread::sleep_for(std::chrono::seconds(settle));
+      std::printf("  server RSS %d s later: %.0f MiB\n", settle,
+                  ResidentBytes(target.pid) / double(1 << 20));
+    }
+  }
+}
+
 int Run(const std::vector<std::string>& server_flags) {
   auto attacks = Attacks();
   auto attack = attacks.find(absl::GetFlag(FLAGS_attack));
@@ -116,31 +136,32 @@ int Run(const std::vector<std::string>& server_flags) {
     std::fprintf(stderr, "h2_probe: unknown --attack\n");
     return 2;
   }
+  const int via = absl::GetFlag(FLAGS_via_port);
+  if (int pid = absl::GetFlag(FLAGS_pid); pid > 0) {
+    // A server someone else started, e.g. behind a proxy on --via_port.
+    Target target{via, pid, absl::GetFlag(FLAGS_bystander_port)};
+    if (!PrepareBystander(target)) return 1;
+    Attack(attack->second, target);
+    std::printf("  server alive afterwards: %s\n",
+                kill(pid, 0) == 0 ? "yes" : "NO");
+    return 0;
+  }
   TempDir dir;
-  std::vector<std::string> args = {
-      "--listen=127.0.0.1:" + std::to_string(absl::GetFlag(FLAGS_listen_port)),
-      "--data_dir=" + dir.Sub("store"), "--sync_writes=false"};
+  std::vector<std::string> args = {"--listen=127.0.0.1:0",
+                                   "--data_dir=" + dir.Sub("store"),
+                                   "--sync_writes=false"};
   args.insert(args.end(), server_flags.begin(), server_flags.end());
   ServerProcess server(absl::GetFlag(FLAGS_server), args);
   if (!server.Start()) {
     std::fprintf(stderr, "h2_probe: %s\n", server.error().c_str());
     return 1;
   }
-  const int via = absl::GetFlag(FLAGS_via_port);
   Target target{via > 0 ? via : server.port(), server.pid()};
   if (!PrepareBystander(target)) {
     std::fprintf(stderr, "h2_probe: the server refused the bystander actor\n");
     return 1;
   }
-  for (int i = 0; i < absl::GetFlag(FLAGS_repeat); ++i) {
-    Report report = attack->second(target);
-    std::printf("%s", Describe(report).c_str());
-    if (int settle = absl::GetFlag(FLAGS_settle_seconds); settle > 0) {
-      std::this_thread::sleep_for(std::chrono::seconds(settle));
-      std::printf("  server RSS %d s later: %.0f MiB\n", settle,
-                  ResidentBytes(server.pid()) / double(1 << 20));
-    }
-  }
+  Attack(attack->second, target);
   std::printf("  server alive afterwards: %s\n",
               StillRunning(server.pid()) ? "yes" : "NO");
   return 0;

@@ -7,7 +7,10 @@
 #   - a request body over the location's client_max_body_size is refused by
 #     nginx (413) and the server keeps answering.
 # Usage: tests/proxy_test.sh SERVER_BINARY CLI_BINARY
-# Exits 77 (skipped) when nginx or openssl is not installed.
+# Exits 77 (skipped) when nginx or openssl is not installed. With
+# H2_PROBE=build/tests/h2_probe (and H2_PROBE_FLAGS, default a 10 s rapid
+# reset), it then also replays an attack through nginx and prints the
+# figures (docs/SECURITY.md).
 set -euo pipefail
 
 server_bin=$1
@@ -136,3 +139,11 @@ code=$(curl -sS --http2 --cacert "$tmp/cert.pem" \
 [ "$code" = 413 ] || fail "4 MiB GetActor: expected 413 from nginx, got $code"
 "$cli_bin" actors get ext:proxy:1 >/dev/null 2>&1 || fail "server not answering after the 413"
 echo "ok: a 4 MiB request is refused by nginx (413); the server still answers"
+
+if [ -n "${H2_PROBE:-}" ]; then
+  # shellcheck disable=SC2086
+  "$H2_PROBE" --pid="$server_pid" --via_port="$h2c_port" \
+    --bystander_port="$port" \
+    ${H2_PROBE_FLAGS:---attack=rapid_reset --seconds=10 --streams=1000000}
+  echo "nginx worker RSS: $(ps -o rss= --ppid "$(cat "$tmp/nginx.pid")" | head -1) kB"
+fi

@@ -29,8 +29,11 @@ double SecondsSince(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
 }
 
-std::string Target127(const Target& target) {
-  return absl::StrCat("127.0.0.1:", target.port);
+// Where the bystander calls.
+std::string BystanderAddress(const Target& target) {
+  return absl::StrCat("127.0.0.1:", target.bystander_port > 0
+                                        ? target.bystander_port
+                                        : target.port);
 }
 
 std::string RstPayload(uint32_t error_code) {
@@ -84,7 +87,7 @@ class BystanderRun {
  public:
   explicit BystanderRun(const Target& target)
       : stub_(v1::ActorService::NewStub(grpc::CreateChannel(
-            Target127(target), grpc::InsecureChannelCredentials()))) {
+            BystanderAddress(target), grpc::InsecureChannelCredentials()))) {
     thread_ = std::thread([this] {
       while (!stop_.load()) {
         Call();
@@ -296,7 +299,7 @@ std::string Describe(const Report& r) {
 
 bool PrepareBystander(const Target& target) {
   auto stub = v1::ActorService::NewStub(grpc::CreateChannel(
-      Target127(target), grpc::InsecureChannelCredentials()));
+      BystanderAddress(target), grpc::InsecureChannelCredentials()));
   grpc::ClientContext context;
   context.set_deadline(std::chrono::system_clock::now() +
                        std::chrono::seconds(20));
@@ -370,7 +373,8 @@ Report LargeRequest(const Target& target, int64_t request_bytes,
   grpc::ChannelArguments args;
   args.SetMaxSendMessageSize(-1);
   auto stub = v1::ActorService::NewStub(grpc::CreateCustomChannel(
-      Target127(target), grpc::InsecureChannelCredentials(), args));
+      absl::StrCat("127.0.0.1:", target.port),
+      grpc::InsecureChannelCredentials(), args));
   std::mutex mu;
   std::map<std::string, int> codes;
   AttackScope scope(target);

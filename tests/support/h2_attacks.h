@@ -11,10 +11,13 @@
 // tests/h2_probe.cc, which prints them for docs/SECURITY.md.
 namespace maillage::testing {
 
-// The server under attack: its port and process id (for /proc/PID/status).
+// The server under attack: the port attacked, the server's process id (for
+// /proc/PID/status), and the port the bystander uses (0: `port`; the
+// server's own port when `port` is a proxy's).
 struct Target {
   int port = 0;
   int pid = 0;
+  int bystander_port = 0;
 };
 
 // Memory of the server process around an attack, bytes.
