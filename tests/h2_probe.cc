@@ -29,7 +29,8 @@
 ABSL_FLAG(std::string, attack, "rapid_reset",
           "rapid_reset, rapid_reset_reconnect, continuation_one_header, "
           "continuation_many_headers, large_request, large_request_x3, "
-          "silent_streams, idle_connections, idle_no_preface, ping_flood");
+          "silent_streams, idle_connections, idle_no_preface, ping_flood, "
+          "unresponsive_peer");
 ABSL_FLAG(std::string, server, MAILLAGE_SERVER_BINARY,
           "The maillage_server binary to attack.");
 ABSL_FLAG(int, pid, 0,
@@ -57,7 +58,8 @@ ABSL_FLAG(int, settle_seconds, 0,
           "(whether the memory is given back).");
 ABSL_FLAG(int, wait_seconds, 30,
           "continuation_*, silent_streams, idle_*: how long to wait for the "
-          "server to close the connection(s).");
+          "server to close the connection(s); unresponsive_peer: how long "
+          "to stay silent.");
 
 namespace maillage::testing {
 namespace {
@@ -106,6 +108,8 @@ std::map<std::string, std::function<Report(const Target&)>> Attacks() {
       {"idle_no_preface",
        [=](const Target& t) { return IdleConnections(t, count, false, wait); }},
       {"ping_flood", [=](const Target& t) { return PingFlood(t, count); }},
+      {"unresponsive_peer",
+       [=](const Target& t) { return UnresponsivePeer(t, wait); }},
   };
 }
 

@@ -23,8 +23,8 @@ namespace {
 
 using std::chrono::milliseconds;
 using std::chrono::seconds;
-using ::testing::AnyOf;
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 constexpr int64_t kMiB = 1 << 20;
 
@@ -158,6 +158,17 @@ TEST_F(TransportLimitsTest, SilentSocketsAreClosed) {
   ExpectUnharmed(report);
   EXPECT_EQ(report.connections, 100);
   EXPECT_TRUE(report.reaction.closed) << Describe(report);
+}
+
+// A peer that stops answering (unplugged, crashed host) while it has a call
+// open: the server pings it after keepalive_time and closes the connection
+// when no acknowledgement comes within keepalive_timeout.
+TEST_F(TransportLimitsTest, DeadPeersAreDropped) {
+  Start({"--keepalive_time=1s", "--keepalive_timeout=1s"});
+  Report report = UnresponsivePeer(target_, seconds(6));
+  ExpectUnharmed(report);
+  EXPECT_TRUE(report.reaction.closed) << Describe(report);
+  EXPECT_THAT(report.outcome, Not(HasSubstr("0 PING")));
 }
 
 // Pings with no data in between: after max_ping_strikes, GOAWAY

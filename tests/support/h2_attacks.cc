@@ -372,9 +372,9 @@ Report LargeRequest(const Target& target, int64_t request_bytes,
   const v1::CreateActorRequest request = ActorOfManyContacts(request_bytes);
   grpc::ChannelArguments args;
   args.SetMaxSendMessageSize(-1);
-  auto stub = v1::ActorService::NewStub(grpc::CreateCustomChannel(
-      absl::StrCat("127.0.0.1:", target.port),
-      grpc::InsecureChannelCredentials(), args));
+  auto stub = v1::ActorService::NewStub(
+      grpc::CreateCustomChannel(absl::StrCat("127.0.0.1:", target.port),
+                                grpc::InsecureChannelCredentials(), args));
   std::mutex mu;
   std::map<std::string, int> codes;
   AttackScope scope(target);
@@ -468,6 +468,28 @@ Report IdleConnections(const Target& target, int connections, bool with_preface,
   report.reaction.closed = open == 0 && !clients.empty();
   if (report.reaction.closed) {
     report.reaction.seconds_to_close = SecondsSince(scope.start());
+  }
+  scope.Finish(&report);
+  return report;
+}
+
+Report UnresponsivePeer(const Target& target, milliseconds silence) {
+  Report report;
+  report.attack = "a peer that stops answering";
+  AttackScope scope(target);
+  H2Client client;
+  if (Open(target, &client)) {
+    report.connections = 1;
+    report.streams = 1;
+    client.SendFrame(H2FrameType::kHeaders, kH2EndHeaders, 1,
+                     H2Client::GrpcHeaderBlock(kGetActorPath));
+    std::this_thread::sleep_for(silence);
+    // What the server did meanwhile is in the socket: PINGs, then the close.
+    client.ReadUntil(Clock::now() + std::chrono::seconds(2),
+                     [](const H2Tally&) { return false; });
+    Watch(client, scope.start(), &report.reaction);
+    Settle(client, &report);
+    report.outcome = absl::StrCat(client.tally().pings, " PING(s) received");
   }
   scope.Finish(&report);
   return report;

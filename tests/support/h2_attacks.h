@@ -101,6 +101,12 @@ Report SilentStreams(const Target& target, int streams,
 Report IdleConnections(const Target& target, int connections, bool with_preface,
                        std::chrono::milliseconds wait);
 
+// A peer that vanished: one connection opens a GetActor stream, then reads
+// nothing (so acknowledges no PING) for `silence`, then looks at what came.
+// reaction.closed: the server gave up on it.
+Report UnresponsivePeer(const Target& target,
+                        std::chrono::milliseconds silence);
+
 // `pings` PING frames back to back on a connection with no call.
 Report PingFlood(const Target& target, int pings);
 
