@@ -440,6 +440,7 @@ Report IdleConnections(const Target& target, int connections, bool with_preface,
   for (int i = 0; i < connections; ++i) {
     auto client = std::make_unique<H2Client>();
     if (!client->Connect(target.port)) break;
+    client->set_silent(!with_preface);
     if (with_preface && !client->SendPreface()) break;
     clients.push_back(std::move(client));
   }

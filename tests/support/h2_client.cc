@@ -286,12 +286,14 @@ void H2Client::Tally(const H2Frame& frame) {
           tally_.max_header_list_size = value;
         }
       }
-      outbound_ += EncodeFrame(H2FrameType::kSettings, kH2Ack, 0, "");
+      if (!silent_) {
+        outbound_ += EncodeFrame(H2FrameType::kSettings, kH2Ack, 0, "");
+      }
       break;
     case H2FrameType::kPing:
       if (frame.flags & kH2Ack) break;
       ++tally_.pings;
-      outbound_ += EncodeFrame(H2FrameType::kPing, kH2Ack, 0, p);
+      if (!silent_) outbound_ += EncodeFrame(H2FrameType::kPing, kH2Ack, 0, p);
       break;
     case H2FrameType::kWindowUpdate:
       ++tally_.window_updates;

@@ -113,6 +113,10 @@ class H2Client {
   // Reads what has already arrived, without waiting.
   void Poll();
 
+  // A silent client acknowledges nothing (no SETTINGS or PING ACK): a
+  // socket that never speaks HTTP/2. Off by default.
+  void set_silent(bool silent) { silent_ = silent; }
+
   const H2Tally& tally() const { return tally_; }
   // Whether the server closed the connection (EOF or reset).
   bool closed() const { return closed_; }
@@ -149,6 +153,7 @@ class H2Client {
 
   int fd_ = -1;
   bool closed_ = false;
+  bool silent_ = false;
   std::string inbound_;   // received, not yet a whole frame
   std::string outbound_;  // to send: frames, then queued acknowledgements
   H2Tally tally_;
