@@ -55,9 +55,10 @@ ABSL_FLAG(int, max_receive_message_bytes, 16 << 20,
 ABSL_FLAG(int, max_send_message_bytes, 64 << 20,
           "Largest response message, bytes.");
 ABSL_FLAG(absl::Duration, keepalive_time, absl::Minutes(1),
-          "Ping a connection that sent nothing for this long...");
+          "Ping a connection that sent nothing for this long (dead peers).");
 ABSL_FLAG(absl::Duration, keepalive_timeout, absl::Seconds(20),
-          "...and close it when the ping is not acknowledged within this.");
+          "Close a connection whose keepalive ping is not acknowledged "
+          "within this long.");
 ABSL_FLAG(absl::Duration, min_ping_interval, absl::Seconds(10),
           "Client pings closer together than this without data are strikes.");
 ABSL_FLAG(int, max_ping_strikes, 2,
@@ -65,9 +66,10 @@ ABSL_FLAG(int, max_ping_strikes, 2,
 ABSL_FLAG(absl::Duration, max_connection_idle, absl::Minutes(5),
           "Close a connection that has had no call for this long.");
 ABSL_FLAG(absl::Duration, max_connection_age, absl::Minutes(30),
-          "Send GOAWAY to any connection this old (±10% jitter)...");
+          "Send GOAWAY to any connection this old (±10% jitter).");
 ABSL_FLAG(absl::Duration, max_connection_age_grace, absl::Minutes(5),
-          "...and close it this long after, whatever its calls.");
+          "Close a connection this long after its age GOAWAY, whatever its "
+          "calls.");
 ABSL_FLAG(absl::Duration, handshake_timeout, absl::Seconds(10),
           "Close a connection that has not sent the HTTP/2 preface and "
           "SETTINGS within this long.");

@@ -27,19 +27,22 @@ class Server {
   // measuring an attack without it, not for production.
   struct Limits {
     // Streams one connection may have open at once, advertised in the HTTP/2
-    // SETTINGS. gRPC 1.51 closes a connection that opens one more.
+    // SETTINGS. gRPC 1.51 closes a connection that opens one more. Reset
+    // streams leave at once, so this does not stop a rapid reset.
     int max_concurrent_streams = 100;
-    // Memory the transport may take (read buffers, frames, metadata), bytes,
-    // as a grpc::ResourceQuota. Near the bound gRPC shrinks its reads, sends
-    // GOAWAY to idle connections and cancels streams (RESOURCE_EXHAUSTED).
-    // Decoded messages and the store are outside it.
+    // Memory the transport may take (incoming messages, frames), bytes, as a
+    // grpc::ResourceQuota. Past it gRPC cancels streams (the caller sees
+    // RESOURCE_EXHAUSTED). Decoded messages, calls' own state (what a rapid
+    // reset piles up) and the store are outside it.
     int64_t memory_quota_bytes = int64_t{512} << 20;
     // Threads gRPC may start for the synchronous API (the same ResourceQuota).
     // Our services use the callback API; this bounds the health and
     // reflection services' threads.
     int max_threads = 64;
     // Largest header block of a call once decoded, bytes
-    // (SETTINGS_MAX_HEADER_LIST_SIZE); larger ones reset the stream.
+    // (SETTINGS_MAX_HEADER_LIST_SIZE); a larger one resets the stream and
+    // closes the connection, but gRPC 1.51 checks a header only once it has
+    // it whole.
     int max_metadata_bytes = 8 << 10;
     // Largest request message, bytes: what an ImportActors batch needs (the
     // CLI sends 2,000 actors, 0.5–2 MB, and cuts batches at 8 MiB). Other
