@@ -99,10 +99,10 @@ TEST_F(TransportLimitsTest, HugeHeaderOverContinuationIsRefused) {
 // end.
 TEST_F(TransportLimitsTest, EndlessContinuationIsRefused) {
   Start();
-  Report report = ContinuationFlood(target_, 8 * kMiB, false, seconds(60));
+  Report report = ContinuationFlood(target_, 16 * kMiB, false, seconds(60));
   ExpectUnharmed(report);
   EXPECT_TRUE(report.reaction.closed) << Describe(report);
-  EXPECT_LT(report.bytes_sent, 8 * kMiB) << "refused before the end";
+  EXPECT_LT(report.bytes_sent, 16 * kMiB) << "refused before the end";
   ExpectGrowthUnder(report, 128 * kMiB);
 }
 

