@@ -3,7 +3,6 @@
 // reaction (docs/SECURITY.md), and not disturb a well-behaved client. The
 // probes are bounded in count and time; no assertion is on speed, every
 // wait has a generous deadline.
-#include <signal.h>
 #include <sys/wait.h>
 
 #include <chrono>
