@@ -9,7 +9,8 @@
 namespace maillage::cli {
 namespace {
 
-// Matches the server's default largest message.
+// The server's default largest response (--max_send_message_bytes); its
+// requests are bounded by the server (16 MiB, 2 MiB for most methods).
 constexpr int kMaxMessageBytes = 64 << 20;
 
 }  // namespace

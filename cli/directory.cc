@@ -52,6 +52,10 @@ using importer::Format;
 constexpr char kInstalledReferenceDir[] = "/usr/share/maillage/reference";
 // Rejected rows listed after the summary; the rest go to --rejects only.
 constexpr size_t kShownErrors = 20;
+// A batch is also sent once its actors reach this many bytes, well under the
+// server's default receive limit (16 MiB, --max_receive_message_bytes), so
+// that a batch of large actors is not refused whole.
+constexpr size_t kBatchBytesMax = 8 << 20;
 
 // --- export ----------------------------------------------------------------
 
@@ -660,6 +664,7 @@ absl::Status Import(Client& client, const ParsedArgs& args) {
   v1::ImportActorsRequest batch;
   batch.set_dry_run(plan.dry_run);
   batch.set_mode(plan.mode);
+  size_t batch_bytes = 0;
   SentBatch sent;
   int64_t batches_sent = 0;
   bool write_failed = false;
@@ -675,15 +680,20 @@ absl::Status Import(Client& client, const ParsedArgs& args) {
     ++batches_sent;
     if (!stream->Write(batch)) write_failed = true;
     batch.clear_actors();
+    batch_bytes = 0;
   };
   importer::Row row;
   while (!write_failed && reader.Next(&row)) {
     switch (row.outcome) {
       case importer::Row::Outcome::kActor:
+        batch_bytes += row.actor.ByteSizeLong();
         batch.add_actors()->Swap(&row.actor);
         sent.rows.push_back(row.row_number);
         if (options.keep_raw) sent.raw.push_back(row.raw);
-        if (batch.actors_size() >= plan.batch_size) send();
+        if (batch.actors_size() >= plan.batch_size ||
+            batch_bytes >= kBatchBytesMax) {
+          send();
+        }
         break;
       case importer::Row::Outcome::kSkipped:
         break;
@@ -796,7 +806,9 @@ CommandGroup ImportGroup() {
       {"encoding", "ENCODING",
        "utf-8 or windows-1252 (latin-1); default: detected."},
       {"separator", "SEP", "',', ';' or tab; default: detected."},
-      {"batch", "N", "Rows per batch, 1 to 10000 (default 2000)."},
+      {"batch", "N",
+       "Rows per batch, 1 to 10000 (default 2000); a batch also ends at "
+       "8 MiB."},
       {"mode", "merge|replace",
        "merge (default): fields a row leaves empty keep their stored value, "
        "so that an RNA file completes a SIRENE import; replace: the row "

@@ -9,6 +9,7 @@
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
+#include "absl/time/time.h"
 #include "services/server.h"
 
 #ifndef MAILLAGE_REFERENCE_DIR
@@ -21,8 +22,6 @@ ABSL_FLAG(std::string, data_dir, "maillage-data",
           "RocksDB folder of the store; created when missing.");
 ABSL_FLAG(std::string, reference_dir, MAILLAGE_REFERENCE_DIR,
           "Folder holding the reference data (geo/, vocab/).");
-ABSL_FLAG(int, max_message_bytes, 64 << 20,
-          "Largest request or response accepted, in bytes.");
 ABSL_FLAG(bool, sync_writes, true,
           "fsync the write-ahead log before acknowledging a write, so that "
           "acknowledged writes survive a machine crash (not only a process "
@@ -31,10 +30,6 @@ ABSL_FLAG(int, worker_threads, 16, "Threads running request work.");
 ABSL_FLAG(int, max_queued_calls, 256,
           "Calls waiting for a worker beyond which new calls are refused "
           "with RESOURCE_EXHAUSTED and a retry delay (load shedding).");
-ABSL_FLAG(int64_t, max_request_bytes, 4 << 20,
-          "Largest request of a unary call, in bytes (refused before it is "
-          "decoded); the import stream's messages may reach "
-          "--max_message_bytes.");
 ABSL_FLAG(int64_t, max_pairs_per_request, 300000,
           "Cost budget of one territory-wide matching (SuggestForTerritory): "
           "associations in the territory x candidates each.");
@@ -54,6 +49,69 @@ ABSL_FLAG(int, cooling_days, 90,
           "again.");
 ABSL_FLAG(int, default_capacity, 3,
           "Capacity of an actor that does not state one.");
+
+// Transport limits (services/server.h, docs/SECURITY.md); 0 lifts one.
+ABSL_FLAG(int, max_concurrent_streams, 100,
+          "Streams one connection may have open at once (HTTP/2 "
+          "SETTINGS_MAX_CONCURRENT_STREAMS).");
+ABSL_FLAG(int64_t, memory_quota_mb, 512,
+          "Memory the gRPC transport may take, MiB (grpc::ResourceQuota).");
+ABSL_FLAG(int, max_threads, 64,
+          "Threads gRPC may start for synchronous services "
+          "(grpc::ResourceQuota).");
+ABSL_FLAG(int, max_metadata_bytes, 8 << 10,
+          "Largest header block of a call, bytes (HTTP/2 "
+          "SETTINGS_MAX_HEADER_LIST_SIZE).");
+ABSL_FLAG(int, max_receive_message_bytes, 16 << 20,
+          "Largest request message, bytes (an ImportActors batch); other "
+          "methods refuse more than 2 MiB.");
+ABSL_FLAG(int, max_send_message_bytes, 64 << 20,
+          "Largest response message, bytes.");
+ABSL_FLAG(absl::Duration, keepalive_time, absl::Minutes(1),
+          "Ping a connection that sent nothing for this long (dead peers).");
+ABSL_FLAG(absl::Duration, keepalive_timeout, absl::Seconds(20),
+          "Close a connection whose keepalive ping is not acknowledged "
+          "within this long.");
+ABSL_FLAG(absl::Duration, min_ping_interval, absl::Seconds(10),
+          "Client pings closer together than this without data are strikes.");
+ABSL_FLAG(int, max_ping_strikes, 2,
+          "Strikes after which a pinging connection gets GOAWAY.");
+ABSL_FLAG(absl::Duration, max_connection_idle, absl::Minutes(5),
+          "Close a connection that has had no call for this long.");
+ABSL_FLAG(absl::Duration, max_connection_age, absl::Minutes(30),
+          "Send GOAWAY to any connection this old (±10% jitter).");
+ABSL_FLAG(absl::Duration, max_connection_age_grace, absl::Minutes(5),
+          "Close a connection this long after its age GOAWAY, whatever its "
+          "calls.");
+ABSL_FLAG(absl::Duration, handshake_timeout, absl::Seconds(10),
+          "Close a connection that has not sent the HTTP/2 preface and "
+          "SETTINGS within this long.");
+
+namespace {
+
+// The --max_* and connection flags above.
+maillage::services::Server::Limits LimitsFromFlags() {
+  maillage::services::Server::Limits limits;
+  limits.max_concurrent_streams = absl::GetFlag(FLAGS_max_concurrent_streams);
+  limits.memory_quota_bytes = absl::GetFlag(FLAGS_memory_quota_mb) << 20;
+  limits.max_threads = absl::GetFlag(FLAGS_max_threads);
+  limits.max_metadata_bytes = absl::GetFlag(FLAGS_max_metadata_bytes);
+  limits.max_receive_message_bytes =
+      absl::GetFlag(FLAGS_max_receive_message_bytes);
+  limits.max_send_message_bytes = absl::GetFlag(FLAGS_max_send_message_bytes);
+  limits.keepalive_time = absl::GetFlag(FLAGS_keepalive_time);
+  limits.keepalive_timeout = absl::GetFlag(FLAGS_keepalive_timeout);
+  limits.min_ping_interval = absl::GetFlag(FLAGS_min_ping_interval);
+  limits.max_ping_strikes = absl::GetFlag(FLAGS_max_ping_strikes);
+  limits.max_connection_idle = absl::GetFlag(FLAGS_max_connection_idle);
+  limits.max_connection_age = absl::GetFlag(FLAGS_max_connection_age);
+  limits.max_connection_age_grace =
+      absl::GetFlag(FLAGS_max_connection_age_grace);
+  limits.handshake_timeout = absl::GetFlag(FLAGS_handshake_timeout);
+  return limits;
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   absl::SetProgramUsageMessage(
@@ -82,11 +140,9 @@ int main(int argc, char** argv) {
   options.core.min_free_disk_bytes = static_cast<uint64_t>(min_free_disk_mb)
                                      << 20;
   options.core.default_capacity = absl::GetFlag(FLAGS_default_capacity);
-  options.max_message_bytes = absl::GetFlag(FLAGS_max_message_bytes);
+  options.limits = LimitsFromFlags();
   options.worker_threads = absl::GetFlag(FLAGS_worker_threads);
   options.requests.max_queued_calls = absl::GetFlag(FLAGS_max_queued_calls);
-  options.requests.max_request_bytes =
-      static_cast<size_t>(absl::GetFlag(FLAGS_max_request_bytes));
   options.core.max_pairs_per_request =
       absl::GetFlag(FLAGS_max_pairs_per_request);
   options.demo = absl::GetFlag(FLAGS_demo);

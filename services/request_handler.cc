@@ -8,6 +8,7 @@
 #include "core/errors.h"
 #include "grpcpp/impl/codegen/proto_utils.h"
 #include "grpcpp/support/proto_buffer_reader.h"
+#include "services/method_limits.h"
 #include "services/status_mapping.h"
 
 namespace maillage::services {
@@ -57,13 +58,9 @@ grpc::ServerUnaryReactor* RequestHandler::Start(
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   absl::Status refusal;
   core::Maillage* core = Admit(context, method, &refusal);
-  if (core != nullptr && request_bytes > options_.max_request_bytes) {
-    refusal = core::OverBudget(
-        "request size",
-        absl::StrCat("the ", AsAbsl(method), " request is ", request_bytes,
-                     " bytes; at most ", options_.max_request_bytes,
-                     " are accepted"));
-    core = nullptr;
+  if (core != nullptr) {
+    refusal = CheckRequestSize(method, request_bytes);
+    if (!refusal.ok()) core = nullptr;
   }
   if (core == nullptr) {
     reactor->Finish(ToGrpcStatus(refusal));

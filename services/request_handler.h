@@ -29,9 +29,9 @@ namespace maillage::services {
 // Unary requests arrive as raw bytes (the services register every unary
 // method as a raw callback method) and are decoded here, on a worker thread,
 // rather than by gRPC's generated handler, so that:
-//  - a request larger than its method allows is refused before it is
-//    decoded into memory (RESOURCE_EXHAUSTED; decoding multiplies the size
-//    of a request of many small fields by ten or more);
+//  - a request larger than its method allows (method_limits.h) is refused
+//    before it is decoded into memory (RESOURCE_EXHAUSTED; decoding
+//    multiplies the size of a request of many small fields by ten or more);
 //  - an undecodable request gets INVALID_ARGUMENT naming the message type
 //    (the generated handler answers UNIMPLEMENTED with no message);
 //  - decoding and encoding never run on gRPC's own threads.
@@ -41,9 +41,6 @@ namespace maillage::services {
 class RequestHandler {
  public:
   struct Options {
-    // Largest request of a unary call, bytes. The import stream has its own
-    // per-message limit (actor_streams.h).
-    size_t max_request_bytes = size_t{4} << 20;
     // Calls admitted but not yet started by a worker beyond which new calls
     // are refused with RESOURCE_EXHAUSTED and a RetryInfo (load shedding):
     // a burst queues briefly instead of growing memory and latency without

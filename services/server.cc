@@ -1,6 +1,7 @@
 #include "services/server.h"
 
 #include <chrono>
+#include <cstdint>
 
 #include "absl/strings/str_cat.h"
 #include "core/demo.h"
@@ -35,6 +36,68 @@ void SetHealth(grpc::Server* server, bool serving) {
   if (!serving) health->SetServingStatus(kWritesServiceName, false);
 }
 
+// `d` in whole milliseconds for a channel argument; at least 1 so that a
+// tiny positive duration does not turn into "off".
+int Milliseconds(absl::Duration d) {
+  int64_t ms = absl::ToInt64Milliseconds(d);
+  if (ms < 1) return 1;
+  return ms > INT32_MAX ? INT32_MAX : static_cast<int>(ms);
+}
+
+// Sets the channel argument `name` to `d` when `d` is positive; a zero leaves
+// gRPC's default.
+void SetDuration(grpc::ServerBuilder* builder, const char* name,
+                 absl::Duration d) {
+  if (d > absl::ZeroDuration()) {
+    builder->AddChannelArgument(name, Milliseconds(d));
+  }
+}
+
+// Sets the integer channel argument `name` to `value` when positive.
+void SetPositive(grpc::ServerBuilder* builder, const char* name, int value) {
+  if (value > 0) builder->AddChannelArgument(name, value);
+}
+
+// The transport limits of `limits` on `builder`; `quota` must outlive the
+// server. See Server::Options::Limits for each one's contract.
+void ApplyLimits(const Server::Limits& limits, grpc::ResourceQuota* quota,
+                 grpc::ServerBuilder* builder) {
+  if (limits.memory_quota_bytes > 0) {
+    quota->Resize(static_cast<size_t>(limits.memory_quota_bytes));
+  }
+  if (limits.max_threads > 0) quota->SetMaxThreads(limits.max_threads);
+  builder->SetResourceQuota(*quota);
+  SetPositive(builder, GRPC_ARG_MAX_CONCURRENT_STREAMS,
+              limits.max_concurrent_streams);
+  SetPositive(builder, GRPC_ARG_MAX_METADATA_SIZE, limits.max_metadata_bytes);
+  if (limits.max_receive_message_bytes > 0) {
+    builder->SetMaxReceiveMessageSize(limits.max_receive_message_bytes);
+  }
+  if (limits.max_send_message_bytes > 0) {
+    builder->SetMaxSendMessageSize(limits.max_send_message_bytes);
+  }
+  SetDuration(builder, GRPC_ARG_KEEPALIVE_TIME_MS, limits.keepalive_time);
+  SetDuration(builder, GRPC_ARG_KEEPALIVE_TIMEOUT_MS, limits.keepalive_timeout);
+  if (limits.keepalive_time > absl::ZeroDuration()) {
+    // Keep pinging a connection whose calls send nothing (a watch), and
+    // accept well-spaced client pings on a connection with no call.
+    builder->AddChannelArgument(GRPC_ARG_HTTP2_MAX_PINGS_WITHOUT_DATA, 0);
+    builder->AddChannelArgument(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
+  }
+  SetDuration(builder, GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS,
+              limits.min_ping_interval);
+  SetPositive(builder, GRPC_ARG_HTTP2_MAX_PING_STRIKES,
+              limits.max_ping_strikes);
+  SetDuration(builder, GRPC_ARG_MAX_CONNECTION_IDLE_MS,
+              limits.max_connection_idle);
+  SetDuration(builder, GRPC_ARG_MAX_CONNECTION_AGE_MS,
+              limits.max_connection_age);
+  SetDuration(builder, GRPC_ARG_MAX_CONNECTION_AGE_GRACE_MS,
+              limits.max_connection_age_grace);
+  SetDuration(builder, GRPC_ARG_SERVER_HANDSHAKE_TIMEOUT_MS,
+              limits.handshake_timeout);
+}
+
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<Server>> Server::BuildAndStart(
@@ -55,8 +118,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::BuildAndStart(
   grpc::ServerBuilder builder;
   builder.AddListeningPort(options.listen_address,
                            grpc::InsecureServerCredentials(), &s->port_);
-  builder.SetMaxReceiveMessageSize(options.max_message_bytes);
-  builder.SetMaxSendMessageSize(options.max_message_bytes);
+  ApplyLimits(options.limits, &s->quota_, &builder);
   for (auto& service : s->services_) builder.RegisterService(service.get());
   s->server_ = builder.BuildAndStart();
   if (s->server_ == nullptr || s->port_ == 0) {

@@ -175,7 +175,7 @@ TEST_F(HostileClientTest, UndecodableStreamRequestsAreInvalidArgument) {
 }
 
 TEST_F(HostileClientTest, OversizedUnaryRequestIsRefusedBeforeDecoding) {
-  // 6 MB of small contacts: more than a unary call may carry (4 MiB).
+  // 6 MB of small contacts: more than a unary call may carry (2 MiB).
   v1::CreateActorRequest create;
   *create.mutable_actor() = SampleActor("ext:t:huge", "Énorme");
   for (int i = 0; i < 200000; ++i) {

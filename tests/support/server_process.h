@@ -19,6 +19,8 @@ class ServerProcess {
   // (the child's output is in error()).
   bool Start();
   int port() const { return port_; }
+  // The child's process id; -1 before Start and after Signal.
+  pid_t pid() const { return pid_; }
   std::string target() const { return "127.0.0.1:" + std::to_string(port_); }
 
   // Sends `signal` and waits for the exit; returns the wait status.
