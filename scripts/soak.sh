@@ -62,11 +62,14 @@ if [[ -n "${SOAK_RATE:-}" ]]; then
   rate=$SOAK_RATE
   echo "soak: rate given: $rate calls/s"
 else
-  "$loadgen" peak --server="$target" --clients=2,4,8,16,32 --step_seconds=15 \
+  # Steps of 40 s, so that a step pays for the flushes and compactions its
+  # writes cause (short bursts overstate what can be sustained).
+  "$loadgen" peak --server="$target" --clients=4,8,16 --step_seconds=40 \
     | tee "$out/peak.txt"
   peak=$(sed -n 's/^peak_rps=\([0-9.]*\) .*/\1/p' "$out/peak.txt")
   rate=$(awk -v p="$peak" -v f="$fraction" 'BEGIN { printf "%.0f", p * f }')
   echo "soak: peak $peak calls/s; soaking at $rate calls/s ($fraction of it)"
+  sleep 30  # the peak search's background flushes and compactions settle
 fi
 
 status=0
