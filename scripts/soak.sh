@@ -4,7 +4,9 @@
 # rate of the mixed load (closed loop), runs the open-loop mixed load at 80%
 # of it for the given time, then judges the run: server RSS flat within ±5%
 # after the warm-up, p99 stable, zero unexpected errors. Writes the CSV
-# (one line per 10 s), a PNG plot of RSS and p99, and a Markdown report.
+# (one line per 10 s), a PNG plot of RSS, p50, p99 and the unflushed WAL,
+# and a Markdown report. Run it on a quiet machine: the peak and the soak
+# share the cores with whatever else runs.
 #
 #   scripts/soak.sh [minutes=30]
 #
@@ -50,6 +52,7 @@ for _ in $(seq 600); do
 done
 [[ -n "$target" ]] || { cat "$out/server.log" >&2; exit 2; }
 
+load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 echo "soak: server $target (pid $server_pid); importing $actors synthetic actors"
 "$loadgen" populate --count="$actors" --output="$store/actors.jsonl" --seed=18
 build/cli/maillage import "$store/actors.jsonl" --format jsonl \
@@ -59,16 +62,20 @@ if [[ -n "${SOAK_RATE:-}" ]]; then
   rate=$SOAK_RATE
   echo "soak: rate given: $rate calls/s"
 else
-  "$loadgen" peak --server="$target" --clients=2,4,8,16,32 --step_seconds=15 \
+  # Steps of 40 s, so that a step pays for the flushes and compactions its
+  # writes cause (short bursts overstate what can be sustained).
+  "$loadgen" peak --server="$target" --clients=4,8,16 --step_seconds=40 \
     | tee "$out/peak.txt"
   peak=$(sed -n 's/^peak_rps=\([0-9.]*\) .*/\1/p' "$out/peak.txt")
   rate=$(awk -v p="$peak" -v f="$fraction" 'BEGIN { printf "%.0f", p * f }')
   echo "soak: peak $peak calls/s; soaking at $rate calls/s ($fraction of it)"
+  sleep 30  # the peak search's background flushes and compactions settle
 fi
 
 status=0
 "$loadgen" soak --server="$target" --rate="$rate" --seconds=$((minutes * 60)) \
-  --csv="$out/soak.csv" --server_pid="$server_pid" | tee "$out/soak.txt" ||
+  --csv="$out/soak.csv" --server_pid="$server_pid" \
+  --server_data_dir="$store/data" | tee "$out/soak.txt" ||
   status=$?
 
 gnuplot <<GNUPLOT
@@ -87,7 +94,8 @@ set key outside bottom center horizontal
 set arrow from $warmup, graph 0 to $warmup, graph 1 nohead dashtype 2
 plot "$out/soak.csv" every ::1 using (\$1/60):9 with lines lw 2 title "RSS (MiB)", \
      "$out/soak.csv" every ::1 using (\$1/60):11 axes x1y2 with lines title "p99 (ms)", \
-     "$out/soak.csv" every ::1 using (\$1/60):10 axes x1y2 with lines title "p50 (ms)"
+     "$out/soak.csv" every ::1 using (\$1/60):10 axes x1y2 with lines title "p50 (ms)", \
+     "$out/soak.csv" every ::1 using (\$1/60):13 with lines dashtype 3 title "unflushed WAL (MiB)"
 GNUPLOT
 
 kill -TERM "$server_pid"
@@ -95,7 +103,9 @@ wait "$server_pid" || true
 server_pid=
 {
   echo "Soak: $minutes min at $rate calls/s, $actors synthetic actors + demo,"
-  echo "commit $(git rev-parse --short HEAD), $(nproc) cores."
+  echo "commit $(git rev-parse --short HEAD), $(nproc) cores; load average" \
+    "before $load_before, after $(cut -d' ' -f1-3 /proc/loadavg)" \
+    "(above $(nproc): other work competed for the cores)."
   echo
   "$loadgen" soak-report --csv="$out/soak.csv" --warmup_seconds=$((warmup * 60))
 } | tee "$out/report.md" || status=1

@@ -35,6 +35,8 @@ ABSL_FLAG(double, rate, 100, "soak: calls per second.");
 ABSL_FLAG(double, report_seconds, 10, "soak: reporting period.");
 ABSL_FLAG(std::string, csv, "soak.csv", "soak, soak-report: the CSV.");
 ABSL_FLAG(int, server_pid, 0, "soak: server process whose RSS to sample.");
+ABSL_FLAG(std::string, server_data_dir, "",
+          "soak: the server's store folder, whose size to sample.");
 ABSL_FLAG(std::string, clients, "4,8,16,32,64",
           "peak: concurrent calls of each step.");
 ABSL_FLAG(double, step_seconds, 15, "peak: length of each step.");
@@ -91,6 +93,7 @@ int Soak() {
   o.report_seconds = absl::GetFlag(FLAGS_report_seconds);
   o.csv = absl::GetFlag(FLAGS_csv);
   o.server_pid = absl::GetFlag(FLAGS_server_pid);
+  o.server_data_dir = absl::GetFlag(FLAGS_server_data_dir);
   o.seed = Seed();
   return maillage::loadgen::RunSoak(o);
 }

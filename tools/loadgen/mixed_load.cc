@@ -235,6 +235,9 @@ void MixedLoad::SendCreate(absl::Time scheduled, std::function<void()> then) {
     std::string token = absl::StrCat(run_, "-", ++sequence_);
     *request.mutable_actor() =
         factory_.Churned("ext:loadgen:soak-" + token, token);
+    // Deleted later: never proposed as a partner, so that no suggestion
+    // the lifecycle moves loses its partner.
+    request.mutable_actor()->set_status(v1::ACTOR_STATUS_OPTED_OUT);
   }
   Launch<v1::CreateActorRequest, v1::Actor>(
       "CreateActor", scheduled, std::move(request),

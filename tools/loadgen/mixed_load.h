@@ -39,13 +39,13 @@ absl::StatusOr<ActorPool> LoadActorPool(v1::ActorService::Stub& actors);
 // gRPC's callback API so that a sender never waits for an answer: 30%
 // GetActor, 20% ListActors (the standard filters), 12% SuggestPartners
 // (recorded, as an animator's dashboard does), 8% BatchGetActors (20 ids),
-// 15% UpdateActor (field mask, synthetic actors), 5% CreateActor, 5%
-// DeleteActor (of actors it created), 5% lifecycle moves (UpdateSuggestion
-// on served suggestions, GetSuggestion first when their state is unknown).
-// Every call is expected to succeed but one documented refusal:
-// SuggestPartners for an actor whose capacity the partnerships formed by the
-// load used up (FAILED_PRECONDITION), counted apart; such an actor is not
-// asked again. Thread-safe.
+// 15% UpdateActor (field mask, synthetic actors), 5% CreateActor (opted
+// out, never proposed), 5% DeleteActor (of actors it created), 5% lifecycle
+// moves (UpdateSuggestion on served suggestions, GetSuggestion first when their
+// state is unknown). Every call is expected to succeed but one documented
+// refusal: SuggestPartners for an actor whose capacity the partnerships formed
+// by the load used up (FAILED_PRECONDITION), counted apart; such an actor is
+// not asked again. Thread-safe.
 class MixedLoad {
  public:
   // `places` and `recorder` must outlive the load.

@@ -4,11 +4,13 @@
 #include <atomic>
 #include <cmath>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <memory>
 #include <sstream>
 #include <thread>
+#include <tuple>
 #include <utility>
 
 #include "absl/strings/numbers.h"
@@ -41,9 +43,26 @@ double ServerRssMib(int pid) {
   return -1;
 }
 
+// Bytes of the files in `dir` in MiB: all of them, and the write-ahead logs
+// (*.log, what the memtables hold unflushed). -1 when `dir` is empty.
+std::pair<double, double> StoreMib(const std::string& dir) {
+  if (dir.empty()) return {-1, -1};
+  std::error_code ec;
+  double all = 0, wal = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
+    if (!entry.is_regular_file(ec)) continue;
+    double size = static_cast<double>(entry.file_size(ec)) / (1 << 20);
+    if (ec) continue;  // a file compacted away meanwhile
+    all += size;
+    if (entry.path().extension() == ".log") wal += size;
+  }
+  return {all, wal};
+}
+
 // One interval's figures, as the CSV has them.
 struct IntervalFigures {
   double elapsed_s = 0, target_rps = 0, achieved_rps = 0, rss_mib = -1;
+  double store_mib = -1, wal_mib = -1;
   int64_t completed = 0, errors = 0, refusals = 0, not_sent = 0, in_flight = 0;
   double p50_ms = 0, p99_ms = 0;
   std::map<std::string, std::vector<double>> per_method;  // kept for totals
@@ -53,7 +72,7 @@ struct IntervalFigures {
 std::string CsvHeader() {
   std::string header =
       "elapsed_s,target_rps,achieved_rps,completed,errors,refusals,not_sent,"
-      "in_flight,rss_mib,p50_ms,p99_ms";
+      "in_flight,rss_mib,p50_ms,p99_ms,store_mib,wal_mib";
   for (const std::string& m : MixedMethods()) {
     absl::StrAppend(&header, ",", m, "_count,", m, "_p50_ms,", m, "_p99_ms");
   }
@@ -65,10 +84,11 @@ std::string ErrorsText(const std::map<std::string, int64_t>& errors) {
 }
 
 std::string CsvLine(IntervalFigures& f) {
-  std::string line = absl::StrFormat(
-      "%.1f,%.1f,%.1f,%d,%d,%d,%d,%d,%.1f,%.2f,%.2f", f.elapsed_s, f.target_rps,
-      f.achieved_rps, f.completed, f.errors, f.refusals, f.not_sent,
-      f.in_flight, f.rss_mib, f.p50_ms, f.p99_ms);
+  std::string line =
+      absl::StrFormat("%.1f,%.1f,%.1f,%d,%d,%d,%d,%d,%.1f,%.2f,%.2f,%.1f,%.1f",
+                      f.elapsed_s, f.target_rps, f.achieved_rps, f.completed,
+                      f.errors, f.refusals, f.not_sent, f.in_flight, f.rss_mib,
+                      f.p50_ms, f.p99_ms, f.store_mib, f.wal_mib);
   for (const std::string& m : MixedMethods()) {
     std::vector<double>& v = f.per_method[m];
     absl::StrAppendFormat(&line, ",%d,%.2f,%.2f", v.size(), Quantile(&v, 0.5),
@@ -109,6 +129,7 @@ class SoakReporter {
     f.elapsed_s = absl::ToDoubleSeconds(now - start_);
     f.target_rps = options_.rate;
     f.rss_mib = ServerRssMib(options_.server_pid);
+    std::tie(f.store_mib, f.wal_mib) = StoreMib(options_.server_data_dir);
     f.not_sent = not_sent - not_sent_before_;
     not_sent_before_ = not_sent;
     f.in_flight = in_flight;
@@ -122,10 +143,11 @@ class SoakReporter {
     *csv_ << line << std::flush;
     std::printf(
         "soak %6.0fs: %7.1f/s (target %.0f), p50 %.1f ms, p99 %.1f ms, "
-        "errors %lld%s%s, server RSS %.1f MiB\n",
+        "errors %lld%s%s, server RSS %.1f MiB, store %.1f MiB (WAL %.1f)\n",
         f.elapsed_s, f.achieved_rps, f.target_rps, f.p50_ms, f.p99_ms,
         static_cast<long long>(f.errors), f.errors_by_code.empty() ? "" : " ",
-        ErrorsText(f.errors_by_code).c_str(), f.rss_mib);
+        ErrorsText(f.errors_by_code).c_str(), f.rss_mib, f.store_mib,
+        f.wal_mib);
     std::fflush(stdout);
   }
 

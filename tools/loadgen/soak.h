@@ -15,6 +15,7 @@ struct SoakOptions {
   double report_seconds = 10;
   std::string csv;               // one line per report
   int server_pid = 0;            // whose RSS to sample; 0: none
+  std::string server_data_dir;   // whose size to sample; empty: none
   int64_t max_in_flight = 5000;  // beyond: the call is not sent, counted
   uint64_t seed = 1;
 };
@@ -23,8 +24,10 @@ struct SoakOptions {
 // whatever the server's speed, and its latency counts from that time, so a
 // slow server shows as latency, not as a lower rate. Every report_seconds
 // writes a CSV line (rate achieved, completed, errors, server RSS, p50 and
-// p99 overall and per method) and prints it. Returns 0 when every call
-// succeeded, 1 otherwise, 2 when it could not start.
+// p99 overall and per method, the store's size on disk and its unflushed
+// write-ahead log, to tell cache and memtable growth from a leak) and
+// prints it. Returns 0 when every call succeeded, 1 otherwise, 2 when it
+// could not start.
 int RunSoak(const SoakOptions& options);
 
 struct PeakOptions {
