@@ -9,6 +9,9 @@ packages=(
   libabsl-dev librocksdb-dev zlib1g-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   libutf8proc-dev libxxhash-dev liblemon-dev
+  # The fuzz targets (scripts/fuzz.sh): clang with libFuzzer, the
+  # sanitizer runtimes, and llvm-symbolizer for readable crash stacks.
+  clang-14 libfuzzer-14-dev libclang-rt-14-dev llvm-14
 )
 
 if [ "$(id -u)" -ne 0 ]; then
