@@ -57,8 +57,13 @@ export ASAN_OPTIONS="detect_leaks=1:abort_on_error=0:symbolize=1"
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
 export ASAN_SYMBOLIZER_PATH=/usr/bin/llvm-symbolizer-14
 # The directory readers read files: each target writes its input to one in
-# a scratch folder of its own.
-export TMPDIR="$PWD/build-fuzz/tmp"
+# a scratch folder, in memory when /dev/shm is there (ext4 flushes a file
+# truncated and rewritten, thousands of times a second here).
+if [ -d /dev/shm ] && [ -w /dev/shm ]; then
+  export TMPDIR="/dev/shm/maillage-fuzz-$$"
+else
+  export TMPDIR="$PWD/build-fuzz/tmp-$$"
+fi
 mkdir -p "$TMPDIR" build-fuzz/logs
 
 # The dictionary of a target, if it has one.
