@@ -78,7 +78,6 @@ Lifecycle::Lifecycle(storage::Store* store, const TerritoryRegistry* registry,
                      ActorDirectory* actors, EventLog* events, Options options)
     : store_(store),
       registry_(registry),
-      vocabulary_(vocabulary),
       actors_(actors),
       events_(events),
       options_(options),
