@@ -21,6 +21,7 @@
 #include "core/territory_registry.h"
 #include "core/validation.h"
 #include "fuzz/fuzz_support.h"
+#include "google/protobuf/stubs/logging.h"
 #include "google/protobuf/util/json_util.h"
 #include "google/protobuf/util/message_differencer.h"
 
@@ -67,6 +68,8 @@ void CheckAccepted(const v1::Actor& actor, bool id_required, uint32_t commune) {
 }  // namespace maillage::fuzz
 
 extern "C" int LLVMFuzzerInitialize(int* argc, char*** argv) {
+  // Most inputs hold invalid UTF-8, which protobuf logs at every parse.
+  google::protobuf::SetLogHandler(nullptr);
   maillage::fuzz::Context();
   return 0;
 }

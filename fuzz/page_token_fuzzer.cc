@@ -13,6 +13,7 @@
 
 #include "core/page_token.h"
 #include "fuzz/fuzz_support.h"
+#include "google/protobuf/stubs/logging.h"
 #include "maillage/v1/actor.pb.h"
 
 namespace maillage::fuzz {
@@ -59,6 +60,12 @@ void CheckFingerprint(const std::string& bytes) {
 
 }  // namespace
 }  // namespace maillage::fuzz
+
+extern "C" int LLVMFuzzerInitialize(int* argc, char*** argv) {
+  // Many inputs hold invalid UTF-8, which protobuf logs at every parse.
+  google::protobuf::SetLogHandler(nullptr);
+  return 0;
+}
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   FuzzedDataProvider input(data, size);
