@@ -78,7 +78,6 @@ Lifecycle::Lifecycle(storage::Store* store, const TerritoryRegistry* registry,
                      ActorDirectory* actors, EventLog* events, Options options)
     : store_(store),
       registry_(registry),
-      vocabulary_(vocabulary),
       actors_(actors),
       events_(events),
       options_(options),
@@ -344,8 +343,12 @@ ListBasics ValidateListBasics(const ValidationContext& validation,
 absl::StatusOr<v1::ListSuggestionsResponse> Lifecycle::ListSuggestions(
     const v1::ListSuggestionsRequest& request) const {
   FieldViolations violations;
-  const auto [page_size, scope] =
+  // Named copies, not a structured binding: C++17 lambdas (below) cannot
+  // capture structured bindings (gcc accepts it, clang does not).
+  const ListBasics basics =
       ValidateListBasics(validation_, request, &violations);
+  const int page_size = basics.page_size;
+  const std::optional<matcher::Scope>& scope = basics.scope;
   ValidateEnum(request.state(), v1::SuggestionState_IsValid, "state",
                &violations);
   RETURN_IF_ERROR(violations.ToStatus());
@@ -678,8 +681,12 @@ absl::StatusOr<v1::Partnership> Lifecycle::GetPartnership(
 absl::StatusOr<v1::ListPartnershipsResponse> Lifecycle::ListPartnerships(
     const v1::ListPartnershipsRequest& request) const {
   FieldViolations violations;
-  const auto [page_size, scope] =
+  // Named copies, not a structured binding: C++17 lambdas (below) cannot
+  // capture structured bindings (gcc accepts it, clang does not).
+  const ListBasics basics =
       ValidateListBasics(validation_, request, &violations);
+  const int page_size = basics.page_size;
+  const std::optional<matcher::Scope>& scope = basics.scope;
   RETURN_IF_ERROR(violations.ToStatus());
   const uint64_t filters = FiltersFingerprint(request);
   ASSIGN_OR_RETURN(std::string after,

@@ -113,7 +113,6 @@ class Lifecycle {
 
   storage::Store* store_;
   const TerritoryRegistry* registry_;
-  const matcher::Vocabulary* vocabulary_;
   ActorDirectory* actors_;
   EventLog* events_;
   const Options options_;

@@ -394,7 +394,8 @@ bool LabCsvReader::Apply(const Mapped& m, std::string_view value, Row* row) {
       return true;
     case Field::kCapacity: {
       double n = 0;
-      if (!ParseNumber(value, &n) || n < 0 || n > 10000 ||
+      // Written so that NaN fails too (and is never cast to int).
+      if (!ParseNumber(value, &n) || !(n >= 0 && n <= 10000) ||
           n != static_cast<int>(n)) {
         Reject(row, m.column,
                absl::StrCat("'", AsAbsl(value),
@@ -410,7 +411,7 @@ bool LabCsvReader::Apply(const Mapped& m, std::string_view value, Row* row) {
       double n = 0;
       bool lat = m.field == Field::kLatitude;
       if (!ParseNumber(value, &n) ||
-          (lat ? (n < -90 || n > 90) : (n < -180 || n > 180))) {
+          !(lat ? (n >= -90 && n <= 90) : (n >= -180 && n <= 180))) {
         Reject(row, m.column,
                absl::StrCat("'", AsAbsl(value), "' is not a ",
                             lat ? "latitude" : "longitude", " in degrees"));

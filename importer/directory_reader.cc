@@ -131,13 +131,19 @@ void CsvFormatReader::Skip(Row* row, std::string_view reason) {
   row->reason.assign(reason.data(), reason.size());
 }
 
+namespace {
+
+// Spaces and the ASCII control characters, which SetText turns into spaces.
+bool IsBlankByte(char c) {
+  auto u = static_cast<unsigned char>(c);
+  return u <= 0x20 || u == 0x7F;
+}
+
+}  // namespace
+
 std::string_view Trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) {
-    s.remove_prefix(1);
-  }
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) {
-    s.remove_suffix(1);
-  }
+  while (!s.empty() && IsBlankByte(s.front())) s.remove_prefix(1);
+  while (!s.empty() && IsBlankByte(s.back())) s.remove_suffix(1);
   return s;
 }
 

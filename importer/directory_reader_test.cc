@@ -1,5 +1,6 @@
 #include "importer/directory_reader.h"
 
+#include <fstream>
 #include <map>
 #include <memory>
 #include <string>
@@ -218,6 +219,30 @@ TEST(SireneTest, WithoutLegalUnitsAndGzipped) {
   EXPECT_EQ(r.counters.rows, 17);
 }
 
+// Writes `content` to a file of the test's temporary folder; its path.
+std::string WriteFile(const std::string& name, const std::string& content) {
+  std::string path = ::testing::TempDir() + name;
+  std::ofstream(path, std::ios::binary) << content;
+  return path;
+}
+
+// Found by fuzz/sirene_mapper_fuzzer: a sign made of control characters
+// passed the "has a name" test and became an empty name.
+TEST(SireneTest, ControlCharactersAreNoName) {
+  DirectoryOptions options = OptionsFor(Format::kSirene, "");
+  options.path =
+      WriteFile("sirene_control_characters.csv",
+                "siret,codeCommuneEtablissement,enseigne1Etablissement,"
+                "denominationUsuelleEtablissement\n"
+                "12345678900011,94018," +
+                    std::string(3, '\0') +
+                    ",ATELIER\n"
+                    "12345678900029,94018,\x0b\x7f,\x01\n");
+  Result r = ReadAll(options);
+  EXPECT_EQ(r.actor(2).name(), "ATELIER");
+  EXPECT_THAT(r.outcome(3), HasSubstr("no name"));
+}
+
 TEST(SireneTest, MissingColumnsAreAnError) {
   auto reader = DirectoryReader::Open(
       OptionsFor(Format::kSirene, "sirene_unites_legales.csv"));
@@ -387,6 +412,33 @@ TEST(LabCsvTest, SpreadsheetWithAColumnMapping) {
   EXPECT_EQ(r.counters.rows, 12);
   EXPECT_EQ(r.counters.actors, 6);
   EXPECT_EQ(r.counters.rejected, 6);
+}
+
+// Found by reading importer/csv_format.cc while writing the seeds of
+// fuzz/mapped_csv_fuzzer, which confirmed it under UBSan: "nan" passed
+// the range checks (every comparison with NaN is false), and a NaN
+// capacity was then cast to int (undefined behaviour).
+TEST(LabCsvTest, NotANumberIsRejected) {
+  DirectoryOptions options = OptionsFor(Format::kCsv, "");
+  options.path = WriteFile("lab_nan.csv",
+                           "key;insee;capacity;latitude;longitude\n"
+                           "a;94018;nan;;\n"
+                           "b;94018;;NaN;\n"
+                           "c;94018;;;-nan\n"
+                           "d;94018;inf;;\n"
+                           "e;94018;12;48,8;2.4\n");
+  for (const char* m :
+       {"key=key", "insee=home_commune", "capacity=capacity",
+        "latitude=location.latitude", "longitude=location.longitude"}) {
+    options.columns.push_back(*ParseColumnMapping(m));
+  }
+  Result r = ReadAll(options);
+  EXPECT_THAT(r.outcome(2), StartsWith("rejected capacity: 'nan'"));
+  EXPECT_THAT(r.outcome(3), StartsWith("rejected latitude: 'NaN'"));
+  EXPECT_THAT(r.outcome(4), StartsWith("rejected longitude: '-nan'"));
+  EXPECT_THAT(r.outcome(5), StartsWith("rejected capacity: 'inf'"));
+  EXPECT_EQ(r.actor(6).capacity(), 12);
+  EXPECT_DOUBLE_EQ(r.actor(6).location().latitude(), 48.8);
 }
 
 TEST(LabCsvTest, MappingErrors) {

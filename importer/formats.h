@@ -30,7 +30,6 @@ absl::StatusOr<std::unique_ptr<DirectoryReader>> OpenJsonl(
 absl::StatusOr<std::unique_ptr<DirectoryReader>> OpenLabCsv(
     const DirectoryOptions& options);
 
-// ASCII spaces and tabs trimmed at both ends.
 // Builds a reader of type T (constructed from the options) and runs its
 // Init; the one way the format readers are opened. T befriends this.
 template <typename T>
@@ -59,6 +58,10 @@ class CsvFormatReader : public DirectoryReader {
   CsvRecord record_;
 };
 
+// `s` without the spaces and ASCII control characters (tabs, line breaks,
+// NUL...) at both ends. So a value that is not empty once trimmed keeps a
+// printable character through SetText: a name of control characters only
+// counts as no name.
 std::string_view Trim(std::string_view s);
 
 // *out = `text` trimmed, ASCII control characters replaced by spaces

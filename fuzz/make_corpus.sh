@@ -1,0 +1,112 @@
+#!/usr/bin/env bash
+# Regenerates the seed corpora in fuzz/corpus/<target>/ from the importer's
+# test fixtures (importer/testdata) and a few hand-written inputs. The seeds
+# are committed; run this only after changing the fixtures or the input
+# formats of the targets (see the comment at the top of each fuzz/*.cc).
+# Needs protoc and python3.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+testdata=importer/testdata
+corpus=fuzz/corpus
+rm -rf "$corpus"
+mkdir -p "$corpus"/{csv_reader,jsonl_reader,sirene_mapper,rna_mapper,mapped_csv,actor_validation,page_token,keys,geography}
+
+# csv_reader: one options byte (see csv_reader_fuzzer.cc), then a file.
+seed() {  # seed TARGET NAME OPTIONS_BYTE_OCTAL FILE
+  { printf "\\$3"; cat "$4"; } > "$corpus/$1/$2"
+}
+seed csv_reader lab 000 $testdata/lab_directory.csv
+seed csv_reader lab_short_records 020 $testdata/lab_directory.csv
+seed csv_reader sirene 000 $testdata/sirene_etablissements.csv
+seed csv_reader legal_units 001 $testdata/sirene_unites_legales.csv
+seed csv_reader rna_latin1 000 $testdata/rna_waldec_latin1.csv
+seed csv_reader rna_forced_1252 012 $testdata/rna_waldec_latin1.csv
+printf '\000a,b,c\r\n"x ""y""",2,"multi\nline"\r\n;;;\n1,2\n' \
+  > "$corpus/csv_reader/quotes_crlf"
+
+cp $testdata/actors.jsonl $testdata/actors.jsonl.gz "$corpus/jsonl_reader/"
+
+cp $testdata/sirene_etablissements.csv $testdata/sirene_etablissements.csv.gz \
+  $testdata/sirene_unites_legales.csv "$corpus/sirene_mapper/"
+
+cp $testdata/rna_waldec_latin1.csv "$corpus/rna_mapper/"
+
+# mapped_csv: a mapping, "--", a file (see mapped_csv_fuzzer.cc).
+cp $testdata/lab_directory.csv "$corpus/mapped_csv/default_mapping.csv"
+{
+  printf 'Identifiant=key\nnom de la structure=name\nTYPE=kind\n'
+  printf 'Code INSEE=home_commune\ncode_postal=postal_code\n'
+  printf 'Commune=commune_name\nThematiques=themes\nOffres=offers\n'
+  printf 'Besoins=needs\n--\n'
+  cat $testdata/lab_directory.csv
+} > "$corpus/mapped_csv/partial_mapping.csv"
+{
+  fields=(id key name kind subtype home_commune postal_code commune_name
+    themes needs offers legal_ids.siret legal_ids.siren legal_ids.rna
+    naf_code association_purpose_codes size_band website description
+    capacity location.latitude location.longitude lambert93.x lambert93.y
+    contacts.name contacts.role contacts.email contacts.phone)
+  for f in "${fields[@]}"; do printf 'c_%s=%s\n' "$f" "$f"; done
+  printf -- '--\n'
+  (IFS=';'; printf 'c_%s;' "${fields[@]}" | sed 's/;$//'; echo)
+  printf ';K1;Atelier;entreprise;cooperative;94018;94220;Charenton;'
+  printf 'digital_inclusion;funding;skills:digital_inclusion;12345678900011;'
+  printf '123456789;W941000001;62.02A;011075|024000;12;atelier.fr;Ateliers;'
+  printf '3;48,8;2,4;652469.3;6862035.2;Claire;Présidente;c@a.fr;0102030405\n'
+  printf 'ext:lab:2;;Club;association;;;94340;ST MAUR DES FOSSES;sport;;;;;;;;'
+  printf 'small;;;2,5;91;-181;1e308;;;;;\n'
+} > "$corpus/mapped_csv/every_field.csv"
+
+# actor_validation: one options byte (bit 0 JSON, bit 1 id required), then
+# the actor.
+n=0
+while IFS= read -r line; do
+  [ -n "$line" ] || continue
+  n=$((n + 1))
+  { printf '\003'; printf '%s' "$line"; } > "$corpus/actor_validation/json_$n"
+done < $testdata/actors.jsonl
+encode() {  # encode NAME OPTIONS_BYTE_OCTAL TEXTPROTO
+  { printf "\\$2"; printf '%s' "$3" |
+      protoc --encode=maillage.v1.Actor -I proto proto/maillage/v1/actor.proto
+  } > "$corpus/actor_validation/$1"
+}
+encode binary_company 002 'id: "siret:12345678900011" kind: ACTOR_KIND_COMPANY
+  name: "  Atelier du Val  " home_commune: "94018" naf_code: "6202a"
+  themes: "digital_inclusion" themes: "digital_inclusion"
+  offers { resource: "skills" theme: "digital_inclusion" }
+  legal_ids { siren: "123456789" } capacity: 3 website: "atelier.fr"'
+encode binary_association 000 'kind: ACTOR_KIND_ASSOCIATION
+  subtype: ACTOR_SUBTYPE_FEDERATION name: "Amis du Parc" home_commune: "94068"
+  association_purpose_codes: "011075" location { latitude: 48.8 longitude: 2.4 }
+  action_territories { level: TERRITORY_LEVEL_DEPARTEMENT code: "94" }
+  needs { resource: "funding" } accepted_categories: PARTNERSHIP_CATEGORY_MECENAT
+  contacts { name: "Claire" email: "c@amis.fr" }'
+
+# page_token: the token, then the filters fingerprint (the last 8 bytes,
+# little-endian, as FuzzedDataProvider reads them).
+python3 - "$corpus/page_token" <<'PY'
+import base64, struct, sys
+out = sys.argv[1]
+for name, fp, position in [("actor", 0x1234abcd5678ef90, b"siret:12345678900011"),
+                           ("event", 7, b"\x00\x00\x00\x00\x00\x00\x01\x00"),
+                           ("empty_position", 0, b"")]:
+    token = base64.urlsafe_b64encode(b"%x:" % fp + position).rstrip(b"=")
+    open(f"{out}/{name}", "wb").write(token + struct.pack("<Q", fp))
+PY
+
+# keys: keys as stored (see storage/keys.h).
+printf '\00494\000fact-0001' > "$corpus/keys/fact_by_territory"
+printf 'siret:12345678900011\000sug-42' > "$corpus/keys/by_actor"
+printf '\000\000\000\000\000\000\001\377' > "$corpus/keys/event"
+printf 'CreateActor\000req-1' > "$corpus/keys/request"
+
+# geography: INSEE code '\', postal code '\', commune name (the separator
+# of FuzzedDataProvider's strings is a backslash and the byte after it).
+geo() { printf '%s\\;%s\\;%s' "$2" "$3" "$4" > "$corpus/geography/$1"; }
+geo current 94018 94220 Charenton-le-Pont
+geo former 01003 '' ''
+geo arrondissement 75112 '' 'PARIS 12'
+geo corsica 2A004 20000 AJACCIO
+geo ambiguous_postal '' 94340 'ST MAUR DES FOSSES'
+geo unknown_insee 99999 94340 'Joinville le Pont'
+geo name_search '' '' 'Saint-Maur'

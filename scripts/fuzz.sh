@@ -1,0 +1,119 @@
+#!/usr/bin/env bash
+# Builds the libFuzzer targets of fuzz/ in build-fuzz/ (clang-14, ASan and
+# UBSan) and runs each of them, one after the other:
+#
+#   scripts/fuzz.sh --smoke                 30 s per target (what CI runs)
+#   scripts/fuzz.sh --runs 10000000         the long run: N executions each
+#   scripts/fuzz.sh --runs N --max-time S   ... but at most S seconds each
+#   scripts/fuzz.sh --smoke keys geography  only these targets
+#
+# Each target starts from its seeds (fuzz/corpus/<target>) and the inputs
+# that once crashed it (fuzz/regressions/<target>); what it finds is kept in
+# build-fuzz/corpus/<target> for the next run. Crash, leak and timeout
+# inputs go to build-fuzz/artifacts/<target>/, logs to build-fuzz/logs/.
+# Prints executions, exec/s, coverage and crashes per target; exits non-zero
+# when any target crashed.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+runs=0
+max_time=0
+targets=()
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --smoke) max_time=30 ;;
+    --runs) runs="$2"; shift ;;
+    --max-time) max_time="$2"; shift ;;
+    -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
+    -*) echo "unknown option $1 (see --help)" >&2; exit 2 ;;
+    *) targets+=("$1") ;;
+  esac
+  shift
+done
+if [ "$runs" -eq 0 ] && [ "$max_time" -eq 0 ]; then
+  echo "say how long: --smoke, --runs N or --max-time S (see --help)" >&2
+  exit 2
+fi
+if [ ${#targets[@]} -eq 0 ]; then
+  targets=(csv_reader jsonl_reader sirene_mapper rna_mapper mapped_csv
+    actor_validation page_token keys geography)
+fi
+
+scripts/install-deps.sh
+if [ ! -f build-fuzz/CMakeCache.txt ]; then
+  generator=()
+  command -v ninja >/dev/null && generator=(-G Ninja)
+  # Line tables are enough for symbolized stacks and compile much faster
+  # than full debug information.
+  CC=clang-14 CXX=clang++-14 cmake -S . -B build-fuzz "${generator[@]}" \
+    -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+    -DCMAKE_C_FLAGS_RELWITHDEBINFO="-O2 -gline-tables-only" \
+    -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O2 -gline-tables-only" \
+    -DMAILLAGE_FUZZ=ON -DMAILLAGE_BUILD_BENCHMARKS=OFF -DMAILLAGE_WERROR=ON
+fi
+cmake --build build-fuzz -j"$(nproc)" --target maillage_fuzzers
+
+export ASAN_OPTIONS="detect_leaks=1:abort_on_error=0:symbolize=1"
+export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
+export ASAN_SYMBOLIZER_PATH=/usr/bin/llvm-symbolizer-14
+# The directory readers read files: each target writes its input to one in
+# a scratch folder, in memory when /dev/shm is there (ext4 flushes a file
+# truncated and rewritten, thousands of times a second here).
+if [ -d /dev/shm ] && [ -w /dev/shm ]; then
+  export TMPDIR="/dev/shm/maillage-fuzz-$$"
+else
+  export TMPDIR="$PWD/build-fuzz/tmp-$$"
+fi
+mkdir -p "$TMPDIR" build-fuzz/logs
+
+# The dictionary of a target, if it has one.
+dictionary() {
+  case "$1" in
+    csv_reader) echo fuzz/dict/csv.dict ;;
+    sirene_mapper) echo fuzz/dict/sirene.dict ;;
+    rna_mapper) echo fuzz/dict/rna.dict ;;
+    mapped_csv) echo fuzz/dict/mapped_csv.dict ;;
+    actor_validation) echo fuzz/dict/actor.dict ;;
+  esac
+}
+
+# stat VALUE_NAME LOG: a number from libFuzzer's final statistics.
+stat() { sed -n "s/^stat::$1: *//p" "$2" | tail -1; }
+
+failed=()
+printf '%-18s %12s %9s %7s %8s %11s %s\n' target executions exec/s cov ft \
+  corpus result
+for target in "${targets[@]}"; do
+  binary="build-fuzz/fuzz/${target}_fuzzer"
+  corpus="build-fuzz/corpus/$target"
+  artifacts="build-fuzz/artifacts/$target"
+  log="build-fuzz/logs/$target.log"
+  mkdir -p "$corpus" "$artifacts"
+  seeds=("fuzz/corpus/$target")
+  [ -d "fuzz/regressions/$target" ] && seeds+=("fuzz/regressions/$target")
+  options=(-print_final_stats=1 -timeout=25 -rss_limit_mb=4096
+    -max_len=8192 "-artifact_prefix=$artifacts/")
+  [ "$runs" -gt 0 ] && options+=("-runs=$runs")
+  [ "$max_time" -gt 0 ] && options+=("-max_total_time=$max_time")
+  dict="$(dictionary "$target")"
+  [ -n "$dict" ] && options+=("-dict=$dict")
+  status=0
+  "$binary" "${options[@]}" "$corpus" "${seeds[@]}" >"$log" 2>&1 || status=$?
+  cov="$(grep -o 'cov: [0-9]*' "$log" | tail -1 | cut -d' ' -f2)"
+  ft="$(grep -o 'ft: [0-9]*' "$log" | tail -1 | cut -d' ' -f2)"
+  corp="$(grep -o 'corp: [0-9]*/[0-9]*[a-zA-Z]*' "$log" | tail -1 | cut -d' ' -f2)"
+  result=ok
+  if [ "$status" -ne 0 ]; then
+    result="CRASH (exit $status), see $log and $artifacts/"
+    failed+=("$target")
+  fi
+  printf '%-18s %12s %9s %7s %8s %11s %s\n' "$target" \
+    "$(stat number_of_executed_units "$log")" \
+    "$(stat average_exec_per_sec "$log")" "${cov:-?}" "${ft:-?}" \
+    "${corp:-?}" "$result"
+done
+rm -rf "$TMPDIR"
+if [ ${#failed[@]} -gt 0 ]; then
+  echo "crashed: ${failed[*]}" >&2
+  exit 1
+fi
