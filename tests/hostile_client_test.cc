@@ -282,10 +282,11 @@ TEST_F(HostileClientTest, ShutdownEndsLongWorkWithinTheGracePeriod) {
   ImportCrowd(server_, 3000, 3000);
   auto lifecycle = v1::LifecycleService::NewStub(server_.channel());
   grpc::ClientContext context;  // no deadline
+  v1::SuggestForTerritoryRequest request = CharentonWide();
   v1::SuggestForTerritoryResponse response;
   std::promise<grpc::Status> answered;
   lifecycle->async()->SuggestForTerritory(
-      &context, new v1::SuggestForTerritoryRequest(CharentonWide()), &response,
+      &context, &request, &response,
       [&](grpc::Status s) { answered.set_value(s); });
   std::this_thread::sleep_for(milliseconds(300));  // the work has started
 

@@ -7,10 +7,35 @@
 #include <unistd.h>
 
 #include <chrono>
-#include <cstdlib>
-#include <regex>
+#include <string_view>
+
+#include "absl/strings/numbers.h"
+#include "base/strings.h"
 
 namespace maillage::testing {
+namespace {
+
+// The port of the start-up line "maillage listening on HOST:PORT; ...", or 0
+// while that line has not been read up to its ';' (a read may end inside the
+// port number).
+int ListeningPort(std::string_view output) {
+  constexpr std::string_view kListening = "listening on ";
+  size_t begin = output.find(kListening);
+  if (begin == std::string_view::npos) return 0;
+  begin += kListening.size();
+  size_t end = output.find(';', begin);
+  if (end == std::string_view::npos) return 0;
+  size_t colon = output.rfind(':', end);
+  int port = 0;
+  if (colon == std::string_view::npos || colon < begin ||
+      !absl::SimpleAtoi(AsAbsl(output.substr(colon + 1, end - colon - 1)),
+                        &port)) {
+    return 0;
+  }
+  return port;
+}
+
+}  // namespace
 
 ServerProcess::ServerProcess(std::string binary, std::vector<std::string> args)
     : binary_(std::move(binary)), args_(std::move(args)) {}
@@ -42,7 +67,6 @@ bool ServerProcess::Start() {
   stderr_fd_ = fds[0];
   // Wait up to 60 s for the start-up line.
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-  std::regex listening("listening on [^ ]*:([0-9]+)");
   while (std::chrono::steady_clock::now() < deadline) {
     pollfd p{stderr_fd_, POLLIN, 0};
     if (poll(&p, 1, 200) > 0) {
@@ -50,11 +74,8 @@ bool ServerProcess::Start() {
       ssize_t n = read(stderr_fd_, buf, sizeof buf);
       if (n <= 0) break;
       output_.append(buf, static_cast<size_t>(n));
-      std::smatch m;
-      if (std::regex_search(output_, m, listening)) {
-        port_ = std::atoi(m[1].str().c_str());
-        return true;
-      }
+      port_ = ListeningPort(output_);
+      if (port_ != 0) return true;
     }
   }
   error_ = "server did not start: " + output_;
