@@ -12,7 +12,7 @@
 # build-fuzz/corpus/<target> for the next run. Crash, leak and timeout
 # inputs go to build-fuzz/artifacts/<target>/, logs to build-fuzz/logs/.
 # Prints executions, exec/s, coverage and crashes per target; exits non-zero
-# when any target crashed.
+# when any target crashed or was interrupted.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -103,7 +103,11 @@ for target in "${targets[@]}"; do
   ft="$(grep -o 'ft: [0-9]*' "$log" | tail -1 | cut -d' ' -f2)"
   corp="$(grep -o 'corp: [0-9]*/[0-9]*[a-zA-Z]*' "$log" | tail -1 | cut -d' ' -f2)"
   result=ok
-  if [ "$status" -ne 0 ]; then
+  if [ "$status" -eq 72 ]; then
+    # libFuzzer's exit code when SIGINT or SIGTERM stopped it.
+    result="INTERRUPTED by a signal, see $log"
+    failed+=("$target")
+  elif [ "$status" -ne 0 ]; then
     result="CRASH (exit $status), see $log and $artifacts/"
     failed+=("$target")
   fi
@@ -114,6 +118,6 @@ for target in "${targets[@]}"; do
 done
 rm -rf "$TMPDIR"
 if [ ${#failed[@]} -gt 0 ]; then
-  echo "crashed: ${failed[*]}" >&2
+  echo "failed: ${failed[*]}" >&2
   exit 1
 fi
