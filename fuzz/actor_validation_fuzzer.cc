@@ -43,7 +43,8 @@ bool Parse(std::string_view bytes, bool json, v1::Actor* actor) {
       .ok();
 }
 
-void CheckAccepted(const v1::Actor& actor, bool id_required, uint32_t commune) {
+void CheckAccepted(const v1::Actor& actor, core::ActorIdRule id_rule,
+                   uint32_t commune) {
   FUZZ_CHECK(StringsAreUtf8(actor));
   std::string why;
   if (!actor.id().empty()) FUZZ_CHECK(core::IsValidActorId(actor.id(), &why));
@@ -57,7 +58,7 @@ void CheckAccepted(const v1::Actor& actor, bool id_required, uint32_t commune) {
   v1::Actor again = actor;
   core::FieldViolations violations;
   uint32_t commune_again = territory::kNone;
-  core::ValidateActor(Context(), "actor", id_required, &again, &violations,
+  core::ValidateActor(Context(), "actor", id_rule, &again, &violations,
                       &commune_again);
   FUZZ_CHECK(violations.empty());
   FUZZ_CHECK(google::protobuf::util::MessageDifferencer::Equals(actor, again));
@@ -77,7 +78,9 @@ extern "C" int LLVMFuzzerInitialize(int* argc, char*** argv) {
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size == 0) return 0;
   const bool json = (data[0] & 1) != 0;
-  const bool id_required = (data[0] & 2) != 0;
+  const maillage::core::ActorIdRule id_rule =
+      (data[0] & 2) != 0 ? maillage::core::ActorIdRule::kRequired
+                         : maillage::core::ActorIdRule::kEmptyOrClientKey;
   maillage::v1::Actor actor;
   if (!maillage::fuzz::Parse(
           std::string_view(reinterpret_cast<const char*>(data) + 1, size - 1),
@@ -86,14 +89,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   maillage::core::FieldViolations violations;
   uint32_t commune = maillage::territory::kNone;
-  maillage::core::ValidateActor(maillage::fuzz::Context(), "actor", id_required,
+  maillage::core::ValidateActor(maillage::fuzz::Context(), "actor", id_rule,
                                 &actor, &violations, &commune);
   for (const auto& [field, description] : violations.list()) {
     FUZZ_CHECK(field.rfind("actor", 0) == 0);
     FUZZ_CHECK(!description.empty());
   }
   if (violations.empty()) {
-    maillage::fuzz::CheckAccepted(actor, id_required, commune);
+    maillage::fuzz::CheckAccepted(actor, id_rule, commune);
   }
   return 0;
 }
