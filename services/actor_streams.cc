@@ -57,12 +57,13 @@ class ImportReactor final
  public:
   ImportReactor(grpc::CallbackServerContext* context, RequestHandler* handler)
       : handler_(handler) {
-    absl::Status refusal;
-    core_ = handler_->Admit(context, "ImportActors", &refusal);
-    if (core_ == nullptr) {
-      Finish(ToGrpcStatus(refusal));
+    auto admission = handler_->Admit(context, "ImportActors");
+    if (!admission.ok()) {
+      Finish(ToGrpcStatus(admission.status()));
       return;
     }
+    core_ = admission->core;
+    principal_ = std::move(admission->principal);
     reading_ = true;
     StartRead(&incoming_.bytes);
   }
@@ -276,6 +277,7 @@ class ImportReactor final
 
   RequestHandler* handler_;
   core::Maillage* core_ = nullptr;
+  std::shared_ptr<const auth::Principal> principal_;  // who calls
   RawBatch incoming_;  // owned by the outstanding read
 
   std::mutex mu_;
@@ -300,12 +302,13 @@ class ExportReactor final : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
   ExportReactor(grpc::CallbackServerContext* context,
                 const grpc::ByteBuffer* request_bytes, RequestHandler* handler)
       : context_(context), handler_(handler) {
-    absl::Status refusal;
-    core_ = handler_->Admit(context, "ExportActors", &refusal);
-    if (core_ == nullptr) {
-      Finish(ToGrpcStatus(refusal));
+    auto admission = handler_->Admit(context, "ExportActors");
+    if (!admission.ok()) {
+      Finish(ToGrpcStatus(admission.status()));
       return;
     }
+    core_ = admission->core;
+    principal_ = std::move(admission->principal);
     v1::ExportActorsRequest parsed;
     if (absl::Status s = internal::Decode(*request_bytes, &parsed); !s.ok()) {
       Finish(ToGrpcStatus(s));
@@ -366,6 +369,7 @@ class ExportReactor final : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
   grpc::CallbackServerContext* context_;
   RequestHandler* handler_;
   core::Maillage* core_ = nullptr;
+  std::shared_ptr<const auth::Principal> principal_;  // who calls
   v1::ListActorsRequest page_;
   grpc::ByteBuffer chunk_;  // the encoded chunk being written
   bool last_ = false;

@@ -42,8 +42,8 @@ grpc::ServerUnaryReactor* LifecycleServiceImpl::SuggestForTerritory(
   return handler_->Unary<v1::SuggestForTerritoryRequest>(
       context, "SuggestForTerritory", request, response,
       [](core::Maillage& m, const v1::SuggestForTerritoryRequest& r,
-         const base::Cancellation& cancellation) {
-        return m.matching().SuggestForTerritory(r, cancellation);
+         const CallContext& call) {
+        return m.matching().SuggestForTerritory(r, call.cancellation);
       });
 }
 
@@ -58,12 +58,13 @@ class WatchReactor final : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
   WatchReactor(grpc::CallbackServerContext* context,
                const grpc::ByteBuffer* request_bytes, RequestHandler* handler)
       : handler_(handler), shared_(std::make_shared<Shared>()) {
-    absl::Status refusal;
-    core_ = handler_->Admit(context, "WatchSuggestions", &refusal);
-    if (core_ == nullptr) {
-      Finish(ToGrpcStatus(refusal));
+    auto admission = handler_->Admit(context, "WatchSuggestions");
+    if (!admission.ok()) {
+      Finish(ToGrpcStatus(admission.status()));
       return;
     }
+    core_ = admission->core;
+    principal_ = std::move(admission->principal);
     v1::WatchSuggestionsRequest parsed;
     if (absl::Status s = internal::Decode(*request_bytes, &parsed); !s.ok()) {
       Finish(ToGrpcStatus(s));
@@ -216,6 +217,7 @@ class WatchReactor final : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
 
   RequestHandler* handler_;
   core::Maillage* core_ = nullptr;
+  std::shared_ptr<const auth::Principal> principal_;  // who calls
   matcher::Scope scope_;
   uint64_t after_ = 0;
   std::deque<grpc::ByteBuffer> batch_;  // encoded events

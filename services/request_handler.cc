@@ -3,7 +3,9 @@
 #include <chrono>
 #include <utility>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "auth/policy.h"
 #include "base/strings.h"
 #include "core/errors.h"
 #include "grpcpp/impl/codegen/proto_utils.h"
@@ -33,44 +35,67 @@ base::Cancellation RequestHandler::CancellationOf(
                             [context] { return context->IsCancelled(); });
 }
 
-core::Maillage* RequestHandler::Admit(grpc::CallbackServerContext* context,
-                                      std::string_view method,
-                                      absl::Status* refusal) {
+absl::StatusOr<auth::Principal> RequestHandler::Authenticate(
+    grpc::CallbackServerContext* context) const {
+  auth::Credentials credentials;
+  const auto& metadata = context->client_metadata();
+  auto authorization = metadata.find("authorization");
+  if (authorization != metadata.end()) {
+    std::string_view value(authorization->second.data(),
+                           authorization->second.size());
+    constexpr std::string_view kBearer = "Bearer ";
+    if (value.size() < kBearer.size() ||
+        !absl::EqualsIgnoreCase(AsAbsl(value.substr(0, kBearer.size())),
+                                AsAbsl(kBearer))) {
+      return absl::UnauthenticatedError(
+          "the authorization header must be \"Bearer <API key or token>\"");
+    }
+    credentials.bearer = value.substr(kBearer.size());
+  }
+  if (options_.authenticator == nullptr) {
+    return absl::UnauthenticatedError("the server has no authenticator");
+  }
+  return options_.authenticator->Authenticate(credentials);
+}
+
+absl::StatusOr<RequestHandler::Admission> RequestHandler::Admit(
+    grpc::CallbackServerContext* context, std::string_view method) {
   core::Maillage* core = core_.load();
   if (core == nullptr) {
-    *refusal = absl::UnavailableError("the store is not open; retry shortly");
-    return nullptr;
+    return absl::UnavailableError("the store is not open; retry shortly");
   }
+  absl::StatusOr<auth::Principal> principal = Authenticate(context);
+  if (!principal.ok()) return principal.status();
+  if (absl::Status s = auth::Authorize(*principal, method); !s.ok()) return s;
   if (pool_->queued() >= static_cast<size_t>(options_.max_queued_calls)) {
-    *refusal = core::RetryLater(
+    return core::RetryLater(
         "the server is overloaded: too many calls are waiting; retry later",
         options_.retry_delay);
-    return nullptr;
   }
-  // Authentication and authorisation (tenant token, role for `method`,
-  // territorial scope) are checked here, before any work is queued.
-  return core;
+  return Admission{
+      core, std::make_shared<const auth::Principal>(*std::move(principal))};
 }
 
 grpc::ServerUnaryReactor* RequestHandler::Start(
     grpc::CallbackServerContext* context, std::string_view method,
     size_t request_bytes, Work work) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  absl::Status refusal;
-  core::Maillage* core = Admit(context, method, &refusal);
-  if (core != nullptr) {
-    refusal = CheckRequestSize(method, request_bytes);
-    if (!refusal.ok()) core = nullptr;
-  }
-  if (core == nullptr) {
+  absl::StatusOr<Admission> admission = Admit(context, method);
+  absl::Status refusal = admission.status();
+  if (refusal.ok()) refusal = CheckRequestSize(method, request_bytes);
+  if (!refusal.ok()) {
     reactor->Finish(ToGrpcStatus(refusal));
     return reactor;
   }
   bool queued = pool_->TrySchedule(
-      [reactor, context, core, work = std::move(work)] {
+      [reactor, context, admission = *std::move(admission),
+       work = std::move(work)] {
         base::Cancellation cancellation = CancellationOf(context);
         absl::Status status = cancellation.Check();
-        if (status.ok()) status = work(*core, cancellation);
+        if (status.ok()) {
+          status = work(*admission.core,
+                        CallContext{*admission.principal, cancellation});
+        }
         reactor->Finish(ToGrpcStatus(status));
       },
       static_cast<size_t>(options_.max_queued_calls));

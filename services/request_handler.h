@@ -4,6 +4,7 @@
 #include <atomic>
 #include <cstddef>
 #include <functional>
+#include <memory>
 #include <string_view>
 #include <type_traits>
 #include <utility>
@@ -11,6 +12,8 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "auth/authenticator.h"
+#include "auth/principal.h"
 #include "base/cancellation.h"
 #include "core/maillage.h"
 #include "google/protobuf/arena.h"
@@ -19,6 +22,13 @@
 #include "services/worker_pool.h"
 
 namespace maillage::services {
+
+// What the work of a call gets besides its request: who calls (established by
+// the handler from the call's credentials) and the call's cancellation.
+struct CallContext {
+  const auth::Principal& principal;
+  const base::Cancellation& cancellation;
+};
 
 // The single path every call takes: admission (store open, load shedding,
 // request size), decoding, cancellation, and the place where authentication
@@ -48,12 +58,20 @@ class RequestHandler {
     int max_queued_calls = 256;
     // The retry delay suggested when shedding load.
     absl::Duration retry_delay = absl::Seconds(1);
+    // Establishes the principal of every call from its credentials
+    // (required; not owned).
+    const auth::Authenticator* authenticator = nullptr;
   };
 
-  // Runs on a worker: the call's work, with the core and the call's
-  // cancellation (its deadline and whether the client is still there).
-  using Work =
-      std::function<absl::Status(core::Maillage&, const base::Cancellation&)>;
+  // Runs on a worker: the call's work, with the core, the principal and the
+  // call's cancellation (its deadline and whether the client is still there).
+  using Work = std::function<absl::Status(core::Maillage&, const CallContext&)>;
+
+  // What Admit gives a call it lets in.
+  struct Admission {
+    core::Maillage* core = nullptr;
+    std::shared_ptr<const auth::Principal> principal;
+  };
 
   RequestHandler(WorkerPool* pool, Options options)
       : pool_(pool), options_(options) {}
@@ -63,7 +81,7 @@ class RequestHandler {
 
   // A unary call whose request and response travel as raw bytes. `work` is
   // called on a worker with (core::Maillage&, const Request&) or
-  // (core::Maillage&, const Request&, const base::Cancellation&) and returns
+  // (core::Maillage&, const Request&, const CallContext&) and returns
   // absl::StatusOr<Response>, or absl::Status when the response is
   // google.protobuf.Empty. `request` and `response` belong to gRPC and live
   // until the call is finished.
@@ -73,10 +91,11 @@ class RequestHandler {
                                   const grpc::ByteBuffer* request,
                                   grpc::ByteBuffer* response, WorkFn work);
 
-  // For streaming calls: the same admission checks as Unary. Returns the
-  // core, or nullptr with *refusal set (the reactor finishes with it).
-  core::Maillage* Admit(grpc::CallbackServerContext* context,
-                        std::string_view method, absl::Status* refusal);
+  // For streaming calls: the same admission checks as Unary (store open,
+  // authentication, the role's right to `method`, load shedding). Returns
+  // the admission, or a refusal the reactor finishes with.
+  absl::StatusOr<Admission> Admit(grpc::CallbackServerContext* context,
+                                  std::string_view method);
   // Runs `task` on the worker pool: the continuation of a call already
   // admitted (never refused).
   void Schedule(std::function<void()> task) {
@@ -90,6 +109,9 @@ class RequestHandler {
       grpc::CallbackServerContext* context);
 
  private:
+  // The principal of the call, from its "authorization" metadata.
+  absl::StatusOr<auth::Principal> Authenticate(
+      grpc::CallbackServerContext* context) const;
   // Admits the call (`request_bytes` is the size of its request), then runs
   // `work` on a worker and finishes the call with its status.
   grpc::ServerUnaryReactor* Start(grpc::CallbackServerContext* context,
@@ -131,18 +153,15 @@ grpc::ServerUnaryReactor* RequestHandler::Unary(
   return Start(
       context, method, request->Length(),
       [request, response, work = std::move(work)](
-          core::Maillage& core,
-          const base::Cancellation& cancellation) -> absl::Status {
+          core::Maillage& core, const CallContext& call) -> absl::Status {
         google::protobuf::Arena arena;
         auto* decoded = google::protobuf::Arena::CreateMessage<Request>(&arena);
         if (absl::Status s = internal::Decode(*request, decoded); !s.ok()) {
           return s;
         }
         if constexpr (std::is_invocable_v<const WorkFn&, core::Maillage&,
-                                          const Request&,
-                                          const base::Cancellation&>) {
-          return internal::EncodeResult(work(core, *decoded, cancellation),
-                                        response);
+                                          const Request&, const CallContext&>) {
+          return internal::EncodeResult(work(core, *decoded, call), response);
         } else {
           return internal::EncodeResult(work(core, *decoded), response);
         }
