@@ -1,10 +1,15 @@
 // Who may call what, through the real server: every RPC of the public API,
 // for every role, without credentials and with bad ones (the deny matrix),
 // then what scopes and workspaces let each role see and change.
+#include <signal.h>
+
 #include <chrono>
 #include <condition_variable>
+#include <filesystem>
+#include <fstream>
 #include <map>
 #include <mutex>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -20,6 +25,8 @@
 #include "maillage/v1/matching.grpc.pb.h"
 #include "maillage/v1/territory.grpc.pb.h"
 #include "tests/support/credentials.h"
+#include "tests/support/server_process.h"
+#include "tests/support/temp_dir.h"
 #include "tests/support/test_server.h"
 
 namespace maillage {
@@ -229,6 +236,61 @@ TEST_F(AccessTest, RevokedKeyIsRefusedAtOnce) {
   EXPECT_EQ(
       reader->ResolvePostalCode(&context, resolve, &resolved).error_code(),
       grpc::StatusCode::UNAUTHENTICATED);
+}
+
+// Keys are never kept or logged in clear: after keys were created, used,
+// mistyped and revoked, and the server stopped, neither the admin key's
+// secret nor another key's appears in the server's log or in any file of its
+// data folder (store, write-ahead log, digest secret).
+TEST(AccessLogTest, KeysNeverInTheStoreOrTheLogs) {
+  testing::TempDir dir;
+  testing::ServerProcess server(
+      MAILLAGE_SERVER_BINARY,
+      {"--listen=127.0.0.1:0", "--data_dir=" + dir.Sub("store"),
+       "--sync_writes=false"});
+  ASSERT_TRUE(server.Start()) << server.error();
+  std::string admin_key = server.admin_key();
+  ASSERT_FALSE(admin_key.empty());
+  std::string reader_key = testing::CreateKey(
+      server.channel(), {"reader", {"departement:79"}, "default", ""});
+  ASSERT_FALSE(reader_key.empty());
+  auto reader = v1::ActorService::NewStub(
+      testing::ChannelWithToken(server.target(), reader_key));
+  std::string mistyped = reader_key.substr(0, reader_key.size() - 1) + "x";
+  auto wrong = v1::ActorService::NewStub(
+      testing::ChannelWithToken(server.target(), mistyped));
+  for (auto* stub : {reader.get(), wrong.get()}) {
+    grpc::ClientContext context;
+    v1::GetActorRequest get;
+    get.set_id("ext:none:1");
+    v1::Actor actor;
+    stub->GetActor(&context, get, &actor);
+  }
+  ASSERT_EQ(server.Signal(SIGTERM), 0);
+
+  auto secret_of = [](const std::string& key) {
+    return key.substr(key.rfind('_') + 1);
+  };
+  std::vector<std::string> secrets = {
+      secret_of(admin_key), secret_of(reader_key), secret_of(mistyped)};
+  std::string log = server.output();
+  EXPECT_THAT(log, HasSubstr("created one"));  // the bootstrap line
+  for (const std::string& secret : secrets) {
+    EXPECT_THAT(log, Not(HasSubstr(secret)));
+  }
+  int files = 0;
+  for (const auto& file :
+       std::filesystem::recursive_directory_iterator(dir.Sub("store"))) {
+    if (!file.is_regular_file()) continue;
+    ++files;
+    std::ifstream in(file.path(), std::ios::binary);
+    std::stringstream content;
+    content << in.rdbuf();
+    for (const std::string& secret : secrets) {
+      EXPECT_EQ(content.str().find(secret), std::string::npos) << file.path();
+    }
+  }
+  EXPECT_GT(files, 3);
 }
 
 }  // namespace
