@@ -20,8 +20,6 @@
 namespace maillage::auth {
 namespace {
 
-// JWKS documents are a few kilobytes; anything far larger is not one.
-constexpr size_t kMaxJwksBytes = 1 << 20;
 constexpr int kMinRsaBits = 2048;
 constexpr size_t kP256CoordinateBytes = 32;
 
@@ -303,17 +301,6 @@ const SigningKey* KeySet::Single() const {
 absl::StatusOr<std::shared_ptr<const KeySet>> ParseJwks(std::string_view text) {
   ASSIGN_OR_RETURN(json::Value document, json::Parse(text));
   return KeysOf(document);
-}
-
-absl::StatusOr<std::shared_ptr<const KeySet>> LoadJwksFile(
-    const std::string& path) {
-  ASSIGN_OR_RETURN(json::Value document, json::ParseFile(path, kMaxJwksBytes));
-  auto keys = KeysOf(document);
-  if (!keys.ok()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(path, ": ", keys.status().message()));
-  }
-  return keys;
 }
 
 }  // namespace maillage::auth

@@ -74,10 +74,8 @@ class KeySet {
 // any usable key make it INVALID_ARGUMENT, saying which key.
 absl::StatusOr<std::shared_ptr<const KeySet>> ParseJwks(std::string_view text);
 
-// ParseJwks on the content of the file at `path`; NOT_FOUND or
-// INVALID_ARGUMENT naming the path when it cannot be read or parsed.
-absl::StatusOr<std::shared_ptr<const KeySet>> LoadJwksFile(
-    const std::string& path);
+// JWKS files are a few kilobytes; anything over this is refused.
+inline constexpr size_t kMaxJwksBytes = 1 << 20;
 
 }  // namespace maillage::auth
 

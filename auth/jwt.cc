@@ -222,24 +222,24 @@ absl::StatusOr<std::unique_ptr<JwtAuthenticator>> JwtAuthenticator::Create(
   if (algorithms == 0) {
     return absl::InvalidArgumentError("JWT authentication needs an algorithm");
   }
-  FileStamp stamp = StampOf(options.jwks_path);
+  JwksVersion version;
   ASSIGN_OR_RETURN(std::shared_ptr<const KeySet> keys,
-                   LoadJwksFile(options.jwks_path));
+                   ReadJwksIfChanged(options.jwks_path, &version));
   ASSIGN_OR_RETURN(ClaimRules rules, ClaimRules::LoadFile(options.rules_path));
   return std::unique_ptr<JwtAuthenticator>(
       new JwtAuthenticator(std::move(options), std::move(rules), algorithms,
-                           std::move(keys), stamp));
+                           std::move(keys), std::move(version)));
 }
 
 JwtAuthenticator::JwtAuthenticator(Options options, ClaimRules rules,
                                    uint32_t algorithms,
                                    std::shared_ptr<const KeySet> keys,
-                                   FileStamp stamp)
+                                   JwksVersion version)
     : options_(std::move(options)),
       rules_(std::move(rules)),
       algorithms_(algorithms) {
   absl::MutexLock reload_lock(&reload_mu_);
-  stamp_ = stamp;
+  jwks_seen_ = std::move(version);
   absl::MutexLock keys_lock(&keys_mu_);
   keys_.set = std::move(keys);
   keys_.generation = 1;
@@ -316,25 +316,44 @@ void JwtAuthenticator::MaybeReloadKeys() const {
   ReloadKeysIfChanged();
 }
 
+absl::StatusOr<std::shared_ptr<const KeySet>>
+JwtAuthenticator::ReadJwksIfChanged(const std::string& path,
+                                    JwksVersion* seen) {
+  // Coarser than any file system's timestamps (ext4 and tmpfs: a few ms).
+  constexpr absl::Duration kTimestampGranularity = absl::Seconds(2);
+  FileStamp stamp = StampOf(path);
+  if (stamp == seen->stamp && !seen->racy) return nullptr;
+  absl::Time read_at = absl::Now();
+  absl::StatusOr<std::string> text = json::ReadDocument(path, kMaxJwksBytes);
+  if (!text.ok()) {
+    bool reported = stamp == seen->stamp && seen->digest.empty();
+    *seen = JwksVersion{stamp, false, ""};
+    if (reported) return nullptr;
+    return text.status();
+  }
+  std::string digest = Sha256Digest(*text);
+  seen->stamp = stamp;
+  seen->racy =
+      absl::FromUnixNanos(stamp.mtime_ns) + kTimestampGranularity > read_at;
+  if (digest == seen->digest) return nullptr;
+  seen->digest = std::move(digest);
+  auto keys = ParseJwks(*text);
+  if (!keys.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(path, ": ", keys.status().message()));
+  }
+  return keys;
+}
+
 bool JwtAuthenticator::ReloadKeysIfChanged() const {
   absl::MutexLock lock(&reload_mu_);
-  // Stamped before reading: a file changed while being read is read again
-  // at the next check.
-  FileStamp stamp = StampOf(options_.jwks_path);
-  if (stamp == stamp_ || stamp == failed_stamp_) return false;
-  absl::StatusOr<std::shared_ptr<const KeySet>> keys =
-      stamp.size < 0 ? absl::NotFoundError(
-                           absl::StrCat("cannot read ", options_.jwks_path))
-                     : LoadJwksFile(options_.jwks_path);
+  auto keys = ReadJwksIfChanged(options_.jwks_path, &jwks_seen_);
   if (!keys.ok()) {
-    // Reported once per version of the file.
-    failed_stamp_ = stamp;
     std::cerr << "maillage: JWKS not reloaded, keeping the previous keys: "
               << keys.status().message() << std::endl;
     return false;
   }
-  stamp_ = stamp;
-  failed_stamp_ = FileStamp();
+  if (*keys == nullptr) return false;
   absl::MutexLock keys_lock(&keys_mu_);
   keys_.set = *std::move(keys);
   ++keys_.generation;

@@ -96,6 +96,15 @@ class JwtAuthenticator final : public Authenticator {
       return mtime_ns == o.mtime_ns && size == o.size && inode == o.inode;
     }
   };
+  // What was last read of the JWKS file.
+  struct JwksVersion {
+    FileStamp stamp;
+    // Modified shortly before it was read: within the file system's
+    // timestamp granularity, another write could keep the same stamp, so
+    // the next check reads the file again and compares digests.
+    bool racy = true;
+    std::string digest;  // SHA-256 of the content; empty when unreadable
+  };
   struct CachedPrincipal {
     Principal principal;
     absl::Time expires;
@@ -106,9 +115,15 @@ class JwtAuthenticator final : public Authenticator {
   };
 
   JwtAuthenticator(Options options, ClaimRules rules, uint32_t algorithms,
-                   std::shared_ptr<const KeySet> keys, FileStamp stamp);
+                   std::shared_ptr<const KeySet> keys, JwksVersion version);
 
   static FileStamp StampOf(const std::string& path);
+  // The keys of the JWKS file at `path` when it changed since `*seen` (which
+  // is updated); nullptr when it is the version already seen, loaded or
+  // refused; an error, once per version, when a new version cannot be read
+  // or parsed.
+  static absl::StatusOr<std::shared_ptr<const KeySet>> ReadJwksIfChanged(
+      const std::string& path, JwksVersion* seen);
   absl::Time Now() const;
   void MaybeReloadKeys() const;
   Keys CurrentKeys() const;
@@ -130,8 +145,7 @@ class JwtAuthenticator final : public Authenticator {
   // one caller per interval stats it.
   mutable std::atomic<int64_t> last_check_ns_{0};
   mutable absl::Mutex reload_mu_;  // serialises reloads
-  mutable FileStamp stamp_ ABSL_GUARDED_BY(reload_mu_);
-  mutable FileStamp failed_stamp_ ABSL_GUARDED_BY(reload_mu_);
+  mutable JwksVersion jwks_seen_ ABSL_GUARDED_BY(reload_mu_);
 
   mutable absl::Mutex keys_mu_;
   mutable Keys keys_ ABSL_GUARDED_BY(keys_mu_);

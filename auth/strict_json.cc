@@ -8,6 +8,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "base/status_macros.h"
 #include "base/strings.h"
 #include "base/utf8.h"
 
@@ -313,7 +314,8 @@ absl::StatusOr<Value> Parse(std::string_view text) {
   return Reader(text).ReadDocument();
 }
 
-absl::StatusOr<Value> ParseFile(const std::string& path, size_t max_bytes) {
+absl::StatusOr<std::string> ReadDocument(const std::string& path,
+                                         size_t max_bytes) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return absl::NotFoundError(absl::StrCat("cannot read ", path));
   std::string text(max_bytes + 1, '\0');
@@ -324,6 +326,11 @@ absl::StatusOr<Value> ParseFile(const std::string& path, size_t max_bytes) {
     return absl::InvalidArgumentError(
         absl::StrCat(path, ": larger than ", max_bytes, " bytes"));
   }
+  return text;
+}
+
+absl::StatusOr<Value> ParseFile(const std::string& path, size_t max_bytes) {
+  ASSIGN_OR_RETURN(std::string text, ReadDocument(path, max_bytes));
   auto value = Parse(text);
   if (!value.ok()) {
     return absl::InvalidArgumentError(

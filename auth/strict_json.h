@@ -63,6 +63,12 @@ inline constexpr int kMaxDepth = 32;
 // INVALID_ARGUMENT naming the byte offset of the fault otherwise.
 absl::StatusOr<Value> Parse(std::string_view text);
 
+// The bytes of the file at `path`, a document to parse. NOT_FOUND naming the
+// path when it cannot be read; INVALID_ARGUMENT naming it when it is larger
+// than `max_bytes`.
+absl::StatusOr<std::string> ReadDocument(const std::string& path,
+                                         size_t max_bytes);
+
 // Parse on the content of the file at `path`. NOT_FOUND naming the path when
 // it cannot be read; INVALID_ARGUMENT naming it when it is larger than
 // `max_bytes` or not JSON.
