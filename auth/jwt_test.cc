@@ -237,6 +237,22 @@ TEST_F(JwtTest, TamperedTokensAreRefused) {
                 "signature");
 }
 
+TEST_F(JwtTest, Es256SignatureMustBeRawRAndS) {
+  std::string token = SignedToken(ec(), Header("ES256", "ec-1"), Payload());
+  size_t last_dot = token.rfind('.');
+  std::string raw = *DecodeBase64Url(token.substr(last_dot + 1));
+  ASSERT_EQ(raw.size(), 64u);
+  std::string signed_part = token.substr(0, last_dot + 1);
+  // The same numbers with s padded to 33 bytes: not JWS's encoding.
+  std::string padded = raw;
+  padded.insert(32, 1, '\0');
+  ExpectRefused(Authenticate(signed_part + EncodeBase64Url(padded)),
+                "signature");
+  ExpectRefused(Authenticate(signed_part + EncodeBase64Url(raw.substr(0, 63))),
+                "signature");
+  EXPECT_TRUE(Authenticate(token).ok());
+}
+
 TEST_F(JwtTest, AlgNoneIsRefused) {
   std::string unsigned_part =
       absl::StrCat(EncodeBase64Url(R"({"alg":"none","kid":"rsa-1"})"), ".",
