@@ -167,6 +167,16 @@ bool IsSupportedSigningKey(const json::Value& jwk) {
   return false;
 }
 
+// An RSA key for ES256 or an EC key for RS256: a broken document, not a key
+// of another algorithm to skip.
+bool ContradictsItsType(const json::Value& jwk) {
+  const std::string* kty = jwk.FindString("kty");
+  const std::string* alg = jwk.FindString("alg");
+  return kty != nullptr && alg != nullptr &&
+         ((*kty == "RSA" && *alg == "ES256") ||
+          (*kty == "EC" && *alg == "RS256"));
+}
+
 absl::StatusOr<std::unique_ptr<SigningKey>> ParseKey(const json::Value& jwk,
                                                      size_t index) {
   std::string what = absl::StrCat("JWKS key ", index);
@@ -199,6 +209,10 @@ absl::StatusOr<std::shared_ptr<const KeySet>> KeysOf(
     if (!jwk.is_object()) {
       return absl::InvalidArgumentError(
           absl::StrCat("JWKS key ", i, ": not an object"));
+    }
+    if (ContradictsItsType(jwk)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("JWKS key ", i, ": \"alg\" contradicts \"kty\""));
     }
     if (!IsSupportedSigningKey(jwk)) continue;
     ASSIGN_OR_RETURN(std::unique_ptr<SigningKey> key, ParseKey(jwk, i));

@@ -300,7 +300,7 @@ absl::StatusOr<JwtAuthenticator::CachedPrincipal> JwtAuthenticator::Verify(
 }
 
 JwtAuthenticator::Keys JwtAuthenticator::CurrentKeys() const {
-  absl::MutexLock lock(&keys_mu_);
+  absl::ReaderMutexLock lock(&keys_mu_);
   return keys_;
 }
 

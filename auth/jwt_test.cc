@@ -8,6 +8,7 @@
 #include <memory>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -514,6 +515,67 @@ TEST_F(JwtTest, ConcurrentCallsAndRotations) {
   for (auto& thread : threads) thread.join();
   // rsa-1 is in every version of the file: nothing may be refused.
   EXPECT_EQ(accepted.load(), 4 * 200);
+}
+
+// A JWK member as base64url of `size` bytes of `byte`.
+std::string Bytes(size_t size, char byte) {
+  return EncodeBase64Url(std::string(size, byte));
+}
+
+TEST(JwksTest, SkipsKeysOfOtherUsesAndAlgorithms) {
+  // What Keycloak publishes: a signing key and an encryption key, with
+  // certificates; and other algorithms Maillage does not verify.
+  std::string rsa_jwk = SharedKeys().rsa->PublicJwk();
+  std::string document = absl::StrCat(
+      R"({"keys":[{"kid":"enc","kty":"RSA","alg":"RSA-OAEP","use":"enc",)",
+      R"("n":"AQAB","e":"AQAB"},)", rsa_jwk.substr(0, rsa_jwk.size() - 1),
+      R"(,"x5c":["MIIC"],"x5t":"abc"},{"kty":"oct","k":"c2VjcmV0"},)",
+      R"({"kty":"OKP","crv":"Ed25519","x":"AAAA"},)",
+      R"({"kty":"EC","crv":"P-384","x":"AAAA","y":"AAAA"},)",
+      R"({"kty":"RSA","alg":"PS256","n":"AQAB","e":"AQAB"}]})");
+  auto keys = ParseJwks(document);
+  ASSERT_TRUE(keys.ok()) << keys.status();
+  ASSERT_EQ((*keys)->size(), 1u);
+  EXPECT_NE((*keys)->Find("rsa-1"), nullptr);
+  EXPECT_EQ((*keys)->Find("enc"), nullptr);
+}
+
+TEST(JwksTest, RefusesBrokenSigningKeys) {
+  std::string x = Bytes(32, 1);
+  const std::pair<std::string, const char*> kCases[] = {
+      // The point (0, 0) is not on P-256.
+      {absl::StrCat(R"({"kty":"EC","crv":"P-256","x":")", Bytes(32, 0),
+                    R"(","y":")", Bytes(32, 0), R"("})"),
+       "curve"},
+      {absl::StrCat(R"({"kty":"EC","crv":"P-256","x":")", Bytes(31, 1),
+                    R"(","y":")", x, R"("})"),
+       "32 bytes"},
+      {absl::StrCat(R"({"kty":"EC","crv":"P-256","x":")", x, R"("})"), "y"},
+      {absl::StrCat(R"({"kty":"RSA","n":")", Bytes(128, '\xc1'),
+                    R"(","e":"AQAB"})"),
+       "2048"},
+      {absl::StrCat(R"({"kty":"RSA","n":")", Bytes(256, '\xc1'),
+                    R"(","e":"AQ"})"),
+       "exponent"},
+      {absl::StrCat(R"({"kty":"RSA","n":")", Bytes(256, '\xc1'),
+                    R"(","e":"AQAB="})"),
+       "base64url"},
+      {R"({"kty":"RSA","alg":"ES256","n":"AQAB","e":"AQAB"})", "contradicts"},
+      {R"({"kty":"RSA","kid":5,"n":"AQAB","e":"AQAB"})", "kid"},
+  };
+  for (const auto& [jwk, why] : kCases) {
+    auto keys = ParseJwks(absl::StrCat(R"({"keys":[)", jwk, "]}"));
+    ASSERT_FALSE(keys.ok()) << jwk;
+    EXPECT_EQ(keys.status().code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_THAT(std::string(keys.status().message()), HasSubstr(why)) << jwk;
+  }
+  std::string jwk = SharedKeys().ec->PublicJwk();
+  auto twice = ParseJwks(absl::StrCat(R"({"keys":[)", jwk, ",", jwk, "]}"));
+  ASSERT_FALSE(twice.ok());
+  EXPECT_THAT(std::string(twice.status().message()), HasSubstr("twice"));
+  EXPECT_FALSE(ParseJwks(R"({"keys":[]})").ok());
+  EXPECT_FALSE(ParseJwks(R"({"keys":{}})").ok());
+  EXPECT_FALSE(ParseJwks(R"([])").ok());
 }
 
 }  // namespace
