@@ -111,9 +111,9 @@ class RuleReader {
         return Invalid("\"claims\" must be an object of claim: value");
       }
       for (const auto& [claim, value] : claims->members()) {
-        if (!value.is_string()) {
-          return Invalid(absl::StrCat("claim \"", claim,
-                                      "\": the value must be a string"));
+        if (!value.is_string() || value.string().empty()) {
+          return Invalid(absl::StrCat(
+              "claim \"", claim, "\": the value must be a non-empty string"));
         }
         out.claims.emplace_back(claim, value.string());
       }

@@ -146,6 +146,9 @@ TEST(ClaimRulesParseTest, ErrorsNameTheRule) {
       {R"({"when":{"claims":{"groups":["a"]}},"grant":{"role":"reader",)"
        R"("all_territories":true}})",
        "groups"},
+      {R"({"when":{"claims":{"siret":""}},"grant":{"role":"reader",)"
+       R"("all_territories":true}})",
+       "siret"},
       {R"({"when":{"email":""},"grant":{"role":"reader",)"
        R"("all_territories":true}})",
        "email"},
