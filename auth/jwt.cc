@@ -238,9 +238,9 @@ JwtAuthenticator::JwtAuthenticator(Options options, ClaimRules rules,
     : options_(std::move(options)),
       rules_(std::move(rules)),
       algorithms_(algorithms) {
-  absl::MutexLock reload_lock(&reload_mu_);
+  std::lock_guard reload_lock(reload_mu_);
   jwks_seen_ = std::move(version);
-  absl::MutexLock keys_lock(&keys_mu_);
+  std::unique_lock keys_lock(keys_mu_);
   keys_.set = std::move(keys);
   keys_.generation = 1;
   last_check_ns_ = absl::ToUnixNanos(absl::Now());
@@ -300,7 +300,7 @@ absl::StatusOr<JwtAuthenticator::CachedPrincipal> JwtAuthenticator::Verify(
 }
 
 JwtAuthenticator::Keys JwtAuthenticator::CurrentKeys() const {
-  absl::ReaderMutexLock lock(&keys_mu_);
+  std::shared_lock lock(keys_mu_);
   return keys_;
 }
 
@@ -346,7 +346,7 @@ JwtAuthenticator::ReadJwksIfChanged(const std::string& path,
 }
 
 bool JwtAuthenticator::ReloadKeysIfChanged() const {
-  absl::MutexLock lock(&reload_mu_);
+  std::lock_guard lock(reload_mu_);
   auto keys = ReadJwksIfChanged(options_.jwks_path, &jwks_seen_);
   if (!keys.ok()) {
     std::cerr << "maillage: JWKS not reloaded, keeping the previous keys: "
@@ -354,7 +354,7 @@ bool JwtAuthenticator::ReloadKeysIfChanged() const {
     return false;
   }
   if (*keys == nullptr) return false;
-  absl::MutexLock keys_lock(&keys_mu_);
+  std::unique_lock keys_lock(keys_mu_);
   keys_.set = *std::move(keys);
   ++keys_.generation;
   return true;
@@ -363,7 +363,7 @@ bool JwtAuthenticator::ReloadKeysIfChanged() const {
 bool JwtAuthenticator::LookUp(const std::string& digest, uint64_t generation,
                               Principal* principal) const {
   absl::Time now = Now();
-  absl::ReaderMutexLock lock(&cache_mu_);
+  std::shared_lock lock(cache_mu_);
   if (cache_generation_ != generation) return false;
   auto it = cache_.find(digest);
   if (it == cache_.end() || now >= it->second.expires) return false;
@@ -374,7 +374,7 @@ bool JwtAuthenticator::LookUp(const std::string& digest, uint64_t generation,
 void JwtAuthenticator::Remember(std::string digest, uint64_t generation,
                                 CachedPrincipal entry) const {
   absl::Time now = Now();
-  absl::MutexLock lock(&cache_mu_);
+  std::unique_lock lock(cache_mu_);
   if (generation < cache_generation_) return;  // keys changed meanwhile
   if (generation > cache_generation_) {
     cache_.clear();
@@ -403,7 +403,7 @@ void JwtAuthenticator::MakeRoom(absl::Time now) const {
 }
 
 size_t JwtAuthenticator::cached_tokens() const {
-  absl::ReaderMutexLock lock(&cache_mu_);
+  std::shared_lock lock(cache_mu_);
   return cache_.size();
 }
 

@@ -6,13 +6,14 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <mutex>
+#include <shared_mutex>
 #include <string>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "auth/authenticator.h"
 #include "auth/claim_rules.h"
@@ -134,8 +135,9 @@ class JwtAuthenticator final : public Authenticator {
               Principal* principal) const;
   void Remember(std::string digest, uint64_t generation,
                 CachedPrincipal entry) const;
-  // Called full: drops expired entries, then arbitrary ones down to 90%.
-  void MakeRoom(absl::Time now) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(cache_mu_);
+  // Called full, with cache_mu_ held exclusively: drops expired entries,
+  // then arbitrary ones down to 90%.
+  void MakeRoom(absl::Time now) const;
 
   const Options options_;
   const ClaimRules rules_;
@@ -144,13 +146,13 @@ class JwtAuthenticator final : public Authenticator {
   // When the JWKS file was last looked at (absl::ToUnixNanos), so that only
   // one caller per interval stats it.
   mutable std::atomic<int64_t> last_check_ns_{0};
-  mutable absl::Mutex reload_mu_;  // serialises reloads
+  mutable std::mutex reload_mu_;  // serialises reloads
   mutable JwksVersion jwks_seen_ ABSL_GUARDED_BY(reload_mu_);
 
-  mutable absl::Mutex keys_mu_;
+  mutable std::shared_mutex keys_mu_;
   mutable Keys keys_ ABSL_GUARDED_BY(keys_mu_);
 
-  mutable absl::Mutex cache_mu_;
+  mutable std::shared_mutex cache_mu_;
   // Entries of the current key generation only: cleared when keys change.
   mutable uint64_t cache_generation_ ABSL_GUARDED_BY(cache_mu_) = 0;
   mutable absl::flat_hash_map<std::string, CachedPrincipal> cache_

@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <utility>
@@ -13,7 +14,6 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
-#include "absl/synchronization/mutex.h"
 #include "auth/base64url.h"
 #include "auth/jwt_testing.h"
 #include "base/strings.h"
@@ -79,7 +79,7 @@ class JwtTest : public ::testing::Test {
     options.audience = kAudience;
     options.jwks_check_interval = absl::ZeroDuration();
     options.now = [this] {
-      absl::MutexLock lock(&clock_mu_);
+      std::lock_guard lock(clock_mu_);
       return now_;
     };
     return options;
@@ -100,7 +100,7 @@ class JwtTest : public ::testing::Test {
   }
 
   void AdvanceClock(absl::Duration d) {
-    absl::MutexLock lock(&clock_mu_);
+    std::lock_guard lock(clock_mu_);
     now_ += d;
   }
 
@@ -125,7 +125,7 @@ class JwtTest : public ::testing::Test {
   }
 
   std::string dir_;
-  absl::Mutex clock_mu_;
+  std::mutex clock_mu_;
   absl::Time now_ = absl::FromUnixSeconds(1'780'000'000);
   std::unique_ptr<JwtAuthenticator> authenticator_;
 };
