@@ -39,8 +39,11 @@ namespace maillage::auth {
 //
 // The JWKS file is checked at most once per Options::jwks_check_interval
 // (during a call) and reloaded when its modification time, size or inode
-// changed; a new file that does not load keeps the old keys and is reported
-// on stderr. The rules file is read once, at Create.
+// changed (or, while it was modified less than 2 s before being read, when
+// its content changed: a quick rewrite can keep the stamp). The new keys
+// replace the old ones at once: tokens of a removed key are refused, cached
+// ones included. A new file that does not load keeps the old keys and is
+// reported on stderr, once. The rules file is read once, at Create.
 //
 // Verified tokens are cached (by SHA-256 of the whole token, at most
 // Options::cache_entries) until their "exp" (plus the skew) or until the
