@@ -13,6 +13,10 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "auth/jwt.h"
+#include "auth/jwt_testing.h"
 #include "auth/policy.h"
 #include "gmock/gmock.h"
 #include "google/protobuf/descriptor.h"
@@ -236,6 +240,71 @@ TEST_F(AccessTest, RevokedKeyIsRefusedAtOnce) {
   EXPECT_EQ(
       reader->ResolvePostalCode(&context, resolve, &resolved).error_code(),
       grpc::StatusCode::UNAUTHENTICATED);
+}
+
+// Bearer JWTs of an OpenID Connect provider, end to end: the server verifies
+// them against the provider's JWKS and grants what the claim rules say.
+TEST(OidcAccessTest, TokensFromTheProviderAreVerifiedAndMapped) {
+  testing::TempDir dir;
+  auto key = auth::testing::TestKey::Rsa("k1");
+  auth::testing::ReplaceFile(dir.Sub("jwks.json"),
+                             auth::testing::Jwks({key.get()}));
+  auth::testing::ReplaceFile(dir.Sub("rules.json"), R"({"rules": [
+      {"name": "CD79", "when": {"claims": {"siret": "22790001500018"}},
+       "grant": {"role": "animator", "territories": ["departement:79"],
+                 "workspace": "cd79"}}]})");
+  auth::JwtAuthenticator::Options options;
+  options.issuer = "https://idp.example.fr/realms/maillage";
+  options.audience = "maillage";
+  options.jwks_path = dir.Sub("jwks.json");
+  options.rules_path = dir.Sub("rules.json");
+  auto jwt = auth::JwtAuthenticator::Create(options);
+  ASSERT_TRUE(jwt.ok()) << jwt.status();
+  testing::TestServer server;
+  server.options().jwt = jwt->get();
+  server.Start();
+
+  int64_t now = absl::ToUnixSeconds(absl::Now());
+  auto token = [&](int64_t exp, const std::string& siret) {
+    return auth::testing::SignedToken(
+        *key, R"({"alg":"RS256","typ":"JWT","kid":"k1"})",
+        absl::StrCat(R"({"iss":"https://idp.example.fr/realms/maillage",)",
+                     R"("aud":"maillage","sub":"u-42","exp":)", exp,
+                     R"(,"email":"anim@cd79.fr","siret":")", siret, R"("})"));
+  };
+  auto call = [&](const std::string& bearer, const std::string& method) {
+    auto channel = testing::ChannelWithToken(server.target(), bearer);
+    const auto* descriptor =
+        google::protobuf::DescriptorPool::generated_pool()->FindMethodByName(
+            method);
+    return CallWithEmptyRequest(channel.get(), *descriptor);
+  };
+  std::string good = token(now + 600, "22790001500018");
+  // Past authorisation as an animator (the empty request is then invalid).
+  grpc::Status allowed =
+      call(good, "maillage.v1.LifecycleService.ListSuggestions");
+  EXPECT_NE(allowed.error_code(), grpc::StatusCode::UNAUTHENTICATED)
+      << allowed.error_message();
+  EXPECT_NE(allowed.error_code(), grpc::StatusCode::PERMISSION_DENIED)
+      << allowed.error_message();
+  EXPECT_EQ(call(good, "maillage.v1.AdminService.ListApiKeys").error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  for (const std::string& bad : {
+           token(now - 600, "22790001500018"),  // expired
+           token(now + 600, "00000000000000"),  // no rule grants it a role
+           auth::testing::Hs256Token(key->PublicPem(),
+                                     R"({"alg":"HS256","typ":"JWT"})",
+                                     R"({"iss":"x","aud":"maillage"})"),
+           good.substr(0, good.rfind('.') + 1),  // no signature
+           std::string("eyJhbGciOiJub25lIn0.") +
+               good.substr(good.find('.') + 1,
+                           good.rfind('.') - good.find('.')),  // alg: none
+       }) {
+    grpc::Status refused =
+        call(bad, "maillage.v1.LifecycleService.ListSuggestions");
+    EXPECT_EQ(refused.error_code(), grpc::StatusCode::UNAUTHENTICATED)
+        << refused.error_message();
+  }
 }
 
 // Keys are never kept or logged in clear: after keys were created, used,
