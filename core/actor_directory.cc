@@ -484,7 +484,8 @@ absl::Status ActorDirectory::Commit(
     }
   }
   if (response != nullptr) {
-    RequestLog::Record(&batch, method, request_id, fingerprint, *response);
+    RequestLog::Record(&batch, method, WorkspaceOf(caller), request_id,
+                       fingerprint, *response);
   }
   RETURN_IF_ERROR(store_->Write(batch));
   matcher::ActorProfile profile = ToProfile(record);
@@ -506,9 +507,9 @@ absl::StatusOr<v1::Actor> ActorDirectory::Create(
 
   uint64_t fingerprint = RequestLog::Fingerprint(request);
   auto held = locks_.Lock({actor.id(), request.request_id()});
-  ASSIGN_OR_RETURN(auto previous,
-                   requests_.FindAnswer<v1::Actor>(
-                       kMethod, request.request_id(), fingerprint));
+  ASSIGN_OR_RETURN(auto previous, requests_.FindAnswer<v1::Actor>(
+                                      kMethod, WorkspaceOf(caller),
+                                      request.request_id(), fingerprint));
   if (previous.has_value()) return *std::move(previous);
   ASSIGN_OR_RETURN(auto existing, Read(actor.id()));
   if (existing.has_value()) return AlreadyExists(kActor, actor.id());
@@ -799,9 +800,9 @@ absl::StatusOr<v1::Actor> ActorDirectory::Update(
   const std::string& id = request.actor().id();
   uint64_t fingerprint = RequestLog::Fingerprint(request);
   auto held = locks_.Lock({id, request.request_id()});
-  ASSIGN_OR_RETURN(auto previous,
-                   requests_.FindAnswer<v1::Actor>(
-                       kMethod, request.request_id(), fingerprint));
+  ASSIGN_OR_RETURN(auto previous, requests_.FindAnswer<v1::Actor>(
+                                      kMethod, WorkspaceOf(caller),
+                                      request.request_id(), fingerprint));
   if (previous.has_value()) return *std::move(previous);
   ASSIGN_OR_RETURN(auto stored, Read(id));
   if (!stored.has_value()) return NotFound(kActor, id);
@@ -844,8 +845,8 @@ absl::StatusOr<v1::Actor> ActorDirectory::Update(
     // so that a retry answers the same).
     if (!request.request_id().empty()) {
       storage::WriteBatch batch;
-      RequestLog::Record(&batch, kMethod, request.request_id(), fingerprint,
-                         *stored);
+      RequestLog::Record(&batch, kMethod, WorkspaceOf(caller),
+                         request.request_id(), fingerprint, *stored);
       RETURN_IF_ERROR(store_->Write(batch));
     }
     return std::move(*stored);
@@ -872,7 +873,8 @@ absl::Status ActorDirectory::Delete(const v1::DeleteActorRequest& request,
   uint64_t fingerprint = RequestLog::Fingerprint(request);
   auto held = locks_.Lock({request.id(), request.request_id()});
   ASSIGN_OR_RETURN(auto previous,
-                   requests_.Find(kMethod, request.request_id(), fingerprint));
+                   requests_.Find(kMethod, WorkspaceOf(caller),
+                                  request.request_id(), fingerprint));
   if (previous.has_value()) return absl::OkStatus();
   ASSIGN_OR_RETURN(auto stored, Read(request.id()));
   if (!stored.has_value()) return NotFound(kActor, request.id());
@@ -890,8 +892,8 @@ absl::Status ActorDirectory::Delete(const v1::DeleteActorRequest& request,
                                  batch.Delete(Family::kContacts, key);
                                  return true;
                                }));
-  RequestLog::Record(&batch, kMethod, request.request_id(), fingerprint,
-                     storage::RequestRecord());
+  RequestLog::Record(&batch, kMethod, WorkspaceOf(caller), request.request_id(),
+                     fingerprint, storage::RequestRecord());
   RETURN_IF_ERROR(store_->Write(batch));
   std::unique_lock lock(index_mu_);
   if (auto num = index_.Find(request.id())) context_.RemoveActor(*num);

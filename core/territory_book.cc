@@ -347,7 +347,8 @@ absl::StatusOr<v1::Territory> TerritoryBook::CreateCustom(
   uint64_t fingerprint = RequestLog::Fingerprint(request);
   auto held = locks_.Lock({zone.ref().code(), request.request_id()});
   ASSIGN_OR_RETURN(auto previous,
-                   requests_.Find(kMethod, request.request_id(), fingerprint));
+                   requests_.Find(kMethod, WorkspaceOf(caller),
+                                  request.request_id(), fingerprint));
   if (previous.has_value()) {
     v1::Territory first;
     first.ParseFromString(*previous);
@@ -378,8 +379,8 @@ absl::StatusOr<v1::Territory> TerritoryBook::CreateCustom(
   registry_->PutCustom(zone, communes, workspace);
   auto resolved = registry_->Resolve(Level::kCustom, zone.ref().code());
   v1::Territory answer = Describe(*resolved);
-  RequestLog::Record(&batch, kMethod, request.request_id(), fingerprint,
-                     answer);
+  RequestLog::Record(&batch, kMethod, WorkspaceOf(caller), request.request_id(),
+                     fingerprint, answer);
   absl::Status written = store_->Write(batch);
   if (!written.ok()) {
     registry_->RemoveCustom(zone.ref().code());
@@ -517,7 +518,8 @@ absl::StatusOr<v1::TerritoryFact> TerritoryBook::CreateFact(
   uint64_t fingerprint = RequestLog::Fingerprint(request);
   auto held = locks_.Lock({fact.id(), request.request_id()});
   ASSIGN_OR_RETURN(auto previous,
-                   requests_.Find(kMethod, request.request_id(), fingerprint));
+                   requests_.Find(kMethod, WorkspaceOf(caller),
+                                  request.request_id(), fingerprint));
   if (previous.has_value()) {
     v1::TerritoryFact first;
     first.ParseFromString(*previous);
@@ -528,7 +530,8 @@ absl::StatusOr<v1::TerritoryFact> TerritoryBook::CreateFact(
   Stamp(&fact, nullptr);
   storage::WriteBatch batch;
   PutFact(fact, nullptr, &batch);
-  RequestLog::Record(&batch, kMethod, request.request_id(), fingerprint, fact);
+  RequestLog::Record(&batch, kMethod, WorkspaceOf(caller), request.request_id(),
+                     fingerprint, fact);
   RETURN_IF_ERROR(store_->Write(batch));
   RETURN_IF_ERROR(RefreshFragilities());
   return fact;

@@ -12,7 +12,7 @@
 //   meta         "schema_version"                      -> decimal integer
 //   actors       <actor id>                            -> maillage.v1.Actor
 //   contacts     <actor id> 0x00 <workspace>           -> ContactRecord
-//   requests     <method> 0x00 <request id>            -> RequestRecord
+//   requests     <method> 0x00 <workspace> 0x00 <request id> -> RequestRecord
 //   territories  <workspace> 0x00 <custom zone code>   -> maillage.v1.Territory
 //   facts        <fact id>                             -> TerritoryFact
 //   facts_by_territory

@@ -91,6 +91,18 @@ std::optional<Moved> ContactsIntoDefault(std::string_view key,
                std::string(value)};
 }
 
+// A request record "<method> 0x00 <id>" moves to
+// "<method> 0x00 default 0x00 <id>".
+std::optional<Moved> RequestIntoDefault(std::string_view key,
+                                        std::string_view value) {
+  if (Separators(key) != 1) return std::nullopt;
+  size_t sep = key.find('\0');
+  return Moved{keys::Request(key.substr(0, sep),
+                             keys::InWorkspace(keys::kDefaultWorkspace,
+                                               key.substr(sep + 1))),
+               std::string(value)};
+}
+
 // An event keeps its key (its sequence) and gains its workspace. One that
 // does not parse is left as it is: the event log reports it when read.
 std::optional<Moved> EventIntoDefault(std::string_view key,
@@ -122,6 +134,8 @@ absl::StatusOr<int64_t> MigrateToWorkspaces(Store* store) {
                                 IntoDefaultWorkspace(0), &moved));
   RETURN_IF_ERROR(
       MigrateFamily(store, Family::kContacts, ContactsIntoDefault, &moved));
+  RETURN_IF_ERROR(
+      MigrateFamily(store, Family::kRequests, RequestIntoDefault, &moved));
   RETURN_IF_ERROR(
       MigrateFamily(store, Family::kEvents, EventIntoDefault, &moved));
   return moved;

@@ -10,7 +10,8 @@ namespace maillage::storage {
 
 // Schema 1 -> 2: workspaces. Every workspace-owned record of a schema-1
 // store (suggestions and their by-actor index, partnerships and theirs,
-// events, contact persons, custom zones) moves into keys::kDefaultWorkspace,
+// events, contact persons, custom zones, the answers kept for retries) moves
+// into keys::kDefaultWorkspace,
 // as keys.h lays them out. Returns how many records moved.
 //
 // Resumable, never losing nor duplicating a record: each bounded chunk

@@ -116,7 +116,10 @@ TEST_F(LifecycleTest, EveryTransitionAllowedAndRefused) {
     get.set_id(id);
     ASSERT_TRUE(life_->GetSuggestion(&ctx, get, &s).ok());
     EXPECT_EQ(s.state(), v1::SUGGESTION_STATE_PROPOSED);
-    EXPECT_EQ(s.requested_by(), "animatrice@lab");
+    // Who asked is the authenticated caller (the server itself until keys
+    // land); what the client said is a note.
+    EXPECT_EQ(s.requested_by(), "local:system");
+    EXPECT_EQ(s.requested_by_note(), "animatrice@lab");
     EXPECT_EQ(s.times_shown(), 1);
   }
   // Refused: no meeting before contact, no outcome before a meeting, no
@@ -145,7 +148,8 @@ TEST_F(LifecycleTest, EveryTransitionAllowedAndRefused) {
   for (const auto& t : s.history()) {
     EXPECT_TRUE(t.has_time());
   }
-  EXPECT_EQ(s.history(1).performed_by(), "animatrice@lab");
+  EXPECT_EQ(s.history(1).performed_by(), "local:system");
+  EXPECT_EQ(s.history(1).performed_by_note(), "animatrice@lab");
   ASSERT_FALSE(s.partnership_id().empty());
   // Final: nothing more.
   EXPECT_EQ(Move(id, v1::SUGGESTION_STATE_KEPT, &s).error_code(),
