@@ -171,15 +171,12 @@ void Lifecycle::NoteFeedbackLocked(std::string_view workspace,
   // responsiveness.
   Contribution c;
   c.partner = s.partner_id();
-  c.actor = s.actor_id();
   for (const auto& t : s.history()) {
     if (t.to() == v1::SUGGESTION_STATE_MEETING_HELD) ++c.answered;
     if (t.to() == v1::SUGGESTION_STATE_NO_ANSWER) ++c.no_answers;
   }
-  c.success = s.state() == v1::SUGGESTION_STATE_PARTNERSHIP_FORMED ||
-              s.outcome() == v1::MEETING_OUTCOME_COOPERATION_POSSIBLE;
   std::string key = InWorkspace(workspace, s.id());
-  if (c.answered == 0 && c.no_answers == 0 && !c.success) {
+  if (c.answered == 0 && c.no_answers == 0) {
     contributions_.erase(key);
   } else {
     contributions_[key] = std::move(c);
@@ -187,6 +184,12 @@ void Lifecycle::NoteFeedbackLocked(std::string_view workspace,
 }
 
 void Lifecycle::PushFeedbackToEngine() {
+  // Responsiveness pools every workspace's outcomes as counts per partner,
+  // an aggregate that names no pair. Pairs whose meeting went well are not
+  // handed over: the engine is one for the server, and its explanations
+  // name the pair a "similar success" comes from ("X a trouvé une
+  // coopération avec Y"), which would show one workspace's outcome to
+  // another. Sharing them needs per-workspace signals in the engine.
   ActorDirectory::Feedback feedback;
   {
     std::lock_guard lock(mu_);
@@ -194,7 +197,6 @@ void Lifecycle::PushFeedbackToEngine() {
       auto& r = feedback.responsiveness[c.partner];
       r.answered = static_cast<uint16_t>(r.answered + c.answered);
       r.no_answers = static_cast<uint16_t>(r.no_answers + c.no_answers);
-      if (c.success) feedback.successes.emplace_back(c.actor, c.partner);
     }
   }
   actors_->SetFeedback(feedback);

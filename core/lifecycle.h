@@ -40,7 +40,7 @@ namespace maillage::core {
 //   writes within WorkspaceOf(caller) only: another workspace's id answers
 //   NOT_FOUND; lists, metrics and events leave other workspaces out; the
 //   cooling period is per workspace. The engine learns from every
-//   workspace's outcomes and partnerships as counts only.
+//   workspace's outcomes only a responsiveness per partner (counts).
 // - Who did it (performed_by, requested_by) is the caller's id; what the
 //   request says is kept as a display note.
 //
@@ -151,14 +151,12 @@ class Lifecycle {
   absl::flat_hash_map<std::string, std::map<std::string, absl::Time>>
       cooling_;  // guarded by mu_
   // Per InWorkspace(workspace, suggestion id), what its history contributed
-  // to the feedback, so a
-  // changed suggestion replaces its contribution instead of adding twice.
+  // to the partner's responsiveness, so a changed suggestion replaces its
+  // contribution instead of adding twice.
   struct Contribution {
     std::string partner;
-    std::string actor;
     uint16_t answered = 0;
     uint16_t no_answers = 0;
-    bool success = false;
   };
   std::map<std::string, Contribution> contributions_;  // guarded by mu_
 };

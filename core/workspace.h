@@ -17,10 +17,17 @@
 //  - Admins are no exception: an admin works in the workspace of its
 //    credential, so that pipelines are not mixed by accident; to act on
 //    another workspace it uses a credential for that workspace.
-//  - What the ranking learns from outcomes (responsiveness, successes) and
-//    from partnerships (capacity used, common partners) pools every
-//    workspace, as counts only: no workspace's records are ever shown to
-//    another.
+//  - What the ranking learns from outcomes pools every workspace only as an
+//    aggregate: a partner's responsiveness (meetings held, no answers).
+//    Pairs whose meeting went well (the "similar_success" factor) are not
+//    shared, since the engine's explanations name them; the factor stays
+//    neutral until the engine keeps such signals per workspace.
+//  - Partnerships pool every workspace as links between actors: the engine
+//    counts them (capacity used, common partners) and does not propose a
+//    pair again in a category where it is active. Known limit: that
+//    exclusion (and ExplainMatch's blocker) lets a workspace infer that
+//    some workspace recorded an active partnership for a pair it asks
+//    about, never which workspace nor its content.
 namespace maillage::core {
 
 static_assert(auth::kDefaultWorkspace == storage::keys::kDefaultWorkspace,
