@@ -15,6 +15,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "auth/principal.h"
+#include "core/access_scope.h"
 #include "core/id_locks.h"
 #include "core/request_log.h"
 #include "core/territory_registry.h"
@@ -118,6 +119,14 @@ class ActorDirectory {
   void CommitImportAsync(std::unique_ptr<PreparedImport> prepared,
                          ImportDone done);
 
+  // The territories `caller` may see and write (core/access_scope.h),
+  // cached. Every call of the directory applies it; the other components
+  // ask here so that one cache serves them all.
+  std::shared_ptr<const AccessScope> ScopeOf(
+      const auth::Principal& caller) const {
+    return scopes_.For(caller);
+  }
+
   // Runs `read` with the index under the read lock. Keep it short and never
   // call back into the directory from it.
   void ReadIndex(
@@ -177,6 +186,15 @@ class ActorDirectory {
                       uint64_t fingerprint,
                       const google::protobuf::MessageLite* response);
   std::string NewId() const;
+  // The id of an actor created without one: NewId, or for a partner a key
+  // of its own namespace ("ext:<partner>:<NewId's key>").
+  std::string NewIdFor(const auth::Principal& caller) const;
+  // One page of List for a scoped caller (see List): `after` is the last
+  // id of the previous page.
+  absl::Status ListScoped(const matcher::ActorFilter& filter, bool unfiltered,
+                          const AccessScope& scope, std::string_view after,
+                          size_t page_size, v1::ListActorsResponse* response,
+                          std::string* last_examined, bool* more) const;
   // ToProfile for an actor whose home commune validation resolved.
   matcher::ActorProfile ToProfile(const v1::Actor& actor,
                                   uint32_t commune) const;
@@ -194,6 +212,7 @@ class ActorDirectory {
   ValidationContext validation_;
   RequestLog requests_;
   IdLocks locks_;
+  ScopeCache scopes_;
 
   std::mutex commit_mu_;
   std::condition_variable commit_cv_;
