@@ -189,4 +189,36 @@ absl::Status OutsideTerritories(std::string_view subject) {
       absl::StrCat(AsAbsl(subject), " is outside your territories"));
 }
 
+namespace {
+
+std::string TerritoryName(const ResolvedTerritory& t) {
+  return absl::StrCat("territory ", AsAbsl(territory::LevelName(t.level)), ":",
+                      t.code);
+}
+
+}  // namespace
+
+absl::Status CheckTerritoryRead(const AccessScope& scope,
+                                const ResolvedTerritory& t) {
+  if (scope.MeetsTerritory(t)) return absl::OkStatus();
+  return OutsideTerritories(TerritoryName(t));
+}
+
+absl::Status CheckTerritoryWrite(const AccessScope& scope,
+                                 const ResolvedTerritory& t) {
+  if (scope.ContainsTerritory(t)) return absl::OkStatus();
+  return absl::PermissionDeniedError(
+      absl::StrCat(TerritoryName(t),
+                   " is not wholly inside your territories: only a writer of "
+                   "all its communes may change its facts"));
+}
+
+matcher::Admission AdmitIn(const AccessScope& scope,
+                           const matcher::ActorIndex& index) {
+  if (scope.all()) return {};
+  return [&scope, &index](matcher::ActorNum num) {
+    return scope.CoversProfile(index.Get(num));
+  };
+}
+
 }  // namespace maillage::core

@@ -132,6 +132,21 @@ class ScopeCache {
 // PERMISSION_DENIED: "<subject> is outside your territories".
 absl::Status OutsideTerritories(std::string_view subject);
 
+// OK when `t` meets the scope (a read on a territory), else
+// OutsideTerritories naming it.
+absl::Status CheckTerritoryRead(const AccessScope& scope,
+                                const ResolvedTerritory& t);
+// OK when `t` lies inside the scope (a write on a territory), else
+// OutsideTerritories naming it.
+absl::Status CheckTerritoryWrite(const AccessScope& scope,
+                                 const ResolvedTerritory& t);
+
+// The matching engine's view of a scope over `index` (matcher::Admission):
+// empty for an unrestricted scope, so that it costs nothing. The scope and
+// the index must outlive it; use it under the index's read lock.
+matcher::Admission AdmitIn(const AccessScope& scope,
+                           const matcher::ActorIndex& index);
+
 }  // namespace maillage::core
 
 #endif  // MAILLAGE_CORE_ACCESS_SCOPE_H_

@@ -9,6 +9,7 @@
 #include "absl/time/clock.h"
 #include "base/status_macros.h"
 #include "base/strings.h"
+#include "core/access_scope.h"
 #include "core/errors.h"
 #include "core/page_token.h"
 #include "google/protobuf/util/field_mask_util.h"
@@ -915,6 +916,8 @@ absl::StatusOr<v1::TerritoryMetrics> Lifecycle::Metrics(
       request.has_start_time() ? request.start_time() : TimeUtil::GetEpoch();
   auto end = request.has_end_time() ? request.end_time() : Now();
   if (end < start) return InvalidField("end_time", "is before start_time");
+  std::shared_ptr<const AccessScope> access = actors_->ScopeOf(caller);
+  RETURN_IF_ERROR(CheckTerritoryRead(*access, t));
   auto in_period = [&](const google::protobuf::Timestamp& time) {
     return start <= time && time <= end;
   };
@@ -942,7 +945,8 @@ absl::StatusOr<v1::TerritoryMetrics> Lifecycle::Metrics(
   auto inside = [&](const matcher::ActorIndex& index, const std::string& id) {
     auto num = index.Find(id);
     return num.has_value() &&
-           matcher::ActorIndex::Inside(index.Get(*num).home, t.scope);
+           matcher::ActorIndex::Inside(index.Get(*num).home, t.scope) &&
+           access->CoversProfile(index.Get(*num));
   };
   std::vector<v1::Partnership> partnerships;
   {

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -89,6 +90,13 @@ struct Scope {
   territory::Place place;
   std::vector<uint32_t> custom_communes;  // for kCustom, sorted
 };
+
+// Which actors an answer may name, beyond the engine's own rules: the core
+// passes the caller's territorial scope. An empty function admits every
+// actor. Called with live numbers, under the caller's read lock on the
+// index; it must be cheap (it runs once per candidate actually scored) and
+// must not write to the index.
+using Admission = std::function<bool(ActorNum)>;
 
 // Filters of ActorService.List. An unset field does not filter. The territory
 // filter keeps actors whose home commune is inside the scope or one of whose

@@ -4,6 +4,7 @@
 #include <memory>
 #include <mutex>
 
+#include "core/access_scope.h"
 #include "core/errors.h"
 #include "core/validation.h"
 #include "services/status_mapping.h"
@@ -81,6 +82,12 @@ class WatchReactor final : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
                                &violations, &territory);
     if (!violations.empty()) {
       Finish(ToGrpcStatus(violations.ToStatus()));
+      return;
+    }
+    access_ = core_->actors().ScopeOf(*principal_);
+    if (absl::Status in_scope = core::CheckTerritoryRead(*access_, territory);
+        !in_scope.ok()) {
+      Finish(ToGrpcStatus(in_scope));
       return;
     }
     scope_ = std::move(territory.scope);
@@ -176,7 +183,8 @@ class WatchReactor final : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
           [&](const storage::EventRecord& record) {
             for (const std::string& code : record.communes()) {
               auto c = geo.Find(territory::Level::kCommune, code);
-              if (c &&
+              // In the territory watched and in the caller's scope.
+              if (c && access_->CoversCommune(*c) &&
                   matcher::ActorIndex::Inside(
                       geo.PlaceOf(territory::Level::kCommune, *c), scope_)) {
                 return true;
@@ -220,6 +228,7 @@ class WatchReactor final : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
   RequestHandler* handler_;
   core::Maillage* core_ = nullptr;
   std::shared_ptr<const auth::Principal> principal_;  // who calls
+  std::shared_ptr<const core::AccessScope> access_;   // its territories
   matcher::Scope scope_;
   uint64_t after_ = 0;
   std::deque<grpc::ByteBuffer> batch_;  // encoded events
