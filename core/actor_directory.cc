@@ -433,6 +433,19 @@ void ActorDirectory::ReadIndex(
   read(index_);
 }
 
+bool ActorDirectory::AllInScope(
+    const AccessScope& scope, const std::vector<std::string_view>& ids) const {
+  if (scope.all()) return true;
+  std::shared_lock lock(index_mu_);
+  for (std::string_view id : ids) {
+    auto num = index_.Find(id);
+    if (!num.has_value() || !scope.CoversProfile(index_.Get(*num))) {
+      return false;
+    }
+  }
+  return true;
+}
+
 matcher::ActorProfile ActorDirectory::ToProfile(const v1::Actor& actor) const {
   const territory::Geography& geo = territories_->geography();
   auto c = geo.Find(territory::Level::kCommune, actor.home_commune());

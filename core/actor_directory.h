@@ -127,6 +127,12 @@ class ActorDirectory {
     return scopes_.For(caller);
   }
 
+  // Whether every actor of `ids` is in `scope`, as the index knows it. For
+  // a scope that is not all(), an id no longer in the directory counts as
+  // outside: what names it stays hidden rather than risk a leak.
+  bool AllInScope(const AccessScope& scope,
+                  const std::vector<std::string_view>& ids) const;
+
   // Runs `read` with the index under the read lock. Keep it short and never
   // call back into the directory from it.
   void ReadIndex(

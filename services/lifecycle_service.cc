@@ -3,6 +3,8 @@
 #include <deque>
 #include <memory>
 #include <mutex>
+#include <string_view>
+#include <vector>
 
 #include "core/access_scope.h"
 #include "core/errors.h"
@@ -168,6 +170,21 @@ class WatchReactor final : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
     bool dirty = false;               // a commit happened since the last read
   };
 
+  // Whether every actor `event` names is in the caller's territories (an
+  // event naming one outside would leak its existence).
+  bool NamesOnlyActorsInScope(const v1::WatchEvent& event) const {
+    if (access_->all()) return true;
+    std::vector<std::string_view> ids;
+    if (event.has_suggestion()) {
+      ids = {event.suggestion().actor_id(), event.suggestion().partner_id()};
+    } else if (event.has_partnership()) {
+      for (const std::string& id : event.partnership().participants()) {
+        ids.push_back(id);
+      }
+    }
+    return core_->actors().AllInScope(*access_, ids);
+  }
+
   // On the worker pool; at most one at a time.
   void Pump() {
     for (;;) {
@@ -181,10 +198,10 @@ class WatchReactor final : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
       auto events = core_->events().Read(
           after_, 100,
           [&](const storage::EventRecord& record) {
+            if (!NamesOnlyActorsInScope(record.event())) return false;
             for (const std::string& code : record.communes()) {
               auto c = geo.Find(territory::Level::kCommune, code);
-              // In the territory watched and in the caller's scope.
-              if (c && access_->CoversCommune(*c) &&
+              if (c &&
                   matcher::ActorIndex::Inside(
                       geo.PlaceOf(territory::Level::kCommune, *c), scope_)) {
                 return true;
