@@ -1107,7 +1107,7 @@ absl::StatusOr<v1::ListActorsResponse> ActorDirectory::List(
   return response;
 }
 
-// The page is filled while scanning, so it is never short of in-scope
+// A scoped page is filled while scanning, so it is never short of in-scope
 // actors unless a next page follows: it ends when it is full, when the
 // directory ends, or after kScopedListExaminedMax actors examined (then
 // `more` is set and `last_examined` says where the next page resumes).
@@ -1118,64 +1118,11 @@ absl::Status ActorDirectory::ListScoped(
     bool* more) const {
   *more = false;
   *last_examined = std::string(after);
-  size_t examined = 0;
   if (unfiltered) {
-    // Straight from the records, in key order.
-    std::string start =
-        after.empty() ? std::string() : std::string(after) + '\0';
-    absl::Status parse_error;
-    RETURN_IF_ERROR(store_->Scan(
-        Family::kActors, start, "",
-        [&](std::string_view key, std::string_view value) {
-          if (static_cast<size_t>(response->actors_size()) == page_size ||
-              examined == kScopedListExaminedMax) {
-            *more = true;
-            return false;
-          }
-          v1::Actor* actor = response->add_actors();
-          if (!actor->ParseFromArray(value.data(),
-                                     static_cast<int>(value.size()))) {
-            parse_error = absl::DataLossError("unparsable actor record");
-            return false;
-          }
-          if (!scope.CoversRecord(*actor))
-            response->mutable_actors()->RemoveLast();
-          ++examined;
-          last_examined->assign(key.data(), key.size());
-          return true;
-        }));
-    return parse_error;
+    return ScanRecordsInScope(scope, page_size, response, last_examined, more);
   }
-  std::vector<std::string> ids;
-  {
-    std::shared_lock lock(index_mu_);
-    std::string cursor(after);
-    for (;;) {
-      bool chunk_more = false;
-      std::vector<std::string> chunk =
-          index_.List(filter, cursor, kScopedListChunk, &chunk_more);
-      size_t i = 0;
-      for (; i < chunk.size() && ids.size() < page_size &&
-             examined < kScopedListExaminedMax;
-           ++i, ++examined) {
-        auto num = index_.Find(chunk[i]);
-        if (num.has_value() && scope.CoversProfile(index_.Get(*num))) {
-          ids.push_back(chunk[i]);
-        }
-      }
-      if (i > 0) cursor = std::move(chunk[i - 1]);
-      if (i < chunk.size()) {
-        *more = true;  // full, or over the budget, inside this chunk
-        break;
-      }
-      if (!chunk_more) break;
-      if (ids.size() == page_size || examined >= kScopedListExaminedMax) {
-        *more = true;
-        break;
-      }
-    }
-    *last_examined = std::move(cursor);
-  }
+  std::vector<std::string> ids =
+      ListIndexInScope(filter, scope, page_size, last_examined, more);
   ASSIGN_OR_RETURN(auto values, store_->MultiGet(Family::kActors, ids));
   for (size_t i = 0; i < ids.size(); ++i) {
     // An actor deleted between the index lookup and the read is skipped.
@@ -1189,6 +1136,71 @@ absl::Status ActorDirectory::ListScoped(
     }
   }
   return absl::OkStatus();
+}
+
+absl::Status ActorDirectory::ScanRecordsInScope(
+    const AccessScope& scope, size_t page_size,
+    v1::ListActorsResponse* response, std::string* last_examined,
+    bool* more) const {
+  // Straight from the records, in key order, after the last id examined.
+  std::string start =
+      last_examined->empty() ? std::string() : *last_examined + '\0';
+  size_t examined = 0;
+  absl::Status parse_error;
+  RETURN_IF_ERROR(store_->Scan(
+      Family::kActors, start, "",
+      [&](std::string_view key, std::string_view value) {
+        if (static_cast<size_t>(response->actors_size()) == page_size ||
+            examined == kScopedListExaminedMax) {
+          *more = true;
+          return false;
+        }
+        v1::Actor* actor = response->add_actors();
+        if (!actor->ParseFromArray(value.data(),
+                                   static_cast<int>(value.size()))) {
+          parse_error = absl::DataLossError("unparsable actor record");
+          return false;
+        }
+        if (!scope.CoversRecord(*actor)) {
+          response->mutable_actors()->RemoveLast();
+        }
+        ++examined;
+        last_examined->assign(key.data(), key.size());
+        return true;
+      }));
+  return parse_error;
+}
+
+std::vector<std::string> ActorDirectory::ListIndexInScope(
+    const matcher::ActorFilter& filter, const AccessScope& scope,
+    size_t page_size, std::string* last_examined, bool* more) const {
+  std::vector<std::string> ids;
+  size_t examined = 0;
+  std::shared_lock lock(index_mu_);
+  for (;;) {
+    bool chunk_more = false;
+    std::vector<std::string> chunk =
+        index_.List(filter, *last_examined, kScopedListChunk, &chunk_more);
+    size_t i = 0;
+    for (; i < chunk.size() && ids.size() < page_size &&
+           examined < kScopedListExaminedMax;
+         ++i, ++examined) {
+      auto num = index_.Find(chunk[i]);
+      if (num.has_value() && scope.CoversProfile(index_.Get(*num))) {
+        ids.push_back(chunk[i]);
+      }
+    }
+    if (i > 0) *last_examined = std::move(chunk[i - 1]);
+    if (i < chunk.size()) {
+      *more = true;  // full, or over the budget, inside this chunk
+      return ids;
+    }
+    if (!chunk_more) return ids;
+    if (ids.size() == page_size || examined >= kScopedListExaminedMax) {
+      *more = true;
+      return ids;
+    }
+  }
 }
 
 absl::StatusOr<v1::BatchGetActorsResponse> ActorDirectory::BatchGet(

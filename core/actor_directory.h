@@ -201,6 +201,17 @@ class ActorDirectory {
                           const AccessScope& scope, std::string_view after,
                           size_t page_size, v1::ListActorsResponse* response,
                           std::string* last_examined, bool* more) const;
+  // ListScoped's two sources: the records in key order (no filter), and
+  // the index's filtered ids. Both resume after *last_examined and update
+  // it to the last id they examined.
+  absl::Status ScanRecordsInScope(const AccessScope& scope, size_t page_size,
+                                  v1::ListActorsResponse* response,
+                                  std::string* last_examined, bool* more) const;
+  std::vector<std::string> ListIndexInScope(const matcher::ActorFilter& filter,
+                                            const AccessScope& scope,
+                                            size_t page_size,
+                                            std::string* last_examined,
+                                            bool* more) const;
   // ToProfile for an actor whose home commune validation resolved.
   matcher::ActorProfile ToProfile(const v1::Actor& actor,
                                   uint32_t commune) const;
