@@ -14,8 +14,13 @@
 //    candidate);
 //  - OneRegion: an animator of Île-de-France: a real scope, fewer
 //    candidates (its time may be below System's).
-// BM_ScopeOf is the cache lookup alone.
+// BM_ScopeOf is the cache lookup alone. The BM_Paired* benchmarks make, per
+// iteration, the same call as System and as the scoped caller on the same
+// actor and report each one's thread CPU time and the overhead of the
+// scoped one in percent: pairing cancels the drift of a shared machine's
+// load, which the separate runs above do not.
 #include <stdlib.h>
+#include <time.h>
 
 #include <cstdio>
 #include <filesystem>
@@ -160,6 +165,66 @@ void BM_ScopeOf(benchmark::State& state) {
   }
 }
 
+// CPU time of this thread, in nanoseconds.
+double ThreadCpuNs() {
+  timespec t;
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+  return static_cast<double>(t.tv_sec) * 1e9 + static_cast<double>(t.tv_nsec);
+}
+
+// Runs `call(caller, i)` as System then as Caller(range(0)), alternately,
+// and reports both CPU times per call and the scoped overhead.
+template <typename Call>
+void Paired(benchmark::State& state, Call call) {
+  const auth::Principal& scoped = Caller(static_cast<int>(state.range(0)));
+  double system_ns = 0, scoped_ns = 0;
+  size_t i = 0;
+  for (auto _ : state) {
+    const std::string& id =
+        world->ile_de_france[i++ % world->ile_de_france.size()];
+    // Alternate which goes first, so that neither gets the other's caches.
+    const bool system_first = i % 2 == 0;
+    for (int k = 0; k < 2; ++k) {
+      const bool as_system = (k == 0) == system_first;
+      const double start = ThreadCpuNs();
+      call(as_system ? world->system : scoped, id, state);
+      (as_system ? system_ns : scoped_ns) += ThreadCpuNs() - start;
+    }
+  }
+  const auto n = static_cast<double>(state.iterations());
+  state.counters["system_us"] = system_ns / n / 1e3;
+  state.counters["scoped_us"] = scoped_ns / n / 1e3;
+  state.counters["overhead_pct"] = 100 * (scoped_ns - system_ns) / system_ns;
+}
+
+void BM_PairedGetActor(benchmark::State& state) {
+  v1::GetActorRequest request;
+  request.set_view(v1::ACTOR_VIEW_BASIC);
+  Paired(state, [&](const auth::Principal& caller, const std::string& id,
+                    benchmark::State& s) {
+    request.set_id(id);
+    auto actor = world->maillage->actors().Get(request, caller);
+    if (!actor.ok()) s.SkipWithError("GetActor failed");
+    benchmark::DoNotOptimize(actor);
+  });
+}
+
+void BM_PairedSuggestPartners(benchmark::State& state) {
+  v1::SuggestPartnersRequest request;
+  request.set_limit(20);
+  request.set_preview(true);
+  Paired(state, [&](const auth::Principal& caller, const std::string& id,
+                    benchmark::State& s) {
+    request.set_actor_id(id);
+    auto answer = world->maillage->matching().SuggestPartners(request, caller);
+    if (!answer.ok() &&
+        answer.status().code() != absl::StatusCode::kFailedPrecondition) {
+      s.SkipWithError("SuggestPartners failed");
+    }
+    benchmark::DoNotOptimize(answer);
+  });
+}
+
 void Callers(benchmark::internal::Benchmark* b) {
   b->ArgNames({"caller"})->Arg(0)->Arg(1)->Arg(2);
 }
@@ -167,6 +232,8 @@ void Callers(benchmark::internal::Benchmark* b) {
 BENCHMARK(BM_GetActor)->Apply(Callers);
 BENCHMARK(BM_SuggestPartners)->Apply(Callers);
 BENCHMARK(BM_ScopeOf)->Apply(Callers);
+BENCHMARK(BM_PairedGetActor)->ArgNames({"caller"})->Arg(1)->Arg(2);
+BENCHMARK(BM_PairedSuggestPartners)->ArgNames({"caller"})->Arg(1)->Arg(2);
 
 }  // namespace
 }  // namespace maillage
