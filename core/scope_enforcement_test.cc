@@ -514,6 +514,50 @@ TEST_F(ScopeEnforcementTest, FactsAreWrittenOnlyInsideTheScope) {
   EXPECT_EQ(report->errors(0).row_number(), 2);
 }
 
+TEST_F(ScopeEnforcementTest, SuggestionsNamingAnActorOutsideAreHidden) {
+  // Served as the server itself: the 79 association gets the 79 companies
+  // and the 94 one; the 94 association gets companies of both.
+  for (const char* asker : {kAssociation79, kAssociation94}) {
+    v1::SuggestPartnersRequest suggest;
+    suggest.set_actor_id(asker);
+    auto served = m_->matching().SuggestPartners(suggest, kSystem);
+    ASSERT_TRUE(served.ok()) << served.status();
+  }
+  v1::ListSuggestionsRequest list;
+  list.set_page_size(100);
+  auto everyone = m_->lifecycle().ListSuggestions(list, kSystem);
+  auto mine = m_->lifecycle().ListSuggestions(list, animator_);
+  ASSERT_TRUE(everyone.ok()) << everyone.status();
+  ASSERT_TRUE(mine.ok()) << mine.status();
+  std::shared_ptr<const AccessScope> scope = m_->actors().ScopeOf(animator_);
+  int hidden = 0;
+  for (const v1::Suggestion& s : everyone->suggestions()) {
+    const bool visible = scope->CoversRecord(*Get(s.actor_id(), kSystem)) &&
+                         scope->CoversRecord(*Get(s.partner_id(), kSystem));
+    bool listed = false;
+    for (const v1::Suggestion& m : mine->suggestions()) {
+      listed |= m.id() == s.id();
+    }
+    EXPECT_EQ(listed, visible) << s.actor_id() << " / " << s.partner_id();
+    v1::GetSuggestionRequest get;
+    get.set_id(s.id());
+    auto got = m_->lifecycle().GetSuggestion(get, animator_);
+    EXPECT_EQ(got.ok(), visible);
+    if (!visible) {
+      ++hidden;
+      EXPECT_EQ(got.status().code(), StatusCode::kNotFound);
+      v1::UpdateSuggestionRequest update;
+      update.set_id(s.id());
+      update.set_state(v1::SUGGESTION_STATE_KEPT);
+      EXPECT_EQ(
+          m_->lifecycle().UpdateSuggestion(update, animator_).status().code(),
+          StatusCode::kPermissionDenied);
+    }
+  }
+  EXPECT_GT(hidden, 0);
+  EXPECT_GT(mine->suggestions_size(), 0);
+}
+
 // Property: over many actors spread over four départements, whatever the
 // actor asking, SuggestPartners never proposes an actor outside the
 // caller's scope, while the same call unscoped does propose some.
