@@ -29,20 +29,39 @@ namespace maillage::core {
 //    its communes, and an actor of the scope acting on the whole région is
 //    seen there too). An action territory that no longer resolves (a custom
 //    zone deleted since) counts for nothing.
+//  - Reads of an actor outside (GetActor, BatchGetActors, SuggestPartners'
+//    and ExplainMatch's subjects, GetSuggestion) answer NOT_FOUND exactly as
+//    for a missing id. Lists, exports, matching answers, coalitions, panels,
+//    diagnoses, metrics and watches leave such actors out; a suggestion, a
+//    watch event or a partnership is shown only when every actor it names
+//    is in scope.
+//  - Writes: an actor is written (created, updated, deleted, imported) only
+//    when the stored version and the new one are both in scope, else
+//    PERMISSION_DENIED ("outside your territories"; an import refuses the
+//    row and goes on). This tells a writer that an id exists outside its
+//    territories, as ALREADY_EXISTS would anyway.
 //  - Reads that name a territory (diagnosis, metrics, watch, coalitions,
 //    panels, SuggestForTerritory) need the territory to MEET the scope
-//    (share a commune: MeetsTerritory); what they count or propose is then
-//    restricted to the actors in scope.
+//    (share a commune: MeetsTerritory), else PERMISSION_DENIED; what they
+//    count or propose is then restricted to the actors in scope.
 //  - Writes of facts need the territory to be INSIDE the scope
 //    (ContainsTerritory): a fact on a région speaks for communes the
-//    writer does not answer for.
+//    writer does not answer for. Facts, territories and postal codes stay
+//    readable by all (reference data).
 //  - A scope entry that does not resolve (unknown code, custom zone
 //    deleted) covers nothing; key creation is where it gets reported.
 //    A principal with no territories and no all_territories sees nothing
-//    (the default of a scope filter is "nothing", as on JeVeuxAider).
+//    (the default of a scope filter is "nothing", as on JeVeuxAider). The
+//    role never widens a scope: an admin is unrestricted through
+//    all_territories, as Principal::System() is.
 //  - Custom zones in a scope are read when the scope is built; a change of
 //    any custom zone (TerritoryRegistry::custom_generation) rebuilds the
-//    cached scopes that hold one.
+//    cached scopes on their next use.
+// The role rules on actor writes live with the directory
+// (core/actor_directory.cc, CheckActorWriter): a partner writes only ids
+// "ext:<partner>:…" (and gets one of those when it creates an actor
+// without id), an animator only the contacts of an actor (UpdateActor with
+// update_mask exactly "contacts"), a reader nothing.
 //
 // Immutable after Build: shared by any number of threads.
 class AccessScope {
