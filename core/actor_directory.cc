@@ -66,9 +66,11 @@ absl::Status CheckActorWriter(const auth::Principal& caller,
           "an animator may change only the contacts of an actor "
           "(UpdateActor with update_mask \"contacts\")");
     case auth::Role::kPartner:
-      if (caller.partner.empty()) {
+      if (caller.partner.empty() ||
+          !IsValidActorId(PartnerNamespace(caller) + "key", nullptr)) {
         return absl::PermissionDeniedError(
-            "this partner credential names no partner namespace");
+            "this partner credential names no valid partner namespace "
+            "(ext:<partner>:, partner in [A-Za-z0-9_.-], 1-32 characters)");
       }
       if (!absl::StartsWith(AsAbsl(id), PartnerNamespace(caller))) {
         return absl::PermissionDeniedError(

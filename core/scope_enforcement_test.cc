@@ -312,6 +312,11 @@ TEST_F(ScopeEnforcementTest, PartnerWritesOnlyItsNamespace) {
                 .status()
                 .code(),
             StatusCode::kPermissionDenied);
+  nameless.partner = "bad:name";
+  EXPECT_EQ(Create(Actor("", v1::ACTOR_KIND_ASSOCIATION, kNiort), nameless)
+                .status()
+                .code(),
+            StatusCode::kPermissionDenied);
 }
 
 TEST_F(ScopeEnforcementTest, AnimatorChangesOnlyContacts) {
