@@ -12,6 +12,7 @@
 #include <tuple>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -50,6 +51,17 @@ std::string PartnerNamespace(const auth::Principal& caller) {
   return absl::StrCat("ext:", caller.partner, ":");
 }
 
+// Whether `name` can own a namespace "ext:<name>:": an ext: source
+// ([A-Za-z0-9_.-], 1-32 characters). A colon would let it reach into
+// another partner's ids ("a:b" into those of "a").
+bool IsPartnerName(std::string_view name) {
+  return !name.empty() && name.size() <= 32 &&
+         std::all_of(name.begin(), name.end(), [](char c) {
+           return absl::ascii_isalnum(static_cast<unsigned char>(c)) ||
+                  c == '_' || c == '-' || c == '.';
+         });
+}
+
 // What a role may write of actors, territories apart (auth/principal.h):
 // importers and admins any actor; partners the ids of their namespace;
 // animators only contacts (UpdateActor, see CheckAnimatorMask), so neither
@@ -66,8 +78,7 @@ absl::Status CheckActorWriter(const auth::Principal& caller,
           "an animator may change only the contacts of an actor "
           "(UpdateActor with update_mask \"contacts\")");
     case auth::Role::kPartner:
-      if (caller.partner.empty() ||
-          !IsValidActorId(PartnerNamespace(caller) + "key", nullptr)) {
+      if (!IsPartnerName(caller.partner)) {
         return absl::PermissionDeniedError(
             "this partner credential names no valid partner namespace "
             "(ext:<partner>:, partner in [A-Za-z0-9_.-], 1-32 characters)");
