@@ -12,6 +12,8 @@
 #include <tuple>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
@@ -38,6 +40,78 @@ constexpr std::string_view kActor = "actor";
 // Missing ids a NOT_FOUND of BatchGetActors names (the others are counted),
 // so that the error stays small.
 constexpr size_t kMissingIdsNamed = 10;
+
+// Actors a scoped List examines for one page at most: when that many were
+// outside the scope, the page ends early with a next_page_token, so the
+// work per page stays bounded and nothing in scope is skipped.
+constexpr size_t kScopedListExaminedMax = 10000;
+// Ids asked of the index at a time by a scoped List.
+constexpr size_t kScopedListChunk = 512;
+
+// "ext:<partner>:", the ids a partner owns.
+std::string PartnerNamespace(const auth::Principal& caller) {
+  return absl::StrCat("ext:", caller.partner, ":");
+}
+
+// Whether `name` can own a namespace "ext:<name>:": an ext: source
+// ([A-Za-z0-9_.-], 1-32 characters). A colon would let it reach into
+// another partner's ids ("a:b" into those of "a").
+bool IsPartnerName(std::string_view name) {
+  return !name.empty() && name.size() <= 32 &&
+         std::all_of(name.begin(), name.end(), [](char c) {
+           return absl::ascii_isalnum(static_cast<unsigned char>(c)) ||
+                  c == '_' || c == '-' || c == '.';
+         });
+}
+
+// What a role may write of actors, territories apart (auth/principal.h):
+// importers and admins any actor; partners the ids of their namespace;
+// animators only contacts (UpdateActor, see CheckAnimatorMask), so neither
+// a creation, a deletion nor an import row; readers nothing.
+absl::Status CheckActorWriter(const auth::Principal& caller,
+                              std::string_view id, bool contacts_only) {
+  switch (caller.role) {
+    case auth::Role::kImporter:
+    case auth::Role::kAdmin:
+      return absl::OkStatus();
+    case auth::Role::kAnimator:
+      if (contacts_only) return absl::OkStatus();
+      return absl::PermissionDeniedError(
+          "an animator may change only the contacts of an actor "
+          "(UpdateActor with update_mask \"contacts\")");
+    case auth::Role::kPartner:
+      if (!IsPartnerName(caller.partner)) {
+        return absl::PermissionDeniedError(
+            "this partner credential names no valid partner namespace "
+            "(ext:<partner>:, partner in [A-Za-z0-9_.-], 1-32 characters)");
+      }
+      if (!absl::StartsWith(AsAbsl(id), PartnerNamespace(caller))) {
+        return absl::PermissionDeniedError(
+            absl::StrCat("actor ", Quote(id), " is outside your namespace ",
+                         PartnerNamespace(caller),
+                         "…: a partner writes only its own "
+                         "actors"));
+      }
+      return absl::OkStatus();
+    case auth::Role::kReader:
+      break;
+  }
+  return absl::PermissionDeniedError("a reader cannot change actors");
+}
+
+// An animator's UpdateActor must name its fields, and only "contacts".
+absl::Status CheckAnimatorMask(const auth::Principal& caller,
+                               const google::protobuf::FieldMask& mask) {
+  if (caller.role != auth::Role::kAnimator) return absl::OkStatus();
+  bool contacts_only = mask.paths_size() > 0;
+  for (const std::string& path : mask.paths()) {
+    contacts_only &= path == "contacts";
+  }
+  if (contacts_only) return absl::OkStatus();
+  return absl::PermissionDeniedError(
+      "an animator may change only the contacts of an actor: send "
+      "update_mask \"contacts\"");
+}
 
 // Fields a client may not set through an update mask.
 bool IsOutputOnlyPath(const std::string& path) {
@@ -133,6 +207,7 @@ ActorDirectory::ActorDirectory(storage::Store* store,
       options_(options),
       validation_{territories, vocabulary, {}},
       requests_(store),
+      scopes_(territories),
       context_(*vocabulary) {}
 
 absl::Status ActorDirectory::LoadIndex() {
@@ -373,6 +448,19 @@ void ActorDirectory::ReadIndex(
   read(index_);
 }
 
+bool ActorDirectory::AllInScope(
+    const AccessScope& scope, const std::vector<std::string_view>& ids) const {
+  if (scope.all()) return true;
+  std::shared_lock lock(index_mu_);
+  for (std::string_view id : ids) {
+    auto num = index_.Find(id);
+    if (!num.has_value() || !scope.CoversProfile(index_.Get(*num))) {
+      return false;
+    }
+  }
+  return true;
+}
+
 matcher::ActorProfile ActorDirectory::ToProfile(const v1::Actor& actor) const {
   const territory::Geography& geo = territories_->geography();
   auto c = geo.Find(territory::Level::kCommune, actor.home_commune());
@@ -465,6 +553,12 @@ std::string ActorDirectory::NewId() const {
       absl::Hex(rng() & 0xFFFFFFFFFFull, absl::kZeroPad10));
 }
 
+std::string ActorDirectory::NewIdFor(const auth::Principal& caller) const {
+  std::string id = NewId();
+  if (caller.role != auth::Role::kPartner) return id;
+  return PartnerNamespace(caller) + id.substr(id.find(':') + 1);
+}
+
 absl::Status ActorDirectory::Commit(
     const v1::Actor& actor, bool contacts_changed,
     const auth::Principal& caller, std::string_view method,
@@ -503,7 +597,11 @@ absl::StatusOr<v1::Actor> ActorDirectory::Create(
   v1::Actor actor = request.actor();
   ClearOutputOnly(&actor);
   RETURN_IF_ERROR(Check(&actor, ActorIdRule::kEmptyOrClientKey, caller));
-  if (actor.id().empty()) actor.set_id(NewId());
+  if (actor.id().empty()) actor.set_id(NewIdFor(caller));
+  RETURN_IF_ERROR(CheckActorWriter(caller, actor.id(), false));
+  if (!ScopeOf(caller)->CoversRecord(actor)) {
+    return OutsideTerritories(absl::StrCat("actor ", Quote(actor.id())));
+  }
 
   uint64_t fingerprint = RequestLog::Fingerprint(request);
   auto held = locks_.Lock({actor.id(), request.request_id()});
@@ -543,6 +641,13 @@ ActorDirectory::PrepareImport(v1::ImportActorsRequest* request,
     ValidateEnum(batch.mode(), v1::ImportMode_IsValid, "mode", &violations);
     RETURN_IF_ERROR(violations.ToStatus());
   }
+  // Readers and animators import nothing; a partner's rows are checked
+  // one by one (its namespace), like everyone's territories.
+  if (caller.role == auth::Role::kReader ||
+      caller.role == auth::Role::kAnimator) {
+    RETURN_IF_ERROR(CheckActorWriter(caller, "", false));
+  }
+  std::shared_ptr<const AccessScope> scope = ScopeOf(caller);
   const bool replace = batch.mode() == v1::IMPORT_MODE_REPLACE;
   const std::string_view workspace = WorkspaceOf(caller);
   auto prepared = std::make_unique<PreparedImport>();
@@ -576,6 +681,12 @@ ActorDirectory::PrepareImport(v1::ImportActorsRequest* request,
              id.empty() ? "is required: every imported row needs its stable "
                           "key (siret:, rna:, ext:SOURCE:KEY)"
                         : why);
+      counts->set_rejected(counts->rejected() + 1);
+      continue;
+    }
+    if (absl::Status writer = CheckActorWriter(caller, id, false);
+        !writer.ok()) {
+      reject(number, "id", std::string(writer.message()));
       counts->set_rejected(counts->rejected() + 1);
       continue;
     }
@@ -620,6 +731,13 @@ ActorDirectory::PrepareImport(v1::ImportActorsRequest* request,
         return absl::DataLossError(
             absl::StrCat("unparsable actor record '", AsAbsl(ids[r]), "'"));
       }
+      if (!scope->CoversRecord(*stored)) {
+        reject(rows[r].number, "id",
+               "names an actor outside your territories: it can be changed "
+               "only by a writer of its territories");
+        counts->set_rejected(counts->rejected() + 1);
+        continue;
+      }
       // Only the creation time is kept: without bookkeeping, the stored
       // record and the next one compare as bytes with no copy.
       created = stored->create_time();
@@ -646,6 +764,13 @@ ActorDirectory::PrepareImport(v1::ImportActorsRequest* request,
       for (const auto& [field, reason] : violations.list()) {
         reject(rows[r].number, field, reason);
       }
+      counts->set_rejected(counts->rejected() + 1);
+      continue;
+    }
+    if (!scope->CoversRecord(next)) {
+      reject(rows[r].number, "home_commune",
+             "is outside your territories, and so are the action "
+             "territories: the row is not imported");
       counts->set_rejected(counts->rejected() + 1);
       continue;
     }
@@ -758,7 +883,10 @@ absl::StatusOr<v1::Actor> ActorDirectory::Get(
   ValidateEnum(request.view(), v1::ActorView_IsValid, "view", &violations);
   RETURN_IF_ERROR(violations.ToStatus());
   ASSIGN_OR_RETURN(auto actor, Read(request.id()));
-  if (!actor.has_value()) return NotFound(kActor, request.id());
+  // Outside the caller's territories is the same as missing: no leak.
+  if (!actor.has_value() || !ScopeOf(caller)->CoversRecord(*actor)) {
+    return NotFound(kActor, request.id());
+  }
   if (request.view() != v1::ACTOR_VIEW_BASIC) {
     RETURN_IF_ERROR(AttachContacts(&*actor, caller));
   }
@@ -796,6 +924,10 @@ absl::StatusOr<v1::Actor> ActorDirectory::Update(
     }
   }
   RETURN_IF_ERROR(violations.ToStatus());
+  RETURN_IF_ERROR(CheckActorWriter(caller, request.actor().id(),
+                                   /*contacts_only=*/true));
+  RETURN_IF_ERROR(CheckAnimatorMask(caller, request.update_mask()));
+  std::shared_ptr<const AccessScope> scope = ScopeOf(caller);
 
   const std::string& id = request.actor().id();
   uint64_t fingerprint = RequestLog::Fingerprint(request);
@@ -806,6 +938,9 @@ absl::StatusOr<v1::Actor> ActorDirectory::Update(
   if (previous.has_value()) return *std::move(previous);
   ASSIGN_OR_RETURN(auto stored, Read(id));
   if (!stored.has_value()) return NotFound(kActor, id);
+  if (!scope->CoversRecord(*stored)) {
+    return OutsideTerritories(absl::StrCat("actor ", Quote(id)));
+  }
   if (!request.actor().etag().empty() &&
       request.actor().etag() != stored->etag()) {
     return EtagMismatch(kActor, id, request.actor().etag(), stored->etag());
@@ -839,6 +974,10 @@ absl::StatusOr<v1::Actor> ActorDirectory::Update(
   updated.set_id(id);
   *updated.mutable_create_time() = stored->create_time();
   RETURN_IF_ERROR(Check(&updated, ActorIdRule::kRequired, caller));
+  if (!scope->CoversRecord(updated)) {
+    return OutsideTerritories(
+        absl::StrCat("the new version of actor ", Quote(id)));
+  }
 
   if (SameContent(updated, *stored)) {
     // Nothing changes: no write, same etag (the request is still recorded
@@ -869,6 +1008,7 @@ absl::Status ActorDirectory::Delete(const v1::DeleteActorRequest& request,
   ValidateRecordId(request.id(), /*required=*/true, "id", &violations);
   ValidateEtag(request.etag(), "etag", &violations);
   RETURN_IF_ERROR(violations.ToStatus());
+  RETURN_IF_ERROR(CheckActorWriter(caller, request.id(), false));
 
   uint64_t fingerprint = RequestLog::Fingerprint(request);
   auto held = locks_.Lock({request.id(), request.request_id()});
@@ -878,6 +1018,9 @@ absl::Status ActorDirectory::Delete(const v1::DeleteActorRequest& request,
   if (previous.has_value()) return absl::OkStatus();
   ASSIGN_OR_RETURN(auto stored, Read(request.id()));
   if (!stored.has_value()) return NotFound(kActor, request.id());
+  if (!ScopeOf(caller)->CoversRecord(*stored)) {
+    return OutsideTerritories(absl::StrCat("actor ", Quote(request.id())));
+  }
   if (!request.etag().empty() && request.etag() != stored->etag()) {
     return EtagMismatch(kActor, request.id(), request.etag(), stored->etag());
   }
@@ -942,7 +1085,16 @@ absl::StatusOr<v1::ListActorsResponse> ActorDirectory::List(
                     !filter.offered_resource && !filter.needed_resource;
   v1::ListActorsResponse response;
   bool more = false;
-  if (unfiltered) {
+  std::shared_ptr<const AccessScope> scope = ScopeOf(caller);
+  if (!scope->all()) {
+    std::string last_examined;
+    RETURN_IF_ERROR(ListScoped(filter, unfiltered, *scope, after,
+                               static_cast<size_t>(page_size), &response,
+                               &last_examined, &more));
+    if (more) {
+      response.set_next_page_token(EncodePageToken(filter_fp, last_examined));
+    }
+  } else if (unfiltered) {
     // Straight from the records, in key order.
     std::string start = after.empty() ? std::string() : after + '\0';
     absl::Status parse_error;
@@ -980,7 +1132,7 @@ absl::StatusOr<v1::ListActorsResponse> ActorDirectory::List(
       response.set_next_page_token(EncodePageToken(filter_fp, ids.back()));
     }
   }
-  if (unfiltered && more && response.actors_size() > 0) {
+  if (scope->all() && unfiltered && more && response.actors_size() > 0) {
     response.set_next_page_token(EncodePageToken(
         filter_fp, response.actors(response.actors_size() - 1).id()));
   }
@@ -990,6 +1142,102 @@ absl::StatusOr<v1::ListActorsResponse> ActorDirectory::List(
     }
   }
   return response;
+}
+
+// A scoped page is filled while scanning, so it is never short of in-scope
+// actors unless a next page follows: it ends when it is full, when the
+// directory ends, or after kScopedListExaminedMax actors examined (then
+// `more` is set and `last_examined` says where the next page resumes).
+absl::Status ActorDirectory::ListScoped(
+    const matcher::ActorFilter& filter, bool unfiltered,
+    const AccessScope& scope, std::string_view after, size_t page_size,
+    v1::ListActorsResponse* response, std::string* last_examined,
+    bool* more) const {
+  *more = false;
+  *last_examined = std::string(after);
+  if (unfiltered) {
+    return ScanRecordsInScope(scope, page_size, response, last_examined, more);
+  }
+  std::vector<std::string> ids =
+      ListIndexInScope(filter, scope, page_size, last_examined, more);
+  ASSIGN_OR_RETURN(auto values, store_->MultiGet(Family::kActors, ids));
+  for (size_t i = 0; i < ids.size(); ++i) {
+    // An actor deleted between the index lookup and the read is skipped.
+    if (!values[i].has_value()) continue;
+    if (!response->add_actors()->ParseFromString(*values[i])) {
+      return absl::DataLossError("unparsable actor record");
+    }
+    // Moved out of the scope between the index lookup and the read.
+    if (!scope.CoversRecord(response->actors(response->actors_size() - 1))) {
+      response->mutable_actors()->RemoveLast();
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ActorDirectory::ScanRecordsInScope(
+    const AccessScope& scope, size_t page_size,
+    v1::ListActorsResponse* response, std::string* last_examined,
+    bool* more) const {
+  // Straight from the records, in key order, after the last id examined.
+  std::string start =
+      last_examined->empty() ? std::string() : *last_examined + '\0';
+  size_t examined = 0;
+  absl::Status parse_error;
+  RETURN_IF_ERROR(store_->Scan(
+      Family::kActors, start, "",
+      [&](std::string_view key, std::string_view value) {
+        if (static_cast<size_t>(response->actors_size()) == page_size ||
+            examined == kScopedListExaminedMax) {
+          *more = true;
+          return false;
+        }
+        v1::Actor* actor = response->add_actors();
+        if (!actor->ParseFromArray(value.data(),
+                                   static_cast<int>(value.size()))) {
+          parse_error = absl::DataLossError("unparsable actor record");
+          return false;
+        }
+        if (!scope.CoversRecord(*actor)) {
+          response->mutable_actors()->RemoveLast();
+        }
+        ++examined;
+        last_examined->assign(key.data(), key.size());
+        return true;
+      }));
+  return parse_error;
+}
+
+std::vector<std::string> ActorDirectory::ListIndexInScope(
+    const matcher::ActorFilter& filter, const AccessScope& scope,
+    size_t page_size, std::string* last_examined, bool* more) const {
+  std::vector<std::string> ids;
+  size_t examined = 0;
+  std::shared_lock lock(index_mu_);
+  for (;;) {
+    bool chunk_more = false;
+    std::vector<std::string> chunk =
+        index_.List(filter, *last_examined, kScopedListChunk, &chunk_more);
+    size_t i = 0;
+    for (; i < chunk.size() && ids.size() < page_size &&
+           examined < kScopedListExaminedMax;
+         ++i, ++examined) {
+      auto num = index_.Find(chunk[i]);
+      if (num.has_value() && scope.CoversProfile(index_.Get(*num))) {
+        ids.push_back(chunk[i]);
+      }
+    }
+    if (i > 0) *last_examined = std::move(chunk[i - 1]);
+    if (i < chunk.size()) {
+      *more = true;  // full, or over the budget, inside this chunk
+      return ids;
+    }
+    if (!chunk_more) return ids;
+    if (ids.size() == page_size || examined >= kScopedListExaminedMax) {
+      *more = true;
+      return ids;
+    }
+  }
 }
 
 absl::StatusOr<v1::BatchGetActorsResponse> ActorDirectory::BatchGet(
@@ -1009,13 +1257,20 @@ absl::StatusOr<v1::BatchGetActorsResponse> ActorDirectory::BatchGet(
   ASSIGN_OR_RETURN(auto values, store_->MultiGet(Family::kActors, ids));
   v1::BatchGetActorsResponse response;
   std::vector<std::string> missing;
+  std::shared_ptr<const AccessScope> scope = ScopeOf(caller);
   for (size_t i = 0; i < ids.size(); ++i) {
     if (!values[i].has_value()) {
       missing.push_back(ids[i]);
       continue;
     }
-    if (!response.add_actors()->ParseFromString(*values[i])) {
+    v1::Actor* actor = response.add_actors();
+    if (!actor->ParseFromString(*values[i])) {
       return absl::DataLossError("unparsable actor record");
+    }
+    // Outside the caller's territories is the same as missing: no leak.
+    if (!scope->CoversRecord(*actor)) {
+      response.mutable_actors()->RemoveLast();
+      missing.push_back(ids[i]);
     }
   }
   if (!missing.empty()) {

@@ -15,6 +15,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "auth/principal.h"
+#include "core/access_scope.h"
 #include "core/id_locks.h"
 #include "core/request_log.h"
 #include "core/territory_registry.h"
@@ -125,6 +126,20 @@ class ActorDirectory {
   void CommitImportAsync(std::unique_ptr<PreparedImport> prepared,
                          ImportDone done);
 
+  // The territories `caller` may see and write (core/access_scope.h),
+  // cached. Every call of the directory applies it; the other components
+  // ask here so that one cache serves them all.
+  std::shared_ptr<const AccessScope> ScopeOf(
+      const auth::Principal& caller) const {
+    return scopes_.For(caller);
+  }
+
+  // Whether every actor of `ids` is in `scope`, as the index knows it. For
+  // a scope that is not all(), an id no longer in the directory counts as
+  // outside: what names it stays hidden rather than risk a leak.
+  bool AllInScope(const AccessScope& scope,
+                  const std::vector<std::string_view>& ids) const;
+
   // Runs `read` with the index under the read lock. Keep it short and never
   // call back into the directory from it.
   void ReadIndex(
@@ -189,6 +204,26 @@ class ActorDirectory {
                       std::string_view request_id, uint64_t fingerprint,
                       const google::protobuf::MessageLite* response);
   std::string NewId() const;
+  // The id of an actor created without one: NewId, or for a partner a key
+  // of its own namespace ("ext:<partner>:<NewId's key>").
+  std::string NewIdFor(const auth::Principal& caller) const;
+  // One page of List for a scoped caller (see List): `after` is the last
+  // id of the previous page.
+  absl::Status ListScoped(const matcher::ActorFilter& filter, bool unfiltered,
+                          const AccessScope& scope, std::string_view after,
+                          size_t page_size, v1::ListActorsResponse* response,
+                          std::string* last_examined, bool* more) const;
+  // ListScoped's two sources: the records in key order (no filter), and
+  // the index's filtered ids. Both resume after *last_examined and update
+  // it to the last id they examined.
+  absl::Status ScanRecordsInScope(const AccessScope& scope, size_t page_size,
+                                  v1::ListActorsResponse* response,
+                                  std::string* last_examined, bool* more) const;
+  std::vector<std::string> ListIndexInScope(const matcher::ActorFilter& filter,
+                                            const AccessScope& scope,
+                                            size_t page_size,
+                                            std::string* last_examined,
+                                            bool* more) const;
   // ToProfile for an actor whose home commune validation resolved.
   matcher::ActorProfile ToProfile(const v1::Actor& actor,
                                   uint32_t commune) const;
@@ -206,6 +241,7 @@ class ActorDirectory {
   ValidationContext validation_;
   RequestLog requests_;
   IdLocks locks_;
+  ScopeCache scopes_;
 
   std::mutex commit_mu_;
   std::condition_variable commit_cv_;

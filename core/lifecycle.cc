@@ -11,6 +11,7 @@
 #include "absl/time/clock.h"
 #include "base/status_macros.h"
 #include "base/strings.h"
+#include "core/access_scope.h"
 #include "core/errors.h"
 #include "core/page_token.h"
 #include "core/workspace.h"
@@ -349,7 +350,13 @@ absl::StatusOr<v1::Suggestion> Lifecycle::GetSuggestion(
   ValidateRecordId(request.id(), /*required=*/true, "id", &violations);
   RETURN_IF_ERROR(violations.ToStatus());
   ASSIGN_OR_RETURN(auto s, ReadSuggestion(WorkspaceOf(caller), request.id()));
-  if (!s.has_value()) return NotFound(kSuggestion, request.id());
+  // Naming an actor outside the caller's territories is the same as
+  // missing: no leak.
+  if (!s.has_value() ||
+      !actors_->AllInScope(*actors_->ScopeOf(caller),
+                           {s->actor_id(), s->partner_id()})) {
+    return NotFound(kSuggestion, request.id());
+  }
   return std::move(*s);
 }
 
@@ -436,8 +443,19 @@ absl::StatusOr<v1::ListSuggestionsResponse> Lifecycle::ListSuggestions(
 
   v1::ListSuggestionsResponse response;
   std::vector<const v1::Suggestion*> kept;
+  std::shared_ptr<const AccessScope> access = actors_->ScopeOf(caller);
+  auto in_access = [&](const matcher::ActorIndex& index,
+                       const std::string& id) {
+    auto num = index.Find(id);
+    return num.has_value() && access->CoversProfile(index.Get(*num));
+  };
   actors_->ReadIndex([&](const matcher::ActorIndex& index) {
     for (const auto& s : candidates) {
+      // Only suggestions whose two actors are in the caller's territories.
+      if (!access->all() && !(in_access(index, s.actor_id()) &&
+                              in_access(index, s.partner_id()))) {
+        continue;
+      }
       if (request.state() != v1::SUGGESTION_STATE_UNSPECIFIED &&
           s.state() != request.state()) {
         continue;
@@ -503,6 +521,10 @@ absl::StatusOr<v1::Suggestion> Lifecycle::UpdateSuggestion(
   auto held = locks_.Lock({key});
   ASSIGN_OR_RETURN(auto stored, ReadSuggestion(workspace, request.id()));
   if (!stored.has_value()) return NotFound(kSuggestion, request.id());
+  if (!actors_->AllInScope(*actors_->ScopeOf(caller),
+                           {stored->actor_id(), stored->partner_id()})) {
+    return OutsideTerritories(absl::StrCat("suggestion ", Quote(request.id())));
+  }
   v1::Suggestion s = std::move(*stored);
   if (!request.etag().empty() && request.etag() != s.etag()) {
     return EtagMismatch(kSuggestion, request.id(), request.etag(), s.etag());
@@ -983,6 +1005,8 @@ absl::StatusOr<v1::TerritoryMetrics> Lifecycle::Metrics(
       request.has_start_time() ? request.start_time() : TimeUtil::GetEpoch();
   auto end = request.has_end_time() ? request.end_time() : Now();
   if (end < start) return InvalidField("end_time", "is before start_time");
+  std::shared_ptr<const AccessScope> access = actors_->ScopeOf(caller);
+  RETURN_IF_ERROR(CheckTerritoryRead(*access, t));
   auto in_period = [&](const google::protobuf::Timestamp& time) {
     return start <= time && time <= end;
   };
@@ -1012,7 +1036,8 @@ absl::StatusOr<v1::TerritoryMetrics> Lifecycle::Metrics(
   auto inside = [&](const matcher::ActorIndex& index, const std::string& id) {
     auto num = index.Find(id);
     return num.has_value() &&
-           matcher::ActorIndex::Inside(index.Get(*num).home, t.scope);
+           matcher::ActorIndex::Inside(index.Get(*num).home, t.scope) &&
+           access->CoversProfile(index.Get(*num));
   };
   std::vector<v1::Partnership> partnerships;
   {

@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "base/status_macros.h"
 #include "base/strings.h"
+#include "core/access_scope.h"
 #include "core/errors.h"
 #include "core/workspace.h"
 #include "matcher/coalition.h"
@@ -224,13 +225,16 @@ absl::StatusOr<v1::SuggestPartnersResponse> Matchmaker::SuggestPartners(
                ? std::string()
                : std::string(geo.Code(territory::Level::kCommune, c));
   };
+  std::shared_ptr<const AccessScope> access = actors_->ScopeOf(caller);
   actors_->ReadMatching([&](const matcher::ActorIndex& index,
                             const matcher::MatchContext& context) {
     auto num = index.Find(request.actor_id());
-    if (!num.has_value()) {
+    // Outside the caller's territories is the same as missing: no leak.
+    if (!num.has_value() || !access->CoversProfile(index.Get(*num))) {
       status = NotFound("actor", request.actor_id());
       return;
     }
+    options.admit = AdmitIn(*access, index);
     if (!request.preview()) communes.push_back(commune_of(index, *num));
     auto suggestions = matcher::SuggestPartners(index, context, *num, options);
     if (!suggestions.ok()) {
@@ -263,10 +267,14 @@ absl::StatusOr<v1::MatchExplanation> Matchmaker::ExplainMatch(
   RETURN_IF_ERROR(violations.ToStatus());
   v1::MatchExplanation response;
   absl::Status status;
+  std::shared_ptr<const AccessScope> access = actors_->ScopeOf(caller);
   actors_->ReadMatching([&](const matcher::ActorIndex& index,
                             const matcher::MatchContext& context) {
     auto a = index.Find(request.actor_id());
     auto b = index.Find(request.partner_id());
+    // Outside the caller's territories is the same as missing: no leak.
+    if (a.has_value() && !access->CoversProfile(index.Get(*a))) a.reset();
+    if (b.has_value() && !access->CoversProfile(index.Get(*b))) b.reset();
     if (!a.has_value() || !b.has_value()) {
       status = NotFound(
           "actor", !a.has_value() ? request.actor_id() : request.partner_id());
@@ -368,6 +376,8 @@ absl::StatusOr<v1::SuggestCoalitionResponse> Matchmaker::SuggestCoalition(
     }
   }
   RETURN_IF_ERROR(violations.ToStatus());
+  std::shared_ptr<const AccessScope> access = actors_->ScopeOf(caller);
+  RETURN_IF_ERROR(CheckTerritoryRead(*access, scope));
 
   v1::SuggestCoalitionResponse response;
   absl::Status status;
@@ -398,6 +408,7 @@ absl::StatusOr<v1::SuggestCoalitionResponse> Matchmaker::SuggestCoalition(
   };
   actors_->ReadMatching([&](const matcher::ActorIndex& index,
                             const matcher::MatchContext& context) {
+    options.admit = AdmitIn(*access, index);
     auto answer = matcher::SuggestCoalition(index, context, scope.scope,
                                             challenge, options);
     if (!answer.ok()) {
@@ -454,13 +465,15 @@ absl::StatusOr<v1::DialoguePanel> Matchmaker::SuggestDialoguePanel(
   RETURN_IF_ERROR(violations.ToStatus());
   size_t size = request.size() == 0 ? kDefaultPanelSize
                                     : static_cast<size_t>(request.size());
+  std::shared_ptr<const AccessScope> access = actors_->ScopeOf(caller);
+  RETURN_IF_ERROR(CheckTerritoryRead(*access, scope));
 
   v1::DialoguePanel response;
   absl::Status status;
   actors_->ReadMatching([&](const matcher::ActorIndex& index,
                             const matcher::MatchContext& context) {
-    auto panel = matcher::SuggestDialoguePanel(index, context, scope.scope,
-                                               themes, size);
+    auto panel = matcher::SuggestDialoguePanel(
+        index, context, scope.scope, themes, size, AdmitIn(*access, index));
     if (!panel.ok()) {
       status = panel.status();
       return;
@@ -549,6 +562,8 @@ absl::StatusOr<v1::SuggestForTerritoryResponse> Matchmaker::SuggestForTerritory(
 
   RETURN_IF_ERROR(matcher::ValidateFairMatchingOptions(options));
   options.cancellation = &cancellation;
+  std::shared_ptr<const AccessScope> access = actors_->ScopeOf(caller);
+  RETURN_IF_ERROR(CheckTerritoryRead(*access, scope));
 
   // The associations, then their candidates in chunks, each under a short
   // read lock so that writes are not held up for the whole computation.
@@ -559,7 +574,10 @@ absl::StatusOr<v1::SuggestForTerritoryResponse> Matchmaker::SuggestForTerritory(
     filter.territory = scope.scope;
     bool more = false;
     for (const std::string& id : index.List(filter, "", index.size(), &more)) {
-      if (auto num = index.Find(id)) associations.push_back(*num);
+      auto num = index.Find(id);
+      if (num.has_value() && access->CoversProfile(index.Get(*num))) {
+        associations.push_back(*num);
+      }
     }
   });
   RETURN_IF_ERROR(
@@ -580,8 +598,10 @@ absl::StatusOr<v1::SuggestForTerritoryResponse> Matchmaker::SuggestForTerritory(
           std::remove_if(chunk.begin(), chunk.end(),
                          [&](matcher::ActorNum n) { return !index.IsLive(n); }),
           chunk.end());
+      options.admit = AdmitIn(*access, index);
       status = matcher::CollectCandidates(index, context, chunk, options,
                                           &candidates);
+      options.admit = nullptr;  // it refers to the index: only under the lock
     });
   }
   RETURN_IF_ERROR(status);

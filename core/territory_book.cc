@@ -11,6 +11,7 @@
 #include "absl/time/clock.h"
 #include "base/status_macros.h"
 #include "base/strings.h"
+#include "core/access_scope.h"
 #include "core/errors.h"
 #include "core/page_token.h"
 #include "core/workspace.h"
@@ -95,6 +96,22 @@ void Stamp(v1::TerritoryFact* fact, const v1::TerritoryFact* previous) {
   fact->clear_etag();
   fact->set_etag(MakeEtag(fact->SerializeAsString(),
                           TimeUtil::TimestampToMicroseconds(now)));
+}
+
+// OK when the territory of `fact` lies inside `scope` (facts are written
+// only where the writer answers for every commune, see core/access_scope.h).
+// A territory that no longer resolves (a custom zone deleted since) is
+// writable only by an unrestricted caller.
+absl::Status CheckFactWrite(const AccessScope& scope,
+                            const TerritoryRegistry& registry,
+                            const v1::TerritoryFact& fact) {
+  if (scope.all()) return absl::OkStatus();
+  auto t = registry.Resolve(fact.territory());
+  if (!t.has_value()) {
+    return OutsideTerritories(
+        absl::StrCat("the territory of fact ", Quote(fact.id())));
+  }
+  return CheckTerritoryWrite(scope, *t);
 }
 
 }  // namespace
@@ -514,6 +531,7 @@ absl::StatusOr<v1::TerritoryFact> TerritoryBook::CreateFact(
   ValidateFact(ForCaller(validation_, caller), "fact", false, &fact,
                &violations);
   RETURN_IF_ERROR(violations.ToStatus());
+  RETURN_IF_ERROR(CheckFactWrite(*actors_->ScopeOf(caller), *registry_, fact));
   if (fact.id().empty()) fact.set_id(NewFactId(fact));
   uint64_t fingerprint = RequestLog::Fingerprint(request);
   auto held = locks_.Lock({fact.id(), request.request_id()});
@@ -572,6 +590,8 @@ absl::StatusOr<v1::TerritoryFact> TerritoryBook::UpdateFact(
   auto held = locks_.Lock({id});
   ASSIGN_OR_RETURN(auto stored, ReadFact(id));
   if (!stored.has_value()) return NotFound(kFact, id);
+  std::shared_ptr<const AccessScope> scope = actors_->ScopeOf(caller);
+  RETURN_IF_ERROR(CheckFactWrite(*scope, *registry_, *stored));
   if (!request.fact().etag().empty() &&
       request.fact().etag() != stored->etag()) {
     return EtagMismatch(kFact, id, request.fact().etag(), stored->etag());
@@ -593,6 +613,7 @@ absl::StatusOr<v1::TerritoryFact> TerritoryBook::UpdateFact(
   ValidateFact(ForCaller(validation_, caller), "fact", true, &fact,
                &violations);
   RETURN_IF_ERROR(violations.ToStatus());
+  RETURN_IF_ERROR(CheckFactWrite(*scope, *registry_, fact));
   if (SameFact(fact, *stored)) return std::move(*stored);
   Stamp(&fact, &*stored);
   storage::WriteBatch batch;
@@ -611,6 +632,8 @@ absl::Status TerritoryBook::DeleteFact(const v1::DeleteFactRequest& request,
   auto held = locks_.Lock({request.id()});
   ASSIGN_OR_RETURN(auto stored, ReadFact(request.id()));
   if (!stored.has_value()) return NotFound(kFact, request.id());
+  RETURN_IF_ERROR(
+      CheckFactWrite(*actors_->ScopeOf(caller), *registry_, *stored));
   if (!request.etag().empty() && request.etag() != stored->etag()) {
     return EtagMismatch(kFact, request.id(), request.etag(), stored->etag());
   }
@@ -720,6 +743,14 @@ absl::StatusOr<v1::ImportFactsResponse> TerritoryBook::ImportFacts(
     RETURN_IF_ERROR(violations.ToStatus());
   }
   v1::ImportFactsResponse response;
+  std::shared_ptr<const AccessScope> scope = actors_->ScopeOf(caller);
+  auto reject = [&](int64_t row, std::string field, std::string reason) {
+    auto* e = response.add_errors();
+    e->set_row_number(row);
+    e->set_field(std::move(field));
+    e->set_reason(std::move(reason));
+    response.set_rejected(response.rejected() + 1);
+  };
   std::vector<v1::TerritoryFact> good;
   std::map<std::string, int64_t> row_of_id;
   for (int i = 0; i < request.facts_size(); ++i) {
@@ -735,6 +766,11 @@ absl::StatusOr<v1::ImportFactsResponse> TerritoryBook::ImportFacts(
         e->set_reason(reason);
       }
       response.set_rejected(response.rejected() + 1);
+      continue;
+    }
+    if (absl::Status in_scope = CheckFactWrite(*scope, *registry_, fact);
+        !in_scope.ok()) {
+      reject(row, "territory", std::string(in_scope.message()));
       continue;
     }
     if (fact.id().empty()) fact.set_id(NewFactId(fact));
@@ -761,6 +797,12 @@ absl::StatusOr<v1::ImportFactsResponse> TerritoryBook::ImportFacts(
   for (size_t i = 0; i < good.size(); ++i) {
     v1::TerritoryFact previous;
     bool exists = stored[i].has_value() && previous.ParseFromString(*stored[i]);
+    if (exists && !CheckFactWrite(*scope, *registry_, previous).ok()) {
+      // The id names a fact of a territory outside the caller's.
+      reject(row_of_id[good[i].id()], "id",
+             "names a fact of a territory outside your territories");
+      continue;
+    }
     if (exists && SameFact(good[i], previous)) {
       response.set_unchanged(response.unchanged() + 1);
       continue;
@@ -788,6 +830,8 @@ absl::StatusOr<v1::TerritoryDiagnosis> TerritoryBook::Diagnose(
   ValidateTerritoryRef(ForCaller(validation_, caller), request.territory(),
                        "territory", &violations, &t);
   RETURN_IF_ERROR(violations.ToStatus());
+  std::shared_ptr<const AccessScope> access = actors_->ScopeOf(caller);
+  RETURN_IF_ERROR(CheckTerritoryRead(*access, t));
 
   v1::TerritoryDiagnosis d;
   *d.mutable_territory() = Describe(t);
@@ -807,6 +851,7 @@ absl::StatusOr<v1::TerritoryDiagnosis> TerritoryBook::Diagnose(
       auto num = index.Find(id);
       if (!num.has_value()) continue;
       const matcher::ActorProfile& p = index.Get(*num);
+      if (!access->CoversProfile(p)) continue;  // counts the caller's only
       int kind = static_cast<int>(p.kind);
       ++total;
       ++by_kind[kind];

@@ -89,12 +89,14 @@ void TerritoryRegistry::PutCustom(const v1::Territory& zone,
   std::unique_lock lock(mu_);
   custom_[zone.ref().code()] =
       CustomZone{zone, std::move(communes), std::string(workspace)};
+  custom_generation_.fetch_add(1, std::memory_order_acq_rel);
 }
 
 void TerritoryRegistry::RemoveCustom(std::string_view code) {
   std::unique_lock lock(mu_);
   auto it = custom_.find(code);
   if (it != custom_.end()) custom_.erase(it);
+  custom_generation_.fetch_add(1, std::memory_order_acq_rel);
 }
 
 std::optional<v1::Territory> TerritoryRegistry::GetCustom(

@@ -1,6 +1,7 @@
 #ifndef MAILLAGE_CORE_TERRITORY_REGISTRY_H_
 #define MAILLAGE_CORE_TERRITORY_REGISTRY_H_
 
+#include <atomic>
 #include <map>
 #include <memory>
 #include <optional>
@@ -67,6 +68,11 @@ class TerritoryRegistry {
   // Custom zones whose code is > after, in code order, at most limit.
   std::vector<v1::Territory> ListCustom(std::string_view after, size_t limit,
                                         std::string_view workspace = {}) const;
+  // Changes with every PutCustom and RemoveCustom: what was derived from
+  // the custom zones (core/access_scope.h) is stale when it moved.
+  uint64_t custom_generation() const {
+    return custom_generation_.load(std::memory_order_acquire);
+  }
 
  private:
   struct CustomZone {
@@ -81,6 +87,7 @@ class TerritoryRegistry {
   const territory::Geography* geography_;
   mutable std::shared_mutex mu_;
   std::map<std::string, CustomZone, std::less<>> custom_;  // guarded by mu_
+  std::atomic<uint64_t> custom_generation_{0};
 };
 
 territory::Level ToLevel(v1::TerritoryLevel level);

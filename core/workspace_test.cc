@@ -325,10 +325,13 @@ TEST_F(WorkspaceTest, ContactsBelongToTheWorkspaceThatWroteThem) {
   partner.role = auth::Role::kPartner;
   EXPECT_THAT(ContactNames(partner), IsEmpty());
 
-  // Deleting the actor erases its contacts in every workspace.
+  // Deleting the actor (an importer of team A may) erases its contacts in
+  // every workspace.
   v1::DeleteActorRequest erase;
   erase.set_id(kAssociation);
-  ASSERT_TRUE(maillage_->actors().Delete(erase, a_).ok());
+  auth::Principal importer = a_;
+  importer.role = auth::Role::kImporter;
+  ASSERT_TRUE(maillage_->actors().Delete(erase, importer).ok());
   int left = 0;
   ASSERT_TRUE(maillage_->store()
                   .Scan(storage::Family::kContacts, "", "",
@@ -345,7 +348,9 @@ TEST_F(WorkspaceTest, ImportWritesContactsIntoTheCallersWorkspace) {
   v1::ImportActorsRequest import;
   *import.add_actors() = Association();
   import.mutable_actors(0)->add_contacts()->set_name("Bérénice");
-  auto imported = maillage_->actors().ImportBatch(&import, b_);
+  auth::Principal importer_b = b_;  // animators import nothing
+  importer_b.role = auth::Role::kImporter;
+  auto imported = maillage_->actors().ImportBatch(&import, importer_b);
   ASSERT_TRUE(imported.ok()) << imported.status();
   EXPECT_THAT(ContactNames(a_), ElementsAre("Alice"));
   EXPECT_THAT(ContactNames(b_), ElementsAre("Bérénice"));

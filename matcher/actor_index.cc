@@ -563,6 +563,14 @@ bool ActorIndex::IsLive(ActorNum num) const {
   return num < impl_->records.size() && impl_->records[num].live();
 }
 
+const territory::Place& ActorIndex::HomeOf(ActorNum num) const {
+  return impl_->records[num].home;
+}
+
+bool ActorIndex::HasActionAreas(ActorNum num) const {
+  return impl_->records[num].has_areas();
+}
+
 ActorNum ActorIndex::num_limit() const {
   return static_cast<ActorNum>(impl_->records.size());
 }

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -90,6 +91,13 @@ struct Scope {
   std::vector<uint32_t> custom_communes;  // for kCustom, sorted
 };
 
+// Which actors an answer may name, beyond the engine's own rules: the core
+// passes the caller's territorial scope. An empty function admits every
+// actor. Called with live numbers, under the caller's read lock on the
+// index; it must be cheap (it runs once per candidate actually scored) and
+// must not write to the index.
+using Admission = std::function<bool(ActorNum)>;
+
 // Filters of ActorService.List. An unset field does not filter. The territory
 // filter keeps actors whose home commune is inside the scope or one of whose
 // action areas overlaps it (inside it, or containing it).
@@ -152,6 +160,11 @@ class ActorIndex {
 
   // Whether `num` names a live actor.
   bool IsLive(ActorNum num) const;
+  // The home and whether it has action areas, for a live `num`, from the
+  // compact record the engine reads anyway: cheaper than Get(num) (another
+  // cache line or two) when that is all a caller needs.
+  const territory::Place& HomeOf(ActorNum num) const;
+  bool HasActionAreas(ActorNum num) const;
   // Every live number is < num_limit(); for callers' dense scratch arrays.
   ActorNum num_limit() const;
   // How many live actors act on `theme` (ActorFilter::theme semantics); the

@@ -458,7 +458,12 @@ absl::StatusOr<CoalitionAnswer> SuggestCoalition(
         absl::StrCat("at most ", kMaxAlternatives, " alternatives"));
   }
   const ActorIndex::Impl& impl = IndexAccess::Of(index);
-  const std::vector<ActorNum> members = impl.ScopeMembers(scope);
+  std::vector<ActorNum> members = impl.ScopeMembers(scope);
+  if (options.admit) {
+    members.erase(std::remove_if(members.begin(), members.end(),
+                                 [&](ActorNum n) { return !options.admit(n); }),
+                  members.end());
+  }
 
   CoalitionAnswer answer;
   answer.theme = challenge.theme;

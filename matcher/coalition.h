@@ -61,6 +61,9 @@ struct CoalitionOptions {
                             (1u << static_cast<int>(Kind::kCompany)) |
                             (1u << static_cast<int>(Kind::kPublicBody));
   size_t alternatives = 3;  // at most 3
+  // Members it admits only (the anchor included); empty: any actor of the
+  // territory.
+  Admission admit;
 };
 
 struct CoalitionMember {

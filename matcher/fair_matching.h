@@ -39,6 +39,8 @@ struct FairMatchingOptions {
   // Score given up for each further proposal of the same partner.
   double exposure_penalty = 0.02;
   Weights weights;
+  // Partners it admits only (see PartnerOptions::admit); empty: any.
+  Admission admit;
   // Polled between associations: CollectCandidates returns its status
   // (CANCELLED, DEADLINE_EXCEEDED) as soon as the work is no longer wanted.
   // Not owned; null means never.

@@ -28,11 +28,9 @@ struct Candidate {
 
 }  // namespace
 
-absl::StatusOr<Panel> SuggestDialoguePanel(const ActorIndex& index,
-                                           const MatchContext& context,
-                                           const Scope& scope,
-                                           const std::vector<uint8_t>& themes,
-                                           size_t size) {
+absl::StatusOr<Panel> SuggestDialoguePanel(
+    const ActorIndex& index, const MatchContext& context, const Scope& scope,
+    const std::vector<uint8_t>& themes, size_t size, const Admission& admit) {
   const Vocabulary& vocabulary = context.vocabulary();
   if (themes.empty()) return absl::InvalidArgumentError("no theme");
   ThemeSet requested = 0;
@@ -82,6 +80,7 @@ absl::StatusOr<Panel> SuggestDialoguePanel(const ActorIndex& index,
   for (ActorNum num : impl.ScopeMembers(scope)) {
     const ActorRecord& rec = impl.records[num];
     if (!(rec.flags & ActorRecord::kAvailable)) continue;
+    if (admit && !admit(num)) continue;
     const ThemeSet acts = rec.acts_on & requested;
     if (acts == 0) continue;
     const bool inside = ActorIndex::Inside(rec.home, scope);

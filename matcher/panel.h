@@ -49,13 +49,15 @@ struct Panel {
   std::string summary;  // French
 };
 
-// Errors: InvalidArgument for no or unknown themes, size outside [1, 200],
-// or an unusable scope. Deterministic.
+// Only actors `admit` admits are invited (empty: any actor of the
+// territory). Errors: InvalidArgument for no or unknown themes, size outside
+// [1, 200], or an unusable scope. Deterministic.
 absl::StatusOr<Panel> SuggestDialoguePanel(const ActorIndex& index,
                                            const MatchContext& context,
                                            const Scope& scope,
                                            const std::vector<uint8_t>& themes,
-                                           size_t size);
+                                           size_t size,
+                                           const Admission& admit = {});
 
 }  // namespace maillage::matcher
 

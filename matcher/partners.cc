@@ -702,6 +702,7 @@ absl::StatusOr<std::vector<Suggestion>> SuggestPartners(
         !ActorIndex::Inside(rec.home, *options.scope)) {
       return;
     }
+    if (options.admit && !options.admit(num)) return;
     if (!complete) {
       // The credits as if every resource met were met fully bound the fit;
       // read the profiles only when that bound can make it.

@@ -184,6 +184,7 @@ struct PartnerOptions {
   uint32_t categories = 0;     // bit (1 << Category); 0 = any
   ThemeSet themes = 0;         // partners acting on one of them; 0 = any
   std::optional<Scope> scope;  // partners acting in it (ActorIndex::ActsIn)
+  Admission admit;             // partners it admits only; empty: any
   double min_score = 0;        // only scores >= min_score (and > 0)
   Weights weights;
   // Whether each Factor gets its French `detail` (the rest of a suggestion,

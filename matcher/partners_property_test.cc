@@ -385,5 +385,44 @@ TEST(PartnersFeedbackPropertyTest, FeedbackMovesOnlyTheScoresItShould) {
   EXPECT_GT(raised, 0);
 }
 
+// An admission (the core's territorial scope) only removes actors: the
+// answer is the unrestricted answer without the actors it refuses, in the
+// same order with the same scores, as long as the limit leaves room.
+TEST(PartnersAdmissionPropertyTest, AdmissionFiltersWithoutReordering) {
+  const World world = MakeWorld(5, 1500, /*feedback=*/true);
+  ActorIndex index;
+  MatchContext context(TestVocabulary());
+  Load(world, false, &index, &context);
+  std::mt19937 rng(5);
+  int compared = 0;
+  for (int q = 0; q < 200; ++q) {
+    const ActorNum actor =
+        *index.Find(world.profiles[rng() % world.profiles.size()].id);
+    PartnerOptions options = RandomOptions(rng, world.geo);
+    options.limit = 1000;  // everything, so that filtering is comparable
+    auto all = SuggestPartners(index, context, actor, options);
+    if (!all.ok()) continue;
+    // Admit the actors homed in some départements only.
+    const uint32_t kept = static_cast<uint32_t>(rng());
+    options.admit = [&](ActorNum n) {
+      return (kept >> (index.Get(n).home.departement % 32) & 1) != 0;
+    };
+    auto admitted = SuggestPartners(index, context, actor, options);
+    ASSERT_TRUE(admitted.ok()) << admitted.status();
+    std::vector<std::pair<std::string, double>> expected, got;
+    for (const Suggestion& s : *all) {
+      if (options.admit(s.partner))
+        expected.emplace_back(s.partner_id, s.score);
+    }
+    for (const Suggestion& s : *admitted) {
+      ASSERT_TRUE(options.admit(s.partner)) << s.partner_id;
+      got.emplace_back(s.partner_id, s.score);
+    }
+    EXPECT_EQ(got, expected) << "query " << q;
+    compared += !expected.empty();
+  }
+  EXPECT_GT(compared, 20);
+}
+
 }  // namespace
 }  // namespace maillage::matcher

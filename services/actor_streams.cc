@@ -355,7 +355,13 @@ class ExportReactor final : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
     last_ = page->next_page_token().empty();
     page_.set_page_token(page->next_page_token());
     if (page->actors_size() == 0) {
-      Finish(grpc::Status::OK);
+      // A scoped caller's page may hold nobody and still have a next page
+      // (the core bounds the actors examined per page).
+      if (last_) {
+        Finish(grpc::Status::OK);
+      } else {
+        handler_->Schedule([this] { NextChunk(); });
+      }
       return;
     }
     v1::ExportActorsResponse chunk;

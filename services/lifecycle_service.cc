@@ -3,7 +3,10 @@
 #include <deque>
 #include <memory>
 #include <mutex>
+#include <string_view>
+#include <vector>
 
+#include "core/access_scope.h"
 #include "core/errors.h"
 #include "core/validation.h"
 #include "core/workspace.h"
@@ -85,6 +88,12 @@ class WatchReactor final : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
       Finish(ToGrpcStatus(violations.ToStatus()));
       return;
     }
+    access_ = core_->actors().ScopeOf(*principal_);
+    if (absl::Status in_scope = core::CheckTerritoryRead(*access_, territory);
+        !in_scope.ok()) {
+      Finish(ToGrpcStatus(in_scope));
+      return;
+    }
     scope_ = std::move(territory.scope);
     if (request->resume_token().empty()) {
       after_ = core_->events().last_sequence();
@@ -163,6 +172,21 @@ class WatchReactor final : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
     bool dirty = false;               // a commit happened since the last read
   };
 
+  // Whether every actor `event` names is in the caller's territories (an
+  // event naming one outside would leak its existence).
+  bool NamesOnlyActorsInScope(const v1::WatchEvent& event) const {
+    if (access_->all()) return true;
+    std::vector<std::string_view> ids;
+    if (event.has_suggestion()) {
+      ids = {event.suggestion().actor_id(), event.suggestion().partner_id()};
+    } else if (event.has_partnership()) {
+      for (const std::string& id : event.partnership().participants()) {
+        ids.push_back(id);
+      }
+    }
+    return core_->actors().AllInScope(*access_, ids);
+  }
+
   // On the worker pool; at most one at a time.
   void Pump() {
     for (;;) {
@@ -176,6 +200,7 @@ class WatchReactor final : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
       auto events = core_->events().Read(
           after_, 100, core::WorkspaceOf(*principal_),
           [&](const storage::EventRecord& record) {
+            if (!NamesOnlyActorsInScope(record.event())) return false;
             for (const std::string& code : record.communes()) {
               auto c = geo.Find(territory::Level::kCommune, code);
               if (c &&
@@ -222,6 +247,7 @@ class WatchReactor final : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
   RequestHandler* handler_;
   core::Maillage* core_ = nullptr;
   std::shared_ptr<const auth::Principal> principal_;  // who calls
+  std::shared_ptr<const core::AccessScope> access_;   // its territories
   matcher::Scope scope_;
   uint64_t after_ = 0;
   std::deque<grpc::ByteBuffer> batch_;  // encoded events
