@@ -242,6 +242,168 @@ TEST_F(AccessTest, RevokedKeyIsRefusedAtOnce) {
       grpc::StatusCode::UNAUTHENTICATED);
 }
 
+// What scopes and workspaces let each role see and change, through the
+// server, on real actors: a company and an association in Niort (79191,
+// Deux-Sèvres) and a company in Charenton-le-Pont (94018, Val-de-Marne).
+class ScopedAccessTest : public AccessTest {
+ protected:
+  static v1::Actor In(const std::string& id, const std::string& commune,
+                      v1::ActorKind kind) {
+    v1::Actor a = testing::SampleActor(id, "Acteur " + id);
+    a.set_home_commune(commune);
+    a.set_kind(kind);
+    a.clear_themes();
+    a.add_themes("digital_inclusion");
+    auto* offer = a.add_offers();
+    offer->set_resource("skills");
+    offer->set_theme("digital_inclusion");
+    auto* need = a.add_needs();
+    need->set_resource("volunteers");
+    need->set_theme("digital_inclusion");
+    return a;
+  }
+
+  static grpc::Status Create(v1::ActorService::Stub& stub, const v1::Actor& a) {
+    grpc::ClientContext context;
+    v1::CreateActorRequest request;
+    *request.mutable_actor() = a;
+    v1::Actor created;
+    return stub.CreateActor(&context, request, &created);
+  }
+
+  static grpc::Status Get(v1::ActorService::Stub& stub, const std::string& id,
+                          v1::Actor* actor, bool full = false) {
+    grpc::ClientContext context;
+    v1::GetActorRequest request;
+    request.set_id(id);
+    if (full) request.set_view(v1::ACTOR_VIEW_FULL);
+    return stub.GetActor(&context, request, actor);
+  }
+};
+
+TEST_F(ScopedAccessTest, ScopesAndWorkspacesThroughTheServer) {
+  auto admin = v1::ActorService::NewStub(server_->channel());
+  for (const v1::Actor& a :
+       {In("siret:79000000000011", "79191", v1::ACTOR_KIND_COMPANY),
+        In("rna:W790000011", "79191", v1::ACTOR_KIND_ASSOCIATION),
+        In("siret:94000000000011", "94018", v1::ACTOR_KIND_COMPANY)}) {
+    grpc::Status s = Create(*admin, a);
+    ASSERT_TRUE(s.ok()) << s.error_message();
+  }
+  auto stub = [&](const testing::KeySpec& spec) {
+    return v1::ActorService::NewStub(As(spec));
+  };
+  auto reader = stub({"reader", {"departement:79"}, "default", ""});
+  auto importer = stub({"importer", {"departement:79"}, "default", ""});
+  auto partner = stub({"partner", {"departement:79"}, "default", "benevolat"});
+  auto team_a_channel = As({"animator", {"departement:79"}, "team-a", ""});
+  auto team_b_channel = As({"animator", {"departement:79"}, "team-b", ""});
+  auto team_a = v1::ActorService::NewStub(team_a_channel);
+  auto team_b = v1::ActorService::NewStub(team_b_channel);
+
+  // Reads: outside the scope is NOT_FOUND, exactly like a missing id.
+  v1::Actor actor;
+  EXPECT_TRUE(Get(*reader, "siret:79000000000011", &actor).ok());
+  EXPECT_EQ(Get(*reader, "siret:94000000000011", &actor).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(Get(*reader, "siret:00000000000000", &actor).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+  {
+    grpc::ClientContext context;
+    v1::ListActorsRequest list;
+    list.set_page_size(100);
+    v1::ListActorsResponse listed;
+    ASSERT_TRUE(reader->ListActors(&context, list, &listed).ok());
+    std::vector<std::string> ids;
+    for (const auto& a : listed.actors()) ids.push_back(a.home_commune());
+    EXPECT_THAT(ids, ::testing::Each("79191"));
+    EXPECT_EQ(listed.actors_size(), 2);
+  }
+
+  // Writes: inside the scope, in the partner's namespace only.
+  EXPECT_TRUE(Create(*importer, In("siret:79000000000029", "79191",
+                                   v1::ACTOR_KIND_COMPANY))
+                  .ok());
+  EXPECT_EQ(Create(*importer,
+                   In("siret:94000000000029", "94018", v1::ACTOR_KIND_COMPANY))
+                .error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_TRUE(Create(*partner,
+                     In("ext:benevolat:1", "79191", v1::ACTOR_KIND_ASSOCIATION))
+                  .ok());
+  EXPECT_EQ(
+      Create(*partner, In("ext:other:1", "79191", v1::ACTOR_KIND_ASSOCIATION))
+          .error_code(),
+      grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(Create(*reader,
+                   In("siret:79000000000037", "79191", v1::ACTOR_KIND_COMPANY))
+                .error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+
+  // Contacts belong to the workspace that wrote them.
+  {
+    grpc::ClientContext context;
+    v1::UpdateActorRequest update;
+    update.mutable_actor()->set_id("rna:W790000011");
+    auto* contact = update.mutable_actor()->add_contacts();
+    contact->set_name("Alice Martin");
+    contact->set_email("alice@example.org");
+    update.mutable_update_mask()->add_paths("contacts");
+    v1::Actor updated;
+    grpc::Status s = team_a->UpdateActor(&context, update, &updated);
+    ASSERT_TRUE(s.ok()) << s.error_message();
+  }
+  ASSERT_TRUE(Get(*team_a, "rna:W790000011", &actor, true).ok());
+  EXPECT_EQ(actor.contacts_size(), 1);
+  ASSERT_TRUE(Get(*team_b, "rna:W790000011", &actor, true).ok());
+  EXPECT_EQ(actor.contacts_size(), 0);
+  ASSERT_TRUE(Get(*reader, "rna:W790000011", &actor, true).ok());
+  EXPECT_EQ(actor.contacts_size(), 0);
+
+  // Suggestions: team A's pipeline is invisible to team B; partners
+  // proposed are inside the scope.
+  auto match_a = v1::MatchService::NewStub(team_a_channel);
+  v1::SuggestPartnersResponse served;
+  {
+    grpc::ClientContext context;
+    v1::SuggestPartnersRequest suggest;
+    suggest.set_actor_id("rna:W790000011");
+    suggest.set_limit(10);
+    suggest.set_requested_by("admin@prefecture.gouv.fr");
+    grpc::Status s = match_a->SuggestPartners(&context, suggest, &served);
+    ASSERT_TRUE(s.ok()) << s.error_message();
+  }
+  ASSERT_GE(served.suggestions_size(), 1);
+  for (const auto& suggestion : served.suggestions()) {
+    EXPECT_NE(suggestion.partner_id(), "siret:94000000000011");
+  }
+  auto life_a = v1::LifecycleService::NewStub(team_a_channel);
+  auto life_b = v1::LifecycleService::NewStub(team_b_channel);
+  v1::GetSuggestionRequest get;
+  get.set_id(served.suggestions(0).suggestion_id());
+  v1::Suggestion suggestion;
+  {
+    grpc::ClientContext context;
+    ASSERT_TRUE(life_a->GetSuggestion(&context, get, &suggestion).ok());
+  }
+  // Who asked comes from the key, never from the request.
+  EXPECT_THAT(suggestion.requested_by(), ::testing::StartsWith("key:"));
+  EXPECT_EQ(suggestion.requested_by_note(), "admin@prefecture.gouv.fr");
+  {
+    grpc::ClientContext context;
+    EXPECT_EQ(life_b->GetSuggestion(&context, get, &suggestion).error_code(),
+              grpc::StatusCode::NOT_FOUND);
+  }
+  {
+    grpc::ClientContext context;
+    v1::ListSuggestionsRequest list;
+    list.set_actor_id("rna:W790000011");
+    v1::ListSuggestionsResponse listed;
+    ASSERT_TRUE(life_b->ListSuggestions(&context, list, &listed).ok());
+    EXPECT_EQ(listed.suggestions_size(), 0);
+  }
+}
+
 // Bearer JWTs of an OpenID Connect provider, end to end: the server verifies
 // them against the provider's JWKS and grants what the claim rules say.
 TEST(OidcAccessTest, TokensFromTheProviderAreVerifiedAndMapped) {
