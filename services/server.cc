@@ -98,24 +98,75 @@ void ApplyLimits(const Server::Limits& limits, grpc::ResourceQuota* quota,
               limits.handshake_timeout);
 }
 
+// TLS credentials when options.tls is enabled; plaintext otherwise, where the
+// loopback rule allows it (services/tls.h).
+absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> ListenerCredentials(
+    const Server::Options& options) {
+  if (options.tls.enabled()) return TlsServerCredentials(options.tls);
+  if (!options.tls.key_file.empty() || !options.tls.client_ca_file.empty() ||
+      options.tls.require_client_certificate) {
+    return absl::InvalidArgumentError(
+        "--tls_key, --tls_client_ca and --tls_require_client_cert need "
+        "--tls_cert (the server's certificate)");
+  }
+  if (absl::Status s = CheckPlaintextAllowed(options.listen_address,
+                                             options.tls, options.insecure);
+      !s.ok()) {
+    return s;
+  }
+  return grpc::InsecureServerCredentials();
+}
+
+// Interim, until API keys land (issue #11): a call with a verified client
+// certificate is its mapped principal (when there is a mapping), and every
+// other call acts as the server itself.
+class InterimAuthenticator final : public auth::Authenticator {
+ public:
+  // `certificates` may be null; not owned.
+  explicit InterimAuthenticator(const auth::Authenticator* certificates)
+      : certificates_(certificates) {}
+
+  absl::StatusOr<auth::Principal> Authenticate(
+      const auth::Credentials& credentials) const override {
+    if (certificates_ != nullptr && !credentials.peer_identities.empty()) {
+      return certificates_->Authenticate(credentials);
+    }
+    return auth::Principal::System();
+  }
+
+ private:
+  const auth::Authenticator* const certificates_;
+};
+
 }  // namespace
+
+absl::Status Server::LoadAuthenticator(const Options& options) {
+  if (!options.client_cert_principals.empty()) {
+    if (options.tls.client_ca_file.empty()) {
+      return absl::InvalidArgumentError(
+          "--client_cert_principals needs --tls_client_ca: without it no "
+          "client certificate is verified");
+    }
+    auto principals =
+        auth::CertificatePrincipals::Load(options.client_cert_principals);
+    if (!principals.ok()) return principals.status();
+    cert_principals_ = *std::move(principals);
+  }
+  authenticator_ =
+      std::make_unique<InterimAuthenticator>(cert_principals_.get());
+  return absl::OkStatus();
+}
 
 absl::StatusOr<std::unique_ptr<Server>> Server::BuildAndStart(
     const Options& options) {
   std::unique_ptr<Server> s(new Server());
   s->pool_ = std::make_unique<WorkerPool>(options.worker_threads);
-  // Interim, until API keys land (issue #11): every call acts as the
-  // server itself.
-  class InterimAuthenticator final : public auth::Authenticator {
-   public:
-    absl::StatusOr<auth::Principal> Authenticate(
-        const auth::Credentials&) const override {
-      return auth::Principal::System();
-    }
-  };
-  static const InterimAuthenticator* const interim = new InterimAuthenticator;
+  absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> credentials =
+      ListenerCredentials(options);
+  if (!credentials.ok()) return credentials.status();
+  if (absl::Status st = s->LoadAuthenticator(options); !st.ok()) return st;
   RequestHandler::Options requests = options.requests;
-  requests.authenticator = interim;
+  requests.authenticator = s->authenticator_.get();
   s->handler_ = std::make_unique<RequestHandler>(s->pool_.get(), requests);
   s->services_.push_back(std::make_unique<ActorServiceImpl>(s->handler_.get()));
   s->services_.push_back(
@@ -127,8 +178,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::BuildAndStart(
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
-  builder.AddListeningPort(options.listen_address,
-                           grpc::InsecureServerCredentials(), &s->port_);
+  builder.AddListeningPort(options.listen_address, *credentials, &s->port_);
   ApplyLimits(options.limits, &s->quota_, &builder);
   for (auto& service : s->services_) builder.RegisterService(service.get());
   s->server_ = builder.BuildAndStart();

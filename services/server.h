@@ -8,9 +8,12 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "auth/authenticator.h"
+#include "auth/cert_principals.h"
 #include "core/maillage.h"
 #include "grpcpp/grpcpp.h"
 #include "services/request_handler.h"
+#include "services/tls.h"
 #include "services/worker_pool.h"
 #include "services/write_health.h"
 
@@ -78,6 +81,17 @@ class Server {
   struct Options {
     // host:port; port 0 picks a free port (see port()).
     std::string listen_address = "127.0.0.1:50051";
+    // Transport security (services/tls.h): TLS when tls.cert_file is set,
+    // client certificates when tls.client_ca_file is.
+    TlsOptions tls;
+    // Without TLS, a listen_address that is not loopback is refused unless
+    // this is set (a TLS proxy or a private network protects the port); a
+    // warning is logged then.
+    bool insecure = false;
+    // Mapping file of client-certificate identities to principals
+    // (auth/cert_principals.h); needs tls.client_ca_file. Empty: client
+    // certificates authenticate nobody.
+    std::string client_cert_principals;
     core::Maillage::Options core;
     Limits limits;
     // Threads running request work (store I/O and matching); gRPC's own
@@ -110,11 +124,16 @@ class Server {
 
  private:
   Server() = default;
+  // The authenticator of every call, with the client-certificate mapping of
+  // options.client_cert_principals when set.
+  absl::Status LoadAuthenticator(const Options& options);
   // Publishes whether writes are accepted (see WriteHealthReporter).
   void StartWriteHealth();
 
   grpc::ResourceQuota quota_{"maillage-transport"};
   std::unique_ptr<WorkerPool> pool_;
+  std::unique_ptr<auth::CertificatePrincipals> cert_principals_;
+  std::unique_ptr<auth::Authenticator> authenticator_;
   std::unique_ptr<RequestHandler> handler_;
   std::vector<std::unique_ptr<grpc::Service>> services_;
   std::unique_ptr<grpc::Server> server_;
