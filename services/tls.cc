@@ -239,8 +239,11 @@ std::vector<std::string> PeerIdentities(const grpc::AuthContext& context) {
   if (!context.IsPeerAuthenticated()) return identities;
   auto security =
       context.FindPropertyValues(GRPC_TRANSPORT_SECURITY_TYPE_PROPERTY_NAME);
+  // "tls" under grpc::experimental::TlsServerCredentials, "ssl" under
+  // grpc::SslServerCredentials.
   if (security.empty() ||
-      security.front() != GRPC_SSL_TRANSPORT_SECURITY_TYPE) {
+      (security.front() != GRPC_TLS_TRANSPORT_SECURITY_TYPE &&
+       security.front() != GRPC_SSL_TRANSPORT_SECURITY_TYPE)) {
     return identities;
   }
   auto add = [&](const char* property, std::string_view prefix) {
