@@ -25,6 +25,10 @@ constexpr std::string_view kActors = "maillage.v1.ActorService";
 constexpr std::string_view kTerritories = "maillage.v1.TerritoryService";
 constexpr std::string_view kMatching = "maillage.v1.MatchService";
 constexpr std::string_view kLifecycle = "maillage.v1.LifecycleService";
+// grpc.reflection.v1.ServerReflection answers through the same rule (the
+// request handler admits both as "ServerReflectionInfo").
+constexpr std::string_view kReflection =
+    "grpc.reflection.v1alpha.ServerReflection";
 
 }  // namespace
 
@@ -74,6 +78,9 @@ const std::vector<MethodRule>& MethodRules() {
       {kLifecycle, "WatchSuggestions", Effect::kRead, kAnimators},
       {kLifecycle, "SuggestForTerritory", Effect::kWrite, kAnimators},
       {kLifecycle, "GetTerritoryMetrics", Effect::kRead, kAnimators},
+
+      // Describes the API (grpcurl): any authenticated caller.
+      {kReflection, "ServerReflectionInfo", Effect::kRead, kEveryone},
   };
   return *rules;
 }

@@ -5,6 +5,7 @@
 
 #include "gmock/gmock.h"
 #include "google/protobuf/descriptor.h"
+#include "grpc/reflection/v1alpha/reflection.pb.h"
 #include "gtest/gtest.h"
 #include "maillage/v1/actor.pb.h"
 #include "maillage/v1/lifecycle.pb.h"
@@ -22,6 +23,9 @@ const char* const kApiFiles[] = {
     "maillage/v1/territory.proto",
     "maillage/v1/matching.proto",
     "maillage/v1/lifecycle.proto",
+    // Server reflection, served by services/reflection_service.h (v1 shares
+    // v1alpha's rule).
+    "grpc/reflection/v1alpha/reflection.proto",
 };
 
 std::vector<const google::protobuf::MethodDescriptor*> ApiMethods() {
@@ -30,6 +34,7 @@ std::vector<const google::protobuf::MethodDescriptor*> ApiMethods() {
   (void)v1::Territory::descriptor();
   (void)v1::SuggestPartnersRequest::descriptor();
   (void)v1::Suggestion::descriptor();
+  (void)grpc::reflection::v1alpha::ServerReflectionRequest::descriptor();
   std::vector<const google::protobuf::MethodDescriptor*> methods;
   for (const char* name : kApiFiles) {
     const google::protobuf::FileDescriptor* file =

@@ -5,11 +5,11 @@
 
 #include "absl/strings/str_cat.h"
 #include "core/demo.h"
-#include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/health_check_service_interface.h"
 #include "services/actor_service.h"
 #include "services/lifecycle_service.h"
 #include "services/match_service.h"
+#include "services/reflection_service.h"
 #include "services/territory_service.h"
 #include "services/write_health.h"
 
@@ -157,6 +157,20 @@ absl::Status Server::LoadAuthenticator(const Options& options) {
   return absl::OkStatus();
 }
 
+void Server::AddReflection() {
+  std::vector<std::string> listed(std::begin(kServiceNames),
+                                  std::end(kServiceNames));
+  listed.insert(listed.end(),
+                {"grpc.health.v1.Health", "grpc.reflection.v1.ServerReflection",
+                 "grpc.reflection.v1alpha.ServerReflection"});
+  reflection_ = std::make_unique<ReflectionCatalog>(std::move(listed));
+  services_.push_back(
+      std::make_unique<ReflectionService<ReflectionV1AlphaBase>>(
+          handler_.get(), reflection_.get()));
+  services_.push_back(std::make_unique<ReflectionService<ReflectionV1Base>>(
+      handler_.get(), reflection_.get()));
+}
+
 absl::StatusOr<std::unique_ptr<Server>> Server::BuildAndStart(
     const Options& options) {
   std::unique_ptr<Server> s(new Server());
@@ -175,8 +189,9 @@ absl::StatusOr<std::unique_ptr<Server>> Server::BuildAndStart(
   s->services_.push_back(
       std::make_unique<LifecycleServiceImpl>(s->handler_.get()));
 
+  s->AddReflection();
+
   grpc::EnableDefaultHealthCheckService(true);
-  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
   builder.AddListeningPort(options.listen_address, *credentials, &s->port_);
   ApplyLimits(options.limits, &s->quota_, &builder);

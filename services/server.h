@@ -12,6 +12,7 @@
 #include "auth/cert_principals.h"
 #include "core/maillage.h"
 #include "grpcpp/grpcpp.h"
+#include "services/reflection_service.h"
 #include "services/request_handler.h"
 #include "services/tls.h"
 #include "services/worker_pool.h"
@@ -20,8 +21,8 @@
 namespace maillage::services {
 
 // The Maillage gRPC server: the v1 services, the standard health service and
-// server reflection, over one core::Maillage. main() and the integration
-// tests both use it.
+// server reflection (behind authentication, like the rest), over one
+// core::Maillage. main() and the integration tests both use it.
 class Server {
  public:
   // Bounds on what one client can make the transport hold, against abusive
@@ -127,6 +128,9 @@ class Server {
   // The authenticator of every call, with the client-certificate mapping of
   // options.client_cert_principals when set.
   absl::Status LoadAuthenticator(const Options& options);
+  // Server reflection (v1 and v1alpha) behind the request handler, over the
+  // API's files only.
+  void AddReflection();
   // Publishes whether writes are accepted (see WriteHealthReporter).
   void StartWriteHealth();
 
@@ -135,6 +139,7 @@ class Server {
   std::unique_ptr<auth::CertificatePrincipals> cert_principals_;
   std::unique_ptr<auth::Authenticator> authenticator_;
   std::unique_ptr<RequestHandler> handler_;
+  std::unique_ptr<ReflectionCatalog> reflection_;
   std::vector<std::unique_ptr<grpc::Service>> services_;
   std::unique_ptr<grpc::Server> server_;
   std::unique_ptr<core::Maillage> core_;

@@ -11,6 +11,7 @@
 
 #include "gmock/gmock.h"
 #include "grpc/grpc_security_constants.h"
+#include "grpc/reflection/v1alpha/reflection.grpc.pb.h"
 #include "gtest/gtest.h"
 #include "maillage/v1/actor.grpc.pb.h"
 #include "tests/support/test_pki.h"
@@ -201,6 +202,43 @@ TEST_F(TlsTest, OptionalClientCertificate) {
   // With one, it is the mapped principal (here through its DNS name).
   EXPECT_EQ(Create(TlsChannel(server, &client_), "ext:tls:2").error_code(),
             grpc::StatusCode::PERMISSION_DENIED);
+}
+
+// Reflection goes through the request handler like every call: a caller
+// the authenticator refuses gets nothing. (With API keys, an anonymous
+// caller is refused the same way.)
+TEST_F(TlsTest, ReflectionNeedsAnAuthenticatedCaller) {
+  CertificateFiles unmapped = pki_.MakeClient("unmapped.example.org", ca_);
+  std::string mapping = pki_.Path("principals.txt");
+  std::ofstream(mapping) << "CN=platform.example.org role=reader scope=*\n";
+  testing::TestServer server;
+  server.options().tls = ServerTls();
+  server.options().tls.client_ca_file = ca_.cert;
+  server.options().client_cert_principals = mapping;
+  server.Start();
+  auto list_services = [&](const CertificateFiles& client) {
+    auto stub = grpc::reflection::v1alpha::ServerReflection::NewStub(
+        TlsChannel(server, &client));
+    grpc::ClientContext ctx;
+    auto stream = stub->ServerReflectionInfo(&ctx);
+    grpc::reflection::v1alpha::ServerReflectionRequest req;
+    req.set_list_services("");
+    grpc::reflection::v1alpha::ServerReflectionResponse resp;
+    int services = 0;
+    if (stream->Write(req) && stream->Read(&resp)) {
+      services = resp.list_services_response().service_size();
+    }
+    stream->WritesDone();
+    grpc::Status status = stream->Finish();
+    return std::make_pair(status, services);
+  };
+  auto [refused, none] = list_services(unmapped);
+  EXPECT_EQ(refused.error_code(), grpc::StatusCode::UNAUTHENTICATED)
+      << refused.error_message();
+  EXPECT_EQ(none, 0);
+  auto [allowed, listed] = list_services(client_);
+  EXPECT_TRUE(allowed.ok()) << allowed.error_message();
+  EXPECT_GE(listed, 4);
 }
 
 TEST_F(TlsTest, ReplacedCertificateIsServedWithoutRestart) {
