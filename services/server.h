@@ -41,8 +41,8 @@ class Server {
     // reset piles up) and the store are outside it.
     int64_t memory_quota_bytes = int64_t{512} << 20;
     // Threads gRPC may start for the synchronous API (the same ResourceQuota).
-    // Our services use the callback API; this bounds the health and
-    // reflection services' threads.
+    // Our services, reflection included, use the callback API; this bounds
+    // the health service's threads.
     int max_threads = 64;
     // Largest header block of a call once decoded, bytes
     // (SETTINGS_MAX_HEADER_LIST_SIZE); a larger one resets the stream and
