@@ -8,6 +8,7 @@
 #include "grpc/reflection/v1alpha/reflection.pb.h"
 #include "gtest/gtest.h"
 #include "maillage/v1/actor.pb.h"
+#include "maillage/v1/admin.pb.h"
 #include "maillage/v1/lifecycle.pb.h"
 #include "maillage/v1/matching.pb.h"
 #include "maillage/v1/territory.pb.h"
@@ -23,6 +24,7 @@ const char* const kApiFiles[] = {
     "maillage/v1/territory.proto",
     "maillage/v1/matching.proto",
     "maillage/v1/lifecycle.proto",
+    "maillage/v1/admin.proto",
     // Server reflection, served by services/reflection_service.h (v1 shares
     // v1alpha's rule).
     "grpc/reflection/v1alpha/reflection.proto",
@@ -34,6 +36,7 @@ std::vector<const google::protobuf::MethodDescriptor*> ApiMethods() {
   (void)v1::Territory::descriptor();
   (void)v1::SuggestPartnersRequest::descriptor();
   (void)v1::Suggestion::descriptor();
+  (void)v1::ApiKey::descriptor();
   (void)grpc::reflection::v1alpha::ServerReflectionRequest::descriptor();
   std::vector<const google::protobuf::MethodDescriptor*> methods;
   for (const char* name : kApiFiles) {
@@ -99,6 +102,9 @@ TEST(PolicyTest, RolesFollowTheModel) {
   EXPECT_TRUE(allowed(Role::kImporter, "ImportActors"));
   EXPECT_FALSE(allowed(Role::kImporter, "UpdateSuggestion"));
   EXPECT_TRUE(allowed(Role::kAdmin, "WatchSuggestions"));
+  EXPECT_TRUE(allowed(Role::kAdmin, "CreateApiKey"));
+  EXPECT_FALSE(allowed(Role::kImporter, "CreateApiKey"));
+  EXPECT_FALSE(allowed(Role::kAnimator, "ListApiKeys"));
   Principal reader;
   reader.role = Role::kReader;
   EXPECT_THAT(std::string(Authorize(reader, "DeleteActor").message()),

@@ -8,7 +8,9 @@
 #include <memory>
 #include <string>
 
+#include "auth/credentials_file.h"
 #include "benchmark/benchmark.h"
+#include "cli/bearer_channel.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "grpcpp/grpcpp.h"
 #include "maillage/v1/actor.grpc.pb.h"
@@ -88,14 +90,15 @@ Fixture& Shared(bool sync_writes) {
     services::Server::Options options;
     options.listen_address = "127.0.0.1:0";
     options.core.data_dir = f.dir + "/store";
+    options.admin_credentials_file = f.dir + "/credentials";
     options.core.reference_dir = MAILLAGE_REFERENCE_DIR;
     options.core.sync_writes = sync_writes;
     auto server = services::Server::BuildAndStart(options);
     if (!server.ok()) abort();
     f.server = std::move(*server);
-    f.channel =
-        grpc::CreateChannel("127.0.0.1:" + std::to_string(f.server->port()),
-                            grpc::InsecureChannelCredentials());
+    f.channel = cli::CreateBearerChannel(
+        "127.0.0.1:" + std::to_string(f.server->port()),
+        auth::LastStoredKey(options.admin_credentials_file));
   }
   return f;
 }

@@ -72,8 +72,11 @@ class CliTest : public ::testing::Test {
     std::string run = std::to_string(runs_++);
     std::string err_path = temp_.Sub("stderr" + run);
     std::string in_path = Write("stdin" + run, input);
-    std::string command = env + " " + std::string(MAILLAGE_CLI_BINARY) + " " +
-                          args + " 2>" + err_path + " <" + in_path;
+    // The CLI finds the server's admin key as it would on the server's
+    // machine: in the credentials file the server wrote at first start.
+    std::string command = "MAILLAGE_CREDENTIALS=" + server_.credentials_file() +
+                          " " + env + " " + std::string(MAILLAGE_CLI_BINARY) +
+                          " " + args + " 2>" + err_path + " <" + in_path;
     Result result;
     FILE* pipe = popen(command.c_str(), "r");
     if (pipe == nullptr) {
@@ -974,24 +977,29 @@ TEST_F(CliTest, SpeaksTlsAndPresentsAClientCertificate) {
 
   Result plaintext = RunAgainst(target, "actors list --timeout 5");
   EXPECT_EQ(plaintext.exit_code, 1);
-  EXPECT_THAT(plaintext.err, HasSubstr("add --tls or --tls-ca"));
+  EXPECT_THAT(plaintext.err, HasSubstr("add --tls or --tls_ca"));
 
-  Result trusted = RunAgainst(target, "--tls-ca " + ca.cert + " actors list");
+  // The TLS server's admin key, from its own credentials file.
+  std::string admin = " --credentials_file " + server.credentials_file() + " ";
+  Result trusted =
+      RunAgainst(target, "--tls_ca " + ca.cert + admin + "actors list");
   EXPECT_EQ(trusted.exit_code, 0) << trusted.err;
-  Result scheme = RunShell("MAILLAGE_TLS_CA=" + ca.cert,
-                           "--server https://" + target + " actors list", "");
+  Result scheme =
+      RunShell("MAILLAGE_TLS_CA=" + ca.cert,
+               "--server https://" + target + admin + "actors list", "");
   EXPECT_EQ(scheme.exit_code, 0) << scheme.err;
 
-  // The certificate's principal is a reader: it may list, not delete.
-  std::string mtls = "--tls-ca " + ca.cert + " --tls-cert " + client.cert +
-                     " --tls-key " + client.key + " ";
+  // Without a token, the certificate's principal: a reader may list, not
+  // delete.
+  std::string mtls = "--tls_ca " + ca.cert + " --tls_cert " + client.cert +
+                     " --tls_key " + client.key + " ";
   EXPECT_EQ(RunAgainst(target, mtls + "actors list").exit_code, 0);
   Result denied = RunAgainst(target, mtls + "actors delete ext:cli:1");
   EXPECT_THAT(denied.err, HasSubstr("the role \"reader\" may not call"));
 
-  Result half = RunAgainst(target, "--tls-cert " + client.cert + " health");
+  Result half = RunAgainst(target, "--tls_cert " + client.cert + " health");
   EXPECT_EQ(half.exit_code, 2);
-  EXPECT_THAT(half.err, HasSubstr("--tls-cert and --tls-key go together"));
+  EXPECT_THAT(half.err, HasSubstr("--tls_cert and --tls_key go together"));
 }
 
 }  // namespace

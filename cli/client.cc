@@ -9,6 +9,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "auth/credentials_file.h"
 #include "base/strings.h"
 #include "cli/errors.h"
 
@@ -52,27 +53,27 @@ absl::Status ApplyTlsArgs(const ParsedArgs& args, Client::Options* options) {
       options->server.erase(0, scheme.size());
     }
   }
-  std::optional<std::string> ca = FlagOrEnv(args, "tls-ca", "MAILLAGE_TLS_CA");
+  std::optional<std::string> ca = FlagOrEnv(args, "tls_ca", "MAILLAGE_TLS_CA");
   std::optional<std::string> cert =
-      FlagOrEnv(args, "tls-cert", "MAILLAGE_TLS_CERT");
+      FlagOrEnv(args, "tls_cert", "MAILLAGE_TLS_CERT");
   std::optional<std::string> key =
-      FlagOrEnv(args, "tls-key", "MAILLAGE_TLS_KEY");
+      FlagOrEnv(args, "tls_key", "MAILLAGE_TLS_KEY");
   if (cert.has_value() != key.has_value()) {
     return UsageError(
-        "--tls-cert and --tls-key go together (a client certificate and its "
+        "--tls_cert and --tls_key go together (a client certificate and its "
         "private key)");
   }
   if (!tls && !ca && !cert) return absl::OkStatus();
   grpc::SslCredentialsOptions ssl;  // empty roots: the system's
   if (ca.has_value()) {
-    absl::StatusOr<std::string> roots = ReadPem("tls-ca", *ca);
+    absl::StatusOr<std::string> roots = ReadPem("tls_ca", *ca);
     if (!roots.ok()) return roots.status();
     ssl.pem_root_certs = *std::move(roots);
   }
   if (cert.has_value()) {
-    absl::StatusOr<std::string> chain = ReadPem("tls-cert", *cert);
+    absl::StatusOr<std::string> chain = ReadPem("tls_cert", *cert);
     if (!chain.ok()) return chain.status();
-    absl::StatusOr<std::string> private_key = ReadPem("tls-key", *key);
+    absl::StatusOr<std::string> private_key = ReadPem("tls_key", *key);
     if (!private_key.ok()) return private_key.status();
     ssl.pem_cert_chain = *std::move(chain);
     ssl.pem_private_key = *std::move(private_key);
@@ -139,12 +140,21 @@ grpc::GenericStub& Client::generic() {
   return *generic_;
 }
 
+void Client::Authorize(grpc::ClientContext* context) const {
+  if (!options_.token.empty()) {
+    context->AddMetadata("authorization", "Bearer " + options_.token);
+  }
+}
+
 std::unique_ptr<grpc::ClientContext> Client::NewStream() const {
-  return std::make_unique<grpc::ClientContext>();
+  auto context = std::make_unique<grpc::ClientContext>();
+  Authorize(context.get());
+  return context;
 }
 
 std::unique_ptr<grpc::ClientContext> Client::NewCall() const {
   auto context = std::make_unique<grpc::ClientContext>();
+  Authorize(context.get());
   context->set_deadline(
       std::chrono::system_clock::now() +
       std::chrono::duration_cast<std::chrono::system_clock::duration>(
@@ -162,9 +172,9 @@ absl::Status Client::Check(const grpc::Status& status) const {
                        result.message(),
                        "); is it running? Set --server or MAILLAGE_SERVER",
                        options_.tls != nullptr
-                           ? "; over TLS, check that --tls-ca trusts its "
-                             "certificate (and --tls-cert if it asks for one)"
-                           : "; if it serves TLS, add --tls or --tls-ca"));
+                           ? "; over TLS, check that --tls_ca trusts its "
+                             "certificate (and --tls_cert if it asks for one)"
+                           : "; if it serves TLS, add --tls or --tls_ca"));
     case grpc::StatusCode::UNIMPLEMENTED:
       if (!result.message().empty()) return result;
       return absl::Status(
@@ -179,6 +189,22 @@ absl::Status Client::Check(const grpc::Status& status) const {
     default:
       return result;
   }
+}
+
+absl::Status ResolveToken(const ParsedArgs& args, Client::Options* options) {
+  if (const char* env = std::getenv("MAILLAGE_TOKEN");
+      env != nullptr && *env != '\0') {
+    options->token = env;
+  }
+  options->token = args.ValueOr("token", options->token);
+  if (!options->token.empty()) return absl::OkStatus();
+  std::string path =
+      args.ValueOr("credentials_file", auth::DefaultCredentialsPath());
+  if (path.empty()) return absl::OkStatus();
+  auto stored = auth::FindStoredKey(path, options->server);
+  if (!stored.ok()) return stored.status();
+  if (stored->has_value()) options->token = **stored;
+  return absl::OkStatus();
 }
 
 }  // namespace maillage::cli

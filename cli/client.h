@@ -30,6 +30,9 @@ class Client {
     double timeout_seconds = 30;
     // TLS to the server; null: plaintext. See ApplyTlsArgs().
     std::shared_ptr<grpc::ChannelCredentials> tls;
+    // Sent as "authorization: Bearer <token>" with every call; none when
+    // empty.
+    std::string token;
   };
 
   // The streams must outlive the client.
@@ -42,6 +45,11 @@ class Client {
   v1::LifecycleService::Stub& lifecycle();
   // For methods called by name with hand-built bytes (grpc.health.v1).
   grpc::GenericStub& generic();
+  // The channel, for the stubs of services used by one command group.
+  std::shared_ptr<grpc::Channel> channel_for_stubs() {
+    channel();
+    return channel_;
+  }
 
   // A fresh context for one call, with its deadline set.
   std::unique_ptr<grpc::ClientContext> NewCall() const;
@@ -54,6 +62,8 @@ class Client {
   absl::Status Check(const grpc::Status& status) const;
 
   const Options& options() const { return options_; }
+  // Adds the caller's credentials to a context made elsewhere.
+  void Authorize(grpc::ClientContext* context) const;
   std::istream& in() { return in_; }
   std::ostream& out() { return out_; }
   std::ostream& err() { return err_; }
@@ -73,12 +83,18 @@ class Client {
   std::unique_ptr<grpc::GenericStub> generic_;
 };
 
+// The token of the call: --token, else $MAILLAGE_TOKEN, else the key stored
+// for options->server in the credentials file (--credentials_file, else
+// auth::DefaultCredentialsPath()). No token is not an error (the server
+// says what it wants); an unreadable credentials file is.
+absl::Status ResolveToken(const ParsedArgs& args, Client::Options* options);
+
 // The global TLS flags, and their environment variables (a flag wins):
 //  - --tls: TLS, trusting the system's certificate authorities; also when
 //    options->server starts with "https://" (the scheme is removed);
-//  - --tls-ca FILE ($MAILLAGE_TLS_CA): TLS, trusting the authorities in
+//  - --tls_ca FILE ($MAILLAGE_TLS_CA): TLS, trusting the authorities in
 //    FILE (PEM) instead;
-//  - --tls-cert FILE / --tls-key FILE ($MAILLAGE_TLS_CERT, $MAILLAGE_TLS_KEY):
+//  - --tls_cert FILE / --tls_key FILE ($MAILLAGE_TLS_CERT, $MAILLAGE_TLS_KEY):
 //    TLS, presenting this client certificate (mTLS); both or neither.
 // Sets options->tls (and strips options->server's scheme). NOT_FOUND or a
 // usage error naming the flag when a file cannot be read or a flag lacks its

@@ -157,17 +157,25 @@ const std::vector<FlagSpec>& GlobalFlags() {
       {"server", "HOST:PORT",
        "Server address (default 127.0.0.1:50051, or $MAILLAGE_SERVER when "
        "set)."},
+      {"token", "KEY",
+       "API key (mlg_…) or bearer token to call with (default "
+       "$MAILLAGE_TOKEN, else the key stored for --server in the "
+       "credentials file)."},
+      {"credentials_file", "PATH",
+       "Credentials file (default $MAILLAGE_CREDENTIALS, else "
+       "~/.config/maillage/credentials, where the server writes its admin "
+       "key at first start)."},
       {"tls", "",
        "Connect with TLS, trusting the system's authorities (also with a "
        "server address \"https://HOST:PORT\")."},
-      {"tls-ca", "FILE",
+      {"tls_ca", "FILE",
        "Connect with TLS, trusting the authorities of this PEM file "
        "($MAILLAGE_TLS_CA)."},
-      {"tls-cert", "FILE",
+      {"tls_cert", "FILE",
        "Client certificate (PEM) for a server that asks for one "
-       "($MAILLAGE_TLS_CERT); with --tls-key."},
-      {"tls-key", "FILE",
-       "Private key (PEM) of --tls-cert ($MAILLAGE_TLS_KEY)."},
+       "($MAILLAGE_TLS_CERT); with --tls_key."},
+      {"tls_key", "FILE",
+       "Private key (PEM) of --tls_cert ($MAILLAGE_TLS_KEY)."},
       {"timeout", "SECONDS",
        "Deadline of each call to the server (default 30); the streams of "
        "import, export and watch have none."},

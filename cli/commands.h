@@ -20,6 +20,7 @@ CommandGroup PartnershipsGroup();  // partnerships.cc
 CommandGroup WatchGroup();         // lifecycle.cc
 CommandGroup MetricsGroup();       // lifecycle.cc
 CommandGroup HealthGroup();        // health.cc
+CommandGroup AdminKeysGroup();     // admin.cc
 
 // `suggest territory`, in the suggest group but on LifecycleService
 // (lifecycle.cc).

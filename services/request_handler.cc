@@ -56,10 +56,11 @@ absl::StatusOr<auth::Principal> RequestHandler::Authenticate(
   if (auto peer = context->auth_context(); peer != nullptr) {
     credentials.peer_identities = PeerIdentities(*peer);
   }
-  if (options_.authenticator == nullptr) {
-    return absl::UnauthenticatedError("the server has no authenticator");
+  const auth::Authenticator* authenticator = authenticator_.load();
+  if (authenticator == nullptr) {
+    return absl::UnavailableError("the store is not open; retry shortly");
   }
-  return options_.authenticator->Authenticate(credentials);
+  return authenticator->Authenticate(credentials);
 }
 
 absl::StatusOr<RequestHandler::Admission> RequestHandler::Admit(

@@ -58,9 +58,6 @@ class RequestHandler {
     int max_queued_calls = 256;
     // The retry delay suggested when shedding load.
     absl::Duration retry_delay = absl::Seconds(1);
-    // Establishes the principal of every call from its credentials
-    // (required; not owned).
-    const auth::Authenticator* authenticator = nullptr;
   };
 
   // Runs on a worker: the call's work, with the core, the principal and the
@@ -76,8 +73,15 @@ class RequestHandler {
   RequestHandler(WorkerPool* pool, Options options)
       : pool_(pool), options_(options) {}
 
-  // Makes the application available to calls (nullptr: unavailable again).
-  void SetCore(core::Maillage* core) { core_.store(core); }
+  // Makes the application available to calls, with the authenticator that
+  // establishes each call's principal (nullptrs: unavailable again). Neither
+  // is owned; both must stay valid until SetCore(nullptr, nullptr) and the
+  // calls admitted before it are finished.
+  void SetCore(core::Maillage* core, const auth::Authenticator* authenticator) {
+    if (core != nullptr) authenticator_.store(authenticator);
+    core_.store(core);
+    if (core == nullptr) authenticator_.store(authenticator);
+  }
 
   // A unary call whose request and response travel as raw bytes. `work` is
   // called on a worker with (core::Maillage&, const Request&) or
@@ -122,6 +126,7 @@ class RequestHandler {
   WorkerPool* pool_;
   const Options options_;
   std::atomic<core::Maillage*> core_{nullptr};
+  std::atomic<const auth::Authenticator*> authenticator_{nullptr};
 };
 
 namespace internal {

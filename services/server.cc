@@ -2,11 +2,14 @@
 
 #include <chrono>
 #include <cstdint>
+#include <cstdio>
 
 #include "absl/strings/str_cat.h"
+#include "auth/credentials_file.h"
 #include "core/demo.h"
 #include "grpcpp/health_check_service_interface.h"
 #include "services/actor_service.h"
+#include "services/admin_service.h"
 #include "services/lifecycle_service.h"
 #include "services/match_service.h"
 #include "services/reflection_service.h"
@@ -117,43 +120,57 @@ absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> ListenerCredentials(
   return grpc::InsecureServerCredentials();
 }
 
-// Interim, until API keys land (issue #11): a call with a verified client
-// certificate is its mapped principal (when there is a mapping), and every
-// other call acts as the server itself.
-class InterimAuthenticator final : public auth::Authenticator {
- public:
-  // `certificates` may be null; not owned.
-  explicit InterimAuthenticator(const auth::Authenticator* certificates)
-      : certificates_(certificates) {}
-
-  absl::StatusOr<auth::Principal> Authenticate(
-      const auth::Credentials& credentials) const override {
-    if (certificates_ != nullptr && !credentials.peer_identities.empty()) {
-      return certificates_->Authenticate(credentials);
-    }
-    return auth::Principal::System();
+// How a client on this machine reaches a server listening on `listen` (the
+// address of its line in the credentials file): a wildcard or "localhost"
+// host is 127.0.0.1; the port is the one bound.
+std::string LocalAddress(const std::string& listen, int port) {
+  std::string host = listen.substr(0, listen.rfind(':'));
+  if (host.empty() || host == "0.0.0.0" || host == "[::]" || host == "::" ||
+      host == "localhost") {
+    host = "127.0.0.1";
   }
+  return absl::StrCat(host, ":", port);
+}
 
- private:
-  const auth::Authenticator* const certificates_;
-};
+// When the store has no active admin key (a new store, or every admin key
+// revoked or expired), creates one and writes it to `file` for the CLI on
+// this machine: the first run needs no manual step.
+absl::Status BootstrapAdminKey(core::KeyRing& keys, const std::string& file,
+                               const std::string& address) {
+  if (keys.HasActiveAdminKey(absl::Now())) return absl::OkStatus();
+  v1::CreateApiKeyRequest request;
+  request.set_label("local admin (created at first start)");
+  request.set_role("admin");
+  request.set_all_territories(true);
+  auto created = keys.Create(request, auth::Principal::System());
+  if (!created.ok()) return created.status();
+  if (absl::Status s = auth::StoreKey(file, address, created->secret());
+      !s.ok()) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "the store has no admin key, and the new one cannot be written: ",
+        s.message(), " (set --admin_credentials_file)"));
+  }
+  std::fprintf(stderr,
+               "maillage: no admin API key in the store: created one (id %s) "
+               "and wrote it for %s to %s (owner-only); the maillage CLI on "
+               "this machine uses it\n",
+               created->key().id().c_str(), address.c_str(), file.c_str());
+  return absl::OkStatus();
+}
 
 }  // namespace
 
-absl::Status Server::LoadAuthenticator(const Options& options) {
-  if (!options.client_cert_principals.empty()) {
-    if (options.tls.client_ca_file.empty()) {
-      return absl::InvalidArgumentError(
-          "--client_cert_principals needs --tls_client_ca: without it no "
-          "client certificate is verified");
-    }
-    auto principals =
-        auth::CertificatePrincipals::Load(options.client_cert_principals);
-    if (!principals.ok()) return principals.status();
-    cert_principals_ = *std::move(principals);
+absl::Status Server::LoadCertificatePrincipals(const Options& options) {
+  if (options.client_cert_principals.empty()) return absl::OkStatus();
+  if (options.tls.client_ca_file.empty()) {
+    return absl::InvalidArgumentError(
+        "--client_cert_principals needs --tls_client_ca: without it no "
+        "client certificate is verified");
   }
-  authenticator_ =
-      std::make_unique<InterimAuthenticator>(cert_principals_.get());
+  auto principals =
+      auth::CertificatePrincipals::Load(options.client_cert_principals);
+  if (!principals.ok()) return principals.status();
+  cert_principals_ = *std::move(principals);
   return absl::OkStatus();
 }
 
@@ -178,16 +195,18 @@ absl::StatusOr<std::unique_ptr<Server>> Server::BuildAndStart(
   absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> credentials =
       ListenerCredentials(options);
   if (!credentials.ok()) return credentials.status();
-  if (absl::Status st = s->LoadAuthenticator(options); !st.ok()) return st;
-  RequestHandler::Options requests = options.requests;
-  requests.authenticator = s->authenticator_.get();
-  s->handler_ = std::make_unique<RequestHandler>(s->pool_.get(), requests);
+  if (absl::Status st = s->LoadCertificatePrincipals(options); !st.ok()) {
+    return st;
+  }
+  s->handler_ =
+      std::make_unique<RequestHandler>(s->pool_.get(), options.requests);
   s->services_.push_back(std::make_unique<ActorServiceImpl>(s->handler_.get()));
   s->services_.push_back(
       std::make_unique<TerritoryServiceImpl>(s->handler_.get()));
   s->services_.push_back(std::make_unique<MatchServiceImpl>(s->handler_.get()));
   s->services_.push_back(
       std::make_unique<LifecycleServiceImpl>(s->handler_.get()));
+  s->services_.push_back(std::make_unique<AdminServiceImpl>(s->handler_.get()));
 
   s->AddReflection();
 
@@ -217,7 +236,19 @@ absl::StatusOr<std::unique_ptr<Server>> Server::BuildAndStart(
       return demo.status();
     }
   }
-  s->handler_->SetCore(s->core_.get());
+  s->authenticator_ =
+      std::make_unique<CallAuthenticator>(CallAuthenticator::Sources{
+          &s->core_->keys(), options.jwt, s->cert_principals_.get()});
+  if (!options.admin_credentials_file.empty()) {
+    absl::Status bootstrap =
+        BootstrapAdminKey(s->core_->keys(), options.admin_credentials_file,
+                          LocalAddress(options.listen_address, s->port_));
+    if (!bootstrap.ok()) {
+      s->Shutdown(absl::ZeroDuration());
+      return bootstrap;
+    }
+  }
+  s->handler_->SetCore(s->core_.get(), s->authenticator_.get());
   SetHealth(s->server_.get(), true);
   s->StartWriteHealth();
   return s;
@@ -242,7 +273,7 @@ void Server::Shutdown(absl::Duration grace) {
                       absl::ToChronoMilliseconds(grace));
   }
   pool_.reset();  // runs what was already queued, then joins
-  if (handler_ != nullptr) handler_->SetCore(nullptr);
+  if (handler_ != nullptr) handler_->SetCore(nullptr, nullptr);
   core_.reset();  // closes the store
 }
 

@@ -12,6 +12,7 @@
 #include "auth/cert_principals.h"
 #include "core/maillage.h"
 #include "grpcpp/grpcpp.h"
+#include "services/authentication.h"
 #include "services/reflection_service.h"
 #include "services/request_handler.h"
 #include "services/tls.h"
@@ -103,6 +104,15 @@ class Server {
     // Load the synthetic demo territory (core/demo.h) when the store holds
     // no actor.
     bool demo = false;
+    // Where the admin key created at the first start is written for the CLI
+    // on this machine (auth/credentials_file.h), when the store has no
+    // active admin key. Empty: no key is created (then only keys made with
+    // another admin key, or bearer tokens, get in).
+    std::string admin_credentials_file;
+    // Optional authenticator of bearer JWTs (OpenID Connect); not owned,
+    // must outlive the server. (Client certificates: client_cert_principals
+    // above, loaded and owned by the server.)
+    const auth::Authenticator* jwt = nullptr;
   };
 
   // Starts listening (health NOT_SERVING), opens the core, then reports
@@ -125,9 +135,9 @@ class Server {
 
  private:
   Server() = default;
-  // The authenticator of every call, with the client-certificate mapping of
-  // options.client_cert_principals when set.
-  absl::Status LoadAuthenticator(const Options& options);
+  // Loads the client-certificate mapping of options.client_cert_principals,
+  // when set, into cert_principals_.
+  absl::Status LoadCertificatePrincipals(const Options& options);
   // Server reflection (v1 and v1alpha) behind the request handler, over the
   // API's files only.
   void AddReflection();
@@ -137,12 +147,12 @@ class Server {
   grpc::ResourceQuota quota_{"maillage-transport"};
   std::unique_ptr<WorkerPool> pool_;
   std::unique_ptr<auth::CertificatePrincipals> cert_principals_;
-  std::unique_ptr<auth::Authenticator> authenticator_;
   std::unique_ptr<RequestHandler> handler_;
   std::unique_ptr<ReflectionCatalog> reflection_;
   std::vector<std::unique_ptr<grpc::Service>> services_;
   std::unique_ptr<grpc::Server> server_;
   std::unique_ptr<core::Maillage> core_;
+  std::unique_ptr<CallAuthenticator> authenticator_;
   std::unique_ptr<WriteHealthReporter> write_health_;
   int port_ = 0;
   bool stopped_ = false;

@@ -22,6 +22,7 @@
 //                <actor id> 0x00 <record id>           -> empty
 //   partnerships <partnership id>                      -> v1.Partnership
 //   events       <sequence, 8 bytes big-endian>        -> EventRecord
+//   api_keys     <key id, 16 hex digits>               -> ApiKeyRecord
 // Ids and codes never contain 0x00 (validation refuses control characters),
 // so 0x00 separators keep prefix scans exact and ordering by id.
 namespace maillage::storage::keys {

@@ -40,6 +40,7 @@ enum class Family : int {
   kPartnerships,
   kPartnershipsByActor,
   kEvents,  // ordered log of suggestion/partnership changes, for watchers
+  kApiKeys,  // API keys: their descriptions and the digests of their secrets
   kCount,
 };
 std::string_view FamilyName(Family family);

@@ -148,5 +148,23 @@ TYPED_TEST(ReflectionTest, ShowsOnlyTheApi) {
   EXPECT_TRUE(stream.Close().ok());
 }
 
+// Reflection is behind authentication like every call.
+TEST(ReflectionAuthTest, AnAnonymousCallerIsRefused) {
+  testing::TestServer server;
+  server.Start();
+  auto anonymous =
+      grpc::CreateChannel(server.target(), grpc::InsecureChannelCredentials());
+  auto stub = grpc::reflection::v1alpha::ServerReflection::NewStub(anonymous);
+  grpc::ClientContext ctx;
+  auto stream = stub->ServerReflectionInfo(&ctx);
+  grpc::reflection::v1alpha::ServerReflectionRequest request;
+  request.set_list_services("");
+  grpc::reflection::v1alpha::ServerReflectionResponse response;
+  stream->Write(request);
+  EXPECT_FALSE(stream->Read(&response));
+  stream->WritesDone();
+  EXPECT_EQ(stream->Finish().error_code(), grpc::StatusCode::UNAUTHENTICATED);
+}
+
 }  // namespace
 }  // namespace maillage

@@ -85,10 +85,14 @@ class TlsTest : public ::testing::Test {
     return args;
   }
 
-  // A read (ListActors, one actor) through `channel`.
-  static CallResult List(const std::shared_ptr<grpc::Channel>& channel) {
+  // A read (ListActors, one actor) through `channel`, with `token` as its
+  // bearer when not empty (else the client certificate, if any, is the
+  // caller).
+  static CallResult List(const std::shared_ptr<grpc::Channel>& channel,
+                         const std::string& token = "") {
     auto stub = v1::ActorService::NewStub(channel);
     grpc::ClientContext ctx;
+    if (!token.empty()) ctx.AddMetadata("authorization", "Bearer " + token);
     ctx.set_deadline(std::chrono::system_clock::now() +
                      std::chrono::seconds(10));
     v1::ListActorsRequest req;
@@ -129,7 +133,7 @@ TEST_F(TlsTest, TlsClientIsServed) {
   testing::TestServer server;
   server.options().tls = ServerTls();
   server.Start();
-  CallResult result = List(TlsChannel(server));
+  CallResult result = List(TlsChannel(server), server.admin_key());
   EXPECT_TRUE(result.status.ok()) << result.status.error_message();
   EXPECT_EQ(result.server_name, "maillage-a");
 }
@@ -140,7 +144,7 @@ TEST_F(TlsTest, PlaintextClientAgainstTlsPortFailsCleanly) {
   server.Start();
   auto plaintext = grpc::CreateCustomChannel(
       server.target(), grpc::InsecureChannelCredentials(), FreshArgs());
-  CallResult refused = List(plaintext);
+  CallResult refused = List(plaintext, server.admin_key());
   EXPECT_EQ(refused.status.error_code(), grpc::StatusCode::UNAVAILABLE)
       << refused.status.error_message();
   // A client that does not trust the server's authority fails the same way.
@@ -150,7 +154,7 @@ TEST_F(TlsTest, PlaintextClientAgainstTlsPortFailsCleanly) {
       server.target(), grpc::SslCredentials(untrusted), FreshArgs()));
   EXPECT_EQ(mistrusted.status.error_code(), grpc::StatusCode::UNAVAILABLE);
   // The server is fine after both.
-  EXPECT_TRUE(List(TlsChannel(server)).status.ok());
+  EXPECT_TRUE(List(TlsChannel(server), server.admin_key()).status.ok());
 }
 
 TEST_F(TlsTest, RequiredClientCertificateIsVerifiedAndMapsToItsPrincipal) {
@@ -199,16 +203,18 @@ TEST_F(TlsTest, OptionalClientCertificate) {
   server.options().tls.client_ca_file = ca_.cert;
   server.options().client_cert_principals = mapping;
   server.Start();
-  // Without a certificate the call goes on to the other credentials.
-  EXPECT_TRUE(List(TlsChannel(server)).status.ok());
+  // Without a certificate, the other credentials: an API key, or nothing.
+  EXPECT_TRUE(List(TlsChannel(server), server.admin_key()).status.ok());
+  EXPECT_EQ(List(TlsChannel(server)).status.error_code(),
+            grpc::StatusCode::UNAUTHENTICATED);
   // With one, it is the mapped principal (here through its DNS name).
   EXPECT_EQ(Create(TlsChannel(server, &client_), "ext:tls:2").error_code(),
             grpc::StatusCode::PERMISSION_DENIED);
 }
 
 // Reflection goes through the request handler like every call: a caller
-// the authenticator refuses gets nothing. (With API keys, an anonymous
-// caller is refused the same way.)
+// the authenticator refuses gets nothing (reflection_test: an anonymous one
+// neither).
 TEST_F(TlsTest, ReflectionNeedsAnAuthenticatedCaller) {
   CertificateFiles unmapped = pki_.MakeClient("unmapped.example.org", ca_);
   std::string mapping = pki_.Path("principals.txt");
@@ -249,20 +255,20 @@ TEST_F(TlsTest, ReplacedCertificateIsServedWithoutRestart) {
   server.options().tls = ServerTls();
   server.Start();
   auto before = TlsChannel(server);
-  ASSERT_EQ(List(before).server_name, "maillage-a");
+  ASSERT_EQ(List(before, server.admin_key()).server_name, "maillage-a");
 
   Install(server_b);
   std::string seen;
   auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(15);
   while (seen != "maillage-b" && std::chrono::steady_clock::now() < give_up) {
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
-    CallResult result = List(TlsChannel(server));
+    CallResult result = List(TlsChannel(server), server.admin_key());
     ASSERT_TRUE(result.status.ok()) << result.status.error_message();
     seen = result.server_name;
   }
   EXPECT_EQ(seen, "maillage-b");
   // The connection made before keeps working.
-  EXPECT_TRUE(List(before).status.ok());
+  EXPECT_TRUE(List(before, server.admin_key()).status.ok());
 }
 
 // The cost of a new connection, for docs/SECURITY.md: the median of a
@@ -275,11 +281,11 @@ TEST_F(TlsTest, HandshakeCost) {
   tls.options().tls = ServerTls();
   tls.Start();
   constexpr int kConnections = 30;
-  auto median_ms = [&](auto make_channel) {
+  auto median_ms = [&](auto make_channel, const std::string& token) {
     std::vector<double> ms;
     for (int i = 0; i < kConnections; ++i) {
       auto start = std::chrono::steady_clock::now();
-      grpc::Status status = List(make_channel()).status;
+      grpc::Status status = List(make_channel(), token).status;
       ms.push_back(std::chrono::duration<double, std::milli>(
                        std::chrono::steady_clock::now() - start)
                        .count());
@@ -288,11 +294,13 @@ TEST_F(TlsTest, HandshakeCost) {
     std::sort(ms.begin(), ms.end());
     return ms[ms.size() / 2];
   };
-  double plaintext = median_ms([&] {
-    return grpc::CreateCustomChannel(
-        plain.target(), grpc::InsecureChannelCredentials(), FreshArgs());
-  });
-  double with_tls = median_ms([&] { return TlsChannel(tls); });
+  double plaintext = median_ms(
+      [&] {
+        return grpc::CreateCustomChannel(
+            plain.target(), grpc::InsecureChannelCredentials(), FreshArgs());
+      },
+      plain.admin_key());
+  double with_tls = median_ms([&] { return TlsChannel(tls); }, tls.admin_key());
   std::printf(
       "first call on a new connection, median of %d: plaintext "
       "%.2f ms, TLS %.2f ms\n",
