@@ -26,6 +26,10 @@ constexpr std::string_view kTerritories = "maillage.v1.TerritoryService";
 constexpr std::string_view kMatching = "maillage.v1.MatchService";
 constexpr std::string_view kLifecycle = "maillage.v1.LifecycleService";
 constexpr std::string_view kAdmin = "maillage.v1.AdminService";
+// grpc.reflection.v1.ServerReflection answers through the same rule (the
+// request handler admits both as "ServerReflectionInfo").
+constexpr std::string_view kReflection =
+    "grpc.reflection.v1alpha.ServerReflection";
 
 }  // namespace
 
@@ -80,6 +84,9 @@ const std::vector<MethodRule>& MethodRules() {
       {kAdmin, "ListApiKeys", Effect::kAdmin, kAdmins},
       {kAdmin, "RevokeApiKey", Effect::kAdmin, kAdmins},
       {kAdmin, "RotateApiKey", Effect::kAdmin, kAdmins},
+
+      // Describes the API (grpcurl): any authenticated caller.
+      {kReflection, "ServerReflectionInfo", Effect::kRead, kEveryone},
   };
   return *rules;
 }

@@ -5,6 +5,7 @@
 
 #include "gmock/gmock.h"
 #include "google/protobuf/descriptor.h"
+#include "grpc/reflection/v1alpha/reflection.pb.h"
 #include "gtest/gtest.h"
 #include "maillage/v1/actor.pb.h"
 #include "maillage/v1/admin.pb.h"
@@ -19,9 +20,14 @@ namespace {
 // with a service must be added here (the test below checks none is missing
 // from the generated pool, so a typo fails too).
 const char* const kApiFiles[] = {
-    "maillage/v1/actor.proto",    "maillage/v1/territory.proto",
-    "maillage/v1/matching.proto", "maillage/v1/lifecycle.proto",
+    "maillage/v1/actor.proto",
+    "maillage/v1/territory.proto",
+    "maillage/v1/matching.proto",
+    "maillage/v1/lifecycle.proto",
     "maillage/v1/admin.proto",
+    // Server reflection, served by services/reflection_service.h (v1 shares
+    // v1alpha's rule).
+    "grpc/reflection/v1alpha/reflection.proto",
 };
 
 std::vector<const google::protobuf::MethodDescriptor*> ApiMethods() {
@@ -31,6 +37,7 @@ std::vector<const google::protobuf::MethodDescriptor*> ApiMethods() {
   (void)v1::SuggestPartnersRequest::descriptor();
   (void)v1::Suggestion::descriptor();
   (void)v1::ApiKey::descriptor();
+  (void)grpc::reflection::v1alpha::ServerReflectionRequest::descriptor();
   std::vector<const google::protobuf::MethodDescriptor*> methods;
   for (const char* name : kApiFiles) {
     const google::protobuf::FileDescriptor* file =

@@ -21,6 +21,7 @@
 #include "maillage/v1/matching.pb.h"
 #include "maillage/v1/territory.pb.h"
 #include "tests/support/temp_dir.h"
+#include "tests/support/test_pki.h"
 #include "tests/support/test_server.h"
 
 namespace maillage::cli {
@@ -959,6 +960,49 @@ TEST_F(CliTest, ImportSpreadsheetWithMappingAndRejects) {
   Result unknown = Run("import " + csv + " --map Couleur=name");
   EXPECT_EQ(unknown.exit_code, 4) << Describe(unknown);
   EXPECT_THAT(unknown.err, HasSubstr("no column 'Couleur'"));
+}
+
+// TLS: the CLI trusts a given authority (flag, environment or https://
+// address) and presents a client certificate, mapped to its principal.
+TEST_F(CliTest, SpeaksTlsAndPresentsAClientCertificate) {
+  testing::TestPki pki;
+  testing::CertificateFiles ca = pki.MakeAuthority("cli-ca");
+  testing::CertificateFiles served = pki.MakeServer("maillage", ca);
+  testing::CertificateFiles client = pki.MakeClient("cli.example.org", ca);
+  testing::TestServer server;
+  server.options().tls.cert_file = served.cert;
+  server.options().tls.key_file = served.key;
+  server.options().tls.client_ca_file = ca.cert;
+  server.options().client_cert_principals =
+      Write("principals.txt", "CN=cli.example.org role=reader scope=*\n");
+  server.Start();
+  const std::string target = server.target();
+
+  Result plaintext = RunAgainst(target, "actors list --timeout 5");
+  EXPECT_EQ(plaintext.exit_code, 1);
+  EXPECT_THAT(plaintext.err, HasSubstr("add --tls or --tls_ca"));
+
+  // The TLS server's admin key, from its own credentials file.
+  std::string admin = " --credentials_file " + server.credentials_file() + " ";
+  Result trusted =
+      RunAgainst(target, "--tls_ca " + ca.cert + admin + "actors list");
+  EXPECT_EQ(trusted.exit_code, 0) << trusted.err;
+  Result scheme =
+      RunShell("MAILLAGE_TLS_CA=" + ca.cert,
+               "--server https://" + target + admin + "actors list", "");
+  EXPECT_EQ(scheme.exit_code, 0) << scheme.err;
+
+  // Without a token, the certificate's principal: a reader may list, not
+  // delete.
+  std::string mtls = "--tls_ca " + ca.cert + " --tls_cert " + client.cert +
+                     " --tls_key " + client.key + " ";
+  EXPECT_EQ(RunAgainst(target, mtls + "actors list").exit_code, 0);
+  Result denied = RunAgainst(target, mtls + "actors delete ext:cli:1");
+  EXPECT_THAT(denied.err, HasSubstr("the role \"reader\" may not call"));
+
+  Result half = RunAgainst(target, "--tls_cert " + client.cert + " health");
+  EXPECT_EQ(half.exit_code, 2);
+  EXPECT_THAT(half.err, HasSubstr("--tls_cert and --tls_key go together"));
 }
 
 }  // namespace

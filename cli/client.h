@@ -7,6 +7,7 @@
 #include <string>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "cli/args.h"
 #include "grpcpp/generic/generic_stub.h"
 #include "grpcpp/grpcpp.h"
@@ -27,6 +28,8 @@ class Client {
     std::string server = "127.0.0.1:50051";
     // Deadline of each RPC, in seconds.
     double timeout_seconds = 30;
+    // TLS to the server; null: plaintext. See ApplyTlsArgs().
+    std::shared_ptr<grpc::ChannelCredentials> tls;
     // Sent as "authorization: Bearer <token>" with every call; none when
     // empty.
     std::string token;
@@ -85,6 +88,18 @@ class Client {
 // auth::DefaultCredentialsPath()). No token is not an error (the server
 // says what it wants); an unreadable credentials file is.
 absl::Status ResolveToken(const ParsedArgs& args, Client::Options* options);
+
+// The global TLS flags, and their environment variables (a flag wins):
+//  - --tls: TLS, trusting the system's certificate authorities; also when
+//    options->server starts with "https://" (the scheme is removed);
+//  - --tls_ca FILE ($MAILLAGE_TLS_CA): TLS, trusting the authorities in
+//    FILE (PEM) instead;
+//  - --tls_cert FILE / --tls_key FILE ($MAILLAGE_TLS_CERT, $MAILLAGE_TLS_KEY):
+//    TLS, presenting this client certificate (mTLS); both or neither.
+// Sets options->tls (and strips options->server's scheme). NOT_FOUND or a
+// usage error naming the flag when a file cannot be read or a flag lacks its
+// pair. With none of them, options stay plaintext.
+absl::Status ApplyTlsArgs(const ParsedArgs& args, Client::Options* options);
 
 }  // namespace maillage::cli
 

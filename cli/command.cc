@@ -165,6 +165,17 @@ const std::vector<FlagSpec>& GlobalFlags() {
        "Credentials file (default $MAILLAGE_CREDENTIALS, else "
        "~/.config/maillage/credentials, where the server writes its admin "
        "key at first start)."},
+      {"tls", "",
+       "Connect with TLS, trusting the system's authorities (also with a "
+       "server address \"https://HOST:PORT\")."},
+      {"tls_ca", "FILE",
+       "Connect with TLS, trusting the authorities of this PEM file "
+       "($MAILLAGE_TLS_CA)."},
+      {"tls_cert", "FILE",
+       "Client certificate (PEM) for a server that asks for one "
+       "($MAILLAGE_TLS_CERT); with --tls_key."},
+      {"tls_key", "FILE",
+       "Private key (PEM) of --tls_cert ($MAILLAGE_TLS_KEY)."},
       {"timeout", "SECONDS",
        "Deadline of each call to the server (default 30); the streams of "
        "import, export and watch have none."},

@@ -152,6 +152,11 @@ int Run(std::vector<std::string> tokens) {
     options.server = env;
   }
   options.server = args->ValueOr("server", options.server);
+  if (absl::Status tls = ApplyTlsArgs(*args, &options); !tls.ok()) {
+    if (IsUsageError(tls)) return Usage(tls, command_line);
+    std::cerr << FormatError(tls);
+    return static_cast<int>(ExitCodeFor(tls));
+  }
   absl::StatusOr<double> timeout = args->PositiveNumberValue("timeout", 30);
   if (!timeout.ok()) return Usage(timeout.status(), command_line);
   options.timeout_seconds = *timeout;

@@ -80,6 +80,30 @@ ABSL_FLAG(int, cooling_days, 90,
 ABSL_FLAG(int, default_capacity, 3,
           "Capacity of an actor that does not state one.");
 
+// Transport security (services/tls.h, docs/SECURITY.md).
+ABSL_FLAG(std::string, tls_cert, "",
+          "PEM certificate chain of the server (leaf first): serve TLS. "
+          "Re-read every --tls_reload_interval, so a renewed certificate is "
+          "served without restart.");
+ABSL_FLAG(std::string, tls_key, "",
+          "PEM private key of --tls_cert (re-read with it).");
+ABSL_FLAG(std::string, tls_client_ca, "",
+          "PEM certificates of the authorities whose client certificates "
+          "are accepted (mTLS); a client certificate presented must verify "
+          "against them.");
+ABSL_FLAG(bool, tls_require_client_cert, false,
+          "With --tls_client_ca: refuse clients without a verified "
+          "certificate during the handshake.");
+ABSL_FLAG(absl::Duration, tls_reload_interval, absl::Seconds(10),
+          "How often the TLS files are re-read (whole seconds, at least 1).");
+ABSL_FLAG(bool, insecure, false,
+          "Allow plaintext on a non-loopback --listen address (a TLS proxy "
+          "or a private network protects it); a warning is logged.");
+ABSL_FLAG(std::string, client_cert_principals, "",
+          "Mapping file of client-certificate identities (CN=…, DNS:…, "
+          "URI:…) to roles, scopes and workspaces (docs/SECURITY.md); needs "
+          "--tls_client_ca.");
+
 // Transport limits (services/server.h, docs/SECURITY.md); 0 lifts one.
 ABSL_FLAG(int, max_concurrent_streams, 100,
           "Streams one connection may have open at once (HTTP/2 "
@@ -161,6 +185,17 @@ maillage::services::Server::Limits LimitsFromFlags() {
   return limits;
 }
 
+// The --tls_* flags above.
+maillage::services::TlsOptions TlsFromFlags() {
+  maillage::services::TlsOptions tls;
+  tls.cert_file = absl::GetFlag(FLAGS_tls_cert);
+  tls.key_file = absl::GetFlag(FLAGS_tls_key);
+  tls.client_ca_file = absl::GetFlag(FLAGS_tls_client_ca);
+  tls.require_client_certificate = absl::GetFlag(FLAGS_tls_require_client_cert);
+  tls.reload_interval = absl::GetFlag(FLAGS_tls_reload_interval);
+  return tls;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -179,6 +214,9 @@ int main(int argc, char** argv) {
 
   maillage::services::Server::Options options;
   options.listen_address = absl::GetFlag(FLAGS_listen);
+  options.tls = TlsFromFlags();
+  options.insecure = absl::GetFlag(FLAGS_insecure);
+  options.client_cert_principals = absl::GetFlag(FLAGS_client_cert_principals);
   options.core.data_dir = absl::GetFlag(FLAGS_data_dir);
   options.core.reference_dir = absl::GetFlag(FLAGS_reference_dir);
   options.core.sync_writes = absl::GetFlag(FLAGS_sync_writes);
@@ -218,8 +256,10 @@ int main(int argc, char** argv) {
   }
   std::string host =
       options.listen_address.substr(0, options.listen_address.rfind(':'));
-  std::fprintf(stderr, "maillage listening on %s:%d; store: %s\n", host.c_str(),
-               (*server)->port(), (*server)->core().Describe().c_str());
+  std::fprintf(stderr, "maillage listening on %s:%d; store: %s; %s\n",
+               host.c_str(), (*server)->port(),
+               (*server)->core().Describe().c_str(),
+               options.tls.enabled() ? "TLS" : "plaintext");
 
   int signal_number = 0;
   sigwait(&signals, &signal_number);

@@ -12,6 +12,7 @@
 #include "grpcpp/support/proto_buffer_reader.h"
 #include "services/method_limits.h"
 #include "services/status_mapping.h"
+#include "services/tls.h"
 
 namespace maillage::services {
 namespace {
@@ -51,6 +52,9 @@ absl::StatusOr<auth::Principal> RequestHandler::Authenticate(
           "the authorization header must be \"Bearer <API key or token>\"");
     }
     credentials.bearer = value.substr(kBearer.size());
+  }
+  if (auto peer = context->auth_context(); peer != nullptr) {
+    credentials.peer_identities = PeerIdentities(*peer);
   }
   const auth::Authenticator* authenticator = authenticator_.load();
   if (authenticator == nullptr) {

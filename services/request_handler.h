@@ -113,7 +113,8 @@ class RequestHandler {
       grpc::CallbackServerContext* context);
 
  private:
-  // The principal of the call, from its "authorization" metadata.
+  // The principal of the call, from its "authorization" metadata and its
+  // verified client certificate.
   absl::StatusOr<auth::Principal> Authenticate(
       grpc::CallbackServerContext* context) const;
   // Admits the call (`request_bytes` is the size of its request), then runs

@@ -7,12 +7,12 @@
 #include "absl/strings/str_cat.h"
 #include "auth/credentials_file.h"
 #include "core/demo.h"
-#include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/health_check_service_interface.h"
 #include "services/actor_service.h"
 #include "services/admin_service.h"
 #include "services/lifecycle_service.h"
 #include "services/match_service.h"
+#include "services/reflection_service.h"
 #include "services/territory_service.h"
 #include "services/write_health.h"
 
@@ -101,6 +101,25 @@ void ApplyLimits(const Server::Limits& limits, grpc::ResourceQuota* quota,
               limits.handshake_timeout);
 }
 
+// TLS credentials when options.tls is enabled; plaintext otherwise, where the
+// loopback rule allows it (services/tls.h).
+absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> ListenerCredentials(
+    const Server::Options& options) {
+  if (options.tls.enabled()) return TlsServerCredentials(options.tls);
+  if (!options.tls.key_file.empty() || !options.tls.client_ca_file.empty() ||
+      options.tls.require_client_certificate) {
+    return absl::InvalidArgumentError(
+        "--tls_key, --tls_client_ca and --tls_require_client_cert need "
+        "--tls_cert (the server's certificate)");
+  }
+  if (absl::Status s = CheckPlaintextAllowed(options.listen_address,
+                                             options.tls, options.insecure);
+      !s.ok()) {
+    return s;
+  }
+  return grpc::InsecureServerCredentials();
+}
+
 // How a client on this machine reaches a server listening on `listen` (the
 // address of its line in the credentials file): a wildcard or "localhost"
 // host is 127.0.0.1; the port is the one bound.
@@ -141,10 +160,44 @@ absl::Status BootstrapAdminKey(core::KeyRing& keys, const std::string& file,
 
 }  // namespace
 
+absl::Status Server::LoadCertificatePrincipals(const Options& options) {
+  if (options.client_cert_principals.empty()) return absl::OkStatus();
+  if (options.tls.client_ca_file.empty()) {
+    return absl::InvalidArgumentError(
+        "--client_cert_principals needs --tls_client_ca: without it no "
+        "client certificate is verified");
+  }
+  auto principals =
+      auth::CertificatePrincipals::Load(options.client_cert_principals);
+  if (!principals.ok()) return principals.status();
+  cert_principals_ = *std::move(principals);
+  return absl::OkStatus();
+}
+
+void Server::AddReflection() {
+  std::vector<std::string> listed(std::begin(kServiceNames),
+                                  std::end(kServiceNames));
+  listed.insert(listed.end(),
+                {"grpc.health.v1.Health", "grpc.reflection.v1.ServerReflection",
+                 "grpc.reflection.v1alpha.ServerReflection"});
+  reflection_ = std::make_unique<ReflectionCatalog>(std::move(listed));
+  services_.push_back(
+      std::make_unique<ReflectionService<ReflectionV1AlphaBase>>(
+          handler_.get(), reflection_.get()));
+  services_.push_back(std::make_unique<ReflectionService<ReflectionV1Base>>(
+      handler_.get(), reflection_.get()));
+}
+
 absl::StatusOr<std::unique_ptr<Server>> Server::BuildAndStart(
     const Options& options) {
   std::unique_ptr<Server> s(new Server());
   s->pool_ = std::make_unique<WorkerPool>(options.worker_threads);
+  absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> credentials =
+      ListenerCredentials(options);
+  if (!credentials.ok()) return credentials.status();
+  if (absl::Status st = s->LoadCertificatePrincipals(options); !st.ok()) {
+    return st;
+  }
   s->handler_ =
       std::make_unique<RequestHandler>(s->pool_.get(), options.requests);
   s->services_.push_back(std::make_unique<ActorServiceImpl>(s->handler_.get()));
@@ -155,11 +208,11 @@ absl::StatusOr<std::unique_ptr<Server>> Server::BuildAndStart(
       std::make_unique<LifecycleServiceImpl>(s->handler_.get()));
   s->services_.push_back(std::make_unique<AdminServiceImpl>(s->handler_.get()));
 
+  s->AddReflection();
+
   grpc::EnableDefaultHealthCheckService(true);
-  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
-  builder.AddListeningPort(options.listen_address,
-                           grpc::InsecureServerCredentials(), &s->port_);
+  builder.AddListeningPort(options.listen_address, *credentials, &s->port_);
   ApplyLimits(options.limits, &s->quota_, &builder);
   for (auto& service : s->services_) builder.RegisterService(service.get());
   s->server_ = builder.BuildAndStart();
@@ -185,7 +238,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::BuildAndStart(
   }
   s->authenticator_ =
       std::make_unique<CallAuthenticator>(CallAuthenticator::Sources{
-          &s->core_->keys(), options.jwt, options.certificates});
+          &s->core_->keys(), options.jwt, s->cert_principals_.get()});
   if (!options.admin_credentials_file.empty()) {
     absl::Status bootstrap =
         BootstrapAdminKey(s->core_->keys(), options.admin_credentials_file,

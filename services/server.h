@@ -8,18 +8,22 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "auth/authenticator.h"
+#include "auth/cert_principals.h"
 #include "core/maillage.h"
 #include "grpcpp/grpcpp.h"
 #include "services/authentication.h"
+#include "services/reflection_service.h"
 #include "services/request_handler.h"
+#include "services/tls.h"
 #include "services/worker_pool.h"
 #include "services/write_health.h"
 
 namespace maillage::services {
 
 // The Maillage gRPC server: the v1 services, the standard health service and
-// server reflection, over one core::Maillage. main() and the integration
-// tests both use it.
+// server reflection (behind authentication, like the rest), over one
+// core::Maillage. main() and the integration tests both use it.
 class Server {
  public:
   // Bounds on what one client can make the transport hold, against abusive
@@ -38,8 +42,8 @@ class Server {
     // reset piles up) and the store are outside it.
     int64_t memory_quota_bytes = int64_t{512} << 20;
     // Threads gRPC may start for the synchronous API (the same ResourceQuota).
-    // Our services use the callback API; this bounds the health and
-    // reflection services' threads.
+    // Our services, reflection included, use the callback API; this bounds
+    // the health service's threads.
     int max_threads = 64;
     // Largest header block of a call once decoded, bytes
     // (SETTINGS_MAX_HEADER_LIST_SIZE); a larger one resets the stream and
@@ -79,6 +83,17 @@ class Server {
   struct Options {
     // host:port; port 0 picks a free port (see port()).
     std::string listen_address = "127.0.0.1:50051";
+    // Transport security (services/tls.h): TLS when tls.cert_file is set,
+    // client certificates when tls.client_ca_file is.
+    TlsOptions tls;
+    // Without TLS, a listen_address that is not loopback is refused unless
+    // this is set (a TLS proxy or a private network protects the port); a
+    // warning is logged then.
+    bool insecure = false;
+    // Mapping file of client-certificate identities to principals
+    // (auth/cert_principals.h); needs tls.client_ca_file. Empty: client
+    // certificates authenticate nobody.
+    std::string client_cert_principals;
     core::Maillage::Options core;
     Limits limits;
     // Threads running request work (store I/O and matching); gRPC's own
@@ -94,10 +109,10 @@ class Server {
     // active admin key. Empty: no key is created (then only keys made with
     // another admin key, or bearer tokens, get in).
     std::string admin_credentials_file;
-    // Optional authenticators of bearer JWTs (OpenID Connect) and of client
-    // certificates; not owned, must outlive the server.
+    // Optional authenticator of bearer JWTs (OpenID Connect); not owned,
+    // must outlive the server. (Client certificates: client_cert_principals
+    // above, loaded and owned by the server.)
     const auth::Authenticator* jwt = nullptr;
-    const auth::Authenticator* certificates = nullptr;
   };
 
   // Starts listening (health NOT_SERVING), opens the core, then reports
@@ -120,12 +135,20 @@ class Server {
 
  private:
   Server() = default;
+  // Loads the client-certificate mapping of options.client_cert_principals,
+  // when set, into cert_principals_.
+  absl::Status LoadCertificatePrincipals(const Options& options);
+  // Server reflection (v1 and v1alpha) behind the request handler, over the
+  // API's files only.
+  void AddReflection();
   // Publishes whether writes are accepted (see WriteHealthReporter).
   void StartWriteHealth();
 
   grpc::ResourceQuota quota_{"maillage-transport"};
   std::unique_ptr<WorkerPool> pool_;
+  std::unique_ptr<auth::CertificatePrincipals> cert_principals_;
   std::unique_ptr<RequestHandler> handler_;
+  std::unique_ptr<ReflectionCatalog> reflection_;
   std::vector<std::unique_ptr<grpc::Service>> services_;
   std::unique_ptr<grpc::Server> server_;
   std::unique_ptr<core::Maillage> core_;
