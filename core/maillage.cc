@@ -80,6 +80,10 @@ absl::StatusOr<std::unique_ptr<Maillage>> Maillage::Open(
   m->matchmaker_ = std::make_unique<Matchmaker>(
       m->registry_.get(), m->vocabulary_.get(), m->actors_.get(),
       m->territory_book_.get(), m->lifecycle_.get(), match_options);
+  AuditLog::Options audit_options;
+  audit_options.retention = options.audit_retention;
+  ASSIGN_OR_RETURN(m->audit_,
+                   AuditLog::Open(m->store_.get(), std::move(audit_options)));
   return m;
 }
 

@@ -7,6 +7,7 @@
 
 #include "absl/status/statusor.h"
 #include "core/actor_directory.h"
+#include "core/audit_log.h"
 #include "core/event_log.h"
 #include "core/lifecycle.h"
 #include "core/matchmaker.h"
@@ -42,6 +43,8 @@ class Maillage {
     absl::Duration cooling_period = absl::Hours(24 * 90);
     // See Matchmaker::Options::max_pairs_per_request.
     int64_t max_pairs_per_request = 300000;
+    // How long the audit trail keeps an entry (AuditLog::Options).
+    absl::Duration audit_retention = absl::Hours(24 * 365);
   };
 
   // Loads the reference data, opens the store, loads custom zones and
@@ -57,6 +60,7 @@ class Maillage {
   const territory::Geography& geography() const { return *geography_; }
   const matcher::Vocabulary& vocabulary() const { return *vocabulary_; }
   storage::Store& store() { return *store_; }
+  AuditLog& audit() { return *audit_; }
 
   // One line for the start-up log: store, actors, geography.
   std::string Describe() const;
@@ -73,6 +77,8 @@ class Maillage {
   std::unique_ptr<EventLog> events_;
   std::unique_ptr<Lifecycle> lifecycle_;
   std::unique_ptr<Matchmaker> matchmaker_;
+  // Last: destroyed first, writing its queue while the store is open.
+  std::unique_ptr<AuditLog> audit_;
 };
 
 }  // namespace maillage::core
