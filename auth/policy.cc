@@ -25,6 +25,7 @@ constexpr std::string_view kActors = "maillage.v1.ActorService";
 constexpr std::string_view kTerritories = "maillage.v1.TerritoryService";
 constexpr std::string_view kMatching = "maillage.v1.MatchService";
 constexpr std::string_view kLifecycle = "maillage.v1.LifecycleService";
+constexpr std::string_view kAudit = "maillage.v1.AuditService";
 
 }  // namespace
 
@@ -74,6 +75,10 @@ const std::vector<MethodRule>& MethodRules() {
       {kLifecycle, "WatchSuggestions", Effect::kRead, kAnimators},
       {kLifecycle, "SuggestForTerritory", Effect::kWrite, kAnimators},
       {kLifecycle, "GetTerritoryMetrics", Effect::kRead, kAnimators},
+
+      // Reading the trail is not itself recorded (it would record every
+      // look at it); a refused look is, as every denial.
+      {kAudit, "ListAuditEntries", Effect::kRead, kAdmins},
   };
   return *rules;
 }

@@ -7,6 +7,7 @@
 #include "google/protobuf/descriptor.h"
 #include "gtest/gtest.h"
 #include "maillage/v1/actor.pb.h"
+#include "maillage/v1/audit.pb.h"
 #include "maillage/v1/lifecycle.pb.h"
 #include "maillage/v1/matching.pb.h"
 #include "maillage/v1/territory.pb.h"
@@ -18,10 +19,9 @@ namespace {
 // with a service must be added here (the test below checks none is missing
 // from the generated pool, so a typo fails too).
 const char* const kApiFiles[] = {
-    "maillage/v1/actor.proto",
-    "maillage/v1/territory.proto",
-    "maillage/v1/matching.proto",
-    "maillage/v1/lifecycle.proto",
+    "maillage/v1/actor.proto",    "maillage/v1/territory.proto",
+    "maillage/v1/matching.proto", "maillage/v1/lifecycle.proto",
+    "maillage/v1/audit.proto",
 };
 
 std::vector<const google::protobuf::MethodDescriptor*> ApiMethods() {
@@ -30,6 +30,7 @@ std::vector<const google::protobuf::MethodDescriptor*> ApiMethods() {
   (void)v1::Territory::descriptor();
   (void)v1::SuggestPartnersRequest::descriptor();
   (void)v1::Suggestion::descriptor();
+  (void)v1::AuditEntry::descriptor();
   std::vector<const google::protobuf::MethodDescriptor*> methods;
   for (const char* name : kApiFiles) {
     const google::protobuf::FileDescriptor* file =
@@ -94,6 +95,8 @@ TEST(PolicyTest, RolesFollowTheModel) {
   EXPECT_TRUE(allowed(Role::kImporter, "ImportActors"));
   EXPECT_FALSE(allowed(Role::kImporter, "UpdateSuggestion"));
   EXPECT_TRUE(allowed(Role::kAdmin, "WatchSuggestions"));
+  EXPECT_TRUE(allowed(Role::kAdmin, "ListAuditEntries"));
+  EXPECT_FALSE(allowed(Role::kImporter, "ListAuditEntries"));
   Principal reader;
   reader.role = Role::kReader;
   EXPECT_THAT(std::string(Authorize(reader, "DeleteActor").message()),

@@ -67,10 +67,13 @@ void AddTarget(const std::string& id, v1::AuditEntry* entry) {
   if (id.empty()) return;
   entry->set_target_count(entry->target_count() + 1);
   if (entry->target_ids_size() >= AuditLog::kTargetsMax) return;
+  // Targets are taken before the request is validated: an id no valid
+  // request could hold is kept quoted and cut.
+  std::string listed_id = id.size() <= Limits::kIdMax ? id : Quote(id);
   for (const std::string& listed : entry->target_ids()) {
-    if (listed == id) return;
+    if (listed == listed_id) return;
   }
-  entry->add_target_ids(id);
+  entry->add_target_ids(std::move(listed_id));
 }
 
 // The target fields of `message`, then (when `depth` allows) those of its
@@ -372,6 +375,26 @@ absl::StatusOr<v1::ListAuditEntriesResponse> AuditLog::List(
 void SetAuditTargets(const google::protobuf::Message& request,
                      v1::AuditEntry* entry) {
   CollectTargets(request, /*depth=*/1, entry);
+  const google::protobuf::FieldDescriptor* field =
+      request.GetDescriptor()->FindFieldByName("request_id");
+  if (field != nullptr &&
+      field->type() == google::protobuf::FieldDescriptor::TYPE_STRING &&
+      !field->is_repeated()) {
+    const std::string& id = request.GetReflection()->GetString(request, field);
+    entry->set_request_id(id.size() <= Limits::kRequestIdMax ? id : Quote(id));
+  }
+}
+
+bool RequestsContacts(const google::protobuf::Message& request) {
+  const google::protobuf::FieldDescriptor* field =
+      request.GetDescriptor()->FindFieldByName("view");
+  if (field == nullptr ||
+      field->type() != google::protobuf::FieldDescriptor::TYPE_ENUM ||
+      field->is_repeated()) {
+    return false;
+  }
+  return request.GetReflection()->GetEnum(request, field)->name() ==
+         "ACTOR_VIEW_FULL";
 }
 
 }  // namespace maillage::core

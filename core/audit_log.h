@@ -124,9 +124,14 @@ class AuditLog {
 // called id, ids, actor_id, partner_id, suggestion_id, partnership_id,
 // fragility_id or participants, and those of its message fields one level
 // down (UpdateActorRequest.actor.id, ImportPartnershipsRequest's
-// partnerships[].id, ...).
+// partnerships[].id, ...). Also entry->request_id from its request_id
+// field. Values longer than any valid id are kept quoted and cut (Quote).
 void SetAuditTargets(const google::protobuf::Message& request,
                      v1::AuditEntry* entry);
+
+// Whether `request` asks for contact persons: its `view` field is
+// ACTOR_VIEW_FULL (GetActor, BatchGetActors, ListActors, ExportActors).
+bool RequestsContacts(const google::protobuf::Message& request);
 
 }  // namespace maillage::core
 

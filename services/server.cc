@@ -8,6 +8,7 @@
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/health_check_service_interface.h"
 #include "services/actor_service.h"
+#include "services/audit_service.h"
 #include "services/lifecycle_service.h"
 #include "services/match_service.h"
 #include "services/territory_service.h"
@@ -123,6 +124,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::BuildAndStart(
   s->services_.push_back(std::make_unique<MatchServiceImpl>(s->handler_.get()));
   s->services_.push_back(
       std::make_unique<LifecycleServiceImpl>(s->handler_.get()));
+  s->services_.push_back(std::make_unique<AuditServiceImpl>(s->handler_.get()));
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
