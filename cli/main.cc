@@ -48,7 +48,7 @@ int Run(std::vector<std::string> tokens) {
       TerritoriesGroup(), DiagnosisGroup(),    FragilitiesGroup(),
       FactsGroup(),       SuggestGroup(),      ExplainGroup(),
       SuggestionsGroup(), PartnershipsGroup(), WatchGroup(),
-      MetricsGroup(),     HealthGroup()};
+      MetricsGroup(),     HealthGroup(),       AdminGroup()};
   bool help = WantsHelp(tokens);
 
   std::optional<std::string> group_word = TakeWord(&tokens, GlobalFlags());

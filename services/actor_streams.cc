@@ -273,6 +273,7 @@ class ImportReactor final
 
   // The stream's audit entry: its outcome and the rows applied.
   void RecordOutcomeLocked(const absl::Status& status) {
+    if (audit_ == nullptr) return;  // refused at admission
     audit_->AddNote(absl::StrCat(
         "batches ", next_batch_index_, ", created ", totals_.created(),
         ", updated ", totals_.updated(), ", unchanged ", totals_.unchanged(),
@@ -384,8 +385,10 @@ class ExportReactor final : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
 
   // Records the outcome in the audit trail, then finishes.
   void End(grpc::Status status) {
-    audit_->AddNote(absl::StrCat("actors exported ", exported_));
-    audit_->End(status);
+    if (audit_ != nullptr) {
+      audit_->AddNote(absl::StrCat("actors exported ", exported_));
+      audit_->End(status);
+    }
     Finish(std::move(status));
   }
 

@@ -213,7 +213,7 @@ class WatchReactor final : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
     if (finished_) return;
     finished_ = true;
     shared_->reactor = nullptr;
-    audit_->End(status);
+    if (audit_ != nullptr) audit_->End(status);
     Finish(std::move(status));
   }
 
