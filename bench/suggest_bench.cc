@@ -227,7 +227,8 @@ int Run() {
       for (int j = i; j < std::min(n, i + 5000); ++j) {
         *batch.add_actors() = MakeActor(j, geo, rng, commune);
       }
-      auto result = (*server)->core().actors().ImportBatch(&batch);
+      auto result = (*server)->core().actors().ImportBatch(
+          &batch, auth::Principal::System());
       if (!result.ok() || result->counts().rejected() > 0) {
         fprintf(stderr, "import failed\n");
         return 1;

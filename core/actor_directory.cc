@@ -484,7 +484,7 @@ absl::Status ActorDirectory::Commit(
 }
 
 absl::StatusOr<v1::Actor> ActorDirectory::Create(
-    const v1::CreateActorRequest& request) {
+    const v1::CreateActorRequest& request, const auth::Principal& caller) {
   constexpr std::string_view kMethod = "CreateActor";
   FieldViolations violations;
   ValidateRequestId(request.request_id(), "request_id", &violations);
@@ -514,13 +514,14 @@ absl::StatusOr<v1::Actor> ActorDirectory::Create(
 }
 
 absl::StatusOr<v1::ImportActorsResponse> ActorDirectory::ImportBatch(
-    v1::ImportActorsRequest* batch) {
-  ASSIGN_OR_RETURN(auto prepared, PrepareImport(batch));
+    v1::ImportActorsRequest* batch, const auth::Principal& caller) {
+  ASSIGN_OR_RETURN(auto prepared, PrepareImport(batch, caller));
   return CommitImport(std::move(prepared));
 }
 
 absl::StatusOr<std::unique_ptr<ActorDirectory::PreparedImport>>
-ActorDirectory::PrepareImport(v1::ImportActorsRequest* request) {
+ActorDirectory::PrepareImport(v1::ImportActorsRequest* request,
+                              const auth::Principal& caller) {
   v1::ImportActorsRequest& batch = *request;
   {
     FieldViolations violations;
@@ -737,7 +738,7 @@ ActorDirectory::~ActorDirectory() {
 }
 
 absl::StatusOr<v1::Actor> ActorDirectory::Get(
-    const v1::GetActorRequest& request) const {
+    const v1::GetActorRequest& request, const auth::Principal& caller) const {
   FieldViolations violations;
   ValidateRecordId(request.id(), /*required=*/true, "id", &violations);
   ValidateEnum(request.view(), v1::ActorView_IsValid, "view", &violations);
@@ -751,7 +752,7 @@ absl::StatusOr<v1::Actor> ActorDirectory::Get(
 }
 
 absl::StatusOr<v1::Actor> ActorDirectory::Update(
-    const v1::UpdateActorRequest& request) {
+    const v1::UpdateActorRequest& request, const auth::Principal& caller) {
   constexpr std::string_view kMethod = "UpdateActor";
   FieldViolations violations;
   ValidateRequestId(request.request_id(), "request_id", &violations);
@@ -846,7 +847,8 @@ absl::StatusOr<v1::Actor> ActorDirectory::Update(
   return updated;
 }
 
-absl::Status ActorDirectory::Delete(const v1::DeleteActorRequest& request) {
+absl::Status ActorDirectory::Delete(const v1::DeleteActorRequest& request,
+                                    const auth::Principal& caller) {
   constexpr std::string_view kMethod = "DeleteActor";
   FieldViolations violations;
   ValidateRequestId(request.request_id(), "request_id", &violations);
@@ -877,7 +879,7 @@ absl::Status ActorDirectory::Delete(const v1::DeleteActorRequest& request) {
 }
 
 absl::StatusOr<v1::ListActorsResponse> ActorDirectory::List(
-    const v1::ListActorsRequest& request) const {
+    const v1::ListActorsRequest& request, const auth::Principal& caller) const {
   FieldViolations violations;
   int page_size =
       ValidatePageSize(request.page_size(), Limits::kDefaultPageSize,
@@ -967,7 +969,8 @@ absl::StatusOr<v1::ListActorsResponse> ActorDirectory::List(
 }
 
 absl::StatusOr<v1::BatchGetActorsResponse> ActorDirectory::BatchGet(
-    const v1::BatchGetActorsRequest& request) const {
+    const v1::BatchGetActorsRequest& request,
+    const auth::Principal& caller) const {
   FieldViolations violations;
   if (ValidateCount(request.ids_size(), Limits::kBatchGetMax, "ids",
                     &violations)) {

@@ -14,6 +14,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "auth/principal.h"
 #include "core/id_locks.h"
 #include "core/request_log.h"
 #include "core/territory_registry.h"
@@ -72,14 +73,20 @@ class ActorDirectory {
   // Scans every stored actor into the index. Call once, before serving.
   absl::Status LoadIndex();
 
-  absl::StatusOr<v1::Actor> Create(const v1::CreateActorRequest& request);
-  absl::StatusOr<v1::Actor> Get(const v1::GetActorRequest& request) const;
-  absl::StatusOr<v1::Actor> Update(const v1::UpdateActorRequest& request);
-  absl::Status Delete(const v1::DeleteActorRequest& request);
+  absl::StatusOr<v1::Actor> Create(const v1::CreateActorRequest& request,
+                                   const auth::Principal& caller);
+  absl::StatusOr<v1::Actor> Get(const v1::GetActorRequest& request,
+                                const auth::Principal& caller) const;
+  absl::StatusOr<v1::Actor> Update(const v1::UpdateActorRequest& request,
+                                   const auth::Principal& caller);
+  absl::Status Delete(const v1::DeleteActorRequest& request,
+                      const auth::Principal& caller);
   absl::StatusOr<v1::ListActorsResponse> List(
-      const v1::ListActorsRequest& request) const;
+      const v1::ListActorsRequest& request,
+      const auth::Principal& caller) const;
   absl::StatusOr<v1::BatchGetActorsResponse> BatchGet(
-      const v1::BatchGetActorsRequest& request) const;
+      const v1::BatchGetActorsRequest& request,
+      const auth::Principal& caller) const;
 
   // Applies one batch of an import (upsert by id, see ImportActors in the
   // API). Bad rows are reported in the response, never fail the batch; an
@@ -87,7 +94,7 @@ class ActorDirectory {
   // written. Batches touching the same ids are serialised. The rows are
   // moved out of `batch` (it is consumed).
   absl::StatusOr<v1::ImportActorsResponse> ImportBatch(
-      v1::ImportActorsRequest* batch);
+      v1::ImportActorsRequest* batch, const auth::Principal& caller);
 
   // ImportBatch in two halves, so that a stream validates its next batch
   // while the previous one is being written and indexed.
@@ -99,7 +106,7 @@ class ActorDirectory {
   // includes it. The rows are moved out of `batch`, and the result does not
   // refer to it (it may be freed at once).
   absl::StatusOr<std::unique_ptr<PreparedImport>> PrepareImport(
-      v1::ImportActorsRequest* batch);
+      v1::ImportActorsRequest* batch, const auth::Principal& caller);
   // Writes a prepared batch (durably, as every write), updates the index,
   // unlocks its ids, then gives the batch's answer (or the store error,
   // and then nothing of the batch was written). Commit blocks;

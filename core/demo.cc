@@ -178,7 +178,8 @@ absl::StatusOr<DemoSummary> LoadDemoIfEmpty(Maillage& maillage) {
       area->set_code(a->home_commune());
     }
   }
-  ASSIGN_OR_RETURN(auto imported, maillage.actors().ImportBatch(&batch));
+  ASSIGN_OR_RETURN(auto imported, maillage.actors().ImportBatch(
+                                      &batch, auth::Principal::System()));
   if (imported.counts().rejected() > 0) {
     return absl::InternalError(absl::StrCat(
         "demo data rejected: row ", imported.errors(0).row_number(), " ",
@@ -208,8 +209,8 @@ absl::StatusOr<DemoSummary> LoadDemoIfEmpty(Maillage& maillage) {
   asset->set_theme("education_training");
   asset->set_title("Pôle universitaire (démo)");
   asset->set_source("Données fictives (démo)");
-  ASSIGN_OR_RETURN(auto facts_imported,
-                   maillage.territories().ImportFacts(facts));
+  ASSIGN_OR_RETURN(auto facts_imported, maillage.territories().ImportFacts(
+                                            facts, auth::Principal::System()));
   summary.facts = facts_imported.created();
   return summary;
 }

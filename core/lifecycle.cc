@@ -227,7 +227,8 @@ absl::StatusOr<std::optional<v1::Suggestion>> Lifecycle::ReadSuggestion(
 
 absl::Status Lifecycle::RecordServed(const v1::SuggestPartnersRequest& request,
                                      const std::vector<std::string>& communes,
-                                     v1::SuggestPartnersResponse* response) {
+                                     v1::SuggestPartnersResponse* response,
+                                     const auth::Principal& caller) {
   if (request.preview() || response->suggestions_size() == 0) {
     return absl::OkStatus();
   }
@@ -308,7 +309,8 @@ absl::Status Lifecycle::RecordServed(const v1::SuggestPartnersRequest& request,
 }
 
 absl::StatusOr<v1::Suggestion> Lifecycle::GetSuggestion(
-    const v1::GetSuggestionRequest& request) const {
+    const v1::GetSuggestionRequest& request,
+    const auth::Principal& caller) const {
   FieldViolations violations;
   ValidateRecordId(request.id(), /*required=*/true, "id", &violations);
   RETURN_IF_ERROR(violations.ToStatus());
@@ -341,7 +343,8 @@ ListBasics ValidateListBasics(const ValidationContext& validation,
 }  // namespace
 
 absl::StatusOr<v1::ListSuggestionsResponse> Lifecycle::ListSuggestions(
-    const v1::ListSuggestionsRequest& request) const {
+    const v1::ListSuggestionsRequest& request,
+    const auth::Principal& caller) const {
   FieldViolations violations;
   // Named copies, not a structured binding: C++17 lambdas (below) cannot
   // capture structured bindings (gcc accepts it, clang does not).
@@ -424,7 +427,7 @@ absl::StatusOr<v1::ListSuggestionsResponse> Lifecycle::ListSuggestions(
 }
 
 absl::StatusOr<v1::Suggestion> Lifecycle::UpdateSuggestion(
-    const v1::UpdateSuggestionRequest& request) {
+    const v1::UpdateSuggestionRequest& request, const auth::Principal& caller) {
   FieldViolations violations;
   ValidateRecordId(request.id(), /*required=*/true, "id", &violations);
   if (!v1::SuggestionState_IsValid(request.state()) ||
@@ -633,7 +636,8 @@ void Lifecycle::PushPartnershipsToEngine() {
 }
 
 absl::StatusOr<v1::Partnership> Lifecycle::CreatePartnership(
-    const v1::CreatePartnershipRequest& request) {
+    const v1::CreatePartnershipRequest& request,
+    const auth::Principal& caller) {
   {
     FieldViolations violations;
     ValidateRequestId(request.request_id(), "request_id", &violations);
@@ -653,7 +657,7 @@ absl::StatusOr<v1::Partnership> Lifecycle::CreatePartnership(
       return AlreadyExists(kPartnership, one.partnerships(0).id());
     }
   }
-  ASSIGN_OR_RETURN(auto result, ImportPartnerships(one));
+  ASSIGN_OR_RETURN(auto result, ImportPartnerships(one, caller));
   if (!result.errors().empty()) {
     FieldViolations violations;
     for (const auto& e : result.errors()) {
@@ -666,7 +670,8 @@ absl::StatusOr<v1::Partnership> Lifecycle::CreatePartnership(
 }
 
 absl::StatusOr<v1::Partnership> Lifecycle::GetPartnership(
-    const v1::GetPartnershipRequest& request) const {
+    const v1::GetPartnershipRequest& request,
+    const auth::Principal& caller) const {
   FieldViolations violations;
   ValidateRecordId(request.id(), /*required=*/true, "id", &violations);
   RETURN_IF_ERROR(violations.ToStatus());
@@ -679,7 +684,8 @@ absl::StatusOr<v1::Partnership> Lifecycle::GetPartnership(
 }
 
 absl::StatusOr<v1::ListPartnershipsResponse> Lifecycle::ListPartnerships(
-    const v1::ListPartnershipsRequest& request) const {
+    const v1::ListPartnershipsRequest& request,
+    const auth::Principal& caller) const {
   FieldViolations violations;
   // Named copies, not a structured binding: C++17 lambdas (below) cannot
   // capture structured bindings (gcc accepts it, clang does not).
@@ -735,7 +741,8 @@ absl::StatusOr<v1::ListPartnershipsResponse> Lifecycle::ListPartnerships(
 }
 
 absl::StatusOr<v1::Partnership> Lifecycle::UpdatePartnership(
-    const v1::UpdatePartnershipRequest& request) {
+    const v1::UpdatePartnershipRequest& request,
+    const auth::Principal& caller) {
   FieldViolations violations;
   const std::string& id = request.partnership().id();
   ValidateRecordId(id, /*required=*/true, "partnership.id", &violations);
@@ -783,7 +790,7 @@ absl::StatusOr<v1::Partnership> Lifecycle::UpdatePartnership(
   }
   v1::ImportPartnershipsRequest one;
   *one.add_partnerships() = p;
-  ASSIGN_OR_RETURN(auto result, ImportPartnerships(one));
+  ASSIGN_OR_RETURN(auto result, ImportPartnerships(one, caller));
   if (!result.errors().empty()) {
     for (const auto& e : result.errors()) {
       violations.Add(absl::StrCat("partnership.", e.field()), e.reason());
@@ -795,7 +802,8 @@ absl::StatusOr<v1::Partnership> Lifecycle::UpdatePartnership(
 }
 
 absl::StatusOr<v1::ImportPartnershipsResponse> Lifecycle::ImportPartnerships(
-    const v1::ImportPartnershipsRequest& request) {
+    const v1::ImportPartnershipsRequest& request,
+    const auth::Principal& caller) {
   {
     FieldViolations violations;
     ValidateCount(request.partnerships_size(), Limits::kImportRowsMax,
@@ -890,7 +898,8 @@ absl::StatusOr<v1::ImportPartnershipsResponse> Lifecycle::ImportPartnerships(
 }
 
 absl::StatusOr<v1::TerritoryMetrics> Lifecycle::Metrics(
-    const v1::GetTerritoryMetricsRequest& request) const {
+    const v1::GetTerritoryMetricsRequest& request,
+    const auth::Principal& caller) const {
   FieldViolations violations;
   ResolvedTerritory t;
   ValidateTerritoryRef(validation_, request.territory(), "territory",

@@ -10,6 +10,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "auth/principal.h"
 #include "core/actor_directory.h"
 #include "core/event_log.h"
 #include "core/key_locks.h"
@@ -55,31 +56,41 @@ class Lifecycle {
   // them from the index it held.
   absl::Status RecordServed(const v1::SuggestPartnersRequest& request,
                             const std::vector<std::string>& communes,
-                            v1::SuggestPartnersResponse* response);
+                            v1::SuggestPartnersResponse* response,
+                            const auth::Principal& caller);
 
   // Partners of `actor_id` that must not be proposed now (cooling period).
   std::set<std::string> CoolingPartners(const std::string& actor_id) const;
 
   absl::StatusOr<v1::Suggestion> GetSuggestion(
-      const v1::GetSuggestionRequest& request) const;
+      const v1::GetSuggestionRequest& request,
+      const auth::Principal& caller) const;
   absl::StatusOr<v1::ListSuggestionsResponse> ListSuggestions(
-      const v1::ListSuggestionsRequest& request) const;
+      const v1::ListSuggestionsRequest& request,
+      const auth::Principal& caller) const;
   absl::StatusOr<v1::Suggestion> UpdateSuggestion(
-      const v1::UpdateSuggestionRequest& request);
+      const v1::UpdateSuggestionRequest& request,
+      const auth::Principal& caller);
 
   absl::StatusOr<v1::Partnership> CreatePartnership(
-      const v1::CreatePartnershipRequest& request);
+      const v1::CreatePartnershipRequest& request,
+      const auth::Principal& caller);
   absl::StatusOr<v1::Partnership> GetPartnership(
-      const v1::GetPartnershipRequest& request) const;
+      const v1::GetPartnershipRequest& request,
+      const auth::Principal& caller) const;
   absl::StatusOr<v1::ListPartnershipsResponse> ListPartnerships(
-      const v1::ListPartnershipsRequest& request) const;
+      const v1::ListPartnershipsRequest& request,
+      const auth::Principal& caller) const;
   absl::StatusOr<v1::Partnership> UpdatePartnership(
-      const v1::UpdatePartnershipRequest& request);
+      const v1::UpdatePartnershipRequest& request,
+      const auth::Principal& caller);
   absl::StatusOr<v1::ImportPartnershipsResponse> ImportPartnerships(
-      const v1::ImportPartnershipsRequest& request);
+      const v1::ImportPartnershipsRequest& request,
+      const auth::Principal& caller);
 
   absl::StatusOr<v1::TerritoryMetrics> Metrics(
-      const v1::GetTerritoryMetricsRequest& request) const;
+      const v1::GetTerritoryMetricsRequest& request,
+      const auth::Principal& caller) const;
 
   // Whether a state change is allowed (see SuggestionState in the API).
   static bool AllowedTransition(v1::SuggestionState from,

@@ -80,6 +80,16 @@ absl::StatusOr<std::unique_ptr<Maillage>> Maillage::Open(
   m->matchmaker_ = std::make_unique<Matchmaker>(
       m->registry_.get(), m->vocabulary_.get(), m->actors_.get(),
       m->territory_book_.get(), m->lifecycle_.get(), match_options);
+
+  KeyRing::Options key_options;
+  std::string secret_file = options.key_digest_secret_file.empty()
+                                ? options.data_dir + "/api-key-digest.secret"
+                                : options.key_digest_secret_file;
+  ASSIGN_OR_RETURN(key_options.digest_secret,
+                   auth::LoadOrCreateDigestSecret(secret_file));
+  m->keys_ = std::make_unique<KeyRing>(m->store_.get(), m->registry_.get(),
+                                       std::move(key_options));
+  RETURN_IF_ERROR(m->keys_->Load());
   AuditLog::Options audit_options;
   audit_options.retention = options.audit_retention;
   ASSIGN_OR_RETURN(m->audit_,

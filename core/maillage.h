@@ -9,6 +9,7 @@
 #include "core/actor_directory.h"
 #include "core/audit_log.h"
 #include "core/event_log.h"
+#include "core/key_ring.h"
 #include "core/lifecycle.h"
 #include "core/matchmaker.h"
 #include "core/territory_book.h"
@@ -43,6 +44,10 @@ class Maillage {
     absl::Duration cooling_period = absl::Hours(24 * 90);
     // See Matchmaker::Options::max_pairs_per_request.
     int64_t max_pairs_per_request = 300000;
+    // The secret API key digests are keyed with (auth::ApiKeyDigest),
+    // created at first start. Empty: "api-key-digest.secret" in data_dir.
+    // Keep it with the store: without it no API key verifies.
+    std::string key_digest_secret_file;
     // How long the audit trail keeps an entry (AuditLog::Options).
     absl::Duration audit_retention = absl::Hours(24 * 365);
   };
@@ -60,6 +65,7 @@ class Maillage {
   const territory::Geography& geography() const { return *geography_; }
   const matcher::Vocabulary& vocabulary() const { return *vocabulary_; }
   storage::Store& store() { return *store_; }
+  KeyRing& keys() { return *keys_; }
   AuditLog& audit() { return *audit_; }
 
   // One line for the start-up log: store, actors, geography.
@@ -77,6 +83,7 @@ class Maillage {
   std::unique_ptr<EventLog> events_;
   std::unique_ptr<Lifecycle> lifecycle_;
   std::unique_ptr<Matchmaker> matchmaker_;
+  std::unique_ptr<KeyRing> keys_;
   // Last: destroyed first, writing its queue while the store is open.
   std::unique_ptr<AuditLog> audit_;
 };

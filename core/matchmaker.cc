@@ -164,7 +164,8 @@ void Matchmaker::FillNames(
 }
 
 absl::StatusOr<v1::SuggestPartnersResponse> Matchmaker::SuggestPartners(
-    const v1::SuggestPartnersRequest& request) const {
+    const v1::SuggestPartnersRequest& request,
+    const auth::Principal& caller) const {
   FieldViolations violations;
   ValidateRecordId(request.actor_id(), /*required=*/true, "actor_id",
                    &violations);
@@ -243,12 +244,14 @@ absl::StatusOr<v1::SuggestPartnersResponse> Matchmaker::SuggestPartners(
     }
   });
   RETURN_IF_ERROR(status);
-  RETURN_IF_ERROR(lifecycle_->RecordServed(request, communes, &response));
+  RETURN_IF_ERROR(
+      lifecycle_->RecordServed(request, communes, &response, caller));
   return response;
 }
 
 absl::StatusOr<v1::MatchExplanation> Matchmaker::ExplainMatch(
-    const v1::ExplainMatchRequest& request) const {
+    const v1::ExplainMatchRequest& request,
+    const auth::Principal& caller) const {
   FieldViolations violations;
   ValidateRecordId(request.actor_id(), /*required=*/true, "actor_id",
                    &violations);
@@ -281,7 +284,8 @@ absl::StatusOr<v1::MatchExplanation> Matchmaker::ExplainMatch(
 }
 
 absl::StatusOr<v1::SuggestCoalitionResponse> Matchmaker::SuggestCoalition(
-    const v1::SuggestCoalitionRequest& request) const {
+    const v1::SuggestCoalitionRequest& request,
+    const auth::Principal& caller) const {
   FieldViolations violations;
   v1::TerritoryRef territory_ref = request.territory();
   std::string theme = request.theme();
@@ -290,7 +294,7 @@ absl::StatusOr<v1::SuggestCoalitionResponse> Matchmaker::SuggestCoalition(
       !request.fragility_id().empty()) {
     v1::GetFactRequest get;
     get.set_id(request.fragility_id());
-    auto fact = territories_->GetFact(get);
+    auto fact = territories_->GetFact(get, caller);
     if (!fact.ok()) {
       if (fact.status().code() == absl::StatusCode::kNotFound) {
         violations.Add("fragility_id", "no fact has this id");
@@ -422,7 +426,8 @@ absl::StatusOr<v1::SuggestCoalitionResponse> Matchmaker::SuggestCoalition(
 }
 
 absl::StatusOr<v1::DialoguePanel> Matchmaker::SuggestDialoguePanel(
-    const v1::SuggestDialoguePanelRequest& request) const {
+    const v1::SuggestDialoguePanelRequest& request,
+    const auth::Principal& caller) const {
   FieldViolations violations;
   ResolvedTerritory scope;
   ValidateTerritoryRef(validation_, request.territory(), "territory",
@@ -507,6 +512,7 @@ absl::Status Matchmaker::CheckTerritoryBudget(
 
 absl::StatusOr<v1::SuggestForTerritoryResponse> Matchmaker::SuggestForTerritory(
     const v1::SuggestForTerritoryRequest& request,
+    const auth::Principal& caller,
     const base::Cancellation& cancellation) const {
   FieldViolations violations;
   ResolvedTerritory scope;

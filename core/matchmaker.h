@@ -2,6 +2,7 @@
 #define MAILLAGE_CORE_MATCHMAKER_H_
 
 #include "absl/status/statusor.h"
+#include "auth/principal.h"
 #include "base/cancellation.h"
 #include "core/actor_directory.h"
 #include "core/lifecycle.h"
@@ -40,13 +41,17 @@ class Matchmaker {
   // Also records what it serves (unless a preview) and leaves out the
   // partners in their cooling period after a dismissal or a declined meeting.
   absl::StatusOr<v1::SuggestPartnersResponse> SuggestPartners(
-      const v1::SuggestPartnersRequest& request) const;
+      const v1::SuggestPartnersRequest& request,
+      const auth::Principal& caller) const;
   absl::StatusOr<v1::MatchExplanation> ExplainMatch(
-      const v1::ExplainMatchRequest& request) const;
+      const v1::ExplainMatchRequest& request,
+      const auth::Principal& caller) const;
   absl::StatusOr<v1::SuggestCoalitionResponse> SuggestCoalition(
-      const v1::SuggestCoalitionRequest& request) const;
+      const v1::SuggestCoalitionRequest& request,
+      const auth::Principal& caller) const;
   absl::StatusOr<v1::DialoguePanel> SuggestDialoguePanel(
-      const v1::SuggestDialoguePanelRequest& request) const;
+      const v1::SuggestDialoguePanelRequest& request,
+      const auth::Principal& caller) const;
   // Partners for every association of a territory at once, capacities
   // respected (matcher/fair_matching.h). Candidates are collected in chunks
   // under short read locks; the assignment is solved without the lock.
@@ -54,6 +59,7 @@ class Matchmaker {
   // soon as nobody waits for the answer.
   absl::StatusOr<v1::SuggestForTerritoryResponse> SuggestForTerritory(
       const v1::SuggestForTerritoryRequest& request,
+      const auth::Principal& caller,
       const base::Cancellation& cancellation =
           base::Cancellation::Never()) const;
 

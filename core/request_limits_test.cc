@@ -328,13 +328,13 @@ ActorBreakers() {
 }
 
 Outcome CreateActor(Maillage& m, const v1::CreateActorRequest& r) {
-  return Of(m.actors().Create(r));
+  return Of(m.actors().Create(r, auth::Principal::System()));
 }
 Outcome UpdateActor(Maillage& m, const v1::UpdateActorRequest& r) {
-  return Of(m.actors().Update(r));
+  return Of(m.actors().Update(r, auth::Principal::System()));
 }
 Outcome ImportActors(Maillage& m, v1::ImportActorsRequest r) {
-  return Rows(m.actors().ImportBatch(&r));
+  return Rows(m.actors().ImportBatch(&r, auth::Principal::System()));
 }
 
 std::vector<Case> ActorWriteCases() {
@@ -390,18 +390,18 @@ std::vector<Case> ActorWriteCases() {
 }
 
 Outcome GetActor(Maillage& m, const v1::GetActorRequest& r) {
-  return Of(m.actors().Get(r));
+  return Of(m.actors().Get(r, auth::Principal::System()));
 }
 Outcome DeleteActor(Maillage& m, const v1::DeleteActorRequest& r) {
-  return Of(m.actors().Delete(r));
+  return Of(m.actors().Delete(r, auth::Principal::System()));
 }
 // ExportActors pages through the same validation (services/actor_streams.cc
 // builds a ListActorsRequest from its filters).
 Outcome ListActors(Maillage& m, const v1::ListActorsRequest& r) {
-  return Of(m.actors().List(r));
+  return Of(m.actors().List(r, auth::Principal::System()));
 }
 Outcome BatchGetActors(Maillage& m, const v1::BatchGetActorsRequest& r) {
-  return Of(m.actors().BatchGet(r));
+  return Of(m.actors().BatchGet(r, auth::Principal::System()));
 }
 
 std::vector<Case> ActorReadCases() {
@@ -466,16 +466,16 @@ std::vector<Case> ActorReadCases() {
 }
 
 Outcome GetTerritory(Maillage& m, const v1::GetTerritoryRequest& r) {
-  return Of(m.territories().Get(r));
+  return Of(m.territories().Get(r, auth::Principal::System()));
 }
 Outcome ListTerritories(Maillage& m, const v1::ListTerritoriesRequest& r) {
-  return Of(m.territories().List(r));
+  return Of(m.territories().List(r, auth::Principal::System()));
 }
 Outcome ResolvePostalCode(Maillage& m, const v1::ResolvePostalCodeRequest& r) {
-  return Of(m.territories().ResolvePostalCode(r));
+  return Of(m.territories().ResolvePostalCode(r, auth::Principal::System()));
 }
 Outcome Diagnosis(Maillage& m, const v1::GetTerritoryDiagnosisRequest& r) {
-  return Of(m.territories().Diagnose(r));
+  return Of(m.territories().Diagnose(r, auth::Principal::System()));
 }
 
 std::vector<Case> GeographyCases() {
@@ -526,13 +526,13 @@ std::vector<Case> GeographyCases() {
 }
 
 Outcome CreateZone(Maillage& m, const v1::CreateCustomTerritoryRequest& r) {
-  return Of(m.territories().CreateCustom(r));
+  return Of(m.territories().CreateCustom(r, auth::Principal::System()));
 }
 Outcome UpdateZone(Maillage& m, const v1::UpdateCustomTerritoryRequest& r) {
-  return Of(m.territories().UpdateCustom(r));
+  return Of(m.territories().UpdateCustom(r, auth::Principal::System()));
 }
 Outcome DeleteZone(Maillage& m, const v1::DeleteCustomTerritoryRequest& r) {
-  return Of(m.territories().DeleteCustom(r));
+  return Of(m.territories().DeleteCustom(r, auth::Principal::System()));
 }
 
 std::vector<Case> CustomZoneCases() {
@@ -649,13 +649,13 @@ FactBreakers() {
 }
 
 Outcome CreateFact(Maillage& m, const v1::CreateFactRequest& r) {
-  return Of(m.territories().CreateFact(r));
+  return Of(m.territories().CreateFact(r, auth::Principal::System()));
 }
 Outcome UpdateFact(Maillage& m, const v1::UpdateFactRequest& r) {
-  return Of(m.territories().UpdateFact(r));
+  return Of(m.territories().UpdateFact(r, auth::Principal::System()));
 }
 Outcome ImportFacts(Maillage& m, const v1::ImportFactsRequest& r) {
-  return Rows(m.territories().ImportFacts(r));
+  return Rows(m.territories().ImportFacts(r, auth::Principal::System()));
 }
 
 std::vector<Case> FactWriteCases() {
@@ -710,13 +710,13 @@ std::vector<Case> FactWriteCases() {
 }
 
 Outcome GetFact(Maillage& m, const v1::GetFactRequest& r) {
-  return Of(m.territories().GetFact(r));
+  return Of(m.territories().GetFact(r, auth::Principal::System()));
 }
 Outcome DeleteFact(Maillage& m, const v1::DeleteFactRequest& r) {
-  return Of(m.territories().DeleteFact(r));
+  return Of(m.territories().DeleteFact(r, auth::Principal::System()));
 }
 Outcome ListFacts(Maillage& m, const v1::ListFactsRequest& r) {
-  return Of(m.territories().ListFacts(r));
+  return Of(m.territories().ListFacts(r, auth::Principal::System()));
 }
 
 std::vector<Case> FactReadCases() {
@@ -747,10 +747,10 @@ std::vector<Case> FactReadCases() {
 }
 
 Outcome SuggestPartners(Maillage& m, const v1::SuggestPartnersRequest& r) {
-  return Of(m.matching().SuggestPartners(r));
+  return Of(m.matching().SuggestPartners(r, auth::Principal::System()));
 }
 Outcome ExplainMatch(Maillage& m, const v1::ExplainMatchRequest& r) {
-  return Of(m.matching().ExplainMatch(r));
+  return Of(m.matching().ExplainMatch(r, auth::Principal::System()));
 }
 
 std::vector<Case> PartnerCases() {
@@ -835,13 +835,13 @@ std::vector<Case> PartnerCases() {
 }
 
 Outcome Coalition(Maillage& m, const v1::SuggestCoalitionRequest& r) {
-  return Of(m.matching().SuggestCoalition(r));
+  return Of(m.matching().SuggestCoalition(r, auth::Principal::System()));
 }
 Outcome Panel(Maillage& m, const v1::SuggestDialoguePanelRequest& r) {
-  return Of(m.matching().SuggestDialoguePanel(r));
+  return Of(m.matching().SuggestDialoguePanel(r, auth::Principal::System()));
 }
 Outcome ForTerritory(Maillage& m, const v1::SuggestForTerritoryRequest& r) {
-  return Of(m.matching().SuggestForTerritory(r));
+  return Of(m.matching().SuggestForTerritory(r, auth::Principal::System()));
 }
 
 std::vector<Case> CollectiveCases() {
@@ -926,20 +926,21 @@ std::vector<Case> CollectiveCases() {
 }
 
 Outcome GetSuggestion(Maillage& m, const v1::GetSuggestionRequest& r) {
-  return Of(m.lifecycle().GetSuggestion(r));
+  return Of(m.lifecycle().GetSuggestion(r, auth::Principal::System()));
 }
 Outcome ListSuggestions(Maillage& m, const v1::ListSuggestionsRequest& r) {
-  return Of(m.lifecycle().ListSuggestions(r));
+  return Of(m.lifecycle().ListSuggestions(r, auth::Principal::System()));
 }
 Outcome UpdateSuggestion(Maillage& m, const v1::UpdateSuggestionRequest& r) {
-  return Of(m.lifecycle().UpdateSuggestion(r));
+  return Of(m.lifecycle().UpdateSuggestion(r, auth::Principal::System()));
 }
 // UpdateSuggestion of the suggestion recorded for the association (its
 // meeting's outcome is recorded: it can become a partnership).
 Outcome UpdateRecordedSuggestion(Maillage& m, v1::UpdateSuggestionRequest r) {
   v1::ListSuggestionsRequest list;
   list.set_actor_id(kAssociation);
-  auto recorded = m.lifecycle().ListSuggestions(list);
+  auto recorded =
+      m.lifecycle().ListSuggestions(list, auth::Principal::System());
   if (!recorded.ok() || recorded->suggestions_size() == 0) {
     return Of(absl::InternalError("no suggestion recorded"));
   }
@@ -1046,14 +1047,14 @@ PartnershipBreakers() {
 }
 
 Outcome CreatePartnership(Maillage& m, const v1::CreatePartnershipRequest& r) {
-  return Of(m.lifecycle().CreatePartnership(r));
+  return Of(m.lifecycle().CreatePartnership(r, auth::Principal::System()));
 }
 Outcome UpdatePartnership(Maillage& m, const v1::UpdatePartnershipRequest& r) {
-  return Of(m.lifecycle().UpdatePartnership(r));
+  return Of(m.lifecycle().UpdatePartnership(r, auth::Principal::System()));
 }
 Outcome ImportPartnerships(Maillage& m,
                            const v1::ImportPartnershipsRequest& r) {
-  return Rows(m.lifecycle().ImportPartnerships(r));
+  return Rows(m.lifecycle().ImportPartnerships(r, auth::Principal::System()));
 }
 
 std::vector<Case> PartnershipWriteCases() {
@@ -1121,13 +1122,13 @@ std::vector<Case> PartnershipWriteCases() {
 }
 
 Outcome GetPartnership(Maillage& m, const v1::GetPartnershipRequest& r) {
-  return Of(m.lifecycle().GetPartnership(r));
+  return Of(m.lifecycle().GetPartnership(r, auth::Principal::System()));
 }
 Outcome ListPartnerships(Maillage& m, const v1::ListPartnershipsRequest& r) {
-  return Of(m.lifecycle().ListPartnerships(r));
+  return Of(m.lifecycle().ListPartnerships(r, auth::Principal::System()));
 }
 Outcome Metrics(Maillage& m, const v1::GetTerritoryMetricsRequest& r) {
-  return Of(m.lifecycle().Metrics(r));
+  return Of(m.lifecycle().Metrics(r, auth::Principal::System()));
 }
 // WatchSuggestions is a stream served by services/lifecycle_service.cc; it
 // checks its request with these two core calls.
@@ -1210,24 +1211,32 @@ class RequestLimitsTest : public ::testing::TestWithParam<Case> {
     for (const v1::Actor& a : {Association(), Company()}) {
       v1::CreateActorRequest create;
       *create.mutable_actor() = a;
-      ASSERT_TRUE(maillage_->actors().Create(create).ok());
+      ASSERT_TRUE(
+          maillage_->actors().Create(create, auth::Principal::System()).ok());
     }
     v1::CreateCustomTerritoryRequest zone;
     *zone.mutable_territory() = Zone();
-    ASSERT_TRUE(maillage_->territories().CreateCustom(zone).ok());
+    ASSERT_TRUE(maillage_->territories()
+                    .CreateCustom(zone, auth::Principal::System())
+                    .ok());
     v1::CreateFactRequest fact;
     *fact.mutable_fact() = Fact();
-    ASSERT_TRUE(maillage_->territories().CreateFact(fact).ok());
+    ASSERT_TRUE(maillage_->territories()
+                    .CreateFact(fact, auth::Principal::System())
+                    .ok());
     RecordSuggestionWithOutcome();
     v1::CreatePartnershipRequest partnership;
     *partnership.mutable_partnership() = Partnership();
-    ASSERT_TRUE(maillage_->lifecycle().CreatePartnership(partnership).ok());
+    ASSERT_TRUE(maillage_->lifecycle()
+                    .CreatePartnership(partnership, auth::Principal::System())
+                    .ok());
   }
 
   static void RecordSuggestionWithOutcome() {
     v1::SuggestPartnersRequest suggest;
     suggest.set_actor_id(kAssociation);
-    auto served = maillage_->matching().SuggestPartners(suggest);
+    auto served = maillage_->matching().SuggestPartners(
+        suggest, auth::Principal::System());
     ASSERT_TRUE(served.ok()) << served.status();
     ASSERT_EQ(served->suggestions_size(), 1);
     v1::UpdateSuggestionRequest move;
@@ -1240,7 +1249,8 @@ class RequestLimitsTest : public ::testing::TestWithParam<Case> {
       if (state == v1::SUGGESTION_STATE_OUTCOME_RECORDED) {
         move.set_outcome(v1::MEETING_OUTCOME_COOPERATION_POSSIBLE);
       }
-      auto moved = maillage_->lifecycle().UpdateSuggestion(move);
+      auto moved = maillage_->lifecycle().UpdateSuggestion(
+          move, auth::Principal::System());
       ASSERT_TRUE(moved.ok()) << moved.status();
     }
   }

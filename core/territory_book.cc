@@ -165,7 +165,8 @@ v1::Territory TerritoryBook::Describe(const ResolvedTerritory& t) const {
 }
 
 absl::StatusOr<v1::Territory> TerritoryBook::Get(
-    const v1::GetTerritoryRequest& request) const {
+    const v1::GetTerritoryRequest& request,
+    const auth::Principal& caller) const {
   FieldViolations violations;
   ResolvedTerritory t;
   if (!v1::TerritoryLevel_IsValid(request.ref().level()) ||
@@ -186,7 +187,8 @@ absl::StatusOr<v1::Territory> TerritoryBook::Get(
 }
 
 absl::StatusOr<v1::ListTerritoriesResponse> TerritoryBook::List(
-    const v1::ListTerritoriesRequest& request) const {
+    const v1::ListTerritoriesRequest& request,
+    const auth::Principal& caller) const {
   FieldViolations violations;
   int page_size =
       ValidatePageSize(request.page_size(), Limits::kDefaultPageSize,
@@ -306,7 +308,8 @@ absl::StatusOr<v1::ListTerritoriesResponse> TerritoryBook::List(
 }
 
 absl::StatusOr<v1::ResolvePostalCodeResponse> TerritoryBook::ResolvePostalCode(
-    const v1::ResolvePostalCodeRequest& request) const {
+    const v1::ResolvePostalCodeRequest& request,
+    const auth::Principal& caller) const {
   const std::string& code = request.postal_code();
   bool well_formed = code.size() == 5 &&
                      std::all_of(code.begin(), code.end(),
@@ -326,7 +329,8 @@ absl::StatusOr<v1::ResolvePostalCodeResponse> TerritoryBook::ResolvePostalCode(
 }
 
 absl::StatusOr<v1::Territory> TerritoryBook::CreateCustom(
-    const v1::CreateCustomTerritoryRequest& request) {
+    const v1::CreateCustomTerritoryRequest& request,
+    const auth::Principal& caller) {
   constexpr std::string_view kMethod = "CreateCustomTerritory";
   FieldViolations violations;
   ValidateRequestId(request.request_id(), "request_id", &violations);
@@ -376,7 +380,8 @@ absl::StatusOr<v1::Territory> TerritoryBook::CreateCustom(
 }
 
 absl::StatusOr<v1::Territory> TerritoryBook::UpdateCustom(
-    const v1::UpdateCustomTerritoryRequest& request) {
+    const v1::UpdateCustomTerritoryRequest& request,
+    const auth::Principal& caller) {
   FieldViolations violations;
   ValidateRequestId(request.request_id(), "request_id", &violations);
   const v1::TerritoryRef& ref = request.territory().ref();
@@ -437,7 +442,8 @@ absl::StatusOr<v1::Territory> TerritoryBook::UpdateCustom(
 }
 
 absl::Status TerritoryBook::DeleteCustom(
-    const v1::DeleteCustomTerritoryRequest& request) {
+    const v1::DeleteCustomTerritoryRequest& request,
+    const auth::Principal& caller) {
   FieldViolations violations;
   ValidateCustomZoneCode(request.code(), "code", &violations);
   ValidateEtag(request.etag(), "etag", &violations);
@@ -486,7 +492,7 @@ absl::StatusOr<std::optional<v1::TerritoryFact>> TerritoryBook::ReadFact(
 }
 
 absl::StatusOr<v1::TerritoryFact> TerritoryBook::CreateFact(
-    const v1::CreateFactRequest& request) {
+    const v1::CreateFactRequest& request, const auth::Principal& caller) {
   constexpr std::string_view kMethod = "CreateFact";
   FieldViolations violations;
   ValidateRequestId(request.request_id(), "request_id", &violations);
@@ -515,7 +521,7 @@ absl::StatusOr<v1::TerritoryFact> TerritoryBook::CreateFact(
 }
 
 absl::StatusOr<v1::TerritoryFact> TerritoryBook::GetFact(
-    const v1::GetFactRequest& request) const {
+    const v1::GetFactRequest& request, const auth::Principal& caller) const {
   FieldViolations violations;
   ValidateRecordId(request.id(), /*required=*/true, "id", &violations);
   RETURN_IF_ERROR(violations.ToStatus());
@@ -525,7 +531,7 @@ absl::StatusOr<v1::TerritoryFact> TerritoryBook::GetFact(
 }
 
 absl::StatusOr<v1::TerritoryFact> TerritoryBook::UpdateFact(
-    const v1::UpdateFactRequest& request) {
+    const v1::UpdateFactRequest& request, const auth::Principal& caller) {
   FieldViolations violations;
   ValidateRequestId(request.request_id(), "request_id", &violations);
   const std::string& id = request.fact().id();
@@ -578,7 +584,8 @@ absl::StatusOr<v1::TerritoryFact> TerritoryBook::UpdateFact(
   return fact;
 }
 
-absl::Status TerritoryBook::DeleteFact(const v1::DeleteFactRequest& request) {
+absl::Status TerritoryBook::DeleteFact(const v1::DeleteFactRequest& request,
+                                       const auth::Principal& caller) {
   FieldViolations violations;
   ValidateRecordId(request.id(), /*required=*/true, "id", &violations);
   ValidateEtag(request.etag(), "etag", &violations);
@@ -648,7 +655,7 @@ absl::StatusOr<std::vector<v1::TerritoryFact>> TerritoryBook::FactsAround(
 }
 
 absl::StatusOr<v1::ListFactsResponse> TerritoryBook::ListFacts(
-    const v1::ListFactsRequest& request) const {
+    const v1::ListFactsRequest& request, const auth::Principal& caller) const {
   FieldViolations violations;
   int page_size =
       ValidatePageSize(request.page_size(), Limits::kDefaultPageSize,
@@ -684,7 +691,7 @@ absl::StatusOr<v1::ListFactsResponse> TerritoryBook::ListFacts(
 }
 
 absl::StatusOr<v1::ImportFactsResponse> TerritoryBook::ImportFacts(
-    const v1::ImportFactsRequest& request) {
+    const v1::ImportFactsRequest& request, const auth::Principal& caller) {
   {
     FieldViolations violations;
     ValidateCount(request.facts_size(), Limits::kImportRowsMax, "facts",
@@ -755,7 +762,8 @@ absl::StatusOr<v1::ImportFactsResponse> TerritoryBook::ImportFacts(
 }
 
 absl::StatusOr<v1::TerritoryDiagnosis> TerritoryBook::Diagnose(
-    const v1::GetTerritoryDiagnosisRequest& request) const {
+    const v1::GetTerritoryDiagnosisRequest& request,
+    const auth::Principal& caller) const {
   FieldViolations violations;
   ResolvedTerritory t;
   ValidateTerritoryRef(validation_, request.territory(), "territory",

@@ -6,6 +6,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "auth/principal.h"
 #include "core/actor_directory.h"
 #include "core/key_locks.h"
 #include "core/request_log.h"
@@ -34,33 +35,40 @@ class TerritoryBook {
   // Called at open and after each change to facts.
   absl::Status RefreshFragilities();
 
-  absl::StatusOr<v1::Territory> Get(
-      const v1::GetTerritoryRequest& request) const;
+  absl::StatusOr<v1::Territory> Get(const v1::GetTerritoryRequest& request,
+                                    const auth::Principal& caller) const;
   absl::StatusOr<v1::ListTerritoriesResponse> List(
-      const v1::ListTerritoriesRequest& request) const;
+      const v1::ListTerritoriesRequest& request,
+      const auth::Principal& caller) const;
   absl::StatusOr<v1::ResolvePostalCodeResponse> ResolvePostalCode(
-      const v1::ResolvePostalCodeRequest& request) const;
+      const v1::ResolvePostalCodeRequest& request,
+      const auth::Principal& caller) const;
 
   absl::StatusOr<v1::Territory> CreateCustom(
-      const v1::CreateCustomTerritoryRequest& request);
+      const v1::CreateCustomTerritoryRequest& request,
+      const auth::Principal& caller);
   absl::StatusOr<v1::Territory> UpdateCustom(
-      const v1::UpdateCustomTerritoryRequest& request);
-  absl::Status DeleteCustom(const v1::DeleteCustomTerritoryRequest& request);
+      const v1::UpdateCustomTerritoryRequest& request,
+      const auth::Principal& caller);
+  absl::Status DeleteCustom(const v1::DeleteCustomTerritoryRequest& request,
+                            const auth::Principal& caller);
 
   absl::StatusOr<v1::TerritoryFact> CreateFact(
-      const v1::CreateFactRequest& request);
+      const v1::CreateFactRequest& request, const auth::Principal& caller);
   absl::StatusOr<v1::TerritoryFact> GetFact(
-      const v1::GetFactRequest& request) const;
+      const v1::GetFactRequest& request, const auth::Principal& caller) const;
   absl::StatusOr<v1::TerritoryFact> UpdateFact(
-      const v1::UpdateFactRequest& request);
-  absl::Status DeleteFact(const v1::DeleteFactRequest& request);
+      const v1::UpdateFactRequest& request, const auth::Principal& caller);
+  absl::Status DeleteFact(const v1::DeleteFactRequest& request,
+                          const auth::Principal& caller);
   absl::StatusOr<v1::ListFactsResponse> ListFacts(
-      const v1::ListFactsRequest& request) const;
+      const v1::ListFactsRequest& request, const auth::Principal& caller) const;
   absl::StatusOr<v1::ImportFactsResponse> ImportFacts(
-      const v1::ImportFactsRequest& request);
+      const v1::ImportFactsRequest& request, const auth::Principal& caller);
 
   absl::StatusOr<v1::TerritoryDiagnosis> Diagnose(
-      const v1::GetTerritoryDiagnosisRequest& request) const;
+      const v1::GetTerritoryDiagnosisRequest& request,
+      const auth::Principal& caller) const;
 
   // Facts attached to `t` itself and to every territory containing it,
   // optionally of one type. Used by the diagnosis and the matching engine.

@@ -9,6 +9,8 @@ packages=(
   libabsl-dev librocksdb-dev zlib1g-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   libutf8proc-dev libxxhash-dev liblemon-dev
+  # OpenSSL: API key digests, JWT signatures, TLS certificates in tests.
+  libssl-dev
   # tests/proxy_test.sh: deploy/nginx/maillage.conf in front of the server.
   # On a machine with systemd, installing nginx also starts its default site
   # on port 80 (`systemctl disable --now nginx` if unwanted); the test runs

@@ -5,14 +5,15 @@
 namespace maillage::services {
 
 // Each unary method hands the request to the matching ActorDirectory call.
-#define MAILLAGE_ADAPT(Method, Request, call)                                 \
-  grpc::ServerUnaryReactor* ActorServiceImpl::Method(                         \
-      grpc::CallbackServerContext* context, const grpc::ByteBuffer* request,  \
-      grpc::ByteBuffer* response) {                                           \
-    return handler_->Unary<Request>(context, #Method, request, response,      \
-                                    [](core::Maillage& m, const Request& r) { \
-                                      return m.actors().call(r);              \
-                                    });                                       \
+#define MAILLAGE_ADAPT(Method, Request, call)                                \
+  grpc::ServerUnaryReactor* ActorServiceImpl::Method(                        \
+      grpc::CallbackServerContext* context, const grpc::ByteBuffer* request, \
+      grpc::ByteBuffer* response) {                                          \
+    return handler_->Unary<Request>(                                         \
+        context, #Method, request, response,                                 \
+        [](core::Maillage& m, const Request& r, const CallContext& call) {   \
+          return m.actors().call(r, call.principal);                         \
+        });                                                                  \
   }
 
 MAILLAGE_ADAPT(CreateActor, v1::CreateActorRequest, Create)

@@ -197,7 +197,7 @@ class ImportReactor final
           "those after it are not"));
     }
     raw = RawBatch();
-    return core_->actors().PrepareImport(batch.request);
+    return core_->actors().PrepareImport(batch.request, *principal_);
   }
 
   // Runs on the directory's commit thread, once per batch, in order.
@@ -363,7 +363,7 @@ class ExportReactor final : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
       End(grpc::Status(grpc::StatusCode::CANCELLED, "cancelled"));
       return;
     }
-    auto page = core_->actors().List(page_);
+    auto page = core_->actors().List(page_, *principal_);
     if (!page.ok()) {
       End(ToGrpcStatus(page.status()));
       return;

@@ -10,14 +10,15 @@
 
 namespace maillage::services {
 
-#define MAILLAGE_ADAPT(Method, Request, call)                                 \
-  grpc::ServerUnaryReactor* LifecycleServiceImpl::Method(                     \
-      grpc::CallbackServerContext* context, const grpc::ByteBuffer* request,  \
-      grpc::ByteBuffer* response) {                                           \
-    return handler_->Unary<Request>(context, #Method, request, response,      \
-                                    [](core::Maillage& m, const Request& r) { \
-                                      return m.lifecycle().call(r);           \
-                                    });                                       \
+#define MAILLAGE_ADAPT(Method, Request, call)                                \
+  grpc::ServerUnaryReactor* LifecycleServiceImpl::Method(                    \
+      grpc::CallbackServerContext* context, const grpc::ByteBuffer* request, \
+      grpc::ByteBuffer* response) {                                          \
+    return handler_->Unary<Request>(                                         \
+        context, #Method, request, response,                                 \
+        [](core::Maillage& m, const Request& r, const CallContext& call) {   \
+          return m.lifecycle().call(r, call.principal);                      \
+        });                                                                  \
   }
 
 MAILLAGE_ADAPT(GetSuggestion, v1::GetSuggestionRequest, GetSuggestion)
@@ -43,7 +44,8 @@ grpc::ServerUnaryReactor* LifecycleServiceImpl::SuggestForTerritory(
       context, "SuggestForTerritory", request, response,
       [](core::Maillage& m, const v1::SuggestForTerritoryRequest& r,
          const CallContext& call) {
-        return m.matching().SuggestForTerritory(r, call.cancellation);
+        return m.matching().SuggestForTerritory(r, call.principal,
+                                                call.cancellation);
       });
 }
 

@@ -3,14 +3,15 @@
 namespace maillage::services {
 
 // Each method hands the request to the matching Matchmaker call.
-#define MAILLAGE_ADAPT(Method, Request)                                       \
-  grpc::ServerUnaryReactor* MatchServiceImpl::Method(                         \
-      grpc::CallbackServerContext* context, const grpc::ByteBuffer* request,  \
-      grpc::ByteBuffer* response) {                                           \
-    return handler_->Unary<Request>(context, #Method, request, response,      \
-                                    [](core::Maillage& m, const Request& r) { \
-                                      return m.matching().Method(r);          \
-                                    });                                       \
+#define MAILLAGE_ADAPT(Method, Request)                                      \
+  grpc::ServerUnaryReactor* MatchServiceImpl::Method(                        \
+      grpc::CallbackServerContext* context, const grpc::ByteBuffer* request, \
+      grpc::ByteBuffer* response) {                                          \
+    return handler_->Unary<Request>(                                         \
+        context, #Method, request, response,                                 \
+        [](core::Maillage& m, const Request& r, const CallContext& call) {   \
+          return m.matching().Method(r, call.principal);                     \
+        });                                                                  \
   }
 
 MAILLAGE_ADAPT(SuggestPartners, v1::SuggestPartnersRequest)

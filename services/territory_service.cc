@@ -3,14 +3,15 @@
 namespace maillage::services {
 
 // Each method hands the request to the matching TerritoryBook call.
-#define MAILLAGE_ADAPT(Method, Request, call)                                 \
-  grpc::ServerUnaryReactor* TerritoryServiceImpl::Method(                     \
-      grpc::CallbackServerContext* context, const grpc::ByteBuffer* request,  \
-      grpc::ByteBuffer* response) {                                           \
-    return handler_->Unary<Request>(context, #Method, request, response,      \
-                                    [](core::Maillage& m, const Request& r) { \
-                                      return m.territories().call(r);         \
-                                    });                                       \
+#define MAILLAGE_ADAPT(Method, Request, call)                                \
+  grpc::ServerUnaryReactor* TerritoryServiceImpl::Method(                    \
+      grpc::CallbackServerContext* context, const grpc::ByteBuffer* request, \
+      grpc::ByteBuffer* response) {                                          \
+    return handler_->Unary<Request>(                                         \
+        context, #Method, request, response,                                 \
+        [](core::Maillage& m, const Request& r, const CallContext& call) {   \
+          return m.territories().call(r, call.principal);                    \
+        });                                                                  \
   }
 
 MAILLAGE_ADAPT(GetTerritory, v1::GetTerritoryRequest, Get)

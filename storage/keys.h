@@ -23,6 +23,7 @@
 //                <actor id> 0x00 <record id>           -> empty
 //   partnerships <partnership id>                      -> v1.Partnership
 //   events       <sequence, 8 bytes big-endian>        -> EventRecord
+//   api_keys     <key id, 16 hex digits>               -> ApiKeyRecord
 //   audit        <unix microseconds, 8 bytes big-endian>
 //                <sequence, 8 bytes big-endian>        -> v1.AuditEntry
 //                (time order: a period is one range scan, retention one

@@ -312,6 +312,8 @@ std::string_view FamilyName(Family family) {
       return "partnerships_by_actor";
     case Family::kEvents:
       return "events";
+    case Family::kApiKeys:
+      return "api_keys";
     case Family::kAudit:
       return "audit";
     case Family::kCount:

@@ -40,6 +40,7 @@ enum class Family : int {
   kPartnerships,
   kPartnershipsByActor,
   kEvents,  // ordered log of suggestion/partnership changes, for watchers
+  kApiKeys,  // API keys: their descriptions and the digests of their secrets
   kAudit,   // the audit trail (core/audit_log.h), in time order
   kCount,
 };
