@@ -246,6 +246,7 @@ void AuditLog::Run() {
                               queue_.size() >= options_.flush_batch;
                      });
       batch.swap(queue_);
+      queue_.reserve(std::min(options_.flush_batch, options_.max_queued));
       dropped = dropped_unnoted_;
       dropped_unnoted_ = 0;
       taken = recorded_;
@@ -317,8 +318,9 @@ absl::Status AuditLog::Purge(absl::Time now) {
 }
 
 absl::StatusOr<v1::ListAuditEntriesResponse> AuditLog::List(
-    const v1::ListAuditEntriesRequest& request) const {
+    const v1::ListAuditEntriesRequest& request) {
   ASSIGN_OR_RETURN(const int page_size, ValidateListRequest(request));
+  Flush();
   const uint64_t filters = FiltersFingerprint(request);
   ASSIGN_OR_RETURN(std::string position,
                    DecodePageToken(request.page_token(), filters));

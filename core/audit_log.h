@@ -74,11 +74,13 @@ class AuditLog {
   // Deletes the entries older than `now` - retention (one range delete).
   absl::Status Purge(absl::Time now);
 
-  // The entries matching the request's filters, oldest first. Each call
-  // examines at most kExaminedMax entries, so a page may be short (even
-  // empty) with a next_page_token. INVALID_ARGUMENT naming each bad field.
+  // The entries matching the request's filters, oldest first, every entry
+  // recorded before the call included (it waits for the queue to be
+  // written). Each call examines at most kExaminedMax entries, so a page may
+  // be short (even empty) with a next_page_token. INVALID_ARGUMENT naming
+  // each bad field.
   absl::StatusOr<v1::ListAuditEntriesResponse> List(
-      const v1::ListAuditEntriesRequest& request) const;
+      const v1::ListAuditEntriesRequest& request);
 
   // Entries dropped since the log was opened (queue full or store refusing
   // the write).

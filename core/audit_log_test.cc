@@ -1,5 +1,6 @@
 #include "core/audit_log.h"
 
+#include <cstdio>
 #include <memory>
 #include <string>
 #include <utility>
@@ -240,6 +241,34 @@ TEST_F(AuditLogTest, DestructionWritesTheQueueAndKeysGoOnAfterReopen) {
   EXPECT_THAT(Methods(MustList({})), ElementsAre("First", "Second"));
 }
 
+// What recording costs the calling thread, and how fast the queue drains;
+// printed for BENCHMARKS.md, never asserted.
+TEST_F(AuditLogTest, ManyEntriesAreAllWrittenAndListable) {
+  constexpr int kEntries = 50000;
+  log_.reset();
+  AuditLog::Options options;
+  options.max_queued = kEntries;
+  log_ = OpenLog(store_.get(), options);
+  ASSERT_NE(log_, nullptr);
+  v1::AuditEntry entry = Entry("key:0123456789abcdef", "UpdateActor", "OK",
+                               {"siret:12345678900012"});
+  entry.set_peer("ipv4:127.0.0.1:53210");
+  entry.clear_time();
+  absl::Time start = absl::Now();
+  for (int i = 0; i < kEntries; ++i) log_->Record(entry);
+  absl::Duration recording = absl::Now() - start;
+  log_->Flush();
+  absl::Duration total = absl::Now() - start;
+  EXPECT_EQ(log_->dropped(), 0u);
+  std::printf("recording: %.0f ns an entry; written: %.0f entries/s\n",
+              absl::ToDoubleNanoseconds(recording) / kEntries,
+              kEntries / absl::ToDoubleSeconds(total));
+  v1::ListAuditEntriesRequest request;
+  request.set_page_size(1000);
+  request.set_method("UpdateActor");
+  EXPECT_EQ(MustList(request).entries_size(), 1000);
+}
+
 TEST(AuditTargetsTest, FindsIdsAtTheTopAndOneLevelDown) {
   v1::AuditEntry entry;
   v1::GetActorRequest get;
@@ -264,6 +293,15 @@ TEST(AuditTargetsTest, FindsIdsAtTheTopAndOneLevelDown) {
   EXPECT_THAT(entry.target_ids(), ElementsAre("ext:lab:1", "ext:lab:2"));
 
   entry.Clear();
+  v1::DeleteActorRequest long_id;
+  long_id.set_id(std::string(5000, 'x'));
+  long_id.set_request_id("r-2");
+  SetAuditTargets(long_id, &entry);
+  ASSERT_EQ(entry.target_ids_size(), 1);
+  EXPECT_LT(entry.target_ids(0).size(), 300u);  // quoted and cut
+  EXPECT_EQ(entry.request_id(), "r-2");
+
+  entry.Clear();
   v1::ListActorsRequest list;
   list.set_theme("youth");
   SetAuditTargets(list, &entry);
@@ -280,6 +318,19 @@ TEST(AuditTargetsTest, CapsTheListButCountsEveryId) {
   EXPECT_EQ(entry.target_ids_size(), AuditLog::kTargetsMax);
   EXPECT_EQ(entry.target_ids(0), "ext:lab:0");
   EXPECT_EQ(entry.target_count(), 31);
+}
+
+TEST(AuditTargetsTest, RequestsContactsWhenTheViewIsFull) {
+  v1::GetActorRequest get;
+  EXPECT_FALSE(RequestsContacts(get));
+  get.set_view(v1::ACTOR_VIEW_BASIC);
+  EXPECT_FALSE(RequestsContacts(get));
+  get.set_view(v1::ACTOR_VIEW_FULL);
+  EXPECT_TRUE(RequestsContacts(get));
+  v1::ExportActorsRequest export_request;
+  export_request.set_view(v1::ACTOR_VIEW_FULL);
+  EXPECT_TRUE(RequestsContacts(export_request));
+  EXPECT_FALSE(RequestsContacts(v1::DeleteActorRequest()));
 }
 
 }  // namespace
