@@ -79,6 +79,12 @@ class CallAudit {
 // and access logs sit. Services call Unary() (or Admit() for streams) and
 // nothing else.
 //
+// Admission checks, in order: the store is open, the credentials
+// authenticate, the role may call the method, the principal is within its
+// rate (auth::RateLimiter; RESOURCE_EXHAUSTED with a RetryInfo), the queue
+// has room. What the audit trail records is decided here too (CallAudit),
+// for refused and admitted calls alike.
+//
 // Unary requests arrive as raw bytes (the services register every unary
 // method as a raw callback method) and are decoded here, on a worker thread,
 // rather than by gRPC's generated handler, so that:
