@@ -25,6 +25,7 @@ constexpr std::string_view kActors = "maillage.v1.ActorService";
 constexpr std::string_view kTerritories = "maillage.v1.TerritoryService";
 constexpr std::string_view kMatching = "maillage.v1.MatchService";
 constexpr std::string_view kLifecycle = "maillage.v1.LifecycleService";
+constexpr std::string_view kAdmin = "maillage.v1.AdminService";
 constexpr std::string_view kAudit = "maillage.v1.AuditService";
 
 }  // namespace
@@ -76,6 +77,10 @@ const std::vector<MethodRule>& MethodRules() {
       {kLifecycle, "SuggestForTerritory", Effect::kWrite, kAnimators},
       {kLifecycle, "GetTerritoryMetrics", Effect::kRead, kAnimators},
 
+      {kAdmin, "CreateApiKey", Effect::kAdmin, kAdmins},
+      {kAdmin, "ListApiKeys", Effect::kAdmin, kAdmins},
+      {kAdmin, "RevokeApiKey", Effect::kAdmin, kAdmins},
+      {kAdmin, "RotateApiKey", Effect::kAdmin, kAdmins},
       // Reading the trail is not itself recorded (it would record every
       // look at it); a refused look is, as every denial.
       {kAudit, "ListAuditEntries", Effect::kRead, kAdmins},

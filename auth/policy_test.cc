@@ -7,6 +7,7 @@
 #include "google/protobuf/descriptor.h"
 #include "gtest/gtest.h"
 #include "maillage/v1/actor.pb.h"
+#include "maillage/v1/admin.pb.h"
 #include "maillage/v1/audit.pb.h"
 #include "maillage/v1/lifecycle.pb.h"
 #include "maillage/v1/matching.pb.h"
@@ -21,6 +22,7 @@ namespace {
 const char* const kApiFiles[] = {
     "maillage/v1/actor.proto",    "maillage/v1/territory.proto",
     "maillage/v1/matching.proto", "maillage/v1/lifecycle.proto",
+    "maillage/v1/admin.proto",
     "maillage/v1/audit.proto",
 };
 
@@ -30,6 +32,7 @@ std::vector<const google::protobuf::MethodDescriptor*> ApiMethods() {
   (void)v1::Territory::descriptor();
   (void)v1::SuggestPartnersRequest::descriptor();
   (void)v1::Suggestion::descriptor();
+  (void)v1::ApiKey::descriptor();
   (void)v1::AuditEntry::descriptor();
   std::vector<const google::protobuf::MethodDescriptor*> methods;
   for (const char* name : kApiFiles) {
@@ -95,6 +98,9 @@ TEST(PolicyTest, RolesFollowTheModel) {
   EXPECT_TRUE(allowed(Role::kImporter, "ImportActors"));
   EXPECT_FALSE(allowed(Role::kImporter, "UpdateSuggestion"));
   EXPECT_TRUE(allowed(Role::kAdmin, "WatchSuggestions"));
+  EXPECT_TRUE(allowed(Role::kAdmin, "CreateApiKey"));
+  EXPECT_FALSE(allowed(Role::kImporter, "CreateApiKey"));
+  EXPECT_FALSE(allowed(Role::kAnimator, "ListApiKeys"));
   EXPECT_TRUE(allowed(Role::kAdmin, "ListAuditEntries"));
   EXPECT_FALSE(allowed(Role::kImporter, "ListAuditEntries"));
   Principal reader;

@@ -42,6 +42,8 @@
 #include "absl/flags/parse.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "auth/credentials_file.h"
+#include "cli/bearer_channel.h"
 #include "grpcpp/grpcpp.h"
 #include "importer/directory_reader.h"
 #include "importer/lambert93.h"
@@ -721,6 +723,7 @@ RunningServer StartServer(const std::string& data_dir) {
   services::Server::Options options;
   options.listen_address = "127.0.0.1:0";
   options.core.data_dir = data_dir;
+  options.admin_credentials_file = data_dir + ".credentials";
   options.core.reference_dir = MAILLAGE_REFERENCE_DIR;
   options.core.sync_writes = absl::GetFlag(FLAGS_sync);
   RunningServer running;
@@ -728,9 +731,9 @@ RunningServer StartServer(const std::string& data_dir) {
   grpc::ChannelArguments args;
   args.SetMaxSendMessageSize(64 << 20);
   args.SetMaxReceiveMessageSize(64 << 20);
-  auto channel = grpc::CreateCustomChannel(
+  auto channel = cli::CreateBearerChannel(
       absl::StrCat("127.0.0.1:", running.server->port()),
-      grpc::InsecureChannelCredentials(), args);
+      auth::LastStoredKey(options.admin_credentials_file), args);
   running.stub = v1::ActorService::NewStub(channel);
   return running;
 }

@@ -1,3 +1,3 @@
 maillage_bench(server_bench
   SOURCES server_bench.cc
-  DEPS maillage_services maillage_test_protos)
+  DEPS maillage_services maillage_bearer_channel maillage_test_protos)

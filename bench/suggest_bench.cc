@@ -37,6 +37,8 @@
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
+#include "auth/credentials_file.h"
+#include "cli/bearer_channel.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "grpcpp/grpcpp.h"
 #include "maillage/v1/actor.pb.h"
@@ -202,6 +204,7 @@ int Run() {
   options.core.data_dir = store;
   options.core.reference_dir = MAILLAGE_REFERENCE_DIR;
   options.core.sync_writes = false;
+  options.admin_credentials_file = dir + "/credentials";
 
   // 1. Populate through the core's import path (no network).
   Synthetic geo;
@@ -251,9 +254,9 @@ int Run() {
       startup, n, (rss_after - rss_before) / 1024.0,
       (rss_after - rss_before) * 1024.0 / n);
 
-  auto channel =
-      grpc::CreateChannel("127.0.0.1:" + std::to_string((*server)->port()),
-                          grpc::InsecureChannelCredentials());
+  auto channel = cli::CreateBearerChannel(
+      "127.0.0.1:" + std::to_string((*server)->port()),
+      auth::LastStoredKey(options.admin_credentials_file));
   auto health = grpc::health::v1::Health::NewStub(channel);
   auto match = v1::MatchService::NewStub(channel);
   std::mt19937 rng(7);

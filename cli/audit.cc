@@ -165,9 +165,8 @@ absl::Status Audit(Client& client, const ParsedArgs& args) {
 
 }  // namespace
 
-Command AdminAuditCommand() {
+CommandGroup AdminAuditGroup() {
   Command audit;
-  audit.name = "audit";
   audit.summary = "Read the audit trail (admins).";
   audit.description =
       "List what the server recorded, oldest first: every write, every read "
@@ -194,14 +193,10 @@ Command AdminAuditCommand() {
       "2026-12-01\n"
       "Example: maillage admin audit --outcome PERMISSION_DENIED --limit 20\n";
   audit.run = Audit;
-  return audit;
-}
-
-CommandGroup AdminGroup() {
   CommandGroup group;
-  group.name = "admin";
-  group.summary = "administration: the audit trail (admins only).";
-  group.commands.push_back(AdminAuditCommand());
+  group.name = "admin audit";
+  group.summary = "Audit trail of the server (admin role)";
+  group.commands.push_back(std::move(audit));
   return group;
 }
 

@@ -71,8 +71,11 @@ class CliTest : public ::testing::Test {
     std::string run = std::to_string(runs_++);
     std::string err_path = temp_.Sub("stderr" + run);
     std::string in_path = Write("stdin" + run, input);
-    std::string command = env + " " + std::string(MAILLAGE_CLI_BINARY) + " " +
-                          args + " 2>" + err_path + " <" + in_path;
+    // The CLI finds the server's admin key as it would on the server's
+    // machine: in the credentials file the server wrote at first start.
+    std::string command = "MAILLAGE_CREDENTIALS=" + server_.credentials_file() +
+                          " " + env + " " + std::string(MAILLAGE_CLI_BINARY) +
+                          " " + args + " 2>" + err_path + " <" + in_path;
     Result result;
     FILE* pipe = popen(command.c_str(), "r");
     if (pipe == nullptr) {

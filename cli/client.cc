@@ -1,9 +1,11 @@
 #include "cli/client.h"
 
 #include <chrono>
+#include <cstdlib>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "auth/credentials_file.h"
 #include "cli/errors.h"
 
 namespace maillage::cli {
@@ -70,12 +72,21 @@ grpc::GenericStub& Client::generic() {
   return *generic_;
 }
 
+void Client::Authorize(grpc::ClientContext* context) const {
+  if (!options_.token.empty()) {
+    context->AddMetadata("authorization", "Bearer " + options_.token);
+  }
+}
+
 std::unique_ptr<grpc::ClientContext> Client::NewStream() const {
-  return std::make_unique<grpc::ClientContext>();
+  auto context = std::make_unique<grpc::ClientContext>();
+  Authorize(context.get());
+  return context;
 }
 
 std::unique_ptr<grpc::ClientContext> Client::NewCall() const {
   auto context = std::make_unique<grpc::ClientContext>();
+  Authorize(context.get());
   context->set_deadline(
       std::chrono::system_clock::now() +
       std::chrono::duration_cast<std::chrono::system_clock::duration>(
@@ -106,6 +117,22 @@ absl::Status Client::Check(const grpc::Status& status) const {
     default:
       return result;
   }
+}
+
+absl::Status ResolveToken(const ParsedArgs& args, Client::Options* options) {
+  if (const char* env = std::getenv("MAILLAGE_TOKEN");
+      env != nullptr && *env != '\0') {
+    options->token = env;
+  }
+  options->token = args.ValueOr("token", options->token);
+  if (!options->token.empty()) return absl::OkStatus();
+  std::string path =
+      args.ValueOr("credentials_file", auth::DefaultCredentialsPath());
+  if (path.empty()) return absl::OkStatus();
+  auto stored = auth::FindStoredKey(path, options->server);
+  if (!stored.ok()) return stored.status();
+  if (stored->has_value()) options->token = **stored;
+  return absl::OkStatus();
 }
 
 }  // namespace maillage::cli

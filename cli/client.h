@@ -7,6 +7,7 @@
 #include <string>
 
 #include "absl/status/status.h"
+#include "cli/args.h"
 #include "grpcpp/generic/generic_stub.h"
 #include "grpcpp/grpcpp.h"
 #include "maillage/v1/actor.grpc.pb.h"
@@ -26,6 +27,9 @@ class Client {
     std::string server = "127.0.0.1:50051";
     // Deadline of each RPC, in seconds.
     double timeout_seconds = 30;
+    // Sent as "authorization: Bearer <token>" with every call; none when
+    // empty.
+    std::string token;
   };
 
   // The streams must outlive the client.
@@ -38,6 +42,11 @@ class Client {
   v1::LifecycleService::Stub& lifecycle();
   // For methods called by name with hand-built bytes (grpc.health.v1).
   grpc::GenericStub& generic();
+  // The channel, for the stubs of services used by one command group.
+  std::shared_ptr<grpc::Channel> channel_for_stubs() {
+    channel();
+    return channel_;
+  }
 
   // A fresh context for one call, with its deadline set.
   std::unique_ptr<grpc::ClientContext> NewCall() const;
@@ -50,6 +59,8 @@ class Client {
   absl::Status Check(const grpc::Status& status) const;
 
   const Options& options() const { return options_; }
+  // Adds the caller's credentials to a context made elsewhere.
+  void Authorize(grpc::ClientContext* context) const;
   std::istream& in() { return in_; }
   std::ostream& out() { return out_; }
   std::ostream& err() { return err_; }
@@ -68,6 +79,12 @@ class Client {
   std::unique_ptr<v1::LifecycleService::Stub> lifecycle_;
   std::unique_ptr<grpc::GenericStub> generic_;
 };
+
+// The token of the call: --token, else $MAILLAGE_TOKEN, else the key stored
+// for options->server in the credentials file (--credentials_file, else
+// auth::DefaultCredentialsPath()). No token is not an error (the server
+// says what it wants); an unreadable credentials file is.
+absl::Status ResolveToken(const ParsedArgs& args, Client::Options* options);
 
 }  // namespace maillage::cli
 

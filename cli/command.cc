@@ -157,6 +157,14 @@ const std::vector<FlagSpec>& GlobalFlags() {
       {"server", "HOST:PORT",
        "Server address (default 127.0.0.1:50051, or $MAILLAGE_SERVER when "
        "set)."},
+      {"token", "KEY",
+       "API key (mlg_…) or bearer token to call with (default "
+       "$MAILLAGE_TOKEN, else the key stored for --server in the "
+       "credentials file)."},
+      {"credentials_file", "PATH",
+       "Credentials file (default $MAILLAGE_CREDENTIALS, else "
+       "~/.config/maillage/credentials, where the server writes its admin "
+       "key at first start)."},
       {"timeout", "SECONDS",
        "Deadline of each call to the server (default 30); the streams of "
        "import, export and watch have none."},

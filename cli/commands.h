@@ -20,14 +20,12 @@ CommandGroup PartnershipsGroup();  // partnerships.cc
 CommandGroup WatchGroup();         // lifecycle.cc
 CommandGroup MetricsGroup();       // lifecycle.cc
 CommandGroup HealthGroup();        // health.cc
-CommandGroup AdminGroup();         // audit.cc
+CommandGroup AdminKeysGroup();     // admin.cc
+CommandGroup AdminAuditGroup();    // audit.cc
 
 // `suggest territory`, in the suggest group but on LifecycleService
 // (lifecycle.cc).
 Command SuggestTerritoryCommand();
-
-// `admin audit`, in the admin group (audit.cc).
-Command AdminAuditCommand();
 
 }  // namespace maillage::cli
 

@@ -26,6 +26,18 @@ const CommandGroup* FindGroup(const std::vector<CommandGroup>& groups,
   return nullptr;
 }
 
+// Whether some group's name is `first` followed by a second word.
+bool HasTwoWordGroups(const std::vector<CommandGroup>& groups,
+                      const std::string& first) {
+  for (const CommandGroup& group : groups) {
+    if (group.name.size() > first.size() &&
+        group.name.compare(0, first.size() + 1, first + " ") == 0) {
+      return true;
+    }
+  }
+  return false;
+}
+
 // Every flag of the group's commands, so that their values are not taken
 // for the command word.
 std::vector<FlagSpec> GroupFlags(const CommandGroup& group) {
@@ -48,7 +60,8 @@ int Run(std::vector<std::string> tokens) {
       TerritoriesGroup(), DiagnosisGroup(),    FragilitiesGroup(),
       FactsGroup(),       SuggestGroup(),      ExplainGroup(),
       SuggestionsGroup(), PartnershipsGroup(), WatchGroup(),
-      MetricsGroup(),     HealthGroup(),       AdminGroup()};
+      MetricsGroup(),     HealthGroup(),       AdminKeysGroup(),
+      AdminAuditGroup()};
   bool help = WantsHelp(tokens);
 
   std::optional<std::string> group_word = TakeWord(&tokens, GlobalFlags());
@@ -70,6 +83,16 @@ int Run(std::vector<std::string> tokens) {
                  "maillage");
   }
   const CommandGroup* group = FindGroup(groups, *group_word);
+  if (group == nullptr && HasTwoWordGroups(groups, *group_word)) {
+    // "admin keys": the second word completes the group's name.
+    std::optional<std::string> second = TakeWord(&tokens, GlobalFlags());
+    if (!second.has_value()) {
+      return Usage(UsageError(absl::StrCat(*group_word, ": missing command")),
+                   "maillage");
+    }
+    group_word = absl::StrCat(*group_word, " ", *second);
+    group = FindGroup(groups, *group_word);
+  }
   if (group == nullptr) {
     return Usage(
         UsageError(absl::StrCat("unknown command '", *group_word, "'")),
@@ -133,6 +156,11 @@ int Run(std::vector<std::string> tokens) {
   absl::StatusOr<double> timeout = args->PositiveNumberValue("timeout", 30);
   if (!timeout.ok()) return Usage(timeout.status(), command_line);
   options.timeout_seconds = *timeout;
+  absl::Status credentials = ResolveToken(*args, &options);
+  if (!credentials.ok()) {
+    std::cerr << FormatError(credentials);
+    return static_cast<int>(ExitCodeFor(credentials));
+  }
 
   Client client(options, std::cin, std::cout, std::cerr);
   absl::Status status = command->run(client, *args);

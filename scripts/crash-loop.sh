@@ -55,11 +55,18 @@ start_server() {
   # once, so the lifecycle workload never runs out of suggestions and the
   # re-proposal path is crashed too.
   "$server_bin" --listen=127.0.0.1:0 --data_dir="$workdir/store" \
-    --sync_writes=true --cooling_days=0 2>"$log" &
+    --sync_writes=true --cooling_days=0 \
+    --admin_credentials_file="$workdir/credentials" 2>"$log" &
   server_pid=$!
   for _ in $(seq 600); do
     target=$(sed -n 's/^maillage listening on \([^;]*\);.*/\1/p' "$log")
-    [[ -n "$target" ]] && return 0
+    if [[ -n "$target" ]]; then
+      # The admin key written at the first start (the port changes at each
+      # restart; the key stays).
+      MAILLAGE_TOKEN=$(sed -n 's/^[0-9][^ ]* //p' "$workdir/credentials" | tail -1)
+      export MAILLAGE_TOKEN
+      return 0
+    fi
     kill -0 "$server_pid" 2>/dev/null || die "server did not start: $(cat "$log")"
     sleep 0.1
   done

@@ -42,12 +42,16 @@ cleanup() {
 trap cleanup EXIT
 
 build/services/maillage_server --listen=127.0.0.1:0 --data_dir="$store/data" \
-  --demo 2>"$out/server.log" &
+  --demo --admin_credentials_file="$store/credentials" 2>"$out/server.log" &
 server_pid=$!
 target=
 for _ in $(seq 600); do
   target=$(sed -n 's/^maillage listening on \([^;]*\);.*/\1/p' "$out/server.log")
-  [[ -n "$target" ]] && break
+  if [[ -n "$target" ]]; then
+    MAILLAGE_TOKEN=$(sed -n 's/^[0-9][^ ]* //p' "$store/credentials" | tail -1)
+    export MAILLAGE_TOKEN
+    break
+  fi
   sleep 0.1
 done
 [[ -n "$target" ]] || { cat "$out/server.log" >&2; exit 2; }

@@ -10,6 +10,7 @@
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
 #include "absl/time/time.h"
+#include "auth/credentials_file.h"
 #include "services/server.h"
 
 #ifndef MAILLAGE_REFERENCE_DIR
@@ -44,6 +45,14 @@ ABSL_FLAG(bool, demo, false,
           "On an empty store, load the synthetic demo territory (320 "
           "fictitious actors in the Val-de-Marne, labelled \"(démo)\", "
           "ids ext:demo:…) so that suggestions work at once.");
+ABSL_FLAG(std::string, admin_credentials_file,
+          maillage::auth::DefaultCredentialsPath(),
+          "When the store has no active admin API key (first start), create "
+          "one and write it to this file (owner-only) for the maillage CLI "
+          "on this machine. Empty: never create one.");
+ABSL_FLAG(std::string, key_digest_secret_file, "",
+          "The secret API key digests are keyed with, created at first "
+          "start (default: api-key-digest.secret in --data_dir).");
 ABSL_FLAG(int, cooling_days, 90,
           "Days during which a dismissed or declined pair is not proposed "
           "again.");
@@ -159,6 +168,9 @@ int main(int argc, char** argv) {
   options.core.max_pairs_per_request =
       absl::GetFlag(FLAGS_max_pairs_per_request);
   options.demo = absl::GetFlag(FLAGS_demo);
+  options.admin_credentials_file = absl::GetFlag(FLAGS_admin_credentials_file);
+  options.core.key_digest_secret_file =
+      absl::GetFlag(FLAGS_key_digest_secret_file);
   options.core.audit_retention =
       absl::Hours(24) * absl::GetFlag(FLAGS_audit_retention_days);
   options.requests.rate_limit.per_second =

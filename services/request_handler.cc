@@ -123,10 +123,11 @@ absl::StatusOr<auth::Principal> RequestHandler::Authenticate(
     }
     credentials.bearer = value.substr(kBearer.size());
   }
-  if (options_.authenticator == nullptr) {
-    return absl::UnauthenticatedError("the server has no authenticator");
+  const auth::Authenticator* authenticator = authenticator_.load();
+  if (authenticator == nullptr) {
+    return absl::UnavailableError("the store is not open; retry shortly");
   }
-  return options_.authenticator->Authenticate(credentials);
+  return authenticator->Authenticate(credentials);
 }
 
 absl::StatusOr<RequestHandler::Admission> RequestHandler::Admit(

@@ -107,9 +107,6 @@ class RequestHandler {
     int max_queued_calls = 256;
     // The retry delay suggested when shedding load.
     absl::Duration retry_delay = absl::Seconds(1);
-    // Establishes the principal of every call from its credentials
-    // (required; not owned).
-    const auth::Authenticator* authenticator = nullptr;
     // Calls per second and burst of each principal (0: unlimited). A call
     // over it gets RESOURCE_EXHAUSTED with a RetryInfo saying when a token
     // is available.
@@ -142,8 +139,15 @@ class RequestHandler {
         rate_limiter_(options.rate_limit),
         admin_rate_limiter_(options.admin_rate_limit) {}
 
-  // Makes the application available to calls (nullptr: unavailable again).
-  void SetCore(core::Maillage* core) { core_.store(core); }
+  // Makes the application available to calls, with the authenticator that
+  // establishes each call's principal (nullptrs: unavailable again). Neither
+  // is owned; both must stay valid until SetCore(nullptr, nullptr) and the
+  // calls admitted before it are finished.
+  void SetCore(core::Maillage* core, const auth::Authenticator* authenticator) {
+    if (core != nullptr) authenticator_.store(authenticator);
+    core_.store(core);
+    if (core == nullptr) authenticator_.store(authenticator);
+  }
 
   // A unary call whose request and response travel as raw bytes. `work` is
   // called on a worker with (core::Maillage&, const Request&) or
@@ -207,6 +211,7 @@ class RequestHandler {
   auth::RateLimiter admin_rate_limiter_;
   std::atomic<uint64_t> rate_limited_{0};  // refusals, for sampling
   std::atomic<core::Maillage*> core_{nullptr};
+  std::atomic<const auth::Authenticator*> authenticator_{nullptr};
 };
 
 namespace internal {

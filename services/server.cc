@@ -2,12 +2,15 @@
 
 #include <chrono>
 #include <cstdint>
+#include <cstdio>
 
 #include "absl/strings/str_cat.h"
+#include "auth/credentials_file.h"
 #include "core/demo.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/health_check_service_interface.h"
 #include "services/actor_service.h"
+#include "services/admin_service.h"
 #include "services/audit_service.h"
 #include "services/lifecycle_service.h"
 #include "services/match_service.h"
@@ -99,31 +102,59 @@ void ApplyLimits(const Server::Limits& limits, grpc::ResourceQuota* quota,
               limits.handshake_timeout);
 }
 
+// How a client on this machine reaches a server listening on `listen` (the
+// address of its line in the credentials file): a wildcard or "localhost"
+// host is 127.0.0.1; the port is the one bound.
+std::string LocalAddress(const std::string& listen, int port) {
+  std::string host = listen.substr(0, listen.rfind(':'));
+  if (host.empty() || host == "0.0.0.0" || host == "[::]" || host == "::" ||
+      host == "localhost") {
+    host = "127.0.0.1";
+  }
+  return absl::StrCat(host, ":", port);
+}
+
+// When the store has no active admin key (a new store, or every admin key
+// revoked or expired), creates one and writes it to `file` for the CLI on
+// this machine: the first run needs no manual step.
+absl::Status BootstrapAdminKey(core::KeyRing& keys, const std::string& file,
+                               const std::string& address) {
+  if (keys.HasActiveAdminKey(absl::Now())) return absl::OkStatus();
+  v1::CreateApiKeyRequest request;
+  request.set_label("local admin (created at first start)");
+  request.set_role("admin");
+  request.set_all_territories(true);
+  auto created = keys.Create(request, auth::Principal::System());
+  if (!created.ok()) return created.status();
+  if (absl::Status s = auth::StoreKey(file, address, created->secret());
+      !s.ok()) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "the store has no admin key, and the new one cannot be written: ",
+        s.message(), " (set --admin_credentials_file)"));
+  }
+  std::fprintf(stderr,
+               "maillage: no admin API key in the store: created one (id %s) "
+               "and wrote it for %s to %s (owner-only); the maillage CLI on "
+               "this machine uses it\n",
+               created->key().id().c_str(), address.c_str(), file.c_str());
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<Server>> Server::BuildAndStart(
     const Options& options) {
   std::unique_ptr<Server> s(new Server());
   s->pool_ = std::make_unique<WorkerPool>(options.worker_threads);
-  // Interim, until API keys land (issue #11): every call acts as the
-  // server itself.
-  class InterimAuthenticator final : public auth::Authenticator {
-   public:
-    absl::StatusOr<auth::Principal> Authenticate(
-        const auth::Credentials&) const override {
-      return auth::Principal::System();
-    }
-  };
-  static const InterimAuthenticator* const interim = new InterimAuthenticator;
-  RequestHandler::Options requests = options.requests;
-  requests.authenticator = interim;
-  s->handler_ = std::make_unique<RequestHandler>(s->pool_.get(), requests);
+  s->handler_ =
+      std::make_unique<RequestHandler>(s->pool_.get(), options.requests);
   s->services_.push_back(std::make_unique<ActorServiceImpl>(s->handler_.get()));
   s->services_.push_back(
       std::make_unique<TerritoryServiceImpl>(s->handler_.get()));
   s->services_.push_back(std::make_unique<MatchServiceImpl>(s->handler_.get()));
   s->services_.push_back(
       std::make_unique<LifecycleServiceImpl>(s->handler_.get()));
+  s->services_.push_back(std::make_unique<AdminServiceImpl>(s->handler_.get()));
   s->services_.push_back(std::make_unique<AuditServiceImpl>(s->handler_.get()));
 
   grpc::EnableDefaultHealthCheckService(true);
@@ -154,7 +185,19 @@ absl::StatusOr<std::unique_ptr<Server>> Server::BuildAndStart(
       return demo.status();
     }
   }
-  s->handler_->SetCore(s->core_.get());
+  s->authenticator_ =
+      std::make_unique<CallAuthenticator>(CallAuthenticator::Sources{
+          &s->core_->keys(), options.jwt, options.certificates});
+  if (!options.admin_credentials_file.empty()) {
+    absl::Status bootstrap =
+        BootstrapAdminKey(s->core_->keys(), options.admin_credentials_file,
+                          LocalAddress(options.listen_address, s->port_));
+    if (!bootstrap.ok()) {
+      s->Shutdown(absl::ZeroDuration());
+      return bootstrap;
+    }
+  }
+  s->handler_->SetCore(s->core_.get(), s->authenticator_.get());
   SetHealth(s->server_.get(), true);
   s->StartWriteHealth();
   return s;
@@ -179,7 +222,7 @@ void Server::Shutdown(absl::Duration grace) {
                       absl::ToChronoMilliseconds(grace));
   }
   pool_.reset();  // runs what was already queued, then joins
-  if (handler_ != nullptr) handler_->SetCore(nullptr);
+  if (handler_ != nullptr) handler_->SetCore(nullptr, nullptr);
   core_.reset();  // closes the store
 }
 

@@ -10,6 +10,7 @@
 #include "absl/time/time.h"
 #include "core/maillage.h"
 #include "grpcpp/grpcpp.h"
+#include "services/authentication.h"
 #include "services/request_handler.h"
 #include "services/worker_pool.h"
 #include "services/write_health.h"
@@ -88,6 +89,15 @@ class Server {
     // Load the synthetic demo territory (core/demo.h) when the store holds
     // no actor.
     bool demo = false;
+    // Where the admin key created at the first start is written for the CLI
+    // on this machine (auth/credentials_file.h), when the store has no
+    // active admin key. Empty: no key is created (then only keys made with
+    // another admin key, or bearer tokens, get in).
+    std::string admin_credentials_file;
+    // Optional authenticators of bearer JWTs (OpenID Connect) and of client
+    // certificates; not owned, must outlive the server.
+    const auth::Authenticator* jwt = nullptr;
+    const auth::Authenticator* certificates = nullptr;
   };
 
   // Starts listening (health NOT_SERVING), opens the core, then reports
@@ -119,6 +129,7 @@ class Server {
   std::vector<std::unique_ptr<grpc::Service>> services_;
   std::unique_ptr<grpc::Server> server_;
   std::unique_ptr<core::Maillage> core_;
+  std::unique_ptr<CallAuthenticator> authenticator_;
   std::unique_ptr<WriteHealthReporter> write_health_;
   int port_ = 0;
   bool stopped_ = false;

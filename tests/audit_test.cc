@@ -98,10 +98,12 @@ TEST_F(AuditTest, AWriteIsRecordedWithPrincipalTargetsAndOutcome) {
   EXPECT_EQ(Create(SampleActor("ext:lab:1", "Atelier")).error_code(),
             grpc::StatusCode::ALREADY_EXISTS);
 
-  std::vector<v1::AuditEntry> entries = Entries();
+  v1::ListAuditEntriesRequest req;
+  req.set_method("CreateActor");
+  std::vector<v1::AuditEntry> entries = Entries(req);
   ASSERT_THAT(Methods(entries), ElementsAre("CreateActor", "CreateActor"));
   const v1::AuditEntry& created = entries[0];
-  EXPECT_EQ(created.principal_id(), "local:system");
+  EXPECT_THAT(created.principal_id(), ::testing::StartsWith("key:"));
   EXPECT_EQ(created.role(), "admin");
   EXPECT_EQ(created.workspace(), "default");
   EXPECT_THAT(created.target_ids(), ElementsAre("ext:lab:1"));
@@ -125,12 +127,14 @@ TEST_F(AuditTest, ReadsAreRecordedOnlyWhenTheyReturnContacts) {
 }
 
 TEST_F(AuditTest, ACallWithBadCredentialsIsRecordedAsAnonymous) {
+  auto stranger = v1::ActorService::NewStub(grpc::CreateChannel(
+      server_.target(), grpc::InsecureChannelCredentials()));
   grpc::ClientContext ctx;
   ctx.AddMetadata("authorization", "Basic c2VjcmV0");
   v1::DeleteActorRequest req;
   req.set_id("ext:lab:3");
   google::protobuf::Empty out;
-  grpc::Status s = server_.actors().DeleteActor(&ctx, req, &out);
+  grpc::Status s = stranger->DeleteActor(&ctx, req, &out);
   ASSERT_EQ(s.error_code(), grpc::StatusCode::UNAUTHENTICATED);
 
   v1::ListAuditEntriesRequest filter;
@@ -144,6 +148,44 @@ TEST_F(AuditTest, ACallWithBadCredentialsIsRecordedAsAnonymous) {
   EXPECT_EQ(denied[0].target_ids_size(), 0);
   // The credential is nowhere in the entry.
   EXPECT_EQ(denied[0].DebugString().find("c2VjcmV0"), std::string::npos);
+}
+
+TEST_F(AuditTest, ACallRefusedToItsRoleIsRecordedWithItsTargets) {
+  ASSERT_TRUE(Create(SampleActor("ext:lab:4", "Atelier")).ok());
+  testing::KeySpec spec;
+  spec.role = "reader";
+  auto reader = v1::ActorService::NewStub(testing::ChannelWithToken(
+      server_.target(), testing::CreateKey(server_.channel(), spec)));
+  grpc::ClientContext ctx;
+  v1::DeleteActorRequest req;
+  req.set_id("ext:lab:4");
+  req.set_request_id("oops-1");
+  google::protobuf::Empty out;
+  ASSERT_EQ(reader->DeleteActor(&ctx, req, &out).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+
+  v1::ListAuditEntriesRequest filter;
+  filter.set_outcome("PERMISSION_DENIED");
+  std::vector<v1::AuditEntry> denied = Entries(filter);
+  ASSERT_EQ(denied.size(), 1u);
+  EXPECT_THAT(denied[0].principal_id(), ::testing::StartsWith("key:"));
+  EXPECT_EQ(denied[0].role(), "reader");
+  EXPECT_EQ(denied[0].workspace(), "default");
+  EXPECT_EQ(denied[0].method(), "DeleteActor");
+  EXPECT_THAT(denied[0].target_ids(), ElementsAre("ext:lab:4"));
+  EXPECT_EQ(denied[0].request_id(), "oops-1");
+
+  // By the principal: its denial only (its key was made by the admin, whose
+  // CreateApiKey is recorded under the admin).
+  filter.Clear();
+  filter.set_principal_id(denied[0].principal_id());
+  EXPECT_THAT(Methods(Entries(filter)), ElementsAre("DeleteActor"));
+  filter.Clear();
+  filter.set_method("CreateApiKey");
+  std::vector<v1::AuditEntry> key_calls = Entries(filter);
+  ASSERT_EQ(key_calls.size(), 1u);
+  EXPECT_EQ(key_calls[0].role(), "admin");
+  EXPECT_EQ(key_calls[0].outcome(), "OK");
 }
 
 TEST_F(AuditTest, AnImportStreamIsOneEntryWithItsCounts) {
@@ -195,45 +237,56 @@ TEST_F(AuditTest, EntriesOutliveARestart) {
   server_.Stop();  // the queue is written on the way down
   Start();
   ASSERT_TRUE(Create(SampleActor("ext:lab:31", "Trente et un")).ok());
-  std::vector<v1::AuditEntry> entries = Entries();
+  v1::ListAuditEntriesRequest req;
+  req.set_method("CreateActor");
+  std::vector<v1::AuditEntry> entries = Entries(req);
   ASSERT_EQ(entries.size(), 2u);
   EXPECT_THAT(entries[0].target_ids(), ElementsAre("ext:lab:30"));
   EXPECT_THAT(entries[1].target_ids(), ElementsAre("ext:lab:31"));
 }
 
-// Until API keys land every call is the server itself, an admin: the
-// admins' own limit is what this test can exercise.
-TEST(RateLimitTest, APrincipalOverItsRateGetsResourceExhaustedWithRetryInfo) {
+TEST(RateLimitTest, APrincipalOverItsRateIsRefusedWhileAnotherGoesOn) {
   testing::TestServer server;
-  server.options().requests.admin_rate_limit = {/*per_second=*/0.5,
-                                                /*burst=*/3};
+  server.options().requests.rate_limit = {/*per_second=*/0.5, /*burst=*/3};
   server.options().requests.audit_rate_limited_every = 1;
   server.Start();
-  grpc::Status last;
-  int admitted = 0;
-  for (int i = 0; i < 4; ++i) {
+  testing::KeySpec spec;
+  spec.role = "reader";
+  auto hasty = v1::ActorService::NewStub(testing::ChannelWithToken(
+      server.target(), testing::CreateKey(server.channel(), spec)));
+  auto patient = v1::ActorService::NewStub(testing::ChannelWithToken(
+      server.target(), testing::CreateKey(server.channel(), spec)));
+  auto get = [](v1::ActorService::Stub& stub) {
     grpc::ClientContext ctx;
     v1::GetActorRequest req;
     req.set_id("ext:lab:none");
     v1::Actor out;
-    last = server.actors().GetActor(&ctx, req, &out);
-    if (last.error_code() != grpc::StatusCode::RESOURCE_EXHAUSTED) ++admitted;
+    return stub.GetActor(&ctx, req, &out);
+  };
+
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_EQ(get(*hasty).error_code(), grpc::StatusCode::NOT_FOUND) << i;
   }
-  EXPECT_EQ(admitted, 3);
-  ASSERT_EQ(last.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
-  EXPECT_THAT(last.error_message(), HasSubstr("rate limit"));
-  absl::Duration delay = RetryDelay(last);
+  grpc::Status refused = get(*hasty);
+  ASSERT_EQ(refused.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  EXPECT_THAT(refused.error_message(), HasSubstr("rate limit"));
+  absl::Duration delay = RetryDelay(refused);
   EXPECT_GT(delay, absl::ZeroDuration());
   EXPECT_LE(delay, absl::Seconds(2));
+  // Another principal is not affected.
+  EXPECT_EQ(get(*patient).error_code(), grpc::StatusCode::NOT_FOUND);
+  // Nor is the admin (apart, unlimited by default).
+  for (int i = 0; i < 5; ++i) {
+    EXPECT_EQ(get(server.actors()).error_code(), grpc::StatusCode::NOT_FOUND);
+  }
 
-  server.server().core().audit().Flush();
   v1::ListAuditEntriesRequest filter;
   filter.set_outcome("RESOURCE_EXHAUSTED");
   auto entries = server.server().core().audit().List(filter);
   ASSERT_TRUE(entries.ok());
   ASSERT_EQ(entries->entries_size(), 1);
   EXPECT_EQ(entries->entries(0).method(), "GetActor");
-  EXPECT_EQ(entries->entries(0).principal_id(), "local:system");
+  EXPECT_EQ(entries->entries(0).role(), "reader");
 }
 
 }  // namespace

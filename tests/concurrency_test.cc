@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "gtest/gtest.h"
+#include "tests/support/credentials.h"
 #include "tests/support/test_server.h"
 
 namespace maillage {
@@ -31,8 +32,8 @@ TEST(ConcurrencyTest, ThirtyTwoClientsMixedWorkload) {
   for (int c = 0; c < kClients; ++c) {
     clients.emplace_back([&, c] {
       // Each client has its own channel, like separate processes.
-      auto channel = grpc::CreateChannel(server.target(),
-                                         grpc::InsecureChannelCredentials());
+      auto channel = maillage::testing::ChannelWithToken(server.target(),
+                                                         server.admin_key());
       auto stub = v1::ActorService::NewStub(channel);
       std::mt19937 rng(c);
       std::vector<std::string> mine;

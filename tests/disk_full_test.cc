@@ -24,6 +24,7 @@
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "gtest/gtest.h"
 #include "storage/store.h"
+#include "tests/support/credentials.h"
 #include "tests/support/server_process.h"
 #include "tests/support/small_disk.h"
 #include "tests/support/test_server.h"
@@ -247,7 +248,7 @@ TEST(DiskFullTest, ServerRefusesWritesKeepsReadingAndRecoversWithoutRestart) {
   testing::ServerProcess server(MAILLAGE_SERVER_BINARY, ServerArgs(disk));
   ASSERT_TRUE(server.Start()) << server.error();
   auto channel =
-      grpc::CreateChannel(server.target(), grpc::InsecureChannelCredentials());
+      maillage::testing::ChannelWithToken(server.target(), server.admin_key());
   auto actors = v1::ActorService::NewStub(channel);
   auto health = grpc::health::v1::Health::NewStub(channel);
   ASSERT_EQ(Health(*health, "maillage.v1.Writes"),
@@ -288,8 +289,8 @@ TEST(DiskFullTest, ServerRefusesWritesKeepsReadingAndRecoversWithoutRestart) {
 
   testing::ServerProcess restarted(MAILLAGE_SERVER_BINARY, ServerArgs(disk));
   ASSERT_TRUE(restarted.Start()) << restarted.error();
-  auto stub = v1::ActorService::NewStub(grpc::CreateChannel(
-      restarted.target(), grpc::InsecureChannelCredentials()));
+  auto stub = v1::ActorService::NewStub(maillage::testing::ChannelWithToken(
+      restarted.target(), restarted.admin_key()));
   grpc::Status all = GetAll(*stub, acknowledged);
   EXPECT_TRUE(all.ok()) << acknowledged.size()
                         << " acknowledged, some lost: " << all.error_message();

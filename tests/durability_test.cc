@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "gtest/gtest.h"
+#include "tests/support/credentials.h"
 #include "tests/support/server_process.h"
 #include "tests/support/temp_dir.h"
 #include "tests/support/test_server.h"
@@ -35,8 +36,8 @@ TEST(DurabilityTest, KillNineLosesNoAcknowledgedWrite) {
   std::vector<std::thread> writers;
   for (int w = 0; w < 8; ++w) {
     writers.emplace_back([&, w] {
-      auto stub = v1::ActorService::NewStub(grpc::CreateChannel(
-          server.target(), grpc::InsecureChannelCredentials()));
+      auto stub = v1::ActorService::NewStub(maillage::testing::ChannelWithToken(
+          server.target(), server.admin_key()));
       for (int i = 0; !stop.load(); ++i) {
         std::string id =
             "ext:kill:" + std::to_string(w) + "-" + std::to_string(i);
@@ -71,8 +72,8 @@ TEST(DurabilityTest, KillNineLosesNoAcknowledgedWrite) {
 
   testing::ServerProcess restarted(MAILLAGE_SERVER_BINARY, Args(dir));
   ASSERT_TRUE(restarted.Start()) << restarted.error();
-  auto stub = v1::ActorService::NewStub(grpc::CreateChannel(
-      restarted.target(), grpc::InsecureChannelCredentials()));
+  auto stub = v1::ActorService::NewStub(maillage::testing::ChannelWithToken(
+      restarted.target(), restarted.admin_key()));
   std::vector<std::string> ids(acknowledged.begin(), acknowledged.end());
   for (size_t i = 0; i < ids.size(); i += 500) {
     v1::BatchGetActorsRequest req;
@@ -108,8 +109,8 @@ TEST(DurabilityTest, SigtermDrainsAndClosesCleanly) {
   {
     testing::ServerProcess server(MAILLAGE_SERVER_BINARY, Args(dir));
     ASSERT_TRUE(server.Start()) << server.error();
-    auto stub = v1::ActorService::NewStub(grpc::CreateChannel(
-        server.target(), grpc::InsecureChannelCredentials()));
+    auto stub = v1::ActorService::NewStub(maillage::testing::ChannelWithToken(
+        server.target(), server.admin_key()));
     grpc::ClientContext ctx;
     v1::CreateActorRequest req;
     *req.mutable_actor() = testing::SampleActor("ext:term:1", "Acteur");

@@ -33,6 +33,9 @@ ABSL_FLAG(std::string, attack, "rapid_reset",
           "unresponsive_peer");
 ABSL_FLAG(std::string, server, MAILLAGE_SERVER_BINARY,
           "The maillage_server binary to attack.");
+ABSL_FLAG(std::string, token, "",
+          "With --pid: the API key the bystander sends (an admin key of the "
+          "server under test).");
 ABSL_FLAG(int, pid, 0,
           "Attack a server already running with this process id, on "
           "--via_port, instead of starting one (tests/proxy_test.sh, with "
@@ -143,7 +146,8 @@ int Run(const std::vector<std::string>& server_flags) {
   const int via = absl::GetFlag(FLAGS_via_port);
   if (int pid = absl::GetFlag(FLAGS_pid); pid > 0) {
     // A server someone else started, e.g. behind a proxy on --via_port.
-    Target target{via, pid, absl::GetFlag(FLAGS_bystander_port)};
+    Target target{via, pid, absl::GetFlag(FLAGS_bystander_port),
+                  absl::GetFlag(FLAGS_token)};
     if (!PrepareBystander(target)) return 1;
     Attack(attack->second, target);
     std::printf("  server alive afterwards: %s\n",
@@ -160,7 +164,8 @@ int Run(const std::vector<std::string>& server_flags) {
     std::fprintf(stderr, "h2_probe: %s\n", server.error().c_str());
     return 1;
   }
-  Target target{via > 0 ? via : server.port(), server.pid()};
+  Target target{via > 0 ? via : server.port(), server.pid(), 0,
+                server.admin_key()};
   if (!PrepareBystander(target)) {
     std::fprintf(stderr, "h2_probe: the server refused the bystander actor\n");
     return 1;

@@ -15,6 +15,7 @@
 #include "gtest/gtest.h"
 #include "maillage/storage/records.pb.h"
 #include "storage/store.h"
+#include "tests/support/credentials.h"
 #include "tests/support/server_process.h"
 #include "tests/support/test_server.h"
 
@@ -352,7 +353,7 @@ TEST(ImportTest, ShutdownDuringImportEndsTheStreamCleanly) {
   testing::TestServer server;
   server.Start();
   auto channel =
-      grpc::CreateChannel(server.target(), grpc::InsecureChannelCredentials());
+      maillage::testing::ChannelWithToken(server.target(), server.admin_key());
   auto stub = v1::ActorService::NewStub(channel);
   std::vector<v1::Actor> rows = Directory(20000, "ext:stop:");
   std::atomic<int> answers{0};
@@ -423,8 +424,8 @@ TEST(ImportCrashTest, KillNineMidImportThenRerunEqualsCleanImport) {
   {
     testing::ServerProcess server(MAILLAGE_SERVER_BINARY, args);
     ASSERT_TRUE(server.Start()) << server.error();
-    auto stub = v1::ActorService::NewStub(grpc::CreateChannel(
-        server.target(), grpc::InsecureChannelCredentials()));
+    auto stub = v1::ActorService::NewStub(maillage::testing::ChannelWithToken(
+        server.target(), server.admin_key()));
     std::atomic<bool> killed{false};
     Import(*stub, rows, kBatch, v1::IMPORT_MODE_MERGE, false,
            [&](const v1::ImportActorsResponse& answer) {
@@ -441,8 +442,8 @@ TEST(ImportCrashTest, KillNineMidImportThenRerunEqualsCleanImport) {
 
   testing::ServerProcess restarted(MAILLAGE_SERVER_BINARY, args);
   ASSERT_TRUE(restarted.Start()) << restarted.error();
-  auto stub = v1::ActorService::NewStub(grpc::CreateChannel(
-      restarted.target(), grpc::InsecureChannelCredentials()));
+  auto stub = v1::ActorService::NewStub(maillage::testing::ChannelWithToken(
+      restarted.target(), restarted.admin_key()));
   auto after_crash = Content(*stub);
   for (int64_t b : acknowledged) {
     for (size_t j = static_cast<size_t>(b) * kBatch;

@@ -42,7 +42,8 @@ fail() {
 
 # The server on a free port, its port read from its start-up line.
 "$server_bin" --listen=127.0.0.1:0 --data_dir="$tmp/store" \
-  --sync_writes=false 2>"$tmp/server.log" &
+  --sync_writes=false --admin_credentials_file="$tmp/credentials" \
+  2>"$tmp/server.log" &
 server_pid=$!
 port=
 for _ in $(seq 1 600); do
@@ -52,6 +53,11 @@ for _ in $(seq 1 600); do
   sleep 0.1
 done
 [ -n "$port" ] || fail "the server did not start within 60 s"
+# The admin key the server wrote at its first start (the CLI goes through
+# nginx's port, which the credentials file does not name).
+MAILLAGE_TOKEN=$(sed -n 's/^127.0.0.1:[0-9]* //p' "$tmp/credentials")
+[ -n "$MAILLAGE_TOKEN" ] || fail "no admin key in the credentials file"
+export MAILLAGE_TOKEN
 
 openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=localhost \
   -addext subjectAltName=DNS:localhost -keyout "$tmp/key.pem" -out "$tmp/cert.pem" 2>/dev/null
@@ -143,7 +149,7 @@ echo "ok: a 4 MiB request is refused by nginx (413); the server still answers"
 if [ -n "${H2_PROBE:-}" ]; then
   # shellcheck disable=SC2086
   "$H2_PROBE" --pid="$server_pid" --via_port="$h2c_port" \
-    --bystander_port="$port" \
+    --bystander_port="$port" --token="$MAILLAGE_TOKEN" \
     ${H2_PROBE_FLAGS:---attack=rapid_reset --seconds=10 --streams=1000000}
   echo "nginx worker RSS: $(ps -o rss= --ppid "$(cat "$tmp/nginx.pid")" | head -1) kB"
 fi

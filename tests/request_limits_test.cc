@@ -14,6 +14,7 @@
 #include "gtest/gtest.h"
 #include "maillage/v1/lifecycle.grpc.pb.h"
 #include "maillage/v1/matching.grpc.pb.h"
+#include "tests/support/credentials.h"
 #include "tests/support/test_server.h"
 
 namespace maillage {
@@ -139,8 +140,8 @@ TEST_F(RequestLimitsTest, WatchRefusesLongTerritoryCodesAndTokens) {
 
 // What the project's CLI does: a plain channel, gRPC's default arguments.
 TEST_F(RequestLimitsTest, WorstActorErrorReachesADefaultClient) {
-  auto channel =
-      grpc::CreateChannel(server_.target(), grpc::InsecureChannelCredentials());
+  auto channel = maillage::testing::ChannelWithToken(server_.target(),
+                                                     server_.admin_key());
   auto stub = v1::ActorService::NewStub(channel);
   grpc::ClientContext ctx;
   v1::CreateActorRequest req;

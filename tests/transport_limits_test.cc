@@ -38,7 +38,7 @@ class TransportLimitsTest : public ::testing::Test {
     args.insert(args.end(), flags.begin(), flags.end());
     server_ = std::make_unique<ServerProcess>(MAILLAGE_SERVER_BINARY, args);
     ASSERT_TRUE(server_->Start()) << server_->error();
-    target_ = Target{server_->port(), server_->pid()};
+    target_ = Target{server_->port(), server_->pid(), 0, server_->admin_key()};
     ASSERT_TRUE(PrepareBystander(target_));
   }
 

@@ -11,8 +11,10 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "cli/bearer_channel.h"
 #include "grpcpp/grpcpp.h"
 #include "maillage/v1/actor.grpc.pb.h"
+#include "tests/support/credentials.h"
 #include "tests/support/h2_client.h"
 #include "tests/support/test_server.h"
 
@@ -86,8 +88,8 @@ class MemorySampler {
 class BystanderRun {
  public:
   explicit BystanderRun(const Target& target)
-      : stub_(v1::ActorService::NewStub(grpc::CreateChannel(
-            BystanderAddress(target), grpc::InsecureChannelCredentials()))) {
+      : stub_(v1::ActorService::NewStub(
+            ChannelWithToken(BystanderAddress(target), target.token))) {
     thread_ = std::thread([this] {
       while (!stop_.load()) {
         Call();
@@ -304,8 +306,8 @@ std::string Describe(const Report& r) {
 }
 
 bool PrepareBystander(const Target& target) {
-  auto stub = v1::ActorService::NewStub(grpc::CreateChannel(
-      BystanderAddress(target), grpc::InsecureChannelCredentials()));
+  auto stub = v1::ActorService::NewStub(
+      ChannelWithToken(BystanderAddress(target), target.token));
   grpc::ClientContext context;
   context.set_deadline(std::chrono::system_clock::now() +
                        std::chrono::seconds(20));
@@ -378,9 +380,8 @@ Report LargeRequest(const Target& target, int64_t request_bytes,
   const v1::CreateActorRequest request = ActorOfManyContacts(request_bytes);
   grpc::ChannelArguments args;
   args.SetMaxSendMessageSize(-1);
-  auto stub = v1::ActorService::NewStub(
-      grpc::CreateCustomChannel(absl::StrCat("127.0.0.1:", target.port),
-                                grpc::InsecureChannelCredentials(), args));
+  auto stub = v1::ActorService::NewStub(cli::CreateBearerChannel(
+      absl::StrCat("127.0.0.1:", target.port), target.token, args));
   std::mutex mu;
   std::map<std::string, int> codes;
   AttackScope scope(target);

@@ -18,6 +18,8 @@ struct Target {
   int port = 0;
   int pid = 0;
   int bystander_port = 0;
+  // The API key the bystander and the well-formed attack calls send.
+  std::string token;
 };
 
 // Memory of the server process around an attack, bytes.

@@ -11,6 +11,7 @@
 
 #include "absl/strings/numbers.h"
 #include "base/strings.h"
+#include "tests/support/credentials.h"
 
 namespace maillage::testing {
 namespace {
@@ -38,7 +39,30 @@ int ListeningPort(std::string_view output) {
 }  // namespace
 
 ServerProcess::ServerProcess(std::string binary, std::vector<std::string> args)
-    : binary_(std::move(binary)), args_(std::move(args)) {}
+    : binary_(std::move(binary)), args_(std::move(args)) {
+  std::string data_dir = "maillage-data";
+  for (const std::string& arg : args_) {
+    constexpr std::string_view kData = "--data_dir=";
+    constexpr std::string_view kCredentials = "--admin_credentials_file=";
+    if (arg.compare(0, kData.size(), kData) == 0) {
+      data_dir = arg.substr(kData.size());
+    } else if (arg.compare(0, kCredentials.size(), kCredentials) == 0) {
+      credentials_file_ = arg.substr(kCredentials.size());
+    }
+  }
+  if (credentials_file_.empty()) {
+    credentials_file_ = data_dir + ".credentials";
+    args_.push_back("--admin_credentials_file=" + credentials_file_);
+  }
+}
+
+std::string ServerProcess::admin_key() const {
+  return ReadAdminKey(credentials_file_);
+}
+
+std::shared_ptr<grpc::Channel> ServerProcess::channel() const {
+  return ChannelWithToken(target(), admin_key());
+}
 
 ServerProcess::~ServerProcess() {
   if (pid_ > 0) Signal(SIGKILL);

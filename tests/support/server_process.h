@@ -3,8 +3,11 @@
 
 #include <sys/types.h>
 
+#include <memory>
 #include <string>
 #include <vector>
+
+#include "grpcpp/grpcpp.h"
 
 namespace maillage::testing {
 
@@ -16,8 +19,14 @@ class ServerProcess {
   ~ServerProcess();  // SIGKILL if still running
 
   // Starts it and waits for its "listening on" line; false on failure
-  // (the child's output is in error()).
+  // (the child's output is in error()). Unless the arguments name one, the
+  // server writes its admin key to "<--data_dir>.credentials" (never to the
+  // user's own credentials file).
   bool Start();
+  // The admin key of the server's store (see Start).
+  std::string admin_key() const;
+  // A channel to the server carrying the admin key.
+  std::shared_ptr<grpc::Channel> channel() const;
   int port() const { return port_; }
   // The child's process id; -1 before Start and after Signal.
   pid_t pid() const { return pid_; }
@@ -32,6 +41,7 @@ class ServerProcess {
  private:
   std::string binary_;
   std::vector<std::string> args_;
+  std::string credentials_file_;
   pid_t pid_ = -1;
   int stderr_fd_ = -1;
   int port_ = 0;

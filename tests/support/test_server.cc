@@ -19,6 +19,7 @@ TestServer::TestServer(std::string data_dir) {
   // Tests restart and kill servers often; fsync adds nothing to what they
   // check except in the durability tests, which turn it back on.
   options_.core.sync_writes = false;
+  options_.admin_credentials_file = credentials_file();
 }
 
 TestServer::~TestServer() { Stop(); }
@@ -27,10 +28,9 @@ void TestServer::Start() {
   auto server = services::Server::BuildAndStart(options_);
   ASSERT_TRUE(server.ok()) << server.status();
   server_ = std::move(*server);
-  grpc::ChannelArguments args;
-  args.SetMaxReceiveMessageSize(64 << 20);
-  channel_ = grpc::CreateCustomChannel(
-      target(), grpc::InsecureChannelCredentials(), args);
+  admin_key_ = ReadAdminKey(credentials_file());
+  ASSERT_FALSE(admin_key_.empty()) << "no admin key in " << credentials_file();
+  channel_ = ChannelWithToken(target(), admin_key_);
   actors_ = v1::ActorService::NewStub(channel_);
   territories_ = v1::TerritoryService::NewStub(channel_);
 }

@@ -9,6 +9,7 @@
 #include "maillage/v1/actor.grpc.pb.h"
 #include "maillage/v1/territory.grpc.pb.h"
 #include "services/server.h"
+#include "tests/support/credentials.h"
 #include "tests/support/temp_dir.h"
 
 namespace maillage::testing {
@@ -30,7 +31,11 @@ class TestServer {
   const std::string& data_dir() const { return data_dir_; }
   int port() const { return server_->port(); }
   std::string target() const;
+  // A channel carrying the admin key the server created at first start.
   std::shared_ptr<grpc::Channel> channel() const { return channel_; }
+  const std::string& admin_key() const { return admin_key_; }
+  // Where the server writes its admin key (beside the store).
+  std::string credentials_file() const { return data_dir_ + ".credentials"; }
   services::Server& server() { return *server_; }
 
   v1::ActorService::Stub& actors() { return *actors_; }
@@ -43,6 +48,7 @@ class TestServer {
   std::string data_dir_;
   services::Server::Options options_;
   std::unique_ptr<services::Server> server_;
+  std::string admin_key_;
   std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<v1::ActorService::Stub> actors_;
   std::unique_ptr<v1::TerritoryService::Stub> territories_;

@@ -14,6 +14,7 @@
 #include "base/status_macros.h"
 #include "base/strings.h"
 #include "tools/loadgen/actor_state.h"
+#include "tools/loadgen/channel.h"
 #include "tools/loadgen/crash_worker.h"
 #include "tools/loadgen/records.h"
 
@@ -154,8 +155,7 @@ int RunCrashWorkload(const CrashOptions& options) {
   }
   const WorkloadPlaces places = WorkloadPlaces::From(**geography);
   CrashShared shared;
-  auto channel =
-      grpc::CreateChannel(options.target, grpc::InsecureChannelCredentials());
+  auto channel = Connect(options.target);
   shared.actors = v1::ActorService::NewStub(channel);
   shared.match = v1::MatchService::NewStub(channel);
   shared.lifecycle = v1::LifecycleService::NewStub(channel);

@@ -21,6 +21,7 @@
 #include "absl/time/clock.h"
 #include "google/protobuf/util/json_util.h"
 #include "grpcpp/grpcpp.h"
+#include "tools/loadgen/channel.h"
 #include "tools/loadgen/latency.h"
 #include "tools/loadgen/mixed_load.h"
 #include "tools/loadgen/synthetic_actors.h"
@@ -199,8 +200,7 @@ absl::StatusOr<LoadSetup> SetUp(const std::string& target,
   if (!geography.ok()) return geography.status();
   setup.geography = *std::move(geography);
   setup.places = WorkloadPlaces::From(*setup.geography);
-  setup.channel =
-      grpc::CreateChannel(target, grpc::InsecureChannelCredentials());
+  setup.channel = Connect(target);
   auto stub = v1::ActorService::NewStub(setup.channel);
   auto pool = LoadActorPool(*stub);
   if (!pool.ok()) return pool.status();

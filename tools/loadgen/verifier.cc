@@ -16,6 +16,7 @@
 #include "maillage/v1/actor.grpc.pb.h"
 #include "maillage/v1/lifecycle.grpc.pb.h"
 #include "tools/loadgen/actor_state.h"
+#include "tools/loadgen/channel.h"
 #include "tools/loadgen/crash_worker.h"
 #include "tools/loadgen/directory_filters.h"
 #include "tools/loadgen/journal.h"
@@ -50,8 +51,7 @@ class Verifier {
         ledger_(std::move(ledger)),
         geography_(geography),
         places_(WorkloadPlaces::From(*geography)) {
-    auto channel =
-        grpc::CreateChannel(options.target, grpc::InsecureChannelCredentials());
+    auto channel = Connect(options.target);
     actors_ = v1::ActorService::NewStub(channel);
     lifecycle_ = v1::LifecycleService::NewStub(channel);
   }

@@ -1,0 +1,235 @@
+// Who may call what, through the real server: every RPC of the public API,
+// for every role, without credentials and with bad ones (the deny matrix),
+// then what scopes and workspaces let each role see and change.
+#include <chrono>
+#include <condition_variable>
+#include <map>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "auth/policy.h"
+#include "gmock/gmock.h"
+#include "google/protobuf/descriptor.h"
+#include "google/protobuf/dynamic_message.h"
+#include "grpcpp/generic/generic_stub.h"
+#include "gtest/gtest.h"
+#include "maillage/v1/actor.grpc.pb.h"
+#include "maillage/v1/admin.grpc.pb.h"
+#include "maillage/v1/lifecycle.grpc.pb.h"
+#include "maillage/v1/matching.grpc.pb.h"
+#include "maillage/v1/territory.grpc.pb.h"
+#include "tests/support/credentials.h"
+#include "tests/support/test_server.h"
+
+namespace maillage {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+// The files declaring the public API's services (as in auth/policy_test.cc).
+const char* const kApiFiles[] = {
+    "maillage/v1/actor.proto",    "maillage/v1/territory.proto",
+    "maillage/v1/matching.proto", "maillage/v1/lifecycle.proto",
+    "maillage/v1/admin.proto",
+};
+
+std::vector<const google::protobuf::MethodDescriptor*> ApiMethods() {
+  (void)v1::Actor::descriptor();
+  (void)v1::Territory::descriptor();
+  (void)v1::SuggestPartnersRequest::descriptor();
+  (void)v1::Suggestion::descriptor();
+  (void)v1::ApiKey::descriptor();
+  std::vector<const google::protobuf::MethodDescriptor*> methods;
+  for (const char* name : kApiFiles) {
+    const auto* file =
+        google::protobuf::DescriptorPool::generated_pool()->FindFileByName(
+            name);
+    if (file == nullptr) {
+      ADD_FAILURE() << name;
+      continue;
+    }
+    for (int s = 0; s < file->service_count(); ++s) {
+      for (int m = 0; m < file->service(s)->method_count(); ++m) {
+        methods.push_back(file->service(s)->method(m));
+      }
+    }
+  }
+  return methods;
+}
+
+// One request message sent to any method (unary or streaming: on the wire
+// both are a stream of messages), reading whatever comes back; the call's
+// final status.
+class OneMessageCall final
+    : public grpc::ClientBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer> {
+ public:
+  OneMessageCall(grpc::GenericStub* stub, const std::string& method,
+                 const std::string& request) {
+    // Watching never ends by itself: a short deadline ends it.
+    context_.set_deadline(std::chrono::system_clock::now() +
+                          std::chrono::seconds(3));
+    grpc::Slice slice(request);
+    request_ = grpc::ByteBuffer(&slice, 1);
+    stub->PrepareBidiStreamingCall(&context_, method, grpc::StubOptions(),
+                                   this);
+    StartWriteLast(&request_, grpc::WriteOptions());
+    StartRead(&response_);
+    StartCall();
+  }
+  void OnReadDone(bool ok) override {
+    if (ok) StartRead(&response_);
+  }
+  void OnDone(const grpc::Status& status) override {
+    std::lock_guard lock(mu_);
+    status_ = status;
+    done_ = true;
+    cv_.notify_all();
+  }
+  grpc::Status Await() {
+    std::unique_lock lock(mu_);
+    cv_.wait(lock, [this] { return done_; });
+    return status_;
+  }
+
+ private:
+  grpc::ClientContext context_;
+  grpc::ByteBuffer request_;
+  grpc::ByteBuffer response_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool done_ = false;
+  grpc::Status status_;
+};
+
+grpc::Status CallWithEmptyRequest(
+    grpc::Channel* channel, const google::protobuf::MethodDescriptor& method) {
+  grpc::GenericStub stub(
+      std::shared_ptr<grpc::Channel>(channel, [](grpc::Channel*) {}));
+  std::string path = "/" + method.service()->full_name() + "/" + method.name();
+  OneMessageCall call(&stub, path, "");
+  return call.Await();
+}
+
+class AccessTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    server_ = new testing::TestServer();
+    server_->Start();
+  }
+  static void TearDownTestSuite() {
+    delete server_;
+    server_ = nullptr;
+  }
+
+  std::shared_ptr<grpc::Channel> As(const testing::KeySpec& spec) {
+    return testing::ChannelWithToken(
+        server_->target(), testing::CreateKey(server_->channel(), spec));
+  }
+
+  static testing::TestServer* server_;
+};
+testing::TestServer* AccessTest::server_ = nullptr;
+
+// Every RPC, every role: a role the rule table does not list gets
+// PERMISSION_DENIED naming the role and the method, whatever the request; a
+// role it lists gets past authorisation (then the empty request may well be
+// refused as invalid, or not found).
+TEST_F(AccessTest, DenyMatrixOverEveryRpcAndRole) {
+  const std::map<std::string, testing::KeySpec> roles = {
+      {"reader", {"reader", {"departement:94"}, "default", ""}},
+      {"partner", {"partner", {"departement:94"}, "default", "benevolat"}},
+      {"animator", {"animator", {"departement:94"}, "lab-94", ""}},
+      {"importer", {"importer", {"departement:94"}, "default", ""}},
+      {"admin", {"admin", {}, "default", ""}},
+  };
+  std::map<std::string, std::shared_ptr<grpc::Channel>> channels;
+  for (const auto& [name, spec] : roles) channels[name] = As(spec);
+
+  int cells = 0;
+  for (const auto* method : ApiMethods()) {
+    const auth::MethodRule* rule = auth::FindRule(method->name());
+    ASSERT_NE(rule, nullptr) << method->full_name();
+    for (const auto& [name, channel] : channels) {
+      auth::Role role = *auth::ParseRole(name);
+      bool allowed = (rule->roles & (1u << static_cast<unsigned>(role))) != 0;
+      grpc::Status status = CallWithEmptyRequest(channel.get(), *method);
+      ++cells;
+      SCOPED_TRACE(method->full_name() + " as " + name + ": " +
+                   std::to_string(status.error_code()) + " " +
+                   status.error_message());
+      if (allowed) {
+        EXPECT_NE(status.error_code(), grpc::StatusCode::UNAUTHENTICATED);
+        EXPECT_THAT(status.error_message(), Not(HasSubstr("may not call")));
+      } else {
+        EXPECT_EQ(status.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+        EXPECT_THAT(
+            status.error_message(),
+            HasSubstr("\"" + name + "\" may not call " + method->name()));
+      }
+    }
+  }
+  EXPECT_GE(cells, 5 * 40);
+}
+
+// Without credentials, or with credentials that do not verify, nothing is
+// answered but UNAUTHENTICATED, on every RPC.
+TEST_F(AccessTest, EveryRpcRefusesMissingOrBadCredentials) {
+  auto anonymous = testing::ChannelWithToken(server_->target(), "");
+  std::string key = server_->admin_key();
+  std::string forged =
+      key.substr(0, key.size() - 1) + (key.back() == 'A' ? "B" : "A");
+  auto bad_key = testing::ChannelWithToken(server_->target(), forged);
+  auto unknown = testing::ChannelWithToken(
+      server_->target(), "mlg_0123456789abcdef_" + std::string(43, 'A'));
+  auto not_a_key = testing::ChannelWithToken(server_->target(), "hello");
+  for (const auto* method : ApiMethods()) {
+    for (auto* channel :
+         {anonymous.get(), bad_key.get(), unknown.get(), not_a_key.get()}) {
+      grpc::Status status = CallWithEmptyRequest(channel, *method);
+      EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAUTHENTICATED)
+          << method->full_name() << ": " << status.error_message();
+      EXPECT_THAT(status.error_message(), Not(HasSubstr(forged)));
+    }
+  }
+}
+
+// A revoked key stops working at once; the health service (for load
+// balancers) stays open to all.
+TEST_F(AccessTest, RevokedKeyIsRefusedAtOnce) {
+  auto admin = v1::AdminService::NewStub(server_->channel());
+  v1::CreateApiKeyRequest create;
+  create.set_label("soon revoked");
+  create.set_role("reader");
+  create.set_all_territories(true);
+  v1::CreateApiKeyResponse created;
+  {
+    grpc::ClientContext context;
+    ASSERT_TRUE(admin->CreateApiKey(&context, create, &created).ok());
+  }
+  auto reader = v1::TerritoryService::NewStub(
+      testing::ChannelWithToken(server_->target(), created.secret()));
+  v1::ResolvePostalCodeRequest resolve;
+  resolve.set_postal_code("79000");
+  v1::ResolvePostalCodeResponse resolved;
+  {
+    grpc::ClientContext context;
+    grpc::Status s = reader->ResolvePostalCode(&context, resolve, &resolved);
+    ASSERT_TRUE(s.ok()) << s.error_message();
+  }
+  v1::RevokeApiKeyRequest revoke;
+  revoke.set_id(created.key().id());
+  v1::ApiKey revoked;
+  {
+    grpc::ClientContext context;
+    ASSERT_TRUE(admin->RevokeApiKey(&context, revoke, &revoked).ok());
+  }
+  grpc::ClientContext context;
+  EXPECT_EQ(
+      reader->ResolvePostalCode(&context, resolve, &resolved).error_code(),
+      grpc::StatusCode::UNAUTHENTICATED);
+}
+
+}  // namespace
+}  // namespace maillage
