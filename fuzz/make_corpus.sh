@@ -110,3 +110,33 @@ geo corsica 2A004 20000 AJACCIO
 geo ambiguous_postal '' 94340 'ST MAUR DES FOSSES'
 geo unknown_insee 99999 94340 'Joinville le Pont'
 geo name_search '' '' 'Saint-Maur'
+
+# jwt: a mode byte (see jwt_fuzzer.cc), then a token, its three parts
+# separated by NUL bytes, or a JWKS / claim rules document.
+mkdir -p "$corpus/jwt"
+python3 - "$corpus/jwt" <<'PY'
+import base64, sys
+d = sys.argv[1] + "/"
+def b64(b): return base64.urlsafe_b64encode(b).rstrip(b"=")
+def seed(name, data): open(d + name, "wb").write(data)
+payload = (b'{"iss":"https://idp.example","aud":["maillage","account"],'
+           b'"sub":"f3c1","email":"a@b.fr","email_verified":true,'
+           b'"iat":1780000000,"nbf":1780000000,"exp":4102444800,'
+           b'"groups":["g"]}')
+header = b'{"alg":"RS256","typ":"JWT","kid":"fuzz-rsa"}'
+seed("rs256_token", b"\x00" + b64(header) + b"." + b64(payload) + b"." +
+     b64(bytes(range(256))))
+seed("es256_parts", b'\x01{"alg":"ES256","kid":"fuzz-ec"}\x00' + payload +
+     b"\x00" + bytes(range(64)))
+seed("none_parts", b'\x01{"alg":"none"}\x00' + payload + b"\x00")
+seed("hs256_parts", b'\x01{"alg":"HS256","kid":"fuzz-rsa"}\x00' + payload +
+     b"\x00" + bytes(range(32)))
+seed("jwks_doc", b'\x02{"keys":[{"kty":"EC","crv":"P-256","use":"sig",'
+     b'"alg":"ES256","kid":"k","x":"' + b64(bytes(32)) + b'","y":"' +
+     b64(bytes(32)) + b'"},{"kty":"RSA","kid":"r","n":"' +
+     b64(b"\xc1" * 256) + b'","e":"AQAB"},{"kty":"oct","k":"c2VjcmV0"}]}')
+seed("rules_doc", b'\x02{"rules":[{"name":"a","when":{"email_domain":"b.fr",'
+     b'"claims":{"groups":"g"}},"grant":{"role":"partner","territories":'
+     b'["region:75"],"workspace":"w","partner":"p"}},{"when":{},"grant":'
+     b'{"role":"reader","all_territories":true}}]}')
+PY

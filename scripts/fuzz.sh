@@ -36,7 +36,7 @@ if [ "$runs" -eq 0 ] && [ "$max_time" -eq 0 ]; then
 fi
 if [ ${#targets[@]} -eq 0 ]; then
   targets=(csv_reader jsonl_reader sirene_mapper rna_mapper mapped_csv
-    actor_validation page_token keys geography)
+    actor_validation page_token keys geography jwt)
 fi
 
 scripts/install-deps.sh

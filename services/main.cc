@@ -4,13 +4,17 @@
 
 #include <cstdint>
 #include <cstdio>
+#include <memory>
 #include <string>
+#include <utility>
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
+#include "absl/strings/str_split.h"
 #include "absl/time/time.h"
 #include "auth/credentials_file.h"
+#include "auth/jwt.h"
 #include "services/server.h"
 
 #ifndef MAILLAGE_REFERENCE_DIR
@@ -53,6 +57,23 @@ ABSL_FLAG(std::string, admin_credentials_file,
 ABSL_FLAG(std::string, key_digest_secret_file, "",
           "The secret API key digests are keyed with, created at first "
           "start (default: api-key-digest.secret in --data_dir).");
+// OpenID Connect bearer tokens (auth/jwt.h): on when --oidc_issuer is set.
+ABSL_FLAG(std::string, oidc_issuer, "",
+          "Accept bearer JWTs from this OpenID Connect issuer (exact \"iss\"); "
+          "needs --oidc_audience, --oidc_jwks_file and --oidc_rules_file.");
+ABSL_FLAG(std::string, oidc_audience, "",
+          "The \"aud\" the tokens must carry: Maillage's client id at the "
+          "provider.");
+ABSL_FLAG(std::string, oidc_jwks_file, "",
+          "The provider's signing keys (JWKS JSON), reloaded when the file "
+          "changes.");
+ABSL_FLAG(std::string, oidc_rules_file, "",
+          "Claim rules: which role, territories and workspace a token's "
+          "claims grant (auth/claim_rules.h).");
+ABSL_FLAG(std::string, oidc_algorithms, "RS256,ES256",
+          "Signature algorithms accepted (never taken from the token).");
+ABSL_FLAG(absl::Duration, oidc_clock_skew, absl::Seconds(60),
+          "Tolerance on exp, nbf and iat.");
 ABSL_FLAG(int, cooling_days, 90,
           "Days during which a dismissed or declined pair is not proposed "
           "again.");
@@ -110,6 +131,26 @@ ABSL_FLAG(absl::Duration, handshake_timeout, absl::Seconds(10),
           "SETTINGS within this long.");
 
 namespace {
+
+// The JWT authenticator of the --oidc_* flags; nullptr when --oidc_issuer is
+// empty (bearer tokens other than API keys are then refused).
+absl::StatusOr<std::unique_ptr<maillage::auth::JwtAuthenticator>>
+JwtFromFlags() {
+  maillage::auth::JwtAuthenticator::Options o;
+  o.issuer = absl::GetFlag(FLAGS_oidc_issuer);
+  if (o.issuer.empty()) return nullptr;
+  o.audience = absl::GetFlag(FLAGS_oidc_audience);
+  o.jwks_path = absl::GetFlag(FLAGS_oidc_jwks_file);
+  o.rules_path = absl::GetFlag(FLAGS_oidc_rules_file);
+  if (o.jwks_path.empty() || o.rules_path.empty()) {
+    return absl::InvalidArgumentError(
+        "--oidc_issuer needs --oidc_jwks_file and --oidc_rules_file");
+  }
+  o.algorithms = absl::StrSplit(absl::GetFlag(FLAGS_oidc_algorithms), ',',
+                                absl::SkipEmpty());
+  o.clock_skew = absl::GetFlag(FLAGS_oidc_clock_skew);
+  return maillage::auth::JwtAuthenticator::Create(std::move(o));
+}
 
 // The --max_* and connection flags above.
 maillage::services::Server::Limits LimitsFromFlags() {
@@ -182,6 +223,14 @@ int main(int argc, char** argv) {
       absl::GetFlag(FLAGS_rate_limit_burst);
   options.core.cooling_period =
       absl::Hours(24) * absl::GetFlag(FLAGS_cooling_days);
+
+  auto jwt = JwtFromFlags();
+  if (!jwt.ok()) {
+    std::fprintf(stderr, "maillage: cannot start: %s\n",
+                 jwt.status().ToString().c_str());
+    return 1;
+  }
+  options.jwt = jwt->get();
 
   auto server = maillage::services::Server::BuildAndStart(options);
   if (!server.ok()) {

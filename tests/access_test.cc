@@ -1,13 +1,22 @@
 // Who may call what, through the real server: every RPC of the public API,
 // for every role, without credentials and with bad ones (the deny matrix),
 // then what scopes and workspaces let each role see and change.
+#include <signal.h>
+
 #include <chrono>
 #include <condition_variable>
+#include <filesystem>
+#include <fstream>
 #include <map>
 #include <mutex>
+#include <sstream>
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "auth/jwt.h"
+#include "auth/jwt_testing.h"
 #include "auth/policy.h"
 #include "gmock/gmock.h"
 #include "google/protobuf/descriptor.h"
@@ -21,6 +30,8 @@
 #include "maillage/v1/matching.grpc.pb.h"
 #include "maillage/v1/territory.grpc.pb.h"
 #include "tests/support/credentials.h"
+#include "tests/support/server_process.h"
+#include "tests/support/temp_dir.h"
 #include "tests/support/test_server.h"
 
 namespace maillage {
@@ -231,6 +242,126 @@ TEST_F(AccessTest, RevokedKeyIsRefusedAtOnce) {
   EXPECT_EQ(
       reader->ResolvePostalCode(&context, resolve, &resolved).error_code(),
       grpc::StatusCode::UNAUTHENTICATED);
+}
+
+// Bearer JWTs of an OpenID Connect provider, end to end: the server verifies
+// them against the provider's JWKS and grants what the claim rules say.
+TEST(OidcAccessTest, TokensFromTheProviderAreVerifiedAndMapped) {
+  testing::TempDir dir;
+  auto key = auth::testing::TestKey::Rsa("k1");
+  auth::testing::ReplaceFile(dir.Sub("jwks.json"),
+                             auth::testing::Jwks({key.get()}));
+  auth::testing::ReplaceFile(dir.Sub("rules.json"), R"({"rules": [
+      {"name": "CD79", "when": {"claims": {"siret": "22790001500018"}},
+       "grant": {"role": "animator", "territories": ["departement:79"],
+                 "workspace": "cd79"}}]})");
+  auth::JwtAuthenticator::Options options;
+  options.issuer = "https://idp.example.fr/realms/maillage";
+  options.audience = "maillage";
+  options.jwks_path = dir.Sub("jwks.json");
+  options.rules_path = dir.Sub("rules.json");
+  auto jwt = auth::JwtAuthenticator::Create(options);
+  ASSERT_TRUE(jwt.ok()) << jwt.status();
+  testing::TestServer server;
+  server.options().jwt = jwt->get();
+  server.Start();
+
+  int64_t now = absl::ToUnixSeconds(absl::Now());
+  auto token = [&](int64_t exp, const std::string& siret) {
+    return auth::testing::SignedToken(
+        *key, R"({"alg":"RS256","typ":"JWT","kid":"k1"})",
+        absl::StrCat(R"({"iss":"https://idp.example.fr/realms/maillage",)",
+                     R"("aud":"maillage","sub":"u-42","exp":)", exp,
+                     R"(,"email":"anim@cd79.fr","siret":")", siret, R"("})"));
+  };
+  auto call = [&](const std::string& bearer, const std::string& method) {
+    auto channel = testing::ChannelWithToken(server.target(), bearer);
+    const auto* descriptor =
+        google::protobuf::DescriptorPool::generated_pool()->FindMethodByName(
+            method);
+    return CallWithEmptyRequest(channel.get(), *descriptor);
+  };
+  std::string good = token(now + 600, "22790001500018");
+  // Past authorisation as an animator (the empty request is then invalid).
+  grpc::Status allowed =
+      call(good, "maillage.v1.LifecycleService.ListSuggestions");
+  EXPECT_NE(allowed.error_code(), grpc::StatusCode::UNAUTHENTICATED)
+      << allowed.error_message();
+  EXPECT_NE(allowed.error_code(), grpc::StatusCode::PERMISSION_DENIED)
+      << allowed.error_message();
+  EXPECT_EQ(call(good, "maillage.v1.AdminService.ListApiKeys").error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  for (const std::string& bad : {
+           token(now - 600, "22790001500018"),  // expired
+           token(now + 600, "00000000000000"),  // no rule grants it a role
+           auth::testing::Hs256Token(key->PublicPem(),
+                                     R"({"alg":"HS256","typ":"JWT"})",
+                                     R"({"iss":"x","aud":"maillage"})"),
+           good.substr(0, good.rfind('.') + 1),  // no signature
+           std::string("eyJhbGciOiJub25lIn0.") +
+               good.substr(good.find('.') + 1,
+                           good.rfind('.') - good.find('.')),  // alg: none
+       }) {
+    grpc::Status refused =
+        call(bad, "maillage.v1.LifecycleService.ListSuggestions");
+    EXPECT_EQ(refused.error_code(), grpc::StatusCode::UNAUTHENTICATED)
+        << refused.error_message();
+  }
+}
+
+// Keys are never kept or logged in clear: after keys were created, used,
+// mistyped and revoked, and the server stopped, neither the admin key's
+// secret nor another key's appears in the server's log or in any file of its
+// data folder (store, write-ahead log, digest secret).
+TEST(AccessLogTest, KeysNeverInTheStoreOrTheLogs) {
+  testing::TempDir dir;
+  testing::ServerProcess server(
+      MAILLAGE_SERVER_BINARY,
+      {"--listen=127.0.0.1:0", "--data_dir=" + dir.Sub("store"),
+       "--sync_writes=false"});
+  ASSERT_TRUE(server.Start()) << server.error();
+  std::string admin_key = server.admin_key();
+  ASSERT_FALSE(admin_key.empty());
+  std::string reader_key = testing::CreateKey(
+      server.channel(), {"reader", {"departement:79"}, "default", ""});
+  ASSERT_FALSE(reader_key.empty());
+  auto reader = v1::ActorService::NewStub(
+      testing::ChannelWithToken(server.target(), reader_key));
+  std::string mistyped = reader_key.substr(0, reader_key.size() - 1) + "x";
+  auto wrong = v1::ActorService::NewStub(
+      testing::ChannelWithToken(server.target(), mistyped));
+  for (auto* stub : {reader.get(), wrong.get()}) {
+    grpc::ClientContext context;
+    v1::GetActorRequest get;
+    get.set_id("ext:none:1");
+    v1::Actor actor;
+    stub->GetActor(&context, get, &actor);
+  }
+  ASSERT_EQ(server.Signal(SIGTERM), 0);
+
+  auto secret_of = [](const std::string& key) {
+    return key.substr(key.rfind('_') + 1);
+  };
+  std::vector<std::string> secrets = {
+      secret_of(admin_key), secret_of(reader_key), secret_of(mistyped)};
+  std::string log = server.output();
+  EXPECT_THAT(log, HasSubstr("created one"));  // the bootstrap line
+  for (const std::string& secret : secrets) {
+    EXPECT_THAT(log, Not(HasSubstr(secret)));
+  }
+  int files = 0;
+  for (const auto& file :
+       std::filesystem::recursive_directory_iterator(dir.Sub("store"))) {
+    if (!file.is_regular_file()) continue;
+    ++files;
+    std::ifstream in(file.path(), std::ios::binary);
+    std::stringstream content;
+    content << in.rdbuf();
+    for (const std::string& secret : secrets) {
+      EXPECT_EQ(content.str().find(secret), std::string::npos) << file.path();
+    }
+  }
+  EXPECT_GT(files, 3);
 }
 
 }  // namespace
