@@ -180,12 +180,17 @@ TEST_F(AuditTest, ACallRefusedToItsRoleIsRecordedWithItsTargets) {
   filter.Clear();
   filter.set_principal_id(denied[0].principal_id());
   EXPECT_THAT(Methods(Entries(filter)), ElementsAre("DeleteActor"));
+  // Key operations: the admin key the server made at start, then the
+  // reader's, made through AdminService.
   filter.Clear();
   filter.set_method("CreateApiKey");
   std::vector<v1::AuditEntry> key_calls = Entries(filter);
-  ASSERT_EQ(key_calls.size(), 1u);
-  EXPECT_EQ(key_calls[0].role(), "admin");
-  EXPECT_EQ(key_calls[0].outcome(), "OK");
+  ASSERT_EQ(key_calls.size(), 2u);
+  EXPECT_EQ(key_calls[0].principal_id(), "local:system");
+  EXPECT_EQ(key_calls[0].target_ids_size(), 1);
+  EXPECT_THAT(key_calls[1].principal_id(), ::testing::StartsWith("key:"));
+  EXPECT_EQ(key_calls[1].role(), "admin");
+  EXPECT_EQ(key_calls[1].outcome(), "OK");
 }
 
 TEST_F(AuditTest, AnImportStreamIsOneEntryWithItsCounts) {
