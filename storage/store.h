@@ -39,9 +39,9 @@ enum class Family : int {
   kSuggestionsByActor,
   kPartnerships,
   kPartnershipsByActor,
-  kEvents,  // ordered log of suggestion/partnership changes, for watchers
+  kEvents,   // ordered log of suggestion/partnership changes, for watchers
   kApiKeys,  // API keys: their descriptions and the digests of their secrets
-  kAudit,   // the audit trail (core/audit_log.h), in time order
+  kAudit,    // the audit trail (core/audit_log.h), in time order
   kCount,
 };
 std::string_view FamilyName(Family family);
