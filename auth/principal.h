@@ -19,7 +19,10 @@ namespace maillage::auth {
 //    suggestions and partnerships through their lifecycle, keep its
 //    workspace's contacts and custom zones.
 //  - kImporter: bulk import and export of actors, facts, in its scope.
-//  - kAdmin: everything, keys and audit included, in every workspace.
+//  - kAdmin: everything, keys and audit included (of every workspace). Its
+//    pipeline, contacts and custom zones are its credential's workspace's,
+//    like everyone's (core/workspace.h): an admin acts on another
+//    workspace's with a credential for that workspace.
 enum class Role { kReader, kPartner, kAnimator, kImporter, kAdmin };
 
 // "reader", "partner", "animator", "importer", "admin".

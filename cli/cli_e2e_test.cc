@@ -743,8 +743,11 @@ TEST_F(CliDemoTest, SuggestionLifecyclePartnershipsAndMetrics) {
   EXPECT_THAT(got.out, HasSubstr("  state:         partnership_formed\n"));
   EXPECT_THAT(got.out, HasSubstr("  outcome:       informative\n"));
   EXPECT_THAT(got.out, HasSubstr("\nHistory\n"));
-  EXPECT_THAT(got.out,
-              ::testing::ContainsRegex("  proposed +kept +claire@lab\n"));
+  // Who did it is the caller's principal (the admin key the CLI found);
+  // --by is a note beside it.
+  EXPECT_THAT(got.out, ::testing::ContainsRegex(
+                           "  proposed +kept +key:[0-9a-f]{16} \\(note: "
+                           "claire@lab\\)\n"));
   EXPECT_EQ(Run("suggestions get s-nothing").exit_code, 3);
 
   // The registry: a CSV with a bad row, then the listing.

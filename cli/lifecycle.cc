@@ -31,6 +31,13 @@ namespace {
 
 using google::protobuf::util::TimeUtil;
 
+// "key:ab12 (note: Marie)": who did it, as the server recorded it from the
+// credentials, with the display note the client sent, if any.
+std::string WithNote(const std::string& who, const std::string& note) {
+  if (note.empty()) return who;
+  return absl::StrCat(who, " (note: ", note, ")");
+}
+
 // The outcomes by the names animators use: MEETING_OUTCOME_INFORMATIVE_
 // NO_COOPERATION is "informative".
 std::string OutcomeName(v1::MeetingOutcome outcome) {
@@ -161,7 +168,8 @@ void PrintSuggestion(const v1::Suggestion& s, std::ostream& out) {
   }
   lines.emplace_back("territory", FormatTerritoryRef(s.territory()));
   if (!s.requested_by().empty()) {
-    lines.emplace_back("requested by", s.requested_by());
+    lines.emplace_back("requested by",
+                       WithNote(s.requested_by(), s.requested_by_note()));
   }
   lines.emplace_back(
       "shown",
@@ -182,8 +190,9 @@ void PrintSuggestion(const v1::Suggestion& s, std::ostream& out) {
     out << "\nHistory\n";
     Table table({"TIME", "FROM", "TO", "BY", "REASON"});
     for (const v1::SuggestionTransition& t : s.history()) {
-      table.AddRow({FormatTime(t.time()), ShortEnumName(t.from()),
-                    ShortEnumName(t.to()), t.performed_by(), t.reason()});
+      table.AddRow(
+          {FormatTime(t.time()), ShortEnumName(t.from()), ShortEnumName(t.to()),
+           WithNote(t.performed_by(), t.performed_by_note()), t.reason()});
     }
     table.Print(out, 2);
   }

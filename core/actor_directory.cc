@@ -19,11 +19,13 @@
 #include "base/strings.h"
 #include "core/errors.h"
 #include "core/page_token.h"
+#include "core/workspace.h"
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/util/field_mask_util.h"
 #include "google/protobuf/util/message_differencer.h"
 #include "google/protobuf/util/time_util.h"
 #include "maillage/storage/records.pb.h"
+#include "storage/keys.h"
 
 namespace maillage::core {
 namespace {
@@ -129,7 +131,7 @@ ActorDirectory::ActorDirectory(storage::Store* store,
       territories_(territories),
       vocabulary_(vocabulary),
       options_(options),
-      validation_{territories, vocabulary},
+      validation_{territories, vocabulary, {}},
       requests_(store),
       context_(*vocabulary) {}
 
@@ -434,18 +436,24 @@ absl::StatusOr<std::optional<v1::Actor>> ActorDirectory::Read(
   return std::optional<v1::Actor>(std::move(actor));
 }
 
-absl::Status ActorDirectory::AttachContacts(v1::Actor* actor) const {
+absl::Status ActorDirectory::AttachContacts(
+    v1::Actor* actor, const auth::Principal& caller) const {
+  if (!MaySeeContacts(caller)) return absl::OkStatus();
   storage::ContactRecord contacts;
-  ASSIGN_OR_RETURN(bool found, store_->GetMessage(Family::kContacts,
-                                                  actor->id(), &contacts));
+  ASSIGN_OR_RETURN(
+      bool found, store_->GetMessage(
+                      Family::kContacts,
+                      storage::keys::Contacts(actor->id(), WorkspaceOf(caller)),
+                      &contacts));
   if (found) actor->mutable_contacts()->Swap(contacts.mutable_contacts());
   return absl::OkStatus();
 }
 
-absl::Status ActorDirectory::Check(v1::Actor* actor,
-                                   ActorIdRule id_rule) const {
+absl::Status ActorDirectory::Check(v1::Actor* actor, ActorIdRule id_rule,
+                                   const auth::Principal& caller) const {
   FieldViolations violations;
-  ValidateActor(validation_, "actor", id_rule, actor, &violations);
+  ValidateActor(ForCaller(validation_, caller), "actor", id_rule, actor,
+                &violations);
   return violations.ToStatus();
 }
 
@@ -458,7 +466,8 @@ std::string ActorDirectory::NewId() const {
 }
 
 absl::Status ActorDirectory::Commit(
-    const v1::Actor& actor, bool contacts_changed, std::string_view method,
+    const v1::Actor& actor, bool contacts_changed,
+    const auth::Principal& caller, std::string_view method,
     std::string_view request_id, uint64_t fingerprint,
     const google::protobuf::MessageLite* response) {
   storage::WriteBatch batch;
@@ -467,14 +476,16 @@ absl::Status ActorDirectory::Commit(
   contacts.mutable_contacts()->Swap(record.mutable_contacts());
   batch.PutMessage(Family::kActors, record.id(), record);
   if (contacts_changed) {
+    std::string key = storage::keys::Contacts(record.id(), WorkspaceOf(caller));
     if (contacts.contacts_size() > 0) {
-      batch.PutMessage(Family::kContacts, record.id(), contacts);
+      batch.PutMessage(Family::kContacts, key, contacts);
     } else {
-      batch.Delete(Family::kContacts, record.id());
+      batch.Delete(Family::kContacts, key);
     }
   }
   if (response != nullptr) {
-    RequestLog::Record(&batch, method, request_id, fingerprint, *response);
+    RequestLog::Record(&batch, method, WorkspaceOf(caller), request_id,
+                       fingerprint, *response);
   }
   RETURN_IF_ERROR(store_->Write(batch));
   matcher::ActorProfile profile = ToProfile(record);
@@ -491,14 +502,14 @@ absl::StatusOr<v1::Actor> ActorDirectory::Create(
   RETURN_IF_ERROR(violations.ToStatus());
   v1::Actor actor = request.actor();
   ClearOutputOnly(&actor);
-  RETURN_IF_ERROR(Check(&actor, ActorIdRule::kEmptyOrClientKey));
+  RETURN_IF_ERROR(Check(&actor, ActorIdRule::kEmptyOrClientKey, caller));
   if (actor.id().empty()) actor.set_id(NewId());
 
   uint64_t fingerprint = RequestLog::Fingerprint(request);
   auto held = locks_.Lock({actor.id(), request.request_id()});
-  ASSIGN_OR_RETURN(auto previous,
-                   requests_.FindAnswer<v1::Actor>(
-                       kMethod, request.request_id(), fingerprint));
+  ASSIGN_OR_RETURN(auto previous, requests_.FindAnswer<v1::Actor>(
+                                      kMethod, WorkspaceOf(caller),
+                                      request.request_id(), fingerprint));
   if (previous.has_value()) return *std::move(previous);
   ASSIGN_OR_RETURN(auto existing, Read(actor.id()));
   if (existing.has_value()) return AlreadyExists(kActor, actor.id());
@@ -508,7 +519,7 @@ absl::StatusOr<v1::Actor> ActorDirectory::Create(
   *actor.mutable_update_time() = now;
   actor.set_etag(MakeEtag(actor.SerializeAsString(),
                           TimeUtil::TimestampToMicroseconds(now)));
-  RETURN_IF_ERROR(Commit(actor, actor.contacts_size() > 0, kMethod,
+  RETURN_IF_ERROR(Commit(actor, actor.contacts_size() > 0, caller, kMethod,
                          request.request_id(), fingerprint, &actor));
   return actor;
 }
@@ -533,6 +544,7 @@ ActorDirectory::PrepareImport(v1::ImportActorsRequest* request,
     RETURN_IF_ERROR(violations.ToStatus());
   }
   const bool replace = batch.mode() == v1::IMPORT_MODE_REPLACE;
+  const std::string_view workspace = WorkspaceOf(caller);
   auto prepared = std::make_unique<PreparedImport>();
   prepared->dry_run = batch.dry_run();
   v1::ImportActorsResponse& response = prepared->response;
@@ -615,7 +627,7 @@ ActorDirectory::PrepareImport(v1::ImportActorsRequest* request,
     }
     bool row_has_contacts = row.contacts_size() > 0;
     if (stored != nullptr && (replace || row_has_contacts)) {
-      RETURN_IF_ERROR(AttachContacts(stored));
+      RETURN_IF_ERROR(AttachContacts(stored, caller));
     }
     v1::Actor* next_ptr = &row;  // the batch is consumed: no copy
     if (stored != nullptr && !replace) {
@@ -628,8 +640,8 @@ ActorDirectory::PrepareImport(v1::ImportActorsRequest* request,
     ClearOutputOnly(&next);
     FieldViolations violations;
     uint32_t commune = territory::kNone;
-    ValidateActor(validation_, "", ActorIdRule::kRequired, &next, &violations,
-                  &commune);
+    ValidateActor(ForCaller(validation_, caller), "", ActorIdRule::kRequired,
+                  &next, &violations, &commune);
     if (!violations.empty()) {
       for (const auto& [field, reason] : violations.list()) {
         reject(rows[r].number, field, reason);
@@ -667,10 +679,12 @@ ActorDirectory::PrepareImport(v1::ImportActorsRequest* request,
       writes.PutMessage(Family::kActors, next.id(), next);
     }
     if (contacts_changed) {
+      // The caller's workspace's contacts only; other workspaces keep theirs.
+      std::string key = storage::keys::Contacts(next.id(), workspace);
       if (contacts.contacts_size() > 0) {
-        writes.PutMessage(Family::kContacts, next.id(), contacts);
+        writes.PutMessage(Family::kContacts, key, contacts);
       } else if (stored != nullptr) {
-        writes.Delete(Family::kContacts, next.id());
+        writes.Delete(Family::kContacts, key);
       }
     }
     profiles.push_back(ToProfile(next, commune));
@@ -746,7 +760,7 @@ absl::StatusOr<v1::Actor> ActorDirectory::Get(
   ASSIGN_OR_RETURN(auto actor, Read(request.id()));
   if (!actor.has_value()) return NotFound(kActor, request.id());
   if (request.view() != v1::ACTOR_VIEW_BASIC) {
-    RETURN_IF_ERROR(AttachContacts(&*actor));
+    RETURN_IF_ERROR(AttachContacts(&*actor, caller));
   }
   return std::move(*actor);
 }
@@ -786,9 +800,9 @@ absl::StatusOr<v1::Actor> ActorDirectory::Update(
   const std::string& id = request.actor().id();
   uint64_t fingerprint = RequestLog::Fingerprint(request);
   auto held = locks_.Lock({id, request.request_id()});
-  ASSIGN_OR_RETURN(auto previous,
-                   requests_.FindAnswer<v1::Actor>(
-                       kMethod, request.request_id(), fingerprint));
+  ASSIGN_OR_RETURN(auto previous, requests_.FindAnswer<v1::Actor>(
+                                      kMethod, WorkspaceOf(caller),
+                                      request.request_id(), fingerprint));
   if (previous.has_value()) return *std::move(previous);
   ASSIGN_OR_RETURN(auto stored, Read(id));
   if (!stored.has_value()) return NotFound(kActor, id);
@@ -796,7 +810,7 @@ absl::StatusOr<v1::Actor> ActorDirectory::Update(
       request.actor().etag() != stored->etag()) {
     return EtagMismatch(kActor, id, request.actor().etag(), stored->etag());
   }
-  RETURN_IF_ERROR(AttachContacts(&*stored));
+  RETURN_IF_ERROR(AttachContacts(&*stored, caller));
 
   v1::Actor updated;
   bool contacts_in_mask = replace_all;
@@ -824,15 +838,15 @@ absl::StatusOr<v1::Actor> ActorDirectory::Update(
   }
   updated.set_id(id);
   *updated.mutable_create_time() = stored->create_time();
-  RETURN_IF_ERROR(Check(&updated, ActorIdRule::kRequired));
+  RETURN_IF_ERROR(Check(&updated, ActorIdRule::kRequired, caller));
 
   if (SameContent(updated, *stored)) {
     // Nothing changes: no write, same etag (the request is still recorded
     // so that a retry answers the same).
     if (!request.request_id().empty()) {
       storage::WriteBatch batch;
-      RequestLog::Record(&batch, kMethod, request.request_id(), fingerprint,
-                         *stored);
+      RequestLog::Record(&batch, kMethod, WorkspaceOf(caller),
+                         request.request_id(), fingerprint, *stored);
       RETURN_IF_ERROR(store_->Write(batch));
     }
     return std::move(*stored);
@@ -842,7 +856,7 @@ absl::StatusOr<v1::Actor> ActorDirectory::Update(
   updated.clear_etag();
   updated.set_etag(MakeEtag(updated.SerializeAsString(),
                             TimeUtil::TimestampToMicroseconds(now)));
-  RETURN_IF_ERROR(Commit(updated, contacts_in_mask, kMethod,
+  RETURN_IF_ERROR(Commit(updated, contacts_in_mask, caller, kMethod,
                          request.request_id(), fingerprint, &updated));
   return updated;
 }
@@ -859,7 +873,8 @@ absl::Status ActorDirectory::Delete(const v1::DeleteActorRequest& request,
   uint64_t fingerprint = RequestLog::Fingerprint(request);
   auto held = locks_.Lock({request.id(), request.request_id()});
   ASSIGN_OR_RETURN(auto previous,
-                   requests_.Find(kMethod, request.request_id(), fingerprint));
+                   requests_.Find(kMethod, WorkspaceOf(caller),
+                                  request.request_id(), fingerprint));
   if (previous.has_value()) return absl::OkStatus();
   ASSIGN_OR_RETURN(auto stored, Read(request.id()));
   if (!stored.has_value()) return NotFound(kActor, request.id());
@@ -868,9 +883,17 @@ absl::Status ActorDirectory::Delete(const v1::DeleteActorRequest& request,
   }
   storage::WriteBatch batch;
   batch.Delete(Family::kActors, request.id());
-  batch.Delete(Family::kContacts, request.id());
-  RequestLog::Record(&batch, kMethod, request.request_id(), fingerprint,
-                     storage::RequestRecord());
+  // Its contact persons in every workspace: personal data goes with it. The
+  // actor's lock keeps contacts from being written meanwhile.
+  std::string contacts = storage::keys::ContactsPrefix(request.id());
+  RETURN_IF_ERROR(store_->Scan(Family::kContacts, contacts,
+                               storage::keys::PrefixSuccessor(contacts),
+                               [&](std::string_view key, std::string_view) {
+                                 batch.Delete(Family::kContacts, key);
+                                 return true;
+                               }));
+  RequestLog::Record(&batch, kMethod, WorkspaceOf(caller), request.request_id(),
+                     fingerprint, storage::RequestRecord());
   RETURN_IF_ERROR(store_->Write(batch));
   std::unique_lock lock(index_mu_);
   if (auto num = index_.Find(request.id())) context_.RemoveActor(*num);
@@ -890,21 +913,22 @@ absl::StatusOr<v1::ListActorsResponse> ActorDirectory::List(
       v1::ActorKind_IsValid(request.kind())) {
     filter.kind = static_cast<matcher::Kind>(request.kind());
   }
-  filter.territory =
-      ValidateTerritoryFilter(validation_, request.has_territory(),
-                              request.territory(), "territory", &violations);
+  filter.territory = ValidateTerritoryFilter(
+      ForCaller(validation_, caller), request.has_territory(),
+      request.territory(), "territory", &violations);
   if (!request.theme().empty()) {
-    ValidateTheme(validation_, request.theme(), false, "theme", &violations);
+    ValidateTheme(ForCaller(validation_, caller), request.theme(), false,
+                  "theme", &violations);
     filter.theme = vocabulary_->Theme(request.theme());
   }
   if (!request.offered_resource().empty()) {
-    ValidateResource(validation_, request.offered_resource(), false,
-                     "offered_resource", &violations);
+    ValidateResource(ForCaller(validation_, caller), request.offered_resource(),
+                     false, "offered_resource", &violations);
     filter.offered_resource = vocabulary_->Resource(request.offered_resource());
   }
   if (!request.needed_resource().empty()) {
-    ValidateResource(validation_, request.needed_resource(), false,
-                     "needed_resource", &violations);
+    ValidateResource(ForCaller(validation_, caller), request.needed_resource(),
+                     false, "needed_resource", &violations);
     filter.needed_resource = vocabulary_->Resource(request.needed_resource());
   }
   ValidateEnum(request.view(), v1::ActorView_IsValid, "view", &violations);
@@ -962,7 +986,7 @@ absl::StatusOr<v1::ListActorsResponse> ActorDirectory::List(
   }
   if (request.view() == v1::ACTOR_VIEW_FULL) {
     for (v1::Actor& a : *response.mutable_actors()) {
-      RETURN_IF_ERROR(AttachContacts(&a));
+      RETURN_IF_ERROR(AttachContacts(&a, caller));
     }
   }
   return response;
@@ -1006,7 +1030,7 @@ absl::StatusOr<v1::BatchGetActorsResponse> ActorDirectory::BatchGet(
   }
   if (request.view() != v1::ACTOR_VIEW_BASIC) {
     for (v1::Actor& a : *response.mutable_actors()) {
-      RETURN_IF_ERROR(AttachContacts(&a));
+      RETURN_IF_ERROR(AttachContacts(&a, caller));
     }
   }
   return response;

@@ -70,6 +70,13 @@ class ActorDirectory {
   ActorDirectory(const ActorDirectory&) = delete;
   ActorDirectory& operator=(const ActorDirectory&) = delete;
 
+  // Contact persons (personal data) belong to the workspace that wrote them
+  // (core/workspace.h): reads with ACTOR_VIEW_FULL return those of the
+  // caller's workspace, and none to a caller that may not see contacts
+  // (readers, partners: not an error, the public profile alone); writes
+  // that carry contacts replace the caller's workspace's only; Delete
+  // erases the actor's contacts in every workspace.
+
   // Scans every stored actor into the index. Call once, before serving.
   absl::Status LoadIndex();
 
@@ -167,14 +174,19 @@ class ActorDirectory {
  private:
   // Reads the stored actor (without contacts); nullopt when absent.
   absl::StatusOr<std::optional<v1::Actor>> Read(std::string_view id) const;
-  absl::Status AttachContacts(v1::Actor* actor) const;
-  // Validates and normalises the actor of a request (field paths "actor.…").
-  absl::Status Check(v1::Actor* actor, ActorIdRule id_rule) const;
-  // Stamps times and etag, writes actor (+contacts) and the request record,
-  // then updates the index.
+  // Adds the contact persons the caller's workspace keeps for the actor;
+  // none for a caller that may not see contacts (MaySeeContacts).
+  absl::Status AttachContacts(v1::Actor* actor,
+                              const auth::Principal& caller) const;
+  // Validates and normalises the actor of a request (field paths "actor.…");
+  // custom zones resolve in the caller's workspace.
+  absl::Status Check(v1::Actor* actor, ActorIdRule id_rule,
+                     const auth::Principal& caller) const;
+  // Stamps times and etag, writes actor (+ the contacts of the caller's
+  // workspace) and the request record, then updates the index.
   absl::Status Commit(const v1::Actor& actor, bool contacts_changed,
-                      std::string_view method, std::string_view request_id,
-                      uint64_t fingerprint,
+                      const auth::Principal& caller, std::string_view method,
+                      std::string_view request_id, uint64_t fingerprint,
                       const google::protobuf::MessageLite* response);
   std::string NewId() const;
   // ToProfile for an actor whose home commune validation resolved.

@@ -56,6 +56,7 @@ absl::Status EventLog::Commit(storage::WriteBatch* batch,
       record.mutable_event()->set_token(Token(seq));
       *record.mutable_event()->mutable_time() = now;
       for (auto& c : p.communes) record.add_communes(std::move(c));
+      record.set_workspace(std::move(p.workspace));
       batch->PutMessage(Family::kEvents, storage::keys::Event(seq), record);
     }
     RETURN_IF_ERROR(store_->Write(*batch, sync));
@@ -71,7 +72,7 @@ absl::Status EventLog::Commit(storage::WriteBatch* batch,
 }
 
 absl::StatusOr<std::vector<v1::WatchEvent>> EventLog::Read(
-    uint64_t after, size_t limit,
+    uint64_t after, size_t limit, std::string_view workspace,
     const std::function<bool(const storage::EventRecord&)>& keep,
     uint64_t* last) const {
   std::vector<v1::WatchEvent> out;
@@ -92,7 +93,9 @@ absl::StatusOr<std::vector<v1::WatchEvent>> EventLog::Read(
           return false;
         }
         *last = storage::keys::EventSequence(key).value_or(*last);
-        if (keep(record)) out.push_back(record.event());
+        if (record.workspace() == workspace && keep(record)) {
+          out.push_back(record.event());
+        }
         return out.size() < limit;
       }));
   RETURN_IF_ERROR(parse_error);

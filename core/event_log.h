@@ -31,10 +31,12 @@ class EventLog {
   // Reads the last sequence number. Call once before use.
   absl::Status Open();
 
-  // An event to append: the payload and the home communes of the actors it
+  // An event to append: the payload, the workspace whose record changed
+  // (only its watchers see it) and the home communes of the actors it
   // concerns (for territory filters).
   struct Pending {
     v1::WatchEvent event;
+    std::string workspace;
     std::vector<std::string> communes;
   };
 
@@ -43,11 +45,12 @@ class EventLog {
   absl::Status Commit(storage::WriteBatch* batch, std::vector<Pending> events,
                       bool sync = true);
 
-  // Events with a sequence > after, in order, at most `limit`; `keep`
-  // chooses which to return (all are scanned). *last is set to the last
+  // Events of `workspace` with a sequence > after, in order, at most
+  // `limit`; `keep` chooses which of them to return (all are scanned; other
+  // workspaces' events are never handed to it). *last is set to the last
   // sequence scanned (so a caller can resume after filtered-out events).
   absl::StatusOr<std::vector<v1::WatchEvent>> Read(
-      uint64_t after, size_t limit,
+      uint64_t after, size_t limit, std::string_view workspace,
       const std::function<bool(const storage::EventRecord&)>& keep,
       uint64_t* last) const;
 

@@ -3,7 +3,9 @@
 #include <xxhash.h>
 
 #include <algorithm>
+#include <map>
 #include <random>
+#include <tuple>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
@@ -11,6 +13,7 @@
 #include "base/strings.h"
 #include "core/errors.h"
 #include "core/page_token.h"
+#include "core/workspace.h"
 #include "google/protobuf/util/field_mask_util.h"
 #include "google/protobuf/util/message_differencer.h"
 #include "google/protobuf/util/time_util.h"
@@ -27,10 +30,19 @@ using v1::SuggestionState;
 constexpr std::string_view kSuggestion = "suggestion";
 constexpr std::string_view kPartnership = "partnership";
 
-std::string SuggestionId(std::string_view actor, std::string_view partner,
-                         int category) {
+using storage::keys::InWorkspace;
+
+// The id of a workspace's suggestion of a pair for a category. The
+// workspace is hashed in, so that two workspaces get different ids for the
+// same pair (ids are also looked up within the caller's workspace only). The
+// default workspace keeps the ids of stores written before workspaces.
+std::string SuggestionId(std::string_view workspace, std::string_view actor,
+                         std::string_view partner, int category) {
   std::string key =
       absl::StrCat(AsAbsl(actor), "|", AsAbsl(partner), "|", category);
+  if (workspace != storage::keys::kDefaultWorkspace) {
+    absl::StrAppend(&key, "|", AsAbsl(workspace));
+  }
   return absl::StrCat(
       "s-", absl::Hex(XXH3_64bits(key.data(), key.size()), absl::kZeroPad16));
 }
@@ -63,6 +75,15 @@ bool Cools(const v1::Suggestion& s) {
   }
 }
 
+// Who made a transition: the authenticated caller. What the client said
+// (`note`) is kept as a display note only.
+void SetPerformer(const auth::Principal& caller, std::string_view note,
+                  v1::SuggestionTransition* t) {
+  t->set_performed_by(caller.id);
+  t->set_performed_by_name(caller.display_name);
+  t->set_performed_by_note(std::string(note));
+}
+
 void Restamp(v1::Suggestion* s) {
   auto now = Now();
   *s->mutable_update_time() = now;
@@ -81,7 +102,7 @@ Lifecycle::Lifecycle(storage::Store* store, const TerritoryRegistry* registry,
       actors_(actors),
       events_(events),
       options_(options),
-      validation_{registry, vocabulary} {}
+      validation_{registry, vocabulary, {}} {}
 
 bool Lifecycle::AllowedTransition(SuggestionState from, SuggestionState to) {
   using S = v1::SuggestionState;
@@ -120,21 +141,23 @@ absl::Status Lifecycle::Load() {
           return false;
         }
         std::lock_guard lock(mu_);
-        partnerships_[std::string(key)] = std::move(p);
+        partnerships_[std::string(key)] = std::move(p);  // workspace, id
         return true;
       }));
   RETURN_IF_ERROR(parse_error);
   RETURN_IF_ERROR(store_->Scan(
       Family::kSuggestions, "", "",
-      [&](std::string_view, std::string_view value) {
+      [&](std::string_view key, std::string_view value) {
         v1::Suggestion s;
-        if (!s.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
+        auto in = storage::keys::SplitWorkspace(key);
+        if (!in.has_value() ||
+            !s.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
           parse_error = absl::DataLossError("unparsable suggestion record");
           return false;
         }
-        NoteCooling(s);
+        NoteCooling(in->workspace, s);
         std::lock_guard lock(mu_);
-        NoteFeedbackLocked(s);
+        NoteFeedbackLocked(in->workspace, s);
         return true;
       }));
   RETURN_IF_ERROR(parse_error);
@@ -143,27 +166,32 @@ absl::Status Lifecycle::Load() {
   return absl::OkStatus();
 }
 
-void Lifecycle::NoteFeedbackLocked(const v1::Suggestion& s) {
+void Lifecycle::NoteFeedbackLocked(std::string_view workspace,
+                                   const v1::Suggestion& s) {
   // The partner is the actor the animator reached out to on the asker's
   // behalf: its answers (a meeting) or silences (no answer) are its
   // responsiveness.
   Contribution c;
   c.partner = s.partner_id();
-  c.actor = s.actor_id();
   for (const auto& t : s.history()) {
     if (t.to() == v1::SUGGESTION_STATE_MEETING_HELD) ++c.answered;
     if (t.to() == v1::SUGGESTION_STATE_NO_ANSWER) ++c.no_answers;
   }
-  c.success = s.state() == v1::SUGGESTION_STATE_PARTNERSHIP_FORMED ||
-              s.outcome() == v1::MEETING_OUTCOME_COOPERATION_POSSIBLE;
-  if (c.answered == 0 && c.no_answers == 0 && !c.success) {
-    contributions_.erase(s.id());
+  std::string key = InWorkspace(workspace, s.id());
+  if (c.answered == 0 && c.no_answers == 0) {
+    contributions_.erase(key);
   } else {
-    contributions_[s.id()] = std::move(c);
+    contributions_[key] = std::move(c);
   }
 }
 
 void Lifecycle::PushFeedbackToEngine() {
+  // Responsiveness pools every workspace's outcomes as counts per partner,
+  // an aggregate that names no pair. Pairs whose meeting went well are not
+  // handed over: the engine is one for the server, and its explanations
+  // name the pair a "similar success" comes from ("X a trouvé une
+  // coopération avec Y"), which would show one workspace's outcome to
+  // another. Sharing them needs per-workspace signals in the engine.
   ActorDirectory::Feedback feedback;
   {
     std::lock_guard lock(mu_);
@@ -171,27 +199,27 @@ void Lifecycle::PushFeedbackToEngine() {
       auto& r = feedback.responsiveness[c.partner];
       r.answered = static_cast<uint16_t>(r.answered + c.answered);
       r.no_answers = static_cast<uint16_t>(r.no_answers + c.no_answers);
-      if (c.success) feedback.successes.emplace_back(c.actor, c.partner);
     }
   }
   actors_->SetFeedback(feedback);
 }
 
-void Lifecycle::NoteCooling(const v1::Suggestion& s) {
+void Lifecycle::NoteCooling(std::string_view workspace,
+                            const v1::Suggestion& s) {
   if (!Cools(s) || s.history_size() == 0) return;
   absl::Time until =
       ToAbsl(s.history(s.history_size() - 1).time()) + options_.cooling_period;
   std::lock_guard lock(mu_);
-  cooling_[s.actor_id()][s.partner_id()] = until;
-  cooling_[s.partner_id()][s.actor_id()] = until;
+  cooling_[InWorkspace(workspace, s.actor_id())][s.partner_id()] = until;
+  cooling_[InWorkspace(workspace, s.partner_id())][s.actor_id()] = until;
 }
 
 std::set<std::string> Lifecycle::CoolingPartners(
-    const std::string& actor_id) const {
+    const std::string& actor_id, const auth::Principal& caller) const {
   std::set<std::string> out;
   absl::Time now = absl::Now();
   std::lock_guard lock(mu_);
-  auto it = cooling_.find(actor_id);
+  auto it = cooling_.find(InWorkspace(WorkspaceOf(caller), actor_id));
   if (it == cooling_.end()) return out;
   for (const auto& [partner, until] : it->second) {
     if (until > now) out.insert(partner);
@@ -217,10 +245,11 @@ std::vector<std::string> Lifecycle::HomeCommunes(
 }
 
 absl::StatusOr<std::optional<v1::Suggestion>> Lifecycle::ReadSuggestion(
-    std::string_view id) const {
+    std::string_view workspace, std::string_view id) const {
   v1::Suggestion s;
-  ASSIGN_OR_RETURN(bool found,
-                   store_->GetMessage(Family::kSuggestions, id, &s));
+  ASSIGN_OR_RETURN(
+      bool found,
+      store_->GetMessage(Family::kSuggestions, InWorkspace(workspace, id), &s));
   if (!found) return std::optional<v1::Suggestion>();
   return std::optional<v1::Suggestion>(std::move(s));
 }
@@ -236,15 +265,16 @@ absl::Status Lifecycle::RecordServed(const v1::SuggestPartnersRequest& request,
       static_cast<size_t>(response->suggestions_size()) + 1) {
     return absl::InternalError("RecordServed: one commune per actor expected");
   }
-  std::vector<std::string> ids;
+  const std::string_view workspace = WorkspaceOf(caller);
+  std::vector<std::string> keys;  // of the records, in the workspace
   for (auto& p : *response->mutable_suggestions()) {
-    p.set_suggestion_id(
-        SuggestionId(request.actor_id(), p.partner_id(), p.category()));
-    ids.push_back(p.suggestion_id());
+    p.set_suggestion_id(SuggestionId(workspace, request.actor_id(),
+                                     p.partner_id(), p.category()));
+    keys.push_back(InWorkspace(workspace, p.suggestion_id()));
   }
-  std::vector<std::string_view> lock_keys(ids.begin(), ids.end());
+  std::vector<std::string_view> lock_keys(keys.begin(), keys.end());
   auto held = locks_.Lock(lock_keys);
-  ASSIGN_OR_RETURN(auto stored, store_->MultiGet(Family::kSuggestions, ids));
+  ASSIGN_OR_RETURN(auto stored, store_->MultiGet(Family::kSuggestions, keys));
   v1::TerritoryRef territory = request.scope();
   if (!request.has_scope() && !communes[0].empty()) {
     territory.set_level(v1::TERRITORY_LEVEL_COMMUNE);
@@ -262,7 +292,7 @@ absl::Status Lifecycle::RecordServed(const v1::SuggestPartnersRequest& request,
                    s.state() == v1::SUGGESTION_STATE_NOT_FORMED ||
                    s.state() == v1::SUGGESTION_STATE_PARTNERSHIP_FORMED);
     if (!exists) {
-      s.set_id(ids[i]);
+      s.set_id(p.suggestion_id());
       s.set_actor_id(request.actor_id());
       s.set_partner_id(p.partner_id());
       s.set_category(p.category());
@@ -273,7 +303,7 @@ absl::Status Lifecycle::RecordServed(const v1::SuggestPartnersRequest& request,
       t->set_from(s.state());
       t->set_to(v1::SUGGESTION_STATE_PROPOSED);
       *t->mutable_time() = now;
-      t->set_performed_by(request.requested_by());
+      SetPerformer(caller, request.requested_by(), t);
       if (restart) t->set_reason("proposed again after the cooling period");
       s.set_state(v1::SUGGESTION_STATE_PROPOSED);
       s.clear_outcome();
@@ -283,22 +313,26 @@ absl::Status Lifecycle::RecordServed(const v1::SuggestPartnersRequest& request,
     s.set_score(p.score());
     s.set_explanation(p.explanation());
     *s.mutable_factors() = p.factors();
-    s.set_requested_by(request.requested_by());
+    s.set_requested_by(caller.id);
+    s.set_requested_by_name(caller.display_name);
+    s.set_requested_by_note(request.requested_by());
     *s.mutable_territory() = territory;
     s.set_times_shown(s.times_shown() + 1);
     *s.mutable_last_shown() = now;
     Restamp(&s);
-    batch.PutMessage(Family::kSuggestions, s.id(), s);
+    batch.PutMessage(Family::kSuggestions, keys[i], s);
     if (!exists) {
       // A stored suggestion's index keys were written with it (its id
       // names the same pair): a dashboard showing the same list again
       // rewrites only the records.
-      batch.Put(Family::kSuggestionsByActor,
-                storage::keys::ByActor(s.actor_id(), s.id()), "");
-      batch.Put(Family::kSuggestionsByActor,
-                storage::keys::ByActor(s.partner_id(), s.id()), "");
+      for (const std::string* actor : {&s.actor_id(), &s.partner_id()}) {
+        batch.Put(
+            Family::kSuggestionsByActor,
+            InWorkspace(workspace, storage::keys::ByActor(*actor, s.id())), "");
+      }
     }
     EventLog::Pending event;
+    event.workspace = std::string(workspace);
     *event.event.mutable_suggestion() = std::move(s);  // written above
     for (const std::string* c : {&communes[0], &communes[i + 1]}) {
       if (!c->empty()) event.communes.push_back(*c);
@@ -314,7 +348,7 @@ absl::StatusOr<v1::Suggestion> Lifecycle::GetSuggestion(
   FieldViolations violations;
   ValidateRecordId(request.id(), /*required=*/true, "id", &violations);
   RETURN_IF_ERROR(violations.ToStatus());
-  ASSIGN_OR_RETURN(auto s, ReadSuggestion(request.id()));
+  ASSIGN_OR_RETURN(auto s, ReadSuggestion(WorkspaceOf(caller), request.id()));
   if (!s.has_value()) return NotFound(kSuggestion, request.id());
   return std::move(*s);
 }
@@ -349,7 +383,7 @@ absl::StatusOr<v1::ListSuggestionsResponse> Lifecycle::ListSuggestions(
   // Named copies, not a structured binding: C++17 lambdas (below) cannot
   // capture structured bindings (gcc accepts it, clang does not).
   const ListBasics basics =
-      ValidateListBasics(validation_, request, &violations);
+      ValidateListBasics(ForCaller(validation_, caller), request, &violations);
   const int page_size = basics.page_size;
   const std::optional<matcher::Scope>& scope = basics.scope;
   ValidateEnum(request.state(), v1::SuggestionState_IsValid, "state",
@@ -371,25 +405,29 @@ absl::StatusOr<v1::ListSuggestionsResponse> Lifecycle::ListSuggestions(
     candidates.push_back(std::move(s));
     return true;
   };
+  const std::string_view workspace = WorkspaceOf(caller);
   if (!request.actor_id().empty()) {
-    std::string prefix = storage::keys::ByActorPrefix(request.actor_id());
-    std::vector<std::string> ids;
+    std::string prefix = InWorkspace(
+        workspace, storage::keys::ByActorPrefix(request.actor_id()));
+    std::vector<std::string> keys;
     RETURN_IF_ERROR(store_->Scan(Family::kSuggestionsByActor, prefix + after,
                                  storage::keys::PrefixSuccessor(prefix),
                                  [&](std::string_view key, std::string_view) {
-                                   auto id =
-                                       storage::keys::RecordIdFromActorKey(key);
-                                   if (id.has_value() && *id > after)
-                                     ids.emplace_back(*id);
+                                   std::string_view id =
+                                       key.substr(prefix.size());
+                                   if (id > after)
+                                     keys.push_back(InWorkspace(workspace, id));
                                    return true;
                                  }));
-    ASSIGN_OR_RETURN(auto values, store_->MultiGet(Family::kSuggestions, ids));
+    ASSIGN_OR_RETURN(auto values, store_->MultiGet(Family::kSuggestions, keys));
     for (auto& v : values) {
       if (v.has_value() && !parse(*v)) break;
     }
   } else {
+    std::string prefix = storage::keys::WorkspacePrefix(workspace);
     RETURN_IF_ERROR(store_->Scan(Family::kSuggestions,
-                                 after.empty() ? "" : after + '\0', "",
+                                 after.empty() ? prefix : prefix + after + '\0',
+                                 storage::keys::PrefixSuccessor(prefix),
                                  [&](std::string_view, std::string_view value) {
                                    return parse(value);
                                  }));
@@ -460,8 +498,10 @@ absl::StatusOr<v1::Suggestion> Lifecycle::UpdateSuggestion(
   ValidateRequestId(request.request_id(), "request_id", &violations);
   RETURN_IF_ERROR(violations.ToStatus());
 
-  auto held = locks_.Lock({request.id()});
-  ASSIGN_OR_RETURN(auto stored, ReadSuggestion(request.id()));
+  const std::string_view workspace = WorkspaceOf(caller);
+  const std::string key = InWorkspace(workspace, request.id());
+  auto held = locks_.Lock({key});
+  ASSIGN_OR_RETURN(auto stored, ReadSuggestion(workspace, request.id()));
   if (!stored.has_value()) return NotFound(kSuggestion, request.id());
   v1::Suggestion s = std::move(*stored);
   if (!request.etag().empty() && request.etag() != s.etag()) {
@@ -479,7 +519,7 @@ absl::StatusOr<v1::Suggestion> Lifecycle::UpdateSuggestion(
   t->set_from(s.state());
   t->set_to(request.state());
   *t->mutable_time() = now;
-  t->set_performed_by(request.performed_by());
+  SetPerformer(caller, request.performed_by(), t);
   t->set_reason(request.reason());
   s.set_state(request.state());
   if (request.state() == v1::SUGGESTION_STATE_OUTCOME_RECORDED) {
@@ -510,46 +550,50 @@ absl::StatusOr<v1::Suggestion> Lifecycle::UpdateSuggestion(
       *p.mutable_territory() = s.territory();
     }
     p.set_source(absl::StrCat("suggestion:", s.id()));
-    CheckPartnership("partnership", &p, &violations);
+    CheckPartnership("partnership", caller, &p, &violations);
     RETURN_IF_ERROR(violations.ToStatus());
     *p.mutable_create_time() = now;
     *p.mutable_update_time() = now;
     p.set_active(IsActive(p, now));
     p.set_etag(MakeEtag(p.SerializeAsString(),
                         TimeUtil::TimestampToMicroseconds(now)));
-    PutPartnership(p, &batch);
+    PutPartnership(workspace, p, &batch);
     s.set_partnership_id(p.id());
     EventLog::Pending pe;
     *pe.event.mutable_partnership() = p;
+    pe.workspace = std::string(workspace);
     pe.communes = HomeCommunes(std::vector<std::string>(
         p.participants().begin(), p.participants().end()));
     events.push_back(std::move(pe));
     formed = std::move(p);
   }
   Restamp(&s);
-  batch.PutMessage(Family::kSuggestions, s.id(), s);
+  batch.PutMessage(Family::kSuggestions, key, s);
   EventLog::Pending se;
   *se.event.mutable_suggestion() = s;
+  se.workspace = std::string(workspace);
   se.communes = HomeCommunes({s.actor_id(), s.partner_id()});
   events.insert(events.begin(), std::move(se));
   RETURN_IF_ERROR(events_->Commit(&batch, std::move(events)));
-  NoteCooling(s);
+  NoteCooling(workspace, s);
   {
     std::lock_guard lock(mu_);
-    NoteFeedbackLocked(s);
+    NoteFeedbackLocked(workspace, s);
   }
   PushFeedbackToEngine();
   if (formed.has_value()) {
     {
       std::lock_guard lock(mu_);
-      partnerships_[formed->id()] = *formed;
+      partnerships_[InWorkspace(workspace, formed->id())] = *formed;
     }
     PushPartnershipsToEngine();
   }
   return s;
 }
 
-void Lifecycle::CheckPartnership(std::string_view path, v1::Partnership* p,
+void Lifecycle::CheckPartnership(std::string_view path,
+                                 const auth::Principal& caller,
+                                 v1::Partnership* p,
                                  FieldViolations* out) const {
   auto at = [&](std::string_view field) {
     return path.empty() ? std::string(field)
@@ -579,10 +623,12 @@ void Lifecycle::CheckPartnership(std::string_view path, v1::Partnership* p,
   if (p->has_territory()) {
     ResolvedTerritory t;
     size_t before = out->size();
-    ValidateTerritoryRef(validation_, p->territory(), at("territory"), out, &t);
+    ValidateTerritoryRef(ForCaller(validation_, caller), p->territory(),
+                         at("territory"), out, &t);
     if (out->size() == before) p->mutable_territory()->set_code(t.code);
   }
-  ValidateTheme(validation_, p->theme(), true, at("theme"), out);
+  ValidateTheme(ForCaller(validation_, caller), p->theme(), true, at("theme"),
+                out);
   ValidateText(p->description(), at("description"), Limits::kDescriptionMax,
                /*required=*/false, /*multiline=*/true, out);
   ValidateText(p->source(), at("source"), Limits::kSourceMax,
@@ -607,17 +653,21 @@ void Lifecycle::CheckParticipants(const std::string& path,
   });
 }
 
-void Lifecycle::PutPartnership(const v1::Partnership& p,
+void Lifecycle::PutPartnership(std::string_view workspace,
+                               const v1::Partnership& p,
                                storage::WriteBatch* batch) const {
-  batch->PutMessage(Family::kPartnerships, p.id(), p);
+  batch->PutMessage(Family::kPartnerships, InWorkspace(workspace, p.id()), p);
   for (const auto& a : p.participants()) {
-    batch->Put(Family::kPartnershipsByActor, storage::keys::ByActor(a, p.id()),
-               "");
+    batch->Put(Family::kPartnershipsByActor,
+               InWorkspace(workspace, storage::keys::ByActor(a, p.id())), "");
   }
 }
 
 void Lifecycle::PushPartnershipsToEngine() {
-  std::vector<ActorDirectory::PartnershipLink> links;
+  // Every workspace's partnerships, as links between actors: the engine
+  // counts them (capacity used, common partners) and never shows them. The
+  // same pair entered by two workspaces is one link, active if either is.
+  std::map<std::tuple<std::string, std::string, int>, bool> pairs;
   auto now = Now();
   {
     std::lock_guard lock(mu_);
@@ -625,12 +675,18 @@ void Lifecycle::PushPartnershipsToEngine() {
       bool active = IsActive(p, now);
       for (int i = 0; i < p.participants_size(); ++i) {
         for (int j = i + 1; j < p.participants_size(); ++j) {
-          links.push_back({p.participants(i), p.participants(j),
-                           static_cast<matcher::Category>(p.category()),
-                           active});
+          auto [a, b] = std::minmax(p.participants(i), p.participants(j));
+          pairs[{a, b, static_cast<int>(p.category())}] |= active;
         }
       }
     }
+  }
+  std::vector<ActorDirectory::PartnershipLink> links;
+  links.reserve(pairs.size());
+  for (const auto& [pair, active] : pairs) {
+    links.push_back({std::get<0>(pair), std::get<1>(pair),
+                     static_cast<matcher::Category>(std::get<2>(pair)),
+                     active});
   }
   actors_->SetPartnerships(links);
 }
@@ -653,7 +709,8 @@ absl::StatusOr<v1::Partnership> Lifecycle::CreatePartnership(
         absl::StrCat("p-", absl::Hex(rng(), absl::kZeroPad16)));
   } else {
     std::lock_guard lock(mu_);
-    if (partnerships_.count(one.partnerships(0).id())) {
+    if (partnerships_.count(
+            InWorkspace(WorkspaceOf(caller), one.partnerships(0).id()))) {
       return AlreadyExists(kPartnership, one.partnerships(0).id());
     }
   }
@@ -666,7 +723,8 @@ absl::StatusOr<v1::Partnership> Lifecycle::CreatePartnership(
     return violations.ToStatus();
   }
   std::lock_guard lock(mu_);
-  return partnerships_.at(one.partnerships(0).id());
+  return partnerships_.at(
+      InWorkspace(WorkspaceOf(caller), one.partnerships(0).id()));
 }
 
 absl::StatusOr<v1::Partnership> Lifecycle::GetPartnership(
@@ -676,7 +734,7 @@ absl::StatusOr<v1::Partnership> Lifecycle::GetPartnership(
   ValidateRecordId(request.id(), /*required=*/true, "id", &violations);
   RETURN_IF_ERROR(violations.ToStatus());
   std::lock_guard lock(mu_);
-  auto it = partnerships_.find(request.id());
+  auto it = partnerships_.find(InWorkspace(WorkspaceOf(caller), request.id()));
   if (it == partnerships_.end()) return NotFound(kPartnership, request.id());
   v1::Partnership p = it->second;
   p.set_active(IsActive(p, Now()));
@@ -690,7 +748,7 @@ absl::StatusOr<v1::ListPartnershipsResponse> Lifecycle::ListPartnerships(
   // Named copies, not a structured binding: C++17 lambdas (below) cannot
   // capture structured bindings (gcc accepts it, clang does not).
   const ListBasics basics =
-      ValidateListBasics(validation_, request, &violations);
+      ValidateListBasics(ForCaller(validation_, caller), request, &violations);
   const int page_size = basics.page_size;
   const std::optional<matcher::Scope>& scope = basics.scope;
   RETURN_IF_ERROR(violations.ToStatus());
@@ -699,9 +757,11 @@ absl::StatusOr<v1::ListPartnershipsResponse> Lifecycle::ListPartnerships(
                    DecodePageToken(request.page_token(), filters));
   std::vector<v1::Partnership> all;
   {
+    const std::string prefix =
+        storage::keys::WorkspacePrefix(WorkspaceOf(caller));
     std::lock_guard lock(mu_);
-    for (auto it = partnerships_.upper_bound(after); it != partnerships_.end();
-         ++it) {
+    for (auto it = partnerships_.upper_bound(prefix + after);
+         it != partnerships_.end() && it->first.rfind(prefix, 0) == 0; ++it) {
       const v1::Partnership& p = it->second;
       if (!request.actor_id().empty() &&
           std::find(p.participants().begin(), p.participants().end(),
@@ -764,9 +824,10 @@ absl::StatusOr<v1::Partnership> Lifecycle::UpdatePartnership(
   }
   RETURN_IF_ERROR(violations.ToStatus());
   v1::Partnership p;
+  const std::string key = InWorkspace(WorkspaceOf(caller), id);
   {
     std::lock_guard lock(mu_);
-    auto it = partnerships_.find(id);
+    auto it = partnerships_.find(key);
     if (it == partnerships_.end()) return NotFound(kPartnership, id);
     p = it->second;
   }
@@ -798,7 +859,7 @@ absl::StatusOr<v1::Partnership> Lifecycle::UpdatePartnership(
     return violations.ToStatus();
   }
   std::lock_guard lock(mu_);
-  return partnerships_.at(id);
+  return partnerships_.at(key);
 }
 
 absl::StatusOr<v1::ImportPartnershipsResponse> Lifecycle::ImportPartnerships(
@@ -819,8 +880,12 @@ absl::StatusOr<v1::ImportPartnershipsResponse> Lifecycle::ImportPartnerships(
   std::vector<EventLog::Pending> events;
   std::vector<v1::Partnership> accepted;
   std::set<std::string> seen;
-  std::vector<std::string_view> lock_keys;
-  for (const auto& p : request.partnerships()) lock_keys.push_back(p.id());
+  const std::string_view workspace = WorkspaceOf(caller);
+  std::vector<std::string> keys;  // of the records, in the workspace
+  for (const auto& p : request.partnerships()) {
+    keys.push_back(InWorkspace(workspace, p.id()));
+  }
+  std::vector<std::string_view> lock_keys(keys.begin(), keys.end());
   auto held = locks_.Lock(lock_keys);
   for (int i = 0; i < request.partnerships_size(); ++i) {
     int64_t row = request.first_row_number() + i;
@@ -837,7 +902,7 @@ absl::StatusOr<v1::ImportPartnershipsResponse> Lifecycle::ImportPartnerships(
     p.clear_update_time();
     p.clear_etag();
     if (p.source().empty()) p.set_source("import");
-    CheckPartnership("", &p, &violations);
+    CheckPartnership("", caller, &p, &violations);
     if (!violations.empty()) {
       for (const auto& [field, reason] : violations.list()) {
         auto* e = response.add_errors();
@@ -851,7 +916,7 @@ absl::StatusOr<v1::ImportPartnershipsResponse> Lifecycle::ImportPartnerships(
     std::optional<v1::Partnership> previous;
     {
       std::lock_guard lock(mu_);
-      auto it = partnerships_.find(p.id());
+      auto it = partnerships_.find(keys[i]);
       if (it != partnerships_.end()) previous = it->second;
     }
     if (previous.has_value()) {
@@ -873,15 +938,16 @@ absl::StatusOr<v1::ImportPartnershipsResponse> Lifecycle::ImportPartnerships(
     if (previous.has_value()) {
       for (const auto& a : previous->participants()) {
         batch.Delete(Family::kPartnershipsByActor,
-                     storage::keys::ByActor(a, p.id()));
+                     InWorkspace(workspace, storage::keys::ByActor(a, p.id())));
       }
       counts->set_updated(counts->updated() + 1);
     } else {
       counts->set_created(counts->created() + 1);
     }
-    PutPartnership(p, &batch);
+    PutPartnership(workspace, p, &batch);
     EventLog::Pending event;
     *event.event.mutable_partnership() = p;
+    event.workspace = std::string(workspace);
     event.communes = HomeCommunes(std::vector<std::string>(
         p.participants().begin(), p.participants().end()));
     events.push_back(std::move(event));
@@ -891,7 +957,9 @@ absl::StatusOr<v1::ImportPartnershipsResponse> Lifecycle::ImportPartnerships(
   RETURN_IF_ERROR(events_->Commit(&batch, std::move(events)));
   {
     std::lock_guard lock(mu_);
-    for (auto& p : accepted) partnerships_[p.id()] = std::move(p);
+    for (auto& p : accepted) {
+      partnerships_[InWorkspace(workspace, p.id())] = std::move(p);
+    }
   }
   PushPartnershipsToEngine();
   return response;
@@ -902,8 +970,8 @@ absl::StatusOr<v1::TerritoryMetrics> Lifecycle::Metrics(
     const auth::Principal& caller) const {
   FieldViolations violations;
   ResolvedTerritory t;
-  ValidateTerritoryRef(validation_, request.territory(), "territory",
-                       &violations, &t);
+  ValidateTerritoryRef(ForCaller(validation_, caller), request.territory(),
+                       "territory", &violations, &t);
   if (request.has_start_time()) {
     ValidateTimestamp(request.start_time(), "start_time", &violations);
   }
@@ -921,8 +989,10 @@ absl::StatusOr<v1::TerritoryMetrics> Lifecycle::Metrics(
 
   std::vector<v1::Suggestion> suggestions;
   absl::Status parse_error;
+  const std::string prefix =
+      storage::keys::WorkspacePrefix(WorkspaceOf(caller));
   RETURN_IF_ERROR(store_->Scan(
-      Family::kSuggestions, "", "",
+      Family::kSuggestions, prefix, storage::keys::PrefixSuccessor(prefix),
       [&](std::string_view, std::string_view value) {
         v1::Suggestion s;
         if (!s.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
@@ -947,7 +1017,10 @@ absl::StatusOr<v1::TerritoryMetrics> Lifecycle::Metrics(
   std::vector<v1::Partnership> partnerships;
   {
     std::lock_guard lock(mu_);
-    for (const auto& [_, p] : partnerships_) partnerships.push_back(p);
+    for (auto it = partnerships_.lower_bound(prefix);
+         it != partnerships_.end() && it->first.rfind(prefix, 0) == 0; ++it) {
+      partnerships.push_back(it->second);
+    }
   }
   actors_->ReadIndex([&](const matcher::ActorIndex& index) {
     for (const auto& s : suggestions) {

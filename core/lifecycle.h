@@ -35,6 +35,14 @@ namespace maillage::core {
 //   use up capacity, and they make the "common partners" factor.
 // - A dismissed pair, or one whose meeting went nowhere, is not suggested
 //   again during the cooling period.
+// - Workspaces (core/workspace.h): suggestions, their history and
+//   partnerships belong to the caller's workspace. Every method reads and
+//   writes within WorkspaceOf(caller) only: another workspace's id answers
+//   NOT_FOUND; lists, metrics and events leave other workspaces out; the
+//   cooling period is per workspace. The engine learns from every
+//   workspace's outcomes only a responsiveness per partner (counts).
+// - Who did it (performed_by, requested_by) is the caller's id; what the
+//   request says is kept as a display note.
 //
 // Thread-safe.
 class Lifecycle {
@@ -59,8 +67,10 @@ class Lifecycle {
                             v1::SuggestPartnersResponse* response,
                             const auth::Principal& caller);
 
-  // Partners of `actor_id` that must not be proposed now (cooling period).
-  std::set<std::string> CoolingPartners(const std::string& actor_id) const;
+  // Partners of `actor_id` that must not be proposed now to the caller's
+  // workspace (cooling period).
+  std::set<std::string> CoolingPartners(const std::string& actor_id,
+                                        const auth::Principal& caller) const;
 
   absl::StatusOr<v1::Suggestion> GetSuggestion(
       const v1::GetSuggestionRequest& request,
@@ -100,27 +110,29 @@ class Lifecycle {
 
  private:
   // Validates and normalises a partnership (participants exist, 2 or 3,
-  // distinct; category; times). `path` prefixes field paths.
-  void CheckPartnership(std::string_view path, v1::Partnership* p,
-                        FieldViolations* out) const;
+  // distinct; category; times; a territory the caller's workspace knows).
+  // `path` prefixes field paths.
+  void CheckPartnership(std::string_view path, const auth::Principal& caller,
+                        v1::Partnership* p, FieldViolations* out) const;
   // Each participant: a well-formed id, listed once, of a stored actor.
   // `path` is the participants' field path.
   void CheckParticipants(const std::string& path, const v1::Partnership& p,
                          FieldViolations* out) const;
-  // Adds the partnership (and its by-actor index entries) to `batch`.
-  void PutPartnership(const v1::Partnership& p,
+  // Adds the workspace's partnership (and its by-actor index entries) to
+  // `batch`.
+  void PutPartnership(std::string_view workspace, const v1::Partnership& p,
                       storage::WriteBatch* batch) const;
   // The engine's registry, rebuilt from partnerships_ (active and ended).
   void PushPartnershipsToEngine();
   std::vector<std::string> HomeCommunes(
       const std::vector<std::string>& actor_ids) const;
-  void NoteCooling(const v1::Suggestion& s);
+  void NoteCooling(std::string_view workspace, const v1::Suggestion& s);
   // Counts a suggestion's history into the engine's feedback (needs mu_).
-  void NoteFeedbackLocked(const v1::Suggestion& s);
+  void NoteFeedbackLocked(std::string_view workspace, const v1::Suggestion& s);
   // Hands the feedback to the engine.
   void PushFeedbackToEngine();
   absl::StatusOr<std::optional<v1::Suggestion>> ReadSuggestion(
-      std::string_view id) const;
+      std::string_view workspace, std::string_view id) const;
 
   storage::Store* store_;
   const TerritoryRegistry* registry_;
@@ -131,19 +143,20 @@ class Lifecycle {
   KeyLocks locks_;
 
   mutable std::mutex mu_;
-  // Every partnership, by id (the engine's registry is rebuilt from it).
+  // Every partnership, by keys::InWorkspace(workspace, id) (the engine's
+  // registry is rebuilt from it).
   std::map<std::string, v1::Partnership> partnerships_;  // guarded by mu_
-  // actor -> partner -> until when it must not be proposed again.
+  // InWorkspace(workspace, actor) -> partner -> until when it must not be
+  // proposed again to that workspace.
   absl::flat_hash_map<std::string, std::map<std::string, absl::Time>>
       cooling_;  // guarded by mu_
-  // Per suggestion id, what its history contributed to the feedback, so a
-  // changed suggestion replaces its contribution instead of adding twice.
+  // Per InWorkspace(workspace, suggestion id), what its history contributed
+  // to the partner's responsiveness, so a changed suggestion replaces its
+  // contribution instead of adding twice.
   struct Contribution {
     std::string partner;
-    std::string actor;
     uint16_t answered = 0;
     uint16_t no_answers = 0;
-    bool success = false;
   };
   std::map<std::string, Contribution> contributions_;  // guarded by mu_
 };

@@ -6,6 +6,7 @@
 #include "base/status_macros.h"
 #include "core/request_log.h"
 #include "maillage/v1/territory.pb.h"
+#include "storage/keys.h"
 
 namespace maillage::core {
 
@@ -38,7 +39,9 @@ absl::StatusOr<std::unique_ptr<Maillage>> Maillage::Open(
       storage::Family::kTerritories, "", "",
       [&](std::string_view key, std::string_view value) {
         v1::Territory zone;
-        if (!zone.ParseFromArray(value.data(),
+        auto owner = storage::keys::SplitWorkspace(key);
+        if (!owner.has_value() ||
+            !zone.ParseFromArray(value.data(),
                                  static_cast<int>(value.size()))) {
           zone_error = absl::DataLossError(absl::StrCat(
               "unparsable custom territory at key '", std::string(key), "'"));
@@ -51,7 +54,7 @@ absl::StatusOr<std::unique_ptr<Maillage>> Maillage::Open(
           }
         }
         std::sort(communes.begin(), communes.end());
-        m->registry_->PutCustom(zone, std::move(communes));
+        m->registry_->PutCustom(zone, std::move(communes), owner->workspace);
         return true;
       }));
   RETURN_IF_ERROR(zone_error);

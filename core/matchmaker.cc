@@ -8,6 +8,7 @@
 #include "base/status_macros.h"
 #include "base/strings.h"
 #include "core/errors.h"
+#include "core/workspace.h"
 #include "matcher/coalition.h"
 #include "matcher/fair_matching.h"
 #include "matcher/panel.h"
@@ -89,7 +90,7 @@ Matchmaker::Matchmaker(const TerritoryRegistry* registry,
       territories_(territories),
       lifecycle_(lifecycle),
       options_(options),
-      validation_{registry, vocabulary} {}
+      validation_{registry, vocabulary, {}} {}
 
 matcher::Weights Matchmaker::WeightsFor(const v1::MatchWeights& o) const {
   matcher::Weights w = options_.weights;
@@ -183,7 +184,7 @@ absl::StatusOr<v1::SuggestPartnersResponse> Matchmaker::SuggestPartners(
   if (ValidateCount(request.themes_size(), Limits::kThemesMax, "themes",
                     &violations)) {
     for (int i = 0; i < request.themes_size(); ++i) {
-      ValidateTheme(validation_, request.themes(i), false,
+      ValidateTheme(ForCaller(validation_, caller), request.themes(i), false,
                     absl::StrCat("themes[", i, "]"), &violations);
       if (auto t = vocabulary_->Theme(request.themes(i))) {
         options.themes |= uint64_t{1} << *t;
@@ -207,7 +208,7 @@ absl::StatusOr<v1::SuggestPartnersResponse> Matchmaker::SuggestPartners(
   // Pairs in their cooling period are dropped from a longer list, so the
   // answer is still the best `limit` of the others.
   std::set<std::string> cooling =
-      lifecycle_->CoolingPartners(request.actor_id());
+      lifecycle_->CoolingPartners(request.actor_id(), caller);
   size_t limit = options.limit;
   options.limit += cooling.size();
 
@@ -310,20 +311,22 @@ absl::StatusOr<v1::SuggestCoalitionResponse> Matchmaker::SuggestCoalition(
   if (!request.has_territory() && request.fragility_id().empty()) {
     violations.Add("territory", "is required (or give a fragility_id)");
   } else {
-    ValidateTerritoryRef(validation_, territory_ref, "territory", &violations,
-                         &scope);
+    ValidateTerritoryRef(ForCaller(validation_, caller), territory_ref,
+                         "territory", &violations, &scope);
   }
   matcher::Challenge challenge;
   if (theme.empty()) {
     violations.Add("theme", "is required (or give a fragility_id)");
   } else {
-    ValidateTheme(validation_, theme, false, "theme", &violations);
+    ValidateTheme(ForCaller(validation_, caller), theme, false, "theme",
+                  &violations);
     if (auto t = vocabulary_->Theme(theme)) challenge.theme = *t;
   }
   if (ValidateCount(request.needed_resources_size(), Limits::kResourcesMax,
                     "needed_resources", &violations)) {
     for (int i = 0; i < request.needed_resources_size(); ++i) {
-      ValidateResource(validation_, request.needed_resources(i), false,
+      ValidateResource(ForCaller(validation_, caller),
+                       request.needed_resources(i), false,
                        absl::StrCat("needed_resources[", i, "]"), &violations);
       if (auto r = vocabulary_->Resource(request.needed_resources(i))) {
         challenge.needed_resources.push_back(*r);
@@ -430,8 +433,8 @@ absl::StatusOr<v1::DialoguePanel> Matchmaker::SuggestDialoguePanel(
     const auth::Principal& caller) const {
   FieldViolations violations;
   ResolvedTerritory scope;
-  ValidateTerritoryRef(validation_, request.territory(), "territory",
-                       &violations, &scope);
+  ValidateTerritoryRef(ForCaller(validation_, caller), request.territory(),
+                       "territory", &violations, &scope);
   std::vector<uint8_t> themes;
   if (request.themes_size() == 0) {
     violations.Add("themes", "give at least one theme");
@@ -439,7 +442,7 @@ absl::StatusOr<v1::DialoguePanel> Matchmaker::SuggestDialoguePanel(
   if (ValidateCount(request.themes_size(), Limits::kThemesMax, "themes",
                     &violations)) {
     for (int i = 0; i < request.themes_size(); ++i) {
-      ValidateTheme(validation_, request.themes(i), false,
+      ValidateTheme(ForCaller(validation_, caller), request.themes(i), false,
                     absl::StrCat("themes[", i, "]"), &violations);
       if (auto t = vocabulary_->Theme(request.themes(i))) themes.push_back(*t);
     }
@@ -516,8 +519,8 @@ absl::StatusOr<v1::SuggestForTerritoryResponse> Matchmaker::SuggestForTerritory(
     const base::Cancellation& cancellation) const {
   FieldViolations violations;
   ResolvedTerritory scope;
-  ValidateTerritoryRef(validation_, request.territory(), "territory",
-                       &violations, &scope);
+  ValidateTerritoryRef(ForCaller(validation_, caller), request.territory(),
+                       "territory", &violations, &scope);
   matcher::FairMatchingOptions options;
   options.weights = options_.weights;
   if (request.per_actor() < 0 || request.per_actor() > Limits::kPerActorMax) {

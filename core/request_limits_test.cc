@@ -1134,7 +1134,7 @@ Outcome Metrics(Maillage& m, const v1::GetTerritoryMetricsRequest& r) {
 // checks its request with these two core calls.
 Outcome Watch(Maillage& m, const v1::WatchSuggestionsRequest& r) {
   FieldViolations violations;
-  ValidationContext context{&m.registry(), &m.vocabulary()};
+  ValidationContext context{&m.registry(), &m.vocabulary(), {}};
   ValidateTerritoryRef(context, r.territory(), "territory", &violations);
   if (!violations.empty()) return Of(violations.ToStatus());
   if (r.resume_token().empty()) return Of(absl::OkStatus());

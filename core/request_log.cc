@@ -29,13 +29,15 @@ uint64_t RequestLog::Fingerprint(const google::protobuf::Message& request) {
 }
 
 absl::StatusOr<std::optional<std::string>> RequestLog::Find(
-    std::string_view method, std::string_view request_id,
-    uint64_t fingerprint) const {
+    std::string_view method, std::string_view workspace,
+    std::string_view request_id, uint64_t fingerprint) const {
   if (request_id.empty()) return std::optional<std::string>();
   storage::RequestRecord record;
-  auto found =
-      store_->GetMessage(storage::Family::kRequests,
-                         storage::keys::Request(method, request_id), &record);
+  auto found = store_->GetMessage(
+      storage::Family::kRequests,
+      storage::keys::Request(method,
+                             storage::keys::InWorkspace(workspace, request_id)),
+      &record);
   if (!found.ok()) return found.status();
   if (!*found) return std::optional<std::string>();
   absl::Time recorded = absl::FromUnixMicros(record.create_time_unix_micros());
@@ -74,7 +76,8 @@ absl::StatusOr<int64_t> RequestLog::Purge(storage::Store* store) {
 }
 
 void RequestLog::Record(storage::WriteBatch* batch, std::string_view method,
-                        std::string_view request_id, uint64_t fingerprint,
+                        std::string_view workspace, std::string_view request_id,
+                        uint64_t fingerprint,
                         const google::protobuf::MessageLite& response) {
   if (request_id.empty()) return;
   storage::RequestRecord record;
@@ -82,7 +85,9 @@ void RequestLog::Record(storage::WriteBatch* batch, std::string_view method,
   record.set_response(response.SerializeAsString());
   record.set_create_time_unix_micros(absl::ToUnixMicros(absl::Now()));
   batch->PutMessage(storage::Family::kRequests,
-                    storage::keys::Request(method, request_id), record);
+                    storage::keys::Request(method, storage::keys::InWorkspace(
+                                                       workspace, request_id)),
+                    record);
 }
 
 }  // namespace maillage::core

@@ -17,7 +17,9 @@ namespace maillage::core {
 // Idempotent retries (AIP-155). A mutation carrying a request_id records its
 // answer in the same WriteBatch as its effect; a later call with the same
 // method and request_id gets that answer back instead of being applied again.
-// A reused request_id with a different request is refused. Answers are kept
+// A reused request_id with a different request is refused. Request ids are
+// per workspace (core/workspace.h): one workspace's answer is never handed
+// to another's retry, and ids may repeat across workspaces. Answers are kept
 // for kRetention (a retry comes within minutes; ids may be reused after),
 // and purged when the server opens.
 class RequestLog {
@@ -32,19 +34,21 @@ class RequestLog {
   // Stable fingerprint of a request, ignoring its `request_id` field.
   static uint64_t Fingerprint(const google::protobuf::Message& request);
 
-  // The recorded answer of (method, request_id), or nullopt when none.
-  // FAILED_PRECONDITION when the id was used for a different request.
+  // The recorded answer of (method, workspace, request_id), or nullopt when
+  // none. FAILED_PRECONDITION when the id was used for a different request.
   absl::StatusOr<std::optional<std::string>> Find(std::string_view method,
+                                                  std::string_view workspace,
                                                   std::string_view request_id,
                                                   uint64_t fingerprint) const;
 
   // Find, parsed as the method's answer; DATA_LOSS when it does not parse.
   template <typename Answer>
   absl::StatusOr<std::optional<Answer>> FindAnswer(std::string_view method,
+                                                   std::string_view workspace,
                                                    std::string_view request_id,
                                                    uint64_t fingerprint) const {
     absl::StatusOr<std::optional<std::string>> found =
-        Find(method, request_id, fingerprint);
+        Find(method, workspace, request_id, fingerprint);
     if (!found.ok()) return found.status();
     if (!found->has_value()) return std::optional<Answer>();
     Answer answer;
@@ -56,7 +60,8 @@ class RequestLog {
 
   // Adds the answer to `batch` (no-op when request_id is empty).
   static void Record(storage::WriteBatch* batch, std::string_view method,
-                     std::string_view request_id, uint64_t fingerprint,
+                     std::string_view workspace, std::string_view request_id,
+                     uint64_t fingerprint,
                      const google::protobuf::MessageLite& response);
 
  private:

@@ -13,6 +13,7 @@
 #include "base/strings.h"
 #include "core/errors.h"
 #include "core/page_token.h"
+#include "core/workspace.h"
 #include "google/protobuf/util/field_mask_util.h"
 #include "google/protobuf/util/message_differencer.h"
 #include "google/protobuf/util/time_util.h"
@@ -105,7 +106,7 @@ TerritoryBook::TerritoryBook(storage::Store* store, TerritoryRegistry* registry,
       registry_(registry),
       vocabulary_(vocabulary),
       actors_(actors),
-      validation_{registry, vocabulary},
+      validation_{registry, vocabulary, {}},
       requests_(store) {}
 
 absl::Status TerritoryBook::RefreshFragilities() {
@@ -174,10 +175,11 @@ absl::StatusOr<v1::Territory> TerritoryBook::Get(
       request.ref().code().empty() ||
       request.ref().code().size() > Limits::kTerritoryCodeMax) {
     // A malformed reference is INVALID_ARGUMENT; an unknown one NOT_FOUND.
-    ValidateTerritoryRef(validation_, request.ref(), "ref", &violations);
+    ValidateTerritoryRef(ForCaller(validation_, caller), request.ref(), "ref",
+                         &violations);
     return violations.ToStatus();
   }
-  auto found = registry_->Resolve(request.ref());
+  auto found = registry_->Resolve(request.ref(), WorkspaceOf(caller));
   if (!found.has_value()) {
     return NotFound(kTerritory,
                     absl::StrCat(v1::TerritoryLevel_Name(request.ref().level()),
@@ -201,8 +203,8 @@ absl::StatusOr<v1::ListTerritoriesResponse> TerritoryBook::List(
   if (request.has_parent()) {
     ResolvedTerritory p;
     size_t before = violations.size();
-    ValidateTerritoryRef(validation_, request.parent(), "parent", &violations,
-                         &p);
+    ValidateTerritoryRef(ForCaller(validation_, caller), request.parent(),
+                         "parent", &violations, &p);
     if (violations.size() == before) parent = std::move(p);
   }
   if (request.level() == v1::TERRITORY_LEVEL_UNSPECIFIED && !parent &&
@@ -255,7 +257,8 @@ absl::StatusOr<v1::ListTerritoriesResponse> TerritoryBook::List(
     }
     if ((level == Level::kUnspecified || level == Level::kCustom) && !parent) {
       std::string folded = territory::FoldName(request.name_prefix());
-      for (const auto& zone : registry_->ListCustom("", SIZE_MAX)) {
+      for (const auto& zone :
+           registry_->ListCustom("", SIZE_MAX, WorkspaceOf(caller))) {
         if (territory::FoldName(zone.name()).rfind(folded, 0) == 0) {
           if (auto r = registry_->Resolve(Level::kCustom, zone.ref().code())) {
             all.push_back(std::move(*r));
@@ -285,7 +288,8 @@ absl::StatusOr<v1::ListTerritoriesResponse> TerritoryBook::List(
       }
     }
   } else if (level == Level::kCustom) {
-    for (const auto& zone : registry_->ListCustom("", SIZE_MAX)) {
+    for (const auto& zone :
+         registry_->ListCustom("", SIZE_MAX, WorkspaceOf(caller))) {
       if (auto r = registry_->Resolve(Level::kCustom, zone.ref().code())) {
         all.push_back(std::move(*r));
       }
@@ -336,23 +340,27 @@ absl::StatusOr<v1::Territory> TerritoryBook::CreateCustom(
   ValidateRequestId(request.request_id(), "request_id", &violations);
   v1::Territory zone = request.territory();
   std::vector<uint32_t> communes;
-  ValidateCustomTerritory(validation_, "territory", &zone, &communes,
-                          &violations);
+  ValidateCustomTerritory(ForCaller(validation_, caller), "territory", &zone,
+                          &communes, &violations);
   RETURN_IF_ERROR(violations.ToStatus());
 
   uint64_t fingerprint = RequestLog::Fingerprint(request);
   auto held = locks_.Lock({zone.ref().code(), request.request_id()});
   ASSIGN_OR_RETURN(auto previous,
-                   requests_.Find(kMethod, request.request_id(), fingerprint));
+                   requests_.Find(kMethod, WorkspaceOf(caller),
+                                  request.request_id(), fingerprint));
   if (previous.has_value()) {
     v1::Territory first;
     first.ParseFromString(*previous);
     return first;
   }
+  // Codes are one namespace: a code another workspace uses is taken, and
+  // the answer is the same as for the caller's own (it names no owner).
   if (registry_->GetCustom(zone.ref().code()).has_value()) {
     return AlreadyExists(kTerritory,
                          absl::StrCat("CUSTOM:", zone.ref().code()));
   }
+  const std::string_view workspace = WorkspaceOf(caller);
   zone.clear_ancestors();
   zone.clear_postal_codes();
   zone.clear_legal_form();
@@ -365,12 +373,14 @@ absl::StatusOr<v1::Territory> TerritoryBook::CreateCustom(
   zone.clear_population();
   zone.clear_commune_count();
   storage::WriteBatch batch;
-  batch.PutMessage(Family::kTerritories, zone.ref().code(), zone);
-  registry_->PutCustom(zone, communes);
+  batch.PutMessage(Family::kTerritories,
+                   storage::keys::InWorkspace(workspace, zone.ref().code()),
+                   zone);
+  registry_->PutCustom(zone, communes, workspace);
   auto resolved = registry_->Resolve(Level::kCustom, zone.ref().code());
   v1::Territory answer = Describe(*resolved);
-  RequestLog::Record(&batch, kMethod, request.request_id(), fingerprint,
-                     answer);
+  RequestLog::Record(&batch, kMethod, WorkspaceOf(caller), request.request_id(),
+                     fingerprint, answer);
   absl::Status written = store_->Write(batch);
   if (!written.ok()) {
     registry_->RemoveCustom(zone.ref().code());
@@ -405,7 +415,8 @@ absl::StatusOr<v1::Territory> TerritoryBook::UpdateCustom(
   }
   RETURN_IF_ERROR(violations.ToStatus());
   auto held = locks_.Lock({code});
-  auto stored = registry_->GetCustom(code);
+  const std::string_view workspace = WorkspaceOf(caller);
+  auto stored = registry_->GetCustom(code, workspace);
   if (!stored.has_value()) {
     return NotFound(kTerritory, absl::StrCat("CUSTOM:", code));
   }
@@ -426,8 +437,8 @@ absl::StatusOr<v1::Territory> TerritoryBook::UpdateCustom(
                                   options, &zone);
   }
   std::vector<uint32_t> communes;
-  ValidateCustomTerritory(validation_, "territory", &zone, &communes,
-                          &violations);
+  ValidateCustomTerritory(ForCaller(validation_, caller), "territory", &zone,
+                          &communes, &violations);
   RETURN_IF_ERROR(violations.ToStatus());
   auto now = TimeUtil::GetCurrentTime();
   *zone.mutable_update_time() = now;
@@ -435,9 +446,10 @@ absl::StatusOr<v1::Territory> TerritoryBook::UpdateCustom(
   zone.set_etag(MakeEtag(zone.SerializeAsString(),
                          TimeUtil::TimestampToMicroseconds(now)));
   storage::WriteBatch batch;
-  batch.PutMessage(Family::kTerritories, code, zone);
+  batch.PutMessage(Family::kTerritories,
+                   storage::keys::InWorkspace(workspace, code), zone);
   RETURN_IF_ERROR(store_->Write(batch));
-  registry_->PutCustom(zone, std::move(communes));
+  registry_->PutCustom(zone, std::move(communes), workspace);
   return Describe(*registry_->Resolve(Level::kCustom, code));
 }
 
@@ -449,7 +461,8 @@ absl::Status TerritoryBook::DeleteCustom(
   ValidateEtag(request.etag(), "etag", &violations);
   RETURN_IF_ERROR(violations.ToStatus());
   auto held = locks_.Lock({request.code()});
-  auto stored = registry_->GetCustom(request.code());
+  const std::string_view workspace = WorkspaceOf(caller);
+  auto stored = registry_->GetCustom(request.code(), workspace);
   if (!stored.has_value()) {
     return NotFound(kTerritory, absl::StrCat("CUSTOM:", request.code()));
   }
@@ -458,7 +471,8 @@ absl::Status TerritoryBook::DeleteCustom(
                         stored->etag());
   }
   storage::WriteBatch batch;
-  batch.Delete(Family::kTerritories, request.code());
+  batch.Delete(Family::kTerritories,
+               storage::keys::InWorkspace(workspace, request.code()));
   RETURN_IF_ERROR(store_->Write(batch));
   registry_->RemoveCustom(request.code());
   return absl::OkStatus();
@@ -497,13 +511,15 @@ absl::StatusOr<v1::TerritoryFact> TerritoryBook::CreateFact(
   FieldViolations violations;
   ValidateRequestId(request.request_id(), "request_id", &violations);
   v1::TerritoryFact fact = request.fact();
-  ValidateFact(validation_, "fact", false, &fact, &violations);
+  ValidateFact(ForCaller(validation_, caller), "fact", false, &fact,
+               &violations);
   RETURN_IF_ERROR(violations.ToStatus());
   if (fact.id().empty()) fact.set_id(NewFactId(fact));
   uint64_t fingerprint = RequestLog::Fingerprint(request);
   auto held = locks_.Lock({fact.id(), request.request_id()});
   ASSIGN_OR_RETURN(auto previous,
-                   requests_.Find(kMethod, request.request_id(), fingerprint));
+                   requests_.Find(kMethod, WorkspaceOf(caller),
+                                  request.request_id(), fingerprint));
   if (previous.has_value()) {
     v1::TerritoryFact first;
     first.ParseFromString(*previous);
@@ -514,7 +530,8 @@ absl::StatusOr<v1::TerritoryFact> TerritoryBook::CreateFact(
   Stamp(&fact, nullptr);
   storage::WriteBatch batch;
   PutFact(fact, nullptr, &batch);
-  RequestLog::Record(&batch, kMethod, request.request_id(), fingerprint, fact);
+  RequestLog::Record(&batch, kMethod, WorkspaceOf(caller), request.request_id(),
+                     fingerprint, fact);
   RETURN_IF_ERROR(store_->Write(batch));
   RETURN_IF_ERROR(RefreshFragilities());
   return fact;
@@ -573,7 +590,8 @@ absl::StatusOr<v1::TerritoryFact> TerritoryBook::UpdateFact(
                                   options, &fact);
   }
   fact.set_id(id);
-  ValidateFact(validation_, "fact", true, &fact, &violations);
+  ValidateFact(ForCaller(validation_, caller), "fact", true, &fact,
+               &violations);
   RETURN_IF_ERROR(violations.ToStatus());
   if (SameFact(fact, *stored)) return std::move(*stored);
   Stamp(&fact, &*stored);
@@ -661,11 +679,12 @@ absl::StatusOr<v1::ListFactsResponse> TerritoryBook::ListFacts(
       ValidatePageSize(request.page_size(), Limits::kDefaultPageSize,
                        Limits::kPageSizeMax, "page_size", &violations);
   ResolvedTerritory t;
-  ValidateTerritoryRef(validation_, request.territory(), "territory",
-                       &violations, &t);
+  ValidateTerritoryRef(ForCaller(validation_, caller), request.territory(),
+                       "territory", &violations, &t);
   ValidateEnum(request.type(), v1::FactType_IsValid, "type", &violations);
   if (!request.theme().empty()) {
-    ValidateTheme(validation_, request.theme(), false, "theme", &violations);
+    ValidateTheme(ForCaller(validation_, caller), request.theme(), false,
+                  "theme", &violations);
   }
   RETURN_IF_ERROR(violations.ToStatus());
   const uint64_t filters = FiltersFingerprint(request);
@@ -707,7 +726,7 @@ absl::StatusOr<v1::ImportFactsResponse> TerritoryBook::ImportFacts(
     int64_t row = request.first_row_number() + i;
     v1::TerritoryFact fact = request.facts(i);
     FieldViolations violations;
-    ValidateFact(validation_, "", false, &fact, &violations);
+    ValidateFact(ForCaller(validation_, caller), "", false, &fact, &violations);
     if (!violations.empty()) {
       for (const auto& [field, reason] : violations.list()) {
         auto* e = response.add_errors();
@@ -766,8 +785,8 @@ absl::StatusOr<v1::TerritoryDiagnosis> TerritoryBook::Diagnose(
     const auth::Principal& caller) const {
   FieldViolations violations;
   ResolvedTerritory t;
-  ValidateTerritoryRef(validation_, request.territory(), "territory",
-                       &violations, &t);
+  ValidateTerritoryRef(ForCaller(validation_, caller), request.territory(),
+                       "territory", &violations, &t);
   RETURN_IF_ERROR(violations.ToStatus());
 
   v1::TerritoryDiagnosis d;

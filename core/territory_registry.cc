@@ -48,12 +48,12 @@ TerritoryRegistry::TerritoryRegistry(const territory::Geography* geography)
     : geography_(geography) {}
 
 std::optional<ResolvedTerritory> TerritoryRegistry::Resolve(
-    const v1::TerritoryRef& ref) const {
-  return Resolve(ToLevel(ref.level()), ref.code());
+    const v1::TerritoryRef& ref, std::string_view workspace) const {
+  return Resolve(ToLevel(ref.level()), ref.code(), workspace);
 }
 
 std::optional<ResolvedTerritory> TerritoryRegistry::Resolve(
-    Level level, std::string_view code) const {
+    Level level, std::string_view code, std::string_view workspace) const {
   ResolvedTerritory out;
   out.level = level;
   out.scope.level = level;
@@ -61,7 +61,9 @@ std::optional<ResolvedTerritory> TerritoryRegistry::Resolve(
   if (level == Level::kCustom) {
     std::shared_lock lock(mu_);
     auto it = custom_.find(code);
-    if (it == custom_.end()) return std::nullopt;
+    if (it == custom_.end() || !it->second.SeenBy(workspace)) {
+      return std::nullopt;
+    }
     out.code = it->first;
     out.scope.custom_communes = it->second.communes;
     return out;
@@ -82,9 +84,11 @@ std::vector<uint32_t> TerritoryRegistry::Communes(
 }
 
 void TerritoryRegistry::PutCustom(const v1::Territory& zone,
-                                  std::vector<uint32_t> communes) {
+                                  std::vector<uint32_t> communes,
+                                  std::string_view workspace) {
   std::unique_lock lock(mu_);
-  custom_[zone.ref().code()] = CustomZone{zone, std::move(communes)};
+  custom_[zone.ref().code()] =
+      CustomZone{zone, std::move(communes), std::string(workspace)};
 }
 
 void TerritoryRegistry::RemoveCustom(std::string_view code) {
@@ -94,20 +98,22 @@ void TerritoryRegistry::RemoveCustom(std::string_view code) {
 }
 
 std::optional<v1::Territory> TerritoryRegistry::GetCustom(
-    std::string_view code) const {
+    std::string_view code, std::string_view workspace) const {
   std::shared_lock lock(mu_);
   auto it = custom_.find(code);
-  if (it == custom_.end()) return std::nullopt;
+  if (it == custom_.end() || !it->second.SeenBy(workspace)) {
+    return std::nullopt;
+  }
   return it->second.record;
 }
 
-std::vector<v1::Territory> TerritoryRegistry::ListCustom(std::string_view after,
-                                                         size_t limit) const {
+std::vector<v1::Territory> TerritoryRegistry::ListCustom(
+    std::string_view after, size_t limit, std::string_view workspace) const {
   std::shared_lock lock(mu_);
   std::vector<v1::Territory> out;
   for (auto it = custom_.upper_bound(after);
        it != custom_.end() && out.size() < limit; ++it) {
-    out.push_back(it->second.record);
+    if (it->second.SeenBy(workspace)) out.push_back(it->second.record);
   }
   return out;
 }

@@ -41,26 +41,42 @@ class TerritoryRegistry {
 
   // Resolves a reference; nullopt when the level is unspecified/unknown or
   // no territory has that code at that level. Former commune codes resolve
-  // to the current commune.
-  std::optional<ResolvedTerritory> Resolve(const v1::TerritoryRef& ref) const;
-  std::optional<ResolvedTerritory> Resolve(territory::Level level,
-                                           std::string_view code) const;
+  // to the current commune. A custom zone resolves only for the workspace
+  // that owns it; an empty `workspace` resolves every workspace's (the
+  // server's own uses: loading the actor index, describing a zone already
+  // resolved).
+  std::optional<ResolvedTerritory> Resolve(
+      const v1::TerritoryRef& ref, std::string_view workspace = {}) const;
+  std::optional<ResolvedTerritory> Resolve(
+      territory::Level level, std::string_view code,
+      std::string_view workspace = {}) const;
 
   // The current communes (dense numbers, sorted) of a resolved territory.
   std::vector<uint32_t> Communes(const ResolvedTerritory& t) const;
 
-  // Custom zones. Put replaces; communes must be dense numbers, sorted.
-  void PutCustom(const v1::Territory& zone, std::vector<uint32_t> communes);
+  // Custom zones, each owned by the workspace that created it. Codes are
+  // one namespace across workspaces (so that an actor's "custom:<code>"
+  // names one zone), but a zone is seen only by its workspace: Get and List
+  // with a workspace leave out the others' (empty: any workspace).
+  // Put replaces; communes must be dense numbers, sorted.
+  void PutCustom(const v1::Territory& zone, std::vector<uint32_t> communes,
+                 std::string_view workspace);
   void RemoveCustom(std::string_view code);
-  std::optional<v1::Territory> GetCustom(std::string_view code) const;
+  std::optional<v1::Territory> GetCustom(std::string_view code,
+                                         std::string_view workspace = {}) const;
   // Custom zones whose code is > after, in code order, at most limit.
-  std::vector<v1::Territory> ListCustom(std::string_view after,
-                                        size_t limit) const;
+  std::vector<v1::Territory> ListCustom(std::string_view after, size_t limit,
+                                        std::string_view workspace = {}) const;
 
  private:
   struct CustomZone {
     v1::Territory record;
     std::vector<uint32_t> communes;
+    std::string workspace;  // its owner
+
+    bool SeenBy(std::string_view w) const {
+      return w.empty() || w == workspace;
+    }
   };
   const territory::Geography* geography_;
   mutable std::shared_mutex mu_;

@@ -521,7 +521,7 @@ void ValidateTerritoryRef(const ValidationContext& context,
              TooLong(ref.code().size(), Limits::kTerritoryCodeMax));
     return;
   }
-  auto found = context.territories->Resolve(ref);
+  auto found = context.territories->Resolve(ref, context.workspace);
   if (!found.has_value()) {
     out->Add(Path(path, "code"),
              absl::StrCat("no ", v1::TerritoryLevel_Name(ref.level()),

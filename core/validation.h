@@ -111,6 +111,10 @@ struct Limits {
 struct ValidationContext {
   const TerritoryRegistry* territories = nullptr;
   const matcher::Vocabulary* vocabulary = nullptr;
+  // The workspace whose custom zones "custom:<code>" references resolve to
+  // (another workspace's zone is unknown); empty: any workspace's. Requests
+  // set the caller's (core/workspace.h, ForCaller).
+  std::string_view workspace;
 };
 
 // Whether `id` is a well-formed actor id: "siret:<14 digits>",

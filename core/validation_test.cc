@@ -28,7 +28,7 @@ class ValidationTest : public ::testing::Test {
     registry_ = new TerritoryRegistry(geography_);
   }
 
-  ValidationContext context() const { return {registry_, vocabulary_}; }
+  ValidationContext context() const { return {registry_, vocabulary_, {}}; }
 
   static v1::Actor GoodActor() {
     v1::Actor a;

@@ -31,8 +31,8 @@ namespace {
 const core::ValidationContext& Context() {
   static const core::TerritoryRegistry* registry =
       new core::TerritoryRegistry(&ReferenceGeography());
-  static const core::ValidationContext context{registry,
-                                               &ReferenceVocabulary()};
+  static const core::ValidationContext context{
+      registry, &ReferenceVocabulary(), {}};
   return context;
 }
 

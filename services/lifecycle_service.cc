@@ -6,6 +6,7 @@
 
 #include "core/errors.h"
 #include "core/validation.h"
+#include "core/workspace.h"
 #include "services/status_mapping.h"
 
 namespace maillage::services {
@@ -75,8 +76,9 @@ class WatchReactor final : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
     }
     const v1::WatchSuggestionsRequest* request = &parsed;
     core::FieldViolations violations;
-    core::ValidationContext validation{&core_->registry(),
-                                       &core_->vocabulary()};
+    // Custom zones resolve in the caller's workspace.
+    core::ValidationContext validation{&core_->registry(), &core_->vocabulary(),
+                                       core::WorkspaceOf(*principal_)};
     core::ResolvedTerritory territory;
     core::ValidateTerritoryRef(validation, request->territory(), "territory",
                                &violations, &territory);
@@ -173,7 +175,7 @@ class WatchReactor final : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
       uint64_t last = after_;
       const territory::Geography& geo = core_->geography();
       auto events = core_->events().Read(
-          after_, 100,
+          after_, 100, core::WorkspaceOf(*principal_),
           [&](const storage::EventRecord& record) {
             for (const std::string& code : record.communes()) {
               auto c = geo.Find(territory::Level::kCommune, code);

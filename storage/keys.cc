@@ -14,6 +14,38 @@ std::string Request(std::string_view method, std::string_view request_id) {
   return key;
 }
 
+std::string WorkspacePrefix(std::string_view workspace) {
+  std::string key;
+  key.reserve(workspace.size() + 1);
+  key.append(workspace);
+  key.push_back('\0');
+  return key;
+}
+
+std::string InWorkspace(std::string_view workspace, std::string_view rest) {
+  std::string key = WorkspacePrefix(workspace);
+  key.append(rest);
+  return key;
+}
+
+std::optional<WorkspaceKey> SplitWorkspace(std::string_view key) {
+  size_t sep = key.find('\0');
+  if (sep == std::string_view::npos) return std::nullopt;
+  return WorkspaceKey{key.substr(0, sep), key.substr(sep + 1)};
+}
+
+std::string ContactsPrefix(std::string_view actor_id) {
+  std::string key(actor_id);
+  key.push_back('\0');
+  return key;
+}
+
+std::string Contacts(std::string_view actor_id, std::string_view workspace) {
+  std::string key = ContactsPrefix(actor_id);
+  key.append(workspace);
+  return key;
+}
+
 std::string FactByTerritoryPrefix(uint8_t level, std::string_view code) {
   std::string key;
   key.reserve(2 + code.size());

@@ -53,6 +53,31 @@ TEST(KeysTest, ByActorRoundTrip) {
   EXPECT_EQ(*RecordIdFromActorKey(key), "s-42");
 }
 
+TEST(KeysTest, WorkspaceKeysRoundTripAndDoNotOverlap) {
+  std::string key = InWorkspace("team-a", "s-42");
+  EXPECT_EQ(key, "team-a\0s-42"s);
+  EXPECT_EQ(key.rfind(WorkspacePrefix("team-a"), 0), 0u);
+  // "team" is not a prefix match of "team-a" thanks to the separator.
+  EXPECT_NE(key.rfind(WorkspacePrefix("team"), 0), 0u);
+  auto split = SplitWorkspace(key);
+  ASSERT_TRUE(split.has_value());
+  EXPECT_EQ(split->workspace, "team-a");
+  EXPECT_EQ(split->rest, "s-42");
+  EXPECT_FALSE(SplitWorkspace("s-42").has_value());
+  // A by-actor entry inside a workspace keeps its actor prefix.
+  std::string by_actor = InWorkspace("team-a", ByActor("rna:W1", "s-42"));
+  EXPECT_EQ(by_actor.rfind(InWorkspace("team-a", ByActorPrefix("rna:W1")), 0),
+            0u);
+}
+
+TEST(KeysTest, ContactsOfAnActorAreOneRangeAcrossWorkspaces) {
+  EXPECT_EQ(Contacts("rna:W1", "team-a"), "rna:W1\0team-a"s);
+  EXPECT_EQ(Contacts("rna:W1", "team-b").rfind(ContactsPrefix("rna:W1"), 0),
+            0u);
+  EXPECT_NE(Contacts("rna:W12", "team-a").rfind(ContactsPrefix("rna:W1"), 0),
+            0u);
+}
+
 TEST(KeysTest, PrefixSuccessor) {
   EXPECT_EQ(PrefixSuccessor("abc"), "abd");
   EXPECT_EQ(PrefixSuccessor("ab\xff"), "ac");

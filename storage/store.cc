@@ -10,6 +10,7 @@
 #include "absl/strings/cord.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "base/status_macros.h"
 #include "base/strings.h"
 #include "google/rpc/error_details.pb.h"
@@ -22,6 +23,7 @@
 #include "rocksdb/table.h"
 #include "rocksdb/write_batch.h"
 #include "storage/keys.h"
+#include "storage/migration.h"
 
 namespace maillage::storage {
 namespace {
@@ -448,6 +450,36 @@ absl::Status Store::CheckSchemaVersion() {
                      ", newer than the version ", kSchemaVersion,
                      " this server understands; run a newer Maillage on it"));
   }
+  if (stored < kSchemaVersion) return Migrate(stored);
+  return absl::OkStatus();
+}
+
+absl::Status Store::Migrate(int from) {
+  if (from != 1) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("store at ", options_.path, " has schema version ", from,
+                     ", which this server cannot migrate"));
+  }
+  absl::Time start = absl::Now();
+  absl::StatusOr<int64_t> moved = MigrateToWorkspaces(this);
+  if (!moved.ok()) {
+    return absl::Status(
+        moved.status().code(),
+        absl::StrCat(
+            "migrating store at ", options_.path, " to schema ", kSchemaVersion,
+            " (it resumes at the next start): ", moved.status().message()));
+  }
+  WriteBatch batch;
+  batch.Put(Family::kMeta, keys::kSchemaVersion, absl::StrCat(kSchemaVersion));
+  RETURN_IF_ERROR(Write(batch));
+  std::fprintf(
+      stderr,
+      "maillage: storage: migrated schema %d to %d: %lld records "
+      "moved into workspace '%.*s' in %lld ms\n",
+      from, kSchemaVersion, static_cast<long long>(*moved),
+      static_cast<int>(keys::kDefaultWorkspace.size()),
+      keys::kDefaultWorkspace.data(),
+      static_cast<long long>(absl::ToInt64Milliseconds(absl::Now() - start)));
   return absl::OkStatus();
 }
 

@@ -47,8 +47,9 @@ enum class Family : int {
 std::string_view FamilyName(Family family);
 
 // The schema this build writes and understands. Bumped whenever the stored
-// layout changes incompatibly; Open refuses a store written by a newer build.
-inline constexpr int kSchemaVersion = 1;
+// layout changes incompatibly; Open refuses a store written by a newer build
+// and migrates an older one. 2: workspaces (storage/migration.h).
+inline constexpr int kSchemaVersion = 2;
 
 // A set of writes applied atomically by Store::Write.
 class WriteBatch {
@@ -142,8 +143,10 @@ class Store {
 
   // Opens (or creates) the store. Fails with FailedPrecondition when the
   // store was written by a newer schema version, with the two versions in the
-  // message. When there is no room to replay the write-ahead log, the store
-  // opens for reads only and refuses writes until there is.
+  // message. A store of an older version is migrated first (resumably: an
+  // interrupted migration goes on at the next Open), and the number of
+  // records moved is logged. When there is no room to replay the write-ahead
+  // log, the store opens for reads only and refuses writes until there is.
   static absl::StatusOr<std::unique_ptr<Store>> Open(const Options& options);
 
   // Flushes nothing that is not already durable; closes the database cleanly.
@@ -204,8 +207,11 @@ class Store {
         std::unique_ptr<Database> database,
         std::unique_ptr<DiskSpaceGuard> guard,
         std::shared_ptr<ErrorListener> errors);
-  // Records the schema version in a new store; refuses a newer one.
+  // Records the schema version in a new store; refuses a newer one;
+  // migrates an older one.
   absl::Status CheckSchemaVersion();
+  // Brings a store of schema `from` to kSchemaVersion, then records it.
+  absl::Status Migrate(int from);
   // The open database, or Unavailable when the last reopen failed. Needs
   // db_mu_, shared, for as long as the result is used.
   absl::StatusOr<const Database*> CurrentLocked() const;

@@ -14,6 +14,7 @@
 #include "google/protobuf/util/time_util.h"
 #include "gtest/gtest.h"
 #include "maillage/storage/records.pb.h"
+#include "storage/keys.h"
 #include "storage/store.h"
 #include "tests/support/credentials.h"
 #include "tests/support/server_process.h"
@@ -213,8 +214,12 @@ TEST(ImportTest, StoredRecordsAreCanonicalWithTheirEtag) {
     EXPECT_TRUE(actor.contacts().empty()) << key;
     // The etag hashes the content with its contacts, without the etag.
     storage::ContactRecord contacts;
-    ASSERT_TRUE(
-        (*store)->GetMessage(storage::Family::kContacts, key, &contacts).ok());
+    ASSERT_TRUE((*store)
+                    ->GetMessage(storage::Family::kContacts,
+                                 storage::keys::Contacts(
+                                     key, storage::keys::kDefaultWorkspace),
+                                 &contacts)
+                    .ok());
     actor.mutable_contacts()->Swap(contacts.mutable_contacts());
     std::string etag = actor.etag();
     actor.clear_etag();

@@ -96,6 +96,11 @@ class LifecycleTest : public ::testing::Test {
     return life_->UpdateSuggestion(&ctx, req, out);
   }
 
+  // The principal of the test's admin key: "key:<its id>".
+  std::string AdminPrincipal() const {
+    return "key:" + server_.admin_key().substr(4, 16);
+  }
+
   testing::TestServer server_;
   std::unique_ptr<v1::MatchService::Stub> match_;
   std::unique_ptr<v1::LifecycleService::Stub> life_;
@@ -116,7 +121,10 @@ TEST_F(LifecycleTest, EveryTransitionAllowedAndRefused) {
     get.set_id(id);
     ASSERT_TRUE(life_->GetSuggestion(&ctx, get, &s).ok());
     EXPECT_EQ(s.state(), v1::SUGGESTION_STATE_PROPOSED);
-    EXPECT_EQ(s.requested_by(), "animatrice@lab");
+    // Who asked is the authenticated caller (the test's admin key); what the
+    // client said is a note.
+    EXPECT_EQ(s.requested_by(), AdminPrincipal());
+    EXPECT_EQ(s.requested_by_note(), "animatrice@lab");
     EXPECT_EQ(s.times_shown(), 1);
   }
   // Refused: no meeting before contact, no outcome before a meeting, no
@@ -145,7 +153,8 @@ TEST_F(LifecycleTest, EveryTransitionAllowedAndRefused) {
   for (const auto& t : s.history()) {
     EXPECT_TRUE(t.has_time());
   }
-  EXPECT_EQ(s.history(1).performed_by(), "animatrice@lab");
+  EXPECT_EQ(s.history(1).performed_by(), AdminPrincipal());
+  EXPECT_EQ(s.history(1).performed_by_note(), "animatrice@lab");
   ASSERT_FALSE(s.partnership_id().empty());
   // Final: nothing more.
   EXPECT_EQ(Move(id, v1::SUGGESTION_STATE_KEPT, &s).error_code(),
