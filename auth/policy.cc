@@ -30,6 +30,7 @@ constexpr std::string_view kAdmin = "maillage.v1.AdminService";
 // request handler admits both as "ServerReflectionInfo").
 constexpr std::string_view kReflection =
     "grpc.reflection.v1alpha.ServerReflection";
+constexpr std::string_view kAudit = "maillage.v1.AuditService";
 
 }  // namespace
 
@@ -87,6 +88,9 @@ const std::vector<MethodRule>& MethodRules() {
 
       // Describes the API (grpcurl): any authenticated caller.
       {kReflection, "ServerReflectionInfo", Effect::kRead, kEveryone},
+      // Reading the trail is not itself recorded (it would record every
+      // look at it); a refused look is, as every denial.
+      {kAudit, "ListAuditEntries", Effect::kRead, kAdmins},
   };
   return *rules;
 }

@@ -9,6 +9,7 @@
 #include "gtest/gtest.h"
 #include "maillage/v1/actor.pb.h"
 #include "maillage/v1/admin.pb.h"
+#include "maillage/v1/audit.pb.h"
 #include "maillage/v1/lifecycle.pb.h"
 #include "maillage/v1/matching.pb.h"
 #include "maillage/v1/territory.pb.h"
@@ -28,6 +29,7 @@ const char* const kApiFiles[] = {
     // Server reflection, served by services/reflection_service.h (v1 shares
     // v1alpha's rule).
     "grpc/reflection/v1alpha/reflection.proto",
+    "maillage/v1/audit.proto",
 };
 
 std::vector<const google::protobuf::MethodDescriptor*> ApiMethods() {
@@ -38,6 +40,7 @@ std::vector<const google::protobuf::MethodDescriptor*> ApiMethods() {
   (void)v1::Suggestion::descriptor();
   (void)v1::ApiKey::descriptor();
   (void)grpc::reflection::v1alpha::ServerReflectionRequest::descriptor();
+  (void)v1::AuditEntry::descriptor();
   std::vector<const google::protobuf::MethodDescriptor*> methods;
   for (const char* name : kApiFiles) {
     const google::protobuf::FileDescriptor* file =
@@ -105,6 +108,8 @@ TEST(PolicyTest, RolesFollowTheModel) {
   EXPECT_TRUE(allowed(Role::kAdmin, "CreateApiKey"));
   EXPECT_FALSE(allowed(Role::kImporter, "CreateApiKey"));
   EXPECT_FALSE(allowed(Role::kAnimator, "ListApiKeys"));
+  EXPECT_TRUE(allowed(Role::kAdmin, "ListAuditEntries"));
+  EXPECT_FALSE(allowed(Role::kImporter, "ListAuditEntries"));
   Principal reader;
   reader.role = Role::kReader;
   EXPECT_THAT(std::string(Authorize(reader, "DeleteActor").message()),

@@ -21,6 +21,7 @@ CommandGroup WatchGroup();         // lifecycle.cc
 CommandGroup MetricsGroup();       // lifecycle.cc
 CommandGroup HealthGroup();        // health.cc
 CommandGroup AdminKeysGroup();     // admin.cc
+CommandGroup AdminAuditGroup();    // audit.cc
 
 // `suggest territory`, in the suggest group but on LifecycleService
 // (lifecycle.cc).

@@ -60,7 +60,8 @@ int Run(std::vector<std::string> tokens) {
       TerritoriesGroup(), DiagnosisGroup(),    FragilitiesGroup(),
       FactsGroup(),       SuggestGroup(),      ExplainGroup(),
       SuggestionsGroup(), PartnershipsGroup(), WatchGroup(),
-      MetricsGroup(),     HealthGroup(),       AdminKeysGroup()};
+      MetricsGroup(),     HealthGroup(),       AdminKeysGroup(),
+      AdminAuditGroup()};
   bool help = WantsHelp(tokens);
 
   std::optional<std::string> group_word = TakeWord(&tokens, GlobalFlags());

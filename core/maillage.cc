@@ -93,6 +93,10 @@ absl::StatusOr<std::unique_ptr<Maillage>> Maillage::Open(
   m->keys_ = std::make_unique<KeyRing>(m->store_.get(), m->registry_.get(),
                                        std::move(key_options));
   RETURN_IF_ERROR(m->keys_->Load());
+  AuditLog::Options audit_options;
+  audit_options.retention = options.audit_retention;
+  ASSIGN_OR_RETURN(m->audit_,
+                   AuditLog::Open(m->store_.get(), std::move(audit_options)));
   return m;
 }
 

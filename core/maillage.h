@@ -7,6 +7,7 @@
 
 #include "absl/status/statusor.h"
 #include "core/actor_directory.h"
+#include "core/audit_log.h"
 #include "core/event_log.h"
 #include "core/key_ring.h"
 #include "core/lifecycle.h"
@@ -47,6 +48,8 @@ class Maillage {
     // created at first start. Empty: "api-key-digest.secret" in data_dir.
     // Keep it with the store: without it no API key verifies.
     std::string key_digest_secret_file;
+    // How long the audit trail keeps an entry (AuditLog::Options).
+    absl::Duration audit_retention = absl::Hours(24 * 365);
   };
 
   // Loads the reference data, opens the store, loads custom zones and
@@ -63,6 +66,7 @@ class Maillage {
   const matcher::Vocabulary& vocabulary() const { return *vocabulary_; }
   storage::Store& store() { return *store_; }
   KeyRing& keys() { return *keys_; }
+  AuditLog& audit() { return *audit_; }
 
   // One line for the start-up log: store, actors, geography.
   std::string Describe() const;
@@ -80,6 +84,8 @@ class Maillage {
   std::unique_ptr<Lifecycle> lifecycle_;
   std::unique_ptr<Matchmaker> matchmaker_;
   std::unique_ptr<KeyRing> keys_;
+  // Last: destroyed first, writing its queue while the store is open.
+  std::unique_ptr<AuditLog> audit_;
 };
 
 }  // namespace maillage::core

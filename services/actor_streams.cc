@@ -64,6 +64,7 @@ class ImportReactor final
     }
     core_ = admission->core;
     principal_ = std::move(admission->principal);
+    audit_ = std::move(admission->audit);
     reading_ = true;
     StartRead(&incoming_.bytes);
   }
@@ -249,6 +250,7 @@ class ImportReactor final
       finished_ = true;
       next->finish = true;
       next->status = ToGrpcStatus(failure_);
+      RecordOutcomeLocked(failure_);
       return;
     }
     if (!summary_sent_) {
@@ -266,6 +268,17 @@ class ImportReactor final
     finished_ = true;
     next->finish = true;
     next->status = grpc::Status::OK;
+    RecordOutcomeLocked(absl::OkStatus());
+  }
+
+  // The stream's audit entry: its outcome and the rows applied.
+  void RecordOutcomeLocked(const absl::Status& status) {
+    if (audit_ == nullptr) return;  // refused at admission
+    audit_->AddNote(absl::StrCat(
+        "batches ", next_batch_index_, ", created ", totals_.created(),
+        ", updated ", totals_.updated(), ", unchanged ", totals_.unchanged(),
+        ", rejected ", totals_.rejected()));
+    audit_->End(status);
   }
 
   static grpc::ByteBuffer Encoded(const v1::ImportActorsResponse& response) {
@@ -278,6 +291,7 @@ class ImportReactor final
   RequestHandler* handler_;
   core::Maillage* core_ = nullptr;
   std::shared_ptr<const auth::Principal> principal_;  // who calls
+  std::shared_ptr<CallAudit> audit_;                  // guarded by mu_
   RawBatch incoming_;  // owned by the outstanding read
 
   std::mutex mu_;
@@ -309,11 +323,13 @@ class ExportReactor final : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
     }
     core_ = admission->core;
     principal_ = std::move(admission->principal);
+    audit_ = std::move(admission->audit);
     v1::ExportActorsRequest parsed;
     if (absl::Status s = internal::Decode(*request_bytes, &parsed); !s.ok()) {
-      Finish(ToGrpcStatus(s));
+      End(ToGrpcStatus(s));
       return;
     }
+    audit_->SetRequest(parsed);
     const v1::ExportActorsRequest* request = &parsed;
     page_.set_kind(request->kind());
     if (request->has_territory())
@@ -328,11 +344,11 @@ class ExportReactor final : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
 
   void OnWriteDone(bool ok) override {
     if (!ok) {
-      Finish(grpc::Status(grpc::StatusCode::CANCELLED, "client went away"));
+      End(grpc::Status(grpc::StatusCode::CANCELLED, "client went away"));
       return;
     }
     if (last_) {
-      Finish(grpc::Status::OK);
+      End(grpc::Status::OK);
       return;
     }
     handler_->Schedule([this] { NextChunk(); });
@@ -344,12 +360,12 @@ class ExportReactor final : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
   // Runs on the worker pool; at most one outstanding at a time.
   void NextChunk() {
     if (context_->IsCancelled()) {
-      Finish(grpc::Status(grpc::StatusCode::CANCELLED, "cancelled"));
+      End(grpc::Status(grpc::StatusCode::CANCELLED, "cancelled"));
       return;
     }
     auto page = core_->actors().List(page_, *principal_);
     if (!page.ok()) {
-      Finish(ToGrpcStatus(page.status()));
+      End(ToGrpcStatus(page.status()));
       return;
     }
     last_ = page->next_page_token().empty();
@@ -358,12 +374,13 @@ class ExportReactor final : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
       // A scoped caller's page may hold nobody and still have a next page
       // (the core bounds the actors examined per page).
       if (last_) {
-        Finish(grpc::Status::OK);
+        End(grpc::Status::OK);
       } else {
         handler_->Schedule([this] { NextChunk(); });
       }
       return;
     }
+    exported_ += page->actors_size();
     v1::ExportActorsResponse chunk;
     chunk.mutable_actors()->Swap(page->mutable_actors());
     chunk_.Clear();
@@ -372,10 +389,21 @@ class ExportReactor final : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
     StartWrite(&chunk_);
   }
 
+  // Records the outcome in the audit trail, then finishes.
+  void End(grpc::Status status) {
+    if (audit_ != nullptr) {
+      audit_->AddNote(absl::StrCat("actors exported ", exported_));
+      audit_->End(status);
+    }
+    Finish(std::move(status));
+  }
+
   grpc::CallbackServerContext* context_;
   RequestHandler* handler_;
   core::Maillage* core_ = nullptr;
   std::shared_ptr<const auth::Principal> principal_;  // who calls
+  std::shared_ptr<CallAudit> audit_;
+  int64_t exported_ = 0;  // actors written so far
   v1::ListActorsRequest page_;
   grpc::ByteBuffer chunk_;  // the encoded chunk being written
   bool last_ = false;

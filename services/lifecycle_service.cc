@@ -71,6 +71,7 @@ class WatchReactor final : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
     }
     core_ = admission->core;
     principal_ = std::move(admission->principal);
+    audit_ = std::move(admission->audit);
     v1::WatchSuggestionsRequest parsed;
     if (absl::Status s = internal::Decode(*request_bytes, &parsed); !s.ok()) {
       Finish(ToGrpcStatus(s));
@@ -241,6 +242,7 @@ class WatchReactor final : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
     if (finished_) return;
     finished_ = true;
     shared_->reactor = nullptr;
+    if (audit_ != nullptr) audit_->End(status);
     Finish(std::move(status));
   }
 
@@ -248,6 +250,7 @@ class WatchReactor final : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
   core::Maillage* core_ = nullptr;
   std::shared_ptr<const auth::Principal> principal_;  // who calls
   std::shared_ptr<const core::AccessScope> access_;   // its territories
+  std::shared_ptr<CallAudit> audit_;                  // ended by FinishOnce
   matcher::Scope scope_;
   uint64_t after_ = 0;
   std::deque<grpc::ByteBuffer> batch_;  // encoded events

@@ -79,6 +79,19 @@ ABSL_FLAG(int, cooling_days, 90,
           "again.");
 ABSL_FLAG(int, default_capacity, 3,
           "Capacity of an actor that does not state one.");
+ABSL_FLAG(int, audit_retention_days, 365,
+          "Days the audit trail keeps an entry (0: forever); older ones are "
+          "deleted at start and every hour.");
+ABSL_FLAG(double, rate_limit_per_second, 50,
+          "Calls per second each principal may make (token bucket); over "
+          "it, RESOURCE_EXHAUSTED with a retry delay. 0: unlimited.");
+ABSL_FLAG(double, rate_limit_burst, 100,
+          "Calls a principal may make at once after being idle (the "
+          "bucket's size).");
+ABSL_FLAG(double, admin_rate_limit_per_second, 0,
+          "The rate limit of admins, apart (burst: --rate_limit_burst). 0: "
+          "unlimited, so that the local admin's scripts are never "
+          "throttled.");
 
 // Transport security (services/tls.h, docs/SECURITY.md).
 ABSL_FLAG(std::string, tls_cert, "",
@@ -237,6 +250,15 @@ int main(int argc, char** argv) {
   options.admin_credentials_file = absl::GetFlag(FLAGS_admin_credentials_file);
   options.core.key_digest_secret_file =
       absl::GetFlag(FLAGS_key_digest_secret_file);
+  options.core.audit_retention =
+      absl::Hours(24) * absl::GetFlag(FLAGS_audit_retention_days);
+  options.requests.rate_limit.per_second =
+      absl::GetFlag(FLAGS_rate_limit_per_second);
+  options.requests.rate_limit.burst = absl::GetFlag(FLAGS_rate_limit_burst);
+  options.requests.admin_rate_limit.per_second =
+      absl::GetFlag(FLAGS_admin_rate_limit_per_second);
+  options.requests.admin_rate_limit.burst =
+      absl::GetFlag(FLAGS_rate_limit_burst);
   options.core.cooling_period =
       absl::Hours(24) * absl::GetFlag(FLAGS_cooling_days);
 

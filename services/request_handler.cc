@@ -1,10 +1,13 @@
 #include "services/request_handler.h"
 
+#include <algorithm>
 #include <chrono>
+#include <memory>
 #include <utility>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "auth/policy.h"
 #include "base/strings.h"
 #include "core/errors.h"
@@ -28,7 +31,75 @@ absl::Time DeadlineOf(grpc::CallbackServerContext* context) {
   return absl::FromChrono(deadline);
 }
 
+// Authenticated calls refused by their role have their request decoded for
+// the audit trail's targets when it is at most this large (on gRPC's
+// thread: only small requests).
+constexpr size_t kRefusalDecodeBytesMax = 64 << 10;
+
+bool IsDenial(absl::StatusCode code) {
+  return code == absl::StatusCode::kUnauthenticated ||
+         code == absl::StatusCode::kPermissionDenied;
+}
+
+void SetPrincipal(const auth::Principal* principal, v1::AuditEntry* entry) {
+  if (principal == nullptr) {
+    entry->set_principal_id("anonymous");
+    return;
+  }
+  entry->set_principal_id(principal->id);
+  entry->set_workspace(principal->workspace);
+  entry->set_role(std::string(auth::RoleName(principal->role)));
+}
+
 }  // namespace
+
+CallAudit::CallAudit(core::AuditLog* log,
+                     std::shared_ptr<const auth::Principal> principal,
+                     std::string_view method, auth::Effect effect,
+                     std::string peer)
+    : log_(log), principal_(std::move(principal)), effect_(effect) {
+  entry_.set_method(std::string(method));
+  entry_.set_peer(std::move(peer));
+}
+
+CallAudit::~CallAudit() {
+  if (!ended_) End(absl::UnknownError("the call ended without an outcome"));
+}
+
+void CallAudit::Describe(const google::protobuf::Message& request) {
+  if (described_) return;
+  described_ = true;
+  core::SetAuditTargets(request, &entry_);
+  reads_contacts_ = core::RequestsContacts(request);
+}
+
+void CallAudit::SetRequest(const google::protobuf::Message& request) {
+  Describe(request);
+}
+
+void CallAudit::AddNote(std::string_view note) {
+  if (!entry_.note().empty()) entry_.mutable_note()->append("; ");
+  entry_.mutable_note()->append(note);
+}
+
+void CallAudit::End(const absl::Status& status,
+                    const google::protobuf::Message* request) {
+  if (ended_) return;
+  ended_ = true;
+  if (request != nullptr) Describe(*request);
+  if (effect_ == auth::Effect::kRead && !reads_contacts_ &&
+      !IsDenial(status.code())) {
+    return;
+  }
+  SetPrincipal(principal_.get(), &entry_);
+  entry_.set_outcome(absl::StatusCodeToString(status.code()));
+  log_->Record(std::move(entry_), /*sync=*/effect_ != auth::Effect::kRead);
+}
+
+void CallAudit::End(const grpc::Status& status) {
+  End(absl::Status(static_cast<absl::StatusCode>(status.error_code()),
+                   status.error_message()));
+}
 
 base::Cancellation RequestHandler::CancellationOf(
     grpc::CallbackServerContext* context) {
@@ -65,33 +136,109 @@ absl::StatusOr<auth::Principal> RequestHandler::Authenticate(
 
 absl::StatusOr<RequestHandler::Admission> RequestHandler::Admit(
     grpc::CallbackServerContext* context, std::string_view method) {
+  return AdmitCall(context, method, nullptr, nullptr);
+}
+
+absl::StatusOr<RequestHandler::Admission> RequestHandler::AdmitCall(
+    grpc::CallbackServerContext* context, std::string_view method,
+    const google::protobuf::Message* prototype,
+    const grpc::ByteBuffer* request) {
   core::Maillage* core = core_.load();
   if (core == nullptr) {
     return absl::UnavailableError("the store is not open; retry shortly");
   }
   absl::StatusOr<auth::Principal> principal = Authenticate(context);
-  if (!principal.ok()) return principal.status();
-  if (absl::Status s = auth::Authorize(*principal, method); !s.ok()) return s;
+  if (!principal.ok()) {
+    RecordRefusal(*core, context, method, nullptr, principal.status(), nullptr,
+                  nullptr);
+    return principal.status();
+  }
+  if (absl::Status s = auth::Authorize(*principal, method); !s.ok()) {
+    RecordRefusal(*core, context, method, &*principal, s, prototype, request);
+    return s;
+  }
+  const bool admin = principal->role == auth::Role::kAdmin;
+  auth::RateLimiter& limiter = admin ? admin_rate_limiter_ : rate_limiter_;
+  if (absl::Duration wait = limiter.Acquire(principal->id);
+      wait > absl::ZeroDuration()) {
+    const auth::RateLimiter::Options& limit =
+        admin ? options_.admin_rate_limit : options_.rate_limit;
+    absl::Status s = core::RetryLater(
+        absl::StrFormat("%s is over its rate limit of %g calls per second "
+                        "(burst %g); retry later",
+                        principal->id, limit.per_second, limit.burst),
+        wait);
+    RecordRefusal(*core, context, method, &*principal, s, nullptr, nullptr);
+    return s;
+  }
   if (pool_->queued() >= static_cast<size_t>(options_.max_queued_calls)) {
     return core::RetryLater(
         "the server is overloaded: too many calls are waiting; retry later",
         options_.retry_delay);
   }
-  return Admission{
-      core, std::make_shared<const auth::Principal>(*std::move(principal))};
+  const auth::MethodRule* rule = auth::FindRule(method);
+  Admission admission;
+  admission.core = core;
+  admission.principal =
+      std::make_shared<const auth::Principal>(*std::move(principal));
+  admission.audit = std::make_shared<CallAudit>(
+      &core->audit(), admission.principal, method,
+      rule != nullptr ? rule->effect : auth::Effect::kAdmin, context->peer());
+  return admission;
+}
+
+void RequestHandler::RecordRefusal(core::Maillage& core,
+                                   grpc::CallbackServerContext* context,
+                                   std::string_view method,
+                                   const auth::Principal* principal,
+                                   const absl::Status& refusal,
+                                   const google::protobuf::Message* prototype,
+                                   const grpc::ByteBuffer* request) {
+  v1::AuditEntry entry;
+  if (refusal.code() == absl::StatusCode::kResourceExhausted) {
+    // Rate-limited: sampled.
+    const uint64_t n = rate_limited_.fetch_add(1, std::memory_order_relaxed);
+    const int every = std::max(1, options_.audit_rate_limited_every);
+    if (n % static_cast<uint64_t>(every) != 0) return;
+    if (every > 1) {
+      entry.set_note(absl::StrCat("rate limited; one such refusal in ", every,
+                                  " is recorded"));
+    }
+  } else if (!IsDenial(refusal.code())) {
+    return;
+  }
+  SetPrincipal(principal, &entry);
+  entry.set_method(std::string(method));
+  entry.set_outcome(absl::StatusCodeToString(refusal.code()));
+  entry.set_peer(context->peer());
+  // The targets of an authenticated caller's refused request; an
+  // unauthenticated one is not decoded at all.
+  if (principal != nullptr && prototype != nullptr && request != nullptr &&
+      request->Length() <= kRefusalDecodeBytesMax) {
+    std::unique_ptr<google::protobuf::Message> decoded(prototype->New());
+    if (internal::Decode(*request, decoded.get()).ok()) {
+      core::SetAuditTargets(*decoded, &entry);
+    }
+  }
+  core.audit().Record(std::move(entry));
 }
 
 grpc::ServerUnaryReactor* RequestHandler::Start(
     grpc::CallbackServerContext* context, std::string_view method,
-    size_t request_bytes, Work work) {
+    const google::protobuf::Message& prototype, const grpc::ByteBuffer* request,
+    std::function<absl::Status(core::Maillage&, const CallContext&, CallAudit&)>
+        work) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  absl::StatusOr<Admission> admission = Admit(context, method);
+  absl::StatusOr<Admission> admission =
+      AdmitCall(context, method, &prototype, request);
   absl::Status refusal = admission.status();
-  if (refusal.ok()) refusal = CheckRequestSize(method, request_bytes);
+  if (refusal.ok()) refusal = CheckRequestSize(method, request->Length());
   if (!refusal.ok()) {
+    if (admission.ok()) admission->audit->End(refusal);
     reactor->Finish(ToGrpcStatus(refusal));
     return reactor;
   }
+  std::shared_ptr<CallAudit> audit = admission->audit;
   bool queued = pool_->TrySchedule(
       [reactor, context, admission = *std::move(admission),
        work = std::move(work)] {
@@ -99,15 +246,20 @@ grpc::ServerUnaryReactor* RequestHandler::Start(
         absl::Status status = cancellation.Check();
         if (status.ok()) {
           status = work(*admission.core,
-                        CallContext{*admission.principal, cancellation});
+                        CallContext{*admission.principal, cancellation},
+                        *admission.audit);
+        } else {
+          admission.audit->End(status);
         }
         reactor->Finish(ToGrpcStatus(status));
       },
       static_cast<size_t>(options_.max_queued_calls));
   if (!queued) {
-    reactor->Finish(ToGrpcStatus(core::RetryLater(
+    absl::Status overloaded = core::RetryLater(
         "the server is overloaded: too many calls are waiting; retry later",
-        options_.retry_delay)));
+        options_.retry_delay);
+    audit->End(overloaded);
+    reactor->Finish(ToGrpcStatus(overloaded));
   }
   return reactor;
 }

@@ -13,11 +13,14 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "auth/authenticator.h"
+#include "auth/policy.h"
 #include "auth/principal.h"
+#include "auth/rate_limiter.h"
 #include "base/cancellation.h"
 #include "core/maillage.h"
 #include "google/protobuf/arena.h"
 #include "google/protobuf/empty.pb.h"
+#include "google/protobuf/message.h"
 #include "grpcpp/grpcpp.h"
 #include "services/worker_pool.h"
 
@@ -30,11 +33,57 @@ struct CallContext {
   const base::Cancellation& cancellation;
 };
 
+// The audit trail's view of one admitted call (core/audit_log.h): who, what,
+// from where. End() records the entry when the trail wants it: every call
+// of a kWrite or kAdmin method, every denied call (UNAUTHENTICATED,
+// PERMISSION_DENIED) and every read that returns contact persons (a request
+// asking for ACTOR_VIEW_FULL). Thread-safe for one caller at a time (a
+// stream's callbacks are serialised where they touch it).
+class CallAudit {
+ public:
+  CallAudit(core::AuditLog* log,
+            std::shared_ptr<const auth::Principal> principal,
+            std::string_view method, auth::Effect effect, std::string peer);
+  // Records with outcome UNKNOWN when End was never called (a stream torn
+  // down without an outcome).
+  ~CallAudit();
+  CallAudit(const CallAudit&) = delete;
+  CallAudit& operator=(const CallAudit&) = delete;
+
+  // For streams: takes what the trail needs of the request (its targets,
+  // whether it reads contacts) while the request is alive.
+  void SetRequest(const google::protobuf::Message& request);
+  // Adds to the entry's note ("created 10, updated 2").
+  void AddNote(std::string_view note);
+  // The call's outcome; `request` (unary calls: the decoded request, still
+  // alive) gives the targets. Records at most once.
+  void End(const absl::Status& status,
+           const google::protobuf::Message* request = nullptr);
+  void End(const grpc::Status& status);
+
+ private:
+  void Describe(const google::protobuf::Message& request);
+
+  core::AuditLog* const log_;
+  const std::shared_ptr<const auth::Principal> principal_;
+  const auth::Effect effect_;
+  v1::AuditEntry entry_;  // method, peer, then targets and note
+  bool reads_contacts_ = false;
+  bool described_ = false;
+  bool ended_ = false;
+};
+
 // The single path every call takes: admission (store open, load shedding,
 // request size), decoding, cancellation, and the place where authentication
 // and authorisation (per-tenant tokens, roles, territorial scopes), metrics
 // and access logs sit. Services call Unary() (or Admit() for streams) and
 // nothing else.
+//
+// Admission checks, in order: the store is open, the credentials
+// authenticate, the role may call the method, the principal is within its
+// rate (auth::RateLimiter; RESOURCE_EXHAUSTED with a RetryInfo), the queue
+// has room. What the audit trail records is decided here too (CallAudit),
+// for refused and admitted calls alike.
 //
 // Unary requests arrive as raw bytes (the services register every unary
 // method as a raw callback method) and are decoded here, on a worker thread,
@@ -58,6 +107,17 @@ class RequestHandler {
     int max_queued_calls = 256;
     // The retry delay suggested when shedding load.
     absl::Duration retry_delay = absl::Seconds(1);
+    // Calls per second and burst of each principal (0: unlimited). A call
+    // over it gets RESOURCE_EXHAUSTED with a RetryInfo saying when a token
+    // is available.
+    auth::RateLimiter::Options rate_limit;
+    // The same for admins, apart: by default unlimited, so that the local
+    // admin's scripts and the server's own tools are never throttled.
+    auth::RateLimiter::Options admin_rate_limit = {/*per_second=*/0};
+    // Of the calls refused by the rate limit, one in this many is recorded
+    // in the audit trail (the first one included), noting the sampling:
+    // a client hammering the server must not fill the trail.
+    int audit_rate_limited_every = 100;
   };
 
   // Runs on a worker: the call's work, with the core, the principal and the
@@ -68,10 +128,16 @@ class RequestHandler {
   struct Admission {
     core::Maillage* core = nullptr;
     std::shared_ptr<const auth::Principal> principal;
+    // The call's audit entry: a stream keeps it, calls SetRequest once it
+    // has decoded its request, and End(status) just before it finishes.
+    std::shared_ptr<CallAudit> audit;
   };
 
   RequestHandler(WorkerPool* pool, Options options)
-      : pool_(pool), options_(options) {}
+      : pool_(pool),
+        options_(options),
+        rate_limiter_(options.rate_limit),
+        admin_rate_limiter_(options.admin_rate_limit) {}
 
   // Makes the application available to calls, with the authenticator that
   // establishes each call's principal (nullptrs: unavailable again). Neither
@@ -117,14 +183,34 @@ class RequestHandler {
   // verified client certificate.
   absl::StatusOr<auth::Principal> Authenticate(
       grpc::CallbackServerContext* context) const;
-  // Admits the call (`request_bytes` is the size of its request), then runs
-  // `work` on a worker and finishes the call with its status.
-  grpc::ServerUnaryReactor* Start(grpc::CallbackServerContext* context,
-                                  std::string_view method, size_t request_bytes,
-                                  Work work);
+  // Admit; `request` (may be null) gives the targets of an authenticated
+  // call refused by its role.
+  absl::StatusOr<Admission> AdmitCall(
+      grpc::CallbackServerContext* context, std::string_view method,
+      const google::protobuf::Message* prototype,
+      const grpc::ByteBuffer* request);
+  // Records a call refused at admission, when the trail wants it.
+  void RecordRefusal(core::Maillage& core, grpc::CallbackServerContext* context,
+                     std::string_view method, const auth::Principal* principal,
+                     const absl::Status& refusal,
+                     const google::protobuf::Message* prototype,
+                     const grpc::ByteBuffer* request);
+  // Admits the call (`prototype` is its request type, `request` its bytes),
+  // then runs `work` on a worker and finishes the call with its status.
+  // `work` ends the admission's CallAudit.
+  grpc::ServerUnaryReactor* Start(
+      grpc::CallbackServerContext* context, std::string_view method,
+      const google::protobuf::Message& prototype,
+      const grpc::ByteBuffer* request,
+      std::function<absl::Status(core::Maillage&, const CallContext&,
+                                 CallAudit&)>
+          work);
 
   WorkerPool* pool_;
   const Options options_;
+  auth::RateLimiter rate_limiter_;
+  auth::RateLimiter admin_rate_limiter_;
+  std::atomic<uint64_t> rate_limited_{0};  // refusals, for sampling
   std::atomic<core::Maillage*> core_{nullptr};
   std::atomic<const auth::Authenticator*> authenticator_{nullptr};
 };
@@ -157,20 +243,26 @@ grpc::ServerUnaryReactor* RequestHandler::Unary(
     grpc::CallbackServerContext* context, std::string_view method,
     const grpc::ByteBuffer* request, grpc::ByteBuffer* response, WorkFn work) {
   return Start(
-      context, method, request->Length(),
+      context, method, Request::default_instance(), request,
       [request, response, work = std::move(work)](
-          core::Maillage& core, const CallContext& call) -> absl::Status {
+          core::Maillage& core, const CallContext& call,
+          CallAudit& audit) -> absl::Status {
         google::protobuf::Arena arena;
         auto* decoded = google::protobuf::Arena::CreateMessage<Request>(&arena);
-        if (absl::Status s = internal::Decode(*request, decoded); !s.ok()) {
-          return s;
+        absl::Status status = internal::Decode(*request, decoded);
+        const bool decoded_ok = status.ok();
+        if (decoded_ok) {
+          if constexpr (std::is_invocable_v<const WorkFn&, core::Maillage&,
+                                            const Request&,
+                                            const CallContext&>) {
+            status =
+                internal::EncodeResult(work(core, *decoded, call), response);
+          } else {
+            status = internal::EncodeResult(work(core, *decoded), response);
+          }
         }
-        if constexpr (std::is_invocable_v<const WorkFn&, core::Maillage&,
-                                          const Request&, const CallContext&>) {
-          return internal::EncodeResult(work(core, *decoded, call), response);
-        } else {
-          return internal::EncodeResult(work(core, *decoded), response);
-        }
+        audit.End(status, decoded_ok ? decoded : nullptr);
+        return status;
       });
 }
 

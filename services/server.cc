@@ -3,6 +3,8 @@
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
+#include <string>
+#include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "auth/credentials_file.h"
@@ -10,6 +12,7 @@
 #include "grpcpp/health_check_service_interface.h"
 #include "services/actor_service.h"
 #include "services/admin_service.h"
+#include "services/audit_service.h"
 #include "services/lifecycle_service.h"
 #include "services/match_service.h"
 #include "services/reflection_service.h"
@@ -135,15 +138,28 @@ std::string LocalAddress(const std::string& listen, int port) {
 // When the store has no active admin key (a new store, or every admin key
 // revoked or expired), creates one and writes it to `file` for the CLI on
 // this machine: the first run needs no manual step.
-absl::Status BootstrapAdminKey(core::KeyRing& keys, const std::string& file,
+absl::Status BootstrapAdminKey(core::KeyRing& keys, core::AuditLog& audit,
+                               const std::string& file,
                                const std::string& address) {
   if (keys.HasActiveAdminKey(absl::Now())) return absl::OkStatus();
   v1::CreateApiKeyRequest request;
   request.set_label("local admin (created at first start)");
   request.set_role("admin");
   request.set_all_territories(true);
-  auto created = keys.Create(request, auth::Principal::System());
+  const auth::Principal system = auth::Principal::System();
+  auto created = keys.Create(request, system);
   if (!created.ok()) return created.status();
+  // A key operation like any other, though no call made it.
+  v1::AuditEntry entry;
+  entry.set_principal_id(system.id);
+  entry.set_role(std::string(auth::RoleName(system.role)));
+  entry.set_workspace(system.workspace);
+  entry.set_method("CreateApiKey");
+  entry.add_target_ids(created->key().id());
+  entry.set_target_count(1);
+  entry.set_outcome("OK");
+  entry.set_note("the local admin key, created at start");
+  audit.Record(std::move(entry), /*sync=*/true);
   if (absl::Status s = auth::StoreKey(file, address, created->secret());
       !s.ok()) {
     return absl::FailedPreconditionError(absl::StrCat(
@@ -207,6 +223,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::BuildAndStart(
   s->services_.push_back(
       std::make_unique<LifecycleServiceImpl>(s->handler_.get()));
   s->services_.push_back(std::make_unique<AdminServiceImpl>(s->handler_.get()));
+  s->services_.push_back(std::make_unique<AuditServiceImpl>(s->handler_.get()));
 
   s->AddReflection();
 
@@ -240,9 +257,9 @@ absl::StatusOr<std::unique_ptr<Server>> Server::BuildAndStart(
       std::make_unique<CallAuthenticator>(CallAuthenticator::Sources{
           &s->core_->keys(), options.jwt, s->cert_principals_.get()});
   if (!options.admin_credentials_file.empty()) {
-    absl::Status bootstrap =
-        BootstrapAdminKey(s->core_->keys(), options.admin_credentials_file,
-                          LocalAddress(options.listen_address, s->port_));
+    absl::Status bootstrap = BootstrapAdminKey(
+        s->core_->keys(), s->core_->audit(), options.admin_credentials_file,
+        LocalAddress(options.listen_address, s->port_));
     if (!bootstrap.ok()) {
       s->Shutdown(absl::ZeroDuration());
       return bootstrap;

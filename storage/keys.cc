@@ -1,5 +1,8 @@
 #include "storage/keys.h"
 
+#include <algorithm>
+#include <cstdint>
+
 namespace maillage::storage::keys {
 
 std::string Request(std::string_view method, std::string_view request_id) {
@@ -98,6 +101,24 @@ std::optional<uint64_t> EventSequence(std::string_view key) {
   uint64_t sequence = 0;
   for (char c : key) sequence = (sequence << 8) | static_cast<unsigned char>(c);
   return sequence;
+}
+
+std::string AuditPrefix(int64_t unix_micros) {
+  // Times before 1970 (never recorded) sort with 1970.
+  return Event(static_cast<uint64_t>(std::max<int64_t>(unix_micros, 0)));
+}
+
+std::string Audit(int64_t unix_micros, uint64_t sequence) {
+  return AuditPrefix(unix_micros) + Event(sequence);
+}
+
+std::optional<std::pair<int64_t, uint64_t>> AuditTimeAndSequence(
+    std::string_view key) {
+  if (key.size() != 16) return std::nullopt;
+  auto micros = EventSequence(key.substr(0, 8));
+  auto sequence = EventSequence(key.substr(8));
+  if (*micros > static_cast<uint64_t>(INT64_MAX)) return std::nullopt;
+  return std::make_pair(static_cast<int64_t>(*micros), *sequence);
 }
 
 std::string PrefixSuccessor(std::string_view prefix) {

@@ -5,6 +5,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 
 // The one place where RocksDB keys are built and parsed.
 //
@@ -24,6 +25,12 @@
 //   events       <sequence, 8 bytes big-endian>        -> EventRecord (its
 //                workspace inside: the log keeps one global order)
 //   api_keys     <key id, 16 hex digits>               -> ApiKeyRecord
+//   audit        <unix microseconds, 8 bytes big-endian>
+//                <sequence, 8 bytes big-endian>        -> v1.AuditEntry
+//                (time order: a period is one range scan, retention one
+//                range delete of the oldest keys; the sequence, increasing
+//                across restarts, keeps entries of the same microsecond
+//                apart)
 // Ids, codes and workspace names never contain 0x00 (validation refuses
 // control characters; workspaces come from credentials), so 0x00 separators
 // keep prefix scans exact and ordering by id.
@@ -82,6 +89,15 @@ std::optional<std::string_view> RecordIdFromActorKey(std::string_view key);
 // Event log keys: big-endian so that byte order is sequence order.
 std::string Event(uint64_t sequence);
 std::optional<uint64_t> EventSequence(std::string_view key);
+
+// Audit trail keys (see the layout above). AuditPrefix(micros) sorts before
+// every entry of that microsecond and after every earlier one: the bound of
+// a period's range.
+std::string Audit(int64_t unix_micros, uint64_t sequence);
+std::string AuditPrefix(int64_t unix_micros);
+// The time and sequence of an audit key, or nullopt if malformed.
+std::optional<std::pair<int64_t, uint64_t>> AuditTimeAndSequence(
+    std::string_view key);
 
 // The smallest key strictly greater than every key starting with `prefix`
 // (for iterate_upper_bound); empty when there is none (prefix all 0xFF).

@@ -1,5 +1,6 @@
 #include "storage/keys.h"
 
+#include <cstdint>
 #include <string>
 
 #include "gtest/gtest.h"
@@ -82,6 +83,20 @@ TEST(KeysTest, PrefixSuccessor) {
   EXPECT_EQ(PrefixSuccessor("ab\xff"), "ac");
   EXPECT_EQ(PrefixSuccessor("\xff\xff"), "");
   EXPECT_EQ(PrefixSuccessor(""), "");
+}
+
+TEST(KeysTest, AuditKeysSortByTimeThenSequence) {
+  EXPECT_LT(Audit(1'000'000, 7), Audit(1'000'001, 0));
+  EXPECT_LT(Audit(1'000'000, 1), Audit(1'000'000, 2));
+  EXPECT_LT(Audit(255, 99), Audit(256, 0));
+  EXPECT_LE(AuditPrefix(1'000'000), Audit(1'000'000, 0));
+  EXPECT_LT(Audit(999'999, UINT64_MAX), AuditPrefix(1'000'000));
+  auto parsed = AuditTimeAndSequence(Audit(1'780'000'000'000'000, 42));
+  ASSERT_TRUE(parsed.has_value());
+  EXPECT_EQ(parsed->first, 1'780'000'000'000'000);
+  EXPECT_EQ(parsed->second, 42u);
+  EXPECT_FALSE(AuditTimeAndSequence("short").has_value());
+  EXPECT_EQ(AuditPrefix(-5), AuditPrefix(0));
 }
 
 }  // namespace

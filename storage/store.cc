@@ -316,6 +316,8 @@ std::string_view FamilyName(Family family) {
       return "events";
     case Family::kApiKeys:
       return "api_keys";
+    case Family::kAudit:
+      return "audit";
     case Family::kCount:
       break;
   }
@@ -357,6 +359,12 @@ void WriteBatch::PutMessage(Family family, std::string_view key,
 
 void WriteBatch::Delete(Family family, std::string_view key) {
   AppendOp(family, OpType::kDelete, key, 0);
+}
+
+void WriteBatch::DeleteRange(Family family, std::string_view begin,
+                             std::string_view end) {
+  AppendOp(family, OpType::kDeleteRange, begin, end.size());
+  rep_.append(end.data(), end.size());
 }
 
 void WriteBatch::Reserve(int ops, size_t bytes) {
@@ -598,9 +606,18 @@ rocksdb::Status Store::ConvertBatch(const WriteBatch& batch,
     rocksdb::Slice value(p + sizes[0], sizes[1]);
     p += sizes[0] + sizes[1];
     rocksdb::ColumnFamilyHandle* h = database.handle(family);
-    rocksdb::Status s = type == WriteBatch::OpType::kDelete
-                            ? out->Delete(h, key)
-                            : out->Put(h, key, value);
+    rocksdb::Status s;
+    switch (type) {
+      case WriteBatch::OpType::kPut:
+        s = out->Put(h, key, value);
+        break;
+      case WriteBatch::OpType::kDelete:
+        s = out->Delete(h, key);
+        break;
+      case WriteBatch::OpType::kDeleteRange:
+        s = out->DeleteRange(h, key, value);
+        break;
+    }
     if (!s.ok()) return s;
   }
   return rocksdb::Status::OK();

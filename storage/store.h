@@ -39,8 +39,9 @@ enum class Family : int {
   kSuggestionsByActor,
   kPartnerships,
   kPartnershipsByActor,
-  kEvents,  // ordered log of suggestion/partnership changes, for watchers
+  kEvents,   // ordered log of suggestion/partnership changes, for watchers
   kApiKeys,  // API keys: their descriptions and the digests of their secrets
+  kAudit,    // the audit trail (core/audit_log.h), in time order
   kCount,
 };
 std::string_view FamilyName(Family family);
@@ -63,6 +64,9 @@ class WriteBatch {
   void PutMessage(Family family, std::string_view key,
                   const google::protobuf::MessageLite& message);
   void Delete(Family family, std::string_view key);
+  // Deletes every key in [begin, end) of `family` (one range tombstone,
+  // whatever the number of keys).
+  void DeleteRange(Family family, std::string_view begin, std::string_view end);
   // Makes room for `ops` more writes of about `bytes` (keys and values) in
   // all, so that a large batch is not copied as it grows.
   void Reserve(int ops, size_t bytes);
@@ -71,7 +75,7 @@ class WriteBatch {
 
  private:
   friend class Store;
-  enum class OpType : char { kPut, kDelete };
+  enum class OpType : char { kPut, kDelete, kDeleteRange };
   static constexpr size_t kOpHeaderBytes = 2 + 2 * sizeof(uint32_t);
   // Appends the header and key of an operation; its value, if any, follows.
   void AppendOp(Family family, OpType type, std::string_view key,
@@ -81,7 +85,7 @@ class WriteBatch {
   // thousands of records costs a few allocations rather than two per
   // record: each is the family and type (a byte each), the key size and the
   // value size (4 bytes each, native order), the key, then the value (none
-  // for a delete).
+  // for a delete; the end of the range for a range delete).
   std::string rep_;
   int count_ = 0;
   size_t bytes_ = 0;  // keys and values

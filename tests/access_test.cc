@@ -25,6 +25,7 @@
 #include "gtest/gtest.h"
 #include "maillage/v1/actor.grpc.pb.h"
 #include "maillage/v1/admin.grpc.pb.h"
+#include "maillage/v1/audit.grpc.pb.h"
 #include "maillage/v1/lifecycle.grpc.pb.h"
 #include "maillage/v1/matching.grpc.pb.h"
 #include "maillage/v1/territory.grpc.pb.h"
@@ -43,7 +44,7 @@ using ::testing::Not;
 const char* const kApiFiles[] = {
     "maillage/v1/actor.proto",    "maillage/v1/territory.proto",
     "maillage/v1/matching.proto", "maillage/v1/lifecycle.proto",
-    "maillage/v1/admin.proto",
+    "maillage/v1/admin.proto",    "maillage/v1/audit.proto",
 };
 
 std::vector<const google::protobuf::MethodDescriptor*> ApiMethods() {
@@ -52,6 +53,7 @@ std::vector<const google::protobuf::MethodDescriptor*> ApiMethods() {
   (void)v1::SuggestPartnersRequest::descriptor();
   (void)v1::Suggestion::descriptor();
   (void)v1::ApiKey::descriptor();
+  (void)v1::AuditEntry::descriptor();
   std::vector<const google::protobuf::MethodDescriptor*> methods;
   for (const char* name : kApiFiles) {
     const auto* file =
