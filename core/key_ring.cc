@@ -20,7 +20,10 @@ using google::protobuf::util::TimeUtil;
 constexpr std::string_view kApiKeyResource = "api key";
 constexpr size_t kLabelMax = 200;
 constexpr int kTerritoriesMax = 1000;
-constexpr size_t kNameMax = 64;  // workspace and partner names
+// Workspace and partner names: the same bound as the claim rules
+// (auth/claim_rules.h) and the certificate mapping, and what the scope
+// checks accept for a partner namespace (core/access_scope.h).
+constexpr size_t kNameMax = 32;
 constexpr int kPageSizeDefault = 100;
 constexpr int kPageSizeMax = 1000;
 constexpr absl::Duration kGraceMax = absl::Hours(24 * 30);
@@ -144,11 +147,11 @@ absl::Status KeyRing::CheckCreate(const v1::CreateApiKeyRequest& request,
                               ? std::string(auth::kDefaultWorkspace)
                               : request.workspace();
   if (!IsName(workspace)) {
-    violations.Add("workspace", "must be 1 to 64 of a-z, 0-9 and '-'");
+    violations.Add("workspace", "must be 1 to 32 of a-z, 0-9 and '-'");
   }
   if (role == auth::Role::kPartner && !IsName(request.partner())) {
     violations.Add("partner",
-                   "a partner key names its namespace: 1 to 64 of a-z, 0-9 "
+                   "a partner key names its namespace: 1 to 32 of a-z, 0-9 "
                    "and '-'");
   } else if (role != auth::Role::kPartner && !request.partner().empty()) {
     violations.Add("partner", "only a partner key has a partner namespace");
