@@ -3,59 +3,14 @@
 #include <set>
 #include <string>
 
+#include "auth/api_methods_testing.h"
 #include "gmock/gmock.h"
-#include "google/protobuf/descriptor.h"
-#include "grpc/reflection/v1alpha/reflection.pb.h"
 #include "gtest/gtest.h"
-#include "maillage/v1/actor.pb.h"
-#include "maillage/v1/admin.pb.h"
-#include "maillage/v1/audit.pb.h"
-#include "maillage/v1/lifecycle.pb.h"
-#include "maillage/v1/matching.pb.h"
-#include "maillage/v1/territory.pb.h"
 
 namespace maillage::auth {
 namespace {
 
-// Every proto file that declares a service of the public API. A new file
-// with a service must be added here (the test below checks none is missing
-// from the generated pool, so a typo fails too).
-const char* const kApiFiles[] = {
-    "maillage/v1/actor.proto",
-    "maillage/v1/territory.proto",
-    "maillage/v1/matching.proto",
-    "maillage/v1/lifecycle.proto",
-    "maillage/v1/admin.proto",
-    // Server reflection, served by services/reflection_service.h (v1 shares
-    // v1alpha's rule).
-    "grpc/reflection/v1alpha/reflection.proto",
-    "maillage/v1/audit.proto",
-};
-
-std::vector<const google::protobuf::MethodDescriptor*> ApiMethods() {
-  // Referencing a message of each file links its descriptor in.
-  (void)v1::Actor::descriptor();
-  (void)v1::Territory::descriptor();
-  (void)v1::SuggestPartnersRequest::descriptor();
-  (void)v1::Suggestion::descriptor();
-  (void)v1::ApiKey::descriptor();
-  (void)grpc::reflection::v1alpha::ServerReflectionRequest::descriptor();
-  (void)v1::AuditEntry::descriptor();
-  std::vector<const google::protobuf::MethodDescriptor*> methods;
-  for (const char* name : kApiFiles) {
-    const google::protobuf::FileDescriptor* file =
-        google::protobuf::DescriptorPool::generated_pool()->FindFileByName(
-            name);
-    EXPECT_NE(file, nullptr) << name;
-    if (file == nullptr) continue;
-    for (int s = 0; s < file->service_count(); ++s) {
-      for (int m = 0; m < file->service(s)->method_count(); ++m) {
-        methods.push_back(file->service(s)->method(m));
-      }
-    }
-  }
-  return methods;
-}
+using testing::ApiMethods;
 
 TEST(PolicyTest, EveryRpcHasARule) {
   for (const auto* method : ApiMethods()) {
@@ -113,7 +68,7 @@ TEST(PolicyTest, RolesFollowTheModel) {
   Principal reader;
   reader.role = Role::kReader;
   EXPECT_THAT(std::string(Authorize(reader, "DeleteActor").message()),
-              testing::HasSubstr("\"reader\" may not call DeleteActor"));
+              ::testing::HasSubstr("\"reader\" may not call DeleteActor"));
 }
 
 TEST(RoleTest, NamesRoundTrip) {

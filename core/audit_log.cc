@@ -23,27 +23,18 @@ namespace {
 using google::protobuf::util::TimeUtil;
 using storage::Family;
 
-// The gRPC code names an entry's outcome may hold (absl's, which are
-// google.rpc.Code's).
-constexpr std::string_view kOutcomes[] = {
-    "OK",
-    "CANCELLED",
-    "UNKNOWN",
-    "INVALID_ARGUMENT",
-    "DEADLINE_EXCEEDED",
-    "NOT_FOUND",
-    "ALREADY_EXISTS",
-    "PERMISSION_DENIED",
-    "RESOURCE_EXHAUSTED",
-    "FAILED_PRECONDITION",
-    "ABORTED",
-    "OUT_OF_RANGE",
-    "UNIMPLEMENTED",
-    "INTERNAL",
-    "UNAVAILABLE",
-    "DATA_LOSS",
-    "UNAUTHENTICATED",
-};
+// Whether `name` is a gRPC code name ("OK", "PERMISSION_DENIED"): what an
+// entry's outcome holds (absl's names, which are google.rpc.Code's).
+bool IsCodeName(std::string_view name) {
+  for (int code = 0;
+       code <= static_cast<int>(absl::StatusCode::kUnauthenticated); ++code) {
+    if (absl::StatusCodeToString(static_cast<absl::StatusCode>(code)) ==
+        AsAbsl(name)) {
+      return true;
+    }
+  }
+  return false;
+}
 
 int64_t UnixMicros(const google::protobuf::Timestamp& time) {
   return TimeUtil::TimestampToMicroseconds(time);
@@ -143,9 +134,7 @@ absl::StatusOr<int> ValidateListRequest(
   ValidateText(request.principal_id(), "principal_id", Limits::kShortTextMax,
                /*required=*/false, /*multiline=*/false, &violations);
   ValidateRecordId(request.method(), /*required=*/false, "method", &violations);
-  if (!request.outcome().empty() &&
-      std::find(std::begin(kOutcomes), std::end(kOutcomes),
-                request.outcome()) == std::end(kOutcomes)) {
+  if (!request.outcome().empty() && !IsCodeName(request.outcome())) {
     violations.Add("outcome", absl::StrCat("must be a gRPC code name such as "
                                            "OK or PERMISSION_DENIED, not ",
                                            Quote(request.outcome())));

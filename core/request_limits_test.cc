@@ -16,6 +16,7 @@
 #include "core/errors.h"
 #include "core/maillage.h"
 #include "core/testing/hostile_input.h"
+#include "core/testing/sample_actors.h"
 #include "core/validation.h"
 #include "gmock/gmock.h"
 #include "google/rpc/error_details.pb.h"
@@ -103,39 +104,13 @@ v1::TerritoryRef Departement94() {
 }
 
 // Actors of the stored world (see SetUpTestSuite).
-constexpr char kAssociation[] = "rna:W941000001";
-constexpr char kCompany[] = "siret:11111111100011";
+using testing::Association;
+using testing::Company;
+using testing::kAssociation;
+using testing::kCompany;
 constexpr char kZone[] = "zone-a";
 constexpr char kFact[] = "fact-a";
 constexpr char kPartnership[] = "p-a";
-
-v1::Actor Association() {
-  v1::Actor a;
-  a.set_id(kAssociation);
-  a.set_kind(v1::ACTOR_KIND_ASSOCIATION);
-  a.set_name("Association du Val");
-  a.set_home_commune("94018");
-  a.add_themes("youth");
-  auto* need = a.add_needs();
-  need->set_resource("funding");
-  need->set_theme("youth");
-  a.set_capacity(5);
-  return a;
-}
-
-v1::Actor Company() {
-  v1::Actor a;
-  a.set_id(kCompany);
-  a.set_kind(v1::ACTOR_KIND_COMPANY);
-  a.set_name("Entreprise du Val");
-  a.set_home_commune("94018");
-  a.add_themes("youth");
-  auto* offer = a.add_offers();
-  offer->set_resource("funding");
-  offer->set_theme("youth");
-  a.set_capacity(5);
-  return a;
-}
 
 v1::Territory Zone() {
   v1::Territory zone;

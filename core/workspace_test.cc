@@ -9,6 +9,7 @@
 
 #include "auth/principal.h"
 #include "core/maillage.h"
+#include "core/testing/sample_actors.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "maillage/storage/records.pb.h"
@@ -22,36 +23,10 @@ namespace {
 using ::testing::ElementsAre;
 using ::testing::IsEmpty;
 
-constexpr char kAssociation[] = "rna:W941000001";
-constexpr char kCompany[] = "siret:11111111100011";
-
-v1::Actor Association() {
-  v1::Actor a;
-  a.set_id(kAssociation);
-  a.set_kind(v1::ACTOR_KIND_ASSOCIATION);
-  a.set_name("Association du Val");
-  a.set_home_commune("94018");
-  a.add_themes("youth");
-  auto* need = a.add_needs();
-  need->set_resource("funding");
-  need->set_theme("youth");
-  a.set_capacity(5);
-  return a;
-}
-
-v1::Actor Company() {
-  v1::Actor a;
-  a.set_id(kCompany);
-  a.set_kind(v1::ACTOR_KIND_COMPANY);
-  a.set_name("Entreprise du Val");
-  a.set_home_commune("94018");
-  a.add_themes("youth");
-  auto* offer = a.add_offers();
-  offer->set_resource("funding");
-  offer->set_theme("youth");
-  a.set_capacity(5);
-  return a;
-}
+using testing::Association;
+using testing::Company;
+using testing::kAssociation;
+using testing::kCompany;
 
 v1::TerritoryRef Departement94() {
   v1::TerritoryRef ref;

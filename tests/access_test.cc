@@ -15,6 +15,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "auth/api_methods_testing.h"
 #include "auth/jwt.h"
 #include "auth/jwt_testing.h"
 #include "auth/policy.h"
@@ -40,37 +41,7 @@ namespace {
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-// The files declaring the public API's services (as in auth/policy_test.cc).
-const char* const kApiFiles[] = {
-    "maillage/v1/actor.proto",    "maillage/v1/territory.proto",
-    "maillage/v1/matching.proto", "maillage/v1/lifecycle.proto",
-    "maillage/v1/admin.proto",    "maillage/v1/audit.proto",
-};
-
-std::vector<const google::protobuf::MethodDescriptor*> ApiMethods() {
-  (void)v1::Actor::descriptor();
-  (void)v1::Territory::descriptor();
-  (void)v1::SuggestPartnersRequest::descriptor();
-  (void)v1::Suggestion::descriptor();
-  (void)v1::ApiKey::descriptor();
-  (void)v1::AuditEntry::descriptor();
-  std::vector<const google::protobuf::MethodDescriptor*> methods;
-  for (const char* name : kApiFiles) {
-    const auto* file =
-        google::protobuf::DescriptorPool::generated_pool()->FindFileByName(
-            name);
-    if (file == nullptr) {
-      ADD_FAILURE() << name;
-      continue;
-    }
-    for (int s = 0; s < file->service_count(); ++s) {
-      for (int m = 0; m < file->service(s)->method_count(); ++m) {
-        methods.push_back(file->service(s)->method(m));
-      }
-    }
-  }
-  return methods;
-}
+using auth::testing::ApiMethods;
 
 // One request message sent to any method (unary or streaming: on the wire
 // both are a stream of messages), reading whatever comes back; the call's

@@ -4,6 +4,8 @@
 #include <cmath>
 #include <utility>
 
+#include "absl/status/status.h"
+
 namespace maillage::loadgen {
 
 double Quantile(std::vector<double>* values, double q) {
@@ -46,27 +48,10 @@ IntervalSamples LatencyRecorder::Take() {
 }
 
 std::string CodeName(grpc::StatusCode code) {
-  static const char* const kNames[] = {"OK",
-                                       "CANCELLED",
-                                       "UNKNOWN",
-                                       "INVALID_ARGUMENT",
-                                       "DEADLINE_EXCEEDED",
-                                       "NOT_FOUND",
-                                       "ALREADY_EXISTS",
-                                       "PERMISSION_DENIED",
-                                       "RESOURCE_EXHAUSTED",
-                                       "FAILED_PRECONDITION",
-                                       "ABORTED",
-                                       "OUT_OF_RANGE",
-                                       "UNIMPLEMENTED",
-                                       "INTERNAL",
-                                       "UNAVAILABLE",
-                                       "DATA_LOSS",
-                                       "UNAUTHENTICATED"};
-  int n = static_cast<int>(code);
-  return n >= 0 && n < static_cast<int>(std::size(kNames))
-             ? kNames[n]
-             : "CODE_" + std::to_string(n);
+  // gRPC's codes are google.rpc.Code's, as absl's are.
+  std::string name =
+      absl::StatusCodeToString(static_cast<absl::StatusCode>(code));
+  return name.empty() ? "CODE_" + std::to_string(static_cast<int>(code)) : name;
 }
 
 }  // namespace maillage::loadgen
