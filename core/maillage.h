@@ -12,6 +12,7 @@
 #include "core/key_ring.h"
 #include "core/lifecycle.h"
 #include "core/matchmaker.h"
+#include "core/retention.h"
 #include "core/territory_book.h"
 #include "core/territory_registry.h"
 #include "matcher/vocabulary.h"
@@ -50,6 +51,15 @@ class Maillage {
     std::string key_digest_secret_file;
     // How long the audit trail keeps an entry (AuditLog::Options).
     absl::Duration audit_retention = absl::Hours(24 * 365);
+    // The other retention periods and the sweeper's pace
+    // (core/retention.h); the sweeper starts when the store is open.
+    Retention::Options retention;
+    // Told what retention purged (the server's metrics). Not owned; may be
+    // null; must outlive the Maillage.
+    RetentionReporter* retention_reporter = nullptr;
+    // How the store reads its free space (see storage::Store::Options);
+    // empty: statvfs. Tests give their own to simulate a full disk.
+    storage::DiskSpaceGuard::Probe disk_probe;
   };
 
   // Loads the reference data, opens the store, loads custom zones and
@@ -67,6 +77,7 @@ class Maillage {
   storage::Store& store() { return *store_; }
   KeyRing& keys() { return *keys_; }
   AuditLog& audit() { return *audit_; }
+  Retention& retention() { return *retention_; }
 
   // One line for the start-up log: store, actors, geography.
   std::string Describe() const;
@@ -84,8 +95,10 @@ class Maillage {
   std::unique_ptr<Lifecycle> lifecycle_;
   std::unique_ptr<Matchmaker> matchmaker_;
   std::unique_ptr<KeyRing> keys_;
-  // Last: destroyed first, writing its queue while the store is open.
+  // Destroyed before the rest, writing its queue while the store is open.
   std::unique_ptr<AuditLog> audit_;
+  // Last: its thread stops before anything it works on goes away.
+  std::unique_ptr<Retention> retention_;
 };
 
 }  // namespace maillage::core
