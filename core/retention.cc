@@ -102,57 +102,59 @@ absl::Status Retention::Drain(
   return absl::OkStatus();
 }
 
+absl::Status Retention::SweepEach(absl::Time now, RetentionCounts* counts) {
+  const size_t batch = std::max<size_t>(options_.batch, 1);
+  auto pseudonym = [this](std::string_view id) {
+    return auth::Pseudonym(pseudonym_secret_, id);
+  };
+  // Where each scan by key stands between its steps.
+  std::string untouched_after, closed_after, requests_after;
+  struct Kind {
+    RetentionRecord record;
+    bool kept_forever;
+    std::function<absl::StatusOr<int64_t>(bool* done)> step;
+  };
+  const absl::Duration zero = absl::ZeroDuration();
+  const Kind kinds[] = {
+      {RetentionRecord::kSuggestion, options_.untouched_suggestions <= zero,
+       [&](bool* done) {
+         return parts_.lifecycle->PurgeUntouchedSuggestions(
+             now - options_.untouched_suggestions, batch, &untouched_after,
+             done);
+       }},
+      {RetentionRecord::kLifecyclePersonalFields,
+       options_.closed_personal_fields <= zero,
+       [&](bool* done) {
+         return parts_.lifecycle->PseudonymiseClosedSuggestions(
+             now - options_.closed_personal_fields, pseudonym, batch,
+             &closed_after, done);
+       }},
+      {RetentionRecord::kEvent, options_.events <= zero,
+       [&](bool* done) {
+         return parts_.events->Purge(now - options_.events, batch, done);
+       }},
+      {RetentionRecord::kRequest, false,
+       [&](bool* done) {
+         return RequestLog::Purge(parts_.store, now, batch, &requests_after,
+                                  done);
+       }},
+      // The audit trail's period is its own (AuditLog::Options::retention).
+      {RetentionRecord::kAuditEntry, false,
+       [&](bool* done) { return parts_.audit->Purge(now, batch, done); }},
+  };
+  for (const Kind& kind : kinds) {
+    if (!kind.kept_forever) {
+      RETURN_IF_ERROR(Drain(kind.record, kind.step, counts));
+    }
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<RetentionCounts> Retention::Sweep(absl::Time now) {
   std::lock_guard sweep(sweep_mu_);
   const absl::Time start = absl::Now();
-  const size_t batch = std::max<size_t>(options_.batch, 1);
   RetentionCounts counts;
-  auto sweep_all = [&]() -> absl::Status {
-    if (options_.untouched_suggestions > absl::ZeroDuration()) {
-      std::string after;
-      RETURN_IF_ERROR(Drain(
-          RetentionRecord::kSuggestion,
-          [&](bool* done) {
-            return parts_.lifecycle->PurgeUntouchedSuggestions(
-                now - options_.untouched_suggestions, batch, &after, done);
-          },
-          &counts));
-    }
-    if (options_.closed_personal_fields > absl::ZeroDuration()) {
-      std::string after;
-      auto pseudonym = [this](std::string_view id) {
-        return auth::Pseudonym(pseudonym_secret_, id);
-      };
-      RETURN_IF_ERROR(Drain(
-          RetentionRecord::kLifecyclePersonalFields,
-          [&](bool* done) {
-            return parts_.lifecycle->PseudonymiseClosedSuggestions(
-                now - options_.closed_personal_fields, pseudonym, batch, &after,
-                done);
-          },
-          &counts));
-    }
-    if (options_.events > absl::ZeroDuration()) {
-      RETURN_IF_ERROR(Drain(
-          RetentionRecord::kEvent,
-          [&](bool* done) {
-            return parts_.events->Purge(now - options_.events, batch, done);
-          },
-          &counts));
-    }
-    std::string after;
-    RETURN_IF_ERROR(Drain(
-        RetentionRecord::kRequest,
-        [&](bool* done) {
-          return RequestLog::Purge(parts_.store, now, batch, &after, done);
-        },
-        &counts));
-    return Drain(
-        RetentionRecord::kAuditEntry,
-        [&](bool* done) { return parts_.audit->Purge(now, batch, done); },
-        &counts);
-  };
-  absl::Status status = sweep_all();
+  absl::Status status = SweepEach(now, &counts);
   const absl::Time end = absl::Now();
   if (reporter_ != nullptr) reporter_->SweepEnded(end, end - start, status);
   if (!status.ok()) return status;

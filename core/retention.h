@@ -139,6 +139,8 @@ class Retention {
       RetentionRecord record,
       const std::function<absl::StatusOr<int64_t>(bool* done)>& step,
       RetentionCounts* counts);
+  // Sweep's work: Drain of each kind of record whose period is not zero.
+  absl::Status SweepEach(absl::Time now, RetentionCounts* counts);
   // The background thread: sweeps, logs, waits.
   void Run();
   bool stopping() const;
