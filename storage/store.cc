@@ -713,6 +713,12 @@ std::vector<std::string> ObsoleteFiles(rocksdb::DB* db,
   for (const auto& t : tables) {
     live.insert(std::filesystem::path(t.name).filename().string());
   }
+  // The log being written to (GetSortedWalFiles can fail while files are
+  // being deleted).
+  std::unique_ptr<rocksdb::LogFile> current;
+  if (db->GetCurrentWalFile(&current).ok() && current != nullptr) {
+    live.insert(std::filesystem::path(current->PathName()).filename().string());
+  }
   rocksdb::VectorLogPtr logs;
   if (db->GetSortedWalFiles(logs).ok()) {
     for (const auto& log : logs) {
