@@ -559,11 +559,12 @@ std::string ActorDirectory::NewIdFor(const auth::Principal& caller) const {
   return PartnerNamespace(caller) + id.substr(id.find(':') + 1);
 }
 
-absl::Status ActorDirectory::Commit(
-    const v1::Actor& actor, bool contacts_changed,
-    const auth::Principal& caller, std::string_view method,
-    std::string_view request_id, uint64_t fingerprint,
-    bool record_answer) {
+absl::Status ActorDirectory::Commit(const v1::Actor& actor,
+                                    bool contacts_changed,
+                                    const auth::Principal& caller,
+                                    std::string_view method,
+                                    std::string_view request_id,
+                                    uint64_t fingerprint, bool record_answer) {
   storage::WriteBatch batch;
   v1::Actor record = actor;
   storage::ContactRecord contacts;
@@ -1341,8 +1342,8 @@ absl::StatusOr<bool> ActorDirectory::EditPersonalData(
       batch.PutMessage(Family::kContacts, key, now->second);
     }
   }
-  bool actor_changed = actor.has_value() &&
-                       actor->SerializeAsString() != original.SerializeAsString();
+  bool actor_changed = actor.has_value() && actor->SerializeAsString() !=
+                                                original.SerializeAsString();
   if (actor_changed) {
     auto now = TimeUtil::GetCurrentTime();
     *actor->mutable_update_time() = now;

@@ -191,10 +191,9 @@ class ActorDirectory {
   // `edit` the stored actor (null when absent) and its contact persons by
   // workspace; writes back what `edit` says it changed (the actor with a
   // new update time and etag) in one batch. Returns whether it wrote.
-  using PersonalDataEdit =
-      std::function<bool(v1::Actor* actor,
-                         std::map<std::string, storage::ContactRecord>*
-                             contacts_by_workspace)>;
+  using PersonalDataEdit = std::function<bool(
+      v1::Actor* actor,
+      std::map<std::string, storage::ContactRecord>* contacts_by_workspace)>;
   absl::StatusOr<bool> EditPersonalData(std::string_view actor_id,
                                         const PersonalDataEdit& edit);
 

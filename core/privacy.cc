@@ -31,7 +31,9 @@ namespace {
 // records.
 constexpr int kRewriteBatch = 1000;
 
-std::string Hex8(uint64_t v) { return absl::StrCat(absl::Hex(v, absl::kZeroPad16)); }
+std::string Hex8(uint64_t v) {
+  return absl::StrCat(absl::Hex(v, absl::kZeroPad16));
+}
 
 }  // namespace
 
@@ -193,13 +195,13 @@ absl::Status Privacy::FindPrincipals(DataSubject* subject) const {
         }
         return true;
       }));
-  ASSIGN_OR_RETURN(int64_t unused, parts_.keys->EditPersonalData(
-                                       [&](v1::ApiKey* key) {
-                                         if (s.IsMentionedIn(key->label())) {
-                                           found.insert("key:" + key->id());
-                                         }
-                                         return false;
-                                       }));
+  ASSIGN_OR_RETURN(int64_t unused,
+                   parts_.keys->EditPersonalData([&](v1::ApiKey* key) {
+                     if (s.IsMentionedIn(key->label())) {
+                       found.insert("key:" + key->id());
+                     }
+                     return false;
+                   }));
   (void)unused;
   for (const std::string& id : found) {
     if (!id.empty()) subject->AddPrincipal(id);
@@ -229,12 +231,13 @@ absl::Status Privacy::WalkContactsAndActors(Sweep* sweep) {
         }
         return true;
       }));
-  RETURN_IF_ERROR(parts_.store->Scan(
-      Family::kActors, "", "",
-      [&](std::string_view key, std::string_view value) {
-        if (sweep->subject().MayBeMentionedIn(value)) ids.emplace(key);
-        return true;
-      }));
+  RETURN_IF_ERROR(
+      parts_.store->Scan(Family::kActors, "", "",
+                         [&](std::string_view key, std::string_view value) {
+                           if (sweep->subject().MayBeMentionedIn(value))
+                             ids.emplace(key);
+                           return true;
+                         }));
   for (const std::string& id : ids) {
     ASSIGN_OR_RETURN(
         bool unused,
@@ -374,11 +377,10 @@ absl::Status Privacy::WalkAudit(Sweep* sweep) {
           return true;
         }
         auto when = storage::keys::AuditTimeAndSequence(key);
-        std::string id =
-            when.has_value()
-                ? absl::StrCat(TimeUtil::ToString(entry.time()), "#",
-                               when->second)
-                : TimeUtil::ToString(entry.time());
+        std::string id = when.has_value()
+                             ? absl::StrCat(TimeUtil::ToString(entry.time()),
+                                            "#", when->second)
+                             : TimeUtil::ToString(entry.time());
         bool own = sweep->subject().IsPrincipal(entry.principal_id());
         if (own) {  // the subject's own call: what it did, from where
           sweep->AddItem(entry.workspace(), "audit_entry", id, "method",
@@ -418,8 +420,8 @@ absl::Status Privacy::WalkRequests(Sweep* sweep) {
         }
         if (!concerns) return true;
         std::string_view method = key.substr(0, key.find('\0'));
-        std::string_view rest = key.substr(std::min(key.size(),
-                                                    method.size() + 1));
+        std::string_view rest =
+            key.substr(std::min(key.size(), method.size() + 1));
         auto owner = storage::keys::SplitWorkspace(rest);
         sweep->AddItem(owner.has_value() ? owner->workspace : "", "request",
                        owner.has_value() ? owner->rest : rest, "response",
@@ -516,8 +518,8 @@ absl::Status Privacy::PurgeDeletedContacts() {
     std::lock_guard lock(purge_mu_);
     if (removals == purged_removals_) return absl::OkStatus();
   }
-  RETURN_IF_ERROR(parts_.store->ErasePhysically(
-      {Family::kContacts, Family::kRequests}));
+  RETURN_IF_ERROR(
+      parts_.store->ErasePhysically({Family::kContacts, Family::kRequests}));
   std::lock_guard lock(purge_mu_);
   purged_removals_ = removals;
   return absl::OkStatus();
@@ -532,8 +534,7 @@ void Privacy::PurgeLoop() {
     if (stopping_) return;
     lock.unlock();
     absl::Status purged = PurgeDeletedContacts();
-    if (!purged.ok() &&
-        purged.code() != absl::StatusCode::kResourceExhausted) {
+    if (!purged.ok() && purged.code() != absl::StatusCode::kResourceExhausted) {
       std::fprintf(stderr,
                    "maillage: privacy: deleted contact persons not yet made "
                    "physically absent: %s\n",

@@ -112,8 +112,8 @@ class Privacy {
 
   std::mutex purge_mu_;
   std::condition_variable purge_cv_;
-  bool stopping_ = false;                  // guarded by purge_mu_
-  uint64_t purged_removals_ = 0;           // guarded by purge_mu_
+  bool stopping_ = false;         // guarded by purge_mu_
+  uint64_t purged_removals_ = 0;  // guarded by purge_mu_
   std::thread purger_;
 };
 
