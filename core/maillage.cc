@@ -82,7 +82,7 @@ absl::StatusOr<std::unique_ptr<Maillage>> Maillage::Open(
                                 : options.key_digest_secret_file;
   ASSIGN_OR_RETURN(key_options.digest_secret,
                    auth::LoadOrCreateDigestSecret(secret_file));
-  // The same secret keys the pseudonyms retention gives principals.
+  // The same secret keys the pseudonyms of erasure and retention.
   std::string pseudonym_secret = key_options.digest_secret;
   m->keys_ = std::make_unique<KeyRing>(m->store_.get(), m->registry_.get(),
                                        std::move(key_options));
@@ -91,6 +91,13 @@ absl::StatusOr<std::unique_ptr<Maillage>> Maillage::Open(
   audit_options.retention = options.audit_retention;
   ASSIGN_OR_RETURN(m->audit_,
                    AuditLog::Open(m->store_.get(), std::move(audit_options)));
+  Privacy::Options privacy_options;
+  privacy_options.contacts_purge_interval = options.contacts_purge_interval;
+  m->privacy_ = std::make_unique<Privacy>(
+      Privacy::Parts{m->store_.get(), m->geography_.get(), m->registry_.get(),
+                     m->actors_.get(), m->lifecycle_.get(), m->keys_.get(),
+                     m->audit_.get()},
+      pseudonym_secret, privacy_options);
   m->retention_ = std::make_unique<Retention>(
       Retention::Parts{m->store_.get(), m->lifecycle_.get(), m->events_.get(),
                        m->audit_.get()},

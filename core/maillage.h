@@ -12,6 +12,7 @@
 #include "core/key_ring.h"
 #include "core/lifecycle.h"
 #include "core/matchmaker.h"
+#include "core/privacy.h"
 #include "core/retention.h"
 #include "core/territory_book.h"
 #include "core/territory_registry.h"
@@ -51,6 +52,8 @@ class Maillage {
     std::string key_digest_secret_file;
     // How long the audit trail keeps an entry (AuditLog::Options).
     absl::Duration audit_retention = absl::Hours(24 * 365);
+    // See Privacy::Options::contacts_purge_interval.
+    absl::Duration contacts_purge_interval = absl::Minutes(10);
     // The other retention periods and the sweeper's pace
     // (core/retention.h); the sweeper starts when the store is open.
     Retention::Options retention;
@@ -77,6 +80,7 @@ class Maillage {
   storage::Store& store() { return *store_; }
   KeyRing& keys() { return *keys_; }
   AuditLog& audit() { return *audit_; }
+  Privacy& privacy() { return *privacy_; }
   Retention& retention() { return *retention_; }
 
   // One line for the start-up log: store, actors, geography.
@@ -95,9 +99,13 @@ class Maillage {
   std::unique_ptr<Lifecycle> lifecycle_;
   std::unique_ptr<Matchmaker> matchmaker_;
   std::unique_ptr<KeyRing> keys_;
-  // Destroyed before the rest, writing its queue while the store is open.
+  // Destroyed before everything it reads and writes.
   std::unique_ptr<AuditLog> audit_;
-  // Last: its thread stops before anything it works on goes away.
+  // Destroyed before the audit log: its background task uses every other
+  // part.
+  std::unique_ptr<Privacy> privacy_;
+  // Last, destroyed first: its thread stops before anything it works on
+  // goes away.
   std::unique_ptr<Retention> retention_;
 };
 

@@ -103,6 +103,11 @@ ABSL_FLAG(std::string, metrics_address, "",
           "host:port of the Prometheus endpoint (GET /metrics, plain HTTP, "
           "no authentication: keep it on loopback or a private network). "
           "Empty: not served.");
+ABSL_FLAG(absl::Duration, contacts_purge_interval, absl::Minutes(10),
+          "How soon deleted contact persons (a deleted actor's, replaced "
+          "ones) are made physically absent from the data folder "
+          "(table files and write-ahead log rewritten). 0: only by "
+          "ErasePersonalData.");
 ABSL_FLAG(double, rate_limit_per_second, 50,
           "Calls per second each principal may make (token bucket); over "
           "it, RESOURCE_EXHAUSTED with a retry delay. 0: unlimited.");
@@ -301,6 +306,8 @@ int main(int argc, char** argv) {
   }
   options.core.retention = *retention;
   options.metrics_address = absl::GetFlag(FLAGS_metrics_address);
+  options.core.contacts_purge_interval =
+      absl::GetFlag(FLAGS_contacts_purge_interval);
   options.requests.rate_limit.per_second =
       absl::GetFlag(FLAGS_rate_limit_per_second);
   options.requests.rate_limit.burst = absl::GetFlag(FLAGS_rate_limit_burst);
