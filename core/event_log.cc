@@ -74,9 +74,11 @@ absl::StatusOr<int64_t> EventLog::Purge(absl::Time cutoff, size_t batch,
   size_t examined = 0;
   bool reached_recent = false;
   absl::Status parse_error;
+  // From the first key, not from floor + 1: an event rewritten in place
+  // (erasure edits events) just as it was deleted comes back below the
+  // floor, where no reader looks and only this scan finds it.
   RETURN_IF_ERROR(store_->Scan(
-      Family::kEvents, storage::keys::Event(floor + 1),
-      storage::keys::Event(last_sequence() + 1),
+      Family::kEvents, "", storage::keys::Event(last_sequence() + 1),
       [&](std::string_view key, std::string_view value) {
         if (examined == batch) return false;
         storage::EventRecord record;
@@ -102,11 +104,12 @@ absl::StatusOr<int64_t> EventLog::Purge(absl::Time cutoff, size_t batch,
   storage::WriteBatch write;
   write.DeleteRange(Family::kEvents, storage::keys::Event(*first),
                     storage::keys::Event(last + 1));
+  const uint64_t purged_through = std::max(floor, last);
   write.Put(Family::kMeta, storage::keys::kEventsPurgedThrough,
-            absl::StrCat(last));
+            absl::StrCat(purged_through));
   // Raised first: a Read running meanwhile may miss these events, and it
   // checks purged_through() once it has scanned.
-  purged_through_.store(last);
+  purged_through_.store(purged_through);
   // Not synced: a purge lost in a machine crash is done again next time.
   if (absl::Status s = store_->Write(write, /*sync=*/false); !s.ok()) {
     purged_through_.store(floor);

@@ -302,6 +302,20 @@ TEST_F(RetentionTest, OldEventsGoAndTokensBeforeThemAreRefused) {
   ASSERT_TRUE(from_last.ok()) << from_last.status();
   EXPECT_TRUE(from_last->empty());
 
+  // An event written back below the floor (an erasure rewriting it as it
+  // was deleted) goes at the next sweep.
+  storage::EventRecord back;
+  back.set_workspace(caller_.workspace);
+  *back.mutable_event()->mutable_time() =
+      google::protobuf::util::TimeUtil::SecondsToTimestamp(
+          absl::ToUnixSeconds(now));
+  storage::WriteBatch rewrite;
+  rewrite.PutMessage(storage::Family::kEvents, storage::keys::Event(1), back);
+  ASSERT_TRUE(maillage_->store().Write(rewrite).ok());
+  EXPECT_EQ(MustSweep(now + 91 * kDay)[RetentionRecord::kEvent], 1);
+  EXPECT_EQ(Count(storage::Family::kEvents), 0);
+  EXPECT_EQ(events.purged_through(), last);
+
   // After a restart with every event gone, sequences go on from the last
   // one issued: an old token never names a new event.
   Open();
