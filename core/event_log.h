@@ -73,7 +73,9 @@ class EventLog {
   uint64_t purged_through() const;
 
   // Deletes the oldest events whose time is before `cutoff`, at most `batch`
-  // of them (one range delete and the new purged_through, in one write).
+  // of them (one range delete and the new purged_through, in one write),
+  // from the first key on: an event written back below purged_through goes
+  // too.
   // Returns how many were deleted; *done is set when no older event is left.
   // RESOURCE_EXHAUSTED when the disk is full (nothing deleted).
   absl::StatusOr<int64_t> Purge(absl::Time cutoff, size_t batch, bool* done);

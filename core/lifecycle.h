@@ -45,11 +45,12 @@ namespace maillage::core {
 //   workspace's outcomes only a responsiveness per partner (counts).
 // - Who did it (performed_by, requested_by) is the caller's id; what the
 //   request says is kept as a display note.
-// - Retention (core/retention.h calls the Purge… methods): suggestions
-//   served and never moved are deleted some time after they were last
-//   shown; closed ones keep their states, outcome, category and times but
-//   lose the people after some time without change (pseudonyms for ids,
-//   names and notes cleared, reasons replaced by kRetentionMarker).
+// - Retention (core/retention.h calls PurgeUntouchedSuggestions and
+//   PseudonymiseClosedSuggestions): suggestions served and never moved are
+//   deleted some time after they were last shown; closed ones keep their
+//   states, outcome, category and times but lose the people after some time
+//   without change (pseudonyms for ids, names and notes cleared, reasons
+//   replaced by kRetentionMarker).
 //
 // Thread-safe.
 class Lifecycle {
@@ -199,7 +200,7 @@ class Lifecycle {
   void PushFeedbackToEngine();
   absl::StatusOr<std::optional<v1::Suggestion>> ReadSuggestion(
       std::string_view workspace, std::string_view id) const;
-  // The retention step both Purge… methods take (see them): examines the
+  // The retention step both retention methods take (see them): examines the
   // next `batch` records after *after, locks and reads again those `select`
   // picks, calls `change` on each one it still picks, which adds its writes
   // to the batch, then writes the batch. Returns how many were changed.
