@@ -628,203 +628,263 @@ absl::StatusOr<v1::ImportActorsResponse> ActorDirectory::ImportBatch(
   return CommitImport(std::move(prepared));
 }
 
+// What the steps of one PrepareImport share: the caller, the batch's mode
+// and time, the answer and writes being built, and the working copies of
+// the actors (on the batch's arena when it has one: the server parses each
+// message on its own arena, so that swapping a row in is free and
+// everything is released at once with the message).
+struct ActorDirectory::ImportPass {
+  // A row with a well-formed id, the first of the batch with that id.
+  struct Row {
+    int index;       // in the batch
+    int64_t number;  // in the caller's file
+  };
+
+  ImportPass(const auth::Principal& who, PreparedImport* answer)
+      : caller(who), prepared(answer) {}
+
+  // A working copy, on the batch's arena or owned here.
+  v1::Actor* NewActor() {
+    auto* actor = google::protobuf::Arena::CreateMessage<v1::Actor>(arena);
+    if (arena == nullptr) owned.emplace_back(actor);
+    return actor;
+  }
+  // Reports a reason the row is rejected; RejectRow also counts the row.
+  void Reject(int64_t row, std::string field, std::string reason) {
+    auto* e = prepared->response.add_errors();
+    e->set_row_number(row);
+    e->set_field(std::move(field));
+    e->set_reason(std::move(reason));
+  }
+  void CountRejected() {
+    v1::ImportCounts* counts = prepared->response.mutable_counts();
+    counts->set_rejected(counts->rejected() + 1);
+  }
+  void RejectRow(int64_t row, std::string field, std::string reason) {
+    Reject(row, std::move(field), std::move(reason));
+    CountRejected();
+  }
+
+  const auth::Principal& caller;
+  PreparedImport* prepared;
+  std::shared_ptr<const AccessScope> scope;
+  bool replace = false;  // IMPORT_MODE_REPLACE
+  google::protobuf::Timestamp now;
+  int64_t now_micros = 0;
+  google::protobuf::Arena* arena = nullptr;
+  std::vector<std::unique_ptr<v1::Actor>> owned;  // copies without an arena
+  std::vector<Row> rows;
+  std::vector<std::string_view> ids;  // the rows' own, not copies
+  std::string bytes, stored_bytes;    // reused for every row
+};
+
 absl::StatusOr<std::unique_ptr<ActorDirectory::PreparedImport>>
 ActorDirectory::PrepareImport(v1::ImportActorsRequest* request,
                               const auth::Principal& caller) {
   v1::ImportActorsRequest& batch = *request;
-  {
-    FieldViolations violations;
-    ValidateCount(batch.actors_size(), Limits::kImportRowsMax, "actors",
-                  &violations);
-    ValidateRowNumber(batch.first_row_number(), "first_row_number",
-                      &violations);
-    ValidateEnum(batch.mode(), v1::ImportMode_IsValid, "mode", &violations);
-    RETURN_IF_ERROR(violations.ToStatus());
+  RETURN_IF_ERROR(CheckImportRequest(batch, caller));
+  auto prepared = std::make_unique<PreparedImport>();
+  prepared->dry_run = batch.dry_run();
+  ImportPass pass(caller, prepared.get());
+  pass.scope = ScopeOf(caller);
+  pass.replace = batch.mode() == v1::IMPORT_MODE_REPLACE;
+  pass.arena = batch.GetArena();
+  SelectImportRows(batch, pass);
+
+  prepared->held = locks_.Lock(pass.ids);
+  ASSIGN_OR_RETURN(auto stored_values,
+                   store_->MultiGet(Family::kActors, pass.ids));
+  pass.now = TimeUtil::GetCurrentTime();
+  pass.now_micros = TimeUtil::TimestampToMicroseconds(pass.now);
+  prepared->profiles.reserve(pass.rows.size());
+  // Most actor records are 200 to 400 bytes.
+  prepared->writes.Reserve(static_cast<int>(pass.rows.size()),
+                           pass.rows.size() * 400);
+  for (size_t r = 0; r < pass.rows.size(); ++r) {
+    // The batch is consumed: its rows are worked on in place, no copy.
+    RETURN_IF_ERROR(PrepareImportRow(batch.mutable_actors(pass.rows[r].index),
+                                     pass.rows[r].number, stored_values[r],
+                                     pass));
   }
+  auto* errors = prepared->response.mutable_errors();
+  std::stable_sort(errors->begin(), errors->end(),
+                   [](const v1::RowError& a, const v1::RowError& b) {
+                     return a.row_number() < b.row_number();
+                   });
+  return prepared;
+}
+
+absl::Status ActorDirectory::CheckImportRequest(
+    const v1::ImportActorsRequest& batch, const auth::Principal& caller) {
+  FieldViolations violations;
+  ValidateCount(batch.actors_size(), Limits::kImportRowsMax, "actors",
+                &violations);
+  ValidateRowNumber(batch.first_row_number(), "first_row_number", &violations);
+  ValidateEnum(batch.mode(), v1::ImportMode_IsValid, "mode", &violations);
+  RETURN_IF_ERROR(violations.ToStatus());
   // Readers and animators import nothing; a partner's rows are checked
   // one by one (its namespace), like everyone's territories.
   if (caller.role == auth::Role::kReader ||
       caller.role == auth::Role::kAnimator) {
-    RETURN_IF_ERROR(CheckActorWriter(caller, "", false));
+    return CheckActorWriter(caller, "", false);
   }
-  std::shared_ptr<const AccessScope> scope = ScopeOf(caller);
-  const bool replace = batch.mode() == v1::IMPORT_MODE_REPLACE;
-  const std::string_view workspace = WorkspaceOf(caller);
-  auto prepared = std::make_unique<PreparedImport>();
-  prepared->dry_run = batch.dry_run();
-  v1::ImportActorsResponse& response = prepared->response;
-  v1::ImportCounts* counts = response.mutable_counts();
-  auto reject = [&](int64_t row, std::string field, std::string reason) {
-    auto* e = response.add_errors();
-    e->set_row_number(row);
-    e->set_field(std::move(field));
-    e->set_reason(std::move(reason));
-  };
+  return absl::OkStatus();
+}
 
-  // Rows with a well-formed id, first occurrence of each id only.
-  struct Row {
-    int index;
-    int64_t number;
-  };
-  std::vector<Row> rows;
-  std::vector<std::string_view> ids;  // the rows' own, not copies
+void ActorDirectory::SelectImportRows(const v1::ImportActorsRequest& batch,
+                                      ImportPass& pass) {
   absl::flat_hash_map<std::string_view, int64_t> first_row;
-  rows.reserve(batch.actors_size());
-  ids.reserve(batch.actors_size());
+  pass.rows.reserve(batch.actors_size());
+  pass.ids.reserve(batch.actors_size());
   first_row.reserve(batch.actors_size());
   for (int i = 0; i < batch.actors_size(); ++i) {
     int64_t number = batch.first_row_number() + i;
     const std::string& id = batch.actors(i).id();
     std::string why;
     if (!IsValidActorId(id, &why)) {
-      reject(number, "id",
-             id.empty() ? "is required: every imported row needs its stable "
-                          "key (siret:, rna:, ext:SOURCE:KEY)"
-                        : why);
-      counts->set_rejected(counts->rejected() + 1);
+      pass.RejectRow(number, "id",
+                     id.empty() ? "is required: every imported row needs its "
+                                  "stable key (siret:, rna:, ext:SOURCE:KEY)"
+                                : why);
       continue;
     }
-    if (absl::Status writer = CheckActorWriter(caller, id, false);
+    if (absl::Status writer = CheckActorWriter(pass.caller, id, false);
         !writer.ok()) {
-      reject(number, "id", std::string(writer.message()));
-      counts->set_rejected(counts->rejected() + 1);
+      pass.RejectRow(number, "id", std::string(writer.message()));
       continue;
     }
     auto [it, inserted] = first_row.emplace(id, number);
     if (!inserted) {
-      reject(number, "id",
-             absl::StrCat("duplicate of row ", it->second, " in this batch"));
-      counts->set_rejected(counts->rejected() + 1);
+      pass.RejectRow(
+          number, "id",
+          absl::StrCat("duplicate of row ", it->second, " in this batch"));
       continue;
     }
-    rows.push_back({i, number});
-    ids.push_back(id);
+    pass.rows.push_back({i, number});
+    pass.ids.push_back(id);
   }
+}
 
-  prepared->held = locks_.Lock(ids);
-  ASSIGN_OR_RETURN(auto stored_values, store_->MultiGet(Family::kActors, ids));
-
-  auto now = TimeUtil::GetCurrentTime();
-  int64_t now_micros = TimeUtil::TimestampToMicroseconds(now);
-  storage::WriteBatch& writes = prepared->writes;
-  std::vector<matcher::ActorProfile>& profiles = prepared->profiles;
-  profiles.reserve(rows.size());
-  // Most actor records are 200 to 400 bytes.
-  writes.Reserve(static_cast<int>(rows.size()), rows.size() * 400);
-  // Working copies live on the batch's arena when it has one (the server
-  // parses each message on its own arena), so that swapping a row in is free
-  // and everything is released at once with the message.
-  google::protobuf::Arena* arena = batch.GetArena();
-  auto new_actor = [arena] {
-    return google::protobuf::Arena::CreateMessage<v1::Actor>(arena);
-  };
-  std::vector<std::unique_ptr<v1::Actor>> owned;  // when there is no arena
-  std::string bytes, stored_bytes;                // reused for every row
-  for (size_t r = 0; r < rows.size(); ++r) {
-    v1::Actor& row = *batch.mutable_actors(rows[r].index);
-    v1::Actor* stored = nullptr;
-    google::protobuf::Timestamp created = now;
-    if (stored_values[r].has_value()) {
-      stored = new_actor();
-      if (arena == nullptr) owned.emplace_back(stored);
-      if (!stored->ParseFromString(*stored_values[r])) {
-        return absl::DataLossError(
-            absl::StrCat("unparsable actor record '", AsAbsl(ids[r]), "'"));
-      }
-      if (!scope->CoversRecord(*stored)) {
-        reject(rows[r].number, "id",
-               "names an actor outside your territories: it can be changed "
-               "only by a writer of its territories");
-        counts->set_rejected(counts->rejected() + 1);
-        continue;
-      }
-      // Only the creation time is kept: without bookkeeping, the stored
-      // record and the next one compare as bytes with no copy.
-      created = stored->create_time();
-      ClearOutputOnly(stored);
+absl::Status ActorDirectory::PrepareImportRow(
+    v1::Actor* row, int64_t number,
+    const std::optional<std::string>& stored_value, ImportPass& pass) const {
+  v1::Actor* stored = nullptr;
+  google::protobuf::Timestamp created = pass.now;
+  if (stored_value.has_value()) {
+    stored = pass.NewActor();
+    if (!stored->ParseFromString(*stored_value)) {
+      return absl::DataLossError(
+          absl::StrCat("unparsable actor record '", AsAbsl(row->id()), "'"));
     }
-    bool row_has_contacts = row.contacts_size() > 0;
-    if (stored != nullptr && (replace || row_has_contacts)) {
-      RETURN_IF_ERROR(AttachContacts(stored, caller));
+    if (!pass.scope->CoversRecord(*stored)) {
+      pass.RejectRow(number, "id",
+                     "names an actor outside your territories: it can be "
+                     "changed only by a writer of its territories");
+      return absl::OkStatus();
     }
-    v1::Actor* next_ptr = &row;  // the batch is consumed: no copy
-    if (stored != nullptr && !replace) {
-      next_ptr = new_actor();
-      if (arena == nullptr) owned.emplace_back(next_ptr);
-      *next_ptr = *stored;
-      MergeRow(row, next_ptr);
-    }
-    v1::Actor& next = *next_ptr;
-    ClearOutputOnly(&next);
-    FieldViolations violations;
-    uint32_t commune = territory::kNone;
-    ValidateActor(ForCaller(validation_, caller), "", ActorIdRule::kRequired,
-                  &next, &violations, &commune);
-    if (!violations.empty()) {
-      for (const auto& [field, reason] : violations.list()) {
-        reject(rows[r].number, field, reason);
-      }
-      counts->set_rejected(counts->rejected() + 1);
-      continue;
-    }
-    if (!scope->CoversRecord(next)) {
-      reject(rows[r].number, "home_commune",
-             "is outside your territories, and so are the action "
-             "territories: the row is not imported");
-      counts->set_rejected(counts->rejected() + 1);
-      continue;
-    }
-    if (stored != nullptr) {
-      // Same content, bookkeeping apart (cleared on both).
-      next.SerializeToString(&bytes);
-      stored->SerializeToString(&stored_bytes);
-      if (bytes == stored_bytes) {
-        counts->set_unchanged(counts->unchanged() + 1);
-        continue;
-      }
-    }
-    *next.mutable_create_time() = created;
-    *next.mutable_update_time() = now;
-    // The etag covers the content with its contacts (as for Create and
-    // Update); the record holds it, and the contacts go to their family.
-    next.SerializeToString(&bytes);
-    std::string etag = MakeEtag(bytes, now_micros);
-    bool contacts_changed = replace || row_has_contacts;
-    storage::ContactRecord contacts;
-    if (next.contacts_size() == 0 &&
-        next.GetReflection()->GetUnknownFields(next).empty() &&
-        EtagIsLastField()) {
-      // The record's bytes are those just hashed, and the etag: no second
-      // serialization.
-      AppendEtagField(etag, &bytes);
-      writes.Put(Family::kActors, next.id(), bytes);
-    } else {
-      next.set_etag(std::move(etag));
-      contacts.mutable_contacts()->Swap(next.mutable_contacts());
-      writes.PutMessage(Family::kActors, next.id(), next);
-    }
-    if (contacts_changed) {
-      // The caller's workspace's contacts only; other workspaces keep theirs.
-      std::string key = storage::keys::Contacts(next.id(), workspace);
-      if (contacts.contacts_size() > 0) {
-        writes.PutMessage(Family::kContacts, key, contacts);
-      } else if (stored != nullptr) {
-        writes.Delete(Family::kContacts, key);
-      }
-    }
-    profiles.push_back(ToProfile(next, commune));
-    if (stored != nullptr) {
-      counts->set_updated(counts->updated() + 1);
-    } else {
-      counts->set_created(counts->created() + 1);
+    // Only the creation time is kept: without bookkeeping, the stored
+    // record and the next one compare as bytes with no copy.
+    created = stored->create_time();
+    ClearOutputOnly(stored);
+  }
+  const bool contacts_changed = pass.replace || row->contacts_size() > 0;
+  if (stored != nullptr && contacts_changed) {
+    RETURN_IF_ERROR(AttachContacts(stored, pass.caller));
+  }
+  v1::Actor* next = NextImportVersion(row, stored, pass);
+  uint32_t commune = territory::kNone;
+  if (!CheckImportVersion(number, next, pass, &commune)) {
+    return absl::OkStatus();
+  }
+  v1::ImportCounts* counts = pass.prepared->response.mutable_counts();
+  if (stored != nullptr) {
+    // Same content, bookkeeping apart (cleared on both).
+    next->SerializeToString(&pass.bytes);
+    stored->SerializeToString(&pass.stored_bytes);
+    if (pass.bytes == pass.stored_bytes) {
+      counts->set_unchanged(counts->unchanged() + 1);
+      return absl::OkStatus();
     }
   }
-  std::stable_sort(response.mutable_errors()->begin(),
-                   response.mutable_errors()->end(),
-                   [](const v1::RowError& a, const v1::RowError& b) {
-                     return a.row_number() < b.row_number();
-                   });
-  return prepared;
+  *next->mutable_create_time() = created;
+  StageImportVersion(next, stored != nullptr, contacts_changed, commune, pass);
+  if (stored != nullptr) {
+    counts->set_updated(counts->updated() + 1);
+  } else {
+    counts->set_created(counts->created() + 1);
+  }
+  return absl::OkStatus();
+}
+
+v1::Actor* ActorDirectory::NextImportVersion(v1::Actor* row,
+                                             const v1::Actor* stored,
+                                             ImportPass& pass) {
+  v1::Actor* next = row;  // the batch is consumed: no copy
+  if (stored != nullptr && !pass.replace) {
+    next = pass.NewActor();
+    *next = *stored;
+    MergeRow(*row, next);
+  }
+  ClearOutputOnly(next);
+  return next;
+}
+
+bool ActorDirectory::CheckImportVersion(int64_t number, v1::Actor* next,
+                                        ImportPass& pass,
+                                        uint32_t* commune) const {
+  FieldViolations violations;
+  ValidateActor(ForCaller(validation_, pass.caller), "", ActorIdRule::kRequired,
+                next, &violations, commune);
+  if (!violations.empty()) {
+    for (const auto& [field, reason] : violations.list()) {
+      pass.Reject(number, field, reason);
+    }
+    pass.CountRejected();
+    return false;
+  }
+  if (!pass.scope->CoversRecord(*next)) {
+    pass.RejectRow(number, "home_commune",
+                   "is outside your territories, and so are the action "
+                   "territories: the row is not imported");
+    return false;
+  }
+  return true;
+}
+
+void ActorDirectory::StageImportVersion(v1::Actor* next, bool stored,
+                                        bool contacts_changed, uint32_t commune,
+                                        ImportPass& pass) const {
+  *next->mutable_update_time() = pass.now;
+  // The etag covers the content with its contacts (as for Create and
+  // Update); the record holds it, and the contacts go to their family.
+  std::string& bytes = pass.bytes;
+  next->SerializeToString(&bytes);
+  std::string etag = MakeEtag(bytes, pass.now_micros);
+  storage::WriteBatch& writes = pass.prepared->writes;
+  storage::ContactRecord contacts;
+  if (next->contacts_size() == 0 &&
+      next->GetReflection()->GetUnknownFields(*next).empty() &&
+      EtagIsLastField()) {
+    // The record's bytes are those just hashed, and the etag: no second
+    // serialization.
+    AppendEtagField(etag, &bytes);
+    writes.Put(Family::kActors, next->id(), bytes);
+  } else {
+    next->set_etag(std::move(etag));
+    contacts.mutable_contacts()->Swap(next->mutable_contacts());
+    writes.PutMessage(Family::kActors, next->id(), *next);
+  }
+  if (contacts_changed) {
+    // The caller's workspace's contacts only; other workspaces keep theirs.
+    std::string key =
+        storage::keys::Contacts(next->id(), WorkspaceOf(pass.caller));
+    if (contacts.contacts_size() > 0) {
+      writes.PutMessage(Family::kContacts, key, contacts);
+    } else if (stored) {
+      writes.Delete(Family::kContacts, key);
+    }
+  }
+  pass.prepared->profiles.push_back(ToProfile(*next, commune));
 }
 
 absl::StatusOr<v1::ImportActorsResponse> ActorDirectory::CommitImport(

@@ -231,6 +231,35 @@ class ActorDirectory {
   void ApplyFeedbackLocked();
   // Inserts the profile with its remaining capacity. Needs index_mu_.
   void UpsertLocked(matcher::ActorProfile profile);
+  // PrepareImport's steps. ImportPass (defined with them) is what they
+  // share; a rejected row is reported in its answer, an error status is a
+  // store failure.
+  struct ImportPass;
+  // The batch as a whole: sizes, row numbers, mode, and the caller's role.
+  static absl::Status CheckImportRequest(const v1::ImportActorsRequest& batch,
+                                         const auth::Principal& caller);
+  // The rows to prepare (pass.rows, pass.ids): well-formed ids the caller
+  // may write, first occurrence of each id; the others are rejected.
+  static void SelectImportRows(const v1::ImportActorsRequest& batch,
+                               ImportPass& pass);
+  // One selected row against its stored record (nullopt: a new actor):
+  // counted as created, updated, unchanged or rejected; the writes and the
+  // index profile of a changed row are staged in the pass.
+  absl::Status PrepareImportRow(v1::Actor* row, int64_t number,
+                                const std::optional<std::string>& stored_value,
+                                ImportPass& pass) const;
+  // The version the row makes of the stored actor: the row itself (a new
+  // actor, or REPLACE), or the stored actor with the row merged in (MERGE).
+  static v1::Actor* NextImportVersion(v1::Actor* row, const v1::Actor* stored,
+                                      ImportPass& pass);
+  // Validates and normalises `next` (its home commune in *commune) and
+  // checks its territories; false when the row is rejected.
+  bool CheckImportVersion(int64_t number, v1::Actor* next, ImportPass& pass,
+                          uint32_t* commune) const;
+  // Stamps `next` and stages its record, its contacts when they change,
+  // and its index profile.
+  void StageImportVersion(v1::Actor* next, bool stored, bool contacts_changed,
+                          uint32_t commune, ImportPass& pass) const;
   // The commit thread: commits queued batches in order.
   void CommitLoop();
 
