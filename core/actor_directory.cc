@@ -20,6 +20,7 @@
 #include "base/status_macros.h"
 #include "base/strings.h"
 #include "core/errors.h"
+#include "core/objection.h"
 #include "core/page_token.h"
 #include "core/workspace.h"
 #include "google/protobuf/io/coded_stream.h"
@@ -47,6 +48,10 @@ constexpr size_t kMissingIdsNamed = 10;
 constexpr size_t kScopedListExaminedMax = 10000;
 // Ids asked of the index at a time by a scoped List.
 constexpr size_t kScopedListChunk = 512;
+
+// Notes an import answer lists per batch at most (ImportActorsResponse.notes;
+// the counts say how many in all).
+constexpr int kImportNotesMax = 100;
 
 // "ext:<partner>:", the ids a partner owns.
 std::string PartnerNamespace(const auth::Principal& caller) {
@@ -124,6 +129,19 @@ void ClearOutputOnly(v1::Actor* actor) {
   actor->clear_create_time();
   actor->clear_update_time();
   actor->clear_etag();
+}
+
+// `actor` as the answer of a write to `caller`: without contacts for a
+// caller that may not see them (MaySeeContacts), not even those it sent.
+v1::Actor AnswerFor(const auth::Principal& caller, v1::Actor actor) {
+  if (!MaySeeContacts(caller)) actor.clear_contacts();
+  return actor;
+}
+
+// Whether an update mask names the field `path` itself.
+bool MaskNames(const google::protobuf::FieldMask& mask, std::string_view path) {
+  return std::any_of(mask.paths().begin(), mask.paths().end(),
+                     [&](const std::string& p) { return p == path; });
 }
 
 // MERGE import: the fields set in `row` replace those of `stored` (repeated
@@ -524,6 +542,13 @@ absl::StatusOr<std::optional<v1::Actor>> ActorDirectory::Read(
   return std::optional<v1::Actor>(std::move(actor));
 }
 
+absl::StatusOr<v1::ActorStatus> ActorDirectory::StoredStatus(
+    std::string_view id) const {
+  ASSIGN_OR_RETURN(auto actor, Read(id));
+  if (!actor.has_value()) return NotFound(kActor, id);
+  return actor->status();
+}
+
 absl::Status ActorDirectory::AttachContacts(
     v1::Actor* actor, const auth::Principal& caller) const {
   if (!MaySeeContacts(caller)) return absl::OkStatus();
@@ -608,7 +633,7 @@ absl::StatusOr<v1::Actor> ActorDirectory::Create(
   ASSIGN_OR_RETURN(auto previous, requests_.FindAnswer<v1::Actor>(
                                       kMethod, WorkspaceOf(caller),
                                       request.request_id(), fingerprint));
-  if (previous.has_value()) return *std::move(previous);
+  if (previous.has_value()) return AnswerFor(caller, *std::move(previous));
   ASSIGN_OR_RETURN(auto existing, Read(actor.id()));
   if (existing.has_value()) return AlreadyExists(kActor, actor.id());
 
@@ -619,7 +644,7 @@ absl::StatusOr<v1::Actor> ActorDirectory::Create(
                           TimeUtil::TimestampToMicroseconds(now)));
   RETURN_IF_ERROR(Commit(actor, actor.contacts_size() > 0, caller, kMethod,
                          request.request_id(), fingerprint, &actor));
-  return actor;
+  return AnswerFor(caller, std::move(actor));
 }
 
 absl::StatusOr<v1::ImportActorsResponse> ActorDirectory::ImportBatch(
@@ -663,6 +688,22 @@ struct ActorDirectory::ImportPass {
   void RejectRow(int64_t row, std::string field, std::string reason) {
     Reject(row, std::move(field), std::move(reason));
     CountRejected();
+  }
+  // Counts, and notes (the first kImportNotesMax), a row whose actor stays
+  // opted out although the row said `said` (core/objection.h).
+  void NoteObjectionKept(int64_t row, v1::ActorStatus said) {
+    v1::ImportActorsResponse& response = prepared->response;
+    v1::ImportCounts* counts = response.mutable_counts();
+    counts->set_kept_opted_out(counts->kept_opted_out() + 1);
+    if (response.notes_size() >= kImportNotesMax) return;
+    v1::RowNote* note = response.add_notes();
+    note->set_row_number(row);
+    note->set_field("status");
+    note->set_note(absl::StrCat(
+        "kept ACTOR_STATUS_OPTED_OUT (the row said ",
+        v1::ActorStatus_Name(said),
+        "): the organisation objected to being proposed; an import never "
+        "lifts that, UpdateActor with update_mask \"status\" does"));
   }
 
   const auth::Principal& caller;
@@ -798,6 +839,10 @@ absl::Status ActorDirectory::PrepareImportRow(
   }
   v1::ImportCounts* counts = pass.prepared->response.mutable_counts();
   if (stored != nullptr) {
+    const v1::ActorStatus said = next->status();
+    if (KeepObjection(*stored, /*status_named=*/false, next)) {
+      pass.NoteObjectionKept(number, said);
+    }
     // Same content, bookkeeping apart (cleared on both).
     next->SerializeToString(&pass.bytes);
     stored->SerializeToString(&pass.stored_bytes);
@@ -943,8 +988,10 @@ absl::StatusOr<v1::Actor> ActorDirectory::Get(
   ValidateEnum(request.view(), v1::ActorView_IsValid, "view", &violations);
   RETURN_IF_ERROR(violations.ToStatus());
   ASSIGN_OR_RETURN(auto actor, Read(request.id()));
-  // Outside the caller's territories is the same as missing: no leak.
-  if (!actor.has_value() || !ScopeOf(caller)->CoversRecord(*actor)) {
+  // Outside the caller's territories, or an objection a partner platform
+  // may not read, is the same as missing: no leak.
+  if (!actor.has_value() || !ScopeOf(caller)->CoversRecord(*actor) ||
+      HiddenByObjection(*actor, caller)) {
     return NotFound(kActor, request.id());
   }
   if (request.view() != v1::ACTOR_VIEW_BASIC) {
@@ -995,7 +1042,7 @@ absl::StatusOr<v1::Actor> ActorDirectory::Update(
   ASSIGN_OR_RETURN(auto previous, requests_.FindAnswer<v1::Actor>(
                                       kMethod, WorkspaceOf(caller),
                                       request.request_id(), fingerprint));
-  if (previous.has_value()) return *std::move(previous);
+  if (previous.has_value()) return AnswerFor(caller, *std::move(previous));
   ASSIGN_OR_RETURN(auto stored, Read(id));
   if (!stored.has_value()) return NotFound(kActor, id);
   if (!scope->CoversRecord(*stored)) {
@@ -1033,6 +1080,10 @@ absl::StatusOr<v1::Actor> ActorDirectory::Update(
   }
   updated.set_id(id);
   *updated.mutable_create_time() = stored->create_time();
+  // Only a mask naming "status" lifts an objection (core/objection.h).
+  KeepObjection(*stored,
+                !replace_all && MaskNames(request.update_mask(), "status"),
+                &updated);
   RETURN_IF_ERROR(Check(&updated, ActorIdRule::kRequired, caller));
   if (!scope->CoversRecord(updated)) {
     return OutsideTerritories(
@@ -1048,7 +1099,7 @@ absl::StatusOr<v1::Actor> ActorDirectory::Update(
                          request.request_id(), fingerprint, *stored);
       RETURN_IF_ERROR(store_->Write(batch));
     }
-    return std::move(*stored);
+    return AnswerFor(caller, std::move(*stored));
   }
   auto now = TimeUtil::GetCurrentTime();
   *updated.mutable_update_time() = now;
@@ -1057,7 +1108,7 @@ absl::StatusOr<v1::Actor> ActorDirectory::Update(
                             TimeUtil::TimestampToMicroseconds(now)));
   RETURN_IF_ERROR(Commit(updated, contacts_in_mask, caller, kMethod,
                          request.request_id(), fingerprint, &updated));
-  return updated;
+  return AnswerFor(caller, std::move(updated));
 }
 
 absl::Status ActorDirectory::Delete(const v1::DeleteActorRequest& request,
@@ -1146,9 +1197,11 @@ absl::StatusOr<v1::ListActorsResponse> ActorDirectory::List(
   v1::ListActorsResponse response;
   bool more = false;
   std::shared_ptr<const AccessScope> scope = ScopeOf(caller);
-  if (!scope->all()) {
+  const Readable readable{*scope, ReadsOptedOut(caller)};
+  const bool restricted = !scope->all() || !readable.opted_out;
+  if (restricted) {
     std::string last_examined;
-    RETURN_IF_ERROR(ListScoped(filter, unfiltered, *scope, after,
+    RETURN_IF_ERROR(ListScoped(filter, unfiltered, readable, after,
                                static_cast<size_t>(page_size), &response,
                                &last_examined, &more));
     if (more) {
@@ -1192,7 +1245,7 @@ absl::StatusOr<v1::ListActorsResponse> ActorDirectory::List(
       response.set_next_page_token(EncodePageToken(filter_fp, ids.back()));
     }
   }
-  if (scope->all() && unfiltered && more && response.actors_size() > 0) {
+  if (!restricted && unfiltered && more && response.actors_size() > 0) {
     response.set_next_page_token(EncodePageToken(
         filter_fp, response.actors(response.actors_size() - 1).id()));
   }
@@ -1210,16 +1263,17 @@ absl::StatusOr<v1::ListActorsResponse> ActorDirectory::List(
 // `more` is set and `last_examined` says where the next page resumes).
 absl::Status ActorDirectory::ListScoped(
     const matcher::ActorFilter& filter, bool unfiltered,
-    const AccessScope& scope, std::string_view after, size_t page_size,
+    const Readable& readable, std::string_view after, size_t page_size,
     v1::ListActorsResponse* response, std::string* last_examined,
     bool* more) const {
   *more = false;
   *last_examined = std::string(after);
   if (unfiltered) {
-    return ScanRecordsInScope(scope, page_size, response, last_examined, more);
+    return ScanRecordsInScope(readable, page_size, response, last_examined,
+                              more);
   }
   std::vector<std::string> ids =
-      ListIndexInScope(filter, scope, page_size, last_examined, more);
+      ListIndexInScope(filter, readable.scope, page_size, last_examined, more);
   ASSIGN_OR_RETURN(auto values, store_->MultiGet(Family::kActors, ids));
   for (size_t i = 0; i < ids.size(); ++i) {
     // An actor deleted between the index lookup and the read is skipped.
@@ -1227,8 +1281,9 @@ absl::Status ActorDirectory::ListScoped(
     if (!response->add_actors()->ParseFromString(*values[i])) {
       return absl::DataLossError("unparsable actor record");
     }
-    // Moved out of the scope between the index lookup and the read.
-    if (!scope.CoversRecord(response->actors(response->actors_size() - 1))) {
+    // Opted out (the index does not tell), or moved out of the scope
+    // between the index lookup and the read.
+    if (!readable.Covers(response->actors(response->actors_size() - 1))) {
       response->mutable_actors()->RemoveLast();
     }
   }
@@ -1236,7 +1291,7 @@ absl::Status ActorDirectory::ListScoped(
 }
 
 absl::Status ActorDirectory::ScanRecordsInScope(
-    const AccessScope& scope, size_t page_size,
+    const Readable& readable, size_t page_size,
     v1::ListActorsResponse* response, std::string* last_examined,
     bool* more) const {
   // Straight from the records, in key order, after the last id examined.
@@ -1258,7 +1313,7 @@ absl::Status ActorDirectory::ScanRecordsInScope(
           parse_error = absl::DataLossError("unparsable actor record");
           return false;
         }
-        if (!scope.CoversRecord(*actor)) {
+        if (!readable.Covers(*actor)) {
           response->mutable_actors()->RemoveLast();
         }
         ++examined;
@@ -1327,8 +1382,9 @@ absl::StatusOr<v1::BatchGetActorsResponse> ActorDirectory::BatchGet(
     if (!actor->ParseFromString(*values[i])) {
       return absl::DataLossError("unparsable actor record");
     }
-    // Outside the caller's territories is the same as missing: no leak.
-    if (!scope->CoversRecord(*actor)) {
+    // Outside the caller's territories, or an objection a partner
+    // platform may not read, is the same as missing: no leak.
+    if (!scope->CoversRecord(*actor) || HiddenByObjection(*actor, caller)) {
       response.mutable_actors()->RemoveLast();
       missing.push_back(ids[i]);
     }

@@ -181,6 +181,10 @@ class ActorDirectory {
   // Replaces the fragilities the matching engine knows.
   void SetFragilities(const std::vector<matcher::Fragility>& fragilities);
 
+  // The stored status of an actor (for errors that say why it is not
+  // proposed); NOT_FOUND when absent.
+  absl::StatusOr<v1::ActorStatus> StoredStatus(std::string_view id) const;
+
   // The engine's view of a stored actor.
   matcher::ActorProfile ToProfile(const v1::Actor& actor) const;
 
@@ -207,16 +211,26 @@ class ActorDirectory {
   // The id of an actor created without one: NewId, or for a partner a key
   // of its own namespace ("ext:<partner>:<NewId's key>").
   std::string NewIdFor(const auth::Principal& caller) const;
-  // One page of List for a scoped caller (see List): `after` is the last
-  // id of the previous page.
+  // What a caller's List reads: the actors in its scope, less, for a
+  // partner platform, the organisations that opted out (core/objection.h).
+  struct Readable {
+    const AccessScope& scope;
+    bool opted_out;  // whether it reads organisations that opted out
+    bool Covers(const v1::Actor& actor) const {
+      return scope.CoversRecord(actor) &&
+             (opted_out || actor.status() != v1::ACTOR_STATUS_OPTED_OUT);
+    }
+  };
+  // One page of List for a caller that does not read everything (see
+  // List): `after` is the last id of the previous page.
   absl::Status ListScoped(const matcher::ActorFilter& filter, bool unfiltered,
-                          const AccessScope& scope, std::string_view after,
+                          const Readable& readable, std::string_view after,
                           size_t page_size, v1::ListActorsResponse* response,
                           std::string* last_examined, bool* more) const;
   // ListScoped's two sources: the records in key order (no filter), and
   // the index's filtered ids. Both resume after *last_examined and update
   // it to the last id they examined.
-  absl::Status ScanRecordsInScope(const AccessScope& scope, size_t page_size,
+  absl::Status ScanRecordsInScope(const Readable& readable, size_t page_size,
                                   v1::ListActorsResponse* response,
                                   std::string* last_examined, bool* more) const;
   std::vector<std::string> ListIndexInScope(const matcher::ActorFilter& filter,
