@@ -689,8 +689,9 @@ struct ActorDirectory::ImportPass {
     Reject(row, std::move(field), std::move(reason));
     CountRejected();
   }
-  // Counts, and notes (the first kImportNotesMax), a row whose actor stays
-  // opted out although the row said `said` (core/objection.h).
+  // Counts, and notes (the first kImportNotesMax), a row naming an actor
+  // that opted out, which stays so whatever the row `said`
+  // (core/objection.h).
   void NoteObjectionKept(int64_t row, v1::ActorStatus said) {
     v1::ImportActorsResponse& response = prepared->response;
     v1::ImportCounts* counts = response.mutable_counts();
@@ -703,7 +704,7 @@ struct ActorDirectory::ImportPass {
         "kept ACTOR_STATUS_OPTED_OUT (the row said ",
         v1::ActorStatus_Name(said),
         "): the organisation objected to being proposed; an import never "
-        "lifts that, UpdateActor with update_mask \"status\" does"));
+        "lifts that, an UpdateActor with update_mask \"status\" does"));
   }
 
   const auth::Principal& caller;
@@ -829,6 +830,7 @@ absl::Status ActorDirectory::PrepareImportRow(
     ClearOutputOnly(stored);
   }
   const bool contacts_changed = pass.replace || row->contacts_size() > 0;
+  const v1::ActorStatus said = row->status();
   if (stored != nullptr && contacts_changed) {
     RETURN_IF_ERROR(AttachContacts(stored, pass.caller));
   }
@@ -839,8 +841,8 @@ absl::Status ActorDirectory::PrepareImportRow(
   }
   v1::ImportCounts* counts = pass.prepared->response.mutable_counts();
   if (stored != nullptr) {
-    const v1::ActorStatus said = next->status();
-    if (KeepObjection(*stored, /*status_named=*/false, next)) {
+    if (IsOptedOut(*stored)) {
+      KeepObjection(*stored, /*status_named=*/false, next);
       pass.NoteObjectionKept(number, said);
     }
     // Same content, bookkeeping apart (cleared on both).
