@@ -11,6 +11,7 @@
 #include "maillage/v1/audit.pb.h"
 #include "maillage/v1/lifecycle.pb.h"
 #include "maillage/v1/matching.pb.h"
+#include "maillage/v1/privacy.pb.h"
 #include "maillage/v1/territory.pb.h"
 
 // For tests: every RPC the server exposes, from the generated descriptors,
@@ -28,6 +29,7 @@ inline constexpr const char* kApiFiles[] = {
     "maillage/v1/lifecycle.proto",
     "maillage/v1/admin.proto",
     "maillage/v1/audit.proto",
+    "maillage/v1/privacy.proto",
     // Server reflection, served by services/reflection_service.h (v1 shares
     // v1alpha's rule).
     "grpc/reflection/v1alpha/reflection.proto",
@@ -42,6 +44,7 @@ inline std::vector<const google::protobuf::MethodDescriptor*> ApiMethods() {
   (void)v1::Suggestion::descriptor();
   (void)v1::ApiKey::descriptor();
   (void)v1::AuditEntry::descriptor();
+  (void)v1::DataSubject::descriptor();
   (void)grpc::reflection::v1alpha::ServerReflectionRequest::descriptor();
   std::vector<const google::protobuf::MethodDescriptor*> methods;
   for (const char* name : kApiFiles) {

@@ -31,6 +31,7 @@ constexpr std::string_view kAdmin = "maillage.v1.AdminService";
 constexpr std::string_view kReflection =
     "grpc.reflection.v1alpha.ServerReflection";
 constexpr std::string_view kAudit = "maillage.v1.AuditService";
+constexpr std::string_view kPrivacy = "maillage.v1.PrivacyService";
 
 }  // namespace
 
@@ -91,6 +92,12 @@ const std::vector<MethodRule>& MethodRules() {
       // Reading the trail is not itself recorded (it would record every
       // look at it); a refused look is, as every denial.
       {kAudit, "ListAuditEntries", Effect::kRead, kAdmins},
+
+      // The rights of data subjects: admins only, across workspaces;
+      // recorded under the person's pseudonym (an export is a read of
+      // personal data, so kAdmin: always recorded).
+      {kPrivacy, "ExportPersonalData", Effect::kAdmin, kAdmins},
+      {kPrivacy, "ErasePersonalData", Effect::kAdmin, kAdmins},
   };
   return *rules;
 }

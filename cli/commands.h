@@ -22,6 +22,7 @@ CommandGroup MetricsGroup();       // lifecycle.cc
 CommandGroup HealthGroup();        // health.cc
 CommandGroup AdminKeysGroup();     // admin.cc
 CommandGroup AdminAuditGroup();    // audit.cc
+CommandGroup AdminPrivacyGroup();  // privacy.cc
 
 // `suggest territory`, in the suggest group but on LifecycleService
 // (lifecycle.cc).

@@ -61,7 +61,7 @@ int Run(std::vector<std::string> tokens) {
       FactsGroup(),       SuggestGroup(),      ExplainGroup(),
       SuggestionsGroup(), PartnershipsGroup(), WatchGroup(),
       MetricsGroup(),     HealthGroup(),       AdminKeysGroup(),
-      AdminAuditGroup()};
+      AdminAuditGroup(),  AdminPrivacyGroup()};
   bool help = WantsHelp(tokens);
 
   std::optional<std::string> group_word = TakeWord(&tokens, GlobalFlags());

@@ -584,17 +584,19 @@ std::string ActorDirectory::NewIdFor(const auth::Principal& caller) const {
   return PartnerNamespace(caller) + id.substr(id.find(':') + 1);
 }
 
-absl::Status ActorDirectory::Commit(
-    const v1::Actor& actor, bool contacts_changed,
-    const auth::Principal& caller, std::string_view method,
-    std::string_view request_id, uint64_t fingerprint,
-    const google::protobuf::MessageLite* response) {
+absl::Status ActorDirectory::Commit(const v1::Actor& actor,
+                                    bool contacts_changed,
+                                    const auth::Principal& caller,
+                                    std::string_view method,
+                                    std::string_view request_id,
+                                    uint64_t fingerprint, bool record_answer) {
   storage::WriteBatch batch;
   v1::Actor record = actor;
   storage::ContactRecord contacts;
   contacts.mutable_contacts()->Swap(record.mutable_contacts());
   batch.PutMessage(Family::kActors, record.id(), record);
   if (contacts_changed) {
+    NoteContactsRemoved();
     std::string key = storage::keys::Contacts(record.id(), WorkspaceOf(caller));
     if (contacts.contacts_size() > 0) {
       batch.PutMessage(Family::kContacts, key, contacts);
@@ -602,9 +604,11 @@ absl::Status ActorDirectory::Commit(
       batch.Delete(Family::kContacts, key);
     }
   }
-  if (response != nullptr) {
+  if (record_answer) {
+    // Without its contacts: the request log keeps no personal data (a
+    // replay reads them again, see Replay).
     RequestLog::Record(&batch, method, WorkspaceOf(caller), request_id,
-                       fingerprint, *response);
+                       fingerprint, record);
   }
   RETURN_IF_ERROR(store_->Write(batch));
   matcher::ActorProfile profile = ToProfile(record);
@@ -633,7 +637,7 @@ absl::StatusOr<v1::Actor> ActorDirectory::Create(
   ASSIGN_OR_RETURN(auto previous, requests_.FindAnswer<v1::Actor>(
                                       kMethod, WorkspaceOf(caller),
                                       request.request_id(), fingerprint));
-  if (previous.has_value()) return AnswerFor(caller, *std::move(previous));
+  if (previous.has_value()) return Replay(*std::move(previous), caller);
   ASSIGN_OR_RETURN(auto existing, Read(actor.id()));
   if (existing.has_value()) return AlreadyExists(kActor, actor.id());
 
@@ -643,7 +647,8 @@ absl::StatusOr<v1::Actor> ActorDirectory::Create(
   actor.set_etag(MakeEtag(actor.SerializeAsString(),
                           TimeUtil::TimestampToMicroseconds(now)));
   RETURN_IF_ERROR(Commit(actor, actor.contacts_size() > 0, caller, kMethod,
-                         request.request_id(), fingerprint, &actor));
+                         request.request_id(), fingerprint,
+                         /*record_answer=*/true));
   return AnswerFor(caller, std::move(actor));
 }
 
@@ -809,7 +814,7 @@ void ActorDirectory::SelectImportRows(const v1::ImportActorsRequest& batch,
 
 absl::Status ActorDirectory::PrepareImportRow(
     v1::Actor* row, int64_t number,
-    const std::optional<std::string>& stored_value, ImportPass& pass) const {
+    const std::optional<std::string>& stored_value, ImportPass& pass) {
   v1::Actor* stored = nullptr;
   google::protobuf::Timestamp created = pass.now;
   if (stored_value.has_value()) {
@@ -900,7 +905,7 @@ bool ActorDirectory::CheckImportVersion(int64_t number, v1::Actor* next,
 
 void ActorDirectory::StageImportVersion(v1::Actor* next, bool stored,
                                         bool contacts_changed, uint32_t commune,
-                                        ImportPass& pass) const {
+                                        ImportPass& pass) {
   *next->mutable_update_time() = pass.now;
   // The etag covers the content with its contacts (as for Create and
   // Update); the record holds it, and the contacts go to their family.
@@ -922,6 +927,7 @@ void ActorDirectory::StageImportVersion(v1::Actor* next, bool stored,
     writes.PutMessage(Family::kActors, next->id(), *next);
   }
   if (contacts_changed) {
+    if (stored) NoteContactsRemoved();
     // The caller's workspace's contacts only; other workspaces keep theirs.
     std::string key =
         storage::keys::Contacts(next->id(), WorkspaceOf(pass.caller));
@@ -1044,7 +1050,7 @@ absl::StatusOr<v1::Actor> ActorDirectory::Update(
   ASSIGN_OR_RETURN(auto previous, requests_.FindAnswer<v1::Actor>(
                                       kMethod, WorkspaceOf(caller),
                                       request.request_id(), fingerprint));
-  if (previous.has_value()) return AnswerFor(caller, *std::move(previous));
+  if (previous.has_value()) return Replay(*std::move(previous), caller);
   ASSIGN_OR_RETURN(auto stored, Read(id));
   if (!stored.has_value()) return NotFound(kActor, id);
   if (!scope->CoversRecord(*stored)) {
@@ -1097,8 +1103,10 @@ absl::StatusOr<v1::Actor> ActorDirectory::Update(
     // so that a retry answers the same).
     if (!request.request_id().empty()) {
       storage::WriteBatch batch;
+      v1::Actor answer = *stored;
+      answer.clear_contacts();  // the log keeps no personal data
       RequestLog::Record(&batch, kMethod, WorkspaceOf(caller),
-                         request.request_id(), fingerprint, *stored);
+                         request.request_id(), fingerprint, answer);
       RETURN_IF_ERROR(store_->Write(batch));
     }
     return AnswerFor(caller, std::move(*stored));
@@ -1109,7 +1117,8 @@ absl::StatusOr<v1::Actor> ActorDirectory::Update(
   updated.set_etag(MakeEtag(updated.SerializeAsString(),
                             TimeUtil::TimestampToMicroseconds(now)));
   RETURN_IF_ERROR(Commit(updated, contacts_in_mask, caller, kMethod,
-                         request.request_id(), fingerprint, &updated));
+                         request.request_id(), fingerprint,
+                         /*record_answer=*/true));
   return AnswerFor(caller, std::move(updated));
 }
 
@@ -1151,6 +1160,7 @@ absl::Status ActorDirectory::Delete(const v1::DeleteActorRequest& request,
   RequestLog::Record(&batch, kMethod, WorkspaceOf(caller), request.request_id(),
                      fingerprint, storage::RequestRecord());
   RETURN_IF_ERROR(store_->Write(batch));
+  NoteContactsRemoved();
   std::unique_lock lock(index_mu_);
   if (auto num = index_.Find(request.id())) context_.RemoveActor(*num);
   index_.Remove(request.id());
@@ -1407,6 +1417,68 @@ absl::StatusOr<v1::BatchGetActorsResponse> ActorDirectory::BatchGet(
     }
   }
   return response;
+}
+
+absl::StatusOr<v1::Actor> ActorDirectory::Replay(
+    v1::Actor answer, const auth::Principal& caller) const {
+  answer.clear_contacts();  // answers recorded before they were left out
+  RETURN_IF_ERROR(AttachContacts(&answer, caller));
+  return answer;
+}
+
+absl::StatusOr<bool> ActorDirectory::EditPersonalData(
+    std::string_view actor_id, const PersonalDataEdit& edit) {
+  auto held = locks_.Lock({std::string(actor_id)});
+  ASSIGN_OR_RETURN(std::optional<v1::Actor> actor, Read(actor_id));
+  std::map<std::string, storage::ContactRecord> contacts;
+  std::string prefix = storage::keys::ContactsPrefix(actor_id);
+  absl::Status parsed;
+  RETURN_IF_ERROR(store_->Scan(
+      Family::kContacts, prefix, storage::keys::PrefixSuccessor(prefix),
+      [&](std::string_view key, std::string_view value) {
+        storage::ContactRecord record;
+        if (!record.ParseFromArray(value.data(),
+                                   static_cast<int>(value.size()))) {
+          parsed = absl::DataLossError("unparsable contact record");
+          return false;
+        }
+        contacts[std::string(key.substr(prefix.size()))] = std::move(record);
+        return true;
+      }));
+  RETURN_IF_ERROR(parsed);
+  std::map<std::string, storage::ContactRecord> before = contacts;
+  v1::Actor original = actor.value_or(v1::Actor());
+  if (!edit(actor.has_value() ? &*actor : nullptr, &contacts)) return false;
+
+  storage::WriteBatch batch;
+  for (const auto& [workspace, record] : before) {
+    std::string key = storage::keys::Contacts(actor_id, workspace);
+    auto now = contacts.find(workspace);
+    if (now == contacts.end() || now->second.contacts_size() == 0) {
+      batch.Delete(Family::kContacts, key);
+    } else if (now->second.SerializeAsString() != record.SerializeAsString()) {
+      batch.PutMessage(Family::kContacts, key, now->second);
+    }
+  }
+  bool actor_changed = actor.has_value() && actor->SerializeAsString() !=
+                                                original.SerializeAsString();
+  if (actor_changed) {
+    auto now = TimeUtil::GetCurrentTime();
+    *actor->mutable_update_time() = now;
+    actor->clear_etag();
+    actor->set_etag(MakeEtag(actor->SerializeAsString(),
+                             TimeUtil::TimestampToMicroseconds(now)));
+    batch.PutMessage(Family::kActors, actor->id(), *actor);
+  }
+  if (batch.Count() == 0) return false;
+  RETURN_IF_ERROR(store_->Write(batch));
+  NoteContactsRemoved();
+  if (actor_changed) {
+    matcher::ActorProfile profile = ToProfile(*actor);
+    std::unique_lock lock(index_mu_);
+    UpsertLocked(std::move(profile));
+  }
+  return true;
 }
 
 }  // namespace maillage::core

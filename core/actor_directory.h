@@ -1,9 +1,11 @@
 #ifndef MAILLAGE_CORE_ACTOR_DIRECTORY_H_
 #define MAILLAGE_CORE_ACTOR_DIRECTORY_H_
 
+#include <atomic>
 #include <condition_variable>
 #include <deque>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <shared_mutex>
@@ -20,6 +22,7 @@
 #include "core/request_log.h"
 #include "core/territory_registry.h"
 #include "core/validation.h"
+#include "maillage/storage/records.pb.h"
 #include "maillage/v1/actor.pb.h"
 #include "matcher/actor_index.h"
 #include "matcher/context.h"
@@ -188,6 +191,23 @@ class ActorDirectory {
   // The engine's view of a stored actor.
   matcher::ActorProfile ToProfile(const v1::Actor& actor) const;
 
+  // Personal data erasure (core/privacy.h): under the actor's lock, hands
+  // `edit` the stored actor (null when absent) and its contact persons by
+  // workspace; writes back what `edit` says it changed (the actor with a
+  // new update time and etag) in one batch. Returns whether it wrote.
+  using PersonalDataEdit = std::function<bool(
+      v1::Actor* actor,
+      std::map<std::string, storage::ContactRecord>* contacts_by_workspace)>;
+  absl::StatusOr<bool> EditPersonalData(std::string_view actor_id,
+                                        const PersonalDataEdit& edit);
+
+  // Counts deletions and replacements of contact persons (deleted actors
+  // included): what the physical erasure task (core/privacy.h) watches to
+  // know that the contacts family holds deleted values.
+  uint64_t contacts_removals() const {
+    return contacts_removals_.load(std::memory_order_relaxed);
+  }
+
   size_t size() const;
 
  private:
@@ -206,7 +226,15 @@ class ActorDirectory {
   absl::Status Commit(const v1::Actor& actor, bool contacts_changed,
                       const auth::Principal& caller, std::string_view method,
                       std::string_view request_id, uint64_t fingerprint,
-                      const google::protobuf::MessageLite* response);
+                      bool record_answer);
+  // A recorded answer handed back to a retry: the request log keeps actors
+  // without their contacts, so the caller's workspace's current ones are
+  // read again (none once the actor or its contacts are erased).
+  absl::StatusOr<v1::Actor> Replay(v1::Actor answer,
+                                   const auth::Principal& caller) const;
+  void NoteContactsRemoved() {
+    contacts_removals_.fetch_add(1, std::memory_order_relaxed);
+  }
   std::string NewId() const;
   // The id of an actor created without one: NewId, or for a partner a key
   // of its own namespace ("ext:<partner>:<NewId's key>").
@@ -261,7 +289,7 @@ class ActorDirectory {
   // index profile of a changed row are staged in the pass.
   absl::Status PrepareImportRow(v1::Actor* row, int64_t number,
                                 const std::optional<std::string>& stored_value,
-                                ImportPass& pass) const;
+                                ImportPass& pass);
   // The version the row makes of the stored actor: the row itself (a new
   // actor, or REPLACE), or the stored actor with the row merged in (MERGE).
   static v1::Actor* NextImportVersion(v1::Actor* row, const v1::Actor* stored,
@@ -273,7 +301,7 @@ class ActorDirectory {
   // Stamps `next` and stages its record, its contacts when they change,
   // and its index profile.
   void StageImportVersion(v1::Actor* next, bool stored, bool contacts_changed,
-                          uint32_t commune, ImportPass& pass) const;
+                          uint32_t commune, ImportPass& pass);
   // The commit thread: commits queued batches in order.
   void CommitLoop();
 
@@ -285,6 +313,7 @@ class ActorDirectory {
   RequestLog requests_;
   IdLocks locks_;
   ScopeCache scopes_;
+  std::atomic<uint64_t> contacts_removals_{0};
 
   std::mutex commit_mu_;
   std::condition_variable commit_cv_;

@@ -340,4 +340,18 @@ void KeyRing::NoteUse(const Entry& entry, absl::Time now) const {
   (void)store_->Write(batch, /*sync=*/false);
 }
 
+absl::StatusOr<int64_t> KeyRing::EditPersonalData(
+    const std::function<bool(v1::ApiKey*)>& edit) {
+  std::unique_lock lock(mu_);
+  int64_t changed = 0;
+  for (auto& [id, entry] : keys_) {
+    storage::ApiKeyRecord record = entry->record;
+    if (!edit(record.mutable_key())) continue;
+    RETURN_IF_ERROR(Persist(record, /*sync=*/true));
+    entry->record = std::move(record);
+    ++changed;
+  }
+  return changed;
+}
+
 }  // namespace maillage::core

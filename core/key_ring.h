@@ -1,6 +1,7 @@
 #ifndef MAILLAGE_CORE_KEY_RING_H_
 #define MAILLAGE_CORE_KEY_RING_H_
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -65,6 +66,12 @@ class KeyRing final : public auth::Authenticator {
   // UNAUTHENTICATED.
   absl::StatusOr<auth::Principal> Authenticate(
       const auth::Credentials& credentials) const override;
+
+  // Personal data erasure (core/privacy.h): hands every key's description
+  // to `edit`, which edits it in place and returns whether it changed it;
+  // changed keys are stored at once. Returns how many changed.
+  absl::StatusOr<int64_t> EditPersonalData(
+      const std::function<bool(v1::ApiKey*)>& edit);
 
   // The principal a key's record grants.
   static auth::Principal PrincipalOf(const v1::ApiKey& key);

@@ -1126,4 +1126,69 @@ absl::StatusOr<v1::TerritoryMetrics> Lifecycle::Metrics(
   return metrics;
 }
 
+absl::StatusOr<Lifecycle::EditCounts> Lifecycle::EditPersonalData(
+    const PersonalDataEdits& edits) {
+  EditCounts counts;
+  // The keys first (a scan must not write), then each record under its lock,
+  // read again: a concurrent change is never overwritten with stale data.
+  std::vector<std::string> keys;
+  RETURN_IF_ERROR(store_->Scan(
+      Family::kSuggestions, "", "",
+      [&](std::string_view key, std::string_view value) {
+        if (edits.may_concern(value)) keys.emplace_back(key);
+        return true;
+      }));
+  for (const std::string& key : keys) {
+    auto held = locks_.Lock({key});
+    v1::Suggestion s;
+    ASSIGN_OR_RETURN(bool found,
+                     store_->GetMessage(Family::kSuggestions, key, &s));
+    auto owner = storage::keys::SplitWorkspace(key);
+    if (!found || !owner.has_value() ||
+        !edits.suggestion(owner->workspace, &s)) {
+      continue;
+    }
+    Restamp(&s);
+    storage::WriteBatch batch;
+    batch.PutMessage(Family::kSuggestions, key, s);
+    RETURN_IF_ERROR(store_->Write(batch));
+    ++counts.suggestions;
+  }
+  keys.clear();
+  {
+    std::lock_guard lock(mu_);
+    for (const auto& [key, p] : partnerships_) {
+      if (edits.may_concern(p.SerializeAsString())) keys.push_back(key);
+    }
+  }
+  for (const std::string& key : keys) {
+    auto held = locks_.Lock({key});
+    v1::Partnership p;
+    {
+      std::lock_guard lock(mu_);
+      auto it = partnerships_.find(key);
+      if (it == partnerships_.end()) continue;
+      p = it->second;
+    }
+    auto owner = storage::keys::SplitWorkspace(key);
+    if (!owner.has_value() || !edits.partnership(owner->workspace, &p)) {
+      continue;
+    }
+    auto now = Now();
+    *p.mutable_update_time() = now;
+    p.clear_etag();
+    p.set_etag(MakeEtag(p.SerializeAsString(),
+                        TimeUtil::TimestampToMicroseconds(now)));
+    storage::WriteBatch batch;
+    batch.PutMessage(Family::kPartnerships, key, p);
+    RETURN_IF_ERROR(store_->Write(batch));
+    {
+      std::lock_guard lock(mu_);
+      partnerships_[key] = std::move(p);
+    }
+    ++counts.partnerships;
+  }
+  return counts;
+}
+
 }  // namespace maillage::core

@@ -102,6 +102,25 @@ class Lifecycle {
       const v1::GetTerritoryMetricsRequest& request,
       const auth::Principal& caller) const;
 
+  // Personal data erasure (core/privacy.h). Every suggestion and
+  // partnership of every workspace whose stored bytes `may_concern` is
+  // handed, under its lock, to `suggestion` or `partnership`, which edit it
+  // in place and return whether they changed it; changed records are
+  // written back with a new etag (no event: the event log is edited
+  // apart). Counts what it wrote.
+  struct PersonalDataEdits {
+    std::function<bool(std::string_view stored_bytes)> may_concern;
+    std::function<bool(std::string_view workspace, v1::Suggestion*)>
+        suggestion;
+    std::function<bool(std::string_view workspace, v1::Partnership*)>
+        partnership;
+  };
+  struct EditCounts {
+    int64_t suggestions = 0;
+    int64_t partnerships = 0;
+  };
+  absl::StatusOr<EditCounts> EditPersonalData(const PersonalDataEdits& edits);
+
   // Whether a state change is allowed (see SuggestionState in the API).
   static bool AllowedTransition(v1::SuggestionState from,
                                 v1::SuggestionState to);

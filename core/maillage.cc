@@ -90,6 +90,7 @@ absl::StatusOr<std::unique_ptr<Maillage>> Maillage::Open(
                                 : options.key_digest_secret_file;
   ASSIGN_OR_RETURN(key_options.digest_secret,
                    auth::LoadOrCreateDigestSecret(secret_file));
+  std::string pseudonym_secret = key_options.digest_secret;
   m->keys_ = std::make_unique<KeyRing>(m->store_.get(), m->registry_.get(),
                                        std::move(key_options));
   RETURN_IF_ERROR(m->keys_->Load());
@@ -97,6 +98,13 @@ absl::StatusOr<std::unique_ptr<Maillage>> Maillage::Open(
   audit_options.retention = options.audit_retention;
   ASSIGN_OR_RETURN(m->audit_,
                    AuditLog::Open(m->store_.get(), std::move(audit_options)));
+  Privacy::Options privacy_options;
+  privacy_options.contacts_purge_interval = options.contacts_purge_interval;
+  m->privacy_ = std::make_unique<Privacy>(
+      Privacy::Parts{m->store_.get(), m->geography_.get(), m->registry_.get(),
+                     m->actors_.get(), m->lifecycle_.get(), m->keys_.get(),
+                     m->audit_.get()},
+      std::move(pseudonym_secret), privacy_options);
   return m;
 }
 

@@ -12,6 +12,7 @@
 #include "core/key_ring.h"
 #include "core/lifecycle.h"
 #include "core/matchmaker.h"
+#include "core/privacy.h"
 #include "core/territory_book.h"
 #include "core/territory_registry.h"
 #include "matcher/vocabulary.h"
@@ -50,6 +51,8 @@ class Maillage {
     std::string key_digest_secret_file;
     // How long the audit trail keeps an entry (AuditLog::Options).
     absl::Duration audit_retention = absl::Hours(24 * 365);
+    // See Privacy::Options::contacts_purge_interval.
+    absl::Duration contacts_purge_interval = absl::Minutes(10);
   };
 
   // Loads the reference data, opens the store, loads custom zones and
@@ -67,6 +70,7 @@ class Maillage {
   storage::Store& store() { return *store_; }
   KeyRing& keys() { return *keys_; }
   AuditLog& audit() { return *audit_; }
+  Privacy& privacy() { return *privacy_; }
 
   // One line for the start-up log: store, actors, geography.
   std::string Describe() const;
@@ -84,8 +88,10 @@ class Maillage {
   std::unique_ptr<Lifecycle> lifecycle_;
   std::unique_ptr<Matchmaker> matchmaker_;
   std::unique_ptr<KeyRing> keys_;
-  // Last: destroyed first, writing its queue while the store is open.
+  // Destroyed before everything it reads and writes.
   std::unique_ptr<AuditLog> audit_;
+  // Destroyed first: its background task uses every other part.
+  std::unique_ptr<Privacy> privacy_;
 };
 
 }  // namespace maillage::core

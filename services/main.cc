@@ -82,6 +82,11 @@ ABSL_FLAG(int, default_capacity, 3,
 ABSL_FLAG(int, audit_retention_days, 365,
           "Days the audit trail keeps an entry (0: forever); older ones are "
           "deleted at start and every hour.");
+ABSL_FLAG(absl::Duration, contacts_purge_interval, absl::Minutes(10),
+          "How soon deleted contact persons (a deleted actor's, replaced "
+          "ones) are made physically absent from the data folder "
+          "(table files and write-ahead log rewritten). 0: only by "
+          "ErasePersonalData.");
 ABSL_FLAG(double, rate_limit_per_second, 50,
           "Calls per second each principal may make (token bucket); over "
           "it, RESOURCE_EXHAUSTED with a retry delay. 0: unlimited.");
@@ -252,6 +257,8 @@ int main(int argc, char** argv) {
       absl::GetFlag(FLAGS_key_digest_secret_file);
   options.core.audit_retention =
       absl::Hours(24) * absl::GetFlag(FLAGS_audit_retention_days);
+  options.core.contacts_purge_interval =
+      absl::GetFlag(FLAGS_contacts_purge_interval);
   options.requests.rate_limit.per_second =
       absl::GetFlag(FLAGS_rate_limit_per_second);
   options.requests.rate_limit.burst = absl::GetFlag(FLAGS_rate_limit_burst);

@@ -151,7 +151,8 @@ class RequestHandler {
 
   // A unary call whose request and response travel as raw bytes. `work` is
   // called on a worker with (core::Maillage&, const Request&) or
-  // (core::Maillage&, const Request&, const CallContext&) and returns
+  // (core::Maillage&, const Request&, const CallContext&) (or with the
+  // call's CallAudit& last, to add a note to its audit entry) and returns
   // absl::StatusOr<Response>, or absl::Status when the response is
   // google.protobuf.Empty. `request` and `response` belong to gRPC and live
   // until the call is finished.
@@ -253,8 +254,14 @@ grpc::ServerUnaryReactor* RequestHandler::Unary(
         const bool decoded_ok = status.ok();
         if (decoded_ok) {
           if constexpr (std::is_invocable_v<const WorkFn&, core::Maillage&,
-                                            const Request&,
-                                            const CallContext&>) {
+                                            const Request&, const CallContext&,
+                                            CallAudit&>) {
+            status = internal::EncodeResult(work(core, *decoded, call, audit),
+                                            response);
+          } else if constexpr (std::is_invocable_v<const WorkFn&,
+                                                   core::Maillage&,
+                                                   const Request&,
+                                                   const CallContext&>) {
             status =
                 internal::EncodeResult(work(core, *decoded, call), response);
           } else {

@@ -13,6 +13,7 @@
 #include "services/actor_service.h"
 #include "services/admin_service.h"
 #include "services/audit_service.h"
+#include "services/privacy_service.h"
 #include "services/lifecycle_service.h"
 #include "services/match_service.h"
 #include "services/reflection_service.h"
@@ -224,6 +225,8 @@ absl::StatusOr<std::unique_ptr<Server>> Server::BuildAndStart(
       std::make_unique<LifecycleServiceImpl>(s->handler_.get()));
   s->services_.push_back(std::make_unique<AdminServiceImpl>(s->handler_.get()));
   s->services_.push_back(std::make_unique<AuditServiceImpl>(s->handler_.get()));
+  s->services_.push_back(
+      std::make_unique<PrivacyServiceImpl>(s->handler_.get()));
 
   s->AddReflection();
 

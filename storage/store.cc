@@ -5,9 +5,12 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <set>
+#include <thread>
 #include <utility>
 
 #include "absl/strings/cord.h"
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
@@ -19,7 +22,9 @@
 #include "rocksdb/env.h"
 #include "rocksdb/filter_policy.h"
 #include "rocksdb/listener.h"
+#include "rocksdb/metadata.h"
 #include "rocksdb/sst_file_manager.h"
+#include "rocksdb/transaction_log.h"
 #include "rocksdb/table.h"
 #include "rocksdb/write_batch.h"
 #include "storage/keys.h"
@@ -694,6 +699,87 @@ absl::Status Store::StoppedError() const {
       "the store stopped writing after a storage error (details in the "
       "server log): writes are refused until it is cleared; reads still "
       "work");
+}
+
+namespace {
+
+// Table and log files in `folder` that RocksDB no longer lists as live:
+// deleted data they may hold is still on the disk.
+std::vector<std::string> ObsoleteFiles(rocksdb::DB* db,
+                                       const std::string& folder) {
+  std::set<std::string> live;
+  std::vector<rocksdb::LiveFileMetaData> tables;
+  db->GetLiveFilesMetaData(&tables);
+  for (const auto& t : tables) {
+    live.insert(std::filesystem::path(t.name).filename().string());
+  }
+  // The log being written to (GetSortedWalFiles can fail while files are
+  // being deleted).
+  std::unique_ptr<rocksdb::LogFile> current;
+  if (db->GetCurrentWalFile(&current).ok() && current != nullptr) {
+    live.insert(std::filesystem::path(current->PathName()).filename().string());
+  }
+  rocksdb::VectorLogPtr logs;
+  if (db->GetSortedWalFiles(logs).ok()) {
+    for (const auto& log : logs) {
+      if (log->Type() == rocksdb::kAliveLogFile) {
+        live.insert(std::filesystem::path(log->PathName()).filename().string());
+      }
+    }
+  }
+  std::vector<std::string> obsolete;
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(folder, ec)) {
+    std::string name = entry.path().filename().string();
+    bool table = absl::EndsWith(name, ".sst");
+    bool log = absl::EndsWith(name, ".log") && name != "LOG";
+    if ((table || log) && live.count(name) == 0) obsolete.push_back(name);
+  }
+  return obsolete;
+}
+
+}  // namespace
+
+absl::Status Store::ErasePhysically(const std::vector<Family>& families,
+                                    absl::Duration wait) {
+  if (!guard_->Refresh()) return DiskFullError();
+  std::shared_lock lock(db_mu_);
+  ASSIGN_OR_RETURN(const Database* database, CurrentLocked());
+  if (database->read_only()) return StoppedError();
+  rocksdb::DB* db = database->db();
+  std::vector<rocksdb::ColumnFamilyHandle*> all;
+  for (int f = 0; f < kFamilyCount; ++f) {
+    all.push_back(database->handle(static_cast<Family>(f)));
+  }
+  // Every family: a log file is deleted only once no family needs it.
+  rocksdb::FlushOptions flush;
+  flush.wait = true;
+  flush.allow_write_stall = true;
+  rocksdb::Status s = db->Flush(flush, all);
+  if (!s.ok()) return StorageError(s, "flush");
+  rocksdb::CompactRangeOptions compact;
+  compact.bottommost_level_compaction =
+      rocksdb::BottommostLevelCompaction::kForce;
+  compact.exclusive_manual_compaction = false;
+  for (Family family : families) {
+    s = db->CompactRange(compact, database->handle(family), nullptr, nullptr);
+    if (!s.ok()) return StorageError(s, "compaction");
+  }
+  absl::Time deadline = absl::Now() + wait;
+  for (;;) {
+    std::vector<std::string> left = ObsoleteFiles(db, options_.path);
+    if (left.empty()) return absl::OkStatus();
+    if (absl::Now() >= deadline) {
+      std::fprintf(stderr,
+                   "maillage: storage: %zu obsolete files still held after "
+                   "an erasure (first: %s)\n",
+                   left.size(), left.front().c_str());
+      return absl::FailedPreconditionError(
+          "the erased values are still in files a running read holds; "
+          "retry in a moment");
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
 }
 
 uint64_t Store::EstimateKeys(Family family) const {

@@ -191,6 +191,18 @@ class Store {
   // is wrong; meant to be polled.
   WriteState CheckWrites();
 
+  // Makes deletions and overwrites so far physical (personal data erasure):
+  // flushes every family's memtable (so that the write-ahead log files
+  // holding the old values are no longer needed and are deleted), then
+  // rewrites every table file of `families` down to the last level, which
+  // drops the deleted and overwritten values, and waits (at most `wait`)
+  // until the files that held them are gone from the folder. Writes go on
+  // meanwhile. FAILED_PRECONDITION when an obsolete file is still held
+  // after `wait` (a long scan pins it; it goes when the scan ends);
+  // RESOURCE_EXHAUSTED when the disk is full.
+  absl::Status ErasePhysically(const std::vector<Family>& families,
+                               absl::Duration wait = absl::Seconds(10));
+
   // Approximate number of keys in a family (RocksDB's estimate).
   uint64_t EstimateKeys(Family family) const;
 
