@@ -845,18 +845,9 @@ absl::Status ActorDirectory::PrepareImportRow(
     return absl::OkStatus();
   }
   v1::ImportCounts* counts = pass.prepared->response.mutable_counts();
-  if (stored != nullptr) {
-    if (IsOptedOut(*stored)) {
-      KeepObjection(*stored, /*status_named=*/false, next);
-      pass.NoteObjectionKept(number, said);
-    }
-    // Same content, bookkeeping apart (cleared on both).
-    next->SerializeToString(&pass.bytes);
-    stored->SerializeToString(&pass.stored_bytes);
-    if (pass.bytes == pass.stored_bytes) {
-      counts->set_unchanged(counts->unchanged() + 1);
-      return absl::OkStatus();
-    }
+  if (stored != nullptr && SameAsStored(number, said, *stored, next, pass)) {
+    counts->set_unchanged(counts->unchanged() + 1);
+    return absl::OkStatus();
   }
   *next->mutable_create_time() = created;
   StageImportVersion(next, stored != nullptr, contacts_changed, commune, pass);
@@ -879,6 +870,19 @@ v1::Actor* ActorDirectory::NextImportVersion(v1::Actor* row,
   }
   ClearOutputOnly(next);
   return next;
+}
+
+bool ActorDirectory::SameAsStored(int64_t number, v1::ActorStatus said,
+                                  const v1::Actor& stored, v1::Actor* next,
+                                  ImportPass& pass) {
+  if (IsOptedOut(stored)) {
+    KeepObjection(stored, /*status_named=*/false, next);
+    pass.NoteObjectionKept(number, said);
+  }
+  // Same content, bookkeeping apart (cleared on both).
+  next->SerializeToString(&pass.bytes);
+  stored.SerializeToString(&pass.stored_bytes);
+  return pass.bytes == pass.stored_bytes;
 }
 
 bool ActorDirectory::CheckImportVersion(int64_t number, v1::Actor* next,

@@ -298,6 +298,12 @@ class ActorDirectory {
   // checks its territories; false when the row is rejected.
   bool CheckImportVersion(int64_t number, v1::Actor* next, ImportPass& pass,
                           uint32_t* commune) const;
+  // `next` against the stored version of its actor: keeps the stored
+  // objection (core/objection.h; the row `said` is noted), then tells
+  // whether `next` changes nothing.
+  static bool SameAsStored(int64_t number, v1::ActorStatus said,
+                           const v1::Actor& stored, v1::Actor* next,
+                           ImportPass& pass);
   // Stamps `next` and stages its record, its contacts when they change,
   // and its index profile.
   void StageImportVersion(v1::Actor* next, bool stored, bool contacts_changed,
