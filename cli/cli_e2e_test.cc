@@ -20,6 +20,7 @@
 #include "maillage/v1/actor.pb.h"
 #include "maillage/v1/lifecycle.pb.h"
 #include "maillage/v1/matching.pb.h"
+#include "maillage/v1/privacy.pb.h"
 #include "maillage/v1/territory.pb.h"
 #include "tests/support/temp_dir.h"
 #include "tests/support/test_pki.h"
@@ -871,6 +872,51 @@ TEST_F(CliDemoTest, WatchPrintsEventsAsTheyHappen) {
   auto event = ParseJson<v1::WatchEvent>(lines[0]);
   EXPECT_EQ(event.token(), token);
   EXPECT_EQ(event.suggestion().id(), id);
+}
+
+// Subject access and erasure as an operator runs them.
+TEST_F(CliTest, PrivacyExportThenErase) {
+  std::string file = Write("actor.json", R"({
+    "id": "siret:12345678900011", "kind": "company", "name": "Atelier du Val",
+    "home_commune": "94018", "themes": ["employment_insertion"],
+    "description": "Écrire à claire.martin@example.org",
+    "contacts": [{"name": "Claire Martin", "email": "claire.martin@example.org"},
+                 {"name": "Paul Garde", "email": "paul@example.org"}]
+  })");
+  ASSERT_EQ(Run("actors create " + file).exit_code, 0);
+
+  Result exported =
+      Run("admin privacy export --email Claire.Martin@example.org");
+  ASSERT_EQ(exported.exit_code, 0) << Describe(exported);
+  auto held = ParseJson<v1::PersonalDataExport>(exported.out);
+  ASSERT_EQ(held.items_size(), 2) << exported.out;
+  EXPECT_THAT(exported.out, Not(HasSubstr("paul@example.org")));
+
+  Result refused = Run("admin privacy erase --email claire.martin@example.org");
+  EXPECT_EQ(refused.exit_code, 2) << Describe(refused);
+  EXPECT_THAT(refused.err, HasSubstr("--validate-only"));
+  Result counted = Run(
+      "admin privacy erase --email claire.martin@example.org --validate-only");
+  ASSERT_EQ(counted.exit_code, 0) << Describe(counted);
+  EXPECT_THAT(counted.out, HasSubstr("contact"));
+  EXPECT_EQ(
+      ParseJson<v1::PersonalDataExport>(
+          Run("admin privacy export --email claire.martin@example.org").out)
+          .items_size(),
+      2);
+
+  Result erased =
+      Run("admin privacy erase --email claire.martin@example.org --yes");
+  ASSERT_EQ(erased.exit_code, 0) << Describe(erased);
+  EXPECT_THAT(erased.err, HasSubstr("erased:"));
+  EXPECT_EQ(
+      ParseJson<v1::PersonalDataExport>(
+          Run("admin privacy export --email claire.martin@example.org").out)
+          .items_size(),
+      0);
+  Result got = Run("actors get siret:12345678900011 --full");
+  EXPECT_THAT(got.out, Not(HasSubstr("claire")));
+  EXPECT_THAT(got.out, HasSubstr("paul@example.org"));
 }
 
 TEST_F(CliTest, ImportJsonlThenExport) {

@@ -1132,12 +1132,12 @@ absl::StatusOr<Lifecycle::EditCounts> Lifecycle::EditPersonalData(
   // The keys first (a scan must not write), then each record under its lock,
   // read again: a concurrent change is never overwritten with stale data.
   std::vector<std::string> keys;
-  RETURN_IF_ERROR(store_->Scan(
-      Family::kSuggestions, "", "",
-      [&](std::string_view key, std::string_view value) {
-        if (edits.may_concern(value)) keys.emplace_back(key);
-        return true;
-      }));
+  RETURN_IF_ERROR(
+      store_->Scan(Family::kSuggestions, "", "",
+                   [&](std::string_view key, std::string_view value) {
+                     if (edits.may_concern(value)) keys.emplace_back(key);
+                     return true;
+                   }));
   for (const std::string& key : keys) {
     auto held = locks_.Lock({key});
     v1::Suggestion s;

@@ -110,8 +110,7 @@ class Lifecycle {
   // apart). Counts what it wrote.
   struct PersonalDataEdits {
     std::function<bool(std::string_view stored_bytes)> may_concern;
-    std::function<bool(std::string_view workspace, v1::Suggestion*)>
-        suggestion;
+    std::function<bool(std::string_view workspace, v1::Suggestion*)> suggestion;
     std::function<bool(std::string_view workspace, v1::Partnership*)>
         partnership;
   };
