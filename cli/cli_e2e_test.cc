@@ -929,7 +929,7 @@ TEST_F(CliTest, PrivacyExportThenErase) {
   Result erased =
       Run("admin privacy erase --email claire.martin@example.org --yes");
   ASSERT_EQ(erased.exit_code, 0) << Describe(erased);
-  EXPECT_THAT(erased.err, HasSubstr("erased:"));
+  EXPECT_THAT(erased.err, HasSubstr("pseudonym:"));
   EXPECT_EQ(
       ParseJson<v1::PersonalDataExport>(
           Run("admin privacy export --email claire.martin@example.org").out)

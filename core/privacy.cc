@@ -8,8 +8,8 @@
 #include <utility>
 #include <vector>
 
-#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "auth/pseudonym.h"
 #include "base/status_macros.h"
 #include "base/strings.h"
 #include "core/errors.h"
@@ -17,8 +17,6 @@
 #include "google/protobuf/util/time_util.h"
 #include "maillage/storage/records.pb.h"
 #include "maillage/v1/audit.pb.h"
-#include "openssl/evp.h"
-#include "openssl/hmac.h"
 #include "storage/keys.h"
 
 namespace maillage::core {
@@ -31,10 +29,6 @@ namespace {
 // Rewrites of the event log and the audit trail go in batches of this many
 // records.
 constexpr int kRewriteBatch = 1000;
-
-std::string Hex8(uint64_t v) {
-  return absl::StrCat(absl::Hex(v, absl::kZeroPad16));
-}
 
 }  // namespace
 
@@ -163,15 +157,9 @@ Privacy::~Privacy() {
 }
 
 std::string Privacy::PseudonymOf(const DataSubject& subject) const {
-  std::string message = subject.Fingerprint();
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int size = 0;
-  HMAC(EVP_sha256(), secret_.data(), static_cast<int>(secret_.size()),
-       reinterpret_cast<const unsigned char*>(message.data()), message.size(),
-       digest, &size);
-  uint64_t head = 0;
-  for (int i = 0; i < 8; ++i) head = (head << 8) | digest[i];
-  return absl::StrCat("erased:", Hex8(head));
+  // The subject's identifiers in place of a principal id: "subject:" is no
+  // principal namespace, so it never collides with a principal's pseudonym.
+  return auth::Pseudonym(secret_, "subject:" + subject.Fingerprint());
 }
 
 absl::Status Privacy::FindPrincipals(DataSubject* subject) const {

@@ -81,7 +81,9 @@ class Privacy {
       const v1::ErasePersonalDataRequest& request,
       const auth::Principal& caller);
 
-  // "erased:" and 16 hexadecimal digits of HMAC-SHA-256(secret, subject).
+  // The subject's stable pseudonym: auth::Pseudonym of its identifiers
+  // ("pseudonym:" and 32 hexadecimal digits), the same scheme retention
+  // uses for principal ids.
   std::string PseudonymOf(const DataSubject& subject) const;
 
   // Makes deleted contact persons physically absent now (what the

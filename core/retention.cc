@@ -16,8 +16,6 @@
 namespace maillage::core {
 namespace {
 
-constexpr std::string_view kErasedPrefix = "erased:";
-
 // Writes one line on stderr, like the rest of the server's log.
 void Log(const std::string& line) {
   std::fprintf(stderr, "maillage: retention: %s\n", line.c_str());
@@ -106,12 +104,9 @@ absl::Status Retention::Drain(
 
 absl::Status Retention::SweepEach(absl::Time now, RetentionCounts* counts) {
   const size_t batch = std::max<size_t>(options_.batch, 1);
+  // What an erasure left is a pseudonym already (auth::Pseudonym returns
+  // it unchanged).
   auto pseudonym = [this](std::string_view id) {
-    // What an erasure left (core/privacy.h: "erased:…") is a pseudonym
-    // already.
-    if (id.substr(0, kErasedPrefix.size()) == kErasedPrefix) {
-      return std::string(id);
-    }
     return auth::Pseudonym(pseudonym_secret_, id);
   };
   // Where each scan by key stands between its steps.

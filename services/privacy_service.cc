@@ -8,7 +8,7 @@
 namespace maillage::services {
 namespace {
 
-// "subject erased:0123456789abcdef" for the audit entry; nothing when the
+// "subject pseudonym:0123…" for the audit entry; nothing when the
 // subject is malformed (the call then fails with INVALID_ARGUMENT).
 void NoteSubject(core::Maillage& m, const v1::DataSubject& subject,
                  CallAudit& audit) {

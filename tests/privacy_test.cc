@@ -258,7 +258,7 @@ TEST_F(PrivacyTest, ErasureLeavesNoByteOnDiskAndNothingInAnswers) {
     ASSERT_TRUE(s.ok()) << s.error_message() << "\n" << server_->output();
   }
   EXPECT_TRUE(erased.physically_erased());
-  EXPECT_EQ(erased.pseudonym().rfind("erased:", 0), 0u);
+  EXPECT_EQ(erased.pseudonym().rfind("pseudonym:", 0), 0u);
   EXPECT_EQ(FilesHolding(store(), kLocalPart), std::vector<std::string>())
       << "right after the erasure";
   EXPECT_EQ(FilesHolding(store(), "12 34 56 78"), std::vector<std::string>());
