@@ -11,6 +11,10 @@ packages=(
   libutf8proc-dev libxxhash-dev liblemon-dev
   # OpenSSL: API key digests, JWT signatures, TLS certificates in tests.
   libssl-dev
+  # Boost.Beast/Asio (header-only): the HTTP/JSON face's listener.
+  libboost-dev
+  # scripts/http-bench.sh: h2load (nghttp2) and ab, independent HTTP clients.
+  nghttp2-client apache2-utils
   # tests/proxy_test.sh: deploy/nginx/maillage.conf in front of the server.
   # On a machine with systemd, installing nginx also starts its default site
   # on port 80 (`systemctl disable --now nginx` if unwanted); the test runs

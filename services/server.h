@@ -1,6 +1,7 @@
 #ifndef MAILLAGE_SERVICES_SERVER_H_
 #define MAILLAGE_SERVICES_SERVER_H_
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -12,7 +13,12 @@
 #include "auth/cert_principals.h"
 #include "core/maillage.h"
 #include "grpcpp/grpcpp.h"
+#include "importer/mappings.h"
 #include "services/authentication.h"
+#include "services/http/dispatcher.h"
+#include "services/http/grpc_bridge.h"
+#include "services/http/http_server.h"
+#include "services/http/routes.h"
 #include "services/reflection_service.h"
 #include "services/request_handler.h"
 #include "services/tls.h"
@@ -113,6 +119,9 @@ class Server {
     // must outlive the server. (Client certificates: client_cert_principals
     // above, loaded and owned by the server.)
     const auth::Authenticator* jwt = nullptr;
+    // The HTTP/JSON face (services/http/): off while http.listen_address
+    // is empty. Its calls go through this server's services in-process.
+    http::HttpOptions http;
   };
 
   // Starts listening (health NOT_SERVING), opens the core, then reports
@@ -125,6 +134,8 @@ class Server {
 
   // The port actually bound.
   int port() const { return port_; }
+  // The HTTP face's port; 0 when it is off.
+  int http_port() const { return http_ != nullptr ? http_->port() : 0; }
   core::Maillage& core() { return *core_; }
 
   // Stops accepting calls, lets in-flight calls finish for up to `grace`,
@@ -143,6 +154,12 @@ class Server {
   void AddReflection();
   // Publishes whether writes are accepted (see WriteHealthReporter).
   void StartWriteHealth();
+  // The HTTP face, when options.http.listen_address is set: routes from the
+  // services' google.api.http rules, calls over the in-process channel.
+  absl::Status StartHttp(const Options& options);
+  // Stops the HTTP face once the gRPC server is shut down and the calls it
+  // made are over.
+  void StopHttp();
 
   grpc::ResourceQuota quota_{"maillage-transport"};
   std::unique_ptr<WorkerPool> pool_;
@@ -154,6 +171,12 @@ class Server {
   std::unique_ptr<core::Maillage> core_;
   std::unique_ptr<CallAuthenticator> authenticator_;
   std::unique_ptr<WriteHealthReporter> write_health_;
+  std::unique_ptr<http::RouteTable> http_routes_;
+  std::unique_ptr<http::GrpcBridge> http_bridge_;
+  std::unique_ptr<http::Dispatcher> http_dispatcher_;
+  std::unique_ptr<http::HttpServer> http_;
+  std::unique_ptr<importer::Mappings> import_mappings_;  // HTTP uploads
+  std::atomic<bool> ready_{false};                       // /readyz
   int port_ = 0;
   bool stopped_ = false;
 };

@@ -54,6 +54,13 @@ ServerProcess::ServerProcess(std::string binary, std::vector<std::string> args)
     credentials_file_ = data_dir + ".credentials";
     args_.push_back("--admin_credentials_file=" + credentials_file_);
   }
+  // The HTTP face on a free port, so that tests run side by side (the
+  // binary's default is 8080).
+  bool http_named = false;
+  for (const std::string& arg : args_) {
+    http_named |= arg.rfind("--http_listen=", 0) == 0;
+  }
+  if (!http_named) args_.push_back("--http_listen=127.0.0.1:0");
 }
 
 std::string ServerProcess::admin_key() const {
