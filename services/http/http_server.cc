@@ -20,6 +20,7 @@
 #include "boost/beast/core.hpp"
 #include "boost/beast/http.hpp"
 #include "boost/beast/ssl.hpp"
+#include "services/http/json_mapping.h"
 
 namespace maillage::services::http {
 namespace {
@@ -197,11 +198,14 @@ class Session : public ResponseSink,
     Close();
   }
 
+  // An error the connection itself answers (the request never reached the
+  // dispatcher): `status` with a google.rpc.Status body.
   void SendPlain(int status, std::string message) {
     grpc::StatusCode code = status == 400
                                 ? grpc::StatusCode::INVALID_ARGUMENT
                                 : grpc::StatusCode::RESOURCE_EXHAUSTED;
-    SendError(*this, grpc::Status(code, message));
+    Send(status, "application/json",
+         ErrorJson(grpc::Status(code, std::move(message))) + "\n", {});
   }
 
   void OnBody(beast::error_code ec) {
