@@ -87,10 +87,11 @@ std::string StreamError(const grpc::Status& status, bool events) {
 class StreamRelay : public std::enable_shared_from_this<StreamRelay> {
  public:
   StreamRelay(const Descriptor& response, bool events,
-              std::shared_ptr<ResponseSink> sink,
+              EventTextCache* event_texts, std::shared_ptr<ResponseSink> sink,
               std::function<void()> on_finished)
       : response_(response),
         events_(events),
+        event_texts_(event_texts),
         sink_(std::move(sink)),
         on_finished_(std::move(on_finished)) {}
 
@@ -127,14 +128,16 @@ class StreamRelay : public std::enable_shared_from_this<StreamRelay> {
   }
 
   void OnMessage(const grpc::ByteBuffer& bytes) {
-    std::unique_ptr<Message> message = NewMessage(response_);
-    if (!Parse(bytes, message.get())) {
+    std::string text =
+        events_ ? event_texts_->Get(Flatten(bytes), [&] { return Text(bytes); })
+                : Text(bytes);
+    if (text.empty()) {
       call_->Cancel();
       return;
     }
     BeginOnce();
     std::weak_ptr<StreamCall> weak = call_;
-    sink_->Chunk(Format(*message, events_), [weak](bool ok) {
+    sink_->Chunk(std::move(text), [weak](bool ok) {
       auto call = weak.lock();
       if (call == nullptr) return;
       if (ok) {
@@ -143,6 +146,23 @@ class StreamRelay : public std::enable_shared_from_this<StreamRelay> {
         call->Cancel();
       }
     });
+  }
+
+  // The NDJSON lines or SSE event of a message; "" when it does not decode.
+  std::string Text(const grpc::ByteBuffer& bytes) const {
+    std::unique_ptr<Message> message = NewMessage(response_);
+    if (!Parse(bytes, message.get())) return "";
+    return Format(*message, events_);
+  }
+
+  static std::string Flatten(const grpc::ByteBuffer& bytes) {
+    std::vector<grpc::Slice> slices;
+    std::string flat;
+    if (!bytes.Dump(&slices).ok()) return flat;
+    for (const grpc::Slice& slice : slices) {
+      flat.append(reinterpret_cast<const char*>(slice.begin()), slice.size());
+    }
+    return flat;
   }
 
   void OnDone(const grpc::Status& status) {
@@ -171,6 +191,7 @@ class StreamRelay : public std::enable_shared_from_this<StreamRelay> {
 
   const Descriptor& response_;
   const bool events_;
+  EventTextCache* const event_texts_;
   std::shared_ptr<ResponseSink> sink_;
   std::function<void()> on_finished_;
   std::shared_ptr<StreamCall> call_;
@@ -198,6 +219,26 @@ bool ServeOperational(const HttpRequest& request,
 }
 
 }  // namespace
+
+std::string EventTextCache::Get(const std::string& bytes,
+                                const std::function<std::string()>& make) {
+  {
+    std::lock_guard lock(mu_);
+    auto it = texts_.find(bytes);
+    if (it != texts_.end()) return it->second;
+  }
+  std::string text = make();  // outside the lock: others print meanwhile
+  if (text.empty()) return text;
+  std::lock_guard lock(mu_);
+  if (texts_.emplace(bytes, text).second) {
+    order_.push_back(bytes);
+    if (order_.size() > kEntries) {
+      texts_.erase(order_.front());
+      order_.pop_front();
+    }
+  }
+  return text;
+}
 
 void SendError(ResponseSink& sink, const grpc::Status& status) {
   Headers headers;
@@ -305,9 +346,9 @@ void Dispatcher::ServerStream(const Route& route, const HttpRequest& request,
                                           request.last_event_id);
     }
   }
-  auto relay =
-      std::make_shared<StreamRelay>(*route.method->output_type(), events,
-                                    std::move(sink), std::move(on_finished));
+  auto relay = std::make_shared<StreamRelay>(
+      *route.method->output_type(), events, &event_texts_, std::move(sink),
+      std::move(on_finished));
   relay->Start(*env_.bridge, *route.method,
                CallOrigin{request.authorization, request.peer}, *message);
 }

@@ -2,9 +2,12 @@
 #define MAILLAGE_SERVICES_HTTP_DISPATCHER_H_
 
 #include <atomic>
+#include <deque>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -64,6 +67,22 @@ class ResponseSink {
   virtual void OnClientGone(std::function<void()> gone) = 0;
 };
 
+// The Server-Sent Events text of recent events, shared by every subscriber:
+// the same event (the same bytes) goes to many subscribers and is printed
+// once. Bounded (the oldest entries go first). Thread-safe.
+class EventTextCache {
+ public:
+  // The text of `bytes`, made by `make` when not cached ("" is not cached).
+  std::string Get(const std::string& bytes,
+                  const std::function<std::string()>& make);
+
+ private:
+  static constexpr size_t kEntries = 1024;
+  std::mutex mu_;
+  std::unordered_map<std::string, std::string> texts_;  // guarded by mu_
+  std::deque<std::string> order_;                       // guarded by mu_
+};
+
 class Dispatcher {
  public:
   struct Options {
@@ -105,6 +124,7 @@ class Dispatcher {
   Environment env_;
   const Options options_;
   std::atomic<int> event_streams_{0};
+  EventTextCache event_texts_;
 };
 
 // Sends a JSON error (google.rpc.Status) with the mapped HTTP status.
