@@ -16,6 +16,7 @@
 #include "gmock/gmock.h"
 #include "google/protobuf/util/json_util.h"
 #include "gtest/gtest.h"
+#include "maillage/v1/actor.grpc.pb.h"
 #include "maillage/v1/actor.pb.h"
 #include "maillage/v1/lifecycle.pb.h"
 #include "maillage/v1/matching.pb.h"
@@ -28,6 +29,7 @@
 namespace maillage::cli {
 namespace {
 
+using ::testing::ContainsRegex;
 using ::testing::HasSubstr;
 using ::testing::Not;
 using ::testing::StartsWith;
@@ -966,6 +968,70 @@ TEST_F(CliTest, ImportJsonlThenExport) {
             "ext:lab:2,association,,\"Les Amis, de Créteil\",94028,,"
             "funding:youth,,,,,,,,,,,,,,\n");
   EXPECT_EQ(Run("export --format xml").exit_code, 2);
+}
+
+// An organisation that objected to being proposed stays opted out when the
+// SIRENE file it came from is imported again, in either mode, and the
+// summary says so row by row; an UpdateActor naming "status" lifts it, and
+// the next import leaves it lifted.
+TEST_F(CliTest, SireneReimportKeepsAnOptedOutOrganisationOptedOut) {
+  const std::string data = MAILLAGE_IMPORTER_TESTDATA;
+  const std::string import =
+      "import " + data + "/sirene_etablissements.csv --format sirene " +
+      "--legal-units " + data + "/sirene_unites_legales.csv";
+  // Rows 2 and 4 of the file: a company and an association (its head
+  // office, id rna:).
+  const std::string company = "siret:12345678900011";
+  const std::string association = "rna:W941000001";
+  auto set_status = [&](const std::string& id, v1::ActorStatus status) {
+    grpc::ClientContext context;
+    v1::UpdateActorRequest update;
+    update.mutable_actor()->set_id(id);
+    update.mutable_actor()->set_status(status);
+    update.mutable_update_mask()->add_paths("status");
+    v1::Actor updated;
+    grpc::Status s = server_.actors().UpdateActor(&context, update, &updated);
+    ASSERT_TRUE(s.ok()) << s.error_message();
+  };
+  auto status_of = [&](const std::string& id) {
+    grpc::ClientContext context;
+    v1::GetActorRequest get;
+    get.set_id(id);
+    v1::Actor actor;
+    grpc::Status s = server_.actors().GetActor(&context, get, &actor);
+    EXPECT_TRUE(s.ok()) << s.error_message();
+    return actor.status();
+  };
+  const std::string kept =
+      ": status: kept ACTOR_STATUS_OPTED_OUT (the row said "
+      "ACTOR_STATUS_UNSPECIFIED): the organisation objected to being "
+      "proposed";
+
+  Result first = Run(import);
+  EXPECT_THAT(first.out, Not(HasSubstr("kept opted out"))) << Describe(first);
+  ASSERT_EQ(status_of(company), v1::ACTOR_STATUS_UNSPECIFIED);
+  set_status(company, v1::ACTOR_STATUS_OPTED_OUT);
+  set_status(association, v1::ACTOR_STATUS_OPTED_OUT);
+
+  for (const std::string mode : {"merge", "replace"}) {
+    SCOPED_TRACE(mode);
+    Result again = Run(import + " --mode " + mode);
+    EXPECT_THAT(again.out, ContainsRegex("\nkept opted out +2\n"))
+        << Describe(again);
+    EXPECT_THAT(again.out, HasSubstr("\nrow 2" + kept));
+    EXPECT_THAT(again.out, HasSubstr("\nrow 4" + kept));
+    EXPECT_EQ(status_of(company), v1::ACTOR_STATUS_OPTED_OUT);
+    EXPECT_EQ(status_of(association), v1::ACTOR_STATUS_OPTED_OUT);
+  }
+
+  set_status(company, v1::ACTOR_STATUS_ACTIVE);
+  Result lifted = Run(import + " --mode replace");
+  EXPECT_THAT(lifted.out, ContainsRegex("\nkept opted out +1\n"))
+      << Describe(lifted);
+  EXPECT_THAT(lifted.out, Not(HasSubstr("row 2" + kept)));
+  EXPECT_THAT(lifted.out, HasSubstr("\nrow 4" + kept));
+  EXPECT_NE(status_of(company), v1::ACTOR_STATUS_OPTED_OUT);
+  EXPECT_EQ(status_of(association), v1::ACTOR_STATUS_OPTED_OUT);
 }
 
 TEST_F(CliTest, ImportSpreadsheetWithMappingAndRejects) {
