@@ -4,6 +4,7 @@
 // the server keeps answering others throughout. Also its CORS allow-list and
 // TLS on the HTTP port.
 #include <cstdio>
+#include <cstdlib>
 #include <memory>
 #include <string>
 #include <vector>
@@ -207,6 +208,7 @@ TEST(HttpTlsTest, ServesHttpsWithTheServersCertificate) {
   server.options().tls.cert_file = cert.cert;
   server.options().tls.key_file = cert.key;
   server.options().http.listen_address = "127.0.0.1:0";
+  server.options().tls.reload_interval = absl::Seconds(1);
   server.options().http.tls = server.options().tls;
   server.Start();
   const std::string url = absl::StrCat(
@@ -222,6 +224,21 @@ TEST(HttpTlsTest, ServesHttpsWithTheServersCertificate) {
   // Plaintext on the TLS port is not answered as HTTP.
   HttpResponse plain = HttpCall(server.server().http_port(), "GET", "/healthz");
   EXPECT_NE(plain.status, 200);
+
+  // A renewed certificate (from another authority) replaces the files: new
+  // connections get it within the reload interval, without restart.
+  testing::CertificateFiles ca2 = pki.MakeAuthority("test-ca-2");
+  testing::CertificateFiles renewed = pki.MakeServer("maillage-2", ca2);
+  ASSERT_EQ(std::rename(renewed.key.c_str(), cert.key.c_str()), 0);
+  ASSERT_EQ(std::rename(renewed.cert.c_str(), cert.cert.c_str()), 0);
+  std::string with_new_ca = absl::StrCat(
+      "curl -s -o /dev/null --max-time 20 --cacert ", ca2.cert, " ", url);
+  bool renewed_served = false;
+  for (int attempt = 0; attempt < 100 && !renewed_served; ++attempt) {
+    renewed_served = std::system(with_new_ca.c_str()) == 0;
+    if (!renewed_served) absl::SleepFor(absl::Milliseconds(200));
+  }
+  EXPECT_TRUE(renewed_served);
 }
 
 }  // namespace

@@ -204,6 +204,23 @@ TEST_F(HttpTest, MalformedRequestsAreAnsweredClearly) {
   EXPECT_EQ(not_bearer.status, 401);
 }
 
+// A client that waits for "100 Continue" before its body (curl does above
+// 1 KiB) gets it at once.
+TEST_F(HttpTest, ExpectContinueIsAnswered) {
+  HttpConnection c(port());
+  const std::string body = services::http::ToJson(
+      testing::SampleActor("ext:http:continue", "Atelier"));
+  ASSERT_TRUE(c.SendRaw(absl::StrCat(
+      "POST /v1/actors HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ",
+      server_->admin_key(), "\r\nExpect: 100-continue\r\nContent-Length: ",
+      body.size(), "\r\n\r\n")));
+  HttpResponse interim = c.ReadHead();
+  EXPECT_EQ(interim.status, 100);
+  ASSERT_TRUE(c.SendRaw(body));
+  HttpResponse created = c.ReadResponse();
+  EXPECT_EQ(created.status, 200) << created.body;
+}
+
 // The audit trail records an HTTP call like a gRPC one, with the HTTP
 // client's address.
 TEST_F(HttpTest, CallsAreAuditedWithTheHttpClientsAddress) {
@@ -221,6 +238,28 @@ TEST_F(HttpTest, CallsAreAuditedWithTheHttpClientsAddress) {
   }
   EXPECT_THAT(entries.body, HasSubstr("\"method\":\"CreateActor\""));
   EXPECT_THAT(entries.body, HasSubstr("\"peer\":\"http:ipv4:127.0.0.1:"));
+}
+
+// A network client cannot pass itself off as an HTTP client: the address
+// metadata counts only with the process's own token.
+TEST_F(HttpTest, TheHttpPeerCannotBeForgedOverGrpc) {
+  {
+    grpc::ClientContext context;
+    context.AddMetadata("x-maillage-http-peer", "forged 203.0.113.9:1");
+    v1::CreateActorRequest create;
+    *create.mutable_actor() = testing::SampleActor("ext:http:forged", "Forgé");
+    v1::Actor created;
+    ASSERT_TRUE(server_->actors().CreateActor(&context, create, &created).ok());
+  }
+  HttpResponse entries;
+  for (int attempt = 0; attempt < 100; ++attempt) {
+    entries = Call("GET", "/v1/admin/auditEntries?actorId=ext:http:forged");
+    ASSERT_EQ(entries.status, 200) << entries.body;
+    if (entries.body.find("CreateActor") != std::string::npos) break;
+    absl::SleepFor(absl::Milliseconds(50));
+  }
+  EXPECT_THAT(entries.body, HasSubstr("\"peer\":\"ipv4:127.0.0.1:"));
+  EXPECT_THAT(entries.body, Not(HasSubstr("203.0.113.9")));
 }
 
 // A path for `route` with every variable filled: enums with their first

@@ -313,7 +313,7 @@ void Dispatcher::Unary(const Route& route, const HttpRequest& request,
                        std::unique_ptr<Message> message,
                        std::shared_ptr<ResponseSink> sink) {
   std::shared_ptr<Message> response(NewMessage(*route.method->output_type()));
-  env_.bridge->Unary(
+  std::function<void()> cancel = env_.bridge->Unary(
       *route.method, *message, CallOrigin{request.authorization, request.peer},
       response.get(), [response, sink](const grpc::Status& status) {
         if (!status.ok()) {
@@ -322,6 +322,7 @@ void Dispatcher::Unary(const Route& route, const HttpRequest& request,
         }
         sink->Send(200, kJson, ToJson(*response) + "\n", {});
       });
+  sink->OnClientGone(std::move(cancel));
 }
 
 void Dispatcher::ServerStream(const Route& route, const HttpRequest& request,

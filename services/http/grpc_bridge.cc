@@ -45,11 +45,11 @@ std::string GrpcBridge::MethodPath(
   return "/" + method.service()->full_name() + "/" + method.name();
 }
 
-void GrpcBridge::Unary(const google::protobuf::MethodDescriptor& method,
-                       const google::protobuf::Message& request,
-                       const CallOrigin& origin,
-                       google::protobuf::Message* response,
-                       std::function<void(const grpc::Status&)> done) {
+std::function<void()> GrpcBridge::Unary(
+    const google::protobuf::MethodDescriptor& method,
+    const google::protobuf::Message& request, const CallOrigin& origin,
+    google::protobuf::Message* response,
+    std::function<void(const grpc::Status&)> done) {
   auto call = std::make_shared<UnaryCall>();
   SetOrigin(origin, &call->context);
   in_flight_->Add();
@@ -66,6 +66,10 @@ void GrpcBridge::Unary(const google::protobuf::MethodDescriptor& method,
                     done(status);
                     in_flight->Remove();
                   });
+  std::weak_ptr<UnaryCall> weak = call;
+  return [weak] {
+    if (auto running = weak.lock()) running->context.TryCancel();
+  };
 }
 
 std::shared_ptr<StreamCall> StreamCall::Start(

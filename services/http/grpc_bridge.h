@@ -119,11 +119,13 @@ class GrpcBridge {
 
   // A unary call: `done` runs on a gRPC thread with the status and, when
   // OK, the response decoded into `response` (owned by the caller, alive
-  // until `done`).
-  void Unary(const google::protobuf::MethodDescriptor& method,
-             const google::protobuf::Message& request, const CallOrigin& origin,
-             google::protobuf::Message* response,
-             std::function<void(const grpc::Status&)> done);
+  // until `done`). Returns what cancels the call (the HTTP client went
+  // away; a no-op once it is over).
+  std::function<void()> Unary(const google::protobuf::MethodDescriptor& method,
+                              const google::protobuf::Message& request,
+                              const CallOrigin& origin,
+                              google::protobuf::Message* response,
+                              std::function<void(const grpc::Status&)> done);
 
   // A streaming call of `method`; see StreamCall.
   std::shared_ptr<StreamCall> Stream(

@@ -107,7 +107,6 @@ class Session : public ResponseSink,
       head_->keep_alive(keep_alive_);
       head_->chunked(true);
       Queue(Write{Write::kHead, nullptr, {}, nullptr});
-      WatchClient();
     });
   }
 
@@ -170,6 +169,22 @@ class Session : public ResponseSink,
       parser_->body_limit(options_.max_upload_bytes);
     }
     Tcp().expires_after(Chrono(options_.body_timeout));
+    if (absl::EqualsIgnoreCase(AsAbsl(View(req[bhttp::field::expect])),
+                               "100-continue")) {
+      // curl and others wait for it (a second) before sending a body.
+      continue_.emplace(bhttp::status::continue_, 11);
+      bhttp::async_write(
+          stream_, *continue_,
+          [self = this->shared_from_this()](beast::error_code sent, size_t) {
+            if (sent) return self->Close();
+            self->ReadBody();
+          });
+      return;
+    }
+    ReadBody();
+  }
+
+  void ReadBody() {
     bhttp::async_read(
         stream_, buffer_, *parser_,
         [self = this->shared_from_this()](beast::error_code read, size_t) {
@@ -223,6 +238,8 @@ class Session : public ResponseSink,
                     "Authorization, Content-Type, Last-Event-ID"},
                    {"Access-Control-Max-Age", "600"}});
     }
+    // Watched while the call runs: a client that goes away cancels it.
+    WatchClient();
     dispatcher_->Handle(std::move(request), this->shared_from_this());
   }
 
@@ -284,7 +301,9 @@ class Session : public ResponseSink,
     if (ec) return Close();
     const bool answered = w.kind == Write::kWhole || w.kind == Write::kLast;
     if (answered) {
-      streaming_ = false;
+      watching_ = false;
+      ++watch_generation_;
+      client_gone_ = nullptr;  // that call is over
       if (!keep_alive_) return Close();
       writing_ = false;
       ReadHeader();
@@ -293,27 +312,35 @@ class Session : public ResponseSink,
     WriteNext();
   }
 
-  // While a response streams, the client sends nothing: readable means it
-  // closed (or reset) the connection, and the call it waits on is
-  // cancelled. Watched on the raw socket so that the stream's write timeouts
-  // stay apart.
+  // While its call runs and its answer streams, the client sends nothing:
+  // readable means it closed (or reset) the connection, and the call it
+  // waits on is cancelled. Watched on the raw socket so that the write
+  // timeouts stay apart; a client that sends more (pipelining) is not
+  // watched further.
   void WatchClient() {
-    streaming_ = true;
+    if (watching_) return;
+    watching_ = true;
+    WaitReadable(++watch_generation_);
+  }
+
+  // One wait per watch: a wait left from an earlier call (its generation
+  // passed) ends without effect.
+  void WaitReadable(uint64_t generation) {
     Tcp().socket().async_wait(
         tcp::socket::wait_read,
-        [self = this->shared_from_this()](beast::error_code ec) {
-          self->OnReadable(ec);
+        [self = this->shared_from_this(), generation](beast::error_code ec) {
+          self->OnReadable(ec, generation);
         });
   }
 
-  void OnReadable(beast::error_code ec) {
-    if (!streaming_ || closed_) return;
+  void OnReadable(beast::error_code ec, uint64_t generation) {
+    if (generation != watch_generation_ || !watching_ || closed_) return;
     char byte;
     ssize_t n = ec ? -1
                    : ::recv(Tcp().socket().native_handle(), &byte, 1,
                             MSG_PEEK | MSG_DONTWAIT);
     if (n < 0 && !ec && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-      return WatchClient();
+      return WaitReadable(generation);
     }
     if (n > 0) return;  // the client sent more; nothing to watch for
     keep_alive_ = false;
@@ -346,6 +373,7 @@ class Session : public ResponseSink,
   const std::string peer_;
   beast::flat_buffer buffer_;
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
+  std::optional<bhttp::response<bhttp::empty_body>> continue_;
   std::optional<bhttp::response<bhttp::empty_body>> head_;
   std::optional<bhttp::response_serializer<bhttp::empty_body>> serializer_;
   std::deque<Write> writes_;
@@ -353,7 +381,8 @@ class Session : public ResponseSink,
   std::function<void()> client_gone_;
   bool keep_alive_ = true;
   bool writing_ = false;
-  bool streaming_ = false;
+  bool watching_ = false;
+  uint64_t watch_generation_ = 0;
   bool closed_ = false;
 };
 
@@ -557,9 +586,11 @@ absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(
   if (!ec) impl.acceptor.bind(*endpoint, ec);
   if (!ec) impl.acceptor.listen(asio::socket_base::max_listen_connections, ec);
   if (ec) {
-    return absl::UnavailableError(absl::StrCat("cannot listen on ",
-                                               options.listen_address,
-                                               " (HTTP): ", ec.message()));
+    return absl::UnavailableError(absl::StrCat(
+        "cannot listen on ", options.listen_address,
+        " for the HTTP/JSON face: ", ec.message(),
+        " (choose another with --http_listen=127.0.0.1:PORT, or turn it off "
+        "with --http_listen=)"));
   }
   server->port_ = impl.acceptor.local_endpoint().port();
   impl.Accept(server->connections_);
@@ -573,13 +604,11 @@ HttpServer::~HttpServer() { Stop(); }
 
 void HttpServer::Stop() {
   if (impl_ == nullptr || threads_.empty()) return;
-  asio::post(impl_->context, [impl = impl_.get()] {
-    beast::error_code ignored;
-    impl->acceptor.close(ignored);
-  });
   impl_->context.stop();
   for (std::thread& t : threads_) t.join();
   threads_.clear();
+  beast::error_code ignored;  // the threads are gone: no one else uses it
+  impl_->acceptor.close(ignored);
 }
 
 }  // namespace maillage::services::http
