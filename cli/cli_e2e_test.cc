@@ -874,6 +874,27 @@ TEST_F(CliDemoTest, WatchPrintsEventsAsTheyHappen) {
   EXPECT_EQ(event.suggestion().id(), id);
 }
 
+TEST_F(CliDemoTest, WatchFromATokenRetentionDeletedSaysSo) {
+  // Two events, 1 and 2: resuming after 1 would miss 2 once it is deleted.
+  Result served = Run("suggest partners ext:demo:1000 --limit 2 --output json");
+  ASSERT_EQ(served.exit_code, 0) << Describe(served);
+  // A sweep as of a day after the events' retention period (90 days).
+  core::Retention& retention = server_.server().core().retention();
+  ASSERT_GT(retention.options().events, absl::ZeroDuration());
+  auto swept = retention.Sweep(absl::Now() + retention.options().events +
+                               absl::Hours(24));
+  ASSERT_TRUE(swept.ok()) << swept.status();
+  ASSERT_EQ((*swept)[core::RetentionRecord::kEvent], 2);
+
+  // (Bounded: a watch that got no error would wait for events forever.)
+  Result watched = RunShell(
+      "timeout --preserve-status -s INT 30",
+      "--server " + server_.target() + " watch departement:94 --from 1", "");
+  EXPECT_EQ(watched.exit_code, 4) << Describe(watched);  // OUT_OF_RANGE
+  EXPECT_THAT(watched.err, HasSubstr("older than the oldest event kept"));
+  EXPECT_THAT(watched.err, ::testing::Not(HasSubstr("resume with --from")));
+}
+
 // Subject access and erasure as an operator runs them.
 TEST_F(CliTest, PrivacyExportThenErase) {
   std::string file = Write("actor.json", R"({

@@ -271,8 +271,10 @@ const std::vector<InventoryItem>& PersonalDataInventory() {
       {"maillage.v1.Suggestion", "requested_by", K::kPrincipalId,
        "suggestions, events",
        "knowing who asked for a suggestion (accountability)",
-       "untouched suggestions: --retention_untouched_suggestions_days; "
-       "closed ones pseudonymised after --retention_closed_lifecycle_days"},
+       "untouched suggestions deleted after --suggestion_retention_days; "
+       "closed ones pseudonymised after "
+       "--lifecycle_personal_data_retention_days; events deleted after "
+       "--event_retention_days"},
       {"maillage.v1.Suggestion", "requested_by_name", K::kDisplayName,
        "suggestions, events", "showing who asked, in the pipeline",
        "as requested_by"},

@@ -15,6 +15,8 @@ packages=(
   libboost-dev
   # scripts/http-bench.sh: h2load (nghttp2) and ab, independent HTTP clients.
   nghttp2-client apache2-utils
+  # Prometheus metrics (ops/metrics.h): the registry and the /metrics endpoint.
+  prometheus-cpp-dev
   # tests/proxy_test.sh: deploy/nginx/maillage.conf in front of the server.
   # On a machine with systemd, installing nginx also starts its default site
   # on port 80 (`systemctl disable --now nginx` if unwanted); the test runs

@@ -14,6 +14,7 @@
 #include "core/maillage.h"
 #include "grpcpp/grpcpp.h"
 #include "importer/mappings.h"
+#include "ops/metrics.h"
 #include "services/authentication.h"
 #include "services/http/dispatcher.h"
 #include "services/http/grpc_bridge.h"
@@ -21,6 +22,7 @@
 #include "services/http/routes.h"
 #include "services/reflection_service.h"
 #include "services/request_handler.h"
+#include "services/retention_metrics.h"
 #include "services/tls.h"
 #include "services/worker_pool.h"
 #include "services/write_health.h"
@@ -122,6 +124,10 @@ class Server {
     // The HTTP/JSON face (services/http/): off while http.listen_address
     // is empty. Its calls go through this server's services in-process.
     http::HttpOptions http;
+    // host:port of the Prometheus endpoint (GET /metrics, plain HTTP, no
+    // authentication; port 0 picks a free one, see metrics_port()). Empty:
+    // not served (the metrics are still kept, see metrics()).
+    std::string metrics_address;
   };
 
   // Starts listening (health NOT_SERVING), opens the core, then reports
@@ -137,6 +143,10 @@ class Server {
   // The HTTP face's port; 0 when it is off.
   int http_port() const { return http_ != nullptr ? http_->port() : 0; }
   core::Maillage& core() { return *core_; }
+  // The server's metrics registry (ops/metrics.h), and the port of its
+  // endpoint (0 when Options::metrics_address is empty).
+  ops::Metrics& metrics() { return *metrics_; }
+  int metrics_port() const { return metrics_->port(); }
 
   // Stops accepting calls, lets in-flight calls finish for up to `grace`,
   // then cancels them: long computations notice within milliseconds
@@ -162,6 +172,9 @@ class Server {
   void StopHttp();
 
   grpc::ResourceQuota quota_{"maillage-transport"};
+  // Before core_: the core reports to them until it is closed.
+  std::unique_ptr<ops::Metrics> metrics_;
+  std::unique_ptr<RetentionMetrics> retention_metrics_;
   std::unique_ptr<WorkerPool> pool_;
   std::unique_ptr<auth::CertificatePrincipals> cert_principals_;
   std::unique_ptr<RequestHandler> handler_;
