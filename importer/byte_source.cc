@@ -64,6 +64,27 @@ class InMemorySource final : public ByteSource {
   std::string name_;
 };
 
+// The bytes of a string owned elsewhere.
+class SharedSource final : public ByteSource {
+ public:
+  SharedSource(std::shared_ptr<const std::string> data, std::string name)
+      : data_(std::move(data)), name_(std::move(name)) {}
+
+  absl::StatusOr<size_t> Read(char* buffer, size_t capacity) override {
+    size_t n = std::min(capacity, data_->size() - offset_);
+    std::memcpy(buffer, data_->data() + offset_, n);
+    offset_ += n;
+    return n;
+  }
+
+  const std::string& name() const override { return name_; }
+
+ private:
+  std::shared_ptr<const std::string> data_;
+  size_t offset_ = 0;
+  std::string name_;
+};
+
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<ByteSource>> OpenFile(const std::string& path) {
@@ -80,6 +101,11 @@ absl::StatusOr<std::unique_ptr<ByteSource>> OpenFile(const std::string& path) {
   }
   gzbuffer(file, 256 << 10);
   return std::make_unique<FileSource>(file, path);
+}
+
+std::unique_ptr<ByteSource> SharedStringSource(
+    std::shared_ptr<const std::string> data, std::string name) {
+  return std::make_unique<SharedSource>(std::move(data), std::move(name));
 }
 
 std::unique_ptr<ByteSource> StringSource(std::string data, std::string name) {

@@ -29,6 +29,11 @@ class ByteSource {
 // NotFound when the file is missing, PermissionDenied when unreadable.
 absl::StatusOr<std::unique_ptr<ByteSource>> OpenFile(const std::string& path);
 
+// The bytes of `data` (shared, not copied: an upload held by the HTTP face),
+// named `name` in messages.
+std::unique_ptr<ByteSource> SharedStringSource(
+    std::shared_ptr<const std::string> data, std::string name);
+
 // The bytes of `data` (copied), named `name` in messages.
 std::unique_ptr<ByteSource> StringSource(std::string data,
                                          std::string name = "<string>");

@@ -182,7 +182,8 @@ absl::Status LabCsvReader::Init(const DirectoryOptions& options) {
                      "': expected 1 to 32 letters, digits, '_', '.' "
                      "or '-'"));
   }
-  ASSIGN_OR_RETURN(csv_, CsvReader::Open(options.path, options.csv));
+  ASSIGN_OR_RETURN(auto input, OpenInput(options));
+  ASSIGN_OR_RETURN(csv_, CsvReader::FromSource(std::move(input), options.csv));
   counters_.separator = csv_->separator();
   if (options.columns.empty()) {
     return absl::InvalidArgumentError(

@@ -47,6 +47,14 @@ absl::StatusOr<ColumnMapping> ParseColumnMapping(std::string_view text) {
   return mapping;
 }
 
+absl::StatusOr<std::unique_ptr<ByteSource>> OpenInput(
+    const DirectoryOptions& options) {
+  if (options.content != nullptr) {
+    return SharedStringSource(options.content, options.path);
+  }
+  return OpenFile(options.path);
+}
+
 absl::StatusOr<std::unique_ptr<DirectoryReader>> DirectoryReader::Open(
     const DirectoryOptions& options) {
   if (options.format != Format::kJsonl &&

@@ -11,6 +11,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "importer/byte_source.h"
 #include "importer/csv_reader.h"
 #include "importer/legal_units.h"
 #include "importer/mappings.h"
@@ -92,6 +93,9 @@ struct DirectoryOptions {
   // The directory file: .csv, .csv.gz, .jsonl, .jsonl.gz (gzip is detected
   // from the content).
   std::string path;
+  // Instead of reading `path`, the file's bytes (not gzip'd), as an upload
+  // to the HTTP face holds them; `path` then only names it in messages.
+  std::shared_ptr<const std::string> content;
   // Separator (0: detect), encoding (kAuto: detect), record size limit.
   CsvOptions csv;
   // Rules and geography; required by every format but kJsonl. Must outlive
@@ -164,6 +168,10 @@ struct DirectoryOptions {
 // scheme get "http://".
 //
 // Not thread-safe; use one reader per thread.
+// The input of `options`: its content when set, else the file at its path.
+absl::StatusOr<std::unique_ptr<ByteSource>> OpenInput(
+    const DirectoryOptions& options);
+
 class DirectoryReader {
  public:
   // Opens the file and reads its header. InvalidArgument when the options

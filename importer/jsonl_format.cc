@@ -63,8 +63,8 @@ class JsonlReader final : public DirectoryReader {
 
 absl::StatusOr<std::unique_ptr<DirectoryReader>> OpenJsonl(
     const DirectoryOptions& options) {
-  ASSIGN_OR_RETURN(auto lines,
-                   LineReader::Open(options.path, options.csv.encoding));
+  ASSIGN_OR_RETURN(auto input, OpenInput(options));
+  auto lines = LineReader::FromSource(std::move(input), options.csv.encoding);
   return std::unique_ptr<DirectoryReader>(new JsonlReader(std::move(lines)));
 }
 

@@ -61,7 +61,8 @@ class RnaReader final : public CsvFormatReader {
 };
 
 absl::Status RnaReader::Init(const DirectoryOptions& options) {
-  ASSIGN_OR_RETURN(csv_, CsvReader::Open(options.path, options.csv));
+  ASSIGN_OR_RETURN(auto input, OpenInput(options));
+  ASSIGN_OR_RETURN(csv_, CsvReader::FromSource(std::move(input), options.csv));
   counters_.separator = csv_->separator();
   id_ = csv_->Column("id");
   siret_ = csv_->Column("siret");

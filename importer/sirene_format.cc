@@ -68,7 +68,8 @@ absl::Status SireneReader::Init(const DirectoryOptions& options) {
                                        options.legal_units_path, unit_options));
     units_ = owned_units_.get();
   }
-  ASSIGN_OR_RETURN(csv_, CsvReader::Open(options.path, options.csv));
+  ASSIGN_OR_RETURN(auto input, OpenInput(options));
+  ASSIGN_OR_RETURN(csv_, CsvReader::FromSource(std::move(input), options.csv));
   counters_.separator = csv_->separator();
   siret_ = csv_->Column("siret");
   state_ = csv_->Column("etatAdministratifEtablissement");

@@ -54,7 +54,7 @@ start_server() {
   # --cooling_days=0: a dismissed or declined pair is proposed again at
   # once, so the lifecycle workload never runs out of suggestions and the
   # re-proposal path is crashed too.
-  "$server_bin" --listen=127.0.0.1:0 --data_dir="$workdir/store" \
+  "$server_bin" --listen=127.0.0.1:0 --http_listen=127.0.0.1:0 --data_dir="$workdir/store" \
     --sync_writes=true --cooling_days=0 \
     --admin_credentials_file="$workdir/credentials" 2>"$log" &
   server_pid=$!

@@ -11,6 +11,10 @@ packages=(
   libutf8proc-dev libxxhash-dev liblemon-dev
   # OpenSSL: API key digests, JWT signatures, TLS certificates in tests.
   libssl-dev
+  # Boost.Beast/Asio (header-only): the HTTP/JSON face's listener.
+  libboost-dev
+  # scripts/http-bench.sh: h2load (nghttp2) and ab, independent HTTP clients.
+  nghttp2-client apache2-utils
   # Prometheus metrics (ops/metrics.h): the registry and the /metrics endpoint.
   prometheus-cpp-dev
   # tests/proxy_test.sh: deploy/nginx/maillage.conf in front of the server.
@@ -33,6 +37,15 @@ missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
+
+# tests/openapi_validate.sh: node and npm for the OpenAPI validator, from
+# Debian unless the machine already has them (another node distribution
+# ships npm itself, and Debian's npm package would conflict with it).
+if ! command -v npm >/dev/null; then
+  for p in nodejs npm; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+fi
 
 if [ ${#missing[@]} -gt 0 ]; then
   export DEBIAN_FRONTEND=noninteractive

@@ -41,7 +41,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-build/services/maillage_server --listen=127.0.0.1:0 --data_dir="$store/data" \
+build/services/maillage_server --listen=127.0.0.1:0 --http_listen=127.0.0.1:0 --data_dir="$store/data" \
   --demo --admin_credentials_file="$store/credentials" 2>"$out/server.log" &
 server_pid=$!
 target=

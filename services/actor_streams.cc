@@ -65,6 +65,10 @@ class ImportReactor final
     core_ = admission->core;
     principal_ = std::move(admission->principal);
     audit_ = std::move(admission->audit);
+    // Admitted: said before any answer (see kStreamOpenMetadata), so that
+    // the HTTP face reads an upload only for a caller allowed to import.
+    context->AddInitialMetadata(kStreamOpenMetadata, "open");
+    StartSendInitialMetadata();
     reading_ = true;
     StartRead(&incoming_.bytes);
   }

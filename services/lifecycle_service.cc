@@ -122,6 +122,10 @@ class WatchReactor final : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
       }
     });
     subscribed_ = true;
+    // Admitted and valid: say so before the first event (see
+    // kStreamOpenMetadata).
+    context->AddInitialMetadata(kStreamOpenMetadata, "open");
+    StartSendInitialMetadata();
     {
       std::lock_guard lock(shared_->mu);
       shared_->idle = false;

@@ -2,11 +2,13 @@
 #include <pthread.h>
 #include <signal.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <cstdio>
 #include <memory>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
@@ -180,7 +182,59 @@ ABSL_FLAG(absl::Duration, handshake_timeout, absl::Seconds(10),
           "Close a connection that has not sent the HTTP/2 preface and "
           "SETTINGS within this long.");
 
+// The HTTP/JSON face (services/http/, README "HTTP/JSON", docs/SECURITY.md).
+ABSL_FLAG(std::string, http_listen, "127.0.0.1:8080",
+          "Address of the HTTP/JSON face (host:port, IP address; port 0 "
+          "picks a free one). Empty: no HTTP face. Same TLS files and "
+          "loopback rule as --listen.");
+ABSL_FLAG(std::vector<std::string>, http_cors_origins, {},
+          "Origins allowed to call the HTTP face from a browser (CORS), "
+          "comma-separated, e.g. https://dashboard.example.org; * for any. "
+          "Empty: no CORS.");
+ABSL_FLAG(int64_t, http_max_body_bytes, 4 << 20,
+          "Largest HTTP request body, bytes (413 beyond); imports apart.");
+ABSL_FLAG(int64_t, http_max_upload_mb, 64,
+          "Largest upload to an import route (NDJSON or CSV), MiB.");
+ABSL_FLAG(int64_t, http_max_header_bytes, 8 << 10,
+          "Largest HTTP request line and headers, bytes (431 beyond).");
+ABSL_FLAG(absl::Duration, http_idle_timeout, absl::Seconds(30),
+          "An HTTP connection must send a whole request line and headers "
+          "within this long of opening or of its previous answer (idle "
+          "keep-alive connections, slowloris).");
+ABSL_FLAG(absl::Duration, http_body_timeout, absl::Seconds(60),
+          "The body must then arrive within this long.");
+ABSL_FLAG(absl::Duration, http_write_timeout, absl::Seconds(30),
+          "Each answer, chunk or event must be taken by the client within "
+          "this long, or the connection is closed.");
+ABSL_FLAG(int, http_max_connections, 4096,
+          "HTTP connections open at once; beyond, 503 and closed.");
+ABSL_FLAG(int, http_max_event_streams, 1000,
+          "Server-Sent Events streams (WatchSuggestions) open at once; "
+          "beyond, 503.");
+ABSL_FLAG(int, http_threads, 2,
+          "Threads of the HTTP event loop (the work runs on the workers).");
+
 namespace {
+
+// The --http_* flags above.
+maillage::services::http::HttpOptions HttpFromFlags() {
+  maillage::services::http::HttpOptions http;
+  http.listen_address = absl::GetFlag(FLAGS_http_listen);
+  http.cors_origins = absl::GetFlag(FLAGS_http_cors_origins);
+  http.max_body_bytes = static_cast<size_t>(
+      std::max<int64_t>(0, absl::GetFlag(FLAGS_http_max_body_bytes)));
+  http.max_upload_bytes = static_cast<size_t>(
+      std::max<int64_t>(0, absl::GetFlag(FLAGS_http_max_upload_mb)) << 20);
+  http.max_header_bytes = static_cast<size_t>(
+      std::max<int64_t>(0, absl::GetFlag(FLAGS_http_max_header_bytes)));
+  http.idle_timeout = absl::GetFlag(FLAGS_http_idle_timeout);
+  http.body_timeout = absl::GetFlag(FLAGS_http_body_timeout);
+  http.write_timeout = absl::GetFlag(FLAGS_http_write_timeout);
+  http.max_connections = absl::GetFlag(FLAGS_http_max_connections);
+  http.dispatch.max_event_streams = absl::GetFlag(FLAGS_http_max_event_streams);
+  http.threads = absl::GetFlag(FLAGS_http_threads);
+  return http;
+}
 
 // The JWT authenticator of the --oidc_* flags; nullptr when --oidc_issuer is
 // empty (bearer tokens other than API keys are then refused).
@@ -277,6 +331,9 @@ int main(int argc, char** argv) {
   options.listen_address = absl::GetFlag(FLAGS_listen);
   options.tls = TlsFromFlags();
   options.insecure = absl::GetFlag(FLAGS_insecure);
+  options.http = HttpFromFlags();
+  options.http.tls = options.tls;
+  options.http.insecure = options.insecure;
   options.client_cert_principals = absl::GetFlag(FLAGS_client_cert_principals);
   options.core.data_dir = absl::GetFlag(FLAGS_data_dir);
   options.core.reference_dir = absl::GetFlag(FLAGS_reference_dir);
@@ -340,10 +397,16 @@ int main(int argc, char** argv) {
   }
   std::string host =
       options.listen_address.substr(0, options.listen_address.rfind(':'));
-  std::fprintf(stderr, "maillage listening on %s:%d; store: %s; %s\n",
+  std::string http = "no HTTP face";
+  if ((*server)->http_port() != 0) {
+    const std::string& a = options.http.listen_address;
+    http = "HTTP/JSON on " + a.substr(0, a.rfind(':')) + ":" +
+           std::to_string((*server)->http_port());
+  }
+  std::fprintf(stderr, "maillage listening on %s:%d; store: %s; %s; %s\n",
                host.c_str(), (*server)->port(),
                (*server)->core().Describe().c_str(),
-               options.tls.enabled() ? "TLS" : "plaintext");
+               options.tls.enabled() ? "TLS" : "plaintext", http.c_str());
 
   int signal_number = 0;
   sigwait(&signals, &signal_number);

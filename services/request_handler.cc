@@ -1,7 +1,10 @@
 #include "services/request_handler.h"
 
+#include <openssl/rand.h>
+
 #include <algorithm>
 #include <chrono>
+#include <cstdlib>
 #include <memory>
 #include <utility>
 
@@ -41,6 +44,22 @@ bool IsDenial(absl::StatusCode code) {
          code == absl::StatusCode::kPermissionDenied;
 }
 
+// The caller's address for the audit trail: the HTTP client's for a call the
+// HTTP face made in-process (kHttpPeerMetadata with the process's token).
+std::string PeerOf(grpc::CallbackServerContext* context) {
+  const auto& metadata = context->client_metadata();
+  auto http_peer = metadata.find(kHttpPeerMetadata);
+  if (http_peer != metadata.end()) {
+    std::string_view value(http_peer->second.data(), http_peer->second.size());
+    const std::string& token = InProcessToken();
+    if (value.size() > token.size() && value.substr(0, token.size()) == token &&
+        value[token.size()] == ' ') {
+      return absl::StrCat("http:", AsAbsl(value.substr(token.size() + 1)));
+    }
+  }
+  return context->peer();
+}
+
 void SetPrincipal(const auth::Principal* principal, v1::AuditEntry* entry) {
   if (principal == nullptr) {
     entry->set_principal_id("anonymous");
@@ -52,6 +71,18 @@ void SetPrincipal(const auth::Principal* principal, v1::AuditEntry* entry) {
 }
 
 }  // namespace
+
+const std::string& InProcessToken() {
+  static const std::string* const token = [] {
+    unsigned char bytes[16];
+    if (RAND_bytes(bytes, sizeof bytes) != 1) std::abort();
+    std::string hex;
+    for (unsigned char b : bytes)
+      absl::StrAppend(&hex, absl::Hex(b, absl::kZeroPad2));
+    return new std::string(std::move(hex));
+  }();
+  return *token;
+}
 
 CallAudit::CallAudit(core::AuditLog* log,
                      std::shared_ptr<const auth::Principal> principal,
@@ -183,7 +214,7 @@ absl::StatusOr<RequestHandler::Admission> RequestHandler::AdmitCall(
       std::make_shared<const auth::Principal>(*std::move(principal));
   admission.audit = std::make_shared<CallAudit>(
       &core->audit(), admission.principal, method,
-      rule != nullptr ? rule->effect : auth::Effect::kAdmin, context->peer());
+      rule != nullptr ? rule->effect : auth::Effect::kAdmin, PeerOf(context));
   return admission;
 }
 
@@ -210,7 +241,7 @@ void RequestHandler::RecordRefusal(core::Maillage& core,
   SetPrincipal(principal, &entry);
   entry.set_method(std::string(method));
   entry.set_outcome(absl::StatusCodeToString(refusal.code()));
-  entry.set_peer(context->peer());
+  entry.set_peer(PeerOf(context));
   // The targets of an authenticated caller's refused request; an
   // unauthenticated one is not decoded at all.
   if (principal != nullptr && prototype != nullptr && request != nullptr &&

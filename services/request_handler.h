@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <functional>
 #include <memory>
+#include <string>
 #include <string_view>
 #include <type_traits>
 #include <utility>
@@ -25,6 +26,23 @@
 #include "services/worker_pool.h"
 
 namespace maillage::services {
+
+// The metadata key of the HTTP client's address on the calls the HTTP face
+// makes over the server's in-process channel (services/http/grpc_bridge.h),
+// as "<InProcessToken()> <address>": the audit trail records the HTTP
+// client's address instead of the in-process channel's. A value without the
+// token (a network client sending the key) is ignored.
+inline constexpr char kHttpPeerMetadata[] = "x-maillage-http-peer";
+
+// 128 random bits in hex, made once per process: only code inside the
+// server's process knows them.
+const std::string& InProcessToken();
+
+// Initial metadata a streaming call that waits for events sends once it is
+// admitted and its request is valid (WatchSuggestions): the HTTP face then
+// answers 200 and opens its event stream before the first event, and a
+// refusal keeps its own HTTP status.
+inline constexpr char kStreamOpenMetadata[] = "x-maillage-stream";
 
 // What the work of a call gets besides its request: who calls (established by
 // the handler from the call's credentials) and the call's cancellation.

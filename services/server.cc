@@ -13,12 +13,14 @@
 #include "services/actor_service.h"
 #include "services/admin_service.h"
 #include "services/audit_service.h"
-#include "services/privacy_service.h"
+#include "services/http/api_services.h"
 #include "services/lifecycle_service.h"
 #include "services/match_service.h"
+#include "services/privacy_service.h"
 #include "services/reflection_service.h"
 #include "services/territory_service.h"
 #include "services/write_health.h"
+#include "tools/openapi/document.h"
 
 namespace maillage::services {
 namespace {
@@ -251,6 +253,10 @@ absl::StatusOr<std::unique_ptr<Server>> Server::BuildAndStart(
                      " (address in use or not available?)"));
   }
   SetHealth(s->server_.get(), false);
+  if (absl::Status started = s->StartHttp(options); !started.ok()) {
+    s->Shutdown(absl::ZeroDuration());
+    return started;
+  }
 
   core::Maillage::Options core_options = options.core;
   core_options.retention_reporter = s->retention_metrics_.get();
@@ -281,8 +287,52 @@ absl::StatusOr<std::unique_ptr<Server>> Server::BuildAndStart(
   }
   s->handler_->SetCore(s->core_.get(), s->authenticator_.get());
   SetHealth(s->server_.get(), true);
+  s->ready_ = true;
   s->StartWriteHealth();
   return s;
+}
+
+absl::Status Server::StartHttp(const Options& options) {
+  if (options.http.listen_address.empty()) return absl::OkStatus();
+  absl::StatusOr<http::RouteTable> routes =
+      http::RouteTable::Build(http::ApiServices());
+  if (!routes.ok()) return routes.status();
+  http_routes_ = std::make_unique<http::RouteTable>(*std::move(routes));
+  http_bridge_ = std::make_unique<http::GrpcBridge>(
+      server_->InProcessChannel(grpc::ChannelArguments()));
+  http::Dispatcher::Environment environment;
+  environment.bridge = http_bridge_.get();
+  environment.routes = http_routes_.get();
+  environment.ready = [this] { return ready_.load(); };
+  environment.openapi_json = std::string(openapi::EmbeddedDocument());
+  absl::StatusOr<std::unique_ptr<importer::Mappings>> mappings =
+      importer::Mappings::Load(options.core.reference_dir);
+  if (!mappings.ok()) return mappings.status();
+  import_mappings_ = *std::move(mappings);
+  environment.import_reference = [this] {
+    http::ImportReference reference;
+    reference.mappings = import_mappings_.get();
+    if (ready_) reference.geography = &core_->geography();
+    return reference;
+  };
+  http_dispatcher_ = std::make_unique<http::Dispatcher>(std::move(environment),
+                                                        options.http.dispatch);
+  absl::StatusOr<std::unique_ptr<http::HttpServer>> listener =
+      http::HttpServer::Start(options.http, http_dispatcher_.get());
+  if (!listener.ok()) return listener.status();
+  http_ = *std::move(listener);
+  return absl::OkStatus();
+}
+
+void Server::StopHttp() {
+  if (http_bridge_ != nullptr) {
+    // The in-process calls were cancelled by the gRPC shutdown; their last
+    // callbacks may still be running.
+    http_bridge_->WaitIdle(absl::Seconds(10));
+  }
+  http_.reset();  // every connection with it
+  http_dispatcher_.reset();
+  http_bridge_.reset();
 }
 
 void Server::StartWriteHealth() {
@@ -297,12 +347,15 @@ Server::~Server() { Shutdown(); }
 void Server::Shutdown(absl::Duration grace) {
   if (stopped_) return;
   stopped_ = true;
-  write_health_.reset();  // before the store closes
+  ready_ = false;
+  write_health_.reset();                // before the store closes
+  if (http_ != nullptr) http_->Stop();  // no new HTTP request
   if (server_ != nullptr) {
     SetHealth(server_.get(), false);
     server_->Shutdown(std::chrono::system_clock::now() +
                       absl::ToChronoMilliseconds(grace));
   }
+  StopHttp();
   pool_.reset();  // runs what was already queued, then joins
   if (handler_ != nullptr) handler_->SetCore(nullptr, nullptr);
   core_.reset();  // closes the store

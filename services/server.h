@@ -1,6 +1,7 @@
 #ifndef MAILLAGE_SERVICES_SERVER_H_
 #define MAILLAGE_SERVICES_SERVER_H_
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -12,8 +13,13 @@
 #include "auth/cert_principals.h"
 #include "core/maillage.h"
 #include "grpcpp/grpcpp.h"
+#include "importer/mappings.h"
 #include "ops/metrics.h"
 #include "services/authentication.h"
+#include "services/http/dispatcher.h"
+#include "services/http/grpc_bridge.h"
+#include "services/http/http_server.h"
+#include "services/http/routes.h"
 #include "services/reflection_service.h"
 #include "services/request_handler.h"
 #include "services/retention_metrics.h"
@@ -115,6 +121,9 @@ class Server {
     // must outlive the server. (Client certificates: client_cert_principals
     // above, loaded and owned by the server.)
     const auth::Authenticator* jwt = nullptr;
+    // The HTTP/JSON face (services/http/): off while http.listen_address
+    // is empty. Its calls go through this server's services in-process.
+    http::HttpOptions http;
     // host:port of the Prometheus endpoint (GET /metrics, plain HTTP, no
     // authentication; port 0 picks a free one, see metrics_port()). Empty:
     // not served (the metrics are still kept, see metrics()).
@@ -131,6 +140,8 @@ class Server {
 
   // The port actually bound.
   int port() const { return port_; }
+  // The HTTP face's port; 0 when it is off.
+  int http_port() const { return http_ != nullptr ? http_->port() : 0; }
   core::Maillage& core() { return *core_; }
   // The server's metrics registry (ops/metrics.h), and the port of its
   // endpoint (0 when Options::metrics_address is empty).
@@ -153,6 +164,12 @@ class Server {
   void AddReflection();
   // Publishes whether writes are accepted (see WriteHealthReporter).
   void StartWriteHealth();
+  // The HTTP face, when options.http.listen_address is set: routes from the
+  // services' google.api.http rules, calls over the in-process channel.
+  absl::Status StartHttp(const Options& options);
+  // Stops the HTTP face once the gRPC server is shut down and the calls it
+  // made are over.
+  void StopHttp();
 
   grpc::ResourceQuota quota_{"maillage-transport"};
   // Before core_: the core reports to them until it is closed.
@@ -167,6 +184,12 @@ class Server {
   std::unique_ptr<core::Maillage> core_;
   std::unique_ptr<CallAuthenticator> authenticator_;
   std::unique_ptr<WriteHealthReporter> write_health_;
+  std::unique_ptr<http::RouteTable> http_routes_;
+  std::unique_ptr<http::GrpcBridge> http_bridge_;
+  std::unique_ptr<http::Dispatcher> http_dispatcher_;
+  std::unique_ptr<http::HttpServer> http_;
+  std::unique_ptr<importer::Mappings> import_mappings_;  // HTTP uploads
+  std::atomic<bool> ready_{false};                       // /readyz
   int port_ = 0;
   bool stopped_ = false;
 };

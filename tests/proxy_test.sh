@@ -41,7 +41,7 @@ fail() {
 }
 
 # The server on a free port, its port read from its start-up line.
-"$server_bin" --listen=127.0.0.1:0 --data_dir="$tmp/store" \
+"$server_bin" --listen=127.0.0.1:0 --http_listen=127.0.0.1:0 --data_dir="$tmp/store" \
   --sync_writes=false --admin_credentials_file="$tmp/credentials" \
   2>"$tmp/server.log" &
 server_pid=$!

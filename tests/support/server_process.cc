@@ -36,6 +36,22 @@ int ListeningPort(std::string_view output) {
   return port;
 }
 
+// The port of "HTTP/JSON on host:port" in the start-up line; 0 when absent.
+int HttpPort(std::string_view output) {
+  constexpr std::string_view kHttp = "HTTP/JSON on ";
+  size_t begin = output.find(kHttp);
+  if (begin == std::string_view::npos) return 0;
+  size_t end = output.find('\n', begin);
+  std::string_view address =
+      output.substr(begin + kHttp.size(), end - begin - kHttp.size());
+  int port = 0;
+  if (!absl::SimpleAtoi(AsAbsl(address.substr(address.rfind(':') + 1)),
+                        &port)) {
+    return 0;
+  }
+  return port;
+}
+
 }  // namespace
 
 ServerProcess::ServerProcess(std::string binary, std::vector<std::string> args)
@@ -54,6 +70,13 @@ ServerProcess::ServerProcess(std::string binary, std::vector<std::string> args)
     credentials_file_ = data_dir + ".credentials";
     args_.push_back("--admin_credentials_file=" + credentials_file_);
   }
+  // The HTTP face on a free port, so that tests run side by side (the
+  // binary's default is 8080).
+  bool http_named = false;
+  for (const std::string& arg : args_) {
+    http_named |= arg.rfind("--http_listen=", 0) == 0;
+  }
+  if (!http_named) args_.push_back("--http_listen=127.0.0.1:0");
 }
 
 std::string ServerProcess::admin_key() const {
@@ -99,7 +122,10 @@ bool ServerProcess::Start() {
       if (n <= 0) break;
       output_.append(buf, static_cast<size_t>(n));
       port_ = ListeningPort(output_);
-      if (port_ != 0) return true;
+      if (port_ != 0) {
+        http_port_ = HttpPort(output_);
+        return true;
+      }
     }
   }
   error_ = "server did not start: " + output_;

@@ -28,6 +28,8 @@ class ServerProcess {
   // A channel to the server carrying the admin key.
   std::shared_ptr<grpc::Channel> channel() const;
   int port() const { return port_; }
+  // The HTTP face's port (from the start-up line); 0 when it is off.
+  int http_port() const { return http_port_; }
   // The child's process id; -1 before Start and after Signal.
   pid_t pid() const { return pid_; }
   std::string target() const { return "127.0.0.1:" + std::to_string(port_); }
@@ -45,6 +47,7 @@ class ServerProcess {
   pid_t pid_ = -1;
   int stderr_fd_ = -1;
   int port_ = 0;
+  int http_port_ = 0;
   std::string output_;
   std::string error_;
 };
