@@ -204,25 +204,11 @@ struct PartnerOptions {
 // Candidates come from the (resource, theme) postings that complement the
 // actor's needs and offers, plus the actors of its intercommunality sharing
 // a theme and those whose action areas cover its home or the scope. The
-// postings are partitioned by home département and walked nearest first;
-// a partition is skipped when an upper bound of the score of anything homed
-// there (proximity from the hierarchy, the partition's bounding box and the
-// action areas; fragilities; the other factors at their best) cannot reach
-// the current k-th score. Each posting entry carries its actor's position
-// (or home commune when it has no coordinates), so that within a walked
-// partition an entry too far to reach the k-th score is passed over without
-// looking its actor up, and candidates are scored in decreasing order of a
-// bound from their credits and that position, stopping at the first that
-// cannot reach it. Actors whose action areas cover the actor's home come
-// from postings that also carry where they live and what they need and
-// offer, and are bounded from those before anything else of theirs is
-// read. Similar success is bounded by 1 for the
-// candidates it may lift (all of them when the actor has cooperation
-// signals, else those that have some: one bit per actor number tells) and
-// by 0 for the others: a partition only the lifted bound keeps is walked for
-// the former alone. The result is the exact top `limit` among them;
-// only those are explained. Per thread, the engine keeps a scratch array of
-// 8 bytes per actor number.
+// search is exact: what it leaves out unread is bounded below the k-th
+// score, and only the `limit` kept are explained. Its stages (bounds,
+// candidates, scoring, ranking, explanation) are described in
+// partner_search.h. Per thread, the engine keeps a scratch array of 8 bytes
+// per actor number.
 //
 // Errors: NotFound when `actor` is not live; FailedPrecondition when the
 // actor itself is unavailable or has no capacity left; InvalidArgument for
