@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "matcher/actor_index_internal.h"
+#include "matcher/explanation.h"
 #include "matcher/partner_search.h"
 #include "matcher/scoring.h"
 #include "matcher/wording.h"

@@ -180,16 +180,6 @@ class Query {
   std::vector<ActorNum> successes_;
 };
 
-// The exchanges between A and B, both directions, best first: for each
-// resource the receiver needs, the giver's best matching offer.
-std::vector<ExchangeMatch> ListExchanges(const Query& query, ActorNum partner);
-
-// A full suggestion (factors, exchanges, sentence) for a scored pair;
-// the factors' details only when `details`.
-Suggestion BuildSuggestion(const Query& query, ActorNum partner,
-                           const PairInputs& inputs, const Query::Score& score,
-                           uint32_t allowed, bool details = true);
-
 }  // namespace maillage::matcher::internal
 
 #endif  // MAILLAGE_MATCHER_SCORING_H_
