@@ -1,6 +1,7 @@
 #include "matcher/explanation.h"
 
 #include <algorithm>
+#include <array>
 #include <string>
 #include <vector>
 
@@ -68,9 +69,15 @@ std::vector<ExchangeMatch> ListExchanges(const Query& query,
   };
   collect(actor, query.actor(), partner, partner_num);
   collect(partner, partner_num, actor, query.actor());
+  // Best quality first; at equal quality the service or the gift before
+  // what comes back for it, then what the partner gives.
+  const MatchContext& context = query.context();
   std::stable_sort(result.begin(), result.end(),
                    [&](const ExchangeMatch& x, const ExchangeMatch& y) {
                      if (x.quality != y.quality) return x.quality > y.quality;
+                     const bool x_back = context.IsCounterpart(x.resource);
+                     const bool y_back = context.IsCounterpart(y.resource);
+                     if (x_back != y_back) return y_back;
                      return x.giver == partner_num && y.giver != partner_num;
                    });
   return result;
@@ -116,19 +123,19 @@ std::string ComplementarityDetail(const Query& query, ActorNum partner_num,
          ".";
 }
 
+// Where the pair stands, and what distance takes away from its potential.
 std::string ProximityDetail(const Query& query, ActorNum partner_num,
-                            const Proximity& p) {
+                            const Proximity& p, double contribution) {
   const ActorProfile& actor = query.profile();
   const ActorProfile& partner = query.impl().profiles[partner_num];
+  std::string text;
   if (p.via_area) {
     const ActorProfile& owner = p.area_of_actor ? actor : partner;
     const ActorProfile& other = p.area_of_actor ? partner : actor;
-    return std::string(ActorName(owner)) + " intervient sur " +
+    text = std::string(ActorName(owner)) + " intervient sur " +
            std::string(TerritoryWords(p.area_level)) + " où se trouve " +
-           std::string(ActorName(other)) + ".";
-  }
-  std::string text;
-  if (p.distance_km >= 0) {
+           std::string(ActorName(other));
+  } else if (p.distance_km >= 0) {
     text = p.distance_km < 1
                ? "À moins d'un km l'une de l'autre"
                : "À " + Decimal(p.distance_km, 0) + " km l'une de l'autre";
@@ -137,13 +144,16 @@ std::string ProximityDetail(const Query& query, ActorNum partner_num,
               std::string(SameTerritoryWords(kLevelByRank[p.shared_rank])) +
               ")";
     }
-    return text + ".";
+  } else if (p.shared_rank >= 0) {
+    text =
+        "Dans " + std::string(SameTerritoryWords(kLevelByRank[p.shared_rank]));
+  } else {
+    text = "Aucun territoire en commun";
   }
-  if (p.shared_rank >= 0) {
-    return "Dans " +
-           std::string(SameTerritoryWords(kLevelByRank[p.shared_rank])) + ".";
-  }
-  return "Aucun territoire en commun.";
+  return text + (contribution < -0.0005
+                     ? " : la distance retire " + Decimal(-contribution, 3) +
+                           " au score."
+                     : " : aucune décote de distance.");
 }
 
 // "l'association X n'a répondu à aucune de ses 3 mises en relation", …
@@ -155,7 +165,7 @@ std::string AnswerWords(const ActorProfile& profile,
   const std::string of_total =
       total == 1 ? "sa mise en relation"
                  : "ses " + std::to_string(total) + " mises en relation";
-  if (total == 0) return name + " : pas encore de mise en relation suivie";
+  if (total == 0) return name + " : pas encore d'historique";
   if (answered == 0) {
     return total == 1 ? name + " n'a pas répondu à sa mise en relation"
                       : name + " n'a répondu à aucune de " + of_total;
@@ -164,7 +174,8 @@ std::string AnswerWords(const ActorProfile& profile,
   return name + " a répondu à " + std::to_string(answered) + " de " + of_total;
 }
 
-std::string ResponsivenessDetail(const Query& query, ActorNum partner_num) {
+std::string ResponsivenessDetail(const Query& query, ActorNum partner_num,
+                                 double contribution) {
   const MatchContext& context = query.context();
   const MatchContext::Responsiveness mine =
       context.ResponsivenessOf(query.actor());
@@ -174,12 +185,15 @@ std::string ResponsivenessDetail(const Query& query, ActorNum partner_num) {
     return c.answered == 0 && c.no_answers == 0;
   };
   if (unknown(mine) && unknown(theirs)) {
-    return "Ni l'une ni l'autre n'a encore de mise en relation suivie : "
-           "réactivité présumée.";
+    return "Pas encore d'historique de mise en relation : réactivité neutre, "
+           "sans effet sur le score.";
   }
   return "Réactivité : " +
          AnswerWords(query.impl().profiles[partner_num], theirs) + " ; " +
-         AnswerWords(query.profile(), mine) + ".";
+         AnswerWords(query.profile(), mine) +
+         (contribution < -0.0005
+              ? " : retire " + Decimal(-contribution, 3) + " au score."
+              : " : sans effet sur le score.");
 }
 
 std::string SimilarSuccessDetail(const Query& query, ActorNum partner_num,
@@ -187,9 +201,9 @@ std::string SimilarSuccessDetail(const Query& query, ActorNum partner_num,
   const ActorProfile& actor = query.profile();
   const ActorProfile& partner = query.impl().profiles[partner_num];
   if (!success.found) {
-    const MatchContext& context = query.context();
-    const std::vector<ActorNum>& mine = context.CooperationsOf(query.actor());
-    if (mine.empty() && context.CooperationsOf(partner_num).empty()) {
+    const CooperationSignals& signals = query.cooperations();
+    const std::vector<ActorNum>& mine = signals.Of(query.actor());
+    if (mine.empty() && signals.Of(partner_num).empty()) {
       return "Ni l'une ni l'autre n'a encore de coopération aboutie connue.";
     }
     if (std::find(mine.begin(), mine.end(), partner_num) != mine.end()) {
@@ -215,166 +229,271 @@ std::string SimilarSuccessDetail(const Query& query, ActorNum partner_num,
 
 }  // namespace
 
-Suggestion BuildSuggestion(const Query& query, ActorNum partner_num,
-                           const PairInputs& inputs, const Query::Score& score,
-                           uint32_t allowed, bool details) {
-  const Vocabulary& vocabulary = query.context().vocabulary();
-  const ActorProfile& actor = query.profile();
-  const ActorProfile& partner = query.impl().profiles[partner_num];
-  const ActorRecord& actor_record = query.record();
-  const ActorRecord& partner_record = query.impl().records[partner_num];
-  const NormalizedWeights& w = query.weights();
-
-  Suggestion s;
-  s.actor = query.actor();
-  s.partner = partner_num;
-  s.partner_id = partner.id;
-  s.score = score.total;
-  s.exchanges = ListExchanges(query, partner_num);
-  const uint32_t inferred = query.InferredCategories(partner_num, inputs);
-  s.categories = allowed;
-  s.category =
-      query.PrimaryCategory(partner_num, inputs, allowed ? allowed : inferred);
-  s.modality = DefaultModality(s.category);
-  const ExchangeMatch* lead = nullptr;  // the exchange the sentence tells
-  for (const ExchangeMatch& m : s.exchanges) {
-    if (m.category == s.category) {
-      lead = &m;
-      s.modality = m.modality;
-      break;
-    }
-  }
-  s.fit_for_actor = score.fit.fit_actor;
-  s.fit_for_partner = score.fit.fit_partner;
-  s.mutual_fit = score.fit.mutual;
-  s.shared_themes = actor_record.acts_on & partner_record.acts_on;
-  s.distance_km = score.proximity.distance_km;
-
-  // Contributions. score = mutual * lifted * (1 - w_p + w_p P) * (1 - w_r +
-  // w_r R): the part w_r R of the last factor is responsiveness's; of the
-  // rest, the part w_p P of the distance factor is proximity's; what
-  // remains, mutual * lifted * (1 - w_r) * (1 - w_p), is shared among the
-  // additive parts of the lifted context (w_s S (1 - context) for similar
-  // success, the factors' parts of the context for the others), the fit's
-  // part split between complementarity and themes in proportion to their
-  // parts of the two fits.
+std::array<double, kFactorCount> Contributions(const Query::Score& score,
+                                               const NormalizedWeights& w) {
+  std::array<double, kFactorCount> c{};
+  auto at = [&](FactorKind kind) -> double& {
+    return c[static_cast<size_t>(kind)];
+  };
+  // The pair's potential B = mutual * lifted, shared among the additive
+  // parts of the lifted context; the fit's part split between
+  // complementarity and themes in proportion to their parts of the fits.
   const double mutual = score.fit.mutual;
-  const double responsiveness_part = mutual * score.lifted *
-                                     score.distance_factor * w.responsiveness *
-                                     score.responsiveness;
-  const double kept = 1 - w.responsiveness;
-  const double proximity_part =
-      mutual * score.lifted * kept * w.proximity * score.proximity.value;
-  // Times each additive part.
-  const double rest = mutual * (1 - w.proximity) * kept;
   const double cover_part =
       w.complementarity * (score.fit.cover_actor + score.fit.cover_partner);
   const double theme_part =
       w.shared_themes * (score.fit.themes_actor + score.fit.themes_partner);
-  const double fit_part = rest * (w.complementarity + w.shared_themes);
-  const double complementarity =
+  const double fit_part = mutual * (w.complementarity + w.shared_themes);
+  at(FactorKind::kComplementarity) =
       cover_part + theme_part > 0
           ? fit_part * cover_part / (cover_part + theme_part)
           : 0;
-  // Each detail is a callable, called only when details are asked for.
-  auto add = [&](FactorKind kind, double value, double weight,
-                 double contribution, auto&& detail) {
-    s.factors.push_back(Factor{kind, value, weight, contribution,
-                               details ? detail() : std::string()});
-  };
-  add(FactorKind::kComplementarity,
-      (score.fit.cover_actor + score.fit.cover_partner) / 2, w.complementarity,
-      complementarity, [&] {
-        return ComplementarityDetail(query, partner_num, s.exchanges,
-                                     score.fit);
-      });
-  add(FactorKind::kSharedThemes,
-      (score.fit.themes_actor + score.fit.themes_partner) / 2, w.shared_themes,
-      fit_part - complementarity, [&] {
-        return s.shared_themes ? "Thèmes communs : " +
-                                     ThemeList(vocabulary, s.shared_themes, 4) +
-                                     " (les thèmes rares pèsent davantage)."
-                               : std::string("Aucun thème commun.");
-      });
-  add(FactorKind::kProximity, score.proximity.value, w.proximity,
-      proximity_part,
-      [&] { return ProximityDetail(query, partner_num, score.proximity); });
-  add(FactorKind::kFragility, score.fragility, w.fragility,
-      rest * w.fragility * score.fragility, [&] {
-        return score.fragility > 0
-                   ? "Fragilité de leur territoire commun : " +
-                         ThemeWords(vocabulary, score.fragility_theme) +
-                         " (sévérité " + Decimal(score.fragility, 2) + ")."
-                   : std::string(
-                         "Aucune fragilité connue de leur territoire commun "
-                         "sur leurs thèmes.");
-      });
-  add(FactorKind::kCrossKind, score.cross_kind, w.cross_kind,
-      rest * w.cross_kind * score.cross_kind, [&] {
-        return score.cross_kind > 0
-                   ? "Alliance entre mondes : " +
-                         std::string(KindNoun(actor.kind)) + " et " +
-                         std::string(KindNoun(partner.kind)) + "."
-                   : "Même monde : " + std::string(KindNoun(actor.kind, true)) +
-                         ".";
-      });
-  add(FactorKind::kCapacity, score.capacity, w.capacity,
-      rest * w.capacity * score.capacity, [&] {
-        return "Capacité restante : " + std::to_string(actor.capacity) +
-               " pour " + std::string(ActorName(actor)) + ", " +
-               std::to_string(partner.capacity) + " pour " +
-               std::string(ActorName(partner)) + ".";
-      });
-  add(FactorKind::kCommonPartners, score.common, w.common_partners,
-      rest * w.common_partners * score.common, [&] {
-        return score.common_partners == 0
-                   ? std::string("Aucun partenaire en commun.")
-                   : std::to_string(score.common_partners) +
-                         (score.common_partners == 1 ? " partenaire"
-                                                     : " partenaires") +
-                         " en commun.";
-      });
-  add(FactorKind::kResponsiveness, score.responsiveness, w.responsiveness,
-      responsiveness_part,
-      [&] { return ResponsivenessDetail(query, partner_num); });
-  add(FactorKind::kSimilarSuccess, score.success.value, w.similar_success,
-      rest * w.similar_success * score.success.value *
-          std::max(0.0, 1 - score.context),
-      [&] { return SimilarSuccessDetail(query, partner_num, score.success); });
+  at(FactorKind::kSharedThemes) = fit_part - at(FactorKind::kComplementarity);
+  at(FactorKind::kFragility) = mutual * w.fragility * score.fragility;
+  at(FactorKind::kCrossKind) = mutual * w.cross_kind * score.cross_kind;
+  at(FactorKind::kCapacity) = mutual * w.capacity * score.capacity;
+  at(FactorKind::kCommonPartners) = mutual * w.common_partners * score.common;
+  at(FactorKind::kSimilarSuccess) = mutual * w.similar_success *
+                                    score.success.value *
+                                    std::max(0.0, 1 - score.context);
+  // The modulators: what distance, then unanswered contacts, take away.
+  const double potential = mutual * score.lifted;
+  at(FactorKind::kProximity) = potential * (score.distance_factor - 1);
+  at(FactorKind::kResponsiveness) =
+      potential * score.distance_factor * (score.responsiveness_factor - 1);
+  return c;
+}
 
-  // The sentence: the lead exchange, what comes back, where, why now.
+namespace {
+
+// The category, modality and lead exchange of a suggestion whose exchanges
+// are listed: the first exchange of the primary category leads.
+const ExchangeMatch* ChooseCategory(const Query& query, ActorNum partner_num,
+                                    const PairInputs& inputs, uint32_t allowed,
+                                    Suggestion* s) {
+  const uint32_t inferred = query.InferredCategories(partner_num, inputs);
+  s->categories = allowed;
+  s->category =
+      query.PrimaryCategory(partner_num, inputs, allowed ? allowed : inferred);
+  s->modality = DefaultModality(s->category);
+  for (const ExchangeMatch& m : s->exchanges) {
+    if (m.category == s->category) {
+      s->modality = m.modality;
+      return &m;
+    }
+  }
+  return nullptr;
+}
+
+std::string FragilityDetail(const Vocabulary& vocabulary,
+                            const Query::Score& score) {
+  return score.fragility > 0
+             ? "Fragilité de leur territoire commun : " +
+                   ThemeWords(vocabulary, score.fragility_theme) +
+                   " (sévérité " + Decimal(score.fragility, 2) + ")."
+             : std::string(
+                   "Aucune fragilité connue de leur territoire commun sur "
+                   "leurs thèmes.");
+}
+
+std::string CrossKindDetail(const ActorProfile& actor,
+                            const ActorProfile& partner, double cross_kind) {
+  return cross_kind > 0
+             ? "Alliance entre mondes : " + std::string(KindNoun(actor.kind)) +
+                   " et " + std::string(KindNoun(partner.kind)) + "."
+             : "Même monde : " + std::string(KindNoun(actor.kind, true)) + ".";
+}
+
+std::string CapacityDetail(const ActorProfile& actor,
+                           const ActorProfile& partner) {
+  return "Capacité restante : " + std::to_string(actor.capacity) + " pour " +
+         std::string(ActorName(actor)) + ", " +
+         std::to_string(partner.capacity) + " pour " +
+         std::string(ActorName(partner)) + ".";
+}
+
+std::string CommonPartnersDetail(int common_partners) {
+  return common_partners == 0
+             ? std::string("Aucun partenaire en commun.")
+             : std::to_string(common_partners) +
+                   (common_partners == 1 ? " partenaire" : " partenaires") +
+                   " en commun.";
+}
+
+// The French detail of one factor of a suggestion whose exchanges are
+// listed.
+std::string FactorDetail(const Query& query, ActorNum partner_num,
+                         const Suggestion& s, const Query::Score& score,
+                         FactorKind kind, double contribution) {
+  const Vocabulary& vocabulary = query.context().vocabulary();
+  const ActorProfile& actor = query.profile();
+  const ActorProfile& partner = query.impl().profiles[partner_num];
+  switch (kind) {
+    case FactorKind::kComplementarity:
+      return ComplementarityDetail(query, partner_num, s.exchanges, score.fit);
+    case FactorKind::kSharedThemes:
+      return s.shared_themes ? "Thèmes communs : " +
+                                   ThemeList(vocabulary, s.shared_themes, 4) +
+                                   " (les thèmes rares pèsent davantage)."
+                             : std::string("Aucun thème commun.");
+    case FactorKind::kProximity:
+      return ProximityDetail(query, partner_num, score.proximity, contribution);
+    case FactorKind::kFragility:
+      return FragilityDetail(vocabulary, score);
+    case FactorKind::kCrossKind:
+      return CrossKindDetail(actor, partner, score.cross_kind);
+    case FactorKind::kCapacity:
+      return CapacityDetail(actor, partner);
+    case FactorKind::kCommonPartners:
+      return CommonPartnersDetail(score.common_partners);
+    case FactorKind::kResponsiveness:
+      return ResponsivenessDetail(query, partner_num, contribution);
+    case FactorKind::kSimilarSuccess:
+      return SimilarSuccessDetail(query, partner_num, score.success);
+  }
+  return std::string();
+}
+
+// The factors, in FactorKind order: value, weight, contribution, and the
+// detail when asked for.
+void AddFactors(const Query& query, ActorNum partner_num,
+                const Query::Score& score, bool details, Suggestion* s) {
+  const NormalizedWeights& w = query.weights();
+  const std::array<double, kFactorCount> contributions =
+      Contributions(score, w);
+  const double values[kFactorCount] = {
+      (score.fit.cover_actor + score.fit.cover_partner) / 2,
+      (score.fit.themes_actor + score.fit.themes_partner) / 2,
+      score.proximity.value,
+      score.fragility,
+      score.cross_kind,
+      score.capacity,
+      score.common,
+      score.responsiveness,
+      score.success.value};
+  const double weights[kFactorCount] = {
+      w.complementarity, w.shared_themes,  w.proximity,
+      w.fragility,       w.cross_kind,     w.capacity,
+      w.common_partners, w.responsiveness, w.similar_success};
+  s->factors.reserve(kFactorCount);
+  for (int k = 0; k < kFactorCount; ++k) {
+    const auto kind = static_cast<FactorKind>(k);
+    s->factors.push_back(
+        Factor{kind, values[k], weights[k], contributions[k],
+               details ? FactorDetail(query, partner_num, *s, score, kind,
+                                      contributions[k])
+                       : std::string()});
+  }
+}
+
+// "L'association X propose « prestations de services » en économie
+// circulaire dont l'entreprise Y a besoin : une piste de pratiques
+// responsables (achats responsables) ; en retour, …": the lead exchange
+// and what comes back.
+std::string ExchangeSentence(const Query& query, ActorNum partner_num,
+                             const Suggestion& s, const ExchangeMatch& lead) {
+  const Vocabulary& vocabulary = query.context().vocabulary();
+  const bool partner_gives = lead.giver == partner_num;
+  const ActorProfile& giver =
+      partner_gives ? query.impl().profiles[partner_num] : query.profile();
+  const ActorProfile& receiver =
+      partner_gives ? query.profile() : query.impl().profiles[partner_num];
+  const std::string theme = lead.theme < vocabulary.theme_count()
+                                ? " en " + ThemeWords(vocabulary, lead.theme)
+                                : std::string();
+  std::string sentence;
+  if (lead.category == Category::kMecenat &&
+      (lead.modality == Modality::kFinancial ||
+       lead.modality == Modality::kInKind ||
+       lead.modality == Modality::kSkills) &&
+      giver.kind == Kind::kCompany) {
+    sentence = Capitalize(ActorPhrase(giver)) + " propose du " +
+               std::string(ModalityLabel(lead.modality)) + theme + " dont " +
+               ActorPhrase(receiver) + " a besoin";
+  } else {
+    sentence = Capitalize(ActorPhrase(giver)) + " propose « " +
+               ResourceWords(vocabulary, lead.resource) + " »" + theme +
+               " dont " + ActorPhrase(receiver) + " a besoin : une piste de " +
+               Uncapitalize(CategoryLabel(lead.category)) + " (" +
+               std::string(ModalityLabel(lead.modality)) + ")";
+  }
+  for (const ExchangeMatch& m : s.exchanges) {
+    if (m.giver != lead.giver) {
+      sentence += " ; en retour, " + std::string(ActorName(receiver)) +
+                  " apporte « " + ResourceWords(vocabulary, m.resource) + " »";
+      break;
+    }
+  }
+  return sentence;
+}
+
+// Where they meet: an action area, a shared territory or a distance.
+std::string WhereWords(const Query& query, ActorNum partner_num,
+                       const Proximity& p) {
+  if (p.via_area) {
+    const ActorProfile& owner =
+        p.area_of_actor ? query.profile() : query.impl().profiles[partner_num];
+    return " ; " + std::string(ActorName(owner)) + " intervient sur " +
+           std::string(TerritoryWords(p.area_level)) + " de l'autre";
+  }
+  if (p.shared_rank >= 0 && p.shared_rank <= 3) {
+    return " ; toutes deux agissent dans " +
+           std::string(SameTerritoryWords(kLevelByRank[p.shared_rank]));
+  }
+  if (p.distance_km >= 0 && p.distance_km < 50) {
+    return " ; elles sont à " + Decimal(p.distance_km, 0) +
+           " km l'une de l'autre";
+  }
+  return std::string();
+}
+
+// Why now: a severe fragility, partners in common, a similar success, and
+// a warning about an actor that does not answer.
+std::string ContextWords(const Query& query, ActorNum partner_num,
+                         const Query::Score& score) {
+  const Vocabulary& vocabulary = query.context().vocabulary();
+  const ActorProfile& actor = query.profile();
+  const ActorProfile& partner = query.impl().profiles[partner_num];
+  std::string words;
+  if (score.fragility >= 0.5) {
+    words += ", face à une fragilité forte de leur territoire en " +
+             ThemeWords(vocabulary, score.fragility_theme);
+  }
+  if (score.common_partners > 0) {
+    words += " ; elles ont " + std::to_string(score.common_partners) +
+             (score.common_partners == 1 ? " partenaire" : " partenaires") +
+             " en commun";
+  }
+  if (score.success.found && score.success.value >= 0.5) {
+    const std::string via(ActorName(query.impl().profiles[score.success.via]));
+    words += score.success.via_actor_side
+                 ? " ; " + std::string(ActorName(partner)) + " ressemble à " +
+                       via + ", avec qui " + std::string(ActorName(actor)) +
+                       " a déjà trouvé une coopération"
+                 : " ; " + std::string(ActorName(partner)) +
+                       " a déjà trouvé une coopération avec " + via +
+                       ", proche de " + std::string(ActorName(actor));
+  }
+  if (score.responsiveness < 1) {
+    const MatchContext::Responsiveness counts =
+        query.context().ResponsivenessOf(partner_num);
+    if (counts.no_answers >= 2 && counts.no_answers > counts.answered) {
+      words += " ; attention, " + AnswerWords(partner, counts);
+    }
+  }
+  return words;
+}
+
+// The one sentence: the lead exchange (or the shared themes), where, why.
+std::string Sentence(const Query& query, ActorNum partner_num,
+                     const Suggestion& s, const ExchangeMatch* lead,
+                     const Query::Score& score) {
+  const Vocabulary& vocabulary = query.context().vocabulary();
+  const ActorProfile& actor = query.profile();
+  const ActorProfile& partner = query.impl().profiles[partner_num];
   std::string sentence;
   if (lead != nullptr) {
-    const bool partner_gives = lead->giver == partner_num;
-    const ActorProfile& giver = partner_gives ? partner : actor;
-    const ActorProfile& receiver = partner_gives ? actor : partner;
-    const std::string theme = lead->theme < vocabulary.theme_count()
-                                  ? " en " + ThemeWords(vocabulary, lead->theme)
-                                  : std::string();
-    if (lead->category == Category::kMecenat &&
-        (lead->modality == Modality::kFinancial ||
-         lead->modality == Modality::kInKind ||
-         lead->modality == Modality::kSkills) &&
-        giver.kind == Kind::kCompany) {
-      sentence = Capitalize(ActorPhrase(giver)) + " propose du " +
-                 std::string(ModalityLabel(lead->modality)) + theme + " dont " +
-                 ActorPhrase(receiver) + " a besoin";
-    } else {
-      sentence = Capitalize(ActorPhrase(giver)) + " propose « " +
-                 ResourceWords(vocabulary, lead->resource) + " »" + theme +
-                 " dont " + ActorPhrase(receiver) +
-                 " a besoin : une piste de " +
-                 Uncapitalize(CategoryLabel(lead->category)) + " (" +
-                 std::string(ModalityLabel(lead->modality)) + ")";
-    }
-    for (const ExchangeMatch& m : s.exchanges) {
-      if (m.giver != lead->giver) {
-        sentence += " ; en retour, " + std::string(ActorName(receiver)) +
-                    " apporte « " + ResourceWords(vocabulary, m.resource) +
-                    " »";
-        break;
-      }
-    }
+    sentence = ExchangeSentence(query, partner_num, s, *lead);
   } else if (s.shared_themes) {
     sentence = Capitalize(ActorPhrase(actor)) + " et " + ActorPhrase(partner) +
                " agissent toutes deux sur " +
@@ -384,46 +503,31 @@ Suggestion BuildSuggestion(const Query& query, ActorNum partner_num,
     sentence = Capitalize(ActorPhrase(actor)) + " et " + ActorPhrase(partner) +
                " n'ont ni échange ni thème en commun déclarés";
   }
-  const Proximity& p = score.proximity;
-  if (p.via_area) {
-    const ActorProfile& owner = p.area_of_actor ? actor : partner;
-    sentence += " ; " + std::string(ActorName(owner)) + " intervient sur " +
-                std::string(TerritoryWords(p.area_level)) + " de l'autre";
-  } else if (p.shared_rank >= 0 && p.shared_rank <= 3) {
-    sentence += " ; toutes deux agissent dans " +
-                std::string(SameTerritoryWords(kLevelByRank[p.shared_rank]));
-  } else if (p.distance_km >= 0 && p.distance_km < 50) {
-    sentence +=
-        " ; elles sont à " + Decimal(p.distance_km, 0) + " km l'une de l'autre";
-  }
-  if (score.fragility >= 0.5) {
-    sentence += ", face à une fragilité forte de leur territoire en " +
-                ThemeWords(vocabulary, score.fragility_theme);
-  }
-  if (score.common_partners > 0) {
-    sentence += " ; elles ont " + std::to_string(score.common_partners) +
-                (score.common_partners == 1 ? " partenaire" : " partenaires") +
-                " en commun";
-  }
-  if (score.success.found && score.success.value >= 0.5) {
-    const std::string via(ActorName(query.impl().profiles[score.success.via]));
-    sentence += score.success.via_actor_side
-                    ? " ; " + std::string(ActorName(partner)) +
-                          " ressemble à " + via + ", avec qui " +
-                          std::string(ActorName(actor)) +
-                          " a déjà trouvé une coopération"
-                    : " ; " + std::string(ActorName(partner)) +
-                          " a déjà trouvé une coopération avec " + via +
-                          ", proche de " + std::string(ActorName(actor));
-  }
-  if (score.responsiveness < 1) {
-    const MatchContext::Responsiveness counts =
-        query.context().ResponsivenessOf(partner_num);
-    if (counts.no_answers >= 2 && counts.no_answers > counts.answered) {
-      sentence += " ; attention, " + AnswerWords(partner, counts);
-    }
-  }
-  s.sentence = sentence + ".";
+  return sentence + WhereWords(query, partner_num, score.proximity) +
+         ContextWords(query, partner_num, score) + ".";
+}
+
+}  // namespace
+
+Suggestion BuildSuggestion(const Query& query, ActorNum partner_num,
+                           const PairInputs& inputs, const Query::Score& score,
+                           uint32_t allowed, bool details) {
+  Suggestion s;
+  s.actor = query.actor();
+  s.partner = partner_num;
+  s.partner_id = query.impl().profiles[partner_num].id;
+  s.score = score.total;
+  s.exchanges = ListExchanges(query, partner_num);
+  const ExchangeMatch* lead =
+      ChooseCategory(query, partner_num, inputs, allowed, &s);
+  s.fit_for_actor = score.fit.fit_actor;
+  s.fit_for_partner = score.fit.fit_partner;
+  s.mutual_fit = score.fit.mutual;
+  s.shared_themes =
+      query.record().acts_on & query.impl().records[partner_num].acts_on;
+  s.distance_km = score.proximity.distance_km;
+  AddFactors(query, partner_num, score, details, &s);
+  s.sentence = Sentence(query, partner_num, s, lead, score);
   return s;
 }
 

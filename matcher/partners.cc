@@ -112,8 +112,8 @@ absl::StatusOr<std::vector<Suggestion>> SuggestPartners(
   if (options.limit == 0) return result;
 
   // The search (partner_search.h), then the explanation of the k kept.
-  const Query query(index, context, actor,
-                    internal::Normalize(options.weights));
+  const Query query(index, context, actor, internal::Normalize(options.weights),
+                    options.cooperations);
   thread_local internal::SearchBuffers buffers;
   internal::PartnerSearch search(query, options, buffers);
   const std::vector<internal::Ranked> ranked = search.Run();
@@ -126,10 +126,10 @@ absl::StatusOr<std::vector<Suggestion>> SuggestPartners(
   return result;
 }
 
-absl::StatusOr<MatchExplanation> ExplainMatch(const ActorIndex& index,
-                                              const MatchContext& context,
-                                              ActorNum actor, ActorNum partner,
-                                              const Weights& weights) {
+absl::StatusOr<MatchExplanation> ExplainMatch(
+    const ActorIndex& index, const MatchContext& context, ActorNum actor,
+    ActorNum partner, const Weights& weights,
+    const CooperationSignals* cooperations) {
   if (absl::Status status = CheckActor(index, actor); !status.ok()) {
     return status;
   }
@@ -140,7 +140,8 @@ absl::StatusOr<MatchExplanation> ExplainMatch(const ActorIndex& index,
     return status;
   }
   const ActorIndex::Impl& impl = IndexAccess::Of(index);
-  const Query query(index, context, actor, internal::Normalize(weights));
+  const Query query(index, context, actor, internal::Normalize(weights),
+                    cooperations);
   const PairInputs inputs = DirectInputs(index, actor, partner);
   const Query::Score score = query.ComputeScore(partner, inputs);
 

@@ -144,10 +144,13 @@ double Similarity(const ActorRecord& x, const ActorRecord& y) {
 }
 
 Query::Query(const ActorIndex& index, const MatchContext& context,
-             ActorNum actor, const NormalizedWeights& weights)
+             ActorNum actor, const NormalizedWeights& weights,
+             const CooperationSignals* cooperations)
     : index_(&index),
       impl_(&IndexAccess::Of(index)),
       context_(&context),
+      cooperations_(cooperations != nullptr ? cooperations
+                                            : &context.cooperations()),
       weights_(weights),
       actor_(actor),
       partners_(&context.PartnersOf(actor)) {
@@ -183,10 +186,10 @@ Query::Query(const ActorIndex& index, const MatchContext& context,
     responsiveness_actor_ =
         ActorResponsiveness(context.ResponsivenessOf(actor));
   }
-  if (context.has_cooperation_signals()) {
+  if (!cooperations_->empty()) {
     success_bound_ = 1;
-    const std::vector<ActorNum>& mine = context.CooperationsOf(actor);
-    const size_t used = MatchContext::kCooperationsUsed;
+    const std::vector<ActorNum>& mine = cooperations_->Of(actor);
+    const size_t used = CooperationSignals::kUsed;
     for (size_t i = mine.size() > used ? mine.size() - used : 0;
          i < mine.size(); ++i) {
       const ActorNum c = mine[i];
@@ -227,8 +230,8 @@ Query::Success Query::ComputeSimilarSuccess(ActorNum partner_num) const {
     if (c == partner_num) continue;
     offer(Similarity(impl_->records[c], partner), c, true);
   }
-  const std::vector<ActorNum>& theirs = context_->CooperationsOf(partner_num);
-  const size_t used = MatchContext::kCooperationsUsed;
+  const std::vector<ActorNum>& theirs = cooperations_->Of(partner_num);
+  const size_t used = CooperationSignals::kUsed;
   for (size_t i = theirs.size() > used ? theirs.size() - used : 0;
        i < theirs.size(); ++i) {
     const ActorNum d = theirs[i];
@@ -265,14 +268,18 @@ Query::Fit Query::ComputeFit(const ActorRecord& partner,
       cover(actor.need_resources, inputs.to_actor, fit.themes_actor);
   fit.cover_partner =
       cover(partner.need_resources, inputs.to_partner, fit.themes_partner);
-  const double wc = weights_.complementarity;
-  const double wt = weights_.shared_themes;
-  fit.fit_actor = (wc * fit.cover_actor + wt * fit.themes_actor) / (wc + wt);
-  fit.fit_partner =
-      (wc * fit.cover_partner + wt * fit.themes_partner) / (wc + wt);
-  const double sum = fit.fit_actor + fit.fit_partner;
-  fit.mutual = sum > 0 ? 2 * fit.fit_actor * fit.fit_partner / sum : 0;
+  MixFit(weights_, &fit);
   return fit;
+}
+
+void Query::MixFit(const NormalizedWeights& weights, Fit* fit) {
+  const double wc = weights.complementarity;
+  const double wt = weights.shared_themes;
+  fit->fit_actor = (wc * fit->cover_actor + wt * fit->themes_actor) / (wc + wt);
+  fit->fit_partner =
+      (wc * fit->cover_partner + wt * fit->themes_partner) / (wc + wt);
+  const double sum = fit->fit_actor + fit->fit_partner;
+  fit->mutual = sum > 0 ? 2 * fit->fit_actor * fit->fit_partner / sum : 0;
 }
 
 Proximity Query::ComputeProximity(ActorNum partner_num) const {
@@ -358,42 +365,47 @@ uint32_t Query::ActiveCategories(ActorNum partner) const {
   return it->active_categories;
 }
 
-Query::Score Query::ComputeScore(ActorNum partner_num,
-                                 const PairInputs& inputs) const {
+Query::Factors Query::ComputeFactors(ActorNum partner_num,
+                                     const PairInputs& inputs) const {
   const ActorRecord& actor = record();
   const ActorRecord& partner = impl_->records[partner_num];
-  Score s;
-  s.fit = ComputeFit(partner, inputs);
-  s.proximity = ComputeProximity(partner_num);
-  s.fragility =
-      ComputeFragility(partner, s.proximity.shared_rank, &s.fragility_theme);
-  s.cross_kind = actor.kind != partner.kind &&
+  Factors f;
+  f.fit = ComputeFit(partner, inputs);
+  f.proximity = ComputeProximity(partner_num);
+  f.fragility =
+      ComputeFragility(partner, f.proximity.shared_rank, &f.fragility_theme);
+  f.cross_kind = actor.kind != partner.kind &&
                          actor.kind != Kind::kUnspecified &&
                          partner.kind != Kind::kUnspecified
                      ? 1.0
                      : 0.0;
-  s.capacity = std::min<int>({actor.capacity, partner.capacity, 3}) / 3.0;
-  s.common_partners = CommonPartners(partner_num);
-  s.common = 1.0 - std::ldexp(1.0, -s.common_partners);
-  const NormalizedWeights& w = weights_;
+  f.capacity = std::min<int>({actor.capacity, partner.capacity, 3}) / 3.0;
+  f.common_partners = CommonPartners(partner_num);
+  f.common = 1.0 - std::ldexp(1.0, -f.common_partners);
+  if (MayLift(partner_num)) f.success = ComputeSimilarSuccess(partner_num);
+  if (context_->has_responsiveness()) {
+    f.responsiveness =
+        responsiveness_actor_ *
+        ActorResponsiveness(context_->ResponsivenessOf(partner_num));
+  }
+  return f;
+}
+
+Query::Score Query::Combine(const Factors& factors,
+                            const NormalizedWeights& w) {
+  Score s;
+  static_cast<Factors&>(s) = factors;
+  MixFit(w, &s.fit);
   s.context = w.complementarity + w.shared_themes + w.fragility * s.fragility +
               w.cross_kind * s.cross_kind + w.capacity * s.capacity +
               w.common_partners * s.common;
-  // Without feedback, lifted = context and responsiveness_factor = 1
-  // exactly: the score is the same to the last bit.
-  s.lifted = s.context;
-  if (MayLift(partner_num)) {
-    s.success = ComputeSimilarSuccess(partner_num);
-    s.lifted = s.context + w.similar_success * s.success.value *
-                               std::max(0.0, 1 - s.context);
-  }
+  // Without feedback (S = 0, R = 1), lifted = context and
+  // responsiveness_factor = 1 exactly: the score is the same to the last
+  // bit.
+  s.lifted = s.context +
+             w.similar_success * s.success.value * std::max(0.0, 1 - s.context);
   s.distance_factor = 1 - w.proximity + w.proximity * s.proximity.value;
-  if (context_->has_responsiveness()) {
-    s.responsiveness =
-        responsiveness_actor_ *
-        ActorResponsiveness(context_->ResponsivenessOf(partner_num));
-    s.responsiveness_factor = 1 - w.responsiveness * (1 - s.responsiveness);
-  }
+  s.responsiveness_factor = 1 - w.responsiveness * (1 - s.responsiveness);
   s.total = std::clamp(
       s.fit.mutual * s.lifted * s.distance_factor * s.responsiveness_factor,
       0.0, 1.0);
