@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <limits>
 #include <utility>
 
 #include "matcher/actor_index_internal.h"
@@ -24,72 +25,103 @@ struct WeightLearner::Example {
 struct WeightLearner::Asker {
   uint64_t key = 0;
   ActorNum actor = 0;
+  bool held_out = false;
   std::vector<Example> examples;
 };
 
 namespace {
 
-// theta: ln of the additive weights learned, logits of the strengths, ln
-// beta (see learning.h).
+// theta: logs of the additive weights learned (on the simplex of their
+// default sum), logits of the strengths (see learning.h).
 enum Param {
   kComplementarity = 0,
   kSharedThemes,
   kFragility,
   kCrossKind,
   kCommonPartners,
-  kProximity,
+  kAdditiveCount,
+  kProximity = kAdditiveCount,
   kSimilarSuccess,
-  kBeta,
   kParamCount
 };
 constexpr double kScoreFloor = 1e-4;
-constexpr double kStartBeta = 4;
+// A partner scoring twice another's is preferred 2^4 = 16 to 1.
+constexpr double kBeta = 4;
 
 double Logit(double p) {
   p = std::clamp(p, 0.01, 0.99);
   return std::log(p / (1 - p));
 }
 double Sigmoid(double x) { return 1 / (1 + std::exp(-x)); }
+// ln(1 + e^x), also for x = -inf.
 double Softplus(double x) {
   return x > 0 ? x + std::log1p(std::exp(-x)) : std::log1p(std::exp(x));
 }
 
-std::vector<double> ParamsOf(const Weights& w) {
+double* Additive(Weights& w, int param) {
+  switch (param) {
+    case kComplementarity:
+      return &w.complementarity;
+    case kSharedThemes:
+      return &w.shared_themes;
+    case kFragility:
+      return &w.fragility;
+    case kCrossKind:
+      return &w.cross_kind;
+    default:
+      return &w.common_partners;
+  }
+}
+
+std::vector<double> ParamsOf(Weights w) {
   std::vector<double> theta(kParamCount);
-  auto ln = [](double v) { return std::log(std::max(v, 1e-3)); };
-  theta[kComplementarity] = ln(w.complementarity);
-  theta[kSharedThemes] = ln(w.shared_themes);
-  theta[kFragility] = ln(w.fragility);
-  theta[kCrossKind] = ln(w.cross_kind);
-  theta[kCommonPartners] = ln(w.common_partners);
+  for (int i = 0; i < kAdditiveCount; ++i) {
+    theta[i] = std::log(std::max(*Additive(w, i), 1e-3));
+  }
   theta[kProximity] = Logit(w.proximity);
   theta[kSimilarSuccess] = Logit(w.similar_success);
-  theta[kBeta] = std::log(kStartBeta);
   return theta;
 }
 
-// The weights of parameters `theta`; capacity keeps its default share of
-// the additive weights, responsiveness its default strength.
-Weights WeightsOf(const std::vector<double>& theta, const Weights& defaults) {
+// The weights of parameters `theta`: the learned additive weights keep the
+// defaults' sum (so capacity keeps its share), responsiveness its strength.
+Weights WeightsOf(const std::vector<double>& theta, Weights defaults) {
   Weights w = defaults;
-  w.complementarity = std::exp(theta[kComplementarity]);
-  w.shared_themes = std::exp(theta[kSharedThemes]);
-  w.fragility = std::exp(theta[kFragility]);
-  w.cross_kind = std::exp(theta[kCrossKind]);
-  w.common_partners = std::exp(theta[kCommonPartners]);
+  double sum = 0;
+  double exp_sum = 0;
+  for (int i = 0; i < kAdditiveCount; ++i) {
+    sum += *Additive(defaults, i);
+    exp_sum += std::exp(theta[i]);
+  }
+  for (int i = 0; i < kAdditiveCount; ++i) {
+    *Additive(w, i) = sum * std::exp(theta[i]) / exp_sum;
+  }
   w.proximity = Sigmoid(theta[kProximity]);
   w.similar_success = Sigmoid(theta[kSimilarSuccess]);
-  const double default_others = defaults.complementarity +
-                                defaults.shared_themes + defaults.fragility +
-                                defaults.cross_kind + defaults.common_partners;
-  const double others = w.complementarity + w.shared_themes + w.fragility +
-                        w.cross_kind + w.common_partners;
-  w.capacity = default_others > 0 ? defaults.capacity * others / default_others
-                                  : defaults.capacity;
   return w;
 }
 
-// The log-score of every example of `asker` under `weights`.
+// The value of a parameter's factor in a pair.
+double FactorValue(const Query::Factors& f, int param) {
+  switch (param) {
+    case kComplementarity:
+      return f.fit.cover_actor + f.fit.cover_partner;
+    case kSharedThemes:
+      return f.fit.themes_actor + f.fit.themes_partner;
+    case kFragility:
+      return f.fragility;
+    case kCrossKind:
+      return f.cross_kind;
+    case kCommonPartners:
+      return f.common;
+    case kProximity:
+      return f.proximity.value;
+    default:
+      return f.success.value;
+  }
+}
+
+// The log-score of every example under `weights`.
 template <typename Examples>
 void LogScores(const Examples& examples, const NormalizedWeights& weights,
                std::vector<double>* out) {
@@ -125,10 +157,14 @@ bool WeightLearner::HeldOut(uint64_t key) const {
 void WeightLearner::Add(const ActorIndex& index, const MatchContext& context,
                         const CooperationSignals* cooperations,
                         const AskerOutcomes& outcomes) {
-  if (!index.IsLive(outcomes.actor) || outcomes.positives.empty()) return;
+  if (!index.IsLive(outcomes.actor) || outcomes.positives.empty() ||
+      by_key_.contains(outcomes.key)) {
+    return;
+  }
   Asker asker;
   asker.key = outcomes.key;
   asker.actor = outcomes.actor;
+  asker.held_out = HeldOut(outcomes.key);
   const Query query(index, context, outcomes.actor,
                     internal::Normalize(defaults_), cooperations);
   auto add = [&](const AskerOutcomes::Labelled& l, int label) {
@@ -146,27 +182,39 @@ void WeightLearner::Add(const ActorIndex& index, const MatchContext& context,
                    [](const Example& e) { return e.label > 0; })) {
     return;
   }
-  AddCandidates(index, context, cooperations, outcomes.actor, defaults_,
-                &asker);
-  (HeldOut(outcomes.key) ? held_out_ : training_).push_back(std::move(asker));
+  AddCandidates(index, context, cooperations, defaults_, &asker);
+  by_key_[asker.key] = askers_.size();
+  askers_.push_back(std::move(asker));
+}
+
+void WeightLearner::AddFittedCandidates(const ActorIndex& index,
+                                        const MatchContext& context,
+                                        const CooperationSignals* cooperations,
+                                        const AskerOutcomes& outcomes) {
+  auto it = by_key_.find(outcomes.key);
+  if (!fit_ran_ || it == by_key_.end() || !index.IsLive(outcomes.actor)) {
+    return;
+  }
+  Asker& asker = askers_[it->second];
+  if (asker.actor != outcomes.actor) return;  // renumbered meanwhile
+  AddCandidates(index, context, cooperations, fitted_, &asker);
 }
 
 void WeightLearner::AddCandidates(const ActorIndex& index,
                                   const MatchContext& context,
                                   const CooperationSignals* cooperations,
-                                  ActorNum actor, const Weights& weights,
-                                  Asker* asker) const {
+                                  const Weights& weights, Asker* asker) const {
   // The search itself, not SuggestPartners: an asker whose capacity the
   // partnerships used up still has candidates to compare.
   PartnerOptions options;
   options.limit = options_.pool;
   options.weights = weights;
   options.cooperations = cooperations;
-  const Query query(index, context, actor, internal::Normalize(weights),
+  const Query query(index, context, asker->actor, internal::Normalize(weights),
                     cooperations);
   thread_local internal::SearchBuffers buffers;
   internal::PartnerSearch search(query, options, buffers);
-  for (internal::Ranked& r : search.Run()) {
+  for (const internal::Ranked& r : search.Run()) {
     const bool known =
         std::any_of(asker->examples.begin(), asker->examples.end(),
                     [&](const Example& e) { return e.partner == r.num; });
@@ -176,45 +224,75 @@ void WeightLearner::AddCandidates(const ActorIndex& index,
 
 double WeightLearner::Loss(const std::vector<double>& theta) const {
   const NormalizedWeights w = internal::Normalize(WeightsOf(theta, defaults_));
-  const double beta = std::exp(theta[kBeta]);
   double loss = 0;
   double total = 0;
   std::vector<double> log_scores;
-  for (const Asker& asker : training_) {
+  for (const Asker& asker : askers_) {
+    if (asker.held_out) continue;
     LogScores(asker.examples, w, &log_scores);
+    // ln of the negatives' part of the softmax's denominator (-inf when
+    // there is none), then each positive's -ln Pr(first) =
+    // ln(1 + negatives / s_P^beta).
+    double top = -std::numeric_limits<double>::infinity();
+    for (size_t n = 0; n < asker.examples.size(); ++n) {
+      if (asker.examples[n].label <= 0) top = std::max(top, log_scores[n]);
+    }
+    double sum = 0;
+    for (size_t n = 0; n < asker.examples.size(); ++n) {
+      const Example& e = asker.examples[n];
+      if (e.label <= 0)
+        sum += e.weight * std::exp(kBeta * (log_scores[n] - top));
+    }
+    const double negatives = sum > 0 ? kBeta * top + std::log(sum)
+                                     : -std::numeric_limits<double>::infinity();
     for (size_t p = 0; p < asker.examples.size(); ++p) {
       const Example& pos = asker.examples[p];
       if (pos.label <= 0) continue;
-      for (size_t n = 0; n < asker.examples.size(); ++n) {
-        const Example& neg = asker.examples[n];
-        if (neg.label > 0) continue;
-        const double c = pos.weight * neg.weight;
-        loss += c * Softplus(-beta * (log_scores[p] - log_scores[n]));
-        total += c;
-      }
+      loss += pos.weight * Softplus(negatives - kBeta * log_scores[p]);
+      total += pos.weight;
     }
   }
   if (total > 0) loss /= total;
   const std::vector<double> start = ParamsOf(defaults_);
-  for (int i = 0; i < kBeta; ++i) {
+  for (int i = 0; i < kParamCount; ++i) {
     loss += options_.l2 * (theta[i] - start[i]) * (theta[i] - start[i]);
   }
   return loss;
 }
 
+std::vector<bool> WeightLearner::Learnable() const {
+  std::vector<bool> learnable(kParamCount, false);
+  for (int i = 0; i < kParamCount; ++i) {
+    double low = 1e300;
+    double high = -1e300;
+    for (const Asker& asker : askers_) {
+      if (asker.held_out) continue;
+      for (const Example& e : asker.examples) {
+        low = std::min(low, FactorValue(e.factors, i));
+        high = std::max(high, FactorValue(e.factors, i));
+      }
+    }
+    learnable[i] = high - low > 1e-9;
+  }
+  return learnable;
+}
+
 void WeightLearner::Fit() {
   size_t positives = 0;
-  for (const Asker& asker : training_) {
+  for (const Asker& asker : askers_) {
+    if (asker.held_out) continue;
     for (const Example& e : asker.examples) positives += e.label > 0;
   }
   if (positives < options_.min_positives) return;
-  std::vector<double> theta = ParamsOf(defaults_);
+  const std::vector<bool> learnable = Learnable();
+  std::vector<double> theta = ParamsOf(fitted_);
   double loss = Loss(theta);
   constexpr double kStep = 1e-4;
   double rate = 1;
   for (int iteration = 0; iteration < options_.max_iterations; ++iteration) {
-    std::vector<double> gradient(kParamCount);
+    std::vector<double> gradient(kParamCount, 0.0);
     for (int i = 0; i < kParamCount; ++i) {
+      if (!learnable[i]) continue;
       std::vector<double> up = theta;
       std::vector<double> down = theta;
       up[i] += kStep;
@@ -222,10 +300,10 @@ void WeightLearner::Fit() {
       gradient[i] = (Loss(up) - Loss(down)) / (2 * kStep);
     }
     // Backtracking: the largest step (from twice the last one) that lowers
-    // the loss.
+    // the loss; stop when none lowers it noticeably.
     rate = std::min(rate * 2, 4.0);
     bool moved = false;
-    for (int halving = 0; halving < 30 && !moved; ++halving, rate /= 2) {
+    for (int halving = 0; halving < 30; ++halving, rate /= 2) {
       std::vector<double> next = theta;
       for (int i = 0; i < kParamCount; ++i) next[i] -= rate * gradient[i];
       const double next_loss = Loss(next);
@@ -233,7 +311,7 @@ void WeightLearner::Fit() {
         moved = loss - next_loss > 1e-9 * std::max(1.0, loss);
         theta = std::move(next);
         loss = next_loss;
-        if (!moved) break;
+        break;
       }
     }
     if (!moved) break;
@@ -242,26 +320,14 @@ void WeightLearner::Fit() {
   fit_ran_ = true;
 }
 
-void WeightLearner::AddHeldOutCandidates(const ActorIndex& index,
-                                         const MatchContext& context,
-                                         const CooperationSignals* cooperations,
-                                         const AskerOutcomes& outcomes) {
-  if (!fit_ran_ || !index.IsLive(outcomes.actor)) return;
-  for (Asker& asker : held_out_) {
-    if (asker.key != outcomes.key || asker.actor != outcomes.actor) continue;
-    AddCandidates(index, context, cooperations, outcomes.actor, fitted_,
-                  &asker);
-    return;
-  }
-}
-
 WeightsEvaluation WeightLearner::Evaluate(const Weights& weights) const {
   const NormalizedWeights w = internal::Normalize(weights);
   WeightsEvaluation eval;
   double hits = 0;
   double gain = 0;
   std::vector<double> log_scores;
-  for (const Asker& asker : held_out_) {
+  for (const Asker& asker : askers_) {
+    if (!asker.held_out) continue;
     LogScores(asker.examples, w, &log_scores);
     for (size_t p = 0; p < asker.examples.size(); ++p) {
       const Example& pos = asker.examples[p];
@@ -290,9 +356,12 @@ LearnedWeights WeightLearner::Finish() const {
   LearnedWeights out;
   out.weights = defaults_;
   out.fitted = fitted_;
-  out.training_askers = training_.size();
-  out.held_out_askers = held_out_.size();
-  for (const Asker& asker : training_) {
+  for (const Asker& asker : askers_) {
+    if (asker.held_out) {
+      ++out.held_out_askers;
+      continue;
+    }
+    ++out.training_askers;
     for (const Example& e : asker.examples) {
       out.training_positives += e.label > 0;
       out.training_negatives += e.label < 0;
@@ -320,8 +389,7 @@ LearnedWeights WeightLearner::Finish() const {
     out.reason = "adopted: " + figures;
   } else {
     out.reason =
-        "not adopted, the fitted weights rank the held-out pairs no "
-        "better: " +
+        "not adopted, the fitted weights rank the held-out pairs no better: " +
         figures;
   }
   return out;

@@ -6,47 +6,57 @@
 //
 // The model is the engine's own score s_w(A, B) (partners.h), with the
 // weights w as its parameters over the factors of the explanation. For an
-// asker A, a partner P that A formed a partnership with (or whose meeting
-// found a cooperation possible) should rank above a partner N that A turned
-// down, and above the engine's other candidates for A (its top `pool` under
-// the default weights, none of which A took up):
-//   Pr(P above N) = sigmoid(beta (ln s_w(A, P) - ln s_w(A, N)))
-// (a Bradley-Terry / RankNet pairwise model on log-scores). The parameters
-// minimise the weighted pairwise logistic loss plus an L2 penalty pulling
-// them toward the defaults:
-//   L(theta) = sum c_PN ln(1 + exp(-beta (ln s(P) - ln s(N)))) / sum c_PN
-//              + l2 |theta - theta_0|^2
-// where c_PN = weight(P) weight(N), s is floored at 1e-4, and theta holds
-// the logarithms of the additive weights (complementarity, shared themes,
-// fragility, across kinds, common partners), the logits of the proximity
-// and similar-success strengths, and ln beta (beta = 4 at the start, not
-// penalised). Capacity and responsiveness are not learned: an outcome
-// changes them itself (a partnership uses capacity, a meeting is an
-// answer), so what they would learn is the outcome, not the pair. The fit
-// is deterministic gradient descent (central-difference gradient,
-// backtracking line search) from the defaults.
+// asker A with a positive partner P (a partnership formed or registered, a
+// meeting that found a cooperation possible; a suggestion kept counts
+// half), P should come first among P, the partners A turned down and the
+// engine's best other candidates for A, C(A):
+//   Pr(P first) = s_w(A, P)^beta / (s_w(A, P)^beta + sum_N c_N s_w(A, N)^beta)
+// (a top-one listwise model, ListNet / sampled softmax, on the scores;
+// beta = 4; c_N = 1 for a candidate, the outcome's weight for a partner
+// turned down). The parameters minimise the mean negative log-likelihood
+// (each positive weighted by its weight) plus an L2 penalty pulling them
+// toward the defaults, l2 |theta - theta_0|^2. theta holds the logs of the
+// additive weights (complementarity, shared themes, fragility, across
+// kinds, common partners) kept on the simplex of their default sum (only
+// their ratios matter to a ranking), and the logits of the proximity and
+// similar-success strengths. A factor constant over the training pairs
+// (no fragility known, no cooperation signal) keeps its default weight:
+// the data says nothing of it. Capacity and responsiveness are not learned:
+// an outcome changes them itself (a partnership uses capacity, a meeting is
+// an answer), so what they would learn is the outcome, not the pair. Scores
+// are floored at 1e-4. The fit is deterministic gradient descent
+// (central-difference gradient, backtracking line search) from the
+// defaults.
+//
+// C(A) starts as the engine's top `pool` under the defaults. Optimising
+// against a fixed list rewards weights that bring up candidates the list
+// never showed, so the fit runs `rounds` times, each round adding the
+// previous fit's own top `pool` to C(A) (hard negatives).
 //
 // Evaluation before use. The askers are split by a stable key: a share is
-// held out, never seen by the fit. For every held-out positive pair (A, P),
-// P is ranked among the engine's top `pool` for A under the default weights
-// and under the fitted weights (both lists, so that each set of weights
-// meets its own best candidates) and A's turned-down partners; a tie counts
-// against P. recall@10 is the share of those pairs ranked in the top 10,
-// NDCG@10 the mean of 1 / log2(1 + rank) over them (0 beyond 10). The
+// held out, never seen by the fit. For every held-out positive pair (A, P)
+// of weight 1, P is ranked among C(A) (the defaults' top `pool` and each
+// fit's, the final one's included) and A's turned-down partners; a tie
+// counts against P. Both weight sets meet their own best candidates, so
+// recall@10, the share of those pairs ranked in the top 10, and NDCG@10,
+// the mean of 1 / log2(1 + rank) over them (0 beyond 10), are exact. The
 // fitted weights are adopted only when there are at least min_positives
 // training and min_held_out held-out positive pairs, and they rank the
 // held-out pairs better: NDCG@10 higher and recall@10 not lower than the
 // defaults'. Otherwise the defaults stay, and the reason says why.
 //
 // Use: the caller holds the index (read) while it hands over each asker,
-// and may release it between askers: Add for every asker, Fit, then
-// AddHeldOutCandidates for every held-out asker, then Finish.
+// and may release it between askers:
+//   Add for every asker;
+//   `rounds` times: Fit, then AddFittedCandidates for every asker;
+//   Finish.
 
 #include <cstddef>
 #include <cstdint>
 #include <string>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "matcher/actor_index.h"
 #include "matcher/context.h"
 #include "matcher/partners.h"
@@ -59,12 +69,12 @@ struct LearningOptions {
   size_t min_held_out = 10;
   // Share of the askers held out for the evaluation, in (0, 1).
   double held_out_share = 0.25;
-  // Candidates per asker: the implicit negatives, and the evaluation's
-  // competitors.
+  // Candidates per asker and per set of weights (at least 10: the
+  // evaluation's top 10 must be exact).
   size_t pool = 50;
-  // Strength of the pull toward the defaults.
-  double l2 = 0.02;
-  int max_iterations = 80;
+  int rounds = 3;
+  double l2 = 0.05;
+  int max_iterations = 60;
 };
 
 // One asker's outcomes, as numbers of the index being read. A weight says
@@ -108,22 +118,22 @@ class WeightLearner {
   WeightLearner(const WeightLearner&) = delete;
   WeightLearner& operator=(const WeightLearner&) = delete;
 
+  int rounds() const { return options_.rounds; }
   // Whether the asker of `key` is held out.
   bool HeldOut(uint64_t key) const;
 
-  // Reads one asker's candidates (the top `pool` under the defaults, the
-  // asker's capacity left aside) and the factors of every pair. Askers
-  // that are not live, or have no positive, are ignored.
+  // Reads one asker's labelled pairs and its candidates under the defaults
+  // (the asker's capacity left aside). Askers that are not live, have no
+  // positive, or were added already are ignored.
   void Add(const ActorIndex& index, const MatchContext& context,
            const CooperationSignals* cooperations,
            const AskerOutcomes& outcomes);
-  // Fits the weights on the training askers.
+  // Fits the weights on the training askers' pairs and candidates so far.
   void Fit();
-  // After Fit: a held-out asker's candidates under the fitted weights.
-  void AddHeldOutCandidates(const ActorIndex& index,
-                            const MatchContext& context,
-                            const CooperationSignals* cooperations,
-                            const AskerOutcomes& outcomes);
+  // After a Fit: adds the asker's candidates under the fitted weights.
+  void AddFittedCandidates(const ActorIndex& index, const MatchContext& context,
+                           const CooperationSignals* cooperations,
+                           const AskerOutcomes& outcomes);
   // Evaluates and decides.
   LearnedWeights Finish() const;
 
@@ -133,16 +143,18 @@ class WeightLearner {
   // Adds to `asker` the top `pool` candidates under `weights` it does not
   // have yet.
   void AddCandidates(const ActorIndex& index, const MatchContext& context,
-                     const CooperationSignals* cooperations, ActorNum actor,
+                     const CooperationSignals* cooperations,
                      const Weights& weights, Asker* asker) const;
   // The training loss at parameters `theta` (see the top of the file).
   double Loss(const std::vector<double>& theta) const;
+  // Which parameters the training pairs say something of.
+  std::vector<bool> Learnable() const;
   WeightsEvaluation Evaluate(const Weights& weights) const;
 
   const Weights defaults_;
   const LearningOptions options_;
-  std::vector<Asker> training_;
-  std::vector<Asker> held_out_;
+  std::vector<Asker> askers_;
+  absl::flat_hash_map<uint64_t, size_t> by_key_;  // index in askers_
   Weights fitted_;
   bool fit_ran_ = false;
 };

@@ -67,10 +67,10 @@ class LearningTest : public ::testing::Test {
     for (const AskerOutcomes& o : outcomes) {
       learner.Add(index_, context_, nullptr, o);
     }
-    learner.Fit();
-    for (const AskerOutcomes& o : outcomes) {
-      if (learner.HeldOut(o.key)) {
-        learner.AddHeldOutCandidates(index_, context_, nullptr, o);
+    for (int round = 0; round < learner.rounds(); ++round) {
+      learner.Fit();
+      for (const AskerOutcomes& o : outcomes) {
+        learner.AddFittedCandidates(index_, context_, nullptr, o);
       }
     }
     return learner.Finish();
