@@ -84,17 +84,20 @@ uint32_t KindMask(const google::protobuf::RepeatedField<int>& kinds,
 Matchmaker::Matchmaker(const TerritoryRegistry* registry,
                        const matcher::Vocabulary* vocabulary,
                        ActorDirectory* actors, TerritoryBook* territories,
-                       Lifecycle* lifecycle, Options options)
+                       Lifecycle* lifecycle, WeightBook* weights,
+                       Options options)
     : registry_(registry),
       vocabulary_(vocabulary),
       actors_(actors),
       territories_(territories),
       lifecycle_(lifecycle),
+      weights_(weights),
       options_(options),
       validation_{registry, vocabulary, {}} {}
 
-matcher::Weights Matchmaker::WeightsFor(const v1::MatchWeights& o) const {
-  matcher::Weights w = options_.weights;
+matcher::Weights Matchmaker::WeightsFor(const v1::MatchWeights& o,
+                                        const auth::Principal& caller) const {
+  matcher::Weights w = weights_->WeightsFor(WorkspaceOf(caller));
   if (o.has_complementarity()) w.complementarity = o.complementarity();
   if (o.has_shared_themes()) w.shared_themes = o.shared_themes();
   if (o.has_proximity()) w.proximity = o.proximity();
@@ -115,6 +118,11 @@ void Matchmaker::ToProto(matcher::Suggestion& s,
   out.set_partner_id(std::move(s.partner_id));
   out.set_partner_name(partner.name);
   out.set_partner_kind(static_cast<v1::ActorKind>(partner.kind));
+  if (partner.home.commune != territory::kNone) {
+    const std::string_view code = registry_->geography().Code(
+        territory::Level::kCommune, partner.home.commune);
+    out.set_partner_home_commune(code.data(), code.size());
+  }
   out.set_score(s.score);
   out.set_category(static_cast<v1::PartnershipCategory>(s.category));
   out.set_modality(static_cast<v1::PartnershipModality>(s.modality));
@@ -198,7 +206,7 @@ absl::StatusOr<v1::SuggestPartnersResponse> Matchmaker::SuggestPartners(
     violations.Add("min_score", "must be within [0, 1]");
   }
   options.min_score = request.min_score();
-  options.weights = WeightsFor(request.weights());
+  options.weights = WeightsFor(request.weights(), caller);
   CheckWeights(request.weights(), options.weights, &violations);
   ValidateText(request.requested_by(), "requested_by", Limits::kPersonMax,
                /*required=*/false, /*multiline=*/false, &violations);
@@ -226,8 +234,10 @@ absl::StatusOr<v1::SuggestPartnersResponse> Matchmaker::SuggestPartners(
                : std::string(geo.Code(territory::Level::kCommune, c));
   };
   std::shared_ptr<const AccessScope> access = actors_->ScopeOf(caller);
-  actors_->ReadMatching([&](const matcher::ActorIndex& index,
-                            const matcher::MatchContext& context) {
+  // The caller's workspace's cooperation signals only (core/workspace.h).
+  auto suggest = [&](const matcher::ActorIndex& index,
+                     const matcher::MatchContext& context,
+                     const matcher::CooperationSignals& cooperations) {
     auto num = index.Find(request.actor_id());
     // Outside the caller's territories is the same as missing: no leak.
     if (!num.has_value() || !access->CoversProfile(index.Get(*num))) {
@@ -235,6 +245,7 @@ absl::StatusOr<v1::SuggestPartnersResponse> Matchmaker::SuggestPartners(
       return;
     }
     options.admit = AdmitIn(*access, index);
+    options.cooperations = &cooperations;
     if (!request.preview()) communes.push_back(commune_of(index, *num));
     auto suggestions = matcher::SuggestPartners(index, context, *num, options);
     if (!suggestions.ok()) {
@@ -247,7 +258,8 @@ absl::StatusOr<v1::SuggestPartnersResponse> Matchmaker::SuggestPartners(
       if (!request.preview()) communes.push_back(commune_of(index, s.partner));
       ToProto(s, index, response.add_suggestions());
     }
-  });
+  };
+  actors_->ReadMatching(WorkspaceOf(caller), suggest);
   RETURN_IF_ERROR(status);
   RETURN_IF_ERROR(
       lifecycle_->RecordServed(request, communes, &response, caller));
@@ -262,14 +274,15 @@ absl::StatusOr<v1::MatchExplanation> Matchmaker::ExplainMatch(
                    &violations);
   ValidateRecordId(request.partner_id(), /*required=*/true, "partner_id",
                    &violations);
-  matcher::Weights weights = WeightsFor(request.weights());
+  matcher::Weights weights = WeightsFor(request.weights(), caller);
   CheckWeights(request.weights(), weights, &violations);
   RETURN_IF_ERROR(violations.ToStatus());
   v1::MatchExplanation response;
   absl::Status status;
   std::shared_ptr<const AccessScope> access = actors_->ScopeOf(caller);
-  actors_->ReadMatching([&](const matcher::ActorIndex& index,
-                            const matcher::MatchContext& context) {
+  auto explain = [&](const matcher::ActorIndex& index,
+                     const matcher::MatchContext& context,
+                     const matcher::CooperationSignals& cooperations) {
     auto a = index.Find(request.actor_id());
     auto b = index.Find(request.partner_id());
     // Outside the caller's territories is the same as missing: no leak.
@@ -280,14 +293,16 @@ absl::StatusOr<v1::MatchExplanation> Matchmaker::ExplainMatch(
           "actor", !a.has_value() ? request.actor_id() : request.partner_id());
       return;
     }
-    auto explanation = matcher::ExplainMatch(index, context, *a, *b, weights);
+    auto explanation =
+        matcher::ExplainMatch(index, context, *a, *b, weights, &cooperations);
     if (!explanation.ok()) {
       status = explanation.status();
       return;
     }
     ToProto(explanation->suggestion, index, response.mutable_suggestion());
     for (const auto& b2 : explanation->blockers) response.add_blockers(b2);
-  });
+  };
+  actors_->ReadMatching(WorkspaceOf(caller), explain);
   RETURN_IF_ERROR(status);
   return response;
 }
@@ -535,7 +550,7 @@ absl::StatusOr<v1::SuggestForTerritoryResponse> Matchmaker::SuggestForTerritory(
   ValidateTerritoryRef(ForCaller(validation_, caller), request.territory(),
                        "territory", &violations, &scope);
   matcher::FairMatchingOptions options;
-  options.weights = options_.weights;
+  options.weights = weights_->WeightsFor(WorkspaceOf(caller));
   if (request.per_actor() < 0 || request.per_actor() > Limits::kPerActorMax) {
     violations.Add("per_actor", absl::StrCat("must be within [0, ",
                                              Limits::kPerActorMax, "]"));
@@ -591,18 +606,23 @@ absl::StatusOr<v1::SuggestForTerritoryResponse> Matchmaker::SuggestForTerritory(
         associations.begin() + static_cast<std::ptrdiff_t>(start),
         associations.begin() + static_cast<std::ptrdiff_t>(std::min(
                                    associations.size(), start + kChunk)));
-    actors_->ReadMatching([&](const matcher::ActorIndex& index,
-                              const matcher::MatchContext& context) {
+    auto collect = [&](const matcher::ActorIndex& index,
+                       const matcher::MatchContext& context,
+                       const matcher::CooperationSignals& cooperations) {
       // An actor deleted since the listing is left out.
       chunk.erase(
           std::remove_if(chunk.begin(), chunk.end(),
                          [&](matcher::ActorNum n) { return !index.IsLive(n); }),
           chunk.end());
       options.admit = AdmitIn(*access, index);
+      options.cooperations = &cooperations;
       status = matcher::CollectCandidates(index, context, chunk, options,
                                           &candidates);
-      options.admit = nullptr;  // it refers to the index: only under the lock
-    });
+      // They refer to the index: only under the lock.
+      options.admit = nullptr;
+      options.cooperations = nullptr;
+    };
+    actors_->ReadMatching(WorkspaceOf(caller), collect);
   }
   RETURN_IF_ERROR(status);
   RETURN_IF_ERROR(cancellation.Check());
@@ -618,8 +638,9 @@ absl::StatusOr<v1::SuggestForTerritoryResponse> Matchmaker::SuggestForTerritory(
   };
   // The candidates were held slim: the pairs chosen are explained again
   // (ExplainMatch gives the same score), without each factor's detail.
-  actors_->ReadMatching([&](const matcher::ActorIndex& index,
-                            const matcher::MatchContext& context) {
+  auto explain = [&](const matcher::ActorIndex& index,
+                     const matcher::MatchContext& context,
+                     const matcher::CooperationSignals& cooperations) {
     for (size_t i = 0; i < candidates.actors.size(); ++i) {
       matcher::ActorNum num = candidates.actors[i];
       if (!index.IsLive(num)) continue;  // deleted meanwhile
@@ -631,7 +652,7 @@ absl::StatusOr<v1::SuggestForTerritoryResponse> Matchmaker::SuggestForTerritory(
           continue;
         }
         auto explained = matcher::ExplainMatch(index, context, num, s.partner,
-                                               options.weights);
+                                               options.weights, &cooperations);
         if (!explained.ok()) continue;
         for (matcher::Factor& f : explained->suggestion.factors) {
           f.detail.clear();
@@ -639,7 +660,8 @@ absl::StatusOr<v1::SuggestForTerritoryResponse> Matchmaker::SuggestForTerritory(
         ToProto(explained->suggestion, index, a->add_partners());
       }
     }
-  });
+  };
+  actors_->ReadMatching(WorkspaceOf(caller), explain);
   spread(result.fair, response.mutable_fair());
   spread(result.independent, response.mutable_independent());
   response.set_actors(static_cast<int>(candidates.actors.size()));
@@ -652,6 +674,16 @@ absl::StatusOr<v1::SuggestForTerritoryResponse> Matchmaker::SuggestForTerritory(
       "each partner at most its remaining capacity; candidates are each "
       "association's best SuggestPartners answers, so every hard rule holds.");
   return response;
+}
+
+absl::StatusOr<v1::WorkspaceMatchWeights> Matchmaker::GetMatchWeights(
+    const v1::GetMatchWeightsRequest&, const auth::Principal& caller) const {
+  return weights_->Describe(WorkspaceOf(caller));
+}
+
+absl::StatusOr<v1::WorkspaceMatchWeights> Matchmaker::LearnMatchWeights(
+    const v1::LearnMatchWeightsRequest&, const auth::Principal& caller) const {
+  return weights_->Learn(WorkspaceOf(caller));
 }
 
 }  // namespace maillage::core
