@@ -212,8 +212,7 @@ void WeightLearner::AddCandidates(const ActorIndex& index,
   options.cooperations = cooperations;
   const Query query(index, context, asker->actor, internal::Normalize(weights),
                     cooperations);
-  thread_local internal::SearchBuffers buffers;
-  internal::PartnerSearch search(query, options, buffers);
+  internal::PartnerSearch search(query, options, internal::ThreadBuffers());
   for (const internal::Ranked& r : search.Run()) {
     const bool known =
         std::any_of(asker->examples.begin(), asker->examples.end(),

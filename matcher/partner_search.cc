@@ -111,6 +111,11 @@ std::vector<Ranked> TopK::TakeSorted() {
 // ---------------------------------------------------------------------------
 // The search.
 
+SearchBuffers& ThreadBuffers() {
+  thread_local SearchBuffers buffers;
+  return buffers;
+}
+
 PartnerSearch::PartnerSearch(const Query& query, const PartnerOptions& options,
                              SearchBuffers& buffers)
     : query_(query),

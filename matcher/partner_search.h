@@ -121,6 +121,10 @@ struct SearchBuffers {
   std::vector<uint32_t> order;
 };
 
+// The calling thread's buffers (8 bytes per actor number, and the plans):
+// every search of a thread shares them.
+SearchBuffers& ThreadBuffers();
+
 // One search (see the top of this file). The actor must be proposable and
 // options.limit positive.
 class PartnerSearch {

@@ -114,8 +114,7 @@ absl::StatusOr<std::vector<Suggestion>> SuggestPartners(
   // The search (partner_search.h), then the explanation of the k kept.
   const Query query(index, context, actor, internal::Normalize(options.weights),
                     options.cooperations);
-  thread_local internal::SearchBuffers buffers;
-  internal::PartnerSearch search(query, options, buffers);
+  internal::PartnerSearch search(query, options, internal::ThreadBuffers());
   const std::vector<internal::Ranked> ranked = search.Run();
   result.reserve(ranked.size());
   for (const internal::Ranked& r : ranked) {
