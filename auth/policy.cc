@@ -46,6 +46,9 @@ const std::vector<MethodRule>& MethodRules() {
       {kActors, "BatchGetActors", Effect::kRead, kReaders},
       {kActors, "ImportActors", Effect::kWrite, kBulk},
       {kActors, "ExportActors", Effect::kRead, kBulk},
+      // The vocabularies: reference data, for anyone.
+      {kActors, "ListThemes", Effect::kRead, kEveryone},
+      {kActors, "ListResources", Effect::kRead, kEveryone},
 
       {kTerritories, "GetTerritory", Effect::kRead, kReaders},
       {kTerritories, "ListTerritories", Effect::kRead, kReaders},
@@ -68,6 +71,10 @@ const std::vector<MethodRule>& MethodRules() {
       {kMatching, "ExplainMatch", Effect::kRead, kAnimators},
       {kMatching, "SuggestCoalition", Effect::kRead, kAnimators},
       {kMatching, "SuggestDialoguePanel", Effect::kRead, kAnimators},
+      // The workspace's weights: what its matching starts from, and
+      // learning them again from its outcomes (changes its rankings).
+      {kMatching, "GetMatchWeights", Effect::kRead, kAnimators},
+      {kMatching, "LearnMatchWeights", Effect::kWrite, kAnimators},
 
       {kLifecycle, "GetSuggestion", Effect::kRead, kAnimators},
       {kLifecycle, "ListSuggestions", Effect::kRead, kAnimators},

@@ -11,12 +11,24 @@
 // partners (never the actor itself nor a known partner) and we measure
 // recall@10 and NDCG@10 of the held-out partners:
 //   engine     SuggestPartners with the default weights, limit 10
+//   learned    SuggestPartners with the weights learned from the known
+//              partnerships (matcher/learning.h: its own split of them,
+//              its own held-out test before adoption: the defaults when
+//              the test refuses them); the benchmark's held-out 20% are
+//              never shown to it
+//   fitted     the same with the fitted weights, adopted or not
 //   proximity  the engine's proximity factor alone
 //   themes     shared declared themes, rarer ones weighing more
-//   one_way    the engine's score with fit(A <- B) in place of the mutual fit
+//   one_way    the engine's score with fit(A <- B) in place of the mutual
+//              fit (default weights, and learned ones)
 //   random     a random order
-// The generator's shapes (gain, distance decay, noise) are its own, not the
-// engine's formulas.
+//   oracle     the generator's own propensity from the hidden truth: the
+//              ceiling; and the same propensity computed from the declared
+//              needs and offers (true positions and themes): what the
+//              declared exchanges allow at best, whatever the weights
+// The known partnerships are also the engine's cooperation signals, as a
+// workspace's registry is on the server. The generator's shapes (gain,
+// distance decay, noise) are its own, not the engine's formulas.
 
 #include <algorithm>
 #include <cmath>
@@ -30,6 +42,7 @@
 #include "benchmark/benchmark.h"
 #include "matcher/actor_index.h"
 #include "matcher/context.h"
+#include "matcher/learning.h"
 #include "matcher/partners.h"
 #include "matcher/scoring.h"
 #include "matcher/synthetic.h"
@@ -348,6 +361,7 @@ QualityWorld::QualityWorld(uint64_t seed) {
           Category::kEconomicCooperation, Category::kSocietalInnovation}) {
       context_->AddPartnership({a, b, c, true});
     }
+    context_->AddCooperationSignal(a, b);
     known_[a].push_back(b);
     known_[b].push_back(a);
   }
@@ -363,14 +377,127 @@ QualityWorld& World() {
   return *world;
 }
 
-enum class Method { kEngine, kProximity, kThemes, kOneWay, kRandom, kOracle };
+// The weights learned from the known partnerships: every actor with known
+// partners is an asker whose partners are positives.
+const LearnedWeights& Learned() {
+  static const LearnedWeights* learned = [] {
+    const QualityWorld& w = World();
+    WeightLearner learner(Weights{}, LearningOptions{});
+    std::vector<AskerOutcomes> outcomes;
+    for (ActorNum a = 0; a < w.index_->num_limit(); ++a) {
+      if (w.known_[a].empty()) continue;
+      AskerOutcomes o;
+      o.actor = a;
+      o.key = a;
+      for (ActorNum b : w.known_[a]) o.positives.push_back({b, 1});
+      outcomes.push_back(std::move(o));
+    }
+    for (const AskerOutcomes& o : outcomes) {
+      learner.Add(*w.index_, *w.context_, nullptr, o);
+    }
+    for (int round = 0; round < learner.rounds(); ++round) {
+      learner.Fit();
+      for (const AskerOutcomes& o : outcomes) {
+        learner.AddFittedCandidates(*w.index_, *w.context_, nullptr, o);
+      }
+    }
+    auto* result = new LearnedWeights(learner.Finish());
+    const Weights& x = result->fitted;
+    std::fprintf(stderr,
+                 "fitted weights (%s): complementarity %.3f, shared_themes "
+                 "%.3f, fragility %.3f, cross_kind %.3f, capacity %.3f, "
+                 "common_partners %.3f, proximity %.3f, responsiveness %.3f, "
+                 "similar_success %.3f\n",
+                 result->reason.c_str(), x.complementarity, x.shared_themes,
+                 x.fragility, x.cross_kind, x.capacity, x.common_partners,
+                 x.proximity, x.responsiveness, x.similar_success);
+    return result;
+  }();
+  return *learned;
+}
+
+enum class Method {
+  kEngine,
+  kEngineLearned,
+  kEngineFitted,
+  kProximity,
+  kThemes,
+  kOneWay,
+  kOneWayLearned,
+  kRandom,
+  kOracle,
+  kOracleDeclared
+};
+
+// What X gains from Y when their needs and offers are the declared ones: an
+// exchange declared without a theme has one of its owner's true themes
+// (the generator wipes 30% of them), so its quality is averaged over them.
+double ExpectedGain(const TrueActor& x, const TrueActor& y) {
+  auto themes_of = [](uint8_t theme, ThemeSet own) {
+    std::vector<uint8_t> out;
+    if (theme != Exchange::kAnyTheme) return std::vector<uint8_t>{theme};
+    for (int t = 0; t < 64; ++t) {
+      if (own >> t & 1) out.push_back(static_cast<uint8_t>(t));
+    }
+    return out;
+  };
+  double gain = 0;
+  for (const TrueExchange& need : x.needs) {
+    double best = 0;
+    for (const TrueExchange& offer : y.offers) {
+      if (offer.resource != need.resource) continue;
+      const std::vector<uint8_t> wanted = themes_of(need.theme, x.themes);
+      const std::vector<uint8_t> given = themes_of(offer.theme, y.themes);
+      double sum = 0;
+      for (uint8_t tn : wanted) {
+        for (uint8_t to : given) {
+          sum += tn == to ? 1.0 : (x.themes >> to & 1) ? 0.3 : 0.0;
+        }
+      }
+      if (!wanted.empty() && !given.empty()) {
+        best = std::max(best, sum / (wanted.size() * given.size()));
+      }
+    }
+    gain += best;
+  }
+  return std::min(gain, 2.0);
+}
+
+// The generator's propensity of x and y (see QualityWorld), with `gain`.
+template <typename GainFn>
+double Propensity(const TrueActor& x, const TrueActor& y, GainFn gain) {
+  const double dx = x.x_km - y.x_km;
+  const double dy = x.y_km - y.y_km;
+  return (0.15 + gain(x, y)) * (0.15 + gain(y, x)) /
+         (1.0 + (dx * dx + dy * dy) / 144.0) * (x.kind != y.kind ? 1.5 : 1.0) *
+         ((x.themes & y.themes) ? 1.5 : 1.0);
+}
+
+// An actor's truth with its declared needs and offers in place of its true
+// ones.
+TrueActor WithDeclaredExchanges(const TrueActor& truth,
+                                const ActorProfile& declared) {
+  TrueActor x = truth;
+  x.needs.clear();
+  x.offers.clear();
+  for (const Exchange& e : declared.needs) {
+    x.needs.push_back({e.resource, e.theme});
+  }
+  for (const Exchange& e : declared.offers) {
+    x.offers.push_back({e.resource, e.theme});
+  }
+  return x;
+}
 
 // The top 10 of a method for `actor`.
 std::vector<ActorNum> Rank(const QualityWorld& w, Method method, ActorNum actor,
                            std::mt19937_64& rng) {
-  if (method == Method::kEngine) {
+  if (method == Method::kEngine || method == Method::kEngineLearned ||
+      method == Method::kEngineFitted) {
     PartnerOptions options;
     options.limit = 10;
+    if (method == Method::kEngineLearned) options.weights = Learned().weights;
+    if (method == Method::kEngineFitted) options.weights = Learned().fitted;
     absl::StatusOr<std::vector<Suggestion>> result =
         SuggestPartners(*w.index_, *w.context_, actor, options);
     if (!result.ok()) std::abort();
@@ -378,8 +505,10 @@ std::vector<ActorNum> Rank(const QualityWorld& w, Method method, ActorNum actor,
     for (const Suggestion& s : *result) top.push_back(s.partner);
     return top;
   }
-  const internal::Query query(*w.index_, *w.context_, actor,
-                              internal::Normalize(Weights{}));
+  const internal::Query query(
+      *w.index_, *w.context_, actor,
+      internal::Normalize(method == Method::kOneWayLearned ? Learned().weights
+                                                           : Weights{}));
   const ActorProfile& me = w.index_->Get(actor);
   std::vector<std::pair<double, ActorNum>> scored;
   for (ActorNum b = 0; b < w.index_->num_limit(); ++b) {
@@ -399,7 +528,8 @@ std::vector<ActorNum> Rank(const QualityWorld& w, Method method, ActorNum actor,
         score = query.IdfSum(shared);
         break;
       }
-      case Method::kOneWay: {
+      case Method::kOneWay:
+      case Method::kOneWayLearned: {
         const ActorProfile& other = w.index_->Get(b);
         const internal::PairInputs inputs{internal::DirectCredits(me, other),
                                           internal::DirectCredits(other, me)};
@@ -411,16 +541,17 @@ std::vector<ActorNum> Rank(const QualityWorld& w, Method method, ActorNum actor,
       case Method::kOracle: {
         // The generator's own propensity, from the hidden truth: the
         // ceiling no method can reach on average.
-        const size_t i = w.actor_of_[actor];
-        const size_t j = w.actor_of_[b];
-        const TrueActor& x = w.truth_[i];
-        const TrueActor& y = w.truth_[j];
-        const double dx = x.x_km - y.x_km;
-        const double dy = x.y_km - y.y_km;
-        score = (0.15 + Gain(x, y)) * (0.15 + Gain(y, x)) /
-                (1.0 + (dx * dx + dy * dy) / 144.0) *
-                (x.kind != y.kind ? 1.5 : 1.0) *
-                ((x.themes & y.themes) ? 1.5 : 1.0);
+        score = Propensity(w.truth_[w.actor_of_[actor]],
+                           w.truth_[w.actor_of_[b]], Gain);
+        break;
+      }
+      case Method::kOracleDeclared: {
+        // The same with the declared needs and offers: what any score of
+        // the declared exchanges can reach at best.
+        score = Propensity(
+            WithDeclaredExchanges(w.truth_[w.actor_of_[actor]], me),
+            WithDeclaredExchanges(w.truth_[w.actor_of_[b]], w.index_->Get(b)),
+            ExpectedGain);
         break;
       }
       default:
@@ -477,6 +608,22 @@ void Evaluate(benchmark::State& state, Method method) {
 void BM_QualityEngine(benchmark::State& state) {
   Evaluate(state, Method::kEngine);
 }
+void BM_QualityEngineLearned(benchmark::State& state) {
+  const LearnedWeights& learned = Learned();
+  Evaluate(state, Method::kEngineLearned);
+  // The learner's own held-out test (on its split of the known
+  // partnerships), before adoption.
+  state.counters["adopted"] = learned.adopted;
+  state.counters["learner_ndcg_default"] = learned.with_defaults.ndcg_at_10;
+  state.counters["learner_ndcg_fitted"] = learned.with_fitted.ndcg_at_10;
+  state.counters["learner_recall_default"] = learned.with_defaults.recall_at_10;
+  state.counters["learner_recall_fitted"] = learned.with_fitted.recall_at_10;
+}
+// The fitted weights whether the learner's held-out test adopted them or
+// not: what the test protects from (or lets through).
+void BM_QualityEngineFitted(benchmark::State& state) {
+  Evaluate(state, Method::kEngineFitted);
+}
 void BM_QualityProximityOnly(benchmark::State& state) {
   Evaluate(state, Method::kProximity);
 }
@@ -486,13 +633,23 @@ void BM_QualitySharedThemesOnly(benchmark::State& state) {
 void BM_QualityOneWay(benchmark::State& state) {
   Evaluate(state, Method::kOneWay);
 }
+void BM_QualityOneWayLearned(benchmark::State& state) {
+  Evaluate(state, Method::kOneWayLearned);
+}
 void BM_QualityRandom(benchmark::State& state) {
   Evaluate(state, Method::kRandom);
 }
 void BM_QualityOracle(benchmark::State& state) {
   Evaluate(state, Method::kOracle);
 }
+void BM_QualityOracleDeclaredExchanges(benchmark::State& state) {
+  Evaluate(state, Method::kOracleDeclared);
+}
 BENCHMARK(BM_QualityEngine)->Iterations(1)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_QualityEngineLearned)
+    ->Iterations(1)
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_QualityEngineFitted)->Iterations(1)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_QualityProximityOnly)
     ->Iterations(1)
     ->Unit(benchmark::kMillisecond);
@@ -500,8 +657,14 @@ BENCHMARK(BM_QualitySharedThemesOnly)
     ->Iterations(1)
     ->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_QualityOneWay)->Iterations(1)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_QualityOneWayLearned)
+    ->Iterations(1)
+    ->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_QualityRandom)->Iterations(1)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_QualityOracle)->Iterations(1)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_QualityOracleDeclaredExchanges)
+    ->Iterations(1)
+    ->Unit(benchmark::kMillisecond);
 
 }  // namespace
 }  // namespace maillage::matcher

@@ -399,6 +399,87 @@ TEST_F(CliTest, Territories) {
   EXPECT_THAT(unknown.err, StartsWith("maillage: NOT_FOUND: "));
 }
 
+TEST_F(CliTest, ThemesAndResourcesListTheVocabularies) {
+  Result themes = Run("themes");
+  ASSERT_EQ(themes.exit_code, 0) << Describe(themes);
+  EXPECT_THAT(themes.out, StartsWith("CODE "));
+  EXPECT_THAT(themes.out,
+              ::testing::MatchesRegex("(.|\n)*\ndigital_inclusion +Inclusion "
+                                      "numérique +Digital inclusion\n(.|\n)*"));
+  Result json = Run("themes --output json");
+  ASSERT_EQ(json.exit_code, 0) << Describe(json);
+  std::vector<std::string> lines = Lines(json.out);
+  ASSERT_EQ(lines.size(), 22u);  // the reference vocabulary's themes
+  auto first = ParseJson<v1::Theme>(lines[0]);
+  EXPECT_EQ(first.code(), "employment_insertion");
+  EXPECT_EQ(first.label_en(), "Employment and insertion");
+
+  Result resources = Run("resources");
+  ASSERT_EQ(resources.exit_code, 0) << Describe(resources);
+  EXPECT_THAT(resources.out,
+              ::testing::MatchesRegex(
+                  "(.|\n)*\nservices +Prestations de services +Services +"
+                  "responsible_practices / responsible_purchasing\n(.|\n)*"));
+
+  // A request naming an unknown theme is told where the codes are.
+  Result bad =
+      Run("actors create -",
+          R"({"id":"siret:12345678900011","kind":"ACTOR_KIND_COMPANY",)"
+          R"("name":"Atelier","homeCommune":"94018","themes":["bakery"]})");
+  EXPECT_EQ(bad.exit_code, 4) << Describe(bad);
+  EXPECT_THAT(bad.err, HasSubstr("unknown theme 'bakery' "
+                                 "(ActorService.ListThemes ('maillage "
+                                 "themes') lists the codes)"));
+}
+
+TEST_F(CliTest, ZonesCreateListDelete) {
+  Result none = Run("zones list");
+  EXPECT_EQ(none.exit_code, 0) << Describe(none);
+  EXPECT_EQ(none.out, "");
+  EXPECT_THAT(none.err, HasSubstr("no custom zone"));
+
+  Result created =
+      Run("zones create bords-de-marne --name 'Bords de Marne' "
+          "--communes 94018,94067 --communes 94068 --description 'Trois "
+          "communes'");
+  ASSERT_EQ(created.exit_code, 0) << Describe(created);
+  EXPECT_THAT(created.out, HasSubstr("custom:bords-de-marne"));
+  Result listed = Run("zones list");
+  ASSERT_EQ(listed.exit_code, 0) << Describe(listed);
+  EXPECT_THAT(listed.out, ::testing::MatchesRegex(
+                              "ZONE +NAME +COMMUNES +POPULATION\n"
+                              "bords-de-marne +Bords de Marne +3 +[0-9,]+\n"));
+  Result got = Run("territories get custom:bords-de-marne --output json");
+  ASSERT_EQ(got.exit_code, 0) << Describe(got);
+  EXPECT_THAT(ParseJson<v1::Territory>(got.out).communes(),
+              ::testing::ElementsAre("94018", "94067", "94068"));
+
+  EXPECT_EQ(
+      Run("zones create bords-de-marne --name X --communes 94018").exit_code,
+      5);
+  EXPECT_EQ(Run("zones create Bad/Code --name X --communes 94018").exit_code,
+            4);
+  Result deleted = Run("zones delete bords-de-marne");
+  ASSERT_EQ(deleted.exit_code, 0) << Describe(deleted);
+  EXPECT_EQ(Run("zones list").out, "");
+  EXPECT_EQ(Run("zones delete bords-de-marne").exit_code, 3);
+}
+
+TEST_F(CliTest, WeightsShowTheDefaultsUntilOutcomesTeachOthers) {
+  Result shown = Run("weights show");
+  ASSERT_EQ(shown.exit_code, 0) << Describe(shown);
+  EXPECT_THAT(shown.out, HasSubstr("source: defaults\n"));
+  EXPECT_THAT(shown.out, ::testing::MatchesRegex(
+                             "(.|\n)*\ncomplementarity +0.4 +0.4 *\n(.|\n)*"));
+  Result learned = Run("weights learn --output json");
+  ASSERT_EQ(learned.exit_code, 0) << Describe(learned);
+  auto weights = ParseJson<v1::WorkspaceMatchWeights>(learned.out);
+  EXPECT_EQ(weights.source(), v1::MATCH_WEIGHTS_SOURCE_DEFAULTS);
+  EXPECT_THAT(weights.reason(), HasSubstr("not enough outcomes"));
+  EXPECT_TRUE(weights.has_learn_time());
+  EXPECT_EQ(weights.weights().proximity(), 0.85);
+}
+
 TEST_F(CliTest, FragilitiesImportFactsAndDiagnosis) {
   // A spreadsheet export: BOM, ';', columns in mixed case, a decimal comma,
   // a quoted field over two lines, a blank line, two bad rows.
@@ -430,8 +511,8 @@ TEST_F(CliTest, FragilitiesImportFactsAndDiagnosis) {
   EXPECT_EQ(imported.out,
             "created 3, updated 0, unchanged 0, rejected 2\n"
             "row 5: value: not a number: 'abc'\n"  // row 2 spans 2 lines
-            "row 6: theme: unknown theme 'bakery' (see "
-            "reference/vocab/themes.tsv)\n");
+            "row 6: theme: unknown theme 'bakery' (ActorService.ListThemes "
+            "('maillage themes') lists the codes)\n");
   EXPECT_THAT(imported.err, HasSubstr("maillage: 2 of 5 rows rejected"));
 
   Result again = Run("fragilities import " + csv);
@@ -504,8 +585,8 @@ TEST_F(CliTest, LargeImportKeepsRowNumbers) {
   EXPECT_EQ(result.exit_code, 6) << Describe(result);
   EXPECT_EQ(result.out,
             "created 2597, updated 0, unchanged 0, rejected 2\n"
-            "row 1500: theme: unknown theme 'bakery' (see "
-            "reference/vocab/themes.tsv)\n"
+            "row 1500: theme: unknown theme 'bakery' (ActorService.ListThemes "
+            "('maillage themes') lists the codes)\n"
             "row 2100: value: not a number: 'n/a'\n");
   EXPECT_THAT(result.err, HasSubstr("2 of 2599 rows rejected"));
 }
@@ -554,13 +635,28 @@ TEST_F(CliTest, FragilitiesMalformedRowsAndLatin1) {
 TEST_F(CliTest, HelpListsEveryCommand) {
   Result help = Run("--help");
   ASSERT_EQ(help.exit_code, 0);
-  for (const char* command :
-       {"suggest partners ACTOR_ID", "suggest coalition LEVEL:CODE THEME",
-        "suggest panel LEVEL:CODE THEME...", "suggest territory LEVEL:CODE",
-        "explain ACTOR_A ACTOR_B", "suggestions list", "suggestions get ID",
-        "suggestions update ID STATE", "partnerships import FILE|-",
-        "partnerships list", "watch LEVEL:CODE", "metrics LEVEL:CODE", "health",
-        "import FILE|-", "export"}) {
+  for (const char* command : {"suggest partners ACTOR_ID",
+                              "suggest coalition LEVEL:CODE THEME",
+                              "suggest panel LEVEL:CODE THEME...",
+                              "suggest territory LEVEL:CODE",
+                              "explain ACTOR_A ACTOR_B",
+                              "suggestions list",
+                              "suggestions get ID",
+                              "suggestions update ID STATE",
+                              "partnerships import FILE|-",
+                              "partnerships list",
+                              "watch LEVEL:CODE",
+                              "metrics LEVEL:CODE",
+                              "health",
+                              "import FILE|-",
+                              "export",
+                              "themes",
+                              "resources",
+                              "zones create CODE",
+                              "zones list",
+                              "zones delete CODE",
+                              "weights show",
+                              "weights learn"}) {
     EXPECT_THAT(help.out, HasSubstr("\n  " + std::string(command))) << command;
   }
   Result suggest = Run("suggest partners --help");
@@ -593,7 +689,8 @@ TEST_F(CliDemoTest, SuggestPartnersAndExplain) {
   EXPECT_THAT(lines[1], StartsWith("#  SCORE  PARTNER"));
   EXPECT_THAT(lines[2], ::testing::MatchesRegex("1   0\\.[0-9][0-9]  .*"));
   EXPECT_THAT(table.out, HasSubstr("ext:demo:1000"));  // in the sentences
-  EXPECT_THAT(table.out, HasSubstr("factors: complementarity "));
+  EXPECT_THAT(table.out, HasSubstr("factors: "));
+  EXPECT_THAT(table.out, HasSubstr("complementarity "));
   EXPECT_THAT(table.out, HasSubstr("   suggestion s-"));
 
   Result json =
@@ -627,7 +724,8 @@ TEST_F(CliDemoTest, SuggestPartnersAndExplain) {
   Result explain = Run("explain ext:demo:1000 " + best.partner_id());
   ASSERT_EQ(explain.exit_code, 0) << Describe(explain);
   EXPECT_THAT(explain.out, StartsWith("ext:demo:1000 and "));
-  EXPECT_THAT(explain.out, HasSubstr("\nFactors\n  FACTOR  "));
+  EXPECT_THAT(explain.out,
+              HasSubstr("\nFactors, largest contribution first\n  FACTOR  "));
   for (const char* factor :
        {"complementarity", "shared_themes", "proximity", "fragility",
         "cross_kind", "capacity", "common_partners"}) {

@@ -10,11 +10,15 @@ CommandGroup ActorsGroup();        // actors.cc
 CommandGroup ImportGroup();        // directory.cc
 CommandGroup ExportGroup();        // directory.cc
 CommandGroup TerritoriesGroup();   // territories.cc
+CommandGroup ZonesGroup();         // zones.cc
+CommandGroup ThemesGroup();        // vocabulary.cc
+CommandGroup ResourcesGroup();     // vocabulary.cc
 CommandGroup DiagnosisGroup();     // diagnosis.cc
 CommandGroup FragilitiesGroup();   // fragilities.cc
 CommandGroup FactsGroup();         // facts.cc
 CommandGroup SuggestGroup();       // suggest.cc
 CommandGroup ExplainGroup();       // suggest.cc
+CommandGroup WeightsGroup();       // weights.cc
 CommandGroup SuggestionsGroup();   // lifecycle.cc
 CommandGroup PartnershipsGroup();  // partnerships.cc
 CommandGroup WatchGroup();         // lifecycle.cc

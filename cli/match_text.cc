@@ -1,5 +1,8 @@
 #include "cli/match_text.h"
 
+#include <algorithm>
+#include <cmath>
+
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "cli/names.h"
@@ -15,12 +18,24 @@ std::string FormatCategory(v1::PartnershipCategory category,
   return text;
 }
 
+std::vector<const v1::MatchFactor*> LargestFirst(
+    const google::protobuf::RepeatedPtrField<v1::MatchFactor>& factors) {
+  std::vector<const v1::MatchFactor*> sorted;
+  for (const v1::MatchFactor& factor : factors) sorted.push_back(&factor);
+  std::stable_sort(sorted.begin(), sorted.end(),
+                   [](const v1::MatchFactor* a, const v1::MatchFactor* b) {
+                     return std::abs(a->contribution()) >
+                            std::abs(b->contribution());
+                   });
+  return sorted;
+}
+
 std::vector<std::string> FactorSummaries(
     const google::protobuf::RepeatedPtrField<v1::MatchFactor>& factors) {
   std::vector<std::string> parts;
-  for (const v1::MatchFactor& factor : factors) {
-    parts.push_back(absl::StrFormat("%s %.2f (%+.3f)", factor.code(),
-                                    factor.value(), factor.contribution()));
+  for (const v1::MatchFactor* factor : LargestFirst(factors)) {
+    parts.push_back(absl::StrFormat("%s %.2f (%+.3f)", factor->code(),
+                                    factor->value(), factor->contribution()));
   }
   return parts;
 }

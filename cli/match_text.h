@@ -16,8 +16,13 @@ namespace maillage::cli {
 std::string FormatCategory(v1::PartnershipCategory category,
                            v1::PartnershipModality modality);
 
-// One "complementarity 0.80 (+0.320)" per factor: code, value and
-// contribution to the score, for WrapList.
+// The factors, largest contribution (in magnitude) first: what explains the
+// score most; ties keep the API's order.
+std::vector<const v1::MatchFactor*> LargestFirst(
+    const google::protobuf::RepeatedPtrField<v1::MatchFactor>& factors);
+
+// One "complementarity 0.80 (+0.320)" per factor, largest first: code,
+// value and contribution to the score, for WrapList.
 std::vector<std::string> FactorSummaries(
     const google::protobuf::RepeatedPtrField<v1::MatchFactor>& factors);
 

@@ -60,7 +60,8 @@ absl::Status ParseWeights(const ParsedArgs& args, v1::MatchWeights* weights) {
 
 FlagSpec WeightFlag() {
   return {"weight", "FACTOR=W",
-          "Override a factor's weight: complementarity (default 0.40), "
+          "Override one of the workspace's weights ('maillage weights show'; "
+          "server defaults in brackets): complementarity (0.40), "
           "shared_themes (0.20), fragility (0.15), cross_kind (0.10), "
           "capacity (0.05), common_partners (0.10), relative to each other; "
           "proximity (0.85), responsiveness (0.30) and similar_success "
@@ -71,16 +72,20 @@ FlagSpec WeightFlag() {
 void PrintPartners(const v1::SuggestPartnersResponse& response,
                    std::ostream& out) {
   out << "Partners suggested for " << response.actor_id() << ", best first\n";
-  Table table({"#", "SCORE", "PARTNER", "ID", "KIND", "CATEGORY"});
+  Table table(
+      {"#", "SCORE", "PARTNER", "ID", "KIND", "CATEGORY", "COMMUNE", "KM"});
   table.AlignRight(0);
   table.AlignRight(1);
+  table.AlignRight(7);
   table.SetMaxWidth(2, 40);
   int rank = 0;
   for (const v1::PartnerSuggestion& s : response.suggestions()) {
-    table.AddRow({std::to_string(++rank), FormatScore(s.score()),
-                  s.partner_name(), s.partner_id(),
-                  ShortEnumName(s.partner_kind()),
-                  FormatCategory(s.category(), s.modality())});
+    table.AddRow(
+        {std::to_string(++rank), FormatScore(s.score()), s.partner_name(),
+         s.partner_id(), ShortEnumName(s.partner_kind()),
+         FormatCategory(s.category(), s.modality()), s.partner_home_commune(),
+         s.distance_km() >= 0 ? absl::StrFormat("%.0f", s.distance_km())
+                              : std::string()});
   }
   table.Print(out);
   rank = 0;
@@ -90,9 +95,9 @@ void PrintPartners(const v1::SuggestPartnersResponse& response,
         << ", score " << FormatScore(s.score()) << "\n";
     out << WrapText(s.explanation(), 3);
     out << WrapList("factors:", FactorSummaries(s.factors()), 3);
-    for (const v1::MatchFactor& f : s.factors()) {  // --details only
-      if (f.detail().empty()) continue;
-      out << WrapHanging(absl::StrCat(f.code(), ": ", f.detail()), 5, 7);
+    for (const v1::MatchFactor* f : LargestFirst(s.factors())) {
+      if (f->detail().empty()) continue;  // --details only
+      out << WrapHanging(absl::StrCat(f->code(), ": ", f->detail()), 5, 7);
     }
     if (!s.suggestion_id().empty()) {
       out << "   suggestion " << s.suggestion_id() << "\n";
@@ -195,23 +200,24 @@ void PrintExplanation(const v1::ExplainMatchRequest& request,
   }
   if (!s.explanation().empty()) out << "\n" << WrapText(s.explanation(), 0);
 
-  out << "\nFactors\n";
+  out << "\nFactors, largest contribution first\n";
   Table factors({"FACTOR", "VALUE", "WEIGHT", "CONTRIBUTION"});
   for (size_t column : {1, 2, 3}) factors.AlignRight(column);
   double total = 0;
-  for (const v1::MatchFactor& f : s.factors()) {
-    factors.AddRow({f.code(), FormatScore(f.value()), FormatScore(f.weight()),
-                    absl::StrFormat("%.3f", f.contribution())});
-    total += f.contribution();
+  for (const v1::MatchFactor* f : LargestFirst(s.factors())) {
+    factors.AddRow({f->code(), FormatScore(f->value()),
+                    FormatScore(f->weight()),
+                    absl::StrFormat("%+.3f", f->contribution())});
+    total += f->contribution();
   }
   factors.AddRow({"total", "", "", absl::StrFormat("%.3f", total)});
   factors.Print(out, 2);
   bool first = true;
-  for (const v1::MatchFactor& f : s.factors()) {
-    if (f.detail().empty()) continue;
+  for (const v1::MatchFactor* f : LargestFirst(s.factors())) {
+    if (f->detail().empty()) continue;
     if (first) out << "\n";
     first = false;
-    out << WrapHanging(absl::StrCat(f.code(), ": ", f.detail()), 2, 4);
+    out << WrapHanging(absl::StrCat(f->code(), ": ", f->detail()), 2, 4);
   }
 
   out << "\nResource flows\n";

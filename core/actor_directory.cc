@@ -366,6 +366,61 @@ void ActorDirectory::ReadMatching(
   read(index_, context_);
 }
 
+absl::StatusOr<v1::ListThemesResponse> ActorDirectory::ListThemes(
+    const v1::ListThemesRequest&, const auth::Principal&) const {
+  v1::ListThemesResponse response;
+  for (size_t t = 0; t < vocabulary_->theme_count(); ++t) {
+    const auto theme = static_cast<uint8_t>(t);
+    v1::Theme* out = response.add_themes();
+    out->set_code(std::string(vocabulary_->ThemeCode(theme)));
+    out->set_label_fr(std::string(vocabulary_->ThemeLabel(theme)));
+    out->set_label_en(std::string(vocabulary_->ThemeLabelEn(theme)));
+  }
+  return response;
+}
+
+absl::StatusOr<v1::ListResourcesResponse> ActorDirectory::ListResources(
+    const v1::ListResourcesRequest&, const auth::Principal&) const {
+  v1::ListResourcesResponse response;
+  for (size_t r = 0; r < vocabulary_->resource_count(); ++r) {
+    const auto resource = static_cast<uint8_t>(r);
+    v1::Resource* out = response.add_resources();
+    out->set_code(std::string(vocabulary_->ResourceCode(resource)));
+    out->set_label_fr(std::string(vocabulary_->ResourceLabel(resource)));
+    out->set_label_en(std::string(vocabulary_->ResourceLabelEn(resource)));
+    out->set_category(static_cast<v1::PartnershipCategory>(
+        vocabulary_->ResourceCategory(resource)));
+    out->set_modality(std::string(
+        matcher::ModalityCode(vocabulary_->ResourceModality(resource))));
+  }
+  return response;
+}
+
+void ActorDirectory::ReadMatching(
+    std::string_view workspace,
+    const std::function<void(const matcher::ActorIndex&,
+                             const matcher::MatchContext&,
+                             const matcher::CooperationSignals&)>& read) const {
+  static const matcher::CooperationSignals kNone;
+  std::shared_lock lock(index_mu_);
+  auto it = cooperations_.find(AsAbsl(workspace));
+  read(index_, context_, it == cooperations_.end() ? kNone : it->second);
+}
+
+void ActorDirectory::SetCooperations(const Cooperations& by_workspace) {
+  absl::flat_hash_map<std::string, matcher::CooperationSignals> signals;
+  std::unique_lock lock(index_mu_);
+  for (const auto& [workspace, pairs] : by_workspace) {
+    matcher::CooperationSignals& set = signals[workspace];
+    for (const auto& [a, b] : pairs) {
+      auto x = index_.Find(a);
+      auto y = index_.Find(b);
+      if (x && y) set.Add(*x, *y);
+    }
+  }
+  cooperations_ = std::move(signals);
+}
+
 void ActorDirectory::UpsertLocked(matcher::ActorProfile profile) {
   uint16_t declared = profile.capacity;
   auto used = partnerships_.find(profile.id);
@@ -1166,7 +1221,10 @@ absl::Status ActorDirectory::Delete(const v1::DeleteActorRequest& request,
   RETURN_IF_ERROR(store_->Write(batch));
   NoteContactsRemoved();
   std::unique_lock lock(index_mu_);
-  if (auto num = index_.Find(request.id())) context_.RemoveActor(*num);
+  if (auto num = index_.Find(request.id())) {
+    context_.RemoveActor(*num);
+    for (auto& [_, signals] : cooperations_) signals.RemoveActor(*num);
+  }
   index_.Remove(request.id());
   return absl::OkStatus();
 }

@@ -98,6 +98,13 @@ class ActorDirectory {
   absl::StatusOr<v1::BatchGetActorsResponse> BatchGet(
       const v1::BatchGetActorsRequest& request,
       const auth::Principal& caller) const;
+  // The vocabularies themes, needs and offers are written in.
+  absl::StatusOr<v1::ListThemesResponse> ListThemes(
+      const v1::ListThemesRequest& request,
+      const auth::Principal& caller) const;
+  absl::StatusOr<v1::ListResourcesResponse> ListResources(
+      const v1::ListResourcesRequest& request,
+      const auth::Principal& caller) const;
 
   // Applies one batch of an import (upsert by id, see ImportActors in the
   // API). Bad rows are reported in the response, never fail the batch; an
@@ -152,6 +159,13 @@ class ActorDirectory {
   void ReadMatching(
       const std::function<void(const matcher::ActorIndex&,
                                const matcher::MatchContext&)>& read) const;
+  // The same with `workspace`'s cooperation signals (empty when it has
+  // none): what its queries' similar success is computed from.
+  void ReadMatching(
+      std::string_view workspace,
+      const std::function<
+          void(const matcher::ActorIndex&, const matcher::MatchContext&,
+               const matcher::CooperationSignals&)>& read) const;
 
   // A partnership as the engine needs it.
   struct PartnershipLink {
@@ -177,6 +191,15 @@ class ActorDirectory {
   };
   // Replaces the feedback the engine knows.
   void SetFeedback(const Feedback& feedback);
+
+  // Each workspace's cooperation signals: pairs of actor ids that went well
+  // (core/lifecycle.h), the most recent last. They name pairs, so each
+  // workspace's queries read their own only (ReadMatching(workspace, …)).
+  using Cooperations =
+      absl::flat_hash_map<std::string,
+                          std::vector<std::pair<std::string, std::string>>>;
+  // Replaces every workspace's signals.
+  void SetCooperations(const Cooperations& by_workspace);
 
   // Active partnership links with at least one end at home in `scope`.
   int CountActivePartnershipLinks(const matcher::Scope& scope) const;
@@ -336,6 +359,9 @@ class ActorDirectory {
   absl::flat_hash_map<std::string, int> partnerships_;  // guarded by index_mu_
   std::vector<PartnershipLink> active_links_;           // guarded by index_mu_
   Feedback feedback_;                                   // guarded by index_mu_
+  // By workspace.
+  absl::flat_hash_map<std::string, matcher::CooperationSignals>
+      cooperations_;  // guarded by index_mu_
 };
 
 // A new etag for a record's serialized content and update time.

@@ -7,6 +7,7 @@
 #include <random>
 #include <tuple>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "base/status_macros.h"
@@ -76,6 +77,34 @@ bool Cools(const v1::Suggestion& s) {
              s.outcome() == v1::MEETING_OUTCOME_INFORMATIVE_NO_COOPERATION;
     default:
       return false;
+  }
+}
+
+// The label of a suggestion's state (see Lifecycle::LabelledPair); 0: none
+// (proposed only, no answer, a meeting that did not take place).
+double LabelOf(const v1::Suggestion& s) {
+  switch (s.state()) {
+    case v1::SUGGESTION_STATE_PARTNERSHIP_FORMED:
+      return 1;
+    case v1::SUGGESTION_STATE_KEPT:
+    case v1::SUGGESTION_STATE_CONTACTED:
+    case v1::SUGGESTION_STATE_MEETING_HELD:
+      return 0.5;
+    case v1::SUGGESTION_STATE_DISMISSED:
+    case v1::SUGGESTION_STATE_NOT_FORMED:
+      return -1;
+    case v1::SUGGESTION_STATE_OUTCOME_RECORDED:
+      switch (s.outcome()) {
+        case v1::MEETING_OUTCOME_COOPERATION_POSSIBLE:
+          return 1;
+        case v1::MEETING_OUTCOME_INSUFFICIENT_INTEREST:
+        case v1::MEETING_OUTCOME_INFORMATIVE_NO_COOPERATION:
+          return -1;
+        default:
+          return 0;
+      }
+    default:
+      return 0;
   }
 }
 
@@ -271,11 +300,15 @@ absl::StatusOr<int64_t> Lifecycle::PurgeUntouchedSuggestions(absl::Time cutoff,
             }
             deleted.emplace_back(key);
           }));
-  // An untouched suggestion set no cooling (only a move does) and counted
-  // no answer; contributions_ must still name stored suggestions only.
+  // An untouched suggestion set no cooling (only a move does), counted no
+  // answer and has no label; contributions_ and labels_ must still name
+  // stored suggestions only.
   if (!deleted.empty()) {
     std::lock_guard lock(mu_);
-    for (const std::string& key : deleted) contributions_.erase(key);
+    for (const std::string& key : deleted) {
+      contributions_.erase(key);
+      labels_.erase(key);
+    }
   }
   return purged;
 }
@@ -333,6 +366,7 @@ absl::Status Lifecycle::Load() {
   RETURN_IF_ERROR(parse_error);
   PushPartnershipsToEngine();
   PushFeedbackToEngine();
+  PushCooperationsToEngine("");
   return absl::OkStatus();
 }
 
@@ -348,6 +382,12 @@ void Lifecycle::NoteFeedbackLocked(std::string_view workspace,
     if (t.to() == v1::SUGGESTION_STATE_NO_ANSWER) ++c.no_answers;
   }
   std::string key = InWorkspace(workspace, s.id());
+  const double label = LabelOf(s);
+  if (label == 0) {
+    labels_.erase(key);
+  } else {
+    labels_[key] = LabelledPair{s.actor_id(), s.partner_id(), label};
+  }
   if (c.answered == 0 && c.no_answers == 0) {
     contributions_.erase(key);
   } else {
@@ -357,11 +397,9 @@ void Lifecycle::NoteFeedbackLocked(std::string_view workspace,
 
 void Lifecycle::PushFeedbackToEngine() {
   // Responsiveness pools every workspace's outcomes as counts per partner,
-  // an aggregate that names no pair. Pairs whose meeting went well are not
-  // handed over: the engine is one for the server, and its explanations
-  // name the pair a "similar success" comes from ("X a trouvé une
-  // coopération avec Y"), which would show one workspace's outcome to
-  // another. Sharing them needs per-workspace signals in the engine.
+  // an aggregate that names no pair. Pairs that went well name pairs (the
+  // explanation of a "similar success" says "X a trouvé une coopération
+  // avec Y"): each workspace's stay its own (PushCooperationsToEngine).
   ActorDirectory::Feedback feedback;
   {
     std::lock_guard lock(mu_);
@@ -372,6 +410,76 @@ void Lifecycle::PushFeedbackToEngine() {
     }
   }
   actors_->SetFeedback(feedback);
+}
+
+std::vector<Lifecycle::LabelledPair> Lifecycle::OutcomesOf(
+    std::string_view workspace) const {
+  // (actor, partner) -> weight; partnerships first, so that they win.
+  std::map<std::pair<std::string, std::string>, double> pairs;
+  const std::string prefix = InWorkspace(workspace, "");
+  std::lock_guard lock(mu_);
+  for (auto it = partnerships_.lower_bound(prefix);
+       it != partnerships_.end() && absl::StartsWith(it->first, AsAbsl(prefix));
+       ++it) {
+    const v1::Partnership& p = it->second;
+    for (const std::string& a : p.participants()) {
+      for (const std::string& b : p.participants()) {
+        if (a != b) pairs[{a, b}] = 1;
+      }
+    }
+  }
+  for (auto it = labels_.lower_bound(prefix);
+       it != labels_.end() && absl::StartsWith(it->first, AsAbsl(prefix));
+       ++it) {
+    pairs.emplace(std::make_pair(it->second.actor, it->second.partner),
+                  it->second.weight);
+  }
+  std::vector<LabelledPair> out;
+  out.reserve(pairs.size());
+  for (const auto& [pair, weight] : pairs) {
+    out.push_back(LabelledPair{pair.first, pair.second, weight});
+  }
+  return out;
+}
+
+std::vector<std::string> Lifecycle::WorkspacesWithOutcomes() const {
+  std::set<std::string> workspaces;
+  auto note = [&](const std::string& key) {
+    if (auto in = storage::keys::SplitWorkspace(key)) {
+      workspaces.emplace(in->workspace);
+    }
+  };
+  std::lock_guard lock(mu_);
+  for (const auto& [key, _] : partnerships_) note(key);
+  for (const auto& [key, _] : labels_) note(key);
+  return {workspaces.begin(), workspaces.end()};
+}
+
+void Lifecycle::PushCooperationsToEngine(std::string_view changed) {
+  // Each workspace's pairs that went well, as pairs of ids: its registry's
+  // partnerships (active or ended), then the suggestions labelled 1.
+  ActorDirectory::Cooperations by_workspace;
+  {
+    std::lock_guard lock(mu_);
+    for (const auto& [key, p] : partnerships_) {
+      auto in = storage::keys::SplitWorkspace(key);
+      if (!in.has_value()) continue;
+      auto& pairs = by_workspace[std::string(in->workspace)];
+      for (int i = 0; i < p.participants_size(); ++i) {
+        for (int j = i + 1; j < p.participants_size(); ++j) {
+          pairs.emplace_back(p.participants(i), p.participants(j));
+        }
+      }
+    }
+    for (const auto& [key, label] : labels_) {
+      auto in = storage::keys::SplitWorkspace(key);
+      if (!in.has_value() || label.weight < 1) continue;
+      by_workspace[std::string(in->workspace)].emplace_back(label.actor,
+                                                            label.partner);
+    }
+  }
+  actors_->SetCooperations(by_workspace);
+  if (outcomes_listener_ && !changed.empty()) outcomes_listener_(changed);
 }
 
 void Lifecycle::NoteCooling(std::string_view workspace,
@@ -779,6 +887,7 @@ absl::StatusOr<v1::Suggestion> Lifecycle::UpdateSuggestion(
     }
     PushPartnershipsToEngine();
   }
+  PushCooperationsToEngine(workspace);
   return s;
 }
 
@@ -1153,6 +1262,7 @@ absl::StatusOr<v1::ImportPartnershipsResponse> Lifecycle::ImportPartnerships(
     }
   }
   PushPartnershipsToEngine();
+  PushCooperationsToEngine(workspace);
   return response;
 }
 

@@ -42,7 +42,11 @@ namespace maillage::core {
 //   writes within WorkspaceOf(caller) only: another workspace's id answers
 //   NOT_FOUND; lists, metrics and events leave other workspaces out; the
 //   cooling period is per workspace. The engine learns from every
-//   workspace's outcomes only a responsiveness per partner (counts).
+//   workspace's outcomes a responsiveness per partner (counts); the pairs
+//   that went well (a meeting rated "cooperation possible", a partnership
+//   formed or registered) are each workspace's own cooperation signals,
+//   and every labelled pair is what that workspace's weights are learned
+//   from (core/weight_book.h).
 // - Who did it (performed_by, requested_by) is the caller's id; what the
 //   request says is kept as a display note.
 // - Retention (core/retention.h calls PurgeUntouchedSuggestions and
@@ -128,6 +132,28 @@ class Lifecycle {
   };
   absl::StatusOr<EditCounts> EditPersonalData(const PersonalDataEdits& edits);
 
+  // A pair a workspace's records label: `weight` > 0 for a pair that went
+  // well (1: a partnership formed or registered, a meeting that found a
+  // cooperation possible; 0.5: a suggestion kept, contacted, met), < 0 for
+  // one turned down (-1: dismissed, a meeting without interest or without
+  // cooperation, a partnership not formed). Suggestions label the pair from
+  // the asker's side; a partnership labels it from every participant's.
+  struct LabelledPair {
+    std::string actor;
+    std::string partner;
+    double weight = 0;
+  };
+  // Every labelled pair of `workspace`, one per (actor, partner): a
+  // partnership's label wins over a suggestion's.
+  std::vector<LabelledPair> OutcomesOf(std::string_view workspace) const;
+  // The workspaces with at least one labelled pair.
+  std::vector<std::string> WorkspacesWithOutcomes() const;
+  // Called after a change of a workspace's labelled pairs (outside the
+  // lifecycle's lock; keep it short). Set once, before serving.
+  void SetOutcomesListener(std::function<void(std::string_view)> listener) {
+    outcomes_listener_ = std::move(listener);
+  }
+
   // Whether a state change is allowed (see SuggestionState in the API).
   static bool AllowedTransition(v1::SuggestionState from,
                                 v1::SuggestionState to);
@@ -194,10 +220,15 @@ class Lifecycle {
   std::vector<std::string> HomeCommunes(
       const std::vector<std::string>& actor_ids) const;
   void NoteCooling(std::string_view workspace, const v1::Suggestion& s);
-  // Counts a suggestion's history into the engine's feedback (needs mu_).
+  // Counts a suggestion's history into the engine's feedback and notes its
+  // label (needs mu_).
   void NoteFeedbackLocked(std::string_view workspace, const v1::Suggestion& s);
-  // Hands the feedback to the engine.
+  // Hands the feedback (responsiveness) to the engine.
   void PushFeedbackToEngine();
+  // Hands every workspace's cooperation signals (its pairs labelled 1) to
+  // the engine, and tells the listener about `changed` (empty: every
+  // workspace, as at load).
+  void PushCooperationsToEngine(std::string_view changed);
   absl::StatusOr<std::optional<v1::Suggestion>> ReadSuggestion(
       std::string_view workspace, std::string_view id) const;
   // The retention step both retention methods take (see them): examines the
@@ -235,6 +266,10 @@ class Lifecycle {
     uint16_t no_answers = 0;
   };
   std::map<std::string, Contribution> contributions_;  // guarded by mu_
+  // Per InWorkspace(workspace, suggestion id), its label (suggestions with
+  // one only).
+  std::map<std::string, LabelledPair> labels_;  // guarded by mu_
+  std::function<void(std::string_view)> outcomes_listener_;
 };
 
 }  // namespace maillage::core

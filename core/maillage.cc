@@ -67,14 +67,24 @@ absl::StatusOr<std::unique_ptr<Maillage>> Maillage::Open(
   m->lifecycle_ = std::make_unique<Lifecycle>(
       m->store_.get(), m->registry_.get(), m->vocabulary_.get(),
       m->actors_.get(), m->events_.get(), lifecycle_options);
+  RETURN_IF_ERROR(matcher::ValidateWeights(options.match_weights));
+  WeightBook::Options weight_options;
+  weight_options.defaults = options.match_weights;
+  weight_options.relearn_interval = options.weights_relearn_interval;
+  m->weight_book_ = std::make_unique<WeightBook>(
+      m->actors_.get(), m->lifecycle_.get(), weight_options);
+  m->lifecycle_->SetOutcomesListener(
+      [book = m->weight_book_.get()](std::string_view workspace) {
+        book->NoteOutcomesChanged(workspace);
+      });
   RETURN_IF_ERROR(m->lifecycle_->Load());
+  m->weight_book_->Start();
   Matchmaker::Options match_options;
-  match_options.weights = options.match_weights;
   match_options.max_pairs_per_request = options.max_pairs_per_request;
-  RETURN_IF_ERROR(matcher::ValidateWeights(match_options.weights));
   m->matchmaker_ = std::make_unique<Matchmaker>(
       m->registry_.get(), m->vocabulary_.get(), m->actors_.get(),
-      m->territory_book_.get(), m->lifecycle_.get(), match_options);
+      m->territory_book_.get(), m->lifecycle_.get(), m->weight_book_.get(),
+      match_options);
 
   KeyRing::Options key_options;
   std::string secret_file = options.key_digest_secret_file.empty()

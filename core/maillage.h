@@ -16,6 +16,7 @@
 #include "core/retention.h"
 #include "core/territory_book.h"
 #include "core/territory_registry.h"
+#include "core/weight_book.h"
 #include "matcher/vocabulary.h"
 #include "storage/store.h"
 #include "territory/geography.h"
@@ -42,6 +43,10 @@ class Maillage {
     int default_capacity = 3;
     // Default weights of the matching engine's factors.
     matcher::Weights match_weights;
+    // How often each workspace's weights are learned again from its
+    // outcomes when they changed (WeightBook); 0: only on
+    // LearnMatchWeights.
+    absl::Duration weights_relearn_interval = absl::Minutes(10);
     // How long a dismissed or declined pair is not proposed again.
     absl::Duration cooling_period = absl::Hours(24 * 90);
     // See Matchmaker::Options::max_pairs_per_request.
@@ -72,6 +77,7 @@ class Maillage {
   ActorDirectory& actors() { return *actors_; }
   TerritoryBook& territories() { return *territory_book_; }
   Matchmaker& matching() { return *matchmaker_; }
+  WeightBook& weights() { return *weight_book_; }
   Lifecycle& lifecycle() { return *lifecycle_; }
   EventLog& events() { return *events_; }
   const TerritoryRegistry& registry() const { return *registry_; }
@@ -97,6 +103,8 @@ class Maillage {
   std::unique_ptr<TerritoryBook> territory_book_;
   std::unique_ptr<EventLog> events_;
   std::unique_ptr<Lifecycle> lifecycle_;
+  // Destroyed before the lifecycle and the directory its task reads.
+  std::unique_ptr<WeightBook> weight_book_;
   std::unique_ptr<Matchmaker> matchmaker_;
   std::unique_ptr<KeyRing> keys_;
   // Destroyed before everything it reads and writes.

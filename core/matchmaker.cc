@@ -107,17 +107,20 @@ absl::Status NotProposable(std::string_view id, v1::ActorStatus status) {
 Matchmaker::Matchmaker(const TerritoryRegistry* registry,
                        const matcher::Vocabulary* vocabulary,
                        ActorDirectory* actors, TerritoryBook* territories,
-                       Lifecycle* lifecycle, Options options)
+                       Lifecycle* lifecycle, WeightBook* weights,
+                       Options options)
     : registry_(registry),
       vocabulary_(vocabulary),
       actors_(actors),
       territories_(territories),
       lifecycle_(lifecycle),
+      weights_(weights),
       options_(options),
       validation_{registry, vocabulary, {}} {}
 
-matcher::Weights Matchmaker::WeightsFor(const v1::MatchWeights& o) const {
-  matcher::Weights w = options_.weights;
+matcher::Weights Matchmaker::WeightsFor(const v1::MatchWeights& o,
+                                        const auth::Principal& caller) const {
+  matcher::Weights w = weights_->WeightsFor(WorkspaceOf(caller));
   if (o.has_complementarity()) w.complementarity = o.complementarity();
   if (o.has_shared_themes()) w.shared_themes = o.shared_themes();
   if (o.has_proximity()) w.proximity = o.proximity();
@@ -138,6 +141,11 @@ void Matchmaker::ToProto(matcher::Suggestion& s,
   out.set_partner_id(std::move(s.partner_id));
   out.set_partner_name(partner.name);
   out.set_partner_kind(static_cast<v1::ActorKind>(partner.kind));
+  if (partner.home.commune != territory::kNone) {
+    const std::string_view code = registry_->geography().Code(
+        territory::Level::kCommune, partner.home.commune);
+    out.set_partner_home_commune(code.data(), code.size());
+  }
   out.set_score(s.score);
   out.set_category(static_cast<v1::PartnershipCategory>(s.category));
   out.set_modality(static_cast<v1::PartnershipModality>(s.modality));
@@ -221,7 +229,7 @@ absl::StatusOr<v1::SuggestPartnersResponse> Matchmaker::SuggestPartners(
     violations.Add("min_score", "must be within [0, 1]");
   }
   options.min_score = request.min_score();
-  options.weights = WeightsFor(request.weights());
+  options.weights = WeightsFor(request.weights(), caller);
   CheckWeights(request.weights(), options.weights, &violations);
   ValidateText(request.requested_by(), "requested_by", Limits::kPersonMax,
                /*required=*/false, /*multiline=*/false, &violations);
@@ -250,8 +258,10 @@ absl::StatusOr<v1::SuggestPartnersResponse> Matchmaker::SuggestPartners(
                : std::string(geo.Code(territory::Level::kCommune, c));
   };
   std::shared_ptr<const AccessScope> access = actors_->ScopeOf(caller);
-  actors_->ReadMatching([&](const matcher::ActorIndex& index,
-                            const matcher::MatchContext& context) {
+  // The caller's workspace's cooperation signals only (core/workspace.h).
+  auto suggest = [&](const matcher::ActorIndex& index,
+                     const matcher::MatchContext& context,
+                     const matcher::CooperationSignals& cooperations) {
     auto num = index.Find(request.actor_id());
     // Outside the caller's territories is the same as missing: no leak.
     if (!num.has_value() || !access->CoversProfile(index.Get(*num))) {
@@ -263,6 +273,7 @@ absl::StatusOr<v1::SuggestPartnersResponse> Matchmaker::SuggestPartners(
       return;
     }
     options.admit = AdmitIn(*access, index);
+    options.cooperations = &cooperations;
     if (!request.preview()) communes.push_back(commune_of(index, *num));
     auto suggestions = matcher::SuggestPartners(index, context, *num, options);
     if (!suggestions.ok()) {
@@ -275,7 +286,8 @@ absl::StatusOr<v1::SuggestPartnersResponse> Matchmaker::SuggestPartners(
       if (!request.preview()) communes.push_back(commune_of(index, s.partner));
       ToProto(s, index, response.add_suggestions());
     }
-  });
+  };
+  actors_->ReadMatching(WorkspaceOf(caller), suggest);
   RETURN_IF_ERROR(status);
   if (unavailable) {
     ASSIGN_OR_RETURN(v1::ActorStatus stored,
@@ -295,14 +307,15 @@ absl::StatusOr<v1::MatchExplanation> Matchmaker::ExplainMatch(
                    &violations);
   ValidateRecordId(request.partner_id(), /*required=*/true, "partner_id",
                    &violations);
-  matcher::Weights weights = WeightsFor(request.weights());
+  matcher::Weights weights = WeightsFor(request.weights(), caller);
   CheckWeights(request.weights(), weights, &violations);
   RETURN_IF_ERROR(violations.ToStatus());
   v1::MatchExplanation response;
   absl::Status status;
   std::shared_ptr<const AccessScope> access = actors_->ScopeOf(caller);
-  actors_->ReadMatching([&](const matcher::ActorIndex& index,
-                            const matcher::MatchContext& context) {
+  auto explain = [&](const matcher::ActorIndex& index,
+                     const matcher::MatchContext& context,
+                     const matcher::CooperationSignals& cooperations) {
     auto a = index.Find(request.actor_id());
     auto b = index.Find(request.partner_id());
     // Outside the caller's territories is the same as missing: no leak.
@@ -313,14 +326,16 @@ absl::StatusOr<v1::MatchExplanation> Matchmaker::ExplainMatch(
           "actor", !a.has_value() ? request.actor_id() : request.partner_id());
       return;
     }
-    auto explanation = matcher::ExplainMatch(index, context, *a, *b, weights);
+    auto explanation =
+        matcher::ExplainMatch(index, context, *a, *b, weights, &cooperations);
     if (!explanation.ok()) {
       status = explanation.status();
       return;
     }
     ToProto(explanation->suggestion, index, response.mutable_suggestion());
     for (const auto& b2 : explanation->blockers) response.add_blockers(b2);
-  });
+  };
+  actors_->ReadMatching(WorkspaceOf(caller), explain);
   RETURN_IF_ERROR(status);
   return response;
 }
@@ -568,7 +583,7 @@ absl::StatusOr<v1::SuggestForTerritoryResponse> Matchmaker::SuggestForTerritory(
   ValidateTerritoryRef(ForCaller(validation_, caller), request.territory(),
                        "territory", &violations, &scope);
   matcher::FairMatchingOptions options;
-  options.weights = options_.weights;
+  options.weights = weights_->WeightsFor(WorkspaceOf(caller));
   if (request.per_actor() < 0 || request.per_actor() > Limits::kPerActorMax) {
     violations.Add("per_actor", absl::StrCat("must be within [0, ",
                                              Limits::kPerActorMax, "]"));
@@ -628,18 +643,23 @@ absl::StatusOr<v1::SuggestForTerritoryResponse> Matchmaker::SuggestForTerritory(
         associations.begin() + static_cast<std::ptrdiff_t>(start),
         associations.begin() + static_cast<std::ptrdiff_t>(std::min(
                                    associations.size(), start + kChunk)));
-    actors_->ReadMatching([&](const matcher::ActorIndex& index,
-                              const matcher::MatchContext& context) {
+    auto collect = [&](const matcher::ActorIndex& index,
+                       const matcher::MatchContext& context,
+                       const matcher::CooperationSignals& cooperations) {
       // An actor deleted since the listing is left out.
       chunk.erase(
           std::remove_if(chunk.begin(), chunk.end(),
                          [&](matcher::ActorNum n) { return !index.IsLive(n); }),
           chunk.end());
       options.admit = AdmitIn(*access, index);
+      options.cooperations = &cooperations;
       status = matcher::CollectCandidates(index, context, chunk, options,
                                           &candidates);
-      options.admit = nullptr;  // it refers to the index: only under the lock
-    });
+      // They refer to the index: only under the lock.
+      options.admit = nullptr;
+      options.cooperations = nullptr;
+    };
+    actors_->ReadMatching(WorkspaceOf(caller), collect);
   }
   RETURN_IF_ERROR(status);
   RETURN_IF_ERROR(cancellation.Check());
@@ -655,8 +675,9 @@ absl::StatusOr<v1::SuggestForTerritoryResponse> Matchmaker::SuggestForTerritory(
   };
   // The candidates were held slim: the pairs chosen are explained again
   // (ExplainMatch gives the same score), without each factor's detail.
-  actors_->ReadMatching([&](const matcher::ActorIndex& index,
-                            const matcher::MatchContext& context) {
+  auto explain = [&](const matcher::ActorIndex& index,
+                     const matcher::MatchContext& context,
+                     const matcher::CooperationSignals& cooperations) {
     for (size_t i = 0; i < candidates.actors.size(); ++i) {
       matcher::ActorNum num = candidates.actors[i];
       if (!index.IsLive(num)) continue;  // deleted meanwhile
@@ -668,7 +689,7 @@ absl::StatusOr<v1::SuggestForTerritoryResponse> Matchmaker::SuggestForTerritory(
           continue;
         }
         auto explained = matcher::ExplainMatch(index, context, num, s.partner,
-                                               options.weights);
+                                               options.weights, &cooperations);
         if (!explained.ok()) continue;
         for (matcher::Factor& f : explained->suggestion.factors) {
           f.detail.clear();
@@ -676,7 +697,8 @@ absl::StatusOr<v1::SuggestForTerritoryResponse> Matchmaker::SuggestForTerritory(
         ToProto(explained->suggestion, index, a->add_partners());
       }
     }
-  });
+  };
+  actors_->ReadMatching(WorkspaceOf(caller), explain);
   spread(result.fair, response.mutable_fair());
   spread(result.independent, response.mutable_independent());
   response.set_actors(static_cast<int>(candidates.actors.size()));
@@ -689,6 +711,16 @@ absl::StatusOr<v1::SuggestForTerritoryResponse> Matchmaker::SuggestForTerritory(
       "each partner at most its remaining capacity; candidates are each "
       "association's best SuggestPartners answers, so every hard rule holds.");
   return response;
+}
+
+absl::StatusOr<v1::WorkspaceMatchWeights> Matchmaker::GetMatchWeights(
+    const v1::GetMatchWeightsRequest&, const auth::Principal& caller) const {
+  return weights_->Describe(WorkspaceOf(caller));
+}
+
+absl::StatusOr<v1::WorkspaceMatchWeights> Matchmaker::LearnMatchWeights(
+    const v1::LearnMatchWeightsRequest&, const auth::Principal& caller) const {
+  return weights_->Learn(WorkspaceOf(caller));
 }
 
 }  // namespace maillage::core

@@ -8,6 +8,7 @@
 #include "core/lifecycle.h"
 #include "core/territory_book.h"
 #include "core/territory_registry.h"
+#include "core/weight_book.h"
 #include "maillage/v1/lifecycle.pb.h"
 #include "maillage/v1/matching.pb.h"
 #include "matcher/fair_matching.h"
@@ -25,8 +26,6 @@ namespace maillage::core {
 class Matchmaker {
  public:
   struct Options {
-    // Default weights, overridable per request.
-    matcher::Weights weights;
     // Cost budget of one SuggestForTerritory call: associations in the
     // territory × candidates per association. Each pair costs about 300 B
     // and 10–30 µs while the call runs; a call over the budget is refused with
@@ -34,9 +33,12 @@ class Matchmaker {
     int64_t max_pairs_per_request = 300000;
   };
 
+  // Each workspace's weights come from `weights` (the server's defaults or
+  // the workspace's learned weights), overridable per request.
   Matchmaker(const TerritoryRegistry* registry,
              const matcher::Vocabulary* vocabulary, ActorDirectory* actors,
-             TerritoryBook* territories, Lifecycle* lifecycle, Options options);
+             TerritoryBook* territories, Lifecycle* lifecycle,
+             WeightBook* weights, Options options);
 
   // Also records what it serves (unless a preview) and leaves out the
   // partners in their cooling period after a dismissal or a declined meeting.
@@ -52,6 +54,13 @@ class Matchmaker {
   absl::StatusOr<v1::DialoguePanel> SuggestDialoguePanel(
       const v1::SuggestDialoguePanelRequest& request,
       const auth::Principal& caller) const;
+  // The caller's workspace's weights (WeightBook).
+  absl::StatusOr<v1::WorkspaceMatchWeights> GetMatchWeights(
+      const v1::GetMatchWeightsRequest& request,
+      const auth::Principal& caller) const;
+  absl::StatusOr<v1::WorkspaceMatchWeights> LearnMatchWeights(
+      const v1::LearnMatchWeightsRequest& request,
+      const auth::Principal& caller) const;
   // Partners for every association of a territory at once, capacities
   // respected (matcher/fair_matching.h). Candidates are collected in chunks
   // under short read locks; the assignment is solved without the lock.
@@ -64,8 +73,9 @@ class Matchmaker {
           base::Cancellation::Never()) const;
 
  private:
-  // The request's weights over the server defaults.
-  matcher::Weights WeightsFor(const v1::MatchWeights& overrides) const;
+  // The request's weights over the caller's workspace's.
+  matcher::Weights WeightsFor(const v1::MatchWeights& overrides,
+                              const auth::Principal& caller) const;
   // Fills `answer` from `s`, whose strings are moved out.
   void ToProto(matcher::Suggestion& s, const matcher::ActorIndex& index,
                v1::PartnerSuggestion* answer) const;
@@ -83,6 +93,7 @@ class Matchmaker {
   ActorDirectory* actors_;
   TerritoryBook* territories_;
   Lifecycle* lifecycle_;
+  WeightBook* weights_;
   const Options options_;
   ValidationContext validation_;
 };

@@ -125,10 +125,10 @@ std::optional<std::string> CanonicalNaf(std::string_view raw) {
 }
 
 // A code of one of the vocabularies: required unless `optional`, known to
-// `known` (reference/vocab/<file>).
+// `known`; an unknown one's message names the method that lists them.
 template <typename Known>
 void CheckCode(std::string_view code, bool optional, LazyPath path,
-               const char* what, const char* file, Known known,
+               const char* what, const char* lister, Known known,
                FieldViolations* out) {
   if (code.empty()) {
     if (!optional) out->Add(path(), "is required");
@@ -139,15 +139,16 @@ void CheckCode(std::string_view code, bool optional, LazyPath path,
     return;
   }
   if (!known(code)) {
-    out->Add(path(), absl::StrCat("unknown ", what, " ", Quote(code),
-                                  " (see reference/vocab/", file, ")"));
+    out->Add(path(), absl::StrCat("unknown ", what, " ", Quote(code), " (",
+                                  lister, " lists the codes)"));
   }
 }
 
 void CheckTheme(const ValidationContext& context, std::string_view theme,
                 bool optional, LazyPath path, FieldViolations* out) {
   CheckCode(
-      theme, optional, path, "theme", "themes.tsv",
+      theme, optional, path, "theme",
+      "ActorService.ListThemes ('maillage themes')",
       [&](std::string_view t) {
         return context.vocabulary->Theme(t).has_value();
       },
@@ -157,7 +158,8 @@ void CheckTheme(const ValidationContext& context, std::string_view theme,
 void CheckResource(const ValidationContext& context, std::string_view resource,
                    bool optional, LazyPath path, FieldViolations* out) {
   CheckCode(
-      resource, optional, path, "resource", "resources.tsv",
+      resource, optional, path, "resource",
+      "ActorService.ListResources ('maillage resources')",
       [&](std::string_view r) {
         return context.vocabulary->Resource(r).has_value();
       },

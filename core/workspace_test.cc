@@ -266,6 +266,67 @@ TEST_F(WorkspaceTest, PartnershipsBelongToTheirWorkspace) {
   EXPECT_EQ(Events(b_).size(), 1u);
 }
 
+// A partnership team A registered is a success of team A only: its
+// similar-success factor (which names the pair) lifts a look-alike of the
+// partner in A's answers, never in B's; and A's outcomes are what A's
+// weights are learned from, not B's.
+TEST_F(WorkspaceTest, SuccessesAndLearnedWeightsStayInTheirWorkspace) {
+  v1::Actor twin = Company();
+  twin.set_id("siret:22222222200022");
+  twin.set_name("Jumelle du Val");
+  v1::CreateActorRequest create_twin;
+  *create_twin.mutable_actor() = twin;
+  ASSERT_TRUE(
+      maillage_->actors().Create(create_twin, auth::Principal::System()).ok());
+  v1::CreatePartnershipRequest create;
+  create.mutable_partnership()->set_id("p-val");
+  create.mutable_partnership()->add_participants(kAssociation);
+  create.mutable_partnership()->add_participants(kCompany);
+  create.mutable_partnership()->set_category(
+      v1::PARTNERSHIP_CATEGORY_ECONOMIC_COOPERATION);
+  ASSERT_TRUE(maillage_->lifecycle().CreatePartnership(create, a_).ok());
+
+  auto similar = [&](const auth::Principal& caller) {
+    v1::ExplainMatchRequest explain;
+    explain.set_actor_id(kAssociation);
+    explain.set_partner_id(twin.id());
+    auto e = maillage_->matching().ExplainMatch(explain, caller);
+    EXPECT_TRUE(e.ok()) << e.status();
+    for (const v1::MatchFactor& f : e->suggestion().factors()) {
+      if (f.code() == "similar_success") return f;
+    }
+    return v1::MatchFactor();
+  };
+  const v1::MatchFactor in_a = similar(a_);
+  EXPECT_GT(in_a.value(), 0.9);
+  EXPECT_GT(in_a.contribution(), 0);
+  EXPECT_THAT(in_a.detail(), ::testing::HasSubstr("Entreprise du Val"));
+  const v1::MatchFactor in_b = similar(b_);
+  EXPECT_EQ(in_b.value(), 0);
+  EXPECT_EQ(in_b.contribution(), 0);
+  EXPECT_THAT(in_b.detail(),
+              ::testing::Not(::testing::HasSubstr("Entreprise du Val")));
+
+  // The weights: A's one partnership is two labelled pairs (one per
+  // participant), too few to learn from; B has none.
+  auto learned_a = maillage_->matching().LearnMatchWeights({}, a_);
+  auto learned_b = maillage_->matching().LearnMatchWeights({}, b_);
+  ASSERT_TRUE(learned_a.ok() && learned_b.ok());
+  EXPECT_EQ(learned_a->workspace(), "team-a");
+  EXPECT_EQ(
+      learned_a->training_positives() + learned_a->with_defaults().pairs(), 2);
+  EXPECT_EQ(
+      learned_b->training_positives() + learned_b->with_defaults().pairs(), 0);
+  for (const auto* w : {&*learned_a, &*learned_b}) {
+    EXPECT_EQ(w->source(), v1::MATCH_WEIGHTS_SOURCE_DEFAULTS);
+    EXPECT_THAT(w->reason(), ::testing::HasSubstr("not enough outcomes"));
+  }
+  auto shown = maillage_->matching().GetMatchWeights({}, b_);
+  ASSERT_TRUE(shown.ok());
+  EXPECT_TRUE(shown->has_learn_time());
+  EXPECT_EQ(shown->weights().complementarity(), 0.40);
+}
+
 TEST_F(WorkspaceTest, ContactsBelongToTheWorkspaceThatWroteThem) {
   SetContacts(a_, "Alice");
   SetContacts(b_, "Bruno");

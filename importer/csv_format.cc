@@ -297,8 +297,8 @@ bool LabCsvReader::Apply(const Mapped& m, std::string_view value, Row* row) {
         if (!theme) {
           Reject(row, m.column,
                  absl::StrCat("unknown theme '", AsAbsl(item),
-                              "' (codes or labels of "
-                              "reference/vocab/themes.tsv, separated by |)"));
+                              "' (codes or labels that 'maillage themes' "
+                              "lists, separated by |)"));
           ok = false;
           return;
         }
@@ -326,12 +326,12 @@ bool LabCsvReader::Apply(const Mapped& m, std::string_view value, Row* row) {
           Reject(row, m.column,
                  !resource
                      ? absl::StrCat("unknown resource '", AsAbsl(resource_text),
-                                    "' (codes or labels of "
-                                    "reference/vocab/resources.tsv; items are "
+                                    "' (codes or labels that 'maillage "
+                                    "resources' lists; items are "
                                     "resource:theme separated by |)")
                      : absl::StrCat("unknown theme '", AsAbsl(theme_text),
-                                    "' (codes or labels of "
-                                    "reference/vocab/themes.tsv)"));
+                                    "' (codes or labels that 'maillage "
+                                    "themes' lists)"));
           ok = false;
           return;
         }

@@ -38,6 +38,9 @@ MatchContext::MatchContext(const Vocabulary& vocabulary)
           if (static_cast<size_t>(r) >= vocabulary.resource_count()) continue;
           const std::string_view code =
               vocabulary.ResourceCode(static_cast<uint8_t>(r));
+          if (code == "purchasing" || code == "visibility") {
+            counterparts_ |= 1u << r;
+          }
           const auto giver = static_cast<Kind>(g);
           const auto receiver = static_cast<Kind>(rk);
           const bool giver_company = giver == Kind::kCompany && !insertion;
@@ -124,20 +127,7 @@ void MatchContext::AddPartnership(const Partnership& partnership) {
 
 void MatchContext::RemoveActor(ActorNum num) {
   responsiveness_.erase(num);
-  if (auto it = cooperations_.find(num); it != cooperations_.end()) {
-    for (ActorNum other_num : it->second) {
-      auto other = cooperations_.find(other_num);
-      if (other == cooperations_.end()) continue;
-      std::vector<ActorNum>& list = other->second;
-      list.erase(std::remove(list.begin(), list.end(), num), list.end());
-      if (list.empty()) {
-        cooperations_.erase(other);
-        SetCooperating(other_num, false);
-      }
-    }
-    cooperations_.erase(num);
-    SetCooperating(num, false);
-  }
+  cooperations_.RemoveActor(num);
   auto it = partners_.find(num);
   if (it == partners_.end()) return;
   for (const PartnerLink& link : it->second) {
@@ -178,7 +168,7 @@ MatchContext::Responsiveness MatchContext::ResponsivenessOf(
   return it == responsiveness_.end() ? Responsiveness{} : it->second;
 }
 
-void MatchContext::SetCooperating(ActorNum num, bool on) {
+void CooperationSignals::SetCooperating(ActorNum num, bool on) {
   const size_t word = num / 64;
   const uint64_t bit = uint64_t{1} << (num % 64);
   if (on) {
@@ -189,25 +179,42 @@ void MatchContext::SetCooperating(ActorNum num, bool on) {
   }
 }
 
-void MatchContext::LinkCooperation(ActorNum from, ActorNum to) {
+void CooperationSignals::Link(ActorNum from, ActorNum to) {
   std::vector<ActorNum>& list = cooperations_[from];
   list.erase(std::remove(list.begin(), list.end(), to), list.end());
   list.push_back(to);
   SetCooperating(from, true);
 }
 
-void MatchContext::AddCooperationSignal(ActorNum a, ActorNum b) {
+void CooperationSignals::Add(ActorNum a, ActorNum b) {
   if (a == b) return;
-  LinkCooperation(a, b);
-  LinkCooperation(b, a);
+  Link(a, b);
+  Link(b, a);
 }
 
-void MatchContext::ClearCooperationSignals() {
+void CooperationSignals::RemoveActor(ActorNum num) {
+  auto it = cooperations_.find(num);
+  if (it == cooperations_.end()) return;
+  for (ActorNum other_num : it->second) {
+    auto other = cooperations_.find(other_num);
+    if (other == cooperations_.end()) continue;
+    std::vector<ActorNum>& list = other->second;
+    list.erase(std::remove(list.begin(), list.end(), num), list.end());
+    if (list.empty()) {
+      cooperations_.erase(other);
+      SetCooperating(other_num, false);
+    }
+  }
+  cooperations_.erase(num);
+  SetCooperating(num, false);
+}
+
+void CooperationSignals::Clear() {
   cooperations_.clear();
   cooperating_.clear();
 }
 
-const std::vector<ActorNum>& MatchContext::CooperationsOf(ActorNum num) const {
+const std::vector<ActorNum>& CooperationSignals::Of(ActorNum num) const {
   auto it = cooperations_.find(num);
   return it == cooperations_.end() ? kNoCooperations : it->second;
 }

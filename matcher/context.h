@@ -41,6 +41,43 @@ struct Partnership {
   bool active = true;  // false: ended (still counts as a shared history)
 };
 
+// Cooperation signals (the "similar_success" factor, see partners.h): a
+// meeting between two actors rated "cooperation possible", a partnership
+// formed from a suggestion, or a partnership the registry knows. They name
+// pairs, so a server keeps one set per workspace and hands the engine the
+// asking workspace's (PartnerOptions::cooperations); a context has its own
+// set for callers that have a single one.
+//
+// Not thread-safe for writers (as MatchContext). Actor numbers are those of
+// the ActorIndex it is used with: call RemoveActor when an actor leaves it.
+class CooperationSignals {
+ public:
+  // Recorded in both directions; recording a known pair again makes it the
+  // most recent. Signals of an actor with itself are ignored.
+  void Add(ActorNum a, ActorNum b);
+  // Forgets every signal of `num` (both directions).
+  void RemoveActor(ActorNum num);
+  void Clear();
+  bool empty() const { return cooperations_.empty(); }
+  // The actors `num` had a signal with, the most recent last, or an empty
+  // list. The engine reads only the last kUsed.
+  static constexpr size_t kUsed = 16;
+  const std::vector<ActorNum>& Of(ActorNum num) const;
+  // Whether Of(num) is not empty: one bit per actor number, cheap enough to
+  // test for every posting entry.
+  bool Has(ActorNum num) const {
+    return num / 64 < cooperating_.size() &&
+           (cooperating_[num / 64] >> (num % 64) & 1);
+  }
+
+ private:
+  void Link(ActorNum from, ActorNum to);
+  void SetCooperating(ActorNum num, bool on);
+
+  absl::flat_hash_map<ActorNum, std::vector<ActorNum>> cooperations_;
+  std::vector<uint64_t> cooperating_;  // bit num: num in cooperations_
+};
+
 // What the engine needs besides the actors: the vocabulary (for category
 // inference and the sentences), the fragilities of territories, the
 // partnership registry and the feedback of the suggestion lifecycle
@@ -85,24 +122,17 @@ class MatchContext {
   Responsiveness ResponsivenessOf(ActorNum num) const;
   bool has_responsiveness() const { return !responsiveness_.empty(); }
 
-  // Cooperation signals (the "similar_success" factor, see partners.h): a
-  // meeting between `a` and `b` rated "cooperation possible", or a
-  // partnership formed from a suggestion. Recorded in both directions;
-  // recording a known pair again makes it the most recent. Signals of an
-  // actor with itself are ignored.
-  void AddCooperationSignal(ActorNum a, ActorNum b);
-  void ClearCooperationSignals();
-  // The actors `num` had a cooperation signal with, the most recent last, or
-  // an empty list. The engine reads only the last kCooperationsUsed.
-  static constexpr size_t kCooperationsUsed = 16;
-  const std::vector<ActorNum>& CooperationsOf(ActorNum num) const;
-  bool has_cooperation_signals() const { return !cooperations_.empty(); }
-  // Whether CooperationsOf(num) is not empty: one bit per actor number,
-  // cheap enough to test for every posting entry.
-  bool HasCooperations(ActorNum num) const {
-    return num / 64 < cooperating_.size() &&
-           (cooperating_[num / 64] >> (num % 64) & 1);
+  // The context's own cooperation signals (see CooperationSignals), used
+  // when a query names no other set.
+  void AddCooperationSignal(ActorNum a, ActorNum b) { cooperations_.Add(a, b); }
+  void ClearCooperationSignals() { cooperations_.Clear(); }
+  static constexpr size_t kCooperationsUsed = CooperationSignals::kUsed;
+  const std::vector<ActorNum>& CooperationsOf(ActorNum num) const {
+    return cooperations_.Of(num);
   }
+  bool has_cooperation_signals() const { return !cooperations_.empty(); }
+  bool HasCooperations(ActorNum num) const { return cooperations_.Has(num); }
+  const CooperationSignals& cooperations() const { return cooperations_; }
 
   struct ThemeSeverity {
     uint8_t theme;
@@ -134,21 +164,25 @@ class MatchContext {
   };
   Flow FlowOf(Kind giver, uint8_t giver_subtype, Kind receiver,
               uint8_t resource) const;
+  // Whether a resource is what a partner gives in return for a service or a
+  // gift ("purchasing": buying the partner's services; "visibility"): an
+  // explanation tells the service or the gift first.
+  bool IsCounterpart(uint8_t resource) const {
+    return resource < 32 && (counterparts_ >> resource & 1);
+  }
 
  private:
   static uint64_t TerritoryKey(territory::Level level, uint32_t number) {
     return static_cast<uint64_t>(level) << 32 | number;
   }
   void Link(ActorNum from, ActorNum to, Category category, bool active);
-  void LinkCooperation(ActorNum from, ActorNum to);
-  void SetCooperating(ActorNum num, bool on);
 
   const Vocabulary* vocabulary_;
   absl::flat_hash_map<uint64_t, std::vector<ThemeSeverity>> fragilities_;
   absl::flat_hash_map<ActorNum, std::vector<PartnerLink>> partners_;
   absl::flat_hash_map<ActorNum, Responsiveness> responsiveness_;
-  absl::flat_hash_map<ActorNum, std::vector<ActorNum>> cooperations_;
-  std::vector<uint64_t> cooperating_;  // bit num: num in cooperations_
+  CooperationSignals cooperations_;
+  uint32_t counterparts_ = 0;  // bit r: IsCounterpart(r)
   // [giver kind][giver is an insertion structure][receiver kind][resource].
   Flow flows_[kKindCount][2][kKindCount][32];
 };

@@ -89,6 +89,7 @@ absl::Status CollectCandidates(const ActorIndex& index,
   partner_options.weights = options.weights;
   partner_options.factor_details = false;
   partner_options.admit = options.admit;
+  partner_options.cooperations = options.cooperations;
   absl::flat_hash_map<ActorNum, uint16_t> known;
   for (const auto& [num, cap] : out->partner_capacity) known[num] = cap;
   for (ActorNum actor : actors) {

@@ -41,6 +41,8 @@ struct FairMatchingOptions {
   Weights weights;
   // Partners it admits only (see PartnerOptions::admit); empty: any.
   Admission admit;
+  // See PartnerOptions::cooperations. Not owned; null: the context's.
+  const CooperationSignals* cooperations = nullptr;
   // Polled between associations: CollectCandidates returns its status
   // (CANCELLED, DEADLINE_EXCEEDED) as soon as the work is no longer wanted.
   // Not owned; null means never.

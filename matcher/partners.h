@@ -30,9 +30,10 @@
 //     N common partners: 1 - 2^-(number of partners in common).
 //   lifted = context + w_s S (1 - context)
 //     S similar success, in [0, 1]: how much the pair resembles pairs that
-//       went well (MatchContext::AddCooperationSignal: a meeting rated
-//       "cooperation possible" or a partnership formed). With succ(X) the
-//       last 16 actors X had a cooperation signal with (X's most recent),
+//       went well (CooperationSignals, the asking workspace's: a meeting
+//       rated "cooperation possible", a partnership formed or registered). With
+//       succ(X) the last 16 actors X had a cooperation signal with (X's most
+//       recent),
 //         S = max( max over C in succ(A), C != B, of sim(C, B),
 //                  max over D in succ(B), D != A, of sim(D, A) )
 //       (0 when both lists are empty): either B resembles a partner A
@@ -59,8 +60,9 @@
 //       for an actor that answered a times and did not answer n times when
 //       contacted through a suggestion (MatchContext::SetResponsiveness)
 //         r = min(1, 2 (a + 1) / (a + n + 2))
-//       twice its Beta(1, 1)-smoothed answer rate, capped: 1 for an unknown
-//       actor and for one that answered at least as often as not; 2/3 after
+//       twice its Beta(1, 1)-smoothed answer rate, capped: 1 (neutral) for
+//       an actor with no history yet and for one that answered at least as
+//       often as not; 2/3 after
 //       one non-answer, 0.4 after three and none answered. w_r in [0, 1]:
 //       an actor that never answers keeps (1 - w_r) of its scores. Repeated
 //       non-answers lower the score; answers only undo them, so that an
@@ -69,15 +71,20 @@
 //   With no lifecycle feedback (S = 0, R = 1) the score is exactly
 //   mutual * context * (1 - w_p + w_p P).
 //
-// Contributions: responsiveness's is mutual * lifted * (1 - w_p + w_p P) *
-// w_r R; of the rest, (1 - w_r) of the score without it, proximity's is
-// mutual * lifted * (1 - w_r) * w_p P; the remainder, mutual * lifted *
-// (1 - w_r) * (1 - w_p), is shared among the additive parts of the lifted
-// context: similar success's is w_s S (1 - context), the other factors'
-// their parts of the context (the fit's part split between complementarity
-// and shared themes in proportion to their parts of the two fits). They add
-// up to the score. Like proximity's, responsiveness's contribution is
-// positive for a neutral (unknown) pair: its weight of the score.
+// Contributions (Factor::contribution) tell what the score is made of, the
+// fit first. The pair's potential B = mutual * lifted is the sum of the
+// additive parts: complementarity and shared themes share mutual * (w_c +
+// w_t) in proportion to their parts of the two fits (w_c (cover(A <- B) +
+// cover(B <- A)) against w_t (themes(A <- B) + themes(B <- A))); fragility,
+// across kinds, capacity and common partners get mutual * w F, mutual * w X,
+// …; similar success mutual * w_s S (1 - context). These are >= 0. The two
+// modulators then take away: proximity B (distance_factor - 1), what
+// distance removes (nothing at P = 1, little between neighbours),
+// and responsiveness B distance_factor (responsiveness_factor - 1), what
+// non-answers remove (0 for actors with no history yet, who are neutral,
+// and for those that answered at least as often as not). These are <= 0.
+// All of them add up to the score. A pair with a strong complementarity
+// within ~30 km of each other is explained first by what it exchanges.
 
 #include <cstdint>
 #include <optional>
@@ -137,9 +144,11 @@ std::string_view FactorCode(FactorKind kind);
 
 struct Factor {
   FactorKind kind = FactorKind::kComplementarity;
-  double value = 0;         // the factor itself, in [0, 1]
-  double weight = 0;        // normalised weight (multipliers: as given)
-  double contribution = 0;  // its part of the score
+  double value = 0;   // the factor itself, in [0, 1]
+  double weight = 0;  // normalised weight (multipliers: as given)
+  // Its part of the score: >= 0 for the additive factors, <= 0 for
+  // proximity and responsiveness (what they take away); see above.
+  double contribution = 0;
   // French, for animators; empty when PartnerOptions::factor_details is off.
   std::string detail;
 };
@@ -187,6 +196,9 @@ struct PartnerOptions {
   Admission admit;             // partners it admits only; empty: any
   double min_score = 0;        // only scores >= min_score (and > 0)
   Weights weights;
+  // The cooperation signals similar success is computed from (a
+  // workspace's); null: the context's own. Not owned.
+  const CooperationSignals* cooperations = nullptr;
   // Whether each Factor gets its French `detail` (the rest of a suggestion,
   // its sentence included, is the same either way). Leaving them out saves
   // about a fifth of the work of explaining 20 suggestions.
@@ -204,25 +216,11 @@ struct PartnerOptions {
 // Candidates come from the (resource, theme) postings that complement the
 // actor's needs and offers, plus the actors of its intercommunality sharing
 // a theme and those whose action areas cover its home or the scope. The
-// postings are partitioned by home département and walked nearest first;
-// a partition is skipped when an upper bound of the score of anything homed
-// there (proximity from the hierarchy, the partition's bounding box and the
-// action areas; fragilities; the other factors at their best) cannot reach
-// the current k-th score. Each posting entry carries its actor's position
-// (or home commune when it has no coordinates), so that within a walked
-// partition an entry too far to reach the k-th score is passed over without
-// looking its actor up, and candidates are scored in decreasing order of a
-// bound from their credits and that position, stopping at the first that
-// cannot reach it. Actors whose action areas cover the actor's home come
-// from postings that also carry where they live and what they need and
-// offer, and are bounded from those before anything else of theirs is
-// read. Similar success is bounded by 1 for the
-// candidates it may lift (all of them when the actor has cooperation
-// signals, else those that have some: one bit per actor number tells) and
-// by 0 for the others: a partition only the lifted bound keeps is walked for
-// the former alone. The result is the exact top `limit` among them;
-// only those are explained. Per thread, the engine keeps a scratch array of
-// 8 bytes per actor number.
+// search is exact: what it leaves out unread is bounded below the k-th
+// score, and only the `limit` kept are explained. Its stages (bounds,
+// candidates, scoring, ranking, explanation) are described in
+// partner_search.h. Per thread, the engine keeps a scratch array of 8 bytes
+// per actor number.
 //
 // Errors: NotFound when `actor` is not live; FailedPrecondition when the
 // actor itself is unavailable or has no capacity left; InvalidArgument for
@@ -239,10 +237,11 @@ struct MatchExplanation {
   Suggestion suggestion;
   std::vector<std::string> blockers;
 };
-absl::StatusOr<MatchExplanation> ExplainMatch(const ActorIndex& index,
-                                              const MatchContext& context,
-                                              ActorNum actor, ActorNum partner,
-                                              const Weights& weights = {});
+// `cooperations` as in PartnerOptions.
+absl::StatusOr<MatchExplanation> ExplainMatch(
+    const ActorIndex& index, const MatchContext& context, ActorNum actor,
+    ActorNum partner, const Weights& weights = {},
+    const CooperationSignals* cooperations = nullptr);
 
 }  // namespace maillage::matcher
 

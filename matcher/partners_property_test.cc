@@ -239,7 +239,14 @@ TEST_P(PartnersPropertyTest, HardRulesScoresAndExplanationsHold) {
       for (const Factor& f : s.factors) {
         EXPECT_GE(f.value, 0);
         EXPECT_LE(f.value, 1 + 1e-12);
-        EXPECT_GE(f.contribution, -1e-12);
+        // The additive parts of the pair's potential add; distance and
+        // unanswered contacts only take away.
+        if (f.kind == FactorKind::kProximity ||
+            f.kind == FactorKind::kResponsiveness) {
+          EXPECT_LE(f.contribution, 1e-12);
+        } else {
+          EXPECT_GE(f.contribution, -1e-12);
+        }
         sum += f.contribution;
       }
       EXPECT_NEAR(sum, s.score, 1e-6);

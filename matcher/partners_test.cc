@@ -442,7 +442,9 @@ TEST_F(PartnersTest, AnActorThatDoesNotAnswerRanksBelowAResponsiveTwin) {
       before[0].factors[static_cast<int>(FactorKind::kResponsiveness)];
   EXPECT_EQ(neutral.value, 1.0);
   EXPECT_DOUBLE_EQ(neutral.weight, 0.3);
-  EXPECT_THAT(neutral.detail, HasSubstr("réactivité présumée"));
+  // No history yet: neutral, it adds nothing and takes nothing.
+  EXPECT_EQ(neutral.contribution, 0.0);
+  EXPECT_THAT(neutral.detail, HasSubstr("Pas encore d'historique"));
 
   // Three contacts, no answer: r = 2 / 5 = 0.4, the score keeps
   // 1 - 0.3 * 0.6 = 82%.
@@ -459,6 +461,9 @@ TEST_F(PartnersTest, AnActorThatDoesNotAnswerRanksBelowAResponsiveTwin) {
   EXPECT_THAT(low.detail,
               HasSubstr("Muette n'a répondu à aucune de ses 3 mises en "
                         "relation"));
+  // What the non-answers take away: 18% of the score it had.
+  EXPECT_NEAR(low.contribution, -0.18 * before[0].score, 1e-12);
+  EXPECT_THAT(low.detail, HasSubstr("Les Amis : pas encore d'historique"));
   EXPECT_THAT(after[1].sentence, HasSubstr("attention, Muette n'a répondu"));
   EXPECT_THAT(after[0].sentence, Not(HasSubstr("attention")));
   EXPECT_NEAR(SumOfContributions(after[1]), after[1].score, 1e-12);
@@ -566,6 +571,62 @@ TEST_F(PartnersTest, ACandidateLikeAPastSuccessRanksAboveItsTwin) {
   EXPECT_THAT(own.detail, HasSubstr("Les Amis et Ancienne ont déjà trouvé une "
                                     "coopération ensemble"));
   EXPECT_EQ(after[2].score, before[2].score);
+}
+
+// A server keeps cooperation signals per workspace: a query reads the set
+// it is given, and none of the context's own.
+TEST_F(PartnersTest, AQueryReadsTheCooperationSignalsItIsGiven) {
+  const ActorNum asso =
+      Add(ProfileBuilder("rna:A", Kind::kAssociation, geo_.Commune(0))
+              .Name("Les Amis")
+              .Themes({"youth"})
+              .Need("funding", "youth"));
+  const ActorNum past =
+      Add(ProfileBuilder("c:past", Kind::kCompany, geo_.Commune(1))
+              .Name("Ancienne")
+              .Themes({"youth"})
+              .Offer("funding", "youth")
+              .Offer("in_kind", "youth"));
+  Add(ProfileBuilder("c:a", Kind::kCompany, geo_.Commune(1))
+          .Themes({"youth"})
+          .Offer("funding", "youth")
+          .Offer("premises", "youth"));
+  Add(ProfileBuilder("c:b", Kind::kCompany, geo_.Commune(1))
+          .Name("Semblable")
+          .Themes({"youth"})
+          .Offer("funding", "youth")
+          .Offer("in_kind", "youth"));
+  const std::vector<Suggestion> plain = Suggest(asso);
+  ASSERT_EQ(plain.size(), 3u);
+  EXPECT_EQ(plain[0].partner_id, "c:a");
+
+  // Workspace one saw A cooperate with "c:past"; the context, and
+  // workspace two, know nothing of it.
+  CooperationSignals one;
+  one.Add(asso, past);
+  const CooperationSignals two;
+  PartnerOptions options;
+  options.cooperations = &one;
+  const std::vector<Suggestion> in_one = Suggest(asso, options);
+  ASSERT_EQ(in_one.size(), 3u);
+  EXPECT_EQ(in_one[0].partner_id, "c:b");
+  EXPECT_THAT(in_one[0].sentence, HasSubstr("Semblable ressemble à Ancienne"));
+  options.cooperations = &two;
+  const std::vector<Suggestion> in_two = Suggest(asso, options);
+  ASSERT_EQ(in_two.size(), 3u);
+  for (size_t i = 0; i < in_two.size(); ++i) {
+    EXPECT_EQ(in_two[i].partner_id, plain[i].partner_id);
+    EXPECT_EQ(in_two[i].score, plain[i].score);
+    EXPECT_THAT(in_two[i].sentence, Not(HasSubstr("Ancienne,")));
+  }
+  // ExplainMatch reads the set it is given too.
+  absl::StatusOr<MatchExplanation> explained =
+      ExplainMatch(index_, context_, asso, *index_.Find("c:b"), {}, &one);
+  ASSERT_TRUE(explained.ok());
+  EXPECT_EQ(explained->suggestion.score, in_one[0].score);
+  explained = ExplainMatch(index_, context_, asso, *index_.Find("c:b"));
+  ASSERT_TRUE(explained.ok());
+  EXPECT_LT(explained->suggestion.score, in_one[0].score);
 }
 
 TEST_F(PartnersTest, ActorsLikeTheAskerCooperatedWithTheCandidate) {

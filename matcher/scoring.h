@@ -71,12 +71,16 @@ struct Proximity {
 // What is computed once per query about the asking actor (A).
 class Query {
  public:
+  // `cooperations`: the signals similar success is computed from; null
+  // for the context's own.
   Query(const ActorIndex& index, const MatchContext& context, ActorNum actor,
-        const NormalizedWeights& weights);
+        const NormalizedWeights& weights,
+        const CooperationSignals* cooperations = nullptr);
 
   const ActorIndex& index() const { return *index_; }
   const ActorIndex::Impl& impl() const { return *impl_; }
   const MatchContext& context() const { return *context_; }
+  const CooperationSignals& cooperations() const { return *cooperations_; }
   const NormalizedWeights& weights() const { return weights_; }
   ActorNum actor() const { return actor_; }
   const ActorRecord& record() const { return impl_->records[actor_]; }
@@ -90,15 +94,15 @@ class Query {
   // Whether S may be positive for a partner: A has cooperation signals, or
   // the partner has.
   bool MayLift(ActorNum partner) const {
-    return lifts_all_ ||
-           (success_bound_ > 0 && context_->HasCooperations(partner));
+    return lifts_all_ || (success_bound_ > 0 && cooperations_->Has(partner));
   }
   // A bound of lifted * (1 - w_r (1 - R)) over the partners (those for
   // which MayLift holds when `lift`, the others when not), given a bound
   // `context` (<= 1) of their context: `context` itself without feedback.
   double FeedbackBound(double context, bool lift) const;
 
-  // The mutual fit and its parts.
+  // The mutual fit and its parts: the covers and theme shares are the
+  // pair's, the fits mix them under the weights (MixFit).
   struct Fit {
     double cover_actor = 0;    // cover(A <- B)
     double cover_partner = 0;  // cover(B <- A)
@@ -109,6 +113,8 @@ class Query {
     double mutual = 0;
   };
   Fit ComputeFit(const ActorRecord& partner, const PairInputs& inputs) const;
+  // Fills fit_actor, fit_partner and mutual from the parts.
+  static void MixFit(const NormalizedWeights& weights, Fit* fit);
 
   Proximity ComputeProximity(ActorNum partner) const;
   // F and the theme that gave it (kAnyTheme when F = 0).
@@ -129,25 +135,39 @@ class Query {
   };
   Success ComputeSimilarSuccess(ActorNum partner) const;
 
-  struct Score {
+  // The factors of a pair before any weight: what a score is computed
+  // from, what its explanation shows, and what the weights are learned over
+  // (matcher/learning.h). `fit` has its parts only.
+  struct Factors {
     Fit fit;
     Proximity proximity;
-    double fragility = 0;
+    double fragility = 0;  // F
     uint8_t fragility_theme = Exchange::kAnyTheme;
-    double cross_kind = 0;
-    double capacity = 0;
+    double cross_kind = 0;  // X
+    double capacity = 0;    // K
     int common_partners = 0;
-    double common = 0;
+    double common = 0;          // N = 1 - 2^-common_partners
+    Success success;            // S
+    double responsiveness = 1;  // R = r(A) r(B)
+  };
+  Factors ComputeFactors(ActorNum partner, const PairInputs& inputs) const;
+
+  // A score and the products it is made of (see partners.h).
+  struct Score : Factors {
     double context = 0;          // w_c + w_t + w_f F + w_x X + w_k K + w_n N
-    Success success;             // S
     double lifted = 0;           // context + w_s S (1 - context)
     double distance_factor = 0;  // 1 - w_p + w_p P
-    double responsiveness = 1;   // R = r(A) r(B)
     double responsiveness_factor = 1;  // 1 - w_r (1 - R)
     // mutual * lifted * distance_factor * responsiveness_factor
     double total = 0;
   };
-  Score ComputeScore(ActorNum partner, const PairInputs& inputs) const;
+  // The score of `factors` under `weights`: ComputeScore is
+  // Combine(ComputeFactors(…), weights()), to the last bit.
+  static Score Combine(const Factors& factors,
+                       const NormalizedWeights& weights);
+  Score ComputeScore(ActorNum partner, const PairInputs& inputs) const {
+    return Combine(ComputeFactors(partner, inputs), weights_);
+  }
 
   // Every category the pair's credited exchanges support (bit (1 <<
   // Category)); when nothing is exchanged, the one the kinds suggest.
@@ -162,6 +182,7 @@ class Query {
   const ActorIndex* index_;
   const ActorIndex::Impl* impl_;
   const MatchContext* context_;
+  const CooperationSignals* cooperations_;
   NormalizedWeights weights_;
   ActorNum actor_;
   double idf_[64] = {};
@@ -176,19 +197,9 @@ class Query {
   double success_bound_ = 0;         // bound of S over every partner
   bool lifts_all_ = false;           // !successes_.empty()
   // The actors A had a cooperation signal with (the last
-  // MatchContext::kCooperationsUsed), live ones only.
+  // CooperationSignals::kUsed), live ones only.
   std::vector<ActorNum> successes_;
 };
-
-// The exchanges between A and B, both directions, best first: for each
-// resource the receiver needs, the giver's best matching offer.
-std::vector<ExchangeMatch> ListExchanges(const Query& query, ActorNum partner);
-
-// A full suggestion (factors, exchanges, sentence) for a scored pair;
-// the factors' details only when `details`.
-Suggestion BuildSuggestion(const Query& query, ActorNum partner,
-                           const PairInputs& inputs, const Query::Score& score,
-                           uint32_t allowed, bool details = true);
 
 }  // namespace maillage::matcher::internal
 

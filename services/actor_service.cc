@@ -22,6 +22,8 @@ MAILLAGE_ADAPT(UpdateActor, v1::UpdateActorRequest, Update)
 MAILLAGE_ADAPT(DeleteActor, v1::DeleteActorRequest, Delete)
 MAILLAGE_ADAPT(ListActors, v1::ListActorsRequest, List)
 MAILLAGE_ADAPT(BatchGetActors, v1::BatchGetActorsRequest, BatchGet)
+MAILLAGE_ADAPT(ListThemes, v1::ListThemesRequest, ListThemes)
+MAILLAGE_ADAPT(ListResources, v1::ListResourcesRequest, ListResources)
 
 #undef MAILLAGE_ADAPT
 

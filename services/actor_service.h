@@ -15,9 +15,13 @@ using ActorServiceBase = v1::ActorService::WithRawCallbackMethod_CreateActor<
                 v1::ActorService::WithRawCallbackMethod_ListActors<
                     v1::ActorService::WithRawCallbackMethod_BatchGetActors<
                         v1::ActorService::WithRawCallbackMethod_ImportActors<
-                            v1::ActorService::
-                                WithRawCallbackMethod_ExportActors<
-                                    v1::ActorService::Service>>>>>>>>;
+                            v1::ActorService::WithRawCallbackMethod_ExportActors<
+                                v1::ActorService::
+                                    WithRawCallbackMethod_ListThemes<
+                                        v1::ActorService::
+                                            WithRawCallbackMethod_ListResources<
+                                                v1::ActorService::
+                                                    Service>>>>>>>>>>;
 
 // maillage.v1.ActorService over core::ActorDirectory: converts nothing,
 // decides nothing; every call goes through the RequestHandler.
@@ -35,6 +39,8 @@ class ActorServiceImpl final : public ActorServiceBase {
   MAILLAGE_RAW_UNARY(DeleteActor)
   MAILLAGE_RAW_UNARY(ListActors)
   MAILLAGE_RAW_UNARY(BatchGetActors)
+  MAILLAGE_RAW_UNARY(ListThemes)
+  MAILLAGE_RAW_UNARY(ListResources)
 #undef MAILLAGE_RAW_UNARY
 
   grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer>* ImportActors(

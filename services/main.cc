@@ -81,6 +81,10 @@ ABSL_FLAG(int, cooling_days, 90,
           "again.");
 ABSL_FLAG(int, default_capacity, 3,
           "Capacity of an actor that does not state one.");
+ABSL_FLAG(absl::Duration, weights_relearn_interval, absl::Minutes(10),
+          "How often each workspace's matching weights are learned again "
+          "from its outcomes when they changed (and once for every "
+          "workspace after start). 0: only on LearnMatchWeights.");
 // Retention (core/retention.h, docs/PRIVACY.md "Retention"): what is older
 // is deleted or pseudonymised at start and every --retention_sweep_interval.
 ABSL_FLAG(int, audit_retention_days, 365,
@@ -365,6 +369,8 @@ int main(int argc, char** argv) {
   options.metrics_address = absl::GetFlag(FLAGS_metrics_address);
   options.core.contacts_purge_interval =
       absl::GetFlag(FLAGS_contacts_purge_interval);
+  options.core.weights_relearn_interval =
+      absl::GetFlag(FLAGS_weights_relearn_interval);
   options.requests.rate_limit.per_second =
       absl::GetFlag(FLAGS_rate_limit_per_second);
   options.requests.rate_limit.burst = absl::GetFlag(FLAGS_rate_limit_burst);

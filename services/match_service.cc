@@ -18,6 +18,8 @@ MAILLAGE_ADAPT(SuggestPartners, v1::SuggestPartnersRequest)
 MAILLAGE_ADAPT(ExplainMatch, v1::ExplainMatchRequest)
 MAILLAGE_ADAPT(SuggestCoalition, v1::SuggestCoalitionRequest)
 MAILLAGE_ADAPT(SuggestDialoguePanel, v1::SuggestDialoguePanelRequest)
+MAILLAGE_ADAPT(GetMatchWeights, v1::GetMatchWeightsRequest)
+MAILLAGE_ADAPT(LearnMatchWeights, v1::LearnMatchWeightsRequest)
 
 #undef MAILLAGE_ADAPT
 

@@ -12,7 +12,10 @@ using MatchServiceBase =
         v1::MatchService::WithRawCallbackMethod_ExplainMatch<
             v1::MatchService::WithRawCallbackMethod_SuggestCoalition<
                 v1::MatchService::WithRawCallbackMethod_SuggestDialoguePanel<
-                    v1::MatchService::Service>>>>;
+                    v1::MatchService::WithRawCallbackMethod_GetMatchWeights<
+                        v1::MatchService::
+                            WithRawCallbackMethod_LearnMatchWeights<
+                                v1::MatchService::Service>>>>>>;
 
 // maillage.v1.MatchService over core::Matchmaker.
 class MatchServiceImpl final : public MatchServiceBase {
@@ -27,6 +30,8 @@ class MatchServiceImpl final : public MatchServiceBase {
   MAILLAGE_RAW_UNARY(ExplainMatch)
   MAILLAGE_RAW_UNARY(SuggestCoalition)
   MAILLAGE_RAW_UNARY(SuggestDialoguePanel)
+  MAILLAGE_RAW_UNARY(GetMatchWeights)
+  MAILLAGE_RAW_UNARY(LearnMatchWeights)
 #undef MAILLAGE_RAW_UNARY
 
  private:

@@ -92,6 +92,11 @@ TEST_F(MatchServiceTest, SkillsOfferNearbyRanksFirstAndIsExplained) {
   const v1::PartnerSuggestion& best = resp.suggestions(0);
   EXPECT_EQ(best.partner_id(), "siret:11111111100011");
   EXPECT_EQ(best.partner_name(), "Acteur siret:11111111100011");
+  // Where the partner lives (Saint-Maurice), and where the far one does.
+  EXPECT_EQ(best.partner_home_commune(), "94069");
+  EXPECT_EQ(
+      resp.suggestions(resp.suggestions_size() - 1).partner_home_commune(),
+      "13055");
   EXPECT_EQ(best.category(), v1::PARTNERSHIP_CATEGORY_MECENAT);
   EXPECT_EQ(best.modality(), v1::PARTNERSHIP_MODALITY_SKILLS);
   EXPECT_FALSE(best.explanation().empty());

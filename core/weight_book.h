@@ -1,0 +1,94 @@
+#ifndef MAILLAGE_CORE_WEIGHT_BOOK_H_
+#define MAILLAGE_CORE_WEIGHT_BOOK_H_
+
+#include <condition_variable>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <thread>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "core/actor_directory.h"
+#include "core/lifecycle.h"
+#include "maillage/v1/matching.pb.h"
+#include "matcher/learning.h"
+#include "matcher/partners.h"
+
+namespace maillage::core {
+
+// The weights each workspace's matching starts from: the server's defaults,
+// or the weights learned from that workspace's outcomes (its labelled pairs,
+// Lifecycle::OutcomesOf) once they passed their held-out test
+// (matcher/learning.h). A request's own weights override either.
+//
+// Learning reads the index one asker at a time under the directory's read
+// lock, and fits without it. It runs when asked (Learn: LearnMatchWeights),
+// and in a background task for every workspace whose outcomes changed, at
+// most once per Options::relearn_interval (and for every workspace with
+// outcomes once after Start). Learned weights live in memory only: the
+// same outcomes give the same weights, so a restarted server learns them
+// again in the background (meanwhile its workspaces use the defaults).
+//
+// Thread-safe.
+class WeightBook {
+ public:
+  struct Options {
+    matcher::Weights defaults;
+    matcher::LearningOptions learning;
+    // 0: learn only when asked.
+    absl::Duration relearn_interval = absl::Minutes(10);
+    // Askers read under one hold of the read lock.
+    size_t askers_per_lock = 16;
+  };
+
+  WeightBook(ActorDirectory* actors, const Lifecycle* lifecycle,
+             Options options);
+  // Stops the background task (a fit under way finishes first).
+  ~WeightBook();
+  WeightBook(const WeightBook&) = delete;
+  WeightBook& operator=(const WeightBook&) = delete;
+
+  // Starts the background task, which first learns every workspace that
+  // has outcomes. Once, after the lifecycle is loaded.
+  void Start();
+
+  // The weights `workspace`'s queries start from.
+  matcher::Weights WeightsFor(std::string_view workspace) const;
+  // What GetMatchWeights answers for `workspace`.
+  v1::WorkspaceMatchWeights Describe(std::string_view workspace) const;
+  // Learns `workspace`'s weights now (LearnMatchWeights) and answers as
+  // Describe.
+  v1::WorkspaceMatchWeights Learn(std::string_view workspace);
+
+  // A workspace's outcomes changed (Lifecycle's listener): learn again.
+  void NoteOutcomesChanged(std::string_view workspace);
+
+ private:
+  struct Learned {
+    matcher::LearnedWeights result;
+    absl::Time time;
+  };
+  // Collects the workspace's outcomes, fits and evaluates.
+  matcher::LearnedWeights Run(std::string_view workspace) const;
+  void Loop();
+
+  ActorDirectory* actors_;
+  const Lifecycle* lifecycle_;
+  const Options options_;
+
+  std::mutex learn_mu_;  // one fit at a time
+  mutable std::mutex mu_;
+  std::condition_variable wake_;
+  std::map<std::string, Learned, std::less<>> learned_;  // guarded by mu_
+  std::set<std::string, std::less<>> changed_;           // guarded by mu_
+  bool stopping_ = false;                                // guarded by mu_
+  std::thread task_;
+};
+
+}  // namespace maillage::core
+
+#endif  // MAILLAGE_CORE_WEIGHT_BOOK_H_
