@@ -547,15 +547,30 @@ std::vector<ActorNum> RandomProviders(const std::vector<Provider>& providers,
   return nums;
 }
 
+// MAILLAGE_COALITION_WEIGHTS="themes,needs,ties,seed_pairs" overrides the
+// engine's defaults (to compare settings).
+CoalitionWeights EngineWeights() {
+  CoalitionWeights weights;
+  if (const char* env = std::getenv("MAILLAGE_COALITION_WEIGHTS")) {
+    unsigned long seeds = weights.seed_pairs;
+    std::sscanf(env, "%lf,%lf,%lf,%lu,%lf,%lf,%lf", &weights.themes,
+                &weights.needs, &weights.ties, &seeds, &weights.exchange_floor,
+                &weights.backup, &weights.min_gain);
+    weights.seed_pairs = seeds;
+  }
+  return weights;
+}
+
 std::vector<ActorNum> Engine(const PlantedWorld& w, const PlantedChallenge& c,
-                             size_t size) {
+                             size_t size, const CoalitionWeights& weights) {
   Challenge challenge;
-  challenge.theme = c.themes[0];
+  challenge.themes = c.themes;
   challenge.needed_resources = c.needs;
   CoalitionOptions options;
   options.max_size = size;
   options.min_size = std::min(options.min_size, size);
   options.alternatives = 0;
+  options.weights = weights;
   absl::StatusOr<CoalitionAnswer> answer =
       SuggestCoalition(*w.index, *w.context,
                        w.france->ScopeOf(Level::kDepartement, c.departement),
@@ -568,7 +583,15 @@ std::vector<ActorNum> Engine(const PlantedWorld& w, const PlantedChallenge& c,
   return team;
 }
 
-enum class Method { kEngine, kCoverageOnly, kProximityOnly, kRandom };
+enum class Method {
+  kEngine,
+  kEngineCoverage,  // the engine's C + T alone: no X, no L, no pair starts
+  kEngineNoTies,    // the engine without L (nor pair starts)
+  kEngineNoNeeds,   // the engine without X
+  kCoverageOnly,
+  kProximityOnly,
+  kRandom
+};
 
 void EvaluateCoalitions(benchmark::State& state, Method method) {
   const PlantedWorld& w = World();
@@ -583,8 +606,28 @@ void EvaluateCoalitions(benchmark::State& state, Method method) {
       std::vector<ActorNum> team;
       switch (method) {
         case Method::kEngine:
-          team = Engine(w, c, k);
+          team = Engine(w, c, k, EngineWeights());
           break;
+        case Method::kEngineCoverage: {
+          CoalitionWeights weights = EngineWeights();
+          weights.needs = weights.ties = 0;
+          weights.seed_pairs = 0;
+          team = Engine(w, c, k, weights);
+          break;
+        }
+        case Method::kEngineNoTies: {
+          CoalitionWeights weights = EngineWeights();
+          weights.ties = 0;
+          weights.seed_pairs = 0;
+          team = Engine(w, c, k, weights);
+          break;
+        }
+        case Method::kEngineNoNeeds: {
+          CoalitionWeights weights = EngineWeights();
+          weights.needs = 0;
+          team = Engine(w, c, k, weights);
+          break;
+        }
         case Method::kCoverageOnly:
           team = CoverageOnly(providers, k, rng);
           break;
@@ -615,6 +658,15 @@ void EvaluateCoalitions(benchmark::State& state, Method method) {
 void BM_CoalitionEngine(benchmark::State& state) {
   EvaluateCoalitions(state, Method::kEngine);
 }
+void BM_CoalitionEngineCoveragePart(benchmark::State& state) {
+  EvaluateCoalitions(state, Method::kEngineCoverage);
+}
+void BM_CoalitionEngineNoTies(benchmark::State& state) {
+  EvaluateCoalitions(state, Method::kEngineNoTies);
+}
+void BM_CoalitionEngineNoNeeds(benchmark::State& state) {
+  EvaluateCoalitions(state, Method::kEngineNoNeeds);
+}
 void BM_CoalitionCoverageOnly(benchmark::State& state) {
   EvaluateCoalitions(state, Method::kCoverageOnly);
 }
@@ -625,6 +677,15 @@ void BM_CoalitionRandom(benchmark::State& state) {
   EvaluateCoalitions(state, Method::kRandom);
 }
 BENCHMARK(BM_CoalitionEngine)->Iterations(1)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_CoalitionEngineCoveragePart)
+    ->Iterations(1)
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_CoalitionEngineNoTies)
+    ->Iterations(1)
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_CoalitionEngineNoNeeds)
+    ->Iterations(1)
+    ->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_CoalitionCoverageOnly)
     ->Iterations(1)
     ->Unit(benchmark::kMillisecond);
