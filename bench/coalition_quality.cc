@@ -569,7 +569,8 @@ std::vector<ActorNum> Engine(const PlantedWorld& w, const PlantedChallenge& c,
   CoalitionOptions options;
   options.max_size = size;
   options.min_size = std::min(options.min_size, size);
-  options.alternatives = 0;
+  // As served: an alternative with a larger objective becomes the top.
+  options.alternatives = 3;
   options.weights = weights;
   absl::StatusOr<CoalitionAnswer> answer =
       SuggestCoalition(*w.index, *w.context,

@@ -376,9 +376,7 @@ void Propose(const CoalitionPool& pool, const Search& search,
   while (found.size() <= options.alternatives &&
          found.back().members.size() >= kLeast) {
     ExcludeKeyMembers(pool, found.back(), &excluded);
-    Coalition alternative = finish(
-        search.Best(excluded, std::min<size_t>(1, options.weights.seed_pairs)),
-        true);
+    Coalition alternative = finish(search.Best(excluded, 0), true);
     if (alternative.members.size() < kLeast) break;
     found.push_back(std::move(alternative));
   }

@@ -97,8 +97,8 @@
 //
 // Alternatives: each is searched leaving out the most relevant half of the
 // members of every coalition searched before it (the anchor excepted), from
-// the anchor alone and the best remaining pair of partners only, and has two
-// members at least. So of any two coalitions of an answer, the one searched
+// the anchor alone only (no pair starts: they cost one greedy each), and has
+// two members at least. So of any two coalitions of an answer, the one searched
 // later lacks half of the other's key members. The answer's best is the one
 // with the largest objective (a greedy started elsewhere may do better than
 // the first search); the alternatives follow, largest objective first.

@@ -199,7 +199,8 @@ double CoalitionPool::Proximity(size_t a, size_t b) const {
   if (x.has_coords && y.has_coords) {
     const double east = (x.longitude - y.longitude) * kKmPerDegree *
                         (x.cos_latitude + y.cos_latitude) / 2;
-    return DistanceProximity(std::hypot(east, x.north_km - y.north_km));
+    const double north = x.north_km - y.north_km;
+    return DistanceProximity(std::sqrt(east * east + north * north));
   }
   const int rank =
       SharedRank(impl_->records[x.num].home, impl_->records[y.num].home);
