@@ -63,7 +63,8 @@ bool Populate(World* w) {
   for (int i = 0; i < w->actors; i += 5000) {
     v1::ImportActorsRequest batch;
     for (int j = i; j < std::min(w->actors, i + 5000); ++j) {
-      *batch.add_actors() = MakeActor(j, communes[rng() % communes.size()], rng);
+      *batch.add_actors() =
+          MakeActor(j, communes[rng() % communes.size()], rng);
     }
     auto result = w->maillage->actors().ImportBatch(&batch, w->system);
     if (!result.ok() || result->counts().rejected() > 0) return false;
@@ -118,9 +119,8 @@ void BM_EraseOnePerson(benchmark::State& state) {
   }
   state.counters["physical_ms"] =
       benchmark::Counter(physical_ms, benchmark::Counter::kAvgIterations);
-  state.counters["records"] =
-      benchmark::Counter(static_cast<double>(records),
-                         benchmark::Counter::kAvgIterations);
+  state.counters["records"] = benchmark::Counter(
+      static_cast<double>(records), benchmark::Counter::kAvgIterations);
   state.counters["actors"] = world->actors;
 }
 BENCHMARK(BM_EraseOnePerson)

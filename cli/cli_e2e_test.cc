@@ -16,9 +16,11 @@
 #include "gmock/gmock.h"
 #include "google/protobuf/util/json_util.h"
 #include "gtest/gtest.h"
+#include "maillage/v1/actor.grpc.pb.h"
 #include "maillage/v1/actor.pb.h"
 #include "maillage/v1/lifecycle.pb.h"
 #include "maillage/v1/matching.pb.h"
+#include "maillage/v1/privacy.pb.h"
 #include "maillage/v1/territory.pb.h"
 #include "tests/support/temp_dir.h"
 #include "tests/support/test_pki.h"
@@ -27,6 +29,7 @@
 namespace maillage::cli {
 namespace {
 
+using ::testing::ContainsRegex;
 using ::testing::HasSubstr;
 using ::testing::Not;
 using ::testing::StartsWith;
@@ -898,6 +901,72 @@ TEST_F(CliDemoTest, WatchPrintsEventsAsTheyHappen) {
   EXPECT_EQ(event.suggestion().id(), id);
 }
 
+TEST_F(CliDemoTest, WatchFromATokenRetentionDeletedSaysSo) {
+  // Two events, 1 and 2: resuming after 1 would miss 2 once it is deleted.
+  Result served = Run("suggest partners ext:demo:1000 --limit 2 --output json");
+  ASSERT_EQ(served.exit_code, 0) << Describe(served);
+  // A sweep as of a day after the events' retention period (90 days).
+  core::Retention& retention = server_.server().core().retention();
+  ASSERT_GT(retention.options().events, absl::ZeroDuration());
+  auto swept = retention.Sweep(absl::Now() + retention.options().events +
+                               absl::Hours(24));
+  ASSERT_TRUE(swept.ok()) << swept.status();
+  ASSERT_EQ((*swept)[core::RetentionRecord::kEvent], 2);
+
+  // (Bounded: a watch that got no error would wait for events forever.)
+  Result watched = RunShell(
+      "timeout --preserve-status -s INT 30",
+      "--server " + server_.target() + " watch departement:94 --from 1", "");
+  EXPECT_EQ(watched.exit_code, 4) << Describe(watched);  // OUT_OF_RANGE
+  EXPECT_THAT(watched.err, HasSubstr("older than the oldest event kept"));
+  EXPECT_THAT(watched.err, ::testing::Not(HasSubstr("resume with --from")));
+}
+
+// Subject access and erasure as an operator runs them.
+TEST_F(CliTest, PrivacyExportThenErase) {
+  std::string file = Write("actor.json", R"({
+    "id": "siret:12345678900011", "kind": "company", "name": "Atelier du Val",
+    "home_commune": "94018", "themes": ["employment_insertion"],
+    "description": "Écrire à claire.martin@example.org",
+    "contacts": [{"name": "Claire Martin", "email": "claire.martin@example.org"},
+                 {"name": "Paul Garde", "email": "paul@example.org"}]
+  })");
+  ASSERT_EQ(Run("actors create " + file).exit_code, 0);
+
+  Result exported =
+      Run("admin privacy export --email Claire.Martin@example.org");
+  ASSERT_EQ(exported.exit_code, 0) << Describe(exported);
+  auto held = ParseJson<v1::PersonalDataExport>(exported.out);
+  ASSERT_EQ(held.items_size(), 2) << exported.out;
+  EXPECT_THAT(exported.out, Not(HasSubstr("paul@example.org")));
+
+  Result refused = Run("admin privacy erase --email claire.martin@example.org");
+  EXPECT_EQ(refused.exit_code, 2) << Describe(refused);
+  EXPECT_THAT(refused.err, HasSubstr("--validate-only"));
+  Result counted = Run(
+      "admin privacy erase --email claire.martin@example.org --validate-only");
+  ASSERT_EQ(counted.exit_code, 0) << Describe(counted);
+  EXPECT_THAT(counted.out, HasSubstr("contact"));
+  EXPECT_EQ(
+      ParseJson<v1::PersonalDataExport>(
+          Run("admin privacy export --email claire.martin@example.org").out)
+          .items_size(),
+      2);
+
+  Result erased =
+      Run("admin privacy erase --email claire.martin@example.org --yes");
+  ASSERT_EQ(erased.exit_code, 0) << Describe(erased);
+  EXPECT_THAT(erased.err, HasSubstr("erased:"));
+  EXPECT_EQ(
+      ParseJson<v1::PersonalDataExport>(
+          Run("admin privacy export --email claire.martin@example.org").out)
+          .items_size(),
+      0);
+  Result got = Run("actors get siret:12345678900011 --full");
+  EXPECT_THAT(got.out, Not(HasSubstr("claire")));
+  EXPECT_THAT(got.out, HasSubstr("paul@example.org"));
+}
+
 TEST_F(CliTest, ImportJsonlThenExport) {
   std::string jsonl = Write(
       "actors.jsonl",
@@ -947,6 +1016,70 @@ TEST_F(CliTest, ImportJsonlThenExport) {
             "ext:lab:2,association,,\"Les Amis, de Créteil\",94028,,"
             "funding:youth,,,,,,,,,,,,,,\n");
   EXPECT_EQ(Run("export --format xml").exit_code, 2);
+}
+
+// An organisation that objected to being proposed stays opted out when the
+// SIRENE file it came from is imported again, in either mode, and the
+// summary says so row by row; an UpdateActor naming "status" lifts it, and
+// the next import leaves it lifted.
+TEST_F(CliTest, SireneReimportKeepsAnOptedOutOrganisationOptedOut) {
+  const std::string data = MAILLAGE_IMPORTER_TESTDATA;
+  const std::string import =
+      "import " + data + "/sirene_etablissements.csv --format sirene " +
+      "--legal-units " + data + "/sirene_unites_legales.csv";
+  // Rows 2 and 4 of the file: a company and an association (its head
+  // office, id rna:).
+  const std::string company = "siret:12345678900011";
+  const std::string association = "rna:W941000001";
+  auto set_status = [&](const std::string& id, v1::ActorStatus status) {
+    grpc::ClientContext context;
+    v1::UpdateActorRequest update;
+    update.mutable_actor()->set_id(id);
+    update.mutable_actor()->set_status(status);
+    update.mutable_update_mask()->add_paths("status");
+    v1::Actor updated;
+    grpc::Status s = server_.actors().UpdateActor(&context, update, &updated);
+    ASSERT_TRUE(s.ok()) << s.error_message();
+  };
+  auto status_of = [&](const std::string& id) {
+    grpc::ClientContext context;
+    v1::GetActorRequest get;
+    get.set_id(id);
+    v1::Actor actor;
+    grpc::Status s = server_.actors().GetActor(&context, get, &actor);
+    EXPECT_TRUE(s.ok()) << s.error_message();
+    return actor.status();
+  };
+  const std::string kept =
+      ": status: kept ACTOR_STATUS_OPTED_OUT (the row said "
+      "ACTOR_STATUS_UNSPECIFIED): the organisation objected to being "
+      "proposed";
+
+  Result first = Run(import);
+  EXPECT_THAT(first.out, Not(HasSubstr("kept opted out"))) << Describe(first);
+  ASSERT_EQ(status_of(company), v1::ACTOR_STATUS_UNSPECIFIED);
+  set_status(company, v1::ACTOR_STATUS_OPTED_OUT);
+  set_status(association, v1::ACTOR_STATUS_OPTED_OUT);
+
+  for (const std::string mode : {"merge", "replace"}) {
+    SCOPED_TRACE(mode);
+    Result again = Run(import + " --mode " + mode);
+    EXPECT_THAT(again.out, ContainsRegex("\nkept opted out +2\n"))
+        << Describe(again);
+    EXPECT_THAT(again.out, HasSubstr("\nrow 2" + kept));
+    EXPECT_THAT(again.out, HasSubstr("\nrow 4" + kept));
+    EXPECT_EQ(status_of(company), v1::ACTOR_STATUS_OPTED_OUT);
+    EXPECT_EQ(status_of(association), v1::ACTOR_STATUS_OPTED_OUT);
+  }
+
+  set_status(company, v1::ACTOR_STATUS_ACTIVE);
+  Result lifted = Run(import + " --mode replace");
+  EXPECT_THAT(lifted.out, ContainsRegex("\nkept opted out +1\n"))
+      << Describe(lifted);
+  EXPECT_THAT(lifted.out, Not(HasSubstr("row 2" + kept)));
+  EXPECT_THAT(lifted.out, HasSubstr("\nrow 4" + kept));
+  EXPECT_NE(status_of(company), v1::ACTOR_STATUS_OPTED_OUT);
+  EXPECT_EQ(status_of(association), v1::ACTOR_STATUS_OPTED_OUT);
 }
 
 TEST_F(CliTest, ImportSpreadsheetWithMappingAndRejects) {

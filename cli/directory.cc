@@ -328,7 +328,10 @@ struct ImportState {
   int64_t acknowledged = 0;                // batches answered
   std::optional<v1::ImportActorsResponse> summary;
   std::vector<Rejection> server_errors;  // the first kShownErrors
-  std::string protocol_error;            // an answer that makes no sense
+  // Rows the server imported with a change of its own (an objection kept):
+  // the first kShownErrors of its notes.
+  std::vector<Rejection> server_notes;
+  std::string protocol_error;  // an answer that makes no sense
 };
 
 // Reads the answers of the stream until it ends.
@@ -360,6 +363,17 @@ void ReadAnswers(grpc::ClientReaderWriter<v1::ImportActorsRequest,
       state->counts.set_updated(state->counts.updated() + c.updated());
       state->counts.set_unchanged(state->counts.unchanged() + c.unchanged());
       state->counts.set_rejected(state->counts.rejected() + c.rejected());
+      state->counts.set_kept_opted_out(state->counts.kept_opted_out() +
+                                       c.kept_opted_out());
+      for (const v1::RowNote& note : answer.notes()) {
+        if (state->server_notes.size() == kShownErrors) break;
+        int64_t index = note.row_number() - batch.first_row_number;
+        bool known =
+            index >= 0 && index < static_cast<int64_t>(batch.rows.size());
+        state->server_notes.push_back(
+            {known ? batch.rows[index] : note.row_number(), note.field(),
+             note.note()});
+      }
     }
     for (const v1::RowError& error : answer.errors()) {
       int64_t index = error.row_number() - batch.first_row_number;
@@ -542,6 +556,8 @@ struct ImportOutcome {
   // The first rejected rows, by the reader and by the server.
   std::vector<Rejection> file_errors;
   std::vector<Rejection> server_errors;
+  // The first rows the server imported with a change of its own.
+  std::vector<Rejection> server_notes;
 };
 
 // The summary: rows read, created, updated, unchanged, rejected, skipped by
@@ -579,6 +595,10 @@ void PrintImportSummary(const ImportPlan& plan, const ImportOutcome& outcome,
   lines.emplace_back("unchanged", FormatCount(outcome.counts.unchanged()));
   lines.emplace_back("rejected (server)",
                      FormatCount(outcome.counts.rejected()));
+  if (outcome.counts.kept_opted_out() > 0) {
+    lines.emplace_back("kept opted out",
+                       FormatCount(outcome.counts.kept_opted_out()));
+  }
   lines.emplace_back("rejected (file)", FormatCount(counters.rejected));
   lines.emplace_back("skipped", FormatCount(counters.skipped));
   for (const auto& [reason, count] : counters.skipped_by_reason) {
@@ -609,6 +629,14 @@ void PrintImportSummary(const ImportPlan& plan, const ImportOutcome& outcome,
         << (rejects_file ? " in the rejects file"
                          : " (--rejects FILE lists them all)")
         << "\n";
+  }
+  // Rows imported, with what the server kept (an objection).
+  for (const Rejection& r : outcome.server_notes) {
+    out << "row " << r.row << ": " << r.field << ": " << r.reason << "\n";
+  }
+  if (outcome.counts.kept_opted_out() >
+      static_cast<int64_t>(outcome.server_notes.size())) {
+    out << "… more rows kept opted out\n";
   }
 }
 
@@ -724,6 +752,7 @@ absl::Status Import(Client& client, const ParsedArgs& args) {
   outcome.counters = &reader.counters();
   outcome.counts = state.counts;
   outcome.server_errors = state.server_errors;
+  outcome.server_notes = state.server_notes;
   outcome.seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
           .count();

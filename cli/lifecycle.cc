@@ -374,6 +374,11 @@ absl::Status Watch(Client& client, const ParsedArgs& args) {
     return absl::OkStatus();
   }
   if (output_failed) return absl::OkStatus();  // main reports the output
+  if (status.error_code() == grpc::StatusCode::OUT_OF_RANGE) {
+    // Retention deleted events after the token: resuming from it cannot
+    // work; the server's message says what to do instead.
+    resume.clear();
+  }
   absl::Status result = client.Check(status);
   if (result.ok()) {
     result = absl::UnavailableError("the server ended the watch");

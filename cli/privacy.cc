@@ -127,9 +127,10 @@ CommandGroup AdminPrivacyGroup() {
       "and compact the store so that the erased values are in no live file "
       "of the data folder. Backups made before keep them (docs/PRIVACY.md).";
   erase.flags = SubjectFlags();
-  erase.flags.push_back({"validate-only", "",
-                         "Count what would be erased; change nothing."});
-  erase.flags.push_back({"yes", "", "Confirm the erasure (it cannot be undone)."});
+  erase.flags.push_back(
+      {"validate-only", "", "Count what would be erased; change nothing."});
+  erase.flags.push_back(
+      {"yes", "", "Confirm the erasure (it cannot be undone)."});
   erase.flags.push_back(OutputFlag(OutputFormat::kTable, false));
   erase.details =
       "Example: maillage admin privacy erase --email marie.durand@example.fr "

@@ -20,6 +20,7 @@
 #include "base/status_macros.h"
 #include "base/strings.h"
 #include "core/errors.h"
+#include "core/objection.h"
 #include "core/page_token.h"
 #include "core/workspace.h"
 #include "google/protobuf/io/coded_stream.h"
@@ -47,6 +48,10 @@ constexpr size_t kMissingIdsNamed = 10;
 constexpr size_t kScopedListExaminedMax = 10000;
 // Ids asked of the index at a time by a scoped List.
 constexpr size_t kScopedListChunk = 512;
+
+// Notes an import answer lists per batch at most (ImportActorsResponse.notes;
+// the counts say how many in all).
+constexpr int kImportNotesMax = 100;
 
 // "ext:<partner>:", the ids a partner owns.
 std::string PartnerNamespace(const auth::Principal& caller) {
@@ -124,6 +129,19 @@ void ClearOutputOnly(v1::Actor* actor) {
   actor->clear_create_time();
   actor->clear_update_time();
   actor->clear_etag();
+}
+
+// `actor` as the answer of a write to `caller`: without contacts for a
+// caller that may not see them (MaySeeContacts), not even those it sent.
+v1::Actor AnswerFor(const auth::Principal& caller, v1::Actor actor) {
+  if (!MaySeeContacts(caller)) actor.clear_contacts();
+  return actor;
+}
+
+// Whether an update mask names the field `path` itself.
+bool MaskNames(const google::protobuf::FieldMask& mask, std::string_view path) {
+  return std::any_of(mask.paths().begin(), mask.paths().end(),
+                     [&](const std::string& p) { return p == path; });
 }
 
 // MERGE import: the fields set in `row` replace those of `stored` (repeated
@@ -524,6 +542,13 @@ absl::StatusOr<std::optional<v1::Actor>> ActorDirectory::Read(
   return std::optional<v1::Actor>(std::move(actor));
 }
 
+absl::StatusOr<v1::ActorStatus> ActorDirectory::StoredStatus(
+    std::string_view id) const {
+  ASSIGN_OR_RETURN(auto actor, Read(id));
+  if (!actor.has_value()) return NotFound(kActor, id);
+  return actor->status();
+}
+
 absl::Status ActorDirectory::AttachContacts(
     v1::Actor* actor, const auth::Principal& caller) const {
   if (!MaySeeContacts(caller)) return absl::OkStatus();
@@ -559,11 +584,12 @@ std::string ActorDirectory::NewIdFor(const auth::Principal& caller) const {
   return PartnerNamespace(caller) + id.substr(id.find(':') + 1);
 }
 
-absl::Status ActorDirectory::Commit(
-    const v1::Actor& actor, bool contacts_changed,
-    const auth::Principal& caller, std::string_view method,
-    std::string_view request_id, uint64_t fingerprint,
-    bool record_answer) {
+absl::Status ActorDirectory::Commit(const v1::Actor& actor,
+                                    bool contacts_changed,
+                                    const auth::Principal& caller,
+                                    std::string_view method,
+                                    std::string_view request_id,
+                                    uint64_t fingerprint, bool record_answer) {
   storage::WriteBatch batch;
   v1::Actor record = actor;
   storage::ContactRecord contacts;
@@ -623,7 +649,7 @@ absl::StatusOr<v1::Actor> ActorDirectory::Create(
   RETURN_IF_ERROR(Commit(actor, actor.contacts_size() > 0, caller, kMethod,
                          request.request_id(), fingerprint,
                          /*record_answer=*/true));
-  return actor;
+  return AnswerFor(caller, std::move(actor));
 }
 
 absl::StatusOr<v1::ImportActorsResponse> ActorDirectory::ImportBatch(
@@ -632,204 +658,290 @@ absl::StatusOr<v1::ImportActorsResponse> ActorDirectory::ImportBatch(
   return CommitImport(std::move(prepared));
 }
 
+// What the steps of one PrepareImport share: the caller, the batch's mode
+// and time, the answer and writes being built, and the working copies of
+// the actors (on the batch's arena when it has one: the server parses each
+// message on its own arena, so that swapping a row in is free and
+// everything is released at once with the message).
+struct ActorDirectory::ImportPass {
+  // A row with a well-formed id, the first of the batch with that id.
+  struct Row {
+    int index;       // in the batch
+    int64_t number;  // in the caller's file
+  };
+
+  ImportPass(const auth::Principal& who, PreparedImport* answer)
+      : caller(who), prepared(answer) {}
+
+  // A working copy, on the batch's arena or owned here.
+  v1::Actor* NewActor() {
+    auto* actor = google::protobuf::Arena::CreateMessage<v1::Actor>(arena);
+    if (arena == nullptr) owned.emplace_back(actor);
+    return actor;
+  }
+  // Reports a reason the row is rejected; RejectRow also counts the row.
+  void Reject(int64_t row, std::string field, std::string reason) {
+    auto* e = prepared->response.add_errors();
+    e->set_row_number(row);
+    e->set_field(std::move(field));
+    e->set_reason(std::move(reason));
+  }
+  void CountRejected() {
+    v1::ImportCounts* counts = prepared->response.mutable_counts();
+    counts->set_rejected(counts->rejected() + 1);
+  }
+  void RejectRow(int64_t row, std::string field, std::string reason) {
+    Reject(row, std::move(field), std::move(reason));
+    CountRejected();
+  }
+  // Counts, and notes (the first kImportNotesMax), a row naming an actor
+  // that opted out, which stays so whatever the row `said`
+  // (core/objection.h).
+  void NoteObjectionKept(int64_t row, v1::ActorStatus said) {
+    v1::ImportActorsResponse& response = prepared->response;
+    v1::ImportCounts* counts = response.mutable_counts();
+    counts->set_kept_opted_out(counts->kept_opted_out() + 1);
+    if (response.notes_size() >= kImportNotesMax) return;
+    v1::RowNote* note = response.add_notes();
+    note->set_row_number(row);
+    note->set_field("status");
+    note->set_note(absl::StrCat(
+        "kept ACTOR_STATUS_OPTED_OUT (the row said ",
+        v1::ActorStatus_Name(said),
+        "): the organisation objected to being proposed; an import never "
+        "lifts that, an UpdateActor with update_mask \"status\" does"));
+  }
+
+  const auth::Principal& caller;
+  PreparedImport* prepared;
+  std::shared_ptr<const AccessScope> scope;
+  bool replace = false;  // IMPORT_MODE_REPLACE
+  google::protobuf::Timestamp now;
+  int64_t now_micros = 0;
+  google::protobuf::Arena* arena = nullptr;
+  std::vector<std::unique_ptr<v1::Actor>> owned;  // copies without an arena
+  std::vector<Row> rows;
+  std::vector<std::string_view> ids;  // the rows' own, not copies
+  std::string bytes, stored_bytes;    // reused for every row
+};
+
 absl::StatusOr<std::unique_ptr<ActorDirectory::PreparedImport>>
 ActorDirectory::PrepareImport(v1::ImportActorsRequest* request,
                               const auth::Principal& caller) {
   v1::ImportActorsRequest& batch = *request;
-  {
-    FieldViolations violations;
-    ValidateCount(batch.actors_size(), Limits::kImportRowsMax, "actors",
-                  &violations);
-    ValidateRowNumber(batch.first_row_number(), "first_row_number",
-                      &violations);
-    ValidateEnum(batch.mode(), v1::ImportMode_IsValid, "mode", &violations);
-    RETURN_IF_ERROR(violations.ToStatus());
+  RETURN_IF_ERROR(CheckImportRequest(batch, caller));
+  auto prepared = std::make_unique<PreparedImport>();
+  prepared->dry_run = batch.dry_run();
+  ImportPass pass(caller, prepared.get());
+  pass.scope = ScopeOf(caller);
+  pass.replace = batch.mode() == v1::IMPORT_MODE_REPLACE;
+  pass.arena = batch.GetArena();
+  SelectImportRows(batch, pass);
+
+  prepared->held = locks_.Lock(pass.ids);
+  ASSIGN_OR_RETURN(auto stored_values,
+                   store_->MultiGet(Family::kActors, pass.ids));
+  pass.now = TimeUtil::GetCurrentTime();
+  pass.now_micros = TimeUtil::TimestampToMicroseconds(pass.now);
+  prepared->profiles.reserve(pass.rows.size());
+  // Most actor records are 200 to 400 bytes.
+  prepared->writes.Reserve(static_cast<int>(pass.rows.size()),
+                           pass.rows.size() * 400);
+  for (size_t r = 0; r < pass.rows.size(); ++r) {
+    // The batch is consumed: its rows are worked on in place, no copy.
+    RETURN_IF_ERROR(PrepareImportRow(batch.mutable_actors(pass.rows[r].index),
+                                     pass.rows[r].number, stored_values[r],
+                                     pass));
   }
+  auto* errors = prepared->response.mutable_errors();
+  std::stable_sort(errors->begin(), errors->end(),
+                   [](const v1::RowError& a, const v1::RowError& b) {
+                     return a.row_number() < b.row_number();
+                   });
+  return prepared;
+}
+
+absl::Status ActorDirectory::CheckImportRequest(
+    const v1::ImportActorsRequest& batch, const auth::Principal& caller) {
+  FieldViolations violations;
+  ValidateCount(batch.actors_size(), Limits::kImportRowsMax, "actors",
+                &violations);
+  ValidateRowNumber(batch.first_row_number(), "first_row_number", &violations);
+  ValidateEnum(batch.mode(), v1::ImportMode_IsValid, "mode", &violations);
+  RETURN_IF_ERROR(violations.ToStatus());
   // Readers and animators import nothing; a partner's rows are checked
   // one by one (its namespace), like everyone's territories.
   if (caller.role == auth::Role::kReader ||
       caller.role == auth::Role::kAnimator) {
-    RETURN_IF_ERROR(CheckActorWriter(caller, "", false));
+    return CheckActorWriter(caller, "", false);
   }
-  std::shared_ptr<const AccessScope> scope = ScopeOf(caller);
-  const bool replace = batch.mode() == v1::IMPORT_MODE_REPLACE;
-  const std::string_view workspace = WorkspaceOf(caller);
-  auto prepared = std::make_unique<PreparedImport>();
-  prepared->dry_run = batch.dry_run();
-  v1::ImportActorsResponse& response = prepared->response;
-  v1::ImportCounts* counts = response.mutable_counts();
-  auto reject = [&](int64_t row, std::string field, std::string reason) {
-    auto* e = response.add_errors();
-    e->set_row_number(row);
-    e->set_field(std::move(field));
-    e->set_reason(std::move(reason));
-  };
+  return absl::OkStatus();
+}
 
-  // Rows with a well-formed id, first occurrence of each id only.
-  struct Row {
-    int index;
-    int64_t number;
-  };
-  std::vector<Row> rows;
-  std::vector<std::string_view> ids;  // the rows' own, not copies
+void ActorDirectory::SelectImportRows(const v1::ImportActorsRequest& batch,
+                                      ImportPass& pass) {
   absl::flat_hash_map<std::string_view, int64_t> first_row;
-  rows.reserve(batch.actors_size());
-  ids.reserve(batch.actors_size());
+  pass.rows.reserve(batch.actors_size());
+  pass.ids.reserve(batch.actors_size());
   first_row.reserve(batch.actors_size());
   for (int i = 0; i < batch.actors_size(); ++i) {
     int64_t number = batch.first_row_number() + i;
     const std::string& id = batch.actors(i).id();
     std::string why;
     if (!IsValidActorId(id, &why)) {
-      reject(number, "id",
-             id.empty() ? "is required: every imported row needs its stable "
-                          "key (siret:, rna:, ext:SOURCE:KEY)"
-                        : why);
-      counts->set_rejected(counts->rejected() + 1);
+      pass.RejectRow(number, "id",
+                     id.empty() ? "is required: every imported row needs its "
+                                  "stable key (siret:, rna:, ext:SOURCE:KEY)"
+                                : why);
       continue;
     }
-    if (absl::Status writer = CheckActorWriter(caller, id, false);
+    if (absl::Status writer = CheckActorWriter(pass.caller, id, false);
         !writer.ok()) {
-      reject(number, "id", std::string(writer.message()));
-      counts->set_rejected(counts->rejected() + 1);
+      pass.RejectRow(number, "id", std::string(writer.message()));
       continue;
     }
     auto [it, inserted] = first_row.emplace(id, number);
     if (!inserted) {
-      reject(number, "id",
-             absl::StrCat("duplicate of row ", it->second, " in this batch"));
-      counts->set_rejected(counts->rejected() + 1);
+      pass.RejectRow(
+          number, "id",
+          absl::StrCat("duplicate of row ", it->second, " in this batch"));
       continue;
     }
-    rows.push_back({i, number});
-    ids.push_back(id);
+    pass.rows.push_back({i, number});
+    pass.ids.push_back(id);
   }
+}
 
-  prepared->held = locks_.Lock(ids);
-  ASSIGN_OR_RETURN(auto stored_values, store_->MultiGet(Family::kActors, ids));
+absl::Status ActorDirectory::PrepareImportRow(
+    v1::Actor* row, int64_t number,
+    const std::optional<std::string>& stored_value, ImportPass& pass) {
+  v1::Actor* stored = nullptr;
+  google::protobuf::Timestamp created = pass.now;
+  if (stored_value.has_value()) {
+    stored = pass.NewActor();
+    if (!stored->ParseFromString(*stored_value)) {
+      return absl::DataLossError(
+          absl::StrCat("unparsable actor record '", AsAbsl(row->id()), "'"));
+    }
+    if (!pass.scope->CoversRecord(*stored)) {
+      pass.RejectRow(number, "id",
+                     "names an actor outside your territories: it can be "
+                     "changed only by a writer of its territories");
+      return absl::OkStatus();
+    }
+    // Only the creation time is kept: without bookkeeping, the stored
+    // record and the next one compare as bytes with no copy.
+    created = stored->create_time();
+    ClearOutputOnly(stored);
+  }
+  const bool contacts_changed = pass.replace || row->contacts_size() > 0;
+  const v1::ActorStatus said = row->status();
+  if (stored != nullptr && contacts_changed) {
+    RETURN_IF_ERROR(AttachContacts(stored, pass.caller));
+  }
+  v1::Actor* next = NextImportVersion(row, stored, pass);
+  uint32_t commune = territory::kNone;
+  if (!CheckImportVersion(number, next, pass, &commune)) {
+    return absl::OkStatus();
+  }
+  v1::ImportCounts* counts = pass.prepared->response.mutable_counts();
+  if (stored != nullptr && SameAsStored(number, said, *stored, next, pass)) {
+    counts->set_unchanged(counts->unchanged() + 1);
+    return absl::OkStatus();
+  }
+  *next->mutable_create_time() = created;
+  StageImportVersion(next, stored != nullptr, contacts_changed, commune, pass);
+  if (stored != nullptr) {
+    counts->set_updated(counts->updated() + 1);
+  } else {
+    counts->set_created(counts->created() + 1);
+  }
+  return absl::OkStatus();
+}
 
-  auto now = TimeUtil::GetCurrentTime();
-  int64_t now_micros = TimeUtil::TimestampToMicroseconds(now);
-  storage::WriteBatch& writes = prepared->writes;
-  std::vector<matcher::ActorProfile>& profiles = prepared->profiles;
-  profiles.reserve(rows.size());
-  // Most actor records are 200 to 400 bytes.
-  writes.Reserve(static_cast<int>(rows.size()), rows.size() * 400);
-  // Working copies live on the batch's arena when it has one (the server
-  // parses each message on its own arena), so that swapping a row in is free
-  // and everything is released at once with the message.
-  google::protobuf::Arena* arena = batch.GetArena();
-  auto new_actor = [arena] {
-    return google::protobuf::Arena::CreateMessage<v1::Actor>(arena);
-  };
-  std::vector<std::unique_ptr<v1::Actor>> owned;  // when there is no arena
-  std::string bytes, stored_bytes;                // reused for every row
-  for (size_t r = 0; r < rows.size(); ++r) {
-    v1::Actor& row = *batch.mutable_actors(rows[r].index);
-    v1::Actor* stored = nullptr;
-    google::protobuf::Timestamp created = now;
-    if (stored_values[r].has_value()) {
-      stored = new_actor();
-      if (arena == nullptr) owned.emplace_back(stored);
-      if (!stored->ParseFromString(*stored_values[r])) {
-        return absl::DataLossError(
-            absl::StrCat("unparsable actor record '", AsAbsl(ids[r]), "'"));
-      }
-      if (!scope->CoversRecord(*stored)) {
-        reject(rows[r].number, "id",
-               "names an actor outside your territories: it can be changed "
-               "only by a writer of its territories");
-        counts->set_rejected(counts->rejected() + 1);
-        continue;
-      }
-      // Only the creation time is kept: without bookkeeping, the stored
-      // record and the next one compare as bytes with no copy.
-      created = stored->create_time();
-      ClearOutputOnly(stored);
+v1::Actor* ActorDirectory::NextImportVersion(v1::Actor* row,
+                                             const v1::Actor* stored,
+                                             ImportPass& pass) {
+  v1::Actor* next = row;  // the batch is consumed: no copy
+  if (stored != nullptr && !pass.replace) {
+    next = pass.NewActor();
+    *next = *stored;
+    MergeRow(*row, next);
+  }
+  ClearOutputOnly(next);
+  return next;
+}
+
+bool ActorDirectory::SameAsStored(int64_t number, v1::ActorStatus said,
+                                  const v1::Actor& stored, v1::Actor* next,
+                                  ImportPass& pass) {
+  if (IsOptedOut(stored)) {
+    KeepObjection(stored, /*status_named=*/false, next);
+    pass.NoteObjectionKept(number, said);
+  }
+  // Same content, bookkeeping apart (cleared on both).
+  next->SerializeToString(&pass.bytes);
+  stored.SerializeToString(&pass.stored_bytes);
+  return pass.bytes == pass.stored_bytes;
+}
+
+bool ActorDirectory::CheckImportVersion(int64_t number, v1::Actor* next,
+                                        ImportPass& pass,
+                                        uint32_t* commune) const {
+  FieldViolations violations;
+  ValidateActor(ForCaller(validation_, pass.caller), "", ActorIdRule::kRequired,
+                next, &violations, commune);
+  if (!violations.empty()) {
+    for (const auto& [field, reason] : violations.list()) {
+      pass.Reject(number, field, reason);
     }
-    bool row_has_contacts = row.contacts_size() > 0;
-    if (stored != nullptr && (replace || row_has_contacts)) {
-      RETURN_IF_ERROR(AttachContacts(stored, caller));
-    }
-    v1::Actor* next_ptr = &row;  // the batch is consumed: no copy
-    if (stored != nullptr && !replace) {
-      next_ptr = new_actor();
-      if (arena == nullptr) owned.emplace_back(next_ptr);
-      *next_ptr = *stored;
-      MergeRow(row, next_ptr);
-    }
-    v1::Actor& next = *next_ptr;
-    ClearOutputOnly(&next);
-    FieldViolations violations;
-    uint32_t commune = territory::kNone;
-    ValidateActor(ForCaller(validation_, caller), "", ActorIdRule::kRequired,
-                  &next, &violations, &commune);
-    if (!violations.empty()) {
-      for (const auto& [field, reason] : violations.list()) {
-        reject(rows[r].number, field, reason);
-      }
-      counts->set_rejected(counts->rejected() + 1);
-      continue;
-    }
-    if (!scope->CoversRecord(next)) {
-      reject(rows[r].number, "home_commune",
-             "is outside your territories, and so are the action "
-             "territories: the row is not imported");
-      counts->set_rejected(counts->rejected() + 1);
-      continue;
-    }
-    if (stored != nullptr) {
-      // Same content, bookkeeping apart (cleared on both).
-      next.SerializeToString(&bytes);
-      stored->SerializeToString(&stored_bytes);
-      if (bytes == stored_bytes) {
-        counts->set_unchanged(counts->unchanged() + 1);
-        continue;
-      }
-    }
-    *next.mutable_create_time() = created;
-    *next.mutable_update_time() = now;
-    // The etag covers the content with its contacts (as for Create and
-    // Update); the record holds it, and the contacts go to their family.
-    next.SerializeToString(&bytes);
-    std::string etag = MakeEtag(bytes, now_micros);
-    bool contacts_changed = replace || row_has_contacts;
-    storage::ContactRecord contacts;
-    if (next.contacts_size() == 0 &&
-        next.GetReflection()->GetUnknownFields(next).empty() &&
-        EtagIsLastField()) {
-      // The record's bytes are those just hashed, and the etag: no second
-      // serialization.
-      AppendEtagField(etag, &bytes);
-      writes.Put(Family::kActors, next.id(), bytes);
-    } else {
-      next.set_etag(std::move(etag));
-      contacts.mutable_contacts()->Swap(next.mutable_contacts());
-      writes.PutMessage(Family::kActors, next.id(), next);
-    }
-    if (contacts_changed) {
-      if (stored != nullptr) NoteContactsRemoved();
-      // The caller's workspace's contacts only; other workspaces keep theirs.
-      std::string key = storage::keys::Contacts(next.id(), workspace);
-      if (contacts.contacts_size() > 0) {
-        writes.PutMessage(Family::kContacts, key, contacts);
-      } else if (stored != nullptr) {
-        writes.Delete(Family::kContacts, key);
-      }
-    }
-    profiles.push_back(ToProfile(next, commune));
-    if (stored != nullptr) {
-      counts->set_updated(counts->updated() + 1);
-    } else {
-      counts->set_created(counts->created() + 1);
+    pass.CountRejected();
+    return false;
+  }
+  if (!pass.scope->CoversRecord(*next)) {
+    pass.RejectRow(number, "home_commune",
+                   "is outside your territories, and so are the action "
+                   "territories: the row is not imported");
+    return false;
+  }
+  return true;
+}
+
+void ActorDirectory::StageImportVersion(v1::Actor* next, bool stored,
+                                        bool contacts_changed, uint32_t commune,
+                                        ImportPass& pass) {
+  *next->mutable_update_time() = pass.now;
+  // The etag covers the content with its contacts (as for Create and
+  // Update); the record holds it, and the contacts go to their family.
+  std::string& bytes = pass.bytes;
+  next->SerializeToString(&bytes);
+  std::string etag = MakeEtag(bytes, pass.now_micros);
+  storage::WriteBatch& writes = pass.prepared->writes;
+  storage::ContactRecord contacts;
+  if (next->contacts_size() == 0 &&
+      next->GetReflection()->GetUnknownFields(*next).empty() &&
+      EtagIsLastField()) {
+    // The record's bytes are those just hashed, and the etag: no second
+    // serialization.
+    AppendEtagField(etag, &bytes);
+    writes.Put(Family::kActors, next->id(), bytes);
+  } else {
+    next->set_etag(std::move(etag));
+    contacts.mutable_contacts()->Swap(next->mutable_contacts());
+    writes.PutMessage(Family::kActors, next->id(), *next);
+  }
+  if (contacts_changed) {
+    if (stored) NoteContactsRemoved();
+    // The caller's workspace's contacts only; other workspaces keep theirs.
+    std::string key =
+        storage::keys::Contacts(next->id(), WorkspaceOf(pass.caller));
+    if (contacts.contacts_size() > 0) {
+      writes.PutMessage(Family::kContacts, key, contacts);
+    } else if (stored) {
+      writes.Delete(Family::kContacts, key);
     }
   }
-  std::stable_sort(response.mutable_errors()->begin(),
-                   response.mutable_errors()->end(),
-                   [](const v1::RowError& a, const v1::RowError& b) {
-                     return a.row_number() < b.row_number();
-                   });
-  return prepared;
+  pass.prepared->profiles.push_back(ToProfile(*next, commune));
 }
 
 absl::StatusOr<v1::ImportActorsResponse> ActorDirectory::CommitImport(
@@ -888,8 +1000,10 @@ absl::StatusOr<v1::Actor> ActorDirectory::Get(
   ValidateEnum(request.view(), v1::ActorView_IsValid, "view", &violations);
   RETURN_IF_ERROR(violations.ToStatus());
   ASSIGN_OR_RETURN(auto actor, Read(request.id()));
-  // Outside the caller's territories is the same as missing: no leak.
-  if (!actor.has_value() || !ScopeOf(caller)->CoversRecord(*actor)) {
+  // Outside the caller's territories, or an objection a partner platform
+  // may not read, is the same as missing: no leak.
+  if (!actor.has_value() || !ScopeOf(caller)->CoversRecord(*actor) ||
+      HiddenByObjection(*actor, caller)) {
     return NotFound(kActor, request.id());
   }
   if (request.view() != v1::ACTOR_VIEW_BASIC) {
@@ -978,6 +1092,10 @@ absl::StatusOr<v1::Actor> ActorDirectory::Update(
   }
   updated.set_id(id);
   *updated.mutable_create_time() = stored->create_time();
+  // Only a mask naming "status" lifts an objection (core/objection.h).
+  KeepObjection(*stored,
+                !replace_all && MaskNames(request.update_mask(), "status"),
+                &updated);
   RETURN_IF_ERROR(Check(&updated, ActorIdRule::kRequired, caller));
   if (!scope->CoversRecord(updated)) {
     return OutsideTerritories(
@@ -995,7 +1113,7 @@ absl::StatusOr<v1::Actor> ActorDirectory::Update(
                          request.request_id(), fingerprint, answer);
       RETURN_IF_ERROR(store_->Write(batch));
     }
-    return std::move(*stored);
+    return AnswerFor(caller, std::move(*stored));
   }
   auto now = TimeUtil::GetCurrentTime();
   *updated.mutable_update_time() = now;
@@ -1005,7 +1123,7 @@ absl::StatusOr<v1::Actor> ActorDirectory::Update(
   RETURN_IF_ERROR(Commit(updated, contacts_in_mask, caller, kMethod,
                          request.request_id(), fingerprint,
                          /*record_answer=*/true));
-  return updated;
+  return AnswerFor(caller, std::move(updated));
 }
 
 absl::Status ActorDirectory::Delete(const v1::DeleteActorRequest& request,
@@ -1095,9 +1213,11 @@ absl::StatusOr<v1::ListActorsResponse> ActorDirectory::List(
   v1::ListActorsResponse response;
   bool more = false;
   std::shared_ptr<const AccessScope> scope = ScopeOf(caller);
-  if (!scope->all()) {
+  const Readable readable{*scope, ReadsOptedOut(caller)};
+  const bool restricted = !scope->all() || !readable.opted_out;
+  if (restricted) {
     std::string last_examined;
-    RETURN_IF_ERROR(ListScoped(filter, unfiltered, *scope, after,
+    RETURN_IF_ERROR(ListScoped(filter, unfiltered, readable, after,
                                static_cast<size_t>(page_size), &response,
                                &last_examined, &more));
     if (more) {
@@ -1141,7 +1261,7 @@ absl::StatusOr<v1::ListActorsResponse> ActorDirectory::List(
       response.set_next_page_token(EncodePageToken(filter_fp, ids.back()));
     }
   }
-  if (scope->all() && unfiltered && more && response.actors_size() > 0) {
+  if (!restricted && unfiltered && more && response.actors_size() > 0) {
     response.set_next_page_token(EncodePageToken(
         filter_fp, response.actors(response.actors_size() - 1).id()));
   }
@@ -1159,16 +1279,17 @@ absl::StatusOr<v1::ListActorsResponse> ActorDirectory::List(
 // `more` is set and `last_examined` says where the next page resumes).
 absl::Status ActorDirectory::ListScoped(
     const matcher::ActorFilter& filter, bool unfiltered,
-    const AccessScope& scope, std::string_view after, size_t page_size,
+    const Readable& readable, std::string_view after, size_t page_size,
     v1::ListActorsResponse* response, std::string* last_examined,
     bool* more) const {
   *more = false;
   *last_examined = std::string(after);
   if (unfiltered) {
-    return ScanRecordsInScope(scope, page_size, response, last_examined, more);
+    return ScanRecordsInScope(readable, page_size, response, last_examined,
+                              more);
   }
   std::vector<std::string> ids =
-      ListIndexInScope(filter, scope, page_size, last_examined, more);
+      ListIndexInScope(filter, readable.scope, page_size, last_examined, more);
   ASSIGN_OR_RETURN(auto values, store_->MultiGet(Family::kActors, ids));
   for (size_t i = 0; i < ids.size(); ++i) {
     // An actor deleted between the index lookup and the read is skipped.
@@ -1176,8 +1297,9 @@ absl::Status ActorDirectory::ListScoped(
     if (!response->add_actors()->ParseFromString(*values[i])) {
       return absl::DataLossError("unparsable actor record");
     }
-    // Moved out of the scope between the index lookup and the read.
-    if (!scope.CoversRecord(response->actors(response->actors_size() - 1))) {
+    // Opted out (the index does not tell), or moved out of the scope
+    // between the index lookup and the read.
+    if (!readable.Covers(response->actors(response->actors_size() - 1))) {
       response->mutable_actors()->RemoveLast();
     }
   }
@@ -1185,7 +1307,7 @@ absl::Status ActorDirectory::ListScoped(
 }
 
 absl::Status ActorDirectory::ScanRecordsInScope(
-    const AccessScope& scope, size_t page_size,
+    const Readable& readable, size_t page_size,
     v1::ListActorsResponse* response, std::string* last_examined,
     bool* more) const {
   // Straight from the records, in key order, after the last id examined.
@@ -1207,7 +1329,7 @@ absl::Status ActorDirectory::ScanRecordsInScope(
           parse_error = absl::DataLossError("unparsable actor record");
           return false;
         }
-        if (!scope.CoversRecord(*actor)) {
+        if (!readable.Covers(*actor)) {
           response->mutable_actors()->RemoveLast();
         }
         ++examined;
@@ -1276,8 +1398,9 @@ absl::StatusOr<v1::BatchGetActorsResponse> ActorDirectory::BatchGet(
     if (!actor->ParseFromString(*values[i])) {
       return absl::DataLossError("unparsable actor record");
     }
-    // Outside the caller's territories is the same as missing: no leak.
-    if (!scope->CoversRecord(*actor)) {
+    // Outside the caller's territories, or an objection a partner
+    // platform may not read, is the same as missing: no leak.
+    if (!scope->CoversRecord(*actor) || HiddenByObjection(*actor, caller)) {
       response.mutable_actors()->RemoveLast();
       missing.push_back(ids[i]);
     }
@@ -1341,8 +1464,8 @@ absl::StatusOr<bool> ActorDirectory::EditPersonalData(
       batch.PutMessage(Family::kContacts, key, now->second);
     }
   }
-  bool actor_changed = actor.has_value() &&
-                       actor->SerializeAsString() != original.SerializeAsString();
+  bool actor_changed = actor.has_value() && actor->SerializeAsString() !=
+                                                original.SerializeAsString();
   if (actor_changed) {
     auto now = TimeUtil::GetCurrentTime();
     *actor->mutable_update_time() = now;

@@ -184,6 +184,10 @@ class ActorDirectory {
   // Replaces the fragilities the matching engine knows.
   void SetFragilities(const std::vector<matcher::Fragility>& fragilities);
 
+  // The stored status of an actor (for errors that say why it is not
+  // proposed); NOT_FOUND when absent.
+  absl::StatusOr<v1::ActorStatus> StoredStatus(std::string_view id) const;
+
   // The engine's view of a stored actor.
   matcher::ActorProfile ToProfile(const v1::Actor& actor) const;
 
@@ -191,10 +195,9 @@ class ActorDirectory {
   // `edit` the stored actor (null when absent) and its contact persons by
   // workspace; writes back what `edit` says it changed (the actor with a
   // new update time and etag) in one batch. Returns whether it wrote.
-  using PersonalDataEdit =
-      std::function<bool(v1::Actor* actor,
-                         std::map<std::string, storage::ContactRecord>*
-                             contacts_by_workspace)>;
+  using PersonalDataEdit = std::function<bool(
+      v1::Actor* actor,
+      std::map<std::string, storage::ContactRecord>* contacts_by_workspace)>;
   absl::StatusOr<bool> EditPersonalData(std::string_view actor_id,
                                         const PersonalDataEdit& edit);
 
@@ -236,16 +239,26 @@ class ActorDirectory {
   // The id of an actor created without one: NewId, or for a partner a key
   // of its own namespace ("ext:<partner>:<NewId's key>").
   std::string NewIdFor(const auth::Principal& caller) const;
-  // One page of List for a scoped caller (see List): `after` is the last
-  // id of the previous page.
+  // What a caller's List reads: the actors in its scope, less, for a
+  // partner platform, the organisations that opted out (core/objection.h).
+  struct Readable {
+    const AccessScope& scope;
+    bool opted_out;  // whether it reads organisations that opted out
+    bool Covers(const v1::Actor& actor) const {
+      return scope.CoversRecord(actor) &&
+             (opted_out || actor.status() != v1::ACTOR_STATUS_OPTED_OUT);
+    }
+  };
+  // One page of List for a caller that does not read everything (see
+  // List): `after` is the last id of the previous page.
   absl::Status ListScoped(const matcher::ActorFilter& filter, bool unfiltered,
-                          const AccessScope& scope, std::string_view after,
+                          const Readable& readable, std::string_view after,
                           size_t page_size, v1::ListActorsResponse* response,
                           std::string* last_examined, bool* more) const;
   // ListScoped's two sources: the records in key order (no filter), and
   // the index's filtered ids. Both resume after *last_examined and update
   // it to the last id they examined.
-  absl::Status ScanRecordsInScope(const AccessScope& scope, size_t page_size,
+  absl::Status ScanRecordsInScope(const Readable& readable, size_t page_size,
                                   v1::ListActorsResponse* response,
                                   std::string* last_examined, bool* more) const;
   std::vector<std::string> ListIndexInScope(const matcher::ActorFilter& filter,
@@ -260,6 +273,41 @@ class ActorDirectory {
   void ApplyFeedbackLocked();
   // Inserts the profile with its remaining capacity. Needs index_mu_.
   void UpsertLocked(matcher::ActorProfile profile);
+  // PrepareImport's steps. ImportPass (defined with them) is what they
+  // share; a rejected row is reported in its answer, an error status is a
+  // store failure.
+  struct ImportPass;
+  // The batch as a whole: sizes, row numbers, mode, and the caller's role.
+  static absl::Status CheckImportRequest(const v1::ImportActorsRequest& batch,
+                                         const auth::Principal& caller);
+  // The rows to prepare (pass.rows, pass.ids): well-formed ids the caller
+  // may write, first occurrence of each id; the others are rejected.
+  static void SelectImportRows(const v1::ImportActorsRequest& batch,
+                               ImportPass& pass);
+  // One selected row against its stored record (nullopt: a new actor):
+  // counted as created, updated, unchanged or rejected; the writes and the
+  // index profile of a changed row are staged in the pass.
+  absl::Status PrepareImportRow(v1::Actor* row, int64_t number,
+                                const std::optional<std::string>& stored_value,
+                                ImportPass& pass);
+  // The version the row makes of the stored actor: the row itself (a new
+  // actor, or REPLACE), or the stored actor with the row merged in (MERGE).
+  static v1::Actor* NextImportVersion(v1::Actor* row, const v1::Actor* stored,
+                                      ImportPass& pass);
+  // Validates and normalises `next` (its home commune in *commune) and
+  // checks its territories; false when the row is rejected.
+  bool CheckImportVersion(int64_t number, v1::Actor* next, ImportPass& pass,
+                          uint32_t* commune) const;
+  // `next` against the stored version of its actor: keeps the stored
+  // objection (core/objection.h; the row `said` is noted), then tells
+  // whether `next` changes nothing.
+  static bool SameAsStored(int64_t number, v1::ActorStatus said,
+                           const v1::Actor& stored, v1::Actor* next,
+                           ImportPass& pass);
+  // Stamps `next` and stages its record, its contacts when they change,
+  // and its index profile.
+  void StageImportVersion(v1::Actor* next, bool stored, bool contacts_changed,
+                          uint32_t commune, ImportPass& pass);
   // The commit thread: commits queued batches in order.
   void CommitLoop();
 

@@ -161,15 +161,8 @@ absl::StatusOr<std::unique_ptr<AuditLog>> AuditLog::Open(storage::Store* store,
     if (!parsed.has_value()) return absl::DataLossError("malformed audit key");
     next_sequence = parsed->second + 1;
   }
-  std::unique_ptr<AuditLog> log(
+  return std::unique_ptr<AuditLog>(
       new AuditLog(store, std::move(options), next_sequence));
-  // On a full disk the purge waits for the next round: the server still
-  // starts, to serve reads.
-  if (absl::Status s = log->Purge(absl::Now());
-      !s.ok() && s.code() != absl::StatusCode::kResourceExhausted) {
-    return s;
-  }
-  return log;
 }
 
 AuditLog::AuditLog(storage::Store* store, Options options,
@@ -221,7 +214,6 @@ uint64_t AuditLog::dropped() const {
 }
 
 void AuditLog::Run() {
-  absl::Time next_purge = absl::Now() + options_.purge_interval;
   for (;;) {
     std::vector<Pending> batch;
     uint64_t dropped = 0;
@@ -248,14 +240,6 @@ void AuditLog::Run() {
       done_ = taken;
     }
     written_.notify_all();
-    absl::Time now = absl::Now();
-    if (now >= next_purge && !stopping) {
-      if (absl::Status s = Purge(now); !s.ok()) {
-        std::fprintf(stderr, "maillage: audit: purge failed: %s\n",
-                     std::string(s.message()).c_str());
-      }
-      next_purge = now + options_.purge_interval;
-    }
     if (stopping) {
       std::lock_guard lock(mu_);
       if (queue_.empty() && dropped_unnoted_ == 0) return;
@@ -296,14 +280,32 @@ void AuditLog::WriteBatch(std::vector<Pending> batch, uint64_t dropped) {
   }
 }
 
-absl::Status AuditLog::Purge(absl::Time now) {
-  if (options_.retention <= absl::ZeroDuration()) return absl::OkStatus();
-  int64_t cutoff = absl::ToUnixMicros(now - options_.retention);
-  if (cutoff <= 0) return absl::OkStatus();
-  storage::WriteBatch batch;
-  batch.DeleteRange(Family::kAudit, storage::keys::AuditPrefix(0),
-                    storage::keys::AuditPrefix(cutoff));
-  return store_->Write(batch, /*sync=*/false);
+absl::StatusOr<int64_t> AuditLog::Purge(absl::Time now, size_t batch,
+                                        bool* done) {
+  *done = true;
+  if (options_.retention <= absl::ZeroDuration()) return 0;
+  const int64_t cutoff = absl::ToUnixMicros(now - options_.retention);
+  if (cutoff <= 0) return 0;
+  // The keys are in time order: the oldest `batch` ones before the cutoff
+  // are counted, then deleted as one range.
+  std::string first;
+  std::string last;
+  size_t examined = 0;
+  RETURN_IF_ERROR(store_->Scan(Family::kAudit, storage::keys::AuditPrefix(0),
+                               storage::keys::AuditPrefix(cutoff),
+                               [&](std::string_view key, std::string_view) {
+                                 if (examined == batch) return false;
+                                 if (examined == 0) first.assign(key);
+                                 last.assign(key);
+                                 ++examined;
+                                 return true;
+                               }));
+  *done = examined < batch;
+  if (examined == 0) return 0;
+  storage::WriteBatch write;
+  write.DeleteRange(Family::kAudit, first, last + '\0');
+  RETURN_IF_ERROR(store_->Write(write, /*sync=*/false));
+  return static_cast<int64_t>(examined);
 }
 
 absl::StatusOr<v1::ListAuditEntriesResponse> AuditLog::List(

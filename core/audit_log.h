@@ -21,7 +21,9 @@ namespace maillage::core {
 
 // The audit trail (column family "audit", keyed by time then sequence, see
 // storage/keys.h): who did what, to which records, when, with what outcome.
-// Append-only: nothing but the retention purge deletes an entry.
+// Append-only: nothing but the retention purge (Purge, which the retention
+// sweeper of core/retention.h runs at start and periodically) deletes an
+// entry.
 //
 // Recording never blocks a call on the disk and never fails it: Record puts
 // the entry in a bounded in-memory queue that a background thread writes in
@@ -43,19 +45,16 @@ namespace maillage::core {
 class AuditLog {
  public:
   struct Options {
-    // Entries older than this are deleted, at start and every
-    // purge_interval. Zero or less: kept forever.
+    // Entries older than this are deleted by Purge. Zero or less: kept
+    // forever.
     absl::Duration retention = absl::Hours(24 * 365);
-    absl::Duration purge_interval = absl::Hours(1);
     // Entries waiting to be written beyond which new ones are dropped.
     size_t max_queued = 10000;
     absl::Duration flush_interval = absl::Milliseconds(100);
     size_t flush_batch = 1000;
   };
 
-  // Reads where the sequence of keys stands, purges what retention no longer
-  // covers, and starts the writing thread (which purges every
-  // purge_interval).
+  // Reads where the sequence of keys stands and starts the writing thread.
   static absl::StatusOr<std::unique_ptr<AuditLog>> Open(storage::Store* store,
                                                         Options options);
   ~AuditLog();
@@ -71,8 +70,11 @@ class AuditLog {
   // dropped, when the store refuses the write). For tests and tools.
   void Flush();
 
-  // Deletes the entries older than `now` - retention (one range delete).
-  absl::Status Purge(absl::Time now);
+  // Deletes the oldest entries, those older than `now` - retention, at most
+  // `batch` of them (one range delete). Returns how many; *done is set when
+  // no older entry is left. RESOURCE_EXHAUSTED when the disk is full
+  // (nothing deleted).
+  absl::StatusOr<int64_t> Purge(absl::Time now, size_t batch, bool* done);
 
   // The entries matching the request's filters, oldest first, every entry
   // recorded before the call included (it waits for the queue to be
@@ -98,7 +100,7 @@ class AuditLog {
   };
 
   AuditLog(storage::Store* store, Options options, uint64_t next_sequence);
-  // The writing thread: batches, the dropped-entries note, the purge.
+  // The writing thread: batches and the dropped-entries note.
   void Run();
   // Writes `batch` (plus a note when `dropped` > 0); on failure the entries
   // are counted as dropped.

@@ -185,23 +185,58 @@ TEST_F(AuditLogTest, PurgeDeletesWhatRetentionNoLongerCovers) {
   log_->Record(Entry("key:a", "Recent", "OK", {}, now - absl::Hours(24 * 300)));
   log_->Record(Entry("key:a", "Now", "OK", {}, now));
   log_->Flush();
-  ASSERT_TRUE(log_->Purge(now).ok());  // default retention: 365 days
+  bool done = false;
+  auto purged = log_->Purge(now, 100, &done);  // default retention: 365 days
+  ASSERT_TRUE(purged.ok()) << purged.status();
+  EXPECT_EQ(*purged, 1);
+  EXPECT_TRUE(done);
   EXPECT_THAT(Methods(MustList({})), ElementsAre("Recent", "Now"));
-  ASSERT_TRUE(log_->Purge(now + absl::Hours(24 * 100)).ok());
+  purged = log_->Purge(now + absl::Hours(24 * 100), 100, &done);
+  ASSERT_TRUE(purged.ok()) << purged.status();
+  EXPECT_EQ(*purged, 1);
   EXPECT_THAT(Methods(MustList({})), ElementsAre("Now"));
 }
 
-TEST_F(AuditLogTest, PurgesAtStart) {
-  log_->Record(
-      Entry("key:a", "Old", "OK", {}, absl::Now() - absl::Hours(24 * 3)));
-  log_->Record(Entry("key:a", "Today", "OK", {}));
+TEST_F(AuditLogTest, PurgeGoesInBatchesOldestFirst) {
+  absl::Time now = absl::Now();
+  for (int i = 0; i < 5; ++i) {
+    log_->Record(Entry("key:a", absl::StrCat("Old", i), "OK", {},
+                       now - absl::Hours(24 * 400) + absl::Minutes(i)));
+  }
+  log_->Record(Entry("key:a", "Now", "OK", {}, now));
   log_->Flush();
+  bool done = true;
+  auto purged = log_->Purge(now, 2, &done);
+  ASSERT_TRUE(purged.ok()) << purged.status();
+  EXPECT_EQ(*purged, 2);
+  EXPECT_FALSE(done);
+  EXPECT_THAT(Methods(MustList({})),
+              ElementsAre("Old2", "Old3", "Old4", "Now"));
+  int64_t total = *purged;
+  while (!done) {
+    purged = log_->Purge(now, 2, &done);
+    ASSERT_TRUE(purged.ok()) << purged.status();
+    total += *purged;
+  }
+  EXPECT_EQ(total, 5);
+  EXPECT_THAT(Methods(MustList({})), ElementsAre("Now"));
+}
+
+TEST_F(AuditLogTest, ZeroRetentionKeepsEverything) {
   log_.reset();
   AuditLog::Options options;
-  options.retention = absl::Hours(24);
+  options.retention = absl::ZeroDuration();
   log_ = OpenLog(store_.get(), options);
   ASSERT_NE(log_, nullptr);
-  EXPECT_THAT(Methods(MustList({})), ElementsAre("Today"));
+  log_->Record(
+      Entry("key:a", "Ancient", "OK", {}, absl::UnixEpoch() + absl::Hours(24)));
+  log_->Flush();
+  bool done = false;
+  auto purged = log_->Purge(absl::Now(), 100, &done);
+  ASSERT_TRUE(purged.ok()) << purged.status();
+  EXPECT_EQ(*purged, 0);
+  EXPECT_TRUE(done);
+  EXPECT_THAT(Methods(MustList({})), ElementsAre("Ancient"));
 }
 
 TEST_F(AuditLogTest, AFullQueueDropsCountsAndLeavesANote) {

@@ -1,6 +1,7 @@
 #ifndef MAILLAGE_CORE_EVENT_LOG_H_
 #define MAILLAGE_CORE_EVENT_LOG_H_
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -9,6 +10,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
 #include "maillage/storage/records.pb.h"
 #include "maillage/v1/lifecycle.pb.h"
 #include "storage/store.h"
@@ -23,12 +25,19 @@ namespace maillage::core {
 // log never shows event n+1 before event n is durable: a watcher resuming
 // after token n misses nothing and sees nothing twice.
 //
+// Retention (core/retention.h) deletes the oldest events (Purge). The last
+// sequence it deleted is kept in the store, so sequences keep growing after
+// every event was deleted and a restart, and a reader resuming from before
+// it is told that events are missing (OUT_OF_RANGE) rather than silently
+// skipping them.
+//
 // Thread-safe.
 class EventLog {
  public:
   explicit EventLog(storage::Store* store) : store_(store) {}
 
-  // Reads the last sequence number. Call once before use.
+  // Reads the last sequence number and how far retention purged. Call once
+  // before use.
   absl::Status Open();
 
   // An event to append: the payload, the workspace whose record changed
@@ -49,12 +58,27 @@ class EventLog {
   // `limit`; `keep` chooses which of them to return (all are scanned; other
   // workspaces' events are never handed to it). *last is set to the last
   // sequence scanned (so a caller can resume after filtered-out events).
+  // OUT_OF_RANGE when retention deleted events after `after` (after <
+  // purged_through()): the caller missed them and must start again from the
+  // current state.
   absl::StatusOr<std::vector<v1::WatchEvent>> Read(
       uint64_t after, size_t limit, std::string_view workspace,
       const std::function<bool(const storage::EventRecord&)>& keep,
       uint64_t* last) const;
 
   uint64_t last_sequence() const;
+
+  // The last sequence deleted by retention (0: none); the oldest event kept
+  // has a larger one.
+  uint64_t purged_through() const;
+
+  // Deletes the oldest events whose time is before `cutoff`, at most `batch`
+  // of them (one range delete and the new purged_through, in one write),
+  // from the first key on: an event written back below purged_through goes
+  // too.
+  // Returns how many were deleted; *done is set when no older event is left.
+  // RESOURCE_EXHAUSTED when the disk is full (nothing deleted).
+  absl::StatusOr<int64_t> Purge(absl::Time cutoff, size_t batch, bool* done);
 
   // `notify` is called (on the committing thread; keep it short) after
   // each commit. Returns a handle for Unsubscribe.
@@ -69,6 +93,9 @@ class EventLog {
   storage::Store* store_;
   mutable std::mutex mu_;
   uint64_t last_ = 0;  // guarded by mu_
+  // Raised before the events are deleted (and lowered back if the delete
+  // fails), so that a Read that may have missed them sees it afterwards.
+  std::atomic<uint64_t> purged_through_{0};
   std::mutex subscribers_mu_;
   int next_handle_ = 0;                               // guarded
   std::map<int, std::function<void()>> subscribers_;  // guarded

@@ -30,6 +30,9 @@ using v1::SuggestionState;
 
 constexpr std::string_view kSuggestion = "suggestion";
 constexpr std::string_view kPartnership = "partnership";
+// The reason the server gives a suggestion served again after it ended.
+constexpr std::string_view kProposedAgainReason =
+    "proposed again after the cooling period";
 
 using storage::keys::InWorkspace;
 
@@ -129,6 +132,172 @@ bool Lifecycle::AllowedTransition(SuggestionState from, SuggestionState to) {
     default:
       return false;
   }
+}
+
+bool Lifecycle::Untouched(const v1::Suggestion& s) {
+  if (s.state() != v1::SUGGESTION_STATE_PROPOSED) return false;
+  for (const auto& t : s.history()) {
+    if (t.to() != v1::SUGGESTION_STATE_PROPOSED) return false;
+  }
+  return true;
+}
+
+bool Lifecycle::Closed(const v1::Suggestion& s) {
+  switch (s.state()) {
+    case v1::SUGGESTION_STATE_DISMISSED:
+    case v1::SUGGESTION_STATE_PARTNERSHIP_FORMED:
+    case v1::SUGGESTION_STATE_NOT_FORMED:
+      return true;
+    case v1::SUGGESTION_STATE_PROPOSED:
+      return !Untouched(s);
+    default:
+      return false;
+  }
+}
+
+namespace {
+
+// `*text` replaced by the retention marker unless empty or `kept`; whether
+// it changed.
+bool MarkText(std::string_view kept, std::string* text) {
+  if (text->empty() || *text == kept || *text == Lifecycle::kRetentionMarker) {
+    return false;
+  }
+  *text = std::string(Lifecycle::kRetentionMarker);
+  return true;
+}
+
+// `*text` cleared; whether it changed.
+bool Clear(std::string* text) {
+  if (text->empty()) return false;
+  text->clear();
+  return true;
+}
+
+// `*id` replaced by its pseudonym; whether it changed.
+bool Pseudonymise(const std::function<std::string(std::string_view)>& pseudonym,
+                  std::string* id) {
+  std::string replaced = pseudonym(*id);
+  if (replaced == *id) return false;
+  *id = std::move(replaced);
+  return true;
+}
+
+// The personal fields of `s` pseudonymised, cleared or marked (see
+// Lifecycle::PseudonymiseClosedSuggestions); whether anything changed.
+bool PseudonymisePersonalFields(
+    const std::function<std::string(std::string_view)>& pseudonym,
+    v1::Suggestion* s) {
+  bool changed = Pseudonymise(pseudonym, s->mutable_requested_by());
+  changed |= Clear(s->mutable_requested_by_name());
+  changed |= Clear(s->mutable_requested_by_note());
+  changed |= MarkText("", s->mutable_dismiss_reason());
+  for (auto& t : *s->mutable_history()) {
+    changed |= Pseudonymise(pseudonym, t.mutable_performed_by());
+    changed |= Clear(t.mutable_performed_by_name());
+    changed |= Clear(t.mutable_performed_by_note());
+    changed |= MarkText(kProposedAgainReason, t.mutable_reason());
+  }
+  return changed;
+}
+
+}  // namespace
+
+absl::StatusOr<int64_t> Lifecycle::ChangeSuggestions(
+    size_t batch, std::string* after, bool* done,
+    const std::function<bool(const v1::Suggestion&)>& select,
+    const std::function<void(std::string_view key, v1::Suggestion* s,
+                             storage::WriteBatch* write)>& change) {
+  std::vector<std::string> keys;  // of the records `select` picked
+  size_t examined = 0;
+  absl::Status parse_error;
+  // Keys are never empty: after the first step, start just past *after.
+  RETURN_IF_ERROR(store_->Scan(
+      Family::kSuggestions, after->empty() ? "" : *after + '\0', "",
+      [&](std::string_view key, std::string_view value) {
+        if (examined == batch) return false;
+        ++examined;
+        after->assign(key);
+        v1::Suggestion s;
+        if (!s.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
+          parse_error = absl::DataLossError("unparsable suggestion record");
+          return false;
+        }
+        if (select(s)) keys.emplace_back(key);
+        return true;
+      }));
+  RETURN_IF_ERROR(parse_error);
+  *done = examined < batch;
+  if (keys.empty()) return 0;
+  std::vector<std::string_view> lock_keys(keys.begin(), keys.end());
+  auto held = locks_.Lock(lock_keys);
+  ASSIGN_OR_RETURN(auto stored, store_->MultiGet(Family::kSuggestions, keys));
+  storage::WriteBatch write;
+  int64_t changed = 0;
+  for (size_t i = 0; i < keys.size(); ++i) {
+    v1::Suggestion s;
+    if (!stored[i].has_value() || !s.ParseFromString(*stored[i]) ||
+        !select(s)) {
+      continue;  // gone, or moved or served meanwhile
+    }
+    change(keys[i], &s, &write);
+    ++changed;
+  }
+  if (changed > 0) RETURN_IF_ERROR(store_->Write(write, /*sync=*/false));
+  return changed;
+}
+
+absl::StatusOr<int64_t> Lifecycle::PurgeUntouchedSuggestions(absl::Time cutoff,
+                                                             size_t batch,
+                                                             std::string* after,
+                                                             bool* done) {
+  std::vector<std::string> deleted;
+  ASSIGN_OR_RETURN(
+      int64_t purged,
+      ChangeSuggestions(
+          batch, after, done,
+          [&](const v1::Suggestion& s) {
+            return Untouched(s) && ToAbsl(s.last_shown()) < cutoff;
+          },
+          [&](std::string_view key, v1::Suggestion* s,
+              storage::WriteBatch* write) {
+            auto in = storage::keys::SplitWorkspace(key);
+            write->Delete(Family::kSuggestions, key);
+            for (const std::string* actor :
+                 {&s->actor_id(), &s->partner_id()}) {
+              write->Delete(Family::kSuggestionsByActor,
+                            InWorkspace(in->workspace, storage::keys::ByActor(
+                                                           *actor, s->id())));
+            }
+            deleted.emplace_back(key);
+          }));
+  // An untouched suggestion set no cooling (only a move does) and counted
+  // no answer; contributions_ must still name stored suggestions only.
+  if (!deleted.empty()) {
+    std::lock_guard lock(mu_);
+    for (const std::string& key : deleted) contributions_.erase(key);
+  }
+  return purged;
+}
+
+absl::StatusOr<int64_t> Lifecycle::PseudonymiseClosedSuggestions(
+    absl::Time cutoff,
+    const std::function<std::string(std::string_view)>& pseudonym, size_t batch,
+    std::string* after, bool* done) {
+  return ChangeSuggestions(
+      batch, after, done,
+      [&](const v1::Suggestion& s) {
+        if (!Closed(s) || ToAbsl(s.update_time()) >= cutoff) return false;
+        v1::Suggestion copy = s;
+        return PseudonymisePersonalFields(pseudonym, &copy);
+      },
+      [&](std::string_view key, v1::Suggestion* s, storage::WriteBatch* write) {
+        PseudonymisePersonalFields(pseudonym, s);
+        s->clear_etag();
+        s->set_etag(
+            MakeEtag(s->SerializeAsString(), absl::ToUnixMicros(absl::Now())));
+        write->PutMessage(Family::kSuggestions, key, *s);
+      });
 }
 
 absl::Status Lifecycle::Load() {
@@ -305,7 +474,7 @@ absl::Status Lifecycle::RecordServed(const v1::SuggestPartnersRequest& request,
       t->set_to(v1::SUGGESTION_STATE_PROPOSED);
       *t->mutable_time() = now;
       SetPerformer(caller, request.requested_by(), t);
-      if (restart) t->set_reason("proposed again after the cooling period");
+      if (restart) t->set_reason(std::string(kProposedAgainReason));
       s.set_state(v1::SUGGESTION_STATE_PROPOSED);
       s.clear_outcome();
       s.clear_dismiss_reason();
@@ -1132,12 +1301,12 @@ absl::StatusOr<Lifecycle::EditCounts> Lifecycle::EditPersonalData(
   // The keys first (a scan must not write), then each record under its lock,
   // read again: a concurrent change is never overwritten with stale data.
   std::vector<std::string> keys;
-  RETURN_IF_ERROR(store_->Scan(
-      Family::kSuggestions, "", "",
-      [&](std::string_view key, std::string_view value) {
-        if (edits.may_concern(value)) keys.emplace_back(key);
-        return true;
-      }));
+  RETURN_IF_ERROR(
+      store_->Scan(Family::kSuggestions, "", "",
+                   [&](std::string_view key, std::string_view value) {
+                     if (edits.may_concern(value)) keys.emplace_back(key);
+                     return true;
+                   }));
   for (const std::string& key : keys) {
     auto held = locks_.Lock({key});
     v1::Suggestion s;

@@ -1,10 +1,12 @@
 #ifndef MAILLAGE_CORE_LIFECYCLE_H_
 #define MAILLAGE_CORE_LIFECYCLE_H_
 
+#include <functional>
 #include <map>
 #include <mutex>
 #include <set>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
@@ -43,6 +45,12 @@ namespace maillage::core {
 //   workspace's outcomes only a responsiveness per partner (counts).
 // - Who did it (performed_by, requested_by) is the caller's id; what the
 //   request says is kept as a display note.
+// - Retention (core/retention.h calls PurgeUntouchedSuggestions and
+//   PseudonymiseClosedSuggestions): suggestions served and never moved are
+//   deleted some time after they were last shown; closed ones keep their
+//   states, outcome, category and times but lose the people after some time
+//   without change (pseudonyms for ids, names and notes cleared, reasons
+//   replaced by kRetentionMarker).
 //
 // Thread-safe.
 class Lifecycle {
@@ -110,8 +118,7 @@ class Lifecycle {
   // apart). Counts what it wrote.
   struct PersonalDataEdits {
     std::function<bool(std::string_view stored_bytes)> may_concern;
-    std::function<bool(std::string_view workspace, v1::Suggestion*)>
-        suggestion;
+    std::function<bool(std::string_view workspace, v1::Suggestion*)> suggestion;
     std::function<bool(std::string_view workspace, v1::Partnership*)>
         partnership;
   };
@@ -124,6 +131,47 @@ class Lifecycle {
   // Whether a state change is allowed (see SuggestionState in the API).
   static bool AllowedTransition(v1::SuggestionState from,
                                 v1::SuggestionState to);
+
+  // What replaces a free-text reason (a transition's reason, a dismiss
+  // reason) once retention pseudonymised a suggestion.
+  static constexpr std::string_view kRetentionMarker =
+      "[effacé : durée de conservation écoulée]";
+
+  // Untouched: served and never moved by anyone (state PROPOSED, and every
+  // transition of its history is to PROPOSED). Such a suggestion records no
+  // outcome, no responsiveness and no cooling.
+  static bool Untouched(const v1::Suggestion& s);
+  // Closed: its lifecycle ended (DISMISSED, PARTNERSHIP_FORMED, NOT_FORMED:
+  // the final states of SuggestionState), or it was served again after it
+  // ended and nobody moved it since (PROPOSED with earlier moves).
+  static bool Closed(const v1::Suggestion& s);
+
+  // Retention, one bounded step at a time (core/retention.h). Each examines
+  // the next `batch` suggestion records after *after, in key order (from
+  // the start when empty), moves *after to the last one examined, and sets
+  // *done once the end is reached. The records chosen are locked and read
+  // again before they are changed, so a concurrent serving or move wins.
+  // Writes are not synced (a purge lost in a machine crash is done again
+  // next time) and log no event. RESOURCE_EXHAUSTED when the disk is full
+  // (nothing written).
+  //
+  // Deletes the untouched suggestions last shown before `cutoff`, with
+  // their by-actor index entries. Returns how many.
+  absl::StatusOr<int64_t> PurgeUntouchedSuggestions(absl::Time cutoff,
+                                                    size_t batch,
+                                                    std::string* after,
+                                                    bool* done);
+  // In the closed suggestions not updated since `cutoff`, replaces
+  // requested_by and every performed_by by `pseudonym` of it, clears the
+  // display names and notes, and replaces the free-text reasons (those the
+  // server did not write) by kRetentionMarker; state, outcome, category,
+  // history moves and times, scores and counts stay (the engine, the
+  // cooling period and the metrics use them). update_time stays; the etag
+  // changes. Returns how many records changed.
+  absl::StatusOr<int64_t> PseudonymiseClosedSuggestions(
+      absl::Time cutoff,
+      const std::function<std::string(std::string_view)>& pseudonym,
+      size_t batch, std::string* after, bool* done);
 
   EventLog& events() { return *events_; }
 
@@ -152,6 +200,15 @@ class Lifecycle {
   void PushFeedbackToEngine();
   absl::StatusOr<std::optional<v1::Suggestion>> ReadSuggestion(
       std::string_view workspace, std::string_view id) const;
+  // The retention step both retention methods take (see them): examines the
+  // next `batch` records after *after, locks and reads again those `select`
+  // picks, calls `change` on each one it still picks, which adds its writes
+  // to the batch, then writes the batch. Returns how many were changed.
+  absl::StatusOr<int64_t> ChangeSuggestions(
+      size_t batch, std::string* after, bool* done,
+      const std::function<bool(const v1::Suggestion&)>& select,
+      const std::function<void(std::string_view key, v1::Suggestion* s,
+                               storage::WriteBatch* write)>& change);
 
   storage::Store* store_;
   const TerritoryRegistry* registry_;

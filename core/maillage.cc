@@ -4,7 +4,6 @@
 
 #include "absl/strings/str_cat.h"
 #include "base/status_macros.h"
-#include "core/request_log.h"
 #include "maillage/v1/territory.pb.h"
 #include "storage/keys.h"
 
@@ -23,15 +22,8 @@ absl::StatusOr<std::unique_ptr<Maillage>> Maillage::Open(
   store_options.path = options.data_dir;
   store_options.sync_writes = options.sync_writes;
   store_options.min_free_disk_bytes = options.min_free_disk_bytes;
+  store_options.disk_probe = options.disk_probe;
   ASSIGN_OR_RETURN(m->store_, storage::Store::Open(store_options));
-
-  // On a full disk the old request records wait for the next start: the
-  // server still starts, to serve reads.
-  if (auto purged = RequestLog::Purge(m->store_.get());
-      !purged.ok() &&
-      purged.status().code() != absl::StatusCode::kResourceExhausted) {
-    return purged.status();
-  }
   m->registry_ = std::make_unique<TerritoryRegistry>(m->geography_.get());
   // Custom zones first: actors may act on them.
   absl::Status zone_error;
@@ -90,6 +82,7 @@ absl::StatusOr<std::unique_ptr<Maillage>> Maillage::Open(
                                 : options.key_digest_secret_file;
   ASSIGN_OR_RETURN(key_options.digest_secret,
                    auth::LoadOrCreateDigestSecret(secret_file));
+  // The same secret keys the pseudonyms of erasure and retention.
   std::string pseudonym_secret = key_options.digest_secret;
   m->keys_ = std::make_unique<KeyRing>(m->store_.get(), m->registry_.get(),
                                        std::move(key_options));
@@ -104,7 +97,13 @@ absl::StatusOr<std::unique_ptr<Maillage>> Maillage::Open(
       Privacy::Parts{m->store_.get(), m->geography_.get(), m->registry_.get(),
                      m->actors_.get(), m->lifecycle_.get(), m->keys_.get(),
                      m->audit_.get()},
-      std::move(pseudonym_secret), privacy_options);
+      pseudonym_secret, privacy_options);
+  m->retention_ = std::make_unique<Retention>(
+      Retention::Parts{m->store_.get(), m->lifecycle_.get(), m->events_.get(),
+                       m->audit_.get()},
+      options.retention, std::move(pseudonym_secret),
+      options.retention_reporter);
+  m->retention_->Start();
   return m;
 }
 

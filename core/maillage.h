@@ -13,6 +13,7 @@
 #include "core/lifecycle.h"
 #include "core/matchmaker.h"
 #include "core/privacy.h"
+#include "core/retention.h"
 #include "core/territory_book.h"
 #include "core/territory_registry.h"
 #include "matcher/vocabulary.h"
@@ -53,6 +54,15 @@ class Maillage {
     absl::Duration audit_retention = absl::Hours(24 * 365);
     // See Privacy::Options::contacts_purge_interval.
     absl::Duration contacts_purge_interval = absl::Minutes(10);
+    // The other retention periods and the sweeper's pace
+    // (core/retention.h); the sweeper starts when the store is open.
+    Retention::Options retention;
+    // Told what retention purged (the server's metrics). Not owned; may be
+    // null; must outlive the Maillage.
+    RetentionReporter* retention_reporter = nullptr;
+    // How the store reads its free space (see storage::Store::Options);
+    // empty: statvfs. Tests give their own to simulate a full disk.
+    storage::DiskSpaceGuard::Probe disk_probe;
   };
 
   // Loads the reference data, opens the store, loads custom zones and
@@ -71,6 +81,7 @@ class Maillage {
   KeyRing& keys() { return *keys_; }
   AuditLog& audit() { return *audit_; }
   Privacy& privacy() { return *privacy_; }
+  Retention& retention() { return *retention_; }
 
   // One line for the start-up log: store, actors, geography.
   std::string Describe() const;
@@ -90,8 +101,12 @@ class Maillage {
   std::unique_ptr<KeyRing> keys_;
   // Destroyed before everything it reads and writes.
   std::unique_ptr<AuditLog> audit_;
-  // Destroyed first: its background task uses every other part.
+  // Destroyed before the audit log: its background task uses every other
+  // part.
   std::unique_ptr<Privacy> privacy_;
+  // Last, destroyed first: its thread stops before anything it works on
+  // goes away.
+  std::unique_ptr<Retention> retention_;
 };
 
 }  // namespace maillage::core

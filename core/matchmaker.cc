@@ -70,6 +70,29 @@ uint32_t KindMask(const google::protobuf::RepeatedField<int>& kinds,
   return EnumMask(kinds, v1::ActorKind_IsValid, Limits::kKindsMax, path, out);
 }
 
+// FAILED_PRECONDITION for partners asked for an actor the engine may not
+// propose (its index profile is unavailable), with a PreconditionFailure
+// saying why: ACTOR_OPTED_OUT (the organisation objected to being
+// proposed, core/objection.h) or ACTOR_DISSOLVED. ABORTED when `status`,
+// read after the engine's answer, no longer says either.
+absl::Status NotProposable(std::string_view id, v1::ActorStatus status) {
+  if (status == v1::ACTOR_STATUS_OPTED_OUT) {
+    return FailedPrecondition(
+        "ACTOR_OPTED_OUT", id,
+        "the organisation objected to being proposed "
+        "(ACTOR_STATUS_OPTED_OUT): no partner is suggested for it, and it "
+        "is proposed to no one");
+  }
+  if (status == v1::ACTOR_STATUS_DISSOLVED) {
+    return FailedPrecondition(
+        "ACTOR_DISSOLVED", id,
+        "the actor is dissolved (ACTOR_STATUS_DISSOLVED): no partner is "
+        "suggested for it");
+  }
+  return absl::AbortedError(absl::StrCat("the status of actor ", Quote(id),
+                                         " changed during the call; retry"));
+}
+
 }  // namespace
 
 Matchmaker::Matchmaker(const TerritoryRegistry* registry,
@@ -195,6 +218,7 @@ absl::StatusOr<v1::SuggestPartnersResponse> Matchmaker::SuggestPartners(
   v1::SuggestPartnersResponse response;
   response.set_actor_id(request.actor_id());
   absl::Status status;
+  bool unavailable = false;
   // Home communes of the actor and of each partner kept, for the record.
   std::vector<std::string> communes;
   const territory::Geography& geo = registry_->geography();
@@ -213,6 +237,10 @@ absl::StatusOr<v1::SuggestPartnersResponse> Matchmaker::SuggestPartners(
       status = NotFound("actor", request.actor_id());
       return;
     }
+    if (!index.Get(*num).available) {
+      unavailable = true;  // why is read from the record, after the lock
+      return;
+    }
     options.admit = AdmitIn(*access, index);
     if (!request.preview()) communes.push_back(commune_of(index, *num));
     auto suggestions = matcher::SuggestPartners(index, context, *num, options);
@@ -228,6 +256,11 @@ absl::StatusOr<v1::SuggestPartnersResponse> Matchmaker::SuggestPartners(
     }
   });
   RETURN_IF_ERROR(status);
+  if (unavailable) {
+    ASSIGN_OR_RETURN(v1::ActorStatus stored,
+                     actors_->StoredStatus(request.actor_id()));
+    return NotProposable(request.actor_id(), stored);
+  }
   RETURN_IF_ERROR(
       lifecycle_->RecordServed(request, communes, &response, caller));
   return response;
@@ -406,6 +439,9 @@ absl::StatusOr<v1::SuggestForTerritoryResponse> Matchmaker::SuggestForTerritory(
 
   // The associations, then their candidates in chunks, each under a short
   // read lock so that writes are not held up for the whole computation.
+  // Those that may not be proposed (opted out, dissolved) are not served
+  // either: they would get no partner, and an organisation that objected
+  // is in no matching answer (core/objection.h).
   std::vector<matcher::ActorNum> associations;
   actors_->ReadIndex([&](const matcher::ActorIndex& index) {
     matcher::ActorFilter filter;
@@ -414,7 +450,8 @@ absl::StatusOr<v1::SuggestForTerritoryResponse> Matchmaker::SuggestForTerritory(
     bool more = false;
     for (const std::string& id : index.List(filter, "", index.size(), &more)) {
       auto num = index.Find(id);
-      if (num.has_value() && access->CoversProfile(index.Get(*num))) {
+      if (num.has_value() && index.Get(*num).available &&
+          access->CoversProfile(index.Get(*num))) {
         associations.push_back(*num);
       }
     }

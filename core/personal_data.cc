@@ -110,7 +110,8 @@ void FindPhone(std::string_view text, std::string_view phone,
       if (absl::ascii_isdigit(static_cast<unsigned char>(text[i]))) {
         last_digit = i++;
       } else if (IsPhoneSeparator(text[i]) && i + 1 < text.size() &&
-                 (absl::ascii_isdigit(static_cast<unsigned char>(text[i + 1])) ||
+                 (absl::ascii_isdigit(
+                      static_cast<unsigned char>(text[i + 1])) ||
                   IsPhoneSeparator(text[i + 1]))) {
         ++i;  // "06 12", "(0)6", "+33 (0)6"
       } else {
@@ -209,7 +210,8 @@ bool ContainsAsciiCaseless(std::string_view text, std::string_view needle) {
   if (needle.empty()) return true;
   struct Hash {
     size_t operator()(char c) const {
-      return static_cast<size_t>(absl::ascii_tolower(static_cast<unsigned char>(c)));
+      return static_cast<size_t>(
+          absl::ascii_tolower(static_cast<unsigned char>(c)));
     }
   };
   struct Equal {
@@ -269,8 +271,10 @@ const std::vector<InventoryItem>& PersonalDataInventory() {
       {"maillage.v1.Suggestion", "requested_by", K::kPrincipalId,
        "suggestions, events",
        "knowing who asked for a suggestion (accountability)",
-       "untouched suggestions: --retention_untouched_suggestions_days; "
-       "closed ones pseudonymised after --retention_closed_lifecycle_days"},
+       "untouched suggestions deleted after --suggestion_retention_days; "
+       "closed ones pseudonymised after "
+       "--lifecycle_personal_data_retention_days; events deleted after "
+       "--event_retention_days"},
       {"maillage.v1.Suggestion", "requested_by_name", K::kDisplayName,
        "suggestions, events", "showing who asked, in the pipeline",
        "as requested_by"},
@@ -284,9 +288,9 @@ const std::vector<InventoryItem>& PersonalDataInventory() {
       {"maillage.v1.SuggestionTransition", "performed_by", K::kPrincipalId,
        "suggestions, events", "who moved a suggestion (accountability)",
        "as requested_by"},
-      {"maillage.v1.SuggestionTransition", "performed_by_name",
-       K::kDisplayName, "suggestions, events",
-       "showing who moved a suggestion", "as requested_by"},
+      {"maillage.v1.SuggestionTransition", "performed_by_name", K::kDisplayName,
+       "suggestions, events", "showing who moved a suggestion",
+       "as requested_by"},
       {"maillage.v1.SuggestionTransition", "performed_by_note", K::kFreeText,
        "suggestions, events",
        "who moved it at a shared dashboard, as the client said",
@@ -336,7 +340,8 @@ std::string NormalisePhone(std::string_view phone) {
     if (absl::ascii_isdigit(static_cast<unsigned char>(c))) digits += c;
   }
   absl::string_view trimmed = absl::StripLeadingAsciiWhitespace(AsAbsl(phone));
-  if (!trimmed.empty() && trimmed.front() == '+' && digits.rfind("33", 0) == 0) {
+  if (!trimmed.empty() && trimmed.front() == '+' &&
+      digits.rfind("33", 0) == 0) {
     digits = "0" + digits.substr(2);
   } else if (digits.rfind("0033", 0) == 0) {
     digits = "0" + digits.substr(4);
@@ -398,9 +403,8 @@ absl::StatusOr<DataSubject> DataSubject::From(const v1::DataSubject& subject,
 }
 
 bool DataSubject::IsContact(const v1::Contact& contact) const {
-  if (!email_.empty() &&
-      absl::AsciiStrToLower(absl::StripAsciiWhitespace(
-          AsAbsl(contact.email()))) == email_) {
+  if (!email_.empty() && absl::AsciiStrToLower(absl::StripAsciiWhitespace(
+                             AsAbsl(contact.email()))) == email_) {
     return true;
   }
   if (!phone_.empty() && NormalisePhone(contact.phone()) == phone_) {
@@ -467,8 +471,7 @@ std::string DataSubject::Fingerprint() const {
     utf8proc_uint8_t buffer[4];
     utf8proc_ssize_t n =
         utf8proc_encode_char(static_cast<utf8proc_int32_t>(c), buffer);
-    name.append(reinterpret_cast<const char*>(buffer),
-                static_cast<size_t>(n));
+    name.append(reinterpret_cast<const char*>(buffer), static_cast<size_t>(n));
   }
   return absl::StrCat("email:", email_, "\nphone:", phone_, "\nname:", name);
 }

@@ -111,14 +111,14 @@ class DataSubject {
  private:
   DataSubject() = default;
 
-  std::string email_;       // lower case
+  std::string email_;  // lower case
   std::u32string email_folded_;
   // Lower-case ASCII runs of the e-mail and of the name (the longest), for
   // MayBeMentionedIn; empty when there is none worth searching.
   std::string email_token_;
   std::string name_token_;
-  std::string phone_;       // digits, national form ("0612345678")
-  std::u32string name_;     // lower case code points, one space between words
+  std::string phone_;    // digits, national form ("0612345678")
+  std::u32string name_;  // lower case code points, one space between words
   bool name_in_text_ = false;  // two words or more
   absl::flat_hash_set<std::string> principals_;
 };

@@ -25,44 +25,70 @@ using google::protobuf::FieldDescriptor;
 const std::set<std::string>& NotPersonal() {
   static const auto* const fields = new std::set<std::string>{
       // Organisations: public registries (SIRENE, RNA) and their sites.
-      "maillage.v1.Actor.id", "maillage.v1.Actor.name",
-      "maillage.v1.Actor.naf_code", "maillage.v1.Actor.association_purpose_codes",
-      "maillage.v1.Actor.home_commune", "maillage.v1.Actor.themes",
-      "maillage.v1.Actor.website", "maillage.v1.Actor.source",
-      "maillage.v1.Actor.etag", "maillage.v1.LegalIds.siren",
-      "maillage.v1.LegalIds.siret", "maillage.v1.LegalIds.rna",
-      "maillage.v1.TerritoryRef.code", "maillage.v1.Exchange.resource",
+      "maillage.v1.Actor.id",
+      "maillage.v1.Actor.name",
+      "maillage.v1.Actor.naf_code",
+      "maillage.v1.Actor.association_purpose_codes",
+      "maillage.v1.Actor.home_commune",
+      "maillage.v1.Actor.themes",
+      "maillage.v1.Actor.website",
+      "maillage.v1.Actor.source",
+      "maillage.v1.Actor.etag",
+      "maillage.v1.LegalIds.siren",
+      "maillage.v1.LegalIds.siret",
+      "maillage.v1.LegalIds.rna",
+      "maillage.v1.TerritoryRef.code",
+      "maillage.v1.Exchange.resource",
       "maillage.v1.Exchange.theme",
       // Territories and facts: codes, figures and their sources.
-      "maillage.v1.Territory.name", "maillage.v1.Territory.postal_codes",
-      "maillage.v1.Territory.legal_form", "maillage.v1.Territory.communes",
-      "maillage.v1.Territory.etag", "maillage.v1.TerritoryFact.id",
-      "maillage.v1.TerritoryFact.theme", "maillage.v1.TerritoryFact.indicator",
-      "maillage.v1.TerritoryFact.unit", "maillage.v1.TerritoryFact.source",
+      "maillage.v1.Territory.name",
+      "maillage.v1.Territory.postal_codes",
+      "maillage.v1.Territory.legal_form",
+      "maillage.v1.Territory.communes",
+      "maillage.v1.Territory.etag",
+      "maillage.v1.TerritoryFact.id",
+      "maillage.v1.TerritoryFact.theme",
+      "maillage.v1.TerritoryFact.indicator",
+      "maillage.v1.TerritoryFact.unit",
+      "maillage.v1.TerritoryFact.source",
       "maillage.v1.TerritoryFact.etag",
       // Suggestions and partnerships: ids and what the engine wrote.
-      "maillage.v1.Suggestion.id", "maillage.v1.Suggestion.actor_id",
-      "maillage.v1.Suggestion.partner_id", "maillage.v1.Suggestion.explanation",
-      "maillage.v1.Suggestion.partnership_id", "maillage.v1.Suggestion.etag",
-      "maillage.v1.MatchFactor.code", "maillage.v1.MatchFactor.detail",
-      "maillage.v1.Partnership.id", "maillage.v1.Partnership.participants",
-      "maillage.v1.Partnership.theme", "maillage.v1.Partnership.source",
-      "maillage.v1.Partnership.etag", "maillage.v1.WatchEvent.token",
+      "maillage.v1.Suggestion.id",
+      "maillage.v1.Suggestion.actor_id",
+      "maillage.v1.Suggestion.partner_id",
+      "maillage.v1.Suggestion.explanation",
+      "maillage.v1.Suggestion.partnership_id",
+      "maillage.v1.Suggestion.etag",
+      "maillage.v1.MatchFactor.code",
+      "maillage.v1.MatchFactor.detail",
+      "maillage.v1.Partnership.id",
+      "maillage.v1.Partnership.participants",
+      "maillage.v1.Partnership.theme",
+      "maillage.v1.Partnership.source",
+      "maillage.v1.Partnership.etag",
+      "maillage.v1.WatchEvent.token",
       "maillage.storage.EventRecord.communes",
       "maillage.storage.EventRecord.workspace",
       // Keys: ids, roles, scopes (names of teams, not of people).
-      "maillage.v1.ApiKey.id", "maillage.v1.ApiKey.role",
-      "maillage.v1.ApiKey.territories", "maillage.v1.ApiKey.workspace",
-      "maillage.v1.ApiKey.partner", "maillage.v1.ApiKey.rotated_from",
+      "maillage.v1.ApiKey.id",
+      "maillage.v1.ApiKey.role",
+      "maillage.v1.ApiKey.territories",
+      "maillage.v1.ApiKey.workspace",
+      "maillage.v1.ApiKey.partner",
+      "maillage.v1.ApiKey.rotated_from",
       // Audit: what was called, on what, with what outcome.
-      "maillage.v1.AuditEntry.workspace", "maillage.v1.AuditEntry.role",
-      "maillage.v1.AuditEntry.method", "maillage.v1.AuditEntry.target_ids",
-      "maillage.v1.AuditEntry.outcome", "maillage.v1.AuditEntry.request_id",
+      "maillage.v1.AuditEntry.workspace",
+      "maillage.v1.AuditEntry.role",
+      "maillage.v1.AuditEntry.method",
+      "maillage.v1.AuditEntry.target_ids",
+      "maillage.v1.AuditEntry.outcome",
+      "maillage.v1.AuditEntry.request_id",
   };
   return *fields;
 }
 
-void CollectStringFields(const Descriptor* type, std::set<const Descriptor*>* seen,
+void CollectStringFields(const Descriptor* type,
+                         std::set<const Descriptor*>* seen,
                          std::set<std::string>* out) {
   if (!seen->insert(type).second) return;
   for (int i = 0; i < type->field_count(); ++i) {
@@ -92,7 +118,8 @@ TEST(PersonalDataInventoryTest, EveryStoredStringFieldIsClassified) {
   }
   std::set<std::string> inventoried;
   for (const InventoryItem& item : PersonalDataInventory()) {
-    inventoried.insert(absl::StrCat(AsAbsl(item.message), ".", AsAbsl(item.field)));
+    inventoried.insert(
+        absl::StrCat(AsAbsl(item.message), ".", AsAbsl(item.field)));
   }
   for (const std::string& field : fields) {
     EXPECT_TRUE(inventoried.count(field) + NotPersonal().count(field) == 1)
@@ -149,8 +176,8 @@ TEST(DataSubjectTest, RecognisesContactsByEmailPhoneOrName) {
 }
 
 TEST(DataSubjectTest, RedactsEveryMentionInFreeText) {
-  DataSubject marie = Subject("marie.durand@example.fr", "0612345678",
-                              "Marie Durand");
+  DataSubject marie =
+      Subject("marie.durand@example.fr", "0612345678", "Marie Durand");
   EXPECT_EQ(marie.Redact("Voir MARIE.DURAND@example.fr (tél. +33 6 12 34 56 "
                          "78), ou Marie  Durand elle-même."),
             "Voir [effacé] (tél. [effacé]), ou [effacé] elle-même.");
@@ -172,9 +199,9 @@ TEST(DataSubjectTest, NeedsAnIdentifierAndNamesBadFields) {
 }
 
 TEST(NormalisePhoneTest, FrenchFormsAgree) {
-  for (const char* form : {"06 12 34 56 78", "+33 6 12 34 56 78",
-                           "+33 (0)6 12 34 56 78", "0033612345678",
-                           "06.12.34.56.78"}) {
+  for (const char* form :
+       {"06 12 34 56 78", "+33 6 12 34 56 78", "+33 (0)6 12 34 56 78",
+        "0033612345678", "06.12.34.56.78"}) {
     EXPECT_EQ(NormalisePhone(form), "0612345678") << form;
   }
 }

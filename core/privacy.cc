@@ -1,6 +1,7 @@
 #include "core/privacy.h"
 
 #include <algorithm>
+#include <functional>
 #include <map>
 #include <set>
 #include <string>
@@ -31,7 +32,9 @@ namespace {
 // records.
 constexpr int kRewriteBatch = 1000;
 
-std::string Hex8(uint64_t v) { return absl::StrCat(absl::Hex(v, absl::kZeroPad16)); }
+std::string Hex8(uint64_t v) {
+  return absl::StrCat(absl::Hex(v, absl::kZeroPad16));
+}
 
 }  // namespace
 
@@ -193,13 +196,13 @@ absl::Status Privacy::FindPrincipals(DataSubject* subject) const {
         }
         return true;
       }));
-  ASSIGN_OR_RETURN(int64_t unused, parts_.keys->EditPersonalData(
-                                       [&](v1::ApiKey* key) {
-                                         if (s.IsMentionedIn(key->label())) {
-                                           found.insert("key:" + key->id());
-                                         }
-                                         return false;
-                                       }));
+  ASSIGN_OR_RETURN(int64_t unused,
+                   parts_.keys->EditPersonalData([&](v1::ApiKey* key) {
+                     if (s.IsMentionedIn(key->label())) {
+                       found.insert("key:" + key->id());
+                     }
+                     return false;
+                   }));
   (void)unused;
   for (const std::string& id : found) {
     if (!id.empty()) subject->AddPrincipal(id);
@@ -229,12 +232,13 @@ absl::Status Privacy::WalkContactsAndActors(Sweep* sweep) {
         }
         return true;
       }));
-  RETURN_IF_ERROR(parts_.store->Scan(
-      Family::kActors, "", "",
-      [&](std::string_view key, std::string_view value) {
-        if (sweep->subject().MayBeMentionedIn(value)) ids.emplace(key);
-        return true;
-      }));
+  RETURN_IF_ERROR(
+      parts_.store->Scan(Family::kActors, "", "",
+                         [&](std::string_view key, std::string_view value) {
+                           if (sweep->subject().MayBeMentionedIn(value))
+                             ids.emplace(key);
+                           return true;
+                         }));
   for (const std::string& id : ids) {
     ASSIGN_OR_RETURN(
         bool unused,
@@ -257,9 +261,7 @@ absl::Status Privacy::WalkContactsAndActors(Sweep* sweep) {
 
 absl::Status Privacy::WalkLifecycle(Sweep* sweep) {
   Lifecycle::PersonalDataEdits edits;
-  edits.may_concern = [sweep](std::string_view raw) {
-    return sweep->MayConcern(raw);
-  };
+  edits.may_concern = MayConcern(sweep);
   edits.suggestion = [sweep](std::string_view workspace, v1::Suggestion* s) {
     std::string id = s->id();
     return sweep->Record(s, workspace, "suggestion", id) && sweep->erase();
@@ -271,58 +273,74 @@ absl::Status Privacy::WalkLifecycle(Sweep* sweep) {
   return parts_.lifecycle->EditPersonalData(edits).status();
 }
 
-absl::Status Privacy::WalkEvents(Sweep* sweep) {
-  storage::WriteBatch batch;
-  absl::Status written;
-  RETURN_IF_ERROR(parts_.store->Scan(
-      Family::kEvents, "", "",
-      [&](std::string_view key, std::string_view value) {
-        if (!sweep->MayConcern(value)) return true;
-        storage::EventRecord record;
-        if (!record.ParseFromArray(value.data(),
-                                   static_cast<int>(value.size()))) {
-          return true;
-        }
-        std::string token =
-            EventLog::Token(storage::keys::EventSequence(key).value_or(0));
-        if (sweep->Record(record.mutable_event(), record.workspace(), "event",
-                          token) &&
-            sweep->erase()) {
-          batch.PutMessage(Family::kEvents, key, record);
+namespace {
+
+// The records of `family` that parse as M and whose bytes may concern the
+// subject, each handed to `edit(key, &record)`; those it returns true for
+// are written back after the scan (a scan must not write), in batches.
+// For records that no one else rewrites (events, facts, audit entries) or
+// whose owner is updated by the caller (custom zones). Returns the records
+// written back.
+template <typename M, typename Edit>
+absl::StatusOr<std::vector<std::pair<std::string, M>>> RewriteConcerned(
+    storage::Store* store, Family family,
+    const std::function<bool(std::string_view)>& may_concern, Edit edit) {
+  std::vector<std::pair<std::string, M>> changed;
+  RETURN_IF_ERROR(store->Scan(
+      family, "", "", [&](std::string_view key, std::string_view value) {
+        if (!may_concern(value)) return true;
+        M record;
+        if (record.ParseFromArray(value.data(),
+                                  static_cast<int>(value.size())) &&
+            edit(key, &record)) {
+          changed.emplace_back(std::string(key), std::move(record));
         }
         return true;
       }));
-  // Event records are written once and never rewritten by anyone else, so
-  // they need no lock; they are written after the scan (a scan must not
-  // write).
-  if (batch.Count() > 0) RETURN_IF_ERROR(parts_.store->Write(batch));
-  return absl::OkStatus();
+  for (size_t at = 0; at < changed.size(); at += kRewriteBatch) {
+    storage::WriteBatch batch;
+    size_t end = std::min(changed.size(), at + kRewriteBatch);
+    for (size_t i = at; i < end; ++i) {
+      batch.PutMessage(family, changed[i].first, changed[i].second);
+    }
+    RETURN_IF_ERROR(store->Write(batch));
+  }
+  return changed;
+}
+
+}  // namespace
+
+std::function<bool(std::string_view)> Privacy::MayConcern(const Sweep* sweep) {
+  return [sweep](std::string_view raw) { return sweep->MayConcern(raw); };
+}
+
+absl::Status Privacy::WalkEvents(Sweep* sweep) {
+  return RewriteConcerned<storage::EventRecord>(
+             parts_.store, Family::kEvents, MayConcern(sweep),
+             [sweep](std::string_view key, storage::EventRecord* record) {
+               std::string token = EventLog::Token(
+                   storage::keys::EventSequence(key).value_or(0));
+               return sweep->Record(record->mutable_event(),
+                                    record->workspace(), "event", token) &&
+                      sweep->erase();
+             })
+      .status();
 }
 
 absl::Status Privacy::WalkZonesAndFacts(Sweep* sweep) {
-  std::vector<std::pair<std::string, v1::Territory>> zones;
-  RETURN_IF_ERROR(parts_.store->Scan(
-      Family::kTerritories, "", "",
-      [&](std::string_view key, std::string_view value) {
-        if (!sweep->MayConcern(value)) return true;
-        v1::Territory zone;
-        auto owner = storage::keys::SplitWorkspace(key);
-        if (!owner.has_value() ||
-            !zone.ParseFromArray(value.data(),
-                                 static_cast<int>(value.size()))) {
-          return true;
-        }
-        if (sweep->Record(&zone, owner->workspace, "custom_territory",
-                          zone.ref().code()) &&
-            sweep->erase()) {
-          zones.emplace_back(std::string(key), std::move(zone));
-        }
-        return true;
-      }));
+  ASSIGN_OR_RETURN(auto zones,
+                   RewriteConcerned<v1::Territory>(
+                       parts_.store, Family::kTerritories, MayConcern(sweep),
+                       [sweep](std::string_view key, v1::Territory* zone) {
+                         auto owner = storage::keys::SplitWorkspace(key);
+                         return owner.has_value() &&
+                                sweep->Record(zone, owner->workspace,
+                                              "custom_territory",
+                                              zone->ref().code()) &&
+                                sweep->erase();
+                       }));
+  // The registry serves custom zones from memory: it gets the new text.
   for (auto& [key, zone] : zones) {
-    storage::WriteBatch batch;
-    batch.PutMessage(Family::kTerritories, key, zone);
-    RETURN_IF_ERROR(parts_.store->Write(batch));
     std::vector<uint32_t> communes;
     for (const std::string& code : zone.communes()) {
       if (auto c = parts_.geography->Find(territory::Level::kCommune, code)) {
@@ -333,23 +351,13 @@ absl::Status Privacy::WalkZonesAndFacts(Sweep* sweep) {
     parts_.registry->PutCustom(zone, std::move(communes),
                                storage::keys::SplitWorkspace(key)->workspace);
   }
-  storage::WriteBatch facts;
-  RETURN_IF_ERROR(parts_.store->Scan(
-      Family::kFacts, "", "",
-      [&](std::string_view key, std::string_view value) {
-        if (!sweep->MayConcern(value)) return true;
-        v1::TerritoryFact fact;
-        if (!fact.ParseFromArray(value.data(),
-                                 static_cast<int>(value.size()))) {
-          return true;
-        }
-        if (sweep->Record(&fact, "", "fact", fact.id()) && sweep->erase()) {
-          facts.PutMessage(Family::kFacts, key, fact);
-        }
-        return true;
-      }));
-  if (facts.Count() > 0) RETURN_IF_ERROR(parts_.store->Write(facts));
-  return absl::OkStatus();
+  return RewriteConcerned<v1::TerritoryFact>(
+             parts_.store, Family::kFacts, MayConcern(sweep),
+             [sweep](std::string_view, v1::TerritoryFact* fact) {
+               std::string id = fact->id();
+               return sweep->Record(fact, "", "fact", id) && sweep->erase();
+             })
+      .status();
 }
 
 absl::Status Privacy::WalkKeys(Sweep* sweep) {
@@ -363,45 +371,27 @@ absl::Status Privacy::WalkKeys(Sweep* sweep) {
 
 absl::Status Privacy::WalkAudit(Sweep* sweep) {
   parts_.audit->Flush();  // entries still queued are on the disk first
-  std::vector<std::pair<std::string, v1::AuditEntry>> changed;
-  RETURN_IF_ERROR(parts_.store->Scan(
-      Family::kAudit, "", "",
-      [&](std::string_view key, std::string_view value) {
-        if (!sweep->MayConcern(value)) return true;
-        v1::AuditEntry entry;
-        if (!entry.ParseFromArray(value.data(),
-                                  static_cast<int>(value.size()))) {
-          return true;
-        }
-        auto when = storage::keys::AuditTimeAndSequence(key);
-        std::string id =
-            when.has_value()
-                ? absl::StrCat(TimeUtil::ToString(entry.time()), "#",
-                               when->second)
-                : TimeUtil::ToString(entry.time());
-        bool own = sweep->subject().IsPrincipal(entry.principal_id());
-        if (own) {  // the subject's own call: what it did, from where
-          sweep->AddItem(entry.workspace(), "audit_entry", id, "method",
-                         entry.method(), "who called (security)", nullptr);
-          sweep->AddItem(entry.workspace(), "audit_entry", id, "peer",
-                         entry.peer(), "from where a call came (security)",
-                         nullptr);
-        }
-        if (sweep->Record(&entry, entry.workspace(), "audit_entry", id) &&
-            sweep->erase()) {
-          changed.emplace_back(std::string(key), std::move(entry));
-        }
-        return true;
-      }));
-  for (size_t at = 0; at < changed.size(); at += kRewriteBatch) {
-    storage::WriteBatch batch;
-    size_t end = std::min(changed.size(), at + kRewriteBatch);
-    for (size_t i = at; i < end; ++i) {
-      batch.PutMessage(Family::kAudit, changed[i].first, changed[i].second);
-    }
-    RETURN_IF_ERROR(parts_.store->Write(batch));
-  }
-  return absl::OkStatus();
+  return RewriteConcerned<v1::AuditEntry>(
+             parts_.store, Family::kAudit, MayConcern(sweep),
+             [sweep](std::string_view key, v1::AuditEntry* entry) {
+               auto when = storage::keys::AuditTimeAndSequence(key);
+               std::string id =
+                   absl::StrCat(TimeUtil::ToString(entry->time()), "#",
+                                when.has_value() ? when->second : 0);
+               if (sweep->subject().IsPrincipal(entry->principal_id())) {
+                 // The subject's own call: what it did, from where.
+                 sweep->AddItem(entry->workspace(), "audit_entry", id, "method",
+                                entry->method(), "who called (security)",
+                                nullptr);
+                 sweep->AddItem(entry->workspace(), "audit_entry", id, "peer",
+                                entry->peer(),
+                                "from where a call came (security)", nullptr);
+               }
+               return sweep->Record(entry, entry->workspace(), "audit_entry",
+                                    id) &&
+                      sweep->erase();
+             })
+      .status();
 }
 
 absl::Status Privacy::WalkRequests(Sweep* sweep) {
@@ -418,8 +408,8 @@ absl::Status Privacy::WalkRequests(Sweep* sweep) {
         }
         if (!concerns) return true;
         std::string_view method = key.substr(0, key.find('\0'));
-        std::string_view rest = key.substr(std::min(key.size(),
-                                                    method.size() + 1));
+        std::string_view rest =
+            key.substr(std::min(key.size(), method.size() + 1));
         auto owner = storage::keys::SplitWorkspace(rest);
         sweep->AddItem(owner.has_value() ? owner->workspace : "", "request",
                        owner.has_value() ? owner->rest : rest, "response",
@@ -516,8 +506,8 @@ absl::Status Privacy::PurgeDeletedContacts() {
     std::lock_guard lock(purge_mu_);
     if (removals == purged_removals_) return absl::OkStatus();
   }
-  RETURN_IF_ERROR(parts_.store->ErasePhysically(
-      {Family::kContacts, Family::kRequests}));
+  RETURN_IF_ERROR(
+      parts_.store->ErasePhysically({Family::kContacts, Family::kRequests}));
   std::lock_guard lock(purge_mu_);
   purged_removals_ = removals;
   return absl::OkStatus();
@@ -532,8 +522,7 @@ void Privacy::PurgeLoop() {
     if (stopping_) return;
     lock.unlock();
     absl::Status purged = PurgeDeletedContacts();
-    if (!purged.ok() &&
-        purged.code() != absl::StatusCode::kResourceExhausted) {
+    if (!purged.ok() && purged.code() != absl::StatusCode::kResourceExhausted) {
       std::fprintf(stderr,
                    "maillage: privacy: deleted contact persons not yet made "
                    "physically absent: %s\n",

@@ -3,6 +3,7 @@
 
 #include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -103,6 +104,8 @@ class Privacy {
   absl::Status WalkAudit(Sweep* sweep);
   absl::Status WalkRequests(Sweep* sweep);
   void PurgeLoop();
+  // The sweep's quick test of stored bytes, for the walkers' scans.
+  static std::function<bool(std::string_view)> MayConcern(const Sweep* sweep);
 
   const Parts parts_;
   const std::string secret_;
@@ -112,8 +115,8 @@ class Privacy {
 
   std::mutex purge_mu_;
   std::condition_variable purge_cv_;
-  bool stopping_ = false;                  // guarded by purge_mu_
-  uint64_t purged_removals_ = 0;           // guarded by purge_mu_
+  bool stopping_ = false;         // guarded by purge_mu_
+  uint64_t purged_removals_ = 0;  // guarded by purge_mu_
   std::thread purger_;
 };
 

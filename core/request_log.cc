@@ -5,6 +5,7 @@
 #include <memory>
 
 #include "absl/time/clock.h"
+#include "base/status_macros.h"
 #include "core/errors.h"
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
@@ -51,26 +52,34 @@ absl::StatusOr<std::optional<std::string>> RequestLog::Find(
   return std::optional<std::string>(record.response());
 }
 
-absl::StatusOr<int64_t> RequestLog::Purge(storage::Store* store) {
-  const int64_t cutoff = absl::ToUnixMicros(absl::Now() - kRetention);
-  storage::WriteBatch batch;
+absl::StatusOr<int64_t> RequestLog::Purge(storage::Store* store, absl::Time now,
+                                          size_t batch, std::string* after,
+                                          bool* done) {
+  const int64_t cutoff = absl::ToUnixMicros(now - kRetention);
+  storage::WriteBatch write;
   int64_t purged = 0;
-  absl::Status parse_error;
-  absl::Status scanned =
-      store->Scan(storage::Family::kRequests, "", "",
+  size_t examined = 0;
+  // Keys are never empty: after the first batch, start just past *after.
+  const std::string start = after->empty() ? "" : *after + '\0';
+  RETURN_IF_ERROR(
+      store->Scan(storage::Family::kRequests, start, "",
                   [&](std::string_view key, std::string_view value) {
+                    if (examined == batch) return false;
+                    ++examined;
+                    after->assign(key);
                     storage::RequestRecord record;
                     if (!record.ParseFromArray(
                             value.data(), static_cast<int>(value.size())) ||
                         record.create_time_unix_micros() < cutoff) {
-                      batch.Delete(storage::Family::kRequests, key);
+                      write.Delete(storage::Family::kRequests, key);
                       ++purged;
                     }
                     return true;
-                  });
-  if (!scanned.ok()) return scanned;
+                  }));
+  *done = examined < batch;
   if (purged > 0) {
-    if (absl::Status w = store->Write(batch); !w.ok()) return w;
+    // Not synced: a purge lost in a machine crash is done again next time.
+    RETURN_IF_ERROR(store->Write(write, /*sync=*/false));
   }
   return purged;
 }

@@ -20,16 +20,23 @@ namespace maillage::core {
 // A reused request_id with a different request is refused. Request ids are
 // per workspace (core/workspace.h): one workspace's answer is never handed
 // to another's retry, and ids may repeat across workspaces. Answers are kept
-// for kRetention (a retry comes within minutes; ids may be reused after),
-// and purged when the server opens.
+// for kRetention (a retry comes within minutes; ids may be reused after):
+// older ones are never handed back, and the retention sweeper
+// (core/retention.h) deletes them at start and periodically.
 class RequestLog {
  public:
   static constexpr absl::Duration kRetention = absl::Hours(24);
 
   explicit RequestLog(storage::Store* store) : store_(store) {}
 
-  // Deletes the answers older than kRetention; returns how many.
-  static absl::StatusOr<int64_t> Purge(storage::Store* store);
+  // Examines the next `batch` records after *after in key order (from the
+  // start when empty), deletes those recorded before `now` - kRetention (or
+  // unparsable), and moves *after to the last key examined; *done is set
+  // once the end is reached. Returns how many were deleted.
+  // RESOURCE_EXHAUSTED when the disk is full (nothing deleted).
+  static absl::StatusOr<int64_t> Purge(storage::Store* store, absl::Time now,
+                                       size_t batch, std::string* after,
+                                       bool* done);
 
   // Stable fingerprint of a request, ignoring its `request_id` field.
   static uint64_t Fingerprint(const google::protobuf::Message& request);

@@ -11,6 +11,7 @@
 #include "core/maillage.h"
 #include "core/testing/sample_actors.h"
 #include "gmock/gmock.h"
+#include "google/protobuf/util/time_util.h"
 #include "gtest/gtest.h"
 #include "maillage/storage/records.pb.h"
 #include "storage/keys.h"
@@ -421,6 +422,12 @@ void WriteSchemaOneStore(const std::string& path, int suggestions,
     s.set_partner_id(kCompany);
     s.set_category(v1::PARTNERSHIP_CATEGORY_MECENAT);
     s.set_state(v1::SUGGESTION_STATE_PROPOSED);
+    // Served now: retention, which sweeps at start, leaves it alone.
+    const google::protobuf::Timestamp now =
+        google::protobuf::util::TimeUtil::GetCurrentTime();
+    *s.mutable_first_shown() = now;
+    *s.mutable_last_shown() = now;
+    *s.mutable_update_time() = now;
     auto key = [&](std::string_view rest) {
       return i < already_moved ? storage::keys::InWorkspace(
                                      storage::keys::kDefaultWorkspace, rest)
@@ -437,6 +444,7 @@ void WriteSchemaOneStore(const std::string& path, int suggestions,
     }
     *event.mutable_event()->mutable_suggestion() = s;
     event.mutable_event()->set_token(std::to_string(i + 1));
+    *event.mutable_event()->mutable_time() = now;
     event.add_communes("94018");
     batch.PutMessage(storage::Family::kEvents,
                      storage::keys::Event(static_cast<uint64_t>(i + 1)), event);

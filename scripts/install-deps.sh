@@ -11,6 +11,8 @@ packages=(
   libutf8proc-dev libxxhash-dev liblemon-dev
   # OpenSSL: API key digests, JWT signatures, TLS certificates in tests.
   libssl-dev
+  # Prometheus metrics (ops/metrics.h): the registry and the /metrics endpoint.
+  prometheus-cpp-dev
   # tests/proxy_test.sh: deploy/nginx/maillage.conf in front of the server.
   # On a machine with systemd, installing nginx also starts its default site
   # on port 80 (`systemctl disable --now nginx` if unwanted); the test runs

@@ -217,6 +217,8 @@ class ImportReactor final
         totals_.set_updated(totals_.updated() + c.updated());
         totals_.set_unchanged(totals_.unchanged() + c.unchanged());
         totals_.set_rejected(totals_.rejected() + c.rejected());
+        totals_.set_kept_opted_out(totals_.kept_opted_out() +
+                                   c.kept_opted_out());
         outgoing_.push_back(Encoded(*result));
       }
       if (!applying_ && failure_.ok() && !pending_.empty()) {
@@ -277,7 +279,8 @@ class ImportReactor final
     audit_->AddNote(absl::StrCat(
         "batches ", next_batch_index_, ", created ", totals_.created(),
         ", updated ", totals_.updated(), ", unchanged ", totals_.unchanged(),
-        ", rejected ", totals_.rejected()));
+        ", rejected ", totals_.rejected(), ", kept opted out ",
+        totals_.kept_opted_out()));
     audit_->End(status);
   }
 

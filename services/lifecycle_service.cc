@@ -104,7 +104,8 @@ class WatchReactor final : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
         Finish(ToGrpcStatus(seq.status()));
         return;
       }
-      after_ = *seq;
+      // "0" asks for every event kept, wherever retention left the log.
+      after_ = *seq == 0 ? core_->events().purged_through() : *seq;
     }
     shared_->reactor = this;
     std::weak_ptr<Shared> weak = shared_;

@@ -79,9 +79,30 @@ ABSL_FLAG(int, cooling_days, 90,
           "again.");
 ABSL_FLAG(int, default_capacity, 3,
           "Capacity of an actor that does not state one.");
+// Retention (core/retention.h, docs/PRIVACY.md "Retention"): what is older
+// is deleted or pseudonymised at start and every --retention_sweep_interval.
 ABSL_FLAG(int, audit_retention_days, 365,
-          "Days the audit trail keeps an entry (0: forever); older ones are "
-          "deleted at start and every hour.");
+          "Days the audit trail keeps an entry (0: forever).");
+ABSL_FLAG(int, suggestion_retention_days, 180,
+          "Days after its last showing that a suggestion nobody moved (kept, "
+          "dismissed, …) is deleted (0: forever).");
+ABSL_FLAG(int, lifecycle_personal_data_retention_days, 730,
+          "Days without change after which a closed suggestion (dismissed, "
+          "partnership formed or not) loses its people: principal ids become "
+          "pseudonyms, names and notes are cleared, reasons replaced by a "
+          "marker; states, outcomes and counts stay (0: forever).");
+ABSL_FLAG(int, event_retention_days, 90,
+          "Days the watch events (WatchSuggestions) are kept (0: forever); a "
+          "watcher resuming from an older token gets OUT_OF_RANGE.");
+ABSL_FLAG(absl::Duration, retention_sweep_interval, absl::Hours(1),
+          "How often retention runs (also once at start).");
+ABSL_FLAG(absl::Duration, retention_day_length, absl::Hours(24),
+          "For tests only: the length of a day in the *_retention_days "
+          "flags (e.g. 1s, to see a purge happen). Leave at 24h.");
+ABSL_FLAG(std::string, metrics_address, "",
+          "host:port of the Prometheus endpoint (GET /metrics, plain HTTP, "
+          "no authentication: keep it on loopback or a private network). "
+          "Empty: not served.");
 ABSL_FLAG(absl::Duration, contacts_purge_interval, absl::Minutes(10),
           "How soon deleted contact persons (a deleted actor's, replaced "
           "ones) are made physically absent from the data folder "
@@ -203,6 +224,28 @@ maillage::services::Server::Limits LimitsFromFlags() {
   return limits;
 }
 
+// The retention flags above, or an error for a day length that is not
+// positive.
+absl::StatusOr<maillage::core::Retention::Options> RetentionFromFlags(
+    absl::Duration* audit_retention) {
+  const absl::Duration day = absl::GetFlag(FLAGS_retention_day_length);
+  if (day <= absl::ZeroDuration()) {
+    return absl::InvalidArgumentError("--retention_day_length must be > 0");
+  }
+  maillage::core::Retention::Options retention;
+  retention.untouched_suggestions =
+      day * absl::GetFlag(FLAGS_suggestion_retention_days);
+  retention.closed_personal_fields =
+      day * absl::GetFlag(FLAGS_lifecycle_personal_data_retention_days);
+  retention.events = day * absl::GetFlag(FLAGS_event_retention_days);
+  retention.interval = absl::GetFlag(FLAGS_retention_sweep_interval);
+  if (retention.interval <= absl::ZeroDuration()) {
+    return absl::InvalidArgumentError("--retention_sweep_interval must be > 0");
+  }
+  *audit_retention = day * absl::GetFlag(FLAGS_audit_retention_days);
+  return retention;
+}
+
 // The --tls_* flags above.
 maillage::services::TlsOptions TlsFromFlags() {
   maillage::services::TlsOptions tls;
@@ -255,8 +298,14 @@ int main(int argc, char** argv) {
   options.admin_credentials_file = absl::GetFlag(FLAGS_admin_credentials_file);
   options.core.key_digest_secret_file =
       absl::GetFlag(FLAGS_key_digest_secret_file);
-  options.core.audit_retention =
-      absl::Hours(24) * absl::GetFlag(FLAGS_audit_retention_days);
+  auto retention = RetentionFromFlags(&options.core.audit_retention);
+  if (!retention.ok()) {
+    std::fprintf(stderr, "maillage: %s\n",
+                 std::string(retention.status().message()).c_str());
+    return 2;
+  }
+  options.core.retention = *retention;
+  options.metrics_address = absl::GetFlag(FLAGS_metrics_address);
   options.core.contacts_purge_interval =
       absl::GetFlag(FLAGS_contacts_purge_interval);
   options.requests.rate_limit.per_second =
@@ -282,6 +331,12 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "maillage: cannot start: %s\n",
                  server.status().ToString().c_str());
     return 1;
+  }
+  if (!options.metrics_address.empty()) {
+    std::string metrics_host =
+        options.metrics_address.substr(0, options.metrics_address.rfind(':'));
+    std::fprintf(stderr, "maillage: metrics on http://%s:%d/metrics\n",
+                 metrics_host.c_str(), (*server)->metrics_port());
   }
   std::string host =
       options.listen_address.substr(0, options.listen_address.rfind(':'));

@@ -48,9 +48,9 @@ grpc::ServerUnaryReactor* PrivacyServiceImpl::ErasePersonalData(
         if (answer.ok()) {
           int64_t records = 0;
           for (const auto& e : answer->erased()) records += e.count();
-          audit.AddNote(absl::StrCat(records, " records",
-                                     r.validate_only() ? " (validate only)"
-                                                       : " erased"));
+          audit.AddNote(
+              absl::StrCat(records, " records",
+                           r.validate_only() ? " (validate only)" : " erased"));
         }
         return answer;
       });

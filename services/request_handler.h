@@ -258,10 +258,9 @@ grpc::ServerUnaryReactor* RequestHandler::Unary(
                                             CallAudit&>) {
             status = internal::EncodeResult(work(core, *decoded, call, audit),
                                             response);
-          } else if constexpr (std::is_invocable_v<const WorkFn&,
-                                                   core::Maillage&,
-                                                   const Request&,
-                                                   const CallContext&>) {
+          } else if constexpr (std::is_invocable_v<
+                                   const WorkFn&, core::Maillage&,
+                                   const Request&, const CallContext&>) {
             status =
                 internal::EncodeResult(work(core, *decoded, call), response);
           } else {

@@ -208,6 +208,15 @@ void Server::AddReflection() {
 absl::StatusOr<std::unique_ptr<Server>> Server::BuildAndStart(
     const Options& options) {
   std::unique_ptr<Server> s(new Server());
+  s->metrics_ = std::make_unique<ops::Metrics>();
+  s->retention_metrics_ =
+      std::make_unique<RetentionMetrics>(s->metrics_->registry());
+  if (!options.metrics_address.empty()) {
+    if (absl::Status st = s->metrics_->Serve(options.metrics_address);
+        !st.ok()) {
+      return st;
+    }
+  }
   s->pool_ = std::make_unique<WorkerPool>(options.worker_threads);
   absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> credentials =
       ListenerCredentials(options);
@@ -243,7 +252,9 @@ absl::StatusOr<std::unique_ptr<Server>> Server::BuildAndStart(
   }
   SetHealth(s->server_.get(), false);
 
-  auto core = core::Maillage::Open(options.core);
+  core::Maillage::Options core_options = options.core;
+  core_options.retention_reporter = s->retention_metrics_.get();
+  auto core = core::Maillage::Open(core_options);
   if (!core.ok()) {
     s->Shutdown(absl::ZeroDuration());
     return core.status();

@@ -12,9 +12,11 @@
 #include "auth/cert_principals.h"
 #include "core/maillage.h"
 #include "grpcpp/grpcpp.h"
+#include "ops/metrics.h"
 #include "services/authentication.h"
 #include "services/reflection_service.h"
 #include "services/request_handler.h"
+#include "services/retention_metrics.h"
 #include "services/tls.h"
 #include "services/worker_pool.h"
 #include "services/write_health.h"
@@ -113,6 +115,10 @@ class Server {
     // must outlive the server. (Client certificates: client_cert_principals
     // above, loaded and owned by the server.)
     const auth::Authenticator* jwt = nullptr;
+    // host:port of the Prometheus endpoint (GET /metrics, plain HTTP, no
+    // authentication; port 0 picks a free one, see metrics_port()). Empty:
+    // not served (the metrics are still kept, see metrics()).
+    std::string metrics_address;
   };
 
   // Starts listening (health NOT_SERVING), opens the core, then reports
@@ -126,6 +132,10 @@ class Server {
   // The port actually bound.
   int port() const { return port_; }
   core::Maillage& core() { return *core_; }
+  // The server's metrics registry (ops/metrics.h), and the port of its
+  // endpoint (0 when Options::metrics_address is empty).
+  ops::Metrics& metrics() { return *metrics_; }
+  int metrics_port() const { return metrics_->port(); }
 
   // Stops accepting calls, lets in-flight calls finish for up to `grace`,
   // then cancels them: long computations notice within milliseconds
@@ -145,6 +155,9 @@ class Server {
   void StartWriteHealth();
 
   grpc::ResourceQuota quota_{"maillage-transport"};
+  // Before core_: the core reports to them until it is closed.
+  std::unique_ptr<ops::Metrics> metrics_;
+  std::unique_ptr<RetentionMetrics> retention_metrics_;
   std::unique_ptr<WorkerPool> pool_;
   std::unique_ptr<auth::CertificatePrincipals> cert_principals_;
   std::unique_ptr<RequestHandler> handler_;

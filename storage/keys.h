@@ -11,6 +11,8 @@
 //
 // Layout by column family (see Family in store.h):
 //   meta         "schema_version"                      -> decimal integer
+//                "events_purged_through"               -> decimal integer: the
+//                last event sequence retention deleted (core/event_log.h)
 //   actors       <actor id>                            -> maillage.v1.Actor
 //   contacts     <actor id> 0x00 <workspace>           -> ContactRecord
 //   requests     <method> 0x00 <workspace> 0x00 <request id> -> RequestRecord
@@ -45,6 +47,8 @@
 namespace maillage::storage::keys {
 
 inline constexpr std::string_view kSchemaVersion = "schema_version";
+inline constexpr std::string_view kEventsPurgedThrough =
+    "events_purged_through";
 
 inline std::string Actor(std::string_view id) { return std::string(id); }
 

@@ -134,9 +134,8 @@ class PrivacyTest : public ::testing::Test {
     v1::ExportPersonalDataRequest req;
     req.mutable_subject()->set_email(email);
     v1::PersonalDataExport out;
-    grpc::Status s =
-        v1::PrivacyService::NewStub(admin_)->ExportPersonalData(&ctx, req,
-                                                                &out);
+    grpc::Status s = v1::PrivacyService::NewStub(admin_)->ExportPersonalData(
+        &ctx, req, &out);
     EXPECT_TRUE(s.ok()) << s.error_message();
     return out;
   }
@@ -328,7 +327,8 @@ TEST_F(PrivacyTest, SubjectAccessFindsBothWorkspacesAndNobodyElse) {
   *a.add_contacts() = Contact("Paul Garde", kOtherEmail, "");
   ASSERT_TRUE(CreateActor(admin_, a).ok());
   ASSERT_TRUE(
-      SetContacts(lab79, a.id(), {Contact("M. Durand", "MARIE.zq7durand@EXAMPLE.fr", "")})
+      SetContacts(lab79, a.id(),
+                  {Contact("M. Durand", "MARIE.zq7durand@EXAMPLE.fr", "")})
           .ok());
 
   v1::PersonalDataExport exported = Export(kEmail);
