@@ -368,21 +368,37 @@ void ResponseWriter::Gift(const matcher::CoalitionMember& giver,
 }
 
 // The anchor's number: NOT_FOUND when missing or outside the caller's
-// territories (the same answer: no leak), FAILED_PRECONDITION when it may
-// not be proposed.
+// territories (the same answer: no leak). *unavailable when it may not be
+// proposed (why is read from its record, after the index lock).
 absl::StatusOr<matcher::ActorNum> ResolveAnchor(
     const matcher::ActorIndex& index, const AccessScope& access,
-    const std::string& id) {
+    const std::string& id, bool* unavailable) {
   const std::optional<matcher::ActorNum> num = index.Find(id);
   if (!num.has_value() || !access.CoversProfile(index.Get(*num))) {
     return NotFound("actor", id);
   }
-  if (!index.Get(*num).available) {
-    return FailedPrecondition(
-        "ANCHOR_NOT_AVAILABLE", id,
-        "the anchor is not available for matching (opted out or dissolved)");
-  }
+  *unavailable = !index.Get(*num).available;
   return *num;
+}
+
+// FAILED_PRECONDITION for an anchor that may not be proposed, with the
+// PreconditionFailure type of core/objection.h (ACTOR_OPTED_OUT) or
+// ACTOR_DISSOLVED; ABORTED when its stored status no longer says either.
+absl::Status UnavailableAnchor(std::string_view id, v1::ActorStatus status) {
+  if (status == v1::ACTOR_STATUS_OPTED_OUT) {
+    return FailedPrecondition(
+        "ACTOR_OPTED_OUT", id,
+        "the organisation objected to being proposed "
+        "(ACTOR_STATUS_OPTED_OUT): it cannot anchor a coalition");
+  }
+  if (status == v1::ACTOR_STATUS_DISSOLVED) {
+    return FailedPrecondition(
+        "ACTOR_DISSOLVED", id,
+        "the actor is dissolved (ACTOR_STATUS_DISSOLVED): "
+        "it cannot anchor a coalition");
+  }
+  return absl::AbortedError(absl::StrCat("the status of actor ", Quote(id),
+                                         " changed during the call; retry"));
 }
 
 }  // namespace
@@ -397,12 +413,13 @@ absl::StatusOr<v1::SuggestCoalitionResponse> Matchmaker::SuggestCoalition(
   RETURN_IF_ERROR(CheckTerritoryRead(*access, query.territory));
   v1::SuggestCoalitionResponse response;
   absl::Status status;
+  bool unavailable = false;
   actors_->ReadMatching([&](const matcher::ActorIndex& index,
                             const matcher::MatchContext& context) {
     if (!request.anchor_id().empty()) {
       absl::StatusOr<matcher::ActorNum> anchor =
-          ResolveAnchor(index, *access, request.anchor_id());
-      if (!anchor.ok()) {
+          ResolveAnchor(index, *access, request.anchor_id(), &unavailable);
+      if (!anchor.ok() || unavailable) {
         status = anchor.status();
         return;
       }
@@ -420,6 +437,11 @@ absl::StatusOr<v1::SuggestCoalitionResponse> Matchmaker::SuggestCoalition(
         .Answer(*answer, &response);
   });
   RETURN_IF_ERROR(status);
+  if (unavailable) {
+    ASSIGN_OR_RETURN(v1::ActorStatus stored,
+                     actors_->StoredStatus(request.anchor_id()));
+    return UnavailableAnchor(request.anchor_id(), stored);
+  }
   return response;
 }
 
