@@ -30,8 +30,9 @@ constexpr char kCoalitionMethod[] =
     "from the anchor alone and from the best pairs of partners, keeping the "
     "best team; a member joins only if it gives at least 0.05 (of one need "
     "met by an ideal provider). Guarantee of the greedy phase: f >= (1 - "
-    "1/e) of the best C + T of a team of the same size, less 0.05 per place "
-    "(Nemhauser, Wolsey & Fisher 1978); members that no longer give "
+    "1/e) of the best C + T of any team of at most max_size members (with "
+    "the anchor), less 0.05 per place (Nemhauser, Wolsey & Fisher 1978); "
+    "members that no longer give "
     "anything are then dropped, and members added for a required kind or "
     "min_size say so.";
 
@@ -75,6 +76,8 @@ struct CoalitionQuery {
   matcher::CoalitionOptions options;
 };
 
+// Reads the request's fields into a challenge and options, collecting
+// every bad field (FieldViolations) rather than stopping at the first.
 class RequestReader {
  public:
   RequestReader(const ValidationContext& validation,
