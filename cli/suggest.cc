@@ -527,6 +527,58 @@ absl::Status Panel(Client& client, const ParsedArgs& args) {
   return absl::OkStatus();
 }
 
+// maillage suggest coalition.
+Command CoalitionCommand() {
+  Command coalition;
+  coalition.name = "coalition";
+  coalition.arguments = "LEVEL:CODE THEME...";
+  coalition.min_args = 2;
+  coalition.max_args = 9;
+  coalition.summary = "Propose a team for a territory's challenge.";
+  coalition.description =
+      "Propose a team of actors of different kinds (by default at least an "
+      "association, a company and a public body) for a collective "
+      "experiment on one or more THEMEs (all required, or weighted) in a "
+      "territory, chosen for what they bring to the challenge and to each "
+      "other: each member's role, what it brings, whose needs it meets, its "
+      "commune and distance, its relevance (its share of the objective); the "
+      "needs covered and left uncovered, the method and its guarantee, and "
+      "alternative teams leaving out the key members of the ones before.";
+  coalition.flags = {
+      {"needs", "R1,R2,...",
+       "The resources the challenge needs (default: derived from the needs "
+       "of the territory's actors on the themes)."},
+      {"theme-weights", "W1,W2,...",
+       "One weight per THEME, in order (default: every theme required, "
+       "equal weights)."},
+      {"anchor", "ACTOR_ID",
+       "Your lead organisation: always a member, the lead; distances are "
+       "measured from it."},
+      {"min-size", "N",
+       "Add members up to N even if they bring nothing (they say so; "
+       "default: none added for size)."},
+      {"max-size", "N",
+       "At most N members, up to 12 (default 6); the team stops earlier "
+       "when nobody adds value."},
+      {"require", "KIND",
+       "Kinds the coalition must include, instead of association, company "
+       "and public body. Repeatable, or comma-separated.",
+       true},
+      {"any-kinds", "", "No kind required."},
+      {"alternatives", "N", "Alternative coalitions, 0 to 3 (default 3)."},
+      OutputFlag(OutputFormat::kTable, false)};
+  coalition.details =
+      "Examples:\n"
+      "  maillage suggest coalition departement:94 digital_inclusion\n"
+      "  maillage suggest coalition departement:79 digital_inclusion "
+      "seniors_ageing --needs funding,volunteers,in_kind,audience_access "
+      "--anchor rna:W791000001\n"
+      "  maillage suggest coalition epci:200054781 seniors_ageing "
+      "--needs funding,volunteers,in_kind --max-size 4\n";
+  coalition.run = Coalition;
+  return coalition;
+}
+
 }  // namespace
 
 CommandGroup SuggestGroup() {
@@ -585,54 +637,7 @@ CommandGroup SuggestGroup() {
   partners.run = Partners;
   group.commands.push_back(std::move(partners));
 
-  Command coalition;
-  coalition.name = "coalition";
-  coalition.arguments = "LEVEL:CODE THEME...";
-  coalition.min_args = 2;
-  coalition.max_args = 9;
-  coalition.summary = "Propose a team for a territory's challenge.";
-  coalition.description =
-      "Propose a team of actors of different kinds (by default at least an "
-      "association, a company and a public body) for a collective "
-      "experiment on one or more THEMEs (all required, or weighted) in a "
-      "territory, chosen for what they bring to the challenge and to each "
-      "other: each member's role, what it brings, whose needs it meets, its "
-      "commune and distance, its relevance (its share of the objective); the "
-      "needs covered and left uncovered, the method and its guarantee, and "
-      "alternative teams leaving out the key members of the ones before.";
-  coalition.flags = {
-      {"needs", "R1,R2,...",
-       "The resources the challenge needs (default: derived from the needs "
-       "of the territory's actors on the themes)."},
-      {"theme-weights", "W1,W2,...",
-       "One weight per THEME, in order (default: every theme required, "
-       "equal weights)."},
-      {"anchor", "ACTOR_ID",
-       "Your lead organisation: always a member, the lead; distances are "
-       "measured from it."},
-      {"min-size", "N",
-       "Add members up to N even if they bring nothing (they say so; "
-       "default: none added for size)."},
-      {"max-size", "N",
-       "At most N members, up to 12 (default 6); the team stops earlier "
-       "when nobody adds value."},
-      {"require", "KIND",
-       "Kinds the coalition must include, instead of association, company "
-       "and public body. Repeatable, or comma-separated.",
-       true},
-      {"any-kinds", "", "No kind required."},
-      {"alternatives", "N", "Alternative coalitions, 0 to 3 (default 3)."},
-      OutputFlag(OutputFormat::kTable, false)};
-  coalition.details =
-      "Examples:\n"
-      "  maillage suggest coalition departement:94 digital_inclusion\n"
-      "  maillage suggest coalition departement:79 digital_inclusion "
-      "seniors_ageing --needs funding,volunteers,in_kind,audience_access "
-      "--anchor rna:W791000001\n"
-      "  maillage suggest coalition epci:200054781 seniors_ageing "
-      "--needs funding,volunteers,in_kind --max-size 4\n";
-  coalition.run = Coalition;
-  group.commands.push_back(std::move(coalition));
+  group.commands.push_back(CoalitionCommand());
 
   Command panel;
   panel.name = "panel";

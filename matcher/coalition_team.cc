@@ -105,8 +105,20 @@ size_t CoalitionPool::Add(ActorNum num, bool inside) {
     }
   }
   c.loc = Loc(num, inside);
+  AddProvisions(record, profile, &c);
+  c.first_offer = static_cast<uint32_t>(offers_.size());
+  offers_.insert(offers_.end(), profile.offers.begin(), profile.offers.end());
+  c.offer_count = static_cast<uint32_t>(profile.offers.size());
+  AddNeeds(record, profile, &c);
+  positions_[num] = static_cast<uint32_t>(candidates_.size());
+  candidates_.push_back(c);
+  return candidates_.size() - 1;
+}
 
-  c.first_provision = static_cast<uint32_t>(provisions_.size());
+// c(a, r) for each needed resource a offers.
+void CoalitionPool::AddProvisions(const ActorRecord& record,
+                                  const ActorProfile& profile, Candidate* c) {
+  c->first_provision = static_cast<uint32_t>(provisions_.size());
   if (record.offer_resources & spec_->need_mask) {
     for (size_t r = 0; r < spec_->needs.size(); ++r) {
       double quality = 0;
@@ -116,20 +128,20 @@ size_t CoalitionPool::Add(ActorNum num, bool inside) {
         }
       }
       if (quality == 0) continue;
-      const double value = quality * (1 + c.fit) / 2 * c.loc;
+      const double value = quality * (1 + c->fit) / 2 * c->loc;
       provisions_.push_back({static_cast<uint8_t>(r),
                              static_cast<float>(quality),
                              static_cast<float>(value)});
     }
   }
-  c.first_offer = static_cast<uint32_t>(offers_.size());
-  offers_.insert(offers_.end(), profile.offers.begin(), profile.offers.end());
-  c.offer_count = static_cast<uint32_t>(profile.offers.size());
-  c.provision_count =
-      static_cast<uint32_t>(provisions_.size()) - c.first_provision;
+  c->provision_count =
+      static_cast<uint32_t>(provisions_.size()) - c->first_provision;
+}
 
-  // Needs on a challenge theme weigh twice the others; they add up to 1.
-  c.first_need = static_cast<uint32_t>(needs_.size());
+// u_n: needs on a challenge theme weigh twice the others; they add up to 1.
+void CoalitionPool::AddNeeds(const ActorRecord& record,
+                             const ActorProfile& profile, Candidate* c) {
+  c->first_need = static_cast<uint32_t>(needs_.size());
   double total = 0;
   for (const Exchange& need : profile.needs) {
     const bool on_challenge = need.theme == Exchange::kAnyTheme
@@ -139,14 +151,10 @@ size_t CoalitionPool::Add(ActorNum num, bool inside) {
     needs_.push_back({need.resource, need.theme, weight});
     total += weight;
   }
-  c.need_count = static_cast<uint32_t>(needs_.size()) - c.first_need;
-  for (uint32_t i = c.first_need; i < needs_.size(); ++i) {
+  c->need_count = static_cast<uint32_t>(needs_.size()) - c->first_need;
+  for (uint32_t i = c->first_need; i < needs_.size(); ++i) {
     needs_[i].weight = static_cast<float>(needs_[i].weight / total);
   }
-
-  positions_[num] = static_cast<uint32_t>(candidates_.size());
-  candidates_.push_back(c);
-  return candidates_.size() - 1;
 }
 
 std::optional<size_t> CoalitionPool::Find(ActorNum num) const {

@@ -146,6 +146,10 @@ class CoalitionPool {
 
  private:
   double Quality(const ActorRecord& record, const Exchange& offer) const;
+  void AddProvisions(const ActorRecord& record, const ActorProfile& profile,
+                     Candidate* c);
+  void AddNeeds(const ActorRecord& record, const ActorProfile& profile,
+                Candidate* c);
   float Loc(ActorNum num, bool inside) const;
 
   const ActorIndex::Impl* impl_;
