@@ -2,9 +2,11 @@
 
 #include <fstream>
 #include <memory>
+#include <optional>
 #include <sstream>
 #include <string>
 
+#include "auth/api_key.h"
 #include "core/maillage.h"
 #include "gmock/gmock.h"
 #include "google/protobuf/util/time_util.h"
@@ -79,8 +81,11 @@ TEST_F(KeyRingTest, KeysSurviveARestartAndTheSecretIsNeverStored) {
   EXPECT_TRUE(Authenticate(created.secret()).ok());
   // Neither the secret nor the whole key is anywhere in the data folder
   // (store files, write-ahead log, digest secret).
-  std::string secret_part =
-      created.secret().substr(created.secret().rfind('_') + 1);
+  // (Parsed: the base64url secret may hold '_' itself.)
+  std::optional<auth::ApiKeyToken> token =
+      auth::ParseApiKeyToken(created.secret());
+  ASSERT_TRUE(token.has_value()) << created.secret();
+  std::string secret_part = token->secret;
   maillage_.reset();
   for (const auto& file :
        std::filesystem::recursive_directory_iterator(dir_.Sub("store"))) {
