@@ -277,7 +277,7 @@ void BM_SuggestCoalitionDepartement(benchmark::State& state) {
   TimeQueries(state, [&](size_t) {
     const uint32_t d = rng() % w.france->Count(Level::kDepartement);
     Challenge challenge;
-    challenge.theme = static_cast<uint8_t>(rng() % 22);
+    challenge.themes = {static_cast<uint8_t>(rng() % 22)};
     absl::StatusOr<CoalitionAnswer> answer =
         SuggestCoalition(*w.index, *w.context,
                          w.france->ScopeOf(Level::kDepartement, d), challenge);

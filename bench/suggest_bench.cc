@@ -299,7 +299,7 @@ int Run() {
     v1::SuggestCoalitionRequest req;
     req.mutable_territory()->set_level(v1::TERRITORY_LEVEL_DEPARTEMENT);
     req.mutable_territory()->set_code(deps[i % 16]);
-    req.set_theme(kThemes[i % std::size(kThemes)]);
+    req.add_themes(kThemes[i % std::size(kThemes)]);
     v1::SuggestCoalitionResponse resp;
     grpc::Status s = match->SuggestCoalition(&ctx, req, &resp);
     if (!s.ok()) fprintf(stderr, "coalition: %s\n", s.error_message().c_str());

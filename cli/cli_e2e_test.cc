@@ -743,12 +743,17 @@ TEST_F(CliDemoTest, SuggestPartnersAndExplain) {
 }
 
 TEST_F(CliDemoTest, CoalitionAndPanel) {
-  Result coalition = Run("suggest coalition departement:94 digital_inclusion");
+  Result coalition =
+      Run("suggest coalition departement:94 digital_inclusion seniors_ageing");
   ASSERT_EQ(coalition.exit_code, 0) << Describe(coalition);
   EXPECT_THAT(coalition.out,
-              StartsWith("Coalition on digital_inclusion in departement:94\n"));
-  EXPECT_THAT(coalition.out, HasSubstr("ROLE"));
-  EXPECT_THAT(coalition.out, HasSubstr("BRINGS"));
+              StartsWith("Coalition on digital_inclusion + seniors_ageing in "
+                         "departement:94\n"));
+  for (const char* column :
+       {"ROLE", "COMMUNE", "DISTANCE", "RELEVANCE", "BRINGS"}) {
+    EXPECT_THAT(coalition.out, HasSubstr(column));
+  }
+  EXPECT_THAT(coalition.out, HasSubstr("\nobjective: "));
   for (const char* kind :
        {"  association  ", "  company  ", "  public_body  "}) {
     EXPECT_THAT(coalition.out, HasSubstr(kind));
@@ -767,6 +772,28 @@ TEST_F(CliDemoTest, CoalitionAndPanel) {
   EXPECT_LE(response.coalition().members_size(), 4);
   EXPECT_LE(response.alternatives_size(), 1);
   EXPECT_FALSE(response.derived_needs());
+  for (const auto& m : response.coalition().members()) {
+    EXPECT_EQ(m.home_commune().substr(0, 2), "94") << m.actor_id();
+    EXPECT_FALSE(m.home_commune_name().empty());
+  }
+
+  // An anchor, several themes with weights.
+  json =
+      Run("suggest coalition departement:94 digital_inclusion seniors_ageing "
+          "--theme-weights 2,1 --anchor ext:demo:1000 --alternatives 0 "
+          "--output json");
+  ASSERT_EQ(json.exit_code, 0) << Describe(json);
+  response = ParseJson<v1::SuggestCoalitionResponse>(json.out);
+  ASSERT_GE(response.coalition().members_size(), 1);
+  EXPECT_EQ(response.coalition().members(0).actor_id(), "ext:demo:1000");
+  EXPECT_EQ(response.coalition().members(0).basis(),
+            v1::COALITION_MEMBER_BASIS_ANCHOR);
+  EXPECT_THAT(response.theme_weights(),
+              ::testing::ElementsAre(::testing::DoubleEq(2.0 / 3),
+                                     ::testing::DoubleEq(1.0 / 3)));
+  EXPECT_EQ(Run("suggest coalition departement:94 youth --theme-weights 1,2")
+                .exit_code,
+            2);
   EXPECT_EQ(Run("suggest coalition departement:94 youth --min-size 5 "
                 "--max-size 3")
                 .exit_code,

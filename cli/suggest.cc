@@ -1,5 +1,6 @@
 // maillage suggest partners|coalition|panel and maillage explain:
 // MatchService, as ranked tables with the reasons an animator can repeat.
+#include <cmath>
 #include <ostream>
 #include <string>
 #include <vector>
@@ -254,25 +255,47 @@ absl::Status Explain(Client& client, const ParsedArgs& args) {
   return absl::OkStatus();
 }
 
+// "12 km", "< 1 km", "" when unknown.
+std::string FormatKm(double km) {
+  if (km < 0) return "";
+  if (km < 1) return "< 1 km";
+  return absl::StrCat(FormatNumber(std::round(km)), " km");
+}
+
+// "Niort (79191)", "" when unknown.
+std::string FormatCommune(const std::string& name, const std::string& code) {
+  if (code.empty()) return "";
+  return name.empty() ? code : absl::StrCat(name, " (", code, ")");
+}
+
 // The members of a coalition as a table, then why each one is in it.
 void PrintMembers(const v1::Coalition& coalition, std::ostream& out) {
-  Table table({"#", "ROLE", "NAME", "ID", "KIND", "BRINGS"});
+  Table table({"#", "ROLE", "NAME", "KIND", "COMMUNE", "DISTANCE", "RELEVANCE",
+               "BRINGS"});
   table.AlignRight(0);
+  table.AlignRight(5);
+  table.AlignRight(6);
   table.SetMaxWidth(1, 30);
-  table.SetMaxWidth(2, 32);
+  table.SetMaxWidth(2, 28);
+  table.SetMaxWidth(4, 26);
   int number = 0;
   for (const v1::CoalitionMember& m : coalition.members()) {
+    std::vector<std::string> brings(m.brings().begin(), m.brings().end());
+    for (const std::string& r : m.reinforces()) brings.push_back("+" + r);
     table.AddRow({absl::StrCat(++number, m.lead() ? "*" : ""), m.role(),
-                  m.name(), m.actor_id(), ShortEnumName(m.kind()),
-                  absl::StrJoin(m.brings(), ", ")});
+                  m.name(), ShortEnumName(m.kind()),
+                  FormatCommune(m.home_commune_name(), m.home_commune()),
+                  FormatKm(m.distance_km()), FormatScore(m.relevance()),
+                  absl::StrJoin(brings, ", ")});
   }
   table.Print(out, 2);
-  out << "  (* lead)\n";
+  out << "  (* lead; +resource: reinforces a need another member brings)\n";
   number = 0;
   for (const v1::CoalitionMember& m : coalition.members()) {
     ++number;
     if (m.reason().empty()) continue;
-    out << WrapHanging(absl::StrCat(number, ". ", m.name(), ": ", m.reason()),
+    out << WrapHanging(absl::StrCat(number, ". ", m.name(), " (", m.actor_id(),
+                                    "): ", m.reason()),
                        2, 5);
   }
 }
@@ -284,13 +307,26 @@ void PrintCoverage(const v1::Coalition& coalition, size_t indent,
                    coalition.covered_needs().empty()
                        ? std::string("none")
                        : absl::StrJoin(coalition.covered_needs(), ", "),
-                   " (", FormatPercent(coalition.coverage()), " of the needs)"),
+                   " (coverage ", FormatScore(coalition.coverage()),
+                   ": 1 when every need is offered on the challenge's themes)"),
       indent, indent + 4);
   out << WrapHanging(
       absl::StrCat("uncovered: ",
                    coalition.uncovered_needs().empty()
                        ? std::string("none")
                        : absl::StrJoin(coalition.uncovered_needs(), ", ")),
+      indent, indent + 4);
+  if (!coalition.uncovered_themes().empty()) {
+    out << WrapHanging(
+        absl::StrCat("themes nobody acts on: ",
+                     absl::StrJoin(coalition.uncovered_themes(), ", ")),
+        indent, indent + 4);
+  }
+  out << WrapHanging(
+      absl::StrCat("objective: ", FormatScore(coalition.objective()),
+                   " (1: every need met by one ideal provider, every theme "
+                   "represented), of which the team itself ",
+                   FormatScore(coalition.team_part())),
       indent, indent + 4);
   if (!coalition.missing_kinds().empty()) {
     out << WrapHanging(absl::StrCat("missing kinds (none proposable here): ",
@@ -299,10 +335,22 @@ void PrintCoverage(const v1::Coalition& coalition, size_t indent,
   }
 }
 
+std::string DistanceOriginWords(v1::DistanceOrigin origin) {
+  switch (origin) {
+    case v1::DISTANCE_ORIGIN_ANCHOR:
+      return "distances from the anchor";
+    case v1::DISTANCE_ORIGIN_TERRITORY_CENTRE:
+      return "distances from the territory's centre (mean position of its "
+             "actors)";
+    default:
+      return "no distance known (no coordinates)";
+  }
+}
+
 void PrintCoalition(const v1::SuggestCoalitionRequest& request,
                     const v1::SuggestCoalitionResponse& response,
                     std::ostream& out) {
-  out << "Coalition on " << response.theme() << " in "
+  out << "Coalition on " << absl::StrJoin(response.themes(), " + ") << " in "
       << FormatTerritoryRef(request.territory()) << "\n";
   out << WrapHanging(
       absl::StrCat("needs: ",
@@ -311,10 +359,10 @@ void PrintCoalition(const v1::SuggestCoalitionRequest& request,
                        : absl::StrJoin(response.needed_resources(), ", "),
                    response.derived_needs()
                        ? " (derived from what the territory's actors on the "
-                         "theme need)"
+                         "themes need)"
                        : ""),
       0, 4);
-  out << "\n";
+  out << DistanceOriginWords(response.distance_origin()) << "\n\n";
   const v1::Coalition& coalition = response.coalition();
   if (coalition.members().empty()) {
     out << "  no coalition found\n";
@@ -341,6 +389,24 @@ void PrintCoalition(const v1::SuggestCoalitionRequest& request,
   }
 }
 
+// The theme weights of --theme-weights, parallel to the themes.
+absl::Status AddThemeWeights(const ParsedArgs& args,
+                             v1::SuggestCoalitionRequest* request) {
+  for (const std::string& weight : args.ListValues("theme-weights")) {
+    double w = 0;
+    if (!absl::SimpleAtod(weight, &w) || !(w > 0)) {
+      return UsageError(
+          absl::StrCat("--theme-weights: '", weight, "' is not a number > 0"));
+    }
+    request->add_theme_weights(w);
+  }
+  if (request->theme_weights_size() > 0 &&
+      request->theme_weights_size() != request->themes_size()) {
+    return UsageError("--theme-weights: give one weight per theme");
+  }
+  return absl::OkStatus();
+}
+
 absl::Status Coalition(Client& client, const ParsedArgs& args) {
   ASSIGN_OR_RETURN(OutputFormat format,
                    GetOutputFormat(args, OutputFormat::kTable));
@@ -348,10 +414,17 @@ absl::Status Coalition(Client& client, const ParsedArgs& args) {
   ASSIGN_OR_RETURN(
       *request.mutable_territory(),
       AsUsageError(ParseTerritoryRef("territory", args.positional()[0])));
-  request.set_theme(args.positional()[1]);
+  for (size_t i = 1; i < args.positional().size(); ++i) {
+    for (absl::string_view theme :
+         absl::StrSplit(args.positional()[i], ',', absl::SkipEmpty())) {
+      request.add_themes(std::string(theme));
+    }
+  }
+  RETURN_IF_ERROR(AddThemeWeights(args, &request));
   for (const std::string& need : args.ListValues("needs")) {
     request.add_needed_resources(need);
   }
+  request.set_anchor_id(args.ValueOr("anchor", ""));
   ASSIGN_OR_RETURN(int64_t min_size, args.IntValue("min-size", 0, 1, 12));
   ASSIGN_OR_RETURN(int64_t max_size, args.IntValue("max-size", 0, 1, 12));
   if (min_size > 0 && max_size > 0 && min_size > max_size) {
@@ -390,15 +463,21 @@ void PrintPanel(const v1::SuggestDialoguePanelRequest& request,
   if (panel.invitations().empty()) {
     out << "  nobody to invite\n";
   } else {
-    Table table({"#", "NAME", "ID", "KIND", "THEMES"});
+    Table table({"#", "NAME", "ID", "KIND", "COMMUNE", "DISTANCE", "THEMES"});
     table.AlignRight(0);
+    table.AlignRight(5);
     table.SetMaxWidth(1, 40);
+    table.SetMaxWidth(4, 26);
     int number = 0;
     for (const v1::Invitation& i : panel.invitations()) {
       table.AddRow({std::to_string(++number), i.name(), i.actor_id(),
-                    ShortEnumName(i.kind()), absl::StrJoin(i.themes(), ", ")});
+                    ShortEnumName(i.kind()),
+                    FormatCommune(i.home_commune_name(), i.home_commune()),
+                    FormatKm(i.distance_km()),
+                    absl::StrJoin(i.themes(), ", ")});
     }
     table.Print(out, 2);
+    out << "  " << DistanceOriginWords(panel.distance_origin()) << "\n";
     out << "\nWhy each is invited\n";
     number = 0;
     for (const v1::Invitation& i : panel.invitations()) {
@@ -452,6 +531,58 @@ absl::Status Panel(Client& client, const ParsedArgs& args) {
     PrintPanel(request, panel, client.out());
   }
   return absl::OkStatus();
+}
+
+// maillage suggest coalition.
+Command CoalitionCommand() {
+  Command coalition;
+  coalition.name = "coalition";
+  coalition.arguments = "LEVEL:CODE THEME...";
+  coalition.min_args = 2;
+  coalition.max_args = 9;
+  coalition.summary = "Propose a team for a territory's challenge.";
+  coalition.description =
+      "Propose a team of actors of different kinds (by default at least an "
+      "association, a company and a public body) for a collective "
+      "experiment on one or more THEMEs (all required, or weighted) in a "
+      "territory, chosen for what they bring to the challenge and to each "
+      "other: each member's role, what it brings, whose needs it meets, its "
+      "commune and distance, its relevance (its share of the objective); the "
+      "needs covered and left uncovered, the method and its guarantee, and "
+      "alternative teams leaving out the key members of the ones before.";
+  coalition.flags = {
+      {"needs", "R1,R2,...",
+       "The resources the challenge needs (default: derived from the needs "
+       "of the territory's actors on the themes)."},
+      {"theme-weights", "W1,W2,...",
+       "One weight per THEME, in order (default: every theme required, "
+       "equal weights)."},
+      {"anchor", "ACTOR_ID",
+       "Your lead organisation: always a member, the lead; distances are "
+       "measured from it."},
+      {"min-size", "N",
+       "Add members up to N even if they bring nothing (they say so; "
+       "default: none added for size)."},
+      {"max-size", "N",
+       "At most N members, up to 12 (default 6); the team stops earlier "
+       "when nobody adds value."},
+      {"require", "KIND",
+       "Kinds the coalition must include, instead of association, company "
+       "and public body. Repeatable, or comma-separated.",
+       true},
+      {"any-kinds", "", "No kind required."},
+      {"alternatives", "N", "Alternative coalitions, 0 to 3 (default 3)."},
+      OutputFlag(OutputFormat::kTable, false)};
+  coalition.details =
+      "Examples:\n"
+      "  maillage suggest coalition departement:94 digital_inclusion\n"
+      "  maillage suggest coalition departement:79 digital_inclusion "
+      "seniors_ageing --needs funding,volunteers,in_kind,audience_access "
+      "--anchor rna:W791000001\n"
+      "  maillage suggest coalition epci:200054781 seniors_ageing "
+      "--needs funding,volunteers,in_kind --max-size 4\n";
+  coalition.run = Coalition;
+  return coalition;
 }
 
 }  // namespace
@@ -512,37 +643,7 @@ CommandGroup SuggestGroup() {
   partners.run = Partners;
   group.commands.push_back(std::move(partners));
 
-  Command coalition;
-  coalition.name = "coalition";
-  coalition.arguments = "LEVEL:CODE THEME";
-  coalition.min_args = coalition.max_args = 2;
-  coalition.summary = "Propose a coalition for a territory's challenge.";
-  coalition.description =
-      "Propose a small coalition of actors of different kinds (by default at "
-      "least an association, a company and a public body) for a collective "
-      "experiment on THEME in a territory: each member's role and what it "
-      "brings, the needs covered and left uncovered, the method used and its "
-      "guarantee, and alternative coalitions.";
-  coalition.flags = {
-      {"needs", "R1,R2,...",
-       "The resources the challenge needs (default: derived from the needs "
-       "of the territory's actors on the theme)."},
-      {"min-size", "N", "At least N members (default 3)."},
-      {"max-size", "N", "At most N members, up to 12 (default 6)."},
-      {"require", "KIND",
-       "Kinds the coalition must include, instead of association, company "
-       "and public body. Repeatable, or comma-separated.",
-       true},
-      {"any-kinds", "", "No kind required."},
-      {"alternatives", "N", "Alternative coalitions, 0 to 3 (default 3)."},
-      OutputFlag(OutputFormat::kTable, false)};
-  coalition.details =
-      "Examples:\n"
-      "  maillage suggest coalition departement:94 digital_inclusion\n"
-      "  maillage suggest coalition epci:200054781 seniors_ageing "
-      "--needs funding,volunteers,in_kind --max-size 4\n";
-  coalition.run = Coalition;
-  group.commands.push_back(std::move(coalition));
+  group.commands.push_back(CoalitionCommand());
 
   Command panel;
   panel.name = "panel";

@@ -10,7 +10,6 @@
 #include "core/access_scope.h"
 #include "core/errors.h"
 #include "core/workspace.h"
-#include "matcher/coalition.h"
 #include "matcher/fair_matching.h"
 #include "matcher/panel.h"
 #include "territory/level.h"
@@ -20,14 +19,6 @@ namespace {
 
 constexpr int kDefaultLimit = 20;
 constexpr int kDefaultPanelSize = 12;
-
-constexpr char kCoalitionMethod[] =
-    "Greedy weighted maximum coverage of the challenge's needed resources "
-    "(each member's contribution weighted by its relevance and its proximity "
-    "to the first member): for the chosen anchor the greedy phase reaches at "
-    "least (1 - 1/e) ≈ 63% of the best possible coverage with the same "
-    "number of members (Nemhauser, Wolsey & Fisher 1978); the required kinds "
-    "are then added or swapped in, which may trade some coverage for them.";
 
 std::vector<std::string> ThemeCodes(const matcher::Vocabulary& vocabulary,
                                     matcher::ThemeSet set) {
@@ -184,18 +175,6 @@ void Matchmaker::ToProto(matcher::Suggestion& s,
   out.set_explanation(std::move(s.sentence));
 }
 
-void Matchmaker::FillNames(
-    std::vector<std::pair<std::string, std::string*>> id_to_name) const {
-  // The index holds every live actor's name (updated after each committed
-  // write): no record to read and parse.
-  actors_->ReadIndex([&](const matcher::ActorIndex& index) {
-    for (const auto& [id, name] : id_to_name) {
-      auto num = index.Find(id);
-      if (num.has_value()) *name = index.Get(*num).name;
-    }
-  });
-}
-
 absl::StatusOr<v1::SuggestPartnersResponse> Matchmaker::SuggestPartners(
     const v1::SuggestPartnersRequest& request,
     const auth::Principal& caller) const {
@@ -340,153 +319,6 @@ absl::StatusOr<v1::MatchExplanation> Matchmaker::ExplainMatch(
   return response;
 }
 
-absl::StatusOr<v1::SuggestCoalitionResponse> Matchmaker::SuggestCoalition(
-    const v1::SuggestCoalitionRequest& request,
-    const auth::Principal& caller) const {
-  FieldViolations violations;
-  v1::TerritoryRef territory_ref = request.territory();
-  std::string theme = request.theme();
-  if (ValidateRecordId(request.fragility_id(), /*required=*/false,
-                       "fragility_id", &violations) &&
-      !request.fragility_id().empty()) {
-    v1::GetFactRequest get;
-    get.set_id(request.fragility_id());
-    auto fact = territories_->GetFact(get, caller);
-    if (!fact.ok()) {
-      if (fact.status().code() == absl::StatusCode::kNotFound) {
-        violations.Add("fragility_id", "no fact has this id");
-      } else {
-        return fact.status();
-      }
-    } else {
-      if (theme.empty()) theme = fact->theme();
-      if (!request.has_territory()) territory_ref = fact->territory();
-    }
-  }
-  ResolvedTerritory scope;
-  if (!request.has_territory() && request.fragility_id().empty()) {
-    violations.Add("territory", "is required (or give a fragility_id)");
-  } else {
-    ValidateTerritoryRef(ForCaller(validation_, caller), territory_ref,
-                         "territory", &violations, &scope);
-  }
-  matcher::Challenge challenge;
-  if (theme.empty()) {
-    violations.Add("theme", "is required (or give a fragility_id)");
-  } else {
-    ValidateTheme(ForCaller(validation_, caller), theme, false, "theme",
-                  &violations);
-    if (auto t = vocabulary_->Theme(theme)) challenge.theme = *t;
-  }
-  if (ValidateCount(request.needed_resources_size(), Limits::kResourcesMax,
-                    "needed_resources", &violations)) {
-    for (int i = 0; i < request.needed_resources_size(); ++i) {
-      ValidateResource(ForCaller(validation_, caller),
-                       request.needed_resources(i), false,
-                       absl::StrCat("needed_resources[", i, "]"), &violations);
-      if (auto r = vocabulary_->Resource(request.needed_resources(i))) {
-        challenge.needed_resources.push_back(*r);
-      }
-    }
-  }
-  matcher::CoalitionOptions options;
-  const std::string size_range =
-      absl::StrCat("must be within [0, ", Limits::kCoalitionSizeMax, "]");
-  if (request.min_size() < 0 ||
-      request.min_size() > Limits::kCoalitionSizeMax) {
-    violations.Add("min_size", size_range);
-  } else if (request.min_size() > 0) {
-    options.min_size = static_cast<size_t>(request.min_size());
-  }
-  if (request.max_size() < 0 ||
-      request.max_size() > Limits::kCoalitionSizeMax) {
-    violations.Add("max_size", size_range);
-  } else if (request.max_size() > 0) {
-    options.max_size = static_cast<size_t>(request.max_size());
-  }
-  if (options.min_size > options.max_size) {
-    violations.Add("min_size", "must not exceed max_size");
-  }
-  if (request.any_kinds()) {
-    options.required_kinds = 0;
-  } else if (request.required_kinds_size() > 0) {
-    options.required_kinds =
-        KindMask(request.required_kinds(), "required_kinds", &violations);
-  }
-  if (request.has_alternatives()) {
-    if (request.alternatives() < 0 ||
-        request.alternatives() > Limits::kAlternativesMax) {
-      violations.Add(
-          "alternatives",
-          absl::StrCat("must be within [0, ", Limits::kAlternativesMax, "]"));
-    } else {
-      options.alternatives = static_cast<size_t>(request.alternatives());
-    }
-  }
-  RETURN_IF_ERROR(violations.ToStatus());
-  std::shared_ptr<const AccessScope> access = actors_->ScopeOf(caller);
-  RETURN_IF_ERROR(CheckTerritoryRead(*access, scope));
-
-  v1::SuggestCoalitionResponse response;
-  absl::Status status;
-  auto convert = [&](const matcher::Coalition& c, v1::Coalition* out) {
-    for (const auto& m : c.members) {
-      auto* member = out->add_members();
-      member->set_actor_id(m.id);
-      member->set_kind(static_cast<v1::ActorKind>(m.kind));
-      member->set_lead(m.lead);
-      member->set_role(m.role);
-      for (uint8_t r : m.brings)
-        member->add_brings(ResourceCode(*vocabulary_, r));
-      member->set_relevance(m.relevance);
-      member->set_reason(m.reason);
-    }
-    for (uint8_t r : c.covered)
-      out->add_covered_needs(ResourceCode(*vocabulary_, r));
-    for (uint8_t r : c.uncovered) {
-      out->add_uncovered_needs(ResourceCode(*vocabulary_, r));
-    }
-    out->set_coverage(c.coverage);
-    for (int k = 1; k < matcher::kKindCount; ++k) {
-      if (c.missing_kinds & (1u << k)) {
-        out->add_missing_kinds(static_cast<v1::ActorKind>(k));
-      }
-    }
-    out->set_summary(c.summary);
-  };
-  actors_->ReadMatching([&](const matcher::ActorIndex& index,
-                            const matcher::MatchContext& context) {
-    options.admit = AdmitIn(*access, index);
-    auto answer = matcher::SuggestCoalition(index, context, scope.scope,
-                                            challenge, options);
-    if (!answer.ok()) {
-      status = answer.status();
-      return;
-    }
-    response.set_theme(std::string(vocabulary_->ThemeCode(answer->theme)));
-    for (uint8_t r : answer->needed_resources) {
-      response.add_needed_resources(ResourceCode(*vocabulary_, r));
-    }
-    response.set_derived_needs(answer->derived_needs);
-    convert(answer->best, response.mutable_coalition());
-    for (const auto& alt : answer->alternatives) {
-      convert(alt, response.add_alternatives());
-    }
-  });
-  RETURN_IF_ERROR(status);
-  response.set_method(kCoalitionMethod);
-  std::vector<std::pair<std::string, std::string*>> names;
-  auto collect = [&](v1::Coalition* c) {
-    for (auto& m : *c->mutable_members()) {
-      names.emplace_back(m.actor_id(), m.mutable_name());
-    }
-  };
-  collect(response.mutable_coalition());
-  for (auto& alt : *response.mutable_alternatives()) collect(&alt);
-  FillNames(std::move(names));
-  return response;
-}
-
 absl::StatusOr<v1::DialoguePanel> Matchmaker::SuggestDialoguePanel(
     const v1::SuggestDialoguePanelRequest& request,
     const auth::Principal& caller) const {
@@ -526,14 +358,26 @@ absl::StatusOr<v1::DialoguePanel> Matchmaker::SuggestDialoguePanel(
       status = panel.status();
       return;
     }
+    const territory::Geography& geo = registry_->geography();
     for (const auto& inv : panel->invitations) {
       auto* out = response.add_invitations();
       out->set_actor_id(inv.id);
+      out->set_name(index.Get(inv.actor).name);
       out->set_kind(static_cast<v1::ActorKind>(inv.kind));
       AddAll(ThemeCodes(*vocabulary_, inv.themes), out->mutable_themes());
       out->set_relevance(inv.relevance);
       out->set_reason(inv.reason);
+      if (inv.home_commune != territory::kNone) {
+        out->set_home_commune(std::string(
+            geo.Code(territory::Level::kCommune, inv.home_commune)));
+        out->set_home_commune_name(std::string(
+            geo.Name(territory::Level::kCommune, inv.home_commune)));
+      }
+      out->set_distance_km(inv.distance_km);
     }
+    response.set_distance_origin(panel->centre
+                                     ? v1::DISTANCE_ORIGIN_TERRITORY_CENTRE
+                                     : v1::DISTANCE_ORIGIN_UNSPECIFIED);
     AddAll(ThemeCodes(*vocabulary_, panel->covered_themes),
            response.mutable_covered_themes());
     AddAll(ThemeCodes(*vocabulary_, panel->uncovered_themes),
@@ -546,11 +390,6 @@ absl::StatusOr<v1::DialoguePanel> Matchmaker::SuggestDialoguePanel(
     response.set_summary(panel->summary);
   });
   RETURN_IF_ERROR(status);
-  std::vector<std::pair<std::string, std::string*>> names;
-  for (auto& inv : *response.mutable_invitations()) {
-    names.emplace_back(inv.actor_id(), inv.mutable_name());
-  }
-  FillNames(std::move(names));
   return response;
 }
 

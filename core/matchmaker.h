@@ -48,6 +48,7 @@ class Matchmaker {
   absl::StatusOr<v1::MatchExplanation> ExplainMatch(
       const v1::ExplainMatchRequest& request,
       const auth::Principal& caller) const;
+  // In core/matchmaker_coalition.cc.
   absl::StatusOr<v1::SuggestCoalitionResponse> SuggestCoalition(
       const v1::SuggestCoalitionRequest& request,
       const auth::Principal& caller) const;
@@ -84,9 +85,6 @@ class Matchmaker {
   absl::Status CheckTerritoryBudget(size_t associations,
                                     const matcher::FairMatchingOptions& options,
                                     const v1::TerritoryRef& territory) const;
-  // Fills the names of the actors named in a response, from the index.
-  void FillNames(
-      std::vector<std::pair<std::string, std::string*>> id_to_name) const;
 
   const TerritoryRegistry* registry_;
   const matcher::Vocabulary* vocabulary_;

@@ -8,12 +8,11 @@
 // ACTOR_STATUS_OPTED_OUT, as the core applies it:
 //  - Matching: its index profile is unavailable (ActorDirectory::ToProfile),
 //    and the engine proposes no unavailable actor: not as a partner, a
-//    coalition member (a coalition's anchor is its first member, chosen by
-//    the engine among proposable actors; no request names one), a panel
-//    invitation, nor in territory-wide matching, where it is not among the
-//    associations served either. Asked about itself, SuggestPartners
-//    answers FAILED_PRECONDITION with a PreconditionFailure of type
-//    "ACTOR_OPTED_OUT". ExplainMatch still explains a pair naming it, with
+//    coalition member, a panel invitation, nor in territory-wide matching,
+//    where it is not among the associations served either. Asked about
+//    itself, SuggestPartners answers FAILED_PRECONDITION with a
+//    PreconditionFailure of type "ACTOR_OPTED_OUT"; so does SuggestCoalition
+//    naming it as the anchor (the animator's lead organisation). ExplainMatch still explains a pair naming it, with
 //    the blocker that keeps it from being proposed: an animator learns why,
 //    and nothing is proposed.
 //  - Reads: partner platforms never receive it (GetActor and

@@ -822,7 +822,7 @@ Outcome ForTerritory(Maillage& m, const v1::SuggestForTerritoryRequest& r) {
 std::vector<Case> CollectiveCases() {
   v1::SuggestCoalitionRequest coalition;
   *coalition.mutable_territory() = Departement94();
-  coalition.set_theme("youth");
+  coalition.add_themes("youth");
   v1::SuggestDialoguePanelRequest panel;
   *panel.mutable_territory() = Departement94();
   panel.add_themes("youth");
@@ -836,8 +836,25 @@ std::vector<Case> CollectiveCases() {
           [](auto* r) {
             r->mutable_territory()->set_code(LongTerritoryCode());
           }),
-      Bad(kCoalition, "theme", Coalition, coalition,
-          [](auto* r) { r->set_theme(LongCode()); }),
+      Bad(kCoalition, "themes[0]", Coalition, coalition,
+          [](auto* r) { r->set_themes(0, LongCode()); }),
+      Bad(kCoalition, "themes", Coalition, coalition,
+          [](auto* r) {
+            for (const char* t :
+                 {"health", "housing", "mobility", "sport", "energy",
+                  "culture_heritage", "disability", "gender_equality"}) {
+              r->add_themes(t);
+            }
+          }),
+      Bad(kCoalition, "theme_weights", Coalition, coalition,
+          [](auto* r) {
+            r->add_theme_weights(1);
+            r->add_theme_weights(2);
+          }),
+      Bad(kCoalition, "theme_weights[0]", Coalition, coalition,
+          [](auto* r) { r->add_theme_weights(-1); }),
+      Bad(kCoalition, "anchor_id", Coalition, coalition,
+          [](auto* r) { r->set_anchor_id(LongId()); }),
       Bad(kCoalition, "fragility_id", Coalition, coalition,
           [](auto* r) { r->set_fragility_id(LongId()); }),
       Bad(kCoalition, "needed_resources", Coalition, coalition,

@@ -415,7 +415,7 @@ TEST_F(ScopeEnforcementTest, TerritoryReadsNeedTheTerritoryToMeetTheScope) {
   };
   v1::SuggestCoalitionRequest coalition;
   *coalition.mutable_territory() = Departement("94");
-  coalition.set_theme("youth");
+  coalition.add_themes("youth");
   expect_denied(m_->matching().SuggestCoalition(coalition, animator_).status());
   v1::SuggestDialoguePanelRequest panel;
   *panel.mutable_territory() = Departement("94");

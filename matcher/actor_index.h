@@ -54,6 +54,12 @@ struct Exchange {
   }
 };
 
+// A position, WGS84 degrees.
+struct GeoPoint {
+  double latitude = 0;
+  double longitude = 0;
+};
+
 // A territory where an actor acts, by level with its ancestors (see
 // territory::Place), or a custom zone given by its sorted communes.
 struct ActionArea {

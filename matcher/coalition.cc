@@ -1,446 +1,62 @@
 #include "matcher/coalition.h"
 
 #include <algorithm>
-#include <array>
 #include <utility>
 
-#include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "matcher/actor_index_internal.h"
+#include "matcher/centre.h"
+#include "matcher/coalition_search.h"
+#include "matcher/coalition_team.h"
+#include "matcher/coalition_wording.h"
 #include "matcher/scoring.h"
-#include "matcher/wording.h"
 
 namespace maillage::matcher {
 
 using internal::ActorRecord;
+using internal::ChallengeSpec;
+using internal::CoalitionPool;
+using internal::Draft;
+using internal::Search;
+using internal::Team;
 
 namespace {
 
+constexpr size_t kMaxThemes = 8;
 constexpr size_t kMaxNeeds = 16;
 constexpr size_t kMaxSize = 12;
 constexpr size_t kMaxAlternatives = 3;
-constexpr Kind kKindOrder[] = {Kind::kAssociation, Kind::kCompany,
-                               Kind::kPublicBody, Kind::kAcademic,
-                               Kind::kMedia};
 
-uint32_t KindBit(Kind kind) { return 1u << static_cast<int>(kind); }
-
-// The most severe fragility on `theme` of a territory of the chain of
-// `place` (commune up to région).
-float ChainSeverity(const MatchContext& context, const territory::Place& place,
-                    uint8_t theme) {
-  float severity = 0;
-  for (territory::Level level : internal::kLevelByRank) {
-    const uint32_t number = place.At(level);
-    if (number == territory::kNone) continue;
-    for (const MatchContext::ThemeSeverity& f :
-         context.FragilitiesOf(level, number)) {
-      if (f.theme == theme) severity = std::max(severity, f.severity);
-    }
-  }
-  return severity;
-}
-
-// A proposable actor of the territory that could join.
-struct PoolActor {
-  ActorNum num;
-  double relevance;                     // rel(a)
-  std::array<float, kMaxNeeds> brings;  // c(a, r) by need index
-  bool provider;                        // brings something
-  double proximity;                     // to the current anchor
-};
-
-class Builder {
- public:
-  Builder(const ActorIndex& index, const MatchContext& context,
-          const Scope& scope, uint8_t theme, std::vector<uint8_t> needs,
-          std::vector<double> weights, const CoalitionOptions& options)
-      : index_(index),
-        impl_(IndexAccess::Of(index)),
-        context_(context),
-        scope_(scope),
-        theme_(theme),
-        needs_(std::move(needs)),
-        weights_(std::move(weights)),
-        options_(options) {}
-
-  void BuildPool(const std::vector<ActorNum>& members);
-  Coalition Run(const absl::flat_hash_set<ActorNum>& excluded,
-                ActorNum* anchor_out);
-
- private:
-  double Contribution(const PoolActor& a, size_t r) const {
-    return a.brings[r] * (0.5 + 0.25 * a.relevance + 0.25 * a.proximity);
-  }
-  // f(S) over pool indexes.
-  double Objective(const std::vector<size_t>& members) const;
-  double Closeness(const PoolActor& a) const {
-    return a.relevance * (0.5 + 0.5 * a.proximity);
-  }
-  bool Better(size_t a, double a_key, size_t b, double b_key) const {
-    if (a_key != b_key) return a_key > b_key;
-    if (pool_[a].relevance != pool_[b].relevance) {
-      return pool_[a].relevance > pool_[b].relevance;
-    }
-    return impl_.profiles[pool_[a].num].id < impl_.profiles[pool_[b].num].id;
-  }
-  Coalition Finish(const std::vector<size_t>& members, uint32_t missing_kinds);
-
-  const ActorIndex& index_;
-  const ActorIndex::Impl& impl_;
-  const MatchContext& context_;
-  const Scope& scope_;
-  const uint8_t theme_;
-  const std::vector<uint8_t> needs_;
-  const std::vector<double> weights_;
-  const CoalitionOptions& options_;
-  std::vector<PoolActor> pool_;
-};
-
-void Builder::BuildPool(const std::vector<ActorNum>& members) {
-  uint32_t needed_mask = 0;
-  for (uint8_t r : needs_) needed_mask |= 1u << r;
-  const ThemeSet theme_bit = ThemeSet{1} << theme_;
-  for (ActorNum num : members) {
-    const ActorRecord& rec = impl_.records[num];
-    if (!rec.proposable()) continue;
-    PoolActor a{num, 0, {}, false, 0};
-    if (rec.offer_resources & needed_mask) {
-      for (const Exchange& offer : impl_.profiles[num].offers) {
-        for (size_t r = 0; r < needs_.size(); ++r) {
-          if (offer.resource != needs_[r]) continue;
-          float value;
-          if (offer.theme == theme_) {
-            value = 1.0f;
-          } else if (offer.theme != Exchange::kAnyTheme) {
-            value = 0.4f;
-          } else if (rec.themes & theme_bit) {
-            value = 0.9f;
-          } else {
-            value = rec.themes == 0 ? 0.6f : 0.5f;
-          }
-          a.brings[r] = std::max(a.brings[r], value);
-          a.provider = true;
-        }
-      }
-    }
-    const bool acts_on_theme = rec.acts_on & theme_bit;
-    if (!a.provider && !acts_on_theme) continue;
-    const bool inside = ActorIndex::Inside(rec.home, scope_);
-    a.relevance = 0.5 * acts_on_theme +
-                  0.3 * ChainSeverity(context_, rec.home, theme_) +
-                  0.2 * (inside ? 1.0 : 0.5);
-    pool_.push_back(a);
-  }
-}
-
-double Builder::Objective(const std::vector<size_t>& members) const {
-  double total = 0;
-  for (size_t r = 0; r < needs_.size(); ++r) {
-    double best = 0;
-    for (size_t m : members) best = std::max(best, Contribution(pool_[m], r));
-    total += weights_[r] * best;
-  }
-  return total;
-}
-
-Coalition Builder::Run(const absl::flat_hash_set<ActorNum>& excluded,
-                       ActorNum* anchor_out) {
-  // The anchor: the best coalition of one (its proximity to itself is 1).
-  size_t anchor = pool_.size();
-  double anchor_key = -1;
-  for (size_t i = 0; i < pool_.size(); ++i) {
-    const PoolActor& a = pool_[i];
-    if (excluded.contains(a.num)) continue;
-    double value = 0;
-    for (size_t r = 0; r < needs_.size(); ++r) {
-      value += weights_[r] * a.brings[r] * (0.75 + 0.25 * a.relevance);
-    }
-    // Without providers, the most relevant actor acting on the theme.
-    const double key = value > 0 ? 1 + value : a.relevance;
-    if (anchor == pool_.size() || Better(i, key, anchor, anchor_key)) {
-      anchor = i;
-      anchor_key = key;
-    }
-  }
-  if (anchor == pool_.size()) return Finish({}, 0);
-  *anchor_out = pool_[anchor].num;
-
-  {
-    const internal::Query query(index_, context_, pool_[anchor].num,
-                                internal::Normalize(Weights{}));
-    for (PoolActor& a : pool_) {
-      a.proximity = a.num == pool_[anchor].num
-                        ? 1.0
-                        : query.ComputeProximity(a.num).value;
-    }
-  }
-
-  std::vector<size_t> members = {anchor};
-  std::vector<bool> taken(pool_.size(), false);
-  taken[anchor] = true;
-  auto available = [&](size_t i) {
-    return !taken[i] && !excluded.contains(pool_[i].num);
-  };
-  std::vector<double> current(needs_.size(), 0);
-  auto refresh = [&] {
-    for (size_t r = 0; r < needs_.size(); ++r) {
-      current[r] = 0;
-      for (size_t m : members) {
-        current[r] = std::max(current[r], Contribution(pool_[m], r));
-      }
-    }
-  };
-  auto gain = [&](size_t i) {
-    double g = 0;
-    for (size_t r = 0; r < needs_.size(); ++r) {
-      g += weights_[r] * std::max(0.0, Contribution(pool_[i], r) - current[r]);
-    }
-    return g;
-  };
-  refresh();
-
-  // Greedy maximum coverage.
-  while (members.size() < options_.max_size) {
-    size_t best = pool_.size();
-    double best_gain = 0;
-    for (size_t i = 0; i < pool_.size(); ++i) {
-      if (!pool_[i].provider || !available(i)) continue;
-      const double g = gain(i);
-      if (g <= 1e-12) continue;
-      if (best == pool_.size() || Better(i, g, best, best_gain)) {
-        best = i;
-        best_gain = g;
-      }
-    }
-    if (best == pool_.size()) break;
-    members.push_back(best);
-    taken[best] = true;
-    refresh();
-  }
-
-  // Repair the kinds: each required kind the territory has must be there.
-  auto has_kind = [&](Kind kind) {
-    return std::any_of(members.begin(), members.end(), [&](size_t m) {
-      return impl_.records[pool_[m].num].kind == kind;
-    });
-  };
-  uint32_t missing_kinds = 0;
-  for (Kind kind : kKindOrder) {
-    if (!(options_.required_kinds & KindBit(kind)) || has_kind(kind)) continue;
-    size_t best = pool_.size();
-    double best_key = 0;
-    for (size_t i = 0; i < pool_.size(); ++i) {
-      if (!available(i) || impl_.records[pool_[i].num].kind != kind) continue;
-      const double key = gain(i) * 10 + Closeness(pool_[i]);
-      if (best == pool_.size() || Better(i, key, best, best_key)) {
-        best = i;
-        best_key = key;
-      }
-    }
-    if (best == pool_.size()) {
-      missing_kinds |= KindBit(kind);
-      continue;
-    }
-    if (members.size() >= options_.max_size) {
-      // Swap out the member whose removal loses the least, keeping the
-      // anchor and the only member of any required kind.
-      const double whole = Objective(members);
-      size_t worst = 0;
-      double worst_loss = 0;
-      for (size_t j = 1; j < members.size(); ++j) {
-        const Kind k = impl_.records[pool_[members[j]].num].kind;
-        int same = 0;
-        for (size_t m : members) same += impl_.records[pool_[m].num].kind == k;
-        if ((options_.required_kinds & KindBit(k)) && same == 1) continue;
-        std::vector<size_t> without = members;
-        without.erase(without.begin() + static_cast<long>(j));
-        const double loss = whole - Objective(without);
-        if (worst == 0 || loss < worst_loss) {
-          worst = j;
-          worst_loss = loss;
-        }
-      }
-      if (worst == 0) {
-        missing_kinds |= KindBit(kind);
-        continue;
-      }
-      taken[members[worst]] = false;
-      members.erase(members.begin() + static_cast<long>(worst));
-    }
-    members.push_back(best);
-    taken[best] = true;
-    refresh();
-  }
-
-  // Fill up to min_size with the most relevant actors close to the anchor.
-  while (members.size() < options_.min_size) {
-    size_t best = pool_.size();
-    double best_key = 0;
-    for (size_t i = 0; i < pool_.size(); ++i) {
-      if (!available(i)) continue;
-      const double key = gain(i) * 10 + Closeness(pool_[i]);
-      if (best == pool_.size() || Better(i, key, best, best_key)) {
-        best = i;
-        best_key = key;
-      }
-    }
-    if (best == pool_.size()) break;
-    members.push_back(best);
-    taken[best] = true;
-    refresh();
-  }
-  return Finish(members, missing_kinds);
-}
-
-Coalition Builder::Finish(const std::vector<size_t>& members,
-                          uint32_t missing_kinds) {
-  const Vocabulary& vocabulary = context_.vocabulary();
-  Coalition coalition;
-  coalition.missing_kinds = missing_kinds;
-  coalition.objective = Objective(members);
-  double weight_sum = 0;
-  double covered_weight = 0;
-  std::vector<std::vector<uint8_t>> brings(members.size());
-  for (size_t r = 0; r < needs_.size(); ++r) {
-    weight_sum += weights_[r];
-    size_t best = members.size();
-    double best_value = 0;
-    double best_raw = 0;
-    for (size_t j = 0; j < members.size(); ++j) {
-      const double value = Contribution(pool_[members[j]], r);
-      if (value > best_value) {
-        best = j;
-        best_value = value;
-      }
-      best_raw = std::max<double>(best_raw, pool_[members[j]].brings[r]);
-    }
-    covered_weight += weights_[r] * best_raw;
-    if (best < members.size()) {
-      brings[best].push_back(needs_[r]);
-      coalition.covered.push_back(needs_[r]);
-    } else {
-      coalition.uncovered.push_back(needs_[r]);
-    }
-  }
-  coalition.coverage = weight_sum > 0 ? covered_weight / weight_sum : 0;
-
-  // The lead: the most relevant association acting on the theme, else the
-  // anchor.
-  size_t lead = 0;
-  double lead_relevance = -1;
-  for (size_t j = 0; j < members.size(); ++j) {
-    const PoolActor& a = pool_[members[j]];
-    if (impl_.records[a.num].kind == Kind::kAssociation &&
-        a.relevance > lead_relevance) {
-      lead = j;
-      lead_relevance = a.relevance;
-    }
-  }
-
-  const std::string theme_words = internal::ThemeWords(vocabulary, theme_);
-  int kind_counts[kKindCount] = {};
-  for (size_t j = 0; j < members.size(); ++j) {
-    const PoolActor& a = pool_[members[j]];
-    const ActorProfile& profile = impl_.profiles[a.num];
-    CoalitionMember member;
-    member.actor = a.num;
-    member.id = profile.id;
-    member.kind = profile.kind;
-    member.lead = j == lead;
-    member.brings = brings[j];
-    member.relevance = a.relevance;
-    ++kind_counts[static_cast<int>(profile.kind) % kKindCount];
-    const std::string resources = internal::ResourceList(vocabulary, brings[j]);
-    // Needed resources it offers too, though another member does better.
-    std::vector<uint8_t> backup;
-    for (size_t r = 0; r < needs_.size(); ++r) {
-      if (a.brings[r] > 0 && std::find(brings[j].begin(), brings[j].end(),
-                                       needs_[r]) == brings[j].end()) {
-        backup.push_back(needs_[r]);
-      }
-    }
-    if (member.lead) {
-      member.role = "Porteur de l'action";
-      if (!resources.empty()) member.role += " ; apporte " + resources;
-    } else if (!resources.empty()) {
-      member.role = "Apporte " + resources;
-    } else if (!backup.empty()) {
-      member.role = "En appui : " + internal::ResourceList(vocabulary, backup);
-    } else {
-      member.role = "Partenaire de terrain";
-    }
-    std::string reason = internal::Capitalize(internal::ActorPhrase(profile));
-    if (impl_.records[a.num].acts_on & (ThemeSet{1} << theme_)) {
-      reason += " agit sur " + theme_words;
-    } else {
-      reason += " n'agit pas encore sur " + theme_words;
-    }
-    const float severity =
-        ChainSeverity(context_, impl_.records[a.num].home, theme_);
-    if (severity >= 0.5f) {
-      reason += ", fragilité forte de son territoire (sévérité " +
-                internal::Decimal(severity, 2) + ")";
-    }
-    if (!resources.empty()) reason += " ; apporte " + resources;
-    if (j > 0) {
-      const double p = a.proximity;
-      reason += p >= 0.7   ? " ; tout proche du premier membre"
-                : p >= 0.3 ? " ; à distance raisonnable du premier membre"
-                           : " ; éloigné du premier membre";
-    }
-    member.reason = reason + ".";
-    coalition.members.push_back(std::move(member));
-  }
-
-  std::vector<std::string> kinds;
-  for (Kind kind : kKindOrder) {
-    const int n = kind_counts[static_cast<int>(kind)];
-    if (n > 0) {
-      kinds.push_back(std::to_string(n) + " " +
-                      std::string(internal::KindNoun(kind, n > 1)));
-    }
-  }
-  auto words = [&](const std::vector<uint8_t>& resources) {
-    return internal::ResourceList(vocabulary, resources);
-  };
-  if (members.empty()) {
-    coalition.summary = "Aucun acteur disponible du territoire n'agit sur " +
-                        theme_words + " ni n'apporte ce qu'il faut.";
-  } else {
-    coalition.summary = "Coalition de " + std::to_string(members.size()) +
-                        " acteurs (" + internal::JoinFrench(kinds) + ") sur " +
-                        theme_words;
-    if (!coalition.covered.empty()) {
-      coalition.summary += " : couvre " + words(coalition.covered);
-    }
-    if (!coalition.uncovered.empty()) {
-      coalition.summary += " ; reste à trouver : " + words(coalition.uncovered);
-    }
-    if (missing_kinds) {
-      std::vector<std::string> missing;
-      for (Kind kind : kKindOrder) {
-        if (missing_kinds & KindBit(kind)) {
-          missing.push_back(std::string(internal::KindNoun(kind)));
-        }
-      }
-      coalition.summary += " ; aucun(e) " + internal::JoinFrench(missing) +
-                           " disponible sur le territoire";
-    }
-    coalition.summary += ".";
-  }
-  return coalition;
-}
-
-}  // namespace
-
-absl::StatusOr<CoalitionAnswer> SuggestCoalition(
-    const ActorIndex& index, const MatchContext& context, const Scope& scope,
-    const Challenge& challenge, const CoalitionOptions& options) {
-  const Vocabulary& vocabulary = context.vocabulary();
-  if (challenge.theme >= vocabulary.theme_count()) {
+absl::Status CheckRequest(const Vocabulary& vocabulary, const Scope& scope,
+                          const Challenge& challenge,
+                          const CoalitionOptions& options) {
+  if (challenge.themes.empty() || challenge.themes.size() > kMaxThemes) {
     return absl::InvalidArgumentError(
-        absl::StrCat("unknown theme number ", challenge.theme));
+        absl::StrCat("a challenge has 1 to ", kMaxThemes, " themes"));
+  }
+  for (size_t i = 0; i < challenge.themes.size(); ++i) {
+    if (challenge.themes[i] >= vocabulary.theme_count()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("unknown theme number ", challenge.themes[i]));
+    }
+    if (std::count(challenge.themes.begin(), challenge.themes.end(),
+                   challenge.themes[i]) > 1) {
+      return absl::InvalidArgumentError("a theme is repeated");
+    }
+  }
+  if (!challenge.theme_weights.empty() &&
+      (challenge.theme_weights.size() != challenge.themes.size() ||
+       std::any_of(challenge.theme_weights.begin(),
+                   challenge.theme_weights.end(),
+                   [](double w) { return !(w > 0 && w <= 1e6); }))) {
+    return absl::InvalidArgumentError(
+        "theme weights: one per theme, each > 0 and at most 1e6");
+  }
+  for (uint8_t r : challenge.needed_resources) {
+    if (r >= vocabulary.resource_count()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("unknown resource number ", r));
+    }
   }
   if (scope.level == territory::Level::kUnspecified ||
       (scope.level == territory::Level::kCustom
@@ -457,104 +73,358 @@ absl::StatusOr<CoalitionAnswer> SuggestCoalition(
     return absl::InvalidArgumentError(
         absl::StrCat("at most ", kMaxAlternatives, " alternatives"));
   }
-  const ActorIndex::Impl& impl = IndexAccess::Of(index);
-  std::vector<ActorNum> members = impl.ScopeMembers(scope);
-  if (options.admit) {
-    members.erase(std::remove_if(members.begin(), members.end(),
-                                 [&](ActorNum n) { return !options.admit(n); }),
-                  members.end());
-  }
+  return absl::OkStatus();
+}
 
-  CoalitionAnswer answer;
-  answer.theme = challenge.theme;
-  if (!challenge.needed_resources.empty()) {
-    for (uint8_t r : challenge.needed_resources) {
-      if (r >= vocabulary.resource_count()) {
-        return absl::InvalidArgumentError(
-            absl::StrCat("unknown resource number ", r));
-      }
-      if (std::find(answer.needed_resources.begin(),
-                    answer.needed_resources.end(),
-                    r) == answer.needed_resources.end()) {
-        answer.needed_resources.push_back(r);
-        answer.need_weights.push_back(1.0);
-      }
-    }
-    if (answer.needed_resources.size() > kMaxNeeds) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("at most ", kMaxNeeds, " needed resources"));
-    }
-  } else {
-    // What the actors acting on the theme here say they need for it.
-    answer.derived_needs = true;
-    int counts[32] = {};
-    int total = 0;
-    const ThemeSet theme_bit = ThemeSet{1} << challenge.theme;
-    for (ActorNum num : members) {
-      if (!(impl.records[num].acts_on & theme_bit)) continue;
-      for (const Exchange& need : impl.profiles[num].needs) {
-        if (need.resource >= 32) continue;
-        if (need.theme == challenge.theme ||
-            (need.theme == Exchange::kAnyTheme &&
-             (impl.records[num].themes & theme_bit))) {
-          ++counts[need.resource];
-          ++total;
-        }
-      }
-    }
-    if (total >= 3) {
-      const int top = *std::max_element(counts, counts + 32);
-      std::vector<int> order;
-      for (int r = 0; r < 32; ++r) {
-        if (counts[r] > 0 && counts[r] * 10 >= top) order.push_back(r);
-      }
-      std::stable_sort(order.begin(), order.end(),
-                       [&](int a, int b) { return counts[a] > counts[b]; });
-      if (order.size() > 8) order.resize(8);
-      std::sort(order.begin(), order.end());
-      for (int r : order) {
-        answer.needed_resources.push_back(static_cast<uint8_t>(r));
-        answer.need_weights.push_back(0.5 + 0.5 * counts[r] / top);
-      }
-    } else {
-      for (const char* code :
-           {"funding", "volunteers", "in_kind", "audience_access", "skills"}) {
-        if (std::optional<uint8_t> r = vocabulary.Resource(code)) {
-          answer.needed_resources.push_back(*r);
-          answer.need_weights.push_back(1.0);
-        }
+absl::Status CheckAnchor(const ActorIndex& index, const Challenge& challenge,
+                         const CoalitionOptions& options) {
+  if (!challenge.anchor) return absl::OkStatus();
+  const ActorNum anchor = *challenge.anchor;
+  if (!index.IsLive(anchor)) {
+    return absl::InvalidArgumentError("the anchor is not a live actor");
+  }
+  if (!index.Get(anchor).available) {
+    return absl::FailedPreconditionError(
+        "the anchor is not available for matching (opted out or dissolved)");
+  }
+  if (options.admit && !options.admit(anchor)) {
+    return absl::FailedPreconditionError("the anchor is not admitted");
+  }
+  return absl::OkStatus();
+}
+
+// The needs the actors of the territory acting on the challenge's themes
+// say they have on those themes (see Challenge::needed_resources).
+void DeriveNeeds(const ActorIndex::Impl& impl,
+                 const std::vector<ActorNum>& members, ThemeSet themes,
+                 const Vocabulary& vocabulary, ChallengeSpec* spec) {
+  int counts[32] = {};
+  int total = 0;
+  for (ActorNum num : members) {
+    const ActorRecord& rec = impl.records[num];
+    if (!(rec.acts_on & themes)) continue;
+    for (const Exchange& need : impl.profiles[num].needs) {
+      if (need.resource >= 32) continue;
+      if (need.theme == Exchange::kAnyTheme ? (rec.themes & themes) != 0
+                                            : (themes >> need.theme & 1)) {
+        ++counts[need.resource];
+        ++total;
       }
     }
   }
+  if (total < 3) {
+    for (const char* code :
+         {"funding", "volunteers", "in_kind", "audience_access", "skills"}) {
+      if (std::optional<uint8_t> r = vocabulary.Resource(code)) {
+        spec->needs.push_back(*r);
+        spec->need_weights.push_back(1.0);
+      }
+    }
+    return;
+  }
+  const int top = *std::max_element(counts, counts + 32);
+  std::vector<int> order;
+  for (int r = 0; r < 32; ++r) {
+    if (counts[r] > 0 && counts[r] * 10 >= top) order.push_back(r);
+  }
+  std::stable_sort(order.begin(), order.end(),
+                   [&](int a, int b) { return counts[a] > counts[b]; });
+  if (order.size() > 8) order.resize(8);
+  std::sort(order.begin(), order.end());
+  for (int r : order) {
+    spec->needs.push_back(static_cast<uint8_t>(r));
+    spec->need_weights.push_back(0.5 + 0.5 * counts[r] / top);
+  }
+}
 
-  Builder builder(index, context, scope, challenge.theme,
-                  answer.needed_resources, answer.need_weights, options);
-  builder.BuildPool(members);
-  absl::flat_hash_set<ActorNum> excluded;
-  ActorNum anchor = 0;
-  answer.best = builder.Run(excluded, &anchor);
-  if (answer.best.members.empty()) return answer;
-  std::vector<std::vector<ActorNum>> seen;
-  auto member_set = [](const Coalition& c) {
-    std::vector<ActorNum> nums;
-    for (const CoalitionMember& m : c.members) nums.push_back(m.actor);
-    std::sort(nums.begin(), nums.end());
-    return nums;
+ChallengeSpec ResolveChallenge(const ActorIndex::Impl& impl,
+                               const std::vector<ActorNum>& members,
+                               const Challenge& challenge,
+                               const Vocabulary& vocabulary) {
+  ChallengeSpec spec;
+  spec.themes = challenge.themes;
+  double total = 0;
+  for (size_t t = 0; t < spec.themes.size(); ++t) {
+    spec.theme_set |= ThemeSet{1} << spec.themes[t];
+    const double w =
+        challenge.theme_weights.empty() ? 1.0 : challenge.theme_weights[t];
+    spec.theme_weights.push_back(w);
+    total += w;
+  }
+  for (double& w : spec.theme_weights) w /= total;
+  for (uint8_t r : challenge.needed_resources) {
+    if (std::find(spec.needs.begin(), spec.needs.end(), r) ==
+        spec.needs.end()) {
+      spec.needs.push_back(r);
+      spec.need_weights.push_back(1.0);
+    }
+  }
+  if (challenge.needed_resources.empty()) {
+    DeriveNeeds(impl, members, spec.theme_set, vocabulary, &spec);
+  }
+  for (uint8_t r : spec.needs) spec.need_mask |= 1u << r;
+  return spec;
+}
+
+// The `count` actors of `bounds` (upper bounds of c(a, r) from the
+// records, and actors) with the largest c(a, r), ties to the smaller
+// number; a profile is read only when its bound may still make the cut.
+std::vector<ActorNum> BestOutsiders(
+    const CoalitionPool& pool, const ActorIndex::Impl& impl, const Scope& scope,
+    size_t need, size_t count,
+    std::vector<std::pair<double, ActorNum>> bounds) {
+  struct Entry {
+    double value;
+    ActorNum num;
+    bool exact;
   };
-  seen.push_back(member_set(answer.best));
-  excluded.insert(anchor);
-  // A few more tries than alternatives asked, as some repeat an answer.
-  for (size_t attempt = 0; attempt < 2 * options.alternatives &&
-                           answer.alternatives.size() < options.alternatives;
-       ++attempt) {
-    Coalition alternative = builder.Run(excluded, &anchor);
-    if (alternative.members.empty()) break;
-    excluded.insert(anchor);
-    std::vector<ActorNum> nums = member_set(alternative);
-    if (std::find(seen.begin(), seen.end(), nums) != seen.end()) continue;
-    seen.push_back(std::move(nums));
-    answer.alternatives.push_back(std::move(alternative));
+  auto below = [](const Entry& a, const Entry& b) {
+    if (a.value != b.value) return a.value < b.value;
+    if (a.num != b.num) return a.num > b.num;
+    return !a.exact && b.exact;
+  };
+  std::vector<Entry> heap;
+  heap.reserve(bounds.size());
+  for (const auto& [bound, num] : bounds) heap.push_back({bound, num, false});
+  std::make_heap(heap.begin(), heap.end(), below);
+  std::vector<ActorNum> best;
+  while (best.size() < count && !heap.empty()) {
+    std::pop_heap(heap.begin(), heap.end(), below);
+    Entry top = heap.back();
+    heap.pop_back();
+    if (top.exact) {
+      best.push_back(top.num);
+      continue;
+    }
+    const bool inside = ActorIndex::Inside(impl.records[top.num].home, scope);
+    top.value = pool.OutsiderValue(top.num, inside, need);
+    top.exact = true;
+    heap.push_back(top);
+    std::push_heap(heap.begin(), heap.end(), below);
   }
+  return best;
+}
+
+// Proposable actors of the territory acting on a challenge theme, and the
+// anchor; then, for each needed resource, the max_size actors best
+// offering it among those acting on none of the themes (offers with no
+// theme or on another theme, c <= 0.3), so that a need nobody on the
+// themes offers can still be met.
+CoalitionPool BuildPool(const ActorIndex& index, const MatchContext& context,
+                        const Scope& scope,
+                        const std::vector<ActorNum>& members,
+                        const ChallengeSpec& spec, const Challenge& challenge,
+                        const CoalitionOptions& options) {
+  const ActorIndex::Impl& impl = IndexAccess::Of(index);
+  CoalitionPool pool(index, context, spec, options.weights, challenge.anchor);
+  if (challenge.anchor) {
+    pool.Add(*challenge.anchor,
+             ActorIndex::Inside(impl.records[*challenge.anchor].home, scope));
+  }
+  // Outsiders by needed resource: (c, actor).
+  std::vector<std::vector<std::pair<double, ActorNum>>> outsiders(
+      spec.needs.size());
+  for (ActorNum num : members) {
+    const ActorRecord& rec = impl.records[num];
+    if (!rec.proposable() || (challenge.anchor && num == *challenge.anchor)) {
+      continue;
+    }
+    const bool on_themes = rec.acts_on & spec.theme_set;
+    if (!on_themes && !(rec.offer_resources & spec.need_mask)) continue;
+    if (options.admit && !options.admit(num)) continue;
+    const bool inside = ActorIndex::Inside(rec.home, scope);
+    if (on_themes) {
+      pool.Add(num, inside);
+      continue;
+    }
+    for (size_t r = 0; r < spec.needs.size(); ++r) {
+      const double bound = pool.OutsiderBound(num, inside, r);
+      if (bound > 0) outsiders[r].push_back({bound, num});
+    }
+  }
+  for (size_t r = 0; r < spec.needs.size(); ++r) {
+    for (ActorNum num : BestOutsiders(pool, impl, scope, r, options.max_size,
+                                      std::move(outsiders[r]))) {
+      if (!pool.Find(num)) {
+        pool.Add(num, ActorIndex::Inside(impl.records[num].home, scope));
+      }
+    }
+  }
+  pool.Index();
+  return pool;
+}
+
+// The needs the members meet (each by its best provider) and the coverage.
+void FinishNeeds(const CoalitionPool& pool, const Team& team, Coalition* c) {
+  const ChallengeSpec& spec = pool.spec();
+  double weight_sum = 0;
+  double quality_sum = 0;
+  for (size_t r = 0; r < spec.needs.size(); ++r) {
+    weight_sum += spec.need_weights[r];
+    double quality = 0;
+    for (size_t j = 0; j < team.size(); ++j) {
+      for (const internal::Provision& p :
+           pool.ProvisionsOf(team.members()[j])) {
+        if (p.need != r) continue;
+        quality = std::max<double>(quality, p.quality);
+        if (team.ProviderOf(r) != team.members()[j]) {
+          c->members[j].reinforces.push_back(spec.needs[r]);
+        }
+      }
+    }
+    quality_sum += spec.need_weights[r] * quality;
+    if (const std::optional<size_t> provider = team.ProviderOf(r)) {
+      const auto& members = team.members();
+      const auto j = std::find(members.begin(), members.end(), *provider) -
+                     members.begin();
+      c->members[static_cast<size_t>(j)].brings.push_back(spec.needs[r]);
+      c->covered.push_back(spec.needs[r]);
+    } else {
+      c->uncovered.push_back(spec.needs[r]);
+    }
+  }
+  c->coverage = weight_sum > 0 ? quality_sum / weight_sum : 0;
+}
+
+// Member j of an ordered draft: what it is, gives and receives, where.
+CoalitionMember FinishMember(const CoalitionPool& pool, const Draft& draft,
+                             size_t j, const std::optional<GeoPoint>& centre) {
+  const Team& team = draft.team;
+  const size_t m = team.members()[j];
+  CoalitionMember member;
+  member.actor = pool[m].num;
+  member.id = pool.impl().profiles[member.actor].id;
+  member.kind = pool[m].kind;
+  member.basis = draft.basis[j];
+  member.themes = pool[m].challenge_themes;
+  ThemeSet others = 0;
+  for (size_t o : team.members()) {
+    if (o != m) others |= pool[o].challenge_themes;
+  }
+  member.represents = member.themes & ~others;
+  for (const Team::Met& met : team.MetNeeds()) {
+    if (met.giver != m) continue;
+    member.gives.push_back({pool[met.receiver].num, met.need.resource,
+                            met.need.theme,
+                            pool.MatchQuality(m, met.receiver, met.need)});
+  }
+  for (size_t o : team.members()) {
+    if (o != m && pool.Tie(m, o) >= 1) member.partners.push_back(pool[o].num);
+  }
+  member.home_commune = pool.impl().records[member.actor].home.commune;
+  member.distance_km =
+      internal::DistanceFrom(pool.impl(), centre, member.actor);
+  return member;
+}
+
+// The structured coalition of an ordered draft (the French words come
+// after, from coalition_wording). Relevances: each member's gain over those
+// before it.
+Coalition Finish(const CoalitionPool& pool, const Draft& draft,
+                 const std::optional<GeoPoint>& centre) {
+  const Team& team = draft.team;
+  Coalition c;
+  c.missing_kinds = draft.missing_kinds;
+  c.objective = team.value() / pool.scale();
+  c.team_part = team.team_value() / pool.scale();
+  Team before(pool);
+  ThemeSet represented = 0;
+  for (size_t j = 0; j < team.size(); ++j) {
+    const size_t m = team.members()[j];
+    represented |= pool[m].challenge_themes;
+    c.members.push_back(FinishMember(pool, draft, j, centre));
+    c.members.back().relevance = before.GainOf(m).total() / pool.scale();
+    before.Add(m);
+  }
+  c.uncovered_themes = pool.spec().theme_set & ~represented;
+  FinishNeeds(pool, team, &c);
+  return c;
+}
+
+// Leaves out the most relevant half of `c`'s members (the anchor excepted).
+void ExcludeKeyMembers(const CoalitionPool& pool, const Coalition& c,
+                       std::vector<char>* excluded) {
+  std::vector<const CoalitionMember*> members;
+  for (const CoalitionMember& m : c.members) {
+    if (m.basis != MemberBasis::kAnchor) members.push_back(&m);
+  }
+  std::stable_sort(members.begin(), members.end(),
+                   [](const CoalitionMember* a, const CoalitionMember* b) {
+                     return a->relevance > b->relevance;
+                   });
+  members.resize((members.size() + 1) / 2);
+  for (const CoalitionMember* m : members) {
+    (*excluded)[*pool.Find(m->actor)] = 1;
+  }
+}
+
+// The best coalition, then the alternatives, each leaving out the key
+// members of those before it.
+void Propose(const CoalitionPool& pool, const Search& search,
+             const CoalitionOptions& options, CoalitionAnswer* answer) {
+  auto finish = [&](const Draft& draft, bool alternative) {
+    Coalition c = Finish(pool, draft, answer->centre);
+    internal::DescribeCoalition(pool, answer->centre_is_anchor, alternative,
+                                &c);
+    return c;
+  };
+  std::vector<char> excluded(pool.size(), 0);
+  std::vector<Coalition> found = {
+      finish(search.Best(excluded, options.weights.seed_pairs), false)};
+  // One actor (the anchor, say) is no coalition: alternatives have two.
+  constexpr size_t kLeast = 2;
+  while (found.size() <= options.alternatives &&
+         found.back().members.size() >= kLeast) {
+    ExcludeKeyMembers(pool, found.back(), &excluded);
+    Coalition alternative = finish(search.Best(excluded, 0), true);
+    if (alternative.members.size() < kLeast) break;
+    found.push_back(std::move(alternative));
+  }
+  // A greedy started elsewhere may do better: the best is the largest
+  // objective found.
+  std::stable_sort(found.begin(), found.end(),
+                   [](const Coalition& a, const Coalition& b) {
+                     return a.objective > b.objective;
+                   });
+  answer->best = std::move(found.front());
+  found.erase(found.begin());
+  answer->alternatives = std::move(found);
+}
+
+}  // namespace
+
+absl::StatusOr<CoalitionAnswer> SuggestCoalition(
+    const ActorIndex& index, const MatchContext& context, const Scope& scope,
+    const Challenge& challenge, const CoalitionOptions& options) {
+  const Vocabulary& vocabulary = context.vocabulary();
+  if (absl::Status s = CheckRequest(vocabulary, scope, challenge, options);
+      !s.ok()) {
+    return s;
+  }
+  if (absl::Status s = CheckAnchor(index, challenge, options); !s.ok()) {
+    return s;
+  }
+  const ActorIndex::Impl& impl = IndexAccess::Of(index);
+  const std::vector<ActorNum> members = impl.ScopeMembers(scope);
+  const ChallengeSpec spec =
+      ResolveChallenge(impl, members, challenge, vocabulary);
+  if (spec.needs.size() > kMaxNeeds) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("at most ", kMaxNeeds, " needed resources"));
+  }
+  CoalitionAnswer answer;
+  answer.themes = spec.themes;
+  answer.theme_weights = spec.theme_weights;
+  answer.needed_resources = spec.needs;
+  answer.need_weights = spec.need_weights;
+  answer.derived_needs = challenge.needed_resources.empty();
+  answer.centre = internal::CentreOf(impl, members, scope, challenge.anchor,
+                                     &answer.centre_is_anchor);
+  const CoalitionPool pool =
+      BuildPool(index, context, scope, members, spec, challenge, options);
+  std::optional<size_t> anchor;
+  if (challenge.anchor) anchor = pool.Find(*challenge.anchor);
+  Propose(pool, Search(pool, options, anchor), options, &answer);
   return answer;
 }
 

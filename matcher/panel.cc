@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "matcher/actor_index_internal.h"
+#include "matcher/centre.h"
 #include "matcher/wording.h"
 
 namespace maillage::matcher {
@@ -76,8 +77,9 @@ absl::StatusOr<Panel> SuggestDialoguePanel(
     add_chain(scope.place, scope_severity);
   }
 
+  const std::vector<ActorNum> members = impl.ScopeMembers(scope);
   std::vector<Candidate> pool;
-  for (ActorNum num : impl.ScopeMembers(scope)) {
+  for (ActorNum num : members) {
     const ActorRecord& rec = impl.records[num];
     if (!(rec.flags & ActorRecord::kAvailable)) continue;
     if (admit && !admit(num)) continue;
@@ -148,6 +150,9 @@ absl::StatusOr<Panel> SuggestDialoguePanel(
   std::sort(pool.begin(), pool.end(), better);
 
   Panel panel;
+  bool centre_is_anchor = false;
+  panel.centre =
+      internal::CentreOf(impl, members, scope, std::nullopt, &centre_is_anchor);
   std::vector<bool> taken(pool.size(), false);
   std::vector<std::string> why(pool.size());
   ThemeSet covered = 0;
@@ -162,6 +167,9 @@ absl::StatusOr<Panel> SuggestDialoguePanel(
     invitation.kind = pool[i].kind;
     invitation.themes = pool[i].themes;
     invitation.relevance = pool[i].relevance;
+    invitation.home_commune = impl.records[pool[i].num].home.commune;
+    invitation.distance_km =
+        internal::DistanceFrom(impl, panel.centre, pool[i].num);
     panel.invitations.push_back(std::move(invitation));
   };
 

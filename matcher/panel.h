@@ -23,6 +23,7 @@
 //     kind.
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -39,6 +40,8 @@ struct Invitation {
   ThemeSet themes = 0;  // requested themes it acts on
   double relevance = 0;
   std::string reason;  // French: why this actor is invited
+  uint32_t home_commune = territory::kNone;
+  double distance_km = -1;  // to the panel's centre; -1 when unknown
 };
 
 struct Panel {
@@ -47,6 +50,9 @@ struct Panel {
   ThemeSet uncovered_themes = 0;  // requested, nobody in the territory
   int kind_counts[kKindCount] = {};
   std::string summary;  // French
+  // The territory's centre: the mean position of the actors homed in it
+  // that have coordinates; none when no position is known.
+  std::optional<GeoPoint> centre;
 };
 
 // Only actors `admit` admits are invited (empty: any actor of the

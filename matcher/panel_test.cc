@@ -1,6 +1,7 @@
 #include "matcher/panel.h"
 
 #include <algorithm>
+#include <cmath>
 #include <random>
 #include <set>
 #include <string>
@@ -8,6 +9,7 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "matcher/scoring.h"
 #include "matcher/test_util.h"
 
 namespace maillage::matcher {
@@ -100,6 +102,35 @@ TEST_F(PanelTest, SevereFragilitiesAreFavouredAndGapsReported) {
   EXPECT_EQ(panel->uncovered_themes, Bit("gender_equality"));
   EXPECT_THAT(panel->summary, HasSubstr("personne sur le territoire pour "
                                         "égalité femmes-hommes"));
+}
+
+TEST_F(PanelTest, InvitationsSayWhereTheActorsAre) {
+  // Two positioned actors of the département: its centre is their middle.
+  for (const char* id : {"rna:youth0", "mairie:1"}) {
+    ActorProfile p = index_.Get(*index_.Find(id));
+    p.latitude = geo_.latitude[p.home.commune];
+    p.longitude = geo_.longitude[p.home.commune] + (id[0] == 'r' ? 0.2f : 0);
+    index_.Upsert(p);
+  }
+  absl::StatusOr<Panel> panel = SuggestDialoguePanel(
+      index_, context_, geo_.ScopeOf(Level::kDepartement, 0),
+      {ThemeNum("youth")}, 12);
+  ASSERT_TRUE(panel.ok());
+  ASSERT_TRUE(panel->centre.has_value());
+  int positioned = 0;
+  for (const Invitation& invitation : panel->invitations) {
+    const ActorProfile& p = index_.Get(invitation.actor);
+    EXPECT_EQ(invitation.home_commune, p.home.commune);
+    if (std::isnan(p.latitude)) {
+      EXPECT_EQ(invitation.distance_km, -1);
+    } else {
+      ++positioned;
+      // 0.2 degrees of longitude apart, the centre in the middle.
+      EXPECT_NEAR(invitation.distance_km,
+                  internal::HaversineKm(p.latitude, 0, p.latitude, 0.1), 0.05);
+    }
+  }
+  EXPECT_EQ(positioned, 2);
 }
 
 TEST_F(PanelTest, Errors) {

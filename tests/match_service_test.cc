@@ -177,39 +177,88 @@ TEST_F(MatchServiceTest, CoalitionAndPanel) {
   v1::TerritoryRef dep;
   dep.set_level(v1::TERRITORY_LEVEL_DEPARTEMENT);
   dep.set_code("94");
-  {
+  v1::SuggestCoalitionRequest req;
+  *req.mutable_territory() = dep;
+  req.add_themes("digital_inclusion");
+  req.add_themes("seniors_ageing");
+  req.add_needed_resources("funding");
+  req.add_needed_resources("volunteers");
+  req.add_needed_resources("in_kind");
+  req.add_needed_resources("audience_access");
+  auto coalition = [&](const v1::SuggestCoalitionRequest& r,
+                       v1::SuggestCoalitionResponse* resp) {
     grpc::ClientContext ctx;
-    v1::SuggestCoalitionRequest req;
-    *req.mutable_territory() = dep;
-    req.set_theme("digital_inclusion");
-    req.add_needed_resources("funding");
-    req.add_needed_resources("volunteers");
-    req.add_needed_resources("in_kind");
-    req.add_needed_resources("audience_access");
-    v1::SuggestCoalitionResponse resp;
-    grpc::Status s = match_->SuggestCoalition(&ctx, req, &resp);
-    ASSERT_TRUE(s.ok()) << s.error_message();
-    EXPECT_EQ(resp.coalition().members_size(), 3);
-    EXPECT_TRUE(resp.coalition().uncovered_needs().empty());
-    EXPECT_FALSE(resp.method().empty());
-    for (const auto& m : resp.coalition().members()) {
-      EXPECT_FALSE(m.name().empty());
-      EXPECT_FALSE(m.role().empty());
+    return match_->SuggestCoalition(&ctx, r, resp);
+  };
+  v1::SuggestCoalitionResponse resp;
+  grpc::Status s = coalition(req, &resp);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  EXPECT_EQ(resp.coalition().members_size(), 3);
+  EXPECT_TRUE(resp.coalition().uncovered_needs().empty());
+  EXPECT_FALSE(resp.method().empty());
+  EXPECT_THAT(resp.themes(),
+              ElementsAre("digital_inclusion", "seniors_ageing"));
+  EXPECT_EQ(resp.distance_origin(), v1::DISTANCE_ORIGIN_UNSPECIFIED);
+  double relevance = 0;
+  for (const auto& m : resp.coalition().members()) {
+    EXPECT_FALSE(m.name().empty());
+    EXPECT_FALSE(m.role().empty());
+    EXPECT_EQ(m.basis(), v1::COALITION_MEMBER_BASIS_CONTRIBUTES);
+    EXPECT_EQ(m.distance_km(), -1);  // no coordinates
+    relevance += m.relevance();
+    if (m.actor_id() == "rna:W941000001") {
+      EXPECT_EQ(m.home_commune(), "94018");
+      EXPECT_EQ(m.home_commune_name(), "Charenton-le-Pont");
+      EXPECT_THAT(m.brings(), ElementsAre("volunteers"));
+    }
+    if (m.actor_id() == "siret:11111111100011") {
+      // It funds the association, which needs it.
+      ASSERT_EQ(m.gives_size(), 1);
+      EXPECT_EQ(m.gives(0).receiver_id(), "rna:W941000001");
+      EXPECT_EQ(m.gives(0).resource(), "funding");
     }
   }
-  {
-    grpc::ClientContext ctx;
-    v1::SuggestDialoguePanelRequest req;
-    *req.mutable_territory() = dep;
-    req.add_themes("seniors_ageing");
-    req.add_themes("digital_inclusion");
-    req.set_size(3);
-    v1::DialoguePanel resp;
-    ASSERT_TRUE(match_->SuggestDialoguePanel(&ctx, req, &resp).ok());
-    EXPECT_EQ(resp.invitations_size(), 3);
-    EXPECT_TRUE(resp.uncovered_themes().empty());
-    for (const auto& inv : resp.invitations())
-      EXPECT_FALSE(inv.reason().empty());
+  EXPECT_NEAR(relevance, resp.coalition().objective(), 1e-9);
+  EXPECT_GT(resp.coalition().team_part(), 0);
+
+  // The deprecated single theme still works, as the first theme.
+  v1::SuggestCoalitionRequest old_style = req;
+  old_style.clear_themes();
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+  old_style.set_theme("digital_inclusion");
+  v1::SuggestCoalitionResponse old_resp;
+  ASSERT_TRUE(coalition(old_style, &old_resp).ok());
+  EXPECT_EQ(old_resp.theme(), "digital_inclusion");
+#pragma GCC diagnostic pop
+  EXPECT_THAT(old_resp.themes(), ElementsAre("digital_inclusion"));
+
+  // An anchor leads; an unknown one is NOT_FOUND.
+  req.set_anchor_id("siren:219400181");
+  ASSERT_TRUE(coalition(req, &resp).ok());
+  EXPECT_EQ(resp.anchor_id(), "siren:219400181");
+  EXPECT_EQ(resp.coalition().members(0).actor_id(), "siren:219400181");
+  EXPECT_EQ(resp.coalition().members(0).basis(),
+            v1::COALITION_MEMBER_BASIS_ANCHOR);
+  EXPECT_TRUE(resp.coalition().members(0).lead());
+  req.set_anchor_id("siren:219400999");
+  EXPECT_EQ(coalition(req, &resp).error_code(), grpc::StatusCode::NOT_FOUND);
+  grpc::ClientContext ctx;
+  v1::SuggestDialoguePanelRequest panel;
+  *panel.mutable_territory() = dep;
+  panel.add_themes("seniors_ageing");
+  panel.add_themes("digital_inclusion");
+  panel.set_size(3);
+  v1::DialoguePanel invited;
+  ASSERT_TRUE(match_->SuggestDialoguePanel(&ctx, panel, &invited).ok());
+  EXPECT_EQ(invited.invitations_size(), 3);
+  EXPECT_TRUE(invited.uncovered_themes().empty());
+  for (const auto& inv : invited.invitations()) {
+    EXPECT_FALSE(inv.reason().empty());
+    EXPECT_FALSE(inv.name().empty());
+    EXPECT_THAT(inv.home_commune(), ::testing::AnyOf("94018", "94069"));
+    EXPECT_FALSE(inv.home_commune_name().empty());
+    EXPECT_EQ(inv.distance_km(), -1);
   }
 }
 

@@ -159,7 +159,7 @@ class ObjectionTest : public ::testing::Test {
     grpc::ClientContext context;
     v1::SuggestCoalitionRequest request;
     *request.mutable_territory() = Departement94();
-    request.set_theme("digital_inclusion");
+    request.add_themes("digital_inclusion");
     for (const char* r : {"skills", "funding", "in_kind", "audience_access"}) {
       request.add_needed_resources(r);
     }
@@ -224,6 +224,23 @@ TEST_F(ObjectionTest, NeverACoalitionMember) {
   std::vector<std::string> members = CoalitionMembers();
   EXPECT_THAT(members, Not(Contains(kCompany)));
   EXPECT_THAT(members, Contains(kOtherCompany));
+}
+
+// Named as a coalition's anchor (the animator's lead organisation), an
+// organisation that objected is refused, saying why.
+TEST_F(ObjectionTest, NeverAnchorsACoalition) {
+  CreateTerritory();
+  SetStatus(kCompany, v1::ACTOR_STATUS_OPTED_OUT);
+  grpc::ClientContext context;
+  v1::SuggestCoalitionRequest request;
+  *request.mutable_territory() = Departement94();
+  request.add_themes("digital_inclusion");
+  request.set_anchor_id(kCompany);
+  v1::SuggestCoalitionResponse response;
+  grpc::Status s = match_->SuggestCoalition(&context, request, &response);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_THAT(s.error_message(), HasSubstr("objected"));
+  EXPECT_THAT(s.error_details(), HasSubstr("ACTOR_OPTED_OUT"));
 }
 
 TEST_F(ObjectionTest, NeverInvitedToADialoguePanel) {
