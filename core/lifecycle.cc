@@ -543,81 +543,164 @@ absl::Status Lifecycle::RecordServed(const v1::SuggestPartnersRequest& request,
       static_cast<size_t>(response->suggestions_size()) + 1) {
     return absl::InternalError("RecordServed: one commune per actor expected");
   }
-  const std::string_view workspace = WorkspaceOf(caller);
-  std::vector<std::string> keys;  // of the records, in the workspace
+  ServedCall call;
+  call.request = &request;
+  call.response = response;
+  call.communes = &communes;
+  call.caller = &caller;
+  call.workspace = WorkspaceOf(caller);
+  call.territory = request.scope();
+  call.time = Now();
   for (auto& p : *response->mutable_suggestions()) {
-    p.set_suggestion_id(SuggestionId(workspace, request.actor_id(),
+    p.set_suggestion_id(SuggestionId(call.workspace, request.actor_id(),
                                      p.partner_id(), p.category()));
-    keys.push_back(InWorkspace(workspace, p.suggestion_id()));
+  }
+  if (!request.has_scope() && !communes[0].empty()) {
+    call.territory.set_level(v1::TERRITORY_LEVEL_COMMUNE);
+    call.territory.set_code(communes[0]);
+  }
+  return RecordInRound(&call);
+}
+
+absl::Status Lifecycle::RecordInRound(ServedCall* call) {
+  std::unique_lock lock(served_mu_);
+  served_queue_.push_back(call);
+  while (!call->done) {
+    if (served_writing_) {
+      served_cv_.wait(lock);
+      continue;
+    }
+    // Lead the next round: every call queued so far, this one included.
+    served_writing_ = true;
+    std::vector<ServedCall*> round;
+    round.swap(served_queue_);
+    lock.unlock();
+    const absl::Status status = WriteServedRound(round);
+    lock.lock();
+    for (ServedCall* c : round) {
+      c->status = status;
+      c->done = true;
+    }
+    served_writing_ = false;
+    served_cv_.notify_all();
+  }
+  return call->status;
+}
+
+absl::Status Lifecycle::WriteServedRound(
+    const std::vector<ServedCall*>& round) {
+  // The distinct records the round touches, in the order first served.
+  std::vector<std::string> keys;
+  absl::flat_hash_map<std::string, size_t> slot_of;
+  for (const ServedCall* call : round) {
+    for (const auto& p : call->response->suggestions()) {
+      std::string key = InWorkspace(call->workspace, p.suggestion_id());
+      if (slot_of.try_emplace(key, keys.size()).second) {
+        keys.push_back(std::move(key));
+      }
+    }
   }
   std::vector<std::string_view> lock_keys(keys.begin(), keys.end());
   auto held = locks_.Lock(lock_keys);
   ASSIGN_OR_RETURN(auto stored, store_->MultiGet(Family::kSuggestions, keys));
-  v1::TerritoryRef territory = request.scope();
-  if (!request.has_scope() && !communes[0].empty()) {
-    territory.set_level(v1::TERRITORY_LEVEL_COMMUNE);
-    territory.set_code(communes[0]);
+
+  struct Record {
+    v1::Suggestion s;
+    bool stored = false;   // in the store before the round
+    bool exists = false;   // stored, or made by an earlier call of the round
+    bool changed = false;  // proposed (again), or its score or reasons moved
+    const ServedCall* last_call = nullptr;
+    int last_index = 0;
+  };
+  std::vector<Record> records(keys.size());
+  for (size_t k = 0; k < keys.size(); ++k) {
+    records[k].stored =
+        stored[k].has_value() && records[k].s.ParseFromString(*stored[k]);
+    records[k].exists = records[k].stored;
   }
-  auto now = Now();
+  for (const ServedCall* call : round) {
+    const auto& served = call->response->suggestions();
+    for (int i = 0; i < served.size(); ++i) {
+      Record& r = records[slot_of.at(
+          InWorkspace(call->workspace, served[i].suggestion_id()))];
+      r.changed |= ApplyServed(*call, i, r.exists, &r.s);
+      r.exists = true;
+      r.last_call = call;
+      r.last_index = i;
+    }
+  }
+
   storage::WriteBatch batch;
   std::vector<EventLog::Pending> events;
-  for (int i = 0; i < response->suggestions_size(); ++i) {
-    const v1::PartnerSuggestion& p = response->suggestions(i);
-    v1::Suggestion s;
-    bool exists = stored[i].has_value() && s.ParseFromString(*stored[i]);
-    bool restart =
-        exists && (s.state() == v1::SUGGESTION_STATE_DISMISSED ||
-                   s.state() == v1::SUGGESTION_STATE_NOT_FORMED ||
-                   s.state() == v1::SUGGESTION_STATE_PARTNERSHIP_FORMED);
-    if (!exists) {
-      s.set_id(p.suggestion_id());
-      s.set_actor_id(request.actor_id());
-      s.set_partner_id(p.partner_id());
-      s.set_category(p.category());
-      *s.mutable_first_shown() = now;
-    }
-    if (!exists || restart) {
-      auto* t = s.add_history();
-      t->set_from(s.state());
-      t->set_to(v1::SUGGESTION_STATE_PROPOSED);
-      *t->mutable_time() = now;
-      SetPerformer(caller, request.requested_by(), t);
-      if (restart) t->set_reason(std::string(kProposedAgainReason));
-      s.set_state(v1::SUGGESTION_STATE_PROPOSED);
-      s.clear_outcome();
-      s.clear_dismiss_reason();
-    }
-    s.set_modality(p.modality());
-    s.set_score(p.score());
-    s.set_explanation(p.explanation());
-    *s.mutable_factors() = p.factors();
-    s.set_requested_by(caller.id);
-    s.set_requested_by_name(caller.display_name);
-    s.set_requested_by_note(request.requested_by());
-    *s.mutable_territory() = territory;
-    s.set_times_shown(s.times_shown() + 1);
-    *s.mutable_last_shown() = now;
-    Restamp(&s);
-    batch.PutMessage(Family::kSuggestions, keys[i], s);
-    if (!exists) {
+  for (size_t k = 0; k < keys.size(); ++k) {
+    Record& r = records[k];
+    Restamp(&r.s);
+    batch.PutMessage(Family::kSuggestions, keys[k], r.s);
+    const std::string_view workspace = r.last_call->workspace;
+    if (!r.stored) {
       // A stored suggestion's index keys were written with it (its id
       // names the same pair): a dashboard showing the same list again
       // rewrites only the records.
-      for (const std::string* actor : {&s.actor_id(), &s.partner_id()}) {
+      for (const std::string* actor : {&r.s.actor_id(), &r.s.partner_id()}) {
         batch.Put(
             Family::kSuggestionsByActor,
-            InWorkspace(workspace, storage::keys::ByActor(*actor, s.id())), "");
+            InWorkspace(workspace, storage::keys::ByActor(*actor, r.s.id())),
+            "");
       }
     }
+    // Shown again as it was: its counters change, watchers are not told.
+    if (!r.changed) continue;
     EventLog::Pending event;
     event.workspace = std::string(workspace);
-    *event.event.mutable_suggestion() = std::move(s);  // written above
-    for (const std::string* c : {&communes[0], &communes[i + 1]}) {
+    const std::vector<std::string>& communes = *r.last_call->communes;
+    for (const std::string* c : {&communes[0], &communes[r.last_index + 1]}) {
       if (!c->empty()) event.communes.push_back(*c);
     }
+    *event.event.mutable_suggestion() = std::move(r.s);  // written above
     events.push_back(std::move(event));
   }
   return events_->Commit(&batch, std::move(events), /*sync=*/false);
+}
+
+bool Lifecycle::ApplyServed(const ServedCall& call, int index, bool exists,
+                            v1::Suggestion* s) {
+  const v1::PartnerSuggestion& p = call.response->suggestions(index);
+  const bool restart =
+      exists && (s->state() == v1::SUGGESTION_STATE_DISMISSED ||
+                 s->state() == v1::SUGGESTION_STATE_NOT_FORMED ||
+                 s->state() == v1::SUGGESTION_STATE_PARTNERSHIP_FORMED);
+  if (!exists) {
+    s->set_id(p.suggestion_id());
+    s->set_actor_id(call.request->actor_id());
+    s->set_partner_id(p.partner_id());
+    s->set_category(p.category());
+    *s->mutable_first_shown() = call.time;
+  }
+  if (!exists || restart) {
+    auto* t = s->add_history();
+    t->set_from(s->state());
+    t->set_to(v1::SUGGESTION_STATE_PROPOSED);
+    *t->mutable_time() = call.time;
+    SetPerformer(*call.caller, call.request->requested_by(), t);
+    if (restart) t->set_reason(std::string(kProposedAgainReason));
+    s->set_state(v1::SUGGESTION_STATE_PROPOSED);
+    s->clear_outcome();
+    s->clear_dismiss_reason();
+  }
+  const bool moved = !exists || restart || s->score() != p.score() ||
+                     s->modality() != p.modality() ||
+                     s->explanation() != p.explanation();
+  s->set_modality(p.modality());
+  s->set_score(p.score());
+  s->set_explanation(p.explanation());
+  *s->mutable_factors() = p.factors();
+  s->set_requested_by(call.caller->id);
+  s->set_requested_by_name(call.caller->display_name);
+  s->set_requested_by_note(call.request->requested_by());
+  *s->mutable_territory() = call.territory;
+  s->set_times_shown(s->times_shown() + 1);
+  *s->mutable_last_shown() = call.time;
+  return moved;
 }
 
 absl::StatusOr<v1::Suggestion> Lifecycle::GetSuggestion(

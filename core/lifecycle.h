@@ -1,6 +1,7 @@
 #ifndef MAILLAGE_CORE_LIFECYCLE_H_
 #define MAILLAGE_CORE_LIFECYCLE_H_
 
+#include <condition_variable>
 #include <functional>
 #include <map>
 #include <mutex>
@@ -74,6 +75,18 @@ class Lifecycle {
   // `communes` holds the INSEE code of the actor's home commune, then of
   // each suggested partner's, in order ("" when unknown): the caller read
   // them from the index it held.
+  //
+  // Calls are recorded in rounds (group commit): a call that arrives while
+  // a round is being written waits and is written with the others that
+  // arrived meanwhile, in one batch; a suggestion served by several calls
+  // of a round is read and written once (its times_shown counts every
+  // call). A suggestion gets an event (one per round, its state after the
+  // round) only when it is new, proposed again, or its score, modality or
+  // explanation changed: shown again as it was, its counters change and
+  // watchers are not told.
+  // Returns once the call's records are in the write-ahead log (not
+  // fsync'ed: see README, Durability); an error of the round's write is
+  // every call's error in it.
   absl::Status RecordServed(const v1::SuggestPartnersRequest& request,
                             const std::vector<std::string>& communes,
                             v1::SuggestPartnersResponse* response,
@@ -241,6 +254,30 @@ class Lifecycle {
       const std::function<void(std::string_view key, v1::Suggestion* s,
                                storage::WriteBatch* write)>& change);
 
+  // One SuggestPartners call waiting to be recorded (see RecordServed).
+  struct ServedCall {
+    const v1::SuggestPartnersRequest* request = nullptr;
+    const v1::SuggestPartnersResponse* response = nullptr;  // ids set
+    const std::vector<std::string>* communes = nullptr;
+    const auth::Principal* caller = nullptr;
+    std::string_view workspace;
+    v1::TerritoryRef territory;  // where the suggestions were served
+    google::protobuf::Timestamp time;
+    absl::Status status;  // set with done
+    bool done = false;    // guarded by served_mu_
+  };
+  // Queues `call`, then either waits for a round that writes it or leads
+  // the next round itself.
+  absl::Status RecordInRound(ServedCall* call);
+  // Writes one round's calls in one batch (see RecordServed).
+  absl::Status WriteServedRound(const std::vector<ServedCall*>& round);
+  // Applies the `index`-th suggestion `call` served to the stored record
+  // `s` (`exists`: s holds a record, stored or made earlier in the round).
+  // True when it is new, proposed again, or its score, modality or
+  // explanation changed; false when only its counters moved.
+  static bool ApplyServed(const ServedCall& call, int index, bool exists,
+                          v1::Suggestion* s);
+
   storage::Store* store_;
   const TerritoryRegistry* registry_;
   ActorDirectory* actors_;
@@ -248,6 +285,12 @@ class Lifecycle {
   const Options options_;
   ValidationContext validation_;
   KeyLocks locks_;
+
+  // The calls waiting for a round, and whether one is being written.
+  std::mutex served_mu_;
+  std::condition_variable served_cv_;
+  std::vector<ServedCall*> served_queue_;  // guarded by served_mu_
+  bool served_writing_ = false;            // guarded by served_mu_
 
   mutable std::mutex mu_;
   // Every partnership, by keys::InWorkspace(workspace, id) (the engine's

@@ -369,6 +369,59 @@ TEST_F(LifecycleTest, ServingAgainUpdatesOneRecordListedUnderBothActors) {
   }
 }
 
+// Dashboards ask for the same actor's partners from many places at once:
+// the calls are recorded in rounds (group commit). Every call counts, no
+// call is lost or doubled, and re-serving the same suggestion unchanged
+// tells watchers nothing new: one event for the new suggestion only.
+TEST_F(LifecycleTest, ConcurrentServingCountsEveryCallAndEventsOnlyChanges) {
+  Start();
+  Create(Assoc("rna:W941000001"));
+  Create(Company("siret:11111111100011"));
+  constexpr int kThreads = 8;
+  constexpr int kCallsEach = 25;
+  std::vector<std::thread> callers;
+  std::vector<std::vector<std::string>> ids(kThreads);
+  for (int t = 0; t < kThreads; ++t) {
+    callers.emplace_back([&, t] {
+      for (int i = 0; i < kCallsEach; ++i) Partners("rna:W941000001", &ids[t]);
+    });
+  }
+  for (std::thread& c : callers) c.join();
+  for (const auto& served : ids) {
+    ASSERT_EQ(served.size(), static_cast<size_t>(kCallsEach));
+    for (const std::string& id : served) EXPECT_EQ(id, ids[0][0]);
+  }
+  v1::Suggestion s;
+  {
+    grpc::ClientContext ctx;
+    v1::GetSuggestionRequest get;
+    get.set_id(ids[0][0]);
+    ASSERT_TRUE(life_->GetSuggestion(&ctx, get, &s).ok());
+  }
+  EXPECT_EQ(s.times_shown(), kThreads * kCallsEach);
+  EXPECT_EQ(s.history_size(), 1);  // proposed once
+  ASSERT_TRUE(Move(ids[0][0], v1::SUGGESTION_STATE_KEPT, &s).ok());
+
+  // The event log from its start: the suggestion proposed, then kept.
+  grpc::ClientContext ctx;
+  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
+  v1::WatchSuggestionsRequest req;
+  req.mutable_territory()->set_level(v1::TERRITORY_LEVEL_DEPARTEMENT);
+  req.mutable_territory()->set_code("94");
+  req.set_resume_token("0");
+  auto stream = life_->WatchSuggestions(&ctx, req);
+  std::vector<v1::SuggestionState> states;
+  v1::WatchEvent e;
+  while (states.size() < 2 && stream->Read(&e)) {
+    states.push_back(e.suggestion().state());
+  }
+  EXPECT_THAT(states, ElementsAre(v1::SUGGESTION_STATE_PROPOSED,
+                                  v1::SUGGESTION_STATE_KEPT));
+  // Nothing else is waiting: a third read would be the next change.
+  ctx.TryCancel();
+  stream->Finish();
+}
+
 TEST_F(LifecycleTest, RepeatedNonAnswersLowerAPartnersResponsiveness) {
   Start(absl::Seconds(1));
   // Two identical companies for one association.
