@@ -22,9 +22,11 @@
 //   base::Log(base::LogLevel::kInfo, "import.end")
 //       .Add("rows", 2000).Add("seconds", 0.8);
 //
-// The line is written when the temporary is destroyed (end of the
-// statement), whole, with one write: lines of concurrent threads never mix.
-// Thread-safe.
+// The line is made when the temporary is destroyed (end of the statement)
+// and goes to stderr whole, in order (lines of concurrent threads never
+// mix), written in batches by a thread of the log's own within about 10 ms
+// (a crash may lose those last milliseconds; FlushLog, which exit() runs,
+// loses nothing). Thread-safe.
 namespace maillage::base {
 
 enum class LogLevel { kDebug = 0, kInfo = 1, kWarning = 2, kError = 3 };
@@ -56,6 +58,9 @@ void SetLogOptions(LogOptions options);
 // Whether an event at `level` is written: callers that would compute a
 // costly field check first.
 bool LogEnabled(LogLevel level);
+
+// Returns once every line logged before the call is written to stderr.
+void FlushLog();
 
 // One event being described; written when destroyed (see above). Fields
 // keep the order they are added in, after "time", "level" and "event".

@@ -1,8 +1,17 @@
 #include "base/log.h"
 
+#include <unistd.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <functional>
+#include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_split.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -73,6 +82,58 @@ TEST(LogTest, NonFiniteNumbersStayValidJson) {
   Log(LogLevel::kInfo, "e").Add("x", 0.0 / 0.0);
   ASSERT_EQ(log.lines.size(), 1u);
   EXPECT_NE(log.lines[0].find("\"x\":\"nan\""), std::string::npos);
+}
+
+// Runs `log` with stderr redirected to a file; returns what reached it.
+std::string CaptureStderr(const std::function<void()>& log) {
+  char path[] = "/tmp/maillage_log_test_XXXXXX";
+  int file = mkstemp(path);
+  EXPECT_GE(file, 0);
+  const int saved = dup(STDERR_FILENO);
+  dup2(file, STDERR_FILENO);
+  log();
+  FlushLog();
+  dup2(saved, STDERR_FILENO);
+  close(saved);
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  close(file);
+  unlink(path);
+  return text.str();
+}
+
+TEST(LogTest, StderrGetsEveryLineWholeAndInOrder) {
+  SetLogOptions({LogLevel::kInfo, LogFormat::kText, nullptr});
+  constexpr int kThreads = 4;
+  constexpr int kLines = 2000;
+  const std::string text = CaptureStderr([] {
+    std::vector<std::thread> threads;
+    for (int t = 0; t < kThreads; ++t) {
+      threads.emplace_back([t] {
+        for (int i = 0; i < kLines; ++i) {
+          Log(LogLevel::kInfo, "e").Add("thread", t).Add("i", i);
+        }
+      });
+    }
+    for (std::thread& thread : threads) thread.join();
+  });
+  SetLogOptions({});
+  std::vector<int> next(kThreads, 0);
+  int lines = 0;
+  for (absl::string_view line : absl::StrSplit(text, '\n', absl::SkipEmpty())) {
+    ++lines;
+    // "<time> info e thread=T i=I"
+    std::vector<absl::string_view> words = absl::StrSplit(line, ' ');
+    ASSERT_EQ(words.size(), 5u) << line;
+    int t = -1;
+    int i = -1;
+    ASSERT_TRUE(absl::SimpleAtoi(words[3].substr(7), &t)) << line;
+    ASSERT_TRUE(absl::SimpleAtoi(words[4].substr(2), &i)) << line;
+    ASSERT_TRUE(t >= 0 && t < kThreads) << line;
+    EXPECT_EQ(i, next[t]++) << line;  // each thread's lines in order
+  }
+  EXPECT_EQ(lines, kThreads * kLines);
 }
 
 TEST(LogTest, ParsesLevelsAndFormats) {

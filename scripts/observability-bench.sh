@@ -18,12 +18,13 @@ work=$(mktemp -d)
 pids=()
 trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"' EXIT
 
-start() {  # start NAME FLAGS...: a server, its ports in $work/NAME.ports
+start() {  # start NAME FLAGS...: a server; its pid and ports in $work/NAME.*
   local name=$1; shift
   build/services/maillage_server --listen=127.0.0.1:0 --http_listen=127.0.0.1:0 \
     --data_dir="$work/$name.data" --admin_credentials_file="$work/$name.key" \
     --demo --rate_limit_per_second=0 "$@" 2>"$work/$name.log" &
   pids+=($!)
+  echo $! >"$work/$name.pid"
   for _ in $(seq 200); do grep -q "HTTP/JSON on" "$work/$name.log" && break; sleep 0.2; done
   sed -n 's/.*listening on [^;]*:\([0-9]*\);.*/\1/p' "$work/$name.log" >"$work/$name.grpc"
   sed -n 's/.*HTTP\/JSON on [^ ]*:\([0-9]*\).*/\1/p' "$work/$name.log" >"$work/$name.http"
@@ -41,7 +42,11 @@ open(sys.argv[1] + "/suggest.bin", "wb").write(
 open(sys.argv[1] + "/suggest.json", "w").write('{"limit": 10}')
 PY
 
-rps() {  # rps SERVER CALL REQUESTS: req/s of one h2load run
+cpu_ticks() {  # cpu_ticks SERVER: utime + stime of its process, in ticks
+  awk '{sub(/.*\) /, ""); print $12 + $13}' "/proc/$(cat "$work/$1.pid")/stat"
+}
+
+rps() {  # rps SERVER CALL REQUESTS: "req/s cpu_us_per_request" of one run
   local server=$1 call=$2 n=$3
   local grpc_port http_port key
   grpc_port=$(cat "$work/$server.grpc"); http_port=$(cat "$work/$server.http")
@@ -59,9 +64,14 @@ rps() {  # rps SERVER CALL REQUESTS: req/s of one h2load run
       -d "$work/suggest.json"
       "http://127.0.0.1:$http_port/v1/actors/ext:demo:1000:suggestPartners") ;;
   esac
-  h2load -n "$n" -c "$clients" -m 1 "${auth[@]}" "${args[@]}" 2>&1 |
+  local before after
+  before=$(cpu_ticks "$server")
+  local rate
+  rate=$(h2load -n "$n" -c "$clients" -m 1 "${auth[@]}" "${args[@]}" 2>&1 |
     awk '/^finished in/ {rps=$4} /^requests:/ {failed=$10}
-         END {if (failed != 0) rps = "FAILED(" failed ")"; print rps}'
+         END {if (failed != 0) rps = "FAILED(" failed ")"; print rps}')
+  after=$(cpu_ticks "$server")
+  echo "$rate $(python3 -c "print(f'{($after - $before) * 1e6 / $(getconf CLK_TCK) / $n:.1f}')")"
 }
 
 echo "commit $(git rev-parse --short HEAD), $(nproc) cores, $(date -u +'%F %T')"
@@ -76,9 +86,12 @@ for call in get_grpc suggest_grpc get_http suggest_http; do
     if [ $((round % 2)) -eq 1 ]; then order=(on off); else order=(off on); fi
     declare -A got=()
     for server in "${order[@]}"; do got[$server]=$(rps "$server" "$call" "$n"); done
-    ratio=$(python3 -c "print(f'{${got[on]} / ${got[off]}:.3f}')" 2>/dev/null || echo "?")
-    printf '%-13s round %d: on %9s req/s, off %9s req/s, on/off %s\n' \
-      "$call" "$round" "${got[on]}" "${got[off]}" "$ratio"
+    read -r on_rps on_cpu <<<"${got[on]}"
+    read -r off_rps off_cpu <<<"${got[off]}"
+    ratios=$(python3 -c "print(f'{$on_rps / $off_rps:.3f} {$on_cpu / $off_cpu:.3f}')" 2>/dev/null || echo "? ?")
+    read -r rps_ratio cpu_ratio <<<"$ratios"
+    printf '%-13s round %d: on %9s req/s %6s us CPU/req, off %9s req/s %6s us CPU/req; on/off req/s %s, CPU/req %s\n' \
+      "$call" "$round" "$on_rps" "$on_cpu" "$off_rps" "$off_cpu" "$rps_ratio" "$cpu_ratio"
   done
 done
 echo "load after: $(uptime)"
