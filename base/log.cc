@@ -2,11 +2,14 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <chrono>
 #include <cmath>
 #include <condition_variable>
+#include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <mutex>
 #include <string>
@@ -177,41 +180,78 @@ bool LogEnabled(LogLevel level) {
   return static_cast<int>(level) >= g_level.load(std::memory_order_relaxed);
 }
 
+void AppendJsonQuoted(std::string* out, std::string_view text) {
+  out->push_back('"');
+  size_t plain = 0;  // start of the run of bytes copied as they are
+  for (size_t i = 0; i < text.size(); ++i) {
+    const unsigned char u = static_cast<unsigned char>(text[i]);
+    if (u >= 0x20 && u != '"' && u != '\\' && u != 0x7f) continue;
+    out->append(text.data() + plain, i - plain);
+    plain = i + 1;
+    if (u == '"' || u == '\\') {
+      out->push_back('\\');
+      out->push_back(static_cast<char>(u));
+    } else if (u == '\n') {
+      out->append("\\n");
+    } else if (u == '\t') {
+      out->append("\\t");
+    } else {
+      absl::StrAppendFormat(out, "\\u%04x", u);
+    }
+  }
+  out->append(text.data() + plain, text.size() - plain);
+  out->push_back('"');
+}
+
 std::string JsonQuote(std::string_view text) {
   std::string out;
   out.reserve(text.size() + 2);
-  out.push_back('"');
-  for (char c : text) {
-    unsigned char u = static_cast<unsigned char>(c);
-    if (c == '"' || c == '\\') {
-      out.push_back('\\');
-      out.push_back(c);
-    } else if (c == '\n') {
-      out += "\\n";
-    } else if (c == '\t') {
-      out += "\\t";
-    } else if (u < 0x20 || u == 0x7f) {
-      absl::StrAppendFormat(&out, "\\u%04x", u);
-    } else {
-      out.push_back(c);
-    }
-  }
-  out.push_back('"');
+  AppendJsonQuoted(&out, text);
   return out;
 }
+
+namespace {
+
+// Appends "2026-03-01T10:00:00.123Z" for `now`. The part up to the seconds is
+// formatted once a second per thread (absl::FormatTime is the slowest step
+// of a line otherwise).
+void AppendTime(std::string* out, absl::Time now) {
+  thread_local int64_t cached_second = INT64_MIN;
+  thread_local std::string cached_text;
+  const int64_t millis = absl::ToUnixMillis(now);
+  const int64_t second = millis >= 0 ? millis / 1000 : (millis - 999) / 1000;
+  if (second != cached_second) {
+    cached_text =
+        absl::FormatTime("%Y-%m-%dT%H:%M:%S", absl::FromUnixSeconds(second),
+                         absl::UTCTimeZone());
+    cached_second = second;
+  }
+  const int ms = static_cast<int>(millis - second * 1000);
+  const char fraction[6] = {'.',
+                            static_cast<char>('0' + ms / 100),
+                            static_cast<char>('0' + ms / 10 % 10),
+                            static_cast<char>('0' + ms % 10),
+                            'Z',
+                            '\0'};
+  out->append(cached_text);
+  out->append(fraction, 5);
+}
+
+}  // namespace
 
 Log::Log(LogLevel level, std::string_view event) : enabled_(LogEnabled(level)) {
   if (!enabled_) return;
   format_ = static_cast<LogFormat>(g_format.load(std::memory_order_relaxed));
-  const std::string time = absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", absl::Now(),
-                                            absl::UTCTimeZone());
-  line_.reserve(256);
+  line_.reserve(384);
   if (format_ == LogFormat::kJson) {
-    absl::StrAppend(&line_, "{\"time\":\"", time, "\",\"level\":\"",
-                    AsAbsl(LogLevelName(level)),
-                    "\",\"event\":", JsonQuote(event));
+    line_.append("{\"time\":\"");
+    AppendTime(&line_, absl::Now());
+    absl::StrAppend(&line_, "\",\"level\":\"", AsAbsl(LogLevelName(level)),
+                    "\",\"event\":");
+    AppendJsonQuoted(&line_, event);
   } else {
-    absl::StrAppend(&line_, time, " ", AsAbsl(LogLevelName(level)), " ",
+    AppendTime(&line_, absl::Now());
+    absl::StrAppend(&line_, " ", AsAbsl(LogLevelName(level)), " ",
                     AsAbsl(event));
   }
 }
@@ -231,26 +271,33 @@ Log::~Log() {
 
 void FlushLog() { StderrWriter::Get().Flush(); }
 
-void Log::AddRendered(std::string_view key, std::string_view rendered) {
+void Log::AppendKey(std::string_view key) {
   if (format_ == LogFormat::kJson) {
-    absl::StrAppend(&line_, ",", JsonQuote(key), ":", AsAbsl(rendered));
+    line_.push_back(',');
+    AppendJsonQuoted(&line_, key);
+    line_.push_back(':');
   } else {
-    absl::StrAppend(&line_, " ", AsAbsl(key), "=", AsAbsl(rendered));
+    line_.push_back(' ');
+    line_.append(key);
+    line_.push_back('=');
   }
 }
 
 Log& Log::Add(std::string_view key, std::string_view value) {
   if (!enabled_) return *this;
+  AppendKey(key);
   if (format_ == LogFormat::kText && PlainText(value)) {
-    AddRendered(key, value);
+    line_.append(value);
   } else {
-    AddRendered(key, JsonQuote(value));
+    AppendJsonQuoted(&line_, value);
   }
   return *this;
 }
 
 Log& Log::Add(std::string_view key, bool value) {
-  if (enabled_) AddRendered(key, value ? "true" : "false");
+  if (!enabled_) return *this;
+  AppendKey(key);
+  line_.append(value ? "true" : "false");
   return *this;
 }
 
@@ -258,17 +305,24 @@ Log& Log::Add(std::string_view key, double value) {
   if (!enabled_) return *this;
   // JSON has no NaN nor infinity: such a value is written as a string.
   if (!std::isfinite(value)) return Add(key, absl::StrCat(value));
-  AddRendered(key, absl::StrFormat("%.6g", value));
+  AppendKey(key);
+  char text[32];
+  const int n = std::snprintf(text, sizeof text, "%.6g", value);
+  line_.append(text, static_cast<size_t>(std::max(0, n)));
   return *this;
 }
 
 Log& Log::AddInteger(std::string_view key, int64_t value) {
-  if (enabled_) AddRendered(key, absl::StrCat(value));
+  if (!enabled_) return *this;
+  AppendKey(key);
+  absl::StrAppend(&line_, value);
   return *this;
 }
 
 Log& Log::AddUnsigned(std::string_view key, uint64_t value) {
-  if (enabled_) AddRendered(key, absl::StrCat(value));
+  if (!enabled_) return *this;
+  AppendKey(key);
+  absl::StrAppend(&line_, value);
   return *this;
 }
 

@@ -94,9 +94,8 @@ class Log {
  private:
   Log& AddInteger(std::string_view key, int64_t value);
   Log& AddUnsigned(std::string_view key, uint64_t value);
-  // Appends `key` and `rendered` (already a JSON value: quoted and escaped
-  // for strings) in the chosen format.
-  void AddRendered(std::string_view key, std::string_view rendered);
+  // Appends the separator and `key` in the chosen format; the value follows.
+  void AppendKey(std::string_view key);
 
   const bool enabled_;
   LogFormat format_ = LogFormat::kJson;
@@ -106,6 +105,8 @@ class Log {
 // `text` as a JSON string literal, quotes included: '"' and '\' escaped,
 // control characters as \u00XX; other bytes (UTF-8) as they are.
 std::string JsonQuote(std::string_view text);
+// The same, appended to `out`.
+void AppendJsonQuoted(std::string* out, std::string_view text);
 
 }  // namespace maillage::base
 

@@ -8,6 +8,9 @@
 # the two servers round after round so that the machine's other load falls
 # on both alike. Prints each run's req/s and, per round, on/off.
 #   scripts/observability-bench.sh [ROUNDS] [REQUESTS] [CLIENTS]
+# Environment: CALLS (default "get_grpc suggest_grpc get_http suggest_http"),
+# ON_FLAGS and OFF_FLAGS (extra flags of each server), ON_BIN and OFF_BIN
+# (another build of the server for either), to compare other variants.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 rounds=${1:-5}
@@ -18,9 +21,9 @@ work=$(mktemp -d)
 pids=()
 trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"' EXIT
 
-start() {  # start NAME FLAGS...: a server; its pid and ports in $work/NAME.*
-  local name=$1; shift
-  build/services/maillage_server --listen=127.0.0.1:0 --http_listen=127.0.0.1:0 \
+start() {  # start NAME BINARY FLAGS...: a server; its pid and ports in $work/NAME.*
+  local name=$1 binary=$2; shift 2
+  "$binary" --listen=127.0.0.1:0 --http_listen=127.0.0.1:0 \
     --data_dir="$work/$name.data" --admin_credentials_file="$work/$name.key" \
     --demo --rate_limit_per_second=0 "$@" 2>"$work/$name.log" &
   pids+=($!)
@@ -29,8 +32,10 @@ start() {  # start NAME FLAGS...: a server; its pid and ports in $work/NAME.*
   sed -n 's/.*listening on [^;]*:\([0-9]*\);.*/\1/p' "$work/$name.log" >"$work/$name.grpc"
   sed -n 's/.*HTTP\/JSON on [^ ]*:\([0-9]*\).*/\1/p' "$work/$name.log" >"$work/$name.http"
 }
-start on --observe_requests=true --log_level=info --log_format=json
-start off --observe_requests=false --log_level=info --log_format=json
+# shellcheck disable=SC2086
+start on "${ON_BIN:-build/services/maillage_server}" --observe_requests=true --log_level=info --log_format=json ${ON_FLAGS:-}
+# shellcheck disable=SC2086
+start off "${OFF_BIN:-build/services/maillage_server}" --observe_requests=false --log_level=info --log_format=json ${OFF_FLAGS:-}
 
 python3 - "$work" <<'PY'
 import struct, sys
@@ -75,8 +80,9 @@ rps() {  # rps SERVER CALL REQUESTS: "req/s cpu_us_per_request" of one run
 }
 
 echo "commit $(git rev-parse --short HEAD), $(nproc) cores, $(date -u +'%F %T')"
+echo "on: --observe_requests=true ${ON_FLAGS:-}; off: --observe_requests=false ${OFF_FLAGS:-}"
 echo "load before: $(uptime)"
-for call in get_grpc suggest_grpc get_http suggest_http; do
+for call in ${CALLS:-get_grpc suggest_grpc get_http suggest_http}; do
   n=$requests
   case $call in suggest_*) n=$((requests / 5)) ;; esac
   # Warm both (caches, connections), untimed.

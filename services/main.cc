@@ -122,6 +122,9 @@ ABSL_FLAG(std::string, http_metrics, "admin",
           "Who may read GET /metrics on the HTTP face's port: admin (a "
           "bearer API key or token of an admin), open (anyone who reaches "
           "the port) or off. --metrics_address serves it apart, unguarded.");
+ABSL_FLAG(bool, log_requests, true,
+          "One log line per call (at level info); false keeps the per-call "
+          "metrics and the other events.");
 ABSL_FLAG(bool, observe_requests, true,
           "Per-request metrics and log lines; false only to measure what "
           "they cost.");
@@ -451,6 +454,7 @@ int main(int argc, char** argv) {
   options.metrics_address = absl::GetFlag(FLAGS_metrics_address);
   options.http_metrics = *http_metrics;
   options.observe_requests = absl::GetFlag(FLAGS_observe_requests);
+  options.log_requests = absl::GetFlag(FLAGS_log_requests);
   options.core.contacts_purge_interval =
       absl::GetFlag(FLAGS_contacts_purge_interval);
   options.core.weights_relearn_interval =

@@ -47,9 +47,9 @@ const std::string& InProcessToken();
 // refusal keeps its own HTTP status.
 inline constexpr char kStreamOpenMetadata[] = "x-maillage-stream";
 
-// Initial metadata every observed call sends: its request id, as its log line
-// says it (ObservedCall::request_id). The HTTP face answers it as the
-// X-Request-Id header.
+// Initial metadata the observed calls of the HTTP face get: the call's request
+// id, as its log line says it (ObservedCall::request_id), which the HTTP face
+// answers as the X-Request-Id header.
 inline constexpr char kRequestIdMetadata[] = "x-request-id";
 
 // What the work of a call gets besides its request: who calls (established by
@@ -236,8 +236,8 @@ class RequestHandler {
       const google::protobuf::Message* prototype,
       const grpc::ByteBuffer* request);
   // The observation of a call arriving (null when calls are not observed):
-  // its transport, traceparent and request id (sent back as
-  // kRequestIdMetadata).
+  // its transport, traceparent and request id (sent back to the HTTP face
+  // as kRequestIdMetadata).
   std::unique_ptr<ObservedCall> Observe(grpc::CallbackServerContext* context,
                                         std::string_view method,
                                         const grpc::ByteBuffer* request);

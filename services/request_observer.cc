@@ -27,11 +27,14 @@ const prometheus::Histogram::BucketBoundaries& DurationBuckets() {
   return *buckets;
 }
 
-// 64 random bits in hex: unique enough to find one call's line among a
-// day's, and cheap (no lock, no system call after the first).
-std::string NewRequestId() {
+// 64 random bits as 16 hex digits into `id`: unique enough to find one
+// call's line among a day's, and cheap (no lock, no system call after the
+// thread's first).
+void NewRequestId(char (&id)[16]) {
   thread_local std::mt19937_64 generator{std::random_device{}()};
-  return absl::StrFormat("%016x", generator());
+  uint64_t bits = generator();
+  constexpr char kHex[] = "0123456789abcdef";
+  for (int i = 15; i >= 0; --i, bits >>= 4) id[i] = kHex[bits & 0xf];
 }
 
 bool IsServerError(absl::StatusCode code) {
@@ -63,8 +66,8 @@ ObservedCall::ObservedCall(RequestObserver* observer, MethodSeries* series,
       series_(series),
       method_(method),
       transport_(transport),
-      start_(std::chrono::steady_clock::now()),
-      request_id_(NewRequestId()) {
+      start_(std::chrono::steady_clock::now()) {
+  NewRequestId(request_id_);
   if (!traceparent.empty()) {
     trace_ = base::ParseTraceParent(traceparent);
     trace_invalid_ = !trace_.has_value();
@@ -100,7 +103,7 @@ void ObservedCall::Log(absl::StatusCode code, double seconds,
       IsServerError(code) ? base::LogLevel::kError : base::LogLevel::kInfo;
   if (!base::LogEnabled(level)) return;
   base::Log line(level, "request");
-  line.Add("request_id", request_id_)
+  line.Add("request_id", request_id())
       .Add("method", method_)
       .Add("transport", TransportName(transport_))
       .Add("status", absl::StatusCodeToString(code))

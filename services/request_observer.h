@@ -46,9 +46,11 @@ class ObservedCall {
   ObservedCall(const ObservedCall&) = delete;
   ObservedCall& operator=(const ObservedCall&) = delete;
 
-  // The server-made id of the call, 16 hex digits: in its log line, and sent
-  // to the client as the "x-request-id" response metadata (HTTP header).
-  const std::string& request_id() const { return request_id_; }
+  // The server-made id of the call, 16 hex digits: in its log line, and
+  // answered by the HTTP face as its X-Request-Id header.
+  std::string_view request_id() const {
+    return std::string_view(request_id_, sizeof request_id_);
+  }
 
   void SetRequestBytes(size_t bytes) { request_bytes_ = bytes; }
   // Who calls, as the log says it: `pseudonym` stands for the principal's
@@ -75,7 +77,7 @@ class ObservedCall {
   const std::string_view method_;  // a literal of the services
   const Transport transport_;
   const std::chrono::steady_clock::time_point start_;
-  std::string request_id_;
+  char request_id_[16];  // hex digits, not terminated
   std::optional<base::TraceParent> trace_;
   bool trace_invalid_ = false;  // a traceparent was sent and refused
   std::optional<size_t> request_bytes_;

@@ -220,8 +220,9 @@ absl::Status Server::StartMetrics(const Options& options) {
   prometheus::Registry& registry = metrics_->registry();
   retention_metrics_ = std::make_unique<RetentionMetrics>(registry);
   if (options.observe_requests) {
-    request_observer_ =
-        std::make_unique<RequestObserver>(registry, RequestObserver::Options());
+    RequestObserver::Options observe;
+    observe.log_requests = options.log_requests;
+    request_observer_ = std::make_unique<RequestObserver>(registry, observe);
   }
   activity_metrics_ = std::make_unique<ActivityMetrics>(registry);
   startup_metrics_ = std::make_unique<StartupMetrics>(registry);

@@ -140,6 +140,9 @@ class Server {
     // Per-request metrics and log lines (services/request_observer.h). Off
     // only to measure what they cost.
     bool observe_requests = true;
+    // With observe_requests: one log line per call (the metrics are kept
+    // either way).
+    bool log_requests = true;
   };
 
   // Starts listening (health NOT_SERVING), opens the core, then reports
