@@ -14,6 +14,7 @@
 #include "absl/strings/str_cat.h"
 #include "auth/base64url.h"
 #include "auth/strict_json.h"
+#include "base/log.h"
 #include "base/status_macros.h"
 #include "base/strings.h"
 
@@ -349,8 +350,9 @@ bool JwtAuthenticator::ReloadKeysIfChanged() const {
   std::lock_guard lock(reload_mu_);
   auto keys = ReadJwksIfChanged(options_.jwks_path, &jwks_seen_);
   if (!keys.ok()) {
-    std::cerr << "maillage: JWKS not reloaded, keeping the previous keys: "
-              << keys.status().message() << std::endl;
+    base::Log(base::LogLevel::kWarning, "auth.jwks_not_reloaded")
+        .Add("message", "keeping the previous keys")
+        .Add("error", std::string(keys.status().message()));
     return false;
   }
   if (*keys == nullptr) return false;

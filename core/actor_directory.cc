@@ -359,6 +359,21 @@ size_t ActorDirectory::size() const {
   return index_.size();
 }
 
+std::array<matcher::ActorIndex::KindCount, matcher::kKindCount>
+ActorDirectory::CountByKind() const {
+  std::array<matcher::ActorIndex::KindCount, matcher::kKindCount> counts;
+  std::shared_lock lock(index_mu_);
+  for (int k = 0; k < matcher::kKindCount; ++k) {
+    counts[k] = index_.CountOfKind(static_cast<matcher::Kind>(k));
+  }
+  return counts;
+}
+
+size_t ActorDirectory::IndexMemoryBytes() const {
+  std::shared_lock lock(index_mu_);
+  return index_.ApproximateMemoryUsage();
+}
+
 void ActorDirectory::ReadMatching(
     const std::function<void(const matcher::ActorIndex&,
                              const matcher::MatchContext&)>& read) const {

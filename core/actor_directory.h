@@ -1,6 +1,7 @@
 #ifndef MAILLAGE_CORE_ACTOR_DIRECTORY_H_
 #define MAILLAGE_CORE_ACTOR_DIRECTORY_H_
 
+#include <array>
 #include <atomic>
 #include <condition_variable>
 #include <deque>
@@ -232,6 +233,15 @@ class ActorDirectory {
   }
 
   size_t size() const;
+
+  // What the server's metrics report of the directory: live actors by kind
+  // (indexed by matcher::Kind), available for matching or not (opted out
+  // or dissolved). O(1), under the index's read lock.
+  std::array<matcher::ActorIndex::KindCount, matcher::kKindCount> CountByKind()
+      const;
+  // Heap bytes of the in-memory index (matcher::ActorIndex::
+  // ApproximateMemoryUsage): linear in the actors, under the read lock.
+  size_t IndexMemoryBytes() const;
 
  private:
   // Reads the stored actor (without contacts); nullopt when absent.

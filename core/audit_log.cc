@@ -8,6 +8,7 @@
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "base/log.h"
 #include "base/status_macros.h"
 #include "base/strings.h"
 #include "core/errors.h"
@@ -270,8 +271,9 @@ void AuditLog::WriteBatch(std::vector<Pending> batch, uint64_t dropped) {
     sync = sync || p.sync;
   }
   if (absl::Status s = store_->Write(write, sync); !s.ok()) {
-    std::fprintf(stderr, "maillage: audit: %zu entries not written: %s\n",
-                 batch.size(), std::string(s.message()).c_str());
+    base::Log(base::LogLevel::kError, "audit.write_failed")
+        .Add("entries", batch.size())
+        .Add("error", std::string(s.message()));
     std::lock_guard lock(mu_);
     // The note, if any, is counted again: it will be written with the
     // next batch that goes through.

@@ -3,6 +3,8 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "auth/pseudonym.h"
 #include "base/status_macros.h"
 #include "maillage/v1/territory.pb.h"
 #include "storage/keys.h"
@@ -12,11 +14,18 @@ namespace maillage::core {
 absl::StatusOr<std::unique_ptr<Maillage>> Maillage::Open(
     const Options& options) {
   std::unique_ptr<Maillage> m(new Maillage());
+  absl::Time phase_start = absl::Now();
+  auto phase_done = [&options, &phase_start](std::string_view phase) {
+    const absl::Time now = absl::Now();
+    if (options.startup_phase) options.startup_phase(phase, now - phase_start);
+    phase_start = now;
+  };
   ASSIGN_OR_RETURN(m->geography_,
                    territory::Geography::Load(options.reference_dir + "/geo"));
   ASSIGN_OR_RETURN(auto vocabulary, matcher::Vocabulary::LoadFromDir(
                                         options.reference_dir + "/vocab"));
   m->vocabulary_ = std::make_unique<matcher::Vocabulary>(std::move(vocabulary));
+  phase_done("reference_data");
 
   storage::Store::Options store_options;
   store_options.path = options.data_dir;
@@ -24,6 +33,7 @@ absl::StatusOr<std::unique_ptr<Maillage>> Maillage::Open(
   store_options.min_free_disk_bytes = options.min_free_disk_bytes;
   store_options.disk_probe = options.disk_probe;
   ASSIGN_OR_RETURN(m->store_, storage::Store::Open(store_options));
+  phase_done("store_open");
   m->registry_ = std::make_unique<TerritoryRegistry>(m->geography_.get());
   // Custom zones first: actors may act on them.
   absl::Status zone_error;
@@ -60,6 +70,7 @@ absl::StatusOr<std::unique_ptr<Maillage>> Maillage::Open(
       std::make_unique<TerritoryBook>(m->store_.get(), m->registry_.get(),
                                       m->vocabulary_.get(), m->actors_.get());
   RETURN_IF_ERROR(m->territory_book_->RefreshFragilities());
+  phase_done("actor_index");
   m->events_ = std::make_unique<EventLog>(m->store_.get());
   RETURN_IF_ERROR(m->events_->Open());
   Lifecycle::Options lifecycle_options;
@@ -78,6 +89,7 @@ absl::StatusOr<std::unique_ptr<Maillage>> Maillage::Open(
         book->NoteOutcomesChanged(workspace);
       });
   RETURN_IF_ERROR(m->lifecycle_->Load());
+  phase_done("lifecycle");
   m->weight_book_->Start();
   Matchmaker::Options match_options;
   match_options.max_pairs_per_request = options.max_pairs_per_request;
@@ -94,6 +106,7 @@ absl::StatusOr<std::unique_ptr<Maillage>> Maillage::Open(
                    auth::LoadOrCreateDigestSecret(secret_file));
   // The same secret keys the pseudonyms of erasure and retention.
   std::string pseudonym_secret = key_options.digest_secret;
+  m->pseudonym_secret_ = pseudonym_secret;
   m->keys_ = std::make_unique<KeyRing>(m->store_.get(), m->registry_.get(),
                                        std::move(key_options));
   RETURN_IF_ERROR(m->keys_->Load());
@@ -114,7 +127,12 @@ absl::StatusOr<std::unique_ptr<Maillage>> Maillage::Open(
       options.retention, std::move(pseudonym_secret),
       options.retention_reporter);
   m->retention_->Start();
+  phase_done("keys_and_audit");
   return m;
+}
+
+std::string Maillage::PrincipalPseudonym(std::string_view principal_id) const {
+  return auth::Pseudonym(pseudonym_secret_, principal_id);
 }
 
 std::string Maillage::Describe() const {

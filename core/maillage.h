@@ -2,8 +2,10 @@
 #define MAILLAGE_CORE_MAILLAGE_H_
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "absl/status/statusor.h"
 #include "core/actor_directory.h"
@@ -68,6 +70,12 @@ class Maillage {
     // How the store reads its free space (see storage::Store::Options);
     // empty: statvfs. Tests give their own to simulate a full disk.
     storage::DiskSpaceGuard::Probe disk_probe;
+    // Told how long each phase of Open took, in order: "reference_data",
+    // "store_open", "actor_index" (zones, actors, fragilities),
+    // "lifecycle" (events, suggestions, partnerships), "keys_and_audit".
+    // May be empty.
+    std::function<void(std::string_view phase, absl::Duration duration)>
+        startup_phase;
   };
 
   // Loads the reference data, opens the store, loads custom zones and
@@ -92,9 +100,15 @@ class Maillage {
   // One line for the start-up log: store, actors, geography.
   std::string Describe() const;
 
+  // The pseudonym of a principal id (auth/pseudonym.h), keyed with the
+  // store's secret as erasure and retention key theirs: what the request log
+  // says instead of the id (docs/PRIVACY.md).
+  std::string PrincipalPseudonym(std::string_view principal_id) const;
+
  private:
   Maillage() = default;
 
+  std::string pseudonym_secret_;
   std::unique_ptr<territory::Geography> geography_;
   std::unique_ptr<matcher::Vocabulary> vocabulary_;
   std::unique_ptr<storage::Store> store_;

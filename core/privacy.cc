@@ -10,6 +10,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "auth/pseudonym.h"
+#include "base/log.h"
 #include "base/status_macros.h"
 #include "base/strings.h"
 #include "core/errors.h"
@@ -511,10 +512,10 @@ void Privacy::PurgeLoop() {
     lock.unlock();
     absl::Status purged = PurgeDeletedContacts();
     if (!purged.ok() && purged.code() != absl::StatusCode::kResourceExhausted) {
-      std::fprintf(stderr,
-                   "maillage: privacy: deleted contact persons not yet made "
-                   "physically absent: %s\n",
-                   purged.ToString().c_str());
+      base::Log(base::LogLevel::kWarning, "privacy.purge_failed")
+          .Add("message",
+               "deleted contact persons not yet made physically absent")
+          .Add("error", purged.ToString());
     }
     lock.lock();
   }

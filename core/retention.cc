@@ -9,6 +9,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
 #include "auth/pseudonym.h"
+#include "base/log.h"
 #include "base/status_macros.h"
 #include "base/strings.h"
 #include "core/request_log.h"
@@ -16,9 +17,9 @@
 namespace maillage::core {
 namespace {
 
-// Writes one line on stderr, like the rest of the server's log.
+// Writes one event "retention" in the server's log.
 void Log(const std::string& line) {
-  std::fprintf(stderr, "maillage: retention: %s\n", line.c_str());
+  base::Log(base::LogLevel::kInfo, "retention").Add("message", line);
 }
 
 // "3 suggestion, 12 event" for the records a sweep purged; "" when none.

@@ -135,6 +135,12 @@ void ActorIndex::Impl::IndexActor(ActorNum num, Indexed before, Indexed after) {
   auto kind_of = [](const ActorProfile* profile) {
     return profile ? static_cast<size_t>(profile->kind) : SIZE_MAX;
   };
+  if (was != nullptr && !was->available && kind_of(was) < kKindCount) {
+    --unavailable_by_kind[kind_of(was)];
+  }
+  if (is != nullptr && !is->available && kind_of(is) < kKindCount) {
+    ++unavailable_by_kind[kind_of(is)];
+  }
   if (kind_of(was) != kind_of(is)) {
     if (kind_of(was) < kKindCount) by_kind[kind_of(was)].erase(num);
     if (kind_of(is) < kKindCount) {
@@ -558,6 +564,13 @@ const ActorProfile& ActorIndex::Get(ActorNum num) const {
 }
 
 size_t ActorIndex::size() const { return impl_->live; }
+
+ActorIndex::KindCount ActorIndex::CountOfKind(Kind kind) const {
+  const size_t k = static_cast<size_t>(kind);
+  if (k >= kKindCount) return {};
+  const size_t unavailable = impl_->unavailable_by_kind[k];
+  return {impl_->by_kind[k].size() - unavailable, unavailable};
+}
 
 bool ActorIndex::IsLive(ActorNum num) const {
   return num < impl_->records.size() && impl_->records[num].live();

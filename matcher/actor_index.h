@@ -141,6 +141,14 @@ class ActorIndex {
   const ActorProfile& Get(ActorNum num) const;
   size_t size() const;
 
+  // Live actors of one kind, available for matching or not (opted out or
+  // dissolved). O(1).
+  struct KindCount {
+    size_t available = 0;
+    size_t unavailable = 0;
+  };
+  KindCount CountOfKind(Kind kind) const;
+
   // Public ids of the actors matching `filter` whose id is > `after` (byte
   // order), sorted ascending, at most `limit` of them. *more is set to whether
   // further matches exist after the last one returned. Cost is linear in the

@@ -269,6 +269,9 @@ struct ActorIndex::Impl {
   // a list of hundreds of thousands.
   using NationalPostings = absl::btree_set<ActorNum>;
   NationalPostings by_kind[kKindCount];
+  // Live actors of each kind not available for matching (opted out or
+  // dissolved): what the server's metrics count apart.
+  size_t unavailable_by_kind[kKindCount] = {};
   NationalPostings by_theme[64];
   NationalPostings by_offered[32];
   NationalPostings by_needed[32];

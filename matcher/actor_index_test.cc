@@ -86,6 +86,31 @@ TEST_F(ActorIndexTest, UpsertFindGetRemove) {
   EXPECT_LT(c, index_.num_limit());
 }
 
+TEST_F(ActorIndexTest, CountsEachKindByAvailability) {
+  index_.Upsert(ProfileBuilder("rna:W1", Kind::kAssociation, geo_.Commune(0)));
+  index_.Upsert(ProfileBuilder("rna:W2", Kind::kAssociation, geo_.Commune(1))
+                    .Unavailable());
+  index_.Upsert(ProfileBuilder("siret:3", Kind::kCompany, geo_.Commune(2)));
+  auto counts = [&](Kind kind) {
+    ActorIndex::KindCount c = index_.CountOfKind(kind);
+    return std::make_pair(c.available, c.unavailable);
+  };
+  EXPECT_EQ(counts(Kind::kAssociation), std::make_pair(size_t{1}, size_t{1}));
+  EXPECT_EQ(counts(Kind::kCompany), std::make_pair(size_t{1}, size_t{0}));
+  EXPECT_EQ(counts(Kind::kMedia), std::make_pair(size_t{0}, size_t{0}));
+
+  // An actor that becomes available, one that changes kind, one removed.
+  index_.Upsert(ProfileBuilder("rna:W2", Kind::kAssociation, geo_.Commune(1)));
+  index_.Upsert(
+      ProfileBuilder("siret:3", Kind::kMedia, geo_.Commune(2)).Unavailable());
+  EXPECT_TRUE(index_.Remove("rna:W1"));
+  EXPECT_EQ(counts(Kind::kAssociation), std::make_pair(size_t{1}, size_t{0}));
+  EXPECT_EQ(counts(Kind::kCompany), std::make_pair(size_t{0}, size_t{0}));
+  EXPECT_EQ(counts(Kind::kMedia), std::make_pair(size_t{0}, size_t{1}));
+  EXPECT_TRUE(index_.Remove("siret:3"));
+  EXPECT_EQ(counts(Kind::kMedia), std::make_pair(size_t{0}, size_t{0}));
+}
+
 TEST_F(ActorIndexTest, ListFiltersByEachField) {
   index_.Upsert(ProfileBuilder("a", Kind::kAssociation, geo_.Commune(0))
                     .Themes({"digital_inclusion"})

@@ -2,11 +2,14 @@
 #define MAILLAGE_OPS_METRICS_H_
 
 #include <memory>
+#include <mutex>
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 
 namespace prometheus {
+class Collectable;
 class Exposer;
 class Registry;
 }  // namespace prometheus
@@ -37,6 +40,10 @@ class Metrics {
   // Where families are registered (prometheus::BuildCounter() … .Register).
   prometheus::Registry& registry() { return *registry_; }
 
+  // Adds figures collected at each scrape (ops/collector.h), served after
+  // the registry's. Kept as long as this object.
+  void AddCollector(std::shared_ptr<prometheus::Collectable> collector);
+
   // Serves GET /metrics, in Prometheus' text exposition format, on `address`
   // (host:port; port 0 picks a free one), on threads of its own, with no
   // authentication: bind it to loopback or a private network. Once per
@@ -45,12 +52,16 @@ class Metrics {
   // The port Serve bound; 0 when not serving.
   int port() const { return port_; }
 
-  // What a scrape of the endpoint returns now (without the endpoint's own
-  // figures): for tests and tools.
+  // What a scrape returns now, in the text exposition format (without the
+  // endpoint's own figures): what the HTTP face serves at /metrics, and
+  // what tests and tools read.
   std::string Scrape() const;
 
  private:
   std::shared_ptr<prometheus::Registry> registry_;
+  mutable std::mutex collectors_mu_;
+  std::vector<std::shared_ptr<prometheus::Collectable>>
+      collectors_;  // guarded by collectors_mu_
   std::unique_ptr<prometheus::Exposer> exposer_;
   int port_ = 0;
 };

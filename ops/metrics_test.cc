@@ -1,10 +1,13 @@
 #include "ops/metrics.h"
 
 #include <cmath>
+#include <memory>
 #include <string>
+#include <vector>
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "ops/collector.h"
 #include "ops/metrics_testing.h"
 #include "prometheus/counter.h"
 #include "prometheus/gauge.h"
@@ -63,6 +66,41 @@ TEST(MetricsTest, AnAddressInUseIsAnError) {
   EXPECT_EQ(second.port(), 0);
   EXPECT_EQ(first.Serve("127.0.0.1:0").code(),
             absl::StatusCode::kFailedPrecondition);
+}
+
+TEST(MetricsTest, CollectorsAreReadAtEachScrapeUntilDetached) {
+  Metrics metrics;
+  double bytes = 10;
+  auto collector = std::make_shared<ScrapeCollector>([&bytes] {
+    std::vector<prometheus::MetricFamily> families;
+    families.push_back(GaugeFamily("maillage_test_bytes", "Bytes."));
+    AddSample(families.back(), bytes, {{"part", "a"}});
+    families.push_back(CounterFamily("maillage_test_reads_total", "Reads."));
+    AddSample(families.back(), 7);
+    return families;
+  });
+  ASSERT_TRUE(metrics.Serve("127.0.0.1:0").ok());
+  metrics.AddCollector(collector);  // after Serve: served too
+  const std::string part_a = SampleKey("maillage_test_bytes", {{"part", "a"}});
+
+  auto body = HttpGet("127.0.0.1", metrics.port(), "/metrics");
+  ASSERT_TRUE(body.ok()) << body.status();
+  auto scrape = ParseScrape(*body);
+  ASSERT_TRUE(scrape.ok()) << scrape.status();
+  EXPECT_EQ(scrape->samples.at(part_a), 10);
+  EXPECT_EQ(scrape->samples.at("maillage_test_reads_total"), 7);
+  EXPECT_EQ(scrape->types.at("maillage_test_bytes"), "gauge");
+  EXPECT_EQ(scrape->types.at("maillage_test_reads_total"), "counter");
+
+  bytes = 12;
+  scrape = ParseScrape(metrics.Scrape());
+  ASSERT_TRUE(scrape.ok()) << scrape.status();
+  EXPECT_EQ(scrape->samples.at(part_a), 12);
+
+  collector->Detach();
+  scrape = ParseScrape(metrics.Scrape());
+  ASSERT_TRUE(scrape.ok()) << scrape.status();
+  EXPECT_EQ(scrape->samples.count(part_a), 0u);
 }
 
 TEST(MetricsTest, NotServedUntilAsked) {

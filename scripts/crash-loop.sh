@@ -59,7 +59,7 @@ start_server() {
     --admin_credentials_file="$workdir/credentials" 2>"$log" &
   server_pid=$!
   for _ in $(seq 600); do
-    target=$(sed -n 's/^maillage listening on \([^;]*\);.*/\1/p' "$log")
+    target=$(sed -n 's/.*maillage listening on \([^;]*\);.*/\1/p' "$log")
     if [[ -n "$target" ]]; then
       # The admin key written at the first start (the port changes at each
       # restart; the key stays).

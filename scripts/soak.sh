@@ -46,7 +46,7 @@ build/services/maillage_server --listen=127.0.0.1:0 --http_listen=127.0.0.1:0 --
 server_pid=$!
 target=
 for _ in $(seq 600); do
-  target=$(sed -n 's/^maillage listening on \([^;]*\);.*/\1/p' "$out/server.log")
+  target=$(sed -n 's/.*maillage listening on \([^;]*\);.*/\1/p' "$out/server.log")
   if [[ -n "$target" ]]; then
     MAILLAGE_TOKEN=$(sed -n 's/^[0-9][^ ]* //p' "$store/credentials" | tail -1)
     export MAILLAGE_TOKEN

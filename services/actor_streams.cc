@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "google/protobuf/arena.h"
 #include "services/status_mapping.h"
 
@@ -217,6 +218,9 @@ class ImportReactor final
         // not acknowledged: the call ends with the error.)
         result->set_batch_index(next_batch_index_++);
         const v1::ImportCounts& c = result->counts();
+        if (handler_->activity() != nullptr) {
+          handler_->activity()->ImportBatch(c);
+        }
         totals_.set_created(totals_.created() + c.created());
         totals_.set_updated(totals_.updated() + c.updated());
         totals_.set_unchanged(totals_.unchanged() + c.unchanged());
@@ -286,6 +290,10 @@ class ImportReactor final
         ", rejected ", totals_.rejected(), ", kept opted out ",
         totals_.kept_opted_out()));
     audit_->End(status);
+    if (handler_->activity() != nullptr) {
+      handler_->activity()->ImportEnded(totals_, next_batch_index_,
+                                        absl::Now() - started_, status);
+    }
   }
 
   static grpc::ByteBuffer Encoded(const v1::ImportActorsResponse& response) {
@@ -296,6 +304,7 @@ class ImportReactor final
   }
 
   RequestHandler* handler_;
+  const absl::Time started_ = absl::Now();
   core::Maillage* core_ = nullptr;
   std::shared_ptr<const auth::Principal> principal_;  // who calls
   std::shared_ptr<CallAudit> audit_;                  // guarded by mu_

@@ -27,7 +27,6 @@ namespace maillage::services {
 
 MAILLAGE_ADAPT(GetSuggestion, v1::GetSuggestionRequest, GetSuggestion)
 MAILLAGE_ADAPT(ListSuggestions, v1::ListSuggestionsRequest, ListSuggestions)
-MAILLAGE_ADAPT(UpdateSuggestion, v1::UpdateSuggestionRequest, UpdateSuggestion)
 MAILLAGE_ADAPT(CreatePartnership, v1::CreatePartnershipRequest,
                CreatePartnership)
 MAILLAGE_ADAPT(GetPartnership, v1::GetPartnershipRequest, GetPartnership)
@@ -39,6 +38,23 @@ MAILLAGE_ADAPT(ImportPartnerships, v1::ImportPartnershipsRequest,
 MAILLAGE_ADAPT(GetTerritoryMetrics, v1::GetTerritoryMetricsRequest, Metrics)
 #undef MAILLAGE_ADAPT
 
+// Counts the change it makes, too.
+grpc::ServerUnaryReactor* LifecycleServiceImpl::UpdateSuggestion(
+    grpc::CallbackServerContext* context, const grpc::ByteBuffer* request,
+    grpc::ByteBuffer* response) {
+  return handler_->Unary<v1::UpdateSuggestionRequest>(
+      context, "UpdateSuggestion", request, response,
+      [activity = handler_->activity()](core::Maillage& m,
+                                        const v1::UpdateSuggestionRequest& r,
+                                        const CallContext& call) {
+        auto changed = m.lifecycle().UpdateSuggestion(r, call.principal);
+        if (changed.ok() && activity != nullptr) {
+          activity->SuggestionChanged(changed->state());
+        }
+        return changed;
+      });
+}
+
 // Territory-wide matching is the one long computation: it stops as soon as
 // the call is cancelled or its deadline passes.
 grpc::ServerUnaryReactor* LifecycleServiceImpl::SuggestForTerritory(
@@ -46,10 +62,19 @@ grpc::ServerUnaryReactor* LifecycleServiceImpl::SuggestForTerritory(
     grpc::ByteBuffer* response) {
   return handler_->Unary<v1::SuggestForTerritoryRequest>(
       context, "SuggestForTerritory", request, response,
-      [](core::Maillage& m, const v1::SuggestForTerritoryRequest& r,
-         const CallContext& call) {
-        return m.matching().SuggestForTerritory(r, call.principal,
-                                                call.cancellation);
+      [activity = handler_->activity()](core::Maillage& m,
+                                        const v1::SuggestForTerritoryRequest& r,
+                                        const CallContext& call) {
+        auto answer = m.matching().SuggestForTerritory(r, call.principal,
+                                                       call.cancellation);
+        if (answer.ok() && activity != nullptr) {
+          int64_t pairs = 0;
+          for (const auto& assignment : answer->assignments()) {
+            pairs += assignment.partners_size();
+          }
+          activity->SuggestionsServed("SuggestForTerritory", pairs);
+        }
+        return answer;
       });
 }
 

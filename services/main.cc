@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -17,6 +18,7 @@
 #include "absl/time/time.h"
 #include "auth/credentials_file.h"
 #include "auth/jwt.h"
+#include "base/log.h"
 #include "services/server.h"
 
 #ifndef MAILLAGE_REFERENCE_DIR
@@ -109,6 +111,23 @@ ABSL_FLAG(std::string, metrics_address, "",
           "host:port of the Prometheus endpoint (GET /metrics, plain HTTP, "
           "no authentication: keep it on loopback or a private network). "
           "Empty: not served.");
+// Logs and metrics (docs/OBSERVABILITY.md).
+ABSL_FLAG(std::string, log_level, "info",
+          "Least level of the events logged on stderr: debug, info (one "
+          "line per request), warning or error.");
+ABSL_FLAG(std::string, log_format, "json",
+          "json (one JSON object per line, for journald, docker and log "
+          "processors) or text (key=value, for a terminal).");
+ABSL_FLAG(std::string, http_metrics, "admin",
+          "Who may read GET /metrics on the HTTP face's port: admin (a "
+          "bearer API key or token of an admin), open (anyone who reaches "
+          "the port) or off. --metrics_address serves it apart, unguarded.");
+ABSL_FLAG(bool, log_requests, true,
+          "One log line per call (at level info); false keeps the per-call "
+          "metrics and the other events.");
+ABSL_FLAG(bool, observe_requests, true,
+          "Per-request metrics and log lines; false only to measure what "
+          "they cost.");
 ABSL_FLAG(absl::Duration, contacts_purge_interval, absl::Minutes(10),
           "How soon deleted contact persons (a deleted actor's, replaced "
           "ones) are made physically absent from the data folder "
@@ -304,6 +323,65 @@ absl::StatusOr<maillage::core::Retention::Options> RetentionFromFlags(
   return retention;
 }
 
+// The --log_* flags above, applied to the process's log; false (after
+// saying why on stderr) when one is invalid.
+bool ConfigureLogFromFlags() {
+  std::optional<maillage::base::LogLevel> level =
+      maillage::base::ParseLogLevel(absl::GetFlag(FLAGS_log_level));
+  std::optional<maillage::base::LogFormat> format =
+      maillage::base::ParseLogFormat(absl::GetFlag(FLAGS_log_format));
+  if (!level.has_value() || !format.has_value()) {
+    std::fprintf(stderr,
+                 "maillage: --log_level must be debug, info, warning or "
+                 "error, and --log_format json or text\n");
+    return false;
+  }
+  maillage::base::SetLogOptions({*level, *format, nullptr});
+  return true;
+}
+
+// The --http_metrics flag, or nullopt when invalid.
+std::optional<maillage::services::Server::Options::HttpMetricsAccess>
+HttpMetricsFromFlags() {
+  using Access = maillage::services::Server::Options::HttpMetricsAccess;
+  const std::string value = absl::GetFlag(FLAGS_http_metrics);
+  if (value == "admin") return Access::kAdmin;
+  if (value == "open") return Access::kOpen;
+  if (value == "off") return Access::kOff;
+  return std::nullopt;
+}
+
+// Says on stderr (the log) that the server serves, and where: one event
+// whose message ("maillage listening on HOST:PORT; …; HTTP/JSON on
+// HOST:PORT"), last, is what scripts and tests read the ports from.
+void LogReady(const maillage::services::Server::Options& options,
+              maillage::services::Server& server) {
+  auto local = [](const std::string& address, int port) {
+    return address.substr(0, address.rfind(':')) + ":" + std::to_string(port);
+  };
+  const std::string grpc = local(options.listen_address, server.port());
+  std::string http = "no HTTP face";
+  maillage::base::Log ready(maillage::base::LogLevel::kInfo, "startup.ready");
+  ready.Add("address", grpc).Add("tls", options.tls.enabled());
+  if (server.http_port() != 0) {
+    const std::string address =
+        local(options.http.listen_address, server.http_port());
+    ready.Add("http_address", address);
+    http = "HTTP/JSON on " + address;
+  }
+  if (!options.metrics_address.empty()) {
+    const std::string address =
+        local(options.metrics_address, server.metrics_port());
+    ready.Add("metrics_address", address);
+    maillage::base::Log(maillage::base::LogLevel::kInfo, "startup.metrics")
+        .Add("message", "metrics on http://" + address + "/metrics");
+  }
+  ready.Add("store", server.core().Describe())
+      .Add("message", "maillage listening on " + grpc + "; " +
+                          (options.tls.enabled() ? "TLS" : "plaintext") + "; " +
+                          http);
+}
+
 // The --tls_* flags above.
 maillage::services::TlsOptions TlsFromFlags() {
   maillage::services::TlsOptions tls;
@@ -323,6 +401,13 @@ int main(int argc, char** argv) {
       "Usage: maillage_server [--listen=127.0.0.1:50051] "
       "[--data_dir=maillage-data]");
   absl::ParseCommandLine(argc, argv);
+  if (!ConfigureLogFromFlags()) return 2;
+  auto http_metrics = HttpMetricsFromFlags();
+  if (!http_metrics.has_value()) {
+    std::fprintf(stderr,
+                 "maillage: --http_metrics must be admin, open or off\n");
+    return 2;
+  }
 
   // Signals are taken synchronously by this thread only.
   sigset_t signals;
@@ -367,6 +452,9 @@ int main(int argc, char** argv) {
   }
   options.core.retention = *retention;
   options.metrics_address = absl::GetFlag(FLAGS_metrics_address);
+  options.http_metrics = *http_metrics;
+  options.observe_requests = absl::GetFlag(FLAGS_observe_requests);
+  options.log_requests = absl::GetFlag(FLAGS_log_requests);
   options.core.contacts_purge_interval =
       absl::GetFlag(FLAGS_contacts_purge_interval);
   options.core.weights_relearn_interval =
@@ -383,43 +471,28 @@ int main(int argc, char** argv) {
 
   auto jwt = JwtFromFlags();
   if (!jwt.ok()) {
-    std::fprintf(stderr, "maillage: cannot start: %s\n",
-                 jwt.status().ToString().c_str());
+    maillage::base::Log(maillage::base::LogLevel::kError, "startup.failed")
+        .Add("message", "maillage: cannot start: " + jwt.status().ToString());
     return 1;
   }
   options.jwt = jwt->get();
 
   auto server = maillage::services::Server::BuildAndStart(options);
   if (!server.ok()) {
-    std::fprintf(stderr, "maillage: cannot start: %s\n",
-                 server.status().ToString().c_str());
+    maillage::base::Log(maillage::base::LogLevel::kError, "startup.failed")
+        .Add("message",
+             "maillage: cannot start: " + server.status().ToString());
     return 1;
   }
-  if (!options.metrics_address.empty()) {
-    std::string metrics_host =
-        options.metrics_address.substr(0, options.metrics_address.rfind(':'));
-    std::fprintf(stderr, "maillage: metrics on http://%s:%d/metrics\n",
-                 metrics_host.c_str(), (*server)->metrics_port());
-  }
-  std::string host =
-      options.listen_address.substr(0, options.listen_address.rfind(':'));
-  std::string http = "no HTTP face";
-  if ((*server)->http_port() != 0) {
-    const std::string& a = options.http.listen_address;
-    http = "HTTP/JSON on " + a.substr(0, a.rfind(':')) + ":" +
-           std::to_string((*server)->http_port());
-  }
-  std::fprintf(stderr, "maillage listening on %s:%d; store: %s; %s; %s\n",
-               host.c_str(), (*server)->port(),
-               (*server)->core().Describe().c_str(),
-               options.tls.enabled() ? "TLS" : "plaintext", http.c_str());
+  LogReady(options, **server);
 
   int signal_number = 0;
   sigwait(&signals, &signal_number);
-  std::fprintf(stderr,
-               "maillage: %s received, draining and closing the store\n",
-               signal_number == SIGINT ? "SIGINT" : "SIGTERM");
+  maillage::base::Log(maillage::base::LogLevel::kInfo, "shutdown.begin")
+      .Add("signal", signal_number == SIGINT ? "SIGINT" : "SIGTERM")
+      .Add("message", "draining and closing the store");
   (*server)->Shutdown();
-  std::fprintf(stderr, "maillage: stopped cleanly\n");
+  maillage::base::Log(maillage::base::LogLevel::kInfo, "shutdown.end")
+      .Add("message", "maillage stopped cleanly");
   return 0;
 }

@@ -14,7 +14,24 @@ namespace maillage::services {
         });                                                                  \
   }
 
-MAILLAGE_ADAPT(SuggestPartners, v1::SuggestPartnersRequest)
+// Counts the suggestions it answers, too.
+grpc::ServerUnaryReactor* MatchServiceImpl::SuggestPartners(
+    grpc::CallbackServerContext* context, const grpc::ByteBuffer* request,
+    grpc::ByteBuffer* response) {
+  return handler_->Unary<v1::SuggestPartnersRequest>(
+      context, "SuggestPartners", request, response,
+      [activity = handler_->activity()](core::Maillage& m,
+                                        const v1::SuggestPartnersRequest& r,
+                                        const CallContext& call) {
+        auto answer = m.matching().SuggestPartners(r, call.principal);
+        if (answer.ok() && activity != nullptr) {
+          activity->SuggestionsServed("SuggestPartners",
+                                      answer->suggestions_size());
+        }
+        return answer;
+      });
+}
+
 MAILLAGE_ADAPT(ExplainMatch, v1::ExplainMatchRequest)
 MAILLAGE_ADAPT(SuggestCoalition, v1::SuggestCoalitionRequest)
 MAILLAGE_ADAPT(SuggestDialoguePanel, v1::SuggestDialoguePanelRequest)

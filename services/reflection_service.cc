@@ -63,12 +63,13 @@ class ReflectionReactor final
       Finish(ToGrpcStatus(admission.status()));
       return;
     }
+    audit_ = std::move(admission->audit);
     StartRead(&request_);
   }
 
   void OnReadDone(bool ok) override {
     if (!ok) {  // the client closed its side (or is gone)
-      Finish(grpc::Status::OK);
+      End(grpc::Status::OK);
       return;
     }
     handler_->Schedule([this] { Answer(); });
@@ -76,8 +77,8 @@ class ReflectionReactor final
 
   void OnWriteDone(bool ok) override {
     if (!ok) {
-      Finish(grpc::Status(grpc::StatusCode::CANCELLED,
-                          "the reflection stream was cancelled"));
+      End(grpc::Status(grpc::StatusCode::CANCELLED,
+                       "the reflection stream was cancelled"));
       return;
     }
     StartRead(&request_);
@@ -95,14 +96,22 @@ class ReflectionReactor final
       status = internal::Encode(catalog_->Answer(request, &sent_), &response_);
     }
     if (!status.ok()) {
-      Finish(ToGrpcStatus(status));
+      End(ToGrpcStatus(status));
       return;
     }
     StartWrite(&response_);
   }
 
+  // Finishes the stream, its audit entry and its observation with `status`.
+  // Called once: each path above ends the stream's read-answer-write cycle.
+  void End(grpc::Status status) {
+    audit_->End(status);
+    Finish(std::move(status));
+  }
+
   RequestHandler* const handler_;
   const ReflectionCatalog* const catalog_;
+  std::shared_ptr<CallAudit> audit_;  // null when refused
   grpc::ByteBuffer request_;
   grpc::ByteBuffer response_;
   // Files this stream has sent (see ReflectionCatalog::Answer).

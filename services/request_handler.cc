@@ -44,18 +44,33 @@ bool IsDenial(absl::StatusCode code) {
          code == absl::StatusCode::kPermissionDenied;
 }
 
-// The caller's address for the audit trail: the HTTP client's for a call the
-// HTTP face made in-process (kHttpPeerMetadata with the process's token).
-std::string PeerOf(grpc::CallbackServerContext* context) {
+// The value of the metadata `key` of the call, "" when absent.
+std::string_view MetadataValue(grpc::CallbackServerContext* context,
+                               std::string_view key) {
   const auto& metadata = context->client_metadata();
-  auto http_peer = metadata.find(kHttpPeerMetadata);
-  if (http_peer != metadata.end()) {
-    std::string_view value(http_peer->second.data(), http_peer->second.size());
-    const std::string& token = InProcessToken();
-    if (value.size() > token.size() && value.substr(0, token.size()) == token &&
-        value[token.size()] == ' ') {
-      return absl::StrCat("http:", AsAbsl(value.substr(token.size() + 1)));
-    }
+  auto it = metadata.find(grpc::string_ref(key.data(), key.size()));
+  if (it == metadata.end()) return {};
+  return std::string_view(it->second.data(), it->second.size());
+}
+
+// The HTTP client's address of a call the HTTP face made in-process
+// (kHttpPeerMetadata with the process's token); nullopt for other calls.
+std::optional<std::string_view> HttpPeerOf(
+    grpc::CallbackServerContext* context) {
+  std::string_view value = MetadataValue(context, kHttpPeerMetadata);
+  const std::string& token = InProcessToken();
+  if (value.size() > token.size() && value.substr(0, token.size()) == token &&
+      value[token.size()] == ' ') {
+    return value.substr(token.size() + 1);
+  }
+  return std::nullopt;
+}
+
+// The caller's address for the audit trail: the HTTP client's for a call the
+// HTTP face made in-process.
+std::string PeerOf(grpc::CallbackServerContext* context) {
+  if (auto http_peer = HttpPeerOf(context)) {
+    return absl::StrCat("http:", AsAbsl(*http_peer));
   }
   return context->peer();
 }
@@ -87,8 +102,11 @@ const std::string& InProcessToken() {
 CallAudit::CallAudit(core::AuditLog* log,
                      std::shared_ptr<const auth::Principal> principal,
                      std::string_view method, auth::Effect effect,
-                     std::string peer)
-    : log_(log), principal_(std::move(principal)), effect_(effect) {
+                     std::string peer, std::unique_ptr<ObservedCall> observed)
+    : log_(log),
+      principal_(std::move(principal)),
+      effect_(effect),
+      observed_(std::move(observed)) {
   entry_.set_method(std::string(method));
   entry_.set_peer(std::move(peer));
 }
@@ -114,9 +132,11 @@ void CallAudit::AddNote(std::string_view note) {
 }
 
 void CallAudit::End(const absl::Status& status,
-                    const google::protobuf::Message* request) {
+                    const google::protobuf::Message* request,
+                    std::optional<size_t> response_bytes) {
   if (ended_) return;
   ended_ = true;
+  if (observed_ != nullptr) observed_->End(status.code(), response_bytes);
   if (request != nullptr) Describe(*request);
   if (effect_ == auth::Effect::kRead && !reads_contacts_ &&
       !IsDenial(status.code())) {
@@ -174,19 +194,27 @@ absl::StatusOr<RequestHandler::Admission> RequestHandler::AdmitCall(
     grpc::CallbackServerContext* context, std::string_view method,
     const google::protobuf::Message* prototype,
     const grpc::ByteBuffer* request) {
+  std::unique_ptr<ObservedCall> observed = Observe(context, method, request);
+  // Every refusal below is counted and logged as the call's end.
+  auto refuse = [&observed](absl::Status refusal) {
+    if (observed != nullptr) observed->End(refusal.code());
+    return refusal;
+  };
   core::Maillage* core = core_.load();
   if (core == nullptr) {
-    return absl::UnavailableError("the store is not open; retry shortly");
+    return refuse(
+        absl::UnavailableError("the store is not open; retry shortly"));
   }
   absl::StatusOr<auth::Principal> principal = Authenticate(context);
   if (!principal.ok()) {
     RecordRefusal(*core, context, method, nullptr, principal.status(), nullptr,
                   nullptr);
-    return principal.status();
+    return refuse(principal.status());
   }
+  if (observed != nullptr) SetCaller(*core, *principal, *observed);
   if (absl::Status s = auth::Authorize(*principal, method); !s.ok()) {
     RecordRefusal(*core, context, method, &*principal, s, prototype, request);
-    return s;
+    return refuse(s);
   }
   const bool admin = principal->role == auth::Role::kAdmin;
   auth::RateLimiter& limiter = admin ? admin_rate_limiter_ : rate_limiter_;
@@ -200,12 +228,12 @@ absl::StatusOr<RequestHandler::Admission> RequestHandler::AdmitCall(
                         principal->id, limit.per_second, limit.burst),
         wait);
     RecordRefusal(*core, context, method, &*principal, s, nullptr, nullptr);
-    return s;
+    return refuse(s);
   }
   if (pool_->queued() >= static_cast<size_t>(options_.max_queued_calls)) {
-    return core::RetryLater(
+    return refuse(core::RetryLater(
         "the server is overloaded: too many calls are waiting; retry later",
-        options_.retry_delay);
+        options_.retry_delay));
   }
   const auth::MethodRule* rule = auth::FindRule(method);
   Admission admission;
@@ -214,8 +242,38 @@ absl::StatusOr<RequestHandler::Admission> RequestHandler::AdmitCall(
       std::make_shared<const auth::Principal>(*std::move(principal));
   admission.audit = std::make_shared<CallAudit>(
       &core->audit(), admission.principal, method,
-      rule != nullptr ? rule->effect : auth::Effect::kAdmin, PeerOf(context));
+      rule != nullptr ? rule->effect : auth::Effect::kAdmin, PeerOf(context),
+      std::move(observed));
   return admission;
+}
+
+std::unique_ptr<ObservedCall> RequestHandler::Observe(
+    grpc::CallbackServerContext* context, std::string_view method,
+    const grpc::ByteBuffer* request) {
+  if (observer_ == nullptr) return nullptr;
+  const Transport transport =
+      HttpPeerOf(context).has_value() ? Transport::kHttp : Transport::kGrpc;
+  std::unique_ptr<ObservedCall> observed = observer_->Begin(
+      method, transport, MetadataValue(context, "traceparent"));
+  if (request != nullptr) observed->SetRequestBytes(request->Length());
+  // For the HTTP face only, which answers it as X-Request-Id: one more
+  // header on every gRPC answer cost 6% of GetActor's CPU (measured, see
+  // BENCHMARKS.md); gRPC clients follow their calls by trace id.
+  if (transport == Transport::kHttp) {
+    context->AddInitialMetadata(kRequestIdMetadata,
+                                std::string(observed->request_id()));
+  }
+  return observed;
+}
+
+void RequestHandler::SetCaller(core::Maillage& core,
+                               const auth::Principal& principal,
+                               ObservedCall& observed) {
+  std::string pseudonym = observer_->Pseudonym(
+      principal.id,
+      [&core](const std::string& id) { return core.PrincipalPseudonym(id); });
+  observed.SetCaller(std::move(pseudonym), auth::RoleName(principal.role),
+                     principal.workspace);
 }
 
 void RequestHandler::RecordRefusal(core::Maillage& core,

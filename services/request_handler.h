@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <type_traits>
@@ -23,6 +24,8 @@
 #include "google/protobuf/empty.pb.h"
 #include "google/protobuf/message.h"
 #include "grpcpp/grpcpp.h"
+#include "services/activity_metrics.h"
+#include "services/request_observer.h"
 #include "services/worker_pool.h"
 
 namespace maillage::services {
@@ -44,6 +47,11 @@ const std::string& InProcessToken();
 // refusal keeps its own HTTP status.
 inline constexpr char kStreamOpenMetadata[] = "x-maillage-stream";
 
+// Initial metadata the observed calls of the HTTP face get: the call's request
+// id, as its log line says it (ObservedCall::request_id), which the HTTP face
+// answers as the X-Request-Id header.
+inline constexpr char kRequestIdMetadata[] = "x-request-id";
+
 // What the work of a call gets besides its request: who calls (established by
 // the handler from the call's credentials) and the call's cancellation.
 struct CallContext {
@@ -55,13 +63,17 @@ struct CallContext {
 // from where. End() records the entry when the trail wants it: every call
 // of a kWrite or kAdmin method, every denied call (UNAUTHENTICATED,
 // PERMISSION_DENIED) and every read that returns contact persons (a request
-// asking for ACTOR_VIEW_FULL). Thread-safe for one caller at a time (a
-// stream's callbacks are serialised where they touch it).
+// asking for ACTOR_VIEW_FULL). End() also ends the call's observation (its
+// metrics and request log line, services/request_observer.h), when it has
+// one: a call's outcome is told once, for both. Thread-safe for one caller
+// at a time (a stream's callbacks are serialised where they touch it).
 class CallAudit {
  public:
+  // `observed` may be null (requests not observed).
   CallAudit(core::AuditLog* log,
             std::shared_ptr<const auth::Principal> principal,
-            std::string_view method, auth::Effect effect, std::string peer);
+            std::string_view method, auth::Effect effect, std::string peer,
+            std::unique_ptr<ObservedCall> observed);
   // Records with outcome UNKNOWN when End was never called (a stream torn
   // down without an outcome).
   ~CallAudit();
@@ -74,9 +86,11 @@ class CallAudit {
   // Adds to the entry's note ("created 10, updated 2").
   void AddNote(std::string_view note);
   // The call's outcome; `request` (unary calls: the decoded request, still
-  // alive) gives the targets. Records at most once.
+  // alive) gives the targets, `response_bytes` (unary calls) the size of the
+  // answer for the request log. Records at most once.
   void End(const absl::Status& status,
-           const google::protobuf::Message* request = nullptr);
+           const google::protobuf::Message* request = nullptr,
+           std::optional<size_t> response_bytes = std::nullopt);
   void End(const grpc::Status& status);
 
  private:
@@ -86,6 +100,7 @@ class CallAudit {
   const std::shared_ptr<const auth::Principal> principal_;
   const auth::Effect effect_;
   v1::AuditEntry entry_;  // method, peer, then targets and note
+  const std::unique_ptr<ObservedCall> observed_;  // may be null
   bool reads_contacts_ = false;
   bool described_ = false;
   bool ended_ = false;
@@ -151,8 +166,16 @@ class RequestHandler {
     std::shared_ptr<CallAudit> audit;
   };
 
-  RequestHandler(WorkerPool* pool, Options options)
+  // `observer` records every call's metrics and log line, refused ones
+  // included; `activity` is what the services count their work in. Neither
+  // is owned; either may be null (not recorded); both must outlive the
+  // handler.
+  RequestHandler(WorkerPool* pool, Options options,
+                 RequestObserver* observer = nullptr,
+                 ActivityMetrics* activity = nullptr)
       : pool_(pool),
+        observer_(observer),
+        activity_(activity),
         options_(options),
         rate_limiter_(options.rate_limit),
         admin_rate_limiter_(options.admin_rate_limit) {}
@@ -185,6 +208,10 @@ class RequestHandler {
   // the admission, or a refusal the reactor finishes with.
   absl::StatusOr<Admission> Admit(grpc::CallbackServerContext* context,
                                   std::string_view method);
+  // Where the services count imports, served suggestions and lifecycle
+  // changes; null when not counted.
+  ActivityMetrics* activity() const { return activity_; }
+
   // Runs `task` on the worker pool: the continuation of a call already
   // admitted (never refused).
   void Schedule(std::function<void()> task) {
@@ -208,6 +235,15 @@ class RequestHandler {
       grpc::CallbackServerContext* context, std::string_view method,
       const google::protobuf::Message* prototype,
       const grpc::ByteBuffer* request);
+  // The observation of a call arriving (null when calls are not observed):
+  // its transport, traceparent and request id (sent back to the HTTP face
+  // as kRequestIdMetadata).
+  std::unique_ptr<ObservedCall> Observe(grpc::CallbackServerContext* context,
+                                        std::string_view method,
+                                        const grpc::ByteBuffer* request);
+  // Tells `observed` who calls (as a pseudonym).
+  void SetCaller(core::Maillage& core, const auth::Principal& principal,
+                 ObservedCall& observed);
   // Records a call refused at admission, when the trail wants it.
   void RecordRefusal(core::Maillage& core, grpc::CallbackServerContext* context,
                      std::string_view method, const auth::Principal* principal,
@@ -226,6 +262,8 @@ class RequestHandler {
           work);
 
   WorkerPool* pool_;
+  RequestObserver* const observer_;
+  ActivityMetrics* const activity_;
   const Options options_;
   auth::RateLimiter rate_limiter_;
   auth::RateLimiter admin_rate_limiter_;
@@ -285,7 +323,7 @@ grpc::ServerUnaryReactor* RequestHandler::Unary(
             status = internal::EncodeResult(work(core, *decoded), response);
           }
         }
-        audit.End(status, decoded_ok ? decoded : nullptr);
+        audit.End(status, decoded_ok ? decoded : nullptr, response->Length());
         return status;
       });
 }

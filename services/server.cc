@@ -6,10 +6,16 @@
 #include <string>
 #include <utility>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "auth/credentials_file.h"
+#include "base/log.h"
+#include "base/strings.h"
 #include "core/demo.h"
 #include "grpcpp/health_check_service_interface.h"
+#include "ops/process_metrics.h"
+#include "prometheus/registry.h"
 #include "services/actor_service.h"
 #include "services/admin_service.h"
 #include "services/audit_service.h"
@@ -169,11 +175,13 @@ absl::Status BootstrapAdminKey(core::KeyRing& keys, core::AuditLog& audit,
         "the store has no admin key, and the new one cannot be written: ",
         s.message(), " (set --admin_credentials_file)"));
   }
-  std::fprintf(stderr,
-               "maillage: no admin API key in the store: created one (id %s) "
-               "and wrote it for %s to %s (owner-only); the maillage CLI on "
-               "this machine uses it\n",
-               created->key().id().c_str(), address.c_str(), file.c_str());
+  base::Log(base::LogLevel::kInfo, "startup.admin_key_created")
+      .Add("key_id", created->key().id())
+      .Add("address", address)
+      .Add("file", file)
+      .Add("message",
+           "no admin API key in the store: created one and wrote it to the "
+           "file (owner-only); the maillage CLI on this machine uses it");
   return absl::OkStatus();
 }
 
@@ -207,18 +215,64 @@ void Server::AddReflection() {
       handler_.get(), reflection_.get()));
 }
 
-absl::StatusOr<std::unique_ptr<Server>> Server::BuildAndStart(
-    const Options& options) {
-  std::unique_ptr<Server> s(new Server());
-  s->metrics_ = std::make_unique<ops::Metrics>();
-  s->retention_metrics_ =
-      std::make_unique<RetentionMetrics>(s->metrics_->registry());
-  if (!options.metrics_address.empty()) {
-    if (absl::Status st = s->metrics_->Serve(options.metrics_address);
-        !st.ok()) {
-      return st;
+absl::Status Server::StartMetrics(const Options& options) {
+  metrics_ = std::make_unique<ops::Metrics>();
+  prometheus::Registry& registry = metrics_->registry();
+  retention_metrics_ = std::make_unique<RetentionMetrics>(registry);
+  if (options.observe_requests) {
+    RequestObserver::Options observe;
+    observe.log_requests = options.log_requests;
+    request_observer_ = std::make_unique<RequestObserver>(registry, observe);
+  }
+  activity_metrics_ = std::make_unique<ActivityMetrics>(registry);
+  startup_metrics_ = std::make_unique<StartupMetrics>(registry);
+  metrics_->AddCollector(std::make_shared<ops::ScrapeCollector>(
+      [] { return ops::ProcessFamilies(); }));
+  if (options.metrics_address.empty()) return absl::OkStatus();
+  return metrics_->Serve(options.metrics_address);
+}
+
+void Server::CollectCoreFigures() {
+  auto figures = std::make_shared<CoreFigures>(core_.get());
+  core_figures_ = std::make_shared<ops::ScrapeCollector>(
+      [figures] { return figures->Collect(); });
+  metrics_->AddCollector(core_figures_);
+}
+
+absl::StatusOr<std::string> Server::HttpScrape(
+    Options::HttpMetricsAccess access, const std::string& authorization) {
+  if (access == Options::HttpMetricsAccess::kAdmin) {
+    constexpr std::string_view kBearer = "Bearer ";
+    if (!ready_) {
+      return absl::UnavailableError("the store is not open; retry shortly");
+    }
+    if (authorization.size() <= kBearer.size() ||
+        !absl::EqualsIgnoreCase(
+            AsAbsl(std::string_view(authorization).substr(0, kBearer.size())),
+            AsAbsl(kBearer))) {
+      return absl::UnauthenticatedError(
+          "/metrics on this port needs an admin's \"Authorization: Bearer "
+          "<API key or token>\"");
+    }
+    auth::Credentials credentials;
+    credentials.bearer = std::string_view(authorization).substr(kBearer.size());
+    absl::StatusOr<auth::Principal> principal =
+        authenticator_->Authenticate(credentials);
+    if (!principal.ok()) return principal.status();
+    if (principal->role != auth::Role::kAdmin) {
+      return absl::PermissionDeniedError(
+          "/metrics on this port is for admins (or serve it with "
+          "--metrics_address, or --http_metrics=open)");
     }
   }
+  return metrics_->Scrape();
+}
+
+absl::StatusOr<std::unique_ptr<Server>> Server::BuildAndStart(
+    const Options& options) {
+  const absl::Time start = absl::Now();
+  std::unique_ptr<Server> s(new Server());
+  if (absl::Status st = s->StartMetrics(options); !st.ok()) return st;
   s->pool_ = std::make_unique<WorkerPool>(options.worker_threads);
   absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> credentials =
       ListenerCredentials(options);
@@ -226,8 +280,9 @@ absl::StatusOr<std::unique_ptr<Server>> Server::BuildAndStart(
   if (absl::Status st = s->LoadCertificatePrincipals(options); !st.ok()) {
     return st;
   }
-  s->handler_ =
-      std::make_unique<RequestHandler>(s->pool_.get(), options.requests);
+  s->handler_ = std::make_unique<RequestHandler>(
+      s->pool_.get(), options.requests, s->request_observer_.get(),
+      s->activity_metrics_.get());
   s->services_.push_back(std::make_unique<ActorServiceImpl>(s->handler_.get()));
   s->services_.push_back(
       std::make_unique<TerritoryServiceImpl>(s->handler_.get()));
@@ -257,15 +312,22 @@ absl::StatusOr<std::unique_ptr<Server>> Server::BuildAndStart(
     s->Shutdown(absl::ZeroDuration());
     return started;
   }
+  s->startup_metrics_->Phase("listen", absl::Now() - start);
 
   core::Maillage::Options core_options = options.core;
   core_options.retention_reporter = s->retention_metrics_.get();
+  core_options.startup_phase = [startup = s->startup_metrics_.get()](
+                                   std::string_view phase,
+                                   absl::Duration duration) {
+    startup->Phase(phase, duration);
+  };
   auto core = core::Maillage::Open(core_options);
   if (!core.ok()) {
     s->Shutdown(absl::ZeroDuration());
     return core.status();
   }
   s->core_ = std::move(*core);
+  s->CollectCoreFigures();
   if (options.demo) {
     auto demo = core::LoadDemoIfEmpty(*s->core_);
     if (!demo.ok()) {
@@ -289,6 +351,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::BuildAndStart(
   SetHealth(s->server_.get(), true);
   s->ready_ = true;
   s->StartWriteHealth();
+  s->startup_metrics_->Phase("total", absl::Now() - start);
   return s;
 }
 
@@ -305,6 +368,12 @@ absl::Status Server::StartHttp(const Options& options) {
   environment.routes = http_routes_.get();
   environment.ready = [this] { return ready_.load(); };
   environment.openapi_json = std::string(openapi::EmbeddedDocument());
+  if (options.http_metrics != Options::HttpMetricsAccess::kOff) {
+    environment.metrics = [this, access = options.http_metrics](
+                              const std::string& authorization) {
+      return HttpScrape(access, authorization);
+    };
+  }
   absl::StatusOr<std::unique_ptr<importer::Mappings>> mappings =
       importer::Mappings::Load(options.core.reference_dir);
   if (!mappings.ok()) return mappings.status();
@@ -358,6 +427,7 @@ void Server::Shutdown(absl::Duration grace) {
   StopHttp();
   pool_.reset();  // runs what was already queued, then joins
   if (handler_ != nullptr) handler_->SetCore(nullptr, nullptr);
+  if (core_figures_ != nullptr) core_figures_->Detach();
   core_.reset();  // closes the store
 }
 

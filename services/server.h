@@ -14,6 +14,7 @@
 #include "core/maillage.h"
 #include "grpcpp/grpcpp.h"
 #include "importer/mappings.h"
+#include "ops/collector.h"
 #include "ops/metrics.h"
 #include "services/authentication.h"
 #include "services/http/dispatcher.h"
@@ -23,6 +24,7 @@
 #include "services/reflection_service.h"
 #include "services/request_handler.h"
 #include "services/retention_metrics.h"
+#include "services/server_metrics.h"
 #include "services/tls.h"
 #include "services/worker_pool.h"
 #include "services/write_health.h"
@@ -128,6 +130,19 @@ class Server {
     // authentication; port 0 picks a free one, see metrics_port()). Empty:
     // not served (the metrics are still kept, see metrics()).
     std::string metrics_address;
+    // Who may read GET /metrics on the HTTP face's port (which may face the
+    // Internet, unlike metrics_address): kAdmin, a caller whose bearer
+    // credential (API key or token) is an admin's (Prometheus sends one with
+    // its scrape config's `authorization` block); kOpen, anyone who reaches
+    // the port (a private network); kOff, nobody (404).
+    enum class HttpMetricsAccess { kAdmin, kOpen, kOff };
+    HttpMetricsAccess http_metrics = HttpMetricsAccess::kAdmin;
+    // Per-request metrics and log lines (services/request_observer.h). Off
+    // only to measure what they cost.
+    bool observe_requests = true;
+    // With observe_requests: one log line per call (the metrics are kept
+    // either way).
+    bool log_requests = true;
   };
 
   // Starts listening (health NOT_SERVING), opens the core, then reports
@@ -170,11 +185,25 @@ class Server {
   // Stops the HTTP face once the gRPC server is shut down and the calls it
   // made are over.
   void StopHttp();
+  // The metrics registry and what reports to it before the core is open:
+  // retention, requests, activity, start-up phases, the process's figures;
+  // serves them on options.metrics_address when set.
+  absl::Status StartMetrics(const Options& options);
+  // Reports the open core's figures (actors, index, RocksDB) at each scrape.
+  void CollectCoreFigures();
+  // GET /metrics on the HTTP face: the scrape, for a caller `access` admits.
+  absl::StatusOr<std::string> HttpScrape(Options::HttpMetricsAccess access,
+                                         const std::string& authorization);
 
   grpc::ResourceQuota quota_{"maillage-transport"};
   // Before core_: the core reports to them until it is closed.
   std::unique_ptr<ops::Metrics> metrics_;
   std::unique_ptr<RetentionMetrics> retention_metrics_;
+  std::unique_ptr<RequestObserver> request_observer_;  // null: not observed
+  std::unique_ptr<ActivityMetrics> activity_metrics_;
+  std::unique_ptr<StartupMetrics> startup_metrics_;
+  // Reads core_: detached before core_ closes.
+  std::shared_ptr<ops::ScrapeCollector> core_figures_;
   std::unique_ptr<WorkerPool> pool_;
   std::unique_ptr<auth::CertificatePrincipals> cert_principals_;
   std::unique_ptr<RequestHandler> handler_;

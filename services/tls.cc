@@ -16,6 +16,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "base/log.h"
 #include "base/strings.h"
 #include "grpc/grpc_security_constants.h"
 #include "grpcpp/security/tls_certificate_provider.h"
@@ -227,10 +228,11 @@ absl::Status CheckPlaintextAllowed(std::string_view listen_address,
         "--tls_key, or --insecure if a TLS proxy or a private network "
         "protects this port"));
   }
-  std::fprintf(stderr,
-               "maillage: WARNING: listening on %.*s without TLS "
-               "(--insecure): calls, API keys and tokens travel in clear\n",
-               static_cast<int>(listen_address.size()), listen_address.data());
+  base::Log(base::LogLevel::kWarning, "startup.insecure")
+      .Add("address", listen_address)
+      .Add("message",
+           "without TLS (--insecure): calls, API keys and tokens travel in "
+           "clear");
   return absl::OkStatus();
 }
 

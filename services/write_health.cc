@@ -1,6 +1,6 @@
 #include "services/write_health.h"
 
-#include <cstdio>
+#include "base/log.h"
 
 namespace maillage::services {
 namespace {
@@ -44,7 +44,10 @@ void WriteHealthReporter::Update() {
   if (published_ && state == state_) return;
   health_->SetServingStatus(kWritesServiceName, state == WriteState::kWritable);
   if (published_ || state != WriteState::kWritable) {
-    std::fprintf(stderr, "maillage: %s\n", Describe(state));
+    base::Log(state == WriteState::kWritable ? base::LogLevel::kInfo
+                                             : base::LogLevel::kWarning,
+              "storage.writes")
+        .Add("message", Describe(state));
   }
   published_ = true;
   state_ = state;

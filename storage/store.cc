@@ -1,6 +1,7 @@
 #include "storage/store.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cstdarg>
 #include <cstdio>
 #include <cstring>
@@ -14,6 +15,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "base/log.h"
 #include "base/status_macros.h"
 #include "base/strings.h"
 #include "google/rpc/error_details.pb.h"
@@ -24,6 +26,7 @@
 #include "rocksdb/listener.h"
 #include "rocksdb/metadata.h"
 #include "rocksdb/sst_file_manager.h"
+#include "rocksdb/statistics.h"
 #include "rocksdb/table.h"
 #include "rocksdb/transaction_log.h"
 #include "rocksdb/write_batch.h"
@@ -61,9 +64,9 @@ absl::Status FromRocks(const rocksdb::Status& s, std::string_view what) {
 }
 
 void LogRocksError(std::string_view what, const rocksdb::Status& s) {
-  std::fprintf(stderr, "maillage: storage: %.*s: %s\n",
-               static_cast<int>(what.size()), what.data(),
-               s.ToString().c_str());
+  base::Log(base::LogLevel::kError, "storage.error")
+      .Add("operation", what)
+      .Add("error", s.ToString());
 }
 
 // An error met while serving: it reaches clients, so it names no file;
@@ -79,7 +82,8 @@ absl::Status StorageError(const rocksdb::Status& s, std::string_view what) {
   return absl::UnavailableError(message);
 }
 
-// RocksDB's diagnostics, warnings and errors only, on the server's stderr.
+// RocksDB's diagnostics, warnings and errors only, in the server's log
+// (event "rocksdb", level warning).
 //
 // It replaces RocksDB's LOG file in the data folder on purpose: RocksDB 7.8
 // (Debian 12, built with assertions) aborts the process when it writes again
@@ -96,9 +100,47 @@ class StderrLogger : public rocksdb::Logger {
     if (n < 0) return;
     size_t size = std::min(static_cast<size_t>(n), sizeof(line) - 1);
     while (size > 0 && line[size - 1] == '\n') --size;
-    std::fprintf(stderr, "rocksdb: %.*s\n", static_cast<int>(size), line);
+    base::Log(base::LogLevel::kWarning, "rocksdb")
+        .Add("message", std::string_view(line, size));
   }
 };
+
+// "level_l0_files", "manual", … for the compaction log.
+std::string_view CompactionReasonName(rocksdb::CompactionReason reason) {
+  using R = rocksdb::CompactionReason;
+  switch (reason) {
+    case R::kLevelL0FilesNum:
+      return "level0_files";
+    case R::kLevelMaxLevelSize:
+      return "level_size";
+    case R::kManualCompaction:
+      return "manual";
+    case R::kFilesMarkedForCompaction:
+      return "files_marked";
+    case R::kBottommostFiles:
+      return "bottommost_files";
+    case R::kTtl:
+      return "ttl";
+    case R::kFlush:
+      return "flush";
+    case R::kPeriodicCompaction:
+      return "periodic";
+    default:
+      return "other";
+  }
+}
+
+std::string_view StallConditionName(rocksdb::WriteStallCondition condition) {
+  switch (condition) {
+    case rocksdb::WriteStallCondition::kNormal:
+      return "normal";
+    case rocksdb::WriteStallCondition::kDelayed:
+      return "delayed";
+    case rocksdb::WriteStallCondition::kStopped:
+      return "stopped";
+  }
+  return "normal";
+}
 
 // Bytes a batch adds to the write-ahead log (its records and their framing),
 // for the disk space guard.
@@ -130,11 +172,13 @@ rocksdb::ColumnFamilyOptions FamilyOptions(
   return cf;
 }
 
-// RocksDB's options for the store; `listener` learns of its background
-// errors.
+// RocksDB's options for the store; `listeners` learn of its background
+// errors, flushes, compactions and stalls; `statistics` counts what the
+// metrics report (tickers only: no histogram nor timer on the write path).
 rocksdb::DBOptions DatabaseOptions(
     const Store::Options& options,
-    std::shared_ptr<rocksdb::EventListener> listener) {
+    std::vector<std::shared_ptr<rocksdb::EventListener>> listeners,
+    std::shared_ptr<rocksdb::Statistics> statistics) {
   rocksdb::DBOptions db_options;
   db_options.create_if_missing = options.create_if_missing;
   db_options.create_missing_column_families = true;
@@ -146,7 +190,9 @@ rocksdb::DBOptions DatabaseOptions(
                                              uint64_t{1} << 20, kMaxWalBytes);
   db_options.info_log = std::make_shared<StderrLogger>();
   // The store recovers from errors itself (see Store::ErrorListener).
-  db_options.listeners.push_back(std::move(listener));
+  db_options.listeners = std::move(listeners);
+  statistics->set_stats_level(rocksdb::StatsLevel::kExceptHistogramOrTimers);
+  db_options.statistics = std::move(statistics);
   db_options.max_bgerror_resume_count = 0;
   // Once RocksDB has met a full disk, it starts a compaction only when the
   // compaction leaves the reserve free (the guard keeps it from meeting one
@@ -186,11 +232,78 @@ std::unique_ptr<DiskSpaceGuard> NewGuard(const Store::Options& options) {
 
 }  // namespace
 
-// How the database is opened; kept to reopen it after an error.
+// Flushes, compactions and write stalls, as RocksDB reports them through
+// its event listener: logged, and counted for StoreFigures. Thread-safe:
+// RocksDB calls it from its own threads.
+class Store::ActivityListener : public rocksdb::EventListener {
+ public:
+  struct Counts {
+    std::atomic<uint64_t> flushes{0};
+    std::atomic<uint64_t> compactions{0};
+    std::atomic<uint64_t> compaction_bytes_read{0};
+    std::atomic<uint64_t> compaction_bytes_written{0};
+    std::atomic<uint64_t> write_stalls{0};
+  };
+
+  const Counts& counts() const { return counts_; }
+
+  void OnFlushCompleted(rocksdb::DB*,
+                        const rocksdb::FlushJobInfo& info) override {
+    counts_.flushes.fetch_add(1, std::memory_order_relaxed);
+    base::Log(base::LogLevel::kDebug, "storage.flush")
+        .Add("family", info.cf_name)
+        .Add("bytes", info.table_properties.data_size +
+                          info.table_properties.index_size +
+                          info.table_properties.filter_size);
+  }
+
+  void OnCompactionCompleted(rocksdb::DB*,
+                             const rocksdb::CompactionJobInfo& info) override {
+    counts_.compactions.fetch_add(1, std::memory_order_relaxed);
+    counts_.compaction_bytes_read.fetch_add(info.stats.total_input_bytes,
+                                            std::memory_order_relaxed);
+    counts_.compaction_bytes_written.fetch_add(info.stats.total_output_bytes,
+                                               std::memory_order_relaxed);
+    base::Log(
+        info.status.ok() ? base::LogLevel::kInfo : base::LogLevel::kWarning,
+        "storage.compaction")
+        .Add("family", info.cf_name)
+        .Add("reason", CompactionReasonName(info.compaction_reason))
+        .Add("input_level", info.base_input_level)
+        .Add("output_level", info.output_level)
+        .Add("input_files", info.input_files.size())
+        .Add("output_files", info.output_files.size())
+        .Add("bytes_read", info.stats.total_input_bytes)
+        .Add("bytes_written", info.stats.total_output_bytes)
+        .Add("seconds", static_cast<double>(info.stats.elapsed_micros) / 1e6)
+        .Add("status", info.status.ok() ? "OK" : info.status.ToString());
+  }
+
+  void OnStallConditionsChanged(const rocksdb::WriteStallInfo& info) override {
+    using C = rocksdb::WriteStallCondition;
+    const bool stalls = info.condition.cur != C::kNormal;
+    if (stalls && info.condition.prev == C::kNormal) {
+      counts_.write_stalls.fetch_add(1, std::memory_order_relaxed);
+    }
+    base::Log(stalls ? base::LogLevel::kWarning : base::LogLevel::kInfo,
+              "storage.write_stall")
+        .Add("family", info.cf_name)
+        .Add("condition", StallConditionName(info.condition.cur))
+        .Add("previous", StallConditionName(info.condition.prev));
+  }
+
+ private:
+  Counts counts_;
+};
+
+// How the database is opened; kept to reopen it after an error (the
+// listeners and statistics carry on across reopens).
 struct Store::Setup {
   std::string path;
   rocksdb::DBOptions db_options;
   std::vector<rocksdb::ColumnFamilyDescriptor> families;
+  std::shared_ptr<ActivityListener> activity;
+  std::shared_ptr<rocksdb::Statistics> statistics;
 };
 
 // An open RocksDB database and its column families, closed when destroyed.
@@ -393,8 +506,11 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const Options& options) {
   }
 
   auto errors = std::make_shared<ErrorListener>();
-  auto setup = std::make_unique<Setup>(
-      Setup{options.path, DatabaseOptions(options, errors), Families(options)});
+  auto activity = std::make_shared<ActivityListener>();
+  auto statistics = rocksdb::CreateDBStatistics();
+  auto setup = std::make_unique<Setup>(Setup{
+      options.path, DatabaseOptions(options, {errors, activity}, statistics),
+      Families(options), activity, statistics});
   std::unique_ptr<Database> database;
   rocksdb::Status s = Database::Open(*setup, /*read_only=*/false, &database);
   if (s.IsNoSpace()) {
@@ -477,14 +593,12 @@ absl::Status Store::Migrate(int from) {
   WriteBatch batch;
   batch.Put(Family::kMeta, keys::kSchemaVersion, absl::StrCat(kSchemaVersion));
   RETURN_IF_ERROR(Write(batch));
-  std::fprintf(
-      stderr,
-      "maillage: storage: migrated schema %d to %d: %lld records "
-      "moved into workspace '%.*s' in %lld ms\n",
-      from, kSchemaVersion, static_cast<long long>(*moved),
-      static_cast<int>(keys::kDefaultWorkspace.size()),
-      keys::kDefaultWorkspace.data(),
-      static_cast<long long>(absl::ToInt64Milliseconds(absl::Now() - start)));
+  base::Log(base::LogLevel::kInfo, "storage.migrated")
+      .Add("from_schema", from)
+      .Add("to_schema", kSchemaVersion)
+      .Add("records_moved", *moved)
+      .Add("workspace", keys::kDefaultWorkspace)
+      .Add("seconds", absl::ToDoubleSeconds(absl::Now() - start));
   return absl::OkStatus();
 }
 
@@ -678,7 +792,8 @@ bool Store::RecoverIfStopped() {
     return false;
   }
   errors_->Recovered(state.stops);
-  std::fprintf(stderr, "maillage: storage: database reopened for writing\n");
+  base::Log(base::LogLevel::kInfo, "storage.reopened")
+      .Add("message", "database reopened for writing");
   return !errors_->state().stopped;
 }
 
@@ -770,10 +885,9 @@ absl::Status Store::ErasePhysically(const std::vector<Family>& families,
     std::vector<std::string> left = ObsoleteFiles(db, options_.path);
     if (left.empty()) return absl::OkStatus();
     if (absl::Now() >= deadline) {
-      std::fprintf(stderr,
-                   "maillage: storage: %zu obsolete files still held after "
-                   "an erasure (first: %s)\n",
-                   left.size(), left.front().c_str());
+      base::Log(base::LogLevel::kWarning, "storage.erasure_files_held")
+          .Add("files", left.size())
+          .Add("first", left.front());
       return absl::FailedPreconditionError(
           "the erased values are still in files a running read holds; "
           "retry in a moment");
@@ -790,6 +904,51 @@ uint64_t Store::EstimateKeys(Family family) const {
                                     "rocksdb.estimate-num-keys", &n);
   }
   return n;
+}
+
+StoreFigures Store::Figures() const {
+  StoreFigures figures;
+  const ActivityListener::Counts& counts = setup_->activity->counts();
+  figures.flushes = counts.flushes.load(std::memory_order_relaxed);
+  figures.compactions = counts.compactions.load(std::memory_order_relaxed);
+  figures.compaction_bytes_read =
+      counts.compaction_bytes_read.load(std::memory_order_relaxed);
+  figures.compaction_bytes_written =
+      counts.compaction_bytes_written.load(std::memory_order_relaxed);
+  figures.write_stalls = counts.write_stalls.load(std::memory_order_relaxed);
+  const rocksdb::Statistics& statistics = *setup_->statistics;
+  figures.block_cache_hits =
+      statistics.getTickerCount(rocksdb::BLOCK_CACHE_HIT);
+  figures.block_cache_misses =
+      statistics.getTickerCount(rocksdb::BLOCK_CACHE_MISS);
+  figures.write_stall_micros = statistics.getTickerCount(rocksdb::STALL_MICROS);
+  figures.wal_syncs = statistics.getTickerCount(rocksdb::WAL_FILE_SYNCED);
+  figures.wal_bytes = statistics.getTickerCount(rocksdb::WAL_FILE_BYTES);
+
+  std::shared_lock lock(db_mu_);
+  if (database_ == nullptr) return figures;
+  rocksdb::DB* db = database_->db();
+  for (int i = 0; i < kFamilyCount; ++i) {
+    db->GetIntProperty(database_->handle(static_cast<Family>(i)),
+                       rocksdb::DB::Properties::kEstimateLiveDataSize,
+                       &figures.live_data_bytes[i]);
+  }
+  db->GetAggregatedIntProperty(rocksdb::DB::Properties::kTotalSstFilesSize,
+                               &figures.sst_files_bytes);
+  db->GetAggregatedIntProperty(
+      rocksdb::DB::Properties::kEstimatePendingCompactionBytes,
+      &figures.pending_compaction_bytes);
+  db->GetAggregatedIntProperty(rocksdb::DB::Properties::kCurSizeAllMemTables,
+                               &figures.memtable_bytes);
+  // One cache shared by every family: read it once.
+  db->GetIntProperty(rocksdb::DB::Properties::kBlockCacheUsage,
+                     &figures.block_cache_usage_bytes);
+  db->GetIntProperty(rocksdb::DB::Properties::kBlockCacheCapacity,
+                     &figures.block_cache_capacity_bytes);
+  uint64_t stopped = 0;
+  db->GetIntProperty(rocksdb::DB::Properties::kIsWriteStopped, &stopped);
+  figures.writes_stopped = stopped != 0;
+  return figures;
 }
 
 std::string Store::Describe() const {

@@ -1,6 +1,7 @@
 #ifndef MAILLAGE_STORAGE_STORE_H_
 #define MAILLAGE_STORAGE_STORE_H_
 
+#include <array>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -50,6 +51,36 @@ std::string_view FamilyName(Family family);
 // layout changes incompatibly; Open refuses a store written by a newer build
 // and migrates an older one. 2: workspaces (storage/migration.h).
 inline constexpr int kSchemaVersion = 2;
+
+// What the store reports of RocksDB for the server's metrics: properties and
+// counters RocksDB keeps anyway, read when asked (Store::Figures). Counts
+// are since the store was opened.
+struct StoreFigures {
+  // Estimated bytes of live data (what a full compaction would keep), by
+  // family (indexed by Family).
+  std::array<uint64_t, static_cast<size_t>(Family::kCount)> live_data_bytes{};
+  uint64_t sst_files_bytes = 0;  // every table file, obsolete ones included
+  // Bytes compactions have to rewrite to bring every level within its
+  // target: what makes RocksDB slow writes down when it grows.
+  uint64_t pending_compaction_bytes = 0;
+  uint64_t memtable_bytes = 0;  // active and immutable memtables
+  uint64_t block_cache_usage_bytes = 0;
+  uint64_t block_cache_capacity_bytes = 0;
+  uint64_t block_cache_hits = 0;
+  uint64_t block_cache_misses = 0;
+  // Times some family's writes went from normal to delayed or stopped
+  // (too many level-0 files, memtables or pending compaction bytes), and
+  // the time writers spent held back.
+  uint64_t write_stalls = 0;
+  uint64_t write_stall_micros = 0;
+  bool writes_stopped = false;  // now
+  uint64_t wal_syncs = 0;       // fsyncs of the write-ahead log
+  uint64_t wal_bytes = 0;       // bytes written to the write-ahead log
+  uint64_t flushes = 0;
+  uint64_t compactions = 0;
+  uint64_t compaction_bytes_read = 0;
+  uint64_t compaction_bytes_written = 0;
+};
 
 // A set of writes applied atomically by Store::Write.
 class WriteBatch {
@@ -205,6 +236,9 @@ class Store {
 
   // Approximate number of keys in a family (RocksDB's estimate).
   uint64_t EstimateKeys(Family family) const;
+  // RocksDB's figures now (zeros while the database cannot be opened).
+  // Cheap: a few property reads; meant for each metrics scrape.
+  StoreFigures Figures() const;
 
   // "rocksdb at /path (schema 1, sync writes)" for the start-up log.
   std::string Describe() const;
@@ -214,6 +248,7 @@ class Store {
   struct Setup;
   class Database;
   class ErrorListener;
+  class ActivityListener;
 
   Store(Options options, std::unique_ptr<Setup> setup,
         std::unique_ptr<Database> database,

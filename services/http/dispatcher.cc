@@ -21,6 +21,8 @@ using google::protobuf::FieldDescriptor;
 using google::protobuf::Message;
 
 constexpr char kJson[] = "application/json";
+// Prometheus' text exposition format.
+constexpr char kPrometheusText[] = "text/plain; version=0.0.4; charset=utf-8";
 constexpr char kNdjson[] = "application/x-ndjson";
 constexpr char kEventStream[] = "text/event-stream";
 
@@ -240,13 +242,17 @@ std::string EventTextCache::Get(const std::string& bytes,
   return text;
 }
 
-void SendError(ResponseSink& sink, const grpc::Status& status) {
-  Headers headers;
+void SendError(ResponseSink& sink, const grpc::Status& status,
+               Headers headers) {
   if (status.error_code() == grpc::StatusCode::UNAUTHENTICATED) {
     headers.emplace_back("WWW-Authenticate", "Bearer");
   }
   sink.Send(HttpStatusOf(status.error_code()), kJson, ErrorJson(status) + "\n",
             std::move(headers));
+}
+
+CallOrigin OriginOf(const HttpRequest& request) {
+  return CallOrigin{request.authorization, request.peer, request.traceparent};
 }
 
 void SendError(ResponseSink& sink, const absl::Status& status) {
@@ -256,6 +262,16 @@ void SendError(ResponseSink& sink, const absl::Status& status) {
 void Dispatcher::Handle(HttpRequest request,
                         std::shared_ptr<ResponseSink> sink) {
   if (ServeOperational(request, env_.ready, *sink)) return;
+  if (env_.metrics && (request.method == "GET" || request.method == "HEAD") &&
+      request.path == "/metrics") {
+    absl::StatusOr<std::string> scrape = env_.metrics(request.authorization);
+    if (!scrape.ok()) {
+      SendError(*sink, scrape.status());
+      return;
+    }
+    sink->Send(200, kPrometheusText, *std::move(scrape), {});
+    return;
+  }
   if (request.method == "GET" && request.path == "/v1/openapi.json") {
     sink->Send(200, kJson, env_.openapi_json, {});
     return;
@@ -314,13 +330,17 @@ void Dispatcher::Unary(const Route& route, const HttpRequest& request,
                        std::shared_ptr<ResponseSink> sink) {
   std::shared_ptr<Message> response(NewMessage(*route.method->output_type()));
   std::function<void()> cancel = env_.bridge->Unary(
-      *route.method, *message, CallOrigin{request.authorization, request.peer},
-      response.get(), [response, sink](const grpc::Status& status) {
+      *route.method, *message, OriginOf(request), response.get(),
+      [response, sink](const grpc::Status& status,
+                       const std::string& request_id) {
+        Headers headers;
+        if (!request_id.empty())
+          headers.emplace_back("X-Request-Id", request_id);
         if (!status.ok()) {
-          SendError(*sink, status);
+          SendError(*sink, status, std::move(headers));
           return;
         }
-        sink->Send(200, kJson, ToJson(*response) + "\n", {});
+        sink->Send(200, kJson, ToJson(*response) + "\n", std::move(headers));
       });
   sink->OnClientGone(std::move(cancel));
 }
@@ -350,8 +370,7 @@ void Dispatcher::ServerStream(const Route& route, const HttpRequest& request,
   auto relay = std::make_shared<StreamRelay>(
       *route.method->output_type(), events, &event_texts_, std::move(sink),
       std::move(on_finished));
-  relay->Start(*env_.bridge, *route.method,
-               CallOrigin{request.authorization, request.peer}, *message);
+  relay->Start(*env_.bridge, *route.method, OriginOf(request), *message);
 }
 
 }  // namespace maillage::services::http

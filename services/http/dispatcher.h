@@ -43,6 +43,7 @@ struct HttpRequest {
   std::string accept;
   std::string content_type;
   std::string last_event_id;  // Server-Sent Events resumption
+  std::string traceparent;    // W3C Trace Context, passed on to the call
   std::string peer;           // "ipv4:127.0.0.1:53211"
 };
 
@@ -100,6 +101,11 @@ class Dispatcher {
     // What imports read uploads with (the geography once the store is
     // open: null before).
     std::function<ImportReference()> import_reference;
+    // GET /metrics: the scrape, in Prometheus' text format, for a request
+    // with this Authorization header, or why it is refused
+    // (UNAUTHENTICATED, PERMISSION_DENIED, UNAVAILABLE). Empty: no
+    // /metrics on this port.
+    std::function<absl::StatusOr<std::string>(const std::string&)> metrics;
   };
 
   Dispatcher(Environment environment, Options options)
@@ -127,9 +133,15 @@ class Dispatcher {
   EventTextCache event_texts_;
 };
 
-// Sends a JSON error (google.rpc.Status) with the mapped HTTP status.
-void SendError(ResponseSink& sink, const grpc::Status& status);
+// Sends a JSON error (google.rpc.Status) with the mapped HTTP status (and
+// `headers`).
+void SendError(ResponseSink& sink, const grpc::Status& status,
+               Headers headers = {});
 void SendError(ResponseSink& sink, const absl::Status& status);
+
+// Who makes the gRPC call `request` becomes: its credentials, peer and
+// traceparent.
+CallOrigin OriginOf(const HttpRequest& request);
 
 }  // namespace maillage::services::http
 

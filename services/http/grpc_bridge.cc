@@ -13,6 +13,19 @@ void SetOrigin(const CallOrigin& origin, grpc::ClientContext* context) {
     context->AddMetadata("authorization", origin.authorization);
   }
   context->AddMetadata(kHttpPeerMetadata, InProcessToken() + " " + origin.peer);
+  // Passed on as sent: the request handler validates it (an invalid one is
+  // ignored there, as a gRPC client's would be).
+  if (!origin.traceparent.empty()) {
+    context->AddMetadata("traceparent", origin.traceparent);
+  }
+}
+
+// The kRequestIdMetadata the server sent, "" if none.
+std::string RequestIdOf(const grpc::ClientContext& context) {
+  const auto& metadata = context.GetServerInitialMetadata();
+  auto it = metadata.find(kRequestIdMetadata);
+  if (it == metadata.end()) return {};
+  return std::string(it->second.data(), it->second.size());
 }
 
 // State of one unary call, alive until its completion.
@@ -48,8 +61,7 @@ std::string GrpcBridge::MethodPath(
 std::function<void()> GrpcBridge::Unary(
     const google::protobuf::MethodDescriptor& method,
     const google::protobuf::Message& request, const CallOrigin& origin,
-    google::protobuf::Message* response,
-    std::function<void(const grpc::Status&)> done) {
+    google::protobuf::Message* response, UnaryDone done) {
   auto call = std::make_shared<UnaryCall>();
   SetOrigin(origin, &call->context);
   in_flight_->Add();
@@ -63,7 +75,7 @@ std::function<void()> GrpcBridge::Unary(
                           grpc::Status(grpc::StatusCode::INTERNAL,
                                        "the server's answer does not decode");
                     }
-                    done(status);
+                    done(status, RequestIdOf(call->context));
                     in_flight->Remove();
                   });
   std::weak_ptr<UnaryCall> weak = call;

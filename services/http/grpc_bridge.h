@@ -51,6 +51,7 @@ class InFlight {
 struct CallOrigin {
   std::string authorization;  // the Authorization header, as sent
   std::string peer;           // "ipv4:127.0.0.1:53211"
+  std::string traceparent;    // the traceparent header, as sent ("" if none)
 };
 
 // One streaming call (server or bidirectional streaming). The HTTP side
@@ -117,15 +118,18 @@ class GrpcBridge {
   explicit GrpcBridge(std::shared_ptr<grpc::Channel> channel)
       : channel_(std::move(channel)), stub_(channel_) {}
 
-  // A unary call: `done` runs on a gRPC thread with the status and, when
-  // OK, the response decoded into `response` (owned by the caller, alive
-  // until `done`). Returns what cancels the call (the HTTP client went
-  // away; a no-op once it is over).
+  // A unary call: `done` runs on a gRPC thread with the status, the call's
+  // request id (kRequestIdMetadata; "" when the server sent none) and,
+  // when OK, the response decoded into `response` (owned by the caller,
+  // alive until `done`). Returns what cancels the call (the HTTP client
+  // went away; a no-op once it is over).
+  using UnaryDone =
+      std::function<void(const grpc::Status&, const std::string& request_id)>;
   std::function<void()> Unary(const google::protobuf::MethodDescriptor& method,
                               const google::protobuf::Message& request,
                               const CallOrigin& origin,
                               google::protobuf::Message* response,
-                              std::function<void(const grpc::Status&)> done);
+                              UnaryDone done);
 
   // A streaming call of `method`; see StreamCall.
   std::shared_ptr<StreamCall> Stream(

@@ -44,7 +44,8 @@ Headers CorsHeaders(const std::vector<std::string>& allowed,
     if (a == "*" || a == origin) {
       return {{"Access-Control-Allow-Origin", std::string(origin)},
               {"Vary", "Origin"},
-              {"Access-Control-Expose-Headers", "Allow, Retry-After"}};
+              {"Access-Control-Expose-Headers",
+               "Allow, Retry-After, X-Request-Id"}};
     }
   }
   return {};
@@ -235,7 +236,7 @@ class Session : public ResponseSink,
                   {{"Access-Control-Allow-Methods",
                     "GET, POST, PATCH, PUT, DELETE, OPTIONS"},
                    {"Access-Control-Allow-Headers",
-                    "Authorization, Content-Type, Last-Event-ID"},
+                    "Authorization, Content-Type, Last-Event-ID, traceparent"},
                    {"Access-Control-Max-Age", "600"}});
     }
     // Watched while the call runs: a client that goes away cancels it.
@@ -255,6 +256,7 @@ class Session : public ResponseSink,
     request.accept = std::string(View(req[bhttp::field::accept]));
     request.content_type = std::string(View(req[bhttp::field::content_type]));
     request.last_event_id = std::string(View(req["Last-Event-ID"]));
+    request.traceparent = std::string(View(req["traceparent"]));
     request.peer = peer_;
     return request;
   }

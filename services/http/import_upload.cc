@@ -301,7 +301,7 @@ absl::StatusOr<Upload> OpenUpload(HttpRequest& request,
 void RelayImport(const Route& route, HttpRequest request,
                  ImportReference reference, GrpcBridge& bridge,
                  std::shared_ptr<ResponseSink> sink) {
-  CallOrigin origin{request.authorization, request.peer};
+  CallOrigin origin = OriginOf(request);
   auto relay = std::make_shared<ImportRelay>(std::move(request), reference,
                                              std::move(sink));
   relay->Start(bridge, *route.method, origin);

@@ -41,7 +41,8 @@ int HttpPort(std::string_view output) {
   constexpr std::string_view kHttp = "HTTP/JSON on ";
   size_t begin = output.find(kHttp);
   if (begin == std::string_view::npos) return 0;
-  size_t end = output.find('\n', begin);
+  // The address ends the line, or the JSON string it is in.
+  size_t end = output.find_first_of("\n\"", begin);
   std::string_view address =
       output.substr(begin + kHttp.size(), end - begin - kHttp.size());
   int port = 0;
