@@ -25,6 +25,9 @@ class Geography;
 // came on (services/http/http_server.h reads and writes the bytes).
 namespace maillage::services::http {
 
+class StaticFiles;
+class WebSignIn;
+
 // What the importer needs besides an upload (services/http/import_upload.h):
 // the mapping rules and the geography (the server's own, once the store is
 // open; null before). Both outlive the imports.
@@ -44,6 +47,13 @@ struct HttpRequest {
   std::string content_type;
   std::string last_event_id;  // Server-Sent Events resumption
   std::string peer;           // "ipv4:127.0.0.1:53211"
+  // For the dashboard's files (services/http/static_files.h).
+  std::string accept_encoding;
+  std::string if_none_match;
+  // For the dashboard's sign-in session (services/http/web_sign_in.h).
+  std::string host;
+  std::string cookie;
+  std::string csrf_token;  // the X-Maillage-CSRF header
 };
 
 using Headers = std::vector<std::pair<std::string, std::string>>;
@@ -100,6 +110,10 @@ class Dispatcher {
     // What imports read uploads with (the geography once the store is
     // open: null before).
     std::function<ImportReference()> import_reference;
+    // The dashboard's files, served on GET outside /v1/ (null: none).
+    const StaticFiles* web = nullptr;
+    // The dashboard's OpenID Connect sign-in and sessions (null: none).
+    WebSignIn* sign_in = nullptr;
   };
 
   Dispatcher(Environment environment, Options options)

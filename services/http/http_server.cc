@@ -235,7 +235,7 @@ class Session : public ResponseSink,
                   {{"Access-Control-Allow-Methods",
                     "GET, POST, PATCH, PUT, DELETE, OPTIONS"},
                    {"Access-Control-Allow-Headers",
-                    "Authorization, Content-Type, Last-Event-ID"},
+                    "Authorization, Content-Type, Last-Event-ID, X-Maillage-CSRF"},
                    {"Access-Control-Max-Age", "600"}});
     }
     // Watched while the call runs: a client that goes away cancels it.
@@ -256,6 +256,12 @@ class Session : public ResponseSink,
     request.content_type = std::string(View(req[bhttp::field::content_type]));
     request.last_event_id = std::string(View(req["Last-Event-ID"]));
     request.peer = peer_;
+    request.accept_encoding =
+        std::string(View(req[bhttp::field::accept_encoding]));
+    request.if_none_match = std::string(View(req[bhttp::field::if_none_match]));
+    request.host = std::string(View(req[bhttp::field::host]));
+    request.cookie = std::string(View(req[bhttp::field::cookie]));
+    request.csrf_token = std::string(View(req["X-Maillage-CSRF"]));
     return request;
   }
 
