@@ -61,9 +61,13 @@ std::string StaticFiles::ContentTypeOf(std::string_view name) {
       {".map", "application/json"},
       {".woff2", "font/woff2"},
   };
-  std::string lower = absl::AsciiStrToLower(name);
+  std::string lower = absl::AsciiStrToLower(std::string(name));
   for (const auto& [extension, type] : kTypes) {
-    if (absl::EndsWith(lower, extension)) return std::string(type);
+    if (lower.size() >= extension.size() &&
+        lower.compare(lower.size() - extension.size(), extension.size(),
+                      extension) == 0) {
+      return std::string(type);
+    }
   }
   return "application/octet-stream";
 }
@@ -111,11 +115,11 @@ absl::StatusOr<std::unique_ptr<StaticFiles>> StaticFiles::Load(
 }
 
 const StaticFile* StaticFiles::Find(std::string_view path) const {
-  if (absl::StartsWith(path, "/v1/") || absl::StartsWith(path, "/auth/")) {
+  if (path.substr(0, 4) == "/v1/" || path.substr(0, 6) == "/auth/") {
     return nullptr;
   }
   if (path == "/") path = "/index.html";
-  auto it = files_.find(path);
+  auto it = files_.find(std::string(path));
   return it == files_.end() ? nullptr : &it->second;
 }
 

@@ -10,7 +10,6 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/strip.h"
 
 namespace maillage::services::http {
 namespace {
@@ -27,11 +26,18 @@ struct Url {
   std::string target;  // path and query
 };
 
+// Removes `prefix` from the front of `text`; whether it was there.
+bool Consume(std::string_view* text, std::string_view prefix) {
+  if (text->substr(0, prefix.size()) != prefix) return false;
+  text->remove_prefix(prefix.size());
+  return true;
+}
+
 absl::StatusOr<Url> ParseUrl(std::string_view text) {
   Url url;
-  if (absl::ConsumePrefix(&text, "https://")) {
+  if (Consume(&text, "https://")) {
     url.port = "443";
-  } else if (absl::ConsumePrefix(&text, "http://")) {
+  } else if (Consume(&text, "http://")) {
     url.tls = false;
     url.port = "80";
   } else {
@@ -43,7 +49,8 @@ absl::StatusOr<Url> ParseUrl(std::string_view text) {
   size_t colon = authority.rfind(':');
   int port = 0;
   if (colon != authority.npos && authority.find(']', colon) == authority.npos) {
-    if (!absl::SimpleAtoi(authority.substr(colon + 1), &port) || port <= 0 ||
+    if (!absl::SimpleAtoi(std::string(authority.substr(colon + 1)), &port) ||
+        port <= 0 ||
         port > 65535) {
       return absl::InvalidArgumentError("the token endpoint's port is invalid");
     }

@@ -70,8 +70,8 @@ std::string Param(std::string_view query, std::string_view name) {
   return "";
 }
 
-std::string CookieValue(std::string_view header, std::string_view name) {
-  for (std::string_view part : absl::StrSplit(header, ';')) {
+std::string CookieValue(const std::string& header, const std::string& name) {
+  for (absl::string_view part : absl::StrSplit(header, ';')) {
     part = absl::StripAsciiWhitespace(part);
     if (absl::ConsumePrefix(&part, name) && absl::ConsumePrefix(&part, "=")) {
       return std::string(part);
@@ -91,15 +91,18 @@ std::string SafeReturnPath(std::string path) {
 }
 
 // The payload of a JWT already verified by the authenticator.
-absl::StatusOr<auth::json::Value> Claims(std::string_view token) {
-  std::vector<std::string_view> parts = absl::StrSplit(token, '.');
-  if (parts.size() != 3) return absl::UnauthenticatedError("malformed token");
-  std::optional<std::string> payload = auth::DecodeBase64Url(parts[1]);
+absl::StatusOr<auth::json::Value> Claims(const std::string& token) {
+  const size_t first = token.find('.');
+  const size_t second =
+      first == token.npos ? token.npos : token.find('.', first + 1);
+  if (second == token.npos) return absl::UnauthenticatedError("malformed token");
+  std::optional<std::string> payload = auth::DecodeBase64Url(
+      std::string_view(token).substr(first + 1, second - first - 1));
   if (!payload) return absl::UnauthenticatedError("malformed token");
   return auth::json::Parse(*payload);
 }
 
-void SendPage(ResponseSink& sink, int status, std::string_view message) {
+void SendPage(ResponseSink& sink, int status, const std::string& message) {
   sink.Send(status, "text/html; charset=utf-8",
             absl::StrCat("<!doctype html><html lang=\"fr\"><meta "
                          "charset=\"utf-8\"><title>Connexion</title><p>",
@@ -344,8 +347,8 @@ std::optional<WebSignIn::Session> WebSignIn::FindSession(
   return it->second;
 }
 
-std::string WebSignIn::Cookie(std::string_view name, std::string_view value,
-                              std::string_view path,
+std::string WebSignIn::Cookie(const std::string& name, const std::string& value,
+                              const std::string& path,
                               absl::Duration max_age) const {
   return absl::StrCat(name, "=", value, "; Path=", path,
                       "; Max-Age=", absl::ToInt64Seconds(max_age),

@@ -6,6 +6,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 
@@ -45,6 +46,8 @@
 //
 // Sessions live in memory: a restarted server signs everyone out.
 // Thread-safe.
+namespace maillage::services::http {
+
 class WebSignIn {
  public:
   struct Options {
@@ -114,8 +117,8 @@ class WebSignIn {
                 const std::shared_ptr<ResponseSink>& sink);
   // The session the request's cookie names, if live; copied under the lock.
   std::optional<Session> FindSession(const HttpRequest& request);
-  std::string Cookie(std::string_view name, std::string_view value,
-                     std::string_view path, absl::Duration max_age) const;
+  std::string Cookie(const std::string& name, const std::string& value,
+                     const std::string& path, absl::Duration max_age) const;
   void RunExchanges();
 
   const Options options_;
