@@ -26,8 +26,8 @@ grpc::ServerUnaryReactor* AdminServiceImpl::GetCaller(
     grpc::ByteBuffer* response) {
   return handler_->Unary<v1::GetCallerRequest>(
       context, "GetCaller", request, response,
-      [](core::Maillage&, const v1::GetCallerRequest&, const CallContext& c)
-          -> absl::StatusOr<v1::Caller> {
+      [](core::Maillage&, const v1::GetCallerRequest&,
+         const CallContext& c) -> absl::StatusOr<v1::Caller> {
         return core::KeyRing::CallerOf(c.principal);
       });
 }

@@ -337,7 +337,8 @@ absl::Status Server::StartDashboard(const Options& options,
       web_files_ = *std::move(files);
       env->web = web_files_.get();
     } else if (absl::IsNotFound(files.status())) {
-      std::fprintf(stderr, "maillage: no dashboard: %s (build it: ninja -C "
+      std::fprintf(stderr,
+                   "maillage: no dashboard: %s (build it: ninja -C "
                    "build maillage_web)\n",
                    std::string(files.status().message()).c_str());
     } else {

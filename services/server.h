@@ -205,9 +205,9 @@ class Server {
   std::unique_ptr<http::Dispatcher> http_dispatcher_;
   std::unique_ptr<http::HttpServer> http_;
   std::unique_ptr<importer::Mappings> import_mappings_;  // HTTP uploads
-  std::unique_ptr<http::StaticFiles> web_files_;          // the dashboard
+  std::unique_ptr<http::StaticFiles> web_files_;         // the dashboard
   std::unique_ptr<http::WebSignIn> web_sign_in_;
-  std::atomic<bool> ready_{false};                       // /readyz
+  std::atomic<bool> ready_{false};  // /readyz
   int port_ = 0;
   bool stopped_ = false;
 };

@@ -231,8 +231,8 @@ bool ServeStatic(const HttpRequest& request, const StaticFiles* web,
   if (file == nullptr) return false;
   Headers headers = {
       {"ETag", file->etag},
-      {"Cache-Control", file->immutable ? "public, max-age=31536000, immutable"
-                                        : "no-cache"},
+      {"Cache-Control",
+       file->immutable ? "public, max-age=31536000, immutable" : "no-cache"},
       {"Vary", "Accept-Encoding"},
       {"X-Content-Type-Options", "nosniff"},
   };

@@ -231,12 +231,13 @@ class Session : public ResponseSink,
     HttpRequest request = ToRequest(req);
     cors_ = CorsHeaders(options_.cors_origins, View(req[bhttp::field::origin]));
     if (req.method() == bhttp::verb::options && !cors_.empty()) {
-      return Send(204, "text/plain", "",
-                  {{"Access-Control-Allow-Methods",
-                    "GET, POST, PATCH, PUT, DELETE, OPTIONS"},
-                   {"Access-Control-Allow-Headers",
-                    "Authorization, Content-Type, Last-Event-ID, X-Maillage-CSRF"},
-                   {"Access-Control-Max-Age", "600"}});
+      return Send(
+          204, "text/plain", "",
+          {{"Access-Control-Allow-Methods",
+            "GET, POST, PATCH, PUT, DELETE, OPTIONS"},
+           {"Access-Control-Allow-Headers",
+            "Authorization, Content-Type, Last-Event-ID, X-Maillage-CSRF"},
+           {"Access-Control-Max-Age", "600"}});
     }
     // Watched while the call runs: a client that goes away cancels it.
     WatchClient();

@@ -90,8 +90,7 @@ absl::StatusOr<std::unique_ptr<StaticFiles>> StaticFiles::Load(
     }
     absl::StatusOr<std::string> content = ReadWhole(it->path());
     if (!content.ok()) return content.status();
-    std::string url =
-        "/" + fs::relative(it->path(), dir, ec).generic_string();
+    std::string url = "/" + fs::relative(it->path(), dir, ec).generic_string();
     if (absl::EndsWith(url, ".gz")) {
       compressed[url.substr(0, url.size() - 3)] = *std::move(content);
       continue;

@@ -41,7 +41,8 @@ absl::StatusOr<Url> ParseUrl(std::string_view text) {
     url.tls = false;
     url.port = "80";
   } else {
-    return absl::InvalidArgumentError("the token endpoint must be an http(s) URL");
+    return absl::InvalidArgumentError(
+        "the token endpoint must be an http(s) URL");
   }
   size_t slash = text.find('/');
   std::string_view authority = text.substr(0, slash);
@@ -50,8 +51,7 @@ absl::StatusOr<Url> ParseUrl(std::string_view text) {
   int port = 0;
   if (colon != authority.npos && authority.find(']', colon) == authority.npos) {
     if (!absl::SimpleAtoi(std::string(authority.substr(colon + 1)), &port) ||
-        port <= 0 ||
-        port > 65535) {
+        port <= 0 || port > 65535) {
       return absl::InvalidArgumentError("the token endpoint's port is invalid");
     }
     url.port = std::to_string(port);
@@ -95,8 +95,8 @@ absl::StatusOr<std::string> PostTokenRequest(const std::string& url_text,
   request.body() = form;
   request.prepare_payload();
 
-  const auto deadline = std::chrono::milliseconds(
-      absl::ToInt64Milliseconds(timeout));
+  const auto deadline =
+      std::chrono::milliseconds(absl::ToInt64Milliseconds(timeout));
   bhttp::response<bhttp::string_body> response;
   try {
     asio::io_context context;
@@ -107,7 +107,8 @@ absl::StatusOr<std::string> PostTokenRequest(const std::string& url_text,
       tls.set_default_verify_paths();
       tls.set_verify_mode(asio::ssl::verify_peer);
       beast::ssl_stream<beast::tcp_stream> stream(context, tls);
-      if (!SSL_set_tlsext_host_name(stream.native_handle(), url->host.c_str())) {
+      if (!SSL_set_tlsext_host_name(stream.native_handle(),
+                                    url->host.c_str())) {
         return absl::UnavailableError("cannot set the provider's TLS name");
       }
       stream.set_verify_callback(asio::ssl::host_name_verification(url->host));
@@ -127,9 +128,9 @@ absl::StatusOr<std::string> PostTokenRequest(const std::string& url_text,
                      ") could not be reached: ", e.what()));
   }
   if (response.result() != bhttp::status::ok) {
-    return absl::UnavailableError(absl::StrCat(
-        "the identity provider's token endpoint answered HTTP ",
-        response.result_int()));
+    return absl::UnavailableError(
+        absl::StrCat("the identity provider's token endpoint answered HTTP ",
+                     response.result_int()));
   }
   return std::move(response.body());
 }

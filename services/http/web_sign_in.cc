@@ -95,7 +95,8 @@ absl::StatusOr<auth::json::Value> Claims(const std::string& token) {
   const size_t first = token.find('.');
   const size_t second =
       first == token.npos ? token.npos : token.find('.', first + 1);
-  if (second == token.npos) return absl::UnauthenticatedError("malformed token");
+  if (second == token.npos)
+    return absl::UnauthenticatedError("malformed token");
   std::optional<std::string> payload = auth::DecodeBase64Url(
       std::string_view(token).substr(first + 1, second - first - 1));
   if (!payload) return absl::UnauthenticatedError("malformed token");
@@ -106,8 +107,9 @@ void SendPage(ResponseSink& sink, int status, const std::string& message) {
   sink.Send(status, "text/html; charset=utf-8",
             absl::StrCat("<!doctype html><html lang=\"fr\"><meta "
                          "charset=\"utf-8\"><title>Connexion</title><p>",
-                         message, "</p><p><a href=\"/\">Retour au tableau de "
-                                  "bord</a></p></html>\n"),
+                         message,
+                         "</p><p><a href=\"/\">Retour au tableau de "
+                         "bord</a></p></html>\n"),
             {});
 }
 
@@ -187,16 +189,15 @@ void WebSignIn::Login(const HttpRequest& request, ResponseSink& sink) {
   sink.Send(302, "text/plain", "",
             {{"Location", location},
              {"Cache-Control", "no-store"},
-             {"Set-Cookie", Cookie(kLoginCookie, state, "/auth/",
-                                   options_.login_timeout)}});
+             {"Set-Cookie",
+              Cookie(kLoginCookie, state, "/auth/", options_.login_timeout)}});
 }
 
 void WebSignIn::Callback(const HttpRequest& request,
                          const std::shared_ptr<ResponseSink>& sink) {
   const std::string state = Param(request.query, "state");
   if (std::string error = Param(request.query, "error"); !error.empty()) {
-    SendPage(*sink, 401,
-             "Le fournisseur d'identité a refusé la connexion.");
+    SendPage(*sink, 401, "Le fournisseur d'identité a refusé la connexion.");
     return;
   }
   PendingLogin login;
@@ -229,16 +230,16 @@ void WebSignIn::Callback(const HttpRequest& request,
 
 void WebSignIn::Exchange(std::string code, PendingLogin login,
                          const std::shared_ptr<ResponseSink>& sink) {
-  const std::string form = absl::StrCat(
-      "grant_type=authorization_code&code=", FormEncode(code),
-      "&redirect_uri=", FormEncode(login.redirect_uri),
-      "&code_verifier=", login.code_verifier,
-      "&client_id=", FormEncode(options_.client_id));
+  const std::string form =
+      absl::StrCat("grant_type=authorization_code&code=", FormEncode(code),
+                   "&redirect_uri=", FormEncode(login.redirect_uri),
+                   "&code_verifier=", login.code_verifier,
+                   "&client_id=", FormEncode(options_.client_id));
   // client_secret_basic (RFC 6749 2.3.1: the parts form-encoded first).
   const std::string basic = absl::StrCat(
-      "Basic ", absl::Base64Escape(absl::StrCat(
-                    FormEncode(options_.client_id), ":",
-                    FormEncode(options_.client_secret))));
+      "Basic ",
+      absl::Base64Escape(absl::StrCat(FormEncode(options_.client_id), ":",
+                                      FormEncode(options_.client_secret))));
   absl::StatusOr<std::string> answer = post_form_(
       options_.token_endpoint, form, basic, options_.token_request_timeout);
   if (!answer.ok()) {
@@ -259,7 +260,8 @@ void WebSignIn::Exchange(std::string code, PendingLogin login,
   absl::StatusOr<auth::Principal> principal =
       verifier_->Authenticate(credentials);
   absl::StatusOr<auth::json::Value> claims = Claims(*id_token);
-  const std::string* nonce = claims.ok() ? claims->FindString("nonce") : nullptr;
+  const std::string* nonce =
+      claims.ok() ? claims->FindString("nonce") : nullptr;
   const auth::json::Value* exp = claims.ok() ? claims->Find("exp") : nullptr;
   if (!principal.ok() || nonce == nullptr || *nonce != login.nonce ||
       exp == nullptr || !exp->is_number()) {
@@ -302,8 +304,8 @@ void WebSignIn::Exchange(std::string code, PendingLogin login,
 
 void WebSignIn::SessionInfo(const HttpRequest& request, ResponseSink& sink) {
   std::optional<Session> session = FindSession(request);
-  std::string body = absl::StrCat("{\"oidc\":true,\"signedIn\":",
-                                  session ? "true" : "false");
+  std::string body =
+      absl::StrCat("{\"oidc\":true,\"signedIn\":", session ? "true" : "false");
   if (session) {
     absl::StrAppend(&body, ",\"csrf\":\"", session->csrf,
                     "\",\"expireTime\":\"",
@@ -321,9 +323,10 @@ void WebSignIn::Logout(const HttpRequest& request, ResponseSink& sink) {
     std::lock_guard lock(mu_);
     sessions_.erase(CookieValue(request.cookie, kSessionCookie));
   }
-  sink.Send(200, kJson, "{\"signedIn\":false}\n",
-            {{"Set-Cookie", Cookie(kSessionCookie, "", "/", absl::ZeroDuration())},
-             {"Cache-Control", "no-store"}});
+  sink.Send(
+      200, kJson, "{\"signedIn\":false}\n",
+      {{"Set-Cookie", Cookie(kSessionCookie, "", "/", absl::ZeroDuration())},
+       {"Cache-Control", "no-store"}});
 }
 
 void WebSignIn::Authorize(HttpRequest* request) {

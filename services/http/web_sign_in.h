@@ -127,7 +127,7 @@ class WebSignIn {
 
   std::mutex mu_;
   absl::flat_hash_map<std::string, PendingLogin> pending_
-      ABSL_GUARDED_BY(mu_);                                        // by state
+      ABSL_GUARDED_BY(mu_);  // by state
   absl::flat_hash_map<std::string, Session> sessions_ ABSL_GUARDED_BY(mu_);
   // Token exchanges block on the network: they run one at a time on their
   // own thread, never on the event loop.

@@ -57,7 +57,10 @@ before(async () => {
   await seedPartnerships();
   browser = await puppeteer.launch({
     executablePath: chromium, headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--lang=fr-FR'],
+    // Two pages are watched at once: neither is put to sleep in the background.
+    args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--lang=fr-FR',
+      '--disable-background-timer-throttling', '--disable-renderer-backgrounding',
+      '--disable-backgrounding-occluded-windows'],
   });
 });
 
@@ -229,6 +232,7 @@ test('an actor: keep, then contacted; a second page sees it move live', async ()
   const id = await actorPage.$eval('.suggestion', (e) => e.dataset.suggestion);
 
   await go(board, '#/pipeline/departement/94', '#pipeline-direct[data-status="open"]');
+  await actorPage.bringToFront();
   await checkAccessibility(actorPage, 'acteur');
   await screenshot(actorPage, '05-acteur');
 
@@ -240,6 +244,7 @@ test('an actor: keep, then contacted; a second page sees it move live', async ()
   await actorPage.waitForSelector(`${card} .state[data-state="SUGGESTION_STATE_CONTACTED"]`);
   await board.waitForSelector(`section[data-state="SUGGESTION_STATE_CONTACTED"] li[data-suggestion="${id}"]`, { timeout: 15000 });
   assert.equal(await board.$(`section[data-state="SUGGESTION_STATE_KEPT"] li[data-suggestion="${id}"]`), null);
+  await board.bringToFront(); // a background tab draws no frame to capture
   await checkAccessibility(board, 'pipeline');
   await screenshot(board, '06-pipeline');
   await board.close();
