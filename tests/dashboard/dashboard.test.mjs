@@ -185,7 +185,7 @@ test('the Val-de-Marne: diagnosis, coalition with a swap, panel CSV, fair matchi
   await signInWithKey(page, keys.animator);
   await page.waitForSelector('use.dep.clickable[data-code="94"]', { timeout: 60000 });
   await page.click('use.dep.clickable[data-code="94"]');
-  await page.waitForSelector('main[data-ready="true"] #fragilites', { timeout: 30000 });
+  await page.waitForSelector('#contenu [data-ready="true"] #fragilites', { timeout: 30000 });
   assert.match(await page.$eval('h1', (e) => e.textContent), /Val-de-Marne/);
 
   await page.click('#coalition-composer');
@@ -226,7 +226,7 @@ test('an actor: keep, then contacted; a second page sees it move live', async ()
   await signInWithKey(board, keys.animator);
   const actorPage = await newPage();
   await signInWithKey(actorPage, keys.animator);
-  await go(actorPage, '#/acteur/ext:demo:1000', 'main[data-ready="true"] .suggestion');
+  await go(actorPage, '#/acteur/ext:demo:1000', '#contenu [data-ready="true"] .suggestion');
   assert.ok(await actorPage.$('.factors .pos'), 'factor bars are drawn');
   assert.ok((await actorPage.$eval('.suggestion .sentence', (e) => e.textContent)).length > 10);
   const id = await actorPage.$eval('.suggestion', (e) => e.dataset.suggestion);
@@ -254,7 +254,7 @@ test('an actor: keep, then contacted; a second page sees it move live', async ()
 test('the network graph of the Val-de-Marne', async () => {
   const page = await newPage();
   await signInWithKey(page, keys.animator);
-  await go(page, '#/reseau/departement/94', 'main[data-ready="true"] #graphe circle');
+  await go(page, '#/reseau/departement/94', '#contenu [data-ready="true"] #graphe circle');
   assert.ok((await page.$$('#graphe circle')).length >= 10);
   assert.ok((await page.$$('#graphe line')).length >= 10);
   await checkAccessibility(page, 'reseau');

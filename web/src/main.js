@@ -24,6 +24,7 @@ const routes = [
 
 const context = { caller: null, session: null };
 let stopPage = null;
+let navigation = 0; // the latest route() call; older ones stop at their next await
 
 // Who the credentials are: GetCaller; null when there are none or they are
 // refused.
@@ -75,33 +76,45 @@ export async function signedIn() {
   return context.caller;
 }
 
+// Shows the page of the location's hash. Each page draws into a view of its
+// own: a page still loading when the animator moves on draws into a view no
+// longer shown.
 async function route() {
+  const run = ++navigation;
   if (stopPage) { stopPage(); stopPage = null; }
   const main = document.getElementById('contenu');
   const path = location.hash.replace(/^#/, '') || '/carte';
   if (!context.caller) context.caller = await identify();
+  if (run !== navigation) return;
   showCaller();
   if (!context.caller) {
-    main.replaceChildren();
-    await signIn.render(main, [], context, { signedIn, go: () => { location.hash = '#/carte'; route(); } });
+    const view = h('div');
+    main.replaceChildren(view);
+    await signIn.render(view, [], context, { signedIn, go: () => { location.hash = '#/carte'; route(); } });
     return;
   }
   if (path === '/connexion') { location.hash = '#/carte'; return; }
   await loadVocabularies().catch(() => {});
+  if (run !== navigation) return;
   const match = routes.map((r) => ({ r, m: path.match(r.pattern) })).find((x) => x.m);
   for (const link of document.querySelectorAll('#nav a')) {
     link.toggleAttribute('aria-current', false);
     if (match && link.getAttribute('href') === match.r.nav) link.setAttribute('aria-current', 'page');
   }
-  main.replaceChildren();
+  const view = h('div');
+  main.replaceChildren(view);
   if (!match) {
-    main.append(h('h1', {}, 'Page introuvable'), h('p', {}, h('a', { href: '#/carte' }, 'Retour à la carte')));
+    view.append(h('h1', {}, 'Page introuvable'), h('p', {}, h('a', { href: '#/carte' }, 'Retour à la carte')));
     return;
   }
   const params = match.m.slice(1).map((p) => (p === undefined ? undefined : decodeURIComponent(p)));
-  const stop = await match.r.page.render(main, params, context);
+  const stop = await match.r.page.render(view, params, context);
+  if (run !== navigation) {
+    if (typeof stop === 'function') stop();
+    return;
+  }
   if (typeof stop === 'function') stopPage = stop;
-  document.title = `${main.querySelector('h1')?.textContent || 'Maillage'} — Maillage`;
+  document.title = `${view.querySelector('h1')?.textContent || 'Maillage'} — Maillage`;
   main.focus({ preventScroll: true });
 }
 
