@@ -93,6 +93,8 @@ const std::vector<MethodRule>& MethodRules() {
       {kAdmin, "ListApiKeys", Effect::kAdmin, kAdmins},
       {kAdmin, "RevokeApiKey", Effect::kAdmin, kAdmins},
       {kAdmin, "RotateApiKey", Effect::kAdmin, kAdmins},
+      // One's own identity: for anyone authenticated.
+      {kAdmin, "GetCaller", Effect::kRead, kEveryone},
 
       // Describes the API (grpcurl): any authenticated caller.
       {kReflection, "ServerReflectionInfo", Effect::kRead, kEveryone},

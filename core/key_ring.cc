@@ -98,6 +98,23 @@ auth::Principal KeyRing::PrincipalOf(const v1::ApiKey& key) {
   return p;
 }
 
+v1::Caller KeyRing::CallerOf(const auth::Principal& principal) {
+  v1::Caller caller;
+  caller.set_id(principal.id);
+  caller.set_display_name(principal.display_name);
+  caller.set_role(std::string(auth::RoleName(principal.role)));
+  if (principal.all_territories) {
+    caller.set_all_territories(true);
+  } else {
+    for (const std::string& t : principal.territories) {
+      caller.add_territories(t);
+    }
+  }
+  caller.set_workspace(principal.workspace);
+  caller.set_partner(principal.partner);
+  return caller;
+}
+
 absl::Status KeyRing::CheckCreate(const v1::CreateApiKeyRequest& request,
                                   v1::ApiKey* key) const {
   FieldViolations violations;

@@ -75,6 +75,9 @@ class KeyRing final : public auth::Authenticator {
 
   // The principal a key's record grants.
   static auth::Principal PrincipalOf(const v1::ApiKey& key);
+  // How a principal (of any kind of credentials) describes itself to its
+  // caller (AdminService.GetCaller).
+  static v1::Caller CallerOf(const auth::Principal& principal);
 
  private:
   struct Entry {

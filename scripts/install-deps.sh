@@ -25,6 +25,10 @@ packages=(
   # The fuzz targets (scripts/fuzz.sh): clang with libFuzzer, the
   # sanitizer runtimes, and llvm-symbolizer for readable crash stacks.
   clang-14 libfuzzer-14-dev libclang-rt-14-dev llvm-14
+  # The dashboard's end-to-end test (tests/dashboard/): Debian's Chromium,
+  # driven headless by puppeteer-core, and a font for its pages. The npm
+  # packages (web/package-lock.json) are installed by the build (npm ci).
+  chromium fonts-dejavu-core
 )
 
 if [ "$(id -u)" -ne 0 ]; then
@@ -38,7 +42,8 @@ for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
 
-# tests/openapi_validate.sh: node and npm for the OpenAPI validator, from
+# The dashboard (web/, built by npm ci and esbuild) and
+# tests/openapi_validate.sh: node and npm, from
 # Debian unless the machine already has them (another node distribution
 # ships npm itself, and Debian's npm package would conflict with it).
 if ! command -v npm >/dev/null; then

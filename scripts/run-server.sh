@@ -6,5 +6,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
-scripts/build.sh maillage_server maillage
+scripts/build.sh maillage_server maillage maillage_web
 exec build/services/maillage_server --data_dir=maillage-data "$@"

@@ -21,4 +21,15 @@ MAILLAGE_ADAPT(RotateApiKey, v1::RotateApiKeyRequest, Rotate)
 
 #undef MAILLAGE_ADAPT
 
+grpc::ServerUnaryReactor* AdminServiceImpl::GetCaller(
+    grpc::CallbackServerContext* context, const grpc::ByteBuffer* request,
+    grpc::ByteBuffer* response) {
+  return handler_->Unary<v1::GetCallerRequest>(
+      context, "GetCaller", request, response,
+      [](core::Maillage&, const v1::GetCallerRequest&,
+         const CallContext& c) -> absl::StatusOr<v1::Caller> {
+        return core::KeyRing::CallerOf(c.principal);
+      });
+}
+
 }  // namespace maillage::services

@@ -10,7 +10,8 @@ using AdminServiceBase = v1::AdminService::WithRawCallbackMethod_CreateApiKey<
     v1::AdminService::WithRawCallbackMethod_ListApiKeys<
         v1::AdminService::WithRawCallbackMethod_RevokeApiKey<
             v1::AdminService::WithRawCallbackMethod_RotateApiKey<
-                v1::AdminService::Service>>>>;
+                v1::AdminService::WithRawCallbackMethod_GetCaller<
+                    v1::AdminService::Service>>>>>;
 
 // maillage.v1.AdminService over core::KeyRing; every call goes through the
 // RequestHandler (admin role only, see auth/policy.cc).
@@ -26,6 +27,7 @@ class AdminServiceImpl final : public AdminServiceBase {
   MAILLAGE_RAW_UNARY(ListApiKeys)
   MAILLAGE_RAW_UNARY(RevokeApiKey)
   MAILLAGE_RAW_UNARY(RotateApiKey)
+  MAILLAGE_RAW_UNARY(GetCaller)
 #undef MAILLAGE_RAW_UNARY
 
  private:

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <cstdio>
+#include <fstream>
 #include <memory>
 #include <optional>
 #include <string>
@@ -21,6 +22,9 @@
 #include "base/log.h"
 #include "services/server.h"
 
+#ifndef MAILLAGE_WEB_DIR
+#define MAILLAGE_WEB_DIR ""
+#endif
 #ifndef MAILLAGE_REFERENCE_DIR
 #define MAILLAGE_REFERENCE_DIR "reference"
 #endif
@@ -78,6 +82,26 @@ ABSL_FLAG(std::string, oidc_algorithms, "RS256,ES256",
           "Signature algorithms accepted (never taken from the token).");
 ABSL_FLAG(absl::Duration, oidc_clock_skew, absl::Seconds(60),
           "Tolerance on exp, nbf and iat.");
+// The dashboard's sign-in through the provider (services/http/web_sign_in.h):
+// on when --oidc_authorization_endpoint is set; the client id is
+// --oidc_audience.
+ABSL_FLAG(std::string, oidc_authorization_endpoint, "",
+          "The provider's authorization endpoint: enables the dashboard's "
+          "\"Se connecter\" (authorisation code + PKCE, the server as "
+          "confidential client); needs --oidc_issuer, "
+          "--oidc_token_endpoint and --oidc_client_secret_file.");
+ABSL_FLAG(std::string, oidc_token_endpoint, "",
+          "The provider's token endpoint (https://…).");
+ABSL_FLAG(std::string, oidc_client_secret_file, "",
+          "File holding the server's client secret at the provider.");
+ABSL_FLAG(std::string, oidc_redirect_uri, "",
+          "This server's /auth/callback as registered at the provider "
+          "(default: from the request's Host).");
+ABSL_FLAG(std::string, oidc_scopes, "openid email profile",
+          "Scopes asked at sign-in.");
+ABSL_FLAG(std::string, web_dir, MAILLAGE_WEB_DIR,
+          "The dashboard's built files, served at / on the HTTP face "
+          "(default: the build's web/dist). A missing folder: no dashboard.");
 ABSL_FLAG(int, cooling_days, 90,
           "Days during which a dismissed or declined pair is not proposed "
           "again.");
@@ -259,6 +283,33 @@ maillage::services::http::HttpOptions HttpFromFlags() {
   return http;
 }
 
+// The dashboard's sign-in options of the --oidc_* flags; unset when
+// --oidc_authorization_endpoint is empty.
+absl::StatusOr<std::optional<maillage::services::http::WebSignIn::Options>>
+WebSignInFromFlags(bool tls) {
+  maillage::services::http::WebSignIn::Options o;
+  o.authorization_endpoint = absl::GetFlag(FLAGS_oidc_authorization_endpoint);
+  if (o.authorization_endpoint.empty()) return std::nullopt;
+  o.token_endpoint = absl::GetFlag(FLAGS_oidc_token_endpoint);
+  o.client_id = absl::GetFlag(FLAGS_oidc_audience);
+  const std::string secret_file = absl::GetFlag(FLAGS_oidc_client_secret_file);
+  if (o.token_endpoint.empty() || o.client_id.empty() || secret_file.empty()) {
+    return absl::InvalidArgumentError(
+        "--oidc_authorization_endpoint needs --oidc_token_endpoint, "
+        "--oidc_audience (the client id) and --oidc_client_secret_file");
+  }
+  std::ifstream in(secret_file);
+  std::getline(in, o.client_secret);
+  if (!in || o.client_secret.empty()) {
+    return absl::InvalidArgumentError(
+        "cannot read the client secret from --oidc_client_secret_file");
+  }
+  o.redirect_uri = absl::GetFlag(FLAGS_oidc_redirect_uri);
+  o.scopes = absl::GetFlag(FLAGS_oidc_scopes);
+  o.secure_cookies = tls;
+  return o;
+}
+
 // The JWT authenticator of the --oidc_* flags; nullptr when --oidc_issuer is
 // empty (bearer tokens other than API keys are then refused).
 absl::StatusOr<std::unique_ptr<maillage::auth::JwtAuthenticator>>
@@ -376,6 +427,14 @@ void LogReady(const maillage::services::Server::Options& options,
     maillage::base::Log(maillage::base::LogLevel::kInfo, "startup.metrics")
         .Add("message", "metrics on http://" + address + "/metrics");
   }
+  if (server.serves_dashboard()) {
+    const std::string address =
+        local(options.http.listen_address, server.http_port());
+    maillage::base::Log(maillage::base::LogLevel::kInfo, "startup.dashboard")
+        .Add("message", std::string("dashboard on ") +
+                            (options.tls.enabled() ? "https" : "http") + "://" +
+                            address + "/");
+  }
   ready.Add("store", server.core().Describe())
       .Add("message", "maillage listening on " + grpc + "; " +
                           (options.tls.enabled() ? "TLS" : "plaintext") + "; " +
@@ -476,6 +535,14 @@ int main(int argc, char** argv) {
     return 1;
   }
   options.jwt = jwt->get();
+  options.web_dir = absl::GetFlag(FLAGS_web_dir);
+  auto sign_in = WebSignInFromFlags(options.tls.enabled());
+  if (!sign_in.ok()) {
+    std::fprintf(stderr, "maillage: cannot start: %s\n",
+                 sign_in.status().ToString().c_str());
+    return 2;
+  }
+  options.web_sign_in = *sign_in;
 
   auto server = maillage::services::Server::BuildAndStart(options);
   if (!server.ok()) {

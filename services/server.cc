@@ -20,6 +20,7 @@
 #include "services/admin_service.h"
 #include "services/audit_service.h"
 #include "services/http/api_services.h"
+#include "services/http/token_endpoint.h"
 #include "services/lifecycle_service.h"
 #include "services/match_service.h"
 #include "services/privacy_service.h"
@@ -384,6 +385,9 @@ absl::Status Server::StartHttp(const Options& options) {
     if (ready_) reference.geography = &core_->geography();
     return reference;
   };
+  if (absl::Status web = StartDashboard(options, &environment); !web.ok()) {
+    return web;
+  }
   http_dispatcher_ = std::make_unique<http::Dispatcher>(std::move(environment),
                                                         options.http.dispatch);
   absl::StatusOr<std::unique_ptr<http::HttpServer>> listener =
@@ -393,12 +397,46 @@ absl::Status Server::StartHttp(const Options& options) {
   return absl::OkStatus();
 }
 
+absl::Status Server::StartDashboard(const Options& options,
+                                    http::Dispatcher::Environment* env) {
+  if (!options.web_dir.empty()) {
+    absl::StatusOr<std::unique_ptr<http::StaticFiles>> files =
+        http::StaticFiles::Load(options.web_dir);
+    if (files.ok()) {
+      web_files_ = *std::move(files);
+      env->web = web_files_.get();
+    } else if (absl::IsNotFound(files.status())) {
+      std::fprintf(stderr,
+                   "maillage: no dashboard: %s (build it: ninja -C "
+                   "build maillage_web)\n",
+                   std::string(files.status().message()).c_str());
+    } else {
+      return files.status();
+    }
+  }
+  if (options.web_sign_in) {
+    if (options.jwt == nullptr) {
+      return absl::InvalidArgumentError(
+          "the dashboard's OpenID Connect sign-in needs --oidc_issuer (its ID "
+          "tokens are verified as bearer tokens)");
+    }
+    web_sign_in_ = std::make_unique<http::WebSignIn>(
+        *options.web_sign_in, options.jwt, &http::PostTokenRequest);
+    env->sign_in = web_sign_in_.get();
+  }
+  return absl::OkStatus();
+}
+
 void Server::StopHttp() {
   if (http_bridge_ != nullptr) {
     // The in-process calls were cancelled by the gRPC shutdown; their last
     // callbacks may still be running.
     http_bridge_->WaitIdle(absl::Seconds(10));
   }
+  // The listener stops first (no new request reaches the sign-in), then the
+  // sign-in's token exchanges end, then the connections go.
+  if (http_ != nullptr) http_->Stop();
+  web_sign_in_.reset();
   http_.reset();  // every connection with it
   http_dispatcher_.reset();
   http_bridge_.reset();

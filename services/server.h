@@ -4,6 +4,7 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -21,6 +22,8 @@
 #include "services/http/grpc_bridge.h"
 #include "services/http/http_server.h"
 #include "services/http/routes.h"
+#include "services/http/static_files.h"
+#include "services/http/web_sign_in.h"
 #include "services/reflection_service.h"
 #include "services/request_handler.h"
 #include "services/retention_metrics.h"
@@ -126,6 +129,14 @@ class Server {
     // The HTTP/JSON face (services/http/): off while http.listen_address
     // is empty. Its calls go through this server's services in-process.
     http::HttpOptions http;
+    // The dashboard's files (web/, built into build/web/dist), served by the
+    // HTTP face at /. Empty, or a folder that does not exist: no dashboard
+    // (the API is served all the same; a missing folder is logged).
+    std::string web_dir;
+    // The dashboard's OpenID Connect sign-in (services/http/web_sign_in.h);
+    // needs `jwt`, which verifies the ID tokens. Unset: API keys and bearer
+    // tokens only.
+    std::optional<http::WebSignIn::Options> web_sign_in;
     // host:port of the Prometheus endpoint (GET /metrics, plain HTTP, no
     // authentication; port 0 picks a free one, see metrics_port()). Empty:
     // not served (the metrics are still kept, see metrics()).
@@ -158,6 +169,8 @@ class Server {
   // The HTTP face's port; 0 when it is off.
   int http_port() const { return http_ != nullptr ? http_->port() : 0; }
   core::Maillage& core() { return *core_; }
+  // Whether the HTTP face serves the dashboard's files (Options::web_dir).
+  bool serves_dashboard() const { return web_files_ != nullptr; }
   // The server's metrics registry (ops/metrics.h), and the port of its
   // endpoint (0 when Options::metrics_address is empty).
   ops::Metrics& metrics() { return *metrics_; }
@@ -182,6 +195,9 @@ class Server {
   // The HTTP face, when options.http.listen_address is set: routes from the
   // services' google.api.http rules, calls over the in-process channel.
   absl::Status StartHttp(const Options& options);
+  // The dashboard's files and sign-in, for the HTTP face's dispatcher.
+  absl::Status StartDashboard(const Options& options,
+                              http::Dispatcher::Environment* env);
   // Stops the HTTP face once the gRPC server is shut down and the calls it
   // made are over.
   void StopHttp();
@@ -218,7 +234,9 @@ class Server {
   std::unique_ptr<http::Dispatcher> http_dispatcher_;
   std::unique_ptr<http::HttpServer> http_;
   std::unique_ptr<importer::Mappings> import_mappings_;  // HTTP uploads
-  std::atomic<bool> ready_{false};                       // /readyz
+  std::unique_ptr<http::StaticFiles> web_files_;         // the dashboard
+  std::unique_ptr<http::WebSignIn> web_sign_in_;
+  std::atomic<bool> ready_{false};  // /readyz
   int port_ = 0;
   bool stopped_ = false;
 };

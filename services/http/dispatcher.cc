@@ -10,7 +10,9 @@
 #include "maillage/v1/actor.pb.h"
 #include "services/http/import_upload.h"
 #include "services/http/json_mapping.h"
+#include "services/http/static_files.h"
 #include "services/http/stream_format.h"
+#include "services/http/web_sign_in.h"
 #include "services/status_mapping.h"
 
 namespace maillage::services::http {
@@ -220,6 +222,42 @@ bool ServeOperational(const HttpRequest& request,
   return false;
 }
 
+// The dashboard's file at the request's path, if any: gzipped when the
+// client takes it and the build compressed it, 304 when the client's copy
+// is current. Pages get a Content-Security-Policy that keeps them to this
+// origin (no CDN, no inline script).
+bool ServeStatic(const HttpRequest& request, const StaticFiles* web,
+                 ResponseSink& sink) {
+  if (web == nullptr || request.method != "GET") return false;
+  const StaticFile* file = web->Find(request.path);
+  if (file == nullptr) return false;
+  Headers headers = {
+      {"ETag", file->etag},
+      {"Cache-Control",
+       file->immutable ? "public, max-age=31536000, immutable" : "no-cache"},
+      {"Vary", "Accept-Encoding"},
+      {"X-Content-Type-Options", "nosniff"},
+  };
+  if (absl::StartsWith(file->content_type, "text/html")) {
+    headers.emplace_back(
+        "Content-Security-Policy",
+        "default-src 'self'; script-src 'self'; style-src 'self' "
+        "'unsafe-inline'; img-src 'self' data: blob:; connect-src 'self'; "
+        "frame-ancestors 'none'; base-uri 'none'; form-action 'self'");
+    headers.emplace_back("Referrer-Policy", "no-referrer");
+  }
+  if (request.if_none_match == file->etag) {
+    sink.Send(304, file->content_type, "", std::move(headers));
+    return true;
+  }
+  const bool gzip = !file->gzip_body.empty() &&
+                    absl::StrContains(request.accept_encoding, "gzip");
+  if (gzip) headers.emplace_back("Content-Encoding", "gzip");
+  sink.Send(200, file->content_type, gzip ? file->gzip_body : file->body,
+            std::move(headers));
+  return true;
+}
+
 }  // namespace
 
 std::string EventTextCache::Get(const std::string& bytes,
@@ -271,6 +309,12 @@ void Dispatcher::Handle(HttpRequest request,
     }
     sink->Send(200, kPrometheusText, *std::move(scrape), {});
     return;
+  }
+  if (ServeStatic(request, env_.web, *sink)) return;
+  if (env_.sign_in != nullptr) {
+    if (env_.sign_in->Handle(request, sink)) return;
+    // A signed-in page calls the API with its session cookie.
+    env_.sign_in->Authorize(&request);
   }
   if (request.method == "GET" && request.path == "/v1/openapi.json") {
     sink->Send(200, kJson, env_.openapi_json, {});

@@ -25,6 +25,9 @@ class Geography;
 // came on (services/http/http_server.h reads and writes the bytes).
 namespace maillage::services::http {
 
+class StaticFiles;
+class WebSignIn;
+
 // What the importer needs besides an upload (services/http/import_upload.h):
 // the mapping rules and the geography (the server's own, once the store is
 // open; null before). Both outlive the imports.
@@ -45,6 +48,13 @@ struct HttpRequest {
   std::string last_event_id;  // Server-Sent Events resumption
   std::string traceparent;    // W3C Trace Context, passed on to the call
   std::string peer;           // "ipv4:127.0.0.1:53211"
+  // For the dashboard's files (services/http/static_files.h).
+  std::string accept_encoding;
+  std::string if_none_match;
+  // For the dashboard's sign-in session (services/http/web_sign_in.h).
+  std::string host;
+  std::string cookie;
+  std::string csrf_token;  // the X-Maillage-CSRF header
 };
 
 using Headers = std::vector<std::pair<std::string, std::string>>;
@@ -106,6 +116,10 @@ class Dispatcher {
     // (UNAUTHENTICATED, PERMISSION_DENIED, UNAVAILABLE). Empty: no
     // /metrics on this port.
     std::function<absl::StatusOr<std::string>(const std::string&)> metrics;
+    // The dashboard's files, served on GET outside /v1/ (null: none).
+    const StaticFiles* web = nullptr;
+    // The dashboard's OpenID Connect sign-in and sessions (null: none).
+    WebSignIn* sign_in = nullptr;
   };
 
   Dispatcher(Environment environment, Options options)

@@ -236,7 +236,8 @@ class Session : public ResponseSink,
                   {{"Access-Control-Allow-Methods",
                     "GET, POST, PATCH, PUT, DELETE, OPTIONS"},
                    {"Access-Control-Allow-Headers",
-                    "Authorization, Content-Type, Last-Event-ID, traceparent"},
+                    "Authorization, Content-Type, Last-Event-ID, "
+                    "X-Maillage-CSRF, traceparent"},
                    {"Access-Control-Max-Age", "600"}});
     }
     // Watched while the call runs: a client that goes away cancels it.
@@ -258,6 +259,12 @@ class Session : public ResponseSink,
     request.last_event_id = std::string(View(req["Last-Event-ID"]));
     request.traceparent = std::string(View(req["traceparent"]));
     request.peer = peer_;
+    request.accept_encoding =
+        std::string(View(req[bhttp::field::accept_encoding]));
+    request.if_none_match = std::string(View(req[bhttp::field::if_none_match]));
+    request.host = std::string(View(req[bhttp::field::host]));
+    request.cookie = std::string(View(req[bhttp::field::cookie]));
+    request.csrf_token = std::string(View(req["X-Maillage-CSRF"]));
     return request;
   }
 
