@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 testdata=importer/testdata
 corpus=fuzz/corpus
 rm -rf "$corpus"
-mkdir -p "$corpus"/{csv_reader,jsonl_reader,sirene_mapper,rna_mapper,mapped_csv,actor_validation,page_token,keys,geography}
+mkdir -p "$corpus"/{csv_reader,jsonl_reader,sirene_mapper,rna_mapper,mapped_csv,actor_validation,protojson,page_token,keys,geography}
 
 # csv_reader: one options byte (see csv_reader_fuzzer.cc), then a file.
 seed() {  # seed TARGET NAME OPTIONS_BYTE_OCTAL FILE
@@ -25,6 +25,17 @@ printf '\000a,b,c\r\n"x ""y""",2,"multi\nline"\r\n;;;\n1,2\n' \
   > "$corpus/csv_reader/quotes_crlf"
 
 cp $testdata/actors.jsonl $testdata/actors.jsonl.gz "$corpus/jsonl_reader/"
+
+# protojson: one JSON line each, as export writes it (proto names) and in
+# lowerCamel, with escapes, enum numbers, timestamps and protobuf-only forms.
+n=0
+while IFS= read -r line; do
+  [ -n "$line" ] && printf '%s' "$line" > "$corpus/protojson/line_$((n += 1))"
+done < $testdata/actors.jsonl
+cat > "$corpus/protojson/export" <<'JSON'
+{"id":"siret:44306184100021","kind":"ACTOR_KIND_COMPANY","subtype":"ACTOR_SUBTYPE_SOCIAL_ECONOMY_COMPANY","name":"R\u00e9gie \"Val\" \u003cb\u003e","legal_ids":{"siren":"443061841","siret":"44306184100021"},"naf_code":"88.99B","size_band":"SIZE_BAND_SMALL","home_commune":"94018","location":{"latitude":48.7936543,"longitude":-0.5},"action_territories":[{"level":"TERRITORY_LEVEL_DEPARTEMENT","code":"94"}],"themes":["employment_insertion"],"needs":[{"resource":"funding"}],"offers":[{"resource":"skills","theme":"digital_inclusion","description":"Ateliers\n\u2028"}],"accepted_categories":[1,99],"capacity":0,"status":"ACTOR_STATUS_ACTIVE","source":"sirene","create_time":"2026-11-26T10:00:00.123Z","update_time":"1970-01-01T00:00:00Z","etag":"9f86"}
+JSON
+printf '%s' "{'id':'a',\"capacity\":\"5\",\"location\":{\"latitude\":\"NaN\"},}" > "$corpus/protojson/lenient"
 
 cp $testdata/sirene_etablissements.csv $testdata/sirene_etablissements.csv.gz \
   $testdata/sirene_unites_legales.csv "$corpus/sirene_mapper/"

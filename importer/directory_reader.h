@@ -131,6 +131,11 @@ struct DirectoryOptions {
 
   // Fill Row::raw for every row, not only rejected ones.
   bool keep_raw = false;
+
+  // kJsonl: threads parsing the lines (1: the caller's own, no thread).
+  // Rows come back in file order whatever the number; the reader reads
+  // ahead at most 2 chunks of 512 lines per thread.
+  int parse_threads = 1;
 };
 
 // Reads a directory file row by row, streaming: memory does not grow with

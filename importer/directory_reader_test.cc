@@ -480,6 +480,69 @@ TEST(JsonlTest, ActorsAsJsonLines) {
   }
 }
 
+// Every row, in the order Next returns them.
+std::vector<Row> ReadInOrder(const DirectoryOptions& options) {
+  std::vector<Row> rows;
+  auto reader = DirectoryReader::Open(options);
+  EXPECT_TRUE(reader.ok()) << reader.status();
+  if (!reader.ok()) return rows;
+  Row row;
+  while ((*reader)->Next(&row)) rows.push_back(row);
+  EXPECT_TRUE((*reader)->status().ok()) << (*reader)->status();
+  return rows;
+}
+
+TEST(JsonlTest, ThreadsKeepTheFileOrder) {
+  // Enough lines for many chunks of 512; blank, bad and unknown-field
+  // lines among them, and lines only protobuf's parser takes.
+  std::string path = ::testing::TempDir() + "/threads.jsonl";
+  {
+    std::ofstream out(path, std::ios::binary);
+    for (int i = 0; i < 5000; ++i) {
+      if (i % 101 == 0) {
+        out << "\n";
+      } else if (i % 97 == 0) {
+        out << "{\"id\":\"ext:t:" << i << "\",\n";
+      } else if (i % 89 == 0) {
+        out << "{\"id\":\"ext:t:" << i << "\",\"colour\":1}\n";
+      } else if (i % 83 == 0) {
+        out << "{'id':'ext:t:" << i << "'}\n";
+      } else {
+        out << "{\"id\":\"ext:t:" << i
+            << "\",\"kind\":\"ACTOR_KIND_COMPANY\",\"name\":\"Atelier n°" << i
+            << "\",\"home_commune\":\"94018\",\"capacity\":" << i << "}\n";
+      }
+    }
+  }
+  DirectoryOptions options;
+  options.format = Format::kJsonl;
+  options.path = path;
+  options.keep_raw = true;
+  std::vector<Row> one = ReadInOrder(options);
+  ASSERT_EQ(one.size(), 5000u - 50);  // the blank lines are not rows
+  EXPECT_EQ(one[0].actor.capacity(), 1);
+  EXPECT_EQ(one[82].actor.id(), "ext:t:83");  // single quotes: protobuf's
+  for (int threads : {2, 3, 8}) {
+    options.parse_threads = threads;
+    std::vector<Row> many = ReadInOrder(options);
+    ASSERT_EQ(many.size(), one.size());
+    for (size_t i = 0; i < one.size(); ++i) {
+      ASSERT_EQ(many[i].row_number, one[i].row_number);
+      ASSERT_EQ(many[i].outcome, one[i].outcome) << many[i].row_number;
+      ASSERT_EQ(many[i].reason, one[i].reason);
+      ASSERT_EQ(many[i].raw, one[i].raw);
+      ASSERT_EQ(many[i].actor.SerializeAsString(),
+                one[i].actor.SerializeAsString());
+    }
+  }
+  // Without keep_raw, only rejected rows carry their line.
+  options.keep_raw = false;
+  std::vector<Row> lean = ReadInOrder(options);
+  EXPECT_EQ(lean[0].raw, "");
+  EXPECT_EQ(lean[96].outcome, Row::Outcome::kRejected);
+  EXPECT_EQ(lean[96].raw, "{\"id\":\"ext:t:97\",");
+}
+
 TEST(DirectoryReaderTest, KeepRawAndFormats) {
   DirectoryOptions options = OptionsFor(Format::kRna, "rna_waldec_latin1.csv");
   options.keep_raw = true;

@@ -35,8 +35,8 @@ if [ "$runs" -eq 0 ] && [ "$max_time" -eq 0 ]; then
   exit 2
 fi
 if [ ${#targets[@]} -eq 0 ]; then
-  targets=(csv_reader jsonl_reader sirene_mapper rna_mapper mapped_csv
-    actor_validation page_token keys geography jwt)
+  targets=(csv_reader jsonl_reader protojson sirene_mapper rna_mapper
+    mapped_csv actor_validation page_token keys geography jwt)
 fi
 
 scripts/install-deps.sh
@@ -73,7 +73,7 @@ dictionary() {
     sirene_mapper) echo fuzz/dict/sirene.dict ;;
     rna_mapper) echo fuzz/dict/rna.dict ;;
     mapped_csv) echo fuzz/dict/mapped_csv.dict ;;
-    actor_validation) echo fuzz/dict/actor.dict ;;
+    actor_validation | protojson) echo fuzz/dict/actor.dict ;;
   esac
 }
 

@@ -17,6 +17,8 @@ packages=(
   nghttp2-client apache2-utils
   # Prometheus metrics (ops/metrics.h): the registry and the /metrics endpoint.
   prometheus-cpp-dev
+  # simdjson: the fast path of protobuf JSON in JSONL import (protojson/).
+  libsimdjson-dev
   # tests/proxy_test.sh: deploy/nginx/maillage.conf in front of the server.
   # On a machine with systemd, installing nginx also starts its default site
   # on port 80 (`systemctl disable --now nginx` if unwanted); the test runs
