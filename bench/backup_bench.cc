@@ -1,0 +1,211 @@
+// Backups of a large store (issue #16: backup time and size for 1M actors),
+// in process on the core with the real RocksDB store and backup folder.
+//
+//   build/bench/backup_bench                    # 1,000,000 actors
+//   build/bench/backup_bench --actors=100000
+//
+// Writes N synthetic actors over the real communes (each with a description
+// and a contact person), flushed and compacted as a store that has lived,
+// then measures: a first (full) backup, while one client updates an actor
+// after another (its slowest update is what writers feel of the backup);
+// a second backup after 1% of the actors changed (incremental); verifying
+// it (every checksum read back); restoring it into an empty folder; and
+// opening the restored store. Sizes are bytes on disk.
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cstdio>
+#include <filesystem>
+#include <memory>
+#include <random>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/time/clock.h"
+#include "core/maillage.h"
+
+ABSL_FLAG(int, actors, 1000000, "Actors in the store.");
+ABSL_FLAG(std::string, dir, "",
+          "Work folder (default: a new one under $TMPDIR, removed at the "
+          "end).");
+
+namespace maillage {
+namespace {
+
+v1::Actor MakeActor(int i, const std::string& commune, int round) {
+  v1::Actor a;
+  a.set_id("ext:bench:" + std::to_string(i));
+  a.set_kind(i % 2 == 0 ? v1::ACTOR_KIND_ASSOCIATION : v1::ACTOR_KIND_COMPANY);
+  a.set_name("Acteur " + std::to_string(i));
+  a.set_home_commune(commune);
+  a.add_themes(i % 3 == 0 ? "youth" : "digital_inclusion");
+  a.set_description("Une organisation du territoire, version " +
+                    std::to_string(round) + ".");
+  auto* c = a.add_contacts();
+  c->set_name("Contact " + std::to_string(i));
+  c->set_email("contact" + std::to_string(i) + "@example.org");
+  return a;
+}
+
+// Imports actors [first, last) in batches of 5,000; version `round`.
+bool Write(core::Maillage& m, int first, int last, int round) {
+  const territory::Geography& geo = m.geography();
+  const uint32_t communes = geo.Count(territory::Level::kCommune);
+  auth::Principal system = auth::Principal::System();
+  for (int i = first; i < last; i += 5000) {
+    v1::ImportActorsRequest batch;
+    for (int j = i; j < std::min(last, i + 5000); ++j) {
+      uint32_t c = static_cast<uint32_t>(j * 2654435761u) % communes;
+      *batch.add_actors() = MakeActor(
+          j, std::string(geo.Code(territory::Level::kCommune, c)), round);
+    }
+    auto result = m.actors().ImportBatch(&batch, system);
+    if (!result.ok() || result->counts().rejected() > 0) return false;
+  }
+  return true;
+}
+
+uint64_t FolderBytes(const std::string& dir) {
+  uint64_t total = 0;
+  std::error_code ec;
+  for (const auto& e : std::filesystem::recursive_directory_iterator(dir, ec)) {
+    if (e.is_regular_file(ec)) total += e.file_size(ec);
+  }
+  return total;
+}
+
+double Seconds(absl::Time start) {
+  return absl::ToDoubleSeconds(absl::Now() - start);
+}
+
+// One client updating actor after actor (synced, as the server's default)
+// while `work` runs; returns the slowest and the median update, in ms.
+template <typename Work>
+std::pair<double, double> WithWriter(core::Maillage& m, int actors, Work work) {
+  std::atomic<bool> stop{false};
+  std::vector<double> latencies;
+  std::thread writer([&] {
+    auth::Principal system = auth::Principal::System();
+    for (int i = 0; !stop.load(); ++i) {
+      v1::UpdateActorRequest request;
+      request.mutable_actor()->set_id("ext:bench:" +
+                                      std::to_string((i * 7919) % actors));
+      request.mutable_actor()->set_description("Mise à jour " +
+                                               std::to_string(i));
+      request.mutable_update_mask()->add_paths("description");
+      absl::Time start = absl::Now();
+      if (!m.actors().Update(request, system).ok()) break;
+      latencies.push_back(Seconds(start) * 1000);
+    }
+  });
+  work();
+  stop = true;
+  writer.join();
+  if (latencies.empty()) return {0, 0};
+  std::sort(latencies.begin(), latencies.end());
+  return {latencies.back(), latencies[latencies.size() / 2]};
+}
+
+int Run(const std::string& dir, int actors) {
+  core::Maillage::Options options;
+  options.data_dir = dir + "/store";
+  options.reference_dir = MAILLAGE_REFERENCE_DIR;
+  options.contacts_purge_interval = absl::ZeroDuration();
+  options.backups.dir = dir + "/backups";
+  options.backups.retention.keep_last = 0;
+  options.backups.retention.max_age = absl::ZeroDuration();
+  auto opened = core::Maillage::Open(options);
+  if (!opened.ok()) {
+    std::fprintf(stderr, "%s\n", opened.status().ToString().c_str());
+    return 1;
+  }
+  std::unique_ptr<core::Maillage> m = std::move(*opened);
+  std::fprintf(stderr, "writing %d actors...\n", actors);
+  absl::Time start = absl::Now();
+  if (!Write(*m, 0, actors, 0) ||
+      !m->store()
+           .ErasePhysically(
+               {storage::Family::kActors, storage::Family::kContacts},
+               absl::Minutes(5))
+           .ok()) {
+    std::fprintf(stderr, "populating the store failed\n");
+    return 1;
+  }
+  std::printf(
+      "| Store of %d actors, flushed and compacted | %.1f s | %.1f MiB |\n",
+      actors, Seconds(start), FolderBytes(options.data_dir) / 1048576.0);
+
+  absl::StatusOr<v1::CreateBackupResponse> first;
+  start = absl::Now();
+  auto [slowest, median] = WithWriter(*m, actors, [&] {
+    first = m->backups().Create(v1::CreateBackupRequest());
+  });
+  if (!first.ok()) {
+    std::fprintf(stderr, "%s\n", first.status().ToString().c_str());
+    return 1;
+  }
+  std::printf(
+      "| First backup (full), one writer running | %.2f s | %.1f MiB "
+      "| writer: median %.2f ms, slowest %.1f ms |\n",
+      Seconds(start), FolderBytes(options.backups.dir) / 1048576.0, median,
+      slowest);
+
+  uint64_t before = FolderBytes(options.backups.dir);
+  if (!Write(*m, 0, actors / 100, 1)) return 1;
+  start = absl::Now();
+  auto second = m->backups().Create(v1::CreateBackupRequest());
+  if (!second.ok()) return 1;
+  std::printf(
+      "| Second backup after 1%% of the actors changed | %.2f s | +%.1f MiB "
+      "| |\n",
+      Seconds(start), (FolderBytes(options.backups.dir) - before) / 1048576.0);
+
+  v1::VerifyBackupRequest verify;
+  verify.set_id(second->backup().id());
+  start = absl::Now();
+  if (!m->backups().Verify(verify).ok()) return 1;
+  std::printf("| Verify the second backup (every checksum) | %.2f s | | |\n",
+              Seconds(start));
+  m.reset();
+
+  start = absl::Now();
+  auto restored = core::Backups::Restore(options.backups.dir, 0,
+                                         dir + "/restored", dir + "/secret");
+  if (!restored.ok()) return 1;
+  std::printf(
+      "| Restore the second backup into an empty folder | %.2f s | "
+      "%.1f MiB | |\n",
+      Seconds(start), FolderBytes(dir + "/restored") / 1048576.0);
+  options.data_dir = dir + "/restored";
+  options.key_digest_secret_file = dir + "/secret";
+  options.backups = core::Backups::Options();
+  start = absl::Now();
+  auto reopened = core::Maillage::Open(options);
+  if (!reopened.ok()) return 1;
+  std::printf(
+      "| Open the restored store (index rebuilt): %zu actors | %.2f s "
+      "| | |\n",
+      (*reopened)->actors().size(), Seconds(start));
+  return 0;
+}
+
+}  // namespace
+}  // namespace maillage
+
+int main(int argc, char** argv) {
+  absl::ParseCommandLine(argc, argv);
+  std::string dir = absl::GetFlag(FLAGS_dir);
+  bool temporary = dir.empty();
+  if (temporary) {
+    dir = (std::filesystem::temp_directory_path() /
+           ("maillage-backup-bench-" + std::to_string(getpid())))
+              .string();
+  }
+  int status = maillage::Run(dir, absl::GetFlag(FLAGS_actors));
+  if (temporary) std::filesystem::remove_all(dir);
+  return status;
+}
