@@ -400,16 +400,6 @@ void ConfigureHelp() {
     return !absl::StrContains(file, "absl/");
   };
   config.contains_helpshort_flags = config.contains_help_flags;
-  // "services/main.cc", not the build machine's path.
-  config.normalize_filename = [](absl::string_view file) {
-    size_t last = file.rfind('/');
-    size_t before = last == 0 || last == absl::string_view::npos
-                        ? absl::string_view::npos
-                        : file.rfind('/', last - 1);
-    return std::string(before == absl::string_view::npos
-                           ? file
-                           : file.substr(before + 1));
-  };
   absl::SetFlagsUsageConfig(config);
   absl::SetProgramUsageMessage(
       "The Maillage gRPC server (maillage.v1: actors, territories, matching, "

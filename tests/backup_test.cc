@@ -4,6 +4,7 @@
 // number; verify detects a corrupted file; a restore never overwrites a
 // store; an erasure made after a backup is made again when it is restored.
 #include <algorithm>
+#include <cstdio>
 #include <atomic>
 #include <filesystem>
 #include <fstream>
@@ -168,6 +169,11 @@ TEST(BackupRestoreTest, BackupDuringAnImportRestoresTheStateAtItsSequence) {
   // of them, every one acknowledged before it was asked for, none sent after
   // it was made, each actor as the source stored it.
   size_t k = state.size() / kBatch;
+  std::printf("backup %u at sequence %llu: %zu of %d batches (%d acknowledged "
+              "before it was asked for, %d sent when it was made)\n",
+              made.backup().id(),
+              static_cast<unsigned long long>(made.backup().sequence_number()),
+              k, kBatches, acknowledged_before, sent_after);
   EXPECT_EQ(state.size() % kBatch, 0u);
   EXPECT_GE(static_cast<int>(k), acknowledged_before);
   EXPECT_LE(static_cast<int>(k), sent_after);
