@@ -36,18 +36,30 @@ ABSL_FLAG(std::string, dir, "",
 namespace maillage {
 namespace {
 
+// `digits` random decimal digits: text that compresses as names, numbers
+// and addresses do, not as a repeated template.
+std::string Noise(std::mt19937_64& rng, int digits) {
+  std::string out;
+  for (int i = 0; i < digits; ++i)
+    out.push_back(static_cast<char>('0' + rng() % 10));
+  return out;
+}
+
 v1::Actor MakeActor(int i, const std::string& commune, int round) {
+  std::mt19937_64 rng(static_cast<uint64_t>(i) * 1000003 + round);
   v1::Actor a;
   a.set_id("ext:bench:" + std::to_string(i));
   a.set_kind(i % 2 == 0 ? v1::ACTOR_KIND_ASSOCIATION : v1::ACTOR_KIND_COMPANY);
-  a.set_name("Acteur " + std::to_string(i));
+  a.set_name("Acteur " + Noise(rng, 8));
   a.set_home_commune(commune);
   a.add_themes(i % 3 == 0 ? "youth" : "digital_inclusion");
-  a.set_description("Une organisation du territoire, version " +
-                    std::to_string(round) + ".");
+  a.set_description("Association n° " + Noise(rng, 10) + ", créée en " +
+                    Noise(rng, 4) + ", " + Noise(rng, 3) +
+                    " rue du Marché; version " + std::to_string(round) + ".");
   auto* c = a.add_contacts();
-  c->set_name("Contact " + std::to_string(i));
-  c->set_email("contact" + std::to_string(i) + "@example.org");
+  c->set_name("Contact " + Noise(rng, 6));
+  c->set_email("c" + Noise(rng, 9) + "@example.org");
+  c->set_phone("01" + Noise(rng, 8));
   return a;
 }
 
