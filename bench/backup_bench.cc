@@ -3,6 +3,7 @@
 //
 //   build/bench/backup_bench                    # 1,000,000 actors
 //   build/bench/backup_bench --actors=100000
+//   build/bench/backup_bench --store=/tmp/import/store   # an imported store
 //
 // Writes N synthetic actors over the real communes (each with a description
 // and a contact person), flushed and compacted as a store that has lived,
@@ -29,6 +30,10 @@
 #include "core/maillage.h"
 
 ABSL_FLAG(int, actors, 1000000, "Actors in the store.");
+ABSL_FLAG(std::string, store, "",
+          "Back up this existing store (e.g. the one scripts/bench-import.sh "
+          "--phases=e2e --keep leaves in DIR/store) instead of writing "
+          "--actors synthetic ones; it is changed (1% more actors).");
 ABSL_FLAG(std::string, dir, "",
           "Work folder (default: a new one under $TMPDIR, removed at the "
           "end).");
@@ -94,23 +99,22 @@ double Seconds(absl::Time start) {
   return absl::ToDoubleSeconds(absl::Now() - start);
 }
 
-// One client updating actor after actor (synced, as the server's default)
-// while `work` runs; returns the slowest and the median update, in ms.
+// One client creating actor after actor (synced, as the server's default)
+// while `work` runs; returns the slowest and the median write, in ms.
 template <typename Work>
-std::pair<double, double> WithWriter(core::Maillage& m, int actors, Work work) {
+std::pair<double, double> WithWriter(core::Maillage& m, Work work) {
   std::atomic<bool> stop{false};
   std::vector<double> latencies;
   std::thread writer([&] {
     auth::Principal system = auth::Principal::System();
+    const territory::Geography& geo = m.geography();
     for (int i = 0; !stop.load(); ++i) {
-      v1::UpdateActorRequest request;
-      request.mutable_actor()->set_id("ext:bench:" +
-                                      std::to_string((i * 7919) % actors));
-      request.mutable_actor()->set_description("Mise à jour " +
-                                               std::to_string(i));
-      request.mutable_update_mask()->add_paths("description");
+      v1::CreateActorRequest request;
+      *request.mutable_actor() =
+          MakeActor(0, std::string(geo.Code(territory::Level::kCommune, 0)), i);
+      request.mutable_actor()->set_id("ext:bench-writer:" + std::to_string(i));
       absl::Time start = absl::Now();
-      if (!m.actors().Update(request, system).ok()) break;
+      if (!m.actors().Create(request, system).ok()) break;
       latencies.push_back(Seconds(start) * 1000);
     }
   });
@@ -122,9 +126,9 @@ std::pair<double, double> WithWriter(core::Maillage& m, int actors, Work work) {
   return {latencies.back(), latencies[latencies.size() / 2]};
 }
 
-int Run(const std::string& dir, int actors) {
+int Run(const std::string& dir, int actors, const std::string& store) {
   core::Maillage::Options options;
-  options.data_dir = dir + "/store";
+  options.data_dir = store.empty() ? dir + "/store" : store;
   options.reference_dir = MAILLAGE_REFERENCE_DIR;
   options.contacts_purge_interval = absl::ZeroDuration();
   options.backups.dir = dir + "/backups";
@@ -136,9 +140,11 @@ int Run(const std::string& dir, int actors) {
     return 1;
   }
   std::unique_ptr<core::Maillage> m = std::move(*opened);
-  std::fprintf(stderr, "writing %d actors...\n", actors);
   absl::Time start = absl::Now();
-  if (!Write(*m, 0, actors, 0) ||
+  if (!store.empty()) actors = static_cast<int>(m->actors().size());
+  std::fprintf(stderr, "%s %d actors...\n",
+               store.empty() ? "writing" : "compacting", actors);
+  if ((store.empty() && !Write(*m, 0, actors, 0)) ||
       !m->store()
            .ErasePhysically(
                {storage::Family::kActors, storage::Family::kContacts},
@@ -153,9 +159,8 @@ int Run(const std::string& dir, int actors) {
 
   absl::StatusOr<v1::CreateBackupResponse> first;
   start = absl::Now();
-  auto [slowest, median] = WithWriter(*m, actors, [&] {
-    first = m->backups().Create(v1::CreateBackupRequest());
-  });
+  auto [slowest, median] = WithWriter(
+      *m, [&] { first = m->backups().Create(v1::CreateBackupRequest()); });
   if (!first.ok()) {
     std::fprintf(stderr, "%s\n", first.status().ToString().c_str());
     return 1;
@@ -217,7 +222,8 @@ int main(int argc, char** argv) {
            ("maillage-backup-bench-" + std::to_string(getpid())))
               .string();
   }
-  int status = maillage::Run(dir, absl::GetFlag(FLAGS_actors));
+  int status = maillage::Run(dir, absl::GetFlag(FLAGS_actors),
+                             absl::GetFlag(FLAGS_store));
   if (temporary) std::filesystem::remove_all(dir);
   return status;
 }
