@@ -114,7 +114,12 @@ std::pair<double, double> WithWriter(core::Maillage& m, Work work) {
           MakeActor(0, std::string(geo.Code(territory::Level::kCommune, 0)), i);
       request.mutable_actor()->set_id("ext:bench-writer:" + std::to_string(i));
       absl::Time start = absl::Now();
-      if (!m.actors().Create(request, system).ok()) break;
+      absl::StatusOr<v1::Actor> created = m.actors().Create(request, system);
+      if (!created.ok()) {
+        std::fprintf(stderr, "the writer stopped: %s\n",
+                     created.status().ToString().c_str());
+        break;
+      }
       latencies.push_back(Seconds(start) * 1000);
     }
   });

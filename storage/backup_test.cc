@@ -150,6 +150,21 @@ TEST(BackupTest, SecondBackupCopiesOnlyNewFiles) {
             first->size_bytes + second->size_bytes / 10);
 }
 
+// A backup must leave RocksDB deleting obsolete files again: erasures wait
+// for the files holding erased values to go (Store::ErasePhysically).
+TEST(BackupTest, ObsoleteFilesAreStillDeletedAfterABackup) {
+  testing::TempDir dir;
+  auto store = MustOpen(dir.Sub("db"));
+  PutKeys(*store, 0, 1000, "v");
+  auto folder = BackupFolder::Open(dir.Sub("backups"));
+  ASSERT_TRUE(folder.ok());
+  ASSERT_TRUE((*folder)->Create(*store, dir.Sub("db/backup-checkpoint")).ok());
+  PutKeys(*store, 0, 1000, "w");
+  absl::Status erased =
+      store->ErasePhysically({Family::kActors}, absl::Seconds(5));
+  EXPECT_TRUE(erased.ok()) << erased;
+}
+
 TEST(BackupTest, VerifyDetectsACorruptedFile) {
   testing::TempDir dir;
   auto store = MustOpen(dir.Sub("db"));
