@@ -99,18 +99,20 @@ double Seconds(absl::Time start) {
   return absl::ToDoubleSeconds(absl::Now() - start);
 }
 
+// Ids of the writer's actors, across its runs.
+std::atomic<int> next_writer_id{0};
+
 // One client creating actor after actor (synced, as the server's default)
 // while `work` runs; returns the slowest and the median write, in ms.
 template <typename Work>
 std::pair<double, double> WithWriter(core::Maillage& m, Work work) {
-  static std::atomic<int> next_id{0};
   std::atomic<bool> stop{false};
   std::vector<double> latencies;
   std::thread writer([&] {
     auth::Principal system = auth::Principal::System();
     const territory::Geography& geo = m.geography();
     while (!stop.load()) {
-      int i = next_id.fetch_add(1);
+      int i = next_writer_id.fetch_add(1);
       v1::CreateActorRequest request;
       *request.mutable_actor() =
           MakeActor(0, std::string(geo.Code(territory::Level::kCommune, 0)), i);
