@@ -277,7 +277,7 @@ absl::Status Backups::PruneJournal() {
 void Backups::PeriodicLoop() {
   std::unique_lock lock(mu_);
   for (;;) {
-    wake_.wait_for(lock, absl::ToChronoSeconds(options_.interval),
+    wake_.wait_for(lock, absl::ToChronoMilliseconds(options_.interval),
                    [this] { return stopping_; });
     if (stopping_) return;
     lock.unlock();

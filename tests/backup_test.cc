@@ -4,8 +4,9 @@
 // number; verify detects a corrupted file; a restore never overwrites a
 // store; an erasure made after a backup is made again when it is restored.
 #include <algorithm>
-#include <cstdio>
 #include <atomic>
+#include <chrono>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -169,11 +170,12 @@ TEST(BackupRestoreTest, BackupDuringAnImportRestoresTheStateAtItsSequence) {
   // of them, every one acknowledged before it was asked for, none sent after
   // it was made, each actor as the source stored it.
   size_t k = state.size() / kBatch;
-  std::printf("backup %u at sequence %llu: %zu of %d batches (%d acknowledged "
-              "before it was asked for, %d sent when it was made)\n",
-              made.backup().id(),
-              static_cast<unsigned long long>(made.backup().sequence_number()),
-              k, kBatches, acknowledged_before, sent_after);
+  std::printf(
+      "backup %u at sequence %llu: %zu of %d batches (%d acknowledged "
+      "before it was asked for, %d sent when it was made)\n",
+      made.backup().id(),
+      static_cast<unsigned long long>(made.backup().sequence_number()), k,
+      kBatches, acknowledged_before, sent_after);
   EXPECT_EQ(state.size() % kBatch, 0u);
   EXPECT_GE(static_cast<int>(k), acknowledged_before);
   EXPECT_LE(static_cast<int>(k), sent_after);
@@ -361,6 +363,34 @@ TEST(BackupRestoreTest, AnErasureAfterTheBackupIsMadeAgainOnRestore) {
         admin->PurgeBackups(&ctx, v1::PurgeBackupsRequest(), &purged).ok());
   }
   EXPECT_EQ(std::filesystem::file_size(journal), 0u);
+}
+
+TEST(BackupRestoreTest, PeriodicBackupsKeepTheRetention) {
+  testing::TempDir dir;
+  std::vector<std::string> args = ServerArgs(dir, "store");
+  args.push_back("--backup_interval=200ms");
+  args.push_back("--backup_keep=2");
+  testing::ServerProcess server(MAILLAGE_SERVER_BINARY, args);
+  ASSERT_TRUE(server.Start()) << server.error();
+  auto admin = v1::AdminService::NewStub(
+      testing::ChannelWithToken(server.target(), server.admin_key()));
+  v1::ListBackupsResponse list;
+  for (int i = 0; i < 300; ++i) {  // up to a minute on a loaded machine
+    grpc::ClientContext ctx;
+    list.Clear();
+    ASSERT_TRUE(admin->ListBackups(&ctx, v1::ListBackupsRequest(), &list).ok());
+    if (list.backups_size() > 0 &&
+        list.backups(list.backups_size() - 1).id() >= 4) {
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+  ASSERT_GT(list.backups_size(), 0);
+  EXPECT_GE(list.backups(list.backups_size() - 1).id(), 4u);
+  // Each new backup deleted those beyond the newest two.
+  EXPECT_LE(list.backups_size(), 2);
+  EXPECT_EQ(list.keep_last(), 2);
+  EXPECT_NE(server.output().find("maillage: backup "), std::string::npos);
 }
 
 TEST(BackupRestoreTest, WithoutABackupFolderBackupsAreRefused) {
