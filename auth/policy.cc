@@ -95,6 +95,13 @@ const std::vector<MethodRule>& MethodRules() {
       {kAdmin, "RotateApiKey", Effect::kAdmin, kAdmins},
       // One's own identity: for anyone authenticated.
       {kAdmin, "GetCaller", Effect::kRead, kEveryone},
+      // Backups hold every record, personal data included: admins only,
+      // always recorded (listing and verifying as well).
+      {kAdmin, "CreateBackup", Effect::kAdmin, kAdmins},
+      {kAdmin, "ListBackups", Effect::kAdmin, kAdmins},
+      {kAdmin, "VerifyBackup", Effect::kAdmin, kAdmins},
+      {kAdmin, "DeleteBackup", Effect::kAdmin, kAdmins},
+      {kAdmin, "PurgeBackups", Effect::kAdmin, kAdmins},
 
       // Describes the API (grpcurl): any authenticated caller.
       {kReflection, "ServerReflectionInfo", Effect::kRead, kEveryone},

@@ -18,6 +18,7 @@
 #include "gtest/gtest.h"
 #include "maillage/v1/actor.grpc.pb.h"
 #include "maillage/v1/actor.pb.h"
+#include "maillage/v1/admin.pb.h"
 #include "maillage/v1/lifecycle.pb.h"
 #include "maillage/v1/matching.pb.h"
 #include "maillage/v1/privacy.pb.h"
@@ -116,6 +117,51 @@ class CliTest : public ::testing::Test {
   testing::TestServer server_;
   std::atomic<int> runs_{0};
 };
+
+// With a backup folder (--backup_dir).
+class CliBackupTest : public CliTest {
+ protected:
+  void SetUp() override {
+    server_.options().core.backups.dir = temp_.Sub("backups");
+    server_.Start();
+  }
+};
+
+TEST_F(CliBackupTest, CreateListVerifyDeletePurge) {
+  Result made = Run("admin backup create --output json");
+  ASSERT_EQ(made.exit_code, 0) << made.err;
+  auto first = ParseJson<v1::CreateBackupResponse>(made.out);
+  EXPECT_EQ(first.backup().id(), 1u);
+  EXPECT_GT(first.backup().sequence_number(), 0u);
+  Result second = Run("admin backup create");
+  ASSERT_EQ(second.exit_code, 0) << second.err;
+  EXPECT_NE(second.err.find("Backup 2 made in"), std::string::npos)
+      << second.err;
+
+  Result listed = Run("admin backup list");
+  ASSERT_EQ(listed.exit_code, 0) << listed.err;
+  std::vector<std::string> lines =
+      absl::StrSplit(listed.out, '\n', absl::SkipEmpty());
+  ASSERT_EQ(lines.size(), 3u) << listed.out;  // the header, backups 1 and 2
+  EXPECT_NE(lines[0].find("SEQUENCE"), std::string::npos);
+  EXPECT_EQ(lines[1].rfind("1 ", 0), 0u) << lines[1];
+  EXPECT_NE(listed.err.find("Retention: the newest 7"), std::string::npos)
+      << listed.err;
+
+  Result verified = Run("admin backup verify 1");
+  EXPECT_EQ(verified.exit_code, 0) << verified.err;
+  EXPECT_NE(verified.out.find("checksums verified"), std::string::npos);
+  EXPECT_EQ(Run("admin backup verify 9").exit_code, 3);
+  EXPECT_EQ(Run("admin backup verify one").exit_code, 2);
+
+  EXPECT_EQ(Run("admin backup delete 1").exit_code, 0);
+  EXPECT_EQ(Run("admin backup delete 1").exit_code, 3);
+  Result purged = Run("admin backup purge");
+  EXPECT_EQ(purged.exit_code, 0) << purged.err;
+  EXPECT_EQ(purged.out, "no backup to delete\n");
+  Result json = Run("admin backup list --output json");
+  EXPECT_EQ(ParseJson<v1::Backup>(json.out).id(), 2u);
+}
 
 // With the synthetic demo territory: 320 actors ext:demo:1000 to 1319 in
 // the Val-de-Marne (département 94).

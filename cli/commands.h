@@ -27,6 +27,7 @@ CommandGroup HealthGroup();        // health.cc
 CommandGroup AdminKeysGroup();     // admin.cc
 CommandGroup AdminAuditGroup();    // audit.cc
 CommandGroup AdminPrivacyGroup();  // privacy.cc
+CommandGroup AdminBackupGroup();   // backup.cc
 
 // `suggest territory`, in the suggest group but on LifecycleService
 // (lifecycle.cc).

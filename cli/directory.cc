@@ -24,6 +24,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "base/install_dirs.h"
 #include "base/status_macros.h"
 #include "base/strings.h"
 #include "cli/actor_filters.h"
@@ -49,8 +50,6 @@ namespace {
 
 using importer::Format;
 
-// Where the reference data is installed by the Dockerfile.
-constexpr char kInstalledReferenceDir[] = "/usr/share/maillage/reference";
 // Rejected rows listed after the summary; the rest go to --rejects only.
 constexpr size_t kShownErrors = 20;
 // A batch is also sent once its actors reach this many bytes, well under the
@@ -239,21 +238,17 @@ absl::Status Export(Client& client, const ParsedArgs& args) {
 
 // --- import: options ---------------------------------------------------------
 
-// The reference folder: --reference-dir, $MAILLAGE_REFERENCE_DIR, the
-// source tree's (a build tree run), or the installed one.
+// The reference folder: --reference-dir, $MAILLAGE_REFERENCE_DIR, the one
+// installed beside the CLI (base/install_dirs.h), or the source tree's (a
+// build tree run).
 std::string ReferenceDir(const ParsedArgs& args) {
   if (auto dir = args.Value("reference-dir")) return *dir;
   if (const char* env = std::getenv("MAILLAGE_REFERENCE_DIR");
       env != nullptr && *env != '\0') {
     return env;
   }
-  std::error_code ec;
-  for (const char* dir : {MAILLAGE_REFERENCE_DIR, kInstalledReferenceDir}) {
-    if (std::filesystem::is_directory(std::string(dir) + "/mappings", ec)) {
-      return dir;
-    }
-  }
-  return MAILLAGE_REFERENCE_DIR;
+  std::string installed = base::InstalledReferenceDir("mappings");
+  return installed.empty() ? MAILLAGE_REFERENCE_DIR : installed;
 }
 
 // The format of `path` from its name (.jsonl) or its header (SIRENE and RNA

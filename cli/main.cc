@@ -56,13 +56,14 @@ int Usage(const absl::Status& status, const std::string& help_command) {
 
 int Run(std::vector<std::string> tokens) {
   const std::vector<CommandGroup> groups = {
-      ActorsGroup(),    ImportGroup(),      ExportGroup(),
-      ThemesGroup(),    ResourcesGroup(),   TerritoriesGroup(),
-      ZonesGroup(),     DiagnosisGroup(),   FragilitiesGroup(),
-      FactsGroup(),     SuggestGroup(),     ExplainGroup(),
-      WeightsGroup(),   SuggestionsGroup(), PartnershipsGroup(),
-      WatchGroup(),     MetricsGroup(),     HealthGroup(),
-      AdminKeysGroup(), AdminAuditGroup(),  AdminPrivacyGroup()};
+      ActorsGroup(),     ImportGroup(),      ExportGroup(),
+      ThemesGroup(),     ResourcesGroup(),   TerritoriesGroup(),
+      ZonesGroup(),      DiagnosisGroup(),   FragilitiesGroup(),
+      FactsGroup(),      SuggestGroup(),     ExplainGroup(),
+      WeightsGroup(),    SuggestionsGroup(), PartnershipsGroup(),
+      WatchGroup(),      MetricsGroup(),     HealthGroup(),
+      AdminKeysGroup(),  AdminAuditGroup(),  AdminPrivacyGroup(),
+      AdminBackupGroup()};
   bool help = WantsHelp(tokens);
 
   std::optional<std::string> group_word = TakeWord(&tokens, GlobalFlags());

@@ -125,7 +125,9 @@ CommandGroup AdminPrivacyGroup() {
       "(replaced by [effacé]), and replace their principal ids and display "
       "names by a pseudonym (the audit trail stays consistent); then flush "
       "and compact the store so that the erased values are in no live file "
-      "of the data folder. Backups made before keep them (docs/PRIVACY.md).";
+      "of the data folder. Backups made before keep them until their "
+      "retention deletes them; restoring one makes the erasure again "
+      "(docs/PRIVACY.md, \"Backups\").";
   erase.flags = SubjectFlags();
   erase.flags.push_back(
       {"validate-only", "", "Count what would be erased; change nothing."});

@@ -1,5 +1,6 @@
 #include "core/maillage.h"
 
+#include <cstdio>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -10,6 +11,30 @@
 #include "storage/keys.h"
 
 namespace maillage::core {
+namespace {
+
+// Makes again the erasures a restore found in the journal, so that the
+// restored store never serves the people they erased.
+absl::Status ReapplyErasures(const std::vector<v1::DataSubject>& subjects,
+                             Privacy& privacy) {
+  for (size_t i = 0; i < subjects.size(); ++i) {
+    v1::ErasePersonalDataRequest request;
+    *request.mutable_subject() = subjects[i];
+    auto erased = privacy.Erase(request, auth::Principal::System());
+    if (!erased.ok()) {
+      return absl::Status(
+          erased.status().code(),
+          absl::StrCat("making again erasure ", i + 1, " of ", subjects.size(),
+                       " of the erasure journal: ", erased.status().message()));
+    }
+    std::fprintf(stderr,
+                 "maillage: erasure of %s made again after the restore\n",
+                 erased->pseudonym().c_str());
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
 
 absl::StatusOr<std::unique_ptr<Maillage>> Maillage::Open(
     const Options& options) {
@@ -99,9 +124,7 @@ absl::StatusOr<std::unique_ptr<Maillage>> Maillage::Open(
       match_options);
 
   KeyRing::Options key_options;
-  std::string secret_file = options.key_digest_secret_file.empty()
-                                ? options.data_dir + "/api-key-digest.secret"
-                                : options.key_digest_secret_file;
+  std::string secret_file = DigestSecretFile(options);
   ASSIGN_OR_RETURN(key_options.digest_secret,
                    auth::LoadOrCreateDigestSecret(secret_file));
   // The same secret keys the pseudonyms of erasure and retention.
@@ -121,6 +144,17 @@ absl::StatusOr<std::unique_ptr<Maillage>> Maillage::Open(
                      m->actors_.get(), m->lifecycle_.get(), m->keys_.get(),
                      m->audit_.get()},
       pseudonym_secret, privacy_options);
+  Backups::Options backup_options = options.backups;
+  backup_options.data_dir = options.data_dir;
+  backup_options.secret_file = secret_file;
+  ASSIGN_OR_RETURN(m->backups_,
+                   Backups::Open(m->store_.get(), std::move(backup_options)));
+  RETURN_IF_ERROR(ReapplyErasures(options.erasures_to_reapply, *m->privacy_));
+  // After the re-applied ones: they are in the journal they came from.
+  m->privacy_->SetErasureListener(
+      [backups = m->backups_.get()](const v1::DataSubject& subject) {
+        return backups->RecordErasure(subject);
+      });
   m->retention_ = std::make_unique<Retention>(
       Retention::Parts{m->store_.get(), m->lifecycle_.get(), m->events_.get(),
                        m->audit_.get()},
@@ -133,6 +167,12 @@ absl::StatusOr<std::unique_ptr<Maillage>> Maillage::Open(
 
 std::string Maillage::PrincipalPseudonym(std::string_view principal_id) const {
   return auth::Pseudonym(pseudonym_secret_, principal_id);
+}
+
+std::string Maillage::DigestSecretFile(const Options& options) {
+  return options.key_digest_secret_file.empty()
+             ? options.data_dir + "/api-key-digest.secret"
+             : options.key_digest_secret_file;
 }
 
 std::string Maillage::Describe() const {

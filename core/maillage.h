@@ -10,6 +10,7 @@
 #include "absl/status/statusor.h"
 #include "core/actor_directory.h"
 #include "core/audit_log.h"
+#include "core/backups.h"
 #include "core/event_log.h"
 #include "core/key_ring.h"
 #include "core/lifecycle.h"
@@ -67,6 +68,12 @@ class Maillage {
     // Told what retention purged (the server's metrics). Not owned; may be
     // null; must outlive the Maillage.
     RetentionReporter* retention_reporter = nullptr;
+    // Backups (core/backups.h): the folder (empty: off), retention and
+    // period. Its data_dir and secret_file are filled in by Open.
+    Backups::Options backups;
+    // Erasures to make again once the store is open and before it serves:
+    // those a restore found in the erasure journal (Backups::Restore).
+    std::vector<v1::DataSubject> erasures_to_reapply;
     // How the store reads its free space (see storage::Store::Options);
     // empty: statvfs. Tests give their own to simulate a full disk.
     storage::DiskSpaceGuard::Probe disk_probe;
@@ -96,6 +103,11 @@ class Maillage {
   AuditLog& audit() { return *audit_; }
   Privacy& privacy() { return *privacy_; }
   Retention& retention() { return *retention_; }
+  Backups& backups() { return *backups_; }
+
+  // Where the API key digest secret of `options` is kept: its
+  // key_digest_secret_file, or api-key-digest.secret in the data folder.
+  static std::string DigestSecretFile(const Options& options);
 
   // One line for the start-up log: store, actors, geography.
   std::string Describe() const;
@@ -126,6 +138,8 @@ class Maillage {
   // Destroyed before the audit log: its background task uses every other
   // part.
   std::unique_ptr<Privacy> privacy_;
+  // Its periodic backups stop before the store closes.
+  std::unique_ptr<Backups> backups_;
   // Last, destroyed first: its thread stops before anything it works on
   // goes away.
   std::unique_ptr<Retention> retention_;

@@ -12,9 +12,9 @@
 //    where it is not among the associations served either. Asked about
 //    itself, SuggestPartners answers FAILED_PRECONDITION with a
 //    PreconditionFailure of type "ACTOR_OPTED_OUT"; so does SuggestCoalition
-//    naming it as the anchor (the animator's lead organisation). ExplainMatch still explains a pair naming it, with
-//    the blocker that keeps it from being proposed: an animator learns why,
-//    and nothing is proposed.
+//    naming it as the anchor (the animator's lead organisation). ExplainMatch
+//    still explains a pair naming it, with the blocker that keeps it from being
+//    proposed: an animator learns why, and nothing is proposed.
 //  - Reads: partner platforms never receive it (GetActor and
 //    BatchGetActors answer NOT_FOUND, as outside their territories;
 //    ListActors and ExportActors leave it out). Readers, animators,

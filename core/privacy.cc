@@ -458,6 +458,7 @@ absl::StatusOr<v1::ErasePersonalDataResponse> Privacy::Erase(
     erased->set_count(count);
   }
   if (request.validate_only()) return response;
+  if (erasure_listener_) RETURN_IF_ERROR(erasure_listener_(request.subject()));
   // Physical: the families holding deleted contacts and old answers always
   // (an earlier edit may have left the person's values there), the others
   // where something changed.

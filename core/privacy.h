@@ -7,6 +7,7 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <utility>
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
@@ -86,6 +87,15 @@ class Privacy {
   // uses for principal ids.
   std::string PseudonymOf(const DataSubject& subject) const;
 
+  // Called by every erasure that changed something (not validate_only),
+  // with its subject, before the physical part; an error fails the
+  // erasure's call (the logical part stays done; a retry is harmless). The
+  // backups' erasure journal (core/backups.h). Set before serving.
+  using ErasureListener = std::function<absl::Status(const v1::DataSubject&)>;
+  void SetErasureListener(ErasureListener listener) {
+    erasure_listener_ = std::move(listener);
+  }
+
   // Makes deleted contact persons physically absent now (what the
   // background task does); OK when nothing was deleted since the last time.
   absl::Status PurgeDeletedContacts();
@@ -114,6 +124,7 @@ class Privacy {
   const Options options_;
 
   std::mutex erase_mu_;  // one erasure at a time
+  ErasureListener erasure_listener_;
 
   std::mutex purge_mu_;
   std::condition_variable purge_cv_;

@@ -24,6 +24,9 @@ packages=(
   # on port 80 (`systemctl disable --now nginx` if unwanted); the test runs
   # its own nginx in a temporary folder.
   nginx openssl curl
+  # tests/systemd_test.sh: systemd-analyze verify on deploy/maillage.service;
+  # tests/deploy_test.py: the Kubernetes manifests parsed.
+  systemd python3 python3-yaml
   # The fuzz targets (scripts/fuzz.sh): clang with libFuzzer, the
   # sanitizer runtimes, and llvm-symbolizer for readable crash stacks.
   clang-14 libfuzzer-14-dev libclang-rt-14-dev llvm-14

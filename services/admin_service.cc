@@ -32,4 +32,24 @@ grpc::ServerUnaryReactor* AdminServiceImpl::GetCaller(
       });
 }
 
+// Each backup method hands the request to the matching Backups call (a
+// backup takes seconds to minutes: it runs on a worker like any call).
+#define MAILLAGE_ADAPT_BACKUP(Method, Request, call)                          \
+  grpc::ServerUnaryReactor* AdminServiceImpl::Method(                         \
+      grpc::CallbackServerContext* context, const grpc::ByteBuffer* request,  \
+      grpc::ByteBuffer* response) {                                           \
+    return handler_->Unary<Request>(context, #Method, request, response,      \
+                                    [](core::Maillage& m, const Request& r) { \
+                                      return m.backups().call(r);             \
+                                    });                                       \
+  }
+
+MAILLAGE_ADAPT_BACKUP(CreateBackup, v1::CreateBackupRequest, Create)
+MAILLAGE_ADAPT_BACKUP(ListBackups, v1::ListBackupsRequest, List)
+MAILLAGE_ADAPT_BACKUP(VerifyBackup, v1::VerifyBackupRequest, Verify)
+MAILLAGE_ADAPT_BACKUP(DeleteBackup, v1::DeleteBackupRequest, Delete)
+MAILLAGE_ADAPT_BACKUP(PurgeBackups, v1::PurgeBackupsRequest, Purge)
+
+#undef MAILLAGE_ADAPT_BACKUP
+
 }  // namespace maillage::services

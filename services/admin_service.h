@@ -11,10 +11,18 @@ using AdminServiceBase = v1::AdminService::WithRawCallbackMethod_CreateApiKey<
         v1::AdminService::WithRawCallbackMethod_RevokeApiKey<
             v1::AdminService::WithRawCallbackMethod_RotateApiKey<
                 v1::AdminService::WithRawCallbackMethod_GetCaller<
-                    v1::AdminService::Service>>>>>;
+                    v1::AdminService::WithRawCallbackMethod_CreateBackup<
+                        v1::AdminService::WithRawCallbackMethod_ListBackups<
+                            v1::AdminService::WithRawCallbackMethod_VerifyBackup<
+                                v1::AdminService::
+                                    WithRawCallbackMethod_DeleteBackup<
+                                        v1::AdminService::
+                                            WithRawCallbackMethod_PurgeBackups<
+                                                v1::AdminService::
+                                                    Service>>>>>>>>>>;
 
-// maillage.v1.AdminService over core::KeyRing; every call goes through the
-// RequestHandler (admin role only, see auth/policy.cc).
+// maillage.v1.AdminService over core::KeyRing and core::Backups; every call
+// goes through the RequestHandler (admin role only, see auth/policy.cc).
 class AdminServiceImpl final : public AdminServiceBase {
  public:
   explicit AdminServiceImpl(RequestHandler* handler) : handler_(handler) {}
@@ -28,6 +36,11 @@ class AdminServiceImpl final : public AdminServiceBase {
   MAILLAGE_RAW_UNARY(RevokeApiKey)
   MAILLAGE_RAW_UNARY(RotateApiKey)
   MAILLAGE_RAW_UNARY(GetCaller)
+  MAILLAGE_RAW_UNARY(CreateBackup)
+  MAILLAGE_RAW_UNARY(ListBackups)
+  MAILLAGE_RAW_UNARY(VerifyBackup)
+  MAILLAGE_RAW_UNARY(DeleteBackup)
+  MAILLAGE_RAW_UNARY(PurgeBackups)
 #undef MAILLAGE_RAW_UNARY
 
  private:

@@ -1,6 +1,7 @@
 // maillage_server: flags in, Server out. Everything else is in server.cc.
 #include <pthread.h>
 #include <signal.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cstdint>
@@ -15,10 +16,13 @@
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
+#include "absl/flags/usage_config.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/time.h"
 #include "auth/credentials_file.h"
 #include "auth/jwt.h"
+#include "base/install_dirs.h"
 #include "base/log.h"
 #include "services/server.h"
 
@@ -29,12 +33,26 @@
 #define MAILLAGE_REFERENCE_DIR "reference"
 #endif
 
+namespace {
+
+// The reference data beside an installed server (cmake --install:
+// <prefix>/bin/maillage_server and <prefix>/share/maillage/reference), else
+// the source tree's (a server run from the build folder).
+std::string DefaultReferenceDir() {
+  std::string installed = maillage::base::InstalledReferenceDir("geo");
+  return installed.empty() ? MAILLAGE_REFERENCE_DIR : installed;
+}
+
+}  // namespace
+
 ABSL_FLAG(std::string, listen, "127.0.0.1:50051",
           "Address to listen on (host:port; port 0 picks a free one).");
 ABSL_FLAG(std::string, data_dir, "maillage-data",
           "RocksDB folder of the store; created when missing.");
-ABSL_FLAG(std::string, reference_dir, MAILLAGE_REFERENCE_DIR,
-          "Folder holding the reference data (geo/, vocab/).");
+ABSL_FLAG(std::string, reference_dir, DefaultReferenceDir(),
+          "Folder holding the reference data (geo/, vocab/); by default "
+          "<prefix>/share/maillage/reference beside an installed server, "
+          "else the source tree's.");
 ABSL_FLAG(bool, sync_writes, true,
           "fsync the write-ahead log before acknowledging a write, so that "
           "acknowledged writes survive a machine crash (not only a process "
@@ -167,6 +185,29 @@ ABSL_FLAG(double, admin_rate_limit_per_second, 0,
           "The rate limit of admins, apart (burst: --rate_limit_burst). 0: "
           "unlimited, so that the local admin's scripts are never "
           "throttled.");
+
+// Backups (core/backups.h, README "Backup and restore").
+ABSL_FLAG(std::string, backup_dir, "",
+          "Folder of the store's backups (maillage admin backup create, "
+          "--backup_interval): outside --data_dir, ideally on another disk. "
+          "Empty: backups are off.");
+ABSL_FLAG(int, backup_keep, 7,
+          "Retention: the newest N backups are kept, older ones deleted "
+          "after each backup (0: no limit by count).");
+ABSL_FLAG(absl::Duration, backup_max_age, absl::Hours(24 * 30),
+          "Retention: backups older than this are deleted after each backup "
+          "(0: no limit by age); the newest is always kept. It bounds how "
+          "long erased personal data survives in backups.");
+ABSL_FLAG(absl::Duration, backup_interval, absl::ZeroDuration(),
+          "Make a backup this often (e.g. 24h), the first one this long after "
+          "start. 0: only on request.");
+ABSL_FLAG(std::string, restore_from, "",
+          "Before starting, restore a backup from this backup folder into "
+          "--data_dir, which must be empty or missing (a store is never "
+          "overwritten); then serve it.");
+ABSL_FLAG(uint32_t, restore_backup_id, 0,
+          "With --restore_from: the backup to restore (maillage admin backup "
+          "list); 0: the newest.");
 
 // Transport security (services/tls.h, docs/SECURITY.md).
 ABSL_FLAG(std::string, tls_cert, "",
@@ -452,13 +493,64 @@ maillage::services::TlsOptions TlsFromFlags() {
   return tls;
 }
 
+// The --backup_* flags above.
+maillage::core::Backups::Options BackupsFromFlags() {
+  maillage::core::Backups::Options backups;
+  backups.dir = absl::GetFlag(FLAGS_backup_dir);
+  backups.retention.keep_last = std::max(0, absl::GetFlag(FLAGS_backup_keep));
+  backups.retention.max_age = absl::GetFlag(FLAGS_backup_max_age);
+  backups.interval = absl::GetFlag(FLAGS_backup_interval);
+  return backups;
+}
+
+// --restore_from: restores the backup into the empty data folder, and
+// gives the core the erasures to make again. Returns false (after saying
+// why) when it cannot.
+bool RestoreFromFlags(maillage::core::Maillage::Options& core) {
+  std::string from = absl::GetFlag(FLAGS_restore_from);
+  if (from.empty()) return true;
+  auto restored = maillage::core::Backups::Restore(
+      from, absl::GetFlag(FLAGS_restore_backup_id), core.data_dir,
+      maillage::core::Maillage::DigestSecretFile(core));
+  if (!restored.ok()) {
+    std::fprintf(stderr, "maillage: cannot restore: %s\n",
+                 restored.status().ToString().c_str());
+    return false;
+  }
+  const maillage::v1::Backup& backup = restored->backup;
+  std::fprintf(stderr,
+               "maillage: restored backup %u (sequence %llu, made at unix "
+               "time %lld) from %s into %s; %zu erasures to make again\n",
+               backup.id(),
+               static_cast<unsigned long long>(backup.sequence_number()),
+               static_cast<long long>(backup.create_time().seconds()),
+               from.c_str(), core.data_dir.c_str(), restored->erasures.size());
+  core.erasures_to_reapply = std::move(restored->erasures);
+  return true;
+}
+
+// --help lists the server's own flags, wherever they are defined, and none
+// of Abseil's (--helpfull has those too).
+void ConfigureHelp() {
+  absl::FlagsUsageConfig config;
+  config.contains_help_flags = [](absl::string_view file) {
+    return !absl::StrContains(file, "absl/");
+  };
+  config.contains_helpshort_flags = config.contains_help_flags;
+  absl::SetFlagsUsageConfig(config);
+  absl::SetProgramUsageMessage(
+      "The Maillage gRPC server (maillage.v1: actors, territories, matching, "
+      "lifecycle) and its HTTP/JSON face.\n"
+      "Usage: maillage_server [--listen=127.0.0.1:50051] "
+      "[--data_dir=maillage-data] [flags]\n"
+      "Every flag below with its default; README.md, \"Running the "
+      "server\", groups them.");
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
-  absl::SetProgramUsageMessage(
-      "The Maillage gRPC server (maillage.v1: actors, territories, matching).\n"
-      "Usage: maillage_server [--listen=127.0.0.1:50051] "
-      "[--data_dir=maillage-data]");
+  ConfigureHelp();
   absl::ParseCommandLine(argc, argv);
   if (!ConfigureLogFromFlags()) return 2;
   auto http_metrics = HttpMetricsFromFlags();
@@ -527,6 +619,8 @@ int main(int argc, char** argv) {
       absl::GetFlag(FLAGS_rate_limit_burst);
   options.core.cooling_period =
       absl::Hours(24) * absl::GetFlag(FLAGS_cooling_days);
+  options.core.backups = BackupsFromFlags();
+  if (!RestoreFromFlags(options.core)) return 1;
 
   auto jwt = JwtFromFlags();
   if (!jwt.ok()) {

@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <limits>
 #include <set>
 #include <thread>
 #include <utility>
@@ -29,6 +30,7 @@
 #include "rocksdb/statistics.h"
 #include "rocksdb/table.h"
 #include "rocksdb/transaction_log.h"
+#include "rocksdb/utilities/checkpoint.h"
 #include "rocksdb/write_batch.h"
 #include "storage/keys.h"
 #include "storage/migration.h"
@@ -744,6 +746,7 @@ rocksdb::Status Store::ConvertBatch(const WriteBatch& batch,
 
 absl::Status Store::Write(const WriteBatch& batch, bool sync) {
   RETURN_IF_ERROR(AdmitWrite(WalBytes(batch)));
+  std::shared_lock gate(write_gate_);
   std::shared_lock lock(db_mu_);
   ASSIGN_OR_RETURN(const Database* database, CurrentLocked());
   if (database->read_only()) return StoppedError();
@@ -894,6 +897,45 @@ absl::Status Store::ErasePhysically(const std::vector<Family>& families,
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
+}
+
+absl::StatusOr<uint64_t> Store::CreateCheckpoint(const std::string& dir) {
+  if (!guard_->Refresh()) return DiskFullError();
+  {
+    std::shared_lock lock(db_mu_);
+    ASSIGN_OR_RETURN(const Database* database, CurrentLocked());
+    if (!database->read_only()) {
+      // Every family, so that no old log file stays live for one of them.
+      std::vector<rocksdb::ColumnFamilyHandle*> all;
+      for (int f = 0; f < kFamilyCount; ++f) {
+        all.push_back(database->handle(static_cast<Family>(f)));
+      }
+      rocksdb::FlushOptions flush;
+      flush.allow_write_stall = true;
+      rocksdb::Status s = database->db()->Flush(flush, all);
+      if (!s.ok()) return StorageError(s, "flush");
+    }
+  }
+  std::unique_lock gate(write_gate_);
+  std::shared_lock lock(db_mu_);
+  ASSIGN_OR_RETURN(const Database* database, CurrentLocked());
+  rocksdb::Checkpoint* raw = nullptr;
+  rocksdb::Status s = rocksdb::Checkpoint::Create(database->db(), &raw);
+  std::unique_ptr<rocksdb::Checkpoint> checkpoint(raw);
+  if (s.ok()) {
+    // No flush here (writes wait): the log written since the flush above
+    // is copied instead.
+    s = checkpoint->CreateCheckpoint(dir, std::numeric_limits<uint64_t>::max(),
+                                     nullptr);
+  }
+  if (!s.ok()) return StorageError(s, "checkpoint");
+  return database->db()->GetLatestSequenceNumber();
+}
+
+uint64_t Store::LastSequence() const {
+  std::shared_lock lock(db_mu_);
+  if (database_ == nullptr) return 0;
+  return database_->db()->GetLatestSequenceNumber();
 }
 
 uint64_t Store::EstimateKeys(Family family) const {

@@ -234,6 +234,21 @@ class Store {
   absl::Status ErasePhysically(const std::vector<Family>& families,
                                absl::Duration wait = absl::Seconds(10));
 
+  // Makes a point-in-time copy of the database in `dir`, which must not
+  // exist (its parent must): table files are hard links when `dir` is on
+  // the store's filesystem, copies otherwise; the live write-ahead log is
+  // copied. The memtables are flushed first while writes go on, so that
+  // the log is short; then writes wait while the copy is made
+  // (milliseconds). Returns the sequence number of the copy's last write:
+  // it holds every write acknowledged before the copy began, and none
+  // after. The copy opens as a store of its own (BackupFolder backs it up).
+  absl::StatusOr<uint64_t> CreateCheckpoint(const std::string& dir);
+
+  // The sequence number of the last write applied (RocksDB's; it also
+  // counts the store's own bookkeeping writes). 0 when the database is
+  // closed after an error.
+  uint64_t LastSequence() const;
+
   // Approximate number of keys in a family (RocksDB's estimate).
   uint64_t EstimateKeys(Family family) const;
   // RocksDB's figures now (zeros while the database cannot be opened).
@@ -282,6 +297,10 @@ class Store {
   const std::unique_ptr<Setup> setup_;
   const std::unique_ptr<DiskSpaceGuard> guard_;
   const std::shared_ptr<ErrorListener> errors_;  // also held by RocksDB
+
+  // Shared by every write while it is applied, exclusive while a
+  // checkpoint is made (CreateCheckpoint): taken before db_mu_.
+  mutable std::shared_mutex write_gate_;
 
   // Shared by every use of the database, exclusive to replace it.
   mutable std::shared_mutex db_mu_;

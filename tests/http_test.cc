@@ -263,7 +263,7 @@ TEST_F(HttpTest, TheHttpPeerCannotBeForgedOverGrpc) {
 }
 
 // A path for `route` with every variable filled: enums with their first
-// declared value, strings with "x".
+// declared value, numbers with 1 (backup ids), strings with "x".
 std::string PathOf(const services::http::Route& route) {
   std::string path;
   for (const auto& segment : route.segments) {
@@ -272,6 +272,9 @@ std::string PathOf(const services::http::Route& route) {
       path += segment.literal;
     } else if (const auto* e = segment.field.back()->enum_type()) {
       path += e->value(1)->name();
+    } else if (segment.field.back()->cpp_type() !=
+               google::protobuf::FieldDescriptor::CPPTYPE_STRING) {
+      path += "1";
     } else {
       path += "x";
     }

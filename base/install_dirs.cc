@@ -1,0 +1,19 @@
+#include "base/install_dirs.h"
+
+#include <filesystem>
+#include <system_error>
+
+namespace maillage::base {
+
+std::string InstalledReferenceDir(const std::string& must_hold) {
+  std::error_code ec;
+  std::filesystem::path program =
+      std::filesystem::read_symlink("/proc/self/exe", ec);
+  if (ec) return "";
+  std::filesystem::path installed =
+      program.parent_path().parent_path() / "share" / "maillage" / "reference";
+  if (!std::filesystem::is_directory(installed / must_hold, ec)) return "";
+  return installed.string();
+}
+
+}  // namespace maillage::base

@@ -1,0 +1,17 @@
+#ifndef MAILLAGE_BASE_INSTALL_DIRS_H_
+#define MAILLAGE_BASE_INSTALL_DIRS_H_
+
+#include <string>
+
+namespace maillage::base {
+
+// The reference data installed beside the running program: `cmake
+// --install` puts the binaries in <prefix>/bin and the data in
+// <prefix>/share/maillage/reference (the Docker image: /usr). Empty when the
+// program does not run from such a tree (a build tree), or when the folder
+// lacks `must_hold` (a subfolder, "geo" or "mappings").
+std::string InstalledReferenceDir(const std::string& must_hold);
+
+}  // namespace maillage::base
+
+#endif  // MAILLAGE_BASE_INSTALL_DIRS_H_
