@@ -75,32 +75,6 @@ ImportRun Import(v1::ActorService::Stub& stub,
   return run;
 }
 
-// Every actor's content (without times and etag), by id, via ExportActors.
-std::map<std::string, std::string> Content(v1::ActorService::Stub& stub) {
-  std::map<std::string, std::string> out;
-  grpc::ClientContext ctx;
-  v1::ExportActorsRequest req;
-  req.set_view(v1::ACTOR_VIEW_FULL);
-  auto reader = stub.ExportActors(&ctx, req);
-  v1::ExportActorsResponse chunk;
-  while (reader->Read(&chunk)) {
-    for (v1::Actor a : chunk.actors()) {
-      a.clear_create_time();
-      a.clear_update_time();
-      a.clear_etag();
-      std::string bytes;
-      google::protobuf::io::StringOutputStream raw(&bytes);
-      google::protobuf::io::CodedOutputStream coded(&raw);
-      coded.SetSerializationDeterministic(true);
-      a.SerializeToCodedStream(&coded);
-      coded.Trim();
-      out[a.id()] = bytes;
-    }
-  }
-  EXPECT_TRUE(reader->Finish().ok());
-  return out;
-}
-
 std::vector<v1::Actor> Directory(int n, const std::string& prefix) {
   static const char* kCommunes[] = {"94018", "94028", "75056",
                                     "69123", "13055", "33063"};
@@ -133,7 +107,7 @@ TEST(ImportTest, DirtyRowsAreReportedAndGoodRowsKept) {
   EXPECT_EQ(run.answers.back().batches(), 2);
   EXPECT_THAT(run.Errors(), ElementsAre("2:home_commune", "3:themes[1]", "4:id",
                                         "5:id", "6:name"));
-  EXPECT_EQ(Content(server.actors()).size(), 1u);
+  EXPECT_EQ(testing::ExportedContent(server.actors()).size(), 1u);
 }
 
 TEST(ImportTest, ReimportChangesNothing) {
@@ -144,7 +118,7 @@ TEST(ImportTest, ReimportChangesNothing) {
   ASSERT_TRUE(first.status.ok());
   EXPECT_EQ(first.answers.size(), 4u);  // 3 batches + totals
   EXPECT_EQ(first.totals().created(), 2500);
-  auto before = Content(server.actors());
+  auto before = testing::ExportedContent(server.actors());
   // Raw records, etags included, must not change either.
   grpc::ClientContext ctx;
   v1::GetActorRequest get;
@@ -156,7 +130,7 @@ TEST(ImportTest, ReimportChangesNothing) {
   ASSERT_TRUE(second.status.ok());
   EXPECT_EQ(second.totals().unchanged(), 2500);
   EXPECT_EQ(second.totals().created() + second.totals().updated(), 0);
-  EXPECT_EQ(Content(server.actors()), before);
+  EXPECT_EQ(testing::ExportedContent(server.actors()), before);
   grpc::ClientContext ctx2;
   ASSERT_TRUE(server.actors().GetActor(&ctx2, get, &a2).ok());
   EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(a1, a2));
@@ -169,7 +143,7 @@ TEST(ImportTest, DryRunWritesNothing) {
                          v1::IMPORT_MODE_MERGE, /*dry_run=*/true);
   ASSERT_TRUE(run.status.ok());
   EXPECT_EQ(run.totals().created(), 10);
-  EXPECT_TRUE(Content(server.actors()).empty());
+  EXPECT_TRUE(testing::ExportedContent(server.actors()).empty());
 }
 
 // The server writes an imported record without serializing it a second
@@ -320,7 +294,7 @@ TEST(ImportTest, ConcurrentStreamsOnTheSameIdsCreateEachOnce) {
   }
   EXPECT_EQ(created, 3000);
   EXPECT_EQ(unchanged, 3000);
-  EXPECT_EQ(Content(server.actors()).size(), 3000u);
+  EXPECT_EQ(testing::ExportedContent(server.actors()).size(), 3000u);
 }
 
 // An acknowledged batch is visible to the next query, the index included
@@ -381,7 +355,7 @@ TEST(ExportTest, RoundTripIntoEmptyStoreGivesSameActors) {
   std::vector<v1::Actor> rows = Directory(1234, "ext:rt:");
   rows[5].add_contacts()->set_name("Claire Martin");
   ASSERT_TRUE(Import(source.actors(), rows, 500).status.ok());
-  auto exported = Content(source.actors());
+  auto exported = testing::ExportedContent(source.actors());
   ASSERT_EQ(exported.size(), 1234u);
 
   // Re-import what ExportActors streamed, as a partner platform would.
@@ -402,7 +376,7 @@ TEST(ExportTest, RoundTripIntoEmptyStoreGivesSameActors) {
   ImportRun run = Import(target.actors(), again, 700, v1::IMPORT_MODE_REPLACE);
   ASSERT_TRUE(run.status.ok());
   EXPECT_EQ(run.totals().created(), 1234);
-  EXPECT_EQ(Content(target.actors()), exported);
+  EXPECT_EQ(testing::ExportedContent(target.actors()), exported);
 
   // Export honours filters.
   grpc::ClientContext ctx;
@@ -449,7 +423,7 @@ TEST(ImportCrashTest, KillNineMidImportThenRerunEqualsCleanImport) {
   ASSERT_TRUE(restarted.Start()) << restarted.error();
   auto stub = v1::ActorService::NewStub(maillage::testing::ChannelWithToken(
       restarted.target(), restarted.admin_key()));
-  auto after_crash = Content(*stub);
+  auto after_crash = testing::ExportedContent(*stub);
   for (int64_t b : acknowledged) {
     for (size_t j = static_cast<size_t>(b) * kBatch;
          j < (static_cast<size_t>(b) + 1) * kBatch; ++j) {
@@ -465,7 +439,8 @@ TEST(ImportCrashTest, KillNineMidImportThenRerunEqualsCleanImport) {
   testing::TestServer clean;
   clean.Start();
   ASSERT_TRUE(Import(clean.actors(), rows, kBatch).status.ok());
-  EXPECT_EQ(Content(*stub), Content(clean.actors()));
+  EXPECT_EQ(testing::ExportedContent(*stub),
+            testing::ExportedContent(clean.actors()));
 }
 
 }  // namespace

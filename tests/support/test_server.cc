@@ -1,5 +1,7 @@
 #include "tests/support/test_server.h"
 
+#include "google/protobuf/io/coded_stream.h"
+#include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 #include "google/rpc/error_details.pb.h"
 #include "google/rpc/status.pb.h"
 #include "gtest/gtest.h"
@@ -45,6 +47,32 @@ void TestServer::Stop() {
 
 std::string TestServer::target() const {
   return "127.0.0.1:" + std::to_string(server_->port());
+}
+
+std::map<std::string, std::string> ExportedContent(
+    v1::ActorService::Stub& stub) {
+  std::map<std::string, std::string> out;
+  grpc::ClientContext ctx;
+  v1::ExportActorsRequest req;
+  req.set_view(v1::ACTOR_VIEW_FULL);
+  auto reader = stub.ExportActors(&ctx, req);
+  v1::ExportActorsResponse chunk;
+  while (reader->Read(&chunk)) {
+    for (v1::Actor a : chunk.actors()) {
+      a.clear_create_time();
+      a.clear_update_time();
+      a.clear_etag();
+      std::string bytes;
+      google::protobuf::io::StringOutputStream raw(&bytes);
+      google::protobuf::io::CodedOutputStream coded(&raw);
+      coded.SetSerializationDeterministic(true);
+      a.SerializeToCodedStream(&coded);
+      coded.Trim();
+      out[a.id()] = bytes;
+    }
+  }
+  EXPECT_TRUE(reader->Finish().ok());
+  return out;
 }
 
 v1::Actor SampleActor(const std::string& id, const std::string& name) {

@@ -1,6 +1,7 @@
 #ifndef MAILLAGE_TESTS_SUPPORT_TEST_SERVER_H_
 #define MAILLAGE_TESTS_SUPPORT_TEST_SERVER_H_
 
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -56,6 +57,12 @@ class TestServer {
 
 // A minimal valid actor: a company in Charenton-le-Pont (94018).
 v1::Actor SampleActor(const std::string& id, const std::string& name);
+
+// Every actor the server exports (ExportActors, FULL view), by id, as
+// deterministic serialised bytes without its times and etag: equal maps
+// mean equal stored content. Adds a test failure when the export fails.
+std::map<std::string, std::string> ExportedContent(
+    v1::ActorService::Stub& stub);
 
 // The field paths of the google.rpc.BadRequest in a status's details.
 std::vector<std::string> BadRequestFields(const grpc::Status& status);
