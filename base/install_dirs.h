@@ -12,6 +12,12 @@ namespace maillage::base {
 // lacks `must_hold` (a subfolder, "geo" or "mappings").
 std::string InstalledReferenceDir(const std::string& must_hold);
 
+// The same for any folder of <prefix>/share/maillage beside the running
+// program: `folder` ("reference", "web"), which must hold `must_hold` (a
+// file or a subfolder). Empty otherwise.
+std::string InstalledShareDir(const std::string& folder,
+                              const std::string& must_hold);
+
 }  // namespace maillage::base
 
 #endif  // MAILLAGE_BASE_INSTALL_DIRS_H_

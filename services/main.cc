@@ -43,6 +43,14 @@ std::string DefaultReferenceDir() {
   return installed.empty() ? MAILLAGE_REFERENCE_DIR : installed;
 }
 
+// The dashboard beside an installed server (<prefix>/share/maillage/web),
+// else the build's.
+std::string DefaultWebDir() {
+  std::string installed =
+      maillage::base::InstalledShareDir("web", "index.html");
+  return installed.empty() ? MAILLAGE_WEB_DIR : installed;
+}
+
 }  // namespace
 
 ABSL_FLAG(std::string, listen, "127.0.0.1:50051",
@@ -117,9 +125,10 @@ ABSL_FLAG(std::string, oidc_redirect_uri, "",
           "(default: from the request's Host).");
 ABSL_FLAG(std::string, oidc_scopes, "openid email profile",
           "Scopes asked at sign-in.");
-ABSL_FLAG(std::string, web_dir, MAILLAGE_WEB_DIR,
+ABSL_FLAG(std::string, web_dir, DefaultWebDir(),
           "The dashboard's built files, served at / on the HTTP face "
-          "(default: the build's web/dist). A missing folder: no dashboard.");
+          "(default: <prefix>/share/maillage/web beside an installed server, "
+          "else the build's web/dist). A missing folder: no dashboard.");
 ABSL_FLAG(int, cooling_days, 90,
           "Days during which a dismissed or declined pair is not proposed "
           "again.");

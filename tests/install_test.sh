@@ -53,6 +53,18 @@ grep -q "94018" "$work/resolve.txt" || fail "94220 did not resolve to Charenton-
 "${cli[@]}" themes >"$work/themes.txt" || fail "themes"
 grep -q "digital_inclusion" "$work/themes.txt" || fail "the vocabulary is missing"
 
+# The dashboard, when the build has it (node and npm present), is installed
+# and served by the installed server from its own tree.
+if [ -f "$build/web/dist/index.html" ]; then
+  [ -f "$prefix/share/maillage/web/index.html" ] || fail "the dashboard is not installed"
+  http_port=$(sed -n 's/.*HTTP\/JSON on 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$work/server.log" | head -1)
+  [ -n "$http_port" ] || fail "no HTTP port in the log"
+  code=$(curl -s -o "$work/index.html" -w '%{http_code}' "http://127.0.0.1:$http_port/")
+  [ "$code" = 200 ] || fail "GET / on the installed server answered $code"
+  cmp -s "$work/index.html" "$prefix/share/maillage/web/index.html" ||
+    fail "GET / is not the installed dashboard"
+fi
+
 kill -TERM "$server_pid"
 wait "$server_pid" || fail "the server did not stop cleanly"
 server_pid=
