@@ -8,6 +8,7 @@
 #include "cli/names.h"
 #include "cli/output.h"
 #include "cli/paging.h"
+#include "cli/territory_list.h"
 #include "maillage/v1/territory.grpc.pb.h"
 
 namespace maillage::cli {
@@ -52,41 +53,14 @@ absl::Status List(Client& client, const ParsedArgs& args) {
   }
   request.set_name_prefix(args.ValueOr("name", ""));
 
-  Table table({"TERRITORY", "NAME", "POPULATION", "COMMUNES"});
-  table.SetMaxWidth(1, 50);
-  table.AlignRight(2);
-  table.AlignRight(3);
-  ASSIGN_OR_RETURN(
-      std::string next,
-      FetchPages<v1::ListTerritoriesResponse>(
-          paging,
-          [&](int32_t size, const std::string& token,
-              v1::ListTerritoriesResponse* response) {
-            request.set_page_size(size);
-            request.set_page_token(token);
-            return client.Check(client.territories().ListTerritories(
-                client.NewCall().get(), request, response));
-          },
-          [&](const v1::ListTerritoriesResponse& response) {
-            for (const v1::Territory& t : response.territories()) {
-              if (format == OutputFormat::kJson) {
-                client.out() << JsonLine(t) << '\n';
-              } else {
-                table.AddRow({FormatTerritoryRef(t.ref()), t.name(),
-                              FormatCount(t.population()),
-                              FormatCount(t.commune_count())});
-              }
-            }
-          }));
-  if (format == OutputFormat::kTable) {
-    if (table.empty()) {
-      client.err() << "maillage: no territories match\n";
-    } else {
-      table.Print(client.out());
-    }
-  }
-  NoteMorePages(client, next);
-  return absl::OkStatus();
+  return PrintTerritoryList(
+      client, paging, format, std::move(request),
+      {{"TERRITORY", "NAME", "POPULATION", "COMMUNES"},
+       [](const v1::Territory& t) -> std::vector<std::string> {
+         return {FormatTerritoryRef(t.ref()), t.name(),
+                 FormatCount(t.population()), FormatCount(t.commune_count())};
+       },
+       "no territories match"});
 }
 
 absl::Status Resolve(Client& client, const ParsedArgs& args) {
@@ -174,6 +148,45 @@ CommandGroup TerritoriesGroup() {
   resolve.run = Resolve;
   group.commands.push_back(std::move(resolve));
   return group;
+}
+
+absl::Status PrintTerritoryList(Client& client, const Paging& paging,
+                                OutputFormat format,
+                                v1::ListTerritoriesRequest request,
+                                const TerritoryTable& table_spec) {
+  Table table(table_spec.headers);
+  table.SetMaxWidth(1, 50);
+  table.AlignRight(2);
+  table.AlignRight(3);
+  ASSIGN_OR_RETURN(
+      std::string next,
+      FetchPages<v1::ListTerritoriesResponse>(
+          paging,
+          [&](int32_t size, const std::string& token,
+              v1::ListTerritoriesResponse* response) {
+            request.set_page_size(size);
+            request.set_page_token(token);
+            return client.Check(client.territories().ListTerritories(
+                client.NewCall().get(), request, response));
+          },
+          [&](const v1::ListTerritoriesResponse& response) {
+            for (const v1::Territory& t : response.territories()) {
+              if (format == OutputFormat::kJson) {
+                client.out() << JsonLine(t) << '\n';
+              } else {
+                table.AddRow(table_spec.row(t));
+              }
+            }
+          }));
+  if (format == OutputFormat::kTable) {
+    if (table.empty()) {
+      client.err() << "maillage: " << table_spec.none_matched << "\n";
+    } else {
+      table.Print(client.out());
+    }
+  }
+  NoteMorePages(client, next);
+  return absl::OkStatus();
 }
 
 }  // namespace maillage::cli

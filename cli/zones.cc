@@ -10,6 +10,7 @@
 #include "cli/errors.h"
 #include "cli/output.h"
 #include "cli/paging.h"
+#include "cli/territory_list.h"
 #include "maillage/v1/territory.grpc.pb.h"
 
 namespace maillage::cli {
@@ -40,41 +41,14 @@ absl::Status List(Client& client, const ParsedArgs& args) {
   ASSIGN_OR_RETURN(Paging paging, GetPaging(args));
   v1::ListTerritoriesRequest request;
   request.set_level(v1::TERRITORY_LEVEL_CUSTOM);
-  Table table({"ZONE", "NAME", "COMMUNES", "POPULATION"});
-  table.SetMaxWidth(1, 50);
-  table.AlignRight(2);
-  table.AlignRight(3);
-  ASSIGN_OR_RETURN(
-      std::string next,
-      FetchPages<v1::ListTerritoriesResponse>(
-          paging,
-          [&](int32_t size, const std::string& token,
-              v1::ListTerritoriesResponse* response) {
-            request.set_page_size(size);
-            request.set_page_token(token);
-            return client.Check(client.territories().ListTerritories(
-                client.NewCall().get(), request, response));
-          },
-          [&](const v1::ListTerritoriesResponse& response) {
-            for (const v1::Territory& t : response.territories()) {
-              if (format == OutputFormat::kJson) {
-                client.out() << JsonLine(t) << '\n';
-              } else {
-                table.AddRow({t.ref().code(), t.name(),
-                              FormatCount(t.commune_count()),
-                              FormatCount(t.population())});
-              }
-            }
-          }));
-  if (format == OutputFormat::kTable) {
-    if (table.empty()) {
-      client.err() << "maillage: no custom zone in this workspace\n";
-    } else {
-      table.Print(client.out());
-    }
-  }
-  NoteMorePages(client, next);
-  return absl::OkStatus();
+  return PrintTerritoryList(
+      client, paging, format, std::move(request),
+      {{"ZONE", "NAME", "COMMUNES", "POPULATION"},
+       [](const v1::Territory& t) -> std::vector<std::string> {
+         return {t.ref().code(), t.name(), FormatCount(t.commune_count()),
+                 FormatCount(t.population())};
+       },
+       "no custom zone in this workspace"});
 }
 
 absl::Status Delete(Client& client, const ParsedArgs& args) {

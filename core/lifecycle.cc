@@ -590,14 +590,16 @@ absl::Status Lifecycle::RecordInRound(ServedCall* call) {
 absl::Status Lifecycle::WriteServedRound(
     const std::vector<ServedCall*>& round) {
   // The distinct records the round touches, in the order first served.
+  // slots[c][i]: the record of the i-th suggestion of round[c].
   std::vector<std::string> keys;
+  std::vector<std::vector<size_t>> slots(round.size());
   absl::flat_hash_map<std::string, size_t> slot_of;
-  for (const ServedCall* call : round) {
-    for (const auto& p : call->response->suggestions()) {
-      std::string key = InWorkspace(call->workspace, p.suggestion_id());
-      if (slot_of.try_emplace(key, keys.size()).second) {
-        keys.push_back(std::move(key));
-      }
+  for (size_t c = 0; c < round.size(); ++c) {
+    for (const auto& p : round[c]->response->suggestions()) {
+      std::string key = InWorkspace(round[c]->workspace, p.suggestion_id());
+      auto [it, added] = slot_of.try_emplace(key, keys.size());
+      if (added) keys.push_back(std::move(key));
+      slots[c].push_back(it->second);
     }
   }
   std::vector<std::string_view> lock_keys(keys.begin(), keys.end());
@@ -618,15 +620,13 @@ absl::Status Lifecycle::WriteServedRound(
         stored[k].has_value() && records[k].s.ParseFromString(*stored[k]);
     records[k].exists = records[k].stored;
   }
-  for (const ServedCall* call : round) {
-    const auto& served = call->response->suggestions();
-    for (int i = 0; i < served.size(); ++i) {
-      Record& r = records[slot_of.at(
-          InWorkspace(call->workspace, served[i].suggestion_id()))];
-      r.changed |= ApplyServed(*call, i, r.exists, &r.s);
+  for (size_t c = 0; c < round.size(); ++c) {
+    for (size_t i = 0; i < slots[c].size(); ++i) {
+      Record& r = records[slots[c][i]];
+      r.changed |= ApplyServed(*round[c], static_cast<int>(i), r.exists, &r.s);
       r.exists = true;
-      r.last_call = call;
-      r.last_index = i;
+      r.last_call = round[c];
+      r.last_index = static_cast<int>(i);
     }
   }
 
