@@ -60,6 +60,15 @@
 ABSL_FLAG(int64_t, rows, 1000000,
           "directory rows to generate (SIRENE establishments + RNA)");
 ABSL_FLAG(double, rna_share, 0.2, "share of the rows in the RNA file");
+ABSL_FLAG(int64_t, first_id, 0,
+          "numbering offset: the SIRENs and RNA numbers generated come after "
+          "the first `first_id` of each (and the random draws differ), so "
+          "files generated with first_id = the rows generated so far add "
+          "new actors to a store (scripts/bench-scale.sh grows one store)");
+ABSL_FLAG(double, micro_share, -1,
+          "share of establishments and legal units in the head-count bands "
+          "of micro-enterprises (fewer than 10 employees: NN, 00, 01, 02, "
+          "03); negative: the built-in table's 78%");
 ABSL_FLAG(int, batch, 2000, "actors per ImportActors message");
 ABSL_FLAG(int, raw_batch, 1000, "records per raw RocksDB WriteBatch");
 ABSL_FLAG(int, streams, 1,
@@ -208,6 +217,32 @@ const std::vector<Weighted> kHeadCounts = {
     {"NN", 30}, {"00", 10}, {"01", 20}, {"02", 12}, {"03", 8},
     {"11", 7},  {"12", 6},  {"21", 3},  {"22", 2},  {"31", 1},
     {"32", 1},  {"41", 1},  {"53", 1}};
+
+// Head-count bands (trancheEffectifs): a micro-enterprise's band (fewer than
+// 10 employees) with probability `micro_share`, else a larger one, each
+// drawn with kHeadCounts' weights; a negative share draws from kHeadCounts
+// as it is (the same draws as before the share existed).
+class HeadCounts {
+ public:
+  explicit HeadCounts(double micro_share) : micro_share_(micro_share) {
+    for (const Weighted& w : kHeadCounts) {
+      (IsMicro(w.value) ? micro_ : larger_).push_back(w);
+    }
+  }
+  const char* Pick(std::mt19937_64& rng) const {
+    if (micro_share_ < 0) return PickWeighted(kHeadCounts, rng);
+    bool micro =
+        std::uniform_real_distribution<double>(0, 1)(rng) < micro_share_;
+    return PickWeighted(micro ? micro_ : larger_, rng);
+  }
+
+ private:
+  static bool IsMicro(std::string_view band) {
+    return band == "NN" || band[0] == '0';
+  }
+  double micro_share_;
+  std::vector<Weighted> micro_, larger_;
+};
 const std::vector<Weighted> kPurposes = {
     {"011075", 8}, {"011005", 6}, {"006030", 5}, {"006070", 4}, {"009030", 5},
     {"009040", 3}, {"019010", 3}, {"019016", 2}, {"020010", 2}, {"015005", 4},
@@ -408,16 +443,26 @@ void RnaRow(std::string* out, const std::string& id, const std::string& siret,
   out->push_back('\n');
 }
 
-Generated Generate(const std::string& dir, int64_t rows, double rna_share,
+// What Generate writes.
+struct GeneratorOptions {
+  int64_t rows = 0;         // SIRENE establishments + RNA rows
+  double rna_share = 0.2;   // of the rows, in the RNA file
+  int64_t first_id = 0;     // see --first_id
+  double micro_share = -1;  // see --micro_share
+};
+
+Generated Generate(const std::string& dir, const GeneratorOptions& options,
                    const territory::Geography& geo) {
   Generated g;
   g.establishments = dir + "/StockEtablissement.csv";
   g.legal_units = dir + "/StockUniteLegale.csv";
   g.rna = dir + "/rna_waldec.csv";
   CommunePicker communes(geo);
-  std::mt19937_64 rng(20260101);
-  const int64_t rna_rows = static_cast<int64_t>(rows * rna_share);
-  const int64_t establishment_rows = rows - rna_rows;
+  const HeadCounts head_counts(options.micro_share);
+  std::mt19937_64 rng(20260101 + options.first_id);
+  const int64_t rna_rows =
+      static_cast<int64_t>(options.rows * options.rna_share);
+  const int64_t establishment_rows = options.rows - rna_rows;
 
   // Associations with an RNA number, for the RNA file to name again.
   struct Shared {
@@ -425,12 +470,14 @@ Generated Generate(const std::string& dir, int64_t rows, double rna_share,
     const CommunePicker::Commune* commune;
   };
   std::vector<Shared> shared;
-  int64_t next_rna = 0;
+  // Each legal unit takes one SIREN and each RNA row at most one number,
+  // so the numbers of a run with first_id = the rows before it are new.
+  int64_t next_rna = options.first_id;
   {
     Writer establishments(g.establishments), units(g.legal_units);
     establishments.buffer() = kEstablishmentHeader;
     units.buffer() = kLegalUnitHeader;
-    uint32_t siren = 300000000;
+    auto siren = static_cast<uint32_t>(300000000 + options.first_id);
     while (g.establishment_rows < establishment_rows) {
       ++siren;
       const char* category = PickWeighted(kLegalCategories, rng);
@@ -444,7 +491,7 @@ Generated Generate(const std::string& dir, int64_t rows, double rna_share,
       // The legal unit.
       std::string& u = units.buffer();
       absl::StrAppend(&u, siren, ",O,,2010-01-01,,,,,,,,,", rna, ",",
-                      PickWeighted(kHeadCounts, rng),
+                      head_counts.Pick(rng),
                       ",2021,2024-03-01T10:00:00,3,PME,2021,2015-01-01,",
                       ceased ? "C" : "A", ",,,");
       Field(&u, std::string_view(category) == "1000" ? "" : title, ',');
@@ -465,7 +512,7 @@ Generated Generate(const std::string& dir, int64_t rows, double rna_share,
         bool closed = ceased || rng() % 20 == 0;
         std::string& b = establishments.buffer();
         absl::StrAppend(&b, siren, ",", siret.substr(9), ",", siret,
-                        ",O,2012-04-01,", PickWeighted(kHeadCounts, rng),
+                        ",O,2012-04-01,", head_counts.Pick(rng),
                         ",2021,,2024-03-12T10:00:00,",
                         e == 0 ? "true" : "false", ",1,,", 1 + rng() % 150,
                         ",,,,RUE,DE LA REPUBLIQUE,", c.postal, ",", c.name,
@@ -952,7 +999,12 @@ int main(int argc, char** argv) {
   ctx.geo = geo.get();
   ctx.mappings = mappings.get();
   if (absl::GetFlag(FLAGS_generate)) {
-    ctx.files = Generate(dir, rows, absl::GetFlag(FLAGS_rna_share), *geo);
+    GeneratorOptions generator;
+    generator.rows = rows;
+    generator.rna_share = absl::GetFlag(FLAGS_rna_share);
+    generator.first_id = absl::GetFlag(FLAGS_first_id);
+    generator.micro_share = absl::GetFlag(FLAGS_micro_share);
+    ctx.files = Generate(dir, generator, *geo);
   } else {
     ctx.files.establishments = dir + "/StockEtablissement.csv";
     ctx.files.legal_units = dir + "/StockUniteLegale.csv";
