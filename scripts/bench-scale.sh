@@ -55,12 +55,17 @@ depts=75:youth,59:employment_insertion,13:education_training,23:seniors_ageing
 server_pid=""
 sampler_pid=""
 cleanup() {  # waits for its own children only: tee (below) outlives them
+  local status=$?
   for pid in $sampler_pid $server_pid; do
     kill "$pid" 2>/dev/null || true
     wait "$pid" 2>/dev/null || true
   done
   rm -rf "$work/gen"
-  if ! $keep; then rm -rf "$work"; fi
+  if [ "$status" -ne 0 ]; then
+    echo "== failed: the store and logs stay in $work"
+  elif ! $keep; then
+    rm -rf "$work"
+  fi
 }
 trap cleanup EXIT
 exec > >(tee -a "$results/run.log") 2>&1
@@ -107,33 +112,45 @@ startup_phase() {  # the server's own "total" start-up phase, seconds
 
 # One line per second while an import runs: time, import rows, write
 # stalls, stall seconds, writes stopped, pending compaction bytes, load.
+# A scrape that fails or times out leaves no line (the windows interpolate).
 sample_metrics() {
+  set +e +o pipefail
   while :; do
-    curl -s --max-time 5 "http://$metrics/metrics" | awk -v t="$(now)" -v l="$(load)" '
+    curl -s --max-time 30 "http://$metrics/metrics" | awk -v t="$(now)" -v l="$(load)" '
       $1 ~ /^maillage_import_rows_total/ && $1 !~ /kept_opted_out/ {rows += $NF}
       $1 == "maillage_rocksdb_write_stalls_total" {st = $NF}
       $1 == "maillage_rocksdb_write_stall_seconds_total" {ss = $NF}
       $1 == "maillage_rocksdb_writes_stopped" {stop = $NF}
       $1 == "maillage_rocksdb_pending_compaction_bytes" {pend = $NF}
-      END {printf "%s,%.0f,%.0f,%.3f,%.0f,%.0f,%s\n", t, rows, st, ss, stop, pend, l}'
+      END {if (NR > 0) printf "%s,%.0f,%.0f,%.3f,%.0f,%.0f,%s\n", t, rows, st, ss, stop, pend, l}'
     sleep 1
   done
 }
 
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+
 # import_files SIZE: the generated files through the CLI; sets $import_rows,
-# $import_seconds, $least_window, $stalls, $stall_seconds.
+# $import_seconds, $least_window, $stalls, $stall_seconds and $import_cpu
+# (CPU seconds of the server and the CLI: what the import costs whatever
+# the other users of the machine leave it).
 import_files() {
   sample_metrics >>"$work/samples.csv" &
   sampler_pid=$!
   sleep 1.5
-  local t0 t1
+  local t0 t1 ticks0 timed=(/usr/bin/time -f "%U %S" -a -o "$work/cli-cpu"
+    env MAILLAGE_SERVER="127.0.0.1:$port" MAILLAGE_TOKEN="$key" build/cli/maillage)
+  rm -f "$work/cli-cpu"
+  ticks0=$(cpu_ticks "$server_pid")
   t0=$(now)
-  cli import "$work/gen/StockEtablissement.csv" --format sirene \
+  "${timed[@]}" import "$work/gen/StockEtablissement.csv" --format sirene \
     --legal-units "$work/gen/StockUniteLegale.csv" | tee "$work/import-sirene.txt"
-  cli import "$work/gen/rna_waldec.csv" --format rna | tee "$work/import-rna.txt"
+  "${timed[@]}" import "$work/gen/rna_waldec.csv" --format rna | tee "$work/import-rna.txt"
   t1=$(now)
+  import_cpu=$(awk -v a="$ticks0" -v b="$(cpu_ticks "$server_pid")" -v hz="$(getconf CLK_TCK)" \
+    '{s += $1 + $2} END {printf "%.1f", s + (b - a) / hz}' "$work/cli-cpu")
   sleep 1.5
-  kill "$sampler_pid"; wait "$sampler_pid" 2>/dev/null || true
+  kill "$sampler_pid" 2>/dev/null || true
+  wait "$sampler_pid" 2>/dev/null || true
   sampler_pid=""
   import_seconds=$(awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.1f", b - a}')
   import_rows=$(cat "$work"/import-*.txt | awk '/^read/ {gsub(/[^0-9]/, "", $2); s += $2} END {print s}')
@@ -185,7 +202,7 @@ echo "== machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d
 echo "== commit $(git rev-parse --short HEAD)$(git diff --quiet HEAD || echo ' (modified)'), sizes $sizes, work $work"
 echo "== load at start: $(uptime | sed 's/.*load average/load average/')"
 csv="$results/scale.csv"
-echo "actors,load,import_rows,import_seconds,import_rows_per_s,least_10s_rows_per_s,write_stalls,stall_seconds,startup_s,server_startup_s,rss_mib,rss_bytes_per_actor,index_bytes_per_actor,disk_mib,disk_bytes_per_actor,partners_p50_ms,partners_p99_ms,coalition_p50_ms,coalition_p99_ms,list_p50_ms,list_p99_ms" >"$csv"
+echo "actors,load,import_rows,import_seconds,import_rows_per_s,least_10s_rows_per_s,write_stalls,stall_seconds,startup_s,server_startup_s,rss_mib,rss_bytes_per_actor,index_bytes_per_actor,disk_mib,disk_bytes_per_actor,partners_p50_ms,partners_p99_ms,coalition_p50_ms,coalition_p99_ms,list_p50_ms,list_p99_ms,import_cpu_s,rows_per_cpu_s" >"$csv"
 echo "actors,t,rows_per_s,write_stalls,stall_seconds,writes_stopped,pending_compaction_bytes,load" >"$results/import-rate.csv"
 rm -rf "$work/store" "$work/credentials"
 size=0
@@ -201,7 +218,7 @@ for size in ${sizes//,/ }; do
   import_files "$size"
   rm -rf "$work/gen"
   rate=$(awk -v n="$import_rows" -v t="$import_seconds" 'BEGIN {printf "%.0f", n / t}')
-  echo "== imported $import_rows rows in $import_seconds s: $rate rows/s, least 10 s window $least_window rows/s, $stalls write stalls ($stall_seconds s) (load $(load))"
+  echo "== imported $import_rows rows in $import_seconds s: $rate rows/s, least 10 s window $least_window rows/s, $stalls write stalls ($stall_seconds s), CPU $import_cpu s (server + CLI) (load $(load))"
   stop_server
   disk=$(du -sb "$work/store" | cut -f1)
   start_server
@@ -220,7 +237,7 @@ for size in ${sizes//,/ }; do
   latency maillage.v1.ActorService/ListActors "$work"/list-*.bin
   list="$p50,$p99"
   echo "== latency p50,p99 ms: SuggestPartners $partners, SuggestCoalition $coalition, ListActors $list (load $(load))"
-  echo "$size,$(load),$import_rows,$import_seconds,$rate,$least_window,$stalls,$stall_seconds,$startup,$(startup_phase),$((rss >> 20)),$((rss / live)),$((index / live)),$((disk >> 20)),$((disk / live)),$partners,$coalition,$list" >>"$csv"
+  echo "$size,$(load),$import_rows,$import_seconds,$rate,$least_window,$stalls,$stall_seconds,$startup,$(startup_phase),$((rss >> 20)),$((rss / live)),$((index / live)),$((disk >> 20)),$((disk / live)),$partners,$coalition,$list,$import_cpu,$(awk -v n="$import_rows" -v c="$import_cpu" 'BEGIN {printf "%.0f", n / c}')" >>"$csv"
   previous=$size
 done
 stop_server
