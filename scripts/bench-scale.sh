@@ -5,6 +5,10 @@
 #   scripts/bench-scale.sh                          # 1M, 4M, 16M
 #   scripts/bench-scale.sh --sizes 200000,1000000   # a quicker run
 #   scripts/bench-scale.sh --dir D --results R --requests 200 --keep
+#   scripts/bench-scale.sh --server BIN      # another build of the server
+#   scripts/bench-scale.sh --dir D --from 16000000 --sizes 16000000
+#       # D/store (kept by --keep) already holds the first 16M rows: measure
+#       # it again without importing (sizes up to --from import nothing)
 #
 # For each size, with the rows still missing (size - previous size):
 # 1. bench/import_bench --phases= writes SIRENE establishments + legal units
@@ -32,6 +36,8 @@ work=""
 results=""
 requests=200
 keep=false
+server_bin=build/services/maillage_server
+from=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --sizes) sizes=$2; shift ;;
@@ -39,7 +45,9 @@ while [ $# -gt 0 ]; do
     --results) results=$2; shift ;;
     --requests) requests=$2; shift ;;
     --keep) keep=true ;;
-    *) echo "usage: $0 [--sizes N,N,...] [--dir DIR] [--results DIR] [--requests N] [--keep]" >&2
+    --server) server_bin=$2; shift ;;
+    --from) from=$2; shift ;;
+    *) echo "usage: $0 [--sizes N,N,...] [--dir DIR] [--results DIR] [--requests N] [--keep] [--server BIN] [--from N]" >&2
        exit 2 ;;
   esac
   shift
@@ -80,7 +88,7 @@ start_server() {
   local log="$work/server.log" t0
   : >"$log"
   t0=$(now)
-  build/services/maillage_server --listen=127.0.0.1:0 --http_listen= \
+  "$server_bin" --listen=127.0.0.1:0 --http_listen= \
     --metrics_address=127.0.0.1:0 --data_dir="$work/store" \
     --admin_credentials_file="$work/credentials" --rate_limit_per_second=0 \
     2>"$log" &
@@ -111,7 +119,8 @@ startup_phase() {  # the server's own "total" start-up phase, seconds
 }
 
 # One line per second while an import runs: time, import rows, write
-# stalls, stall seconds, writes stopped, pending compaction bytes, load.
+# stalls, stall seconds, writes stopped, pending compaction bytes, load,
+# block cache hits and misses.
 # A scrape that fails or times out leaves no line (the windows interpolate).
 sample_metrics() {
   set +e +o pipefail
@@ -122,7 +131,9 @@ sample_metrics() {
       $1 == "maillage_rocksdb_write_stall_seconds_total" {ss = $NF}
       $1 == "maillage_rocksdb_writes_stopped" {stop = $NF}
       $1 == "maillage_rocksdb_pending_compaction_bytes" {pend = $NF}
-      END {if (NR > 0) printf "%s,%.0f,%.0f,%.3f,%.0f,%.0f,%s\n", t, rows, st, ss, stop, pend, l}'
+      $1 == "maillage_rocksdb_block_cache_hits_total" {hit = $NF}
+      $1 == "maillage_rocksdb_block_cache_misses_total" {miss = $NF}
+      END {if (NR > 0) printf "%s,%.0f,%.0f,%.3f,%.0f,%.0f,%s,%.0f,%.0f\n", t, rows, st, ss, stop, pend, l, hit, miss}'
     sleep 1
   done
 }
@@ -130,7 +141,9 @@ sample_metrics() {
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 
 # import_files SIZE: the generated files through the CLI; sets $import_rows,
-# $import_seconds, $least_window, $stalls, $stall_seconds and $import_cpu
+# $import_seconds (the CLI's, from its start: legal units and reference data
+# loaded first), $rate (rows/s from the first row acknowledged to the last),
+# $least_window, $stalls, $stall_seconds and $import_cpu
 # (CPU seconds of the server and the CLI: what the import costs whatever
 # the other users of the machine leave it).
 import_files() {
@@ -154,7 +167,7 @@ import_files() {
   sampler_pid=""
   import_seconds=$(awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.1f", b - a}')
   import_rows=$(cat "$work"/import-*.txt | awk '/^read/ {gsub(/[^0-9]/, "", $2); s += $2} END {print s}')
-  read -r least_window stalls stall_seconds < <(python3 "$tool" windows \
+  read -r rate least_window stalls stall_seconds < <(python3 "$tool" windows \
     "$work/samples.csv" "$t0" "$t1" "$1" "$results/import-rate.csv")
 }
 
@@ -198,33 +211,42 @@ pick_actors() {
   (IFS=,; echo "${ids[*]}")
 }
 
-echo "== machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(free -g | awk '/^Mem/ {print $2}') GiB"
-echo "== commit $(git rev-parse --short HEAD)$(git diff --quiet HEAD || echo ' (modified)'), sizes $sizes, work $work"
-echo "== load at start: $(uptime | sed 's/.*load average/load average/')"
-csv="$results/scale.csv"
-echo "actors,load,import_rows,import_seconds,import_rows_per_s,least_10s_rows_per_s,write_stalls,stall_seconds,startup_s,server_startup_s,rss_mib,rss_bytes_per_actor,index_bytes_per_actor,disk_mib,disk_bytes_per_actor,partners_p50_ms,partners_p99_ms,coalition_p50_ms,coalition_p99_ms,list_p50_ms,list_p99_ms,import_cpu_s,rows_per_cpu_s" >"$csv"
-echo "actors,t,rows_per_s,write_stalls,stall_seconds,writes_stopped,pending_compaction_bytes,load" >"$results/import-rate.csv"
-rm -rf "$work/store" "$work/credentials"
-size=0
-start_server
-previous=0
-actors=""
-for size in ${sizes//,/ }; do
+# import_step: the rows from $previous to $size generated and imported.
+import_step() {
   echo "== $size actors: generating $((size - previous)) rows (load $(load))"
   rm -rf "$work/gen"
   build/bench/import_bench --phases= --dir="$work/gen" --rows=$((size - previous)) \
     --first_id="$previous" --micro_share=0.96 | grep generated
+  [ -n "$server_pid" ] || start_server
   echo "== importing (load $(load))"
   import_files "$size"
   rm -rf "$work/gen"
-  rate=$(awk -v n="$import_rows" -v t="$import_seconds" 'BEGIN {printf "%.0f", n / t}')
-  echo "== imported $import_rows rows in $import_seconds s: $rate rows/s, least 10 s window $least_window rows/s, $stalls write stalls ($stall_seconds s), CPU $import_cpu s (server + CLI) (load $(load))"
-  stop_server
+  echo "== imported $import_rows rows in $import_seconds s: $rate rows/s from the first row to the last, least 10 s window $least_window rows/s, $stalls write stalls ($stall_seconds s), CPU $import_cpu s (server + CLI) (load $(load))"
+}
+
+echo "== machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(free -g | awk '/^Mem/ {print $2}') GiB"
+echo "== commit $(git rev-parse --short HEAD)$(git diff --quiet HEAD || echo ' (modified)'), server $server_bin, sizes $sizes, work $work"
+echo "== load at start: $(uptime | sed 's/.*load average/load average/')"
+csv="$results/scale.csv"
+echo "actors,load,import_rows,import_seconds,import_rows_per_s,least_10s_rows_per_s,write_stalls,stall_seconds,startup_s,server_startup_s,rss_mib,rss_bytes_per_actor,index_bytes_per_actor,disk_mib,disk_bytes_per_actor,partners_p50_ms,partners_p99_ms,coalition_p50_ms,coalition_p99_ms,list_p50_ms,list_p99_ms,import_cpu_s,rows_per_cpu_s" >"$csv"
+echo "actors,t,rows_per_s,write_stalls,stall_seconds,writes_stopped,pending_compaction_bytes,load,block_cache_hit_ratio" >"$results/import-rate.csv"
+[ "$from" -gt 0 ] || rm -rf "$work/store" "$work/credentials"
+size=$from
+previous=$from
+actors=""
+for size in ${sizes//,/ }; do
+  if [ "$size" -le "$previous" ]; then
+    echo "== $size actors: already imported, measured again"
+    import_rows=0 import_seconds=0 rate="" least_window="" stalls="" stall_seconds="" import_cpu=""
+  else
+    import_step
+  fi
+  [ -z "$server_pid" ] || stop_server
   disk=$(du -sb "$work/store" | cut -f1)
   start_server
   live=$(metric maillage_actors)
   index=$(metric maillage_actor_index_memory_bytes)
-  rss=$(awk '/^VmRSS/ {print $2 * 1024}' "/proc/$server_pid/status")
+  rss=$(awk '/^VmRSS/ {printf "%.0f", $2 * 1024}' "/proc/$server_pid/status")
   echo "== restarted: SERVING after $startup s (server: $(startup_phase) s), $live actors, RSS $((rss >> 20)) MiB, index $((index >> 20)) MiB, disk $((disk >> 20)) MiB (load $(load))"
   [ -n "$actors" ] || actors=$(pick_actors)
   echo "== actors asked: $actors"
@@ -237,7 +259,7 @@ for size in ${sizes//,/ }; do
   latency maillage.v1.ActorService/ListActors "$work"/list-*.bin
   list="$p50,$p99"
   echo "== latency p50,p99 ms: SuggestPartners $partners, SuggestCoalition $coalition, ListActors $list (load $(load))"
-  echo "$size,$(load),$import_rows,$import_seconds,$rate,$least_window,$stalls,$stall_seconds,$startup,$(startup_phase),$((rss >> 20)),$((rss / live)),$((index / live)),$((disk >> 20)),$((disk / live)),$partners,$coalition,$list,$import_cpu,$(awk -v n="$import_rows" -v c="$import_cpu" 'BEGIN {printf "%.0f", n / c}')" >>"$csv"
+  echo "$size,$(load),$import_rows,$import_seconds,$rate,$least_window,$stalls,$stall_seconds,$startup,$(startup_phase),$((rss >> 20)),$((rss / live)),$((index / live)),$((disk >> 20)),$((disk / live)),$partners,$coalition,$list,$import_cpu,$(awk -v n="$import_rows" -v c="$import_cpu" 'BEGIN {if (c > 0) printf "%.0f", n / c}')" >>"$csv"
   previous=$size
 done
 stop_server

@@ -13,10 +13,12 @@
       (start µs, status, elapsed µs per line); prints "p50 p99 count".
   scale_tool.py windows SAMPLES T0 T1 SIZE OUT
       From metric samples (time, import rows, stalls, stall s, stopped,
-      pending compaction bytes, load), the import rate per 10 s window from
-      T0 to T1 (the import's first and last row), appended to OUT as
-      size,t,rows_per_s,stalls,stall_seconds,stopped,pending_bytes,load;
-      prints the least window rate and the stalls counted in the import.
+      pending compaction bytes, load, block cache hits, misses) taken while
+      the CLI ran from T0 to T1, the import rate per 10 s window from the
+      first row acknowledged to the last, appended to OUT as
+      size,t,rows_per_s,stalls,stall_seconds,stopped,pending_bytes,load,
+      cache_hit_ratio; prints the rate from first to last row, the least
+      window rate, and the stalls counted in the import.
 """
 import struct
 import sys
@@ -85,11 +87,12 @@ def windows(samples_path, t0, t1, size, out_path):
     samples = []
     for line in open(samples_path):
         parts = line.strip().split(",")
-        if len(parts) == 7 and parts[1] != "":
+        if len(parts) in (7, 9):  # 7: samples without the block cache
+            parts += ["0"] * (9 - len(parts))
             samples.append([float(p) if p else 0.0 for p in parts])
     samples = [s for s in samples if t0 - 2 <= s[0] <= t1 + 2]
     if len(samples) < 2:
-        print("nan 0 0")
+        print("nan nan 0 0")
         return
 
     def rows_at(t):  # linear between the samples around t
@@ -103,21 +106,30 @@ def windows(samples_path, t0, t1, size, out_path):
         before = [s for s in samples if s[0] <= t]
         return before[-1] if before else samples[0]
 
+    # First row: the sample before the first that counts more rows than at
+    # T0 (the CLI loads its reference data and legal units first); last row:
+    # the first sample that counts them all.
+    base, total = samples[0][1], samples[-1][1]
+    first = next(a[0] for a, b in zip(samples, samples[1:]) if b[1] > base)
+    last = next(s[0] for s in samples if s[1] >= total)
     least = None
     with open(out_path, "a") as out:
-        t = t0
-        while t < t1:
-            end = min(t + 10, t1)
-            rate = (rows_at(end) - rows_at(t)) / (end - t) if end > t else 0
+        t, previous = first, last_before(first)
+        while t < last:
+            end = min(t + 10, last)
+            rate = (rows_at(end) - rows_at(t)) / (end - t)
             if end - t >= 5:  # a last window under 5 s says little
                 least = rate if least is None else min(least, rate)
             s = last_before(end)
-            out.write(f"{size},{t - t0:.0f},{rate:.0f},{s[2]:.0f},{s[3]:.1f},"
-                      f"{s[4]:.0f},{s[5]:.0f},{s[6]}\n")
-            t = end
-    first, last = last_before(t0), last_before(t1 + 2)
-    print(f"{least if least is not None else float('nan'):.0f} "
-          f"{last[2] - first[2]:.0f} {last[3] - first[3]:.1f}")
+            lookups = (s[7] - previous[7]) + (s[8] - previous[8])
+            hits = (s[7] - previous[7]) / lookups if lookups > 0 else float("nan")
+            out.write(f"{size},{t - first:.0f},{rate:.0f},{s[2]:.0f},{s[3]:.1f},"
+                      f"{s[4]:.0f},{s[5]:.0f},{s[6]},{hits:.3f}\n")
+            t, previous = end, s
+    start, end = last_before(first), last_before(last + 2)
+    print(f"{(total - base) / (last - first):.0f} "
+          f"{least if least is not None else float('nan'):.0f} "
+          f"{end[2] - start[2]:.0f} {end[3] - start[3]:.1f}")
 
 
 def main(argv):
