@@ -9,27 +9,27 @@ set grid
 set multiplot layout 2,2 title "Maillage: all of France on one node (scripts/bench-scale.sh)"
 
 set title "Latency against actors (one call at a time)"
-set xlabel "actors (millions)"
+set xlabel "actors in the store (millions)"
 set ylabel "ms"
 set logscale y
-plot results . "/scale.csv" using ($1/1e6):16 every ::1 with linespoints title "SuggestPartners p50", \
-     "" using ($1/1e6):17 every ::1 with linespoints title "SuggestPartners p99", \
-     "" using ($1/1e6):18 every ::1 with linespoints title "SuggestCoalition p50", \
-     "" using ($1/1e6):19 every ::1 with linespoints title "SuggestCoalition p99", \
-     "" using ($1/1e6):20 every ::1 with linespoints title "ListActors p50", \
-     "" using ($1/1e6):21 every ::1 with linespoints title "ListActors p99"
+plot results . "/scale.csv" using ($24/1e6):16 every ::1 with linespoints title "SuggestPartners p50", \
+     "" using ($24/1e6):17 every ::1 with linespoints title "SuggestPartners p99", \
+     "" using ($24/1e6):18 every ::1 with linespoints title "SuggestCoalition p50", \
+     "" using ($24/1e6):19 every ::1 with linespoints title "SuggestCoalition p99", \
+     "" using ($24/1e6):20 every ::1 with linespoints title "ListActors p50", \
+     "" using ($24/1e6):21 every ::1 with linespoints title "ListActors p99"
 unset logscale y
 
 set title "Memory and disk per actor"
 set ylabel "bytes per actor"
-plot results . "/scale.csv" using ($1/1e6):12 every ::1 with linespoints title "server RSS", \
-     "" using ($1/1e6):13 every ::1 with linespoints title "index (estimated)", \
-     "" using ($1/1e6):15 every ::1 with linespoints title "disk (store)", \
+plot results . "/scale.csv" using ($24/1e6):12 every ::1 with linespoints title "server RSS", \
+     "" using ($24/1e6):13 every ::1 with linespoints title "index (estimated)", \
+     "" using ($24/1e6):15 every ::1 with linespoints title "disk (store)", \
      600 with lines dashtype 2 title "index target 600 B"
 
 set title "Start-up to SERVING"
 set ylabel "seconds"
-plot results . "/scale.csv" using ($1/1e6):9 every ::1 with linespoints title "launch to SERVING", \
+plot results . "/scale.csv" using ($24/1e6):9 every ::1 with linespoints title "launch to SERVING", \
      60 with lines dashtype 2 title "target 60 s"
 
 set title "Import rate per 10 s window (each step of the growth)"
