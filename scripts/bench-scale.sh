@@ -186,6 +186,7 @@ latency() {
     for pass in warm run; do
       local n=$requests
       [ "$pass" = warm ] && n=10
+      rm -f "$work/h2-$base-$pass.log"  # h2load appends to its log file
       h2load -n "$n" -c 1 -m 1 -H "authorization: Bearer $key" \
         -H "content-type: application/grpc" -H "te: trailers" -d "$f" \
         --log-file="$work/h2-$base-$pass.log" \

@@ -36,6 +36,6 @@ set title "Import rate per 10 s window (each step of the growth)"
 set xlabel "seconds since the step's first row"
 set ylabel "rows/s"
 plot for [s in sizes] results . "/import-rate.csv" every ::1 \
-       using 2:(column(1) == s + 0 ? column(3) : 1/0) with lines title sprintf("to %s actors", s), \
+       using 2:(column(1) == s + 0 ? column(3) : 1/0) with lines title sprintf("step to %s input rows", s), \
      150000 with lines dashtype 2 title "target 150,000 rows/s"
 unset multiplot
