@@ -143,13 +143,25 @@ sample_metrics() {
 }
 
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+# CPU ticks of the server's RocksDB threads (flushes: rocksdb:high,
+# compactions: rocksdb:low; the pools keep their threads).
+rocksdb_ticks() {
+  local t sum=0
+  for t in /proc/"$1"/task/*; do
+    case "$(cat "$t/comm" 2>/dev/null)" in
+      rocksdb:*) sum=$((sum + $(awk '{print $14 + $15}' "$t/stat" 2>/dev/null || echo 0))) ;;
+    esac
+  done
+  echo "$sum"
+}
 
 # import_files SIZE: the generated files through the CLI; sets $import_rows,
 # $import_seconds (the CLI's, from its start: legal units and reference data
 # loaded first), $rate (rows/s from the first row acknowledged to the last),
 # $least_window, $stalls, $stall_seconds and $import_cpu
 # (CPU seconds of the server and the CLI: what the import costs whatever
-# the other users of the machine leave it).
+# the other users of the machine leave it) and $rocksdb_cpu (of which the
+# server's flushes and compactions).
 import_files() {
   sample_metrics >>"$work/samples.csv" &
   sampler_pid=$!
@@ -158,6 +170,7 @@ import_files() {
     env MAILLAGE_SERVER="127.0.0.1:$port" MAILLAGE_TOKEN="$key" build/cli/maillage)
   rm -f "$work/cli-cpu"
   ticks0=$(cpu_ticks "$server_pid")
+  rocks0=$(rocksdb_ticks "$server_pid")
   t0=$(now)
   "${timed[@]}" import "$work/gen/StockEtablissement.csv" --format sirene \
     --legal-units "$work/gen/StockUniteLegale.csv" | tee "$work/import-sirene.txt"
@@ -165,6 +178,8 @@ import_files() {
   t1=$(now)
   import_cpu=$(awk -v a="$ticks0" -v b="$(cpu_ticks "$server_pid")" -v hz="$(getconf CLK_TCK)" \
     '{s += $1 + $2} END {printf "%.1f", s + (b - a) / hz}' "$work/cli-cpu")
+  rocksdb_cpu=$(awk -v a="$rocks0" -v b="$(rocksdb_ticks "$server_pid")" -v hz="$(getconf CLK_TCK)" \
+    'BEGIN {printf "%.1f", (b - a) / hz}')
   sleep 1.5
   kill "$sampler_pid" 2>/dev/null || true
   wait "$sampler_pid" 2>/dev/null || true
@@ -226,14 +241,14 @@ import_step() {
   echo "== importing (load $(load))"
   import_files "$size"
   rm -rf "$work/gen"
-  echo "== imported $import_rows rows in $import_seconds s: $rate rows/s from the first row to the last, least 10 s window $least_window rows/s, $stalls write stalls ($stall_seconds s), CPU $import_cpu s (server + CLI) (load $(load))"
+  echo "== imported $import_rows rows in $import_seconds s: $rate rows/s from the first row to the last, least 10 s window $least_window rows/s, $stalls write stalls ($stall_seconds s), CPU $import_cpu s (server + CLI; RocksDB's flushes and compactions $rocksdb_cpu s) (load $(load))"
 }
 
 echo "== machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(free -g | awk '/^Mem/ {print $2}') GiB"
 echo "== commit $(git rev-parse --short HEAD)$(git diff --quiet HEAD || echo ' (modified)'), server $server_bin, sizes $sizes, work $work"
 echo "== load at start: $(uptime | sed 's/.*load average/load average/')"
 csv="$results/scale.csv"
-echo "actors,load,import_rows,import_seconds,import_rows_per_s,least_10s_rows_per_s,write_stalls,stall_seconds,startup_s,server_startup_s,rss_mib,rss_bytes_per_actor,index_bytes_per_actor,disk_mib,disk_bytes_per_actor,partners_p50_ms,partners_p99_ms,coalition_p50_ms,coalition_p99_ms,list_p50_ms,list_p99_ms,import_cpu_s,rows_per_cpu_s,live_actors" >"$csv"
+echo "actors,load,import_rows,import_seconds,import_rows_per_s,least_10s_rows_per_s,write_stalls,stall_seconds,startup_s,server_startup_s,rss_mib,rss_bytes_per_actor,index_bytes_per_actor,disk_mib,disk_bytes_per_actor,partners_p50_ms,partners_p99_ms,coalition_p50_ms,coalition_p99_ms,list_p50_ms,list_p99_ms,import_cpu_s,rows_per_cpu_s,live_actors,rocksdb_cpu_s" >"$csv"
 echo "actors,t,rows_per_s,write_stalls,stall_seconds,writes_stopped,pending_compaction_bytes,load,block_cache_hit_ratio" >"$results/import-rate.csv"
 [ "$from" -gt 0 ] || rm -rf "$work/store" "$work/credentials"
 size=$from
@@ -242,7 +257,8 @@ actors=""
 for size in ${sizes//,/ }; do
   if [ "$size" -le "$previous" ]; then
     echo "== $size actors: already imported, measured again"
-    import_rows=0 import_seconds=0 rate="" least_window="" stalls="" stall_seconds="" import_cpu=""
+    import_rows=0 import_seconds=0 rate="" least_window="" stalls="" stall_seconds=""
+    import_cpu="" rocksdb_cpu=""
   else
     import_step
   fi
@@ -264,7 +280,7 @@ for size in ${sizes//,/ }; do
   latency maillage.v1.ActorService/ListActors "$work"/list-*.bin
   list="$p50,$p99"
   echo "== latency p50,p99 ms: SuggestPartners $partners, SuggestCoalition $coalition, ListActors $list (load $(load))"
-  echo "$size,$(load),$import_rows,$import_seconds,$rate,$least_window,$stalls,$stall_seconds,$startup,$(startup_phase),$((rss >> 20)),$((rss / live)),$((index / live)),$((disk >> 20)),$((disk / live)),$partners,$coalition,$list,$import_cpu,$(awk -v n="$import_rows" -v c="$import_cpu" 'BEGIN {if (c > 0) printf "%.0f", n / c}'),$live" >>"$csv"
+  echo "$size,$(load),$import_rows,$import_seconds,$rate,$least_window,$stalls,$stall_seconds,$startup,$(startup_phase),$((rss >> 20)),$((rss / live)),$((index / live)),$((disk >> 20)),$((disk / live)),$partners,$coalition,$list,$import_cpu,$(awk -v n="$import_rows" -v c="$import_cpu" 'BEGIN {if (c > 0) printf "%.0f", n / c}'),$live,$rocksdb_cpu" >>"$csv"
   previous=$size
 done
 stop_server
