@@ -82,11 +82,13 @@ supp="$PWD/tests"
 export ASAN_OPTIONS="halt_on_error=1:detect_leaks=1:check_initialization_order=1:strict_init_order=1:log_path=$logs/asan"
 export LSAN_OPTIONS="suppressions=$supp/lsan.supp:print_suppressions=0"
 export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1:log_path=$logs/asan"
-# second_deadlock_stack: both stacks of a lock-order inversion. Debian's
+# second_deadlock_stack: both stacks of a lock-order inversion. history_size
+# (default 2 of 0..7): a longer access history, so that the stack of the
+# earlier access of a race is still known when it is reported. Debian's
 # gRPC and Abseil are not instrumented: every test preloads a library that
 # tells TSan about Abseil's mutexes (tests/support/tsan_absl_sync.cc, set up
 # by CMake), and tests/tsan.supp lists what remains inside those libraries.
-export TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1:suppressions=$supp/tsan.supp:log_path=$logs/tsan"
+export TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1:history_size=5:suppressions=$supp/tsan.supp:log_path=$logs/tsan"
 
 status=0
 ctest --test-dir "$build" --output-on-failure -j"$jobs" "${labels[@]}" "$@" || status=$?
