@@ -133,7 +133,9 @@ class ImportReactor final
 
   void OnDone() override {
     GrpcOrderAfter(this);
-    delete this;
+    RequestHandler* handler = handler_;
+    delete this;  // ends the call's audit record, which logs
+    GrpcOrderBefore(handler);  // see Server::Shutdown
   }
 
  private:
@@ -385,7 +387,9 @@ class ExportReactor final : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
 
   void OnDone() override {
     GrpcOrderAfter(this);
-    delete this;
+    RequestHandler* handler = handler_;
+    delete this;  // ends the call's audit record, which logs
+    GrpcOrderBefore(handler);  // see Server::Shutdown
   }
 
  private:

@@ -25,8 +25,12 @@ namespace maillage::services {
 // first thing in the code gRPC runs after it. Reactors pass `this`, in every
 // reaction including OnCancel (gRPC runs it after the constructor, but not in
 // order with the other reactions: what OnCancel touches stays under the
-// reactor's own mutex). They compile to nothing except under ThreadSanitizer
-// (scripts/sanitize.sh thread).
+// reactor's own mutex). For Server::Shutdown, every reactor's OnDone ends
+// with GrpcOrderBefore(the request handler), after `delete this` (the
+// destructor still ends the call's audit record, which logs and counts into
+// what the server then destroys), and Shutdown calls GrpcOrderAfter(the
+// request handler) once gRPC's Shutdown has returned. They compile to
+// nothing except under ThreadSanitizer (scripts/sanitize.sh thread).
 inline void GrpcOrderBefore(const void* key) {
 #ifdef ABSL_HAVE_THREAD_SANITIZER
   __tsan_release(const_cast<void*>(key));

@@ -204,8 +204,9 @@ class WatchReactor final : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
       std::lock_guard lock(shared_->mu);
       shared_->reactor = nullptr;
     }
-    GrpcOrderBefore(handler_);  // see Server::Shutdown
-    delete this;
+    RequestHandler* handler = handler_;
+    delete this;  // ends the call's audit record, which logs
+    GrpcOrderBefore(handler);  // see Server::Shutdown
   }
 
  private:
