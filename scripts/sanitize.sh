@@ -68,14 +68,27 @@ logs="$PWD/$build/sanitizer-logs"
 rm -rf "$logs"
 mkdir -p "$logs"
 supp="$PWD/tests"
-# halt_on_error: the first report ends the process (non-zero exit), so a test
-# cannot pass over it. detect_leaks: LeakSanitizer at every process exit;
-# tests/lsan.supp says which leaks of the uninstrumented libraries are not ours.
-export ASAN_OPTIONS="halt_on_error=1:detect_leaks=1:strict_init_order=1:log_path=$logs/asan"
+# halt_on_error: the first report ends the process with a non-zero status,
+# so a test cannot pass over it. detect_leaks: LeakSanitizer at every
+# process exit (tests/lsan.supp lists what is not ours, if anything).
+# check_initialization_order + strict_init_order: a global initialised from
+# another translation unit's global is reported even when the link order
+# happens to make it work.
+# gcc links UBSan as its own runtime beside ASan's: UBSAN_OPTIONS's log_path
+# is what ends up directing ASan's and LSan's reports (so both say the same),
+# while UBSan's own diagnostics always go to the process's stderr. A UBSan
+# report in a spawned server or CLI therefore shows as that child exiting 1,
+# which the tests that spawn them check (exit status, exit code).
+export ASAN_OPTIONS="halt_on_error=1:detect_leaks=1:check_initialization_order=1:strict_init_order=1:log_path=$logs/asan"
 export LSAN_OPTIONS="suppressions=$supp/lsan.supp:print_suppressions=0"
-export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1:log_path=$logs/ubsan"
-# second_deadlock_stack: both stacks of a lock-order inversion.
-export TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1:suppressions=$supp/tsan.supp:log_path=$logs/tsan"
+export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1:log_path=$logs/asan"
+# second_deadlock_stack: both stacks of a lock-order inversion. history_size
+# (default 2 of 0..7): a longer access history, so that the stack of the
+# earlier access of a race is still known when it is reported. Debian's
+# gRPC and Abseil are not instrumented: every test preloads a library that
+# tells TSan about Abseil's mutexes (tests/support/tsan_absl_sync.cc, set up
+# by CMake), and tests/tsan.supp lists what remains inside those libraries.
+export TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1:history_size=5:suppressions=$supp/tsan.supp:log_path=$logs/tsan"
 
 status=0
 ctest --test-dir "$build" --output-on-failure -j"$jobs" "${labels[@]}" "$@" || status=$?

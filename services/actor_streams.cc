@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "google/protobuf/arena.h"
+#include "services/grpc_ordering.h"
 #include "services/status_mapping.h"
 
 namespace maillage::services {
@@ -60,6 +61,7 @@ class ImportReactor final
       : handler_(handler) {
     auto admission = handler_->Admit(context, "ImportActors");
     if (!admission.ok()) {
+      GrpcOrderBefore(this);
       Finish(ToGrpcStatus(admission.status()));
       return;
     }
@@ -69,12 +71,14 @@ class ImportReactor final
     // Admitted: said before any answer (see kStreamOpenMetadata), so that
     // the HTTP face reads an upload only for a caller allowed to import.
     context->AddInitialMetadata(kStreamOpenMetadata, "open");
-    StartSendInitialMetadata();
     reading_ = true;
+    GrpcOrderBefore(this);
+    StartSendInitialMetadata();
     StartRead(&incoming_.bytes);
   }
 
   void OnReadDone(bool ok) override {
+    GrpcOrderAfter(this);
     Next next;
     {
       std::lock_guard lock(mu_);
@@ -102,6 +106,7 @@ class ImportReactor final
   }
 
   void OnWriteDone(bool ok) override {
+    GrpcOrderAfter(this);
     Next next;
     {
       std::lock_guard lock(mu_);
@@ -116,6 +121,7 @@ class ImportReactor final
   }
 
   void OnCancel() override {
+    GrpcOrderAfter(this);
     Next next;
     {
       std::lock_guard lock(mu_);
@@ -125,7 +131,12 @@ class ImportReactor final
     Run(next);  // last: may delete this
   }
 
-  void OnDone() override { delete this; }
+  void OnDone() override {
+    GrpcOrderAfter(this);
+    RequestHandler* handler = handler_;
+    delete this;  // ends the call's audit record, which logs
+    GrpcOrderBefore(handler);  // see Server::Shutdown
+  }
 
  private:
   // What a callback starts once it has released the lock.
@@ -138,6 +149,9 @@ class ImportReactor final
   };
 
   void Run(const Next& next) {
+    if (next.read || next.write != nullptr || next.finish) {
+      GrpcOrderBefore(this);
+    }
     if (next.apply) handler_->Schedule([this] { ApplyPending(); });
     if (next.read) StartRead(&incoming_.bytes);
     if (next.write != nullptr) StartWrite(next.write);
@@ -334,7 +348,7 @@ class ExportReactor final : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
       : context_(context), handler_(handler) {
     auto admission = handler_->Admit(context, "ExportActors");
     if (!admission.ok()) {
-      Finish(ToGrpcStatus(admission.status()));
+      End(ToGrpcStatus(admission.status()));
       return;
     }
     core_ = admission->core;
@@ -359,6 +373,7 @@ class ExportReactor final : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
   }
 
   void OnWriteDone(bool ok) override {
+    GrpcOrderAfter(this);
     if (!ok) {
       End(grpc::Status(grpc::StatusCode::CANCELLED, "client went away"));
       return;
@@ -370,7 +385,12 @@ class ExportReactor final : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
     handler_->Schedule([this] { NextChunk(); });
   }
 
-  void OnDone() override { delete this; }
+  void OnDone() override {
+    GrpcOrderAfter(this);
+    RequestHandler* handler = handler_;
+    delete this;  // ends the call's audit record, which logs
+    GrpcOrderBefore(handler);  // see Server::Shutdown
+  }
 
  private:
   // Runs on the worker pool; at most one outstanding at a time.
@@ -402,15 +422,18 @@ class ExportReactor final : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
     chunk_.Clear();
     // Encoding a message we built cannot fail.
     internal::Encode(chunk, &chunk_).IgnoreError();
+    GrpcOrderBefore(this);
     StartWrite(&chunk_);
   }
 
-  // Records the outcome in the audit trail, then finishes.
+  // Records the outcome in the audit trail, then finishes
+  // (GrpcOrderBefore: what was done so far comes before OnDone).
   void End(grpc::Status status) {
     if (audit_ != nullptr) {
       audit_->AddNote(absl::StrCat("actors exported ", exported_));
       audit_->End(status);
     }
+    GrpcOrderBefore(this);
     Finish(std::move(status));
   }
 

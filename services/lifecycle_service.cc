@@ -10,6 +10,7 @@
 #include "core/errors.h"
 #include "core/validation.h"
 #include "core/workspace.h"
+#include "services/grpc_ordering.h"
 #include "services/status_mapping.h"
 
 namespace maillage::services {
@@ -91,6 +92,7 @@ class WatchReactor final : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
       : handler_(handler), shared_(std::make_shared<Shared>()) {
     auto admission = handler_->Admit(context, "WatchSuggestions");
     if (!admission.ok()) {
+      GrpcOrderBefore(this);
       Finish(ToGrpcStatus(admission.status()));
       return;
     }
@@ -99,6 +101,7 @@ class WatchReactor final : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
     audit_ = std::move(admission->audit);
     v1::WatchSuggestionsRequest parsed;
     if (absl::Status s = internal::Decode(*request_bytes, &parsed); !s.ok()) {
+      GrpcOrderBefore(this);
       Finish(ToGrpcStatus(s));
       return;
     }
@@ -111,12 +114,14 @@ class WatchReactor final : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
     core::ValidateTerritoryRef(validation, request->territory(), "territory",
                                &violations, &territory);
     if (!violations.empty()) {
+      GrpcOrderBefore(this);
       Finish(ToGrpcStatus(violations.ToStatus()));
       return;
     }
     access_ = core_->actors().ScopeOf(*principal_);
     if (absl::Status in_scope = core::CheckTerritoryRead(*access_, territory);
         !in_scope.ok()) {
+      GrpcOrderBefore(this);
       Finish(ToGrpcStatus(in_scope));
       return;
     }
@@ -126,6 +131,7 @@ class WatchReactor final : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
     } else {
       auto seq = core::EventLog::ParseToken(request->resume_token());
       if (!seq.ok()) {
+        GrpcOrderBefore(this);
         Finish(ToGrpcStatus(seq.status()));
         return;
       }
@@ -150,6 +156,7 @@ class WatchReactor final : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
     // Admitted and valid: say so before the first event (see
     // kStreamOpenMetadata).
     context->AddInitialMetadata(kStreamOpenMetadata, "open");
+    GrpcOrderBefore(this);
     StartSendInitialMetadata();
     {
       std::lock_guard lock(shared_->mu);
@@ -159,12 +166,14 @@ class WatchReactor final : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
   }
 
   void OnWriteDone(bool ok) override {
+    GrpcOrderAfter(this);
     if (!ok) {
       FinishOnce(grpc::Status(grpc::StatusCode::CANCELLED, "client went away"));
       return;
     }
     batch_.pop_front();
     if (!batch_.empty()) {
+      GrpcOrderBefore(this);
       StartWrite(&batch_.front());
       return;
     }
@@ -172,6 +181,7 @@ class WatchReactor final : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
   }
 
   void OnCancel() override {
+    GrpcOrderAfter(this);
     // A local reference keeps the mutex alive if Finish leads to OnDone
     // (and `delete this`) on another thread before the lock is released.
     auto shared = shared_;
@@ -182,17 +192,21 @@ class WatchReactor final : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
     if (shared_->idle && !finished_) {
       finished_ = true;
       shared_->reactor = nullptr;
+      GrpcOrderBefore(this);
       Finish(grpc::Status(grpc::StatusCode::CANCELLED, "cancelled"));
     }
   }
 
   void OnDone() override {
+    GrpcOrderAfter(this);
     if (subscribed_) core_->events().Unsubscribe(subscription_);
     {
       std::lock_guard lock(shared_->mu);
       shared_->reactor = nullptr;
     }
-    delete this;
+    RequestHandler* handler = handler_;
+    delete this;  // ends the call's audit record, which logs
+    GrpcOrderBefore(handler);  // see Server::Shutdown
   }
 
  private:
@@ -254,6 +268,7 @@ class WatchReactor final : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
           // Encoding a message we built cannot fail.
           internal::Encode(event, &batch_.emplace_back()).IgnoreError();
         }
+        GrpcOrderBefore(this);
         StartWrite(&batch_.front());
         return;
       }
@@ -273,6 +288,7 @@ class WatchReactor final : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
     finished_ = true;
     shared_->reactor = nullptr;
     if (audit_ != nullptr) audit_->End(status);
+    GrpcOrderBefore(this);
     Finish(std::move(status));
   }
 

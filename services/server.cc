@@ -19,6 +19,7 @@
 #include "services/actor_service.h"
 #include "services/admin_service.h"
 #include "services/audit_service.h"
+#include "services/grpc_ordering.h"
 #include "services/http/api_services.h"
 #include "services/http/token_endpoint.h"
 #include "services/lifecycle_service.h"
@@ -461,6 +462,8 @@ void Server::Shutdown(absl::Duration grace) {
     SetHealth(server_.get(), false);
     server_->Shutdown(std::chrono::system_clock::now() +
                       absl::ToChronoMilliseconds(grace));
+    // Every call's OnDone has returned (grpc_ordering.h).
+    GrpcOrderAfter(handler_.get());
   }
   StopHttp();
   pool_.reset();  // runs what was already queued, then joins

@@ -165,6 +165,30 @@ TEST(BackupTest, ObsoleteFilesAreStillDeletedAfterABackup) {
   EXPECT_TRUE(erased.ok()) << erased;
 }
 
+// A store restored from a backup opens on the log the checkpoint copied
+// (empty: the checkpoint flushed first); an erasure in it must not wait on
+// that log (Store::ErasePhysically).
+TEST(BackupTest, ErasureInARestoredStoreDoesNotWait) {
+  testing::TempDir dir;
+  {
+    auto store = MustOpen(dir.Sub("db"));
+    PutKeys(*store, 0, 1000, "v");
+    auto folder = BackupFolder::Open(dir.Sub("backups"));
+    ASSERT_TRUE(folder.ok());
+    ASSERT_TRUE(
+        (*folder)->Create(*store, dir.Sub("db/backup-checkpoint")).ok());
+  }
+  ASSERT_TRUE(RestoreBackup(dir.Sub("backups"), 0, dir.Sub("r")).ok());
+  for (int reopen = 0; reopen < 2; ++reopen) {
+    auto copy = MustOpen(dir.Sub("r"));
+    ASSERT_NE(copy, nullptr);
+    PutKeys(*copy, 0, 10, "w");
+    absl::Status erased =
+        copy->ErasePhysically({Family::kActors}, absl::Seconds(5));
+    EXPECT_TRUE(erased.ok()) << "open " << reopen << ": " << erased;
+  }
+}
+
 TEST(BackupTest, VerifyDetectsACorruptedFile) {
   testing::TempDir dir;
   auto store = MustOpen(dir.Sub("db"));

@@ -1,10 +1,15 @@
 // An NDJSON export of 100,000 actors over HTTP from the real server binary
-// streams in constant memory: the server's resident memory grows by a small
+// streams in constant memory: once the export is under way the server's
+// resident memory stops growing, and it never holds more than a small
 // fraction of what it sends (the export is relayed one chunk at a time, each
 // read from the store only once the previous one reached the client).
+#include <algorithm>
+#include <cstdio>
 #include <fstream>
+#include <optional>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "absl/strings/numbers.h"
@@ -83,24 +88,49 @@ TEST(HttpExportTest, HundredThousandActorsStreamInConstantMemory) {
                                      {testing::Bearer(server.admin_key())}));
   testing::HttpResponse head = connection.ReadHead();
   ASSERT_EQ(head.status, 200);
-  int64_t lines = 0, bytes = 0, peak = before;
-  int chunks = 0;
+  // The server's RSS after each MiB received: (bytes received, RSS).
+  std::vector<std::pair<int64_t, int64_t>> samples;
+  int64_t lines = 0, bytes = 0;
   while (std::optional<std::string> chunk = connection.ReadChunk()) {
     bytes += static_cast<int64_t>(chunk->size());
     for (char c : *chunk) lines += c == '\n';
-    if (++chunks % 20 == 0) peak = std::max(peak, ResidentBytes(server.pid()));
+    if (samples.empty() || bytes - samples.back().first >= (int64_t{1} << 20)) {
+      samples.emplace_back(bytes, ResidentBytes(server.pid()));
+    }
   }
   EXPECT_EQ(lines, kActors);
-  EXPECT_GT(bytes, int64_t{200} << 20);
-  // Far below what was sent (over 200 MiB): chunks of 500 actors (about
-  // 1 MiB of JSON) in flight, plus the store's caches.
-  EXPECT_LT(peak - before, int64_t{64} << 20)
-      << "before " << before << " peak " << peak << " sent " << bytes;
+  ASSERT_GT(bytes, int64_t{200} << 20);
+
+  // What the server's memory does while the export goes on, not its
+  // absolute growth: the first quarter sets up what any export needs once
+  // (the buffers of a chunk at each stage, the scan's readahead, allocator
+  // caches), an amount that varies with the machine's load (20 to 74 MiB
+  // were seen against the former absolute bound of 64). Streaming in
+  // constant memory means that the remaining three quarters (over 150 MiB
+  // sent) add next to nothing (9 runs here, up to 4 at once: 2 to 22 MiB in
+  // the first quarter, at most 1 MiB after), whereas memory that follows
+  // what was sent (chunks kept, or queued faster than the client reads)
+  // grows with them, by far more than an eighth.
+  int64_t warm = before, peak = before;
+  for (const auto& [at, rss] : samples) {
+    if (at <= bytes / 4) warm = std::max(warm, rss);
+    peak = std::max(peak, rss);
+  }
+  const int64_t late_bytes = bytes - bytes / 4;
+  EXPECT_LT(peak - warm, late_bytes / 8)
+      << "RSS " << before << " -> " << warm << " after the first quarter -> "
+      << peak << " (" << bytes << " bytes sent)";
+  // And the export is never held whole, even early: far below what was
+  // sent (chunks of 500 actors, about 1 MiB of JSON, in flight).
+  EXPECT_LT(peak - before, bytes / 2)
+      << "RSS " << before << " -> peak " << peak << " (" << bytes
+      << " bytes sent)";
   std::printf(
-      "export of %d actors: %lld MiB sent, server RSS %lld -> peak "
-      "%lld MiB\n",
+      "export of %d actors: %lld MiB sent, server RSS %lld -> %lld MiB after "
+      "the first quarter -> peak %lld MiB\n",
       kActors, static_cast<long long>(bytes >> 20),
-      static_cast<long long>(before >> 20), static_cast<long long>(peak >> 20));
+      static_cast<long long>(before >> 20), static_cast<long long>(warm >> 20),
+      static_cast<long long>(peak >> 20));
 }
 
 }  // namespace
