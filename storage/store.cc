@@ -34,6 +34,7 @@
 #include "rocksdb/write_batch.h"
 #include "storage/keys.h"
 #include "storage/migration.h"
+#include "storage/suggestion_merge.h"
 
 namespace maillage::storage {
 namespace {
@@ -174,6 +175,16 @@ rocksdb::ColumnFamilyOptions FamilyOptions(
   return cf;
 }
 
+// A dashboard asks for the same suggestions again and again: each call adds
+// one SuggestionShown operand per suggestion (storage/suggestion_merge.h).
+// A read folds every operand still in the memtable, so after 32 of them on
+// one record the write folds them into the record itself (a read inside
+// the write); flushes and compactions combine the others.
+void ConfigureSuggestionMerges(rocksdb::ColumnFamilyOptions* cf) {
+  cf->merge_operator = NewSuggestionMergeOperator();
+  cf->max_successive_merges = 32;
+}
+
 // RocksDB's options for the store; `listeners` learn of its background
 // errors, flushes, compactions and stalls; `statistics` counts what the
 // metrics report (tickers only: no histogram nor timer on the write path).
@@ -218,6 +229,9 @@ std::vector<rocksdb::ColumnFamilyDescriptor> Families(
                  family == Family::kPartnerships;
     families.emplace_back(std::string(FamilyName(family)),
                           FamilyOptions(cache, point));
+    if (family == Family::kSuggestions) {
+      ConfigureSuggestionMerges(&families.back().options);
+    }
   }
   return families;
 }
@@ -481,6 +495,12 @@ void WriteBatch::Delete(Family family, std::string_view key) {
   AppendOp(family, OpType::kDelete, key, 0);
 }
 
+void WriteBatch::Merge(Family family, std::string_view key,
+                       std::string_view operand) {
+  AppendOp(family, OpType::kMerge, key, operand.size());
+  rep_.append(operand.data(), operand.size());
+}
+
 void WriteBatch::DeleteRange(Family family, std::string_view begin,
                              std::string_view end) {
   AppendOp(family, OpType::kDeleteRange, begin, end.size());
@@ -737,6 +757,9 @@ rocksdb::Status Store::ConvertBatch(const WriteBatch& batch,
         break;
       case WriteBatch::OpType::kDeleteRange:
         s = out->DeleteRange(h, key, value);
+        break;
+      case WriteBatch::OpType::kMerge:
+        s = out->Merge(h, key, value);
         break;
     }
     if (!s.ok()) return s;

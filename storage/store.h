@@ -95,6 +95,11 @@ class WriteBatch {
   void PutMessage(Family family, std::string_view key,
                   const google::protobuf::MessageLite& message);
   void Delete(Family family, std::string_view key);
+  // Adds a merge operand to the record at `key`, for the families that
+  // have a merge operator: only Family::kSuggestions, whose operands are
+  // SuggestionShown messages over an existing record
+  // (storage/suggestion_merge.h).
+  void Merge(Family family, std::string_view key, std::string_view operand);
   // Deletes every key in [begin, end) of `family` (one range tombstone,
   // whatever the number of keys).
   void DeleteRange(Family family, std::string_view begin, std::string_view end);
@@ -106,7 +111,7 @@ class WriteBatch {
 
  private:
   friend class Store;
-  enum class OpType : char { kPut, kDelete, kDeleteRange };
+  enum class OpType : char { kPut, kDelete, kDeleteRange, kMerge };
   static constexpr size_t kOpHeaderBytes = 2 + 2 * sizeof(uint32_t);
   // Appends the header and key of an operation; its value, if any, follows.
   void AppendOp(Family family, OpType type, std::string_view key,
