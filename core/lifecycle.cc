@@ -672,8 +672,10 @@ void Lifecycle::MarkShownAgainFromCache(
     for (size_t k = 0; k < plan.keys.size(); ++k) {
       auto it = served_cache_.find(plan.keys[k]);
       if (it == served_cache_.end()) continue;
-      (*records)[k].signature = it->second;
-      (*records)[k].shown_again = !ProposedAgainWhenServed(it->second.state);
+      ServedRecord& r = (*records)[k];
+      r.signature = it->second;
+      r.shown_again = !ProposedAgainWhenServed(it->second.state) &&
+                      it->second.operands < kMaxOperandsPerRecord;
     }
   }
   for (size_t c = 0; c < plan.slots.size(); ++c) {
@@ -690,37 +692,28 @@ absl::Status Lifecycle::ReadAndApplyRound(
     const std::vector<ServedCall*>& round, const ServedRound& plan,
     std::vector<ServedRecord>* records) const {
   std::vector<std::string> keys;
-  std::vector<bool> read(plan.keys.size(), false);
   for (size_t k = 0; k < plan.keys.size(); ++k) {
-    if ((*records)[k].shown_again) continue;  // known from the cache
-    keys.push_back(plan.keys[k]);
-    read[k] = true;
+    if (!(*records)[k].shown_again) keys.push_back(plan.keys[k]);
   }
   if (keys.empty()) return absl::OkStatus();
   ASSIGN_OR_RETURN(auto stored, store_->MultiGet(Family::kSuggestions, keys));
   for (size_t k = 0, j = 0; k < plan.keys.size(); ++k) {
-    if (!read[k]) continue;
     ServedRecord& r = (*records)[k];
+    if (r.shown_again) continue;
     r.stored = stored[j].has_value() && r.s.ParseFromString(*stored[j]);
-    ++j;
     r.exists = r.stored;
-    r.signature = SignatureOf(r.s);
-    // Until a call serves it otherwise (below).
-    r.shown_again = r.stored && !ProposedAgainWhenServed(r.s.state());
+    ++j;
   }
   for (size_t c = 0; c < round.size(); ++c) {
     for (size_t i = 0; i < plan.slots[c].size(); ++i) {
-      const size_t k = plan.slots[c][i];
-      if (!read[k]) continue;
-      ServedRecord& r = (*records)[k];
-      if (!r.signature.SameServing(plan.served[c][i])) r.shown_again = false;
+      ServedRecord& r = (*records)[plan.slots[c][i]];
+      if (r.shown_again) continue;
       r.changed |= ApplyServed(*round[c], static_cast<int>(i), r.exists, &r.s);
       r.exists = true;
     }
   }
-  for (size_t k = 0; k < plan.keys.size(); ++k) {
-    ServedRecord& r = (*records)[k];
-    if (read[k] && !r.shown_again) r.signature = SignatureOf(r.s);
+  for (ServedRecord& r : *records) {
+    if (!r.shown_again) r.signature = SignatureOf(r.s);
   }
   return absl::OkStatus();
 }
@@ -772,7 +765,10 @@ void Lifecycle::RememberServed(const ServedRound& plan,
     served_cache_.clear();
   }
   for (size_t k = 0; k < plan.keys.size(); ++k) {
-    served_cache_.insert_or_assign(plan.keys[k], records[k].signature);
+    ServedSignature signature = records[k].signature;
+    // Operands since the record was last written whole.
+    signature.operands = records[k].shown_again ? signature.operands + 1 : 0;
+    served_cache_.insert_or_assign(plan.keys[k], signature);
   }
 }
 

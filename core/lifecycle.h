@@ -281,6 +281,9 @@ class Lifecycle {
     v1::PartnershipModality modality = v1::PARTNERSHIP_MODALITY_UNSPECIFIED;
     double score = 0;
     uint64_t content = 0;
+    // Merge operands written over the record since it was last written
+    // whole (at most kMaxOperandsPerRecord).
+    int operands = 0;
     // Same score, modality and content (the state is the record's alone).
     bool SameServing(const ServedSignature& other) const {
       return score == other.score && modality == other.modality &&
@@ -303,8 +306,8 @@ class Lifecycle {
     bool stored = false;   // in the store before the round
     bool exists = false;   // stored, or made by an earlier call of the round
     bool changed = false;  // new, proposed again, or score/reasons moved
-    // Stored, and every call of the round served it as it is stored: only
-    // its counters move (a merge operand, no event).
+    // Known from the cache, and every call of the round served it as it is
+    // stored: only its counters move (a merge operand, no read, no event).
     bool shown_again = false;
     ServedSignature signature;  // of the record after the round
     int times = 0;              // calls of the round that served it
@@ -316,10 +319,14 @@ class Lifecycle {
   // served again as the signature cache knows them are not read.
   absl::Status WriteServedRound(const std::vector<ServedCall*>& round);
   // Marks the records that the cache shows were served as they are stored
-  // by every call of the round.
+  // by every call of the round, unless they already carry
+  // kMaxOperandsPerRecord operands: those, and every record the cache does
+  // not know, are read and written whole (so that a read never folds more
+  // than that many, even after a restart, which empties the cache).
   void MarkShownAgainFromCache(const ServedRound& plan,
                                std::vector<ServedRecord>* records) const;
-  // Reads the records not so marked, and applies every call to them.
+  // Reads the records not so marked, and applies every call to them (they
+  // are written whole).
   absl::Status ReadAndApplyRound(const std::vector<ServedCall*>& round,
                                  const ServedRound& plan,
                                  std::vector<ServedRecord>* records) const;
@@ -357,6 +364,7 @@ class Lifecycle {
   // every other write of a suggestion forgets its key first, under the
   // key's lock. Bounded: cleared when it reaches kServedCacheEntries.
   static constexpr size_t kServedCacheEntries = 200'000;
+  static constexpr int kMaxOperandsPerRecord = 16;
   mutable std::mutex served_cache_mu_;
   absl::flat_hash_map<std::string, ServedSignature>
       served_cache_;  // guarded by served_cache_mu_

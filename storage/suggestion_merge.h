@@ -20,7 +20,8 @@ namespace maillage::storage {
 // record is read (Get, MultiGet, iterators), flushed or compacted, so every
 // reader sees a plain v1::Suggestion and nothing else in the server knows.
 //
-// Contract of an operand: its record exists when it is written (the writer
+// Contract of an operand: the writer bounds how many it leaves over one
+// record (a read folds them all); its record exists when it is written (the writer
 // holds the record's lock and read it in the same critical section), so
 // that there is always a record to fold it into (a delete hides the
 // operands written before it).

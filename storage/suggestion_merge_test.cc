@@ -111,8 +111,7 @@ class SuggestionMergeStoreTest : public ::testing::Test {
 TEST_F(SuggestionMergeStoreTest, EveryReadSeesTheFoldedRecord) {
   v1::Suggestion expected = StoredSuggestion();
   PutRecord(expected);
-  // More operands than max_successive_merges, so that some are folded by
-  // the write itself.
+  // Many more operands than the lifecycle ever leaves over one record.
   for (int i = 1; i <= 100; ++i) {
     const SuggestionShown shown = Shown(1, 1000 + i, "key:" + std::to_string(i));
     MergeShown("sg-1", shown);

@@ -457,6 +457,11 @@ TEST_F(LifecycleTest, ServedAgainFoldsCountersAndAMoveIsNeverHiddenByIt) {
                 google::protobuf::util::TimeUtil::TimestampToMicroseconds(
                     first.last_shown())));
 
+  // Past the bound on operands over one record (16), the record is read
+  // and written whole again: nothing is lost or counted twice.
+  for (int i = 3; i < 40; ++i) Partners("rna:W941000001", &ids);
+  EXPECT_EQ(get(ids[0]).times_shown(), 40);
+
   v1::Suggestion moved;
   ASSERT_TRUE(Move(ids[0], v1::SUGGESTION_STATE_DISMISSED, &moved,
                    v1::MEETING_OUTCOME_UNSPECIFIED, "pas le moment")
@@ -465,7 +470,7 @@ TEST_F(LifecycleTest, ServedAgainFoldsCountersAndAMoveIsNeverHiddenByIt) {
   const v1::Suggestion again = get(ids[0]);
   EXPECT_EQ(again.state(), v1::SUGGESTION_STATE_PROPOSED);
   EXPECT_EQ(again.history_size(), 3);  // proposed, dismissed, proposed again
-  EXPECT_EQ(again.times_shown(), 4);
+  EXPECT_EQ(again.times_shown(), 41);
 }
 
 // The served-again shortcut compares suggestions by a hash of their
