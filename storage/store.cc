@@ -600,13 +600,15 @@ absl::Status Store::CheckSchemaVersion() {
 }
 
 absl::Status Store::Migrate(int from) {
-  if (from != 1) {
+  if (from < 1 || from > 2) {
     return absl::FailedPreconditionError(
         absl::StrCat("store at ", options_.path, " has schema version ", from,
                      ", which this server cannot migrate"));
   }
   absl::Time start = absl::Now();
-  absl::StatusOr<int64_t> moved = MigrateToWorkspaces(this);
+  // From 2 to 3 only the version changes (see kSchemaVersion).
+  absl::StatusOr<int64_t> moved =
+      from == 1 ? MigrateToWorkspaces(this) : absl::StatusOr<int64_t>(0);
   if (!moved.ok()) {
     return absl::Status(
         moved.status().code(),

@@ -49,8 +49,10 @@ std::string_view FamilyName(Family family);
 
 // The schema this build writes and understands. Bumped whenever the stored
 // layout changes incompatibly; Open refuses a store written by a newer build
-// and migrates an older one. 2: workspaces (storage/migration.h).
-inline constexpr int kSchemaVersion = 2;
+// and migrates an older one. 2: workspaces (storage/migration.h). 3:
+// suggestion records may carry merge operands (storage/suggestion_merge.h),
+// which a build of schema 2 cannot read; nothing is rewritten from 2 to 3.
+inline constexpr int kSchemaVersion = 3;
 
 // What the store reports of RocksDB for the server's metrics: properties and
 // counters RocksDB keeps anyway, read when asked (Store::Figures). Counts

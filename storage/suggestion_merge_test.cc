@@ -7,6 +7,7 @@
 #include "base/etag.h"
 #include "google/protobuf/util/time_util.h"
 #include "gtest/gtest.h"
+#include "storage/keys.h"
 #include "storage/store.h"
 #include "tests/support/temp_dir.h"
 
@@ -179,6 +180,31 @@ TEST_F(SuggestionMergeStoreTest, AnOperandWithoutItsRecordIsAnErrorNotARecord) {
   MergeShown("sg-9", Shown(1, 2000, "key:a"));
   auto read = store_->Get(Family::kSuggestions, "sg-9");
   EXPECT_FALSE(read.ok());
+}
+
+// A store of schema 2 (before merge operands) opens as schema 3 with its
+// records untouched; a build of schema 2 refuses a store of schema 3.
+TEST(SuggestionMergeSchemaTest, SchemaTwoStoreOpensAsThree) {
+  testing::TempDir dir;
+  Store::Options options;
+  options.path = dir.path();
+  {
+    auto store = Store::Open(options);
+    ASSERT_TRUE(store.ok()) << store.status();
+    WriteBatch batch;
+    batch.Put(Family::kMeta, keys::kSchemaVersion, "2");
+    batch.PutMessage(Family::kSuggestions, "sg-1", StoredSuggestion());
+    ASSERT_TRUE((*store)->Write(batch).ok());
+  }
+  auto store = Store::Open(options);
+  ASSERT_TRUE(store.ok()) << store.status();
+  auto version = (*store)->Get(Family::kMeta, keys::kSchemaVersion);
+  ASSERT_TRUE(version.ok() && version->has_value());
+  EXPECT_EQ(**version, "3");
+  v1::Suggestion read;
+  auto found = (*store)->GetMessage(Family::kSuggestions, "sg-1", &read);
+  ASSERT_TRUE(found.ok() && *found);
+  EXPECT_EQ(read.SerializeAsString(), StoredSuggestion().SerializeAsString());
 }
 
 }  // namespace
