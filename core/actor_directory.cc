@@ -1,7 +1,6 @@
 #include "core/actor_directory.h"
 
 #include <malloc.h>
-#include <xxhash.h>
 
 #include <algorithm>
 #include <condition_variable>
@@ -208,12 +207,6 @@ void AppendEtagField(std::string_view etag, std::string* bytes) {
 }
 
 }  // namespace
-
-std::string MakeEtag(std::string_view content, int64_t update_micros) {
-  XXH64_hash_t h = XXH3_64bits_withSeed(content.data(), content.size(),
-                                        static_cast<uint64_t>(update_micros));
-  return absl::StrCat(absl::Hex(h, absl::kZeroPad16));
-}
 
 ActorDirectory::ActorDirectory(storage::Store* store,
                                const TerritoryRegistry* territories,

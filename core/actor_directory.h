@@ -18,6 +18,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "auth/principal.h"
+#include "base/etag.h"
 #include "core/access_scope.h"
 #include "core/id_locks.h"
 #include "core/request_log.h"
@@ -374,8 +375,7 @@ class ActorDirectory {
       cooperations_;  // guarded by index_mu_
 };
 
-// A new etag for a record's serialized content and update time.
-std::string MakeEtag(std::string_view content, int64_t update_micros);
+using base::MakeEtag;
 
 }  // namespace maillage::core
 

@@ -19,6 +19,7 @@
 #include "google/protobuf/util/field_mask_util.h"
 #include "google/protobuf/util/message_differencer.h"
 #include "google/protobuf/util/time_util.h"
+#include "maillage/storage/records.pb.h"
 #include "storage/keys.h"
 
 namespace maillage::core {
@@ -123,6 +124,29 @@ void Restamp(v1::Suggestion* s) {
   s->clear_etag();
   s->set_etag(
       MakeEtag(s->SerializeAsString(), TimeUtil::TimestampToMicroseconds(now)));
+}
+
+// A hash of what a suggestion says of the pair beyond its score and
+// modality: the explanation and every field of every factor
+// (LifecycleTest.ContentHashCoversEveryFactorField fails when MatchFactor
+// gains a field this does not hash).
+template <typename Factors>
+uint64_t ContentHash(const std::string& explanation, const Factors& factors) {
+  uint64_t h = XXH3_64bits(explanation.data(), explanation.size());
+  for (const v1::MatchFactor& f : factors) {
+    const double numbers[3] = {f.value(), f.weight(), f.contribution()};
+    h = XXH3_64bits_withSeed(numbers, sizeof(numbers), h);
+    h = XXH3_64bits_withSeed(f.code().data(), f.code().size(), h);
+    h = XXH3_64bits_withSeed(f.detail().data(), f.detail().size(), h);
+  }
+  return h;
+}
+
+// Whether serving a suggestion in this state proposes it again.
+bool ProposedAgainWhenServed(v1::SuggestionState state) {
+  return state == v1::SUGGESTION_STATE_DISMISSED ||
+         state == v1::SUGGESTION_STATE_NOT_FORMED ||
+         state == v1::SUGGESTION_STATE_PARTNERSHIP_FORMED;
 }
 
 }  // namespace
@@ -260,6 +284,7 @@ absl::StatusOr<int64_t> Lifecycle::ChangeSuggestions(
   if (keys.empty()) return 0;
   std::vector<std::string_view> lock_keys(keys.begin(), keys.end());
   auto held = locks_.Lock(lock_keys);
+  for (const std::string& key : keys) ForgetServed(key);
   ASSIGN_OR_RETURN(auto stored, store_->MultiGet(Family::kSuggestions, keys));
   storage::WriteBatch write;
   int64_t changed = 0;
@@ -587,68 +612,140 @@ absl::Status Lifecycle::RecordInRound(ServedCall* call) {
   return call->status;
 }
 
-absl::Status Lifecycle::WriteServedRound(
+Lifecycle::ServedSignature Lifecycle::SignatureOf(const v1::Suggestion& s) {
+  return {s.state(), s.modality(), s.score(),
+          ContentHash(s.explanation(), s.factors())};
+}
+
+Lifecycle::ServedSignature Lifecycle::SignatureOf(
+    const v1::PartnerSuggestion& p) {
+  return {v1::SUGGESTION_STATE_UNSPECIFIED, p.modality(), p.score(),
+          ContentHash(p.explanation(), p.factors())};
+}
+
+Lifecycle::ServedRound Lifecycle::PlanServedRound(
     const std::vector<ServedCall*>& round) {
-  // The distinct records the round touches, in the order first served.
-  // slots[c][i]: the record of the i-th suggestion of round[c].
-  std::vector<std::string> keys;
-  std::vector<std::vector<size_t>> slots(round.size());
+  ServedRound plan;
+  plan.slots.resize(round.size());
+  plan.served.resize(round.size());
   absl::flat_hash_map<std::string, size_t> slot_of;
   for (size_t c = 0; c < round.size(); ++c) {
     for (const auto& p : round[c]->response->suggestions()) {
       std::string key = InWorkspace(round[c]->workspace, p.suggestion_id());
-      auto [it, added] = slot_of.try_emplace(key, keys.size());
-      if (added) keys.push_back(std::move(key));
-      slots[c].push_back(it->second);
+      auto [it, added] = slot_of.try_emplace(key, plan.keys.size());
+      if (added) plan.keys.push_back(std::move(key));
+      plan.slots[c].push_back(it->second);
+      plan.served[c].push_back(SignatureOf(p));
     }
   }
-  std::vector<std::string_view> lock_keys(keys.begin(), keys.end());
-  auto held = locks_.Lock(lock_keys);
-  ASSIGN_OR_RETURN(auto stored, store_->MultiGet(Family::kSuggestions, keys));
+  return plan;
+}
 
-  struct Record {
-    v1::Suggestion s;
-    bool stored = false;   // in the store before the round
-    bool exists = false;   // stored, or made by an earlier call of the round
-    bool changed = false;  // proposed (again), or its score or reasons moved
-    const ServedCall* last_call = nullptr;
-    int last_index = 0;
-  };
-  std::vector<Record> records(keys.size());
-  for (size_t k = 0; k < keys.size(); ++k) {
-    records[k].stored =
-        stored[k].has_value() && records[k].s.ParseFromString(*stored[k]);
-    records[k].exists = records[k].stored;
-  }
+absl::Status Lifecycle::WriteServedRound(
+    const std::vector<ServedCall*>& round) {
+  const ServedRound plan = PlanServedRound(round);
+  std::vector<std::string_view> lock_keys(plan.keys.begin(), plan.keys.end());
+  auto held = locks_.Lock(lock_keys);
+  std::vector<ServedRecord> records(plan.keys.size());
+  MarkShownAgainFromCache(plan, &records);
   for (size_t c = 0; c < round.size(); ++c) {
-    for (size_t i = 0; i < slots[c].size(); ++i) {
-      Record& r = records[slots[c][i]];
-      r.changed |= ApplyServed(*round[c], static_cast<int>(i), r.exists, &r.s);
-      r.exists = true;
+    for (size_t i = 0; i < plan.slots[c].size(); ++i) {
+      ServedRecord& r = records[plan.slots[c][i]];
+      ++r.times;
       r.last_call = round[c];
       r.last_index = static_cast<int>(i);
     }
   }
-
+  RETURN_IF_ERROR(ReadAndApplyRound(round, plan, &records));
   storage::WriteBatch batch;
   std::vector<EventLog::Pending> events;
-  for (size_t k = 0; k < keys.size(); ++k) {
-    Record& r = records[k];
-    Restamp(&r.s);
-    batch.PutMessage(Family::kSuggestions, keys[k], r.s);
+  RoundWrites(plan, &records, &batch, &events);
+  RETURN_IF_ERROR(events_->Commit(&batch, std::move(events), /*sync=*/false));
+  RememberServed(plan, records);
+  return absl::OkStatus();
+}
+
+void Lifecycle::MarkShownAgainFromCache(
+    const ServedRound& plan, std::vector<ServedRecord>* records) const {
+  {
+    std::lock_guard lock(served_cache_mu_);
+    for (size_t k = 0; k < plan.keys.size(); ++k) {
+      auto it = served_cache_.find(plan.keys[k]);
+      if (it == served_cache_.end()) continue;
+      ServedRecord& r = (*records)[k];
+      r.signature = it->second;
+      r.shown_again = !ProposedAgainWhenServed(it->second.state) &&
+                      it->second.operands < kMaxOperandsPerRecord;
+    }
+  }
+  for (size_t c = 0; c < plan.slots.size(); ++c) {
+    for (size_t i = 0; i < plan.slots[c].size(); ++i) {
+      ServedRecord& r = (*records)[plan.slots[c][i]];
+      if (r.shown_again && !r.signature.SameServing(plan.served[c][i])) {
+        r.shown_again = false;
+      }
+    }
+  }
+}
+
+absl::Status Lifecycle::ReadAndApplyRound(
+    const std::vector<ServedCall*>& round, const ServedRound& plan,
+    std::vector<ServedRecord>* records) const {
+  std::vector<std::string> keys;
+  for (size_t k = 0; k < plan.keys.size(); ++k) {
+    if (!(*records)[k].shown_again) keys.push_back(plan.keys[k]);
+  }
+  if (keys.empty()) return absl::OkStatus();
+  ASSIGN_OR_RETURN(auto stored, store_->MultiGet(Family::kSuggestions, keys));
+  for (size_t k = 0, j = 0; k < plan.keys.size(); ++k) {
+    ServedRecord& r = (*records)[k];
+    if (r.shown_again) continue;
+    r.stored = stored[j].has_value() && r.s.ParseFromString(*stored[j]);
+    r.exists = r.stored;
+    ++j;
+  }
+  for (size_t c = 0; c < round.size(); ++c) {
+    for (size_t i = 0; i < plan.slots[c].size(); ++i) {
+      ServedRecord& r = (*records)[plan.slots[c][i]];
+      if (r.shown_again) continue;
+      r.changed |= ApplyServed(*round[c], static_cast<int>(i), r.exists, &r.s);
+      r.exists = true;
+    }
+  }
+  for (ServedRecord& r : *records) {
+    if (!r.shown_again) r.signature = SignatureOf(r.s);
+  }
+  return absl::OkStatus();
+}
+
+void Lifecycle::RoundWrites(const ServedRound& plan,
+                            std::vector<ServedRecord>* records,
+                            storage::WriteBatch* batch,
+                            std::vector<EventLog::Pending>* events) {
+  for (size_t k = 0; k < plan.keys.size(); ++k) {
+    ServedRecord& r = (*records)[k];
     const std::string_view workspace = r.last_call->workspace;
+    if (r.shown_again) {
+      // Shown again as it was: a small operand instead of the record, and
+      // watchers are not told.
+      batch->Merge(Family::kSuggestions, plan.keys[k],
+                   ShownOperand(*r.last_call, r.times));
+      continue;
+    }
+    Restamp(&r.s);
+    batch->PutMessage(Family::kSuggestions, plan.keys[k], r.s);
     if (!r.stored) {
       // A stored suggestion's index keys were written with it (its id
       // names the same pair): a dashboard showing the same list again
       // rewrites only the records.
       for (const std::string* actor : {&r.s.actor_id(), &r.s.partner_id()}) {
-        batch.Put(
+        batch->Put(
             Family::kSuggestionsByActor,
             InWorkspace(workspace, storage::keys::ByActor(*actor, r.s.id())),
             "");
       }
     }
-    // Shown again as it was: its counters change, watchers are not told.
+    // Only its counters or factors changed: watchers are not told.
     if (!r.changed) continue;
     EventLog::Pending event;
     event.workspace = std::string(workspace);
@@ -657,18 +754,33 @@ absl::Status Lifecycle::WriteServedRound(
       if (!c->empty()) event.communes.push_back(*c);
     }
     *event.event.mutable_suggestion() = std::move(r.s);  // written above
-    events.push_back(std::move(event));
+    events->push_back(std::move(event));
   }
-  return events_->Commit(&batch, std::move(events), /*sync=*/false);
+}
+
+void Lifecycle::RememberServed(const ServedRound& plan,
+                               const std::vector<ServedRecord>& records) {
+  std::lock_guard lock(served_cache_mu_);
+  if (served_cache_.size() + plan.keys.size() > kServedCacheEntries) {
+    served_cache_.clear();
+  }
+  for (size_t k = 0; k < plan.keys.size(); ++k) {
+    ServedSignature signature = records[k].signature;
+    // Operands since the record was last written whole.
+    signature.operands = records[k].shown_again ? signature.operands + 1 : 0;
+    served_cache_.insert_or_assign(plan.keys[k], signature);
+  }
+}
+
+void Lifecycle::ForgetServed(std::string_view key) {
+  std::lock_guard lock(served_cache_mu_);
+  served_cache_.erase(AsAbsl(key));
 }
 
 bool Lifecycle::ApplyServed(const ServedCall& call, int index, bool exists,
                             v1::Suggestion* s) {
   const v1::PartnerSuggestion& p = call.response->suggestions(index);
-  const bool restart =
-      exists && (s->state() == v1::SUGGESTION_STATE_DISMISSED ||
-                 s->state() == v1::SUGGESTION_STATE_NOT_FORMED ||
-                 s->state() == v1::SUGGESTION_STATE_PARTNERSHIP_FORMED);
+  const bool restart = exists && ProposedAgainWhenServed(s->state());
   if (!exists) {
     s->set_id(p.suggestion_id());
     s->set_actor_id(call.request->actor_id());
@@ -701,6 +813,17 @@ bool Lifecycle::ApplyServed(const ServedCall& call, int index, bool exists,
   s->set_times_shown(s->times_shown() + 1);
   *s->mutable_last_shown() = call.time;
   return moved;
+}
+
+std::string Lifecycle::ShownOperand(const ServedCall& call, int times) {
+  storage::SuggestionShown shown;
+  shown.set_times(times);
+  *shown.mutable_last_shown() = call.time;
+  shown.set_requested_by(call.caller->id);
+  shown.set_requested_by_name(call.caller->display_name);
+  shown.set_requested_by_note(call.request->requested_by());
+  *shown.mutable_territory() = call.territory;
+  return shown.SerializeAsString();
 }
 
 absl::StatusOr<v1::Suggestion> Lifecycle::GetSuggestion(
@@ -879,6 +1002,7 @@ absl::StatusOr<v1::Suggestion> Lifecycle::UpdateSuggestion(
   const std::string_view workspace = WorkspaceOf(caller);
   const std::string key = InWorkspace(workspace, request.id());
   auto held = locks_.Lock({key});
+  ForgetServed(key);
   ASSIGN_OR_RETURN(auto stored, ReadSuggestion(workspace, request.id()));
   if (!stored.has_value()) return NotFound(kSuggestion, request.id());
   if (!actors_->AllInScope(*actors_->ScopeOf(caller),
@@ -1502,6 +1626,7 @@ absl::StatusOr<Lifecycle::EditCounts> Lifecycle::EditPersonalData(
                    }));
   for (const std::string& key : keys) {
     auto held = locks_.Lock({key});
+    ForgetServed(key);
     v1::Suggestion s;
     ASSIGN_OR_RETURN(bool found,
                      store_->GetMessage(Family::kSuggestions, key, &s));

@@ -83,7 +83,10 @@ class Lifecycle {
   // call). A suggestion gets an event (one per round, its state after the
   // round) only when it is new, proposed again, or its score, modality or
   // explanation changed: shown again as it was, its counters change and
-  // watchers are not told.
+  // watchers are not told. Shown again as it was (same state, score,
+  // modality, explanation and factors), its record is not rewritten: the
+  // round writes a merge operand of ~80 bytes (storage/suggestion_merge.h),
+  // and when the round's cache knows the record it is not even read.
   // Returns once the call's records are in the write-ahead log (not
   // fsync'ed: see README, Durability); an error of the round's write is
   // every call's error in it.
@@ -269,14 +272,84 @@ class Lifecycle {
   // Queues `call`, then either waits for a round that writes it or leads
   // the next round itself.
   absl::Status RecordInRound(ServedCall* call);
-  // Writes one round's calls in one batch (see RecordServed).
+
+  // What decides whether serving a stored suggestion again changes more
+  // than its counters: its state, and the score, modality, explanation and
+  // factors it was served with (the last two as one hash).
+  struct ServedSignature {
+    v1::SuggestionState state = v1::SUGGESTION_STATE_UNSPECIFIED;
+    v1::PartnershipModality modality = v1::PARTNERSHIP_MODALITY_UNSPECIFIED;
+    double score = 0;
+    uint64_t content = 0;
+    // Merge operands written over the record since it was last written
+    // whole (at most kMaxOperandsPerRecord).
+    int operands = 0;
+    // Same score, modality and content (the state is the record's alone).
+    bool SameServing(const ServedSignature& other) const {
+      return score == other.score && modality == other.modality &&
+             content == other.content;
+    }
+  };
+  static ServedSignature SignatureOf(const v1::Suggestion& s);
+  static ServedSignature SignatureOf(const v1::PartnerSuggestion& p);
+
+  // One round: the distinct records it touches, in the order first served,
+  // and for each call which record each of its suggestions is.
+  struct ServedRound {
+    std::vector<std::string> keys;
+    std::vector<std::vector<size_t>> slots;  // [call][i] -> index in keys
+    std::vector<std::vector<ServedSignature>> served;  // [call][i]
+  };
+  // A record of the round, as the round leaves it.
+  struct ServedRecord {
+    v1::Suggestion s;      // read, then changed (unless shown_again)
+    bool stored = false;   // in the store before the round
+    bool exists = false;   // stored, or made by an earlier call of the round
+    bool changed = false;  // new, proposed again, or score/reasons moved
+    // Known from the cache, and every call of the round served it as it is
+    // stored: only its counters move (a merge operand, no read, no event).
+    bool shown_again = false;
+    ServedSignature signature;  // of the record after the round
+    int times = 0;              // calls of the round that served it
+    const ServedCall* last_call = nullptr;
+    int last_index = 0;
+  };
+  static ServedRound PlanServedRound(const std::vector<ServedCall*>& round);
+  // Writes one round's calls in one batch (see RecordServed). Records
+  // served again as the signature cache knows them are not read.
   absl::Status WriteServedRound(const std::vector<ServedCall*>& round);
+  // Marks the records that the cache shows were served as they are stored
+  // by every call of the round, unless they already carry
+  // kMaxOperandsPerRecord operands: those, and every record the cache does
+  // not know, are read and written whole (so that a read never folds more
+  // than that many, even after a restart, which empties the cache).
+  void MarkShownAgainFromCache(const ServedRound& plan,
+                               std::vector<ServedRecord>* records) const;
+  // Reads the records not so marked, and applies every call to them (they
+  // are written whole).
+  absl::Status ReadAndApplyRound(const std::vector<ServedCall*>& round,
+                                 const ServedRound& plan,
+                                 std::vector<ServedRecord>* records) const;
+  // Adds each record's write to `batch`, and an event for each one changed.
+  static void RoundWrites(const ServedRound& plan,
+                          std::vector<ServedRecord>* records,
+                          storage::WriteBatch* batch,
+                          std::vector<EventLog::Pending>* events);
+  // The signature cache: filled after a round's write succeeded; every
+  // other write of a suggestion forgets its key first, under its lock.
+  void RememberServed(const ServedRound& plan,
+                      const std::vector<ServedRecord>& records);
+  void ForgetServed(std::string_view key);
   // Applies the `index`-th suggestion `call` served to the stored record
   // `s` (`exists`: s holds a record, stored or made earlier in the round).
   // True when it is new, proposed again, or its score, modality or
   // explanation changed; false when only its counters moved.
   static bool ApplyServed(const ServedCall& call, int index, bool exists,
                           v1::Suggestion* s);
+  // The merge operand (storage/suggestion_merge.h) of a stored suggestion
+  // that `times` calls of a round showed again as it was, `call` last: what
+  // ApplyServed would have changed in it.
+  static std::string ShownOperand(const ServedCall& call, int times);
 
   storage::Store* store_;
   const TerritoryRegistry* registry_;
@@ -285,6 +358,16 @@ class Lifecycle {
   const Options options_;
   ValidationContext validation_;
   KeyLocks locks_;
+
+  // The signature of stored suggestions that rounds wrote, by key, so that
+  // a suggestion served again as it was needs no read. An entry is exact:
+  // every other write of a suggestion forgets its key first, under the
+  // key's lock. Bounded: cleared when it reaches kServedCacheEntries.
+  static constexpr size_t kServedCacheEntries = 200'000;
+  static constexpr int kMaxOperandsPerRecord = 16;
+  mutable std::mutex served_cache_mu_;
+  absl::flat_hash_map<std::string, ServedSignature>
+      served_cache_;  // guarded by served_cache_mu_
 
   // The calls waiting for a round, and whether one is being written.
   std::mutex served_mu_;

@@ -542,7 +542,7 @@ TEST(WorkspaceMigrationTest, SchemaOneStoreMovesIntoTheDefaultWorkspace) {
   auto version =
       m->store().Get(storage::Family::kMeta, storage::keys::kSchemaVersion);
   ASSERT_TRUE(version.ok() && version->has_value());
-  EXPECT_EQ(**version, "2");
+  EXPECT_EQ(**version, std::to_string(storage::kSchemaVersion));
 
   v1::GetSuggestionRequest get;
   get.set_id("s-old7");
@@ -633,7 +633,8 @@ TEST(WorkspaceMigrationTest, NewerStoreIsRefused) {
     auto store = storage::Store::Open(options);
     ASSERT_TRUE(store.ok());
     storage::WriteBatch batch;
-    batch.Put(storage::Family::kMeta, storage::keys::kSchemaVersion, "3");
+    batch.Put(storage::Family::kMeta, storage::keys::kSchemaVersion,
+              std::to_string(storage::kSchemaVersion + 1));
     ASSERT_TRUE((*store)->Write(batch).ok());
   }
   storage::Store::Options options;

@@ -9,7 +9,8 @@
 #   scripts/suggest-h2load.sh [REQUESTS] [ROUNDS] [-- SERVER_FLAGS...]
 # Without server flags the server loads the demo territory; pass e.g.
 # -- --data_dir=DIR to use a store of your own (the actor asked is then
-# $ACTOR, default ext:demo:1000).
+# $ACTOR, default ext:demo:1000). MAILLAGE_SERVER names another server
+# binary (e.g. an older build, to compare two in one session).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 requests=${1:-20000}
@@ -23,7 +24,7 @@ server_flags=("$@")
 if [ ${#server_flags[@]} -eq 0 ]; then
   server_flags=(--data_dir="$work/data" --demo)
 fi
-build/services/maillage_server --listen=127.0.0.1:0 --http_listen= \
+"${MAILLAGE_SERVER:-build/services/maillage_server}" --listen=127.0.0.1:0 --http_listen= \
   --admin_credentials_file="$work/credentials" --rate_limit_per_second=0 \
   "${server_flags[@]}" 2>"$work/log" &
 server_pid=$!

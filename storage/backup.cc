@@ -14,6 +14,7 @@
 #include "rocksdb/db.h"
 #include "rocksdb/env.h"
 #include "rocksdb/utilities/backup_engine.h"
+#include "storage/suggestion_merge.h"
 
 namespace maillage::storage {
 namespace {
@@ -75,8 +76,13 @@ absl::Status OpenCheckpoint(
   std::vector<std::string> names;
   rocksdb::Status s = rocksdb::DB::ListColumnFamilies(options, dir, &names);
   std::vector<rocksdb::ColumnFamilyDescriptor> families;
-  for (const std::string& name : names)
+  for (const std::string& name : names) {
     families.emplace_back(name, rocksdb::ColumnFamilyOptions());
+    // Operands in the checkpoint's log are replayed into a memtable.
+    if (name == FamilyName(Family::kSuggestions)) {
+      families.back().options.merge_operator = NewSuggestionMergeOperator();
+    }
+  }
   if (s.ok()) {
     s = rocksdb::DB::OpenForReadOnly(options, dir, families, handles, db);
   }

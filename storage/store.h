@@ -49,8 +49,10 @@ std::string_view FamilyName(Family family);
 
 // The schema this build writes and understands. Bumped whenever the stored
 // layout changes incompatibly; Open refuses a store written by a newer build
-// and migrates an older one. 2: workspaces (storage/migration.h).
-inline constexpr int kSchemaVersion = 2;
+// and migrates an older one. 2: workspaces (storage/migration.h). 3:
+// suggestion records may carry merge operands (storage/suggestion_merge.h),
+// which a build of schema 2 cannot read; nothing is rewritten from 2 to 3.
+inline constexpr int kSchemaVersion = 3;
 
 // What the store reports of RocksDB for the server's metrics: properties and
 // counters RocksDB keeps anyway, read when asked (Store::Figures). Counts
@@ -95,6 +97,11 @@ class WriteBatch {
   void PutMessage(Family family, std::string_view key,
                   const google::protobuf::MessageLite& message);
   void Delete(Family family, std::string_view key);
+  // Adds a merge operand to the record at `key`, for the families that
+  // have a merge operator: only Family::kSuggestions, whose operands are
+  // SuggestionShown messages over an existing record
+  // (storage/suggestion_merge.h).
+  void Merge(Family family, std::string_view key, std::string_view operand);
   // Deletes every key in [begin, end) of `family` (one range tombstone,
   // whatever the number of keys).
   void DeleteRange(Family family, std::string_view begin, std::string_view end);
@@ -106,7 +113,7 @@ class WriteBatch {
 
  private:
   friend class Store;
-  enum class OpType : char { kPut, kDelete, kDeleteRange };
+  enum class OpType : char { kPut, kDelete, kDeleteRange, kMerge };
   static constexpr size_t kOpHeaderBytes = 2 + 2 * sizeof(uint32_t);
   // Appends the header and key of an operation; its value, if any, follows.
   void AppendOp(Family family, OpType type, std::string_view key,

@@ -7,7 +7,9 @@
 #include <thread>
 #include <vector>
 
+#include "absl/time/time.h"
 #include "gmock/gmock.h"
+#include "google/protobuf/util/time_util.h"
 #include "gtest/gtest.h"
 #include "maillage/v1/lifecycle.grpc.pb.h"
 #include "maillage/v1/matching.grpc.pb.h"
@@ -420,6 +422,63 @@ TEST_F(LifecycleTest, ConcurrentServingCountsEveryCallAndEventsOnlyChanges) {
   // Nothing else is waiting: a third read would be the next change.
   ctx.TryCancel();
   stream->Finish();
+}
+
+// Serving a suggestion again as it was writes a small merge operand, and
+// the round remembers what it served so that the next one needs no read.
+// Readers see the folded record; a move forgets what the round remembered,
+// so that serving a dismissed suggestion proposes it again.
+TEST_F(LifecycleTest, ServedAgainFoldsCountersAndAMoveIsNeverHiddenByIt) {
+  Start(/*cooling=*/absl::ZeroDuration());
+  Create(Assoc("rna:W941000001"));
+  Create(Company("siret:11111111100011"));
+  std::vector<std::string> ids;
+  auto get = [&](const std::string& id) {
+    grpc::ClientContext ctx;
+    v1::GetSuggestionRequest req;
+    req.set_id(id);
+    v1::Suggestion s;
+    EXPECT_TRUE(life_->GetSuggestion(&ctx, req, &s).ok());
+    return s;
+  };
+  Partners("rna:W941000001", &ids);
+  const v1::Suggestion first = get(ids[0]);
+  Partners("rna:W941000001", &ids);
+  Partners("rna:W941000001", &ids);
+  const v1::Suggestion third = get(ids[0]);
+  EXPECT_EQ(third.times_shown(), 3);
+  EXPECT_EQ(third.history_size(), 1);
+  EXPECT_NE(third.etag(), first.etag());
+  EXPECT_EQ(third.requested_by_note(), "animatrice@lab");
+  EXPECT_GE(absl::FromUnixMicros(
+                google::protobuf::util::TimeUtil::TimestampToMicroseconds(
+                    third.last_shown())),
+            absl::FromUnixMicros(
+                google::protobuf::util::TimeUtil::TimestampToMicroseconds(
+                    first.last_shown())));
+
+  // Past the bound on operands over one record (16), the record is read
+  // and written whole again: nothing is lost or counted twice.
+  for (int i = 3; i < 40; ++i) Partners("rna:W941000001", &ids);
+  EXPECT_EQ(get(ids[0]).times_shown(), 40);
+
+  v1::Suggestion moved;
+  ASSERT_TRUE(Move(ids[0], v1::SUGGESTION_STATE_DISMISSED, &moved,
+                   v1::MEETING_OUTCOME_UNSPECIFIED, "pas le moment")
+                  .ok());
+  Partners("rna:W941000001", &ids);
+  const v1::Suggestion again = get(ids[0]);
+  EXPECT_EQ(again.state(), v1::SUGGESTION_STATE_PROPOSED);
+  EXPECT_EQ(again.history_size(), 3);  // proposed, dismissed, proposed again
+  EXPECT_EQ(again.times_shown(), 41);
+}
+
+// The served-again shortcut compares suggestions by a hash of their
+// explanation and of every MatchFactor field (core/lifecycle.cc,
+// ContentHash): a new field must be added there.
+TEST(LifecycleContentHashTest, CoversEveryFactorField) {
+  EXPECT_EQ(v1::MatchFactor::descriptor()->field_count(), 5)
+      << "MatchFactor gained a field: hash it in ContentHash";
 }
 
 TEST_F(LifecycleTest, RepeatedNonAnswersLowerAPartnersResponsiveness) {
