@@ -66,6 +66,10 @@ class ActorDirectory {
   struct Options {
     // Capacity of an actor that does not state one.
     int default_capacity = 3;
+    // Nice value of the thread that commits imports (CommitImportAsync);
+    // 0: the process's. Durability is unchanged: a batch is answered
+    // once written, as before; only when it is scheduled changes.
+    int import_nice = 0;
   };
 
   ActorDirectory(storage::Store* store, const TerritoryRegistry* territories,
