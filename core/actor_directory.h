@@ -67,8 +67,8 @@ class ActorDirectory {
     // Capacity of an actor that does not state one.
     int default_capacity = 3;
     // Nice value of the thread that commits imports (CommitImportAsync);
-    // 0: the process's. Durability is unchanged: a batch is answered
-    // once written, as before; only when it is scheduled changes.
+    // 0: the process's. The server leaves it at 0: that thread holds the
+    // index's write lock, and a niced holder made queries wait (measured).
     int import_nice = 0;
   };
 

@@ -88,7 +88,6 @@ absl::StatusOr<std::unique_ptr<Maillage>> Maillage::Open(
 
   ActorDirectory::Options actor_options;
   actor_options.default_capacity = options.default_capacity;
-  actor_options.import_nice = options.import_nice;
   m->actors_ = std::make_unique<ActorDirectory>(
       m->store_.get(), m->registry_.get(), m->vocabulary_.get(), actor_options);
   RETURN_IF_ERROR(m->actors_->LoadIndex());

@@ -67,8 +67,8 @@ ABSL_FLAG(bool, sync_writes, true,
           "crash).");
 ABSL_FLAG(int, worker_threads, 16, "Threads running request work.");
 ABSL_FLAG(int, import_nice, 0,
-          "Nice value (0-19) of the threads that prepare and commit "
-          "imports: higher lets queries run first while an import streams "
+          "Nice value (0-19) of the thread that prepares imports' batches: "
+          "higher lets queries run first while an import streams "
           "(BENCHMARKS.md, \"Mixed load\"). Durability is unchanged.");
 ABSL_FLAG(int, max_queued_calls, 256,
           "Calls waiting for a worker beyond which new calls are refused "
