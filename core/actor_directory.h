@@ -67,6 +67,10 @@ class ActorDirectory {
   struct Options {
     // Capacity of an actor that does not state one.
     int default_capacity = 3;
+    // Nice value of the thread that commits imports (CommitImportAsync);
+    // 0: the process's. The server leaves it at 0: that thread holds the
+    // index's write lock, and a niced holder made queries wait (measured).
+    int import_nice = 0;
   };
 
   ActorDirectory(storage::Store* store, const TerritoryRegistry* territories,
@@ -307,6 +311,14 @@ class ActorDirectory {
   void ApplyFeedbackLocked();
   // Inserts the profile with its remaining capacity. Needs index_mu_.
   void UpsertLocked(matcher::ActorProfile profile);
+  // Lowers profile.capacity by the actor's active partnerships; returns the
+  // declared capacity. Needs index_mu_.
+  uint16_t UsedCapacityApplied(matcher::ActorProfile& profile) const;
+  // Every stored actor's profile, in store (id) order, by chunks; parsed on
+  // this thread and a helper. A DATA_LOSS error names an unparsable record
+  // or one whose id is not its key.
+  absl::StatusOr<std::vector<std::vector<matcher::ActorProfile>>>
+  ScanProfiles() const;
   // PrepareImport's steps. ImportPass (defined with them) is what they
   // share; a rejected row is reported in its answer, an error status is a
   // store failure.

@@ -44,6 +44,10 @@ class Maillage {
     // storage::Store::Options::min_free_disk_bytes.
     uint64_t min_free_disk_bytes = uint64_t{512} << 20;
     int default_capacity = 3;
+    // Nice value of the thread that prepares imports (services' import
+    // pool; +N runs it after the queries when the CPU is short). Not the
+    // commit thread: it holds the index's write lock, queries wait on it.
+    int import_nice = 0;
     // Default weights of the matching engine's factors.
     matcher::Weights match_weights;
     // How often each workspace's weights are learned again from its

@@ -92,6 +92,30 @@ bool SameAreas(const std::vector<ActionArea>& a,
                     });
 }
 
+// Custom zones' communes sorted and unique, as the postings expect.
+void NormaliseAreas(ActorProfile& profile) {
+  for (ActionArea& area : profile.action_areas) {
+    std::sort(area.custom_communes.begin(), area.custom_communes.end());
+    area.custom_communes.erase(
+        std::unique(area.custom_communes.begin(), area.custom_communes.end()),
+        area.custom_communes.end());
+  }
+}
+
+// Whether `id_order` holds every number of `profiles` by strictly
+// increasing id (a permutation, then: the ids are distinct).
+bool IsIdOrder(const std::vector<ActorProfile>& profiles,
+               const std::vector<ActorNum>& id_order) {
+  if (id_order.size() != profiles.size()) return false;
+  for (size_t i = 0; i < id_order.size(); ++i) {
+    if (id_order[i] >= profiles.size()) return false;
+    if (i > 0 && !(profiles[id_order[i - 1]].id < profiles[id_order[i]].id)) {
+      return false;
+    }
+  }
+  return true;
+}
+
 }  // namespace
 
 ActorIndex::Impl::Impl() : ids(internal::IdLess{&profiles}) {}
@@ -498,12 +522,7 @@ ActorIndex::~ActorIndex() = default;
 
 ActorNum ActorIndex::Upsert(ActorProfile profile) {
   Impl& impl = *impl_;
-  for (ActionArea& area : profile.action_areas) {
-    std::sort(area.custom_communes.begin(), area.custom_communes.end());
-    area.custom_communes.erase(
-        std::unique(area.custom_communes.begin(), area.custom_communes.end()),
-        area.custom_communes.end());
-  }
+  NormaliseAreas(profile);
   // One search serves both cases: it finds the actor, or where its number
   // goes in the id order (the hint of the insertion below).
   auto existing = impl.ids.lower_bound(std::string_view(profile.id));
@@ -532,6 +551,26 @@ ActorNum ActorIndex::Upsert(ActorProfile profile) {
   impl.IndexActor(num, {}, {&impl.profiles[num], &impl.records[num]});
   ++impl.live;
   return num;
+}
+
+void ActorIndex::BulkLoad(std::vector<ActorProfile> profiles,
+                          const std::vector<ActorNum>& id_order) {
+  Impl& impl = *impl_;
+  if (!impl.profiles.empty() || !IsIdOrder(profiles, id_order)) {
+    for (ActorProfile& profile : profiles) Upsert(std::move(profile));
+    return;
+  }
+  const auto n = static_cast<ActorNum>(profiles.size());
+  impl.profiles = std::move(profiles);
+  impl.records.resize(n);
+  for (ActorNum num = 0; num < n; ++num) {
+    NormaliseAreas(impl.profiles[num]);
+    impl.records[num] = impl.MakeRecord(impl.profiles[num]);
+    impl.IndexActor(num, {}, {&impl.profiles[num], &impl.records[num]});
+  }
+  // Every number is greater than the last in id order: the end is the place.
+  for (ActorNum num : id_order) impl.ids.insert(impl.ids.end(), num);
+  impl.live = n;
 }
 
 bool ActorIndex::Remove(std::string_view id) {

@@ -133,6 +133,16 @@ class ActorIndex {
   ActorNum Upsert(ActorProfile profile);
   // Removes the actor; returns false when it was not there.
   bool Remove(std::string_view id);
+  // Fills an empty index: profiles[i] gets number i, with the same numbers,
+  // postings and id map as Upserting the profiles in turn. `id_order` lists
+  // the numbers by increasing id (a store's scan yields them so): the id map
+  // is then built by appending, not by a B-tree search per actor (at 1M
+  // actors whose numbers do not follow their ids, the searches were a third
+  // of the start-up). When the index is not empty, or `id_order` is not the
+  // numbers by strictly increasing id, the profiles are Upserted in turn
+  // instead: the same result, slower.
+  void BulkLoad(std::vector<ActorProfile> profiles,
+                const std::vector<ActorNum>& id_order);
 
   // Number of an actor by public id, or nullopt.
   std::optional<ActorNum> Find(std::string_view id) const;

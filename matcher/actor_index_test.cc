@@ -500,6 +500,105 @@ TEST(ActorIndexPropertyTest, ReplacementsLeaveThePostingsOfAFreshIndex) {
   }
 }
 
+// Upserts `profiles` in turn into an index of `geo`, as BulkLoad must
+// behave.
+void UpsertInTurn(const Geography& geo, std::vector<ActorProfile> profiles,
+                  ActorIndex* index) {
+  index->SetCommunePlaces(geo.communes);
+  for (ActorProfile& p : profiles) index->Upsert(std::move(p));
+}
+
+// What readers of the two indexes see, number by number: ids, homes,
+// Find, postings, List, counts.
+void ExpectSameIndex(const ActorIndex& bulk, const ActorIndex& upserted) {
+  ASSERT_EQ(bulk.size(), upserted.size());
+  ASSERT_EQ(bulk.num_limit(), upserted.num_limit());
+  std::vector<ActorNum> same(bulk.num_limit());
+  for (ActorNum num = 0; num < bulk.num_limit(); ++num) {
+    same[num] = num;
+    ASSERT_EQ(bulk.IsLive(num), upserted.IsLive(num));
+    if (!bulk.IsLive(num)) continue;
+    const ActorProfile& p = bulk.Get(num);
+    EXPECT_EQ(p.id, upserted.Get(num).id);
+    EXPECT_EQ(bulk.Find(p.id), std::optional<ActorNum>(num));
+    EXPECT_TRUE(bulk.HomeOf(num) == upserted.HomeOf(num));
+    EXPECT_EQ(bulk.HasActionAreas(num), upserted.HasActionAreas(num));
+  }
+  EXPECT_EQ(PostingDump(bulk, same), PostingDump(upserted, same));
+  EXPECT_EQ(ListAll(bulk, {}), ListAll(upserted, {}));
+  for (int k = 0; k < kKindCount; ++k) {
+    const auto kind = static_cast<Kind>(k);
+    EXPECT_EQ(bulk.CountOfKind(kind).available,
+              upserted.CountOfKind(kind).available);
+    EXPECT_EQ(bulk.CountOfKind(kind).unavailable,
+              upserted.CountOfKind(kind).unavailable);
+  }
+}
+
+TEST(ActorIndexPropertyTest, BulkLoadEqualsUpsertsInTurn) {
+  // Profiles numbered in an order unrelated to their ids (as LoadIndex
+  // numbers them by place), with the id order given, wrong, or not a
+  // permutation: always the index the Upserts in turn give.
+  const Geography geo = Geography::Make(3, 3, 3, 5);
+  for (uint32_t seed : {1u, 2u, 3u}) {
+    std::mt19937 rng(seed);
+    std::vector<ActorProfile> profiles;
+    for (int i = 0; i < 2000; ++i) {
+      profiles.push_back(testing::RandomProfile(
+          rng, geo, "actor:" + std::to_string(i * 7919 % 2000)));
+    }
+    std::vector<ActorNum> id_order(profiles.size());
+    for (ActorNum num = 0; num < id_order.size(); ++num) id_order[num] = num;
+    std::sort(id_order.begin(), id_order.end(), [&](ActorNum a, ActorNum b) {
+      return profiles[a].id < profiles[b].id;
+    });
+    ActorIndex upserted;
+    UpsertInTurn(geo, profiles, &upserted);
+
+    ActorIndex bulk;
+    bulk.SetCommunePlaces(geo.communes);
+    bulk.BulkLoad(profiles, id_order);
+    ExpectSameIndex(bulk, upserted);
+
+    std::vector<ActorNum> wrong = id_order;
+    std::swap(wrong[10], wrong[11]);
+    ActorIndex from_wrong;
+    from_wrong.SetCommunePlaces(geo.communes);
+    from_wrong.BulkLoad(profiles, wrong);
+    ExpectSameIndex(from_wrong, upserted);
+
+    ActorIndex from_short;
+    from_short.SetCommunePlaces(geo.communes);
+    from_short.BulkLoad(profiles, {id_order.begin(), id_order.end() - 1});
+    ExpectSameIndex(from_short, upserted);
+  }
+}
+
+TEST(ActorIndexPropertyTest, BulkLoadWithRepeatedIdsOrIntoAFullIndexUpserts) {
+  const Geography geo = Geography::Make(2, 2, 2, 4);
+  std::mt19937 rng(7);
+  std::vector<ActorProfile> profiles;
+  for (int i = 0; i < 300; ++i) {
+    profiles.push_back(
+        testing::RandomProfile(rng, geo, "a" + std::to_string(i % 250)));
+  }
+  std::vector<ActorNum> order(profiles.size());
+  for (ActorNum num = 0; num < order.size(); ++num) order[num] = num;
+  ActorIndex upserted;
+  UpsertInTurn(geo, profiles, &upserted);
+  ActorIndex bulk;
+  bulk.SetCommunePlaces(geo.communes);
+  bulk.BulkLoad(profiles, order);  // ids repeat: not an id order
+  ExpectSameIndex(bulk, upserted);
+
+  // Into an index that already holds actors: Upserts after them.
+  ActorIndex twice;
+  UpsertInTurn(geo, profiles, &twice);
+  twice.BulkLoad(profiles, order);
+  for (const ActorProfile& p : profiles) upserted.Upsert(p);
+  ExpectSameIndex(twice, upserted);
+}
+
 TEST(ActorIndexPropertyTest, WalkAndDriverStrategiesAgree) {
   // Many actors and a non-selective filter (walk in id order) next to a
   // selective one (posting list driver); both paginate the same way.

@@ -152,13 +152,14 @@ class ImportReactor final
     if (next.read || next.write != nullptr || next.finish) {
       GrpcOrderBefore(this);
     }
-    if (next.apply) handler_->Schedule([this] { ApplyPending(); });
+    if (next.apply) handler_->ScheduleImport([this] { ApplyPending(); });
     if (next.read) StartRead(&incoming_.bytes);
     if (next.write != nullptr) StartWrite(next.write);
     if (next.finish) Finish(next.status);  // last: may delete this
   }
 
-  // Runs on the worker pool; one invocation at a time per stream. Prepares
+  // Runs on the import pool (RequestHandler::ScheduleImport); one
+  // invocation at a time per stream. Prepares
   // the batches in order and hands them to the directory's commit thread,
   // which commits them in the same order (OnCommitted), so answers keep the
   // order of the batches.

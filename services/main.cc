@@ -66,6 +66,10 @@ ABSL_FLAG(bool, sync_writes, true,
           "acknowledged writes survive a machine crash (not only a process "
           "crash).");
 ABSL_FLAG(int, worker_threads, 16, "Threads running request work.");
+ABSL_FLAG(int, import_nice, 0,
+          "Nice value (0-19) of the thread that prepares imports' batches: "
+          "higher lets queries run first while an import streams "
+          "(BENCHMARKS.md, \"Mixed load\"). Durability is unchanged.");
 ABSL_FLAG(int, max_queued_calls, 256,
           "Calls waiting for a worker beyond which new calls are refused "
           "with RESOURCE_EXHAUSTED and a retry delay (load shedding).");
@@ -595,6 +599,7 @@ int main(int argc, char** argv) {
   options.core.min_free_disk_bytes = static_cast<uint64_t>(min_free_disk_mb)
                                      << 20;
   options.core.default_capacity = absl::GetFlag(FLAGS_default_capacity);
+  options.core.import_nice = absl::GetFlag(FLAGS_import_nice);
   options.limits = LimitsFromFlags();
   options.worker_threads = absl::GetFlag(FLAGS_worker_threads);
   options.requests.max_queued_calls = absl::GetFlag(FLAGS_max_queued_calls);

@@ -217,6 +217,16 @@ class RequestHandler {
   void Schedule(std::function<void()> task) {
     pool_->Schedule(std::move(task));
   }
+  // Where imports prepare their batches (ScheduleImport): a pool of their
+  // own, e.g. one low-priority thread, so that a streaming import neither
+  // takes the workers queries need nor more than its share of the CPU.
+  // Null (the default): the worker pool. Not owned; must outlive the
+  // handler's calls. Set before serving.
+  void SetImportPool(WorkerPool* pool) { import_pool_ = pool; }
+  // Runs an import's `task` on the import pool (or the worker pool).
+  void ScheduleImport(std::function<void()> task) {
+    (import_pool_ != nullptr ? import_pool_ : pool_)->Schedule(std::move(task));
+  }
 
   // The cancellation of a call: its deadline, and whether gRPC cancelled it
   // (client gone, or the server's shutdown grace period over). Valid until
@@ -262,6 +272,7 @@ class RequestHandler {
           work);
 
   WorkerPool* pool_;
+  WorkerPool* import_pool_ = nullptr;
   RequestObserver* const observer_;
   ActivityMetrics* const activity_;
   const Options options_;

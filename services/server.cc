@@ -285,6 +285,8 @@ absl::StatusOr<std::unique_ptr<Server>> Server::BuildAndStart(
   s->handler_ = std::make_unique<RequestHandler>(
       s->pool_.get(), options.requests, s->request_observer_.get(),
       s->activity_metrics_.get());
+  s->import_pool_ = std::make_unique<WorkerPool>(1, options.core.import_nice);
+  s->handler_->SetImportPool(s->import_pool_.get());
   s->services_.push_back(std::make_unique<ActorServiceImpl>(s->handler_.get()));
   s->services_.push_back(
       std::make_unique<TerritoryServiceImpl>(s->handler_.get()));
@@ -466,7 +468,8 @@ void Server::Shutdown(absl::Duration grace) {
     GrpcOrderAfter(handler_.get());
   }
   StopHttp();
-  pool_.reset();  // runs what was already queued, then joins
+  import_pool_.reset();  // runs what was already queued, then joins
+  pool_.reset();
   if (handler_ != nullptr) handler_->SetCore(nullptr, nullptr);
   if (core_figures_ != nullptr) core_figures_->Detach();
   core_.reset();  // closes the store

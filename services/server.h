@@ -221,6 +221,9 @@ class Server {
   // Reads core_: detached before core_ closes.
   std::shared_ptr<ops::ScrapeCollector> core_figures_;
   std::unique_ptr<WorkerPool> pool_;
+  // One thread, at Options::core.import_nice, preparing every import's
+  // batches (RequestHandler::SetImportPool).
+  std::unique_ptr<WorkerPool> import_pool_;
   std::unique_ptr<auth::CertificatePrincipals> cert_principals_;
   std::unique_ptr<RequestHandler> handler_;
   std::unique_ptr<ReflectionCatalog> reflection_;

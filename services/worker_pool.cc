@@ -1,9 +1,22 @@
 #include "services/worker_pool.h"
 
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
 namespace maillage::services {
 
-WorkerPool::WorkerPool(int threads) {
-  for (int i = 0; i < threads; ++i) threads_.emplace_back([this] { Run(); });
+WorkerPool::WorkerPool(int threads, int nice) {
+  for (int i = 0; i < threads; ++i) {
+    threads_.emplace_back([this, nice] {
+      if (nice != 0) {
+        // This thread only (Linux: a thread's nice value is its own).
+        setpriority(PRIO_PROCESS, static_cast<id_t>(syscall(SYS_gettid)),
+                    nice);
+      }
+      Run();
+    });
+  }
 }
 
 WorkerPool::~WorkerPool() {

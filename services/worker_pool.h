@@ -16,7 +16,9 @@ namespace maillage::services {
 // Thread-safe. The destructor runs every task already scheduled, then joins.
 class WorkerPool {
  public:
-  explicit WorkerPool(int threads);
+  // `nice`: the threads' nice value (0: the process's); +N lets other
+  // threads run first when the CPU is short.
+  explicit WorkerPool(int threads, int nice = 0);
   ~WorkerPool();
   WorkerPool(const WorkerPool&) = delete;
   WorkerPool& operator=(const WorkerPool&) = delete;
