@@ -1,9 +1,6 @@
 #include "core/actor_directory.h"
 
 #include <malloc.h>
-#include <sys/resource.h>
-#include <sys/syscall.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <condition_variable>
@@ -1113,12 +1110,11 @@ void ActorDirectory::CommitImportAsync(std::unique_ptr<PreparedImport> prepared,
   commit_cv_.notify_one();
 }
 
+// Runs at the process's priority: this thread holds the index's write lock
+// while it commits, and a niced holder makes queries wait (measured:
+// BENCHMARKS.md, "Mixed load"); --import_nice lowers only the thread that
+// prepares imports (services/server.cc).
 void ActorDirectory::CommitLoop() {
-  if (options_.import_nice != 0) {
-    // This thread only (Linux: a thread's nice value is its own).
-    setpriority(PRIO_PROCESS, static_cast<id_t>(syscall(SYS_gettid)),
-                options_.import_nice);
-  }
   for (;;) {
     std::unique_ptr<PreparedImport> prepared;
     ImportDone done;

@@ -67,10 +67,6 @@ class ActorDirectory {
   struct Options {
     // Capacity of an actor that does not state one.
     int default_capacity = 3;
-    // Nice value of the thread that commits imports (CommitImportAsync);
-    // 0: the process's. The server leaves it at 0: that thread holds the
-    // index's write lock, and a niced holder made queries wait (measured).
-    int import_nice = 0;
   };
 
   ActorDirectory(storage::Store* store, const TerritoryRegistry* territories,
