@@ -544,34 +544,35 @@ std::optional<matcher::Scope> ValidateTerritoryFilter(
   return std::move(t.scope);
 }
 
-void ValidateActor(const ValidationContext& context, std::string_view path,
-                   ActorIdRule id_rule, v1::Actor* actor, FieldViolations* out,
-                   uint32_t* commune) {
-  if (commune != nullptr) *commune = territory::kNone;
-  bool id_ok = CheckActorId(actor, path, id_rule, out);
+namespace {
 
-  if (!v1::ActorKind_IsValid(actor->kind()) ||
-      actor->kind() == v1::ACTOR_KIND_UNSPECIFIED) {
+// The parts of ValidateActor, in the order of the Actor's fields; each adds
+// its violations under `path` and normalises what it accepts in place.
+
+void CheckKindAndSubtype(std::string_view path, const v1::Actor& actor,
+                         FieldViolations* out) {
+  if (!v1::ActorKind_IsValid(actor.kind()) ||
+      actor.kind() == v1::ACTOR_KIND_UNSPECIFIED) {
     out->Add(Path(path, "kind"),
              "is required: ASSOCIATION, COMPANY, PUBLIC_BODY, ACADEMIC or "
              "MEDIA");
   }
-  if (!v1::ActorSubtype_IsValid(actor->subtype())) {
+  if (!v1::ActorSubtype_IsValid(actor.subtype())) {
     out->Add(Path(path, "subtype"), "unknown value");
-  } else if (v1::ActorKind_IsValid(actor->kind()) &&
-             actor->kind() != v1::ACTOR_KIND_UNSPECIFIED &&
-             !v1::SubtypeFitsKind(actor->kind(), actor->subtype())) {
+  } else if (v1::ActorKind_IsValid(actor.kind()) &&
+             actor.kind() != v1::ACTOR_KIND_UNSPECIFIED &&
+             !v1::SubtypeFitsKind(actor.kind(), actor.subtype())) {
     out->Add(
         Path(path, "subtype"),
-        absl::StrCat(v1::ActorSubtype_Name(actor->subtype()),
-                     " does not apply to ", v1::ActorKind_Name(actor->kind())));
+        absl::StrCat(v1::ActorSubtype_Name(actor.subtype()),
+                     " does not apply to ", v1::ActorKind_Name(actor.kind())));
   }
-  CheckTextField(
-      actor, &v1::Actor::name, &v1::Actor::mutable_name,
-      [&] { return Path(path, "name"); }, Limits::kNameMax, true, false, out);
+}
 
-  CheckLegalIds(id_ok, path, actor, out);
-
+// Registry codes and bands: NAF (made canonical), association purposes,
+// size band and status.
+void CheckRegistryCodes(std::string_view path, v1::Actor* actor,
+                        FieldViolations* out) {
   if (!actor->naf_code().empty()) {
     auto naf = actor->naf_code().size() <= Limits::kNafCodeMax
                    ? CanonicalNaf(actor->naf_code())
@@ -603,8 +604,13 @@ void ValidateActor(const ValidationContext& context, std::string_view path,
   if (!v1::ActorStatus_IsValid(actor->status())) {
     out->Add(Path(path, "status"), "unknown value");
   }
+}
 
-  // Home commune: required, resolved to the current commune.
+// The home commune, required and stored as the current commune's code
+// (*commune its number when accepted).
+void CheckHomeCommune(const ValidationContext& context, std::string_view path,
+                      v1::Actor* actor, FieldViolations* out,
+                      uint32_t* commune) {
   TrimField(actor, &v1::Actor::home_commune, &v1::Actor::mutable_home_commune);
   if (actor->home_commune().empty()) {
     out->Add(Path(path, "home_commune"), "is required (INSEE code)");
@@ -625,6 +631,12 @@ void ValidateActor(const ValidationContext& context, std::string_view path,
     }
     if (commune != nullptr) *commune = resolution->commune;
   }
+}
+
+// The coordinates and the territories it acts on (codes made current).
+void CheckLocationAndActionTerritories(const ValidationContext& context,
+                                       std::string_view path, v1::Actor* actor,
+                                       FieldViolations* out) {
   if (actor->has_location()) {
     const v1::GeoPoint& p = actor->location();
     if (!std::isfinite(p.latitude()) || p.latitude() < -90 ||
@@ -650,8 +662,11 @@ void ValidateActor(const ValidationContext& context, std::string_view path,
       if (out->size() == before) ref->set_code(resolved.code);
     }
   }
+}
 
-  // Themes: known codes, deduplicated, order kept.
+// Themes: known codes, deduplicated, order kept.
+void CheckThemes(const ValidationContext& context, std::string_view path,
+                 v1::Actor* actor, FieldViolations* out) {
   if (ValidateCount(actor->themes_size(), Limits::kThemesMax,
                     Path(path, "themes"), out)) {
     // Few themes per actor: a linear scan beats a set.
@@ -669,19 +684,26 @@ void ValidateActor(const ValidationContext& context, std::string_view path,
     }
     while (themes->size() > kept) themes->RemoveLast();
   }
-  CheckExchanges(context, actor->mutable_needs(), path, "needs", out);
-  CheckExchanges(context, actor->mutable_offers(), path, "offers", out);
+}
 
-  ValidateEnumList(actor->accepted_categories(),
-                   v1::PartnershipCategory_IsValid, Limits::kCategoriesMax,
-                   Path(path, "accepted_categories"), out,
+// What it takes part in: accepted partnership categories and capacity.
+void CheckEngagement(std::string_view path, const v1::Actor& actor,
+                     FieldViolations* out) {
+  ValidateEnumList(actor.accepted_categories(), v1::PartnershipCategory_IsValid,
+                   Limits::kCategoriesMax, Path(path, "accepted_categories"),
+                   out,
                    "MECENAT, RESPONSIBLE_PRACTICES, ECONOMIC_COOPERATION or "
                    "SOCIETAL_INNOVATION");
-  if (actor->has_capacity() &&
-      (actor->capacity() < 0 || actor->capacity() > Limits::kCapacityMax)) {
+  if (actor.has_capacity() &&
+      (actor.capacity() < 0 || actor.capacity() > Limits::kCapacityMax)) {
     out->Add(Path(path, "capacity"),
              absl::StrCat("must be within [0, ", Limits::kCapacityMax, "]"));
   }
+}
+
+// Free text shown to people: description, website, source.
+void CheckPresentation(std::string_view path, v1::Actor* actor,
+                       FieldViolations* out) {
   CheckTextField(
       actor, &v1::Actor::description, &v1::Actor::mutable_description,
       [&] { return Path(path, "description"); }, Limits::kDescriptionMax, false,
@@ -698,7 +720,28 @@ void ValidateActor(const ValidationContext& context, std::string_view path,
       actor, &v1::Actor::source, &v1::Actor::mutable_source,
       [&] { return Path(path, "source"); }, Limits::kSourceMax, false, false,
       out);
+}
 
+}  // namespace
+
+void ValidateActor(const ValidationContext& context, std::string_view path,
+                   ActorIdRule id_rule, v1::Actor* actor, FieldViolations* out,
+                   uint32_t* commune) {
+  if (commune != nullptr) *commune = territory::kNone;
+  bool id_ok = CheckActorId(actor, path, id_rule, out);
+  CheckKindAndSubtype(path, *actor, out);
+  CheckTextField(
+      actor, &v1::Actor::name, &v1::Actor::mutable_name,
+      [&] { return Path(path, "name"); }, Limits::kNameMax, true, false, out);
+  CheckLegalIds(id_ok, path, actor, out);
+  CheckRegistryCodes(path, actor, out);
+  CheckHomeCommune(context, path, actor, out, commune);
+  CheckLocationAndActionTerritories(context, path, actor, out);
+  CheckThemes(context, path, actor, out);
+  CheckExchanges(context, actor->mutable_needs(), path, "needs", out);
+  CheckExchanges(context, actor->mutable_offers(), path, "offers", out);
+  CheckEngagement(path, *actor, out);
+  CheckPresentation(path, actor, out);
   CheckContacts(path, actor, out);
 }
 
