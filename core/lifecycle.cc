@@ -142,6 +142,52 @@ uint64_t ContentHash(const std::string& explanation, const Factors& factors) {
   return h;
 }
 
+// Counts a move to `to` in `m` (`outcome`: the suggestion's, for a move
+// to OUTCOME_RECORDED).
+void CountTransition(v1::SuggestionState to, v1::MeetingOutcome outcome,
+                     v1::CategoryMetrics* m) {
+  switch (to) {
+    case v1::SUGGESTION_STATE_KEPT:
+      m->set_kept(m->kept() + 1);
+      break;
+    case v1::SUGGESTION_STATE_DISMISSED:
+      m->set_dismissed(m->dismissed() + 1);
+      break;
+    case v1::SUGGESTION_STATE_CONTACTED:
+      m->set_contacted(m->contacted() + 1);
+      break;
+    case v1::SUGGESTION_STATE_MEETING_HELD:
+      m->set_meetings(m->meetings() + 1);
+      break;
+    case v1::SUGGESTION_STATE_OUTCOME_RECORDED:
+      switch (outcome) {
+        case v1::MEETING_OUTCOME_DID_NOT_TAKE_PLACE:
+          m->set_outcome_did_not_take_place(m->outcome_did_not_take_place() +
+                                            1);
+          break;
+        case v1::MEETING_OUTCOME_INSUFFICIENT_INTEREST:
+          m->set_outcome_insufficient_interest(
+              m->outcome_insufficient_interest() + 1);
+          break;
+        case v1::MEETING_OUTCOME_INFORMATIVE_NO_COOPERATION:
+          m->set_outcome_informative(m->outcome_informative() + 1);
+          break;
+        case v1::MEETING_OUTCOME_COOPERATION_POSSIBLE:
+          m->set_outcome_cooperation_possible(
+              m->outcome_cooperation_possible() + 1);
+          break;
+        default:
+          break;
+      }
+      break;
+    case v1::SUGGESTION_STATE_PARTNERSHIP_FORMED:
+      m->set_partnerships_formed(m->partnerships_formed() + 1);
+      break;
+    default:
+      break;
+  }
+}
+
 // Whether serving a suggestion in this state proposes it again.
 bool ProposedAgainWhenServed(v1::SuggestionState state) {
   return state == v1::SUGGESTION_STATE_DISMISSED ||
@@ -1473,6 +1519,37 @@ absl::StatusOr<v1::ImportPartnershipsResponse> Lifecycle::ImportPartnerships(
   return response;
 }
 
+absl::StatusOr<std::vector<v1::Suggestion>> Lifecycle::SuggestionsUnder(
+    const std::string& prefix) const {
+  std::vector<v1::Suggestion> suggestions;
+  absl::Status parse_error;
+  RETURN_IF_ERROR(store_->Scan(
+      Family::kSuggestions, prefix, storage::keys::PrefixSuccessor(prefix),
+      [&](std::string_view, std::string_view value) {
+        v1::Suggestion s;
+        if (!s.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
+          parse_error = absl::DataLossError("unparsable suggestion record");
+          return false;
+        }
+        suggestions.push_back(std::move(s));
+        return true;
+      }));
+  RETURN_IF_ERROR(parse_error);
+  return suggestions;
+}
+
+uint64_t Lifecycle::PopulationOf(const ResolvedTerritory& t) const {
+  if (t.level != territory::Level::kCustom) {
+    return registry_->geography().Population(t.level, t.id);
+  }
+  uint64_t population = 0;
+  for (uint32_t c : t.scope.custom_communes) {
+    population +=
+        registry_->geography().Population(territory::Level::kCommune, c);
+  }
+  return population;
+}
+
 absl::StatusOr<v1::TerritoryMetrics> Lifecycle::Metrics(
     const v1::GetTerritoryMetricsRequest& request,
     const auth::Principal& caller) const {
@@ -1497,22 +1574,10 @@ absl::StatusOr<v1::TerritoryMetrics> Lifecycle::Metrics(
     return start <= time && time <= end;
   };
 
-  std::vector<v1::Suggestion> suggestions;
-  absl::Status parse_error;
   const std::string prefix =
       storage::keys::WorkspacePrefix(WorkspaceOf(caller));
-  RETURN_IF_ERROR(store_->Scan(
-      Family::kSuggestions, prefix, storage::keys::PrefixSuccessor(prefix),
-      [&](std::string_view, std::string_view value) {
-        v1::Suggestion s;
-        if (!s.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
-          parse_error = absl::DataLossError("unparsable suggestion record");
-          return false;
-        }
-        suggestions.push_back(std::move(s));
-        return true;
-      }));
-  RETURN_IF_ERROR(parse_error);
+  ASSIGN_OR_RETURN(std::vector<v1::Suggestion> suggestions,
+                   SuggestionsUnder(prefix));
 
   std::map<int, v1::CategoryMetrics> by_category;
   for (int c = 0; c <= 4; ++c) {
@@ -1541,46 +1606,7 @@ absl::StatusOr<v1::TerritoryMetrics> Lifecycle::Metrics(
         if (in_period(s.first_shown())) m.set_suggestions(m.suggestions() + 1);
         for (const auto& h : s.history()) {
           if (!in_period(h.time())) continue;
-          switch (h.to()) {
-            case v1::SUGGESTION_STATE_KEPT:
-              m.set_kept(m.kept() + 1);
-              break;
-            case v1::SUGGESTION_STATE_DISMISSED:
-              m.set_dismissed(m.dismissed() + 1);
-              break;
-            case v1::SUGGESTION_STATE_CONTACTED:
-              m.set_contacted(m.contacted() + 1);
-              break;
-            case v1::SUGGESTION_STATE_MEETING_HELD:
-              m.set_meetings(m.meetings() + 1);
-              break;
-            case v1::SUGGESTION_STATE_OUTCOME_RECORDED:
-              switch (s.outcome()) {
-                case v1::MEETING_OUTCOME_DID_NOT_TAKE_PLACE:
-                  m.set_outcome_did_not_take_place(
-                      m.outcome_did_not_take_place() + 1);
-                  break;
-                case v1::MEETING_OUTCOME_INSUFFICIENT_INTEREST:
-                  m.set_outcome_insufficient_interest(
-                      m.outcome_insufficient_interest() + 1);
-                  break;
-                case v1::MEETING_OUTCOME_INFORMATIVE_NO_COOPERATION:
-                  m.set_outcome_informative(m.outcome_informative() + 1);
-                  break;
-                case v1::MEETING_OUTCOME_COOPERATION_POSSIBLE:
-                  m.set_outcome_cooperation_possible(
-                      m.outcome_cooperation_possible() + 1);
-                  break;
-                default:
-                  break;
-              }
-              break;
-            case v1::SUGGESTION_STATE_PARTNERSHIP_FORMED:
-              m.set_partnerships_formed(m.partnerships_formed() + 1);
-              break;
-            default:
-              break;
-          }
+          CountTransition(h.to(), s.outcome(), &m);
         }
       }
     }
@@ -1596,15 +1622,7 @@ absl::StatusOr<v1::TerritoryMetrics> Lifecycle::Metrics(
   for (int c = 1; c <= 4; ++c) *metrics.add_categories() = by_category[c];
   *metrics.add_categories() = by_category[0];
   metrics.set_active_partnerships(active);
-  uint64_t population = 0;
-  if (t.level == territory::Level::kCustom) {
-    for (uint32_t c : t.scope.custom_communes) {
-      population +=
-          registry_->geography().Population(territory::Level::kCommune, c);
-    }
-  } else {
-    population = registry_->geography().Population(t.level, t.id);
-  }
+  const uint64_t population = PopulationOf(t);
   if (population > 0) {
     metrics.set_partnership_density(10000.0 * static_cast<double>(active) /
                                     static_cast<double>(population));

@@ -247,6 +247,12 @@ class Lifecycle {
   void PushCooperationsToEngine(std::string_view changed);
   absl::StatusOr<std::optional<v1::Suggestion>> ReadSuggestion(
       std::string_view workspace, std::string_view id) const;
+  // Every suggestion record whose key starts with `prefix` (a workspace's),
+  // parsed; DATA_LOSS when one does not parse.
+  absl::StatusOr<std::vector<v1::Suggestion>> SuggestionsUnder(
+      const std::string& prefix) const;
+  // Inhabitants of `t` (a custom zone: the sum of its communes').
+  uint64_t PopulationOf(const ResolvedTerritory& t) const;
   // The retention step both retention methods take (see them): examines the
   // next `batch` records after *after, locks and reads again those `select`
   // picks, calls `change` on each one it still picks, which adds its writes
