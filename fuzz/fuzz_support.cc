@@ -127,6 +127,19 @@ void ScratchFile::Write(const uint8_t* data, size_t size) {
   }
 }
 
+void UseAsInput(const uint8_t* data, size_t size, ScratchFile& file,
+                importer::DirectoryOptions* options) {
+  if (size >= 2 && data[0] == 0x1f && data[1] == 0x8b) {
+    file.Write(data, size);
+    options->path = file.path();
+    options->content = nullptr;
+    return;
+  }
+  options->path = "fuzz-input";
+  options->content = std::make_shared<const std::string>(
+      reinterpret_cast<const char*>(data), size);
+}
+
 bool StringsAreUtf8(const google::protobuf::Message& message) {
   std::vector<const google::protobuf::FieldDescriptor*> fields;
   message.GetReflection()->ListFields(message, &fields);

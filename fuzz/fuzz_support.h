@@ -55,6 +55,14 @@ class ScratchFile {
   std::string path_;
 };
 
+// Makes `data` the input of `options`: in memory (options->content, as an
+// upload to the HTTP face is read), or, when it starts with gzip's magic
+// bytes, written to `file` and read from there (only files are gunzipped).
+// In memory is what keeps the directory-reader targets fast: no file
+// written, opened and closed per input.
+void UseAsInput(const uint8_t* data, size_t size, ScratchFile& file,
+                importer::DirectoryOptions* options);
+
 // Whether every string field of `message`, nested messages included, is
 // well-formed UTF-8 (what proto3 requires of a string before it is sent).
 bool StringsAreUtf8(const google::protobuf::Message& message);

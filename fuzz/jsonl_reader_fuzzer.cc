@@ -52,10 +52,10 @@ void CheckJsonRoundTrip(const v1::Actor& actor) {
   FUZZ_CHECK(differencer.Compare(actor, parsed));
 }
 
-void ReadActors(const std::string& path) {
+void ReadActors(const uint8_t* data, size_t size, ScratchFile& file) {
   importer::DirectoryOptions options;
+  UseAsInput(data, size, file, &options);
   options.format = importer::Format::kJsonl;
-  options.path = path;
   ReadAndCheckRows(options, [](const importer::Row& row) {
     if (row.outcome == importer::Row::Outcome::kActor) {
       CheckJsonRoundTrip(row.actor);
@@ -70,7 +70,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static maillage::fuzz::ScratchFile file(".jsonl");
   maillage::fuzz::ReadLines(
       std::string_view(reinterpret_cast<const char*>(data), size));
-  file.Write(data, size);
-  maillage::fuzz::ReadActors(file.path());
+  maillage::fuzz::ReadActors(data, size, file);
   return 0;
 }

@@ -66,9 +66,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
           &content)) {
     return 0;
   }
-  file.Write(reinterpret_cast<const uint8_t*>(content.data()), content.size());
+  maillage::fuzz::UseAsInput(reinterpret_cast<const uint8_t*>(content.data()),
+                             content.size(), file, &options);
   options.format = maillage::importer::Format::kCsv;
-  options.path = file.path();
   options.source = "fuzz";
   options.default_kind = maillage::v1::ACTOR_KIND_ASSOCIATION;
   options.mappings = &maillage::fuzz::ReferenceMappings();

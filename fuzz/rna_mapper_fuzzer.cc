@@ -16,10 +16,9 @@ extern "C" int LLVMFuzzerInitialize(int* argc, char*** argv) {
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static maillage::fuzz::ScratchFile file(".csv");
-  file.Write(data, size);
   maillage::importer::DirectoryOptions options;
+  maillage::fuzz::UseAsInput(data, size, file, &options);
   options.format = maillage::importer::Format::kRna;
-  options.path = file.path();
   options.mappings = &maillage::fuzz::ReferenceMappings();
   options.geography = &maillage::fuzz::ReferenceGeography();
   maillage::fuzz::ReadAndCheckRows(

@@ -31,8 +31,10 @@ void CheckSireneRow(const maillage::importer::Row& row) {
 }
 
 // Loading counts every data row once.
-void LoadLegalUnits(const std::string& path) {
-  auto units = maillage::importer::LegalUnitTable::Load(path);
+void LoadLegalUnits(const uint8_t* data, size_t size) {
+  auto units = maillage::importer::LegalUnitTable::Load(
+      maillage::importer::StringSource(
+          std::string(reinterpret_cast<const char*>(data), size)));
   if (!units.ok()) return;
   const auto& stats = (*units)->stats();
   FUZZ_CHECK(stats.rows == stats.kept + stats.ceased + stats.rejected);
@@ -53,15 +55,14 @@ extern "C" int LLVMFuzzerInitialize(int* argc, char*** argv) {
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static maillage::fuzz::ScratchFile file(".csv");
-  file.Write(data, size);
   maillage::importer::DirectoryOptions options;
+  maillage::fuzz::UseAsInput(data, size, file, &options);
   options.format = maillage::importer::Format::kSirene;
-  options.path = file.path();
   options.mappings = &maillage::fuzz::ReferenceMappings();
   options.geography = &maillage::fuzz::ReferenceGeography();
   maillage::fuzz::ReadAndCheckRows(options, CheckSireneRow);
   options.legal_units = legal_units;
   maillage::fuzz::ReadAndCheckRows(options, CheckSireneRow);
-  LoadLegalUnits(file.path());
+  LoadLegalUnits(data, size);
   return 0;
 }

@@ -3,6 +3,7 @@
 
 #include <cstddef>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "absl/status/statusor.h"
@@ -22,10 +23,16 @@ class ByteSource {
 
   // The file name for messages ("<string>" for in-memory data).
   virtual const std::string& name() const = 0;
+
+  // The bytes left to read when known without reading them (in-memory
+  // data, a plain file's size), else nullopt (gzip'd data). A hint for
+  // sizing buffers: a file may still grow or shrink while it is read.
+  virtual std::optional<size_t> SizeHint() const { return std::nullopt; }
 };
 
 // Opens `path` for reading. The content is gunzipped when it starts with the
-// gzip magic bytes (whatever the file is called), read as is otherwise.
+// gzip magic bytes (whatever the file is called), read as is otherwise (with
+// read(2), without zlib's buffers).
 // NotFound when the file is missing, PermissionDenied when unreadable.
 absl::StatusOr<std::unique_ptr<ByteSource>> OpenFile(const std::string& path);
 

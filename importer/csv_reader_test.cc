@@ -1,8 +1,13 @@
 #include "importer/csv_reader.h"
 
+#include <unistd.h>
+
 #include <algorithm>
+#include <cstdio>
 #include <cstring>
+#include <fstream>
 #include <memory>
+#include <optional>
 #include <random>
 #include <string>
 #include <vector>
@@ -273,6 +278,84 @@ TEST(CsvReaderTest, GzipFilesReadLikePlainOnes) {
   EXPECT_EQ(gz, plain);
   EXPECT_EQ(CsvReader::Open("/nonexistent/file.csv").status().code(),
             absl::StatusCode::kNotFound);
+}
+
+// Reads a source to its end, `chunk` bytes at a time.
+std::string ReadToEnd(ByteSource& source, size_t chunk = 1000) {
+  std::string out;
+  std::string buffer(chunk, '\0');
+  while (true) {
+    auto got = source.Read(buffer.data(), buffer.size());
+    EXPECT_TRUE(got.ok()) << got.status();
+    if (!got.ok() || *got == 0) return out;
+    out.append(buffer.data(), *got);
+  }
+}
+
+TEST(ByteSourceTest, PlainFilesKnowWhatIsLeftAndGzipOnesDoNot) {
+  const std::string dir = MAILLAGE_IMPORTER_TESTDATA;
+  auto plain = OpenFile(dir + "/sirene_etablissements.csv");
+  auto gz = OpenFile(dir + "/sirene_etablissements.csv.gz");
+  ASSERT_TRUE(plain.ok() && gz.ok());
+  ASSERT_TRUE((*plain)->SizeHint().has_value());
+  const size_t size = *(*plain)->SizeHint();
+  EXPECT_GT(size, 1000u);
+  EXPECT_FALSE((*gz)->SizeHint().has_value());
+
+  std::vector<char> head(100);
+  ASSERT_EQ(*(*plain)->Read(head.data(), head.size()), 100u);
+  EXPECT_EQ((*plain)->SizeHint(), size - 100);
+  std::string text = std::string(head.data(), 100) + ReadToEnd(**plain);
+  EXPECT_EQ(text.size(), size);
+  EXPECT_EQ((*plain)->SizeHint(), 0u);
+  EXPECT_EQ(ReadToEnd(**gz, 7), text);  // the gzip'd copy holds the same
+}
+
+TEST(ByteSourceTest, FilesShorterThanGzipsMagicAreReadAsIs) {
+  const std::string path =
+      ::testing::TempDir() + "/maillage-byte-source-" + std::to_string(getpid());
+  for (const std::string content : {"", "\x1f", "a"}) {
+    {
+      std::ofstream out(path, std::ios::binary);
+      out << content;
+    }
+    auto source = OpenFile(path);
+    ASSERT_TRUE(source.ok()) << source.status();
+    EXPECT_EQ((*source)->SizeHint(), content.size());
+    EXPECT_EQ(ReadToEnd(**source), content);
+  }
+  std::remove(path.c_str());
+}
+
+// Claims a size it does not have: the readers must not trust the hint.
+class UnderstatingSource : public ByteSource {
+ public:
+  explicit UnderstatingSource(std::string data) : data_(std::move(data)) {}
+  absl::StatusOr<size_t> Read(char* buffer, size_t capacity) override {
+    size_t n = std::min(capacity, data_.size() - offset_);
+    std::memcpy(buffer, data_.data() + offset_, n);
+    offset_ += n;
+    return n;
+  }
+  const std::string& name() const override { return name_; }
+  std::optional<size_t> SizeHint() const override { return 10; }
+
+ private:
+  std::string data_;
+  size_t offset_ = 0;
+  std::string name_ = "<understating>";
+};
+
+TEST(CsvReaderTest, ASizeHintTooSmallOnlyCostsGrowingTheBuffer) {
+  std::string text = "id,name\n";
+  for (int i = 0; i < 20000; ++i) {
+    text += std::to_string(i) + ",\"Structure " + std::to_string(i) + "\"\n";
+  }
+  Parsed hinted = ParseAll(std::make_unique<UnderstatingSource>(text));
+  Parsed plain = ParseAll(StringSource(text));
+  ASSERT_EQ(hinted.rows.size(), 20000u);
+  EXPECT_EQ(hinted.rows, plain.rows);
+  EXPECT_EQ(hinted.rows.back(), "20001:19999|Structure 19999");
 }
 
 TEST(CsvReaderTest, RandomInputParsesTheSameWhateverTheChunkSize) {

@@ -2,18 +2,29 @@
 
 #include <algorithm>
 #include <cstring>
+#include <optional>
 #include <utility>
 
 namespace maillage::importer {
 namespace {
 constexpr size_t kInitialCapacity = 256 << 10;
+constexpr size_t kSmallestCapacity = 4 << 10;
+
+// Room for the whole source (and one byte, so that the read after it sees
+// the end without growing) when it is known to be smaller than the usual
+// buffer: a short upload or a small file costs a small buffer.
+size_t InitialCapacity(const ByteSource& source) {
+  std::optional<size_t> left = source.SizeHint();
+  if (!left.has_value() || *left >= kInitialCapacity) return kInitialCapacity;
+  return std::max(*left + 1, kSmallestCapacity);
+}
 }  // namespace
 
 InputBuffer::InputBuffer(std::unique_ptr<ByteSource> source,
                          size_t max_capacity)
     : source_(std::move(source)),
       max_capacity_(std::max(max_capacity, kInitialCapacity)) {
-  capacity_ = kInitialCapacity;
+  capacity_ = InitialCapacity(*source_);
   // Not zeroed (nor when growing): only [begin, end) is ever read, and
   // Fill writes it first. Zeroing cost more than reading a small file.
   buffer_.reset(new char[capacity_]);

@@ -72,7 +72,15 @@ std::optional<uint32_t> ParseSiren(std::string_view siren) {
 
 absl::StatusOr<std::unique_ptr<LegalUnitTable>> LegalUnitTable::Load(
     const std::string& path, const CsvOptions& options) {
-  ASSIGN_OR_RETURN(auto reader, CsvReader::Open(path, options));
+  ASSIGN_OR_RETURN(auto source, OpenFile(path));
+  return Load(std::move(source), options);
+}
+
+absl::StatusOr<std::unique_ptr<LegalUnitTable>> LegalUnitTable::Load(
+    std::unique_ptr<ByteSource> source, const CsvOptions& options) {
+  ASSIGN_OR_RETURN(auto reader,
+                   CsvReader::FromSource(std::move(source), options));
+  const std::string& path = reader->name();
   const int siren = reader->Column("siren");
   const int state = reader->Column("etatAdministratifUniteLegale");
   const int name = reader->Column("denominationUniteLegale");

@@ -11,6 +11,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
+#include "importer/byte_source.h"
 #include "importer/csv_reader.h"
 
 namespace maillage::importer {
@@ -51,6 +52,9 @@ class LegalUnitTable {
   // counted in stats().rejected and otherwise ignored.
   static absl::StatusOr<std::unique_ptr<LegalUnitTable>> Load(
       const std::string& path, const CsvOptions& options = {});
+  // The same from any source of bytes (an upload, a string).
+  static absl::StatusOr<std::unique_ptr<LegalUnitTable>> Load(
+      std::unique_ptr<ByteSource> source, const CsvOptions& options = {});
 
   // The unit with this SIREN (9 digits), or nullopt.
   std::optional<Unit> Find(std::string_view siren) const;

@@ -2,6 +2,7 @@
 
 #include <map>
 #include <string>
+#include <vector>
 
 #include "gtest/gtest.h"
 
@@ -42,6 +43,23 @@ TEST(ProcessFamiliesTest, ReadsThisProcess) {
   EXPECT_GT(values.at("process_max_fds"), values.at("process_open_fds"));
   EXPECT_GT(values.at("process_start_time_seconds"), 1.6e9);
   EXPECT_GE(values.at("process_cpu_seconds_total"), 0);
+  EXPECT_GT(values.at("process_malloc_in_use_bytes"), 0);
+  EXPECT_GE(values.at("process_malloc_free_bytes"), 0);
+}
+
+TEST(ProcessFamiliesTest, MallocInUseFollowsAnAllocation) {
+  auto in_use = [] {
+    for (const auto& family : ProcessFamilies()) {
+      if (family.name == "process_malloc_in_use_bytes") {
+        return family.metric[0].gauge.value;
+      }
+    }
+    return -1.0;
+  };
+  double before = in_use();
+  std::vector<char> block(64 << 20, 'x');
+  double during = in_use();
+  EXPECT_GE(during - before, 60 << 20) << block[12345];
 }
 
 }  // namespace

@@ -42,6 +42,7 @@ cleanup() {
 trap cleanup EXIT
 
 build/services/maillage_server --listen=127.0.0.1:0 --http_listen=127.0.0.1:0 --data_dir="$store/data" \
+  --metrics_address=127.0.0.1:0 \
   --demo --admin_credentials_file="$store/credentials" 2>"$out/server.log" &
 server_pid=$!
 target=
@@ -55,6 +56,30 @@ for _ in $(seq 600); do
   sleep 0.1
 done
 [[ -n "$target" ]] || { cat "$out/server.log" >&2; exit 2; }
+metrics=$(sed -n 's|.*metrics on http://\([^/]*\)/metrics.*|\1|p' "$out/server.log" | tail -1)
+
+# sample_memory SECONDS: every 10 s, what the server's memory is made of
+# (MiB), from its /metrics: RSS, malloc's bytes in use and kept free
+# (glibc), RocksDB's memtables, block cache and table readers, and the
+# actor index. One CSV line per sample, elapsed from the soak's start.
+sample_memory() {
+  local start=$SECONDS
+  echo "elapsed_s,rss_mib,malloc_in_use_mib,malloc_free_mib,memtables_mib,block_cache_mib,table_readers_mib,actor_index_mib"
+  while ((SECONDS - start <= $1)); do
+    curl -s --max-time 5 "http://$metrics/metrics" | awk -v t=$((SECONDS - start)) '
+      function mib(v) { return sprintf("%.1f", v / 1048576) }
+      $1 == "process_resident_memory_bytes" { rss = $2 }
+      $1 == "process_malloc_in_use_bytes" { used = $2 }
+      $1 == "process_malloc_free_bytes" { free = $2 }
+      $1 == "maillage_rocksdb_memtable_bytes" { mem = $2 }
+      $1 == "maillage_rocksdb_block_cache_usage_bytes" { cache = $2 }
+      $1 == "maillage_rocksdb_table_readers_bytes" { readers = $2 }
+      $1 == "maillage_actor_index_memory_bytes" { index = $2 }
+      END { if (rss != "") print t "," mib(rss) "," mib(used) "," mib(free) "," \
+              mib(mem) "," mib(cache) "," mib(readers) "," mib(index) }'
+    sleep 10
+  done
+}
 
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 echo "soak: server $target (pid $server_pid); importing $actors synthetic actors"
@@ -77,10 +102,16 @@ else
 fi
 
 status=0
+memory_pid=
+if [[ -n "$metrics" ]]; then
+  sample_memory $((minutes * 60)) >"$out/memory.csv" &
+  memory_pid=$!
+fi
 "$loadgen" soak --server="$target" --rate="$rate" --seconds=$((minutes * 60)) \
   --csv="$out/soak.csv" --server_pid="$server_pid" \
   --server_data_dir="$store/data" | tee "$out/soak.txt" ||
   status=$?
+[[ -n "$memory_pid" ]] && wait "$memory_pid" || true
 
 gnuplot <<GNUPLOT
 set terminal pngcairo size 1100,600 noenhanced
@@ -101,6 +132,20 @@ plot "$out/soak.csv" every ::1 using (\$1/60):9 with lines lw 2 title "RSS (MiB)
      "$out/soak.csv" every ::1 using (\$1/60):10 axes x1y2 with lines title "p50 (ms)", \
      "$out/soak.csv" every ::1 using (\$1/60):13 with lines dashtype 3 title "unflushed WAL (MiB)"
 GNUPLOT
+if [[ -s "$out/memory.csv" ]]; then
+  gnuplot <<GNUPLOT
+set terminal pngcairo size 1100,600 noenhanced
+set output "$out/memory.png"
+set datafile separator ","
+set title "What the server's memory is made of, soak at $rate calls/s (from /metrics)"
+set xlabel "minutes"
+set ylabel "MiB"
+set yrange [0:*]
+set key outside bottom center horizontal
+set arrow from $warmup, graph 0 to $warmup, graph 1 nohead dashtype 2
+plot for [c=2:8] "$out/memory.csv" every ::1 using (\$1/60):c with lines lw 2 title columnheader(c)
+GNUPLOT
+fi
 
 kill -TERM "$server_pid"
 wait "$server_pid" || true
@@ -112,7 +157,23 @@ server_pid=
     "(above $(nproc): other work competed for the cores)."
   echo
   "$loadgen" soak-report --csv="$out/soak.csv" --warmup_seconds=$((warmup * 60))
+  if [[ -s "$out/memory.csv" ]]; then
+    echo
+    echo "Memory (MiB, from /metrics) at the end of the warm-up and at the end:"
+    echo
+    awk -F, -v w=$((warmup * 60)) '
+      NR == 1 { for (i = 1; i <= NF; i++) name[i] = $i; n = NF; next }
+      $1 >= w && first == "" { first = $0 }
+      { last = $0 }
+      END {
+        split(first, a, ","); split(last, b, ",")
+        printf "| at |"; for (i = 2; i <= n; i++) printf " %s |", name[i]; print ""
+        printf "|---|"; for (i = 2; i <= n; i++) printf "---:|"; print ""
+        printf "| %s s |", a[1]; for (i = 2; i <= n; i++) printf " %s |", a[i]; print ""
+        printf "| %s s |", b[1]; for (i = 2; i <= n; i++) printf " %s |", b[i]; print ""
+      }' "$out/memory.csv"
+  fi
 } | tee "$out/report.md" || status=1
 grep -q "soak verdict: PASS" "$out/report.md" || status=1
-echo "soak: results in $out (soak.csv, soak.png, report.md)"
+echo "soak: results in $out (soak.csv, soak.png, memory.csv, memory.png, report.md)"
 exit "$status"

@@ -57,6 +57,10 @@ void AddStoreFamilies(const storage::StoreFigures& f,
            f.pending_compaction_bytes);
   AddGauge(families, "maillage_rocksdb_memtable_bytes",
            "Bytes of the active and immutable memtables.", f.memtable_bytes);
+  AddGauge(families, "maillage_rocksdb_table_readers_bytes",
+           "Estimated memory of the open table files' readers, outside the "
+           "block cache.",
+           f.table_readers_bytes);
   AddGauge(families, "maillage_rocksdb_block_cache_usage_bytes",
            "Bytes held by the block cache.", f.block_cache_usage_bytes);
   AddGauge(families, "maillage_rocksdb_block_cache_capacity_bytes",

@@ -1009,6 +1009,9 @@ StoreFigures Store::Figures() const {
       &figures.pending_compaction_bytes);
   db->GetAggregatedIntProperty(rocksdb::DB::Properties::kCurSizeAllMemTables,
                                &figures.memtable_bytes);
+  db->GetAggregatedIntProperty(
+      rocksdb::DB::Properties::kEstimateTableReadersMem,
+      &figures.table_readers_bytes);
   // One cache shared by every family: read it once.
   db->GetIntProperty(rocksdb::DB::Properties::kBlockCacheUsage,
                      &figures.block_cache_usage_bytes);

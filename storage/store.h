@@ -66,6 +66,9 @@ struct StoreFigures {
   // target: what makes RocksDB slow writes down when it grows.
   uint64_t pending_compaction_bytes = 0;
   uint64_t memtable_bytes = 0;  // active and immutable memtables
+  // Memory of the open table files' readers outside the block cache (index
+  // and filter blocks live in the cache, so mostly the readers themselves).
+  uint64_t table_readers_bytes = 0;
   uint64_t block_cache_usage_bytes = 0;
   uint64_t block_cache_capacity_bytes = 0;
   uint64_t block_cache_hits = 0;
