@@ -673,124 +673,130 @@ void PrintImportSummary(const ImportPlan& plan, const ImportOutcome& outcome,
   }
 }
 
-absl::Status Import(Client& client, const ParsedArgs& args) {
-  ASSIGN_OR_RETURN(ImportPlan plan, PlanImport(args));
-  importer::DirectoryOptions& options = plan.options;
-  ReferenceData reference;
-  if (options.format != Format::kJsonl) {
-    ASSIGN_OR_RETURN(reference, LoadReference(ReferenceDir(args)));
-    options.mappings = reference.mappings.get();
-    options.geography = reference.geography.get();
+using ImportStream = grpc::ClientReaderWriter<v1::ImportActorsRequest,
+                                               v1::ImportActorsResponse>;
+
+// Opens the directory file; the legal units of a SIRENE import load first,
+// which takes a while, so a terminal is told.
+absl::StatusOr<std::unique_ptr<importer::DirectoryReader>> OpenDirectory(
+    const importer::DirectoryOptions& options, bool terminal,
+    std::ostream& err) {
+  const bool loading_units = terminal && !options.legal_units_path.empty();
+  if (loading_units) {
+    err << "maillage: loading the legal units of " << options.legal_units_path
+        << "…" << std::flush;
   }
-  RejectsFile rejects;
-  if (auto rejects_path = args.Value("rejects")) {
-    RETURN_IF_ERROR(rejects.Open(*rejects_path));
-    options.keep_raw = true;
+  auto opened = importer::DirectoryReader::Open(options);
+  if (loading_units) err << "\r\x1b[K" << std::flush;
+  if (!opened.ok()) return absl::InvalidArgumentError(opened.status().message());
+  return opened;
+}
+
+// The progress line on a terminal: the share of the file read, when its
+// size is known (not for standard input).
+std::optional<ProgressLine> NewProgressLine(const ImportPlan& plan,
+                                            std::ostream& err) {
+  const bool from_stdin = plan.given == "-";
+  std::error_code ec;
+  auto size = from_stdin ? 0 : std::filesystem::file_size(plan.options.path, ec);
+  return std::optional<ProgressLine>(
+      std::in_place, err, ec ? 0 : static_cast<int64_t>(size),
+      from_stdin ? nullptr : FindFileOffset(plan.options.path));
+}
+
+// Gathers actors into ImportActorsRequest batches (at most plan.batch_size
+// actors and about kBatchBytesMax bytes) and writes each to the stream,
+// recording its rows in `state` before the write, so that ReadAnswers can
+// match the answer with them. Not thread-safe: the writing thread's.
+class BatchWriter {
+ public:
+  BatchWriter(const ImportPlan& plan, ImportState* state, ImportStream* stream)
+      : batch_size_(plan.batch_size), state_(state), stream_(stream) {
+    batch_.set_dry_run(plan.dry_run);
+    batch_.set_mode(plan.mode);
   }
 
-  bool terminal = isatty(STDERR_FILENO) == 1;
-  if (terminal && !options.legal_units_path.empty()) {
-    client.err() << "maillage: loading the legal units of "
-                 << options.legal_units_path << "…" << std::flush;
-  }
-  absl::StatusOr<std::unique_ptr<importer::DirectoryReader>> opened =
-      importer::DirectoryReader::Open(options);
-  if (terminal && !options.legal_units_path.empty()) {
-    client.err() << "\r\x1b[K" << std::flush;
-  }
-  if (!opened.ok()) {
-    return absl::InvalidArgumentError(opened.status().message());
-  }
-  importer::DirectoryReader& reader = **opened;
-  std::optional<ProgressLine> progress;
-  if (terminal) {
-    std::error_code ec;
-    auto size =
-        plan.given == "-" ? 0 : std::filesystem::file_size(options.path, ec);
-    progress.emplace(
-        client.err(), ec ? 0 : static_cast<int64_t>(size),
-        plan.given == "-" ? nullptr : FindFileOffset(options.path));
-  }
-
-  // The stream: batches written here, answers read on another thread.
-  auto start = std::chrono::steady_clock::now();
-  std::unique_ptr<grpc::ClientContext> context = client.NewStream();
-  std::unique_ptr<grpc::ClientReaderWriter<v1::ImportActorsRequest,
-                                           v1::ImportActorsResponse>>
-      stream = client.actors().ImportActors(context.get());
-  ImportState state;
-  std::thread answers(ReadAnswers, stream.get(), &state, &rejects);
-
-  ImportOutcome outcome;
-  v1::ImportActorsRequest batch;
-  batch.set_dry_run(plan.dry_run);
-  batch.set_mode(plan.mode);
-  size_t batch_bytes = 0;
-  SentBatch sent;
-  int64_t batches_sent = 0;
-  bool write_failed = false;
-  auto send = [&]() {
-    if (batch.actors_size() == 0) return;
-    sent.first_row_number = sent.rows.front();
-    batch.set_first_row_number(sent.first_row_number);
-    {
-      std::lock_guard lock(state.mu);
-      state.in_flight[batches_sent] = std::move(sent);
+  // Moves the row's actor into the batch (with its raw text when `raw` is
+  // given) and sends the batch once full.
+  void Add(importer::Row& row, const std::string* raw) {
+    batch_bytes_ += row.actor.ByteSizeLong();
+    batch_.add_actors()->Swap(&row.actor);
+    sent_.rows.push_back(row.row_number);
+    if (raw != nullptr) sent_.raw.push_back(*raw);
+    if (batch_.actors_size() >= batch_size_ ||
+        batch_bytes_ >= kBatchBytesMax) {
+      Send();
     }
-    sent = SentBatch();
-    ++batches_sent;
-    if (!stream->Write(batch)) write_failed = true;
-    batch.clear_actors();
-    batch_bytes = 0;
-  };
+  }
+
+  // Sends the batch being filled, if it holds an actor.
+  void Send() {
+    if (batch_.actors_size() == 0) return;
+    sent_.first_row_number = sent_.rows.front();
+    batch_.set_first_row_number(sent_.first_row_number);
+    {
+      std::lock_guard lock(state_->mu);
+      state_->in_flight[batches_sent_] = std::move(sent_);
+    }
+    sent_ = SentBatch();
+    ++batches_sent_;
+    if (!stream_->Write(batch_)) write_failed_ = true;
+    batch_.clear_actors();
+    batch_bytes_ = 0;
+  }
+
+  // A write failed: the stream is broken (its status says why).
+  bool write_failed() const { return write_failed_; }
+  int64_t batches_sent() const { return batches_sent_; }
+
+ private:
+  const int64_t batch_size_;
+  ImportState* const state_;
+  ImportStream* const stream_;
+  v1::ImportActorsRequest batch_;
+  size_t batch_bytes_ = 0;
+  SentBatch sent_;
+  int64_t batches_sent_ = 0;
+  bool write_failed_ = false;
+};
+
+// Reads every row of `reader` into `writer` until the end, an error or a
+// failed write. Rows the reader rejected go to `rejects`, and the first
+// kShownErrors of them to outcome->file_errors. Returns the reader's status.
+absl::Status SendRows(importer::DirectoryReader& reader, bool keep_raw,
+                      BatchWriter& writer, RejectsFile& rejects,
+                      std::optional<ProgressLine>& progress,
+                      ImportOutcome* outcome) {
   importer::Row row;
-  while (!write_failed && reader.Next(&row)) {
+  while (!writer.write_failed() && reader.Next(&row)) {
     switch (row.outcome) {
       case importer::Row::Outcome::kActor:
-        batch_bytes += row.actor.ByteSizeLong();
-        batch.add_actors()->Swap(&row.actor);
-        sent.rows.push_back(row.row_number);
-        if (options.keep_raw) sent.raw.push_back(row.raw);
-        if (batch.actors_size() >= plan.batch_size ||
-            batch_bytes >= kBatchBytesMax) {
-          send();
-        }
+        writer.Add(row, keep_raw ? &row.raw : nullptr);
         break;
       case importer::Row::Outcome::kSkipped:
         break;
       case importer::Row::Outcome::kRejected: {
         Rejection r{row.row_number, row.field, row.reason};
         rejects.Add(r, row.raw);
-        if (outcome.file_errors.size() < kShownErrors) {
-          outcome.file_errors.push_back(std::move(r));
+        if (outcome->file_errors.size() < kShownErrors) {
+          outcome->file_errors.push_back(std::move(r));
         }
         break;
       }
     }
     if (progress.has_value()) progress->Update(reader.counters().rows);
   }
-  absl::Status read_status = reader.status();
-  if (read_status.ok()) {
-    send();
-  } else {
-    context->TryCancel();
-  }
-  stream->WritesDone();
-  answers.join();
-  grpc::Status status = stream->Finish();
-  if (progress.has_value()) progress->Clear();
-  RETURN_IF_ERROR(rejects.Close());
+  if (reader.status().ok()) writer.Send();
+  return reader.status();
+}
 
-  // The summary, also after a failure: what was acknowledged is stored.
-  outcome.counters = &reader.counters();
-  outcome.counts = state.counts;
-  outcome.server_errors = state.server_errors;
-  outcome.server_notes = state.server_notes;
-  outcome.seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
-          .count();
-  PrintImportSummary(plan, outcome, args.Has("rejects"), client.out());
-
+// The import's verdict once the stream is over and the summary printed:
+// the reader's error, the server's, an incomplete import (batches sent but
+// not applied), or the rows rejected on either side.
+absl::Status ImportVerdict(Client& client, const grpc::Status& status,
+                           const absl::Status& read_status,
+                           const ImportState& state, int64_t batches_sent,
+                           const importer::Counters& counters) {
   if (!read_status.ok()) {
     return Annotate(absl::InvalidArgumentError(read_status.message()),
                     "reading stopped");
@@ -812,13 +818,65 @@ absl::Status Import(Client& client, const ParsedArgs& args) {
         " answered): the import is incomplete; re-run it (rows already "
         "stored come back unchanged)"));
   }
-  int64_t rejected = state.counts.rejected() + reader.counters().rejected;
+  int64_t rejected = state.counts.rejected() + counters.rejected;
   if (rejected > 0) {
     return RejectedError(absl::StrCat(FormatCount(rejected), " of ",
-                                      FormatCount(reader.counters().rows),
+                                      FormatCount(counters.rows),
                                       " rows rejected"));
   }
   return absl::OkStatus();
+}
+
+// maillage import FILE: reads the directory file on this thread and streams
+// its actors in batches; the answers are read on another thread.
+absl::Status Import(Client& client, const ParsedArgs& args) {
+  ASSIGN_OR_RETURN(ImportPlan plan, PlanImport(args));
+  importer::DirectoryOptions& options = plan.options;
+  ReferenceData reference;
+  if (options.format != Format::kJsonl) {
+    ASSIGN_OR_RETURN(reference, LoadReference(ReferenceDir(args)));
+    options.mappings = reference.mappings.get();
+    options.geography = reference.geography.get();
+  }
+  RejectsFile rejects;
+  if (auto rejects_path = args.Value("rejects")) {
+    RETURN_IF_ERROR(rejects.Open(*rejects_path));
+    options.keep_raw = true;
+  }
+  const bool terminal = isatty(STDERR_FILENO) == 1;
+  ASSIGN_OR_RETURN(std::unique_ptr<importer::DirectoryReader> reader,
+                   OpenDirectory(options, terminal, client.err()));
+  std::optional<ProgressLine> progress =
+      terminal ? NewProgressLine(plan, client.err()) : std::nullopt;
+
+  auto start = std::chrono::steady_clock::now();
+  std::unique_ptr<grpc::ClientContext> context = client.NewStream();
+  std::unique_ptr<ImportStream> stream =
+      client.actors().ImportActors(context.get());
+  ImportState state;
+  std::thread answers(ReadAnswers, stream.get(), &state, &rejects);
+  ImportOutcome outcome;
+  BatchWriter writer(plan, &state, stream.get());
+  absl::Status read_status = SendRows(*reader, options.keep_raw, writer,
+                                      rejects, progress, &outcome);
+  if (!read_status.ok()) context->TryCancel();
+  stream->WritesDone();
+  answers.join();
+  grpc::Status status = stream->Finish();
+  if (progress.has_value()) progress->Clear();
+  RETURN_IF_ERROR(rejects.Close());
+
+  // The summary, also after a failure: what was acknowledged is stored.
+  outcome.counters = &reader->counters();
+  outcome.counts = state.counts;
+  outcome.server_errors = state.server_errors;
+  outcome.server_notes = state.server_notes;
+  outcome.seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+          .count();
+  PrintImportSummary(plan, outcome, args.Has("rejects"), client.out());
+  return ImportVerdict(client, status, read_status, state,
+                       writer.batches_sent(), reader->counters());
 }
 
 }  // namespace

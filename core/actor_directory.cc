@@ -492,6 +492,34 @@ void ActorDirectory::SetCooperations(const Cooperations& by_workspace) {
   cooperations_ = std::move(signals);
 }
 
+void ActorDirectory::SetCooperations(
+    std::string_view workspace,
+    const std::vector<std::pair<std::string, std::string>>& pairs) {
+  std::unique_lock lock(index_mu_);
+  matcher::CooperationSignals& set = cooperations_[AsAbsl(workspace)];
+  set.Clear();
+  for (const auto& [a, b] : pairs) {
+    auto x = index_.Find(a);
+    auto y = index_.Find(b);
+    if (x && y) set.Add(*x, *y);
+  }
+  if (set.empty()) cooperations_.erase(AsAbsl(workspace));
+}
+
+void ActorDirectory::AddCooperations(
+    std::string_view workspace,
+    const std::vector<std::pair<std::string, std::string>>& pairs) {
+  std::unique_lock lock(index_mu_);
+  matcher::CooperationSignals* set = nullptr;
+  for (const auto& [a, b] : pairs) {
+    auto x = index_.Find(a);
+    auto y = index_.Find(b);
+    if (!x || !y || *x == *y) continue;
+    if (set == nullptr) set = &cooperations_[AsAbsl(workspace)];
+    set->Add(*x, *y);
+  }
+}
+
 uint16_t ActorDirectory::UsedCapacityApplied(
     matcher::ActorProfile& profile) const {
   const uint16_t declared = profile.capacity;
@@ -568,6 +596,19 @@ void ActorDirectory::SetFeedback(const Feedback& feedback) {
   std::unique_lock lock(index_mu_);
   feedback_ = feedback;
   ApplyFeedbackLocked();
+}
+
+void ActorDirectory::SetResponsiveness(const std::string& id,
+                                       Feedback::Responsiveness r) {
+  std::unique_lock lock(index_mu_);
+  if (r.answered == 0 && r.no_answers == 0) {
+    feedback_.responsiveness.erase(id);
+  } else {
+    feedback_.responsiveness[id] = r;
+  }
+  if (auto num = index_.Find(id)) {
+    context_.SetResponsiveness(*num, r.answered, r.no_answers);
+  }
 }
 
 int ActorDirectory::CountActivePartnershipLinks(

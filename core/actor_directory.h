@@ -193,6 +193,8 @@ class ActorDirectory {
   };
   // Replaces the feedback the engine knows.
   void SetFeedback(const Feedback& feedback);
+  // Replaces one actor's responsiveness (0 and 0: none).
+  void SetResponsiveness(const std::string& id, Feedback::Responsiveness r);
 
   // Each workspace's cooperation signals: pairs of actor ids that went well
   // (core/lifecycle.h), the most recent last. They name pairs, so each
@@ -202,6 +204,14 @@ class ActorDirectory {
                           std::vector<std::pair<std::string, std::string>>>;
   // Replaces every workspace's signals.
   void SetCooperations(const Cooperations& by_workspace);
+  // Replaces one workspace's signals.
+  void SetCooperations(
+      std::string_view workspace,
+      const std::vector<std::pair<std::string, std::string>>& pairs);
+  // Adds pairs to a workspace's signals, as its most recent.
+  void AddCooperations(
+      std::string_view workspace,
+      const std::vector<std::pair<std::string, std::string>>& pairs);
 
   // Active partnership links with at least one end at home in `scope`.
   int CountActivePartnershipLinks(const matcher::Scope& scope) const;

@@ -376,10 +376,7 @@ absl::StatusOr<int64_t> Lifecycle::PurgeUntouchedSuggestions(absl::Time cutoff,
   // stored suggestions only.
   if (!deleted.empty()) {
     std::lock_guard lock(mu_);
-    for (const std::string& key : deleted) {
-      contributions_.erase(key);
-      labels_.erase(key);
-    }
+    for (const std::string& key : deleted) ForgetFeedbackLocked(key);
   }
   return purged;
 }
@@ -441,8 +438,8 @@ absl::Status Lifecycle::Load() {
   return absl::OkStatus();
 }
 
-void Lifecycle::NoteFeedbackLocked(std::string_view workspace,
-                                   const v1::Suggestion& s) {
+Lifecycle::FeedbackChange Lifecycle::NoteFeedbackLocked(
+    std::string_view workspace, const v1::Suggestion& s) {
   // The partner is the actor the animator reached out to on the asker's
   // behalf: its answers (a meeting) or silences (no answer) are its
   // responsiveness.
@@ -453,34 +450,82 @@ void Lifecycle::NoteFeedbackLocked(std::string_view workspace,
     if (t.to() == v1::SUGGESTION_STATE_NO_ANSWER) ++c.no_answers;
   }
   std::string key = InWorkspace(workspace, s.id());
-  const double label = LabelOf(s);
-  if (label == 0) {
-    labels_.erase(key);
-  } else {
-    labels_[key] = LabelledPair{s.actor_id(), s.partner_id(), label};
+  FeedbackChange change;
+  change.partner = s.partner_id();
+  if (auto old = labels_.find(key); old != labels_.end()) {
+    change.label_before = old->second.weight;
   }
-  if (c.answered == 0 && c.no_answers == 0) {
-    contributions_.erase(key);
-  } else {
+  change.label_after = LabelOf(s);
+  ForgetFeedbackLocked(key);
+  if (change.label_after != 0) {
+    labels_[key] =
+        LabelledPair{s.actor_id(), s.partner_id(), change.label_after};
+  }
+  if (c.answered != 0 || c.no_answers != 0) {
+    AddToResponsivenessLocked(c, +1);
     contributions_[key] = std::move(c);
   }
+  return change;
 }
+
+void Lifecycle::ForgetFeedbackLocked(const std::string& key) {
+  labels_.erase(key);
+  auto old = contributions_.find(key);
+  if (old == contributions_.end()) return;
+  AddToResponsivenessLocked(old->second, -1);
+  contributions_.erase(old);
+}
+
+void Lifecycle::AddToResponsivenessLocked(const Contribution& c, int sign) {
+  Totals& totals = responsiveness_totals_[c.partner];
+  totals.answered += sign * int64_t{c.answered};
+  totals.no_answers += sign * int64_t{c.no_answers};
+  if (totals.answered == 0 && totals.no_answers == 0) {
+    responsiveness_totals_.erase(c.partner);
+  }
+}
+
+namespace {
+
+// The engine counts up to 65,535 of each.
+ActorDirectory::Feedback::Responsiveness Saturated(int64_t answered,
+                                                   int64_t no_answers) {
+  auto clamp = [](int64_t n) {
+    return static_cast<uint16_t>(std::clamp<int64_t>(n, 0, UINT16_MAX));
+  };
+  return {clamp(answered), clamp(no_answers)};
+}
+
+}  // namespace
 
 void Lifecycle::PushFeedbackToEngine() {
   // Responsiveness pools every workspace's outcomes as counts per partner,
   // an aggregate that names no pair. Pairs that went well name pairs (the
   // explanation of a "similar success" says "X a trouvé une coopération
   // avec Y"): each workspace's stay its own (PushCooperationsToEngine).
+  std::lock_guard push(push_mu_);
   ActorDirectory::Feedback feedback;
   {
     std::lock_guard lock(mu_);
-    for (const auto& [_, c] : contributions_) {
-      auto& r = feedback.responsiveness[c.partner];
-      r.answered = static_cast<uint16_t>(r.answered + c.answered);
-      r.no_answers = static_cast<uint16_t>(r.no_answers + c.no_answers);
+    for (const auto& [partner, totals] : responsiveness_totals_) {
+      feedback.responsiveness[partner] =
+          Saturated(totals.answered, totals.no_answers);
     }
   }
   actors_->SetFeedback(feedback);
+}
+
+void Lifecycle::PushResponsivenessToEngine(const std::string& partner) {
+  std::lock_guard push(push_mu_);
+  ActorDirectory::Feedback::Responsiveness r;
+  {
+    std::lock_guard lock(mu_);
+    auto it = responsiveness_totals_.find(partner);
+    if (it != responsiveness_totals_.end()) {
+      r = Saturated(it->second.answered, it->second.no_answers);
+    }
+  }
+  actors_->SetResponsiveness(partner, r);
 }
 
 std::vector<Lifecycle::LabelledPair> Lifecycle::OutcomesOf(
@@ -526,15 +571,25 @@ std::vector<std::string> Lifecycle::WorkspacesWithOutcomes() const {
   return {workspaces.begin(), workspaces.end()};
 }
 
-void Lifecycle::PushCooperationsToEngine(std::string_view changed) {
+void Lifecycle::PushCooperationsToEngine(std::string_view workspace) {
   // Each workspace's pairs that went well, as pairs of ids: its registry's
   // partnerships (active or ended), then the suggestions labelled 1.
+  std::lock_guard push(push_mu_);
   ActorDirectory::Cooperations by_workspace;
   {
     std::lock_guard lock(mu_);
-    for (const auto& [key, p] : partnerships_) {
-      auto in = storage::keys::SplitWorkspace(key);
+    const std::string prefix = InWorkspace(workspace, "");
+    auto in_scope = [&](const std::string& key) {
+      return workspace.empty() || absl::StartsWith(key, AsAbsl(prefix));
+    };
+    auto first = [&](const auto& map) {
+      return workspace.empty() ? map.begin() : map.lower_bound(prefix);
+    };
+    for (auto it = first(partnerships_);
+         it != partnerships_.end() && in_scope(it->first); ++it) {
+      auto in = storage::keys::SplitWorkspace(it->first);
       if (!in.has_value()) continue;
+      const v1::Partnership& p = it->second;
       auto& pairs = by_workspace[std::string(in->workspace)];
       for (int i = 0; i < p.participants_size(); ++i) {
         for (int j = i + 1; j < p.participants_size(); ++j) {
@@ -542,15 +597,49 @@ void Lifecycle::PushCooperationsToEngine(std::string_view changed) {
         }
       }
     }
-    for (const auto& [key, label] : labels_) {
-      auto in = storage::keys::SplitWorkspace(key);
-      if (!in.has_value() || label.weight < 1) continue;
-      by_workspace[std::string(in->workspace)].emplace_back(label.actor,
-                                                            label.partner);
+    for (auto it = first(labels_); it != labels_.end() && in_scope(it->first);
+         ++it) {
+      auto in = storage::keys::SplitWorkspace(it->first);
+      if (!in.has_value() || it->second.weight < 1) continue;
+      by_workspace[std::string(in->workspace)].emplace_back(
+          it->second.actor, it->second.partner);
     }
   }
-  actors_->SetCooperations(by_workspace);
-  if (outcomes_listener_ && !changed.empty()) outcomes_listener_(changed);
+  if (workspace.empty()) {
+    actors_->SetCooperations(by_workspace);
+  } else {
+    actors_->SetCooperations(workspace, by_workspace[std::string(workspace)]);
+  }
+  if (outcomes_listener_ && !workspace.empty()) outcomes_listener_(workspace);
+}
+
+void Lifecycle::PushMoveToEngine(std::string_view workspace,
+                                 const v1::Suggestion& s,
+                                 const FeedbackChange& change,
+                                 const v1::Partnership* formed) {
+  PushResponsivenessToEngine(change.partner);
+  if (change.label_before >= 1 && change.label_after < 1) {
+    // The pair may still go well through another suggestion or a
+    // partnership: the workspace's signals are rebuilt.
+    PushCooperationsToEngine(workspace);
+    return;
+  }
+  std::vector<std::pair<std::string, std::string>> pairs;
+  if (change.label_after >= 1 && change.label_before < 1) {
+    pairs.emplace_back(s.actor_id(), s.partner_id());
+  }
+  if (formed != nullptr) {
+    for (int i = 0; i < formed->participants_size(); ++i) {
+      for (int j = i + 1; j < formed->participants_size(); ++j) {
+        pairs.emplace_back(formed->participants(i), formed->participants(j));
+      }
+    }
+  }
+  if (!pairs.empty()) {
+    std::lock_guard push(push_mu_);
+    actors_->AddCooperations(workspace, pairs);
+  }
+  if (outcomes_listener_) outcomes_listener_(workspace);
 }
 
 void Lifecycle::NoteCooling(std::string_view workspace,
@@ -1011,14 +1100,18 @@ absl::StatusOr<v1::ListSuggestionsResponse> Lifecycle::ListSuggestions(
   return response;
 }
 
-absl::StatusOr<v1::Suggestion> Lifecycle::UpdateSuggestion(
-    const v1::UpdateSuggestionRequest& request, const auth::Principal& caller) {
-  FieldViolations violations;
-  ValidateRecordId(request.id(), /*required=*/true, "id", &violations);
+namespace {
+
+// The checks of an UpdateSuggestionRequest that need no stored record: a
+// state to move to, an outcome exactly with OUTCOME_RECORDED, a reason to
+// dismiss, and the sizes of the free texts.
+void ValidateSuggestionMove(const v1::UpdateSuggestionRequest& request,
+                            FieldViolations* violations) {
+  ValidateRecordId(request.id(), /*required=*/true, "id", violations);
   if (!v1::SuggestionState_IsValid(request.state()) ||
       request.state() == v1::SUGGESTION_STATE_UNSPECIFIED ||
       request.state() == v1::SUGGESTION_STATE_PROPOSED) {
-    violations.Add("state",
+    violations->Add("state",
                    "must be the state to move to (KEPT, DISMISSED, "
                    "CONTACTED, NO_ANSWER, MEETING_HELD, "
                    "OUTCOME_RECORDED, PARTNERSHIP_FORMED, NOT_FORMED)");
@@ -1026,23 +1119,51 @@ absl::StatusOr<v1::Suggestion> Lifecycle::UpdateSuggestion(
   if (request.state() == v1::SUGGESTION_STATE_OUTCOME_RECORDED &&
       (!v1::MeetingOutcome_IsValid(request.outcome()) ||
        request.outcome() == v1::MEETING_OUTCOME_UNSPECIFIED)) {
-    violations.Add("outcome", "is required to record an outcome");
+    violations->Add("outcome", "is required to record an outcome");
   }
   if (request.state() != v1::SUGGESTION_STATE_OUTCOME_RECORDED &&
       request.outcome() != v1::MEETING_OUTCOME_UNSPECIFIED) {
-    violations.Add("outcome", "only goes with state OUTCOME_RECORDED");
+    violations->Add("outcome", "only goes with state OUTCOME_RECORDED");
   }
   if (request.state() == v1::SUGGESTION_STATE_DISMISSED &&
       request.reason().empty()) {
-    violations.Add("reason", "is required to dismiss a suggestion");
+    violations->Add("reason", "is required to dismiss a suggestion");
   } else {
     ValidateText(request.reason(), "reason", Limits::kShortTextMax,
-                 /*required=*/false, /*multiline=*/true, &violations);
+                 /*required=*/false, /*multiline=*/true, violations);
   }
   ValidateText(request.performed_by(), "performed_by", Limits::kPersonMax,
-               /*required=*/false, /*multiline=*/false, &violations);
-  ValidateEtag(request.etag(), "etag", &violations);
-  ValidateRequestId(request.request_id(), "request_id", &violations);
+               /*required=*/false, /*multiline=*/false, violations);
+  ValidateEtag(request.etag(), "etag", violations);
+  ValidateRequestId(request.request_id(), "request_id", violations);
+}
+
+// Moves `s` to the requested state, with the history entry that says who
+// moved it, when and why.
+void ApplyMove(const v1::UpdateSuggestionRequest& request,
+               const auth::Principal& caller,
+               const google::protobuf::Timestamp& now, v1::Suggestion* s) {
+  auto* t = s->add_history();
+  t->set_from(s->state());
+  t->set_to(request.state());
+  *t->mutable_time() = now;
+  SetPerformer(caller, request.performed_by(), t);
+  t->set_reason(request.reason());
+  s->set_state(request.state());
+  if (request.state() == v1::SUGGESTION_STATE_OUTCOME_RECORDED) {
+    s->set_outcome(request.outcome());
+  }
+  if (request.state() == v1::SUGGESTION_STATE_DISMISSED) {
+    s->set_dismiss_reason(request.reason());
+  }
+}
+
+}  // namespace
+
+absl::StatusOr<v1::Suggestion> Lifecycle::UpdateSuggestion(
+    const v1::UpdateSuggestionRequest& request, const auth::Principal& caller) {
+  FieldViolations violations;
+  ValidateSuggestionMove(request, &violations);
   RETURN_IF_ERROR(violations.ToStatus());
 
   const std::string_view workspace = WorkspaceOf(caller);
@@ -1067,19 +1188,7 @@ absl::StatusOr<v1::Suggestion> Lifecycle::UpdateSuggestion(
                      v1::SuggestionState_Name(request.state())));
   }
   auto now = Now();
-  auto* t = s.add_history();
-  t->set_from(s.state());
-  t->set_to(request.state());
-  *t->mutable_time() = now;
-  SetPerformer(caller, request.performed_by(), t);
-  t->set_reason(request.reason());
-  s.set_state(request.state());
-  if (request.state() == v1::SUGGESTION_STATE_OUTCOME_RECORDED) {
-    s.set_outcome(request.outcome());
-  }
-  if (request.state() == v1::SUGGESTION_STATE_DISMISSED) {
-    s.set_dismiss_reason(request.reason());
-  }
+  ApplyMove(request, caller, now, &s);
 
   storage::WriteBatch batch;
   std::vector<EventLog::Pending> events;
@@ -1128,19 +1237,16 @@ absl::StatusOr<v1::Suggestion> Lifecycle::UpdateSuggestion(
   events.insert(events.begin(), std::move(se));
   RETURN_IF_ERROR(events_->Commit(&batch, std::move(events)));
   NoteCooling(workspace, s);
+  FeedbackChange change;
   {
     std::lock_guard lock(mu_);
-    NoteFeedbackLocked(workspace, s);
-  }
-  PushFeedbackToEngine();
-  if (formed.has_value()) {
-    {
-      std::lock_guard lock(mu_);
+    change = NoteFeedbackLocked(workspace, s);
+    if (formed.has_value()) {
       partnerships_[InWorkspace(workspace, formed->id())] = *formed;
     }
-    PushPartnershipsToEngine();
   }
-  PushCooperationsToEngine(workspace);
+  if (formed.has_value()) PushPartnershipsToEngine();
+  PushMoveToEngine(workspace, s, change, formed ? &*formed : nullptr);
   return s;
 }
 

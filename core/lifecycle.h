@@ -236,15 +236,34 @@ class Lifecycle {
   std::vector<std::string> HomeCommunes(
       const std::vector<std::string>& actor_ids) const;
   void NoteCooling(std::string_view workspace, const v1::Suggestion& s);
+  // What noting one suggestion changed in the feedback: its partner (whose
+  // responsiveness may have changed) and its label before and after.
+  struct FeedbackChange {
+    std::string partner;
+    double label_before = 0;
+    double label_after = 0;
+  };
   // Counts a suggestion's history into the engine's feedback and notes its
-  // label (needs mu_).
-  void NoteFeedbackLocked(std::string_view workspace, const v1::Suggestion& s);
-  // Hands the feedback (responsiveness) to the engine.
+  // label (needs mu_). Costs O(log n): the responsiveness totals are kept
+  // up to date, not recomputed.
+  FeedbackChange NoteFeedbackLocked(std::string_view workspace,
+                                    const v1::Suggestion& s);
+  // Forgets what the suggestion stored under `key` contributed (needs mu_).
+  void ForgetFeedbackLocked(const std::string& key);
+  // Hands every partner's responsiveness to the engine (at load).
   void PushFeedbackToEngine();
-  // Hands every workspace's cooperation signals (its pairs labelled 1) to
-  // the engine, and tells the listener about `changed` (empty: every
-  // workspace, as at load).
-  void PushCooperationsToEngine(std::string_view changed);
+  // Hands one partner's responsiveness to the engine: what a move costs.
+  void PushResponsivenessToEngine(const std::string& partner);
+  // Hands the cooperation signals (pairs labelled 1, partnerships' pairs) of
+  // `workspace` (empty: of every workspace, as at load) to the engine, and
+  // tells the listener about `workspace` when one is named.
+  void PushCooperationsToEngine(std::string_view workspace);
+  // After a move: adds the moved pair to its workspace's signals when its
+  // label became 1, rebuilds the workspace's signals when it stopped being
+  // 1, adds the pairs of a partnership formed; then tells the listener.
+  void PushMoveToEngine(std::string_view workspace, const v1::Suggestion& s,
+                        const FeedbackChange& change,
+                        const v1::Partnership* formed);
   absl::StatusOr<std::optional<v1::Suggestion>> ReadSuggestion(
       std::string_view workspace, std::string_view id) const;
   // Every suggestion record whose key starts with `prefix` (a workspace's),
@@ -398,6 +417,19 @@ class Lifecycle {
     uint16_t no_answers = 0;
   };
   std::map<std::string, Contribution> contributions_;  // guarded by mu_
+  // Adds `sign` times `c` to its partner's responsiveness totals (needs mu_).
+  void AddToResponsivenessLocked(const Contribution& c, int sign);
+  // Per partner, the sums of its contributions_ (partners with a non-zero
+  // sum only): what the engine's responsiveness is.
+  struct Totals {
+    int64_t answered = 0;
+    int64_t no_answers = 0;
+  };
+  absl::flat_hash_map<std::string, Totals>
+      responsiveness_totals_;  // guarded by mu_
+  // Serialises the pushes to the engine, each reading the state under mu_
+  // then handing it over, so the engine ends with the latest state.
+  std::mutex push_mu_;
   // Per InWorkspace(workspace, suggestion id), its label (suggestions with
   // one only).
   std::map<std::string, LabelledPair> labels_;  // guarded by mu_

@@ -36,6 +36,42 @@ absl::Status ReapplyErasures(const std::vector<v1::DataSubject>& subjects,
 
 }  // namespace
 
+namespace {
+
+// Registers every workspace's custom territories of the store in
+// `registry`, with their communes as the geography numbers them (codes it
+// does not know are left out). DataLoss on a record that does not parse.
+absl::Status LoadCustomZones(storage::Store& store,
+                             const territory::Geography& geography,
+                             TerritoryRegistry* registry) {
+  absl::Status zone_error;
+  RETURN_IF_ERROR(store.Scan(
+      storage::Family::kTerritories, "", "",
+      [&](std::string_view key, std::string_view value) {
+        v1::Territory zone;
+        auto owner = storage::keys::SplitWorkspace(key);
+        if (!owner.has_value() ||
+            !zone.ParseFromArray(value.data(),
+                                 static_cast<int>(value.size()))) {
+          zone_error = absl::DataLossError(absl::StrCat(
+              "unparsable custom territory at key '", std::string(key), "'"));
+          return false;
+        }
+        std::vector<uint32_t> communes;
+        for (const std::string& code : zone.communes()) {
+          if (auto c = geography.Find(territory::Level::kCommune, code)) {
+            communes.push_back(*c);
+          }
+        }
+        std::sort(communes.begin(), communes.end());
+        registry->PutCustom(zone, std::move(communes), owner->workspace);
+        return true;
+      }));
+  return zone_error;
+}
+
+}  // namespace
+
 absl::StatusOr<std::unique_ptr<Maillage>> Maillage::Open(
     const Options& options) {
   std::unique_ptr<Maillage> m(new Maillage());
@@ -61,30 +97,8 @@ absl::StatusOr<std::unique_ptr<Maillage>> Maillage::Open(
   phase_done("store_open");
   m->registry_ = std::make_unique<TerritoryRegistry>(m->geography_.get());
   // Custom zones first: actors may act on them.
-  absl::Status zone_error;
-  RETURN_IF_ERROR(m->store_->Scan(
-      storage::Family::kTerritories, "", "",
-      [&](std::string_view key, std::string_view value) {
-        v1::Territory zone;
-        auto owner = storage::keys::SplitWorkspace(key);
-        if (!owner.has_value() ||
-            !zone.ParseFromArray(value.data(),
-                                 static_cast<int>(value.size()))) {
-          zone_error = absl::DataLossError(absl::StrCat(
-              "unparsable custom territory at key '", std::string(key), "'"));
-          return false;
-        }
-        std::vector<uint32_t> communes;
-        for (const std::string& code : zone.communes()) {
-          if (auto c = m->geography_->Find(territory::Level::kCommune, code)) {
-            communes.push_back(*c);
-          }
-        }
-        std::sort(communes.begin(), communes.end());
-        m->registry_->PutCustom(zone, std::move(communes), owner->workspace);
-        return true;
-      }));
-  RETURN_IF_ERROR(zone_error);
+  RETURN_IF_ERROR(
+      LoadCustomZones(*m->store_, *m->geography_, m->registry_.get()));
 
   ActorDirectory::Options actor_options;
   actor_options.default_capacity = options.default_capacity;

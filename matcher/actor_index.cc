@@ -662,128 +662,123 @@ void ActorIndex::SetCommunePlaces(std::vector<Place> places) {
   }
 }
 
-std::vector<std::string> ActorIndex::List(const ActorFilter& filter,
-                                          std::string_view after, size_t limit,
-                                          bool* more) const {
-  const Impl& impl = *impl_;
-  auto matches = [&](ActorNum num) {
-    const ActorRecord& record = impl.records[num];
-    if (filter.kind && record.kind != *filter.kind) return false;
-    if (filter.theme &&
-        (*filter.theme >= 64 || !(record.acts_on >> *filter.theme & 1))) {
-      return false;
-    }
-    if (filter.offered_resource &&
-        (*filter.offered_resource >= 32 ||
-         !(record.offer_resources >> *filter.offered_resource & 1))) {
-      return false;
-    }
-    if (filter.needed_resource &&
-        (*filter.needed_resource >= 32 ||
-         !(record.need_resources >> *filter.needed_resource & 1))) {
-      return false;
-    }
-    if (filter.territory && !impl.ActsIn(num, *filter.territory)) return false;
-    return true;
-  };
+struct ActorIndex::Impl::ListSources {
+  std::vector<const NationalPostings*> sets;  // smallest first
+  std::vector<const internal::Postings*> territory_lists;
+  size_t territory_size = 0;  // the lists' total, repeats included
+  bool filtered = false;      // any filter at all
+  size_t driver_size = 0;     // the smallest source's size
+  double selectivity = 1.0;   // estimated share of actors that match
+};
 
-  // The candidate sources: national B-trees, and the territory's lists
-  // (homes and action areas, whose union is a superset of the matches).
-  static const Impl::NationalPostings kNothing;
-  std::vector<const Impl::NationalPostings*> sets;
+ActorIndex::Impl::ListSources ActorIndex::Impl::SourcesOf(
+    const ActorFilter& filter) const {
+  static const NationalPostings kNothing;
+  ListSources out;
   if (filter.kind) {
     const auto k = static_cast<size_t>(*filter.kind);
-    sets.push_back(k < kKindCount ? &impl.by_kind[k] : &kNothing);
+    out.sets.push_back(k < kKindCount ? &by_kind[k] : &kNothing);
   }
   if (filter.theme) {
-    sets.push_back(*filter.theme < 64 ? &impl.by_theme[*filter.theme]
-                                      : &kNothing);
+    out.sets.push_back(*filter.theme < 64 ? &by_theme[*filter.theme]
+                                          : &kNothing);
   }
   if (filter.offered_resource) {
-    sets.push_back(*filter.offered_resource < 32
-                       ? &impl.by_offered[*filter.offered_resource]
-                       : &kNothing);
+    out.sets.push_back(*filter.offered_resource < 32
+                           ? &by_offered[*filter.offered_resource]
+                           : &kNothing);
   }
   if (filter.needed_resource) {
-    sets.push_back(*filter.needed_resource < 32
-                       ? &impl.by_needed[*filter.needed_resource]
-                       : &kNothing);
+    out.sets.push_back(*filter.needed_resource < 32
+                           ? &by_needed[*filter.needed_resource]
+                           : &kNothing);
   }
-  std::sort(
-      sets.begin(), sets.end(),
-      [](const Impl::NationalPostings* a, const Impl::NationalPostings* b) {
-        return a->size() < b->size();
-      });
-  std::vector<const Postings*> territory_lists;
-  size_t territory_size = 0;
+  std::sort(out.sets.begin(), out.sets.end(),
+            [](const NationalPostings* a, const NationalPostings* b) {
+              return a->size() < b->size();
+            });
   if (filter.territory) {
-    impl.ScopePostings(*filter.territory, &territory_lists);
-    for (const Postings* list : territory_lists) territory_size += list->size();
-  }
-  const bool filtered = !sets.empty() || filter.territory.has_value();
-  size_t driver_size = impl.live;
-  if (!sets.empty()) driver_size = sets[0]->size();
-  if (filter.territory) driver_size = std::min(driver_size, territory_size);
-  // Independence estimate of the share of actors that match.
-  const double n = static_cast<double>(std::max<size_t>(impl.live, 1));
-  double selectivity = 1.0;
-  for (const auto* set : sets) selectivity *= set->size() / n;
-  if (filter.territory) selectivity *= std::min(1.0, territory_size / n);
-
-  std::vector<std::string> result;
-  if (more) *more = false;
-  const size_t want = limit + 1;  // one more tells whether more exist
-
-  // Walking the ids in order from `after` costs about want / selectivity
-  // steps; intersecting the sources costs about the smallest one. Walk when
-  // that is clearly cheaper, with a budget after which the sources take over
-  // (the independence estimate can be wrong).
-  const double walk_steps = want / std::max(selectivity, 1e-12);
-  if (!filtered || walk_steps * 3 < static_cast<double>(driver_size)) {
-    size_t budget = filtered ? driver_size / 2 + 64 : SIZE_MAX;
-    std::vector<ActorNum> found;
-    bool exhausted = true;
-    for (auto it = impl.ids.upper_bound(after); it != impl.ids.end(); ++it) {
-      if (budget-- == 0) {
-        exhausted = false;
-        break;
-      }
-      if (!filtered || matches(*it)) {
-        found.push_back(*it);
-        if (found.size() == want) break;
-      }
-    }
-    if (exhausted || found.size() == want) {
-      if (more) *more = found.size() > limit;
-      if (found.size() > limit) found.resize(limit);
-      for (ActorNum num : found) result.push_back(impl.profiles[num].id);
-      return result;
+    ScopePostings(*filter.territory, &out.territory_lists);
+    for (const internal::Postings* list : out.territory_lists) {
+      out.territory_size += list->size();
     }
   }
+  out.filtered = !out.sets.empty() || filter.territory.has_value();
+  out.driver_size = live;
+  if (!out.sets.empty()) out.driver_size = out.sets[0]->size();
+  if (filter.territory) {
+    out.driver_size = std::min(out.driver_size, out.territory_size);
+  }
+  const double n = static_cast<double>(std::max<size_t>(live, 1));
+  for (const auto* set : out.sets) out.selectivity *= set->size() / n;
+  if (filter.territory) {
+    out.selectivity *= std::min(1.0, out.territory_size / n);
+  }
+  return out;
+}
 
+bool ActorIndex::Impl::Matches(ActorNum num, const ActorFilter& filter) const {
+  const internal::ActorRecord& record = records[num];
+  if (filter.kind && record.kind != *filter.kind) return false;
+  if (filter.theme &&
+      (*filter.theme >= 64 || !(record.acts_on >> *filter.theme & 1))) {
+    return false;
+  }
+  if (filter.offered_resource &&
+      (*filter.offered_resource >= 32 ||
+       !(record.offer_resources >> *filter.offered_resource & 1))) {
+    return false;
+  }
+  if (filter.needed_resource &&
+      (*filter.needed_resource >= 32 ||
+       !(record.need_resources >> *filter.needed_resource & 1))) {
+    return false;
+  }
+  return !filter.territory || ActsIn(num, *filter.territory);
+}
+
+std::optional<std::vector<ActorNum>> ActorIndex::Impl::WalkIds(
+    const ActorFilter& filter, bool filtered, std::string_view after,
+    size_t want, size_t budget) const {
+  std::vector<ActorNum> found;
+  for (auto it = ids.upper_bound(after); it != ids.end(); ++it) {
+    if (budget-- == 0) return std::nullopt;
+    if (!filtered || Matches(*it, filter)) {
+      found.push_back(*it);
+      if (found.size() == want) break;
+    }
+  }
+  return found;
+}
+
+std::vector<ActorNum> ActorIndex::Impl::SmallestMatches(
+    const ActorFilter& filter, const ListSources& sources,
+    std::string_view after, size_t want) const {
   // The smallest source, as sorted numbers; each is checked against the
   // filters on its record (cheaper than membership in the other sources'
   // B-trees), then against `after`.
   std::vector<ActorNum> nums;
-  if (filter.territory && (sets.empty() || territory_size <= sets[0]->size())) {
-    nums.reserve(territory_size);
-    for (const Postings* list : territory_lists) {
+  if (filter.territory && (sources.sets.empty() ||
+                           sources.territory_size <= sources.sets[0]->size())) {
+    nums.reserve(sources.territory_size);
+    for (const internal::Postings* list : sources.territory_lists) {
       nums.insert(nums.end(), list->begin(), list->end());
     }
     std::sort(nums.begin(), nums.end());
     nums.erase(std::unique(nums.begin(), nums.end()), nums.end());
   } else {
-    nums.assign(sets[0]->begin(), sets[0]->end());
+    nums.assign(sources.sets[0]->begin(), sources.sets[0]->end());
   }
 
   // Keep the `want` smallest ids above `after` among the matches.
-  const internal::IdLess less{&impl.profiles};
+  const internal::IdLess less{&profiles};
   std::priority_queue<ActorNum, std::vector<ActorNum>, internal::IdLess> heap(
       less);
   for (size_t i = 0; i < nums.size(); ++i) {
-    if (i + 16 < nums.size()) __builtin_prefetch(&impl.records[nums[i + 16]]);
+    if (i + 16 < nums.size()) __builtin_prefetch(&records[nums[i + 16]]);
     const ActorNum num = nums[i];
-    if (!matches(num) || !(after < std::string_view(impl.profiles[num].id))) {
+    if (!Matches(num, filter) ||
+        !(after < std::string_view(profiles[num].id))) {
       continue;
     }
     if (heap.size() < want) {
@@ -800,9 +795,36 @@ std::vector<std::string> ActorIndex::List(const ActorFilter& filter,
     heap.pop();
   }
   std::reverse(found.begin(), found.end());
-  if (more) *more = found.size() > limit;
-  if (found.size() > limit) found.resize(limit);
-  for (ActorNum num : found) result.push_back(impl.profiles[num].id);
+  return found;
+}
+
+std::vector<std::string> ActorIndex::List(const ActorFilter& filter,
+                                          std::string_view after, size_t limit,
+                                          bool* more) const {
+  const Impl& impl = *impl_;
+  const Impl::ListSources sources = impl.SourcesOf(filter);
+  const size_t want = limit + 1;  // one more tells whether more exist
+
+  // Walking the ids in order from `after` costs about want / selectivity
+  // steps; intersecting the sources costs about the smallest one. Walk when
+  // that is clearly cheaper, with a budget after which the sources take over
+  // (the independence estimate can be wrong).
+  std::optional<std::vector<ActorNum>> found;
+  const double walk_steps = want / std::max(sources.selectivity, 1e-12);
+  if (!sources.filtered ||
+      walk_steps * 3 < static_cast<double>(sources.driver_size)) {
+    found = impl.WalkIds(
+        filter, sources.filtered, after, want,
+        sources.filtered ? sources.driver_size / 2 + 64 : SIZE_MAX);
+  }
+  if (!found.has_value()) {
+    found = impl.SmallestMatches(filter, sources, after, want);
+  }
+  if (more) *more = found->size() > limit;
+  if (found->size() > limit) found->resize(limit);
+  std::vector<std::string> result;
+  result.reserve(found->size());
+  for (ActorNum num : *found) result.push_back(impl.profiles[num].id);
   return result;
 }
 

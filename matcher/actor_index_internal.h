@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <optional>
 #include <string_view>
 #include <vector>
 
@@ -254,6 +255,28 @@ struct ActorIndex::Impl {
                      bool include_homes = true) const;
   // The sorted, unique actors for which ActsIn(scope) holds.
   std::vector<ActorNum> ScopeMembers(const Scope& scope) const;
+
+  // ActorIndex::List's parts (actor_index.cc). What a filter's candidates
+  // come from: the national lists of its kind, theme and resources (the
+  // smallest first) and its territory's lists, with the independence
+  // estimate of the share of actors that match.
+  struct ListSources;
+  ListSources SourcesOf(const ActorFilter& filter) const;
+  // Whether actor `num` passes every filter (checked on its record).
+  bool Matches(ActorNum num, const ActorFilter& filter) const;
+  // Walks the ids in order after `after` until `want` matches, or gives up
+  // after `budget` steps (nullopt: the intersection takes over).
+  std::optional<std::vector<ActorNum>> WalkIds(const ActorFilter& filter,
+                                               bool filtered,
+                                               std::string_view after,
+                                               size_t want,
+                                               size_t budget) const;
+  // The `want` smallest ids after `after` among the matches of the smallest
+  // source, in id order.
+  std::vector<ActorNum> SmallestMatches(const ActorFilter& filter,
+                                        const ListSources& sources,
+                                        std::string_view after,
+                                        size_t want) const;
   // Partitions of the exchange postings that hold every actor whose home is
   // inside `scope` (all of them when unknown). Sorted.
   std::vector<uint32_t> ScopePartitions(const Scope& scope) const;

@@ -74,9 +74,9 @@ sample_memory() {
       $1 == "maillage_rocksdb_memtable_bytes" { mem = $2 }
       $1 == "maillage_rocksdb_block_cache_usage_bytes" { cache = $2 }
       $1 == "maillage_rocksdb_table_readers_bytes" { readers = $2 }
-      $1 == "maillage_actor_index_memory_bytes" { index = $2 }
+      $1 == "maillage_actor_index_memory_bytes" { actor_index = $2 }
       END { if (rss != "") print t "," mib(rss) "," mib(used) "," mib(free) "," \
-              mib(mem) "," mib(cache) "," mib(readers) "," mib(index) }'
+              mib(mem) "," mib(cache) "," mib(readers) "," mib(actor_index) }'
     sleep 10
   done
 }

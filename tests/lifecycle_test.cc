@@ -539,6 +539,83 @@ TEST_F(LifecycleTest, RepeatedNonAnswersLowerAPartnersResponsiveness) {
   EXPECT_DOUBLE_EQ(score_of("siret:11111111100011", &r1), after1);
 }
 
+// A move updates the engine's feedback in place (one partner's
+// responsiveness, one pair's cooperation signal, or one workspace's signals
+// rebuilt when a pair stops going well); a restart rebuilds all of it from
+// the records. Both must give the same scores, factors and explanations.
+TEST_F(LifecycleTest, FeedbackKeptUpToDateByMovesEqualsTheOneRebuiltAtStart) {
+  Start();
+  std::vector<std::string> assocs;
+  for (int i = 1; i <= 5; ++i) {
+    assocs.push_back("rna:W94100000" + std::to_string(i));
+    Create(Assoc(assocs.back()));
+  }
+  for (int i = 0; i < 5; ++i) {
+    Create(Company("siret:3333333330000" + std::to_string(i)));
+  }
+  using S = v1::SuggestionState;
+  const std::vector<std::vector<S>> paths = {
+      // answered, then a cooperation possible (the pair goes well)...
+      {S::SUGGESTION_STATE_KEPT, S::SUGGESTION_STATE_CONTACTED,
+       S::SUGGESTION_STATE_MEETING_HELD, S::SUGGESTION_STATE_OUTCOME_RECORDED},
+      // ... no answer twice...
+      {S::SUGGESTION_STATE_KEPT, S::SUGGESTION_STATE_CONTACTED,
+       S::SUGGESTION_STATE_NO_ANSWER, S::SUGGESTION_STATE_CONTACTED,
+       S::SUGGESTION_STATE_NO_ANSWER},
+      // ... a pair that went well, then not formed (its signal goes)...
+      {S::SUGGESTION_STATE_KEPT, S::SUGGESTION_STATE_CONTACTED,
+       S::SUGGESTION_STATE_MEETING_HELD, S::SUGGESTION_STATE_OUTCOME_RECORDED,
+       S::SUGGESTION_STATE_NOT_FORMED},
+      {},  // ... left proposed...
+      // ... a partnership formed.
+      {S::SUGGESTION_STATE_KEPT, S::SUGGESTION_STATE_CONTACTED,
+       S::SUGGESTION_STATE_MEETING_HELD, S::SUGGESTION_STATE_OUTCOME_RECORDED,
+       S::SUGGESTION_STATE_PARTNERSHIP_FORMED},
+      {S::SUGGESTION_STATE_DISMISSED},
+  };
+  size_t n = 0;
+  for (const std::string& asker : assocs) {
+    std::vector<std::string> ids;
+    Partners(asker, &ids);
+    for (const std::string& id : ids) {
+      v1::Suggestion s;
+      for (S to : paths[n % paths.size()]) {
+        const auto outcome = to == S::SUGGESTION_STATE_OUTCOME_RECORDED
+                                 ? v1::MEETING_OUTCOME_COOPERATION_POSSIBLE
+                                 : v1::MEETING_OUTCOME_UNSPECIFIED;
+        ASSERT_TRUE(Move(id, to, &s, outcome,
+                         to == S::SUGGESTION_STATE_DISMISSED ? "hors sujet"
+                                                             : "")
+                        .ok())
+            << id << " to " << v1::SuggestionState_Name(to);
+      }
+      ++n;
+    }
+  }
+  ASSERT_GE(n, 12u);
+  // Every asker's candidates with their scores, factors and explanations.
+  auto everything = [&] {
+    std::string out;
+    for (const std::string& asker : assocs) {
+      grpc::ClientContext ctx;
+      v1::SuggestPartnersRequest req;
+      req.set_actor_id(asker);
+      req.set_preview(true);
+      v1::SuggestPartnersResponse resp;
+      grpc::Status status = match_->SuggestPartners(&ctx, req, &resp);
+      out += asker + ": " + status.error_message() + "\n";
+      for (const auto& p : resp.suggestions()) out += p.DebugString();
+    }
+    return out;
+  };
+  const std::string live = everything();
+  EXPECT_NE(live.find("responsiveness"), std::string::npos) << live;
+  server_.Stop();
+  server_.Start();
+  match_ = v1::MatchService::NewStub(server_.channel());
+  EXPECT_EQ(everything(), live);
+}
+
 TEST_F(LifecycleTest, TerritoryWideMatchingRespectsCapacityAndSpreadsExposure) {
   Start();
   // One attractive company with room for 3, four others with room for 4.
