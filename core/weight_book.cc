@@ -1,5 +1,8 @@
 #include "core/weight_book.h"
 
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 #include <xxhash.h>
 
 #include <algorithm>
@@ -71,6 +74,19 @@ std::vector<AskerIds> GroupByAsker(
   return out;
 }
 
+// Keeps at most `max` askers (0: all): internal::LowestHashing's sample.
+void SampleAskers(size_t max, std::vector<AskerIds>* askers) {
+  std::vector<std::string_view> ids;
+  ids.reserve(askers->size());
+  for (const AskerIds& a : *askers) ids.push_back(a.actor);
+  std::vector<size_t> kept = internal::LowestHashing(ids, max);
+  if (kept.size() == askers->size()) return;
+  std::vector<AskerIds> sample;
+  sample.reserve(kept.size());
+  for (size_t i : kept) sample.push_back(std::move((*askers)[i]));
+  *askers = std::move(sample);
+}
+
 // The asker's outcomes as numbers of `index` (those still in it).
 std::optional<matcher::AskerOutcomes> Resolve(const matcher::ActorIndex& index,
                                               const AskerIds& ids) {
@@ -111,7 +127,13 @@ void WeightBook::Start() {
       changed_.insert(std::move(w));
     }
   }
-  task_ = std::thread([this] { Loop(); });
+  task_ = std::thread([this] {
+    if (options_.learn_nice != 0) {
+      setpriority(PRIO_PROCESS, static_cast<id_t>(syscall(SYS_gettid)),
+                  options_.learn_nice);
+    }
+    Loop();
+  });
 }
 
 void WeightBook::NoteOutcomesChanged(std::string_view workspace) {
@@ -190,8 +212,9 @@ v1::WorkspaceMatchWeights WeightBook::Learn(std::string_view workspace) {
 }
 
 matcher::LearnedWeights WeightBook::Run(std::string_view workspace) const {
-  const std::vector<AskerIds> askers =
+  std::vector<AskerIds> askers =
       GroupByAsker(lifecycle_->OutcomesOf(workspace));
+  SampleAskers(options_.max_training_askers, &askers);
   matcher::WeightLearner learner(options_.defaults, options_.learning);
   // Each pass reads a few askers per hold of the read lock, resolving their
   // ids again each time (an actor deleted meanwhile is left out).
@@ -225,4 +248,26 @@ matcher::LearnedWeights WeightBook::Run(std::string_view workspace) const {
   return learner.Finish();
 }
 
+namespace internal {
+
+std::vector<size_t> LowestHashing(const std::vector<std::string_view>& ids,
+                                  size_t max) {
+  std::vector<std::pair<uint64_t, size_t>> keyed;
+  keyed.reserve(ids.size());
+  for (size_t i = 0; i < ids.size(); ++i) {
+    keyed.emplace_back(XXH64(ids[i].data(), ids[i].size(), /*seed=*/16), i);
+  }
+  if (max != 0 && keyed.size() > max) {
+    std::nth_element(keyed.begin(),
+                     keyed.begin() + static_cast<ptrdiff_t>(max), keyed.end());
+    keyed.resize(max);
+  }
+  std::vector<size_t> kept;
+  kept.reserve(keyed.size());
+  for (const auto& [_, i] : keyed) kept.push_back(i);
+  std::sort(kept.begin(), kept.end());
+  return kept;
+}
+
+}  // namespace internal
 }  // namespace maillage::core

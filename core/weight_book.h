@@ -9,6 +9,7 @@
 #include <string>
 #include <string_view>
 #include <thread>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
@@ -43,6 +44,14 @@ class WeightBook {
     absl::Duration relearn_interval = absl::Minutes(10);
     // Askers read under one hold of the read lock.
     size_t askers_per_lock = 16;
+    // A learning round searches the candidates of every asker it trains on,
+    // several times: past this many askers with outcomes, it trains on a
+    // stable sample of them (those whose ids hash lowest), so that a
+    // round's cost stays bounded however many outcomes accumulate. 0: all.
+    size_t max_training_askers = 5000;
+    // The nice value of the background task's thread (Linux: per thread):
+    // relearning yields the cores to requests. 0: the process's own.
+    int learn_nice = 10;
   };
 
   WeightBook(ActorDirectory* actors, const Lifecycle* lifecycle,
@@ -89,6 +98,17 @@ class WeightBook {
   std::thread task_;
 };
 
+namespace internal {
+
+// The positions in `ids` of the `max` ids that hash lowest (every position
+// when `max` is 0 or not smaller than ids.size()), in increasing order. A
+// stable sample: adding ids only ever replaces kept ones by added ones. The
+// hash's seed differs from the held-out split's (matcher::LearningOptions),
+// so the sample favours neither side of it.
+std::vector<size_t> LowestHashing(const std::vector<std::string_view>& ids,
+                                  size_t max);
+
+}  // namespace internal
 }  // namespace maillage::core
 
 #endif  // MAILLAGE_CORE_WEIGHT_BOOK_H_

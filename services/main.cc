@@ -24,6 +24,7 @@
 #include "auth/jwt.h"
 #include "base/install_dirs.h"
 #include "base/log.h"
+#include "ops/memory_trimmer.h"
 #include "services/server.h"
 
 #ifndef MAILLAGE_WEB_DIR
@@ -162,6 +163,9 @@ ABSL_FLAG(absl::Duration, retention_sweep_interval, absl::Hours(1),
 ABSL_FLAG(absl::Duration, retention_day_length, absl::Hours(24),
           "For tests only: the length of a day in the *_retention_days "
           "flags (e.g. 1s, to see a purge happen). Leave at 24h.");
+ABSL_FLAG(absl::Duration, malloc_trim_interval, absl::Seconds(30),
+          "How often the memory malloc keeps free in its arenas is given back "
+          "to the system (malloc_trim; ops/memory_trimmer.h); 0 never.");
 ABSL_FLAG(std::string, metrics_address, "",
           "host:port of the Prometheus endpoint (GET /metrics, plain HTTP, "
           "no authentication: keep it on loopback or a private network). "
@@ -660,6 +664,8 @@ int main(int argc, char** argv) {
     return 1;
   }
   LogReady(options, **server);
+  maillage::ops::MemoryTrimmer trimmer(
+      absl::GetFlag(FLAGS_malloc_trim_interval));
 
   int signal_number = 0;
   sigwait(&signals, &signal_number);
