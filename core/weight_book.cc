@@ -1,8 +1,5 @@
 #include "core/weight_book.h"
 
-#include <sys/resource.h>
-#include <sys/syscall.h>
-#include <unistd.h>
 #include <xxhash.h>
 
 #include <algorithm>
@@ -10,6 +7,7 @@
 #include <vector>
 
 #include "absl/time/clock.h"
+#include "absl/time/time.h"
 #include "google/protobuf/util/time_util.h"
 
 namespace maillage::core {
@@ -114,6 +112,7 @@ WeightBook::~WeightBook() {
   {
     std::lock_guard lock(mu_);
     stopping_ = true;
+    abandon_ = true;
   }
   wake_.notify_all();
   if (task_.joinable()) task_.join();
@@ -127,13 +126,7 @@ void WeightBook::Start() {
       changed_.insert(std::move(w));
     }
   }
-  task_ = std::thread([this] {
-    if (options_.learn_nice != 0) {
-      setpriority(PRIO_PROCESS, static_cast<id_t>(syscall(SYS_gettid)),
-                  options_.learn_nice);
-    }
-    Loop();
-  });
+  task_ = std::thread([this] { Loop(); });
 }
 
 void WeightBook::NoteOutcomesChanged(std::string_view workspace) {
@@ -156,7 +149,7 @@ void WeightBook::Loop() {
       const std::string workspace = *changed_.begin();
       changed_.erase(changed_.begin());
       lock.unlock();
-      Learn(workspace);
+      LearnAndKeep(workspace, /*background=*/true);
       lock.lock();
     }
   }
@@ -202,16 +195,28 @@ v1::WorkspaceMatchWeights WeightBook::Describe(
 }
 
 v1::WorkspaceMatchWeights WeightBook::Learn(std::string_view workspace) {
-  {
-    std::lock_guard learning(learn_mu_);
-    Learned learned{Run(workspace), absl::Now()};
-    std::lock_guard lock(mu_);
-    learned_[std::string(workspace)] = std::move(learned);
-  }
+  LearnAndKeep(workspace, /*background=*/false);
   return Describe(workspace);
 }
 
-matcher::LearnedWeights WeightBook::Run(std::string_view workspace) const {
+void WeightBook::LearnAndKeep(std::string_view workspace, bool background) {
+  std::lock_guard learning(learn_mu_);
+  Learned learned{Run(workspace, background), absl::Now()};
+  if (abandon_) return;  // cut short: not a result
+  std::lock_guard lock(mu_);
+  learned_[std::string(workspace)] = std::move(learned);
+}
+
+// Sleeps so that `busy` is Options::background_share of the time (at most
+// a second at once).
+void WeightBook::PaceAfter(absl::Duration busy) const {
+  const double share = options_.background_share;
+  if (share >= 1 || share <= 0) return;
+  absl::SleepFor(std::min(busy * (1 / share - 1), absl::Seconds(1)));
+}
+
+matcher::LearnedWeights WeightBook::Run(std::string_view workspace,
+                                        bool background) const {
   std::vector<AskerIds> askers =
       GroupByAsker(lifecycle_->OutcomesOf(workspace));
   SampleAskers(options_.max_training_askers, &askers);
@@ -219,10 +224,11 @@ matcher::LearnedWeights WeightBook::Run(std::string_view workspace) const {
   // Each pass reads a few askers per hold of the read lock, resolving their
   // ids again each time (an actor deleted meanwhile is left out).
   auto pass = [&](bool fitted) {
-    for (size_t start = 0; start < askers.size();
+    for (size_t start = 0; start < askers.size() && !abandon_;
          start += options_.askers_per_lock) {
       const size_t end =
           std::min(askers.size(), start + options_.askers_per_lock);
+      const absl::Time hold_start = absl::Now();
       actors_->ReadMatching(
           workspace, [&](const matcher::ActorIndex& index,
                          const matcher::MatchContext& context,
@@ -238,6 +244,7 @@ matcher::LearnedWeights WeightBook::Run(std::string_view workspace) const {
               }
             }
           });
+      if (background) PaceAfter(absl::Now() - hold_start);
     }
   };
   pass(/*fitted=*/false);

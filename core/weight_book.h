@@ -1,6 +1,7 @@
 #ifndef MAILLAGE_CORE_WEIGHT_BOOK_H_
 #define MAILLAGE_CORE_WEIGHT_BOOK_H_
 
+#include <atomic>
 #include <condition_variable>
 #include <map>
 #include <mutex>
@@ -42,16 +43,20 @@ class WeightBook {
     matcher::LearningOptions learning;
     // 0: learn only when asked.
     absl::Duration relearn_interval = absl::Minutes(10);
-    // Askers read under one hold of the read lock.
-    size_t askers_per_lock = 16;
+    // Askers read under one hold of the read lock: short holds, so that
+    // writers (and the readers queued behind them) wait little.
+    size_t askers_per_lock = 4;
     // A learning round searches the candidates of every asker it trains on,
     // several times: past this many askers with outcomes, it trains on a
     // stable sample of them (those whose ids hash lowest), so that a
     // round's cost stays bounded however many outcomes accumulate. 0: all.
     size_t max_training_askers = 5000;
-    // The nice value of the background task's thread (Linux: per thread):
-    // relearning yields the cores to requests. 0: the process's own.
-    int learn_nice = 10;
+    // The share of one core the background relearning may take: after each
+    // hold of the read lock it sleeps for what keeps its busy time at this
+    // share. Not a lower priority (a nice value): a thread preempted while
+    // it holds the index's read lock would hold up every writer. 1: no
+    // pause. LearnMatchWeights, asked by an admin, is not paced.
+    double background_share = 0.25;
   };
 
   WeightBook(ActorDirectory* actors, const Lifecycle* lifecycle,
@@ -81,8 +86,13 @@ class WeightBook {
     matcher::LearnedWeights result;
     absl::Time time;
   };
-  // Collects the workspace's outcomes, fits and evaluates.
-  matcher::LearnedWeights Run(std::string_view workspace) const;
+  // Collects the workspace's outcomes, fits and evaluates; paced to
+  // Options::background_share when `background`.
+  matcher::LearnedWeights Run(std::string_view workspace,
+                              bool background) const;
+  void PaceAfter(absl::Duration busy) const;
+  // Learns `workspace`'s weights and keeps them.
+  void LearnAndKeep(std::string_view workspace, bool background);
   void Loop();
 
   ActorDirectory* actors_;
@@ -95,6 +105,9 @@ class WeightBook {
   std::map<std::string, Learned, std::less<>> learned_;  // guarded by mu_
   std::set<std::string, std::less<>> changed_;           // guarded by mu_
   bool stopping_ = false;                                // guarded by mu_
+  // Set with stopping_, read by a round under way without mu_: the round
+  // stops at its next hold of the read lock and keeps nothing.
+  std::atomic<bool> abandon_{false};
   std::thread task_;
 };
 
