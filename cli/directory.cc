@@ -673,8 +673,8 @@ void PrintImportSummary(const ImportPlan& plan, const ImportOutcome& outcome,
   }
 }
 
-using ImportStream = grpc::ClientReaderWriter<v1::ImportActorsRequest,
-                                               v1::ImportActorsResponse>;
+using ImportStream =
+    grpc::ClientReaderWriter<v1::ImportActorsRequest, v1::ImportActorsResponse>;
 
 // Opens the directory file; the legal units of a SIRENE import load first,
 // which takes a while, so a terminal is told.
@@ -688,7 +688,8 @@ absl::StatusOr<std::unique_ptr<importer::DirectoryReader>> OpenDirectory(
   }
   auto opened = importer::DirectoryReader::Open(options);
   if (loading_units) err << "\r\x1b[K" << std::flush;
-  if (!opened.ok()) return absl::InvalidArgumentError(opened.status().message());
+  if (!opened.ok())
+    return absl::InvalidArgumentError(opened.status().message());
   return opened;
 }
 
@@ -698,7 +699,8 @@ std::optional<ProgressLine> NewProgressLine(const ImportPlan& plan,
                                             std::ostream& err) {
   const bool from_stdin = plan.given == "-";
   std::error_code ec;
-  auto size = from_stdin ? 0 : std::filesystem::file_size(plan.options.path, ec);
+  auto size =
+      from_stdin ? 0 : std::filesystem::file_size(plan.options.path, ec);
   return std::optional<ProgressLine>(
       std::in_place, err, ec ? 0 : static_cast<int64_t>(size),
       from_stdin ? nullptr : FindFileOffset(plan.options.path));
@@ -723,8 +725,7 @@ class BatchWriter {
     batch_.add_actors()->Swap(&row.actor);
     sent_.rows.push_back(row.row_number);
     if (raw != nullptr) sent_.raw.push_back(*raw);
-    if (batch_.actors_size() >= batch_size_ ||
-        batch_bytes_ >= kBatchBytesMax) {
+    if (batch_.actors_size() >= batch_size_ || batch_bytes_ >= kBatchBytesMax) {
       Send();
     }
   }
@@ -857,8 +858,8 @@ absl::Status Import(Client& client, const ParsedArgs& args) {
   std::thread answers(ReadAnswers, stream.get(), &state, &rejects);
   ImportOutcome outcome;
   BatchWriter writer(plan, &state, stream.get());
-  absl::Status read_status = SendRows(*reader, options.keep_raw, writer,
-                                      rejects, progress, &outcome);
+  absl::Status read_status =
+      SendRows(*reader, options.keep_raw, writer, rejects, progress, &outcome);
   if (!read_status.ok()) context->TryCancel();
   stream->WritesDone();
   answers.join();

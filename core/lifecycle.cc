@@ -601,8 +601,8 @@ void Lifecycle::PushCooperationsToEngine(std::string_view workspace) {
          ++it) {
       auto in = storage::keys::SplitWorkspace(it->first);
       if (!in.has_value() || it->second.weight < 1) continue;
-      by_workspace[std::string(in->workspace)].emplace_back(
-          it->second.actor, it->second.partner);
+      by_workspace[std::string(in->workspace)].emplace_back(it->second.actor,
+                                                            it->second.partner);
     }
   }
   if (workspace.empty()) {
@@ -1112,9 +1112,9 @@ void ValidateSuggestionMove(const v1::UpdateSuggestionRequest& request,
       request.state() == v1::SUGGESTION_STATE_UNSPECIFIED ||
       request.state() == v1::SUGGESTION_STATE_PROPOSED) {
     violations->Add("state",
-                   "must be the state to move to (KEPT, DISMISSED, "
-                   "CONTACTED, NO_ANSWER, MEETING_HELD, "
-                   "OUTCOME_RECORDED, PARTNERSHIP_FORMED, NOT_FORMED)");
+                    "must be the state to move to (KEPT, DISMISSED, "
+                    "CONTACTED, NO_ANSWER, MEETING_HELD, "
+                    "OUTCOME_RECORDED, PARTNERSHIP_FORMED, NOT_FORMED)");
   }
   if (request.state() == v1::SUGGESTION_STATE_OUTCOME_RECORDED &&
       (!v1::MeetingOutcome_IsValid(request.outcome()) ||

@@ -265,8 +265,8 @@ std::vector<size_t> LowestHashing(const std::vector<std::string_view>& ids,
     keyed.emplace_back(XXH64(ids[i].data(), ids[i].size(), /*seed=*/16), i);
   }
   if (max != 0 && keyed.size() > max) {
-    std::nth_element(keyed.begin(),
-                     keyed.begin() + static_cast<ptrdiff_t>(max), keyed.end());
+    std::nth_element(keyed.begin(), keyed.begin() + static_cast<ptrdiff_t>(max),
+                     keyed.end());
     keyed.resize(max);
   }
   std::vector<size_t> kept;

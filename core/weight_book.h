@@ -61,7 +61,8 @@ class WeightBook {
 
   WeightBook(ActorDirectory* actors, const Lifecycle* lifecycle,
              Options options);
-  // Stops the background task (a fit under way finishes first).
+  // Stops the background task; a round under way stops at its next hold
+  // of the index lock and keeps nothing.
   ~WeightBook();
   WeightBook(const WeightBook&) = delete;
   WeightBook& operator=(const WeightBook&) = delete;

@@ -32,8 +32,8 @@ void CheckSireneRow(const maillage::importer::Row& row) {
 
 // Loading counts every data row once.
 void LoadLegalUnits(const uint8_t* data, size_t size) {
-  auto units = maillage::importer::LegalUnitTable::Load(
-      maillage::importer::StringSource(
+  auto units =
+      maillage::importer::LegalUnitTable::Load(maillage::importer::StringSource(
           std::string(reinterpret_cast<const char*>(data), size)));
   if (!units.ok()) return;
   const auto& stats = (*units)->stats();

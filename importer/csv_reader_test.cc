@@ -327,23 +327,20 @@ TEST(ByteSourceTest, FilesShorterThanGzipsMagicAreReadAsIs) {
   std::remove(path.c_str());
 }
 
-// Claims a size it does not have: the readers must not trust the hint.
+// A string's bytes with a size hint that understates them: the readers
+// must not trust the hint.
 class UnderstatingSource : public ByteSource {
  public:
-  explicit UnderstatingSource(std::string data) : data_(std::move(data)) {}
+  explicit UnderstatingSource(std::string data)
+      : bytes_(StringSource(std::move(data))) {}
   absl::StatusOr<size_t> Read(char* buffer, size_t capacity) override {
-    size_t n = std::min(capacity, data_.size() - offset_);
-    std::memcpy(buffer, data_.data() + offset_, n);
-    offset_ += n;
-    return n;
+    return bytes_->Read(buffer, capacity);
   }
-  const std::string& name() const override { return name_; }
+  const std::string& name() const override { return bytes_->name(); }
   std::optional<size_t> SizeHint() const override { return 10; }
 
  private:
-  std::string data_;
-  size_t offset_ = 0;
-  std::string name_ = "<understating>";
+  std::unique_ptr<ByteSource> bytes_;
 };
 
 TEST(CsvReaderTest, ASizeHintTooSmallOnlyCostsGrowingTheBuffer) {

@@ -23,7 +23,8 @@ int64_t ResidentBytes() {
 }  // namespace
 
 MemoryTrimmer::MemoryTrimmer(absl::Duration interval) : interval_(interval) {
-  if (interval_ > absl::ZeroDuration()) thread_ = std::thread([this] { Run(); });
+  if (interval_ > absl::ZeroDuration())
+    thread_ = std::thread([this] { Run(); });
 }
 
 MemoryTrimmer::~MemoryTrimmer() {

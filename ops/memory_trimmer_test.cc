@@ -19,8 +19,8 @@ namespace {
 // by itself); TrimNow gives it back.
 TEST(MemoryTrimmerTest, GivesBackWhatAnotherThreadsArenaKeptFree) {
   if (!GlibcMallocInUse()) GTEST_SKIP() << "malloc is a sanitizer's";
-  constexpr size_t kBlock = 8 << 10;      // below the mmap threshold
-  constexpr size_t kBlocks = 12 << 10;    // 96 MiB in all
+  constexpr size_t kBlock = 8 << 10;    // below the mmap threshold
+  constexpr size_t kBlocks = 12 << 10;  // 96 MiB in all
   std::unique_ptr<char[]> top;
   std::thread worker([&top] {
     std::vector<std::unique_ptr<char[]>> blocks;

@@ -87,10 +87,10 @@ namespace {
 // beside a scrape, not something to call per request.
 void AddMallocFamilies(std::vector<prometheus::MetricFamily>& families) {
   struct mallinfo2 info = mallinfo2();
-  families.push_back(GaugeFamily(
-      "process_malloc_in_use_bytes",
-      "Bytes allocated with malloc and not freed (glibc mallinfo2: "
-      "uordblks + hblkhd)."));
+  families.push_back(
+      GaugeFamily("process_malloc_in_use_bytes",
+                  "Bytes allocated with malloc and not freed (glibc mallinfo2: "
+                  "uordblks + hblkhd)."));
   AddSample(families.back(), static_cast<double>(info.uordblks + info.hblkhd));
   families.push_back(GaugeFamily(
       "process_malloc_free_bytes",

@@ -111,7 +111,8 @@ fi
   --csv="$out/soak.csv" --server_pid="$server_pid" \
   --server_data_dir="$store/data" | tee "$out/soak.txt" ||
   status=$?
-[[ -n "$memory_pid" ]] && wait "$memory_pid" || true
+# The sampler stops with the load (which may have ended early).
+[[ -n "$memory_pid" ]] && { kill "$memory_pid" 2>/dev/null; wait "$memory_pid"; } || true
 
 gnuplot <<GNUPLOT
 set terminal pngcairo size 1100,600 noenhanced

@@ -583,10 +583,10 @@ TEST_F(LifecycleTest, FeedbackKeptUpToDateByMovesEqualsTheOneRebuiltAtStart) {
         const auto outcome = to == S::SUGGESTION_STATE_OUTCOME_RECORDED
                                  ? v1::MEETING_OUTCOME_COOPERATION_POSSIBLE
                                  : v1::MEETING_OUTCOME_UNSPECIFIED;
-        ASSERT_TRUE(Move(id, to, &s, outcome,
-                         to == S::SUGGESTION_STATE_DISMISSED ? "hors sujet"
-                                                             : "")
-                        .ok())
+        ASSERT_TRUE(
+            Move(id, to, &s, outcome,
+                 to == S::SUGGESTION_STATE_DISMISSED ? "hors sujet" : "")
+                .ok())
             << id << " to " << v1::SuggestionState_Name(to);
       }
       ++n;
