@@ -478,16 +478,27 @@ void ActorDirectory::ReadMatching(
   read(index_, context_, it == cooperations_.end() ? kNone : it->second);
 }
 
+namespace {
+
+// Adds the pairs whose two actors `index` holds to `set`, in order (the
+// last most recent).
+void AddPairs(const matcher::ActorIndex& index,
+              const std::vector<std::pair<std::string, std::string>>& pairs,
+              matcher::CooperationSignals* set) {
+  for (const auto& [a, b] : pairs) {
+    auto x = index.Find(a);
+    auto y = index.Find(b);
+    if (x && y) set->Add(*x, *y);
+  }
+}
+
+}  // namespace
+
 void ActorDirectory::SetCooperations(const Cooperations& by_workspace) {
   absl::flat_hash_map<std::string, matcher::CooperationSignals> signals;
   std::unique_lock lock(index_mu_);
   for (const auto& [workspace, pairs] : by_workspace) {
-    matcher::CooperationSignals& set = signals[workspace];
-    for (const auto& [a, b] : pairs) {
-      auto x = index_.Find(a);
-      auto y = index_.Find(b);
-      if (x && y) set.Add(*x, *y);
-    }
+    AddPairs(index_, pairs, &signals[workspace]);
   }
   cooperations_ = std::move(signals);
 }
@@ -498,11 +509,7 @@ void ActorDirectory::SetCooperations(
   std::unique_lock lock(index_mu_);
   matcher::CooperationSignals& set = cooperations_[AsAbsl(workspace)];
   set.Clear();
-  for (const auto& [a, b] : pairs) {
-    auto x = index_.Find(a);
-    auto y = index_.Find(b);
-    if (x && y) set.Add(*x, *y);
-  }
+  AddPairs(index_, pairs, &set);
   if (set.empty()) cooperations_.erase(AsAbsl(workspace));
 }
 
@@ -510,14 +517,9 @@ void ActorDirectory::AddCooperations(
     std::string_view workspace,
     const std::vector<std::pair<std::string, std::string>>& pairs) {
   std::unique_lock lock(index_mu_);
-  matcher::CooperationSignals* set = nullptr;
-  for (const auto& [a, b] : pairs) {
-    auto x = index_.Find(a);
-    auto y = index_.Find(b);
-    if (!x || !y || *x == *y) continue;
-    if (set == nullptr) set = &cooperations_[AsAbsl(workspace)];
-    set->Add(*x, *y);
-  }
+  matcher::CooperationSignals& set = cooperations_[AsAbsl(workspace)];
+  AddPairs(index_, pairs, &set);
+  if (set.empty()) cooperations_.erase(AsAbsl(workspace));
 }
 
 uint16_t ActorDirectory::UsedCapacityApplied(

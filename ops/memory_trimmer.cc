@@ -1,26 +1,10 @@
 #include "ops/memory_trimmer.h"
 
 #include <malloc.h>
-#include <unistd.h>
 
-#include <cstdio>
+#include "ops/process_metrics.h"
 
 namespace maillage::ops {
-namespace {
-
-// Resident pages of this process (the second field of /proc/self/statm),
-// or -1.
-int64_t ResidentBytes() {
-  std::FILE* statm = std::fopen("/proc/self/statm", "r");
-  if (statm == nullptr) return -1;
-  long long size = 0;
-  long long resident = -1;
-  if (std::fscanf(statm, "%lld %lld", &size, &resident) != 2) resident = -1;
-  std::fclose(statm);
-  return resident < 0 ? -1 : resident * sysconf(_SC_PAGESIZE);
-}
-
-}  // namespace
 
 MemoryTrimmer::MemoryTrimmer(absl::Duration interval) : interval_(interval) {
   if (interval_ > absl::ZeroDuration())
@@ -37,10 +21,10 @@ MemoryTrimmer::~MemoryTrimmer() {
 }
 
 int64_t MemoryTrimmer::TrimNow() {
-  const int64_t before = ResidentBytes();
+  const double before = ResidentBytes();
   malloc_trim(0);
-  const int64_t after = ResidentBytes();
-  return before < 0 || after < 0 ? 0 : before - after;
+  const double after = ResidentBytes();
+  return before < 0 || after < 0 ? 0 : static_cast<int64_t>(before - after);
 }
 
 int64_t MemoryTrimmer::trims() const {

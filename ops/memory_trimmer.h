@@ -32,10 +32,8 @@ class MemoryTrimmer {
   MemoryTrimmer(const MemoryTrimmer&) = delete;
   MemoryTrimmer& operator=(const MemoryTrimmer&) = delete;
 
-  // Trims now, on the caller's thread. Returns the bytes malloc held free
-  // before minus after (what mallinfo2 says; pages given back stay counted
-  // as free by glibc, so this is the drop in RSS it caused, estimated from
-  // /proc/self/statm).
+  // Trims now, on the caller's thread. Returns how much the resident memory
+  // fell (ResidentBytes before minus after; 0 when it cannot be read).
   static int64_t TrimNow();
 
   // Trims done by the thread so far.

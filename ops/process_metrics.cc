@@ -101,6 +101,16 @@ void AddMallocFamilies(std::vector<prometheus::MetricFamily>& families) {
 
 }  // namespace
 
+double ResidentBytes() {
+  internal::ProcessStat stat;
+  if (!internal::ParseProcessStat(ReadFile("/proc/self/stat"),
+                                  static_cast<double>(sysconf(_SC_CLK_TCK)),
+                                  &stat)) {
+    return -1;
+  }
+  return stat.resident_pages * static_cast<double>(sysconf(_SC_PAGESIZE));
+}
+
 std::vector<prometheus::MetricFamily> ProcessFamilies() {
   std::vector<prometheus::MetricFamily> families;
   auto gauge = [&families](const char* name, const char* help, double value) {

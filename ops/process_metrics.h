@@ -17,6 +17,10 @@ namespace maillage::ops {
 // A figure that cannot be read (no /proc: not Linux) is left out.
 std::vector<prometheus::MetricFamily> ProcessFamilies();
 
+// This process's resident memory (process_resident_memory_bytes), or -1
+// when /proc/self/stat cannot be read.
+double ResidentBytes();
+
 namespace internal {
 
 // The fields of /proc/self/stat that matter here, parsed from its text.
