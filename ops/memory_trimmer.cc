@@ -1,7 +1,6 @@
 #include "ops/memory_trimmer.h"
 
-#include <malloc.h>
-
+#include "ops/allocator.h"
 #include "ops/process_metrics.h"
 
 namespace maillage::ops {
@@ -22,7 +21,7 @@ MemoryTrimmer::~MemoryTrimmer() {
 
 int64_t MemoryTrimmer::TrimNow() {
   const double before = ResidentBytes();
-  malloc_trim(0);
+  ReleaseFreeMemory();
   const double after = ResidentBytes();
   return before < 0 || after < 0 ? 0 : static_cast<int64_t>(before - after);
 }

@@ -11,15 +11,17 @@
 
 namespace maillage::ops {
 
-// Gives the memory glibc's malloc keeps free back to the system, every
-// `interval`, with malloc_trim(0).
+// Gives the memory malloc keeps free back to the system every `interval`
+// (ReleaseFreeMemory, ops/allocator.h).
 //
-// Why: the server's worker, gRPC and RocksDB threads allocate in up to
-// 8 × cores malloc arenas, and an arena keeps what its threads freed (only a
-// free block at the very top of an arena goes back by itself). Under a
-// steady load that free memory drifts upwards: in the soak it was a third
-// of the RSS and most of its growth (RELIABILITY.md). malloc_trim releases
-// the free pages of every arena (madvise), whatever their place.
+// Why: under glibc's malloc, the server's worker, gRPC and RocksDB threads
+// allocate in up to 8 × cores arenas, and an arena keeps what its threads
+// freed (only a free block at the very top of an arena goes back by
+// itself). Under a steady load that free memory drifts upwards: in the soak
+// it was a third of the RSS and most of its growth (RELIABILITY.md).
+// malloc_trim releases the free pages of every arena (madvise), whatever
+// their place. The server runs on jemalloc, which returns free pages by
+// itself after a delay (its decay); there the trimmer purges them at once.
 //
 // Cost: each arena is locked while it is walked, so an allocation on that
 // arena waits a few milliseconds at most; once every `interval`.

@@ -1,6 +1,5 @@
 #include "ops/process_metrics.h"
 
-#include <malloc.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -12,6 +11,7 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_split.h"
+#include "ops/allocator.h"
 #include "ops/collector.h"
 
 namespace maillage::ops {
@@ -79,24 +79,29 @@ bool ParseProcessStat(std::string_view stat, double ticks_per_second,
 
 namespace {
 
-// glibc's view of the heap, to tell what the process holds from what it
-// keeps: bytes handed out by malloc (small chunks from the arenas and large
-// ones mapped alone), and bytes free in the arenas but not returned to the
-// system (RSS that no object owns: fragmentation, or arenas of threads that
-// allocated at a peak). mallinfo2 walks every arena under its lock: cheap
-// beside a scrape, not something to call per request.
+// The allocator's view of the heap (ops/allocator.h), to tell what the
+// process's objects hold from what malloc keeps: left out under a
+// sanitizer, whose malloc reports neither.
 void AddMallocFamilies(std::vector<prometheus::MetricFamily>& families) {
-  struct mallinfo2 info = mallinfo2();
+  Allocator allocator = CurrentAllocator();
   families.push_back(
-      GaugeFamily("process_malloc_in_use_bytes",
-                  "Bytes allocated with malloc and not freed (glibc mallinfo2: "
-                  "uordblks + hblkhd)."));
-  AddSample(families.back(), static_cast<double>(info.uordblks + info.hblkhd));
+      GaugeFamily("process_allocator_info",
+                  "The malloc the process runs on (label allocator: glibc, "
+                  "jemalloc or sanitizer); always 1."));
+  AddSample(families.back(), 1,
+            {{"allocator", std::string(AllocatorName(allocator))}});
+  AllocatorBytes bytes = CurrentAllocatorBytes();
+  if (bytes.in_use < 0 || bytes.kept_free < 0) return;
+  families.push_back(GaugeFamily(
+      "process_malloc_in_use_bytes",
+      "Bytes allocated with malloc and not freed (glibc: mallinfo2's "
+      "uordblks + hblkhd; jemalloc: stats.allocated)."));
+  AddSample(families.back(), static_cast<double>(bytes.in_use));
   families.push_back(GaugeFamily(
       "process_malloc_free_bytes",
-      "Bytes free in malloc's arenas and kept by the process (glibc "
-      "mallinfo2: fordblks)."));
-  AddSample(families.back(), static_cast<double>(info.fordblks));
+      "Bytes kept by malloc and not in use (glibc: free in its arenas, "
+      "mallinfo2's fordblks; jemalloc: stats.resident - stats.allocated)."));
+  AddSample(families.back(), static_cast<double>(bytes.kept_free));
 }
 
 }  // namespace

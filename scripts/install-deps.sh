@@ -19,6 +19,8 @@ packages=(
   prometheus-cpp-dev
   # simdjson: the fast path of protobuf JSON in JSONL import (protojson/).
   libsimdjson-dev
+  # jemalloc: the server's malloc (see CMakeLists.txt).
+  libjemalloc-dev
   # tests/proxy_test.sh: deploy/nginx/maillage.conf in front of the server.
   # On a machine with systemd, installing nginx also starts its default site
   # on port 80 (`systemctl disable --now nginx` if unwanted); the test runs

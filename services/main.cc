@@ -24,6 +24,7 @@
 #include "auth/jwt.h"
 #include "base/install_dirs.h"
 #include "base/log.h"
+#include "ops/allocator.h"
 #include "ops/memory_trimmer.h"
 #include "services/server.h"
 
@@ -53,6 +54,16 @@ std::string DefaultWebDir() {
 }
 
 }  // namespace
+
+#ifdef MAILLAGE_JEMALLOC
+// jemalloc's settings, read when it starts, before main (the server links
+// jemalloc, see CMakeLists.txt): pages freed are given back to the system
+// by jemalloc's own background threads after its decay time (10 s), rather
+// than by the threads that happen to allocate next.
+extern "C" {
+const char* malloc_conf = "background_thread:true";
+}
+#endif
 
 ABSL_FLAG(std::string, listen, "127.0.0.1:50051",
           "Address to listen on (host:port; port 0 picks a free one).");
@@ -471,7 +482,10 @@ void LogReady(const maillage::services::Server::Options& options,
   const std::string grpc = local(options.listen_address, server.port());
   std::string http = "no HTTP face";
   maillage::base::Log ready(maillage::base::LogLevel::kInfo, "startup.ready");
-  ready.Add("address", grpc).Add("tls", options.tls.enabled());
+  ready.Add("address", grpc)
+      .Add("tls", options.tls.enabled())
+      .Add("allocator", std::string(maillage::ops::AllocatorName(
+                            maillage::ops::CurrentAllocator())));
   if (server.http_port() != 0) {
     const std::string address =
         local(options.http.listen_address, server.http_port());

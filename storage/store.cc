@@ -32,6 +32,7 @@
 #include "rocksdb/transaction_log.h"
 #include "rocksdb/utilities/checkpoint.h"
 #include "rocksdb/write_batch.h"
+#include "rocksdb/write_buffer_manager.h"
 #include "storage/keys.h"
 #include "storage/migration.h"
 #include "storage/suggestion_merge.h"
@@ -191,7 +192,7 @@ void ConfigureSuggestionMerges(rocksdb::ColumnFamilyOptions* cf) {
 // errors, flushes, compactions and stalls; `statistics` counts what the
 // metrics report (tickers only: no histogram nor timer on the write path).
 rocksdb::DBOptions DatabaseOptions(
-    const Store::Options& options,
+    const Store::Options& options, const std::shared_ptr<rocksdb::Cache>& cache,
     std::vector<std::shared_ptr<rocksdb::EventListener>> listeners,
     std::shared_ptr<rocksdb::Statistics> statistics) {
   rocksdb::DBOptions db_options;
@@ -203,6 +204,15 @@ rocksdb::DBOptions DatabaseOptions(
   // that flushing it always fits in the disk reserve.
   db_options.max_total_wal_size = std::clamp(options.min_free_disk_bytes / 2,
                                              uint64_t{1} << 20, kMaxWalBytes);
+  // Memtables of every family share one budget, charged to the block cache
+  // (see Options::memtable_bytes): RocksDB's memory stays at the cache's
+  // capacity whatever the write load. When the budget is reached, the family
+  // whose memtable is the oldest is flushed alone, which also keeps the WAL
+  // from filling up (a full WAL flushes every family holding its oldest
+  // file at once).
+  db_options.write_buffer_manager =
+      std::make_shared<rocksdb::WriteBufferManager>(options.memtable_bytes,
+                                                    cache);
   db_options.info_log = std::make_shared<StderrLogger>();
   // The store recovers from errors itself (see Store::ErrorListener).
   db_options.listeners = std::move(listeners);
@@ -220,8 +230,7 @@ rocksdb::DBOptions DatabaseOptions(
 }
 
 std::vector<rocksdb::ColumnFamilyDescriptor> Families(
-    const Store::Options& options) {
-  auto cache = rocksdb::NewLRUCache(options.block_cache_bytes);
+    const std::shared_ptr<rocksdb::Cache>& cache) {
   std::vector<rocksdb::ColumnFamilyDescriptor> families;
   for (int i = 0; i < kFamilyCount; ++i) {
     Family family = static_cast<Family>(i);
@@ -532,9 +541,12 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const Options& options) {
   auto errors = std::make_shared<ErrorListener>();
   auto activity = std::make_shared<ActivityListener>();
   auto statistics = rocksdb::CreateDBStatistics();
-  auto setup = std::make_unique<Setup>(Setup{
-      options.path, DatabaseOptions(options, {errors, activity}, statistics),
-      Families(options), activity, statistics});
+  auto cache =
+      rocksdb::NewLRUCache(options.block_cache_bytes + options.memtable_bytes);
+  auto setup = std::make_unique<Setup>(
+      Setup{options.path,
+            DatabaseOptions(options, cache, {errors, activity}, statistics),
+            Families(cache), activity, statistics});
   std::unique_ptr<Database> database;
   rocksdb::Status s = Database::Open(*setup, /*read_only=*/false, &database);
   if (s.IsNoSpace()) {

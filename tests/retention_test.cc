@@ -13,7 +13,6 @@
 #include <thread>
 #include <vector>
 
-#include "absl/strings/numbers.h"
 #include "core/testing/sample_actors.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -38,22 +37,6 @@ using ::testing::StartsWith;
 constexpr char kOtherCompany[] = "siret:22222222200022";
 // The marker core::Lifecycle::kRetentionMarker puts in place of reasons.
 constexpr char kMarker[] = "[effacé : durée de conservation écoulée]";
-
-// The port of "maillage: metrics on http://HOST:PORT/metrics" in the
-// server's log; 0 when absent.
-int MetricsPort(const std::string& log) {
-  constexpr std::string_view kLine = "metrics on http://";
-  size_t at = log.find(kLine);
-  if (at == std::string::npos) return 0;
-  size_t colon = log.find(':', at + kLine.size());
-  size_t slash = log.find('/', colon);
-  int port = 0;
-  if (colon == std::string::npos || slash == std::string::npos ||
-      !absl::SimpleAtoi(log.substr(colon + 1, slash - colon - 1), &port)) {
-    return 0;
-  }
-  return port;
-}
 
 v1::TerritoryRef Departement94() {
   v1::TerritoryRef ref;
@@ -118,7 +101,7 @@ TEST_F(RetentionServerTest, PurgesShowInTheDataAndInTheMetrics) {
          "--lifecycle_personal_data_retention_days=1",
          "--event_retention_days=1", "--audit_retention_days=1",
          "--retention_sweep_interval=200ms"});
-  const int metrics_port = MetricsPort(server_->output());
+  const int metrics_port = server_->metrics_port();
   ASSERT_GT(metrics_port, 0) << server_->output();
   ops::testing::Scrape before = Metrics(metrics_port);
   for (const char* record : {"suggestion", "lifecycle_personal_fields", "event",

@@ -53,6 +53,23 @@ int HttpPort(std::string_view output) {
   return port;
 }
 
+// The port of "metrics on http://HOST:PORT/metrics" in the server's log; 0
+// when absent.
+int MetricsPortIn(std::string_view output) {
+  constexpr std::string_view kLine = "metrics on http://";
+  size_t at = output.find(kLine);
+  if (at == std::string_view::npos) return 0;
+  size_t colon = output.find(':', at + kLine.size());
+  size_t slash = output.find('/', colon);
+  int port = 0;
+  if (colon == std::string_view::npos || slash == std::string_view::npos ||
+      !absl::SimpleAtoi(AsAbsl(output.substr(colon + 1, slash - colon - 1)),
+                        &port)) {
+    return 0;
+  }
+  return port;
+}
+
 }  // namespace
 
 ServerProcess::ServerProcess(std::string binary, std::vector<std::string> args)
@@ -145,6 +162,8 @@ std::string ServerProcess::output() {
   }
   return output_;
 }
+
+int ServerProcess::metrics_port() { return MetricsPortIn(output()); }
 
 int ServerProcess::Signal(int signal) {
   if (pid_ <= 0) return -1;

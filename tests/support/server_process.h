@@ -30,6 +30,9 @@ class ServerProcess {
   int port() const { return port_; }
   // The HTTP face's port (from the start-up line); 0 when it is off.
   int http_port() const { return http_port_; }
+  // The metrics endpoint's port (--metrics_address), read from the server's
+  // log; 0 when it is off.
+  int metrics_port();
   // The child's process id; -1 before Start and after Signal.
   pid_t pid() const { return pid_; }
   std::string target() const { return "127.0.0.1:" + std::to_string(port_); }
