@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <condition_variable>
 #include <deque>
+#include <functional>
 #include <mutex>
 #include <random>
 #include <thread>
@@ -206,6 +207,177 @@ void AppendEtagField(std::string_view etag, std::string* bytes) {
   bytes->append(etag.data(), etag.size());
 }
 
+// Parses the stored actors' records into profiles, on the thread that scans
+// and on one helper: the scanning thread parses every other chunk of kChunk
+// records itself and hands the others to the helper (parsing costs most of
+// the scan). Allocation was a quarter of the start-up's CPU: each thread
+// parses into one reused Actor (Clear keeps its strings' buffers), a chunk
+// for the helper is copied into one buffer, not two strings per record, and
+// the helper hands its buffers back (fresh pages cost a fault each).
+//
+// Add is called by one thread (the scan's), then Finish once.
+class ProfileParser {
+ public:
+  using ToProfileFn = std::function<matcher::ActorProfile(const v1::Actor&)>;
+
+  explicit ProfileParser(ToProfileFn to_profile)
+      : to_profile_(std::move(to_profile)), helper_([this] { HelperLoop(); }) {}
+  ~ProfileParser() { StopHelper(); }
+  ProfileParser(const ProfileParser&) = delete;
+  ProfileParser& operator=(const ProfileParser&) = delete;
+
+  // The next record of the scan (key order). False stops the scan: the
+  // record is unparsable or its id is not its key (Finish says which).
+  bool Add(std::string_view key, std::string_view value) {
+    if (chunk_ % 2 == 0) {
+      std::vector<matcher::ActorProfile>& out = OwnChunk(chunk_);
+      parse_error_ = Parse(key, value, &actor_, &out);
+      if (!parse_error_.ok()) return false;
+      if (out.size() == kChunk) ++chunk_;
+      return true;
+    }
+    pending_.bytes.append(key.data(), key.size());
+    pending_.ends.push_back(pending_.bytes.size());
+    pending_.bytes.append(value.data(), value.size());
+    pending_.ends.push_back(pending_.bytes.size());
+    if (pending_.ends.size() == 2 * kChunk) HandOff(/*wait_for_room=*/true);
+    return true;
+  }
+
+  // Waits for the helper; every profile, in scan order by chunks, or the
+  // first DATA_LOSS error (this thread's, then the helper's).
+  absl::StatusOr<std::vector<std::vector<matcher::ActorProfile>>> Finish() {
+    if (!pending_.ends.empty()) HandOff(/*wait_for_room=*/false);
+    StopHelper();
+    RETURN_IF_ERROR(parse_error_);
+    RETURN_IF_ERROR(helper_error_);
+    return std::move(parsed_);
+  }
+
+ private:
+  static constexpr size_t kChunk = 4096;
+  // Records for the helper: keys and values back to back.
+  struct RawChunk {
+    size_t index = 0;          // in parsed_
+    std::string bytes;         // key, value, key, value…
+    std::vector<size_t> ends;  // of each key and value in `bytes`
+  };
+
+  absl::Status Parse(std::string_view key, std::string_view value,
+                     v1::Actor* actor,
+                     std::vector<matcher::ActorProfile>* out) const {
+    if (!actor->ParseFromArray(value.data(), static_cast<int>(value.size()))) {
+      return absl::DataLossError(
+          absl::StrCat("unparsable actor record at key '", AsAbsl(key), "'"));
+    }
+    // Every write keys a record by its id; LoadIndex relies on it (distinct
+    // ids, in scan order).
+    if (actor->id() != key) {
+      return absl::DataLossError(absl::StrCat("actor record at key '",
+                                              AsAbsl(key), "' holds id '",
+                                              actor->id(), "'"));
+    }
+    out->push_back(to_profile_(*actor));
+    return absl::OkStatus();
+  }
+
+  // parsed_[index], made room for. Only the scanning thread resizes parsed_
+  // (under mu_, as the helper stores its chunks under mu_), so it may read
+  // its own chunks without the lock.
+  std::vector<matcher::ActorProfile>& OwnChunk(size_t index) {
+    if (parsed_.size() <= index) {
+      std::lock_guard l(mu_);
+      parsed_.resize(index + 1);
+    }
+    return parsed_[index];
+  }
+
+  // Queues pending_ for the helper as chunk chunk_ (waiting while four are
+  // queued when `wait_for_room`), and starts the next with spare buffers.
+  void HandOff(bool wait_for_room) {
+    {
+      std::unique_lock l(mu_);
+      if (wait_for_room) cv_.wait(l, [this] { return raw_.size() < 4; });
+      if (parsed_.size() <= chunk_) parsed_.resize(chunk_ + 1);
+      pending_.index = chunk_;
+      raw_.push_back(std::move(pending_));
+      pending_ = RawChunk();
+      if (!spare_.empty()) {
+        pending_ = std::move(spare_.back());
+        spare_.pop_back();
+      }
+    }
+    cv_.notify_all();
+    ++chunk_;
+  }
+
+  void HelperLoop() {
+    v1::Actor actor;
+    for (;;) {
+      RawChunk job;
+      {
+        std::unique_lock l(mu_);
+        cv_.wait(l, [this] { return !scanning_ || !raw_.empty(); });
+        if (raw_.empty()) return;
+        job = std::move(raw_.front());
+        raw_.pop_front();
+      }
+      cv_.notify_all();
+      std::vector<matcher::ActorProfile> out;
+      out.reserve(job.ends.size() / 2);
+      absl::Status status = ParseRaw(job, &actor, &out);
+      std::lock_guard l(mu_);
+      if (!status.ok() && helper_error_.ok()) helper_error_ = status;
+      parsed_[job.index] = std::move(out);
+      job.bytes.clear();
+      job.ends.clear();
+      spare_.push_back(std::move(job));
+    }
+  }
+
+  absl::Status ParseRaw(const RawChunk& job, v1::Actor* actor,
+                        std::vector<matcher::ActorProfile>* out) const {
+    std::string_view bytes = job.bytes;
+    size_t begin = 0;
+    for (size_t i = 0; i + 1 < job.ends.size(); i += 2) {
+      std::string_view key = bytes.substr(begin, job.ends[i] - begin);
+      std::string_view value =
+          bytes.substr(job.ends[i], job.ends[i + 1] - job.ends[i]);
+      begin = job.ends[i + 1];
+      RETURN_IF_ERROR(Parse(key, value, actor, out));
+    }
+    return absl::OkStatus();
+  }
+
+  // Lets the helper finish what is queued, and joins it.
+  void StopHelper() {
+    {
+      std::lock_guard l(mu_);
+      scanning_ = false;
+    }
+    cv_.notify_all();
+    if (helper_.joinable()) helper_.join();
+  }
+
+  const ToProfileFn to_profile_;
+  // The scanning thread's own: its chunk number, Actor, next helper chunk,
+  // and the error that stopped its parsing.
+  size_t chunk_ = 0;
+  v1::Actor actor_;
+  RawChunk pending_;
+  absl::Status parse_error_;
+
+  std::mutex mu_;
+  std::condition_variable cv_;
+  // By chunk; see OwnChunk for who touches it when.
+  std::vector<std::vector<matcher::ActorProfile>> parsed_;
+  std::deque<RawChunk> raw_;     // chunks for the helper; guarded by mu_
+  std::vector<RawChunk> spare_;  // parsed chunks, buffers kept; by mu_
+  bool scanning_ = true;         // guarded by mu_
+  absl::Status helper_error_;    // guarded by mu_
+  std::thread helper_;           // last: starts once the rest is built
+};
+
 }  // namespace
 
 ActorDirectory::ActorDirectory(storage::Store* store,
@@ -223,127 +395,15 @@ ActorDirectory::ActorDirectory(storage::Store* store,
 
 absl::StatusOr<std::vector<std::vector<matcher::ActorProfile>>>
 ActorDirectory::ScanProfiles() const {
-  // This thread scans; every other chunk of records is parsed by a helper
-  // thread, the others here (parsing costs most of the scan). Allocation
-  // was a quarter of the start-up's CPU: each thread parses into one
-  // reused Actor (Clear keeps its strings' buffers), and a chunk for the
-  // helper is copied into one buffer, not two strings per record; the
-  // helper hands its buffers back (fresh pages cost a fault each).
-  constexpr size_t kChunk = 4096;
-  struct RawChunk {
-    size_t index = 0;         // in `parsed`
-    std::string bytes;        // key, value, key, value…
-    std::vector<size_t> ends; // of each key and value in `bytes`
-  };
-  std::vector<std::vector<matcher::ActorProfile>> parsed;  // by chunk
-  absl::Status parse_error;
-  std::mutex mu;
-  std::condition_variable cv;
-  std::deque<RawChunk> raw;     // chunks for the helper
-  std::vector<RawChunk> spare;  // parsed chunks, their buffers kept
-  bool scanning = true;
-  absl::Status helper_error;
-  auto parse = [this](std::string_view key, std::string_view value,
-                      v1::Actor* actor,
-                      std::vector<matcher::ActorProfile>* out) {
-    if (!actor->ParseFromArray(value.data(), static_cast<int>(value.size()))) {
-      return absl::DataLossError(
-          absl::StrCat("unparsable actor record at key '", AsAbsl(key), "'"));
-    }
-    // Every write keys a record by its id; LoadIndex relies on it (distinct
-    // ids, in scan order).
-    if (actor->id() != key) {
-      return absl::DataLossError(
-          absl::StrCat("actor record at key '", AsAbsl(key), "' holds id '",
-                       actor->id(), "'"));
-    }
-    out->push_back(ToProfile(*actor));
-    return absl::OkStatus();
-  };
-  std::thread helper([&] {
-    v1::Actor actor;
-    for (;;) {
-      RawChunk job;
-      {
-        std::unique_lock l(mu);
-        cv.wait(l, [&] { return !scanning || !raw.empty(); });
-        if (raw.empty()) return;
-        job = std::move(raw.front());
-        raw.pop_front();
-      }
-      cv.notify_all();
-      std::vector<matcher::ActorProfile> out;
-      out.reserve(job.ends.size() / 2);
-      absl::Status status;
-      std::string_view bytes = job.bytes;
-      size_t begin = 0;
-      for (size_t i = 0; i + 1 < job.ends.size(); i += 2) {
-        std::string_view key = bytes.substr(begin, job.ends[i] - begin);
-        std::string_view value =
-            bytes.substr(job.ends[i], job.ends[i + 1] - job.ends[i]);
-        begin = job.ends[i + 1];
-        status = parse(key, value, &actor, &out);
-        if (!status.ok()) break;
-      }
-      std::lock_guard l(mu);
-      if (!status.ok() && helper_error.ok()) helper_error = status;
-      parsed[job.index] = std::move(out);
-      job.bytes.clear();
-      job.ends.clear();
-      spare.push_back(std::move(job));
-    }
-  });
-  size_t chunk = 0;
-  v1::Actor actor;
-  RawChunk pending;  // a chunk for the helper
+  ProfileParser parser(
+      [this](const v1::Actor& actor) { return ToProfile(actor); });
   absl::Status scanned =
       store_->Scan(Family::kActors, "", "",
-                   [&](std::string_view key, std::string_view value) {
-                     if (chunk % 2 == 0) {
-                       if (parsed.size() <= chunk) {
-                         std::lock_guard l(mu);
-                         parsed.resize(chunk + 1);
-                       }
-                       parse_error = parse(key, value, &actor, &parsed[chunk]);
-                       if (!parse_error.ok()) return false;
-                       if (parsed[chunk].size() == kChunk) ++chunk;
-                       return true;
-                     }
-                     pending.bytes.append(key.data(), key.size());
-                     pending.ends.push_back(pending.bytes.size());
-                     pending.bytes.append(value.data(), value.size());
-                     pending.ends.push_back(pending.bytes.size());
-                     if (pending.ends.size() == 2 * kChunk) {
-                       std::unique_lock l(mu);
-                       cv.wait(l, [&] { return raw.size() < 4; });
-                       if (parsed.size() <= chunk) parsed.resize(chunk + 1);
-                       pending.index = chunk;
-                       raw.push_back(std::move(pending));
-                       pending = RawChunk();
-                       if (!spare.empty()) {
-                         pending = std::move(spare.back());
-                         spare.pop_back();
-                       }
-                       l.unlock();
-                       cv.notify_all();
-                       ++chunk;
-                     }
-                     return true;
+                   [&parser](std::string_view key, std::string_view value) {
+                     return parser.Add(key, value);
                    });
-  {
-    std::lock_guard l(mu);
-    if (!pending.ends.empty()) {
-      if (parsed.size() <= chunk) parsed.resize(chunk + 1);
-      pending.index = chunk;
-      raw.push_back(std::move(pending));
-    }
-    scanning = false;
-  }
-  cv.notify_all();
-  helper.join();
+  auto parsed = parser.Finish();
   RETURN_IF_ERROR(scanned);
-  RETURN_IF_ERROR(parse_error);
-  RETURN_IF_ERROR(helper_error);
   return parsed;
 }
 
