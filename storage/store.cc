@@ -200,19 +200,27 @@ rocksdb::DBOptions DatabaseOptions(
   db_options.create_missing_column_families = true;
   db_options.IncreaseParallelism(2);
   db_options.max_background_jobs = 2;
+  // Compactions run at the lowest priority (nice 19): a large one (100 MB
+  // rewritten with ZSTD in 4 s) took a whole core from the requests and
+  // halved the server's throughput for those seconds in the soak. They
+  // catch up in the time requests leave; if they fall far behind, RocksDB
+  // slows writes (level0_slowdown_writes_trigger). Flushes (the HIGH pool)
+  // keep their priority. Process-wide: RocksDB's default Env is shared.
+  db_options.env->LowerThreadPoolCPUPriority(rocksdb::Env::Priority::LOW,
+                                             rocksdb::CpuPriority::kLow);
   // Bounded WAL so that start-up replay stays short after a crash, and so
   // that flushing it always fits in the disk reserve.
   db_options.max_total_wal_size = std::clamp(options.min_free_disk_bytes / 2,
                                              uint64_t{1} << 20, kMaxWalBytes);
-  // Memtables of every family share one budget, charged to the block cache
-  // (see Options::memtable_bytes): RocksDB's memory stays at the cache's
-  // capacity whatever the write load. When the budget is reached, the family
-  // whose memtable is the oldest is flushed alone, which also keeps the WAL
-  // from filling up (a full WAL flushes every family holding its oldest
-  // file at once).
+  // The memtables' memory is charged to the block cache (see
+  // Options::memtable_bytes), so that RocksDB's memory stays at the cache's
+  // capacity whatever the write load: what the memtables take, blocks give
+  // up. Charged only, not capped (a buffer size of 0): a cap makes RocksDB
+  // flush the family whose memtable is the oldest, mostly small ones, one
+  // after the other (253 flushes in 11 minutes of the soak), for no gain
+  // in latency or memory measured (RELIABILITY.md, "Soak").
   db_options.write_buffer_manager =
-      std::make_shared<rocksdb::WriteBufferManager>(options.memtable_bytes,
-                                                    cache);
+      std::make_shared<rocksdb::WriteBufferManager>(/*_buffer_size=*/0, cache);
   db_options.info_log = std::make_shared<StderrLogger>();
   // The store recovers from errors itself (see Store::ErrorListener).
   db_options.listeners = std::move(listeners);

@@ -160,12 +160,13 @@ class Store {
     bool sync_writes = true;
     // RocksDB's memory, in one LRU cache shared by every family, of
     // block_cache_bytes + memtable_bytes: the blocks read (data, index and
-    // filters), and the memtables, whose total is capped at memtable_bytes
-    // (a WriteBufferManager charging the memory of their arenas to the
-    // cache; the oldest is flushed when the cap is reached). The cache is full
-    // once the store has been read for a while, so RocksDB's share of the
-    // resident memory stays at its capacity while memtables fill and flush:
-    // what they do not use holds blocks.
+    // filters) and the memtables, whose memory is charged to the cache (a
+    // WriteBufferManager). memtable_bytes is the room expected for them;
+    // their size is bounded by each family's write buffer and by the WAL
+    // cap (min_free_disk_bytes). Once the store has been read for a while
+    // the cache is full, so RocksDB's share of the resident memory stays at
+    // its capacity while memtables fill and flush: what they do not use
+    // holds blocks.
     size_t block_cache_bytes = size_t{256} << 20;
     size_t memtable_bytes = size_t{128} << 20;
     // Free space kept on the store's filesystem: a write that would leave
