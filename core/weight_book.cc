@@ -8,6 +8,7 @@
 
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "base/log.h"
 #include "google/protobuf/util/time_util.h"
 
 namespace maillage::core {
@@ -201,8 +202,18 @@ v1::WorkspaceMatchWeights WeightBook::Learn(std::string_view workspace) {
 
 void WeightBook::LearnAndKeep(std::string_view workspace, bool background) {
   std::lock_guard learning(learn_mu_);
+  const absl::Time start = absl::Now();
   Learned learned{Run(workspace, background), absl::Now()};
   if (abandon_) return;  // cut short: not a result
+  // One line per round, so that its time and its cost can be told apart
+  // from the requests' in a server's log (a paced round lasts minutes).
+  base::Log(base::LogLevel::kInfo, "weights.learned")
+      .Add("workspace", std::string(workspace))
+      .Add("background", background)
+      .Add("training_askers", learned.result.training_askers)
+      .Add("held_out_askers", learned.result.held_out_askers)
+      .Add("adopted", learned.result.adopted)
+      .Add("seconds", absl::ToDoubleSeconds(learned.time - start));
   std::lock_guard lock(mu_);
   learned_[std::string(workspace)] = std::move(learned);
 }
