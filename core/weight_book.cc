@@ -138,7 +138,11 @@ void WeightBook::NoteOutcomesChanged(std::string_view workspace) {
 void WeightBook::Loop() {
   std::unique_lock lock(mu_);
   // The first round at once (the workspaces with outcomes at start), then
-  // one every interval.
+  // one every interval, for the workspaces whose outcomes changed before it
+  // began: outcomes recorded during a round wait for the next interval
+  // (taking them at once kept a round running back to back with the next
+  // while outcomes kept coming, holding its memory and its share of a core
+  // all along).
   bool first = true;
   while (!stopping_) {
     if (!first) {
@@ -146,9 +150,10 @@ void WeightBook::Loop() {
                      [&] { return stopping_; });
     }
     first = false;
-    while (!stopping_ && !changed_.empty()) {
-      const std::string workspace = *changed_.begin();
-      changed_.erase(changed_.begin());
+    std::set<std::string, std::less<>> due;
+    due.swap(changed_);
+    for (const std::string& workspace : due) {
+      if (stopping_) break;
       lock.unlock();
       LearnAndKeep(workspace, /*background=*/true);
       lock.lock();
