@@ -152,7 +152,7 @@ BENCHMARK(BM_ResolveAllCommuneCodes)->Unit(benchmark::kMillisecond);
 void BM_SearchByName(benchmark::State& state) {
   const Geography& geo = Geo();
   static const char* const kPrefixes[] = {
-      "s", "saint", "saint-maur", "paris", "l'hay", "montp", "ile de"};
+      "s", "saint", "saint-maur", "paris", "l'hay", "montp", "ile de", ""};
   const char* prefix = kPrefixes[state.range(0)];
   size_t matches = 0;
   for (auto _ : state) {
@@ -160,9 +160,9 @@ void BM_SearchByName(benchmark::State& state) {
     benchmark::DoNotOptimize(matches);
   }
   state.SetItemsProcessed(state.iterations());
-  state.SetLabel(prefix);
+  state.SetLabel(*prefix ? prefix : "(empty)");
 }
-BENCHMARK(BM_SearchByName)->DenseRange(0, 6);
+BENCHMARK(BM_SearchByName)->DenseRange(0, 7);
 
 }  // namespace
 }  // namespace maillage::territory

@@ -225,6 +225,13 @@ std::optional<size_t> CommuneCodeSlot(std::string_view code) {
          (code[3] - '0') * 10 + (code[4] - '0');
 }
 
+// SearchByName's order: population descending, then dense number (which
+// follows the code).
+bool MorePopulous(const std::vector<uint32_t>& population, uint32_t a,
+                  uint32_t b) {
+  return population[a] != population[b] ? population[a] > population[b] : a < b;
+}
+
 }  // namespace
 
 struct Geography::LevelData {
@@ -232,6 +239,9 @@ struct Geography::LevelData {
   StringColumn names;
   StringColumn folded;              // FoldName(name)
   std::vector<uint32_t> by_folded;  // dense numbers sorted by (folded, code)
+  // Dense numbers sorted by population descending, then by code: the order
+  // of SearchByName's answers, walked when a short prefix matches many.
+  std::vector<uint32_t> by_population;
   std::vector<uint32_t> population;
   std::vector<Place> places;
   // Communes inside each territory, CSR; unused for the commune level.
@@ -256,9 +266,9 @@ struct Geography::LevelData {
 
   size_t Bytes() const {
     return codes.Bytes() + names.Bytes() + folded.Bytes() +
-           VectorBytes(by_folded) + VectorBytes(population) +
-           VectorBytes(places) + VectorBytes(member_offsets) +
-           VectorBytes(members);
+           VectorBytes(by_folded) + VectorBytes(by_population) +
+           VectorBytes(population) + VectorBytes(places) +
+           VectorBytes(member_offsets) + VectorBytes(members);
   }
 };
 
@@ -613,6 +623,12 @@ class Geography::Loader {
                   std::string_view fb = data.folded.Get(b);
                   return fa != fb ? fa < fb : a < b;
                 });
+      data.by_population.resize(data.size());
+      for (uint32_t i = 0; i < data.size(); ++i) data.by_population[i] = i;
+      std::sort(data.by_population.begin(), data.by_population.end(),
+                [&data](uint32_t a, uint32_t b) {
+                  return MorePopulous(data.population, a, b);
+                });
       data.codes.ShrinkToFit();
       data.names.ShrinkToFit();
       data.folded.ShrinkToFit();
@@ -790,6 +806,9 @@ std::vector<NameMatch> Geography::SearchByName(std::optional<Level> level,
                                                size_t limit) const {
   std::vector<NameMatch> matches;
   const std::string folded_prefix = FoldName(prefix);
+  auto starts_with_prefix = [&folded_prefix](std::string_view folded) {
+    return folded.substr(0, folded_prefix.size()) == folded_prefix;
+  };
   for (Level l : {Level::kCommune, Level::kEpci, Level::kEpt,
                   Level::kDepartement, Level::kRegion}) {
     if (matches.size() >= limit) break;
@@ -801,21 +820,32 @@ std::vector<NameMatch> Geography::SearchByName(std::optional<Level> level,
                                     return data.folded.Get(id) < p;
                                   });
     auto last = std::partition_point(
-        first, data.by_folded.end(), [&data, &folded_prefix](uint32_t id) {
-          return data.folded.Get(id).substr(0, folded_prefix.size()) ==
-                 folded_prefix;
+        first, data.by_folded.end(), [&data, &starts_with_prefix](uint32_t id) {
+          return starts_with_prefix(data.folded.Get(id));
         });
-    std::vector<uint32_t> found(first, last);
-    // Dense numbers follow the codes, so "then by code" is "then by id".
-    auto by_population = [&data](uint32_t a, uint32_t b) {
-      return data.population[a] != data.population[b]
-                 ? data.population[a] > data.population[b]
-                 : a < b;
-    };
-    const size_t take = std::min(found.size(), limit - matches.size());
-    std::partial_sort(found.begin(), found.begin() + take, found.end(),
-                      by_population);
-    for (size_t i = 0; i < take; ++i) matches.push_back({l, found[i]});
+    const size_t found = static_cast<size_t>(last - first);
+    const size_t take = std::min(found, limit - matches.size());
+    if (take <= found / 16) {
+      // A short prefix ("s", or none) matching many more territories than
+      // wanted: the most populous come first in by_population, so walking it
+      // finds them after about take * size / found steps, where sorting the
+      // matches would cost all of them (35,000 communes for an empty prefix).
+      size_t taken = 0;
+      for (uint32_t id : data.by_population) {
+        if (taken == take) break;
+        if (!starts_with_prefix(data.folded.Get(id))) continue;
+        matches.push_back({l, id});
+        ++taken;
+      }
+      continue;
+    }
+    std::vector<uint32_t> ids(first, last);
+    const std::vector<uint32_t>& population = data.population;
+    std::partial_sort(ids.begin(), ids.begin() + take, ids.end(),
+                      [&population](uint32_t a, uint32_t b) {
+                        return MorePopulous(population, a, b);
+                      });
+    for (size_t i = 0; i < take; ++i) matches.push_back({l, ids[i]});
   }
   return matches;
 }

@@ -12,6 +12,7 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "territory/name_folding.h"
 
 namespace maillage::territory {
 namespace {
@@ -231,6 +232,41 @@ TEST_F(GeographyTest, SearchOrdersByPopulationThenCode) {
     ASSERT_TRUE(before > after ||
                 (before == after && matches[i - 1].id < matches[i].id))
         << i;
+  }
+}
+
+// SearchByName answers a short prefix by walking the territories by
+// population and a long one by sorting its matches: both give what a scan of
+// every territory gives.
+TEST_F(GeographyTest, SearchEqualsAScanOfEveryTerritory) {
+  const std::vector<std::string> prefixes = {
+      "",     "s", "saint", "saint m", "la",    "l",  "b",
+      "mont", "x", "paris", "e",       "grand", "ile"};
+  for (Level level : {Level::kCommune, Level::kEpci, Level::kDepartement}) {
+    for (const std::string& prefix : prefixes) {
+      const std::string folded = FoldName(prefix);
+      std::vector<uint32_t> expected;
+      for (uint32_t id = 0; id < geo_->Count(level); ++id) {
+        if (FoldName(geo_->Name(level, id)).rfind(folded, 0) == 0) {
+          expected.push_back(id);
+        }
+      }
+      std::stable_sort(
+          expected.begin(), expected.end(), [level](uint32_t a, uint32_t b) {
+            return geo_->Population(level, a) > geo_->Population(level, b);
+          });
+      for (size_t limit : {1u, 8u, 50u, 1000u, 100000u}) {
+        std::vector<NameMatch> matches =
+            geo_->SearchByName(level, prefix, limit);
+        std::vector<uint32_t> ids;
+        for (const NameMatch& match : matches) ids.push_back(match.id);
+        std::vector<uint32_t> want(
+            expected.begin(),
+            expected.begin() + std::min(limit, expected.size()));
+        ASSERT_EQ(ids, want)
+            << LevelName(level) << " '" << prefix << "' limit " << limit;
+      }
+    }
   }
 }
 
