@@ -960,68 +960,155 @@ void ServerOnly(const Context& ctx, const std::string& data_dir) {
   running.server->Shutdown();
 }
 
-}  // namespace
-}  // namespace maillage
-
-int main(int argc, char** argv) {
-  using namespace maillage;
-  absl::ParseCommandLine(argc, argv);
-  const int64_t rows = absl::GetFlag(FLAGS_rows);
-  const std::string phases = absl::GetFlag(FLAGS_phases);
-  auto want = [&](const char* phase) {
-    return phases.find(phase) != std::string::npos;
-  };
-
+// The bench's folder: --dir, emptied of earlier runs' stores, or a new
+// temporary one (`*own`: removed at the end unless --keep).
+std::string PrepareDir(bool* own) {
   std::string dir = absl::GetFlag(FLAGS_dir);
-  bool own_dir = dir.empty();
-  if (own_dir) {
+  *own = dir.empty();
+  if (*own) {
     const char* base = getenv("TMPDIR");
     std::string pattern = std::string(base != nullptr ? base : "/tmp") +
                           "/maillage-import-XXXXXX";
     if (mkdtemp(pattern.data()) == nullptr) Die("cannot create a temp dir");
-    dir = pattern;
-  } else {
-    std::filesystem::create_directories(dir);
-    std::filesystem::remove_all(dir + "/store");
-    std::filesystem::remove_all(dir + "/raw-rocksdb");
-    std::filesystem::remove_all(dir + "/store-server-only");
-    std::filesystem::remove_all(dir + "/floor-rocksdb");
+    return pattern;
   }
+  std::filesystem::create_directories(dir);
+  for (const char* store :
+       {"/store", "/raw-rocksdb", "/store-server-only", "/floor-rocksdb"}) {
+    std::filesystem::remove_all(dir + store);
+  }
+  return dir;
+}
 
-  std::printf("machine: %s\n", Machine().c_str());
-  auto geo = OrDie(territory::Geography::Load(MAILLAGE_REFERENCE_DIR "/geo"),
-                   "geography");
-  auto mappings =
-      OrDie(importer::Mappings::Load(MAILLAGE_REFERENCE_DIR), "mappings");
-
+// Writes the synthetic files into `dir` (--generate) or names the ones
+// already there.
+void GenerateOrFindFiles(const std::string& dir, int64_t rows, Context* ctx) {
   auto start = Clock::now();
-  Context ctx;
-  ctx.geo = geo.get();
-  ctx.mappings = mappings.get();
   if (absl::GetFlag(FLAGS_generate)) {
     GeneratorOptions generator;
     generator.rows = rows;
     generator.rna_share = absl::GetFlag(FLAGS_rna_share);
     generator.first_id = absl::GetFlag(FLAGS_first_id);
     generator.micro_share = absl::GetFlag(FLAGS_micro_share);
-    ctx.files = Generate(dir, generator, *geo);
+    ctx->files = Generate(dir, generator, *ctx->geo);
   } else {
-    ctx.files.establishments = dir + "/StockEtablissement.csv";
-    ctx.files.legal_units = dir + "/StockUniteLegale.csv";
-    ctx.files.rna = dir + "/rna_waldec.csv";
+    ctx->files.establishments = dir + "/StockEtablissement.csv";
+    ctx->files.legal_units = dir + "/StockUniteLegale.csv";
+    ctx->files.rna = dir + "/rna_waldec.csv";
   }
-  double generate_seconds = Seconds(start);
   std::printf(
       "generated in %.1f s into %s: %lld SIRENE establishments (%lld legal "
       "units), %lld RNA rows (%lld associations also in SIRENE)\n\n",
-      generate_seconds, dir.c_str(),
-      static_cast<long long>(ctx.files.establishment_rows),
-      static_cast<long long>(ctx.files.legal_unit_rows),
-      static_cast<long long>(ctx.files.rna_rows),
-      static_cast<long long>(ctx.files.shared_associations));
+      Seconds(start), dir.c_str(),
+      static_cast<long long>(ctx->files.establishment_rows),
+      static_cast<long long>(ctx->files.legal_unit_rows),
+      static_cast<long long>(ctx->files.rna_rows),
+      static_cast<long long>(ctx->files.shared_associations));
+}
+
+// Phase "parse": the importer alone, on one core.
+void ParsePhase(const Context& ctx) {
+  int64_t total_rows = 0, total_actors = 0;
+  double parse_seconds = 0;
+  for (auto [format, path] :
+       {std::pair{importer::Format::kSirene, ctx.files.establishments},
+        std::pair{importer::Format::kRna, ctx.files.rna}}) {
+    int64_t sink = 0;
+    FileRun run = ReadFile(ctx, format, path, [&](importer::Row* row) {
+      sink += row->actor.name().size();
+    });
+    PrintRow(absl::StrCat("importer: ", run.label, " parse+map"), run.rows,
+             run.seconds,
+             absl::StrCat(run.actors, " actors, ", run.skipped, " skipped, ",
+                          run.rejected, " rejected"));
+    total_rows += run.rows;
+    total_actors += run.actors;
+    parse_seconds += run.seconds;
+  }
+  PrintRow("importer: total (one core)", total_rows, parse_seconds);
+}
+
+// Phase "raw": the same records written straight to RocksDB. Returns the
+// records per second.
+double RawPhase(const Context& ctx, const std::string& dir) {
+  auto records = Records(ctx);
+  size_t bytes = 0;
+  for (const auto& r : records) bytes += r.first.size() + r.second.size();
+  double seconds =
+      RawRocksDb(dir + "/raw-rocksdb", records, absl::GetFlag(FLAGS_raw_batch),
+                 absl::GetFlag(FLAGS_sync));
+  PrintRow(
+      absl::StrCat("raw RocksDB WriteBatch (", absl::GetFlag(FLAGS_raw_batch),
+                   "/batch", absl::GetFlag(FLAGS_sync) ? ", sync" : "", ")"),
+      static_cast<int64_t>(records.size()), seconds,
+      absl::StrCat(bytes / records.size(), " bytes/record"));
+  return records.size() / seconds;
+}
+
+// Phase "e2e": the files streamed to the real server.
+void EndToEndPhase(const Context& ctx, const std::string& dir,
+                   double raw_rate) {
+  RunningServer running = StartServer(dir + "/store");
+  Streamed e2e = StreamFiles(ctx, running.stub.get(), "end-to-end");
+  for (const auto& e : e2e.errors) {
+    std::printf("  stream error: %s\n", e.c_str());
+  }
+  if (raw_rate > 0) {
+    std::printf(
+        "\nratio end-to-end / raw RocksDB: %.2f (target >= 0.5); "
+        "end-to-end %.0f actors/s (target >= 150000)\n",
+        (e2e.sent / e2e.seconds) / raw_rate, e2e.sent / e2e.seconds);
+  }
+  running.server->Shutdown();
+}
+
+// Phase "floor": the files streamed to a server that does no work, then to
+// one that only writes each message to RocksDB.
+void FloorPhase(const Context& ctx, const std::string& dir, double raw_rate) {
+  double floor_rate = 0, stored_rate = 0;
+  {
+    SinkServer sink("");
+    Streamed floor = StreamFiles(ctx, sink.stub.get(), "floor");
+    floor_rate = floor.sent / floor.seconds;
+  }
+  {
+    SinkServer sink(dir + "/floor-rocksdb");
+    Streamed floor = StreamFiles(ctx, sink.stub.get(), "floor + write");
+    stored_rate = floor.sent / floor.seconds;
+  }
+  if (raw_rate > 0) {
+    std::printf(
+        "ratio to raw RocksDB: floor (importer + transport, no server "
+        "work) %.2f; floor + the raw write of each message %.2f\n",
+        floor_rate / raw_rate, stored_rate / raw_rate);
+  }
+}
+
+}  // namespace
+}  // namespace maillage
+
+int main(int argc, char** argv) {
+  using namespace maillage;
+  absl::ParseCommandLine(argc, argv);
+  const std::string phases = absl::GetFlag(FLAGS_phases);
+  auto want = [&](const char* phase) {
+    return phases.find(phase) != std::string::npos;
+  };
+  bool own_dir = false;
+  const std::string dir = PrepareDir(&own_dir);
+
+  std::printf("machine: %s\n", Machine().c_str());
+  auto geo = OrDie(territory::Geography::Load(MAILLAGE_REFERENCE_DIR "/geo"),
+                   "geography");
+  auto mappings =
+      OrDie(importer::Mappings::Load(MAILLAGE_REFERENCE_DIR), "mappings");
+  Context ctx;
+  ctx.geo = geo.get();
+  ctx.mappings = mappings.get();
+  GenerateOrFindFiles(dir, absl::GetFlag(FLAGS_rows), &ctx);
 
   std::printf("%-44s %10s %9s %12s\n", "phase", "rows", "seconds", "rows/s");
-  start = Clock::now();
+  auto start = Clock::now();
   auto units = OrDie(importer::LegalUnitTable::Load(ctx.files.legal_units),
                      "legal units");
   double units_seconds = Seconds(start);
@@ -1031,76 +1118,10 @@ int main(int argc, char** argv) {
            absl::StrCat(units->size(), " kept, ",
                         units->MemoryUsage() / (1 << 20), " MiB"));
 
-  int64_t total_rows = 0, total_actors = 0;
-  double parse_seconds = 0;
-  if (want("parse")) {
-    for (auto [format, path] :
-         {std::pair{importer::Format::kSirene, ctx.files.establishments},
-          std::pair{importer::Format::kRna, ctx.files.rna}}) {
-      int64_t sink = 0;
-      FileRun run = ReadFile(ctx, format, path, [&](importer::Row* row) {
-        sink += row->actor.name().size();
-      });
-      PrintRow(absl::StrCat("importer: ", run.label, " parse+map"), run.rows,
-               run.seconds,
-               absl::StrCat(run.actors, " actors, ", run.skipped, " skipped, ",
-                            run.rejected, " rejected"));
-      total_rows += run.rows;
-      total_actors += run.actors;
-      parse_seconds += run.seconds;
-    }
-    PrintRow("importer: total (one core)", total_rows, parse_seconds);
-  }
-
-  double raw_rate = 0;
-  if (want("raw")) {
-    auto records = Records(ctx);
-    size_t bytes = 0;
-    for (const auto& r : records) bytes += r.first.size() + r.second.size();
-    double seconds =
-        RawRocksDb(dir + "/raw-rocksdb", records,
-                   absl::GetFlag(FLAGS_raw_batch), absl::GetFlag(FLAGS_sync));
-    raw_rate = records.size() / seconds;
-    PrintRow(
-        absl::StrCat("raw RocksDB WriteBatch (", absl::GetFlag(FLAGS_raw_batch),
-                     "/batch", absl::GetFlag(FLAGS_sync) ? ", sync" : "", ")"),
-        static_cast<int64_t>(records.size()), seconds,
-        absl::StrCat(bytes / records.size(), " bytes/record"));
-  }
-
-  if (want("e2e")) {
-    RunningServer running = StartServer(dir + "/store");
-    Streamed e2e = StreamFiles(ctx, running.stub.get(), "end-to-end");
-    for (const auto& e : e2e.errors) {
-      std::printf("  stream error: %s\n", e.c_str());
-    }
-    if (raw_rate > 0) {
-      std::printf(
-          "\nratio end-to-end / raw RocksDB: %.2f (target >= 0.5); "
-          "end-to-end %.0f actors/s (target >= 150000)\n",
-          (e2e.sent / e2e.seconds) / raw_rate, e2e.sent / e2e.seconds);
-    }
-    running.server->Shutdown();
-  }
-  if (want("floor")) {
-    double floor_rate = 0, stored_rate = 0;
-    {
-      SinkServer sink("");
-      Streamed floor = StreamFiles(ctx, sink.stub.get(), "floor");
-      floor_rate = floor.sent / floor.seconds;
-    }
-    {
-      SinkServer sink(dir + "/floor-rocksdb");
-      Streamed floor = StreamFiles(ctx, sink.stub.get(), "floor + write");
-      stored_rate = floor.sent / floor.seconds;
-    }
-    if (raw_rate > 0) {
-      std::printf(
-          "ratio to raw RocksDB: floor (importer + transport, no server "
-          "work) %.2f; floor + the raw write of each message %.2f\n",
-          floor_rate / raw_rate, stored_rate / raw_rate);
-    }
-  }
+  if (want("parse")) ParsePhase(ctx);
+  double raw_rate = want("raw") ? RawPhase(ctx, dir) : 0;
+  if (want("e2e")) EndToEndPhase(ctx, dir, raw_rate);
+  if (want("floor")) FloorPhase(ctx, dir, raw_rate);
   if (want("server")) ServerOnly(ctx, dir + "/store-server-only");
   std::printf("peak RSS: %.0f MiB\n", PeakRssMiB());
   if (own_dir && !absl::GetFlag(FLAGS_keep)) {

@@ -144,6 +144,11 @@ class QualityWorld {
   static constexpr size_t kActors = 10000;
 
   explicit QualityWorld(uint64_t seed);
+  // The constructor's steps, in the order they draw from the generator.
+  void DrawTruth(std::mt19937_64& rng);
+  std::vector<std::pair<size_t, size_t>> DrawPartnerships(std::mt19937_64& rng);
+  void DeclareProfiles(std::mt19937_64& rng);
+  void SplitPartnerships(const std::vector<std::pair<size_t, size_t>>& pairs);
 
   const Vocabulary& vocabulary() const { return *vocabulary_; }
 
@@ -217,9 +222,17 @@ QualityWorld::QualityWorld(uint64_t seed) {
   options.communes = 1500;
   options.seed = seed;
   france_ = std::make_unique<synthetic::France>(options);
-  const size_t themes = vocabulary_->theme_count();
 
-  // The truth.
+  DrawTruth(rng);
+  std::vector<std::pair<size_t, size_t>> pairs = DrawPartnerships(rng);
+  partnerships_ = pairs.size();
+  DeclareProfiles(rng);
+  SplitPartnerships(pairs);
+}
+
+// Each actor's true kind, place, themes, needs and offers.
+void QualityWorld::DrawTruth(std::mt19937_64& rng) {
+  const size_t themes = vocabulary_->theme_count();
   truth_.resize(kActors);
   for (TrueActor& a : truth_) {
     const double k = Uniform(rng);
@@ -248,52 +261,57 @@ QualityWorld::QualityWorld(uint64_t seed) {
                           own[rng() % own.size()]});
     }
   }
+}
 
-  // Past partnerships from the truth and proximity.
+// Past partnerships drawn from the truth and proximity: pairs (a < b) of
+// actors, distinct, shuffled.
+std::vector<std::pair<size_t, size_t>> QualityWorld::DrawPartnerships(
+    std::mt19937_64& rng) {
   std::vector<std::pair<size_t, size_t>> pairs;
-  {
-    std::vector<double> weight(kActors);
-    for (size_t a = 0; a < kActors; ++a) {
-      const TrueActor& x = truth_[a];
-      double sum = 0;
-      for (size_t b = 0; b < kActors; ++b) {
-        if (b == a) {
-          weight[b] = 0;
-          continue;
-        }
-        const TrueActor& y = truth_[b];
-        const double dx = x.x_km - y.x_km;
-        const double dy = x.y_km - y.y_km;
-        const double d2 = dx * dx + dy * dy;
-        const double decay = 1.0 / (1.0 + d2 / 144.0);  // 12 km half-point
-        if (decay < 1e-3) {
-          weight[b] = 0;
-          continue;
-        }
-        double w = (0.15 + Gain(x, y)) * (0.15 + Gain(y, x)) * decay;
-        if (x.kind != y.kind) w *= 1.5;
-        if (x.themes & y.themes) w *= 1.5;
-        weight[b] = w;
-        sum += w;
+  std::vector<double> weight(kActors);
+  for (size_t a = 0; a < kActors; ++a) {
+    const TrueActor& x = truth_[a];
+    double sum = 0;
+    for (size_t b = 0; b < kActors; ++b) {
+      if (b == a) {
+        weight[b] = 0;
+        continue;
       }
-      const int attempts = 1 + std::poisson_distribution<int>(1.0)(rng);
-      for (int i = 0; i < attempts && sum > 0; ++i) {
-        double r = Uniform(rng) * sum;
-        size_t b = 0;
-        for (; b + 1 < kActors; ++b) {
-          r -= weight[b];
-          if (r <= 0) break;
-        }
-        pairs.emplace_back(std::min(a, b), std::max(a, b));
+      const TrueActor& y = truth_[b];
+      const double dx = x.x_km - y.x_km;
+      const double dy = x.y_km - y.y_km;
+      const double d2 = dx * dx + dy * dy;
+      const double decay = 1.0 / (1.0 + d2 / 144.0);  // 12 km half-point
+      if (decay < 1e-3) {
+        weight[b] = 0;
+        continue;
       }
+      double w = (0.15 + Gain(x, y)) * (0.15 + Gain(y, x)) * decay;
+      if (x.kind != y.kind) w *= 1.5;
+      if (x.themes & y.themes) w *= 1.5;
+      weight[b] = w;
+      sum += w;
     }
-    std::sort(pairs.begin(), pairs.end());
-    pairs.erase(std::unique(pairs.begin(), pairs.end()), pairs.end());
-    std::shuffle(pairs.begin(), pairs.end(), rng);
-    partnerships_ = pairs.size();
+    const int attempts = 1 + std::poisson_distribution<int>(1.0)(rng);
+    for (int i = 0; i < attempts && sum > 0; ++i) {
+      double r = Uniform(rng) * sum;
+      size_t b = 0;
+      for (; b + 1 < kActors; ++b) {
+        r -= weight[b];
+        if (r <= 0) break;
+      }
+      pairs.emplace_back(std::min(a, b), std::max(a, b));
+    }
   }
+  std::sort(pairs.begin(), pairs.end());
+  pairs.erase(std::unique(pairs.begin(), pairs.end()), pairs.end());
+  std::shuffle(pairs.begin(), pairs.end(), rng);
+  return pairs;
+}
 
-  // The declared, noisy and partial view.
+// The declared, noisy and partial view of the truth, in the index.
+void QualityWorld::DeclareProfiles(std::mt19937_64& rng) {
+  const size_t themes = vocabulary_->theme_count();
   index_ = std::make_unique<ActorIndex>();
   index_->SetCommunePlaces(france_->communes());
   num_.resize(kActors);
@@ -341,7 +359,10 @@ QualityWorld::QualityWorld(uint64_t seed) {
   }
   actor_of_.resize(index_->num_limit());
   for (size_t i = 0; i < kActors; ++i) actor_of_[num_[i]] = i;
+}
 
+void QualityWorld::SplitPartnerships(
+    const std::vector<std::pair<size_t, size_t>>& pairs) {
   // 80% known to the engine (in every category, so that none is proposed
   // again), 20% held out.
   context_ = std::make_unique<MatchContext>(*vocabulary_);

@@ -191,155 +191,170 @@ double Throughput(int threads, double seconds,
   return static_cast<double>(done.load()) / seconds;
 }
 
-int Run() {
-  const int n = absl::GetFlag(FLAGS_actors);
-  const int queries = absl::GetFlag(FLAGS_queries);
-  const int threads = absl::GetFlag(FLAGS_threads);
-  char pattern[] = "/tmp/maillage-suggest-XXXXXX";
-  std::string dir = mkdtemp(pattern);
-  std::string store = dir + "/store";
-
-  services::Server::Options options;
-  options.listen_address = "127.0.0.1:0";
-  options.core.data_dir = store;
-  options.core.reference_dir = MAILLAGE_REFERENCE_DIR;
-  options.core.sync_writes = false;
-  options.admin_credentials_file = dir + "/credentials";
-
-  // 1. Populate through the core's import path (no network).
+// 1. Writes `n` synthetic actors into the store through the core's import
+// path (no network), then closes it. False on failure (reported).
+bool Populate(const services::Server::Options& options, int n) {
+  auto server = services::Server::BuildAndStart(options);
+  if (!server.ok()) {
+    fprintf(stderr, "%s\n", server.status().ToString().c_str());
+    return false;
+  }
   Synthetic geo;
   std::vector<double> weights;
-  {
-    auto server = services::Server::BuildAndStart(options);
-    if (!server.ok()) {
-      fprintf(stderr, "%s\n", server.status().ToString().c_str());
-      return 1;
-    }
-    const auto& g = (*server)->core().geography();
-    for (uint32_t c = 0; c < g.Count(territory::Level::kCommune); ++c) {
-      geo.communes.emplace_back(g.Code(territory::Level::kCommune, c));
-      weights.push_back(
-          static_cast<double>(g.Population(territory::Level::kCommune, c)) + 1);
-    }
-    std::discrete_distribution<size_t> commune(weights.begin(), weights.end());
-    std::mt19937 rng(42);
-    auto start = Clock::now();
-    for (int i = 0; i < n; i += 5000) {
-      v1::ImportActorsRequest batch;
-      batch.set_first_row_number(i + 1);
-      for (int j = i; j < std::min(n, i + 5000); ++j) {
-        *batch.add_actors() = MakeActor(j, geo, rng, commune);
-      }
-      auto result = (*server)->core().actors().ImportBatch(
-          &batch, auth::Principal::System());
-      if (!result.ok() || result->counts().rejected() > 0) {
-        fprintf(stderr, "import failed\n");
-        return 1;
-      }
-    }
-    printf("populate: %d actors in %.1f s (%.0f rows/s, in-process)\n", n,
-           Seconds(start), n / Seconds(start));
+  const auto& g = (*server)->core().geography();
+  for (uint32_t c = 0; c < g.Count(territory::Level::kCommune); ++c) {
+    geo.communes.emplace_back(g.Code(territory::Level::kCommune, c));
+    weights.push_back(
+        static_cast<double>(g.Population(territory::Level::kCommune, c)) + 1);
   }
-
-  // 2. Start-up on the populated store.
-  long rss_before = RssKb();
+  std::discrete_distribution<size_t> commune(weights.begin(), weights.end());
+  std::mt19937 rng(42);
   auto start = Clock::now();
-  auto server = services::Server::BuildAndStart(options);
-  if (!server.ok()) return 1;
-  double startup = Seconds(start);
-  long rss_after = RssKb();
-  printf(
-      "start-up: %.2f s (open + index rebuild of %d actors); RSS +%.0f MiB "
-      "= %.0f bytes/actor (index, geography, RocksDB caches)\n",
-      startup, n, (rss_after - rss_before) / 1024.0,
-      (rss_after - rss_before) * 1024.0 / n);
-
-  auto channel = cli::CreateBearerChannel(
-      "127.0.0.1:" + std::to_string((*server)->port()),
-      auth::LastStoredKey(options.admin_credentials_file));
-  auto health = grpc::health::v1::Health::NewStub(channel);
-  auto match = v1::MatchService::NewStub(channel);
-  std::mt19937 rng(7);
-  std::vector<std::string> ids;
-  for (int i = 0; i < 10000; ++i) {
-    ids.push_back("ext:fr:" + std::to_string(rng() % static_cast<unsigned>(n)));
+  for (int i = 0; i < n; i += 5000) {
+    v1::ImportActorsRequest batch;
+    batch.set_first_row_number(i + 1);
+    for (int j = i; j < std::min(n, i + 5000); ++j) {
+      *batch.add_actors() = MakeActor(j, geo, rng, commune);
+    }
+    auto result = (*server)->core().actors().ImportBatch(
+        &batch, auth::Principal::System());
+    if (!result.ok() || result->counts().rejected() > 0) {
+      fprintf(stderr, "import failed\n");
+      return false;
+    }
   }
-  auto empty = [&](int) {
+  printf("populate: %d actors in %.1f s (%.0f rows/s, in-process)\n", n,
+         Seconds(start), n / Seconds(start));
+  return true;
+}
+
+// The calls the bench makes to the real server, on one channel.
+class BenchClient {
+ public:
+  BenchClient(const std::shared_ptr<grpc::Channel>& channel, int actors)
+      : health_(grpc::health::v1::Health::NewStub(channel)),
+        match_(v1::MatchService::NewStub(channel)) {
+    std::mt19937 rng(7);
+    for (int i = 0; i < 10000; ++i) {
+      ids_.push_back("ext:fr:" +
+                     std::to_string(rng() % static_cast<unsigned>(actors)));
+    }
+  }
+
+  void Empty() {
     grpc::ClientContext ctx;
     grpc::health::v1::HealthCheckRequest req;
     grpc::health::v1::HealthCheckResponse resp;
-    health->Check(&ctx, req, &resp);
-  };
-  auto suggest_request = [&](int i, bool preview, v1::SuggestionView view) {
+    health_->Check(&ctx, req, &resp);
+  }
+
+  // The i-th query's request: one of 10,000 actors drawn at random.
+  v1::SuggestPartnersRequest SuggestRequest(int i, bool preview,
+                                            v1::SuggestionView view) const {
     v1::SuggestPartnersRequest req;
-    req.set_actor_id(ids[static_cast<size_t>(i) % ids.size()]);
+    req.set_actor_id(ids_[static_cast<size_t>(i) % ids_.size()]);
     req.set_limit(20);
     req.set_preview(preview);
     req.set_view(view);
     req.set_requested_by("bench");
     return req;
-  };
-  long suggestions = 0;
-  auto suggest = [&](int i, bool preview,
-                     v1::SuggestionView view = v1::SUGGESTION_VIEW_BASIC) {
+  }
+
+  // Counts the suggestions served in `suggestions` (not thread-safe: read
+  // it only after single-threaded measurements).
+  void Suggest(int i, bool preview,
+               v1::SuggestionView view = v1::SUGGESTION_VIEW_BASIC) {
     grpc::ClientContext ctx;
-    v1::SuggestPartnersRequest req = suggest_request(i, preview, view);
+    v1::SuggestPartnersRequest req = SuggestRequest(i, preview, view);
     v1::SuggestPartnersResponse resp;
-    grpc::Status s = match->SuggestPartners(&ctx, req, &resp);
+    grpc::Status s = match_->SuggestPartners(&ctx, req, &resp);
     if (!s.ok() && s.error_code() != grpc::StatusCode::FAILED_PRECONDITION) {
       fprintf(stderr, "SuggestPartners: %s\n", s.error_message().c_str());
     }
     suggestions += resp.suggestions_size();
-  };
-  // Départements by population rank, for coalitions.
-  const char* deps[] = {"59", "75", "13", "69", "92", "93", "62", "33",
-                        "78", "77", "94", "44", "31", "76", "91", "38"};
-  auto coalition = [&](int i) {
+  }
+
+  // A coalition on one of the 16 most populous départements.
+  void Coalition(int i) {
+    static const char* const kDepartements[] = {
+        "59", "75", "13", "69", "92", "93", "62", "33",
+        "78", "77", "94", "44", "31", "76", "91", "38"};
     grpc::ClientContext ctx;
     v1::SuggestCoalitionRequest req;
     req.mutable_territory()->set_level(v1::TERRITORY_LEVEL_DEPARTEMENT);
-    req.mutable_territory()->set_code(deps[i % 16]);
+    req.mutable_territory()->set_code(kDepartements[i % 16]);
     req.add_themes(kThemes[i % std::size(kThemes)]);
     v1::SuggestCoalitionResponse resp;
-    grpc::Status s = match->SuggestCoalition(&ctx, req, &resp);
+    grpc::Status s = match_->SuggestCoalition(&ctx, req, &resp);
     if (!s.ok()) fprintf(stderr, "coalition: %s\n", s.error_message().c_str());
-  };
+  }
 
+  // Up to 64 preview answers, as the floor servers will replay them.
+  std::vector<v1::SuggestPartnersResponse> RecordAnswers() {
+    std::vector<v1::SuggestPartnersResponse> answers;
+    for (int i = 0; static_cast<int>(answers.size()) < 64 && i < 1000; ++i) {
+      grpc::ClientContext ctx;
+      v1::SuggestPartnersRequest req =
+          SuggestRequest(i, true, v1::SUGGESTION_VIEW_BASIC);
+      v1::SuggestPartnersResponse resp;
+      if (!match_->SuggestPartners(&ctx, req, &resp).ok()) continue;
+      answers.push_back(std::move(resp));
+    }
+    return answers;
+  }
+
+  long suggestions = 0;
+
+ private:
+  std::unique_ptr<grpc::health::v1::Health::Stub> health_;
+  std::unique_ptr<v1::MatchService::Stub> match_;
+  std::vector<std::string> ids_;
+};
+
+// 3. What the real server measures.
+struct ServerFigures {
+  Latency empty, preview, full, recorded, coalition;
+  double empty_rate = 0, preview_rate = 0;
+  double suggestions_per_query = 0;
+};
+
+ServerFigures MeasureServer(BenchClient& client, int queries, int threads) {
   for (int i = 0; i < 200; ++i) {  // warm up
-    empty(i);
-    suggest(i, true);
+    client.Empty();
+    client.Suggest(i, true);
   }
-  Latency e = Measure(queries, empty);
-  Latency sp = Measure(queries, [&](int i) { suggest(i, true); });
-  Latency sf = Measure(
-      queries, [&](int i) { suggest(i, true, v1::SUGGESTION_VIEW_FULL); });
-  suggestions = 0;
-  Latency sr = Measure(queries, [&](int i) { suggest(i + queries, false); });
-  double per_query = static_cast<double>(suggestions) / queries;
-  Latency co = Measure(std::max(50, queries / 20), coalition);
-  double te = Throughput(threads, 5, [&](int, int i) { empty(i); });
-  double ts = Throughput(threads, 5,
-                         [&](int t, int i) { suggest(t * 100000 + i, true); });
+  ServerFigures f;
+  f.empty = Measure(queries, [&](int) { client.Empty(); });
+  f.preview = Measure(queries, [&](int i) { client.Suggest(i, true); });
+  f.full = Measure(queries, [&](int i) {
+    client.Suggest(i, true, v1::SUGGESTION_VIEW_FULL);
+  });
+  client.suggestions = 0;
+  f.recorded =
+      Measure(queries, [&](int i) { client.Suggest(i + queries, false); });
+  f.suggestions_per_query = static_cast<double>(client.suggestions) / queries;
+  f.coalition =
+      Measure(std::max(50, queries / 20), [&](int i) { client.Coalition(i); });
+  f.empty_rate = Throughput(threads, 5, [&](int, int) { client.Empty(); });
+  f.preview_rate = Throughput(
+      threads, 5, [&](int t, int i) { client.Suggest(t * 100000 + i, true); });
+  return f;
+}
 
-  // 4. The floor: recorded answers served with no work (see the top).
-  std::vector<v1::SuggestPartnersResponse> answers;
-  double answer_bytes = 0;
-  for (int i = 0; static_cast<int>(answers.size()) < 64 && i < 1000; ++i) {
-    grpc::ClientContext ctx;
-    v1::SuggestPartnersRequest req =
-        suggest_request(i, true, v1::SUGGESTION_VIEW_BASIC);
-    v1::SuggestPartnersResponse resp;
-    if (!match->SuggestPartners(&ctx, req, &resp).ok()) continue;
-    answer_bytes += static_cast<double>(resp.ByteSizeLong());
-    answers.push_back(std::move(resp));
+double MeanBytes(const std::vector<v1::SuggestPartnersResponse>& answers) {
+  double bytes = 0;
+  for (const auto& answer : answers) {
+    bytes += static_cast<double>(answer.ByteSizeLong());
   }
-  answer_bytes /= std::max<size_t>(answers.size(), 1);
-  // The least an explained answer can carry: per suggestion the partner, its
-  // score, category and modality, the factors' contributions and the
-  // sentence (what the issue asks of each candidate, nothing more).
-  std::vector<v1::SuggestPartnersResponse> minimal = answers;
-  double minimal_bytes = 0;
-  for (v1::SuggestPartnersResponse& answer : minimal) {
+  return bytes / static_cast<double>(std::max<size_t>(answers.size(), 1));
+}
+
+// The least an explained answer can carry: per suggestion the partner, its
+// score, category and modality, the factors' contributions and the sentence
+// (what the issue asks of each candidate, nothing more).
+std::vector<v1::SuggestPartnersResponse> MinimalAnswers(
+    std::vector<v1::SuggestPartnersResponse> answers) {
+  for (v1::SuggestPartnersResponse& answer : answers) {
     for (v1::PartnerSuggestion& s : *answer.mutable_suggestions()) {
       s.clear_partner_kind();
       s.clear_partner_home_commune();
@@ -356,39 +371,56 @@ int Run() {
         f.clear_detail();
       }
     }
-    minimal_bytes += static_cast<double>(answer.ByteSizeLong());
   }
-  minimal_bytes /= std::max<size_t>(minimal.size(), 1);
+  return answers;
+}
+
+// A server of its own for `service`, and a channel to it.
+std::unique_ptr<grpc::Server> Serve(grpc::Service* service,
+                                    std::shared_ptr<grpc::Channel>* to) {
+  int port = 0;
+  grpc::ServerBuilder builder;
+  builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(),
+                           &port);
+  builder.RegisterService(service);
+  std::unique_ptr<grpc::Server> started = builder.BuildAndStart();
+  *to = grpc::CreateChannel("127.0.0.1:" + std::to_string(port),
+                            grpc::InsecureChannelCredentials());
+  return started;
+}
+
+// 4. The floor: recorded answers served with no work (see the top).
+struct FloorFigures {
+  Latency empty, recorded, minimal;
+  double empty_rate = 0, recorded_rate = 0, minimal_rate = 0;
+  double recorded_bytes = 0, minimal_bytes = 0;
+};
+
+FloorFigures MeasureFloor(const BenchClient& client,
+                          std::vector<v1::SuggestPartnersResponse> answers,
+                          int queries, int threads) {
+  FloorFigures f;
+  std::vector<v1::SuggestPartnersResponse> minimal = MinimalAnswers(answers);
+  f.recorded_bytes = MeanBytes(answers);
+  f.minimal_bytes = MeanBytes(minimal);
   CannedMatchService canned(std::move(answers));
   CannedMatchService canned_minimal(std::move(minimal));
-  // Each on its own server, with its own channel.
-  auto serve = [](grpc::Service* service, std::shared_ptr<grpc::Channel>* to) {
-    int port = 0;
-    grpc::ServerBuilder builder;
-    builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(),
-                             &port);
-    builder.RegisterService(service);
-    std::unique_ptr<grpc::Server> started = builder.BuildAndStart();
-    *to = grpc::CreateChannel("127.0.0.1:" + std::to_string(port),
-                              grpc::InsecureChannelCredentials());
-    return started;
-  };
   std::shared_ptr<grpc::Channel> canned_channel, minimal_channel;
-  std::unique_ptr<grpc::Server> canned_server = serve(&canned, &canned_channel);
+  std::unique_ptr<grpc::Server> canned_server = Serve(&canned, &canned_channel);
   std::unique_ptr<grpc::Server> minimal_server =
-      serve(&canned_minimal, &minimal_channel);
+      Serve(&canned_minimal, &minimal_channel);
   auto canned_match = v1::MatchService::NewStub(canned_channel);
   auto minimal_match = v1::MatchService::NewStub(minimal_channel);
   auto canned_health = grpc::health::v1::Health::NewStub(canned_channel);
-  auto canned_call_to = [&](v1::MatchService::Stub* stub, int i) {
+  auto call_to = [&](v1::MatchService::Stub* stub, int i) {
     grpc::ClientContext ctx;
     v1::SuggestPartnersRequest req =
-        suggest_request(i, true, v1::SUGGESTION_VIEW_BASIC);
+        client.SuggestRequest(i, true, v1::SUGGESTION_VIEW_BASIC);
     v1::SuggestPartnersResponse resp;
     stub->SuggestPartners(&ctx, req, &resp);
   };
-  auto canned_call = [&](int i) { canned_call_to(canned_match.get(), i); };
-  auto minimal_call = [&](int i) { canned_call_to(minimal_match.get(), i); };
+  auto canned_call = [&](int i) { call_to(canned_match.get(), i); };
+  auto minimal_call = [&](int i) { call_to(minimal_match.get(), i); };
   auto canned_empty = [&](int) {
     grpc::ClientContext ctx;
     grpc::health::v1::HealthCheckRequest req;
@@ -396,44 +428,88 @@ int Run() {
     canned_health->Check(&ctx, req, &resp);
   };
   for (int i = 0; i < 200; ++i) canned_call(i);
-  Latency ce = Measure(queries, canned_empty);
-  Latency cs = Measure(queries, canned_call);
-  double tce = Throughput(threads, 5, [&](int, int i) { canned_empty(i); });
-  double tcs = Throughput(threads, 5,
-                          [&](int t, int i) { canned_call(t * 100000 + i); });
+  f.empty = Measure(queries, canned_empty);
+  f.recorded = Measure(queries, canned_call);
+  f.empty_rate = Throughput(threads, 5, [&](int, int i) { canned_empty(i); });
+  f.recorded_rate = Throughput(
+      threads, 5, [&](int t, int i) { canned_call(t * 100000 + i); });
   for (int i = 0; i < 200; ++i) minimal_call(i);
-  Latency cm = Measure(queries, minimal_call);
-  double tcm = Throughput(threads, 5,
-                          [&](int t, int i) { minimal_call(t * 100000 + i); });
+  f.minimal = Measure(queries, minimal_call);
+  f.minimal_rate = Throughput(
+      threads, 5, [&](int t, int i) { minimal_call(t * 100000 + i); });
   canned_server->Shutdown();
   minimal_server->Shutdown();
+  return f;
+}
 
+void PrintRow(const char* name, const Latency& latency, double rate) {
+  if (rate > 0) {
+    printf("%-40s %10.0f %10.0f %12.0f\n", name, latency.p50_us, latency.p99_us,
+           rate);
+  } else {
+    printf("%-40s %10.0f %10.0f %12s\n", name, latency.p50_us, latency.p99_us,
+           "");
+  }
+}
+
+void PrintFigures(const ServerFigures& s, const FloorFigures& f, int threads) {
   printf("\n%-40s %10s %10s %12s\n", "call (through the server)", "p50 µs",
          "p99 µs", "calls/s");
-  printf("%-40s %10.0f %10.0f %12.0f\n", "empty RPC (health check)", e.p50_us,
-         e.p99_us, te);
-  printf("%-40s %10.0f %10.0f %12.0f\n", "SuggestPartners limit 20 (preview)",
-         sp.p50_us, sp.p99_us, ts);
-  printf("%-40s %10.0f %10.0f %12s\n", "SuggestPartners limit 20 (FULL view)",
-         sf.p50_us, sf.p99_us, "");
-  printf("%-40s %10.0f %10.0f %12s\n", "SuggestPartners limit 20 (recorded)",
-         sr.p50_us, sr.p99_us, "");
-  printf("%-40s %10.0f %10.0f %12s\n", "SuggestCoalition (département)",
-         co.p50_us, co.p99_us, "");
-  printf("%-40s %10.0f %10.0f %12.0f\n", "floor server: empty RPC", ce.p50_us,
-         ce.p99_us, tce);
-  printf("%-40s %10.0f %10.0f %12.0f\n", "floor server: recorded answers",
-         cs.p50_us, cs.p99_us, tcs);
-  printf("%-40s %10.0f %10.0f %12.0f\n", "floor server: minimal answers",
-         cm.p50_us, cm.p99_us, tcm);
+  PrintRow("empty RPC (health check)", s.empty, s.empty_rate);
+  PrintRow("SuggestPartners limit 20 (preview)", s.preview, s.preview_rate);
+  PrintRow("SuggestPartners limit 20 (FULL view)", s.full, 0);
+  PrintRow("SuggestPartners limit 20 (recorded)", s.recorded, 0);
+  PrintRow("SuggestCoalition (département)", s.coalition, 0);
+  PrintRow("floor server: empty RPC", f.empty, f.empty_rate);
+  PrintRow("floor server: recorded answers", f.recorded, f.recorded_rate);
+  PrintRow("floor server: minimal answers", f.minimal, f.minimal_rate);
   printf(
       "\nSuggestPartners/empty RPC throughput ratio: %.2f (%d threads); "
       "%.1f suggestions per query on average, %.0f bytes per answer\n",
-      ts / te, threads, per_query, answer_bytes);
+      s.preview_rate / s.empty_rate, threads, s.suggestions_per_query,
+      f.recorded_bytes);
   printf(
       "floor: the same answers served with no work / empty RPC on that "
       "server: %.2f; minimal explained answers (%.0f bytes): %.2f\n",
-      tcs / tce, minimal_bytes, tcm / tce);
+      f.recorded_rate / f.empty_rate, f.minimal_bytes,
+      f.minimal_rate / f.empty_rate);
+}
+
+int Run() {
+  const int n = absl::GetFlag(FLAGS_actors);
+  const int queries = absl::GetFlag(FLAGS_queries);
+  const int threads = absl::GetFlag(FLAGS_threads);
+  char pattern[] = "/tmp/maillage-suggest-XXXXXX";
+  std::string dir = mkdtemp(pattern);
+  services::Server::Options options;
+  options.listen_address = "127.0.0.1:0";
+  options.core.data_dir = dir + "/store";
+  options.core.reference_dir = MAILLAGE_REFERENCE_DIR;
+  options.core.sync_writes = false;
+  options.admin_credentials_file = dir + "/credentials";
+  if (!Populate(options, n)) return 1;
+
+  // 2. Start-up on the populated store.
+  long rss_before = RssKb();
+  auto start = Clock::now();
+  auto server = services::Server::BuildAndStart(options);
+  if (!server.ok()) return 1;
+  double startup = Seconds(start);
+  long rss_after = RssKb();
+  printf(
+      "start-up: %.2f s (open + index rebuild of %d actors); RSS +%.0f MiB "
+      "= %.0f bytes/actor (index, geography, RocksDB caches)\n",
+      startup, n, (rss_after - rss_before) / 1024.0,
+      (rss_after - rss_before) * 1024.0 / n);
+
+  BenchClient client(cli::CreateBearerChannel(
+                         "127.0.0.1:" + std::to_string((*server)->port()),
+                         auth::LastStoredKey(options.admin_credentials_file)),
+                     n);
+  ServerFigures figures = MeasureServer(client, queries, threads);
+  FloorFigures floor =
+      MeasureFloor(client, client.RecordAnswers(), queries, threads);
+  PrintFigures(figures, floor, threads);
   server->reset();
   std::filesystem::remove_all(dir);
   return 0;

@@ -144,6 +144,72 @@ bool MaskNames(const google::protobuf::FieldMask& mask, std::string_view path) {
                      [&](const std::string& p) { return p == path; });
 }
 
+// An empty mask, or "*": the request's actor replaces the stored one.
+bool ReplacesAll(const google::protobuf::FieldMask& mask) {
+  return mask.paths_size() == 0 ||
+         (mask.paths_size() == 1 && mask.paths(0) == "*");
+}
+
+// UpdateActor's fields: request id, actor id and etag, and each mask path
+// a field of Actor that a client may change.
+void ValidateUpdate(const v1::UpdateActorRequest& request,
+                    FieldViolations* violations) {
+  ValidateRequestId(request.request_id(), "request_id", violations);
+  if (request.actor().id().empty()) {
+    violations->Add("actor.id", "is required: it names the actor to update");
+  } else {
+    ValidateRecordId(request.actor().id(), true, "actor.id", violations);
+  }
+  ValidateEtag(request.actor().etag(), "actor.etag", violations);
+  ValidateUpdateMask(request.update_mask(), "update_mask", violations);
+  if (ReplacesAll(request.update_mask()) ||
+      request.update_mask().paths_size() > Limits::kMaskPathsMax) {
+    return;
+  }
+  for (int i = 0; i < request.update_mask().paths_size(); ++i) {
+    const std::string& path = request.update_mask().paths(i);
+    google::protobuf::FieldMask one;
+    one.add_paths(path);
+    if (!FieldMaskUtil::IsValidFieldMask<v1::Actor>(one)) {
+      violations->Add(absl::StrCat("update_mask.paths[", i, "]"),
+                      absl::StrCat(Quote(path), " is not a field of Actor"));
+    } else if (IsOutputOnlyPath(path)) {
+      violations->Add(absl::StrCat("update_mask.paths[", i, "]"),
+                      absl::StrCat(Quote(path), " cannot be changed"));
+    }
+  }
+}
+
+// The stored actor with the request's changes: the request's actor for a
+// full replacement, else the masked fields merged (repeated and message
+// fields replaced, and an optional field the mask names but the request
+// leaves unset cleared). Sets `*contacts_changed` when the contacts are
+// among what the request replaces.
+v1::Actor Updated(const v1::Actor& stored,
+                  const v1::UpdateActorRequest& request,
+                  bool* contacts_changed) {
+  if (ReplacesAll(request.update_mask())) {
+    *contacts_changed = true;
+    return request.actor();
+  }
+  v1::Actor updated = stored;
+  FieldMaskUtil::MergeOptions options;
+  options.set_replace_message_fields(true);
+  options.set_replace_repeated_fields(true);
+  FieldMaskUtil::MergeMessageTo(request.actor(), request.update_mask(), options,
+                                &updated);
+  *contacts_changed = MaskNames(request.update_mask(), "contacts");
+  for (const std::string& path : request.update_mask().paths()) {
+    if (path == "capacity" && !request.actor().has_capacity()) {
+      updated.clear_capacity();
+    }
+    if (path == "location" && !request.actor().has_location()) {
+      updated.clear_location();
+    }
+  }
+  return updated;
+}
+
 // MERGE import: the fields set in `row` replace those of `stored` (repeated
 // fields wholesale), the others keep their stored value. Contacts are kept
 // unless the row has some.
@@ -1266,32 +1332,8 @@ absl::StatusOr<v1::Actor> ActorDirectory::Update(
     const v1::UpdateActorRequest& request, const auth::Principal& caller) {
   constexpr std::string_view kMethod = "UpdateActor";
   FieldViolations violations;
-  ValidateRequestId(request.request_id(), "request_id", &violations);
-  if (request.actor().id().empty()) {
-    violations.Add("actor.id", "is required: it names the actor to update");
-  } else {
-    ValidateRecordId(request.actor().id(), true, "actor.id", &violations);
-  }
-  ValidateEtag(request.actor().etag(), "actor.etag", &violations);
-  ValidateUpdateMask(request.update_mask(), "update_mask", &violations);
-  bool replace_all = request.update_mask().paths_size() == 0 ||
-                     (request.update_mask().paths_size() == 1 &&
-                      request.update_mask().paths(0) == "*");
-  if (!replace_all &&
-      request.update_mask().paths_size() <= Limits::kMaskPathsMax) {
-    for (int i = 0; i < request.update_mask().paths_size(); ++i) {
-      const std::string& path = request.update_mask().paths(i);
-      google::protobuf::FieldMask one;
-      one.add_paths(path);
-      if (!FieldMaskUtil::IsValidFieldMask<v1::Actor>(one)) {
-        violations.Add(absl::StrCat("update_mask.paths[", i, "]"),
-                       absl::StrCat(Quote(path), " is not a field of Actor"));
-      } else if (IsOutputOnlyPath(path)) {
-        violations.Add(absl::StrCat("update_mask.paths[", i, "]"),
-                       absl::StrCat(Quote(path), " cannot be changed"));
-      }
-    }
-  }
+  ValidateUpdate(request, &violations);
+  const bool replace_all = ReplacesAll(request.update_mask());
   RETURN_IF_ERROR(violations.ToStatus());
   RETURN_IF_ERROR(CheckActorWriter(caller, request.actor().id(),
                                    /*contacts_only=*/true));
@@ -1316,30 +1358,8 @@ absl::StatusOr<v1::Actor> ActorDirectory::Update(
   }
   RETURN_IF_ERROR(AttachContacts(&*stored, caller));
 
-  v1::Actor updated;
-  bool contacts_in_mask = replace_all;
-  if (replace_all) {
-    updated = request.actor();
-  } else {
-    updated = *stored;
-    FieldMaskUtil::MergeOptions options;
-    options.set_replace_message_fields(true);
-    options.set_replace_repeated_fields(true);
-    FieldMaskUtil::MergeMessageTo(request.actor(), request.update_mask(),
-                                  options, &updated);
-    for (const std::string& path : request.update_mask().paths()) {
-      if (path == "contacts") contacts_in_mask = true;
-    }
-    // A cleared optional field listed in the mask must be cleared too.
-    for (const std::string& path : request.update_mask().paths()) {
-      if (path == "capacity" && !request.actor().has_capacity()) {
-        updated.clear_capacity();
-      }
-      if (path == "location" && !request.actor().has_location()) {
-        updated.clear_location();
-      }
-    }
-  }
+  bool contacts_in_mask = false;
+  v1::Actor updated = Updated(*stored, request, &contacts_in_mask);
   updated.set_id(id);
   *updated.mutable_create_time() = stored->create_time();
   // Only a mask naming "status" lifts an objection (core/objection.h).

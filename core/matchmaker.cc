@@ -413,50 +413,42 @@ absl::Status Matchmaker::CheckTerritoryBudget(
           "or fewer candidates"));
 }
 
-absl::StatusOr<v1::SuggestForTerritoryResponse> Matchmaker::SuggestForTerritory(
+absl::Status Matchmaker::ReadTerritoryRequest(
     const v1::SuggestForTerritoryRequest& request,
-    const auth::Principal& caller,
-    const base::Cancellation& cancellation) const {
+    const auth::Principal& caller, ResolvedTerritory* scope,
+    matcher::FairMatchingOptions* options) const {
   FieldViolations violations;
-  ResolvedTerritory scope;
   ValidateTerritoryRef(ForCaller(validation_, caller), request.territory(),
-                       "territory", &violations, &scope);
-  matcher::FairMatchingOptions options;
-  options.weights = weights_->WeightsFor(WorkspaceOf(caller));
+                       "territory", &violations, scope);
+  options->weights = weights_->WeightsFor(WorkspaceOf(caller));
   if (request.per_actor() < 0 || request.per_actor() > Limits::kPerActorMax) {
     violations.Add("per_actor", absl::StrCat("must be within [0, ",
                                              Limits::kPerActorMax, "]"));
   } else if (request.per_actor() > 0) {
-    options.per_actor = static_cast<size_t>(request.per_actor());
+    options->per_actor = static_cast<size_t>(request.per_actor());
   }
   if (request.candidates() < 0 ||
       request.candidates() > Limits::kCandidatesMax) {
     violations.Add("candidates", absl::StrCat("must be within [0, ",
                                               Limits::kCandidatesMax, "]"));
   } else if (request.candidates() > 0) {
-    options.candidates = static_cast<size_t>(request.candidates());
+    options->candidates = static_cast<size_t>(request.candidates());
   }
-  options.candidates = std::max(options.candidates, options.per_actor);
+  options->candidates = std::max(options->candidates, options->per_actor);
   if (request.partner_kinds_size() > 0) {
-    options.partner_kinds =
+    options->partner_kinds =
         KindMask(request.partner_kinds(), "partner_kinds", &violations);
   }
   if (!(request.min_score() >= 0 && request.min_score() <= 1)) {
     violations.Add("min_score", "must be within [0, 1]");
   }
-  options.min_score = request.min_score();
+  options->min_score = request.min_score();
   RETURN_IF_ERROR(violations.ToStatus());
+  return matcher::ValidateFairMatchingOptions(*options);
+}
 
-  RETURN_IF_ERROR(matcher::ValidateFairMatchingOptions(options));
-  options.cancellation = &cancellation;
-  std::shared_ptr<const AccessScope> access = actors_->ScopeOf(caller);
-  RETURN_IF_ERROR(CheckTerritoryRead(*access, scope));
-
-  // The associations, then their candidates in chunks, each under a short
-  // read lock so that writes are not held up for the whole computation.
-  // Those that may not be proposed (opted out, dissolved) are not served
-  // either: they would get no partner, and an organisation that objected
-  // is in no matching answer (core/objection.h).
+std::vector<matcher::ActorNum> Matchmaker::TerritoryAssociations(
+    const ResolvedTerritory& scope, const AccessScope& access) const {
   std::vector<matcher::ActorNum> associations;
   actors_->ReadIndex([&](const matcher::ActorIndex& index) {
     matcher::ActorFilter filter;
@@ -466,15 +458,20 @@ absl::StatusOr<v1::SuggestForTerritoryResponse> Matchmaker::SuggestForTerritory(
     for (const std::string& id : index.List(filter, "", index.size(), &more)) {
       auto num = index.Find(id);
       if (num.has_value() && index.Get(*num).available &&
-          access->CoversProfile(index.Get(*num))) {
+          access.CoversProfile(index.Get(*num))) {
         associations.push_back(*num);
       }
     }
   });
-  RETURN_IF_ERROR(
-      CheckTerritoryBudget(associations.size(), options, request.territory()));
+  return associations;
+}
+
+absl::Status Matchmaker::CollectTerritoryCandidates(
+    const std::vector<matcher::ActorNum>& associations,
+    const AccessScope& access, std::string_view workspace,
+    matcher::FairMatchingOptions options,
+    matcher::FairCandidates* candidates) const {
   constexpr size_t kChunk = 500;
-  matcher::FairCandidates candidates;
   absl::Status status;
   for (size_t start = 0; start < associations.size() && status.ok();
        start += kChunk) {
@@ -490,37 +487,31 @@ absl::StatusOr<v1::SuggestForTerritoryResponse> Matchmaker::SuggestForTerritory(
           std::remove_if(chunk.begin(), chunk.end(),
                          [&](matcher::ActorNum n) { return !index.IsLive(n); }),
           chunk.end());
-      options.admit = AdmitIn(*access, index);
+      options.admit = AdmitIn(access, index);
       options.cooperations = &cooperations;
       status = matcher::CollectCandidates(index, context, chunk, options,
-                                          &candidates);
+                                          candidates);
       // They refer to the index: only under the lock.
       options.admit = nullptr;
       options.cooperations = nullptr;
     };
-    actors_->ReadMatching(WorkspaceOf(caller), collect);
+    actors_->ReadMatching(workspace, collect);
   }
-  RETURN_IF_ERROR(status);
-  RETURN_IF_ERROR(cancellation.Check());
-  ASSIGN_OR_RETURN(matcher::FairAssignment result,
-                   matcher::Assign(candidates, options));
+  return status;
+}
 
-  v1::SuggestForTerritoryResponse response;
-  auto spread = [](const matcher::ExposureSpread& s, v1::ExposureSpread* out) {
-    out->set_gini(s.gini);
-    out->set_max_exposure(s.max_exposure);
-    out->set_partners_used(s.partners_used);
-    out->set_total_score(s.total_score);
-  };
-  // The candidates were held slim: the pairs chosen are explained again
-  // (ExplainMatch gives the same score), without each factor's detail.
+void Matchmaker::ExplainAssignments(
+    const matcher::FairCandidates& candidates,
+    const matcher::FairAssignment& result, const matcher::Weights& weights,
+    std::string_view workspace,
+    v1::SuggestForTerritoryResponse* response) const {
   auto explain = [&](const matcher::ActorIndex& index,
                      const matcher::MatchContext& context,
                      const matcher::CooperationSignals& cooperations) {
     for (size_t i = 0; i < candidates.actors.size(); ++i) {
       matcher::ActorNum num = candidates.actors[i];
       if (!index.IsLive(num)) continue;  // deleted meanwhile
-      auto* a = response.add_assignments();
+      auto* a = response->add_assignments();
       a->set_actor_id(index.Get(num).id);
       for (const matcher::Suggestion& s : result.proposals[i]) {
         if (!index.IsLive(s.partner) ||
@@ -528,7 +519,7 @@ absl::StatusOr<v1::SuggestForTerritoryResponse> Matchmaker::SuggestForTerritory(
           continue;
         }
         auto explained = matcher::ExplainMatch(index, context, num, s.partner,
-                                               options.weights, &cooperations);
+                                               weights, &cooperations);
         if (!explained.ok()) continue;
         for (matcher::Factor& f : explained->suggestion.factors) {
           f.detail.clear();
@@ -537,7 +528,47 @@ absl::StatusOr<v1::SuggestForTerritoryResponse> Matchmaker::SuggestForTerritory(
       }
     }
   };
-  actors_->ReadMatching(WorkspaceOf(caller), explain);
+  actors_->ReadMatching(workspace, explain);
+}
+
+absl::StatusOr<v1::SuggestForTerritoryResponse> Matchmaker::SuggestForTerritory(
+    const v1::SuggestForTerritoryRequest& request,
+    const auth::Principal& caller,
+    const base::Cancellation& cancellation) const {
+  ResolvedTerritory scope;
+  matcher::FairMatchingOptions options;
+  RETURN_IF_ERROR(ReadTerritoryRequest(request, caller, &scope, &options));
+  options.cancellation = &cancellation;
+  std::shared_ptr<const AccessScope> access = actors_->ScopeOf(caller);
+  RETURN_IF_ERROR(CheckTerritoryRead(*access, scope));
+
+  // The associations, then their candidates in chunks, each under a short
+  // read lock so that writes are not held up for the whole computation.
+  // Those that may not be proposed (opted out, dissolved) are not served
+  // either: they would get no partner, and an organisation that objected
+  // is in no matching answer (core/objection.h).
+  std::vector<matcher::ActorNum> associations =
+      TerritoryAssociations(scope, *access);
+  RETURN_IF_ERROR(
+      CheckTerritoryBudget(associations.size(), options, request.territory()));
+  matcher::FairCandidates candidates;
+  RETURN_IF_ERROR(CollectTerritoryCandidates(
+      associations, *access, WorkspaceOf(caller), options, &candidates));
+  RETURN_IF_ERROR(cancellation.Check());
+  ASSIGN_OR_RETURN(matcher::FairAssignment result,
+                   matcher::Assign(candidates, options));
+
+  v1::SuggestForTerritoryResponse response;
+  // The candidates were held slim: the pairs chosen are explained again
+  // (ExplainMatch gives the same score), without each factor's detail.
+  ExplainAssignments(candidates, result, options.weights, WorkspaceOf(caller),
+                     &response);
+  auto spread = [](const matcher::ExposureSpread& s, v1::ExposureSpread* out) {
+    out->set_gini(s.gini);
+    out->set_max_exposure(s.max_exposure);
+    out->set_partners_used(s.partners_used);
+    out->set_total_score(s.total_score);
+  };
   spread(result.fair, response.mutable_fair());
   spread(result.independent, response.mutable_independent());
   response.set_actors(static_cast<int>(candidates.actors.size()));

@@ -86,6 +86,29 @@ class Matchmaker {
                                     const matcher::FairMatchingOptions& options,
                                     const v1::TerritoryRef& territory) const;
 
+  // SuggestForTerritory's steps. The request read into `scope` and
+  // `options` (INVALID_ARGUMENT naming each bad field).
+  absl::Status ReadTerritoryRequest(
+      const v1::SuggestForTerritoryRequest& request,
+      const auth::Principal& caller, ResolvedTerritory* scope,
+      matcher::FairMatchingOptions* options) const;
+  // The associations of `scope` the caller may see that may be proposed.
+  std::vector<matcher::ActorNum> TerritoryAssociations(
+      const ResolvedTerritory& scope, const AccessScope& access) const;
+  // Each association's best candidates, gathered in chunks of 500, each
+  // under its own read lock; an association deleted meanwhile is left out.
+  absl::Status CollectTerritoryCandidates(
+      const std::vector<matcher::ActorNum>& associations,
+      const AccessScope& access, std::string_view workspace,
+      matcher::FairMatchingOptions options,
+      matcher::FairCandidates* candidates) const;
+  // The pairs chosen, explained again without the factors' detail.
+  void ExplainAssignments(const matcher::FairCandidates& candidates,
+                          const matcher::FairAssignment& result,
+                          const matcher::Weights& weights,
+                          std::string_view workspace,
+                          v1::SuggestForTerritoryResponse* response) const;
+
   const TerritoryRegistry* registry_;
   const matcher::Vocabulary* vocabulary_;
   ActorDirectory* actors_;

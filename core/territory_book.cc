@@ -114,6 +114,105 @@ absl::Status CheckFactWrite(const AccessScope& scope,
   return CheckTerritoryWrite(scope, *t);
 }
 
+// The territories a ListTerritories request names, in a stable order (its
+// pages are slices of it).
+class ListCandidates {
+ public:
+  ListCandidates(const TerritoryRegistry& registry,
+                 const std::optional<ResolvedTerritory>& parent,
+                 std::string_view workspace)
+      : registry_(registry),
+        geo_(registry.geography()),
+        parent_(parent),
+        workspace_(workspace) {}
+
+  // Standard territories (at `only`, or every level) whose name starts with
+  // `prefix`, inside the parent, at most `want` before that filter.
+  void StandardByName(std::optional<Level> only, const std::string& prefix,
+                      size_t want) {
+    for (const auto& m : geo_.SearchByName(only, prefix, want)) {
+      if (InsideParent(m.level, m.id)) AddStandard(m.level, m.id);
+    }
+  }
+
+  // The workspace's custom zones, those whose name starts with `prefix`.
+  void CustomByName(const std::string& prefix) {
+    const std::string folded = territory::FoldName(prefix);
+    for (const v1::Territory& zone :
+         registry_.ListCustom("", SIZE_MAX, workspace_)) {
+      if (territory::FoldName(zone.name()).rfind(folded, 0) == 0) {
+        AddCustom(zone);
+      }
+    }
+  }
+
+  // The parent's territories at `child`: the communes of a custom zone, the
+  // communes or the territories of a standard level inside a standard one.
+  void Children(Level child) {
+    if (parent_->level == Level::kCustom) {
+      if (child != Level::kCommune) return;
+      for (uint32_t c : parent_->scope.custom_communes) {
+        AddStandard(Level::kCommune, c);
+      }
+    } else if (child == Level::kCommune) {
+      for (uint32_t c : geo_.Communes(parent_->level, parent_->id)) {
+        AddStandard(Level::kCommune, c);
+      }
+    } else {
+      for (uint32_t id : geo_.Children(parent_->level, parent_->id, child)) {
+        AddStandard(child, id);
+      }
+    }
+  }
+
+  void AllCustom() {
+    for (const v1::Territory& zone :
+         registry_.ListCustom("", SIZE_MAX, workspace_)) {
+      AddCustom(zone);
+    }
+  }
+
+  // The first `count` territories of `level`, in code order.
+  void FirstOfLevel(Level level, size_t count) {
+    for (uint32_t id = 0; id < geo_.Count(level) && id < count; ++id) {
+      AddStandard(level, id);
+    }
+  }
+
+  std::vector<ResolvedTerritory>& all() { return all_; }
+
+ private:
+  bool InsideParent(Level l, uint32_t id) const {
+    if (!parent_) return true;
+    if (parent_->level == Level::kCustom) {
+      if (l != Level::kCommune) return false;
+      return std::binary_search(parent_->scope.custom_communes.begin(),
+                                parent_->scope.custom_communes.end(), id);
+    }
+    if (l == Level::kCommune) {
+      return geo_.Contains(parent_->level, parent_->id, id);
+    }
+    return geo_.PlaceOf(l, id).At(parent_->level) == parent_->id &&
+           l != parent_->level;
+  }
+  void AddStandard(Level l, uint32_t id) {
+    if (auto r = registry_.Resolve(l, geo_.Code(l, id))) {
+      all_.push_back(std::move(*r));
+    }
+  }
+  void AddCustom(const v1::Territory& zone) {
+    if (auto r = registry_.Resolve(Level::kCustom, zone.ref().code())) {
+      all_.push_back(std::move(*r));
+    }
+  }
+
+  const TerritoryRegistry& registry_;
+  const territory::Geography& geo_;
+  const std::optional<ResolvedTerritory>& parent_;
+  const std::string_view workspace_;
+  std::vector<ResolvedTerritory> all_;
+};
+
 }  // namespace
 
 TerritoryBook::TerritoryBook(storage::Store* store, TerritoryRegistry* registry,
@@ -205,31 +304,36 @@ absl::StatusOr<v1::Territory> TerritoryBook::Get(
   return Describe(*found);
 }
 
-absl::StatusOr<v1::ListTerritoriesResponse> TerritoryBook::List(
-    const v1::ListTerritoriesRequest& request,
-    const auth::Principal& caller) const {
+absl::Status TerritoryBook::ValidateList(
+    const v1::ListTerritoriesRequest& request, const auth::Principal& caller,
+    int* page_size, std::optional<ResolvedTerritory>* parent) const {
   FieldViolations violations;
-  int page_size =
-      ValidatePageSize(request.page_size(), Limits::kDefaultPageSize,
-                       Limits::kPageSizeMax, "page_size", &violations);
+  *page_size = ValidatePageSize(request.page_size(), Limits::kDefaultPageSize,
+                                Limits::kPageSizeMax, "page_size", &violations);
   ValidateEnum(request.level(), v1::TerritoryLevel_IsValid, "level",
                &violations);
   ValidateText(request.name_prefix(), "name_prefix", Limits::kNameMax,
                /*required=*/false, /*multiline=*/false, &violations);
-  std::optional<ResolvedTerritory> parent;
   if (request.has_parent()) {
     ResolvedTerritory p;
     size_t before = violations.size();
     ValidateTerritoryRef(ForCaller(validation_, caller), request.parent(),
                          "parent", &violations, &p);
-    if (violations.size() == before) parent = std::move(p);
+    if (violations.size() == before) *parent = std::move(p);
   }
-  if (request.level() == v1::TERRITORY_LEVEL_UNSPECIFIED && !parent &&
+  if (request.level() == v1::TERRITORY_LEVEL_UNSPECIFIED && !*parent &&
       request.name_prefix().empty()) {
     violations.Add("level", "give a level, a parent or a name_prefix");
   }
-  RETURN_IF_ERROR(violations.ToStatus());
+  return violations.ToStatus();
+}
 
+absl::StatusOr<v1::ListTerritoriesResponse> TerritoryBook::List(
+    const v1::ListTerritoriesRequest& request,
+    const auth::Principal& caller) const {
+  int page_size = 0;
+  std::optional<ResolvedTerritory> parent;
+  RETURN_IF_ERROR(ValidateList(request, caller, &page_size, &parent));
   const uint64_t filters = FiltersFingerprint(request);
   ASSIGN_OR_RETURN(std::string position,
                    DecodePageToken(request.page_token(), filters));
@@ -237,51 +341,21 @@ absl::StatusOr<v1::ListTerritoriesResponse> TerritoryBook::List(
   if (!position.empty() && !absl::SimpleAtoi(position, &offset)) {
     return InvalidField("page_token", "is not a token this server issued");
   }
+  // Enough to tell whether a page follows this one.
+  const size_t through_next = offset + static_cast<size_t>(page_size) + 1;
 
-  const territory::Geography& geo = registry_->geography();
   Level level = ToLevel(request.level());
-  // Every candidate in a stable order; then one page of it.
-  std::vector<ResolvedTerritory> all;
-  auto inside_parent = [&](Level l, uint32_t id) {
-    if (!parent) return true;
-    if (parent->level == Level::kCustom) {
-      if (l != Level::kCommune) return false;
-      return std::binary_search(parent->scope.custom_communes.begin(),
-                                parent->scope.custom_communes.end(), id);
-    }
-    if (l == Level::kCommune)
-      return geo.Contains(parent->level, parent->id, id);
-    return geo.PlaceOf(l, id).At(parent->level) == parent->id &&
-           l != parent->level;
-  };
-  auto add_standard = [&](Level l, uint32_t id) {
-    if (auto r = registry_->Resolve(l, geo.Code(l, id))) {
-      all.push_back(std::move(*r));
-    }
-  };
-
+  ListCandidates candidates(*registry_, parent, WorkspaceOf(caller));
   if (!request.name_prefix().empty()) {
-    std::optional<Level> only;
-    if (level != Level::kUnspecified && level != Level::kCustom) only = level;
     if (level != Level::kCustom) {
+      std::optional<Level> only;
+      if (level != Level::kUnspecified) only = level;
       // Enough matches to fill this page after the parent filter.
-      size_t want =
-          parent ? SIZE_MAX : offset + static_cast<size_t>(page_size) + 1;
-      for (const auto& m :
-           geo.SearchByName(only, request.name_prefix(), want)) {
-        if (inside_parent(m.level, m.id)) add_standard(m.level, m.id);
-      }
+      candidates.StandardByName(only, request.name_prefix(),
+                                parent ? SIZE_MAX : through_next);
     }
     if ((level == Level::kUnspecified || level == Level::kCustom) && !parent) {
-      std::string folded = territory::FoldName(request.name_prefix());
-      for (const auto& zone :
-           registry_->ListCustom("", SIZE_MAX, WorkspaceOf(caller))) {
-        if (territory::FoldName(zone.name()).rfind(folded, 0) == 0) {
-          if (auto r = registry_->Resolve(Level::kCustom, zone.ref().code())) {
-            all.push_back(std::move(*r));
-          }
-        }
-      }
+      candidates.CustomByName(request.name_prefix());
     }
   } else if (parent) {
     Level child =
@@ -289,35 +363,14 @@ absl::StatusOr<v1::ListTerritoriesResponse> TerritoryBook::List(
     if (child == Level::kCustom) {
       return InvalidField("level", "custom zones have no parent");
     }
-    if (parent->level == Level::kCustom) {
-      if (child == Level::kCommune) {
-        for (uint32_t c : parent->scope.custom_communes) {
-          add_standard(Level::kCommune, c);
-        }
-      }
-    } else if (child == Level::kCommune) {
-      for (uint32_t c : geo.Communes(parent->level, parent->id)) {
-        add_standard(Level::kCommune, c);
-      }
-    } else {
-      for (uint32_t id : geo.Children(parent->level, parent->id, child)) {
-        add_standard(child, id);
-      }
-    }
+    candidates.Children(child);
   } else if (level == Level::kCustom) {
-    for (const auto& zone :
-         registry_->ListCustom("", SIZE_MAX, WorkspaceOf(caller))) {
-      if (auto r = registry_->Resolve(Level::kCustom, zone.ref().code())) {
-        all.push_back(std::move(*r));
-      }
-    }
+    candidates.AllCustom();
   } else {
-    for (uint32_t id = 0; id < geo.Count(level); ++id) {
-      if (id >= offset + static_cast<size_t>(page_size) + 1) break;
-      add_standard(level, id);
-    }
+    candidates.FirstOfLevel(level, through_next);
   }
 
+  const std::vector<ResolvedTerritory>& all = candidates.all();
   v1::ListTerritoriesResponse response;
   size_t end = std::min(all.size(), offset + static_cast<size_t>(page_size));
   for (size_t i = offset; i < end; ++i) {

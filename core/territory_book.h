@@ -1,6 +1,7 @@
 #ifndef MAILLAGE_CORE_TERRITORY_BOOK_H_
 #define MAILLAGE_CORE_TERRITORY_BOOK_H_
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -79,6 +80,11 @@ class TerritoryBook {
   v1::Territory Describe(const ResolvedTerritory& t) const;
 
  private:
+  // List's checks: INVALID_ARGUMENT naming each bad field; sets the page size
+  // and, when the request gives one, the parent.
+  absl::Status ValidateList(const v1::ListTerritoriesRequest& request,
+                            const auth::Principal& caller, int* page_size,
+                            std::optional<ResolvedTerritory>* parent) const;
   absl::StatusOr<std::vector<v1::TerritoryFact>> FactsOf(
       territory::Level level, std::string_view code) const;
   // Adds the fact (and its territory index entry, moving it if the fact

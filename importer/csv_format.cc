@@ -157,6 +157,16 @@ class LabCsvReader final : public CsvFormatReader {
   absl::Status Init(const DirectoryOptions& options);
   // Maps one non-empty cell; false (row rejected) on a bad value.
   bool Apply(const Mapped& m, std::string_view value, Row* row);
+  // Apply's fields that take more than a line; each rejects the row with
+  // its column and reason when the value is bad.
+  bool ApplyKind(const Mapped& m, std::string_view value, Row* row);
+  bool ApplyThemes(const Mapped& m, std::string_view value, Row* row);
+  bool ApplyExchanges(const Mapped& m, std::string_view value, Row* row);
+  bool ApplySizeBand(const Mapped& m, std::string_view value, Row* row);
+  bool ApplyCapacity(const Mapped& m, std::string_view value, Row* row);
+  bool ApplyDegrees(const Mapped& m, std::string_view value, Row* row);
+  bool ApplyLambert(const Mapped& m, std::string_view value, Row* row);
+  void ApplyContact(const Mapped& m, std::string_view value, v1::Actor* actor);
 
   const Mappings* mappings_;
   CommuneResolver communes_;
@@ -251,35 +261,8 @@ bool LabCsvReader::Apply(const Mapped& m, std::string_view value, Row* row) {
       SetText(value, kNameMax, false, actor->mutable_name());
       return true;
     case Field::kKind:
-    case Field::kSubtype: {
-      std::optional<KindWord> word = mappings_->Kind(value);
-      if (!word) {
-        if (m.field == Field::kSubtype) {
-          v1::ActorSubtype subtype;
-          if (v1::ActorSubtype_Parse(
-                  absl::StrCat("ACTOR_SUBTYPE_",
-                               absl::AsciiStrToUpper(AsAbsl(value))),
-                  &subtype)) {
-            actor->set_subtype(subtype);
-            return true;
-          }
-        }
-        Reject(row, m.column,
-               absl::StrCat("unknown kind '", AsAbsl(value),
-                            "' (association, entreprise, collectivité, "
-                            "université, média... see "
-                            "reference/mappings/kind_words.tsv)"));
-        return false;
-      }
-      if (m.field == Field::kKind || !kind_set_) {
-        actor->set_kind(word->kind);
-        kind_set_ = true;
-      }
-      if (word->subtype != v1::ACTOR_SUBTYPE_UNSPECIFIED) {
-        actor->set_subtype(word->subtype);
-      }
-      return true;
-    }
+    case Field::kSubtype:
+      return ApplyKind(m, value, row);
     case Field::kHomeCommune:
       insee_ = value;
       return true;
@@ -289,59 +272,11 @@ bool LabCsvReader::Apply(const Mapped& m, std::string_view value, Row* row) {
     case Field::kCommuneName:
       commune_name_ = value;
       return true;
-    case Field::kThemes: {
-      bool ok = true;
-      ForEachItem(value, [&](std::string_view item) {
-        if (!ok) return;
-        std::optional<std::string_view> theme = mappings_->Theme(item);
-        if (!theme) {
-          Reject(row, m.column,
-                 absl::StrCat("unknown theme '", AsAbsl(item),
-                              "' (codes or labels that 'maillage themes' "
-                              "lists, separated by |)"));
-          ok = false;
-          return;
-        }
-        for (const std::string& t : actor->themes()) {
-          if (t == *theme) return;
-        }
-        actor->add_themes(theme->data(), theme->size());
-      });
-      return ok;
-    }
+    case Field::kThemes:
+      return ApplyThemes(m, value, row);
     case Field::kNeeds:
-    case Field::kOffers: {
-      bool ok = true;
-      ForEachItem(value, [&](std::string_view item) {
-        if (!ok) return;
-        size_t colon = item.find(':');
-        std::string_view resource_text = Trim(item.substr(0, colon));
-        std::string_view theme_text =
-            colon == std::string_view::npos ? "" : Trim(item.substr(colon + 1));
-        std::optional<std::string_view> resource =
-            mappings_->Resource(resource_text);
-        std::optional<std::string_view> theme;
-        if (!theme_text.empty()) theme = mappings_->Theme(theme_text);
-        if (!resource || (!theme_text.empty() && !theme)) {
-          Reject(row, m.column,
-                 !resource
-                     ? absl::StrCat("unknown resource '", AsAbsl(resource_text),
-                                    "' (codes or labels that 'maillage "
-                                    "resources' lists; items are "
-                                    "resource:theme separated by |)")
-                     : absl::StrCat("unknown theme '", AsAbsl(theme_text),
-                                    "' (codes or labels that 'maillage "
-                                    "themes' lists)"));
-          ok = false;
-          return;
-        }
-        v1::Exchange* e =
-            m.field == Field::kNeeds ? actor->add_needs() : actor->add_offers();
-        e->set_resource(resource->data(), resource->size());
-        if (theme) e->set_theme(theme->data(), theme->size());
-      });
-      return ok;
-    }
+    case Field::kOffers:
+      return ApplyExchanges(m, value, row);
     case Field::kSiret:
       actor->mutable_legal_ids()->set_siret(value.data(), value.size());
       return true;
@@ -365,24 +300,8 @@ bool LabCsvReader::Apply(const Mapped& m, std::string_view value, Row* row) {
         }
       });
       return true;
-    case Field::kSizeBand: {
-      if (auto band = mappings_->HeadCount(value)) {
-        actor->set_size_band(*band);
-        return true;
-      }
-      v1::SizeBand band;
-      if (v1::SizeBand_Parse(
-              absl::StrCat("SIZE_BAND_", absl::AsciiStrToUpper(AsAbsl(value))),
-              &band)) {
-        actor->set_size_band(band);
-        return true;
-      }
-      Reject(row, m.column,
-             absl::StrCat("unknown size band '", AsAbsl(value),
-                          "' (none, micro, small, medium, large, very_large, "
-                          "or a SIRENE head-count code)"));
-      return false;
-    }
+    case Field::kSizeBand:
+      return ApplySizeBand(m, value, row);
     case Field::kWebsite:
       if (!NormalizeWebsite(value, actor->mutable_website())) {
         Reject(row, m.column,
@@ -393,73 +312,210 @@ bool LabCsvReader::Apply(const Mapped& m, std::string_view value, Row* row) {
     case Field::kDescription:
       SetText(value, kDescriptionMax, true, actor->mutable_description());
       return true;
-    case Field::kCapacity: {
-      double n = 0;
-      // Written so that NaN fails too (and is never cast to int).
-      if (!ParseNumber(value, &n) || !(n >= 0 && n <= 10000) ||
-          n != static_cast<int>(n)) {
-        Reject(row, m.column,
-               absl::StrCat("'", AsAbsl(value),
-                            "' is not a capacity (a whole number 0 to "
-                            "10000)"));
-        return false;
-      }
-      actor->set_capacity(static_cast<int>(n));
-      return true;
-    }
+    case Field::kCapacity:
+      return ApplyCapacity(m, value, row);
     case Field::kLatitude:
-    case Field::kLongitude: {
-      double n = 0;
-      bool lat = m.field == Field::kLatitude;
-      if (!ParseNumber(value, &n) ||
-          !(lat ? (n >= -90 && n <= 90) : (n >= -180 && n <= 180))) {
-        Reject(row, m.column,
-               absl::StrCat("'", AsAbsl(value), "' is not a ",
-                            lat ? "latitude" : "longitude", " in degrees"));
-        return false;
-      }
-      if (lat) {
-        actor->mutable_location()->set_latitude(n);
-      } else {
-        actor->mutable_location()->set_longitude(n);
-      }
-      return true;
-    }
+    case Field::kLongitude:
+      return ApplyDegrees(m, value, row);
     case Field::kLambertX:
-    case Field::kLambertY: {
-      double n = 0;
-      if (!ParseNumber(value, &n)) {
-        Reject(row, m.column,
-               absl::StrCat("'", AsAbsl(value),
-                            "' is not a Lambert-93 coordinate in metres"));
-        return false;
-      }
-      if (m.field == Field::kLambertX) {
-        x_ = n;
-        has_x_ = true;
-      } else {
-        y_ = n;
-        has_y_ = true;
-      }
-      return true;
-    }
+    case Field::kLambertY:
+      return ApplyLambert(m, value, row);
     case Field::kContactName:
     case Field::kContactRole:
     case Field::kContactEmail:
-    case Field::kContactPhone: {
-      v1::Contact* contact = actor->contacts_size() > 0
-                                 ? actor->mutable_contacts(0)
-                                 : actor->add_contacts();
-      std::string* target =
-          m.field == Field::kContactName    ? contact->mutable_name()
-          : m.field == Field::kContactRole  ? contact->mutable_role()
-          : m.field == Field::kContactEmail ? contact->mutable_email()
-                                            : contact->mutable_phone();
-      SetText(value, kShortTextMax, false, target);
+    case Field::kContactPhone:
+      ApplyContact(m, value, &row->actor);
       return true;
-    }
   }
   return true;
+}
+
+// A kind word (kind_words.tsv) for kind or subtype; subtype also takes
+// a subtype's own name. The kind column wins over the subtype's kind.
+bool LabCsvReader::ApplyKind(const Mapped& m, std::string_view value,
+                             Row* row) {
+  v1::Actor* actor = &row->actor;
+  std::optional<KindWord> word = mappings_->Kind(value);
+  if (!word) {
+    if (m.field == Field::kSubtype) {
+      v1::ActorSubtype subtype;
+      if (v1::ActorSubtype_Parse(
+              absl::StrCat("ACTOR_SUBTYPE_",
+                           absl::AsciiStrToUpper(AsAbsl(value))),
+              &subtype)) {
+        actor->set_subtype(subtype);
+        return true;
+      }
+    }
+    Reject(row, m.column,
+           absl::StrCat("unknown kind '", AsAbsl(value),
+                        "' (association, entreprise, collectivité, "
+                        "université, média... see "
+                        "reference/mappings/kind_words.tsv)"));
+    return false;
+  }
+  if (m.field == Field::kKind || !kind_set_) {
+    actor->set_kind(word->kind);
+    kind_set_ = true;
+  }
+  if (word->subtype != v1::ACTOR_SUBTYPE_UNSPECIFIED) {
+    actor->set_subtype(word->subtype);
+  }
+  return true;
+}
+
+// Themes by code or label, separated by |; each kept once.
+bool LabCsvReader::ApplyThemes(const Mapped& m, std::string_view value,
+                               Row* row) {
+  v1::Actor* actor = &row->actor;
+  bool ok = true;
+  ForEachItem(value, [&](std::string_view item) {
+    if (!ok) return;
+    std::optional<std::string_view> theme = mappings_->Theme(item);
+    if (!theme) {
+      Reject(row, m.column,
+             absl::StrCat("unknown theme '", AsAbsl(item),
+                          "' (codes or labels that 'maillage themes' "
+                          "lists, separated by |)"));
+      ok = false;
+      return;
+    }
+    for (const std::string& t : actor->themes()) {
+      if (t == *theme) return;
+    }
+    actor->add_themes(theme->data(), theme->size());
+  });
+  return ok;
+}
+
+// Needs or offers: resource[:theme] items separated by |.
+bool LabCsvReader::ApplyExchanges(const Mapped& m, std::string_view value,
+                                  Row* row) {
+  v1::Actor* actor = &row->actor;
+  bool ok = true;
+  ForEachItem(value, [&](std::string_view item) {
+    if (!ok) return;
+    size_t colon = item.find(':');
+    std::string_view resource_text = Trim(item.substr(0, colon));
+    std::string_view theme_text =
+        colon == std::string_view::npos ? "" : Trim(item.substr(colon + 1));
+    std::optional<std::string_view> resource =
+        mappings_->Resource(resource_text);
+    std::optional<std::string_view> theme;
+    if (!theme_text.empty()) theme = mappings_->Theme(theme_text);
+    if (!resource || (!theme_text.empty() && !theme)) {
+      Reject(row, m.column,
+             !resource
+                 ? absl::StrCat("unknown resource '", AsAbsl(resource_text),
+                                "' (codes or labels that 'maillage "
+                                "resources' lists; items are "
+                                "resource:theme separated by |)")
+                 : absl::StrCat("unknown theme '", AsAbsl(theme_text),
+                                "' (codes or labels that 'maillage "
+                                "themes' lists)"));
+      ok = false;
+      return;
+    }
+    v1::Exchange* e =
+        m.field == Field::kNeeds ? actor->add_needs() : actor->add_offers();
+    e->set_resource(resource->data(), resource->size());
+    if (theme) e->set_theme(theme->data(), theme->size());
+  });
+  return ok;
+}
+
+// A SIRENE head-count code or a size band's name.
+bool LabCsvReader::ApplySizeBand(const Mapped& m, std::string_view value,
+                                 Row* row) {
+  v1::Actor* actor = &row->actor;
+  if (auto band = mappings_->HeadCount(value)) {
+    actor->set_size_band(*band);
+    return true;
+  }
+  v1::SizeBand band;
+  if (v1::SizeBand_Parse(
+          absl::StrCat("SIZE_BAND_", absl::AsciiStrToUpper(AsAbsl(value))),
+          &band)) {
+    actor->set_size_band(band);
+    return true;
+  }
+  Reject(row, m.column,
+         absl::StrCat("unknown size band '", AsAbsl(value),
+                      "' (none, micro, small, medium, large, very_large, "
+                      "or a SIRENE head-count code)"));
+  return false;
+}
+
+// A whole number 0 to 10000.
+bool LabCsvReader::ApplyCapacity(const Mapped& m, std::string_view value,
+                                 Row* row) {
+  v1::Actor* actor = &row->actor;
+  double n = 0;
+  // Written so that NaN fails too (and is never cast to int).
+  if (!ParseNumber(value, &n) || !(n >= 0 && n <= 10000) ||
+      n != static_cast<int>(n)) {
+    Reject(row, m.column,
+           absl::StrCat("'", AsAbsl(value),
+                        "' is not a capacity (a whole number 0 to "
+                        "10000)"));
+    return false;
+  }
+  actor->set_capacity(static_cast<int>(n));
+  return true;
+}
+
+// A latitude or longitude in degrees.
+bool LabCsvReader::ApplyDegrees(const Mapped& m, std::string_view value,
+                                Row* row) {
+  v1::Actor* actor = &row->actor;
+  double n = 0;
+  bool lat = m.field == Field::kLatitude;
+  if (!ParseNumber(value, &n) ||
+      !(lat ? (n >= -90 && n <= 90) : (n >= -180 && n <= 180))) {
+    Reject(row, m.column,
+           absl::StrCat("'", AsAbsl(value), "' is not a ",
+                        lat ? "latitude" : "longitude", " in degrees"));
+    return false;
+  }
+  if (lat) {
+    actor->mutable_location()->set_latitude(n);
+  } else {
+    actor->mutable_location()->set_longitude(n);
+  }
+  return true;
+}
+
+// A Lambert-93 x or y in metres, converted once the row is read.
+bool LabCsvReader::ApplyLambert(const Mapped& m, std::string_view value,
+                                Row* row) {
+  double n = 0;
+  if (!ParseNumber(value, &n)) {
+    Reject(row, m.column,
+           absl::StrCat("'", AsAbsl(value),
+                        "' is not a Lambert-93 coordinate in metres"));
+    return false;
+  }
+  if (m.field == Field::kLambertX) {
+    x_ = n;
+    has_x_ = true;
+  } else {
+    y_ = n;
+    has_y_ = true;
+  }
+  return true;
+}
+
+// Name, role, e-mail or phone of the row's one contact.
+void LabCsvReader::ApplyContact(const Mapped& m, std::string_view value,
+                                v1::Actor* actor) {
+  v1::Contact* contact = actor->contacts_size() > 0 ? actor->mutable_contacts(0)
+                                                    : actor->add_contacts();
+  std::string* target =
+      m.field == Field::kContactName    ? contact->mutable_name()
+      : m.field == Field::kContactRole  ? contact->mutable_role()
+      : m.field == Field::kContactEmail ? contact->mutable_email()
+                                        : contact->mutable_phone();
+  SetText(value, kShortTextMax, false, target);
 }
 
 bool LabCsvReader::ReadRow(Row* row) {

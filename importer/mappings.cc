@@ -212,174 +212,180 @@ absl::StatusOr<std::unique_ptr<Mappings>> Mappings::Load(
 absl::StatusOr<std::unique_ptr<Mappings>> Mappings::LoadFrom(
     const std::string& dir, const matcher::Vocabulary& vocabulary) {
   std::unique_ptr<Mappings> m(new Mappings(vocabulary));
-
-  // Theme and resource names, for lab files.
-  for (size_t i = 0; i < vocabulary.theme_count(); ++i) {
-    auto t = static_cast<uint8_t>(i);
-    std::string code(vocabulary.ThemeCode(t));
-    for (std::string_view name :
-         {vocabulary.ThemeCode(t), vocabulary.ThemeLabel(t),
-          vocabulary.ThemeLabelEn(t)}) {
-      m->theme_names_.emplace(territory::FoldName(name), code);
-    }
-  }
-  for (size_t i = 0; i < vocabulary.resource_count(); ++i) {
-    auto r = static_cast<uint8_t>(i);
-    std::string code(vocabulary.ResourceCode(r));
-    for (std::string_view name :
-         {vocabulary.ResourceCode(r), vocabulary.ResourceLabel(r),
-          vocabulary.ResourceLabelEn(r)}) {
-      m->resource_names_.emplace(territory::FoldName(name), code);
-    }
-  }
-
-  {
-    ASSIGN_OR_RETURN(TsvFile file,
-                     TsvFile::Read(dir + "/legal_categories.tsv",
-                                   {"code", "kind", "subtype", "label"}));
-    absl::flat_hash_map<std::string, const LegalCategoryRule*> by_prefix;
-    for (const Line& line : file.lines()) {
-      auto rule = std::make_unique<LegalCategoryRule>();
-      rule->prefix = line.fields[0];
-      RETURN_IF_ERROR(
-          CheckPrefix(file, line, rule->prefix, 1, 4, "legal category prefix"));
-      if (line.fields[1] == "skip") {
-        rule->skip = true;
-      } else {
-        ASSIGN_OR_RETURN(rule->kind,
-                         ParseKind(file, line, line.fields[1], false));
-        ASSIGN_OR_RETURN(rule->subtype,
-                         ParseSubtype(file, line, line.fields[2], rule->kind));
-      }
-      rule->label = line.fields[3];
-      if (rule->skip && rule->label.empty()) {
-        return file.Error(line.number,
-                          "a skip rule needs a label: it is the reason "
-                          "reported for the skipped rows");
-      }
-      if (!by_prefix.emplace(rule->prefix, rule.get()).second) {
-        return file.Error(
-            line.number, absl::StrCat("duplicate code \"", rule->prefix, "\""));
-      }
-      m->legal_rules_.push_back(std::move(rule));
-    }
-    for (int code = 0; code < 10000; ++code) {
-      std::string digits =
-          absl::StrCat(code / 1000, code / 100 % 10, code / 10 % 10, code % 10);
-      for (size_t length = 4; length >= 1; --length) {
-        auto it = by_prefix.find(digits.substr(0, length));
-        if (it != by_prefix.end()) {
-          m->legal_by_code_[code] = it->second;
-          break;
-        }
-      }
-    }
-  }
-
-  {
-    ASSIGN_OR_RETURN(TsvFile file, TsvFile::Read(dir + "/naf.tsv",
-                                                 {"code", "themes", "offers",
-                                                  "kind", "label"}));
-    for (const Line& line : file.lines()) {
-      ActivityRule rule;
-      rule.prefix = line.fields[0];
-      std::string key;
-      for (char c : rule.prefix) {
-        if (c != '.') key.push_back(c);
-      }
-      bool shape = key.size() >= 2 && key.size() <= 5 &&
-                   AllDigits(std::string_view(key).substr(
-                       0, std::min<size_t>(key.size(), 4)));
-      if (key.size() == 5) shape = shape && key[4] >= 'A' && key[4] <= 'Z';
-      if (!shape) {
-        return file.Error(line.number,
-                          absl::StrCat("invalid NAF prefix \"", rule.prefix,
-                                       "\" (\"88\", \"88.9\", \"88.99\" or "
-                                       "\"88.99B\")"));
-      }
-      RETURN_IF_ERROR(
-          ParseThemes(file, line, vocabulary, line.fields[1], &rule.themes));
-      RETURN_IF_ERROR(
-          ParseOffers(file, line, vocabulary, line.fields[2], &rule.offers));
-      ASSIGN_OR_RETURN(rule.kind, ParseKind(file, line, line.fields[3], true));
-      if (!m->naf_.emplace(key, std::move(rule)).second) {
-        return file.Error(line.number, absl::StrCat("duplicate code \"",
-                                                    line.fields[0], "\""));
-      }
-    }
-  }
-
-  {
-    ASSIGN_OR_RETURN(TsvFile file,
-                     TsvFile::Read(dir + "/rna_purposes.tsv",
-                                   {"code", "themes", "offers", "label"}));
-    for (const Line& line : file.lines()) {
-      ActivityRule rule;
-      rule.prefix = line.fields[0];
-      RETURN_IF_ERROR(
-          CheckPrefix(file, line, rule.prefix, 3, 6, "purpose code prefix"));
-      RETURN_IF_ERROR(
-          ParseThemes(file, line, vocabulary, line.fields[1], &rule.themes));
-      RETURN_IF_ERROR(
-          ParseOffers(file, line, vocabulary, line.fields[2], &rule.offers));
-      std::string key = rule.prefix;
-      if (!m->purposes_.emplace(key, std::move(rule)).second) {
-        return file.Error(line.number,
-                          absl::StrCat("duplicate code \"", key, "\""));
-      }
-    }
-  }
-
-  {
-    ASSIGN_OR_RETURN(TsvFile file,
-                     TsvFile::Read(dir + "/head_counts.tsv",
-                                   {"code", "size_band", "label"}));
-    for (const Line& line : file.lines()) {
-      v1::SizeBand band;
-      if (!v1::SizeBand_Parse(
-              absl::StrCat("SIZE_BAND_", absl::AsciiStrToUpper(line.fields[1])),
-              &band)) {
-        return file.Error(line.number,
-                          absl::StrCat("unknown size band \"", line.fields[1],
-                                       "\" (none, micro, small, medium, "
-                                       "large, very_large, unspecified)"));
-      }
-      if (line.fields[0].empty() ||
-          !m->head_counts_.emplace(line.fields[0], band).second) {
-        return file.Error(
-            line.number,
-            absl::StrCat("duplicate or empty code \"", line.fields[0], "\""));
-      }
-    }
-  }
-
-  {
-    ASSIGN_OR_RETURN(TsvFile file, TsvFile::Read(dir + "/kind_words.tsv",
-                                                 {"word", "kind", "subtype"}));
-    for (const Line& line : file.lines()) {
-      KindWord word;
-      ASSIGN_OR_RETURN(word.kind, ParseKind(file, line, line.fields[1], false));
-      ASSIGN_OR_RETURN(word.subtype,
-                       ParseSubtype(file, line, line.fields[2], word.kind));
-      std::string folded = territory::FoldName(line.fields[0]);
-      if (folded.empty() || !m->kind_words_.emplace(folded, word).second) {
-        return file.Error(
-            line.number,
-            absl::StrCat("duplicate or empty word \"", line.fields[0], "\""));
-      }
-    }
-    // The API names always work.
-    for (int k = v1::ActorKind_MIN; k <= v1::ActorKind_MAX; ++k) {
-      if (!v1::ActorKind_IsValid(k) || k == v1::ACTOR_KIND_UNSPECIFIED)
-        continue;
-      auto kind = static_cast<v1::ActorKind>(k);
-      std::string name = v1::ActorKind_Name(kind);
-      m->kind_words_.emplace(territory::FoldName(name), KindWord{kind, {}});
-      m->kind_words_.emplace(territory::FoldName(name.substr(11)),
-                             KindWord{kind, {}});
-    }
-  }
+  m->AddVocabularyNames();
+  RETURN_IF_ERROR(m->LoadLegalCategories(dir + "/legal_categories.tsv"));
+  RETURN_IF_ERROR(m->LoadNaf(dir + "/naf.tsv"));
+  RETURN_IF_ERROR(m->LoadPurposes(dir + "/rna_purposes.tsv"));
+  RETURN_IF_ERROR(m->LoadHeadCounts(dir + "/head_counts.tsv"));
+  RETURN_IF_ERROR(m->LoadKindWords(dir + "/kind_words.tsv"));
   return m;
+}
+
+void Mappings::AddVocabularyNames() {
+  for (size_t i = 0; i < vocabulary_.theme_count(); ++i) {
+    auto t = static_cast<uint8_t>(i);
+    std::string code(vocabulary_.ThemeCode(t));
+    for (std::string_view name :
+         {vocabulary_.ThemeCode(t), vocabulary_.ThemeLabel(t),
+          vocabulary_.ThemeLabelEn(t)}) {
+      theme_names_.emplace(territory::FoldName(name), code);
+    }
+  }
+  for (size_t i = 0; i < vocabulary_.resource_count(); ++i) {
+    auto r = static_cast<uint8_t>(i);
+    std::string code(vocabulary_.ResourceCode(r));
+    for (std::string_view name :
+         {vocabulary_.ResourceCode(r), vocabulary_.ResourceLabel(r),
+          vocabulary_.ResourceLabelEn(r)}) {
+      resource_names_.emplace(territory::FoldName(name), code);
+    }
+  }
+}
+
+absl::Status Mappings::LoadLegalCategories(const std::string& path) {
+  ASSIGN_OR_RETURN(TsvFile file,
+                   TsvFile::Read(path, {"code", "kind", "subtype", "label"}));
+  absl::flat_hash_map<std::string, const LegalCategoryRule*> by_prefix;
+  for (const Line& line : file.lines()) {
+    auto rule = std::make_unique<LegalCategoryRule>();
+    rule->prefix = line.fields[0];
+    RETURN_IF_ERROR(
+        CheckPrefix(file, line, rule->prefix, 1, 4, "legal category prefix"));
+    if (line.fields[1] == "skip") {
+      rule->skip = true;
+    } else {
+      ASSIGN_OR_RETURN(rule->kind,
+                       ParseKind(file, line, line.fields[1], false));
+      ASSIGN_OR_RETURN(rule->subtype,
+                       ParseSubtype(file, line, line.fields[2], rule->kind));
+    }
+    rule->label = line.fields[3];
+    if (rule->skip && rule->label.empty()) {
+      return file.Error(line.number,
+                        "a skip rule needs a label: it is the reason "
+                        "reported for the skipped rows");
+    }
+    if (!by_prefix.emplace(rule->prefix, rule.get()).second) {
+      return file.Error(line.number,
+                        absl::StrCat("duplicate code \"", rule->prefix, "\""));
+    }
+    legal_rules_.push_back(std::move(rule));
+  }
+  for (int code = 0; code < 10000; ++code) {
+    std::string digits =
+        absl::StrCat(code / 1000, code / 100 % 10, code / 10 % 10, code % 10);
+    for (size_t length = 4; length >= 1; --length) {
+      auto it = by_prefix.find(digits.substr(0, length));
+      if (it != by_prefix.end()) {
+        legal_by_code_[code] = it->second;
+        break;
+      }
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Mappings::LoadNaf(const std::string& path) {
+  ASSIGN_OR_RETURN(
+      TsvFile file,
+      TsvFile::Read(path, {"code", "themes", "offers", "kind", "label"}));
+  for (const Line& line : file.lines()) {
+    ActivityRule rule;
+    rule.prefix = line.fields[0];
+    std::string key;
+    for (char c : rule.prefix) {
+      if (c != '.') key.push_back(c);
+    }
+    bool shape = key.size() >= 2 && key.size() <= 5 &&
+                 AllDigits(std::string_view(key).substr(
+                     0, std::min<size_t>(key.size(), 4)));
+    if (key.size() == 5) shape = shape && key[4] >= 'A' && key[4] <= 'Z';
+    if (!shape) {
+      return file.Error(line.number,
+                        absl::StrCat("invalid NAF prefix \"", rule.prefix,
+                                     "\" (\"88\", \"88.9\", \"88.99\" or "
+                                     "\"88.99B\")"));
+    }
+    RETURN_IF_ERROR(
+        ParseThemes(file, line, vocabulary_, line.fields[1], &rule.themes));
+    RETURN_IF_ERROR(
+        ParseOffers(file, line, vocabulary_, line.fields[2], &rule.offers));
+    ASSIGN_OR_RETURN(rule.kind, ParseKind(file, line, line.fields[3], true));
+    if (!naf_.emplace(key, std::move(rule)).second) {
+      return file.Error(
+          line.number, absl::StrCat("duplicate code \"", line.fields[0], "\""));
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Mappings::LoadPurposes(const std::string& path) {
+  ASSIGN_OR_RETURN(TsvFile file,
+                   TsvFile::Read(path, {"code", "themes", "offers", "label"}));
+  for (const Line& line : file.lines()) {
+    ActivityRule rule;
+    rule.prefix = line.fields[0];
+    RETURN_IF_ERROR(
+        CheckPrefix(file, line, rule.prefix, 3, 6, "purpose code prefix"));
+    RETURN_IF_ERROR(
+        ParseThemes(file, line, vocabulary_, line.fields[1], &rule.themes));
+    RETURN_IF_ERROR(
+        ParseOffers(file, line, vocabulary_, line.fields[2], &rule.offers));
+    std::string key = rule.prefix;
+    if (!purposes_.emplace(key, std::move(rule)).second) {
+      return file.Error(line.number,
+                        absl::StrCat("duplicate code \"", key, "\""));
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Mappings::LoadHeadCounts(const std::string& path) {
+  ASSIGN_OR_RETURN(TsvFile file,
+                   TsvFile::Read(path, {"code", "size_band", "label"}));
+  for (const Line& line : file.lines()) {
+    v1::SizeBand band;
+    if (!v1::SizeBand_Parse(
+            absl::StrCat("SIZE_BAND_", absl::AsciiStrToUpper(line.fields[1])),
+            &band)) {
+      return file.Error(line.number,
+                        absl::StrCat("unknown size band \"", line.fields[1],
+                                     "\" (none, micro, small, medium, "
+                                     "large, very_large, unspecified)"));
+    }
+    if (line.fields[0].empty() ||
+        !head_counts_.emplace(line.fields[0], band).second) {
+      return file.Error(line.number, absl::StrCat("duplicate or empty code \"",
+                                                  line.fields[0], "\""));
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Mappings::LoadKindWords(const std::string& path) {
+  ASSIGN_OR_RETURN(TsvFile file,
+                   TsvFile::Read(path, {"word", "kind", "subtype"}));
+  for (const Line& line : file.lines()) {
+    KindWord word;
+    ASSIGN_OR_RETURN(word.kind, ParseKind(file, line, line.fields[1], false));
+    ASSIGN_OR_RETURN(word.subtype,
+                     ParseSubtype(file, line, line.fields[2], word.kind));
+    std::string folded = territory::FoldName(line.fields[0]);
+    if (folded.empty() || !kind_words_.emplace(folded, word).second) {
+      return file.Error(line.number, absl::StrCat("duplicate or empty word \"",
+                                                  line.fields[0], "\""));
+    }
+  }
+  // The API names always work.
+  for (int k = v1::ActorKind_MIN; k <= v1::ActorKind_MAX; ++k) {
+    if (!v1::ActorKind_IsValid(k) || k == v1::ACTOR_KIND_UNSPECIFIED) continue;
+    auto kind = static_cast<v1::ActorKind>(k);
+    std::string name = v1::ActorKind_Name(kind);
+    kind_words_.emplace(territory::FoldName(name), KindWord{kind, {}});
+    kind_words_.emplace(territory::FoldName(name.substr(11)),
+                        KindWord{kind, {}});
+  }
+  return absl::OkStatus();
 }
 
 const LegalCategoryRule* Mappings::LegalCategory(std::string_view code) const {

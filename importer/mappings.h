@@ -99,6 +99,15 @@ class Mappings {
   explicit Mappings(const matcher::Vocabulary& vocabulary)
       : vocabulary_(vocabulary) {}
 
+  // LoadFrom's steps: the vocabulary's theme and resource names (codes,
+  // French and English labels, folded), then one table file each.
+  void AddVocabularyNames();
+  absl::Status LoadLegalCategories(const std::string& path);
+  absl::Status LoadNaf(const std::string& path);
+  absl::Status LoadPurposes(const std::string& path);
+  absl::Status LoadHeadCounts(const std::string& path);
+  absl::Status LoadKindWords(const std::string& path);
+
   static const ActivityRule* Longest(
       const absl::flat_hash_map<std::string, ActivityRule>& rules,
       std::string_view code, size_t min_length);

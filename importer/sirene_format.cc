@@ -3,6 +3,7 @@
 
 #include <cstdlib>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -41,6 +42,17 @@ class SireneReader final : public CsvFormatReader {
       : mappings_(options.mappings), communes_(options.geography) {}
 
   absl::Status Init(const DirectoryOptions& options);
+  // The actor's name: the establishment's sign, else its usual name, else
+  // its legal unit's; false (row rejected) when all are empty.
+  bool SetName(const std::optional<LegalUnitTable::Unit>& unit, Row* row);
+  // The id: rna:W... for an association's head office whose legal unit
+  // has an RNA number, else siret:...; and the legal ids.
+  void SetIdentity(std::string_view siret, v1::ActorKind kind,
+                   const std::optional<LegalUnitTable::Unit>& unit,
+                   v1::Actor* actor);
+  // The position from Lambert-93, for metropolitan France only (the
+  // overseas départements, 97x and 98x, use other projections).
+  void SetLocation(std::string_view commune_code, v1::Actor* actor);
   std::string_view Field(int column) const {
     std::string_view v = Trim(record_.field(column));
     return IsUndisclosed(v) ? std::string_view() : v;
@@ -100,6 +112,33 @@ absl::Status SireneReader::Init(const DirectoryOptions& options) {
   return absl::OkStatus();
 }
 
+// The kind and subtype of an establishment: its legal unit's category
+// first, else its activity (NAF); a company whose activity is media is a
+// media; a social-economy company is told apart.
+std::pair<v1::ActorKind, v1::ActorSubtype> Classify(
+    const LegalCategoryRule* legal, const ActivityRule* activity,
+    const std::optional<LegalUnitTable::Unit>& unit) {
+  v1::ActorKind kind = v1::ACTOR_KIND_COMPANY;
+  v1::ActorSubtype subtype = v1::ACTOR_SUBTYPE_UNSPECIFIED;
+  if (legal != nullptr && legal->kind != v1::ACTOR_KIND_UNSPECIFIED) {
+    kind = legal->kind;
+    subtype = legal->subtype;
+  } else if (activity != nullptr &&
+             activity->kind != v1::ACTOR_KIND_UNSPECIFIED) {
+    kind = activity->kind;
+  }
+  if (kind == v1::ACTOR_KIND_COMPANY && activity != nullptr &&
+      activity->kind == v1::ACTOR_KIND_MEDIA) {
+    kind = v1::ACTOR_KIND_MEDIA;
+    subtype = v1::ACTOR_SUBTYPE_UNSPECIFIED;
+  }
+  if (unit && unit->social_economy && kind == v1::ACTOR_KIND_COMPANY &&
+      subtype == v1::ACTOR_SUBTYPE_UNSPECIFIED) {
+    subtype = v1::ACTOR_SUBTYPE_SOCIAL_ECONOMY_COMPANY;
+  }
+  return {kind, subtype};
+}
+
 bool SireneReader::ReadRow(Row* row) {
   if (!StartRow(row)) return false;
   if (row->outcome == Row::Outcome::kRejected) return true;
@@ -146,30 +185,32 @@ bool SireneReader::ReadRow(Row* row) {
     actor->set_naf_code(naf.data(), naf.size());
     activity = mappings_->Naf(naf);
   }
-
-  // Kind and subtype.
-  v1::ActorKind kind = v1::ACTOR_KIND_COMPANY;
-  v1::ActorSubtype subtype = v1::ACTOR_SUBTYPE_UNSPECIFIED;
-  if (legal != nullptr && legal->kind != v1::ACTOR_KIND_UNSPECIFIED) {
-    kind = legal->kind;
-    subtype = legal->subtype;
-  } else if (activity != nullptr &&
-             activity->kind != v1::ACTOR_KIND_UNSPECIFIED) {
-    kind = activity->kind;
-  }
-  if (kind == v1::ACTOR_KIND_COMPANY && activity != nullptr &&
-      activity->kind == v1::ACTOR_KIND_MEDIA) {
-    kind = v1::ACTOR_KIND_MEDIA;
-    subtype = v1::ACTOR_SUBTYPE_UNSPECIFIED;
-  }
-  if (unit && unit->social_economy && kind == v1::ACTOR_KIND_COMPANY &&
-      subtype == v1::ACTOR_SUBTYPE_UNSPECIFIED) {
-    subtype = v1::ACTOR_SUBTYPE_SOCIAL_ECONOMY_COMPANY;
-  }
+  auto [kind, subtype] = Classify(legal, activity, unit);
   actor->set_kind(kind);
   actor->set_subtype(subtype);
 
-  // Name: the establishment's sign or usual name, else the legal unit's.
+  if (!SetName(unit, row)) return true;
+  CommuneResolver::Result place =
+      communes_.Resolve(insee, Field(postal_), Field(commune_name_));
+  if (!place.ok()) {
+    Reject(row, place.field == "insee" ? commune_ : postal_,
+           std::move(place.reason));
+    return true;
+  }
+  std::string_view code = communes_.Code(place.commune);
+  actor->set_home_commune(code.data(), code.size());
+  SetIdentity(siret, kind, unit, actor);
+  if (auto band = mappings_->HeadCount(Field(head_count_))) {
+    actor->set_size_band(*band);
+  }
+  if (activity != nullptr) ApplyActivity(*activity, actor);
+  SetLocation(code, actor);
+  actor->set_source("sirene");
+  return true;
+}
+
+bool SireneReader::SetName(const std::optional<LegalUnitTable::Unit>& unit,
+                           Row* row) {
   std::string_view name = Field(sign_);
   if (name.empty()) name = Field(usual_name_);
   if (name.empty() && unit) name = Trim(unit->name);
@@ -185,22 +226,15 @@ bool SireneReader::ReadRow(Row* row) {
                : "no name: enseigne1Etablissement and "
                  "denominationUsuelleEtablissement are empty (give "
                  "the legal-unit file for the legal name)");
-    return true;
+    return false;
   }
-  SetText(name, kNameMax, false, actor->mutable_name());
+  SetText(name, kNameMax, false, row->actor.mutable_name());
+  return true;
+}
 
-  // Home commune.
-  CommuneResolver::Result place =
-      communes_.Resolve(insee, Field(postal_), Field(commune_name_));
-  if (!place.ok()) {
-    Reject(row, place.field == "insee" ? commune_ : postal_,
-           std::move(place.reason));
-    return true;
-  }
-  std::string_view code = communes_.Code(place.commune);
-  actor->set_home_commune(code.data(), code.size());
-
-  // Identity.
+void SireneReader::SetIdentity(std::string_view siret, v1::ActorKind kind,
+                               const std::optional<LegalUnitTable::Unit>& unit,
+                               v1::Actor* actor) {
   bool head_office = head_office_ < 0 || Field(head_office_) == "true";
   if (kind == v1::ACTOR_KIND_ASSOCIATION && unit && !unit->rna.empty() &&
       head_office) {
@@ -214,16 +248,14 @@ bool SireneReader::ReadRow(Row* row) {
   actor->set_id(id_);
   actor->mutable_legal_ids()->set_siret(siret.data(), siret.size());
   actor->mutable_legal_ids()->set_siren(siret.data(), 9);
+}
 
-  if (auto band = mappings_->HeadCount(Field(head_count_))) {
-    actor->set_size_band(*band);
-  }
-  if (activity != nullptr) ApplyActivity(*activity, actor);
-
-  // Location: Lambert-93 is metropolitan France only.
+void SireneReader::SetLocation(std::string_view commune_code,
+                               v1::Actor* actor) {
+  std::string_view department = commune_code.substr(0, 2);
   double x = 0, y = 0;
-  if (lambert_x_ >= 0 && lambert_y_ >= 0 && code.substr(0, 2) != "97" &&
-      code.substr(0, 2) != "98" && ParseDouble(Field(lambert_x_), &x) &&
+  if (lambert_x_ >= 0 && lambert_y_ >= 0 && department != "97" &&
+      department != "98" && ParseDouble(Field(lambert_x_), &x) &&
       ParseDouble(Field(lambert_y_), &y)) {
     LatLon p = Lambert93ToWgs84(x, y);
     if (p.latitude > 41 && p.latitude < 51.5 && p.longitude > -5.5 &&
@@ -232,8 +264,6 @@ bool SireneReader::ReadRow(Row* row) {
       actor->mutable_location()->set_longitude(p.longitude);
     }
   }
-  actor->set_source("sirene");
-  return true;
 }
 
 }  // namespace

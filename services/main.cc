@@ -539,6 +539,50 @@ maillage::core::Backups::Options BackupsFromFlags() {
   return backups;
 }
 
+// The core's flags: store, disk guard, import, matching budget, keys'
+// digest secret, retention, purges, learning, cooling, backups. False, after
+// saying why, on a bad value.
+bool CoreFromFlags(maillage::core::Maillage::Options* core) {
+  core->data_dir = absl::GetFlag(FLAGS_data_dir);
+  core->reference_dir = absl::GetFlag(FLAGS_reference_dir);
+  core->sync_writes = absl::GetFlag(FLAGS_sync_writes);
+  int64_t min_free_disk_mb = absl::GetFlag(FLAGS_min_free_disk_mb);
+  if (min_free_disk_mb < 0) {
+    std::fprintf(stderr, "maillage: --min_free_disk_mb must be >= 0\n");
+    return false;
+  }
+  core->min_free_disk_bytes = static_cast<uint64_t>(min_free_disk_mb) << 20;
+  core->default_capacity = absl::GetFlag(FLAGS_default_capacity);
+  core->import_nice = absl::GetFlag(FLAGS_import_nice);
+  core->max_pairs_per_request = absl::GetFlag(FLAGS_max_pairs_per_request);
+  core->key_digest_secret_file = absl::GetFlag(FLAGS_key_digest_secret_file);
+  auto retention = RetentionFromFlags(&core->audit_retention);
+  if (!retention.ok()) {
+    std::fprintf(stderr, "maillage: %s\n",
+                 std::string(retention.status().message()).c_str());
+    return false;
+  }
+  core->retention = *retention;
+  core->contacts_purge_interval = absl::GetFlag(FLAGS_contacts_purge_interval);
+  core->weights_relearn_interval =
+      absl::GetFlag(FLAGS_weights_relearn_interval);
+  core->cooling_period = absl::Hours(24) * absl::GetFlag(FLAGS_cooling_days);
+  core->backups = BackupsFromFlags();
+  return true;
+}
+
+// Admission: the worker queue's bound and the rate limits.
+maillage::services::RequestHandler::Options RequestsFromFlags() {
+  maillage::services::RequestHandler::Options requests;
+  requests.max_queued_calls = absl::GetFlag(FLAGS_max_queued_calls);
+  requests.rate_limit.per_second = absl::GetFlag(FLAGS_rate_limit_per_second);
+  requests.rate_limit.burst = absl::GetFlag(FLAGS_rate_limit_burst);
+  requests.admin_rate_limit.per_second =
+      absl::GetFlag(FLAGS_admin_rate_limit_per_second);
+  requests.admin_rate_limit.burst = absl::GetFlag(FLAGS_rate_limit_burst);
+  return requests;
+}
+
 // --restore_from: restores the backup into the empty data folder, and
 // gives the core the erasures to make again. Returns false (after saying
 // why) when it cannot.
@@ -611,52 +655,16 @@ int main(int argc, char** argv) {
   options.http.tls = options.tls;
   options.http.insecure = options.insecure;
   options.client_cert_principals = absl::GetFlag(FLAGS_client_cert_principals);
-  options.core.data_dir = absl::GetFlag(FLAGS_data_dir);
-  options.core.reference_dir = absl::GetFlag(FLAGS_reference_dir);
-  options.core.sync_writes = absl::GetFlag(FLAGS_sync_writes);
-  int64_t min_free_disk_mb = absl::GetFlag(FLAGS_min_free_disk_mb);
-  if (min_free_disk_mb < 0) {
-    std::fprintf(stderr, "maillage: --min_free_disk_mb must be >= 0\n");
-    return 2;
-  }
-  options.core.min_free_disk_bytes = static_cast<uint64_t>(min_free_disk_mb)
-                                     << 20;
-  options.core.default_capacity = absl::GetFlag(FLAGS_default_capacity);
-  options.core.import_nice = absl::GetFlag(FLAGS_import_nice);
+  if (!CoreFromFlags(&options.core)) return 2;
   options.limits = LimitsFromFlags();
   options.worker_threads = absl::GetFlag(FLAGS_worker_threads);
-  options.requests.max_queued_calls = absl::GetFlag(FLAGS_max_queued_calls);
-  options.core.max_pairs_per_request =
-      absl::GetFlag(FLAGS_max_pairs_per_request);
+  options.requests = RequestsFromFlags();
   options.demo = absl::GetFlag(FLAGS_demo);
   options.admin_credentials_file = absl::GetFlag(FLAGS_admin_credentials_file);
-  options.core.key_digest_secret_file =
-      absl::GetFlag(FLAGS_key_digest_secret_file);
-  auto retention = RetentionFromFlags(&options.core.audit_retention);
-  if (!retention.ok()) {
-    std::fprintf(stderr, "maillage: %s\n",
-                 std::string(retention.status().message()).c_str());
-    return 2;
-  }
-  options.core.retention = *retention;
   options.metrics_address = absl::GetFlag(FLAGS_metrics_address);
   options.http_metrics = *http_metrics;
   options.observe_requests = absl::GetFlag(FLAGS_observe_requests);
   options.log_requests = absl::GetFlag(FLAGS_log_requests);
-  options.core.contacts_purge_interval =
-      absl::GetFlag(FLAGS_contacts_purge_interval);
-  options.core.weights_relearn_interval =
-      absl::GetFlag(FLAGS_weights_relearn_interval);
-  options.requests.rate_limit.per_second =
-      absl::GetFlag(FLAGS_rate_limit_per_second);
-  options.requests.rate_limit.burst = absl::GetFlag(FLAGS_rate_limit_burst);
-  options.requests.admin_rate_limit.per_second =
-      absl::GetFlag(FLAGS_admin_rate_limit_per_second);
-  options.requests.admin_rate_limit.burst =
-      absl::GetFlag(FLAGS_rate_limit_burst);
-  options.core.cooling_period =
-      absl::Hours(24) * absl::GetFlag(FLAGS_cooling_days);
-  options.core.backups = BackupsFromFlags();
   if (!RestoreFromFlags(options.core)) return 1;
 
   auto jwt = JwtFromFlags();
