@@ -15,11 +15,55 @@ namespace maillage::matcher {
 using internal::NormalizedWeights;
 using internal::Query;
 
+namespace {
+
+// What the fit reads of a pair's factors: Query::Combine's inputs, and
+// nothing of the explanation (88 bytes where Query::Factors takes 168; a
+// round holds one per example, about 200 per training asker).
+struct CombinedFactors {
+  double cover_actor, cover_partner, themes_actor, themes_partner;
+  double fragility, cross_kind, capacity, common;
+  double proximity, success, responsiveness;
+
+  explicit CombinedFactors(const Query::Factors& f)
+      : cover_actor(f.fit.cover_actor),
+        cover_partner(f.fit.cover_partner),
+        themes_actor(f.fit.themes_actor),
+        themes_partner(f.fit.themes_partner),
+        fragility(f.fragility),
+        cross_kind(f.cross_kind),
+        capacity(f.capacity),
+        common(f.common),
+        proximity(f.proximity.value),
+        success(f.success.value),
+        responsiveness(f.responsiveness) {}
+
+  // Factors whose Combine gives the score the original's did, to the bit:
+  // the fields Combine reads are these, the others keep their defaults.
+  Query::Factors ToFactors() const {
+    Query::Factors f;
+    f.fit.cover_actor = cover_actor;
+    f.fit.cover_partner = cover_partner;
+    f.fit.themes_actor = themes_actor;
+    f.fit.themes_partner = themes_partner;
+    f.fragility = fragility;
+    f.cross_kind = cross_kind;
+    f.capacity = capacity;
+    f.common = common;
+    f.proximity.value = proximity;
+    f.success.value = success;
+    f.responsiveness = responsiveness;
+    return f;
+  }
+};
+
+}  // namespace
+
 struct WeightLearner::Example {
-  Query::Factors factors;
+  CombinedFactors factors;
   ActorNum partner = 0;
-  double weight = 1;
   int label = 0;  // 1 positive, -1 turned down, 0 a candidate
+  double weight = 1;
 };
 
 struct WeightLearner::Asker {
@@ -102,12 +146,12 @@ Weights WeightsOf(const std::vector<double>& theta, Weights defaults) {
 }
 
 // The value of a parameter's factor in a pair.
-double FactorValue(const Query::Factors& f, int param) {
+double FactorValue(const CombinedFactors& f, int param) {
   switch (param) {
     case kComplementarity:
-      return f.fit.cover_actor + f.fit.cover_partner;
+      return f.cover_actor + f.cover_partner;
     case kSharedThemes:
-      return f.fit.themes_actor + f.fit.themes_partner;
+      return f.themes_actor + f.themes_partner;
     case kFragility:
       return f.fragility;
     case kCrossKind:
@@ -115,9 +159,9 @@ double FactorValue(const Query::Factors& f, int param) {
     case kCommonPartners:
       return f.common;
     case kProximity:
-      return f.proximity.value;
+      return f.proximity;
     default:
-      return f.success.value;
+      return f.success;
   }
 }
 
@@ -127,7 +171,7 @@ void LogScores(const Examples& examples, const NormalizedWeights& weights,
                std::vector<double>* out) {
   out->clear();
   for (const auto& e : examples) {
-    const double s = Query::Combine(e.factors, weights).total;
+    const double s = Query::Combine(e.factors.ToFactors(), weights).total;
     out->push_back(std::log(std::max(s, kScoreFloor)));
   }
 }
@@ -173,8 +217,9 @@ void WeightLearner::Add(const ActorIndex& index, const MatchContext& context,
     const ActorProfile& b = index.Get(l.partner);
     const internal::PairInputs inputs{internal::DirectCredits(a, b),
                                       internal::DirectCredits(b, a)};
-    asker.examples.push_back(Example{query.ComputeFactors(l.partner, inputs),
-                                     l.partner, l.weight, label});
+    asker.examples.push_back(
+        Example{CombinedFactors(query.ComputeFactors(l.partner, inputs)),
+                l.partner, label, l.weight});
   };
   for (const AskerOutcomes::Labelled& l : outcomes.positives) add(l, 1);
   for (const AskerOutcomes::Labelled& l : outcomes.negatives) add(l, -1);
@@ -213,11 +258,18 @@ void WeightLearner::AddCandidates(const ActorIndex& index,
   const Query query(index, context, asker->actor, internal::Normalize(weights),
                     cooperations);
   internal::PartnerSearch search(query, options, internal::ThreadBuffers());
-  for (const internal::Ranked& r : search.Run()) {
+  const std::vector<internal::Ranked> ranked = search.Run();
+  // Grown by what this search may add, not doubled: a round holds every
+  // training asker's examples at once.
+  asker->examples.reserve(asker->examples.size() + ranked.size());
+  for (const internal::Ranked& r : ranked) {
     const bool known =
         std::any_of(asker->examples.begin(), asker->examples.end(),
                     [&](const Example& e) { return e.partner == r.num; });
-    if (!known) asker->examples.push_back(Example{r.detail, r.num, 1, 0});
+    if (!known) {
+      asker->examples.push_back(
+          Example{CombinedFactors(r.detail), r.num, 0, 1});
+    }
   }
 }
 
