@@ -1,6 +1,7 @@
 // protobuf JSON of one actor as `maillage export` writes it: protobuf's
 // JsonStringToMessage (into a heap message, into an arena message) and
-// MessageToJsonString, against protojson's reader and writer. One core.
+// MessageToJsonString, protobuf's parser with its type information cached
+// (protojson/type_cache.h), against protojson's reader and writer. One core.
 //
 //   build/bench/protojson_bench
 
@@ -113,6 +114,46 @@ void BM_ParseProtobufArena(benchmark::State& state) {
   SetBytes(state, lines);
 }
 BENCHMARK(BM_ParseProtobufArena);
+
+// protobuf's parser with its type information built once per process
+// (protojson::ProtobufJsonToMessage, the path for lines the fast reader
+// declines).
+void BM_ParseProtobufCachedTypes(benchmark::State& state) {
+  std::vector<std::string> lines = SampleLines();
+  v1::Actor actor;
+  size_t i = 0;
+  for (auto _ : state) {
+    auto status =
+        protojson::ProtobufJsonToMessage(lines[i++ % lines.size()], &actor);
+    benchmark::DoNotOptimize(status);
+  }
+  SetBytes(state, lines);
+}
+BENCHMARK(BM_ParseProtobufCachedTypes);
+
+// A malformed line (a syntax error near its end), as protobuf decides it,
+// both ways.
+void BM_RefuseProtobuf(benchmark::State& state) {
+  std::string line = SampleLines()[0];
+  line.pop_back();
+  v1::Actor actor;
+  for (auto _ : state) {
+    auto status = google::protobuf::util::JsonStringToMessage(line, &actor);
+    benchmark::DoNotOptimize(status);
+  }
+}
+BENCHMARK(BM_RefuseProtobuf);
+
+void BM_RefuseProtobufCachedTypes(benchmark::State& state) {
+  std::string line = SampleLines()[0];
+  line.pop_back();
+  v1::Actor actor;
+  for (auto _ : state) {
+    auto status = protojson::ProtobufJsonToMessage(line, &actor);
+    benchmark::DoNotOptimize(status);
+  }
+}
+BENCHMARK(BM_RefuseProtobufCachedTypes);
 
 void BM_ParseFast(benchmark::State& state) {
   std::vector<std::string> lines = SampleLines();

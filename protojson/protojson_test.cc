@@ -7,6 +7,7 @@
 
 #include "google/protobuf/struct.pb.h"
 #include "google/protobuf/util/json_util.h"
+#include "google/protobuf/util/message_differencer.h"
 #include "gtest/gtest.h"
 #include "maillage/v1/actor.pb.h"
 #include "protojson/random_message.h"
@@ -191,6 +192,53 @@ TEST(JsonReaderTest, WhatTheFastPathDeclinesProtobufDecides) {
             std::string_view::npos)
       << kind;
   EXPECT_FALSE(reader.Parse("{\"id\":\"a\"", &actor).ok());
+}
+
+// The cached-type path itself, on what the schema does not cover (Struct,
+// Value and their recursion) and with parse options: protobuf's verdicts,
+// messages and results.
+TEST(ProtobufJsonToMessageTest, IsJsonStringToMessage) {
+  const std::string texts[] = {
+      R"({"a":1,"b":[true,null,"x",{"c":-2.5e3}],"d":{}})",
+      R"({"a":)",
+      R"([1,2])",
+      R"({'a':"single quotes"})",
+      R"({"a":"\ud800"})",
+      "",
+  };
+  for (const std::string& text : texts) {
+    // A Struct is a map: compared as messages (its bytes follow the map's
+    // order).
+    google::protobuf::Struct theirs, ours;
+    auto expected = google::protobuf::util::JsonStringToMessage(text, &theirs);
+    absl::Status status = ProtobufJsonToMessage(text, &ours);
+    ASSERT_EQ(status.ok(), expected.ok()) << text;
+    if (status.ok()) {
+      EXPECT_TRUE(
+          google::protobuf::util::MessageDifferencer::Equals(ours, theirs))
+          << text;
+    } else {
+      EXPECT_EQ(status.message(), std::string(expected.message().data(),
+                                              expected.message().size()))
+          << text;
+    }
+  }
+  for (bool ignore_unknown : {false, true}) {
+    google::protobuf::util::JsonParseOptions options;
+    options.ignore_unknown_fields = ignore_unknown;
+    const std::string text =
+        R"({"id":"a","nom":"x","kind":"ACTOR_KIND_COMPANY"})";
+    v1::Actor theirs, ours;
+    auto expected =
+        google::protobuf::util::JsonStringToMessage(text, &theirs, options);
+    absl::Status status = ProtobufJsonToMessage(text, &ours, options);
+    EXPECT_EQ(status.ok(), expected.ok());
+    if (!status.ok()) {
+      EXPECT_EQ(status.message(), std::string(expected.message().data(),
+                                              expected.message().size()));
+    }
+    EXPECT_EQ(ours.SerializeAsString(), theirs.SerializeAsString());
+  }
 }
 
 TEST(SchemaTest, LeavesWhatItDoesNotCoverToProtobuf) {

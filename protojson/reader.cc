@@ -6,9 +6,11 @@
 #include <utility>
 
 #include "base/strings.h"
+#include "google/protobuf/descriptor.h"
 #include "google/protobuf/timestamp.pb.h"
 #include "google/protobuf/util/json_util.h"
 #include "google/protobuf/util/time_util.h"
+#include "protojson/type_cache.h"
 
 namespace maillage::protojson {
 namespace {
@@ -189,6 +191,36 @@ bool ReadMessage(element value, const MessagePlan& plan, Message* message) {
 
 }  // namespace
 
+absl::Status ProtobufJsonToMessage(
+    std::string_view json, Message* message,
+    const google::protobuf::util::JsonParseOptions& options) {
+  const google::protobuf::Descriptor* descriptor = message->GetDescriptor();
+  if (descriptor->file()->pool() !=
+      google::protobuf::DescriptorPool::generated_pool()) {
+    auto status = google::protobuf::util::JsonStringToMessage(
+        google::protobuf::StringPiece(json.data(), json.size()), message,
+        options);
+    if (status.ok()) return absl::OkStatus();
+    return absl::InvalidArgumentError(
+        std::string(status.message().data(), status.message().size()));
+  }
+  std::string binary;
+  auto status = google::protobuf::util::JsonToBinaryString(
+      &GeneratedTypes(), TypeUrl(*descriptor),
+      google::protobuf::StringPiece(json.data(), json.size()), &binary,
+      options);
+  if (!status.ok()) {
+    return absl::InvalidArgumentError(
+        std::string(status.message().data(), status.message().size()));
+  }
+  // As JsonStringToMessage: the message is replaced by the binary's.
+  if (!message->ParseFromString(binary)) {
+    return absl::InvalidArgumentError(
+        "JSON transcoder produced invalid protobuf output.");
+  }
+  return absl::OkStatus();
+}
+
 JsonReader::JsonReader(std::shared_ptr<const Schema> schema)
     : schema_(std::move(schema)) {}
 
@@ -207,13 +239,7 @@ absl::Status JsonReader::Parse(std::string_view json, Message* message) {
   if (ParseFast(json, message)) return absl::OkStatus();
   ++declined_;
   message->Clear();
-  google::protobuf::util::JsonParseOptions options;
-  auto status = google::protobuf::util::JsonStringToMessage(
-      google::protobuf::StringPiece(json.data(), json.size()), message,
-      options);
-  if (status.ok()) return absl::OkStatus();
-  return absl::InvalidArgumentError(
-      std::string(status.message().data(), status.message().size()));
+  return ProtobufJsonToMessage(json, message);
 }
 
 }  // namespace maillage::protojson

@@ -12,6 +12,7 @@
 #include "core/errors.h"
 #include "google/protobuf/util/json_util.h"
 #include "google/rpc/status.pb.h"
+#include "protojson/reader.h"
 #include "services/status_mapping.h"
 
 namespace maillage::services::http {
@@ -25,10 +26,6 @@ google::protobuf::util::JsonParseOptions StrictParsing() {
   options.ignore_unknown_fields = false;
   options.case_insensitive_enum_parsing = false;
   return options;
-}
-
-std::string ParserMessage(const google::protobuf::util::Status& status) {
-  return std::string(status.message().data(), status.message().size());
 }
 
 // `text` as a JSON string literal.
@@ -97,14 +94,13 @@ std::string NestedJson(const FieldPath& path, const std::string& value) {
 absl::Status MergeText(const FieldPath& path, std::string_view text,
                        const std::string& origin, Message* request) {
   std::unique_ptr<Message> single(request->New());
-  google::protobuf::util::Status parsed =
-      google::protobuf::util::JsonStringToMessage(
-          NestedJson(path, JsonValue(*path.back(), text)), single.get(),
-          StrictParsing());
+  absl::Status parsed = protojson::ProtobufJsonToMessage(
+      NestedJson(path, JsonValue(*path.back(), text)), single.get(),
+      StrictParsing());
   if (!parsed.ok()) {
     return core::InvalidField(
         origin, absl::StrCat(core::Quote(text), " is not a valid ",
-                             FieldPathName(path), ": ", ParserMessage(parsed)));
+                             FieldPathName(path), ": ", parsed.message()));
   }
   request->MergeFrom(*single);
   return absl::OkStatus();
@@ -127,15 +123,13 @@ absl::Status DecodeBody(const Route& route, std::string_view body,
     target =
         request->GetReflection()->MutableMessage(request, route.body_field[0]);
   }
-  google::protobuf::util::Status parsed =
-      google::protobuf::util::JsonStringToMessage(
-          google::protobuf::StringPiece(body.data(), body.size()), target,
-          StrictParsing());
+  absl::Status parsed =
+      protojson::ProtobufJsonToMessage(body, target, StrictParsing());
   if (!parsed.ok()) {
     return core::InvalidField(
         "body", absl::StrCat("the body is not a valid ",
                              target->GetDescriptor()->full_name(),
-                             " in protobuf JSON: ", ParserMessage(parsed)));
+                             " in protobuf JSON: ", parsed.message()));
   }
   return absl::OkStatus();
 }
