@@ -9,6 +9,7 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "base/log.h"
+#include "base/thread_priority.h"
 #include "google/protobuf/util/time_util.h"
 
 namespace maillage::core {
@@ -263,12 +264,17 @@ matcher::LearnedWeights WeightBook::Run(std::string_view workspace,
       if (background) PaceAfter(absl::Now() - hold_start);
     }
   };
+  // The fits (a loss over every example, tens of times per iteration) and
+  // the held-out test hold no lock: in the background, at a low priority.
+  const int nice = background ? options_.background_fit_nice : 0;
   pass(/*fitted=*/false);
-  for (int round = 0; round < learner.rounds(); ++round) {
-    learner.Fit();
+  for (int round = 0; round < learner.rounds() && !abandon_; ++round) {
+    base::RunAtNice(nice, [&] { learner.Fit(); });
     pass(/*fitted=*/true);
   }
-  return learner.Finish();
+  matcher::LearnedWeights result;
+  base::RunAtNice(nice, [&] { result = learner.Finish(); });
+  return result;
 }
 
 namespace internal {

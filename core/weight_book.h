@@ -57,6 +57,11 @@ class WeightBook {
     // it holds the index's read lock would hold up every writer. 1: no
     // pause. LearnMatchWeights, asked by an admin, is not paced.
     double background_share = 0.25;
+    // The nice value of a background round's fits and held-out test, which
+    // read only the round's own examples (no lock): they run on a thread of
+    // their own at this value and take the cores only when requests leave
+    // them idle. 0: the server's priority.
+    int background_fit_nice = 19;
   };
 
   WeightBook(ActorDirectory* actors, const Lifecycle* lifecycle,

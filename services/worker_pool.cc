@@ -1,19 +1,13 @@
 #include "services/worker_pool.h"
 
-#include <sys/resource.h>
-#include <sys/syscall.h>
-#include <unistd.h>
+#include "base/thread_priority.h"
 
 namespace maillage::services {
 
 WorkerPool::WorkerPool(int threads, int nice) {
   for (int i = 0; i < threads; ++i) {
     threads_.emplace_back([this, nice] {
-      if (nice != 0) {
-        // This thread only (Linux: a thread's nice value is its own).
-        setpriority(PRIO_PROCESS, static_cast<id_t>(syscall(SYS_gettid)),
-                    nice);
-      }
+      base::SetThisThreadNice(nice);
       Run();
     });
   }
