@@ -1444,12 +1444,12 @@ absl::Status ActorDirectory::Delete(const v1::DeleteActorRequest& request,
   return absl::OkStatus();
 }
 
-absl::StatusOr<v1::ListActorsResponse> ActorDirectory::List(
-    const v1::ListActorsRequest& request, const auth::Principal& caller) const {
+absl::StatusOr<matcher::ActorFilter> ActorDirectory::ReadListRequest(
+    const v1::ListActorsRequest& request, const auth::Principal& caller,
+    int* page_size) const {
   FieldViolations violations;
-  int page_size =
-      ValidatePageSize(request.page_size(), Limits::kDefaultPageSize,
-                       Limits::kPageSizeMax, "page_size", &violations);
+  *page_size = ValidatePageSize(request.page_size(), Limits::kDefaultPageSize,
+                                Limits::kPageSizeMax, "page_size", &violations);
   matcher::ActorFilter filter;
   ValidateEnum(request.kind(), v1::ActorKind_IsValid, "kind", &violations);
   if (request.kind() != v1::ACTOR_KIND_UNSPECIFIED &&
@@ -1476,7 +1476,14 @@ absl::StatusOr<v1::ListActorsResponse> ActorDirectory::List(
   }
   ValidateEnum(request.view(), v1::ActorView_IsValid, "view", &violations);
   RETURN_IF_ERROR(violations.ToStatus());
+  return filter;
+}
 
+absl::StatusOr<v1::ListActorsResponse> ActorDirectory::List(
+    const v1::ListActorsRequest& request, const auth::Principal& caller) const {
+  int page_size = 0;
+  ASSIGN_OR_RETURN(matcher::ActorFilter filter,
+                   ReadListRequest(request, caller, &page_size));
   const uint64_t filter_fp = FiltersFingerprint(request);
   ASSIGN_OR_RETURN(std::string after,
                    DecodePageToken(request.page_token(), filter_fp));
@@ -1485,58 +1492,26 @@ absl::StatusOr<v1::ListActorsResponse> ActorDirectory::List(
                     !filter.offered_resource && !filter.needed_resource;
   v1::ListActorsResponse response;
   bool more = false;
+  std::string last;  // the last id the page examined
   std::shared_ptr<const AccessScope> scope = ScopeOf(caller);
   const Readable readable{*scope, ReadsOptedOut(caller)};
-  const bool restricted = !scope->all() || !readable.opted_out;
-  if (restricted) {
-    std::string last_examined;
+  if (!scope->all() || !readable.opted_out) {
     RETURN_IF_ERROR(ListScoped(filter, unfiltered, readable, after,
-                               static_cast<size_t>(page_size), &response,
-                               &last_examined, &more));
-    if (more) {
-      response.set_next_page_token(EncodePageToken(filter_fp, last_examined));
-    }
+                               static_cast<size_t>(page_size), &response, &last,
+                               &more));
   } else if (unfiltered) {
-    // Straight from the records, in key order.
-    std::string start = after.empty() ? std::string() : after + '\0';
-    absl::Status parse_error;
-    RETURN_IF_ERROR(store_->Scan(
-        Family::kActors, start, "",
-        [&](std::string_view, std::string_view value) {
-          if (response.actors_size() == page_size) {
-            more = true;
-            return false;
-          }
-          if (!response.add_actors()->ParseFromArray(
-                  value.data(), static_cast<int>(value.size()))) {
-            parse_error = absl::DataLossError("unparsable actor record");
-            return false;
-          }
-          return true;
-        }));
-    RETURN_IF_ERROR(parse_error);
+    RETURN_IF_ERROR(
+        ListRecords(after, static_cast<size_t>(page_size), &response, &more));
+    if (response.actors_size() > 0) {
+      last = response.actors(response.actors_size() - 1).id();
+    }
   } else {
-    std::vector<std::string> ids;
-    {
-      std::shared_lock lock(index_mu_);
-      ids = index_.List(filter, after, static_cast<size_t>(page_size), &more);
-    }
-    ASSIGN_OR_RETURN(auto values, store_->MultiGet(Family::kActors, ids));
-    for (size_t i = 0; i < ids.size(); ++i) {
-      // An actor deleted between the index lookup and the read is skipped.
-      if (!values[i].has_value()) continue;
-      if (!response.add_actors()->ParseFromString(*values[i])) {
-        return absl::DataLossError("unparsable actor record");
-      }
-    }
-    // The page ends at the last id the index gave, even if it was skipped.
-    if (more && !ids.empty()) {
-      response.set_next_page_token(EncodePageToken(filter_fp, ids.back()));
-    }
+    RETURN_IF_ERROR(ListIndexed(filter, after, static_cast<size_t>(page_size),
+                                &response, &last, &more));
   }
-  if (!restricted && unfiltered && more && response.actors_size() > 0) {
-    response.set_next_page_token(EncodePageToken(
-        filter_fp, response.actors(response.actors_size() - 1).id()));
+  // The page ends at the last id examined, even if it was skipped.
+  if (more && !last.empty()) {
+    response.set_next_page_token(EncodePageToken(filter_fp, last));
   }
   if (request.view() == v1::ACTOR_VIEW_FULL) {
     for (v1::Actor& a : *response.mutable_actors()) {
@@ -1544,6 +1519,52 @@ absl::StatusOr<v1::ListActorsResponse> ActorDirectory::List(
     }
   }
   return response;
+}
+
+absl::Status ActorDirectory::ListRecords(std::string_view after,
+                                         size_t page_size,
+                                         v1::ListActorsResponse* response,
+                                         bool* more) const {
+  // Resume just after `after`: the smallest key greater than it.
+  std::string start = after.empty() ? std::string() : std::string(after) + '\0';
+  absl::Status parse_error;
+  RETURN_IF_ERROR(store_->Scan(
+      Family::kActors, start, "",
+      [&](std::string_view, std::string_view value) {
+        if (static_cast<size_t>(response->actors_size()) == page_size) {
+          *more = true;
+          return false;
+        }
+        if (!response->add_actors()->ParseFromArray(
+                value.data(), static_cast<int>(value.size()))) {
+          parse_error = absl::DataLossError("unparsable actor record");
+          return false;
+        }
+        return true;
+      }));
+  return parse_error;
+}
+
+absl::Status ActorDirectory::ListIndexed(const matcher::ActorFilter& filter,
+                                         std::string_view after,
+                                         size_t page_size,
+                                         v1::ListActorsResponse* response,
+                                         std::string* last, bool* more) const {
+  std::vector<std::string> ids;
+  {
+    std::shared_lock lock(index_mu_);
+    ids = index_.List(filter, after, page_size, more);
+  }
+  ASSIGN_OR_RETURN(auto values, store_->MultiGet(Family::kActors, ids));
+  for (size_t i = 0; i < ids.size(); ++i) {
+    // An actor deleted between the index lookup and the read is skipped.
+    if (!values[i].has_value()) continue;
+    if (!response->add_actors()->ParseFromString(*values[i])) {
+      return absl::DataLossError("unparsable actor record");
+    }
+  }
+  if (!ids.empty()) *last = ids.back();
+  return absl::OkStatus();
 }
 
 // A scoped page is filled while scanning, so it is never short of in-scope

@@ -293,6 +293,20 @@ class ActorDirectory {
              (opted_out || actor.status() != v1::ACTOR_STATUS_OPTED_OUT);
     }
   };
+  // List's request read into the index's filter and *page_size
+  // (INVALID_ARGUMENT naming each bad field).
+  absl::StatusOr<matcher::ActorFilter> ReadListRequest(
+      const v1::ListActorsRequest& request, const auth::Principal& caller,
+      int* page_size) const;
+  // One page of List for a caller that reads everything, after the id
+  // `after`: with no filter, the records in key order; with one, the
+  // index's ids (*last: the last of them, a page may skip deleted ones).
+  absl::Status ListRecords(std::string_view after, size_t page_size,
+                           v1::ListActorsResponse* response, bool* more) const;
+  absl::Status ListIndexed(const matcher::ActorFilter& filter,
+                           std::string_view after, size_t page_size,
+                           v1::ListActorsResponse* response, std::string* last,
+                           bool* more) const;
   // One page of List for a caller that does not read everything (see
   // List): `after` is the last id of the previous page.
   absl::Status ListScoped(const matcher::ActorFilter& filter, bool unfiltered,
@@ -323,8 +337,8 @@ class ActorDirectory {
   // Every stored actor's profile, in store (id) order, by chunks; parsed on
   // this thread and a helper. A DATA_LOSS error names an unparsable record
   // or one whose id is not its key.
-  absl::StatusOr<std::vector<std::vector<matcher::ActorProfile>>>
-  ScanProfiles() const;
+  absl::StatusOr<std::vector<std::vector<matcher::ActorProfile>>> ScanProfiles()
+      const;
   // PrepareImport's steps. ImportPass (defined with them) is what they
   // share; a rejected row is reported in its answer, an error status is a
   // store failure.

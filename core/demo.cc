@@ -1,10 +1,12 @@
 #include "core/demo.h"
 
+#include <algorithm>
 #include <random>
 #include <string>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/types/span.h"
 #include "base/status_macros.h"
 #include "base/strings.h"
 
@@ -107,43 +109,35 @@ constexpr DemoFact kFragilities[] = {
      "%"},
 };
 
-}  // namespace
-
-absl::StatusOr<DemoSummary> LoadDemoIfEmpty(Maillage& maillage) {
-  DemoSummary summary;
-  if (maillage.actors().size() > 0) return summary;
-  const territory::Geography& geo = maillage.geography();
-  auto dep = geo.Find(Level::kDepartement, "94");
-  if (!dep.has_value()) return absl::NotFoundError("département 94 missing");
-  auto communes = geo.Communes(Level::kDepartement, *dep);
-  std::vector<double> weights;
-  for (uint32_t c : communes) {
-    weights.push_back(static_cast<double>(geo.Population(Level::kCommune, c)));
+// The demo's draws, from one seeded generator: the same actors on every
+// run. The order of the draws is part of that contract.
+class DemoDraw {
+ public:
+  DemoDraw(const territory::Geography& geo, absl::Span<const uint32_t> communes)
+      : geo_(geo), communes_(communes), rng_(20261126) {
+    std::vector<double> weights;
+    for (uint32_t c : communes_) {
+      weights.push_back(
+          static_cast<double>(geo_.Population(Level::kCommune, c)));
+    }
+    pick_commune_ =
+        std::discrete_distribution<size_t>(weights.begin(), weights.end());
+    std::vector<int> shares;
+    for (const auto& p : Plans()) shares.push_back(p.share);
+    pick_kind_ =
+        std::discrete_distribution<size_t>(shares.begin(), shares.end());
   }
-  std::mt19937 rng(20261126);
-  std::discrete_distribution<size_t> pick_commune(weights.begin(),
-                                                  weights.end());
-  std::vector<int> shares;
-  for (const auto& p : Plans()) shares.push_back(p.share);
-  std::discrete_distribution<size_t> pick_kind(shares.begin(), shares.end());
-  auto pick = [&](size_t n) {
-    return std::uniform_int_distribution<size_t>(0, n - 1)(rng);
-  };
 
-  constexpr int kActors = 320;
-  v1::ImportActorsRequest batch;
-  batch.set_mode(v1::IMPORT_MODE_REPLACE);
-  batch.set_first_row_number(1);
-  for (int i = 0; i < kActors; ++i) {
-    const KindPlan& plan = Plans()[pick_kind(rng)];
-    uint32_t commune = communes[pick_commune(rng)];
-    v1::Actor* a = batch.add_actors();
+  // The demo's i-th actor: a kind by its share, a commune by population.
+  void Actor(int i, v1::Actor* a) {
+    const KindPlan& plan = Plans()[pick_kind_(rng_)];
+    uint32_t commune = communes_[pick_commune_(rng_)];
     a->set_id(absl::StrCat("ext:demo:", 1000 + i));
     a->set_kind(plan.kind);
     a->set_source("demo");
-    a->set_home_commune(std::string(geo.Code(Level::kCommune, commune)));
-    a->set_name(absl::StrCat(plan.names[pick(plan.names.size())], " ",
-                             AsAbsl(geo.Name(Level::kCommune, commune)),
+    a->set_home_commune(std::string(geo_.Code(Level::kCommune, commune)));
+    a->set_name(absl::StrCat(plan.names[Pick(plan.names.size())], " ",
+                             AsAbsl(geo_.Name(Level::kCommune, commune)),
                              " (démo)"));
     a->set_description(
         "Acteur fictif du territoire de démonstration de Maillage.");
@@ -153,40 +147,58 @@ absl::StatusOr<DemoSummary> LoadDemoIfEmpty(Maillage& maillage) {
     if (plan.kind == v1::ACTOR_KIND_COMPANY && i % 9 == 0) {
       a->set_subtype(v1::ACTOR_SUBTYPE_SOCIAL_ECONOMY_COMPANY);
     }
-    size_t theme_count = 1 + pick(3);
-    std::vector<std::string> themes;
-    while (themes.size() < theme_count) {
-      std::string t = kThemes[pick(std::size(kThemes))];
-      if (std::find(themes.begin(), themes.end(), t) == themes.end()) {
-        themes.push_back(t);
-      }
-    }
+    std::vector<std::string> themes = Themes();
     for (const auto& t : themes) a->add_themes(t);
-    auto add = [&](const std::vector<const char*>& from, int n, auto* list) {
-      for (int k = 0; k < n; ++k) {
-        auto* e = list->Add();
-        e->set_resource(from[pick(from.size())]);
-        e->set_theme(themes[pick(themes.size())]);
-      }
-    };
-    add(plan.needs, 1 + static_cast<int>(pick(2)), a->mutable_needs());
-    add(plan.offers, 1 + static_cast<int>(pick(2)), a->mutable_offers());
-    a->set_capacity(1 + static_cast<int>(pick(4)));
+    int needs = 1 + static_cast<int>(Pick(2));
+    Exchanges(plan.needs, needs, themes, a->mutable_needs());
+    int offers = 1 + static_cast<int>(Pick(2));
+    Exchanges(plan.offers, offers, themes, a->mutable_offers());
+    a->set_capacity(1 + static_cast<int>(Pick(4)));
     if (plan.kind == v1::ACTOR_KIND_PUBLIC_BODY) {
       auto* area = a->add_action_territories();
       area->set_level(v1::TERRITORY_LEVEL_COMMUNE);
       area->set_code(a->home_commune());
     }
   }
-  ASSIGN_OR_RETURN(auto imported, maillage.actors().ImportBatch(
-                                      &batch, auth::Principal::System()));
-  if (imported.counts().rejected() > 0) {
-    return absl::InternalError(absl::StrCat(
-        "demo data rejected: row ", imported.errors(0).row_number(), " ",
-        imported.errors(0).field(), ": ", imported.errors(0).reason()));
-  }
-  summary.actors = static_cast<int>(imported.counts().created());
 
+ private:
+  size_t Pick(size_t n) {
+    return std::uniform_int_distribution<size_t>(0, n - 1)(rng_);
+  }
+
+  // One to three distinct themes.
+  std::vector<std::string> Themes() {
+    size_t count = 1 + Pick(3);
+    std::vector<std::string> themes;
+    while (themes.size() < count) {
+      std::string t = kThemes[Pick(std::size(kThemes))];
+      if (std::find(themes.begin(), themes.end(), t) == themes.end()) {
+        themes.push_back(t);
+      }
+    }
+    return themes;
+  }
+
+  // `n` needs or offers: a resource of the kind's, on one of the themes.
+  template <typename List>
+  void Exchanges(const std::vector<const char*>& resources, int n,
+                 const std::vector<std::string>& themes, List* list) {
+    for (int k = 0; k < n; ++k) {
+      auto* e = list->Add();
+      e->set_resource(resources[Pick(resources.size())]);
+      e->set_theme(themes[Pick(themes.size())]);
+    }
+  }
+
+  const territory::Geography& geo_;
+  const absl::Span<const uint32_t> communes_;  // the geography's
+  std::mt19937 rng_;
+  std::discrete_distribution<size_t> pick_commune_;
+  std::discrete_distribution<size_t> pick_kind_;
+};
+
+// The département's fragilities and one asset.
+v1::ImportFactsRequest DemoFacts() {
   v1::ImportFactsRequest facts;
   for (const DemoFact& f : kFragilities) {
     v1::TerritoryFact* fact = facts.add_facts();
@@ -209,8 +221,36 @@ absl::StatusOr<DemoSummary> LoadDemoIfEmpty(Maillage& maillage) {
   asset->set_theme("education_training");
   asset->set_title("Pôle universitaire (démo)");
   asset->set_source("Données fictives (démo)");
-  ASSIGN_OR_RETURN(auto facts_imported, maillage.territories().ImportFacts(
-                                            facts, auth::Principal::System()));
+  return facts;
+}
+
+}  // namespace
+
+absl::StatusOr<DemoSummary> LoadDemoIfEmpty(Maillage& maillage) {
+  DemoSummary summary;
+  if (maillage.actors().size() > 0) return summary;
+  const territory::Geography& geo = maillage.geography();
+  auto dep = geo.Find(Level::kDepartement, "94");
+  if (!dep.has_value()) return absl::NotFoundError("département 94 missing");
+  DemoDraw draw(geo, geo.Communes(Level::kDepartement, *dep));
+
+  constexpr int kActors = 320;
+  v1::ImportActorsRequest batch;
+  batch.set_mode(v1::IMPORT_MODE_REPLACE);
+  batch.set_first_row_number(1);
+  for (int i = 0; i < kActors; ++i) draw.Actor(i, batch.add_actors());
+  ASSIGN_OR_RETURN(auto imported, maillage.actors().ImportBatch(
+                                      &batch, auth::Principal::System()));
+  if (imported.counts().rejected() > 0) {
+    return absl::InternalError(absl::StrCat(
+        "demo data rejected: row ", imported.errors(0).row_number(), " ",
+        imported.errors(0).field(), ": ", imported.errors(0).reason()));
+  }
+  summary.actors = static_cast<int>(imported.counts().created());
+
+  ASSIGN_OR_RETURN(auto facts_imported,
+                   maillage.territories().ImportFacts(
+                       DemoFacts(), auth::Principal::System()));
   summary.facts = facts_imported.created();
   return summary;
 }

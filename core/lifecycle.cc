@@ -1521,6 +1521,36 @@ absl::StatusOr<v1::Partnership> Lifecycle::UpdatePartnership(
   return partnerships_.at(key);
 }
 
+namespace {
+
+// What an import sets on a partnership, never the importer: cleared.
+void ClearServerFields(v1::Partnership* p) {
+  p->clear_active();
+  p->clear_create_time();
+  p->clear_update_time();
+  p->clear_etag();
+}
+
+// Whether the import's row says nothing new about the stored partnership.
+bool SameAsStored(v1::Partnership stored, const v1::Partnership& row) {
+  ClearServerFields(&stored);
+  return google::protobuf::util::MessageDifferencer::Equals(stored, row);
+}
+
+void RejectRow(int64_t row, const FieldViolations& violations,
+               v1::ImportPartnershipsResponse* response) {
+  for (const auto& [field, reason] : violations.list()) {
+    auto* e = response->add_errors();
+    e->set_row_number(row);
+    e->set_field(field);
+    e->set_reason(reason);
+  }
+  auto* counts = response->mutable_counts();
+  counts->set_rejected(counts->rejected() + 1);
+}
+
+}  // namespace
+
 absl::StatusOr<v1::ImportPartnershipsResponse> Lifecycle::ImportPartnerships(
     const v1::ImportPartnershipsRequest& request,
     const auth::Principal& caller) {
@@ -1547,7 +1577,6 @@ absl::StatusOr<v1::ImportPartnershipsResponse> Lifecycle::ImportPartnerships(
   std::vector<std::string_view> lock_keys(keys.begin(), keys.end());
   auto held = locks_.Lock(lock_keys);
   for (int i = 0; i < request.partnerships_size(); ++i) {
-    int64_t row = request.first_row_number() + i;
     v1::Partnership p = request.partnerships(i);
     FieldViolations violations;
     if (p.id().empty()) {
@@ -1556,20 +1585,11 @@ absl::StatusOr<v1::ImportPartnershipsResponse> Lifecycle::ImportPartnerships(
                !seen.insert(p.id()).second) {
       violations.Add("id", "appears twice in this batch");
     }
-    p.clear_active();
-    p.clear_create_time();
-    p.clear_update_time();
-    p.clear_etag();
+    ClearServerFields(&p);
     if (p.source().empty()) p.set_source("import");
     CheckPartnership("", caller, &p, &violations);
     if (!violations.empty()) {
-      for (const auto& [field, reason] : violations.list()) {
-        auto* e = response.add_errors();
-        e->set_row_number(row);
-        e->set_field(field);
-        e->set_reason(reason);
-      }
-      counts->set_rejected(counts->rejected() + 1);
+      RejectRow(request.first_row_number() + i, violations, &response);
       continue;
     }
     std::optional<v1::Partnership> previous;
@@ -1578,16 +1598,9 @@ absl::StatusOr<v1::ImportPartnershipsResponse> Lifecycle::ImportPartnerships(
       auto it = partnerships_.find(keys[i]);
       if (it != partnerships_.end()) previous = it->second;
     }
-    if (previous.has_value()) {
-      v1::Partnership old = *previous;
-      old.clear_active();
-      old.clear_create_time();
-      old.clear_update_time();
-      old.clear_etag();
-      if (google::protobuf::util::MessageDifferencer::Equals(old, p)) {
-        counts->set_unchanged(counts->unchanged() + 1);
-        continue;
-      }
+    if (previous.has_value() && SameAsStored(*previous, p)) {
+      counts->set_unchanged(counts->unchanged() + 1);
+      continue;
     }
     *p.mutable_create_time() = previous ? previous->create_time() : now;
     *p.mutable_update_time() = now;

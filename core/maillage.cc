@@ -81,102 +81,123 @@ absl::StatusOr<std::unique_ptr<Maillage>> Maillage::Open(
     if (options.startup_phase) options.startup_phase(phase, now - phase_start);
     phase_start = now;
   };
-  ASSIGN_OR_RETURN(m->geography_,
+  RETURN_IF_ERROR(m->LoadReferenceData(options));
+  phase_done("reference_data");
+  RETURN_IF_ERROR(m->OpenStore(options));
+  phase_done("store_open");
+  RETURN_IF_ERROR(m->LoadActors(options));
+  phase_done("actor_index");
+  RETURN_IF_ERROR(m->LoadLifecycle(options));
+  phase_done("lifecycle");
+  m->StartMatching(options);
+  RETURN_IF_ERROR(m->OpenKeysAuditAndPrivacy(options));
+  phase_done("keys_and_audit");
+  return m;
+}
+
+absl::Status Maillage::LoadReferenceData(const Options& options) {
+  ASSIGN_OR_RETURN(geography_,
                    territory::Geography::Load(options.reference_dir + "/geo"));
   ASSIGN_OR_RETURN(auto vocabulary, matcher::Vocabulary::LoadFromDir(
                                         options.reference_dir + "/vocab"));
-  m->vocabulary_ = std::make_unique<matcher::Vocabulary>(std::move(vocabulary));
-  phase_done("reference_data");
+  vocabulary_ = std::make_unique<matcher::Vocabulary>(std::move(vocabulary));
+  return absl::OkStatus();
+}
 
+absl::Status Maillage::OpenStore(const Options& options) {
   storage::Store::Options store_options;
   store_options.path = options.data_dir;
   store_options.sync_writes = options.sync_writes;
   store_options.min_free_disk_bytes = options.min_free_disk_bytes;
   store_options.disk_probe = options.disk_probe;
-  ASSIGN_OR_RETURN(m->store_, storage::Store::Open(store_options));
-  phase_done("store_open");
-  m->registry_ = std::make_unique<TerritoryRegistry>(m->geography_.get());
-  // Custom zones first: actors may act on them.
-  RETURN_IF_ERROR(
-      LoadCustomZones(*m->store_, *m->geography_, m->registry_.get()));
+  ASSIGN_OR_RETURN(store_, storage::Store::Open(store_options));
+  return absl::OkStatus();
+}
 
+absl::Status Maillage::LoadActors(const Options& options) {
+  registry_ = std::make_unique<TerritoryRegistry>(geography_.get());
+  // Custom zones first: actors may act on them.
+  RETURN_IF_ERROR(LoadCustomZones(*store_, *geography_, registry_.get()));
   ActorDirectory::Options actor_options;
   actor_options.default_capacity = options.default_capacity;
-  m->actors_ = std::make_unique<ActorDirectory>(
-      m->store_.get(), m->registry_.get(), m->vocabulary_.get(), actor_options);
-  RETURN_IF_ERROR(m->actors_->LoadIndex());
-  m->territory_book_ =
-      std::make_unique<TerritoryBook>(m->store_.get(), m->registry_.get(),
-                                      m->vocabulary_.get(), m->actors_.get());
-  RETURN_IF_ERROR(m->territory_book_->RefreshFragilities());
-  phase_done("actor_index");
-  m->events_ = std::make_unique<EventLog>(m->store_.get());
-  RETURN_IF_ERROR(m->events_->Open());
+  actors_ = std::make_unique<ActorDirectory>(store_.get(), registry_.get(),
+                                             vocabulary_.get(), actor_options);
+  RETURN_IF_ERROR(actors_->LoadIndex());
+  territory_book_ = std::make_unique<TerritoryBook>(
+      store_.get(), registry_.get(), vocabulary_.get(), actors_.get());
+  return territory_book_->RefreshFragilities();
+}
+
+absl::Status Maillage::LoadLifecycle(const Options& options) {
+  events_ = std::make_unique<EventLog>(store_.get());
+  RETURN_IF_ERROR(events_->Open());
   Lifecycle::Options lifecycle_options;
   lifecycle_options.cooling_period = options.cooling_period;
-  m->lifecycle_ = std::make_unique<Lifecycle>(
-      m->store_.get(), m->registry_.get(), m->vocabulary_.get(),
-      m->actors_.get(), m->events_.get(), lifecycle_options);
+  lifecycle_ = std::make_unique<Lifecycle>(store_.get(), registry_.get(),
+                                           vocabulary_.get(), actors_.get(),
+                                           events_.get(), lifecycle_options);
   RETURN_IF_ERROR(matcher::ValidateWeights(options.match_weights));
   WeightBook::Options weight_options;
   weight_options.defaults = options.match_weights;
   weight_options.relearn_interval = options.weights_relearn_interval;
-  m->weight_book_ = std::make_unique<WeightBook>(
-      m->actors_.get(), m->lifecycle_.get(), weight_options);
-  m->lifecycle_->SetOutcomesListener(
-      [book = m->weight_book_.get()](std::string_view workspace) {
+  weight_book_ = std::make_unique<WeightBook>(actors_.get(), lifecycle_.get(),
+                                              weight_options);
+  lifecycle_->SetOutcomesListener(
+      [book = weight_book_.get()](std::string_view workspace) {
         book->NoteOutcomesChanged(workspace);
       });
-  RETURN_IF_ERROR(m->lifecycle_->Load());
-  phase_done("lifecycle");
-  m->weight_book_->Start();
+  return lifecycle_->Load();
+}
+
+void Maillage::StartMatching(const Options& options) {
+  weight_book_->Start();
   Matchmaker::Options match_options;
   match_options.max_pairs_per_request = options.max_pairs_per_request;
-  m->matchmaker_ = std::make_unique<Matchmaker>(
-      m->registry_.get(), m->vocabulary_.get(), m->actors_.get(),
-      m->territory_book_.get(), m->lifecycle_.get(), m->weight_book_.get(),
-      match_options);
+  matchmaker_ = std::make_unique<Matchmaker>(
+      registry_.get(), vocabulary_.get(), actors_.get(), territory_book_.get(),
+      lifecycle_.get(), weight_book_.get(), match_options);
+}
 
+absl::Status Maillage::OpenKeysAuditAndPrivacy(const Options& options) {
   KeyRing::Options key_options;
   std::string secret_file = DigestSecretFile(options);
   ASSIGN_OR_RETURN(key_options.digest_secret,
                    auth::LoadOrCreateDigestSecret(secret_file));
   // The same secret keys the pseudonyms of erasure and retention.
   std::string pseudonym_secret = key_options.digest_secret;
-  m->pseudonym_secret_ = pseudonym_secret;
-  m->keys_ = std::make_unique<KeyRing>(m->store_.get(), m->registry_.get(),
-                                       std::move(key_options));
-  RETURN_IF_ERROR(m->keys_->Load());
+  pseudonym_secret_ = pseudonym_secret;
+  keys_ = std::make_unique<KeyRing>(store_.get(), registry_.get(),
+                                    std::move(key_options));
+  RETURN_IF_ERROR(keys_->Load());
   AuditLog::Options audit_options;
   audit_options.retention = options.audit_retention;
-  ASSIGN_OR_RETURN(m->audit_,
-                   AuditLog::Open(m->store_.get(), std::move(audit_options)));
+  ASSIGN_OR_RETURN(audit_,
+                   AuditLog::Open(store_.get(), std::move(audit_options)));
   Privacy::Options privacy_options;
   privacy_options.contacts_purge_interval = options.contacts_purge_interval;
-  m->privacy_ = std::make_unique<Privacy>(
-      Privacy::Parts{m->store_.get(), m->geography_.get(), m->registry_.get(),
-                     m->actors_.get(), m->lifecycle_.get(), m->keys_.get(),
-                     m->audit_.get()},
+  privacy_ = std::make_unique<Privacy>(
+      Privacy::Parts{store_.get(), geography_.get(), registry_.get(),
+                     actors_.get(), lifecycle_.get(), keys_.get(),
+                     audit_.get()},
       pseudonym_secret, privacy_options);
   Backups::Options backup_options = options.backups;
   backup_options.data_dir = options.data_dir;
   backup_options.secret_file = secret_file;
-  ASSIGN_OR_RETURN(m->backups_,
-                   Backups::Open(m->store_.get(), std::move(backup_options)));
-  RETURN_IF_ERROR(ReapplyErasures(options.erasures_to_reapply, *m->privacy_));
+  ASSIGN_OR_RETURN(backups_,
+                   Backups::Open(store_.get(), std::move(backup_options)));
+  RETURN_IF_ERROR(ReapplyErasures(options.erasures_to_reapply, *privacy_));
   // After the re-applied ones: they are in the journal they came from.
-  m->privacy_->SetErasureListener(
-      [backups = m->backups_.get()](const v1::DataSubject& subject) {
+  privacy_->SetErasureListener(
+      [backups = backups_.get()](const v1::DataSubject& subject) {
         return backups->RecordErasure(subject);
       });
-  m->retention_ = std::make_unique<Retention>(
-      Retention::Parts{m->store_.get(), m->lifecycle_.get(), m->events_.get(),
-                       m->audit_.get()},
+  retention_ = std::make_unique<Retention>(
+      Retention::Parts{store_.get(), lifecycle_.get(), events_.get(),
+                       audit_.get()},
       options.retention, std::move(pseudonym_secret),
       options.retention_reporter);
-  m->retention_->Start();
-  phase_done("keys_and_audit");
-  return m;
+  retention_->Start();
+  return absl::OkStatus();
 }
 
 std::string Maillage::PrincipalPseudonym(std::string_view principal_id) const {

@@ -122,6 +122,14 @@ class Maillage {
   std::string PrincipalPseudonym(std::string_view principal_id) const;
 
  private:
+  // Open's steps, in order; each builds the parts the next ones use.
+  absl::Status LoadReferenceData(const Options& options);
+  absl::Status OpenStore(const Options& options);
+  absl::Status LoadActors(const Options& options);     // and custom zones
+  absl::Status LoadLifecycle(const Options& options);  // and the weight book
+  void StartMatching(const Options& options);
+  absl::Status OpenKeysAuditAndPrivacy(const Options& options);  // backups too
+
   Maillage() = default;
 
   std::string pseudonym_secret_;

@@ -175,7 +175,7 @@ void Matchmaker::ToProto(matcher::Suggestion& s,
   out.set_explanation(std::move(s.sentence));
 }
 
-absl::StatusOr<v1::SuggestPartnersResponse> Matchmaker::SuggestPartners(
+absl::StatusOr<matcher::PartnerOptions> Matchmaker::ReadPartnersRequest(
     const v1::SuggestPartnersRequest& request,
     const auth::Principal& caller) const {
   FieldViolations violations;
@@ -215,6 +215,14 @@ absl::StatusOr<v1::SuggestPartnersResponse> Matchmaker::SuggestPartners(
   ValidateEnum(request.view(), v1::SuggestionView_IsValid, "view", &violations);
   options.factor_details = request.view() == v1::SUGGESTION_VIEW_FULL;
   RETURN_IF_ERROR(violations.ToStatus());
+  return options;
+}
+
+absl::StatusOr<v1::SuggestPartnersResponse> Matchmaker::SuggestPartners(
+    const v1::SuggestPartnersRequest& request,
+    const auth::Principal& caller) const {
+  ASSIGN_OR_RETURN(matcher::PartnerOptions options,
+                   ReadPartnersRequest(request, caller));
 
   // Pairs in their cooling period are dropped from a longer list, so the
   // answer is still the best `limit` of the others.

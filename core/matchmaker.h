@@ -86,6 +86,12 @@ class Matchmaker {
                                     const matcher::FairMatchingOptions& options,
                                     const v1::TerritoryRef& territory) const;
 
+  // SuggestPartners' request read into the engine's options
+  // (INVALID_ARGUMENT naming each bad field).
+  absl::StatusOr<matcher::PartnerOptions> ReadPartnersRequest(
+      const v1::SuggestPartnersRequest& request,
+      const auth::Principal& caller) const;
+
   // SuggestForTerritory's steps. The request read into `scope` and
   // `options` (INVALID_ARGUMENT naming each bad field).
   absl::Status ReadTerritoryRequest(

@@ -155,7 +155,22 @@ void ActorIndex::Impl::IndexActor(ActorNum num, Indexed before, Indexed after) {
   const ActorProfile* is = after.profile;
   const ActorRecord& was_record = was ? *before.record : kNoRecord;
   const ActorRecord& is_record = is ? *after.record : kNoRecord;
+  IndexKindAndHome(num, was, is);
+  IndexNational(num, was_record, is_record);
+  // The actor "moved" when it left its partition or its position within
+  // it: then every posting carrying its position goes, not only those of
+  // the keys that changed.
+  const bool moved =
+      !was || !is ||
+      internal::PartitionOf(was->home) != internal::PartitionOf(is->home) ||
+      PackedWhere(was_record) != PackedWhere(is_record);
+  IndexExchanges(num, was, is, PackedWhere(is_record), moved);
+  if (is) Learn(*is, is_record);
+  IndexActionAreas(num, {was, &was_record}, {is, &is_record}, moved);
+}
 
+void ActorIndex::Impl::IndexKindAndHome(ActorNum num, const ActorProfile* was,
+                                        const ActorProfile* is) {
   auto kind_of = [](const ActorProfile* profile) {
     return profile ? static_cast<size_t>(profile->kind) : SIZE_MAX;
   };
@@ -185,7 +200,11 @@ void ActorIndex::Impl::IndexActor(ActorNum num, Indexed before, Indexed after) {
       PostingInsert(home[rank][to], num);
     }
   }
-  // National lists: only the bits that changed.
+}
+
+void ActorIndex::Impl::IndexNational(ActorNum num, const ActorRecord& was,
+                                     const ActorRecord& is) {
+  // Only the bits that changed.
   auto update = [&](NationalPostings* sets, uint64_t from, uint64_t to) {
     ForEachBit(from & ~to, [&](int bit) { sets[bit].erase(num); });
     // New actors get the largest number so far: the end is the place, and
@@ -193,17 +212,16 @@ void ActorIndex::Impl::IndexActor(ActorNum num, Indexed before, Indexed after) {
     ForEachBit(to & ~from,
                [&](int bit) { sets[bit].insert(sets[bit].end(), num); });
   };
-  update(by_theme, was_record.acts_on, is_record.acts_on);
-  update(by_offered, was_record.offer_resources, is_record.offer_resources);
-  update(by_needed, was_record.need_resources, is_record.need_resources);
+  update(by_theme, was.acts_on, is.acts_on);
+  update(by_offered, was.offer_resources, is.offer_resources);
+  update(by_needed, was.need_resources, is.need_resources);
+}
 
-  // Exchange postings: when the actor stays in its partition at the same
-  // position, only the keys that changed; otherwise every key.
+void ActorIndex::Impl::IndexExchanges(ActorNum num, const ActorProfile* was,
+                                      const ActorProfile* is, uint32_t to_where,
+                                      bool moved) {
   const uint32_t from_partition = was ? internal::PartitionOf(was->home) : 0;
   const uint32_t to_partition = is ? internal::PartitionOf(is->home) : 0;
-  const uint32_t to_where = PackedWhere(is_record);
-  const bool moved = !was || !is || from_partition != to_partition ||
-                     PackedWhere(was_record) != to_where;
   for (Side side : {Side::kNeed, Side::kOffer}) {
     std::vector<uint32_t> from_keys;
     if (was) from_keys = internal::ExchangeKeys(*was, side);
@@ -230,26 +248,29 @@ void ActorIndex::Impl::IndexActor(ActorNum num, Indexed before, Indexed after) {
       PostingInsert(partitions[to_partition], internal::Located{num, to_where});
     }
   }
+}
 
-  if (is) Learn(*is, is_record);
-
-  // Action areas: their entries carry the actor's position and what bounds
-  // its fit, so they stay only when all of that is unchanged.
+void ActorIndex::Impl::IndexActionAreas(ActorNum num, Indexed before,
+                                        Indexed after, bool moved) {
+  const ActorProfile* was = before.profile;
+  const ActorProfile* is = after.profile;
+  // Their entries carry the actor's position and what bounds its fit, so
+  // they stay only when all of that is unchanged.
   const bool had_areas = was && !was->action_areas.empty();
   const bool has_areas = is && !is->action_areas.empty();
   if (had_areas && has_areas && !moved &&
-      was_record.need_resources == is_record.need_resources &&
-      was_record.offer_resources == is_record.offer_resources &&
-      was_record.acts_on == is_record.acts_on &&
+      before.record->need_resources == after.record->need_resources &&
+      before.record->offer_resources == after.record->offer_resources &&
+      before.record->acts_on == after.record->acts_on &&
       SameAreas(was->action_areas, is->action_areas)) {
     return;
   }
   if (had_areas) {
-    IndexAreas(num, *was, was_record, /*add=*/false);
+    IndexAreas(num, *was, *before.record, /*add=*/false);
     --areas_actor_count;
   }
   if (has_areas) {
-    IndexAreas(num, *is, is_record, /*add=*/true);
+    IndexAreas(num, *is, *after.record, /*add=*/true);
     ++areas_actor_count;
   }
 }

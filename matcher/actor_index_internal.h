@@ -231,6 +231,17 @@ struct ActorIndex::Impl {
   // keeping an actor's home, themes and resources costs no erase and
   // re-insert (each a memmove of a home list of up to a région's actors).
   void IndexActor(ActorNum num, Indexed before, Indexed after);
+  // IndexActor's parts, each for its postings: kind and home lists;
+  // national theme and resource lists; exchange postings (all of them
+  // when the actor `moved`, else only the keys that changed); action areas.
+  void IndexKindAndHome(ActorNum num, const ActorProfile* was,
+                        const ActorProfile* is);
+  void IndexNational(ActorNum num, const internal::ActorRecord& was,
+                     const internal::ActorRecord& is);
+  void IndexExchanges(ActorNum num, const ActorProfile* was,
+                      const ActorProfile* is, uint32_t to_where, bool moved);
+  void IndexActionAreas(ActorNum num, Indexed before, Indexed after,
+                        bool moved);
   // Adds (add = true) or removes the action area postings of `num`.
   void IndexAreas(ActorNum num, const ActorProfile& profile,
                   const internal::ActorRecord& record, bool add);
