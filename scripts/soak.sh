@@ -13,7 +13,9 @@
 # Environment: SOAK_ACTORS (synthetic actors imported, 5000), SOAK_WARMUP
 # (minutes left out of the RSS and p99 criteria, 5), SOAK_FRACTION (of the
 # peak, 0.8), SOAK_RATE (calls/s: skips the peak search), SOAK_OUT (results
-# folder, default soak-results/<date>). Exits 1 when a criterion fails.
+# folder, default soak-results/<date>), SOAK_SERVER (a server binary to soak
+# instead of the build's, to compare two versions). Exits 1 when a
+# criterion fails.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -41,7 +43,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-build/services/maillage_server --listen=127.0.0.1:0 --http_listen=127.0.0.1:0 --data_dir="$store/data" \
+"${SOAK_SERVER:-build/services/maillage_server}" --listen=127.0.0.1:0 --http_listen=127.0.0.1:0 --data_dir="$store/data" \
   --metrics_address=127.0.0.1:0 \
   --demo --admin_credentials_file="$store/credentials" 2>"$out/server.log" &
 server_pid=$!
@@ -153,7 +155,8 @@ wait "$server_pid" || true
 server_pid=
 {
   echo "Soak: $minutes min at $rate calls/s, $actors synthetic actors + demo,"
-  echo "commit $(git rev-parse --short HEAD), $(nproc) cores; load average" \
+  echo "commit $(git rev-parse --short HEAD)${SOAK_SERVER:+ (server $SOAK_SERVER)}," \
+    "$(nproc) cores; load average" \
     "before $load_before, after $(cut -d' ' -f1-3 /proc/loadavg)" \
     "(above $(nproc): other work competed for the cores)."
   echo
