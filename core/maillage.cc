@@ -140,6 +140,9 @@ absl::Status Maillage::LoadLifecycle(const Options& options) {
   WeightBook::Options weight_options;
   weight_options.defaults = options.match_weights;
   weight_options.relearn_interval = options.weights_relearn_interval;
+  weight_options.charge_memory = [store = store_.get()] {
+    return store->ChargeMemory();
+  };
   weight_book_ = std::make_unique<WeightBook>(actors_.get(), lifecycle_.get(),
                                               weight_options);
   lifecycle_->SetOutcomesListener(

@@ -238,6 +238,11 @@ matcher::LearnedWeights WeightBook::Run(std::string_view workspace,
       GroupByAsker(lifecycle_->OutcomesOf(workspace));
   SampleAskers(options_.max_training_askers, &askers);
   matcher::WeightLearner learner(options_.defaults, options_.learning);
+  std::unique_ptr<storage::MemoryCharge> charge =
+      options_.charge_memory ? options_.charge_memory() : nullptr;
+  auto charge_learner = [&] {
+    if (charge != nullptr) charge->Set(learner.MemoryBytes());
+  };
   // Each pass reads a few askers per hold of the read lock, resolving their
   // ids again each time (an actor deleted meanwhile is left out).
   auto pass = [&](bool fitted) {
@@ -261,6 +266,7 @@ matcher::LearnedWeights WeightBook::Run(std::string_view workspace,
               }
             }
           });
+      charge_learner();
       if (background) PaceAfter(absl::Now() - hold_start);
     }
   };

@@ -3,7 +3,9 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <functional>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <set>
@@ -19,6 +21,7 @@
 #include "maillage/v1/matching.pb.h"
 #include "matcher/learning.h"
 #include "matcher/partners.h"
+#include "storage/store.h"
 
 namespace maillage::core {
 
@@ -62,6 +65,12 @@ class WeightBook {
     // their own at this value and take the cores only when requests leave
     // them idle. 0: the server's priority.
     int background_fit_nice = 19;
+    // Where a round charges the memory of its examples (tens of MB for a few
+    // thousand askers) while it holds them: the store's cache
+    // (Store::ChargeMemory), so that cached blocks make room for them and
+    // the server's memory does not rise by a round's size every interval.
+    // Empty: not charged.
+    std::function<std::unique_ptr<storage::MemoryCharge>()> charge_memory;
   };
 
   WeightBook(ActorDirectory* actors, const Lifecycle* lifecycle,

@@ -403,6 +403,15 @@ WeightsEvaluation WeightLearner::Evaluate(const Weights& weights) const {
   return eval;
 }
 
+size_t WeightLearner::MemoryBytes() const {
+  size_t bytes = askers_.capacity() * sizeof(Asker) +
+                 by_key_.capacity() * (sizeof(uint64_t) + sizeof(size_t) + 1);
+  for (const Asker& asker : askers_) {
+    bytes += asker.examples.capacity() * sizeof(Example);
+  }
+  return bytes;
+}
+
 LearnedWeights WeightLearner::Finish() const {
   LearnedWeights out;
   out.weights = defaults_;

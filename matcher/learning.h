@@ -137,6 +137,10 @@ class WeightLearner {
   // Evaluates and decides.
   LearnedWeights Finish() const;
 
+  // Bytes the learner holds (its askers' examples, reserved capacity
+  // included): about 100 per example, up to 4 × pool per training asker.
+  size_t MemoryBytes() const;
+
  private:
   struct Example;
   struct Asker;

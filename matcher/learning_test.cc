@@ -120,6 +120,25 @@ TEST_F(LearningTest, LearnsAHiddenPreferenceAndAdoptsItAfterTheHeldOutTest) {
   EXPECT_EQ(again.with_fitted.ndcg_at_10, learned.with_fitted.ndcg_at_10);
 }
 
+TEST_F(LearningTest, MemoryBytesCountEveryAskersExamples) {
+  WeightLearner learner(Weights{}, LearningOptions{});
+  const size_t empty = learner.MemoryBytes();
+  const std::vector<AskerOutcomes> outcomes = Outcomes(Weights{}, 100);
+  ASSERT_EQ(outcomes.size(), 100u);
+  for (const AskerOutcomes& o : outcomes) {
+    learner.Add(index_, context_, nullptr, o);
+  }
+  // Each asker holds its candidates (most find the whole pool of 50 here),
+  // each with its factors (88 bytes at least).
+  const size_t added = learner.MemoryBytes();
+  EXPECT_GE(added, empty + 100 * 40 * 88);
+  learner.Fit();
+  for (const AskerOutcomes& o : outcomes) {
+    learner.AddFittedCandidates(index_, context_, nullptr, o);
+  }
+  EXPECT_GT(learner.MemoryBytes(), added);
+}
+
 TEST_F(LearningTest, OutcomesThatTheDefaultsAlreadyRankAreNotAReasonToChange) {
   // The outcomes follow the defaults exactly: whatever the fit finds
   // cannot rank the held-out pairs better, so the defaults stay.

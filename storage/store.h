@@ -20,6 +20,7 @@
 #include "storage/disk_space.h"
 
 namespace rocksdb {
+class Cache;
 class Status;
 class WriteBatch;
 }  // namespace rocksdb
@@ -150,6 +151,30 @@ class WriteBatch {
 // themselves once space is freed (see Options::min_free_disk_bytes and
 // CheckWrites). Errors returned by the methods name no file: RocksDB's own
 // message, which does, goes to the server log (stderr).
+// Memory the server holds outside RocksDB for a while (a weight-learning
+// round's examples), charged to the store's cache as the memtables are
+// (Store::ChargeMemory): while it is charged, cached blocks give up as much
+// room, so that the process's resident memory stays near the cache's
+// capacity instead of rising by the charge. Releases the charge when
+// destroyed. Not thread-safe: one owner.
+class MemoryCharge {
+ public:
+  explicit MemoryCharge(std::shared_ptr<rocksdb::Cache> cache);
+  ~MemoryCharge();
+  MemoryCharge(const MemoryCharge&) = delete;
+  MemoryCharge& operator=(const MemoryCharge&) = delete;
+
+  // Charges `bytes` from now on, in place of what was charged before
+  // (rounded up to whole MiB, so that small changes cost nothing).
+  void Set(size_t bytes);
+  size_t charged_bytes() const { return charged_bytes_; }
+
+ private:
+  std::shared_ptr<rocksdb::Cache> cache_;
+  void* entry_ = nullptr;  // the pinned rocksdb::Cache::Handle, if any
+  size_t charged_bytes_ = 0;
+};
+
 class Store {
  public:
   struct Options {
@@ -267,6 +292,10 @@ class Store {
   // counts the store's own bookkeeping writes). 0 when the database is
   // closed after an error.
   uint64_t LastSequence() const;
+
+  // A charge of memory held outside RocksDB to the store's cache (see
+  // MemoryCharge), starting at 0 bytes. It may outlive the store.
+  std::unique_ptr<MemoryCharge> ChargeMemory() const;
 
   // Approximate number of keys in a family (RocksDB's estimate).
   uint64_t EstimateKeys(Family family) const;

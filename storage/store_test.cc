@@ -310,5 +310,27 @@ TEST(StoreTest, OpenOnAFullDiskFailsOnlyWhenItMustWrite) {
   EXPECT_TRUE(version->has_value());
 }
 
+TEST(StoreTest, MemoryChargedToTheCacheShowsInItsUsageUntilReleased) {
+  testing::TempDir dir;
+  auto store = MustOpen(dir.path());
+  const uint64_t before = store->Figures().block_cache_usage_bytes;
+  auto charge = store->ChargeMemory();
+  EXPECT_EQ(charge->charged_bytes(), 0u);
+  charge->Set(size_t{5} << 20);
+  EXPECT_EQ(charge->charged_bytes(), size_t{5} << 20);
+  EXPECT_GE(store->Figures().block_cache_usage_bytes, before + (5u << 20));
+  // Whole MiB: a few bytes more charge one more MiB.
+  charge->Set((size_t{5} << 20) + 1);
+  EXPECT_EQ(charge->charged_bytes(), size_t{6} << 20);
+  EXPECT_GE(store->Figures().block_cache_usage_bytes, before + (6u << 20));
+  EXPECT_LT(store->Figures().block_cache_usage_bytes, before + (7u << 20));
+  // The cache holds more than its capacity rather than refuse a charge.
+  const uint64_t capacity = store->Figures().block_cache_capacity_bytes;
+  charge->Set(capacity + (size_t{1} << 20));
+  EXPECT_GT(store->Figures().block_cache_usage_bytes, capacity);
+  charge.reset();
+  EXPECT_LT(store->Figures().block_cache_usage_bytes, before + (1u << 20));
+}
+
 }  // namespace
 }  // namespace maillage::storage
