@@ -262,15 +262,15 @@ rocksdb::DBOptions DatabaseOptions(
   // keep their priority. Process-wide: RocksDB's default Env is shared.
   db_options.env->LowerThreadPoolCPUPriority(rocksdb::Env::Priority::LOW,
                                              rocksdb::CpuPriority::kLow);
-  // Bounded WAL so that start-up replay stays short after a crash, and so
-  // that flushing it always fits in the disk reserve.
   // Table files are synced a MiB at a time as they are written (RocksDB's
   // sync_file_range), rather than all at once when a flush or compaction
-  // closes them: the durable writes' WAL fdatasync then never waits behind
+  // closes them: the durable writes' WAL fdatasync then does not wait behind
   // hundreds of MB of a compaction's dirty pages in the filesystem's
   // journal (on this machine's ext4, worst fdatasync beside a 300 MB file
   // written and synced: 82-86 ms at once, 45-47 ms a MiB at a time).
   db_options.bytes_per_sync = uint64_t{1} << 20;
+  // Bounded WAL so that start-up replay stays short after a crash, and so
+  // that flushing it always fits in the disk reserve.
   db_options.max_total_wal_size = std::clamp(options.min_free_disk_bytes / 2,
                                              uint64_t{1} << 20, kMaxWalBytes);
   // The memtables' memory is charged to the block cache (see
