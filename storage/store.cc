@@ -1061,29 +1061,27 @@ MemoryCharge::~MemoryCharge() { Set(0); }
 
 void MemoryCharge::Set(size_t bytes) {
   constexpr size_t kUnit = size_t{1} << 20;
-  const size_t charge = (bytes + kUnit - 1) / kUnit * kUnit;
-  if (charge == charged_bytes_) return;
-  // The charge is one pinned entry without a value: held, it cannot be
-  // evicted, so the cache evicts blocks to stay within its capacity. A new
-  // entry replaces it (an entry's charge is fixed once inserted).
-  rocksdb::Cache::Handle* entry = nullptr;
-  if (charge > 0) {
+  static_assert(kUnit % kEntryBytes == 0);
+  const size_t wanted = (bytes + kUnit - 1) / kUnit * (kUnit / kEntryBytes);
+  // Each entry is held, so it cannot be evicted: its shard evicts blocks to
+  // stay within its capacity. A cache without a strict capacity never
+  // refuses an entry; if one did, that part is simply not charged.
+  while (entries_.size() < wanted) {
     char key[sizeof(uint64_t)];
     const uint64_t id = cache_->NewId();
     std::memcpy(key, &id, sizeof(id));
+    rocksdb::Cache::Handle* entry = nullptr;
     rocksdb::Status s = cache_->Insert(
-        rocksdb::Slice(key, sizeof(key)), /*value=*/nullptr, charge,
+        rocksdb::Slice(key, sizeof(key)), /*value=*/nullptr, kEntryBytes,
         [](const rocksdb::Slice&, void*) {}, &entry);
-    // A cache without a strict capacity never refuses; if one did, the
-    // memory is simply not charged.
-    if (!s.ok()) entry = nullptr;
+    if (!s.ok() || entry == nullptr) break;
+    entries_.push_back(entry);
   }
-  if (entry_ != nullptr) {
-    cache_->Release(static_cast<rocksdb::Cache::Handle*>(entry_),
+  while (entries_.size() > wanted) {
+    cache_->Release(static_cast<rocksdb::Cache::Handle*>(entries_.back()),
                     /*erase_if_last_ref=*/true);
+    entries_.pop_back();
   }
-  entry_ = entry;
-  charged_bytes_ = entry != nullptr ? charge : 0;
 }
 
 std::unique_ptr<MemoryCharge> Store::ChargeMemory() const {

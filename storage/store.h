@@ -157,8 +157,16 @@ class WriteBatch {
 // room, so that the process's resident memory stays near the cache's
 // capacity instead of rising by the charge. Releases the charge when
 // destroyed. Not thread-safe: one owner.
+//
+// The charge is held as pinned value-less entries of kEntryBytes, each with
+// a key of its own, as RocksDB's WriteBufferManager charges the memtables:
+// the cache is split into shards that each evict only within their own
+// share of the capacity, so one entry of the whole charge would empty one
+// shard and leave every other shard's blocks where they were.
 class MemoryCharge {
  public:
+  static constexpr size_t kEntryBytes = size_t{256} << 10;
+
   explicit MemoryCharge(std::shared_ptr<rocksdb::Cache> cache);
   ~MemoryCharge();
   MemoryCharge(const MemoryCharge&) = delete;
@@ -167,12 +175,11 @@ class MemoryCharge {
   // Charges `bytes` from now on, in place of what was charged before
   // (rounded up to whole MiB, so that small changes cost nothing).
   void Set(size_t bytes);
-  size_t charged_bytes() const { return charged_bytes_; }
+  size_t charged_bytes() const { return entries_.size() * kEntryBytes; }
 
  private:
   std::shared_ptr<rocksdb::Cache> cache_;
-  void* entry_ = nullptr;  // the pinned rocksdb::Cache::Handle, if any
-  size_t charged_bytes_ = 0;
+  std::vector<void*> entries_;  // the pinned rocksdb::Cache::Handles
 };
 
 class Store {

@@ -2,6 +2,7 @@
 
 #include <atomic>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <memory>
 #include <string>
@@ -10,6 +11,7 @@
 #include "absl/time/clock.h"
 #include "gtest/gtest.h"
 #include "maillage/v1/actor.pb.h"
+#include "rocksdb/cache.h"
 #include "storage/keys.h"
 #include "tests/support/temp_dir.h"
 
@@ -330,6 +332,38 @@ TEST(StoreTest, MemoryChargedToTheCacheShowsInItsUsageUntilReleased) {
   EXPECT_GT(store->Figures().block_cache_usage_bytes, capacity);
   charge.reset();
   EXPECT_LT(store->Figures().block_cache_usage_bytes, before + (1u << 20));
+}
+
+// The cache is sharded and each shard evicts only within its own share of
+// the capacity: a charge of half the capacity must push out about half of
+// the cached blocks, not one shard's worth.
+TEST(StoreTest, MemoryChargeEvictsBlocksFromEveryShard) {
+  constexpr size_t kCapacity = size_t{64} << 20;  // 64 shards of 1 MiB
+  std::shared_ptr<rocksdb::Cache> cache = rocksdb::NewLRUCache(kCapacity);
+  constexpr size_t kBlock = 4096;
+  for (uint64_t i = 0; i < 2 * kCapacity / kBlock; ++i) {
+    char key[sizeof(i)];
+    std::memcpy(key, &i, sizeof(i));
+    ASSERT_TRUE(cache
+                    ->Insert(rocksdb::Slice(key, sizeof(key)), nullptr, kBlock,
+                             [](const rocksdb::Slice&, void*) {})
+                    .ok());
+  }
+  auto blocks = [&] { return cache->GetUsage() - cache->GetPinnedUsage(); };
+  ASSERT_GT(blocks(), kCapacity * 9 / 10);
+
+  MemoryCharge charge(cache);
+  charge.Set(kCapacity / 2);
+  EXPECT_EQ(charge.charged_bytes(), kCapacity / 2);
+  // The cache also counts each entry's own metadata.
+  EXPECT_GE(cache->GetPinnedUsage(), kCapacity / 2);
+  EXPECT_LT(cache->GetPinnedUsage(), kCapacity / 2 + (size_t{1} << 20));
+  // Spread over the shards by their keys' hashes, the entries leave some
+  // shards fuller than others: a little more than half stays cached.
+  EXPECT_LT(blocks(), kCapacity * 6 / 10) << blocks();
+
+  charge.Set(0);
+  EXPECT_EQ(cache->GetPinnedUsage(), 0u);
 }
 
 }  // namespace
