@@ -203,6 +203,11 @@ ABSL_FLAG(bool, log_requests, true,
 ABSL_FLAG(bool, observe_requests, true,
           "Per-request metrics and log lines; false only to measure what "
           "they cost.");
+ABSL_FLAG(absl::Duration, stall_threshold, absl::Milliseconds(250),
+          "A thread of the server asks to wake every 100 ms; woken later than "
+          "this, the whole process was not scheduled (cores busy, the "
+          "hypervisor's steal, the kernel): logged as process.stall with "
+          "what the machine did meanwhile, and counted. 0: not watched.");
 ABSL_FLAG(absl::Duration, contacts_purge_interval, absl::Minutes(10),
           "How soon deleted contact persons (a deleted actor's, replaced "
           "ones) are made physically absent from the data folder "
@@ -665,6 +670,7 @@ int main(int argc, char** argv) {
   options.http_metrics = *http_metrics;
   options.observe_requests = absl::GetFlag(FLAGS_observe_requests);
   options.log_requests = absl::GetFlag(FLAGS_log_requests);
+  options.stall_threshold = absl::GetFlag(FLAGS_stall_threshold);
   if (!RestoreFromFlags(options.core)) return 1;
 
   auto jwt = JwtFromFlags();

@@ -230,6 +230,11 @@ absl::Status Server::StartMetrics(const Options& options) {
   startup_metrics_ = std::make_unique<StartupMetrics>(registry);
   metrics_->AddCollector(std::make_shared<ops::ScrapeCollector>(
       [] { return ops::ProcessFamilies(); }));
+  ops::StallWatch::Options watch;
+  watch.threshold = options.stall_threshold;
+  stall_watch_ = std::make_shared<ops::StallWatch>(std::move(watch));
+  metrics_->AddCollector(std::make_shared<ops::ScrapeCollector>(
+      [watch = stall_watch_] { return ops::StallFamilies(*watch); }));
   if (options.metrics_address.empty()) return absl::OkStatus();
   return metrics_->Serve(options.metrics_address);
 }

@@ -17,6 +17,7 @@
 #include "importer/mappings.h"
 #include "ops/collector.h"
 #include "ops/metrics.h"
+#include "ops/stall_watch.h"
 #include "services/authentication.h"
 #include "services/http/dispatcher.h"
 #include "services/http/grpc_bridge.h"
@@ -154,6 +155,9 @@ class Server {
     // With observe_requests: one log line per call (the metrics are kept
     // either way).
     bool log_requests = true;
+    // A wake of the stall watch's thread (ops/stall_watch.h) later than this
+    // is logged ("process.stall") and counted; zero: not watched.
+    absl::Duration stall_threshold = absl::Milliseconds(250);
   };
 
   // Starts listening (health NOT_SERVING), opens the core, then reports
@@ -218,6 +222,8 @@ class Server {
   std::unique_ptr<RequestObserver> request_observer_;  // null: not observed
   std::unique_ptr<ActivityMetrics> activity_metrics_;
   std::unique_ptr<StartupMetrics> startup_metrics_;
+  // Read by a collector of metrics_, which it outlives.
+  std::shared_ptr<ops::StallWatch> stall_watch_;
   // Reads core_: detached before core_ closes.
   std::shared_ptr<ops::ScrapeCollector> core_figures_;
   std::unique_ptr<WorkerPool> pool_;
