@@ -41,6 +41,8 @@ absl::Status EventLog::Open() {
     if (!seq.has_value()) return absl::DataLossError("malformed event key");
     last_ = std::max(last_, *seq);
   }
+  assigned_ = last_;
+  settled_ahead_.clear();
   purged_through_.store(purged_through);
   return absl::OkStatus();
 }
@@ -120,23 +122,29 @@ absl::StatusOr<int64_t> EventLog::Purge(absl::Time cutoff, size_t batch,
 
 absl::Status EventLog::Commit(storage::WriteBatch* batch,
                               std::vector<Pending> events, bool sync) {
+  if (events.empty()) return store_->Write(*batch, sync);
+  uint64_t first = 0;
   {
     std::lock_guard lock(mu_);
-    uint64_t seq = last_;
-    auto now = google::protobuf::util::TimeUtil::GetCurrentTime();
-    for (Pending& p : events) {
-      ++seq;
-      storage::EventRecord record;
-      *record.mutable_event() = std::move(p.event);
-      record.mutable_event()->set_token(Token(seq));
-      *record.mutable_event()->mutable_time() = now;
-      for (auto& c : p.communes) record.add_communes(std::move(c));
-      record.set_workspace(std::move(p.workspace));
-      batch->PutMessage(Family::kEvents, storage::keys::Event(seq), record);
-    }
-    RETURN_IF_ERROR(store_->Write(*batch, sync));
-    last_ = seq;
+    first = assigned_ + 1;
+    assigned_ += events.size();
   }
+  const uint64_t last = first + events.size() - 1;
+  auto now = google::protobuf::util::TimeUtil::GetCurrentTime();
+  uint64_t seq = first;
+  for (Pending& p : events) {
+    storage::EventRecord record;
+    *record.mutable_event() = std::move(p.event);
+    record.mutable_event()->set_token(Token(seq));
+    *record.mutable_event()->mutable_time() = now;
+    for (auto& c : p.communes) record.add_communes(std::move(c));
+    record.set_workspace(std::move(p.workspace));
+    batch->PutMessage(Family::kEvents, storage::keys::Event(seq), record);
+    ++seq;
+  }
+  const absl::Status written = store_->Write(*batch, sync);
+  Settle(first, last);
+  if (!written.ok()) return written;
   std::vector<std::function<void()>> notify;
   {
     std::lock_guard lock(subscribers_mu_);
@@ -146,14 +154,24 @@ absl::Status EventLog::Commit(storage::WriteBatch* batch,
   return absl::OkStatus();
 }
 
+void EventLog::Settle(uint64_t first, uint64_t last) {
+  std::lock_guard lock(mu_);
+  settled_ahead_.emplace(first, last);
+  for (auto it = settled_ahead_.begin();
+       it != settled_ahead_.end() && it->first == last_ + 1;
+       it = settled_ahead_.erase(it)) {
+    last_ = it->second;
+  }
+}
+
 absl::StatusOr<std::vector<v1::WatchEvent>> EventLog::Read(
     uint64_t after, size_t limit, std::string_view workspace,
     const std::function<bool(const storage::EventRecord&)>& keep,
     uint64_t* last) const {
   std::vector<v1::WatchEvent> out;
   *last = after;
-  // Only what is committed: never read past last_ (a batch being written
-  // under mu_ is not visible until Commit returns anyway).
+  // Only what is committed: never read past last_ (events of a batch being
+  // written, or written after a gap still being written, are not shown).
   uint64_t end = last_sequence();
   if (end <= after) return out;
   absl::Status parse_error;

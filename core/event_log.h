@@ -20,10 +20,15 @@ namespace maillage::core {
 // The ordered log of suggestion and partnership changes that dashboards
 // watch (column family "events", key = sequence number).
 //
-// Events are written in the same WriteBatch as the change they describe,
-// and sequence numbers are assigned and committed under one mutex, so the
-// log never shows event n+1 before event n is durable: a watcher resuming
-// after token n misses nothing and sees nothing twice.
+// Events are written in the same WriteBatch as the change they describe.
+// Sequence numbers are assigned in order under a mutex, but the batches are
+// written outside it, so that concurrent commits share RocksDB's group
+// commit (one WAL sync for many): serialised, every durable write paid its
+// own sync, and one slow sync held up every write behind it. The log shows
+// event n (last_sequence, Read) only once every event up to n is written:
+// a watcher resuming after token n misses nothing and sees nothing twice.
+// The numbers of a commit that failed are skipped (never written, never
+// shown), as are those of a commit lost in a crash before it returned.
 //
 // Retention (core/retention.h) deletes the oldest events (Purge). The last
 // sequence it deleted is kept in the store, so sequences keep growing after
@@ -90,9 +95,17 @@ class EventLog {
   static absl::StatusOr<uint64_t> ParseToken(std::string_view token);
 
  private:
+  // Marks the numbers first..last as written (or skipped) and moves last_
+  // over every number written without a gap.
+  void Settle(uint64_t first, uint64_t last);
+
   storage::Store* store_;
   mutable std::mutex mu_;
-  uint64_t last_ = 0;  // guarded by mu_
+  uint64_t last_ = 0;      // guarded by mu_: shown up to here
+  uint64_t assigned_ = 0;  // guarded by mu_: the last number handed out
+  // Commits that returned while an earlier one was still writing: first
+  // number -> last number. Guarded by mu_.
+  std::map<uint64_t, uint64_t> settled_ahead_;
   // Raised before the events are deleted (and lowered back if the delete
   // fails), so that a Read that may have missed them sees it afterwards.
   std::atomic<uint64_t> purged_through_{0};

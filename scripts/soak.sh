@@ -20,7 +20,8 @@
 # peak, 0.8), SOAK_PEAK_MINUTES (of the sustained peak, 10; 0 soaks at a
 # fraction of the burst peak), SOAK_RATE (calls/s: skips the peak search),
 # SOAK_OUT (results folder, default soak-results/<date>), SOAK_SERVER (a
-# server binary to soak instead of the build's, to compare two versions).
+# server binary to soak instead of the build's, to compare two versions),
+# SOAK_SERVER_FLAGS (more flags for the server, e.g. --worker_threads=16).
 # Exits 1 when a criterion fails.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -51,7 +52,7 @@ trap cleanup EXIT
 
 "${SOAK_SERVER:-build/services/maillage_server}" --listen=127.0.0.1:0 --http_listen=127.0.0.1:0 --data_dir="$store/data" \
   --metrics_address=127.0.0.1:0 \
-  --demo --admin_credentials_file="$store/credentials" 2>"$out/server.log" &
+  --demo --admin_credentials_file="$store/credentials" ${SOAK_SERVER_FLAGS:-} 2>"$out/server.log" &
 server_pid=$!
 target=
 for _ in $(seq 600); do
