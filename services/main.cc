@@ -91,10 +91,6 @@ ABSL_FLAG(int, max_queued_calls, 256,
 ABSL_FLAG(int64_t, max_pairs_per_request, 300000,
           "Cost budget of one territory-wide matching (SuggestForTerritory): "
           "associations in the territory x candidates each.");
-ABSL_FLAG(int64_t, background_write_mb_per_s, 0,
-          "MiB per second that RocksDB's flushes and compactions may write "
-          "(flushes first); 0: unlimited. Smooths their bursts so that the "
-          "durable writes' syncs do not wait behind them.");
 ABSL_FLAG(int64_t, min_free_disk_mb, 512,
           "Free space, in MiB, kept on the data folder's filesystem: a write "
           "that would leave less is refused with RESOURCE_EXHAUSTED (and the "
@@ -561,10 +557,6 @@ bool CoreFromFlags(maillage::core::Maillage::Options* core) {
     return false;
   }
   core->min_free_disk_bytes = static_cast<uint64_t>(min_free_disk_mb) << 20;
-  core->background_write_bytes_per_second =
-      static_cast<uint64_t>(
-          std::max<int64_t>(0, absl::GetFlag(FLAGS_background_write_mb_per_s)))
-      << 20;
   core->default_capacity = absl::GetFlag(FLAGS_default_capacity);
   core->import_nice = absl::GetFlag(FLAGS_import_nice);
   core->max_pairs_per_request = absl::GetFlag(FLAGS_max_pairs_per_request);

@@ -26,7 +26,6 @@
 #include "rocksdb/filter_policy.h"
 #include "rocksdb/listener.h"
 #include "rocksdb/metadata.h"
-#include "rocksdb/rate_limiter.h"
 #include "rocksdb/sst_file_manager.h"
 #include "rocksdb/statistics.h"
 #include "rocksdb/table.h"
@@ -270,10 +269,6 @@ rocksdb::DBOptions DatabaseOptions(
   // journal (on this machine's ext4, worst fdatasync beside a 300 MB file
   // written and synced: 82-86 ms at once, 45-47 ms a MiB at a time).
   db_options.bytes_per_sync = uint64_t{1} << 20;
-  if (options.background_write_bytes_per_second > 0) {
-    db_options.rate_limiter.reset(rocksdb::NewGenericRateLimiter(
-        static_cast<int64_t>(options.background_write_bytes_per_second)));
-  }
   // Bounded WAL so that start-up replay stays short after a crash, and so
   // that flushing it always fits in the disk reserve.
   db_options.max_total_wal_size = std::clamp(options.min_free_disk_bytes / 2,

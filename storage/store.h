@@ -208,12 +208,6 @@ class Store {
     // The default covers RocksDB's default write buffers and a compaction
     // of its first levels.
     uint64_t min_free_disk_bytes = uint64_t{512} << 20;
-    // The rate at which flushes and compactions may write table files
-    // (RocksDB's rate limiter; flushes go first). 0: unlimited. Bounded,
-    // background writes come in a steady trickle instead of bursts of
-    // hundreds of MB, which a durable write's WAL fdatasync would otherwise
-    // wait behind in the filesystem's journal.
-    uint64_t background_write_bytes_per_second = 0;
     // How the free space is read; statvfs on `path` when empty. Tests give
     // their own to simulate a full disk.
     DiskSpaceGuard::Probe disk_probe;
