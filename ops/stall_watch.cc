@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/string_view.h"
@@ -64,6 +65,11 @@ std::optional<MachineStat> ParseMachineStat(std::string_view text) {
   bool have_cpu = false;
   for (absl::string_view line :
        absl::StrSplit(absl::string_view(text.data(), text.size()), '\n')) {
+    // Only three lines matter; the others (one per core, and "intr" with a
+    // count per interrupt) are skipped unsplit, ten times a second.
+    if (!absl::StartsWith(line, "cpu ") && !absl::StartsWith(line, "procs_")) {
+      continue;
+    }
     std::vector<absl::string_view> fields =
         absl::StrSplit(line, ' ', absl::SkipEmpty());
     if (fields.empty()) continue;
