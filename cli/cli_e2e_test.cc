@@ -1162,6 +1162,42 @@ TEST_F(CliTest, ImportJsonlThenExport) {
   EXPECT_EQ(Run("export --format xml").exit_code, 2);
 }
 
+// JSONL rows travel encoded (never built as messages on the client), the
+// lines the fast path leaves to protobuf too: every row keeps its number
+// and its place, whatever path it took.
+TEST_F(CliTest, ImportJsonlKeepsRowNumbersAcrossParsingPaths) {
+  std::string jsonl =
+      Write("mixed.jsonl",
+            "{\"id\": \"ext:lab:11\", \"kind\": \"ACTOR_KIND_COMPANY\", "
+            "\"name\": \"Un\", \"home_commune\": \"94018\", \"capacity\": 0}\n"
+            // protobuf's lenient forms: single quotes, a number in a string.
+            "{'id': 'ext:lab:12', 'kind': 'ACTOR_KIND_ASSOCIATION', 'name': "
+            "'Deux', 'home_commune': '94028', 'capacity': '4'}\n"
+            "{\"id\": \"ext:lab:13\", \"name\": \"Trois\"\n"  // not JSON
+            "{\"id\": \"ext:lab:14\", \"kind\": \"ACTOR_KIND_COMPANY\", "
+            "\"name\": \"\", \"home_commune\": \"94018\"}\n"  // no name
+            "{\"id\": \"ext:lab:15\", \"kind\": \"ACTOR_KIND_PUBLIC_BODY\", "
+            "\"name\": \"Cinq\", \"homeCommune\": \"94028\", "
+            "\"location\": {\"latitude\": 48.79, \"longitude\": 2.45}}\n");
+  for (const char* batch : {"", " --batch 1", " --batch 2"}) {
+    Result imported = Run("import " + jsonl + " --format jsonl" + batch);
+    EXPECT_EQ(imported.exit_code, 6) << Describe(imported);
+    EXPECT_THAT(imported.out, HasSubstr("\nrejected (server)  1\n"));
+    EXPECT_THAT(imported.out, HasSubstr("\nrejected (file)    1\n"));
+    EXPECT_THAT(imported.out, HasSubstr("\nrow 3: not a maillage.v1.Actor"));
+    EXPECT_THAT(imported.out, HasSubstr("\nrow 4: name: "));
+  }
+  v1::Actor second = ParseActor(Run("actors get ext:lab:12 --output json").out);
+  EXPECT_EQ(second.name(), "Deux");
+  EXPECT_EQ(second.capacity(), 4);
+  v1::Actor first = ParseActor(Run("actors get ext:lab:11 --output json").out);
+  EXPECT_TRUE(first.has_capacity());
+  EXPECT_EQ(first.capacity(), 0);
+  v1::Actor fifth = ParseActor(Run("actors get ext:lab:15 --output json").out);
+  EXPECT_EQ(fifth.home_commune(), "94028");
+  EXPECT_DOUBLE_EQ(fifth.location().longitude(), 2.45);
+}
+
 // An organisation that objected to being proposed stays opted out when the
 // SIRENE file it came from is imported again, in either mode, and the
 // summary says so row by row; an UpdateActor naming "status" lifts it, and

@@ -33,6 +33,7 @@
 #include "cli/names.h"
 #include "cli/output.h"
 #include "cli/progress.h"
+#include "google/protobuf/unknown_field_set.h"
 #include "importer/csv_reader.h"
 #include "importer/directory_reader.h"
 #include "importer/mappings.h"
@@ -529,6 +530,7 @@ absl::StatusOr<ImportPlan> PlanImport(const ParsedArgs& args) {
       static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   ASSIGN_OR_RETURN(options.parse_threads,
                    args.IntValue("threads", cores, 1, 64));
+  options.encode_actors = true;
 
   if (plan.detected) {
     ASSIGN_OR_RETURN(options.format, DetectFormat(options.path));
@@ -710,6 +712,14 @@ std::optional<ProgressLine> NewProgressLine(const ImportPlan& plan,
 // actors and about kBatchBytesMax bytes) and writes each to the stream,
 // recording its rows in `state` before the write, so that ReadAnswers can
 // match the answer with them. Not thread-safe: the writing thread's.
+//
+// Rows the reader gave already encoded (Row::encoded, JSONL) are never
+// built as messages: their bytes go into the request's unknown-field set
+// as entries of field 1. On the wire an entry of a repeated message field
+// is its tag and length-prefixed bytes whatever the C++ side held, so the
+// server parses them as `actors`. Unknown fields are written after the
+// known ones: once a batch holds an encoded row, later rows are encoded
+// too, which keeps the rows in file order (the server numbers them so).
 class BatchWriter {
  public:
   BatchWriter(const ImportPlan& plan, ImportState* state, ImportStream* stream)
@@ -721,18 +731,20 @@ class BatchWriter {
   // Moves the row's actor into the batch (with its raw text when `raw` is
   // given) and sends the batch once full.
   void Add(importer::Row& row, const std::string* raw) {
-    batch_bytes_ += row.actor.ByteSizeLong();
-    batch_.add_actors()->Swap(&row.actor);
+    if (row.encoded || encoded_rows_ > 0) {
+      AddEncoded(row);
+    } else {
+      batch_bytes_ += row.actor.ByteSizeLong();
+      batch_.add_actors()->Swap(&row.actor);
+    }
     sent_.rows.push_back(row.row_number);
     if (raw != nullptr) sent_.raw.push_back(*raw);
-    if (batch_.actors_size() >= batch_size_ || batch_bytes_ >= kBatchBytesMax) {
-      Send();
-    }
+    if (rows() >= batch_size_ || batch_bytes_ >= kBatchBytesMax) Send();
   }
 
   // Sends the batch being filled, if it holds an actor.
   void Send() {
-    if (batch_.actors_size() == 0) return;
+    if (rows() == 0) return;
     sent_.first_row_number = sent_.rows.front();
     batch_.set_first_row_number(sent_.first_row_number);
     {
@@ -743,6 +755,8 @@ class BatchWriter {
     ++batches_sent_;
     if (!stream_->Write(batch_)) write_failed_ = true;
     batch_.clear_actors();
+    batch_.GetReflection()->MutableUnknownFields(&batch_)->Clear();
+    encoded_rows_ = 0;
     batch_bytes_ = 0;
   }
 
@@ -751,11 +765,28 @@ class BatchWriter {
   int64_t batches_sent() const { return batches_sent_; }
 
  private:
+  int64_t rows() const { return batch_.actors_size() + encoded_rows_; }
+
+  // Appends the row's actor as an encoded entry of field 1 (see above).
+  void AddEncoded(importer::Row& row) {
+    if (!row.encoded) {
+      row.actor.SerializeToString(&row.encoded_actor);
+      row.actor.Clear();
+    }
+    batch_bytes_ += row.encoded_actor.size();
+    batch_.GetReflection()
+        ->MutableUnknownFields(&batch_)
+        ->AddLengthDelimited(v1::ImportActorsRequest::kActorsFieldNumber)
+        ->swap(row.encoded_actor);
+    ++encoded_rows_;
+  }
+
   const int64_t batch_size_;
   ImportState* const state_;
   ImportStream* const stream_;
   v1::ImportActorsRequest batch_;
   size_t batch_bytes_ = 0;
+  int64_t encoded_rows_ = 0;  // entries of field 1 in the unknown fields
   SentBatch sent_;
   int64_t batches_sent_ = 0;
   bool write_failed_ = false;

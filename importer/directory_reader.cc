@@ -88,6 +88,7 @@ bool DirectoryReader::Next(Row* row) {
   row->field.clear();
   row->reason.clear();
   row->raw.clear();
+  row->encoded = false;
   if (!ReadRow(row)) return false;
   ++counters_.rows;
   switch (row->outcome) {

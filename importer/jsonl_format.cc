@@ -55,8 +55,8 @@ std::unique_ptr<protojson::JsonReader> NewActorReader() {
   return std::make_unique<protojson::JsonReader>(*schema);
 }
 
-// Fills rows[i] from lines[i].
-void ParseChunk(protojson::JsonReader& json, LineChunk* chunk) {
+// Fills rows[i] from lines[i]: the actor, or its bytes when `encode`.
+void ParseChunk(protojson::JsonReader& json, bool encode, LineChunk* chunk) {
   if (chunk->rows.size() < chunk->lines.size()) {
     chunk->rows.resize(chunk->lines.size());
   }
@@ -66,17 +66,21 @@ void ParseChunk(protojson::JsonReader& json, LineChunk* chunk) {
     row.row_number = line.row_number;
     row.outcome = Row::Outcome::kActor;
     row.reason.clear();
+    row.encoded = encode;
     if (!line.error.empty()) {
       row.actor.Clear();
+      row.encoded_actor.clear();
       row.outcome = Row::Outcome::kRejected;
       row.reason = line.error;
       continue;
     }
     std::string_view text(chunk->text.data() + line.begin,
                           line.end - line.begin);
-    absl::Status status = json.Parse(text, &row.actor);
+    absl::Status status = encode ? json.ParseToWire(text, &row.encoded_actor)
+                                 : json.Parse(text, &row.actor);
     if (!status.ok()) {
       row.actor.Clear();
+      row.encoded_actor.clear();
       row.outcome = Row::Outcome::kRejected;
       row.reason =
           absl::StrCat("not a maillage.v1.Actor in JSON: ", status.message());
@@ -86,10 +90,12 @@ void ParseChunk(protojson::JsonReader& json, LineChunk* chunk) {
 
 class JsonlReader final : public DirectoryReader {
  public:
-  JsonlReader(std::unique_ptr<LineReader> lines, bool keep_raw, int threads)
+  JsonlReader(std::unique_ptr<LineReader> lines, bool keep_raw, int threads,
+              bool encode_actors)
       : lines_(std::move(lines)),
         keep_raw_rows_(keep_raw),
-        threads_(std::max(threads, 1)) {}
+        threads_(std::max(threads, 1)),
+        encode_actors_(encode_actors) {}
 
   ~JsonlReader() override {
     {
@@ -112,6 +118,7 @@ class JsonlReader final : public DirectoryReader {
   std::unique_ptr<LineReader> lines_;  // guarded by mu_ with threads
   const bool keep_raw_rows_;
   const int threads_;
+  const bool encode_actors_;
   Encoding encoding_ = Encoding::kAuto;  // of the rows handed out
   std::unique_ptr<LineChunk> current_;   // the chunk being handed out
   // Sequential mode (one thread): the caller's parser.
@@ -170,7 +177,7 @@ bool JsonlReader::NextChunk() {
       status_ = lines_->status();
       return false;
     }
-    ParseChunk(*json_, current_.get());
+    ParseChunk(*json_, encode_actors_, current_.get());
     return true;
   }
   std::unique_lock lock(mu_);
@@ -222,7 +229,7 @@ void JsonlReader::Work() {
     }
     chunk->sequence = next_taken_++;
     lock.unlock();
-    ParseChunk(*json, chunk.get());
+    ParseChunk(*json, encode_actors_, chunk.get());
     lock.lock();
     parsed_[chunk->sequence] = std::move(chunk);
     wake_.notify_all();
@@ -238,7 +245,13 @@ bool JsonlReader::ReadRow(Row* row) {
   encoding_ = current_->encoding;
   row->row_number = parsed.row_number;
   row->outcome = parsed.outcome;
-  row->actor.Swap(&parsed.actor);
+  row->encoded = parsed.encoded;
+  if (parsed.encoded) {
+    row->actor.Clear();
+    row->encoded_actor.swap(parsed.encoded_actor);
+  } else {
+    row->actor.Swap(&parsed.actor);
+  }
   row->reason.swap(parsed.reason);
   if (keep_raw_rows_ || parsed.outcome == Row::Outcome::kRejected) {
     if (line.raw_is_text) {
@@ -257,8 +270,9 @@ absl::StatusOr<std::unique_ptr<DirectoryReader>> OpenJsonl(
     const DirectoryOptions& options) {
   ASSIGN_OR_RETURN(auto input, OpenInput(options));
   auto lines = LineReader::FromSource(std::move(input), options.csv.encoding);
-  return std::unique_ptr<DirectoryReader>(new JsonlReader(
-      std::move(lines), options.keep_raw, options.parse_threads));
+  return std::unique_ptr<DirectoryReader>(
+      new JsonlReader(std::move(lines), options.keep_raw, options.parse_threads,
+                      options.encode_actors));
 }
 
 }  // namespace maillage::importer::internal

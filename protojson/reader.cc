@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <cstdint>
+#include <cstring>
 #include <limits>
 #include <utility>
 
@@ -189,6 +190,225 @@ bool ReadMessage(element value, const MessagePlan& plan, Message* message) {
   return true;
 }
 
+// The wire path: protobuf's binary encoding written straight from the JSON,
+// field by field in the text's order, with no message built. Parsing the
+// bytes gives the message ReadMessage would have filled: a parser takes
+// fields in any order, and a text names each field at most once.
+
+enum WireType : int {
+  kVarint = 0,
+  kFixed64 = 1,
+  kLengthDelimited = 2,
+  kFixed32 = 5,
+};
+
+void PutVarint(uint64_t value, std::string* out) {
+  char bytes[10];
+  int n = 0;
+  while (value >= 0x80) {
+    bytes[n++] = static_cast<char>(value | 0x80);
+    value >>= 7;
+  }
+  bytes[n++] = static_cast<char>(value);
+  out->append(bytes, n);
+}
+
+void PutFixed(uint64_t value, int size, std::string* out) {
+  char bytes[8];
+  for (int i = 0; i < size; ++i) bytes[i] = static_cast<char>(value >> (8 * i));
+  out->append(bytes, size);
+}
+
+void PutTag(const google::protobuf::FieldDescriptor* field, int wire_type,
+            std::string* out) {
+  PutVarint((static_cast<uint64_t>(field->number()) << 3) | wire_type, out);
+}
+
+// Gives the bytes written since `start` their length prefix (the nested
+// message or packed list that starts there).
+void PrefixLength(size_t start, std::string* out) {
+  std::string length;
+  PutVarint(out->size() - start, &length);
+  out->insert(start, length);
+}
+
+// How a value of `field`'s type is written: its wire type, and whether a
+// list of them is packed.
+int WireTypeOf(const google::protobuf::FieldDescriptor* field) {
+  using google::protobuf::FieldDescriptor;
+  switch (field->type()) {
+    case FieldDescriptor::TYPE_SFIXED32:
+      return kFixed32;
+    case FieldDescriptor::TYPE_SFIXED64:
+    case FieldDescriptor::TYPE_DOUBLE:
+      return kFixed64;
+    case FieldDescriptor::TYPE_STRING:
+    case FieldDescriptor::TYPE_MESSAGE:
+      return kLengthDelimited;
+    default:
+      return kVarint;
+  }
+}
+
+// A 64-bit integer as `field`'s type encodes it (an int32 or an enum is
+// sign-extended, as protobuf does).
+void PutInteger(const google::protobuf::FieldDescriptor* field, int64_t n,
+                std::string* out) {
+  using google::protobuf::FieldDescriptor;
+  switch (field->type()) {
+    case FieldDescriptor::TYPE_SINT32:
+      PutVarint((static_cast<uint32_t>(n) << 1) ^
+                    static_cast<uint32_t>(static_cast<int32_t>(n) >> 31),
+                out);
+      return;
+    case FieldDescriptor::TYPE_SINT64:
+      PutVarint(
+          (static_cast<uint64_t>(n) << 1) ^ static_cast<uint64_t>(n >> 63),
+          out);
+      return;
+    case FieldDescriptor::TYPE_SFIXED32:
+      PutFixed(static_cast<uint32_t>(n), 4, out);
+      return;
+    case FieldDescriptor::TYPE_SFIXED64:
+      PutFixed(static_cast<uint64_t>(n), 8, out);
+      return;
+    default:
+      PutVarint(static_cast<uint64_t>(n), out);
+  }
+}
+
+bool WriteMessage(element value, const MessagePlan& plan, std::string* out);
+
+// One value of `plan`'s field without its tag (a length-delimited one with
+// its length). *is_default: the value is the type's default, which proto3
+// does not write for a singular field without presence.
+bool WriteValue(element value, const FieldPlan& plan, std::string* out,
+                bool* is_default) {
+  switch (plan.kind) {
+    case FieldPlan::Kind::kString: {
+      if (value.type() != element_type::STRING) return false;
+      std::string_view text = value.get_string().value_unsafe();
+      PutVarint(text.size(), out);
+      out->append(text.data(), text.size());
+      *is_default = text.empty();
+      return true;
+    }
+    case FieldPlan::Kind::kEnum: {
+      int number;
+      if (!EnumNumber(value, plan, &number)) return false;
+      PutInteger(plan.field, number, out);
+      *is_default = number == 0;
+      return true;
+    }
+    case FieldPlan::Kind::kInt32: {
+      int32_t n;
+      if (!Int32Value(value, &n)) return false;
+      PutInteger(plan.field, n, out);
+      *is_default = n == 0;
+      return true;
+    }
+    case FieldPlan::Kind::kInt64: {
+      int64_t n;
+      if (!Int64Value(value, &n)) return false;
+      PutInteger(plan.field, n, out);
+      *is_default = n == 0;
+      return true;
+    }
+    case FieldPlan::Kind::kDouble: {
+      double d;
+      if (!DoubleValue(value, &d)) return false;
+      uint64_t bits;
+      std::memcpy(&bits, &d, sizeof bits);
+      PutFixed(bits, 8, out);
+      *is_default = bits == 0;  // -0.0 is written, as protobuf does
+      return true;
+    }
+    case FieldPlan::Kind::kBool: {
+      if (value.type() != element_type::BOOL) return false;
+      bool b = value.get_bool().value_unsafe();
+      PutVarint(b ? 1 : 0, out);
+      *is_default = !b;
+      return true;
+    }
+    case FieldPlan::Kind::kMessage: {
+      size_t start = out->size();
+      if (!WriteMessage(value, *plan.message, out)) return false;
+      PrefixLength(start, out);
+      *is_default = false;  // a message named in the text is present
+      return true;
+    }
+    case FieldPlan::Kind::kTimestamp: {
+      google::protobuf::Timestamp timestamp;
+      if (!TimestampValue(value, &timestamp)) return false;
+      std::string fields;
+      if (timestamp.seconds() != 0) {
+        PutVarint((1 << 3) | kVarint, &fields);
+        PutVarint(static_cast<uint64_t>(timestamp.seconds()), &fields);
+      }
+      if (timestamp.nanos() != 0) {
+        PutVarint((2 << 3) | kVarint, &fields);
+        PutVarint(static_cast<uint64_t>(int64_t{timestamp.nanos()}), &fields);
+      }
+      PutVarint(fields.size(), out);
+      out->append(fields);
+      *is_default = false;
+      return true;
+    }
+  }
+  return false;
+}
+
+// One field with its tag(s): a singular value (left out when proto3 would
+// not write it), each value of a list, or a packed list.
+bool WriteField(element value, const FieldPlan& plan, std::string* out) {
+  const size_t start = out->size();
+  const int wire_type = WireTypeOf(plan.field);
+  bool is_default = false;
+  if (!plan.repeated) {
+    PutTag(plan.field, wire_type, out);
+    if (!WriteValue(value, plan, out, &is_default)) return false;
+    if (is_default && !plan.field->has_presence()) out->resize(start);
+    return true;
+  }
+  simdjson::dom::array items;
+  if (value.get_array().get(items) != simdjson::SUCCESS) return false;
+  if (!plan.field->is_packed()) {
+    for (element item : items) {
+      PutTag(plan.field, wire_type, out);
+      if (!WriteValue(item, plan, out, &is_default)) return false;
+    }
+    return true;
+  }
+  PutTag(plan.field, kLengthDelimited, out);
+  const size_t values = out->size();
+  for (element item : items) {
+    if (!WriteValue(item, plan, out, &is_default)) return false;
+  }
+  if (out->size() == values) {
+    out->resize(start);  // an empty list is not written
+  } else {
+    PrefixLength(values, out);
+  }
+  return true;
+}
+
+// The fields of an object, as ReadMessage takes them (each named once,
+// none null), appended to `out` without a length.
+bool WriteMessage(element value, const MessagePlan& plan, std::string* out) {
+  simdjson::dom::object object;
+  if (value.get_object().get(object) != simdjson::SUCCESS) return false;
+  uint64_t seen = 0;
+  for (simdjson::dom::key_value_pair member : object) {
+    const FieldPlan* field = plan.Find(member.key);
+    if (field == nullptr || member.value.is_null()) return false;
+    uint64_t bit = uint64_t{1} << (field - plan.fields.data());
+    if ((seen & bit) != 0) return false;
+    seen |= bit;
+    if (!WriteField(member.value, *field, out)) return false;
+  }
+  return true;
+}
+
 }  // namespace
 
 absl::Status ProtobufJsonToMessage(
@@ -240,6 +460,34 @@ absl::Status JsonReader::Parse(std::string_view json, Message* message) {
   ++declined_;
   message->Clear();
   return ProtobufJsonToMessage(json, message);
+}
+
+bool JsonReader::TranscodeFast(std::string_view json, std::string* wire) {
+  wire->clear();
+  padded_.assign(json.data(), json.size());
+  padded_.resize(json.size() + simdjson::SIMDJSON_PADDING);
+  element root;
+  if (parser_.parse(padded_.data(), json.size(), false).get(root)) {
+    return false;
+  }
+  return WriteMessage(root, schema_->root(), wire);
+}
+
+absl::Status JsonReader::ParseToWire(std::string_view json, std::string* wire) {
+  if (TranscodeFast(json, wire)) return absl::OkStatus();
+  ++declined_;
+  wire->clear();
+  if (scratch_ == nullptr) {
+    scratch_.reset(google::protobuf::MessageFactory::generated_factory()
+                       ->GetPrototype(schema_->root().descriptor)
+                       ->New());
+  }
+  absl::Status status = ProtobufJsonToMessage(json, scratch_.get());
+  if (!status.ok()) return status;
+  if (!scratch_->SerializeToString(wire)) {
+    return absl::InvalidArgumentError("the message could not be encoded");
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace maillage::protojson

@@ -50,7 +50,18 @@ class JsonReader {
   // when it leaves it to protobuf (`message` is then partly filled).
   bool ParseFast(std::string_view json, google::protobuf::Message* message);
 
-  // How many texts Parse left to protobuf.
+  // `json` as Parse reads it, encoded as protobuf binary into *wire
+  // (replaced) without building the message: what an import streams to the
+  // server. Parsing *wire gives the message Parse gives; the bytes are not
+  // protobuf's own serialisation (fields come in the text's order), so
+  // compare messages, not bytes. The schema's type must be a generated one.
+  absl::Status ParseToWire(std::string_view json, std::string* wire);
+
+  // The fast path of ParseToWire alone: true when it took `json`; false
+  // when it leaves it to protobuf (*wire then holds a part).
+  bool TranscodeFast(std::string_view json, std::string* wire);
+
+  // How many texts Parse and ParseToWire left to protobuf.
   int64_t declined() const { return declined_; }
 
  private:
@@ -58,6 +69,8 @@ class JsonReader {
   simdjson::dom::parser parser_;
   std::string padded_;  // the text and simdjson's padding
   int64_t declined_ = 0;
+  // ParseToWire's message for the texts left to protobuf.
+  std::unique_ptr<google::protobuf::Message> scratch_;
 };
 
 }  // namespace maillage::protojson
