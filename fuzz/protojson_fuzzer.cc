@@ -3,6 +3,8 @@
 //
 // - What the fast reader takes, protobuf's JsonStringToMessage takes too,
 //   into the same message (same bytes once serialised).
+// - The wire path (ParseToWire) takes the same texts, and its bytes parse
+//   to the same message.
 // - JsonReader::Parse (fast path, else protobuf) agrees with protobuf:
 //   accepted or not, same message, same error text.
 // - Every message protobuf accepts prints the same through protojson's
@@ -39,6 +41,16 @@ void CheckReader(std::string_view text) {
   if (took) {
     FUZZ_CHECK(expected.ok());
     FUZZ_CHECK(fast.SerializeAsString() == reference.SerializeAsString());
+  }
+  // The wire path takes what the fast path takes, to the same message.
+  std::string wire;
+  FUZZ_CHECK(reader.TranscodeFast(text, &wire) == took);
+  absl::Status wire_status = reader.ParseToWire(text, &wire);
+  FUZZ_CHECK(wire_status.ok() == expected.ok());
+  if (wire_status.ok()) {
+    v1::Actor decoded;
+    FUZZ_CHECK(decoded.ParseFromString(wire));
+    FUZZ_CHECK(decoded.SerializeAsString() == reference.SerializeAsString());
   }
   absl::Status status = reader.Parse(text, &parsed);
   FUZZ_CHECK(status.ok() == expected.ok());
