@@ -1,5 +1,6 @@
 #include "base/utf8.h"
 
+#include <random>
 #include <string>
 
 #include "gtest/gtest.h"
@@ -22,6 +23,50 @@ TEST(Utf8Test, RejectsMalformed) {
   EXPECT_FALSE(IsValidUtf8("\xED\xA0\x80"));      // surrogate
   EXPECT_FALSE(IsValidUtf8("\xF4\x90\x80\x80"));  // > U+10FFFF
   EXPECT_FALSE(IsValidUtf8("\xFF"));
+}
+
+// Long texts go through simdjson's validator: the same verdicts as the
+// byte-by-byte rules, on texts mixing French, emoji and stray bytes.
+TEST(Utf8Test, LongTextsSameVerdictsAsTheByteRules) {
+  auto byte_rules = [](const std::string& s) {
+    const auto* p = reinterpret_cast<const unsigned char*>(s.data());
+    const auto* end = p + s.size();
+    while (p < end) {
+      if (*p < 0x80) {
+        ++p;
+        continue;
+      }
+      int length = Utf8SequenceLength(p, end);
+      if (length <= 0) return false;
+      p += length;
+    }
+    return true;
+  };
+  const std::string pieces[] = {"Charenton-le-Pont ",
+                                "Île-de-France",
+                                "œuvre",
+                                "🤝",
+                                "\xE9",
+                                "\xC3",
+                                "\xED\xA0\x80",
+                                "\xF4\x90\x80\x80",
+                                "\xC0\xAF",
+                                "\xEF\xBF\xBF",
+                                "\xF0\x9F"};
+  std::mt19937 rng(5);
+  int valid = 0;
+  for (int i = 0; i < 20000; ++i) {
+    std::string s;
+    while (s.size() < 64 + rng() % 200) {
+      // Mostly valid pieces, now and then a bad one.
+      size_t piece = rng() % 40 == 0 ? rng() % std::size(pieces) : rng() % 4;
+      s += pieces[piece];
+    }
+    ASSERT_EQ(IsValidUtf8(s), byte_rules(s)) << s;
+    valid += byte_rules(s);
+  }
+  EXPECT_GT(valid, 1000);
+  EXPECT_LT(valid, 19000);
 }
 
 TEST(Utf8Test, ControlChars) {

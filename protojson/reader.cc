@@ -179,8 +179,9 @@ bool ReadMessage(element value, const MessagePlan& plan, Message* message) {
   simdjson::dom::object object;
   if (value.get_object().get(object) != simdjson::SUCCESS) return false;
   uint64_t seen = 0;
+  int previous = -1;
   for (simdjson::dom::key_value_pair member : object) {
-    const FieldPlan* field = plan.Find(member.key);
+    const FieldPlan* field = plan.FindNext(member.key, &previous);
     if (field == nullptr || member.value.is_null()) return false;
     uint64_t bit = uint64_t{1} << (field - plan.fields.data());
     if ((seen & bit) != 0) return false;
@@ -398,8 +399,9 @@ bool WriteMessage(element value, const MessagePlan& plan, std::string* out) {
   simdjson::dom::object object;
   if (value.get_object().get(object) != simdjson::SUCCESS) return false;
   uint64_t seen = 0;
+  int previous = -1;
   for (simdjson::dom::key_value_pair member : object) {
-    const FieldPlan* field = plan.Find(member.key);
+    const FieldPlan* field = plan.FindNext(member.key, &previous);
     if (field == nullptr || member.value.is_null()) return false;
     uint64_t bit = uint64_t{1} << (field - plan.fields.data());
     if ((seen & bit) != 0) return false;

@@ -28,6 +28,22 @@ const FieldPlan* MessagePlan::Find(std::string_view name) const {
   return it == by_name.end() ? nullptr : &fields[it->second];
 }
 
+const FieldPlan* MessagePlan::FindNext(std::string_view name,
+                                       int* previous) const {
+  // Scanning on from the previous field finds the next one present in a
+  // text that skips the unset fields, as protobuf's printing does.
+  for (int i = *previous + 1; i < static_cast<int>(fields.size()); ++i) {
+    if (fields[i].json_name() == name || fields[i].proto_name() == name) {
+      *previous = i;
+      return &fields[i];
+    }
+    if (i - *previous >= 4) break;  // further: the hash is cheaper
+  }
+  const FieldPlan* field = Find(name);
+  if (field != nullptr) *previous = static_cast<int>(field - fields.data());
+  return field;
+}
+
 absl::StatusOr<std::shared_ptr<const Schema>> Schema::For(
     const Descriptor* descriptor) {
   std::shared_ptr<Schema> schema(new Schema());

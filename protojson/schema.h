@@ -42,6 +42,13 @@ struct FieldPlan {
   // `"name":` as the writer prints it: the proto name, the JSON name.
   std::string proto_key;
   std::string json_key;
+  // The same names without the quotes and colon.
+  std::string_view proto_name() const {
+    return std::string_view(proto_key).substr(1, proto_key.size() - 3);
+  }
+  std::string_view json_name() const {
+    return std::string_view(json_key).substr(1, json_key.size() - 3);
+  }
 };
 
 // The fields of one message type, in field number order (the order
@@ -53,6 +60,10 @@ struct MessagePlan {
   // its index in `fields`.
   absl::flat_hash_map<std::string, int> by_name;
   const FieldPlan* Find(std::string_view name) const;
+  // Find, trying first the field after *previous (the field found before
+  // in the same object; -1 at its start): texts mostly list fields in
+  // number order, as protobuf prints them. Updates *previous.
+  const FieldPlan* FindNext(std::string_view name, int* previous) const;
 };
 
 // The plans of a message type and of every message type it holds.
