@@ -3,6 +3,7 @@
 #include <xxhash.h>
 
 #include <algorithm>
+#include <chrono>
 #include <map>
 #include <random>
 #include <tuple>
@@ -695,7 +696,8 @@ absl::StatusOr<std::optional<v1::Suggestion>> Lifecycle::ReadSuggestion(
 absl::Status Lifecycle::RecordServed(const v1::SuggestPartnersRequest& request,
                                      const std::vector<std::string>& communes,
                                      v1::SuggestPartnersResponse* response,
-                                     const auth::Principal& caller) {
+                                     const auth::Principal& caller,
+                                     ServingTicket* ticket) {
   if (request.preview() || response->suggestions_size() == 0) {
     return absl::OkStatus();
   }
@@ -719,30 +721,66 @@ absl::Status Lifecycle::RecordServed(const v1::SuggestPartnersRequest& request,
     call.territory.set_level(v1::TERRITORY_LEVEL_COMMUNE);
     call.territory.set_code(communes[0]);
   }
-  return RecordInRound(&call);
+  return RecordInRound(&call, ticket);
 }
 
-absl::Status Lifecycle::RecordInRound(ServedCall* call) {
+Lifecycle::ServingTicket Lifecycle::StartServing() {
+  std::lock_guard lock(served_mu_);
+  const uint64_t number = next_ticket_++;
+  serving_.insert(serving_.end(), number);
+  return ServingTicket(this, number);
+}
+
+void Lifecycle::EndServing(uint64_t number) {
+  std::lock_guard lock(served_mu_);
+  EndServingLocked(number);
+}
+
+void Lifecycle::EndServingLocked(uint64_t number) {
+  if (serving_.erase(number) > 0) gather_cv_.notify_one();
+}
+
+void Lifecycle::GatherRound(std::unique_lock<std::mutex>& lock) {
+  const uint64_t begun = next_ticket_;
+  auto matching_before = [&] {
+    return !serving_.empty() && *serving_.begin() < begun;
+  };
+  if (!matching_before()) return;
+  const auto deadline = std::chrono::steady_clock::now() +
+                        absl::ToChronoNanoseconds(kRoundGatherMax);
+  gather_cv_.wait_until(lock, deadline, [&] { return !matching_before(); });
+}
+
+absl::Status Lifecycle::RecordInRound(ServedCall* call, ServingTicket* ticket) {
   std::unique_lock lock(served_mu_);
   served_queue_.push_back(call);
+  if (ticket != nullptr && ticket->lifecycle_ != nullptr) {
+    EndServingLocked(ticket->number_);
+    ticket->lifecycle_ = nullptr;
+  }
   while (!call->done) {
     if (served_writing_) {
-      served_cv_.wait(lock);
+      call->wake.wait(lock);
       continue;
     }
-    // Lead the next round: every call queued so far, this one included.
+    // Lead the next round: every call queued so far, this one included,
+    // and those matching now.
     served_writing_ = true;
+    GatherRound(lock);
     std::vector<ServedCall*> round;
     round.swap(served_queue_);
     lock.unlock();
     const absl::Status status = WriteServedRound(round);
     lock.lock();
+    // Each call is woken alone (no waiter wakes only to sleep again): the
+    // round's, then the first queued meanwhile, which leads the next round.
     for (ServedCall* c : round) {
       c->status = status;
       c->done = true;
+      if (c != call) c->wake.notify_one();
     }
     served_writing_ = false;
-    served_cv_.notify_all();
+    if (!served_queue_.empty()) served_queue_.front()->wake.notify_one();
   }
   return call->status;
 }

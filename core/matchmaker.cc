@@ -245,6 +245,10 @@ absl::StatusOr<v1::SuggestPartnersResponse> Matchmaker::SuggestPartners(
                : std::string(geo.Code(territory::Level::kCommune, c));
   };
   std::shared_ptr<const AccessScope> access = actors_->ScopeOf(caller);
+  // A recorded call shares its round with the calls matching beside it.
+  Lifecycle::ServingTicket ticket = request.preview()
+                                        ? Lifecycle::ServingTicket()
+                                        : lifecycle_->StartServing();
   // The caller's workspace's cooperation signals only (core/workspace.h).
   auto suggest = [&](const matcher::ActorIndex& index,
                      const matcher::MatchContext& context,
@@ -282,7 +286,7 @@ absl::StatusOr<v1::SuggestPartnersResponse> Matchmaker::SuggestPartners(
     return NotProposable(request.actor_id(), stored);
   }
   RETURN_IF_ERROR(
-      lifecycle_->RecordServed(request, communes, &response, caller));
+      lifecycle_->RecordServed(request, communes, &response, caller, &ticket));
   return response;
 }
 
