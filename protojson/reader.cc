@@ -174,8 +174,11 @@ bool ReadField(element value, const FieldPlan& plan, Message* message) {
   return true;
 }
 
-// An object of known fields, each named once (either name), none null.
-bool ReadMessage(element value, const MessagePlan& plan, Message* message) {
+// Calls take(field, value) for each member of an object whose members are
+// known fields, each named once (either name), none null. False when
+// `value` is not such an object or `take` returns false.
+template <typename Take>
+bool ForEachMember(element value, const MessagePlan& plan, Take take) {
   simdjson::dom::object object;
   if (value.get_object().get(object) != simdjson::SUCCESS) return false;
   uint64_t seen = 0;
@@ -186,9 +189,15 @@ bool ReadMessage(element value, const MessagePlan& plan, Message* message) {
     uint64_t bit = uint64_t{1} << (field - plan.fields.data());
     if ((seen & bit) != 0) return false;
     seen |= bit;
-    if (!ReadField(member.value, *field, message)) return false;
+    if (!take(*field, member.value)) return false;
   }
   return true;
+}
+
+bool ReadMessage(element value, const MessagePlan& plan, Message* message) {
+  return ForEachMember(value, plan, [&](const FieldPlan& field, element v) {
+    return ReadField(v, field, message);
+  });
 }
 
 // The wire path: protobuf's binary encoding written straight from the JSON,
@@ -393,22 +402,12 @@ bool WriteField(element value, const FieldPlan& plan, std::string* out) {
   return true;
 }
 
-// The fields of an object, as ReadMessage takes them (each named once,
-// none null), appended to `out` without a length.
+// The fields of an object, as ReadMessage takes them, appended to `out`
+// without a length.
 bool WriteMessage(element value, const MessagePlan& plan, std::string* out) {
-  simdjson::dom::object object;
-  if (value.get_object().get(object) != simdjson::SUCCESS) return false;
-  uint64_t seen = 0;
-  int previous = -1;
-  for (simdjson::dom::key_value_pair member : object) {
-    const FieldPlan* field = plan.FindNext(member.key, &previous);
-    if (field == nullptr || member.value.is_null()) return false;
-    uint64_t bit = uint64_t{1} << (field - plan.fields.data());
-    if ((seen & bit) != 0) return false;
-    seen |= bit;
-    if (!WriteField(member.value, *field, out)) return false;
-  }
-  return true;
+  return ForEachMember(value, plan, [&](const FieldPlan& field, element v) {
+    return WriteField(v, field, out);
+  });
 }
 
 }  // namespace
@@ -446,15 +445,17 @@ absl::Status ProtobufJsonToMessage(
 JsonReader::JsonReader(std::shared_ptr<const Schema> schema)
     : schema_(std::move(schema)) {}
 
-bool JsonReader::ParseFast(std::string_view json, Message* message) {
-  message->Clear();
+bool JsonReader::ParseDom(std::string_view json, simdjson::dom::element* root) {
   padded_.assign(json.data(), json.size());
   padded_.resize(json.size() + simdjson::SIMDJSON_PADDING);
+  return parser_.parse(padded_.data(), json.size(), false).get(*root) ==
+         simdjson::SUCCESS;
+}
+
+bool JsonReader::ParseFast(std::string_view json, Message* message) {
+  message->Clear();
   element root;
-  if (parser_.parse(padded_.data(), json.size(), false).get(root)) {
-    return false;
-  }
-  return ReadMessage(root, schema_->root(), message);
+  return ParseDom(json, &root) && ReadMessage(root, schema_->root(), message);
 }
 
 absl::Status JsonReader::Parse(std::string_view json, Message* message) {
@@ -466,13 +467,8 @@ absl::Status JsonReader::Parse(std::string_view json, Message* message) {
 
 bool JsonReader::TranscodeFast(std::string_view json, std::string* wire) {
   wire->clear();
-  padded_.assign(json.data(), json.size());
-  padded_.resize(json.size() + simdjson::SIMDJSON_PADDING);
   element root;
-  if (parser_.parse(padded_.data(), json.size(), false).get(root)) {
-    return false;
-  }
-  return WriteMessage(root, schema_->root(), wire);
+  return ParseDom(json, &root) && WriteMessage(root, schema_->root(), wire);
 }
 
 absl::Status JsonReader::ParseToWire(std::string_view json, std::string* wire) {

@@ -65,6 +65,10 @@ class JsonReader {
   int64_t declined() const { return declined_; }
 
  private:
+  // simdjson's DOM of `json` (valid until the next call); false when it is
+  // not JSON.
+  bool ParseDom(std::string_view json, simdjson::dom::element* root);
+
   std::shared_ptr<const Schema> schema_;
   simdjson::dom::parser parser_;
   std::string padded_;  // the text and simdjson's padding
