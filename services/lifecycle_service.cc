@@ -173,8 +173,7 @@ class WatchReactor final : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
     }
     batch_.pop_front();
     if (!batch_.empty()) {
-      GrpcOrderBefore(this);
-      StartWrite(&batch_.front());
+      WriteFirst();
       return;
     }
     handler_->Schedule([this] { Pump(); });
@@ -205,7 +204,7 @@ class WatchReactor final : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
       shared_->reactor = nullptr;
     }
     RequestHandler* handler = handler_;
-    delete this;  // ends the call's audit record, which logs
+    delete this;               // ends the call's audit record, which logs
     GrpcOrderBefore(handler);  // see Server::Shutdown
   }
 
@@ -268,8 +267,7 @@ class WatchReactor final : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
           // Encoding a message we built cannot fail.
           internal::Encode(event, &batch_.emplace_back()).IgnoreError();
         }
-        GrpcOrderBefore(this);
-        StartWrite(&batch_.front());
+        WriteFirst();
         return;
       }
       std::lock_guard lock(shared_->mu);
@@ -279,6 +277,15 @@ class WatchReactor final : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
       }
     }
     FinishOnce(grpc::Status(grpc::StatusCode::CANCELLED, "cancelled"));
+  }
+
+  // Starts the write of batch_'s first message. Every access to batch_
+  // comes before GrpcOrderBefore (the reading of front() included), so the
+  // next reaction's GrpcOrderAfter orders it.
+  void WriteFirst() {
+    const grpc::ByteBuffer* first = &batch_.front();
+    GrpcOrderBefore(this);
+    StartWrite(first);
   }
 
   void FinishOnce(grpc::Status status) {
