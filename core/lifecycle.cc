@@ -772,15 +772,18 @@ absl::Status Lifecycle::RecordInRound(ServedCall* call, ServingTicket* ticket) {
     lock.unlock();
     const absl::Status status = WriteServedRound(round);
     lock.lock();
-    // Each call is woken alone (no waiter wakes only to sleep again): the
-    // round's, then the first queued meanwhile, which leads the next round.
+    // The round's calls are done. Every call queued meanwhile is woken,
+    // and the first to run leads the next round: handing the lead to one
+    // chosen call made every round wait for that thread to be scheduled,
+    // which on a saturated machine put the server behind (the soak of
+    // 6 December 12:05 UTC).
     for (ServedCall* c : round) {
       c->status = status;
       c->done = true;
       if (c != call) c->wake.notify_one();
     }
     served_writing_ = false;
-    if (!served_queue_.empty()) served_queue_.front()->wake.notify_one();
+    for (ServedCall* c : served_queue_) c->wake.notify_one();
   }
   return call->status;
 }

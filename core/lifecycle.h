@@ -328,8 +328,8 @@ class Lifecycle {
     google::protobuf::Timestamp time;
     absl::Status status;  // set with done
     bool done = false;    // guarded by served_mu_
-    // Signalled (under served_mu_) when done, or when the call is first
-    // in the queue and the round being written ends.
+    // Signalled (under served_mu_) when done, or when the round being
+    // written ends while the call is queued (it may then lead).
     std::condition_variable wake;
   };
   // Queues `call` (ending its ticket), then either waits for a round that

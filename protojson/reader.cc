@@ -476,9 +476,14 @@ absl::Status JsonReader::ParseToWire(std::string_view json, std::string* wire) {
   ++declined_;
   wire->clear();
   if (scratch_ == nullptr) {
-    scratch_.reset(google::protobuf::MessageFactory::generated_factory()
-                       ->GetPrototype(schema_->root().descriptor)
-                       ->New());
+    const Message* prototype =
+        google::protobuf::MessageFactory::generated_factory()->GetPrototype(
+            schema_->root().descriptor);
+    if (prototype == nullptr) {
+      return absl::UnimplementedError(
+          "ParseToWire needs a generated message type");
+    }
+    scratch_.reset(prototype->New());
   }
   absl::Status status = ProtobufJsonToMessage(json, scratch_.get());
   if (!status.ok()) return status;
