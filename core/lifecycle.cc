@@ -760,7 +760,7 @@ absl::Status Lifecycle::RecordInRound(ServedCall* call, ServingTicket* ticket) {
   }
   while (!call->done) {
     if (served_writing_) {
-      call->wake.wait(lock);
+      served_cv_.wait(lock);
       continue;
     }
     // Lead the next round: every call queued so far, this one included,
@@ -772,18 +772,16 @@ absl::Status Lifecycle::RecordInRound(ServedCall* call, ServingTicket* ticket) {
     lock.unlock();
     const absl::Status status = WriteServedRound(round);
     lock.lock();
-    // The round's calls are done. Every call queued meanwhile is woken,
-    // and the first to run leads the next round: handing the lead to one
-    // chosen call made every round wait for that thread to be scheduled,
-    // which on a saturated machine put the server behind (the soak of
-    // 6 December 12:05 UTC).
     for (ServedCall* c : round) {
       c->status = status;
       c->done = true;
-      if (c != call) c->wake.notify_one();
     }
     served_writing_ = false;
-    for (ServedCall* c : served_queue_) c->wake.notify_one();
+    // The round's calls return; of those queued meanwhile, the first to
+    // run leads the next round (handing the lead to one chosen call made
+    // every round wait for that thread to be scheduled: RELIABILITY.md,
+    // "6 December, fourth part").
+    served_cv_.notify_all();
   }
   return call->status;
 }

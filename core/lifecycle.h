@@ -328,9 +328,6 @@ class Lifecycle {
     google::protobuf::Timestamp time;
     absl::Status status;  // set with done
     bool done = false;    // guarded by served_mu_
-    // Signalled (under served_mu_) when done, or when the round being
-    // written ends while the call is queued (it may then lead).
-    std::condition_variable wake;
   };
   // Queues `call` (ending its ticket), then either waits for a round that
   // writes it or leads the next round itself.
@@ -440,6 +437,7 @@ class Lifecycle {
 
   // The calls waiting for a round, and whether one is being written.
   std::mutex served_mu_;
+  std::condition_variable served_cv_;      // a round ended
   std::vector<ServedCall*> served_queue_;  // guarded by served_mu_
   bool served_writing_ = false;            // guarded by served_mu_
   // The tickets of the calls matching now (see StartServing), and the

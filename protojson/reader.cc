@@ -2,15 +2,16 @@
 
 #include <cmath>
 #include <cstdint>
-#include <cstring>
 #include <limits>
 #include <utility>
 
 #include "base/strings.h"
 #include "google/protobuf/descriptor.h"
+#include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/timestamp.pb.h"
 #include "google/protobuf/util/json_util.h"
 #include "google/protobuf/util/time_util.h"
+#include "google/protobuf/wire_format_lite.h"
 #include "protojson/type_cache.h"
 
 namespace maillage::protojson {
@@ -205,59 +206,35 @@ bool ReadMessage(element value, const MessagePlan& plan, Message* message) {
 // bytes gives the message ReadMessage would have filled: a parser takes
 // fields in any order, and a text names each field at most once.
 
-enum WireType : int {
-  kVarint = 0,
-  kFixed64 = 1,
-  kLengthDelimited = 2,
-  kFixed32 = 5,
-};
+// protobuf's own encoders (wire_format_lite.h, coded_stream.h) write the
+// tags, varints, zigzag and fixed-width values.
+using google::protobuf::internal::WireFormatLite;
+using google::protobuf::io::CodedOutputStream;
 
 void PutVarint(uint64_t value, std::string* out) {
-  char bytes[10];
-  int n = 0;
-  while (value >= 0x80) {
-    bytes[n++] = static_cast<char>(value | 0x80);
-    value >>= 7;
-  }
-  bytes[n++] = static_cast<char>(value);
-  out->append(bytes, n);
+  uint8_t bytes[10];
+  uint8_t* end = CodedOutputStream::WriteVarint64ToArray(value, bytes);
+  out->append(reinterpret_cast<const char*>(bytes), end - bytes);
 }
 
-void PutFixed(uint64_t value, int size, std::string* out) {
-  char bytes[8];
-  for (int i = 0; i < size; ++i) bytes[i] = static_cast<char>(value >> (8 * i));
-  out->append(bytes, size);
-}
-
-void PutTag(const google::protobuf::FieldDescriptor* field, int wire_type,
-            std::string* out) {
-  PutVarint((static_cast<uint64_t>(field->number()) << 3) | wire_type, out);
+void PutTag(const google::protobuf::FieldDescriptor* field,
+            WireFormatLite::WireType wire_type, std::string* out) {
+  PutVarint(WireFormatLite::MakeTag(field->number(), wire_type), out);
 }
 
 // Gives the bytes written since `start` their length prefix (the nested
 // message or packed list that starts there).
 void PrefixLength(size_t start, std::string* out) {
-  std::string length;
-  PutVarint(out->size() - start, &length);
-  out->insert(start, length);
+  uint8_t bytes[10];
+  uint8_t* end =
+      CodedOutputStream::WriteVarint64ToArray(out->size() - start, bytes);
+  out->insert(start, reinterpret_cast<const char*>(bytes), end - bytes);
 }
 
-// How a value of `field`'s type is written: its wire type, and whether a
-// list of them is packed.
-int WireTypeOf(const google::protobuf::FieldDescriptor* field) {
-  using google::protobuf::FieldDescriptor;
-  switch (field->type()) {
-    case FieldDescriptor::TYPE_SFIXED32:
-      return kFixed32;
-    case FieldDescriptor::TYPE_SFIXED64:
-    case FieldDescriptor::TYPE_DOUBLE:
-      return kFixed64;
-    case FieldDescriptor::TYPE_STRING:
-    case FieldDescriptor::TYPE_MESSAGE:
-      return kLengthDelimited;
-    default:
-      return kVarint;
-  }
+WireFormatLite::WireType WireTypeOf(
+    const google::protobuf::FieldDescriptor* field) {
+  return WireFormatLite::WireTypeForFieldType(
+      static_cast<WireFormatLite::FieldType>(field->type()));
 }
 
 // A 64-bit integer as `field`'s type encodes it (an int32 or an enum is
@@ -267,21 +244,25 @@ void PutInteger(const google::protobuf::FieldDescriptor* field, int64_t n,
   using google::protobuf::FieldDescriptor;
   switch (field->type()) {
     case FieldDescriptor::TYPE_SINT32:
-      PutVarint((static_cast<uint32_t>(n) << 1) ^
-                    static_cast<uint32_t>(static_cast<int32_t>(n) >> 31),
-                out);
+      PutVarint(WireFormatLite::ZigZagEncode32(static_cast<int32_t>(n)), out);
       return;
     case FieldDescriptor::TYPE_SINT64:
-      PutVarint(
-          (static_cast<uint64_t>(n) << 1) ^ static_cast<uint64_t>(n >> 63),
-          out);
+      PutVarint(WireFormatLite::ZigZagEncode64(n), out);
       return;
-    case FieldDescriptor::TYPE_SFIXED32:
-      PutFixed(static_cast<uint32_t>(n), 4, out);
+    case FieldDescriptor::TYPE_SFIXED32: {
+      uint8_t bytes[4];
+      CodedOutputStream::WriteLittleEndian32ToArray(static_cast<uint32_t>(n),
+                                                    bytes);
+      out->append(reinterpret_cast<const char*>(bytes), 4);
       return;
-    case FieldDescriptor::TYPE_SFIXED64:
-      PutFixed(static_cast<uint64_t>(n), 8, out);
+    }
+    case FieldDescriptor::TYPE_SFIXED64: {
+      uint8_t bytes[8];
+      CodedOutputStream::WriteLittleEndian64ToArray(static_cast<uint64_t>(n),
+                                                    bytes);
+      out->append(reinterpret_cast<const char*>(bytes), 8);
       return;
+    }
     default:
       PutVarint(static_cast<uint64_t>(n), out);
   }
@@ -327,9 +308,10 @@ bool WriteValue(element value, const FieldPlan& plan, std::string* out,
     case FieldPlan::Kind::kDouble: {
       double d;
       if (!DoubleValue(value, &d)) return false;
-      uint64_t bits;
-      std::memcpy(&bits, &d, sizeof bits);
-      PutFixed(bits, 8, out);
+      const uint64_t bits = WireFormatLite::EncodeDouble(d);
+      uint8_t bytes[8];
+      CodedOutputStream::WriteLittleEndian64ToArray(bits, bytes);
+      out->append(reinterpret_cast<const char*>(bytes), 8);
       *is_default = bits == 0;  // -0.0 is written, as protobuf does
       return true;
     }
@@ -352,11 +334,13 @@ bool WriteValue(element value, const FieldPlan& plan, std::string* out,
       if (!TimestampValue(value, &timestamp)) return false;
       std::string fields;
       if (timestamp.seconds() != 0) {
-        PutVarint((1 << 3) | kVarint, &fields);
+        PutVarint(WireFormatLite::MakeTag(1, WireFormatLite::WIRETYPE_VARINT),
+                  &fields);
         PutVarint(static_cast<uint64_t>(timestamp.seconds()), &fields);
       }
       if (timestamp.nanos() != 0) {
-        PutVarint((2 << 3) | kVarint, &fields);
+        PutVarint(WireFormatLite::MakeTag(2, WireFormatLite::WIRETYPE_VARINT),
+                  &fields);
         PutVarint(static_cast<uint64_t>(int64_t{timestamp.nanos()}), &fields);
       }
       PutVarint(fields.size(), out);
@@ -372,7 +356,7 @@ bool WriteValue(element value, const FieldPlan& plan, std::string* out,
 // not write it), each value of a list, or a packed list.
 bool WriteField(element value, const FieldPlan& plan, std::string* out) {
   const size_t start = out->size();
-  const int wire_type = WireTypeOf(plan.field);
+  const WireFormatLite::WireType wire_type = WireTypeOf(plan.field);
   bool is_default = false;
   if (!plan.repeated) {
     PutTag(plan.field, wire_type, out);
@@ -389,7 +373,7 @@ bool WriteField(element value, const FieldPlan& plan, std::string* out) {
     }
     return true;
   }
-  PutTag(plan.field, kLengthDelimited, out);
+  PutTag(plan.field, WireFormatLite::WIRETYPE_LENGTH_DELIMITED, out);
   const size_t values = out->size();
   for (element item : items) {
     if (!WriteValue(item, plan, out, &is_default)) return false;
