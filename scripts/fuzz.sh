@@ -53,7 +53,10 @@ if [ ! -f build-fuzz/CMakeCache.txt ]; then
 fi
 cmake --build build-fuzz -j"$(nproc)" --target maillage_fuzzers
 
-export ASAN_OPTIONS="detect_leaks=1:abort_on_error=0:symbolize=1"
+# FUZZ_ASAN_EXTRA adds AddressSanitizer options, e.g. malloc_context_size=0
+# (no allocation stacks in reports: the allocation-heavy targets run ~25%
+# faster; a saved crash input replays with the full stacks).
+export ASAN_OPTIONS="detect_leaks=1:abort_on_error=0:symbolize=1${FUZZ_ASAN_EXTRA:+:$FUZZ_ASAN_EXTRA}"
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
 export ASAN_SYMBOLIZER_PATH=/usr/bin/llvm-symbolizer-14
 # The directory readers read files: each target writes its input to one in

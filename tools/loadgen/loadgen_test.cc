@@ -7,6 +7,7 @@
 #include "gtest/gtest.h"
 #include "tools/loadgen/actor_state.h"
 #include "tools/loadgen/directory_filters.h"
+#include "tools/loadgen/event_check.h"
 #include "tools/loadgen/journal.h"
 #include "tools/loadgen/latency.h"
 #include "tools/loadgen/synthetic_actors.h"
@@ -14,6 +15,8 @@
 namespace maillage::loadgen {
 namespace {
 
+using ::testing::AllOf;
+using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 using ::testing::SizeIs;
@@ -214,6 +217,170 @@ TEST(LatencyTest, NearestRankQuantiles) {
   EXPECT_EQ(Quantile(&v, 0), 1);
   std::vector<double> none;
   EXPECT_EQ(Quantile(&none, 0.5), 0);
+}
+
+// A suggestion with `moves` moves: PROPOSED, then KEPT, then CONTACTED
+// (times 1, 2, 3).
+v1::Suggestion SuggestionWithMoves(int moves) {
+  const v1::SuggestionState states[] = {v1::SUGGESTION_STATE_PROPOSED,
+                                        v1::SUGGESTION_STATE_KEPT,
+                                        v1::SUGGESTION_STATE_CONTACTED};
+  v1::Suggestion s;
+  s.set_id("s1");
+  s.set_actor_id("ext:a");
+  s.set_partner_id("ext:b");
+  s.set_score(0.5);
+  v1::SuggestionState at = v1::SUGGESTION_STATE_UNSPECIFIED;
+  for (int i = 0; i < moves; ++i) {
+    auto* t = s.add_history();
+    t->set_from(at);
+    t->set_to(states[i]);
+    t->mutable_time()->set_seconds(i + 1);
+    at = states[i];
+  }
+  s.set_state(at);
+  return s;
+}
+
+v1::WatchEvent EventOf(int sequence, const v1::Suggestion& s) {
+  v1::WatchEvent e;
+  e.set_token(std::to_string(sequence));
+  *e.mutable_suggestion() = s;
+  return e;
+}
+
+v1::WatchEvent EventOf(int sequence, const v1::Partnership& p) {
+  v1::WatchEvent e;
+  e.set_token(std::to_string(sequence));
+  *e.mutable_partnership() = p;
+  return e;
+}
+
+std::vector<std::string> Keys(const std::vector<Finding>& findings) {
+  std::vector<std::string> keys;
+  for (const Finding& f : findings) keys.push_back(f.key + ": " + f.message);
+  return keys;
+}
+
+TEST(EventLogCheckTest, EveryChangeToldInOrderIsClean) {
+  std::map<std::string, v1::Suggestion> suggestions = {
+      {"s1", SuggestionWithMoves(3)}};
+  v1::Partnership p;
+  p.set_id("p1");
+  p.set_etag("e2");
+  std::map<std::string, v1::Partnership> partnerships = {{"p1", p}};
+  EventLogCheck check(suggestions, partnerships);
+  EXPECT_FALSE(check.CaughtUp());
+  check.Add(EventOf(1, SuggestionWithMoves(1)));
+  check.Add(EventOf(4, SuggestionWithMoves(2)));
+  v1::Partnership earlier = p;
+  earlier.set_etag("e1");
+  check.Add(EventOf(5, earlier));
+  // Counters change without an event: the last event still describes it.
+  v1::Suggestion told = SuggestionWithMoves(3);
+  suggestions["s1"].set_times_shown(7);
+  suggestions["s1"].set_etag("later");
+  check.Add(EventOf(9, told));
+  EXPECT_FALSE(check.CaughtUp());  // the partnership's last change not yet
+  check.Add(EventOf(10, p));
+  EXPECT_TRUE(check.CaughtUp());
+  EXPECT_THAT(check.Finish(), IsEmpty());
+  EXPECT_EQ(check.events(), 5);
+}
+
+TEST(EventLogCheckTest, AChangeStoredButNotToldIsNamed) {
+  std::map<std::string, v1::Suggestion> suggestions = {
+      {"s1", SuggestionWithMoves(3)}};
+  std::map<std::string, v1::Partnership> partnerships;
+  EventLogCheck check(suggestions, partnerships);
+  check.Add(EventOf(1, SuggestionWithMoves(1)));
+  check.Add(EventOf(2, SuggestionWithMoves(2)));
+  EXPECT_FALSE(check.CaughtUp());
+  EXPECT_THAT(Keys(check.Finish()),
+              ElementsAre(AllOf(HasSubstr("sugg/s1"),
+                                HasSubstr("stored but not told"))));
+}
+
+TEST(EventLogCheckTest, AChangeToldButNotStoredIsNamed) {
+  std::map<std::string, v1::Suggestion> suggestions = {
+      {"s1", SuggestionWithMoves(2)}};
+  std::map<std::string, v1::Partnership> partnerships;
+  EventLogCheck check(suggestions, partnerships);
+  check.Add(EventOf(1, SuggestionWithMoves(2)));
+  // A third move told, not in the record (then the record told again).
+  check.Add(EventOf(2, SuggestionWithMoves(3)));
+  check.Add(EventOf(3, SuggestionWithMoves(2)));
+  EXPECT_TRUE(check.CaughtUp());
+  EXPECT_THAT(Keys(check.Finish()),
+              ElementsAre(AllOf(HasSubstr("event 2"),
+                                HasSubstr("told but not stored"))));
+}
+
+TEST(EventLogCheckTest, ADifferentMoveIsNotABeginning) {
+  std::map<std::string, v1::Suggestion> suggestions = {
+      {"s1", SuggestionWithMoves(2)}};
+  std::map<std::string, v1::Partnership> partnerships;
+  EventLogCheck check(suggestions, partnerships);
+  v1::Suggestion other = SuggestionWithMoves(1);
+  other.mutable_history(0)->mutable_time()->set_seconds(99);
+  check.Add(EventOf(1, other));
+  check.Add(EventOf(2, SuggestionWithMoves(2)));
+  EXPECT_THAT(Keys(check.Finish()),
+              ElementsAre(HasSubstr("told but not stored")));
+}
+
+TEST(EventLogCheckTest, UnknownRecordsAndTokensOutOfOrderAreNamed) {
+  std::map<std::string, v1::Suggestion> suggestions = {
+      {"s1", SuggestionWithMoves(1)}};
+  std::map<std::string, v1::Partnership> partnerships;
+  EventLogCheck check(suggestions, partnerships);
+  check.Add(EventOf(5, SuggestionWithMoves(1)));
+  check.Add(EventOf(5, SuggestionWithMoves(1)));  // seen twice
+  v1::Suggestion ghost = SuggestionWithMoves(1);
+  ghost.set_id("s2");
+  check.Add(EventOf(6, ghost));
+  v1::Partnership p;
+  p.set_id("p9");
+  check.Add(EventOf(7, p));
+  EXPECT_THAT(
+      Keys(check.Finish()),
+      ElementsAre(HasSubstr("not after the previous one"),
+                  AllOf(HasSubstr("sugg/s2"), HasSubstr("no such suggestion")),
+                  AllOf(HasSubstr("partnership/p9"),
+                        HasSubstr("no such partnership"))));
+}
+
+TEST(EventLogCheckTest, APartnershipChangedWithoutItsEventIsNamed) {
+  std::map<std::string, v1::Suggestion> suggestions;
+  v1::Partnership p;
+  p.set_id("p1");
+  p.set_etag("e2");
+  std::map<std::string, v1::Partnership> partnerships = {{"p1", p}};
+  EventLogCheck check(suggestions, partnerships);
+  v1::Partnership told = p;
+  told.set_etag("e1");
+  check.Add(EventOf(1, told));
+  EXPECT_THAT(Keys(check.Finish()),
+              ElementsAre(AllOf(HasSubstr("partnership/p1"),
+                                HasSubstr("stored but not told"))));
+}
+
+TEST(EventLogCheckTest, StateScoreAndPartnershipMustMatch) {
+  const v1::Suggestion record = SuggestionWithMoves(2);
+  EXPECT_TRUE(DescribesAsStored(record, record));
+  v1::Suggestion e = record;
+  e.set_score(0.6);
+  EXPECT_FALSE(DescribesAsStored(e, record));
+  e = record;
+  e.set_partnership_id("p1");
+  EXPECT_FALSE(DescribesAsStored(e, record));
+  e = record;
+  e.set_state(v1::SUGGESTION_STATE_DISMISSED);
+  EXPECT_FALSE(DescribesAsStored(e, record));
+  e = record;
+  e.set_times_shown(3);
+  e.set_etag("x");
+  EXPECT_TRUE(DescribesAsStored(e, record));
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdint>
 #include <cstdio>
 #include <map>
 #include <memory>
@@ -19,6 +20,7 @@
 #include "tools/loadgen/channel.h"
 #include "tools/loadgen/crash_worker.h"
 #include "tools/loadgen/directory_filters.h"
+#include "tools/loadgen/event_check.h"
 #include "tools/loadgen/journal.h"
 #include "tools/loadgen/records.h"
 #include "tools/loadgen/suggestion_moves.h"
@@ -29,6 +31,10 @@ namespace {
 
 constexpr auto kDeadline = std::chrono::seconds(60);
 constexpr size_t kPrintedFindings = 50;
+// How long the watch may take to tell every record's last change: the
+// events are all written before the verifier starts, so a reader that has
+// not caught up by then never will.
+constexpr auto kEventsDeadline = std::chrono::seconds(30);
 
 std::unique_ptr<grpc::ClientContext> NewContext() {
   auto context = std::make_unique<grpc::ClientContext>();
@@ -77,7 +83,7 @@ class Verifier {
     CheckSuggestionHistories();
     RETURN_IF_ERROR(CheckFormedPartnerships());
     CheckPartnershipSources();
-    return absl::OkStatus();
+    return CheckEventLog();
   }
 
   // The 'X' entry settling every unanswered write (and the suggestions an
@@ -128,12 +134,13 @@ class Verifier {
         "%d in doubt (%d applied, %d not applied, %d either), %zu "
         "unjournaled suggestions from unanswered calls, %d of %zu final "
         "suggestions re-proposed by them, %zu index filters compared, %zu "
-        "suggestions, %zu partnerships, %zu violations\n",
+        "suggestions, %zu partnerships, %lld watch events, %zu violations\n",
         ledger_.keys().size(), ledger_.KeysWithPrefix("actor/").size(),
         ledger_.KeysWithPrefix("sugg/").size(), records_.size(), doubts,
         applied, not_applied, either, unjournaled_suggestions_.size(),
         reproposed, reproposable_.size(), filters_compared_,
-        suggestions_.size(), partnerships_.size(), findings_.size());
+        suggestions_.size(), partnerships_.size(),
+        static_cast<long long>(events_read_), findings_.size());
   }
 
   const std::vector<Finding>& findings() const { return findings_; }
@@ -358,6 +365,39 @@ class Verifier {
     }
   }
 
+  // The watch event log against the records (see EventLogCheck): read
+  // with WatchSuggestions from the oldest event, on the département where
+  // every lifecycle actor lives (so every suggestion and partnership of
+  // the workload touches it), until each record's last change has been
+  // told.
+  absl::Status CheckEventLog() {
+    EventLogCheck check(suggestions_, partnerships_);
+    v1::WatchSuggestionsRequest request;
+    request.mutable_territory()->set_level(v1::TERRITORY_LEVEL_DEPARTEMENT);
+    request.mutable_territory()->set_code(places_.lifecycle_departement);
+    request.set_resume_token("0");
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() + kEventsDeadline);
+    auto stream = lifecycle_->WatchSuggestions(&context, request);
+    v1::WatchEvent event;
+    bool caught_up = check.CaughtUp();
+    while (!caught_up && stream->Read(&event)) {
+      check.Add(event);
+      caught_up = check.CaughtUp();
+    }
+    if (caught_up) context.TryCancel();
+    const grpc::Status status = stream->Finish();
+    events_read_ = check.events();
+    // Cancelled by us once caught up; past the deadline, Finish names what
+    // was never told.
+    if (!status.ok() && status.error_code() != grpc::StatusCode::CANCELLED &&
+        status.error_code() != grpc::StatusCode::DEADLINE_EXCEEDED) {
+      return Failed("WatchSuggestions", status);
+    }
+    for (Finding& f : check.Finish()) findings_.push_back(std::move(f));
+    return absl::OkStatus();
+  }
+
   // An unanswered SuggestPartners may have proposed again (back to
   // PROPOSED) any of its asker's suggestions in a final state: the ledger
   // gets that doubt too.
@@ -391,6 +431,7 @@ class Verifier {
   // Final suggestions an unanswered SuggestPartners may have re-proposed.
   std::set<std::string> reproposable_;
   size_t filters_compared_ = 0;
+  int64_t events_read_ = 0;
   std::vector<Finding> findings_;
 };
 

@@ -27,9 +27,11 @@ inline constexpr int kVerifyNotRun = 2;  // journal unreadable, server down
 // actor's record and contacts from the same write, an import batch all or
 // nothing, the batches of a stream in order, a suggestion's state and the
 // partnership it formed together); nothing on the server the journal does
-// not explain; point reads equal to the record scan; and for each standard
-// filter, ListActors (the in-memory index) returning exactly the records the
-// scan finds matching. Prints every violation and a summary line.
+// not explain; point reads equal to the record scan; the watch event log
+// telling each suggestion and partnership as stored (EventLogCheck); and for
+// each standard filter, ListActors (the in-memory index) returning exactly
+// the records the scan finds matching. Prints every violation and a summary
+// line.
 int RunVerify(const VerifyOptions& options);
 
 }  // namespace maillage::loadgen
