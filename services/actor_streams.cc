@@ -61,6 +61,12 @@ class ImportReactor final
       : handler_(handler) {
     auto admission = handler_->Admit(context, "ImportActors");
     if (!admission.ok()) {
+      {
+        // Finished: an OnCancel of a client that cancels at once must not
+        // finish it again (gRPC aborts the process on a second Finish).
+        std::lock_guard lock(mu_);
+        finished_ = true;
+      }
       GrpcOrderBefore(this);
       Finish(ToGrpcStatus(admission.status()));
       return;
@@ -134,7 +140,7 @@ class ImportReactor final
   void OnDone() override {
     GrpcOrderAfter(this);
     RequestHandler* handler = handler_;
-    delete this;  // ends the call's audit record, which logs
+    delete this;               // ends the call's audit record, which logs
     GrpcOrderBefore(handler);  // see Server::Shutdown
   }
 
@@ -389,7 +395,7 @@ class ExportReactor final : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
   void OnDone() override {
     GrpcOrderAfter(this);
     RequestHandler* handler = handler_;
-    delete this;  // ends the call's audit record, which logs
+    delete this;               // ends the call's audit record, which logs
     GrpcOrderBefore(handler);  // see Server::Shutdown
   }
 

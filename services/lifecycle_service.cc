@@ -92,8 +92,7 @@ class WatchReactor final : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
       : handler_(handler), shared_(std::make_shared<Shared>()) {
     auto admission = handler_->Admit(context, "WatchSuggestions");
     if (!admission.ok()) {
-      GrpcOrderBefore(this);
-      Finish(ToGrpcStatus(admission.status()));
+      FinishOnce(ToGrpcStatus(admission.status()));
       return;
     }
     core_ = admission->core;
@@ -101,8 +100,7 @@ class WatchReactor final : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
     audit_ = std::move(admission->audit);
     v1::WatchSuggestionsRequest parsed;
     if (absl::Status s = internal::Decode(*request_bytes, &parsed); !s.ok()) {
-      GrpcOrderBefore(this);
-      Finish(ToGrpcStatus(s));
+      FinishOnce(ToGrpcStatus(s));
       return;
     }
     const v1::WatchSuggestionsRequest* request = &parsed;
@@ -114,15 +112,13 @@ class WatchReactor final : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
     core::ValidateTerritoryRef(validation, request->territory(), "territory",
                                &violations, &territory);
     if (!violations.empty()) {
-      GrpcOrderBefore(this);
-      Finish(ToGrpcStatus(violations.ToStatus()));
+      FinishOnce(ToGrpcStatus(violations.ToStatus()));
       return;
     }
     access_ = core_->actors().ScopeOf(*principal_);
     if (absl::Status in_scope = core::CheckTerritoryRead(*access_, territory);
         !in_scope.ok()) {
-      GrpcOrderBefore(this);
-      Finish(ToGrpcStatus(in_scope));
+      FinishOnce(ToGrpcStatus(in_scope));
       return;
     }
     scope_ = std::move(territory.scope);
@@ -131,8 +127,7 @@ class WatchReactor final : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
     } else {
       auto seq = core::EventLog::ParseToken(request->resume_token());
       if (!seq.ok()) {
-        GrpcOrderBefore(this);
-        Finish(ToGrpcStatus(seq.status()));
+        FinishOnce(ToGrpcStatus(seq.status()));
         return;
       }
       // "0" asks for every event kept, wherever retention left the log.
@@ -271,6 +266,9 @@ class WatchReactor final : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
         return;
       }
       std::lock_guard lock(shared_->mu);
+      // Cancelled while this Pump read: OnCancel saw it busy and left the
+      // finish to it (idle, the call would wait for the next commit).
+      if (cancelled_) break;
       if (!shared_->dirty) {
         shared_->idle = true;  // the next commit schedules Pump again
         return;
@@ -288,6 +286,10 @@ class WatchReactor final : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
     StartWrite(first);
   }
 
+  // Every Finish goes through here, the refusals of the constructor
+  // included: gRPC aborts the process on a second Finish, and a client that
+  // cancels at once gets an OnCancel after a refusal (RELIABILITY.md, "The
+  // crash loop reads the event log back").
   void FinishOnce(grpc::Status status) {
     auto shared = shared_;  // see OnCancel
     std::lock_guard lock(shared->mu);

@@ -308,6 +308,37 @@ TEST_F(HostileClientTest, ShutdownEndsLongWorkWithinTheGracePeriod) {
 // A flood of slow calls beyond the queue is shed with RESOURCE_EXHAUSTED and
 // a RetryInfo instead of queueing without bound; the server then answers
 // again.
+// A client that opens a stream and cancels it at once, again and again,
+// refused or not: the server's OnCancel then races its own refusal or its
+// first read of the event log. A second Finish aborted the whole process
+// (found by the crash loop's event-log check, 6 December): this test
+// aborted within a few dozen rounds before the fix.
+TEST_F(HostileClientTest, StreamsCancelledAtOnceLeaveTheServerUp) {
+  auto lifecycle = v1::LifecycleService::NewStub(server_.channel());
+  auto anonymous =
+      grpc::CreateChannel(server_.target(), grpc::InsecureChannelCredentials());
+  auto anonymous_actors = v1::ActorService::NewStub(anonymous);
+  for (int round = 0; round < 300; ++round) {
+    v1::WatchSuggestionsRequest watch;
+    watch.mutable_territory()->set_level(v1::TERRITORY_LEVEL_DEPARTEMENT);
+    watch.mutable_territory()->set_code(round % 2 == 0 ? "69" : "not a code");
+    watch.set_resume_token("0");
+    grpc::ClientContext watching;
+    auto events = lifecycle->WatchSuggestions(&watching, watch);
+    watching.TryCancel();
+    (void)events->Finish();
+
+    grpc::ClientContext importing;  // refused: no credentials
+    auto import = anonymous_actors->ImportActors(&importing);
+    importing.TryCancel();
+    (void)import->Finish();
+  }
+  grpc::ClientContext context;
+  v1::ListActorsRequest list;
+  v1::ListActorsResponse page;
+  EXPECT_TRUE(server_.actors().ListActors(&context, list, &page).ok());
+}
+
 TEST_F(HostileClientTest, FloodOfSlowCallsIsShedWithARetryDelay) {
   server_.Stop();
   server_.options().worker_threads = 1;
