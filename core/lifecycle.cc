@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <chrono>
 #include <map>
+#include <memory>
 #include <random>
 #include <tuple>
 
@@ -693,35 +694,62 @@ absl::StatusOr<std::optional<v1::Suggestion>> Lifecycle::ReadSuggestion(
   return std::optional<v1::Suggestion>(std::move(s));
 }
 
-absl::Status Lifecycle::RecordServed(const v1::SuggestPartnersRequest& request,
-                                     const std::vector<std::string>& communes,
-                                     v1::SuggestPartnersResponse* response,
-                                     const auth::Principal& caller,
-                                     ServingTicket* ticket) {
-  if (request.preview() || response->suggestions_size() == 0) {
-    return absl::OkStatus();
-  }
+absl::StatusOr<std::unique_ptr<Lifecycle::ServedCall>> Lifecycle::PrepareServed(
+    const v1::SuggestPartnersRequest& request,
+    const std::vector<std::string>& communes,
+    v1::SuggestPartnersResponse* response, const auth::Principal& caller) {
   if (communes.size() !=
       static_cast<size_t>(response->suggestions_size()) + 1) {
-    return absl::InternalError("RecordServed: one commune per actor expected");
+    return absl::InternalError(
+        "RecordServedAsync: one commune per actor expected");
   }
-  ServedCall call;
-  call.request = &request;
-  call.response = response;
-  call.communes = &communes;
-  call.caller = &caller;
-  call.workspace = WorkspaceOf(caller);
-  call.territory = request.scope();
-  call.time = Now();
+  auto call = std::make_unique<ServedCall>();
+  call->request = &request;
+  call->response = response;
+  call->communes = &communes;
+  call->caller = &caller;
+  call->workspace = WorkspaceOf(caller);
+  call->territory = request.scope();
+  call->time = Now();
   for (auto& p : *response->mutable_suggestions()) {
-    p.set_suggestion_id(SuggestionId(call.workspace, request.actor_id(),
+    p.set_suggestion_id(SuggestionId(call->workspace, request.actor_id(),
                                      p.partner_id(), p.category()));
   }
   if (!request.has_scope() && !communes[0].empty()) {
-    call.territory.set_level(v1::TERRITORY_LEVEL_COMMUNE);
-    call.territory.set_code(communes[0]);
+    call->territory.set_level(v1::TERRITORY_LEVEL_COMMUNE);
+    call->territory.set_code(communes[0]);
   }
-  return RecordInRound(&call, ticket);
+  return call;
+}
+
+void Lifecycle::RecordServedAsync(const v1::SuggestPartnersRequest& request,
+                                  const std::vector<std::string>& communes,
+                                  v1::SuggestPartnersResponse* response,
+                                  const auth::Principal& caller,
+                                  ServingTicket* ticket,
+                                  std::function<void(absl::Status)> recorded) {
+  // Nothing to record: the ticket ends before the answer, so that a
+  // gathering round does not wait for this call.
+  auto end_ticket = [&] {
+    if (ticket != nullptr && ticket->lifecycle_ != nullptr) {
+      EndServing(ticket->number_);
+      ticket->lifecycle_ = nullptr;
+    }
+  };
+  if (request.preview() || response->suggestions_size() == 0) {
+    end_ticket();
+    recorded(absl::OkStatus());
+    return;
+  }
+  absl::StatusOr<std::unique_ptr<ServedCall>> call =
+      PrepareServed(request, communes, response, caller);
+  if (!call.ok()) {
+    end_ticket();
+    recorded(call.status());
+    return;
+  }
+  (*call)->recorded = std::move(recorded);
+  QueueServed(*std::move(call), ticket);
 }
 
 Lifecycle::ServingTicket Lifecycle::StartServing() {
@@ -751,39 +779,34 @@ void Lifecycle::GatherRound(std::unique_lock<std::mutex>& lock) {
   gather_cv_.wait_until(lock, deadline, [&] { return !matching_before(); });
 }
 
-absl::Status Lifecycle::RecordInRound(ServedCall* call, ServingTicket* ticket) {
+void Lifecycle::QueueServed(std::unique_ptr<ServedCall> call,
+                            ServingTicket* ticket) {
   std::unique_lock lock(served_mu_);
-  served_queue_.push_back(call);
+  served_queue_.push_back(std::move(call));
   if (ticket != nullptr && ticket->lifecycle_ != nullptr) {
     EndServingLocked(ticket->number_);
     ticket->lifecycle_ = nullptr;
   }
-  while (!call->done) {
-    if (served_writing_) {
-      served_cv_.wait(lock);
-      continue;
-    }
-    // Lead the next round: every call queued so far, this one included,
-    // and those matching now.
-    served_writing_ = true;
+  // A round is being written: its writer takes this call in a later round,
+  // and this thread goes back to serving (waiting here for the round cost
+  // every call two context switches: RELIABILITY.md, "Served rounds without
+  // waiting").
+  if (served_writing_) return;
+  served_writing_ = true;
+  while (!served_queue_.empty()) {
     GatherRound(lock);
-    std::vector<ServedCall*> round;
+    std::vector<std::unique_ptr<ServedCall>> round;
     round.swap(served_queue_);
     lock.unlock();
-    const absl::Status status = WriteServedRound(round);
+    std::vector<ServedCall*> calls;
+    calls.reserve(round.size());
+    for (const auto& c : round) calls.push_back(c.get());
+    const absl::Status status = WriteServedRound(calls);
+    for (const auto& c : round) c->recorded(status);
+    round.clear();
     lock.lock();
-    for (ServedCall* c : round) {
-      c->status = status;
-      c->done = true;
-    }
-    served_writing_ = false;
-    // The round's calls return; of those queued meanwhile, the first to
-    // run leads the next round (handing the lead to one chosen call made
-    // every round wait for that thread to be scheduled: RELIABILITY.md,
-    // "6 December, fourth part").
-    served_cv_.notify_all();
   }
-  return call->status;
+  served_writing_ = false;
 }
 
 Lifecycle::ServedSignature Lifecycle::SignatureOf(const v1::Suggestion& s) {

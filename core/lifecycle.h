@@ -4,6 +4,7 @@
 #include <condition_variable>
 #include <functional>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <set>
 #include <string>
@@ -72,7 +73,7 @@ class Lifecycle {
   absl::Status Load();
 
   // Taken by a SuggestPartners call that will be recorded, before it
-  // matches; ends when RecordServed queues the call, or when the ticket is
+  // matches; ends when RecordServedAsync queues the call, or when the ticket is
   // destroyed (the call failed or served nothing). Move-only.
   class ServingTicket {
    public:
@@ -100,35 +101,43 @@ class Lifecycle {
   // latency it adds under this.
   static constexpr absl::Duration kRoundGatherMax = absl::Milliseconds(1);
 
-  // Records what SuggestPartners served and sets each suggestion_id.
-  // `communes` holds the INSEE code of the actor's home commune, then of
-  // each suggested partner's, in order ("" when unknown): the caller read
-  // them from the index it held.
+  // Records what SuggestPartners served and sets each suggestion_id (before
+  // it returns). `communes` holds the INSEE code of the actor's home
+  // commune, then of each suggested partner's, in order ("" when unknown):
+  // the caller read them from the index it held.
   //
-  // Calls are recorded in rounds (group commit): a call that arrives while
-  // a round is being written waits and is written with the others that
-  // arrived meanwhile, in one batch; a suggestion served by several calls
-  // of a round is read and written once (its times_shown counts every
-  // call). A suggestion gets an event (one per round, its state after the
-  // round) only when it is new, proposed again, or its score, modality or
-  // explanation changed: shown again as it was, its counters change and
-  // watchers are not told. Shown again as it was (same state, score,
-  // modality, explanation and factors), its record is not rewritten: the
-  // round writes a merge operand of ~80 bytes (storage/suggestion_merge.h),
-  // and when the round's cache knows the record it is not even read.
-  // Returns once the call's records are in the write-ahead log (not
-  // fsync'ed: see README, Durability); an error of the round's write is
-  // every call's error in it.
+  // `recorded` is called once the call's records are in the write-ahead
+  // log (not fsync'ed: see README, Durability), with the round's status
+  // (an error of the round's write is every call's error in it), on the
+  // thread that wrote the round: this one or another call's. It must be
+  // short and must not record served suggestions itself. Until then
+  // `request`, `communes`, `response` and `caller` must stay valid and
+  // unchanged. A preview, or an answer with no suggestion, is "recorded" at
+  // once.
   //
-  // A round's leader first waits, at most kRoundGatherMax, for the calls
-  // that were already matching when it took the lead (those holding a
-  // ServingTicket): they join its round instead of each writing the next.
-  // A lone call does not wait.
-  absl::Status RecordServed(const v1::SuggestPartnersRequest& request,
-                            const std::vector<std::string>& communes,
-                            v1::SuggestPartnersResponse* response,
-                            const auth::Principal& caller,
-                            ServingTicket* ticket = nullptr);
+  // Calls are recorded in rounds (group commit). A call that arrives while
+  // a round is being written is queued and returns at once: the writer
+  // takes it in its next round (a server thread is never held by a call
+  // waiting for its round). A thread that finds no round being written
+  // writes the queued calls, round after round, until none is left; each
+  // round's leader first waits, at most kRoundGatherMax, for the calls that
+  // were already matching when the round began (those holding a
+  // ServingTicket), so that they join it instead of each writing the next.
+  //
+  // A suggestion served by several calls of a round is read and written
+  // once (its times_shown counts every call). A suggestion gets an event
+  // (one per round, its state after the round) only when it is new,
+  // proposed again, or its score, modality or explanation changed: shown
+  // again as it was, its counters change and watchers are not told. Shown
+  // again as it was (same state, score, modality, explanation and
+  // factors), its record is not rewritten: the round writes a merge operand
+  // of ~80 bytes (storage/suggestion_merge.h), and when the round's cache
+  // knows the record it is not even read.
+  void RecordServedAsync(const v1::SuggestPartnersRequest& request,
+                         const std::vector<std::string>& communes,
+                         v1::SuggestPartnersResponse* response,
+                         const auth::Principal& caller, ServingTicket* ticket,
+                         std::function<void(absl::Status)> recorded);
 
   // Partners of `actor_id` that must not be proposed now to the caller's
   // workspace (cooling period).
@@ -317,7 +326,7 @@ class Lifecycle {
       const std::function<void(std::string_view key, v1::Suggestion* s,
                                storage::WriteBatch* write)>& change);
 
-  // One SuggestPartners call waiting to be recorded (see RecordServed).
+  // One SuggestPartners call waiting to be recorded (see RecordServedAsync).
   struct ServedCall {
     const v1::SuggestPartnersRequest* request = nullptr;
     const v1::SuggestPartnersResponse* response = nullptr;  // ids set
@@ -326,14 +335,19 @@ class Lifecycle {
     std::string_view workspace;
     v1::TerritoryRef territory;  // where the suggestions were served
     google::protobuf::Timestamp time;
-    absl::Status status;  // set with done
-    bool done = false;    // guarded by served_mu_
+    std::function<void(absl::Status)> recorded;  // once its round is written
   };
-  // Queues `call` (ending its ticket), then either waits for a round that
-  // writes it or leads the next round itself.
-  absl::Status RecordInRound(ServedCall* call, ServingTicket* ticket);
+  // The call to record for RecordServedAsync (ids set), or
+  // an error when the request cannot be recorded.
+  absl::StatusOr<std::unique_ptr<ServedCall>> PrepareServed(
+      const v1::SuggestPartnersRequest& request,
+      const std::vector<std::string>& communes,
+      v1::SuggestPartnersResponse* response, const auth::Principal& caller);
+  // Queues `call` (ending its ticket); unless a round is being written,
+  // writes rounds until the queue is empty.
+  void QueueServed(std::unique_ptr<ServedCall> call, ServingTicket* ticket);
   // The leader's wait for the calls matching when its round began (see
-  // RecordServed). `lock` holds served_mu_.
+  // RecordServedAsync). `lock` holds served_mu_.
   void GatherRound(std::unique_lock<std::mutex>& lock);
   void EndServing(uint64_t number);
   // Ends `number` under served_mu_; wakes a gathering leader.
@@ -381,7 +395,7 @@ class Lifecycle {
     int last_index = 0;
   };
   static ServedRound PlanServedRound(const std::vector<ServedCall*>& round);
-  // Writes one round's calls in one batch (see RecordServed). Records
+  // Writes one round's calls in one batch (see RecordServedAsync). Records
   // served again as the signature cache knows them are not read.
   absl::Status WriteServedRound(const std::vector<ServedCall*>& round);
   // Marks the records that the cache shows were served as they are stored
@@ -437,9 +451,9 @@ class Lifecycle {
 
   // The calls waiting for a round, and whether one is being written.
   std::mutex served_mu_;
-  std::condition_variable served_cv_;      // a round ended
-  std::vector<ServedCall*> served_queue_;  // guarded by served_mu_
-  bool served_writing_ = false;            // guarded by served_mu_
+  // Calls waiting for the next round. Guarded by served_mu_.
+  std::vector<std::unique_ptr<ServedCall>> served_queue_;
+  bool served_writing_ = false;  // guarded by served_mu_
   // The tickets of the calls matching now (see StartServing), and the
   // next ticket's number. Guarded by served_mu_.
   std::set<uint64_t> serving_;

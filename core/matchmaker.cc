@@ -1,7 +1,10 @@
 #include "core/matchmaker.h"
 
 #include <algorithm>
+#include <future>
 #include <map>
+#include <memory>
+#include <optional>
 #include <set>
 
 #include "absl/strings/str_cat.h"
@@ -221,6 +224,51 @@ absl::StatusOr<matcher::PartnerOptions> Matchmaker::ReadPartnersRequest(
 absl::StatusOr<v1::SuggestPartnersResponse> Matchmaker::SuggestPartners(
     const v1::SuggestPartnersRequest& request,
     const auth::Principal& caller) const {
+  std::promise<absl::StatusOr<v1::SuggestPartnersResponse>> answered;
+  auto answer = answered.get_future();
+  SuggestPartners(
+      request, caller,
+      [&answered](absl::StatusOr<v1::SuggestPartnersResponse> response) {
+        answered.set_value(std::move(response));
+      });
+  return answer.get();
+}
+
+void Matchmaker::SuggestPartners(const v1::SuggestPartnersRequest& request,
+                                 const auth::Principal& caller,
+                                 PartnersAnswer answer) const {
+  // What the round reads until it is written.
+  struct Served {
+    v1::SuggestPartnersResponse response;
+    std::vector<std::string> communes;
+  };
+  auto served = std::make_shared<Served>();
+  // A recorded call shares its round with the calls matching beside it.
+  std::optional<Lifecycle::ServingTicket> ticket;
+  if (!request.preview()) ticket.emplace(lifecycle_->StartServing());
+  absl::Status matched =
+      MatchPartners(request, caller, &served->response, &served->communes);
+  if (!matched.ok()) {
+    ticket.reset();  // a gathering round need not wait for this call
+    answer(matched);
+    return;
+  }
+  lifecycle_->RecordServedAsync(
+      request, served->communes, &served->response, caller,
+      ticket.has_value() ? &*ticket : nullptr,
+      [served, answer = std::move(answer)](absl::Status recorded) {
+        if (!recorded.ok()) {
+          answer(recorded);
+        } else {
+          answer(std::move(served->response));
+        }
+      });
+}
+
+absl::Status Matchmaker::MatchPartners(
+    const v1::SuggestPartnersRequest& request, const auth::Principal& caller,
+    v1::SuggestPartnersResponse* response,
+    std::vector<std::string>* communes) const {
   ASSIGN_OR_RETURN(matcher::PartnerOptions options,
                    ReadPartnersRequest(request, caller));
 
@@ -231,12 +279,9 @@ absl::StatusOr<v1::SuggestPartnersResponse> Matchmaker::SuggestPartners(
   size_t limit = options.limit;
   options.limit += cooling.size();
 
-  v1::SuggestPartnersResponse response;
-  response.set_actor_id(request.actor_id());
+  response->set_actor_id(request.actor_id());
   absl::Status status;
   bool unavailable = false;
-  // Home communes of the actor and of each partner kept, for the record.
-  std::vector<std::string> communes;
   const territory::Geography& geo = registry_->geography();
   auto commune_of = [&](const matcher::ActorIndex& index, matcher::ActorNum n) {
     const uint32_t c = index.Get(n).home.commune;
@@ -245,10 +290,6 @@ absl::StatusOr<v1::SuggestPartnersResponse> Matchmaker::SuggestPartners(
                : std::string(geo.Code(territory::Level::kCommune, c));
   };
   std::shared_ptr<const AccessScope> access = actors_->ScopeOf(caller);
-  // A recorded call shares its round with the calls matching beside it.
-  Lifecycle::ServingTicket ticket = request.preview()
-                                        ? Lifecycle::ServingTicket()
-                                        : lifecycle_->StartServing();
   // The caller's workspace's cooperation signals only (core/workspace.h).
   auto suggest = [&](const matcher::ActorIndex& index,
                      const matcher::MatchContext& context,
@@ -265,7 +306,7 @@ absl::StatusOr<v1::SuggestPartnersResponse> Matchmaker::SuggestPartners(
     }
     options.admit = AdmitIn(*access, index);
     options.cooperations = &cooperations;
-    if (!request.preview()) communes.push_back(commune_of(index, *num));
+    if (!request.preview()) communes->push_back(commune_of(index, *num));
     auto suggestions = matcher::SuggestPartners(index, context, *num, options);
     if (!suggestions.ok()) {
       status = suggestions.status();
@@ -273,9 +314,9 @@ absl::StatusOr<v1::SuggestPartnersResponse> Matchmaker::SuggestPartners(
     }
     for (auto& s : *suggestions) {
       if (cooling.count(s.partner_id)) continue;
-      if (static_cast<size_t>(response.suggestions_size()) == limit) break;
-      if (!request.preview()) communes.push_back(commune_of(index, s.partner));
-      ToProto(s, index, response.add_suggestions());
+      if (static_cast<size_t>(response->suggestions_size()) == limit) break;
+      if (!request.preview()) communes->push_back(commune_of(index, s.partner));
+      ToProto(s, index, response->add_suggestions());
     }
   };
   actors_->ReadMatching(WorkspaceOf(caller), suggest);
@@ -285,9 +326,7 @@ absl::StatusOr<v1::SuggestPartnersResponse> Matchmaker::SuggestPartners(
                      actors_->StoredStatus(request.actor_id()));
     return NotProposable(request.actor_id(), stored);
   }
-  RETURN_IF_ERROR(
-      lifecycle_->RecordServed(request, communes, &response, caller, &ticket));
-  return response;
+  return absl::OkStatus();
 }
 
 absl::StatusOr<v1::MatchExplanation> Matchmaker::ExplainMatch(

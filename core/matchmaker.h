@@ -1,6 +1,10 @@
 #ifndef MAILLAGE_CORE_MATCHMAKER_H_
 #define MAILLAGE_CORE_MATCHMAKER_H_
 
+#include <functional>
+#include <string>
+#include <vector>
+
 #include "absl/status/statusor.h"
 #include "auth/principal.h"
 #include "base/cancellation.h"
@@ -42,9 +46,21 @@ class Matchmaker {
 
   // Also records what it serves (unless a preview) and leaves out the
   // partners in their cooling period after a dismissal or a declined meeting.
+  // Returns once the served suggestions are recorded.
   absl::StatusOr<v1::SuggestPartnersResponse> SuggestPartners(
       const v1::SuggestPartnersRequest& request,
       const auth::Principal& caller) const;
+  // The same, answering through `answer` (exactly once): at once for a
+  // preview or an error, else once the served suggestions are recorded, on
+  // the thread that wrote their round (Lifecycle::RecordServedAsync), so
+  // that the calling thread never waits for a round. `request` and `caller`
+  // must stay valid until `answer` is called; `answer` must be short and
+  // must not call SuggestPartners.
+  using PartnersAnswer =
+      std::function<void(absl::StatusOr<v1::SuggestPartnersResponse>)>;
+  void SuggestPartners(const v1::SuggestPartnersRequest& request,
+                       const auth::Principal& caller,
+                       PartnersAnswer answer) const;
   absl::StatusOr<v1::MatchExplanation> ExplainMatch(
       const v1::ExplainMatchRequest& request,
       const auth::Principal& caller) const;
@@ -74,6 +90,13 @@ class Matchmaker {
           base::Cancellation::Never()) const;
 
  private:
+  // The partners of a SuggestPartners call, and the home communes of the
+  // actor and of each partner (what RecordServedAsync needs), in `response` and
+  // `communes`; nothing recorded.
+  absl::Status MatchPartners(const v1::SuggestPartnersRequest& request,
+                             const auth::Principal& caller,
+                             v1::SuggestPartnersResponse* response,
+                             std::vector<std::string>* communes) const;
   // The request's weights over the caller's workspace's.
   matcher::Weights WeightsFor(const v1::MatchWeights& overrides,
                               const auth::Principal& caller) const;

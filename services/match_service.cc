@@ -18,17 +18,23 @@ namespace maillage::services {
 grpc::ServerUnaryReactor* MatchServiceImpl::SuggestPartners(
     grpc::CallbackServerContext* context, const grpc::ByteBuffer* request,
     grpc::ByteBuffer* response) {
-  return handler_->Unary<v1::SuggestPartnersRequest>(
+  // Deferred: a recorded call is answered once its round is written,
+  // without holding a worker meanwhile.
+  return handler_->UnaryDeferred<v1::SuggestPartnersRequest>(
       context, "SuggestPartners", request, response,
       [activity = handler_->activity()](core::Maillage& m,
                                         const v1::SuggestPartnersRequest& r,
-                                        const CallContext& call) {
-        auto answer = m.matching().SuggestPartners(r, call.principal);
-        if (answer.ok() && activity != nullptr) {
-          activity->SuggestionsServed("SuggestPartners",
-                                      answer->suggestions_size());
-        }
-        return answer;
+                                        const CallContext& call, auto answer) {
+        m.matching().SuggestPartners(
+            r, call.principal,
+            [activity, answer = std::move(answer)](
+                absl::StatusOr<v1::SuggestPartnersResponse> served) {
+              if (served.ok() && activity != nullptr) {
+                activity->SuggestionsServed("SuggestPartners",
+                                            served->suggestions_size());
+              }
+              answer(std::move(served));
+            });
       });
 }
 

@@ -353,6 +353,50 @@ grpc::ServerUnaryReactor* RequestHandler::Start(
   return reactor;
 }
 
+grpc::ServerUnaryReactor* RequestHandler::StartDeferred(
+    grpc::CallbackServerContext* context, std::string_view method,
+    const google::protobuf::Message& prototype, const grpc::ByteBuffer* request,
+    std::function<void(core::Maillage&, const CallContext&, CallAudit&,
+                       Finisher)>
+        work) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  absl::StatusOr<Admission> admission =
+      AdmitCall(context, method, &prototype, request);
+  absl::Status refusal = admission.status();
+  if (refusal.ok()) refusal = CheckRequestSize(method, request->Length());
+  if (!refusal.ok()) {
+    if (admission.ok()) admission->audit->End(refusal);
+    reactor->Finish(ToGrpcStatus(refusal));
+    return reactor;
+  }
+  auto admitted = std::make_shared<Admission>(*std::move(admission));
+  bool queued = pool_->TrySchedule(
+      [reactor, context, admitted, work = std::move(work)] {
+        base::Cancellation cancellation = CancellationOf(context);
+        absl::Status status = cancellation.Check();
+        if (!status.ok()) {
+          admitted->audit->End(status);
+          reactor->Finish(ToGrpcStatus(status));
+          return;
+        }
+        // The admission lives until the call is finished.
+        Finisher finish = [reactor, admitted](absl::Status outcome) {
+          reactor->Finish(ToGrpcStatus(outcome));
+        };
+        work(*admitted->core, CallContext{*admitted->principal, cancellation},
+             *admitted->audit, std::move(finish));
+      },
+      static_cast<size_t>(options_.max_queued_calls));
+  if (!queued) {
+    absl::Status overloaded = core::RetryLater(
+        "the server is overloaded: too many calls are waiting; retry later",
+        options_.retry_delay);
+    admitted->audit->End(overloaded);
+    reactor->Finish(ToGrpcStatus(overloaded));
+  }
+  return reactor;
+}
+
 namespace internal {
 
 absl::Status Decode(const grpc::ByteBuffer& bytes,

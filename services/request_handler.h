@@ -203,6 +203,19 @@ class RequestHandler {
                                   const grpc::ByteBuffer* request,
                                   grpc::ByteBuffer* response, WorkFn work);
 
+  // Unary for a call whose answer may come later, from another thread:
+  // `work(core, request, call, answer)` starts it and calls `answer` exactly
+  // once with the result (an absl::StatusOr of the response). The decoded
+  // request and the call's principal stay valid until then. The worker is
+  // free as soon as `work` returns: a recorded SuggestPartners waiting for
+  // its round holds no thread.
+  template <typename Request, typename WorkFn>
+  grpc::ServerUnaryReactor* UnaryDeferred(grpc::CallbackServerContext* context,
+                                          std::string_view method,
+                                          const grpc::ByteBuffer* request,
+                                          grpc::ByteBuffer* response,
+                                          WorkFn work);
+
   // For streaming calls: the same admission checks as Unary (store open,
   // authentication, the role's right to `method`, load shedding). Returns
   // the admission, or a refusal the reactor finishes with.
@@ -271,6 +284,18 @@ class RequestHandler {
                                  CallAudit&)>
           work);
 
+  // Start for calls answered later: `work` gets `finish`, which ends the
+  // call with its status (exactly once, on any thread). The admission (the
+  // principal, the audit) lives until then. `work` ends the CallAudit.
+  using Finisher = std::function<void(absl::Status)>;
+  grpc::ServerUnaryReactor* StartDeferred(
+      grpc::CallbackServerContext* context, std::string_view method,
+      const google::protobuf::Message& prototype,
+      const grpc::ByteBuffer* request,
+      std::function<void(core::Maillage&, const CallContext&, CallAudit&,
+                         Finisher)>
+          work);
+
   WorkerPool* pool_;
   WorkerPool* import_pool_ = nullptr;
   RequestObserver* const observer_;
@@ -336,6 +361,34 @@ grpc::ServerUnaryReactor* RequestHandler::Unary(
         }
         audit.End(status, decoded_ok ? decoded : nullptr, response->Length());
         return status;
+      });
+}
+
+template <typename Request, typename WorkFn>
+grpc::ServerUnaryReactor* RequestHandler::UnaryDeferred(
+    grpc::CallbackServerContext* context, std::string_view method,
+    const grpc::ByteBuffer* request, grpc::ByteBuffer* response, WorkFn work) {
+  return StartDeferred(
+      context, method, Request::default_instance(), request,
+      [request, response, work = std::move(work)](
+          core::Maillage& core, const CallContext& call, CallAudit& audit,
+          Finisher finish) {
+        auto decoded = std::make_shared<Request>();
+        absl::Status status = internal::Decode(*request, decoded.get());
+        if (!status.ok()) {
+          audit.End(status, nullptr, response->Length());
+          finish(status);
+          return;
+        }
+        // `audit` is the admission's, which `finish` keeps alive.
+        work(core, *decoded, call,
+             [decoded, response, &audit,
+              finish = std::move(finish)](auto result) {
+               absl::Status encoded =
+                   internal::EncodeResult(std::move(result), response);
+               audit.End(encoded, decoded.get(), response->Length());
+               finish(encoded);
+             });
       });
 }
 
