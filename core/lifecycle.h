@@ -458,7 +458,11 @@ class Lifecycle {
   // next ticket's number. Guarded by served_mu_.
   std::set<uint64_t> serving_;
   uint64_t next_ticket_ = 0;
-  std::condition_variable gather_cv_;  // a ticket ended
+  std::condition_variable gather_cv_;  // the calls a round waits for ended
+  // While a round gathers: the first ticket it does not wait for; 0 when no
+  // round gathers (a round waits only for a ticket below it, so it is at
+  // least 1 then). Guarded by served_mu_.
+  uint64_t gathering_until_ = 0;
 
   mutable std::mutex mu_;
   // Every partnership, by keys::InWorkspace(workspace, id) (the engine's
