@@ -582,7 +582,7 @@ void ActorIndex::BulkLoad(std::vector<ActorProfile> profiles,
     return;
   }
   const auto n = static_cast<ActorNum>(profiles.size());
-  impl.profiles = std::move(profiles);
+  impl.profiles.Assign(std::move(profiles));
   impl.records.resize(n);
   for (ActorNum num = 0; num < n; ++num) {
     NormaliseAreas(impl.profiles[num]);
@@ -860,7 +860,8 @@ size_t ActorIndex::ApproximateMemoryUsage() const {
   size_t bytes = impl.profiles.capacity() * sizeof(ActorProfile) +
                  impl.records.capacity() * sizeof(ActorRecord) +
                  impl.free_nums.capacity() * sizeof(ActorNum);
-  for (const ActorProfile& p : impl.profiles) {
+  for (size_t num = 0; num < impl.profiles.size(); ++num) {
+    const ActorProfile& p = impl.profiles[num];
     bytes += heap_string(p.id) + heap_string(p.name) +
              p.needs.capacity() * sizeof(Exchange) +
              p.offers.capacity() * sizeof(Exchange) +

@@ -15,6 +15,7 @@
 #include "absl/container/btree_set.h"
 #include "absl/container/flat_hash_map.h"
 #include "matcher/actor_index.h"
+#include "matcher/stable_vector.h"
 #include "territory/level.h"
 
 namespace maillage::matcher {
@@ -202,7 +203,7 @@ inline uint64_t AreaKey(int rank, uint32_t number) {
 // Comparator of the id-ordered set: numbers ordered by their public ids.
 struct IdLess {
   using is_transparent = void;
-  const std::vector<ActorProfile>* profiles = nullptr;
+  const StableVector<ActorProfile>* profiles = nullptr;
   bool operator()(ActorNum a, ActorNum b) const {
     return (*profiles)[a].id < (*profiles)[b].id;
   }
@@ -292,9 +293,11 @@ struct ActorIndex::Impl {
   // inside `scope` (all of them when unknown). Sorted.
   std::vector<uint32_t> ScopePartitions(const Scope& scope) const;
 
-  std::vector<ActorProfile> profiles;          // by number
-  std::vector<internal::ActorRecord> records;  // by number
-  std::vector<ActorNum> free_nums;             // numbers to reuse
+  // By number; elements never move (stable_vector.h), so that adding actors
+  // never copies the million there are under the write lock.
+  internal::StableVector<ActorProfile> profiles;
+  internal::StableVector<internal::ActorRecord> records;
+  std::vector<ActorNum> free_nums;  // numbers to reuse
   absl::btree_set<ActorNum, internal::IdLess> ids;
   size_t live = 0;
   ActorNum areas_actor_count = 0;  // live actors with action areas

@@ -166,6 +166,11 @@ for name in ["before"] + sorted(n[len(run) + 1:-4] for n in glob.glob(run + "/du
         phase = "before" if s < t0 else ("during" if s < t1 else "after")
         phases[phase].append(m)
 print("== by phase (import from t=0 to t=%.1f s):" % (t1 - t0))
+slowest = sorted(((m, s) for n in ["during%03d" % i for i in range(1000)]
+                  if os.path.exists(os.path.join(run, n + ".log"))
+                  for s, m in read(n)), reverse=True)[:10]
+print("== slowest during the import (ms at s from its start): " + ", ".join(
+    "%.0f at %+.2f" % (m / 1000, s - t0) for m, s in slowest))
 for phase in ("before", "during", "after"):
     print("%-7s %s" % (phase, stats(phases[phase])))
 PY
