@@ -11,6 +11,9 @@
 #   RPS=0 scripts/bench-mixed.sh                # closed loop: each client as fast as it can
 #   scripts/bench-mixed.sh -- --flag=value      # extra server flags (variants)
 #   SERVER=path/to/maillage_server scripts/bench-mixed.sh   # another build
+#   CLI_NICE=19 scripts/bench-mixed.sh          # the importing CLI at nice 19: what
+#                                               # the server does when its client
+#                                               # does not share its cores
 #
 # 1. bench/jsonl/generate_actors.py writes 2N synthetic actors over the real
 #    communes (reused when D already holds them): the first N are the
@@ -82,7 +85,7 @@ server_pid=$!
 for _ in $(seq 600); do grep -qs "listening on" "$run/log" && break; sleep 0.2; done
 port=$(sed -n 's/.*listening on [^;]*:\([0-9]*\);.*/\1/p' "$run/log")
 key=$(awk '{print $2}' "$run/credentials" | tail -1)
-cli() { MAILLAGE_SERVER=127.0.0.1:$port MAILLAGE_TOKEN=$key build/cli/maillage "$@"; }
+cli() { MAILLAGE_SERVER=127.0.0.1:$port MAILLAGE_TOKEN=$key nice -n "${CLI_NICE:-0}" build/cli/maillage "$@"; }
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 hz=$(getconf CLK_TCK)
 

@@ -134,6 +134,10 @@ class ImportReactor final
       if (failure_.ok()) failure_ = absl::CancelledError("cancelled");
       DecideLocked(&next);  // a paused read would otherwise never end
     }
+    // gRPC runs OnDone only after OnCancel has returned, and OnDone's
+    // `delete this` destroys failure_, written above: state that order even
+    // when nothing is handed to gRPC here (a call refused at its start).
+    GrpcOrderBefore(this);
     Run(next);  // last: may delete this
   }
 

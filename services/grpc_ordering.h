@@ -25,7 +25,8 @@ namespace maillage::services {
 // first thing in the code gRPC runs after it. Reactors pass `this`, in every
 // reaction including OnCancel (gRPC runs it after the constructor, but not in
 // order with the other reactions: what OnCancel touches stays under the
-// reactor's own mutex). For Server::Shutdown, every reactor's OnDone ends
+// reactor's own mutex; it does run before OnDone, so an OnCancel that writes
+// what OnDone destroys ends its writes with GrpcOrderBefore(this)). For Server::Shutdown, every reactor's OnDone ends
 // with GrpcOrderBefore(the request handler), after `delete this` (the
 // destructor still ends the call's audit record, which logs and counts into
 // what the server then destroys), and Shutdown calls GrpcOrderAfter(the
