@@ -317,40 +317,13 @@ grpc::ServerUnaryReactor* RequestHandler::Start(
     const google::protobuf::Message& prototype, const grpc::ByteBuffer* request,
     std::function<absl::Status(core::Maillage&, const CallContext&, CallAudit&)>
         work) {
-  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  absl::StatusOr<Admission> admission =
-      AdmitCall(context, method, &prototype, request);
-  absl::Status refusal = admission.status();
-  if (refusal.ok()) refusal = CheckRequestSize(method, request->Length());
-  if (!refusal.ok()) {
-    if (admission.ok()) admission->audit->End(refusal);
-    reactor->Finish(ToGrpcStatus(refusal));
-    return reactor;
-  }
-  std::shared_ptr<CallAudit> audit = admission->audit;
-  bool queued = pool_->TrySchedule(
-      [reactor, context, admission = *std::move(admission),
-       work = std::move(work)] {
-        base::Cancellation cancellation = CancellationOf(context);
-        absl::Status status = cancellation.Check();
-        if (status.ok()) {
-          status = work(*admission.core,
-                        CallContext{*admission.principal, cancellation},
-                        *admission.audit);
-        } else {
-          admission.audit->End(status);
-        }
-        reactor->Finish(ToGrpcStatus(status));
-      },
-      static_cast<size_t>(options_.max_queued_calls));
-  if (!queued) {
-    absl::Status overloaded = core::RetryLater(
-        "the server is overloaded: too many calls are waiting; retry later",
-        options_.retry_delay);
-    audit->End(overloaded);
-    reactor->Finish(ToGrpcStatus(overloaded));
-  }
-  return reactor;
+  // The deferred form, finished as soon as `work` returns on its worker.
+  return StartDeferred(
+      context, method, prototype, request,
+      [work = std::move(work)](core::Maillage& core, const CallContext& call,
+                               CallAudit& audit, Finisher finish) {
+        finish(work(core, call, audit));
+      });
 }
 
 grpc::ServerUnaryReactor* RequestHandler::StartDeferred(
