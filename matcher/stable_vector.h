@@ -32,8 +32,16 @@ class StableVector {
   StableVector() = default;
   StableVector(const StableVector&) = delete;
   StableVector& operator=(const StableVector&) = delete;
-  StableVector(StableVector&&) noexcept = default;
-  StableVector& operator=(StableVector&&) noexcept = default;
+  // A moved-from vector is empty.
+  StableVector(StableVector&& other) noexcept
+      : chunks_(std::move(other.chunks_)),
+        size_(std::exchange(other.size_, 0)) {}
+  StableVector& operator=(StableVector&& other) noexcept {
+    chunks_ = std::move(other.chunks_);
+    other.chunks_.clear();
+    size_ = std::exchange(other.size_, 0);
+    return *this;
+  }
 
   size_t size() const { return size_; }
   bool empty() const { return size_ == 0; }

@@ -62,5 +62,19 @@ TEST(StableVectorTest, AssignMovesTheValuesIn) {
   EXPECT_EQ(v.capacity(), 0u);
 }
 
+TEST(StableVectorTest, AMovedFromVectorIsEmpty) {
+  Strings v;
+  v.push_back("kept");
+  const std::string* kept = &v[0];
+  Strings w(std::move(v));
+  EXPECT_EQ(&w[0], kept);
+  EXPECT_TRUE(v.empty());  // NOLINT(bugprone-use-after-move): defined empty
+  EXPECT_EQ(v.capacity(), 0u);
+  Strings x;
+  x = std::move(w);
+  EXPECT_EQ(&x[0], kept);
+  EXPECT_TRUE(w.empty());  // NOLINT(bugprone-use-after-move): defined empty
+}
+
 }  // namespace
 }  // namespace maillage::matcher::internal
