@@ -808,8 +808,8 @@ void Lifecycle::QueueServed(std::unique_ptr<ServedCall> call,
   }
   // A round is being written: its writer takes this call in a later round,
   // and this thread goes back to serving (waiting here for the round cost
-  // every call two context switches: RELIABILITY.md, "Served rounds without
-  // waiting").
+  // every call two context switches: BENCHMARKS.md, "a recorded call holds
+  // no thread while its round is written").
   if (served_writing_) return;
   served_writing_ = true;
   while (!served_queue_.empty()) {
