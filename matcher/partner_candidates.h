@@ -18,6 +18,7 @@
 #include "matcher/actor_index.h"
 #include "matcher/actor_index_internal.h"
 #include "matcher/scoring.h"
+#include "matcher/stable_vector.h"
 
 namespace maillage::matcher::internal {
 
@@ -53,13 +54,13 @@ inline void Credit(Credits& credits, const Probe& probe) {
 // candidate slots, so that marking thousands of them stays cheap; only the
 // bytes set are cleared between queries.
 struct AreaMarks {
-  std::vector<uint8_t> code;
+  StableVector<uint8_t> code;
   std::vector<ActorNum> set;
 
   void Reset(size_t num_limit) {
     for (ActorNum num : set) code[num] = 0;
     set.clear();
-    if (code.size() < num_limit) code.resize(num_limit, 0);
+    if (code.size() < num_limit) code.resize(num_limit);
   }
   void Mark(ActorNum num, int rank) {
     const auto c = static_cast<uint8_t>(internal::kRankCount - rank);
@@ -81,6 +82,12 @@ struct AreaMarks {
 
 // Per-thread scratch of a query: a generation stamp per actor number marks
 // the candidates already seen, so that nothing is cleared between queries.
+//
+// The arrays by actor number are StableVectors: when an import adds actors,
+// every query thread's next query grows them, under the index's shared lock.
+// As std::vectors they doubled there (16 MB copied and faulted in per
+// thread at 1M actors; all 8 querying clients slowed 30-60 ms together at
+// an import's start, BENCHMARKS.md "Mixed load"); a chunk is 16,384 more.
 struct Candidate {
   ActorNum num;
   bool scored;
@@ -93,16 +100,16 @@ struct Candidate {
 struct Scratch {
   // By actor number: generation << 32 | index in `candidates` (one random
   // access per posting entry).
-  std::vector<uint64_t> slot;
+  StableVector<uint64_t> slot;
   std::vector<Candidate> candidates;
   uint64_t generation = 0;
   AreaMarks areas;
 
   void Reset(size_t num_limit) {
-    if (slot.size() < num_limit) slot.resize(num_limit, 0);
+    if (slot.size() < num_limit) slot.resize(num_limit);  // zeroed
     candidates.clear();
     if (++generation == (uint64_t{1} << 32)) {
-      std::fill(slot.begin(), slot.end(), 0);
+      for (size_t num = 0; num < slot.size(); ++num) slot[num] = 0;
       generation = 1;
     }
   }

@@ -417,6 +417,40 @@ TEST_F(PartnersTest, ActionAreasCountForProximityAndScope) {
   EXPECT_EQ(suggestions[0].partner_id, "rna:acting");
 }
 
+// The per-thread scratch of a query is sized by actor number: a query after
+// the index grew past it (an import between two queries on one thread) must
+// see the new actors, those found by their action area included.
+TEST_F(PartnersTest, AQueryAfterTheIndexGrewSeesTheNewActors) {
+  const ActorNum company =
+      Add(ProfileBuilder("c:1", Kind::kCompany, geo_.Commune(0))
+              .Themes({"housing"})
+              .Offer("premises", "housing"));
+  Add(ProfileBuilder("rna:first", Kind::kAssociation, geo_.Commune(1))
+          .Themes({"housing"})
+          .Need("premises", "housing"));
+  ASSERT_EQ(Ids(Suggest(company)), std::vector<std::string>{"rna:first"});
+
+  // Past more than one chunk of the scratch (16,384 numbers), with filler
+  // that has nothing to exchange with the company.
+  for (int i = 0; i < 20'000; ++i) {
+    Add(ProfileBuilder("rna:filler" + std::to_string(i), Kind::kAssociation,
+                       geo_.Commune(20))
+            .Themes({"seniors_ageing"}));
+  }
+  Add(ProfileBuilder("rna:late-near", Kind::kAssociation, geo_.Commune(2))
+          .Themes({"housing"})
+          .Need("premises", "housing"));
+  Add(ProfileBuilder("rna:late-acting", Kind::kAssociation, geo_.Commune(30))
+          .Themes({"housing"})
+          .Need("premises", "housing")
+          .ActsOn(Level::kEpci, geo_.Territory(Level::kEpci, 0)));
+  std::vector<std::string> ids = Ids(Suggest(company));
+  EXPECT_THAT(ids, ::testing::UnorderedElementsAre(
+                       "rna:first", "rna:late-near", "rna:late-acting"));
+  // And again: the grown scratch starts clean for the next query.
+  EXPECT_THAT(Ids(Suggest(company)), ::testing::UnorderedElementsAreArray(ids));
+}
+
 // Lifecycle feedback: responsiveness.
 
 TEST_F(PartnersTest, AnActorThatDoesNotAnswerRanksBelowAResponsiveTwin) {

@@ -62,6 +62,8 @@ cleanup() {
   [ -n "$import_pid" ] && kill "$import_pid" 2>/dev/null
   [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null
   wait 2>/dev/null || true
+  # With --keep, the server's log stays beside the JSONL files.
+  if $keep && [ -f "$work/run/log" ]; then cp "$work/run/log" "$work/server.log"; fi
   rm -rf "$work/run"
   if ! $keep; then rm -rf "$work"; fi
 }
@@ -120,6 +122,7 @@ queries warmup 3
 queries before 15
 ticks0=$(cpu_ticks "$server_pid")
 import_start=$(date +%s.%N)
+echo "== import starts at $import_start (epoch seconds)"
 ( TIMEFORMAT='%R %U %S'
   { time cli import "$work/stream-$rows.jsonl" --format jsonl >"$run/import.txt" ; } 2>"$run/import.time" ) &
 import_pid=$!
