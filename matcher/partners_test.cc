@@ -445,8 +445,8 @@ TEST_F(PartnersTest, AQueryAfterTheIndexGrewSeesTheNewActors) {
           .Need("premises", "housing")
           .ActsOn(Level::kEpci, geo_.Territory(Level::kEpci, 0)));
   std::vector<std::string> ids = Ids(Suggest(company));
-  EXPECT_THAT(ids, ::testing::UnorderedElementsAre(
-                       "rna:first", "rna:late-near", "rna:late-acting"));
+  EXPECT_THAT(ids, ::testing::UnorderedElementsAre("rna:first", "rna:late-near",
+                                                   "rna:late-acting"));
   // And again: the grown scratch starts clean for the next query.
   EXPECT_THAT(Ids(Suggest(company)), ::testing::UnorderedElementsAreArray(ids));
 }
