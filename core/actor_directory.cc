@@ -517,13 +517,19 @@ absl::Status ActorDirectory::LoadIndex() {
   // Number k goes to the k-th actor in geographic order; the scan gave the
   // ids in increasing order (the actors family is keyed by id), so the
   // numbers by scan position are the id order BulkLoad builds its map from.
-  std::vector<matcher::ActorProfile> profiles;
-  profiles.reserve(keys.size());
+  // Two threads, half of the numbers each (a random read per profile).
+  std::vector<matcher::ActorProfile> profiles(keys.size());
   std::vector<matcher::ActorNum> id_order(keys.size());
-  for (uint32_t num = 0; num < keys.size(); ++num) {
-    id_order[keys[num].scan] = num;
-    profiles.push_back(std::move(*by_scan[keys[num].scan]));
-  }
+  auto number = [&](uint32_t from, uint32_t to) {
+    for (uint32_t num = from; num < to; ++num) {
+      id_order[keys[num].scan] = num;
+      profiles[num] = std::move(*by_scan[keys[num].scan]);
+    }
+  };
+  const auto half = static_cast<uint32_t>(keys.size() / 2);
+  std::thread first_half(number, 0, half);
+  number(half, static_cast<uint32_t>(keys.size()));
+  first_half.join();
   keys = {};
   by_scan = {};
   parsed = {};

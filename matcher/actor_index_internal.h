@@ -250,6 +250,9 @@ struct ActorIndex::Impl {
   // départements (never unlearned).
   void Learn(const ActorProfile& profile, const internal::ActorRecord& record);
   internal::ActorRecord MakeRecord(const ActorProfile& profile) const;
+  // Normalises the action areas of actors [from, to) and makes their
+  // records (BulkLoad; no posting).
+  void MakeRecords(ActorNum from, ActorNum to);
 
   // Whether an action area overlaps the scope (inside it or containing it).
   bool AreaOverlaps(const ActionArea& area, const Scope& scope) const;
