@@ -600,9 +600,8 @@ void ActorIndex::BulkLoad(std::vector<ActorProfile> profiles,
   // than one core): first the records, half of the actors each; then the
   // postings, split by the structures they fill, which no part shares
   // (IndexActor's parts, in another order: none reads what another writes).
-  InParallel(
-      [&] { impl.MakeRecords(0, n / 2); },
-      [&] { impl.MakeRecords(n / 2, n); });
+  InParallel([&] { impl.MakeRecords(0, n / 2); },
+             [&] { impl.MakeRecords(n / 2, n); });
   InParallel(
       [&] {
         for (ActorNum num = 0; num < n; ++num) {
