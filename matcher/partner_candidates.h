@@ -17,8 +17,8 @@
 
 #include "matcher/actor_index.h"
 #include "matcher/actor_index_internal.h"
+#include "matcher/lazy_array.h"
 #include "matcher/scoring.h"
-#include "matcher/stable_vector.h"
 
 namespace maillage::matcher::internal {
 
@@ -54,20 +54,21 @@ inline void Credit(Credits& credits, const Probe& probe) {
 // candidate slots, so that marking thousands of them stays cheap; only the
 // bytes set are cleared between queries.
 struct AreaMarks {
-  StableVector<uint8_t> code;
+  LazyArray<uint8_t> code;
   std::vector<ActorNum> set;
 
   void Reset(size_t num_limit) {
-    for (ActorNum num : set) code[num] = 0;
+    for (ActorNum num : set) code.At(num) = 0;
     set.clear();
-    if (code.size() < num_limit) code.resize(num_limit);
+    code.StartQuery(num_limit);
   }
   void Mark(ActorNum num, int rank) {
     const auto c = static_cast<uint8_t>(internal::kRankCount - rank);
-    if (code[num] == 0) set.push_back(num);
-    code[num] = std::max(code[num], c);
+    uint8_t& mark = code.At(num);
+    if (mark == 0) set.push_back(num);
+    mark = std::max(mark, c);
   }
-  bool Has(ActorNum num) const { return code[num] != 0; }
+  bool Has(ActorNum num) const { return code.Get(num) != 0; }
   // The proximity bound of the area (custom zones, indexed at commune rank,
   // give at most 0.8 too).
   static float Proximity(uint8_t c) {
@@ -77,17 +78,14 @@ struct AreaMarks {
                         internal::LevelProximity(
                             internal::kLevelByRank[internal::kRankCount - c]));
   }
-  float ProximityOf(ActorNum num) const { return Proximity(code[num]); }
+  float ProximityOf(ActorNum num) const { return Proximity(code.Get(num)); }
 };
 
 // Per-thread scratch of a query: a generation stamp per actor number marks
 // the candidates already seen, so that nothing is cleared between queries.
-//
-// The arrays by actor number are StableVectors: when an import adds actors,
-// every query thread's next query grows them, under the index's shared lock.
-// As std::vectors they doubled there (16 MB copied and faulted in per
-// thread at 1M actors; all 8 querying clients slowed 30-60 ms together at
-// an import's start, BENCHMARKS.md "Mixed load"); a chunk is 16,384 more.
+// The arrays by actor number are LazyArrays (matcher/lazy_array.h): chunks
+// allocated where queries write, not 9 bytes per actor of the country on
+// every query thread.
 struct Candidate {
   ActorNum num;
   bool scored;
@@ -100,27 +98,29 @@ struct Candidate {
 struct Scratch {
   // By actor number: generation << 32 | index in `candidates` (one random
   // access per posting entry).
-  StableVector<uint64_t> slot;
+  LazyArray<uint64_t> slot;
   std::vector<Candidate> candidates;
   uint64_t generation = 0;
   AreaMarks areas;
 
   void Reset(size_t num_limit) {
-    if (slot.size() < num_limit) slot.resize(num_limit);  // zeroed
+    slot.StartQuery(num_limit);
     candidates.clear();
     if (++generation == (uint64_t{1} << 32)) {
-      for (size_t num = 0; num < slot.size(); ++num) slot[num] = 0;
+      slot.Fill();
       generation = 1;
     }
   }
-  void Prefetch(ActorNum num) const { __builtin_prefetch(&slot[num]); }
+  void Prefetch(ActorNum num) const {
+    if (const uint64_t* s = slot.AddressOf(num)) __builtin_prefetch(s);
+  }
   Candidate* Find(ActorNum num) {
-    const uint64_t s = slot[num];
+    const uint64_t s = slot.Get(num);
     return (s >> 32) == generation ? &candidates[static_cast<uint32_t>(s)]
                                    : nullptr;
   }
   Candidate& Get(ActorNum num) {
-    uint64_t& s = slot[num];
+    uint64_t& s = slot.At(num);
     if ((s >> 32) != generation) {
       s = generation << 32 | candidates.size();
       candidates.push_back(Candidate{num, false, false, -1, {}});
