@@ -321,7 +321,11 @@ std::vector<Case> ActorWriteCases() {
   *update.mutable_actor() = Company();
   v1::ImportActorsRequest import;
   *import.add_actors() = Company();
-  for (const auto& [field, breaker] : ActorBreakers()) {
+  // Named, not structured bindings: the lambdas below capture them (C++20
+  // for bindings; clang refuses it in C++17).
+  for (const auto& entry : ActorBreakers()) {
+    const auto& field = entry.first;
+    const auto& breaker = entry.second;
     auto in_actor = [&](auto* r) { breaker(r->mutable_actor()); };
     cases.push_back(
         Bad("CreateActor", "actor." + field, CreateActor, create, in_actor));
@@ -642,7 +646,11 @@ std::vector<Case> FactWriteCases() {
   *update.mutable_fact() = Fact();
   v1::ImportFactsRequest import;
   *import.add_facts() = create.fact();
-  for (const auto& [field, breaker] : FactBreakers()) {
+  // Named, not structured bindings: the lambdas below capture them (C++20
+  // for bindings; clang refuses it in C++17).
+  for (const auto& entry : FactBreakers()) {
+    const auto& field = entry.first;
+    const auto& breaker = entry.second;
     auto in_fact = [&](auto* r) { breaker(r->mutable_fact()); };
     cases.push_back(
         Bad("CreateFact", "fact." + field, CreateFact, create, in_fact));
@@ -1058,7 +1066,11 @@ std::vector<Case> PartnershipWriteCases() {
   *update.mutable_partnership() = Partnership();
   v1::ImportPartnershipsRequest import;
   *import.add_partnerships() = create.partnership();
-  for (const auto& [field, breaker] : PartnershipBreakers()) {
+  // Named, not structured bindings: the lambdas below capture them (C++20
+  // for bindings; clang refuses it in C++17).
+  for (const auto& entry : PartnershipBreakers()) {
+    const auto& field = entry.first;
+    const auto& breaker = entry.second;
     auto in_partnership = [&](auto* r) { breaker(r->mutable_partnership()); };
     cases.push_back(Bad("CreatePartnership", "partnership." + field,
                         CreatePartnership, create, in_partnership));
