@@ -6,7 +6,7 @@
 #
 #   scripts/bench-mixed.sh                      # 1,000,000 + 1,000,000 rows, preview calls
 #   scripts/bench-mixed.sh --rows 200000        # a quicker run
-#   scripts/bench-mixed.sh --dir D --keep       # keep (and reuse) the JSONL files in D
+#   scripts/bench-mixed.sh --dir D --keep       # keep (and reuse) the JSONL files in D, and the server log (D/server.log)
 #   QUERY=recorded scripts/bench-mixed.sh       # recorded calls, as dashboards make
 #   RPS=0 scripts/bench-mixed.sh                # closed loop: each client as fast as it can
 #   scripts/bench-mixed.sh -- --flag=value      # extra server flags (variants)
