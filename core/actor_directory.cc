@@ -17,6 +17,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
+#include "base/in_parallel.h"
 #include "base/status_macros.h"
 #include "base/strings.h"
 #include "core/errors.h"
@@ -527,9 +528,8 @@ absl::Status ActorDirectory::LoadIndex() {
     }
   };
   const auto half = static_cast<uint32_t>(keys.size() / 2);
-  std::thread first_half(number, 0, half);
-  number(half, static_cast<uint32_t>(keys.size()));
-  first_half.join();
+  base::InParallel([&] { number(0, half); },
+                   [&] { number(half, static_cast<uint32_t>(keys.size())); });
   keys = {};
   by_scan = {};
   parsed = {};

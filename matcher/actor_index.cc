@@ -5,9 +5,9 @@
 #include <cstdio>
 #include <cstdlib>
 #include <queue>
-#include <thread>
 #include <utility>
 
+#include "base/in_parallel.h"
 #include "matcher/actor_index_internal.h"
 
 namespace maillage::matcher {
@@ -105,15 +105,6 @@ void NormaliseAreas(ActorProfile& profile) {
 
 // The record of an actor not indexed: no theme, no resource.
 const ActorRecord kNoRecord;
-
-// Runs `first` on a thread of its own and `second` on this one, and returns
-// once both are done.
-template <typename First, typename Second>
-void InParallel(First first, Second second) {
-  std::thread other(std::move(first));
-  second();
-  other.join();
-}
 
 // Whether `id_order` holds every number of `profiles` by strictly
 // increasing id (a permutation, then: the ids are distinct).
@@ -600,9 +591,9 @@ void ActorIndex::BulkLoad(std::vector<ActorProfile> profiles,
   // than one core): first the records, half of the actors each; then the
   // postings, split by the structures they fill, which no part shares
   // (IndexActor's parts, in another order: none reads what another writes).
-  InParallel([&] { impl.MakeRecords(0, n / 2); },
-             [&] { impl.MakeRecords(n / 2, n); });
-  InParallel(
+  base::InParallel([&] { impl.MakeRecords(0, n / 2); },
+                   [&] { impl.MakeRecords(n / 2, n); });
+  base::InParallel(
       [&] {
         for (ActorNum num = 0; num < n; ++num) {
           const ActorProfile& profile = impl.profiles[num];

@@ -430,7 +430,7 @@ TEST_F(PartnersTest, AQueryAfterTheIndexGrewSeesTheNewActors) {
           .Need("premises", "housing"));
   ASSERT_EQ(Ids(Suggest(company)), std::vector<std::string>{"rna:first"});
 
-  // Past more than one chunk of the scratch (16,384 numbers), with filler
+  // Past several chunks of the scratch (4,096 numbers each), with filler
   // that has nothing to exchange with the company.
   for (int i = 0; i < 20'000; ++i) {
     Add(ProfileBuilder("rna:filler" + std::to_string(i), Kind::kAssociation,
