@@ -1,7 +1,7 @@
 // Property tests of SuggestPartners and ExplainMatch over random indexes
 // (fixed seeds): the hard rules hold for every answer, scores are in [0, 1]
 // and sorted, contributions add up to the score, the answer is exhaustive
-// among complementary actors, and it does not depend on insertion order;
+// among complementary actors and neighbours sharing a theme, and it does not depend on insertion order;
 // lifecycle feedback (responsiveness, cooperation signals) keeps all of it,
 // and without feedback the score is exactly mutual * context * distance.
 
@@ -151,6 +151,17 @@ PartnerOptions RandomOptions(std::mt19937& rng, const Geography& geo) {
   return options;
 }
 
+// Whether `other` lives in the territory whose actors are `me`'s
+// neighbours (partners.h): its EPT, else its intercommunality, else its
+// commune (this geography's territories are all small).
+bool Neighbours(const ActorProfile& me, const ActorProfile& other) {
+  for (Level level : {Level::kEpt, Level::kEpci, Level::kCommune}) {
+    const uint32_t n = me.home.At(level);
+    if (n != territory::kNone) return other.home.At(level) == n;
+  }
+  return false;
+}
+
 // (seed, with lifecycle feedback)
 class PartnersPropertyTest
     : public ::testing::TestWithParam<std::tuple<uint32_t, bool>> {};
@@ -274,11 +285,14 @@ TEST_P(PartnersPropertyTest, HardRulesScoresAndExplanationsHold) {
       }
       const internal::PairInputs inputs{internal::DirectCredits(me, partner),
                                         internal::DirectCredits(partner, me)};
-      if (inputs.to_actor.mask == 0 && inputs.to_partner.mask == 0) continue;
-      if (options.themes &&
-          !(IndexAccess::Of(index).records[b].acts_on & options.themes)) {
+      const uint32_t partner_themes = IndexAccess::Of(index).records[b].acts_on;
+      // With nothing to exchange, a neighbour sharing a theme.
+      if (inputs.to_actor.mask == 0 && inputs.to_partner.mask == 0 &&
+          !((partner_themes & IndexAccess::Of(index).records[actor].acts_on) &&
+            Neighbours(me, partner))) {
         continue;
       }
+      if (options.themes && !(partner_themes & options.themes)) continue;
       const uint32_t accepted_by_partner =
           partner.accepted_categories
               ? partner.accepted_categories & kAllCategories

@@ -451,6 +451,31 @@ TEST_F(PartnersTest, AQueryAfterTheIndexGrewSeesTheNewActors) {
   EXPECT_THAT(Ids(Suggest(company)), ::testing::UnorderedElementsAreArray(ids));
 }
 
+TEST_F(PartnersTest, NeighboursSharingAThemeAcrossTheirEpcisDepartements) {
+  // EPCI 1 (communes 4-7) straddles two départements here: commune 7 lies
+  // in département 1, whose actors the search walks apart from the asker's.
+  geo_.communes[7].departement = 1;
+  index_.SetCommunePlaces(geo_.communes);
+  const ActorNum asker =
+      Add(ProfileBuilder("rna:asker", Kind::kAssociation, geo_.Commune(4))
+              .Themes({"housing"})
+              .Need("premises", "housing"));
+  // Nothing to exchange with it, a theme in common.
+  Add(ProfileBuilder("rna:same-departement", Kind::kAssociation,
+                     geo_.Commune(5))
+          .Themes({"housing"}));
+  Add(ProfileBuilder("rna:across", Kind::kAssociation, geo_.Commune(7))
+          .Themes({"housing"}));
+  // Not neighbours: another EPCI, or no theme in common.
+  Add(ProfileBuilder("rna:other-epci", Kind::kAssociation, geo_.Commune(0))
+          .Themes({"housing"}));
+  Add(ProfileBuilder("rna:other-theme", Kind::kAssociation, geo_.Commune(6))
+          .Themes({"seniors_ageing"}));
+  EXPECT_THAT(Ids(Suggest(asker)),
+              ::testing::UnorderedElementsAre("rna:same-departement",
+                                              "rna:across"));
+}
+
 // Lifecycle feedback: responsiveness.
 
 TEST_F(PartnersTest, AnActorThatDoesNotAnswerRanksBelowAResponsiveTwin) {
