@@ -1,9 +1,10 @@
 // Property tests of SuggestPartners and ExplainMatch over random indexes
 // (fixed seeds): the hard rules hold for every answer, scores are in [0, 1]
 // and sorted, contributions add up to the score, the answer is exhaustive
-// among complementary actors and neighbours sharing a theme, and it does not depend on insertion order;
-// lifecycle feedback (responsiveness, cooperation signals) keeps all of it,
-// and without feedback the score is exactly mutual * context * distance.
+// among complementary actors and neighbours sharing a theme, and it does not
+// depend on insertion order; lifecycle feedback (responsiveness, cooperation
+// signals) keeps all of it, and without feedback the score is exactly mutual *
+// context * distance.
 
 #include <algorithm>
 #include <random>

@@ -471,9 +471,8 @@ TEST_F(PartnersTest, NeighboursSharingAThemeAcrossTheirEpcisDepartements) {
           .Themes({"housing"}));
   Add(ProfileBuilder("rna:other-theme", Kind::kAssociation, geo_.Commune(6))
           .Themes({"seniors_ageing"}));
-  EXPECT_THAT(Ids(Suggest(asker)),
-              ::testing::UnorderedElementsAre("rna:same-departement",
-                                              "rna:across"));
+  EXPECT_THAT(Ids(Suggest(asker)), ::testing::UnorderedElementsAre(
+                                       "rna:same-departement", "rna:across"));
 }
 
 // Lifecycle feedback: responsiveness.
