@@ -1,5 +1,7 @@
 #include "base/thread_priority.h"
 
+#include <pthread.h>
+#include <sched.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -48,6 +50,40 @@ TEST(ThreadPriorityTest, SetThisThreadNiceChangesOnlyThisThread) {
     EXPECT_EQ(inside, 10);
   }
   EXPECT_EQ(ThisThreadNice(), process_nice);
+}
+
+TEST(ThreadPriorityTest, AnUnpreemptedSectionRunsRealTimeThenAsBefore) {
+  // On a thread of its own at nice 5, to see the nice value come back.
+  std::thread t([] {
+    SetThisThreadNice(5);
+    const int nice_before = ThisThreadNice();
+    {
+      const UnpreemptedSection section;
+      EXPECT_EQ(section.raised(), UnpreemptedSection::Permitted());
+      EXPECT_EQ(sched_getscheduler(0),
+                section.raised() ? SCHED_FIFO : SCHED_OTHER);
+      if (!section.raised()) {
+        GTEST_LOG_(INFO) << "real-time priority not permitted here";
+      }
+    }
+    EXPECT_EQ(sched_getscheduler(0), SCHED_OTHER);
+    EXPECT_EQ(ThisThreadNice(), nice_before);
+  });
+  t.join();
+}
+
+TEST(ThreadPriorityTest, AnUnpreemptedSectionGivesBackAnIdlePolicy) {
+  std::thread t([] {
+    sched_param param{};
+    ASSERT_EQ(pthread_setschedparam(pthread_self(), SCHED_IDLE, &param), 0);
+    {
+      const UnpreemptedSection section;
+      EXPECT_EQ(sched_getscheduler(0),
+                section.raised() ? SCHED_FIFO : SCHED_IDLE);
+    }
+    EXPECT_EQ(sched_getscheduler(0), SCHED_IDLE);
+  });
+  t.join();
 }
 
 }  // namespace

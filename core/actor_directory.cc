@@ -20,6 +20,7 @@
 #include "base/in_parallel.h"
 #include "base/status_macros.h"
 #include "base/strings.h"
+#include "base/thread_priority.h"
 #include "core/errors.h"
 #include "core/objection.h"
 #include "core/page_token.h"
@@ -1264,6 +1265,8 @@ absl::StatusOr<v1::ImportActorsResponse> ActorDirectory::CommitImport(
     constexpr size_t kIndexSlice = 64;
     std::vector<matcher::ActorProfile>& profiles = prepared->profiles;
     for (size_t i = 0; i < profiles.size(); i += kIndexSlice) {
+      // Queries wait while the slice holds the lock: nothing preempts it.
+      const base::UnpreemptedSection unpreempted;
       std::unique_lock lock(index_mu_);
       const size_t end = std::min(profiles.size(), i + kIndexSlice);
       for (size_t j = i; j < end; ++j) UpsertLocked(std::move(profiles[j]));
@@ -1285,11 +1288,13 @@ void ActorDirectory::CommitImportAsync(std::unique_ptr<PreparedImport> prepared,
   commit_cv_.notify_one();
 }
 
-// Runs at the process's priority: this thread holds the index's write lock
-// while it commits, and a niced holder makes queries wait (measured:
-// BENCHMARKS.md, "Mixed load"); --import_nice lowers only the thread that
-// prepares imports (services/server.cc).
+// Runs at Options::commit_nice where the index-lock slices of CommitImport
+// run unpreempted, else at the process's priority: a niced holder of the
+// lock, preempted, made queries wait (BENCHMARKS.md, "Mixed load").
 void ActorDirectory::CommitLoop() {
+  if (base::UnpreemptedSection::Permitted()) {
+    base::SetThisThreadNice(options_.commit_nice);
+  }
   for (;;) {
     std::unique_ptr<PreparedImport> prepared;
     ImportDone done;

@@ -67,6 +67,11 @@ class ActorDirectory {
   struct Options {
     // Capacity of an actor that does not state one.
     int default_capacity = 3;
+    // Nice value of the thread that commits imports (CommitImportAsync).
+    // Applied only where the process may run the commit's index-lock
+    // sections at real-time priority (base::UnpreemptedSection): a niced
+    // thread preempted while holding the lock would make queries wait.
+    int commit_nice = 0;
   };
 
   ActorDirectory(storage::Store* store, const TerritoryRegistry* territories,

@@ -120,6 +120,7 @@ absl::Status Maillage::LoadActors(const Options& options) {
   RETURN_IF_ERROR(LoadCustomZones(*store_, *geography_, registry_.get()));
   ActorDirectory::Options actor_options;
   actor_options.default_capacity = options.default_capacity;
+  actor_options.commit_nice = options.import_nice;
   actors_ = std::make_unique<ActorDirectory>(store_.get(), registry_.get(),
                                              vocabulary_.get(), actor_options);
   RETURN_IF_ERROR(actors_->LoadIndex());

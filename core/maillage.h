@@ -44,9 +44,11 @@ class Maillage {
     // storage::Store::Options::min_free_disk_bytes.
     uint64_t min_free_disk_bytes = uint64_t{512} << 20;
     int default_capacity = 3;
-    // Nice value of the thread that prepares imports (services' import
-    // pool; +N runs it after the queries when the CPU is short). Not the
-    // commit thread: it holds the index's write lock, queries wait on it.
+    // Nice value of the threads that prepare imports (services' import
+    // pool) and commit them (+N runs them after the queries when the CPU is
+    // short). The commit thread holds the index's write lock for a slice
+    // of rows at a time: it is niced only where those slices can run at
+    // real-time priority (ActorDirectory::Options::commit_nice).
     int import_nice = 0;
     // Default weights of the matching engine's factors.
     matcher::Weights match_weights;

@@ -82,9 +82,12 @@ ABSL_FLAG(bool, sync_writes, true,
           "crash).");
 ABSL_FLAG(int, worker_threads, 16, "Threads running request work.");
 ABSL_FLAG(int, import_nice, 0,
-          "Nice value (0-19) of the thread that prepares imports' batches: "
-          "higher lets queries run first while an import streams "
-          "(BENCHMARKS.md, \"Mixed load\"). Durability is unchanged.");
+          "Nice value (0-19) of the threads that prepare and commit imports' "
+          "batches: higher lets queries run first while an import streams "
+          "(BENCHMARKS.md, \"Mixed load\"). The commit thread is niced only "
+          "where the process may run its index-lock slices at real-time "
+          "priority (CAP_SYS_NICE or RLIMIT_RTPRIO >= 1). Durability is "
+          "unchanged.");
 ABSL_FLAG(int, max_queued_calls, 256,
           "Calls waiting for a worker beyond which new calls are refused "
           "with RESOURCE_EXHAUSTED and a retry delay (load shedding).");
