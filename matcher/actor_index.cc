@@ -555,7 +555,7 @@ ActorNum ActorIndex::Upsert(ActorProfile profile) {
     const ActorProfile before = std::move(impl.profiles[num]);
     const ActorRecord before_record = impl.records[num];
     impl.profiles[num] = std::move(profile);
-    impl.records[num] = impl.MakeRecord(impl.profiles[num]);
+    impl.SetRecord(num, impl.MakeRecord(impl.profiles[num]));
     impl.IndexActor(num, {&before, &before_record},
                     {&impl.profiles[num], &impl.records[num]});
     return num;
@@ -569,8 +569,10 @@ ActorNum ActorIndex::Upsert(ActorProfile profile) {
     num = static_cast<ActorNum>(impl.profiles.size());
     impl.profiles.push_back(std::move(profile));
     impl.records.emplace_back();
+    impl.acts_on.emplace_back();
+    impl.packed_where.emplace_back();
   }
-  impl.records[num] = impl.MakeRecord(impl.profiles[num]);
+  impl.SetRecord(num, impl.MakeRecord(impl.profiles[num]));
   impl.ids.insert(existing, num);
   impl.IndexActor(num, {}, {&impl.profiles[num], &impl.records[num]});
   ++impl.live;
@@ -587,6 +589,8 @@ void ActorIndex::BulkLoad(std::vector<ActorProfile> profiles,
   const auto n = static_cast<ActorNum>(profiles.size());
   impl.profiles.Assign(std::move(profiles));
   impl.records.resize(n);
+  impl.acts_on.resize(n);
+  impl.packed_where.resize(n);
   // On two threads (start-up is the index rebuild, and a server has more
   // than one core): first the records, half of the actors each; then the
   // postings, split by the structures they fill, which no part shares
@@ -618,10 +622,16 @@ void ActorIndex::BulkLoad(std::vector<ActorProfile> profiles,
   impl.live = n;
 }
 
+void ActorIndex::Impl::SetRecord(ActorNum num, const ActorRecord& record) {
+  records[num] = record;
+  acts_on[num] = record.acts_on;
+  packed_where[num] = PackedWhere(record);
+}
+
 void ActorIndex::Impl::MakeRecords(ActorNum from, ActorNum to) {
   for (ActorNum num = from; num < to; ++num) {
     NormaliseAreas(profiles[num]);
-    records[num] = MakeRecord(profiles[num]);
+    SetRecord(num, MakeRecord(profiles[num]));
   }
 }
 
@@ -633,7 +643,7 @@ bool ActorIndex::Remove(std::string_view id) {
   impl.IndexActor(num, {&impl.profiles[num], &impl.records[num]}, {});
   impl.ids.erase(it);
   impl.profiles[num] = ActorProfile();
-  impl.records[num] = ActorRecord();
+  impl.SetRecord(num, ActorRecord());
   impl.free_nums.push_back(num);
   --impl.live;
   return true;
@@ -890,6 +900,8 @@ size_t ActorIndex::ApproximateMemoryUsage() const {
   };
   size_t bytes = impl.profiles.capacity() * sizeof(ActorProfile) +
                  impl.records.capacity() * sizeof(ActorRecord) +
+                 impl.acts_on.capacity() * sizeof(ThemeSet) +
+                 impl.packed_where.capacity() * sizeof(uint32_t) +
                  impl.free_nums.capacity() * sizeof(ActorNum);
   for (size_t num = 0; num < impl.profiles.size(); ++num) {
     const ActorProfile& p = impl.profiles[num];

@@ -250,6 +250,8 @@ struct ActorIndex::Impl {
   // départements (never unlearned).
   void Learn(const ActorProfile& profile, const internal::ActorRecord& record);
   internal::ActorRecord MakeRecord(const ActorProfile& profile) const;
+  // records[num] and what is kept beside it (acts_on).
+  void SetRecord(ActorNum num, const internal::ActorRecord& record);
   // Normalises the action areas of actors [from, to) and makes their
   // records (BulkLoad; no posting).
   void MakeRecords(ActorNum from, ActorNum to);
@@ -300,6 +302,12 @@ struct ActorIndex::Impl {
   // never copies the million there are under the write lock.
   internal::StableVector<ActorProfile> profiles;
   internal::StableVector<internal::ActorRecord> records;
+  // records[num].acts_on and its position packed as in the postings
+  // (Located::where), dense: the partner search scans the themes and
+  // positions of every actor of the asker's commune (400,000 in Paris at
+  // the scale of France). Set with the record (SetRecord).
+  internal::StableVector<ThemeSet> acts_on;
+  internal::StableVector<uint32_t> packed_where;
   std::vector<ActorNum> free_nums;  // numbers to reuse
   absl::btree_set<ActorNum, internal::IdLess> ids;
   size_t live = 0;

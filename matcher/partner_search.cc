@@ -212,7 +212,9 @@ void PartnerSearch::PrepareProbes() {
       probes_.begin(), probes_.end(),
       [&](const Probe& probe) { return categories_.Creates(probe); });
   probe_lists_.reserve(probes_.size());
+  all_probes_create_ = true;
   for (const Probe& probe : probes_) {
+    if (!categories_.Creates(probe)) all_probes_create_ = false;
     auto it = impl_.exchanges.find(probe.key);
     probe_lists_.push_back(it == impl_.exchanges.end() ? nullptr : &it->second);
   }
@@ -223,47 +225,138 @@ void PartnerSearch::WalkPartition(const PartitionPlan& step) {
   // those only (one bit test per posting entry).
   const bool lifted_only = !top_.MayEnter(step.bound);
   const size_t first = scratch_.candidates.size();
-  if (step.partition == own_partition_) MakeNearbyCandidates(lifted_only);
-  const size_t nearby_end = scratch_.candidates.size();
   CreditPostings(step, lifted_only);
   // Unless lifted only: then the others were not even looked up, and the
   // partition does not count as walked for the candidates made elsewhere.
   walked_[step.partition] = !lifted_only;
-  ScoreWalked(step, nearby_end, scratch_.candidates.size());
-  // The nearby ones: complete when they live in this partition (they
-  // existed before its walk); else read from their profiles.
-  for (size_t i = first; i < nearby_end; ++i) {
-    Candidate& c = scratch_.candidates[i];
-    const bool here = PartitionOf(impl_.records[c.num].home) == step.partition;
-    Consider(c, here ? step.For(query_, c.num) : 1.0, here);
-  }
+  ScoreWalked(step, first, scratch_.candidates.size());
+  // After the walk, so that the threshold it set can rule out the
+  // neighbours with nothing the walk found to exchange, most of them unread.
+  if (step.partition == own_partition_) TakeUpNearbyActors(step);
 }
 
-void PartnerSearch::MakeNearbyCandidates(bool lifted_only) {
-  // Actors of the same intercommunality (or EPT, or commune when it is
-  // very large) sharing a theme, even with nothing to exchange yet; made
-  // candidates before the walk so that it credits them all.
-  if (me_.acts_on == 0) return;
-  const Postings* nearby = nullptr;
+const Postings* PartnerSearch::NearbyActors(bool* one_partition) const {
+  // The asker's EPT or intercommunality when it has at most 20,000 actors,
+  // else its commune, however large.
   for (int rank : {1, 2, 0}) {
     const uint32_t n = me_.home.At(kLevelByRank[rank]);
     if (n == territory::kNone || n >= impl_.home[rank].size()) continue;
     const Postings& list = impl_.home[rank][n];
     if (list.size() <= 20000 || rank == 0) {
-      nearby = &list;
-      break;
+      // A commune or an EPT lies in one département; an intercommunality
+      // may straddle two.
+      *one_partition = kLevelByRank[rank] != territory::Level::kEpci;
+      return &list;
     }
   }
+  return nullptr;
+}
+
+void PartnerSearch::TakeUpNearbyActors(const PartitionPlan& step) {
+  // Actors of the asker's intercommunality sharing a theme with it are
+  // candidates even with nothing to exchange. Those the walk met were
+  // scored with it. One homed here that it did not meet has no credit from
+  // a probe that makes candidates, and credits from the others alone allow
+  // no category (CategoryFilter::MayAllow): it can only be proposed with
+  // nothing exchanged, its fit at most Query::FitWithoutExchange of its
+  // themes, read from a dense array before anything else of it.
+  if (me_.acts_on == 0) return;
+  bool one_partition = false;
+  const Postings* nearby = NearbyActors(&one_partition);
   if (nearby == nullptr) return;
-  const size_t size = nearby->size();
-  for (size_t j = 0; j < size; ++j) {
-    if (j + 16 < size) __builtin_prefetch(&impl_.records[(*nearby)[j + 16]]);
-    const ActorNum num = (*nearby)[j];
-    if ((impl_.records[num].acts_on & me_.acts_on) &&
-        (!lifted_only || query_.MayLift(num))) {
-      scratch_.Get(num);
-    }
+  if (one_partition) {
+    TakeUpNeighboursHere(*nearby, step);
+    return;
   }
+  const AreaMarks& areas = scratch_.areas;
+  for (ActorNum num : *nearby) {
+    const ThemeSet themes = impl_.acts_on[num];
+    if (!(themes & me_.acts_on)) continue;
+    if (scratch_.Find(num) != nullptr || areas.Has(num)) continue;
+    if (PartitionOf(impl_.records[num].home) != step.partition) {
+      // Homed in another partition, perhaps not walked yet: its credits
+      // are unknown, its bound nothing but 1.
+      Consider(scratch_.Get(num), 1.0, /*complete=*/false);
+      continue;
+    }
+    ConsiderNeighbour(num, query_.FitWithoutExchange(themes),
+                      step.For(query_, num));
+  }
+}
+
+void PartnerSearch::TakeUpNeighboursHere(const Postings& nearby,
+                                         const PartitionPlan& step) {
+  // All homed in this partition (a commune, an EPT). Each bounded from its
+  // themes and position alone (dense arrays), then taken best bound first,
+  // in buckets as ScoreWalked, so that the threshold rises with the first
+  // and most are never looked up: in Paris, at the scale of France,
+  // 400,000 actors, many of them with a theme of the asker's.
+  const double home_context = std::max(step.context, step.lifted_context);
+  if (!top_.MayEnter(CreditBound(query_, PairInputs{}) *
+                     std::max(step.bound, step.lifted_bound))) {
+    return;
+  }
+  constexpr uint32_t kBuckets = 256;
+  uint32_t count[kBuckets + 1] = {};
+  std::vector<uint32_t>& buckets_of = buffers_.buckets_of;
+  std::vector<uint32_t>& order = buffers_.order;
+  std::vector<double>& fits = buffers_.bounds_of;
+  std::vector<ActorNum>& kept = buffers_.neighbours;
+  buckets_of.clear();
+  fits.clear();
+  kept.clear();
+  ThemeSet last_themes = 0;
+  double last_fit = 0;
+  for (ActorNum num : nearby) {
+    const ThemeSet themes = impl_.acts_on[num];
+    if (!(themes & me_.acts_on)) continue;
+    // Neighbours often act on the same themes.
+    if (themes != last_themes) {
+      last_themes = themes;
+      last_fit = query_.FitWithoutExchange(themes);
+    }
+    if (!top_.MayEnter(last_fit * home_context)) continue;  // even next door
+    const double proximity =
+        me_position_.Proximity(impl_.packed_where[num], step);
+    const double ceiling =
+        last_fit * home_context * (1 - w_p_ + w_p_ * proximity);
+    if (!top_.MayEnter(ceiling)) continue;
+    const auto b =
+        static_cast<uint32_t>(std::clamp(ceiling, 0.0, 1.0) * (kBuckets - 1));
+    kept.push_back(num);
+    fits.push_back(last_fit);
+    buckets_of.push_back(kBuckets - 1 - b);
+    ++count[kBuckets - b];
+  }
+  for (uint32_t b = 0; b < kBuckets; ++b) count[b + 1] += count[b];
+  order.resize(kept.size());
+  for (size_t i = 0; i < kept.size(); ++i) {
+    order[count[buckets_of[i]]++] = static_cast<uint32_t>(i);
+  }
+  const AreaMarks& areas = scratch_.areas;
+  for (uint32_t i : order) {
+    const double top =
+        static_cast<double>(kBuckets - buckets_of[i]) / (kBuckets - 1);
+    if (!top_.MayEnter(top)) break;
+    const ActorNum num = kept[i];
+    // Met by the walk, or by an area (taken up with the area actors).
+    if (scratch_.Find(num) != nullptr || areas.Has(num)) continue;
+    const double proximity =
+        me_position_.Proximity(impl_.packed_where[num], step);
+    const double context =
+        step.lifted_context != step.context && query_.MayLift(num)
+            ? step.lifted_context
+            : step.context;
+    ConsiderNeighbour(num, fits[i], context * (1 - w_p_ + w_p_ * proximity));
+  }
+}
+
+void PartnerSearch::ConsiderNeighbour(ActorNum num, double fit_bound,
+                                      double bound) {
+  if (!top_.MayEnter(fit_bound * bound)) return;
+  // Nothing credited: complete unless a probe that makes no candidates may
+  // have credited it without the walk knowing.
+  Consider(scratch_.Get(num), bound, /*complete=*/all_probes_create_);
 }
 
 void PartnerSearch::CreditPostings(const PartitionPlan& step,

@@ -11,9 +11,11 @@
 //   2. Candidates (partner_candidates.h): in each partition walked, the
 //      postings of the asking actor's needs and offers credit every actor
 //      they list with what it would exchange (entries too far to matter are
-//      passed over unread), plus the actors of its intercommunality sharing
-//      a theme; after the walks, the actors whose action areas cover its
-//      home or overlap the scope.
+//      passed over unread); in its own partition, then, the actors of its
+//      intercommunality sharing a theme that the walk did not meet, unread
+//      when the threshold rules out a fit made of shared themes alone;
+//      after the walks, the actors whose action areas cover its home or
+//      overlap the scope.
 //   3. Scoring (scoring.h, Query::ComputeScore): candidates in decreasing
 //      order of a bound from their credits and position, each checked
 //      against the hard rules and the cheap bounds before its record is
@@ -119,6 +121,7 @@ struct SearchBuffers {
   std::vector<double> bounds_of;
   std::vector<uint32_t> buckets_of;
   std::vector<uint32_t> order;
+  std::vector<ActorNum> neighbours;
 };
 
 // The calling thread's buffers (8 bytes per actor number, and the plans):
@@ -157,8 +160,17 @@ class PartnerSearch {
   void PrepareProbes();
   // One partition: make and credit its candidates, then score them.
   void WalkPartition(const PartitionPlan& step);
-  // The actors of the asker's intercommunality sharing a theme with it.
-  void MakeNearbyCandidates(bool lifted_only);
+  // The actors of the asker's intercommunality (NearbyActors) sharing a
+  // theme with it that the walk of its partition did not meet.
+  void TakeUpNearbyActors(const PartitionPlan& step);
+  // TakeUpNearbyActors for a list all homed in the asker's partition.
+  void TakeUpNeighboursHere(const Postings& nearby, const PartitionPlan& step);
+  // A neighbour homed here that no walk met, its fit at most `fit_bound`,
+  // the rest of its score at most `bound`.
+  void ConsiderNeighbour(ActorNum num, double fit_bound, double bound);
+  // The asker's intercommunality, EPT or commune, and whether all its
+  // actors live in one partition; null when its home has none.
+  const Postings* NearbyActors(bool* one_partition) const;
   // Credits every candidate of the partition's postings; with
   // `lifted_only`, only those whose similar success may lift them.
   void CreditPostings(const PartitionPlan& step, bool lifted_only);
@@ -204,6 +216,9 @@ class PartnerSearch {
   std::vector<bool> walked_;
   std::vector<const AreaPostings*> covering_;
   std::vector<Probe> probes_;
+  // Whether every probe makes candidates (CategoryFilter::Creates): then
+  // an actor no walk met has no credit at all.
+  bool all_probes_create_ = true;
   // Each probe's postings by partition, looked up once.
   std::vector<const std::vector<LocatedPostings>*> probe_lists_;
 };

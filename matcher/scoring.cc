@@ -250,6 +250,20 @@ double Query::IdfSum(ThemeSet themes) const {
   return sum;
 }
 
+double Query::FitWithoutExchange(ThemeSet partner_acts_on) const {
+  const ActorRecord& actor = record();
+  Fit fit;
+  const double shared_idf = IdfSum(actor.acts_on & partner_acts_on);
+  if (idf_sum_actor_ > 0) fit.themes_actor = shared_idf / idf_sum_actor_;
+  const double partner_idf = IdfSum(partner_acts_on);
+  if (partner_idf > 0) fit.themes_partner = shared_idf / partner_idf;
+  // As ComputeFit's covers with no credits.
+  fit.cover_actor = actor.need_resources == 0 ? fit.themes_actor / 2 : 0;
+  fit.cover_partner = fit.themes_partner / 2;
+  MixFit(weights_, &fit);
+  return fit.mutual;
+}
+
 Query::Fit Query::ComputeFit(const ActorRecord& partner,
                              const PairInputs& inputs) const {
   const ActorRecord& actor = record();

@@ -91,6 +91,11 @@ class Query {
   float MaxSeverity(int rank) const { return max_severity_[rank]; }
   size_t partner_count() const { return partners_->size(); }
   double IdfSum(ThemeSet themes) const;
+  // An upper bound of the mutual fit of a pair with nothing exchanged (no
+  // credits either way), from the partner's themes alone: ComputeFit with
+  // the partner taken to need nothing (its cover is then half its theme
+  // share; with needs, 0). Exact for a partner with no needs.
+  double FitWithoutExchange(ThemeSet partner_acts_on) const;
   // Whether S may be positive for a partner: A has cooperation signals, or
   // the partner has.
   bool MayLift(ActorNum partner) const {
