@@ -12,10 +12,11 @@
 //      postings of the asking actor's needs and offers credit every actor
 //      they list with what it would exchange (entries too far to matter are
 //      passed over unread); in its own partition, then, the actors of its
-//      intercommunality sharing a theme that the walk did not meet, unread
-//      when the threshold rules out a fit made of shared themes alone;
-//      after the walks, the actors whose action areas cover its home or
-//      overlap the scope.
+//      intercommunality (or EPT, or commune) sharing a theme that the walk
+//      did not meet, bounded from their themes and position (dense arrays)
+//      and taken best bound first, most of them never read; after the
+//      walks, the actors whose action areas cover its home or overlap the
+//      scope.
 //   3. Scoring (scoring.h, Query::ComputeScore): candidates in decreasing
 //      order of a bound from their credits and position, each checked
 //      against the hard rules and the cheap bounds before its record is
