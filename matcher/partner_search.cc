@@ -111,6 +111,15 @@ std::vector<Ranked> TopK::TakeSorted() {
 // ---------------------------------------------------------------------------
 // The search.
 
+const std::vector<uint32_t>& BucketOrder::Sorted() {
+  for (uint32_t b = 0; b < kBuckets; ++b) count_[b + 1] += count_[b];
+  order_.resize(buckets_.size());
+  for (size_t i = 0; i < buckets_.size(); ++i) {
+    order_[count_[buckets_[i]]++] = static_cast<uint32_t>(i);
+  }
+  return order_;
+}
+
 SearchBuffers& ThreadBuffers() {
   thread_local SearchBuffers buffers;
   return buffers;
@@ -287,8 +296,8 @@ void PartnerSearch::TakeUpNearbyActors(const PartitionPlan& step) {
 void PartnerSearch::TakeUpNeighboursHere(const Postings& nearby,
                                          const PartitionPlan& step) {
   // All homed in this partition (a commune, an EPT). Each bounded from its
-  // themes and position alone (dense arrays), then taken best bound first,
-  // in buckets as ScoreWalked, so that the threshold rises with the first
+  // themes and position alone (dense arrays), then taken best bound first
+  // (BucketOrder), so that the threshold rises with the first
   // and most are never looked up: in Paris, at the scale of France,
   // 400,000 actors, many of them with a theme of the asker's.
   const double home_context = std::max(step.context, step.lifted_context);
@@ -296,13 +305,10 @@ void PartnerSearch::TakeUpNeighboursHere(const Postings& nearby,
                      std::max(step.bound, step.lifted_bound))) {
     return;
   }
-  constexpr uint32_t kBuckets = 256;
-  uint32_t count[kBuckets + 1] = {};
-  std::vector<uint32_t>& buckets_of = buffers_.buckets_of;
-  std::vector<uint32_t>& order = buffers_.order;
+  BucketOrder& order = buffers_.order;
   std::vector<double>& fits = buffers_.bounds_of;
   std::vector<ActorNum>& kept = buffers_.neighbours;
-  buckets_of.clear();
+  order.Clear();
   fits.clear();
   kept.clear();
   ThemeSet last_themes = 0;
@@ -321,23 +327,13 @@ void PartnerSearch::TakeUpNeighboursHere(const Postings& nearby,
     const double ceiling =
         last_fit * home_context * (1 - w_p_ + w_p_ * proximity);
     if (!top_.MayEnter(ceiling)) continue;
-    const auto b =
-        static_cast<uint32_t>(std::clamp(ceiling, 0.0, 1.0) * (kBuckets - 1));
     kept.push_back(num);
     fits.push_back(last_fit);
-    buckets_of.push_back(kBuckets - 1 - b);
-    ++count[kBuckets - b];
-  }
-  for (uint32_t b = 0; b < kBuckets; ++b) count[b + 1] += count[b];
-  order.resize(kept.size());
-  for (size_t i = 0; i < kept.size(); ++i) {
-    order[count[buckets_of[i]]++] = static_cast<uint32_t>(i);
+    order.Add(ceiling);
   }
   const AreaMarks& areas = scratch_.areas;
-  for (uint32_t i : order) {
-    const double top =
-        static_cast<double>(kBuckets - buckets_of[i]) / (kBuckets - 1);
-    if (!top_.MayEnter(top)) break;
+  for (uint32_t i : order.Sorted()) {
+    if (!top_.MayEnter(order.Top(i))) break;
     const ActorNum num = kept[i];
     // Met by the walk, or by an area (taken up with the area actors).
     if (scratch_.Find(num) != nullptr || areas.Has(num)) continue;
@@ -413,16 +409,12 @@ void PartnerSearch::CreditList(const LocatedPostings& list, const Probe& probe,
 
 void PartnerSearch::ScoreWalked(const PartitionPlan& step, size_t begin,
                                 size_t end) {
-  // A counting sort on the bound (ties in walk order); those the walk made
-  // live in this partition and have all their credits.
-  constexpr uint32_t kBuckets = 256;
-  uint32_t count[kBuckets + 1] = {};
-  const size_t made = end - begin;
+  // Best bound first (ties in walk order); those the walk made live in
+  // this partition and have all their credits.
   std::vector<double>& bounds_of = buffers_.bounds_of;
-  std::vector<uint32_t>& buckets_of = buffers_.buckets_of;
-  std::vector<uint32_t>& order = buffers_.order;
-  bounds_of.resize(made);
-  buckets_of.resize(made);
+  BucketOrder& order = buffers_.order;
+  bounds_of.clear();
+  order.Clear();
   for (size_t i = begin; i < end; ++i) {
     const Candidate& c = scratch_.candidates[i];
     const double home_context =
@@ -432,28 +424,16 @@ void PartnerSearch::ScoreWalked(const PartitionPlan& step, size_t begin,
     const double proximity =
         std::max(c.entry_proximity, scratch_.areas.ProximityOf(c.num));
     const double bound = home_context * (1 - w_p_ + w_p_ * proximity);
-    const double ceiling = CreditBound(query_, c.inputs) * bound;
-    bounds_of[i - begin] = bound;
-    const auto b =
-        static_cast<uint32_t>(std::clamp(ceiling, 0.0, 1.0) * (kBuckets - 1));
-    buckets_of[i - begin] = kBuckets - 1 - b;
-    ++count[kBuckets - b];
+    bounds_of.push_back(bound);
+    order.Add(CreditBound(query_, c.inputs) * bound);
   }
-  for (uint32_t b = 0; b < kBuckets; ++b) count[b + 1] += count[b];
-  order.resize(made);
-  for (size_t i = 0; i < made; ++i) {
-    order[count[buckets_of[i]]++] = static_cast<uint32_t>(i);
-  }
-  for (size_t j = 0; j < order.size(); ++j) {
-    const uint32_t k = order[j];
-    // Bucket b holds ceilings below (kBuckets - b) / (kBuckets - 1): stop
-    // at the first bucket that cannot enter.
-    const double top =
-        static_cast<double>(kBuckets - buckets_of[k]) / (kBuckets - 1);
-    if (!top_.MayEnter(top)) break;
-    if (j + 8 < order.size()) {
+  const std::vector<uint32_t>& sorted = order.Sorted();
+  for (size_t j = 0; j < sorted.size(); ++j) {
+    const uint32_t k = sorted[j];
+    if (!top_.MayEnter(order.Top(k))) break;
+    if (j + 8 < sorted.size()) {
       __builtin_prefetch(
-          &impl_.records[scratch_.candidates[begin + order[j + 8]].num]);
+          &impl_.records[scratch_.candidates[begin + sorted[j + 8]].num]);
     }
     Consider(scratch_.candidates[begin + k], bounds_of[k], /*complete=*/true);
   }

@@ -29,6 +29,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <iterator>
 #include <vector>
 
 #include "matcher/actor_index.h"
@@ -113,6 +114,38 @@ class TopK {
   std::vector<Ranked> heap_;
 };
 
+// Candidates ordered by an upper bound of their score in [0, 1], best
+// first: a counting sort in 256 buckets, ties in the order added. Take them
+// in Sorted() order and stop at the first whose Top() cannot enter.
+class BucketOrder {
+ public:
+  void Clear() {
+    buckets_.clear();
+    std::fill(std::begin(count_), std::end(count_), 0u);
+  }
+  // Item size() - 1, bounded by `ceiling`.
+  void Add(double ceiling) {
+    const auto b =
+        static_cast<uint32_t>(std::clamp(ceiling, 0.0, 1.0) * (kBuckets - 1));
+    buckets_.push_back(kBuckets - 1 - b);
+    ++count_[kBuckets - b];
+  }
+  size_t size() const { return buckets_.size(); }
+  // The items' indexes, best bucket first.
+  const std::vector<uint32_t>& Sorted();
+  // A bound of every ceiling in item i's bucket (bucket b holds ceilings
+  // below (kBuckets - b) / (kBuckets - 1)).
+  double Top(uint32_t i) const {
+    return static_cast<double>(kBuckets - buckets_[i]) / (kBuckets - 1);
+  }
+
+ private:
+  static constexpr uint32_t kBuckets = 256;
+  uint32_t count_[kBuckets + 1] = {};
+  std::vector<uint32_t> buckets_;  // by item: kBuckets - 1 - its bucket
+  std::vector<uint32_t> order_;
+};
+
 // Buffers a thread reuses from query to query: their allocations are large
 // enough for malloc to consolidate its free lists on each of them.
 struct SearchBuffers {
@@ -120,8 +153,7 @@ struct SearchBuffers {
   std::vector<PartitionPlan> plan;
   std::vector<PartitionPlan> bounds;  // by partition, on demand
   std::vector<double> bounds_of;
-  std::vector<uint32_t> buckets_of;
-  std::vector<uint32_t> order;
+  BucketOrder order;
   std::vector<ActorNum> neighbours;
 };
 
