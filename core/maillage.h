@@ -49,7 +49,7 @@ class Maillage {
     // short). The commit thread holds the index's write lock for a slice
     // of rows at a time: it is niced only where those slices can run at
     // real-time priority (ActorDirectory::Options::commit_nice).
-    int import_nice = 0;
+    int import_nice = 19;
     // Default weights of the matching engine's factors.
     matcher::Weights match_weights;
     // How often each workspace's weights are learned again from its

@@ -81,9 +81,10 @@ ABSL_FLAG(bool, sync_writes, true,
           "acknowledged writes survive a machine crash (not only a process "
           "crash).");
 ABSL_FLAG(int, worker_threads, 16, "Threads running request work.");
-ABSL_FLAG(int, import_nice, 0,
+ABSL_FLAG(int, import_nice, 19,
           "Nice value (0-19) of the threads that prepare and commit imports' "
-          "batches: higher lets queries run first while an import streams "
+          "batches: higher lets queries run first while an import streams; 0 "
+          "gives imports the queries' priority "
           "(BENCHMARKS.md, \"Mixed load\"). The commit thread is niced only "
           "where the process may run its index-lock slices at real-time "
           "priority (CAP_SYS_NICE or RLIMIT_RTPRIO >= 1). Durability is "
