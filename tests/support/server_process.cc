@@ -95,6 +95,13 @@ ServerProcess::ServerProcess(std::string binary, std::vector<std::string> args)
     http_named |= arg.rfind("--http_listen=", 0) == 0;
   }
   if (!http_named) args_.push_back("--http_listen=127.0.0.1:0");
+  // ctest runs tests side by side: an import niced below the other test's
+  // processes (the server's default) would wait for them.
+  bool nice_named = false;
+  for (const std::string& arg : args_) {
+    nice_named |= arg.rfind("--import_nice=", 0) == 0;
+  }
+  if (!nice_named) args_.push_back("--import_nice=0");
 }
 
 std::string ServerProcess::admin_key() const {

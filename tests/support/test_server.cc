@@ -21,6 +21,9 @@ TestServer::TestServer(std::string data_dir) {
   // Tests restart and kill servers often; fsync adds nothing to what they
   // check except in the durability tests, which turn it back on.
   options_.core.sync_writes = false;
+  // ctest runs tests side by side: an import niced below the other test's
+  // threads (the server's default) would wait for them.
+  options_.core.import_nice = 0;
   options_.admin_credentials_file = credentials_file();
 }
 
