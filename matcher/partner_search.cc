@@ -297,9 +297,9 @@ void PartnerSearch::TakeUpNeighboursHere(const Postings& nearby,
                                          const PartitionPlan& step) {
   // All homed in this partition (a commune, an EPT). Each bounded from its
   // themes and position alone (dense arrays), then taken best bound first
-  // (BucketOrder), so that the threshold rises with the first
-  // and most are never looked up: in Paris, at the scale of France,
-  // 400,000 actors, many of them with a theme of the asker's.
+  // (BucketOrder), so that the threshold rises with the first and most are
+  // never looked up: in Paris, at the scale of France, 400,000 actors, many
+  // of them with a theme of the asker's.
   const double home_context = std::max(step.context, step.lifted_context);
   if (!top_.MayEnter(CreditBound(query_, PairInputs{}) *
                      std::max(step.bound, step.lifted_bound))) {
