@@ -12,7 +12,6 @@ namespace maillage::base {
 
 void SetThisThreadNice(int nice) {
   if (nice == 0) return;
-
   static_cast<void>(
       setpriority(PRIO_PROCESS, static_cast<id_t>(syscall(SYS_gettid)), nice));
 }

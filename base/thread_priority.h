@@ -24,7 +24,8 @@ void RunAtNice(int nice, absl::FunctionRef<void()> work);
 // for (the index's write lock while an import's rows enter it): the calling
 // thread runs at real-time priority (SCHED_FIFO 1), so that nothing at
 // normal priority preempts it while those it blocks wait, whatever its nice
-// value; back to normal scheduling, nice value kept, at the end. Where the
+// value; back to the thread's own policy (SCHED_OTHER, SCHED_IDLE) and nice
+// value at the end. Where the
 // process may not (no CAP_SYS_NICE nor RLIMIT_RTPRIO), nothing changes.
 // The section must be short: nothing at normal priority runs on its core
 // meanwhile (the kernel's real-time throttling caps that at 95% of a core

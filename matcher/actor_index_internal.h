@@ -250,7 +250,7 @@ struct ActorIndex::Impl {
   // départements (never unlearned).
   void Learn(const ActorProfile& profile, const internal::ActorRecord& record);
   internal::ActorRecord MakeRecord(const ActorProfile& profile) const;
-  // records[num] and what is kept beside it (acts_on).
+  // records[num] and what is kept beside it (acts_on, packed_where).
   void SetRecord(ActorNum num, const internal::ActorRecord& record);
   // Normalises the action areas of actors [from, to) and makes their
   // records (BulkLoad; no posting).

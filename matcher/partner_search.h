@@ -157,8 +157,8 @@ struct SearchBuffers {
   std::vector<ActorNum> neighbours;
 };
 
-// The calling thread's buffers (8 bytes per actor number, and the plans):
-// every search of a thread shares them.
+// The calling thread's buffers (the scratch's chunks where its queries
+// write, and the plans): every search of a thread shares them.
 SearchBuffers& ThreadBuffers();
 
 // One search (see the top of this file). The actor must be proposable and

@@ -219,8 +219,9 @@ struct PartnerOptions {
 // search is exact: what it leaves out unread is bounded below the k-th
 // score, and only the `limit` kept are explained. Its stages (bounds,
 // candidates, scoring, ranking, explanation) are described in
-// partner_search.h. Per thread, the engine keeps a scratch array of 8 bytes
-// per actor number.
+// partner_search.h. Per thread, the engine keeps scratch of 9 bytes per
+// actor number, in chunks allocated where its queries write and freed when
+// idle (matcher/lazy_array.h).
 //
 // Errors: NotFound when `actor` is not live; FailedPrecondition when the
 // actor itself is unavailable or has no capacity left; InvalidArgument for

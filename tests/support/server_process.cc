@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <string_view>
 
@@ -88,20 +89,17 @@ ServerProcess::ServerProcess(std::string binary, std::vector<std::string> args)
     credentials_file_ = data_dir + ".credentials";
     args_.push_back("--admin_credentials_file=" + credentials_file_);
   }
-  // The HTTP face on a free port, so that tests run side by side (the
-  // binary's default is 8080).
-  bool http_named = false;
-  for (const std::string& arg : args_) {
-    http_named |= arg.rfind("--http_listen=", 0) == 0;
-  }
-  if (!http_named) args_.push_back("--http_listen=127.0.0.1:0");
-  // ctest runs tests side by side: an import niced below the other test's
-  // processes (the server's default) would wait for them.
-  bool nice_named = false;
-  for (const std::string& arg : args_) {
-    nice_named |= arg.rfind("--import_nice=", 0) == 0;
-  }
-  if (!nice_named) args_.push_back("--import_nice=0");
+  // Defaults for tests that run side by side, unless the test names them:
+  // the HTTP face on a free port (the binary's default is 8080), and
+  // imports at the queries' priority (niced, the server's default, an
+  // import would wait for the other test's processes).
+  auto named = [this](std::string_view flag) {
+    return std::any_of(args_.begin(), args_.end(), [&](const std::string& arg) {
+      return arg.rfind(flag, 0) == 0;
+    });
+  };
+  if (!named("--http_listen=")) args_.push_back("--http_listen=127.0.0.1:0");
+  if (!named("--import_nice=")) args_.push_back("--import_nice=0");
 }
 
 std::string ServerProcess::admin_key() const {
