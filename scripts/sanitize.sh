@@ -88,14 +88,20 @@ export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1:log_path=$logs/asan"
 # gRPC and Abseil are not instrumented: every test preloads a library that
 # tells TSan about Abseil's mutexes (tests/support/tsan_absl_sync.cc, set up
 # by CMake), and tests/tsan.supp lists what remains inside those libraries.
-export TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1:history_size=5:suppressions=$supp/tsan.supp:log_path=$logs/tsan"
+# halt_on_error=0 and exitcode=0: TSan reports do not stop or fail the
+# process; scripts/tsan_triage.py judges them after the run, failing it on
+# any report with a frame of ours and listing the libraries' own (see there).
+export TSAN_OPTIONS="halt_on_error=0:exitcode=0:second_deadlock_stack=1:history_size=5:suppressions=$supp/tsan.supp:log_path=$logs/tsan"
 
 status=0
 ctest --test-dir "$build" --output-on-failure -j"$jobs" "${labels[@]}" "$@" || status=$?
 ran=$SECONDS
 
 reports=$(find "$logs" -type f | sort)
-if [ -n "$reports" ]; then
+if [ "$mode" = thread ] && [ -n "$reports" ]; then
+  # shellcheck disable=SC2086 # one argument per log file
+  scripts/tsan_triage.py "$PWD" $reports || status=1
+elif [ -n "$reports" ]; then
   for report in $reports; do
     echo "==== $report"
     cat "$report"
