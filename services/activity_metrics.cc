@@ -47,6 +47,13 @@ ActivityMetrics::ActivityMetrics(prometheus::Registry& registry) {
                           "the first).")
                       .Register(registry)
                       .Add({});
+  import_paced_ = &prometheus::BuildCounter()
+                       .Name("maillage_import_paced_seconds_total")
+                       .Help(
+                           "Seconds imports waited for interactive calls "
+                           "(--import_rows_per_second_when_busy).")
+                       .Register(registry)
+                       .Add({});
   auto& served = prometheus::BuildCounter()
                      .Name("maillage_suggestions_served_total")
                      .Help("Suggestions (pairs) answered, by method.")
@@ -79,6 +86,12 @@ void ActivityMetrics::ImportBatch(const v1::ImportCounts& counts) {
     if (by_outcome[i] > 0) {
       import_rows_[i]->Increment(static_cast<double>(by_outcome[i]));
     }
+  }
+}
+
+void ActivityMetrics::ImportPaced(absl::Duration wait) {
+  if (wait > absl::ZeroDuration()) {
+    import_paced_->Increment(absl::ToDoubleSeconds(wait));
   }
 }
 

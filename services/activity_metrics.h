@@ -26,6 +26,8 @@ namespace maillage::services {
 //     each batch is acknowledged;
 //   maillage_import_rows_per_second gauge: the throughput of the last
 //     ImportActors stream that ended (rows over the stream's duration);
+//   maillage_import_paced_seconds_total counter: time imports waited for
+//     interactive calls (--import_rows_per_second_when_busy);
 //   maillage_suggestions_served_total{method="SuggestPartners" |
 //     "SuggestForTerritory"} counter: suggestions (pairs) answered;
 //   maillage_suggestion_changes_total{state="kept" | "dismissed" | …}
@@ -40,6 +42,8 @@ class ActivityMetrics {
 
   // One ImportActors batch acknowledged with `counts`.
   void ImportBatch(const v1::ImportCounts& counts);
+  // An import batch waited `wait` for interactive calls (ImportPacer).
+  void ImportPaced(absl::Duration wait);
   // An ImportActors stream ended with `status` after `batches` batches and
   // `duration`, having applied `totals`.
   void ImportEnded(const v1::ImportCounts& totals, int64_t batches,
@@ -55,6 +59,7 @@ class ActivityMetrics {
   static constexpr int kStates = v1::SuggestionState_ARRAYSIZE;
   std::array<prometheus::Counter*, kImportOutcomes> import_rows_{};
   prometheus::Gauge* import_rate_ = nullptr;
+  prometheus::Counter* import_paced_ = nullptr;
   prometheus::Counter* served_partners_ = nullptr;
   prometheus::Counter* served_territory_ = nullptr;
   std::array<prometheus::Counter*, kStates> changes_{};  // null: not counted

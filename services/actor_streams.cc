@@ -227,6 +227,12 @@ class ImportReactor final
           "those after it are not"));
     }
     raw = RawBatch();
+    // While interactive calls are served, the batch waits its turn here,
+    // and so, through the reads paused behind it, does the client.
+    const absl::Duration paced =
+        handler_->import_pacer().Pace(batch.request->actors_size());
+    if (handler_->activity() != nullptr)
+      handler_->activity()->ImportPaced(paced);
     return core_->actors().PrepareImport(batch.request, *principal_);
   }
 

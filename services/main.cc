@@ -89,6 +89,13 @@ ABSL_FLAG(int, import_nice, 19,
           "where the process may run its index-lock slices at real-time "
           "priority (CAP_SYS_NICE or RLIMIT_RTPRIO >= 1). Durability is "
           "unchanged.");
+ABSL_FLAG(int64_t, import_rows_per_second_when_busy, 0,
+          "While interactive calls are served (any API call but the health "
+          "check, in the last 250 ms), imports are paced to at most this many "
+          "rows a second, so that the import's CPU (the server's, RocksDB's "
+          "and an importing client's beside it) leaves the cores to the "
+          "queries; alone, imports run at full speed. 0: never paced "
+          "(BENCHMARKS.md, \"Mixed load\").");
 ABSL_FLAG(int, max_queued_calls, 256,
           "Calls waiting for a worker beyond which new calls are refused "
           "with RESOURCE_EXHAUSTED and a retry delay (load shedding).");
@@ -584,6 +591,8 @@ bool CoreFromFlags(maillage::core::Maillage::Options* core) {
 maillage::services::RequestHandler::Options RequestsFromFlags() {
   maillage::services::RequestHandler::Options requests;
   requests.max_queued_calls = absl::GetFlag(FLAGS_max_queued_calls);
+  requests.import_pacing.busy_rows_per_second = static_cast<double>(
+      absl::GetFlag(FLAGS_import_rows_per_second_when_busy));
   requests.rate_limit.per_second = absl::GetFlag(FLAGS_rate_limit_per_second);
   requests.rate_limit.burst = absl::GetFlag(FLAGS_rate_limit_burst);
   requests.admin_rate_limit.per_second =
@@ -668,6 +677,12 @@ int main(int argc, char** argv) {
   options.limits = LimitsFromFlags();
   options.worker_threads = absl::GetFlag(FLAGS_worker_threads);
   options.requests = RequestsFromFlags();
+  if (options.requests.import_pacing.busy_rows_per_second < 0) {
+    std::fprintf(stderr,
+                 "maillage: --import_rows_per_second_when_busy must be >= 0 "
+                 "(0: imports never paced)\n");
+    return 2;
+  }
   options.demo = absl::GetFlag(FLAGS_demo);
   options.admin_credentials_file = absl::GetFlag(FLAGS_admin_credentials_file);
   options.metrics_address = absl::GetFlag(FLAGS_metrics_address);

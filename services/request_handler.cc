@@ -342,6 +342,7 @@ grpc::ServerUnaryReactor* RequestHandler::StartDeferred(
     reactor->Finish(ToGrpcStatus(refusal));
     return reactor;
   }
+  import_pacer_.NoteInteractiveCall();
   auto admitted = std::make_shared<Admission>(*std::move(admission));
   bool queued = pool_->TrySchedule(
       [reactor, context, admitted, work = std::move(work)] {

@@ -19,6 +19,7 @@
 #include "auth/principal.h"
 #include "auth/rate_limiter.h"
 #include "base/cancellation.h"
+#include "core/import_pacer.h"
 #include "core/maillage.h"
 #include "google/protobuf/arena.h"
 #include "google/protobuf/empty.pb.h"
@@ -151,6 +152,9 @@ class RequestHandler {
     // in the audit trail (the first one included), noting the sampling:
     // a client hammering the server must not fill the trail.
     int audit_rate_limited_every = 100;
+    // Imports' pace while interactive calls are served (core/import_pacer.h):
+    // every unary call counts as interactive (the health check does not).
+    core::ImportPacer::Options import_pacing;
   };
 
   // Runs on a worker: the call's work, with the core, the principal and the
@@ -178,7 +182,8 @@ class RequestHandler {
         activity_(activity),
         options_(options),
         rate_limiter_(options.rate_limit),
-        admin_rate_limiter_(options.admin_rate_limit) {}
+        admin_rate_limiter_(options.admin_rate_limit),
+        import_pacer_(options.import_pacing) {}
 
   // Makes the application available to calls, with the authenticator that
   // establishes each call's principal (nullptrs: unavailable again). Neither
@@ -236,6 +241,9 @@ class RequestHandler {
   // Null (the default): the worker pool. Not owned; must outlive the
   // handler's calls. Set before serving.
   void SetImportPool(WorkerPool* pool) { import_pool_ = pool; }
+  // What imports wait on while interactive calls are served: an import
+  // stream paces each batch with it before preparing it.
+  core::ImportPacer& import_pacer() { return import_pacer_; }
   // Runs an import's `task` on the import pool (or the worker pool).
   void ScheduleImport(std::function<void()> task) {
     (import_pool_ != nullptr ? import_pool_ : pool_)->Schedule(std::move(task));
@@ -303,6 +311,7 @@ class RequestHandler {
   const Options options_;
   auth::RateLimiter rate_limiter_;
   auth::RateLimiter admin_rate_limiter_;
+  core::ImportPacer import_pacer_;
   std::atomic<uint64_t> rate_limited_{0};  // refusals, for sampling
   std::atomic<core::Maillage*> core_{nullptr};
   std::atomic<const auth::Authenticator*> authenticator_{nullptr};

@@ -4,8 +4,10 @@
 #include <sys/wait.h>
 
 #include <atomic>
+#include <chrono>
 #include <map>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "core/actor_directory.h"
@@ -14,6 +16,7 @@
 #include "google/protobuf/util/time_util.h"
 #include "gtest/gtest.h"
 #include "maillage/storage/records.pb.h"
+#include "ops/metrics_testing.h"
 #include "storage/keys.h"
 #include "storage/store.h"
 #include "tests/support/credentials.h"
@@ -336,6 +339,57 @@ TEST(ImportTest, AcknowledgedBatchIsListedAtOnce) {
 // where its index-lock slices may run at real-time priority (as root here).
 TEST(ImportTest, AcknowledgedBatchIsListedAtOnceWithImportsNiced) {
   ExpectAcknowledgedBatchesListed(19);
+}
+
+// The seconds imports waited for interactive calls, from the metrics.
+double PacedSeconds(testing::TestServer& server) {
+  auto body = ops::testing::HttpGet("127.0.0.1", server.server().metrics_port(),
+                                    "/metrics");
+  EXPECT_TRUE(body.ok()) << body.status();
+  if (!body.ok()) return -1;
+  auto scrape = ops::testing::ParseScrape(*body);
+  EXPECT_TRUE(scrape.ok()) << scrape.status();
+  if (!scrape.ok()) return -1;
+  auto it = scrape->samples.find("maillage_import_paced_seconds_total");
+  EXPECT_NE(it, scrape->samples.end());
+  return it == scrape->samples.end() ? -1 : it->second;
+}
+
+// --import_rows_per_second_when_busy: while a client keeps reading, the
+// import waits for it (and still applies and acknowledges every row); alone,
+// the same import never waits.
+TEST(ImportTest, ImportsGiveWayToInteractiveCallsAndOnlyThen) {
+  testing::TestServer server;
+  server.options().metrics_address = "127.0.0.1:0";
+  // 2,000 rows a second with a burst of 500: 3,000 rows owe over a second.
+  server.options().requests.import_pacing.busy_rows_per_second = 2000;
+  server.options().requests.import_pacing.burst_rows = 500;
+  server.Start();
+  std::vector<v1::Actor> rows = Directory(3000, "ext:paced:");
+
+  ImportRun alone = Import(server.actors(), rows, 500);
+  ASSERT_TRUE(alone.status.ok()) << alone.status.error_message();
+  EXPECT_EQ(alone.totals().created(), 3000);
+  EXPECT_EQ(PacedSeconds(server), 0);
+
+  std::atomic<bool> importing{true};
+  std::thread reader([&] {
+    while (importing.load()) {
+      grpc::ClientContext ctx;
+      v1::GetActorRequest get;
+      get.set_id("ext:paced:0");
+      v1::Actor actor;
+      EXPECT_TRUE(server.actors().GetActor(&ctx, get, &actor).ok());
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+  });
+  for (v1::Actor& a : rows) a.set_name(a.name() + " (mise à jour)");
+  ImportRun busy = Import(server.actors(), rows, 500);
+  importing = false;
+  reader.join();
+  ASSERT_TRUE(busy.status.ok()) << busy.status.error_message();
+  EXPECT_EQ(busy.totals().updated(), 3000);
+  EXPECT_GT(PacedSeconds(server), 0.5);
 }
 
 // Stopping the server while a stream still sends batches (some prepared,
