@@ -6,6 +6,10 @@
 #   scripts/fuzz.sh --runs 10000000         the long run: N executions each
 #   scripts/fuzz.sh --runs N --max-time S   ... but at most S seconds each
 #   scripts/fuzz.sh --smoke keys geography  only these targets
+#   scripts/fuzz.sh --runs N --workers 2 jsonl_reader
+#                                           N executions shared by 2 processes
+#                                           on the same corpus (each reloads
+#                                           what the other finds), one per core
 #
 # Each target starts from its seeds (fuzz/corpus/<target>) and the inputs
 # that once crashed it (fuzz/regressions/<target>); what it finds is kept in
@@ -18,13 +22,15 @@ cd "$(dirname "$0")/.."
 
 runs=0
 max_time=0
+workers=1
 targets=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --smoke) max_time=30 ;;
     --runs) runs="$2"; shift ;;
     --max-time) max_time="$2"; shift ;;
-    -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
+    --workers) workers="$2"; shift ;;
+    -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
     -*) echo "unknown option $1 (see --help)" >&2; exit 2 ;;
     *) targets+=("$1") ;;
   esac
@@ -96,12 +102,34 @@ for target in "${targets[@]}"; do
   [ -d "fuzz/regressions/$target" ] && seeds+=("fuzz/regressions/$target")
   options=(-print_final_stats=1 -timeout=25 -rss_limit_mb=4096
     -max_len=8192 "-artifact_prefix=$artifacts/")
-  [ "$runs" -gt 0 ] && options+=("-runs=$runs")
+  [ "$runs" -gt 0 ] && options+=("-runs=$(((runs + workers - 1) / workers))")
   [ "$max_time" -gt 0 ] && options+=("-max_total_time=$max_time")
   dict="$(dictionary "$target")"
   [ -n "$dict" ] && options+=("-dict=$dict")
   status=0
-  "$binary" "${options[@]}" "$corpus" "${seeds[@]}" >"$log" 2>&1 || status=$?
+  if [ "$workers" -gt 1 ]; then
+    # One process per worker on the same corpus folder; libFuzzer reloads
+    # it periodically, so each picks up what the others found. Their logs
+    # are $log.1, $log.2...; $log gets their statistics summed.
+    pids=()
+    for w in $(seq "$workers"); do
+      "$binary" "${options[@]}" "$corpus" "${seeds[@]}" >"$log.$w" 2>&1 &
+      pids+=($!)
+    done
+    for pid in "${pids[@]}"; do wait "$pid" || status=$?; done
+    total=0 rate=0
+    for w in $(seq "$workers"); do
+      n=$(stat number_of_executed_units "$log.$w")
+      r=$(stat average_exec_per_sec "$log.$w")
+      total=$((total + ${n:-0}))
+      rate=$((rate + ${r:-0}))
+    done
+    cat "$log.1" >"$log"
+    printf 'stat::number_of_executed_units: %s\nstat::average_exec_per_sec: %s\n' \
+      "$total" "$rate" >>"$log"
+  else
+    "$binary" "${options[@]}" "$corpus" "${seeds[@]}" >"$log" 2>&1 || status=$?
+  fi
   cov="$(grep -o 'cov: [0-9]*' "$log" | tail -1 | cut -d' ' -f2)"
   ft="$(grep -o 'ft: [0-9]*' "$log" | tail -1 | cut -d' ' -f2)"
   corp="$(grep -o 'corp: [0-9]*/[0-9]*[a-zA-Z]*' "$log" | tail -1 | cut -d' ' -f2)"

@@ -89,7 +89,7 @@ ABSL_FLAG(int, import_nice, 19,
           "where the process may run its index-lock slices at real-time "
           "priority (CAP_SYS_NICE or RLIMIT_RTPRIO >= 1). Durability is "
           "unchanged.");
-ABSL_FLAG(int64_t, import_rows_per_second_when_busy, 0,
+ABSL_FLAG(int64_t, import_rows_per_second_when_busy, 50000,
           "While interactive calls are served (any API call but the health "
           "check, in the last 250 ms), imports are paced to at most this many "
           "rows a second, so that the import's CPU (the server's, RocksDB's "
