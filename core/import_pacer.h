@@ -31,9 +31,10 @@ class ImportPacer {
  public:
   struct Options {
     // Rows a second while busy; 0 turns pacing off. At 50,000, a 1M-row
-    // import beside 8 querying clients took 20 s instead of 9.5 s and the
-    // queries' p99 during it fell from 12.5-18.2 ms to 10.6-13.0 ms, near
-    // their p99 after it (BENCHMARKS.md, "Mixed load").
+    // import beside 8 querying clients took 20 s instead of 8-10 s, and the
+    // queries' p99 during it was 9.4-13.0 ms (median 10.8) against
+    // 11.0-18.2 ms (median 13.2) unpaced, their p99 after it being
+    // 8.6-11.9 ms (BENCHMARKS.md, "Imports paced while queries run").
     double busy_rows_per_second = 50000;
     // Busy until this long after the last interactive call began.
     absl::Duration quiet_after = absl::Milliseconds(250);

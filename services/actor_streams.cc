@@ -231,8 +231,9 @@ class ImportReactor final
     // and so, through the reads paused behind it, does the client.
     const absl::Duration paced =
         handler_->import_pacer().Pace(batch.request->actors_size());
-    if (handler_->activity() != nullptr)
+    if (handler_->activity() != nullptr) {
       handler_->activity()->ImportPaced(paced);
+    }
     return core_->actors().PrepareImport(batch.request, *principal_);
   }
 
