@@ -19,6 +19,7 @@
 #include "absl/flags/usage_config.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_split.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "auth/credentials_file.h"
 #include "auth/jwt.h"
@@ -648,6 +649,12 @@ void ConfigureHelp() {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // Debian builds Abseil without NDEBUG, so absl::Mutex (gRPC's locks) runs
+  // its debug-only deadlock detector at every lock: a global graph of lock
+  // orders updated under a spin lock, and an abort of the whole server at
+  // the first inconsistent order it sees. Upstream release builds have it
+  // off; so does the server (the tests, in-process, keep it).
+  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
   ConfigureHelp();
   absl::ParseCommandLine(argc, argv);
   if (!ConfigureLogFromFlags()) return 2;
