@@ -49,14 +49,7 @@ absl::Duration ImportPacer::Pace(int64_t rows, absl::Duration max_wait) {
   const absl::Duration wait = std::min(Charge(rows), max_wait);
   if (wait <= absl::ZeroDuration()) return absl::ZeroDuration();
   absl::SleepFor(wait);
-  std::lock_guard lock(mu_);
-  total_wait_ += wait;
   return wait;
-}
-
-absl::Duration ImportPacer::total_wait() const {
-  std::lock_guard lock(mu_);
-  return total_wait_;
 }
 
 }  // namespace maillage::core

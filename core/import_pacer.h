@@ -58,11 +58,8 @@ class ImportPacer {
 
   // Charge, then sleep for it (at most `max_wait` at a time, so that a
   // stopping server is not held: the rest is owed by the next batch).
-  // Returns how long it slept.
+  // Returns how long it slept (the server counts it in its metrics).
   absl::Duration Pace(int64_t rows, absl::Duration max_wait = absl::Seconds(1));
-
-  // Time imports waited for interactive calls, since the start.
-  absl::Duration total_wait() const;
 
  private:
   absl::Time Now() const;
@@ -71,11 +68,10 @@ class ImportPacer {
   const std::function<absl::Time()> now_;
   // When the last interactive call began, in nanoseconds of Now().
   std::atomic<int64_t> last_interactive_ns_;
-  mutable std::mutex mu_;
+  std::mutex mu_;
   // The time until which the rows let through are paid for at the busy
   // rate; the import may run ahead of it by burst_rows.
   absl::Time paid_until_ = absl::InfinitePast();
-  absl::Duration total_wait_ = absl::ZeroDuration();
 };
 
 }  // namespace maillage::core

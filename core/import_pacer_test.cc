@@ -62,15 +62,18 @@ TEST(ImportPacerTest, ZeroRateTurnsPacingOff) {
   EXPECT_EQ(p.pacer.Charge(1000000), absl::ZeroDuration());
 }
 
-TEST(ImportPacerTest, PaceSleepsAtMostItsBoundAndCountsTheWait) {
+TEST(ImportPacerTest, PaceSleepsAtMostItsBound) {
   ImportPacer::Options options = PacedImport::OptionsFor(1000);
   ImportPacer pacer(options);  // the real clock
   pacer.NoteInteractiveCall();
-  pacer.Pace(1000);  // within the burst
-  EXPECT_EQ(pacer.total_wait(), absl::ZeroDuration());
+  EXPECT_EQ(pacer.Pace(1000), absl::ZeroDuration());  // within the burst
   pacer.NoteInteractiveCall();
-  pacer.Pace(1000, /*max_wait=*/absl::Milliseconds(20));
-  EXPECT_EQ(pacer.total_wait(), absl::Milliseconds(20));
+  // Owes a second; sleeps 20 ms of it, the rest owed by the next batch.
+  EXPECT_EQ(pacer.Pace(1000, /*max_wait=*/absl::Milliseconds(20)),
+            absl::Milliseconds(20));
+  pacer.NoteInteractiveCall();
+  EXPECT_EQ(pacer.Pace(1, /*max_wait=*/absl::Milliseconds(20)),
+            absl::Milliseconds(20));
 }
 
 }  // namespace

@@ -110,7 +110,8 @@ for target in "${targets[@]}"; do
   if [ "$workers" -gt 1 ]; then
     # One process per worker on the same corpus folder; libFuzzer reloads
     # it periodically, so each picks up what the others found. Their logs
-    # are $log.1, $log.2...; $log gets their statistics summed.
+    # are $log.1, $log.2...; $log is the first's, with the executions and
+    # exec/s of all appended (coverage and corpus are the first's).
     pids=()
     for w in $(seq "$workers"); do
       "$binary" "${options[@]}" "$corpus" "${seeds[@]}" >"$log.$w" 2>&1 &
