@@ -56,6 +56,8 @@ class Maillage {
     // outcomes when they changed (WeightBook); 0: only on
     // LearnMatchWeights.
     absl::Duration weights_relearn_interval = absl::Minutes(10);
+    // See WeightBook::Options::background_share.
+    double weights_background_share = 0.1;
     // How long a dismissed or declined pair is not proposed again.
     absl::Duration cooling_period = absl::Hours(24 * 90);
     // See Matchmaker::Options::max_pairs_per_request.

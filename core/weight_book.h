@@ -58,8 +58,10 @@ class WeightBook {
     // hold of the read lock it sleeps for what keeps its busy time at this
     // share. Not a lower priority (a nice value): a thread preempted while
     // it holds the index's read lock would hold up every writer. 1: no
-    // pause. LearnMatchWeights, asked by an admin, is not paced.
-    double background_share = 0.25;
+    // pause. LearnMatchWeights, asked by an admin, is not paced. A tenth:
+    // at a quarter, a round took an eighth of a 2-core server at 80% of its
+    // peak and its calls queued (RELIABILITY.md, "Soak").
+    double background_share = 0.1;
     // The nice value of a background round's fits and held-out test, which
     // read only the round's own examples (no lock): they run on a thread of
     // their own at this value and take the cores only when requests leave

@@ -90,6 +90,21 @@ sample_memory() {
   done
 }
 
+# settle_compactions: after the peak search (load at 100% for minutes), waits
+# 30 s, then until RocksDB estimates no compaction is owed (at most 3 more
+# minutes), so that the soak does not start by paying the peak phases' debt.
+settle_compactions() {
+  sleep 30
+  local pending
+  for _ in $(seq 36); do
+    pending=$(curl -s --max-time 5 "http://$metrics/metrics" |
+      awk '$1 == "maillage_rocksdb_pending_compaction_bytes" { print $2 }')
+    [[ -z "$pending" || "$pending" == 0 ]] && break
+    sleep 5
+  done
+  echo "soak: compaction owed at the start: ${pending:-unknown} bytes"
+}
+
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 echo "soak: server $target (pid $server_pid); importing $actors synthetic actors"
 "$loadgen" populate --count="$actors" --output="$store/actors.jsonl" --seed=18
@@ -122,7 +137,7 @@ else
   fi
   rate=$(awk -v p="$peak" -v f="$fraction" 'BEGIN { printf "%.0f", p * f }')
   echo "soak: $peak_kind $peak calls/s; soaking at $rate calls/s ($fraction of it)"
-  sleep 30  # the peak search's background flushes and compactions settle
+  settle_compactions
 fi
 
 status=0

@@ -169,6 +169,10 @@ ABSL_FLAG(absl::Duration, weights_relearn_interval, absl::Minutes(10),
           "How often each workspace's matching weights are learned again "
           "from its outcomes when they changed (and once for every "
           "workspace after start). 0: only on LearnMatchWeights.");
+ABSL_FLAG(double, weights_background_share, 0.1,
+          "Share of one core a background relearning round may take while "
+          "it reads the index (it sleeps between its reads to keep to it; "
+          "its fits run at nice 19 and take only idle time). 1: unpaced.");
 // Retention (core/retention.h, docs/PRIVACY.md "Retention"): what is older
 // is deleted or pseudonymised at start and every --retention_sweep_interval.
 ABSL_FLAG(int, audit_retention_days, 365,
@@ -583,6 +587,8 @@ bool CoreFromFlags(maillage::core::Maillage::Options* core) {
   core->contacts_purge_interval = absl::GetFlag(FLAGS_contacts_purge_interval);
   core->weights_relearn_interval =
       absl::GetFlag(FLAGS_weights_relearn_interval);
+  core->weights_background_share =
+      absl::GetFlag(FLAGS_weights_background_share);
   core->cooling_period = absl::Hours(24) * absl::GetFlag(FLAGS_cooling_days);
   core->backups = BackupsFromFlags();
   return true;
