@@ -199,6 +199,10 @@ if [[ -n "$metrics" ]]; then
   sample_memory $((minutes * 60)) >"$out/memory.csv" &
   memory_pid=$!
 fi
+# The CPU of the server's threads and the machine's idle share, every second
+# until the server stops (scripts/thread_cpu.py); joined with the request
+# log into seconds.csv at the end (scripts/soak_seconds.py).
+python3 scripts/thread_cpu.py "$server_pid" "$out/threads.csv" &
 "$loadgen" soak --server="$target" --rate="$rate" --seconds=$((minutes * 60)) \
   --csv="$out/soak.csv" --server_pid="$server_pid" \
   --server_data_dir="$store/data" | tee "$out/soak.txt" ||
@@ -243,6 +247,7 @@ fi
 kill -TERM "$server_pid"
 wait "$server_pid" || true
 server_pid=
+python3 scripts/soak_seconds.py "$out/server.log" "$out/threads.csv" >"$out/seconds.csv" || true
 {
   echo "Soak: $minutes min at $rate calls/s${peak_kind:+ ($fraction of the $peak_kind $peak/s)}," \
     "$actors synthetic actors + demo,"
@@ -270,5 +275,5 @@ server_pid=
   fi
 } | tee "$out/report.md" || status=1
 grep -q "soak verdict: PASS" "$out/report.md" || status=1
-echo "soak: results in $out (soak.csv, soak.png, memory.csv, memory.png, report.md)"
+echo "soak: results in $out (soak.csv, soak.png, memory.csv, memory.png, seconds.csv, report.md)"
 exit "$status"
