@@ -64,7 +64,7 @@ def main():
                     group = name.rstrip("0123456789:-_") or name
                     groups[group] += (ticks - before[tid][1]) / TICKS
             idle = (idle_now[0] - idle_before[0]) / max(1, idle_now[1] - idle_before[1])
-            cores = ";".join(f"{g}={c:.2f}" for g, c in groups.most_common(8))
+            cores = ";".join(f"{g}={c:.2f}" for g, c in groups.most_common())
             out.write(f"{time.strftime('%H:%M:%S')},{idle:.2f},{cores}\n")
             out.flush()
             before, idle_before = now, idle_now

@@ -173,7 +173,8 @@ ABSL_FLAG(absl::Duration, weights_relearn_interval, absl::Minutes(10),
 ABSL_FLAG(double, weights_background_share, 0.1,
           "Share of one core a background relearning round may take while "
           "it reads the index (it sleeps between its reads to keep to it; "
-          "its fits run at nice 19 and take only idle time). 1: unpaced.");
+          "its fits run at nice 19 and take only idle time); in (0, 1], "
+          "1: unpaced.");
 // Retention (core/retention.h, docs/PRIVACY.md "Retention"): what is older
 // is deleted or pseudonymised at start and every --retention_sweep_interval.
 ABSL_FLAG(int, audit_retention_days, 365,
@@ -590,6 +591,14 @@ bool CoreFromFlags(maillage::core::Maillage::Options* core) {
       absl::GetFlag(FLAGS_weights_relearn_interval);
   core->weights_background_share =
       absl::GetFlag(FLAGS_weights_background_share);
+  // WeightBook treats any share outside (0, 1) as unpaced: 0 or a negative
+  // value would silently take a whole core, not none.
+  if (!(core->weights_background_share > 0 &&
+        core->weights_background_share <= 1)) {
+    std::fprintf(stderr,
+                 "maillage: --weights_background_share must be in (0, 1]\n");
+    return false;
+  }
   core->cooling_period = absl::Hours(24) * absl::GetFlag(FLAGS_cooling_days);
   core->backups = BackupsFromFlags();
   return true;

@@ -1,0 +1,36 @@
+// The server binary refuses flag values it cannot honour, at start, with a
+// message naming the flag, rather than running with another meaning.
+#include <string>
+
+#include "gtest/gtest.h"
+#include "tests/support/server_process.h"
+#include "tests/support/temp_dir.h"
+
+namespace maillage {
+namespace {
+
+TEST(ServerFlagsTest, RefusesALearnerShareOutsideZeroToOne) {
+  for (const std::string share : {"0", "-0.5", "1.5", "nan"}) {
+    testing::TempDir dir;
+    testing::ServerProcess server(
+        MAILLAGE_SERVER_BINARY,
+        {"--listen=127.0.0.1:0", "--data_dir=" + dir.Sub("store"),
+         "--weights_background_share=" + share});
+    EXPECT_FALSE(server.Start()) << share;
+    EXPECT_NE(server.error().find("--weights_background_share must be in"),
+              std::string::npos)
+        << share << ": " << server.error();
+  }
+}
+
+TEST(ServerFlagsTest, StartsWithALearnerShareInRange) {
+  testing::TempDir dir;
+  testing::ServerProcess server(
+      MAILLAGE_SERVER_BINARY,
+      {"--listen=127.0.0.1:0", "--data_dir=" + dir.Sub("store"),
+       "--sync_writes=false", "--weights_background_share=1"});
+  ASSERT_TRUE(server.Start()) << server.error();
+}
+
+}  // namespace
+}  // namespace maillage
