@@ -6,6 +6,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <cstring>
 #include <thread>
 
 namespace maillage::base {
@@ -14,6 +15,12 @@ void SetThisThreadNice(int nice) {
   if (nice == 0) return;
   static_cast<void>(
       setpriority(PRIO_PROCESS, static_cast<id_t>(syscall(SYS_gettid)), nice));
+}
+
+void SetThisThreadName(const char* name) {
+  char kept[16] = {};
+  std::strncpy(kept, name, sizeof(kept) - 1);
+  static_cast<void>(pthread_setname_np(pthread_self(), kept));
 }
 
 void RunAtNice(int nice, absl::FunctionRef<void()> work) {

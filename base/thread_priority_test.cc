@@ -6,6 +6,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <string>
 #include <thread>
 
 #include "gtest/gtest.h"
@@ -35,6 +36,25 @@ TEST(ThreadPriorityTest, NiceZeroRunsOnTheCallingThread) {
   std::thread::id worker;
   RunAtNice(0, [&] { worker = std::this_thread::get_id(); });
   EXPECT_EQ(worker, std::this_thread::get_id());
+}
+
+std::string ThisThreadName() {
+  char name[16] = {};
+  pthread_getname_np(pthread_self(), name, sizeof(name));
+  return name;
+}
+
+TEST(ThreadPriorityTest, NamesTheThreadTruncatedAndItsWorkersInherit) {
+  std::string named;
+  std::string worker;
+  std::thread t([&] {
+    SetThisThreadName("mlg-a-name-longer-than-fifteen");
+    named = ThisThreadName();
+    RunAtNice(19, [&] { worker = ThisThreadName(); });
+  });
+  t.join();
+  EXPECT_EQ(named, "mlg-a-name-long");
+  EXPECT_EQ(worker, named);
 }
 
 TEST(ThreadPriorityTest, SetThisThreadNiceChangesOnlyThisThread) {

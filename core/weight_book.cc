@@ -1,11 +1,13 @@
 #include "core/weight_book.h"
 
+#include <time.h>
 #include <xxhash.h>
 
 #include <algorithm>
 #include <utility>
 #include <vector>
 
+#include "absl/functional/function_ref.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "base/log.h"
@@ -45,6 +47,13 @@ void ToProto(const matcher::WeightsEvaluation& e, v1::HeldOutRanking* out) {
   out->set_pairs(static_cast<int32_t>(e.positives));
   out->set_recall_at_10(e.recall_at_10);
   out->set_ndcg_at_10(e.ndcg_at_10);
+}
+
+// CPU time the calling thread has used so far.
+absl::Duration ThreadCpu() {
+  timespec t{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+  return absl::DurationFromTimespec(t);
 }
 
 // A stable key of an actor id: the split of the askers.
@@ -137,6 +146,7 @@ void WeightBook::NoteOutcomesChanged(std::string_view workspace) {
 }
 
 void WeightBook::Loop() {
+  base::SetThisThreadName("mlg-weights");
   std::unique_lock lock(mu_);
   // The first round at once (the workspaces with outcomes at start), then
   // one every interval, for the workspaces whose outcomes changed before it
@@ -209,7 +219,8 @@ v1::WorkspaceMatchWeights WeightBook::Learn(std::string_view workspace) {
 void WeightBook::LearnAndKeep(std::string_view workspace, bool background) {
   std::lock_guard learning(learn_mu_);
   const absl::Time start = absl::Now();
-  Learned learned{Run(workspace, background), absl::Now()};
+  RoundCost cost;
+  Learned learned{Run(workspace, background, &cost), absl::Now()};
   if (abandon_) return;  // cut short: not a result
   // One line per round, so that its time and its cost can be told apart
   // from the requests' in a server's log (a paced round lasts minutes).
@@ -219,7 +230,9 @@ void WeightBook::LearnAndKeep(std::string_view workspace, bool background) {
       .Add("training_askers", learned.result.training_askers)
       .Add("held_out_askers", learned.result.held_out_askers)
       .Add("adopted", learned.result.adopted)
-      .Add("seconds", absl::ToDoubleSeconds(learned.time - start));
+      .Add("seconds", absl::ToDoubleSeconds(learned.time - start))
+      .Add("read_cpu_seconds", absl::ToDoubleSeconds(cost.read_cpu))
+      .Add("fit_cpu_seconds", absl::ToDoubleSeconds(cost.fit_cpu));
   std::lock_guard lock(mu_);
   learned_[std::string(workspace)] = std::move(learned);
 }
@@ -233,7 +246,8 @@ void WeightBook::PaceAfter(absl::Duration busy) const {
 }
 
 matcher::LearnedWeights WeightBook::Run(std::string_view workspace,
-                                        bool background) const {
+                                        bool background,
+                                        RoundCost* cost) const {
   std::vector<AskerIds> askers =
       GroupByAsker(lifecycle_->OutcomesOf(workspace));
   SampleAskers(options_.max_training_askers, &askers);
@@ -251,6 +265,7 @@ matcher::LearnedWeights WeightBook::Run(std::string_view workspace,
       const size_t end =
           std::min(askers.size(), start + options_.askers_per_lock);
       const absl::Time hold_start = absl::Now();
+      const absl::Duration cpu_start = ThreadCpu();
       actors_->ReadMatching(
           workspace, [&](const matcher::ActorIndex& index,
                          const matcher::MatchContext& context,
@@ -266,6 +281,7 @@ matcher::LearnedWeights WeightBook::Run(std::string_view workspace,
               }
             }
           });
+      cost->read_cpu += ThreadCpu() - cpu_start;
       charge_learner();
       if (background) PaceAfter(absl::Now() - hold_start);
     }
@@ -273,13 +289,30 @@ matcher::LearnedWeights WeightBook::Run(std::string_view workspace,
   // The fits (a loss over every example, tens of times per iteration) and
   // the held-out test hold no lock: in the background, at a low priority.
   const int nice = background ? options_.background_fit_nice : 0;
+  auto fit_step = [&](absl::FunctionRef<void()> step) {
+    base::RunAtNice(nice, [&] {
+      const absl::Duration cpu_start = ThreadCpu();
+      step();
+      cost->fit_cpu += ThreadCpu() - cpu_start;
+    });
+  };
   pass(/*fitted=*/false);
   for (int round = 0; round < learner.rounds() && !abandon_; ++round) {
-    base::RunAtNice(nice, [&] { learner.Fit(); });
+    fit_step([&] {
+      // Paced as the reads are: at a low priority alone, the fits took the
+      // idle time that absorbs the load's bursts, and the soak's calls
+      // queued for the 11 minutes of a round (RELIABILITY.md, "Soak").
+      absl::Time busy_since = absl::Now();
+      learner.Fit([&] {
+        if (!background) return;
+        PaceAfter(absl::Now() - busy_since);
+        busy_since = absl::Now();
+      });
+    });
     pass(/*fitted=*/true);
   }
   matcher::LearnedWeights result;
-  base::RunAtNice(nice, [&] { result = learner.Finish(); });
+  fit_step([&] { result = learner.Finish(); });
   return result;
 }
 

@@ -55,17 +55,18 @@ class WeightBook {
     // round's cost stays bounded however many outcomes accumulate. 0: all.
     size_t max_training_askers = 5000;
     // The share of one core the background relearning may take: after each
-    // hold of the read lock it sleeps for what keeps its busy time at this
-    // share. Not a lower priority (a nice value): a thread preempted while
-    // it holds the index's read lock would hold up every writer. 1: no
-    // pause. LearnMatchWeights, asked by an admin, is not paced. A tenth:
-    // at a quarter, a round took an eighth of a 2-core server at 80% of its
-    // peak and its calls queued (RELIABILITY.md, "Soak").
+    // hold of the read lock, and after each iteration of a fit, it sleeps
+    // for what keeps its busy time at this share. The reads are not at a
+    // lower priority (a thread preempted while it holds the index's read
+    // lock would hold up every writer). 1: no pause. LearnMatchWeights,
+    // asked by an admin, is not paced. A tenth: at a quarter, a round took
+    // an eighth of a 2-core server at 80% of its peak and its calls queued;
+    // with the reads paced but not the fits, the fits at nice 19 took the
+    // idle time the load's bursts need (RELIABILITY.md, "Soak").
     double background_share = 0.1;
     // The nice value of a background round's fits and held-out test, which
     // read only the round's own examples (no lock): they run on a thread of
-    // their own at this value and take the cores only when requests leave
-    // them idle. 0: the server's priority.
+    // their own at this value, paced as above. 0: the server's priority.
     int background_fit_nice = 19;
     // Where a round charges the memory of its examples (tens of MB for a few
     // thousand askers) while it holds them: the store's cache
@@ -103,10 +104,16 @@ class WeightBook {
     matcher::LearnedWeights result;
     absl::Time time;
   };
+  // What a round cost, for its log line: CPU time reading the index (under
+  // its read lock) and fitting (the fits and the held-out test).
+  struct RoundCost {
+    absl::Duration read_cpu;
+    absl::Duration fit_cpu;
+  };
   // Collects the workspace's outcomes, fits and evaluates; paced to
   // Options::background_share when `background`.
-  matcher::LearnedWeights Run(std::string_view workspace,
-                              bool background) const;
+  matcher::LearnedWeights Run(std::string_view workspace, bool background,
+                              RoundCost* cost) const;
   void PaceAfter(absl::Duration busy) const;
   // Learns `workspace`'s weights and keeps them.
   void LearnAndKeep(std::string_view workspace, bool background);

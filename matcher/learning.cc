@@ -328,7 +328,7 @@ std::vector<bool> WeightLearner::Learnable() const {
   return learnable;
 }
 
-void WeightLearner::Fit() {
+void WeightLearner::Fit(absl::FunctionRef<void()> between_iterations) {
   size_t positives = 0;
   for (const Asker& asker : askers_) {
     if (asker.held_out) continue;
@@ -366,6 +366,7 @@ void WeightLearner::Fit() {
       }
     }
     if (!moved) break;
+    between_iterations();
   }
   fitted_ = WeightsOf(theta, defaults_);
   fit_ran_ = true;

@@ -57,6 +57,7 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/functional/function_ref.h"
 #include "matcher/actor_index.h"
 #include "matcher/context.h"
 #include "matcher/partners.h"
@@ -128,8 +129,14 @@ class WeightLearner {
   void Add(const ActorIndex& index, const MatchContext& context,
            const CooperationSignals* cooperations,
            const AskerOutcomes& outcomes);
-  // Fits the weights on the training askers' pairs and candidates so far.
-  void Fit();
+  // Fits the weights on the training askers' pairs and candidates so far,
+  // calling `between_iterations` after each iteration of the descent (a few
+  // milliseconds to a few hundred of CPU apart, by the examples held): where
+  // a background caller paces itself.
+  void Fit(absl::FunctionRef<void()> between_iterations);
+  void Fit() {
+    Fit([] {});
+  }
   // After a Fit: adds the asker's candidates under the fitted weights.
   void AddFittedCandidates(const ActorIndex& index, const MatchContext& context,
                            const CooperationSignals* cooperations,

@@ -1,5 +1,6 @@
 #include "matcher/learning.h"
 
+#include <functional>
 #include <random>
 #include <string>
 #include <vector>
@@ -61,14 +62,20 @@ class LearningTest : public ::testing::Test {
     return out;
   }
 
+  // `between_iterations`: what the fits call after each iteration.
   LearnedWeights Learn(const std::vector<AskerOutcomes>& outcomes,
-                       const LearningOptions& options = {}) {
+                       const LearningOptions& options = {},
+                       const std::function<void()>& between_iterations = {}) {
     WeightLearner learner(Weights{}, options);
     for (const AskerOutcomes& o : outcomes) {
       learner.Add(index_, context_, nullptr, o);
     }
     for (int round = 0; round < learner.rounds(); ++round) {
-      learner.Fit();
+      if (between_iterations) {
+        learner.Fit(between_iterations);
+      } else {
+        learner.Fit();
+      }
       for (const AskerOutcomes& o : outcomes) {
         learner.AddFittedCandidates(index_, context_, nullptr, o);
       }
@@ -118,6 +125,27 @@ TEST_F(LearningTest, LearnsAHiddenPreferenceAndAdoptsItAfterTheHeldOutTest) {
   const LearnedWeights again = Learn(Outcomes(truth, 400));
   EXPECT_EQ(again.weights.shared_themes, learned.weights.shared_themes);
   EXPECT_EQ(again.with_fitted.ndcg_at_10, learned.with_fitted.ndcg_at_10);
+}
+
+TEST_F(LearningTest, FitsCallBackBetweenIterationsAndLearnTheSame) {
+  // Where WeightBook paces a background round's fits: the callback runs
+  // between iterations and changes nothing of what is learned.
+  Weights truth;
+  truth.shared_themes = 0.6;
+  truth.proximity = 0.99;
+  const std::vector<AskerOutcomes> outcomes = Outcomes(truth, 200);
+  int calls = 0;
+  const LearnedWeights paced =
+      Learn(outcomes, LearningOptions{}, [&calls] { ++calls; });
+  const LearnedWeights plain = Learn(outcomes);
+  // At least one iteration moved in each of the rounds, and at most
+  // max_iterations ran in each.
+  const LearningOptions options;
+  EXPECT_GE(calls, options.rounds);
+  EXPECT_LE(calls, options.rounds * options.max_iterations);
+  EXPECT_EQ(paced.fitted.shared_themes, plain.fitted.shared_themes);
+  EXPECT_EQ(paced.fitted.proximity, plain.fitted.proximity);
+  EXPECT_EQ(paced.with_fitted.ndcg_at_10, plain.with_fitted.ndcg_at_10);
 }
 
 TEST_F(LearningTest, MemoryBytesCountEveryAskersExamples) {
