@@ -141,6 +141,7 @@ absl::Status Maillage::LoadLifecycle(const Options& options) {
   WeightBook::Options weight_options;
   weight_options.defaults = options.match_weights;
   weight_options.relearn_interval = options.weights_relearn_interval;
+  weight_options.relearn_min_growth = options.weights_relearn_min_growth;
   weight_options.background_share = options.weights_background_share;
   weight_options.charge_memory = [store = store_.get()] {
     return store->ChargeMemory();

@@ -53,9 +53,10 @@ class Maillage {
     // Default weights of the matching engine's factors.
     matcher::Weights match_weights;
     // How often each workspace's weights are learned again from its
-    // outcomes when they changed (WeightBook); 0: only on
-    // LearnMatchWeights.
+    // outcomes when they grew (WeightBook); 0: only on LearnMatchWeights.
     absl::Duration weights_relearn_interval = absl::Minutes(10);
+    // See WeightBook::Options::relearn_min_growth.
+    double weights_relearn_min_growth = 0.05;
     // See WeightBook::Options::background_share.
     double weights_background_share = 0.1;
     // How long a dismissed or declined pair is not proposed again.

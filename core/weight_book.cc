@@ -134,7 +134,7 @@ void WeightBook::Start() {
   {
     std::lock_guard lock(mu_);
     for (std::string& w : lifecycle_->WorkspacesWithOutcomes()) {
-      changed_.insert(std::move(w));
+      ++changes_[std::move(w)];
     }
   }
   task_ = std::thread([this] { Loop(); });
@@ -142,15 +142,19 @@ void WeightBook::Start() {
 
 void WeightBook::NoteOutcomesChanged(std::string_view workspace) {
   std::lock_guard lock(mu_);
-  changed_.emplace(workspace);
+  auto it = changes_.find(workspace);
+  if (it == changes_.end()) it = changes_.emplace(workspace, 0).first;
+  ++it->second;
 }
 
 void WeightBook::Loop() {
   base::SetThisThreadName("mlg-weights");
   std::unique_lock lock(mu_);
   // The first round at once (the workspaces with outcomes at start), then
-  // one every interval, for the workspaces whose outcomes changed before it
-  // began: outcomes recorded during a round wait for the next interval
+  // one every interval, for the workspaces whose outcomes grew enough before
+  // it began (internal::RelearnDue; the others keep their count of changes
+  // for the next interval): outcomes recorded during a round wait for the
+  // next interval
   // (taking them at once kept a round running back to back with the next
   // while outcomes kept coming, holding its memory and its share of a core
   // all along).
@@ -161,8 +165,22 @@ void WeightBook::Loop() {
                      [&] { return stopping_; });
     }
     first = false;
-    std::set<std::string, std::less<>> due;
-    due.swap(changed_);
+    std::vector<std::string> due;
+    for (auto it = changes_.begin(); it != changes_.end();) {
+      auto learned = learned_pairs_.find(it->first);
+      const bool is_due =
+          internal::RelearnDue(it->second,
+                               learned == learned_pairs_.end()
+                                   ? std::nullopt
+                                   : std::optional<size_t>(learned->second),
+                               options_.relearn_min_growth);
+      if (!is_due) {
+        ++it;
+        continue;
+      }
+      due.push_back(it->first);
+      it = changes_.erase(it);
+    }
     for (const std::string& workspace : due) {
       if (stopping_) break;
       lock.unlock();
@@ -219,8 +237,8 @@ v1::WorkspaceMatchWeights WeightBook::Learn(std::string_view workspace) {
 void WeightBook::LearnAndKeep(std::string_view workspace, bool background) {
   std::lock_guard learning(learn_mu_);
   const absl::Time start = absl::Now();
-  RoundCost cost;
-  Learned learned{Run(workspace, background, &cost), absl::Now()};
+  RoundFacts facts;
+  Learned learned{Run(workspace, background, &facts), absl::Now()};
   if (abandon_) return;  // cut short: not a result
   // One line per round, so that its time and its cost can be told apart
   // from the requests' in a server's log (a paced round lasts minutes).
@@ -231,10 +249,12 @@ void WeightBook::LearnAndKeep(std::string_view workspace, bool background) {
       .Add("held_out_askers", learned.result.held_out_askers)
       .Add("adopted", learned.result.adopted)
       .Add("seconds", absl::ToDoubleSeconds(learned.time - start))
-      .Add("read_cpu_seconds", absl::ToDoubleSeconds(cost.read_cpu))
-      .Add("fit_cpu_seconds", absl::ToDoubleSeconds(cost.fit_cpu));
+      .Add("labelled_pairs", facts.labelled_pairs)
+      .Add("read_cpu_seconds", absl::ToDoubleSeconds(facts.read_cpu))
+      .Add("fit_cpu_seconds", absl::ToDoubleSeconds(facts.fit_cpu));
   std::lock_guard lock(mu_);
   learned_[std::string(workspace)] = std::move(learned);
+  learned_pairs_[std::string(workspace)] = facts.labelled_pairs;
 }
 
 // Sleeps so that `busy` is Options::background_share of the time (at most
@@ -247,9 +267,11 @@ void WeightBook::PaceAfter(absl::Duration busy) const {
 
 matcher::LearnedWeights WeightBook::Run(std::string_view workspace,
                                         bool background,
-                                        RoundCost* cost) const {
-  std::vector<AskerIds> askers =
-      GroupByAsker(lifecycle_->OutcomesOf(workspace));
+                                        RoundFacts* facts) const {
+  const std::vector<Lifecycle::LabelledPair> pairs =
+      lifecycle_->OutcomesOf(workspace);
+  facts->labelled_pairs = pairs.size();
+  std::vector<AskerIds> askers = GroupByAsker(pairs);
   SampleAskers(options_.max_training_askers, &askers);
   matcher::WeightLearner learner(options_.defaults, options_.learning);
   std::unique_ptr<storage::MemoryCharge> charge =
@@ -281,7 +303,7 @@ matcher::LearnedWeights WeightBook::Run(std::string_view workspace,
               }
             }
           });
-      cost->read_cpu += ThreadCpu() - cpu_start;
+      facts->read_cpu += ThreadCpu() - cpu_start;
       charge_learner();
       if (background) PaceAfter(absl::Now() - hold_start);
     }
@@ -293,7 +315,7 @@ matcher::LearnedWeights WeightBook::Run(std::string_view workspace,
     base::RunAtNice(nice, [&] {
       const absl::Duration cpu_start = ThreadCpu();
       step();
-      cost->fit_cpu += ThreadCpu() - cpu_start;
+      facts->fit_cpu += ThreadCpu() - cpu_start;
     });
   };
   pass(/*fitted=*/false);
@@ -335,6 +357,14 @@ std::vector<size_t> LowestHashing(const std::vector<std::string_view>& ids,
   for (const auto& [_, i] : keyed) kept.push_back(i);
   std::sort(kept.begin(), kept.end());
   return kept;
+}
+
+bool RelearnDue(size_t changes, std::optional<size_t> learned_pairs,
+                double min_growth) {
+  if (changes == 0) return false;
+  if (!learned_pairs.has_value()) return true;
+  return static_cast<double>(changes) >=
+         min_growth * static_cast<double>(*learned_pairs);
 }
 
 }  // namespace internal

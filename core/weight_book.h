@@ -8,7 +8,6 @@
 #include <memory>
 #include <mutex>
 #include <optional>
-#include <set>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -32,9 +31,10 @@ namespace maillage::core {
 //
 // Learning reads the index one asker at a time under the directory's read
 // lock, and fits without it. It runs when asked (Learn: LearnMatchWeights),
-// and in a background task for every workspace whose outcomes changed, at
-// most once per Options::relearn_interval (and for every workspace with
-// outcomes once after Start). Learned weights live in memory only: the
+// and in a background task for every workspace whose outcomes grew enough
+// since its last round (Options::relearn_min_growth), at most once per
+// Options::relearn_interval (and for every workspace with outcomes once
+// after Start). Learned weights live in memory only: the
 // same outcomes give the same weights, so a restarted server learns them
 // again in the background (meanwhile its workspaces use the defaults).
 //
@@ -46,6 +46,12 @@ class WeightBook {
     matcher::LearningOptions learning;
     // 0: learn only when asked.
     absl::Duration relearn_interval = absl::Minutes(10);
+    // A workspace is learned again in the background once the changes to
+    // its outcomes since its last round reach this share of the labelled
+    // pairs that round learned from (at least one change): a few outcomes
+    // more among thousands would not move the weights, and a round costs
+    // a minute or more of CPU. 0: after any change.
+    double relearn_min_growth = 0.05;
     // Askers read under one hold of the read lock: short holds, so that
     // writers (and the readers queued behind them) wait little.
     size_t askers_per_lock = 4;
@@ -104,16 +110,19 @@ class WeightBook {
     matcher::LearnedWeights result;
     absl::Time time;
   };
-  // What a round cost, for its log line: CPU time reading the index (under
-  // its read lock) and fitting (the fits and the held-out test).
-  struct RoundCost {
+  // What a round learned from and what it cost, for its log line and the
+  // next round's due time: the workspace's labelled pairs, CPU time reading
+  // the index (under its read lock) and fitting (the fits and the held-out
+  // test).
+  struct RoundFacts {
+    size_t labelled_pairs = 0;
     absl::Duration read_cpu;
     absl::Duration fit_cpu;
   };
   // Collects the workspace's outcomes, fits and evaluates; paced to
   // Options::background_share when `background`.
   matcher::LearnedWeights Run(std::string_view workspace, bool background,
-                              RoundCost* cost) const;
+                              RoundFacts* facts) const;
   void PaceAfter(absl::Duration busy) const;
   // Learns `workspace`'s weights and keeps them.
   void LearnAndKeep(std::string_view workspace, bool background);
@@ -127,8 +136,11 @@ class WeightBook {
   mutable std::mutex mu_;
   std::condition_variable wake_;
   std::map<std::string, Learned, std::less<>> learned_;  // guarded by mu_
-  std::set<std::string, std::less<>> changed_;           // guarded by mu_
-  bool stopping_ = false;                                // guarded by mu_
+  // Changes to each workspace's outcomes since its last round began, and
+  // the labelled pairs of its last round.
+  std::map<std::string, size_t, std::less<>> changes_;        // guarded by mu_
+  std::map<std::string, size_t, std::less<>> learned_pairs_;  // guarded by mu_
+  bool stopping_ = false;                                     // guarded by mu_
   // Set with stopping_, read by a round under way without mu_: the round
   // stops at its next hold of the read lock and keeps nothing.
   std::atomic<bool> abandon_{false};
@@ -144,6 +156,12 @@ namespace internal {
 // so the sample favours neither side of it.
 std::vector<size_t> LowestHashing(const std::vector<std::string_view>& ids,
                                   size_t max);
+
+// Whether a workspace is due for a background round: `changes` to its
+// outcomes since its last round, which learned from `learned_pairs`
+// labelled pairs (none: it was never learned, due at any change).
+bool RelearnDue(size_t changes, std::optional<size_t> learned_pairs,
+                double min_growth);
 
 }  // namespace internal
 }  // namespace maillage::core

@@ -1,6 +1,7 @@
 #include "core/weight_book.h"
 
 #include <algorithm>
+#include <optional>
 #include <set>
 #include <string>
 #include <string_view>
@@ -57,6 +58,22 @@ TEST(LowestHashingTest, IsAStableSampleAsIdsAreAdded) {
   // A third of the ids are new: about a third of the sample is replaced.
   EXPECT_GT(replaced, 10);
   EXPECT_LT(replaced, 60);
+}
+
+TEST(RelearnDueTest, ANeverLearnedWorkspaceIsDueAtAnyChange) {
+  EXPECT_TRUE(RelearnDue(1, std::nullopt, 0.05));
+  EXPECT_FALSE(RelearnDue(0, std::nullopt, 0.05));
+}
+
+TEST(RelearnDueTest, ALearnedWorkspaceWaitsForItsShareOfGrowth) {
+  // 5% of the 2,000 pairs of the last round: 100 changes.
+  EXPECT_FALSE(RelearnDue(99, 2000, 0.05));
+  EXPECT_TRUE(RelearnDue(100, 2000, 0.05));
+  // A last round with no pair (outcomes since withdrawn): any change.
+  EXPECT_TRUE(RelearnDue(1, 0, 0.05));
+  EXPECT_FALSE(RelearnDue(0, 0, 0.05));
+  // 0: after any change.
+  EXPECT_TRUE(RelearnDue(1, 2000, 0));
 }
 
 }  // namespace

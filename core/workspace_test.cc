@@ -2,9 +2,12 @@
 // teams on one server do not see each other's pipeline, notes, contacts or
 // custom zones; who did it comes from the credentials; a schema-1 store
 // migrates into the default workspace.
+#include <chrono>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "auth/principal.h"
@@ -46,8 +49,11 @@ auth::Principal Animator(const std::string& workspace) {
   return p;
 }
 
-std::unique_ptr<Maillage> Open(const std::string& dir) {
+std::unique_ptr<Maillage> Open(
+    const std::string& dir,
+    const std::function<void(Maillage::Options*)>& adjust = {}) {
   Maillage::Options options;
+  if (adjust) adjust(&options);
   options.data_dir = dir;
   options.reference_dir = MAILLAGE_REFERENCE_DIR;
   options.sync_writes = false;
@@ -325,6 +331,63 @@ TEST_F(WorkspaceTest, SuccessesAndLearnedWeightsStayInTheirWorkspace) {
   ASSERT_TRUE(shown.ok());
   EXPECT_TRUE(shown->has_learn_time());
   EXPECT_EQ(shown->weights().complementarity(), 0.40);
+}
+
+// The background task learns a workspace again only once its outcomes grew
+// by --weights_relearn_min_growth of what its last round learned from.
+TEST_F(WorkspaceTest, LearnedAgainInTheBackgroundOnceOutcomesGrewEnough) {
+  maillage_.reset();
+  maillage_ = Open(dir_.Sub("store"), [](Maillage::Options* options) {
+    options->weights_relearn_interval = absl::Seconds(1);
+    options->weights_relearn_min_growth = 1;  // as many changes as pairs
+  });
+  ASSERT_NE(maillage_, nullptr);
+  v1::Actor twin = Company();
+  twin.set_id("siret:22222222200022");
+  twin.set_name("Jumelle du Val");
+  v1::CreateActorRequest create_twin;
+  *create_twin.mutable_actor() = twin;
+  ASSERT_TRUE(
+      maillage_->actors().Create(create_twin, auth::Principal::System()).ok());
+  // Each partnership is one change and two labelled pairs.
+  auto partnership = [&](const std::string& id, const std::string& one,
+                         const std::string& other) {
+    v1::CreatePartnershipRequest create;
+    create.mutable_partnership()->set_id(id);
+    create.mutable_partnership()->add_participants(one);
+    create.mutable_partnership()->add_participants(other);
+    create.mutable_partnership()->set_category(
+        v1::PARTNERSHIP_CATEGORY_ECONOMIC_COOPERATION);
+    ASSERT_TRUE(maillage_->lifecycle().CreatePartnership(create, a_).ok());
+  };
+  auto learn_time = [&]() -> std::optional<int64_t> {
+    auto shown = maillage_->matching().GetMatchWeights({}, a_);
+    EXPECT_TRUE(shown.ok()) << shown.status();
+    if (!shown.ok() || !shown->has_learn_time()) return std::nullopt;
+    return google::protobuf::util::TimeUtil::TimestampToMicroseconds(
+        shown->learn_time());
+  };
+  // Waits up to 30 s for a round after `after` (none: any round).
+  auto next_round = [&](std::optional<int64_t> after) {
+    for (int i = 0; i < 300; ++i) {
+      std::optional<int64_t> t = learn_time();
+      if (t.has_value() && (!after.has_value() || *t > *after)) return t;
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    return std::optional<int64_t>();
+  };
+
+  partnership("p-1", kAssociation, kCompany);
+  const std::optional<int64_t> first = next_round(std::nullopt);
+  ASSERT_TRUE(first.has_value()) << "never learned in the background";
+  // One change against the two pairs of the first round: not due, however
+  // many intervals pass.
+  partnership("p-2", kAssociation, twin.id());
+  std::this_thread::sleep_for(std::chrono::milliseconds(3500));
+  EXPECT_EQ(learn_time(), first);
+  // A second change: due at the next interval.
+  partnership("p-3", kCompany, twin.id());
+  EXPECT_TRUE(next_round(first).has_value()) << "not learned again";
 }
 
 TEST_F(WorkspaceTest, ContactsBelongToTheWorkspaceThatWroteThem) {

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <cstdio>
 #include <fstream>
@@ -168,13 +169,17 @@ ABSL_FLAG(int, default_capacity, 3,
           "Capacity of an actor that does not state one.");
 ABSL_FLAG(absl::Duration, weights_relearn_interval, absl::Minutes(10),
           "How often each workspace's matching weights are learned again "
-          "from its outcomes when they changed (and once for every "
-          "workspace after start). 0: only on LearnMatchWeights.");
+          "from its outcomes when they grew (and once for every workspace "
+          "after start). 0: only on LearnMatchWeights.");
+ABSL_FLAG(double, weights_relearn_min_growth, 0.05,
+          "A workspace is learned again in the background once the changes "
+          "to its outcomes reach this share of the labelled pairs its last "
+          "round learned from (0: after any change).");
 ABSL_FLAG(double, weights_background_share, 0.1,
-          "Share of one core a background relearning round may take while "
-          "it reads the index (it sleeps between its reads to keep to it; "
-          "its fits run at nice 19 and take only idle time); in (0, 1], "
-          "1: unpaced.");
+          "Share of one core a background relearning round may take (it "
+          "sleeps between its reads of the index and between the "
+          "iterations of its fits, which run at nice 19, to keep to it); "
+          "in (0, 1], 1: unpaced.");
 // Retention (core/retention.h, docs/PRIVACY.md "Retention"): what is older
 // is deleted or pseudonymised at start and every --retention_sweep_interval.
 ABSL_FLAG(int, audit_retention_days, 365,
@@ -589,6 +594,14 @@ bool CoreFromFlags(maillage::core::Maillage::Options* core) {
   core->contacts_purge_interval = absl::GetFlag(FLAGS_contacts_purge_interval);
   core->weights_relearn_interval =
       absl::GetFlag(FLAGS_weights_relearn_interval);
+  core->weights_relearn_min_growth =
+      absl::GetFlag(FLAGS_weights_relearn_min_growth);
+  if (!(core->weights_relearn_min_growth >= 0 &&
+        std::isfinite(core->weights_relearn_min_growth))) {
+    std::fprintf(stderr,
+                 "maillage: --weights_relearn_min_growth must be 0 or more\n");
+    return false;
+  }
   core->weights_background_share =
       absl::GetFlag(FLAGS_weights_background_share);
   // WeightBook treats any share outside (0, 1) as unpaced: 0 or a negative

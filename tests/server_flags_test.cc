@@ -23,6 +23,21 @@ TEST(ServerFlagsTest, RefusesALearnerShareOutsideZeroToOne) {
   }
 }
 
+TEST(ServerFlagsTest, RefusesANegativeRelearningGrowth) {
+  for (const std::string growth : {"-0.1", "nan", "inf"}) {
+    testing::TempDir dir;
+    testing::ServerProcess server(
+        MAILLAGE_SERVER_BINARY,
+        {"--listen=127.0.0.1:0", "--data_dir=" + dir.Sub("store"),
+         "--weights_relearn_min_growth=" + growth});
+    EXPECT_FALSE(server.Start()) << growth;
+    EXPECT_NE(
+        server.error().find("--weights_relearn_min_growth must be 0 or more"),
+        std::string::npos)
+        << growth << ": " << server.error();
+  }
+}
+
 TEST(ServerFlagsTest, StartsWithALearnerShareInRange) {
   testing::TempDir dir;
   testing::ServerProcess server(
