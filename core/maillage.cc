@@ -109,6 +109,8 @@ absl::Status Maillage::OpenStore(const Options& options) {
   store_options.path = options.data_dir;
   store_options.sync_writes = options.sync_writes;
   store_options.min_free_disk_bytes = options.min_free_disk_bytes;
+  store_options.background_write_bytes_per_second =
+      options.background_write_bytes_per_second;
   store_options.disk_probe = options.disk_probe;
   ASSIGN_OR_RETURN(store_, storage::Store::Open(store_options));
   return absl::OkStatus();

@@ -43,6 +43,8 @@ class Maillage {
     // Free disk space writes never eat into; see
     // storage::Store::Options::min_free_disk_bytes.
     uint64_t min_free_disk_bytes = uint64_t{512} << 20;
+    // storage::Store::Options::background_write_bytes_per_second.
+    uint64_t background_write_bytes_per_second = 0;
     int default_capacity = 3;
     // Nice value of the threads that prepare imports (services' import
     // pool) and commit them (+N runs them after the queries when the CPU is

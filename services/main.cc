@@ -105,6 +105,10 @@ ABSL_FLAG(int, max_queued_calls, 256,
 ABSL_FLAG(int64_t, max_pairs_per_request, 300000,
           "Cost budget of one territory-wide matching (SuggestForTerritory): "
           "associations in the territory x candidates each.");
+ABSL_FLAG(int64_t, background_write_mb_per_second, 0,
+          "MiB a second RocksDB's flushes and compactions may write (0: "
+          "unlimited): spreads a compaction's CPU over more seconds, for "
+          "nodes that serve more than they import.");
 ABSL_FLAG(int64_t, min_free_disk_mb, 512,
           "Free space, in MiB, kept on the data folder's filesystem: a write "
           "that would leave less is refused with RESOURCE_EXHAUSTED (and the "
@@ -580,6 +584,15 @@ bool CoreFromFlags(maillage::core::Maillage::Options* core) {
     return false;
   }
   core->min_free_disk_bytes = static_cast<uint64_t>(min_free_disk_mb) << 20;
+  const int64_t background_write_mb =
+      absl::GetFlag(FLAGS_background_write_mb_per_second);
+  if (background_write_mb < 0) {
+    std::fprintf(stderr,
+                 "maillage: --background_write_mb_per_second must be >= 0\n");
+    return false;
+  }
+  core->background_write_bytes_per_second =
+      static_cast<uint64_t>(background_write_mb) << 20;
   core->default_capacity = absl::GetFlag(FLAGS_default_capacity);
   core->import_nice = absl::GetFlag(FLAGS_import_nice);
   core->max_pairs_per_request = absl::GetFlag(FLAGS_max_pairs_per_request);

@@ -26,6 +26,7 @@
 #include "rocksdb/filter_policy.h"
 #include "rocksdb/listener.h"
 #include "rocksdb/metadata.h"
+#include "rocksdb/rate_limiter.h"
 #include "rocksdb/sst_file_manager.h"
 #include "rocksdb/statistics.h"
 #include "rocksdb/table.h"
@@ -288,6 +289,10 @@ rocksdb::DBOptions DatabaseOptions(
   statistics->set_stats_level(rocksdb::StatsLevel::kExceptHistogramOrTimers);
   db_options.statistics = std::move(statistics);
   db_options.max_bgerror_resume_count = 0;
+  if (options.background_write_bytes_per_second > 0) {
+    db_options.rate_limiter.reset(rocksdb::NewGenericRateLimiter(
+        static_cast<int64_t>(options.background_write_bytes_per_second)));
+  }
   // Once RocksDB has met a full disk, it starts a compaction only when the
   // compaction leaves the reserve free (the guard keeps it from meeting one
   // in the first place; this is for space taken by someone else).

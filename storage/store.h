@@ -208,6 +208,12 @@ class Store {
     // The default covers RocksDB's default write buffers and a compaction
     // of its first levels.
     uint64_t min_free_disk_bytes = uint64_t{512} << 20;
+    // What RocksDB's flushes and compactions may write a second (its
+    // GenericRateLimiter; flushes first): a compaction paced so spreads its
+    // CPU over more seconds at a lower intensity. 0: unlimited. Also bounds
+    // how fast a bulk import's data settles, so it is for nodes that serve
+    // more than they import.
+    uint64_t background_write_bytes_per_second = 0;
     // How the free space is read; statvfs on `path` when empty. Tests give
     // their own to simulate a full disk.
     DiskSpaceGuard::Probe disk_probe;
