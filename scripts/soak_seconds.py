@@ -8,8 +8,9 @@ Joins the server's request log (one `request` line per call, with its
 samples of scripts/thread_cpu.py and the `storage.compaction` lines (a
 compaction is active from its end time minus its `seconds`). One CSV line a
 second: calls completed, calls over 50 ms, the machine's idle share, the CPU
-of the server's request threads, compactions (`rocksdb:low`) and flushes
-(`rocksdb:high`), and the compactions writing over 20 MB under way.
+of the server's request threads, compactions (`rocksdb:low`), flushes
+(`rocksdb:high`) and the weight learner's background round (`mlg-weights`),
+and the compactions writing over 20 MB under way.
 
 A backlog the load generator reports while the server completes its calls
 fast and the machine has idle left is the client's or the transport's; one
@@ -21,6 +22,7 @@ import json
 import sys
 
 SLOW_MS = 50
+LEARNER = "mlg-weights"  # core/weight_book.cc names its threads so
 
 
 def second_of(time_text):
@@ -74,7 +76,7 @@ def main():
     for c in compactions:
         day = c[0].date()
     print("time,completed,over_%d_ms,idle_share,server_cores,compaction_cores,"
-          "flush_cores,compactions" % SLOW_MS)
+          "flush_cores,learner_cores,compactions" % SLOW_MS)
     for second in sorted(completed):
         if second not in samples:
             continue
@@ -85,11 +87,11 @@ def main():
             active = [label for start, end, label in compactions
                       if start - datetime.timedelta(seconds=1) <= at <= end]
         server = sum(float(v) for k, v in cores.items()
-                     if not k.startswith("rocksdb"))
-        print("%s,%d,%d,%.2f,%.2f,%s,%s,%s" % (
+                     if not k.startswith("rocksdb") and k != LEARNER)
+        print("%s,%d,%d,%.2f,%.2f,%s,%s,%s,%s" % (
             second, completed[second], slow[second], idle, server,
             cores.get("rocksdb:low", "0"), cores.get("rocksdb:high", "0"),
-            " + ".join(active)))
+            cores.get(LEARNER, "0"), " + ".join(active)))
 
 
 if __name__ == "__main__":
