@@ -321,14 +321,18 @@ matcher::LearnedWeights WeightBook::Run(std::string_view workspace,
   pass(/*fitted=*/false);
   for (int round = 0; round < learner.rounds() && !abandon_; ++round) {
     fit_step([&] {
-      // Paced as the reads are: at a low priority alone, the fits took the
-      // idle time that absorbs the load's bursts, and the soak's calls
-      // queued for the 11 minutes of a round (RELIABILITY.md, "Soak").
+      // Paced as the reads are, one pass over the examples at a time: at a
+      // low priority alone, the fits took the idle time that absorbs the
+      // load's bursts, and the soak's calls queued for the 11 minutes of a
+      // round; paced after each iteration (hundreds of ms of a core at
+      // once) they still did (RELIABILITY.md, "Soak").
+      // A round abandoned (the server stopping) ends within a step.
       absl::Time busy_since = absl::Now();
       learner.Fit([&] {
-        if (!background) return;
-        PaceAfter(absl::Now() - busy_since);
+        if (abandon_) return false;
+        if (background) PaceAfter(absl::Now() - busy_since);
         busy_since = absl::Now();
+        return true;
       });
     });
     pass(/*fitted=*/true);

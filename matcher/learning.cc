@@ -328,7 +328,7 @@ std::vector<bool> WeightLearner::Learnable() const {
   return learnable;
 }
 
-void WeightLearner::Fit(absl::FunctionRef<void()> between_iterations) {
+void WeightLearner::Fit(absl::FunctionRef<bool()> between_steps) {
   size_t positives = 0;
   for (const Asker& asker : askers_) {
     if (asker.held_out) continue;
@@ -337,27 +337,39 @@ void WeightLearner::Fit(absl::FunctionRef<void()> between_iterations) {
   if (positives < options_.min_positives) return;
   const std::vector<bool> learnable = Learnable();
   std::vector<double> theta = ParamsOf(fitted_);
-  double loss = Loss(theta);
+  // Every evaluation of the loss is a step; once between_steps answers
+  // false, the fit keeps the parameters it has.
+  bool stopped = false;
+  auto step = [&](const std::vector<double>& at) {
+    const double value = Loss(at);
+    if (!stopped && !between_steps()) stopped = true;
+    return value;
+  };
+  double loss = step(theta);
   constexpr double kStep = 1e-4;
   double rate = 1;
-  for (int iteration = 0; iteration < options_.max_iterations; ++iteration) {
+  for (int iteration = 0; iteration < options_.max_iterations && !stopped;
+       ++iteration) {
     std::vector<double> gradient(kParamCount, 0.0);
-    for (int i = 0; i < kParamCount; ++i) {
+    for (int i = 0; i < kParamCount && !stopped; ++i) {
       if (!learnable[i]) continue;
       std::vector<double> up = theta;
       std::vector<double> down = theta;
       up[i] += kStep;
       down[i] -= kStep;
-      gradient[i] = (Loss(up) - Loss(down)) / (2 * kStep);
+      const double loss_up = step(up);
+      const double loss_down = step(down);
+      gradient[i] = (loss_up - loss_down) / (2 * kStep);
     }
+    if (stopped) break;  // a part of the gradient is no direction
     // Backtracking: the largest step (from twice the last one) that lowers
     // the loss; stop when none lowers it noticeably.
     rate = std::min(rate * 2, 4.0);
     bool moved = false;
-    for (int halving = 0; halving < 30; ++halving, rate /= 2) {
+    for (int halving = 0; halving < 30 && !stopped; ++halving, rate /= 2) {
       std::vector<double> next = theta;
       for (int i = 0; i < kParamCount; ++i) next[i] -= rate * gradient[i];
-      const double next_loss = Loss(next);
+      const double next_loss = step(next);
       if (next_loss < loss) {
         moved = loss - next_loss > 1e-9 * std::max(1.0, loss);
         theta = std::move(next);
@@ -366,7 +378,6 @@ void WeightLearner::Fit(absl::FunctionRef<void()> between_iterations) {
       }
     }
     if (!moved) break;
-    between_iterations();
   }
   fitted_ = WeightsOf(theta, defaults_);
   fit_ran_ = true;

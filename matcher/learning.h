@@ -130,12 +130,13 @@ class WeightLearner {
            const CooperationSignals* cooperations,
            const AskerOutcomes& outcomes);
   // Fits the weights on the training askers' pairs and candidates so far,
-  // calling `between_iterations` after each iteration of the descent (a few
-  // milliseconds to a few hundred of CPU apart, by the examples held): where
-  // a background caller paces itself.
-  void Fit(absl::FunctionRef<void()> between_iterations);
+  // calling `between_steps` after each evaluation of the loss (one pass over
+  // the training examples; up to 15 for a gradient and 30 for its line
+  // search an iteration): where a background caller paces itself, and stops
+  // the fit by answering false (the fit keeps where it got to).
+  void Fit(absl::FunctionRef<bool()> between_steps);
   void Fit() {
-    Fit([] {});
+    Fit([] { return true; });
   }
   // After a Fit: adds the asker's candidates under the fitted weights.
   void AddFittedCandidates(const ActorIndex& index, const MatchContext& context,

@@ -62,17 +62,17 @@ class LearningTest : public ::testing::Test {
     return out;
   }
 
-  // `between_iterations`: what the fits call after each iteration.
+  // `between_steps`: what the fits call after each step.
   LearnedWeights Learn(const std::vector<AskerOutcomes>& outcomes,
                        const LearningOptions& options = {},
-                       const std::function<void()>& between_iterations = {}) {
+                       const std::function<bool()>& between_steps = {}) {
     WeightLearner learner(Weights{}, options);
     for (const AskerOutcomes& o : outcomes) {
       learner.Add(index_, context_, nullptr, o);
     }
     for (int round = 0; round < learner.rounds(); ++round) {
-      if (between_iterations) {
-        learner.Fit(between_iterations);
+      if (between_steps) {
+        learner.Fit(between_steps);
       } else {
         learner.Fit();
       }
@@ -127,25 +127,47 @@ TEST_F(LearningTest, LearnsAHiddenPreferenceAndAdoptsItAfterTheHeldOutTest) {
   EXPECT_EQ(again.with_fitted.ndcg_at_10, learned.with_fitted.ndcg_at_10);
 }
 
-TEST_F(LearningTest, FitsCallBackBetweenIterationsAndLearnTheSame) {
+TEST_F(LearningTest, FitsCallBackBetweenStepsAndLearnTheSame) {
   // Where WeightBook paces a background round's fits: the callback runs
-  // between iterations and changes nothing of what is learned.
+  // after each evaluation of the loss and changes nothing of what is
+  // learned.
   Weights truth;
   truth.shared_themes = 0.6;
   truth.proximity = 0.99;
   const std::vector<AskerOutcomes> outcomes = Outcomes(truth, 200);
   int calls = 0;
-  const LearnedWeights paced =
-      Learn(outcomes, LearningOptions{}, [&calls] { ++calls; });
+  const LearnedWeights paced = Learn(outcomes, LearningOptions{}, [&calls] {
+    ++calls;
+    return true;
+  });
   const LearnedWeights plain = Learn(outcomes);
-  // At least one iteration moved in each of the rounds, and at most
-  // max_iterations ran in each.
+  // Each round's fit takes at least a gradient (two evaluations per
+  // parameter learned) and a step; at most max_iterations of a gradient of
+  // 7 parameters and 30 halvings, and the first evaluation.
   const LearningOptions options;
-  EXPECT_GE(calls, options.rounds);
-  EXPECT_LE(calls, options.rounds * options.max_iterations);
+  EXPECT_GE(calls, options.rounds * 3);
+  EXPECT_LE(calls, options.rounds * (1 + options.max_iterations * (14 + 30)));
   EXPECT_EQ(paced.fitted.shared_themes, plain.fitted.shared_themes);
   EXPECT_EQ(paced.fitted.proximity, plain.fitted.proximity);
   EXPECT_EQ(paced.with_fitted.ndcg_at_10, plain.with_fitted.ndcg_at_10);
+}
+
+TEST_F(LearningTest, AFitStopsAtTheStepItsCallbackAnswersFalse) {
+  // How a round abandoned by a stopping server ends its fits at once.
+  Weights truth;
+  truth.shared_themes = 0.6;
+  truth.proximity = 0.99;
+  const std::vector<AskerOutcomes> outcomes = Outcomes(truth, 200);
+  int calls = 0;
+  const LearnedWeights stopped = Learn(outcomes, LearningOptions{}, [&calls] {
+    ++calls;
+    return false;
+  });
+  const LearnedWeights plain = Learn(outcomes);
+  // One evaluation per fit, and none moved: the defaults.
+  EXPECT_EQ(calls, LearningOptions{}.rounds);
+  EXPECT_NEAR(stopped.fitted.shared_themes, Weights{}.shared_themes, 1e-12);
+  EXPECT_NE(stopped.fitted.shared_themes, plain.fitted.shared_themes);
 }
 
 TEST_F(LearningTest, MemoryBytesCountEveryAskersExamples) {

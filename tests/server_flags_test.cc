@@ -38,6 +38,28 @@ TEST(ServerFlagsTest, RefusesANegativeRelearningGrowth) {
   }
 }
 
+TEST(ServerFlagsTest, RefusesANegativeBackgroundWriteRate) {
+  testing::TempDir dir;
+  testing::ServerProcess server(
+      MAILLAGE_SERVER_BINARY,
+      {"--listen=127.0.0.1:0", "--data_dir=" + dir.Sub("store"),
+       "--background_write_mb_per_second=-1"});
+  EXPECT_FALSE(server.Start());
+  EXPECT_NE(
+      server.error().find("--background_write_mb_per_second must be >= 0"),
+      std::string::npos)
+      << server.error();
+}
+
+TEST(ServerFlagsTest, StartsWithABackgroundWriteRate) {
+  testing::TempDir dir;
+  testing::ServerProcess server(
+      MAILLAGE_SERVER_BINARY,
+      {"--listen=127.0.0.1:0", "--data_dir=" + dir.Sub("store"),
+       "--sync_writes=false", "--background_write_mb_per_second=16"});
+  ASSERT_TRUE(server.Start()) << server.error();
+}
+
 TEST(ServerFlagsTest, StartsWithALearnerShareInRange) {
   testing::TempDir dir;
   testing::ServerProcess server(
