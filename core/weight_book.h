@@ -61,14 +61,14 @@ class WeightBook {
     // round's cost stays bounded however many outcomes accumulate. 0: all.
     size_t max_training_askers = 5000;
     // The share of one core the background relearning may take: after each
-    // hold of the read lock, and after each iteration of a fit, it sleeps
-    // for what keeps its busy time at this share. The reads are not at a
-    // lower priority (a thread preempted while it holds the index's read
-    // lock would hold up every writer). 1: no pause. LearnMatchWeights,
-    // asked by an admin, is not paced. A tenth: at a quarter, a round took
-    // an eighth of a 2-core server at 80% of its peak and its calls queued;
-    // with the reads paced but not the fits, the fits at nice 19 took the
-    // idle time the load's bursts need (RELIABILITY.md, "Soak").
+    // hold of the read lock, and after each pass of a fit over its
+    // examples, it sleeps for what keeps its busy time at this share. The reads
+    // are not at a lower priority (a thread preempted while it holds the
+    // index's read lock would hold up every writer). 1: no pause.
+    // LearnMatchWeights, asked by an admin, is not paced. A tenth: at a
+    // quarter, a round took an eighth of a 2-core server at 80% of its peak and
+    // its calls queued; with the reads paced but not the fits, the fits at nice
+    // 19 took the idle time the load's bursts need (RELIABILITY.md, "Soak").
     double background_share = 0.1;
     // The nice value of a background round's fits and held-out test, which
     // read only the round's own examples (no lock): they run on a thread of
@@ -142,7 +142,8 @@ class WeightBook {
   std::map<std::string, size_t, std::less<>> learned_pairs_;  // guarded by mu_
   bool stopping_ = false;                                     // guarded by mu_
   // Set with stopping_, read by a round under way without mu_: the round
-  // stops at its next hold of the read lock and keeps nothing.
+  // stops at its next hold of the read lock or its fit's next pass, and
+  // keeps nothing.
   std::atomic<bool> abandon_{false};
   std::thread task_;
 };

@@ -181,9 +181,9 @@ ABSL_FLAG(double, weights_relearn_min_growth, 0.05,
           "round learned from (0: after any change).");
 ABSL_FLAG(double, weights_background_share, 0.1,
           "Share of one core a background relearning round may take (it "
-          "sleeps between its reads of the index and between the "
-          "iterations of its fits, which run at nice 19, to keep to it); "
-          "in (0, 1], 1: unpaced.");
+          "sleeps between its reads of the index and between its fits' "
+          "passes over their examples, at nice 19, to keep to it); in "
+          "(0, 1], 1: unpaced.");
 // Retention (core/retention.h, docs/PRIVACY.md "Retention"): what is older
 // is deleted or pseudonymised at start and every --retention_sweep_interval.
 ABSL_FLAG(int, audit_retention_days, 365,
@@ -586,9 +586,10 @@ bool CoreFromFlags(maillage::core::Maillage::Options* core) {
   core->min_free_disk_bytes = static_cast<uint64_t>(min_free_disk_mb) << 20;
   const int64_t background_write_mb =
       absl::GetFlag(FLAGS_background_write_mb_per_second);
-  if (background_write_mb < 0) {
+  if (background_write_mb < 0 || background_write_mb > (int64_t{1} << 20)) {
     std::fprintf(stderr,
-                 "maillage: --background_write_mb_per_second must be >= 0\n");
+                 "maillage: --background_write_mb_per_second must be >= 0 "
+                 "and at most 1048576 (1 TiB/s)\n");
     return false;
   }
   core->background_write_bytes_per_second =

@@ -38,17 +38,21 @@ TEST(ServerFlagsTest, RefusesANegativeRelearningGrowth) {
   }
 }
 
-TEST(ServerFlagsTest, RefusesANegativeBackgroundWriteRate) {
-  testing::TempDir dir;
-  testing::ServerProcess server(
-      MAILLAGE_SERVER_BINARY,
-      {"--listen=127.0.0.1:0", "--data_dir=" + dir.Sub("store"),
-       "--background_write_mb_per_second=-1"});
-  EXPECT_FALSE(server.Start());
-  EXPECT_NE(
-      server.error().find("--background_write_mb_per_second must be >= 0"),
-      std::string::npos)
-      << server.error();
+TEST(ServerFlagsTest, RefusesABackgroundWriteRateOutOfRange) {
+  // 1048577 MiB/s would overflow nothing yet, but no disk writes it; far
+  // larger values would wrap around when turned into bytes.
+  for (const std::string rate : {"-1", "1048577"}) {
+    testing::TempDir dir;
+    testing::ServerProcess server(
+        MAILLAGE_SERVER_BINARY,
+        {"--listen=127.0.0.1:0", "--data_dir=" + dir.Sub("store"),
+         "--background_write_mb_per_second=" + rate});
+    EXPECT_FALSE(server.Start()) << rate;
+    EXPECT_NE(
+        server.error().find("--background_write_mb_per_second must be >= 0"),
+        std::string::npos)
+        << rate << ": " << server.error();
+  }
 }
 
 TEST(ServerFlagsTest, StartsWithABackgroundWriteRate) {
