@@ -75,6 +75,32 @@ class WorkspaceTest : public ::testing::Test {
     }
   }
 
+  // Creates a look-alike of the company; its id.
+  std::string CreateTwin() {
+    v1::Actor twin = Company();
+    twin.set_id("siret:22222222200022");
+    twin.set_name("Jumelle du Val");
+    v1::CreateActorRequest create;
+    *create.mutable_actor() = twin;
+    EXPECT_TRUE(
+        maillage_->actors().Create(create, auth::Principal::System()).ok());
+    return twin.id();
+  }
+
+  // Registers partnership `id` between `one` and `other` in `caller`'s
+  // workspace.
+  void FormPartnership(const std::string& id, const std::string& one,
+                       const std::string& other,
+                       const auth::Principal& caller) {
+    v1::CreatePartnershipRequest create;
+    create.mutable_partnership()->set_id(id);
+    create.mutable_partnership()->add_participants(one);
+    create.mutable_partnership()->add_participants(other);
+    create.mutable_partnership()->set_category(
+        v1::PARTNERSHIP_CATEGORY_ECONOMIC_COOPERATION);
+    ASSERT_TRUE(maillage_->lifecycle().CreatePartnership(create, caller).ok());
+  }
+
   // Serves the association's suggestions to `caller`; the id of the first.
   std::string Suggest(const auth::Principal& caller,
                       const std::string& note = "") {
@@ -277,25 +303,13 @@ TEST_F(WorkspaceTest, PartnershipsBelongToTheirWorkspace) {
 // partner in A's answers, never in B's; and A's outcomes are what A's
 // weights are learned from, not B's.
 TEST_F(WorkspaceTest, SuccessesAndLearnedWeightsStayInTheirWorkspace) {
-  v1::Actor twin = Company();
-  twin.set_id("siret:22222222200022");
-  twin.set_name("Jumelle du Val");
-  v1::CreateActorRequest create_twin;
-  *create_twin.mutable_actor() = twin;
-  ASSERT_TRUE(
-      maillage_->actors().Create(create_twin, auth::Principal::System()).ok());
-  v1::CreatePartnershipRequest create;
-  create.mutable_partnership()->set_id("p-val");
-  create.mutable_partnership()->add_participants(kAssociation);
-  create.mutable_partnership()->add_participants(kCompany);
-  create.mutable_partnership()->set_category(
-      v1::PARTNERSHIP_CATEGORY_ECONOMIC_COOPERATION);
-  ASSERT_TRUE(maillage_->lifecycle().CreatePartnership(create, a_).ok());
+  const std::string twin = CreateTwin();
+  FormPartnership("p-val", kAssociation, kCompany, a_);
 
   auto similar = [&](const auth::Principal& caller) {
     v1::ExplainMatchRequest explain;
     explain.set_actor_id(kAssociation);
-    explain.set_partner_id(twin.id());
+    explain.set_partner_id(twin);
     auto e = maillage_->matching().ExplainMatch(explain, caller);
     EXPECT_TRUE(e.ok()) << e.status();
     for (const v1::MatchFactor& f : e->suggestion().factors()) {
@@ -342,24 +356,8 @@ TEST_F(WorkspaceTest, LearnedAgainInTheBackgroundOnceOutcomesGrewEnough) {
     options->weights_relearn_min_growth = 1;  // as many changes as pairs
   });
   ASSERT_NE(maillage_, nullptr);
-  v1::Actor twin = Company();
-  twin.set_id("siret:22222222200022");
-  twin.set_name("Jumelle du Val");
-  v1::CreateActorRequest create_twin;
-  *create_twin.mutable_actor() = twin;
-  ASSERT_TRUE(
-      maillage_->actors().Create(create_twin, auth::Principal::System()).ok());
+  const std::string twin = CreateTwin();
   // Each partnership is one change and two labelled pairs.
-  auto partnership = [&](const std::string& id, const std::string& one,
-                         const std::string& other) {
-    v1::CreatePartnershipRequest create;
-    create.mutable_partnership()->set_id(id);
-    create.mutable_partnership()->add_participants(one);
-    create.mutable_partnership()->add_participants(other);
-    create.mutable_partnership()->set_category(
-        v1::PARTNERSHIP_CATEGORY_ECONOMIC_COOPERATION);
-    ASSERT_TRUE(maillage_->lifecycle().CreatePartnership(create, a_).ok());
-  };
   auto learn_time = [&]() -> std::optional<int64_t> {
     auto shown = maillage_->matching().GetMatchWeights({}, a_);
     EXPECT_TRUE(shown.ok()) << shown.status();
@@ -377,16 +375,16 @@ TEST_F(WorkspaceTest, LearnedAgainInTheBackgroundOnceOutcomesGrewEnough) {
     return std::optional<int64_t>();
   };
 
-  partnership("p-1", kAssociation, kCompany);
+  FormPartnership("p-1", kAssociation, kCompany, a_);
   const std::optional<int64_t> first = next_round(std::nullopt);
   ASSERT_TRUE(first.has_value()) << "never learned in the background";
   // One change against the two pairs of the first round: not due, however
   // many intervals pass.
-  partnership("p-2", kAssociation, twin.id());
+  FormPartnership("p-2", kAssociation, twin, a_);
   std::this_thread::sleep_for(std::chrono::milliseconds(3500));
   EXPECT_EQ(learn_time(), first);
   // A second change: due at the next interval.
-  partnership("p-3", kCompany, twin.id());
+  FormPartnership("p-3", kCompany, twin, a_);
   EXPECT_TRUE(next_round(first).has_value()) << "not learned again";
 }
 

@@ -23,6 +23,14 @@ using ::testing::StartsWith;
 // Random actors; outcomes drawn from a hidden preference: each asker formed
 // a partnership with the best partner under `truth` (and turned down the
 // second best under the defaults when it is not also the truth's best).
+// What LearningTest::LearnWithCallback learned: with the callback between
+// the fits' steps, without it, and how often the callback ran.
+struct WithCallback {
+  LearnedWeights called;
+  LearnedWeights plain;
+  int calls = 0;
+};
+
 class LearningTest : public ::testing::Test {
  protected:
   LearningTest()
@@ -83,6 +91,22 @@ class LearningTest : public ::testing::Test {
     return learner.Finish();
   }
 
+  // Learns a preference for themes and proximity twice, once plainly and
+  // once with a callback between the fits' steps that answers `answer`.
+  WithCallback LearnWithCallback(bool answer) {
+    Weights truth;
+    truth.shared_themes = 0.6;
+    truth.proximity = 0.99;
+    const std::vector<AskerOutcomes> outcomes = Outcomes(truth, 200);
+    WithCallback out;
+    out.called = Learn(outcomes, LearningOptions{}, [&out, answer] {
+      ++out.calls;
+      return answer;
+    });
+    out.plain = Learn(outcomes);
+    return out;
+  }
+
   Geography geo_;
   ActorIndex index_;
   MatchContext context_;
@@ -131,43 +155,30 @@ TEST_F(LearningTest, FitsCallBackBetweenStepsAndLearnTheSame) {
   // Where WeightBook paces a background round's fits: the callback runs
   // after each evaluation of the loss and changes nothing of what is
   // learned.
-  Weights truth;
-  truth.shared_themes = 0.6;
-  truth.proximity = 0.99;
-  const std::vector<AskerOutcomes> outcomes = Outcomes(truth, 200);
-  int calls = 0;
-  const LearnedWeights paced = Learn(outcomes, LearningOptions{}, [&calls] {
-    ++calls;
-    return true;
-  });
-  const LearnedWeights plain = Learn(outcomes);
+  const WithCallback paced = LearnWithCallback(true);
   // Each round's fit takes at least a gradient (two evaluations per
   // parameter learned) and a step; at most max_iterations of a gradient of
   // 7 parameters and 30 halvings, and the first evaluation.
   const LearningOptions options;
-  EXPECT_GE(calls, options.rounds * 3);
-  EXPECT_LE(calls, options.rounds * (1 + options.max_iterations * (14 + 30)));
-  EXPECT_EQ(paced.fitted.shared_themes, plain.fitted.shared_themes);
-  EXPECT_EQ(paced.fitted.proximity, plain.fitted.proximity);
-  EXPECT_EQ(paced.with_fitted.ndcg_at_10, plain.with_fitted.ndcg_at_10);
+  EXPECT_GE(paced.calls, options.rounds * 3);
+  EXPECT_LE(paced.calls,
+            options.rounds * (1 + options.max_iterations * (14 + 30)));
+  EXPECT_EQ(paced.called.fitted.shared_themes,
+            paced.plain.fitted.shared_themes);
+  EXPECT_EQ(paced.called.fitted.proximity, paced.plain.fitted.proximity);
+  EXPECT_EQ(paced.called.with_fitted.ndcg_at_10,
+            paced.plain.with_fitted.ndcg_at_10);
 }
 
 TEST_F(LearningTest, AFitStopsAtTheStepItsCallbackAnswersFalse) {
   // How a round abandoned by a stopping server ends its fits at once.
-  Weights truth;
-  truth.shared_themes = 0.6;
-  truth.proximity = 0.99;
-  const std::vector<AskerOutcomes> outcomes = Outcomes(truth, 200);
-  int calls = 0;
-  const LearnedWeights stopped = Learn(outcomes, LearningOptions{}, [&calls] {
-    ++calls;
-    return false;
-  });
-  const LearnedWeights plain = Learn(outcomes);
+  const WithCallback stopped = LearnWithCallback(false);
   // One evaluation per fit, and none moved: the defaults.
-  EXPECT_EQ(calls, LearningOptions{}.rounds);
-  EXPECT_NEAR(stopped.fitted.shared_themes, Weights{}.shared_themes, 1e-12);
-  EXPECT_NE(stopped.fitted.shared_themes, plain.fitted.shared_themes);
+  EXPECT_EQ(stopped.calls, LearningOptions{}.rounds);
+  EXPECT_NEAR(stopped.called.fitted.shared_themes, Weights{}.shared_themes,
+              1e-12);
+  EXPECT_NE(stopped.called.fitted.shared_themes,
+            stopped.plain.fitted.shared_themes);
 }
 
 TEST_F(LearningTest, MemoryBytesCountEveryAskersExamples) {
