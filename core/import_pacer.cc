@@ -12,7 +12,8 @@ namespace maillage::core {
 ImportPacer::ImportPacer(Options options, std::function<absl::Time()> now)
     : options_(options),
       now_(std::move(now)),
-      last_interactive_ns_(std::numeric_limits<int64_t>::min()) {}
+      last_interactive_ns_(std::numeric_limits<int64_t>::min()),
+      last_import_ns_(std::numeric_limits<int64_t>::min()) {}
 
 absl::Time ImportPacer::Now() const {
   if (now_) return now_();
@@ -21,18 +22,33 @@ absl::Time ImportPacer::Now() const {
          absl::FromChrono(std::chrono::steady_clock::now().time_since_epoch());
 }
 
+bool ImportPacer::Within(int64_t last_ns, absl::Time now,
+                         absl::Duration within) {
+  return last_ns != std::numeric_limits<int64_t>::min() &&
+         now - absl::FromUnixNanos(last_ns) <= within;
+}
+
 void ImportPacer::NoteInteractiveCall() {
-  if (!enabled()) return;
   last_interactive_ns_.store(absl::ToUnixNanos(Now()),
                              std::memory_order_relaxed);
 }
 
+bool ImportPacer::ServingInteractiveCalls() const {
+  return Within(last_interactive_ns_.load(std::memory_order_relaxed), Now(),
+                options_.quiet_after);
+}
+
+bool ImportPacer::Importing(absl::Duration within) const {
+  return Within(last_import_ns_.load(std::memory_order_relaxed), Now(), within);
+}
+
 absl::Duration ImportPacer::Charge(int64_t rows) {
-  if (!enabled() || rows <= 0) return absl::ZeroDuration();
+  if (rows <= 0) return absl::ZeroDuration();
   const absl::Time now = Now();
-  const int64_t last = last_interactive_ns_.load(std::memory_order_relaxed);
-  const bool busy = last != std::numeric_limits<int64_t>::min() &&
-                    now - absl::FromUnixNanos(last) <= options_.quiet_after;
+  last_import_ns_.store(absl::ToUnixNanos(now), std::memory_order_relaxed);
+  if (!enabled()) return absl::ZeroDuration();
+  const bool busy = Within(last_interactive_ns_.load(std::memory_order_relaxed),
+                           now, options_.quiet_after);
   std::lock_guard lock(mu_);
   if (!busy) {
     paid_until_ = now;  // quiet: what the import ran ahead is forgiven

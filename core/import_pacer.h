@@ -26,7 +26,9 @@ namespace maillage::core {
 //
 // Thread-safe. NoteInteractiveCall is cheap (one atomic store) and is called
 // for every interactive call; Pace is called by the thread preparing an
-// import's batches, once per batch, and sleeps for what the batch owes.
+// import's batches, once per batch, and sleeps for what the batch owes. What
+// the pacer sees (interactive calls served, an import running) also decides
+// whether RocksDB's background writes are limited (BackgroundWriteGovernor).
 class ImportPacer {
  public:
   struct Options {
@@ -51,6 +53,13 @@ class ImportPacer {
   // An interactive call began.
   void NoteInteractiveCall();
 
+  // Whether an interactive call began within the last `quiet_after`
+  // (whether or not imports are paced).
+  bool ServingInteractiveCalls() const;
+  // Whether an import batch went through (Charge or Pace) within the last
+  // `within`.
+  bool Importing(absl::Duration within) const;
+
   // How long the batch of `rows` that is about to go must wait, and counts
   // it as gone: zero while the server is quiet (and the import's debt is
   // forgiven), else what the rows owe at the busy rate beyond the burst.
@@ -66,8 +75,14 @@ class ImportPacer {
 
   const Options options_;
   const std::function<absl::Time()> now_;
+  // Whether `last_ns` (nanoseconds of Now(), or the lowest int64 for never)
+  // is within `within` of `now`.
+  static bool Within(int64_t last_ns, absl::Time now, absl::Duration within);
+
   // When the last interactive call began, in nanoseconds of Now().
   std::atomic<int64_t> last_interactive_ns_;
+  // When the last import batch was charged, in nanoseconds of Now().
+  std::atomic<int64_t> last_import_ns_;
   std::mutex mu_;
   // The time until which the rows let through are paid for at the busy
   // rate; the import may run ahead of it by burst_rows.

@@ -105,10 +105,12 @@ ABSL_FLAG(int, max_queued_calls, 256,
 ABSL_FLAG(int64_t, max_pairs_per_request, 300000,
           "Cost budget of one territory-wide matching (SuggestForTerritory): "
           "associations in the territory x candidates each.");
-ABSL_FLAG(int64_t, background_write_mb_per_second, 0,
-          "MiB a second RocksDB's flushes and compactions may write (0: "
-          "unlimited): spreads a compaction's CPU over more seconds, for "
-          "nodes that serve more than they import.");
+ABSL_FLAG(int64_t, background_write_mb_per_second_when_busy, 16,
+          "MiB a second RocksDB's flushes and compactions may write while "
+          "interactive calls are served, no import ran for 30 s and "
+          "compactions keep up; otherwise unlimited. Spreads a compaction's "
+          "CPU over more seconds (RELIABILITY.md, \"Soak\"). 0: never "
+          "limited.");
 ABSL_FLAG(int64_t, min_free_disk_mb, 512,
           "Free space, in MiB, kept on the data folder's filesystem: a write "
           "that would leave less is refused with RESOURCE_EXHAUSTED (and the "
@@ -585,11 +587,11 @@ bool CoreFromFlags(maillage::core::Maillage::Options* core) {
   }
   core->min_free_disk_bytes = static_cast<uint64_t>(min_free_disk_mb) << 20;
   const int64_t background_write_mb =
-      absl::GetFlag(FLAGS_background_write_mb_per_second);
-  if (background_write_mb < 0 || background_write_mb > (int64_t{1} << 20)) {
+      absl::GetFlag(FLAGS_background_write_mb_per_second_when_busy);
+  if (background_write_mb < 0 || background_write_mb >= (int64_t{1} << 20)) {
     std::fprintf(stderr,
-                 "maillage: --background_write_mb_per_second must be >= 0 "
-                 "and at most 1048576 (1 TiB/s)\n");
+                 "maillage: --background_write_mb_per_second_when_busy must "
+                 "be >= 0 and under 1048576 (1 TiB/s)\n");
     return false;
   }
   core->background_write_bytes_per_second =

@@ -360,6 +360,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::BuildAndStart(
   SetHealth(s->server_.get(), true);
   s->ready_ = true;
   s->StartWriteHealth();
+  s->StartBackgroundWriteGovernor(options.background_writes);
   s->startup_metrics_->Phase("total", absl::Now() - start);
   return s;
 }
@@ -457,6 +458,13 @@ void Server::StartWriteHealth() {
       std::make_unique<WriteHealthReporter>(&core_->store(), health);
 }
 
+void Server::StartBackgroundWriteGovernor(
+    const core::BackgroundWriteGovernor::Options& options) {
+  if (core_->store().options().background_write_bytes_per_second == 0) return;
+  background_writes_ = std::make_unique<core::BackgroundWriteGovernor>(
+      &core_->store(), &handler_->import_pacer(), options);
+}
+
 Server::~Server() { Shutdown(); }
 
 void Server::Shutdown(absl::Duration grace) {
@@ -464,6 +472,7 @@ void Server::Shutdown(absl::Duration grace) {
   stopped_ = true;
   ready_ = false;
   write_health_.reset();                // before the store closes
+  background_writes_.reset();           // likewise
   if (http_ != nullptr) http_->Stop();  // no new HTTP request
   if (server_ != nullptr) {
     SetHealth(server_.get(), false);

@@ -12,6 +12,7 @@
 #include "absl/time/time.h"
 #include "auth/authenticator.h"
 #include "auth/cert_principals.h"
+#include "core/background_writes.h"
 #include "core/maillage.h"
 #include "grpcpp/grpcpp.h"
 #include "importer/mappings.h"
@@ -158,6 +159,9 @@ class Server {
     // A wake of the stall watch's thread (ops/stall_watch.h) later than this
     // is logged ("process.stall") and counted; zero: not watched.
     absl::Duration stall_threshold = absl::Milliseconds(250);
+    // When RocksDB's background writes are limited (the limit itself is
+    // core.background_write_bytes_per_second; none when it is 0).
+    core::BackgroundWriteGovernor::Options background_writes;
   };
 
   // Starts listening (health NOT_SERVING), opens the core, then reports
@@ -196,6 +200,9 @@ class Server {
   void AddReflection();
   // Publishes whether writes are accepted (see WriteHealthReporter).
   void StartWriteHealth();
+  // Starts background_writes_ when the store has a limit to apply.
+  void StartBackgroundWriteGovernor(
+      const core::BackgroundWriteGovernor::Options& options);
   // The HTTP face, when options.http.listen_address is set: routes from the
   // services' google.api.http rules, calls over the in-process channel.
   absl::Status StartHttp(const Options& options);
@@ -238,6 +245,9 @@ class Server {
   std::unique_ptr<core::Maillage> core_;
   std::unique_ptr<CallAuthenticator> authenticator_;
   std::unique_ptr<WriteHealthReporter> write_health_;
+  // Limits RocksDB's background writes while calls are served (none when
+  // --background_write_mb_per_second_when_busy is 0).
+  std::unique_ptr<core::BackgroundWriteGovernor> background_writes_;
   std::unique_ptr<http::RouteTable> http_routes_;
   std::unique_ptr<http::GrpcBridge> http_bridge_;
   std::unique_ptr<http::Dispatcher> http_dispatcher_;

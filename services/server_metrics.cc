@@ -55,6 +55,11 @@ void AddStoreFamilies(const storage::StoreFigures& f,
            "Bytes compactions have to rewrite to bring every level within "
            "its target; RocksDB slows writes when it grows.",
            f.pending_compaction_bytes);
+  AddGauge(families, "maillage_rocksdb_background_write_limit_bytes",
+           "What RocksDB's flushes and compactions may write a second now "
+           "(limited while interactive calls are served and no import "
+           "runs); 0 while unlimited.",
+           f.background_write_rate);
   AddGauge(families, "maillage_rocksdb_memtable_bytes",
            "Bytes of the active and immutable memtables.", f.memtable_bytes);
   AddGauge(families, "maillage_rocksdb_table_readers_bytes",

@@ -243,6 +243,10 @@ void CompactSuggestionsLessOften(rocksdb::ColumnFamilyOptions* cf) {
   cf->level0_file_num_compaction_trigger = 8;
 }
 
+// The rate given to RocksDB's rate limiter while background writes are not
+// limited: far above what any disk writes (the limiter wants a rate).
+constexpr int64_t kUnlimitedBackgroundWrites = int64_t{1} << 40;
+
 // RocksDB's options for the store; `listeners` learn of its background
 // errors, flushes, compactions and stalls; `statistics` counts what the
 // metrics report (tickers only: no histogram nor timer on the write path).
@@ -290,8 +294,9 @@ rocksdb::DBOptions DatabaseOptions(
   db_options.statistics = std::move(statistics);
   db_options.max_bgerror_resume_count = 0;
   if (options.background_write_bytes_per_second > 0) {
-    db_options.rate_limiter.reset(rocksdb::NewGenericRateLimiter(
-        static_cast<int64_t>(options.background_write_bytes_per_second)));
+    // Created unlimited; Store::LimitBackgroundWrites sets the rate.
+    db_options.rate_limiter.reset(
+        rocksdb::NewGenericRateLimiter(kUnlimitedBackgroundWrites));
   }
   // Once RocksDB has met a full disk, it starts a compaction only when the
   // compaction leaves the reserve free (the guard keeps it from meeting one
@@ -1059,6 +1064,49 @@ uint64_t Store::LastSequence() const {
   return database_->db()->GetLatestSequenceNumber();
 }
 
+void Store::LimitBackgroundWrites(bool limited) {
+  rocksdb::RateLimiter* limiter = setup_->db_options.rate_limiter.get();
+  if (limiter == nullptr) return;
+  if (background_writes_limited_.exchange(limited) == limited) return;
+  limiter->SetBytesPerSecond(
+      limited ? static_cast<int64_t>(options_.background_write_bytes_per_second)
+              : kUnlimitedBackgroundWrites);
+}
+
+uint64_t Store::BackgroundWriteRate() const {
+  const rocksdb::RateLimiter* limiter = setup_->db_options.rate_limiter.get();
+  if (limiter == nullptr || !background_writes_limited_.load()) return 0;
+  return static_cast<uint64_t>(limiter->GetBytesPerSecond());
+}
+
+bool Store::CompactionsFallingBehind() const {
+  std::shared_lock lock(db_mu_);
+  if (database_ == nullptr) return false;
+  rocksdb::DB* db = database_->db();
+  uint64_t stopped = 0;
+  uint64_t delayed_rate = 0;
+  db->GetIntProperty(rocksdb::DB::Properties::kIsWriteStopped, &stopped);
+  db->GetIntProperty(rocksdb::DB::Properties::kActualDelayedWriteRate,
+                     &delayed_rate);
+  if (stopped != 0 || delayed_rate != 0) return true;
+  const std::string level0_files =
+      rocksdb::DB::Properties::kNumFilesAtLevelPrefix + "0";
+  for (int i = 0; i < kFamilyCount; ++i) {
+    const rocksdb::ColumnFamilyOptions& family = setup_->families[i].options;
+    const int start = family.level0_file_num_compaction_trigger;
+    const int slowdown = family.level0_slowdown_writes_trigger;
+    std::string count;
+    int files = 0;
+    if (db->GetProperty(database_->handle(static_cast<Family>(i)), level0_files,
+                        &count) &&
+        absl::SimpleAtoi(count, &files) &&
+        files >= start + (slowdown - start) / 2) {
+      return true;
+    }
+  }
+  return false;
+}
+
 MemoryCharge::MemoryCharge(std::shared_ptr<rocksdb::Cache> cache)
     : cache_(std::move(cache)) {}
 
@@ -1119,6 +1167,7 @@ StoreFigures Store::Figures() const {
   figures.block_cache_misses =
       statistics.getTickerCount(rocksdb::BLOCK_CACHE_MISS);
   figures.write_stall_micros = statistics.getTickerCount(rocksdb::STALL_MICROS);
+  figures.background_write_rate = BackgroundWriteRate();
   figures.wal_syncs = statistics.getTickerCount(rocksdb::WAL_FILE_SYNCED);
   figures.wal_bytes = statistics.getTickerCount(rocksdb::WAL_FILE_BYTES);
 

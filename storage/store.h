@@ -2,6 +2,7 @@
 #define MAILLAGE_STORAGE_STORE_H_
 
 #include <array>
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -80,8 +81,11 @@ struct StoreFigures {
   uint64_t write_stalls = 0;
   uint64_t write_stall_micros = 0;
   bool writes_stopped = false;  // now
-  uint64_t wal_syncs = 0;       // fsyncs of the write-ahead log
-  uint64_t wal_bytes = 0;       // bytes written to the write-ahead log
+  // What flushes and compactions are limited to now, bytes a second; 0
+  // while unlimited (Store::LimitBackgroundWrites).
+  uint64_t background_write_rate = 0;
+  uint64_t wal_syncs = 0;  // fsyncs of the write-ahead log
+  uint64_t wal_bytes = 0;  // bytes written to the write-ahead log
   uint64_t flushes = 0;
   uint64_t compactions = 0;
   uint64_t compaction_bytes_read = 0;
@@ -208,11 +212,10 @@ class Store {
     // The default covers RocksDB's default write buffers and a compaction
     // of its first levels.
     uint64_t min_free_disk_bytes = uint64_t{512} << 20;
-    // What RocksDB's flushes and compactions may write a second (its
-    // GenericRateLimiter; flushes first): a compaction paced so spreads its
-    // CPU over more seconds at a lower intensity. 0: unlimited. Also bounds
-    // how fast a bulk import's data settles, so it is for nodes that serve
-    // more than they import.
+    // What RocksDB's flushes and compactions may write a second while the
+    // limit is on (LimitBackgroundWrites; RocksDB's GenericRateLimiter,
+    // flushes first): a compaction paced so spreads its CPU over more
+    // seconds at a lower intensity. 0: never limited. The limit starts off.
     uint64_t background_write_bytes_per_second = 0;
     // How the free space is read; statvfs on `path` when empty. Tests give
     // their own to simulate a full disk.
@@ -310,6 +313,20 @@ class Store {
   // MemoryCharge), starting at 0 bytes. It may outlive the store.
   std::unique_ptr<MemoryCharge> ChargeMemory() const;
 
+  // Turns the limit on RocksDB's flushes and compactions
+  // (Options::background_write_bytes_per_second) on or off; nothing when
+  // that option is 0. Thread-safe; cheap when nothing changes.
+  void LimitBackgroundWrites(bool limited);
+  // What flushes and compactions are held to now, bytes a second; 0 when
+  // they are not limited.
+  uint64_t BackgroundWriteRate() const;
+  // Whether compactions are falling behind the writes, so that a limit on
+  // them would soon make RocksDB slow writes down: some family's level 0
+  // holds at least halfway from the file count that starts a compaction to
+  // the one at which RocksDB slows writes, or RocksDB delays or stops writes
+  // now. A few property reads; meant to be polled.
+  bool CompactionsFallingBehind() const;
+
   // Approximate number of keys in a family (RocksDB's estimate).
   uint64_t EstimateKeys(Family family) const;
   // RocksDB's figures now (zeros while the database cannot be opened).
@@ -370,6 +387,8 @@ class Store {
   std::mutex recover_mu_;  // one recovery attempt at a time
   absl::Time last_recovery_ ABSL_GUARDED_BY(recover_mu_) = absl::InfinitePast();
   uint64_t logged_stop_ ABSL_GUARDED_BY(recover_mu_) = 0;  // last one logged
+
+  std::atomic<bool> background_writes_limited_{false};
 };
 
 // RESOURCE_EXHAUSTED "the server's disk is full: …", with a

@@ -312,6 +312,35 @@ TEST(StoreTest, OpenOnAFullDiskFailsOnlyWhenItMustWrite) {
   EXPECT_TRUE(version->has_value());
 }
 
+TEST(StoreTest, BackgroundWritesAreLimitedOnlyWhenAskedAndConfigured) {
+  testing::TempDir dir;
+  Store::Options options;
+  options.path = dir.path();
+  options.background_write_bytes_per_second = uint64_t{16} << 20;
+  auto store = Store::Open(options);
+  ASSERT_TRUE(store.ok()) << store.status();
+  EXPECT_EQ((*store)->BackgroundWriteRate(), 0u);  // off at open
+  (*store)->LimitBackgroundWrites(true);
+  EXPECT_EQ((*store)->BackgroundWriteRate(), uint64_t{16} << 20);
+  (*store)->LimitBackgroundWrites(true);  // again: no change
+  EXPECT_EQ((*store)->BackgroundWriteRate(), uint64_t{16} << 20);
+  // Flushes and compactions still run under the limit.
+  WriteBatch batch;
+  batch.Put(Family::kMeta, "k", std::string(1 << 20, 'x'));
+  ASSERT_TRUE((*store)->Write(batch).ok());
+  ASSERT_TRUE((*store)->ErasePhysically({Family::kMeta}).ok());
+  EXPECT_FALSE((*store)->CompactionsFallingBehind());
+  (*store)->LimitBackgroundWrites(false);
+  EXPECT_EQ((*store)->BackgroundWriteRate(), 0u);
+
+  // Without a configured rate there is nothing to limit.
+  testing::TempDir other;
+  auto unlimited = MustOpen(other.path());
+  unlimited->LimitBackgroundWrites(true);
+  EXPECT_EQ(unlimited->BackgroundWriteRate(), 0u);
+  EXPECT_FALSE(unlimited->CompactionsFallingBehind());
+}
+
 TEST(StoreTest, MemoryChargedToTheCacheShowsInItsUsageUntilReleased) {
   testing::TempDir dir;
   auto store = MustOpen(dir.path());

@@ -105,6 +105,11 @@ class ObservabilityTest : public ::testing::Test {
     server_->options().demo = true;
     // As in production (TestServer turns it off): WAL syncs are counted.
     server_->options().core.sync_writes = true;
+    // As the server's flag does by default.
+    server_->options().core.background_write_bytes_per_second = uint64_t{16}
+                                                                << 20;
+    // An import's work counts for 1 s, not 30: the tests import.
+    server_->options().background_writes.import_quiet_after = absl::Seconds(1);
     server_->Start();
   }
   static void TearDownTestSuite() {
@@ -301,6 +306,38 @@ TEST_F(ObservabilityTest, MetricsCountServedSuggestionsChangesAndImports) {
                   SampleKey("maillage_actors",
                             {{"kind", "company"}, {"status", "available"}})),
             1);
+}
+
+// RocksDB's background writes are limited while calls are served, and the
+// limit is lifted for an import even while calls go on (the governor
+// decides every 250 ms; each wait gives up after 10 s).
+TEST_F(ObservabilityTest, BackgroundWritesLimitedWhileServingLiftedForImports) {
+  constexpr double kLimit = 16 << 20;
+  const std::string gauge = "maillage_rocksdb_background_write_limit_bytes";
+  auto serve_until = [&](double wanted) {
+    const absl::Time give_up = absl::Now() + absl::Seconds(10);
+    double seen = -1;
+    while (absl::Now() < give_up) {
+      EXPECT_TRUE(GetActor("ext:demo:1000").ok());
+      seen = Scrape()[gauge];
+      if (seen == wanted) break;
+      absl::SleepFor(absl::Milliseconds(20));
+    }
+    return seen;
+  };
+  EXPECT_EQ(serve_until(kLimit), kLimit);
+
+  grpc::ClientContext context;
+  auto stream = server_->actors().ImportActors(&context);
+  v1::ImportActorsRequest batch;
+  *batch.add_actors() = testing::SampleActor("siret:90000000000043", "Gouv");
+  ASSERT_TRUE(stream->Write(batch));
+  ASSERT_TRUE(stream->WritesDone());
+  v1::ImportActorsResponse answer;
+  while (stream->Read(&answer)) {
+  }
+  ASSERT_TRUE(stream->Finish().ok());
+  EXPECT_EQ(serve_until(0), 0);
 }
 
 TEST_F(ObservabilityTest, ReportsTheStoreTheProcessAndTheStart) {

@@ -49,12 +49,13 @@ TEST(ServerFlagsTest, RefusesANegativeRelearningGrowth) {
 
 TEST(ServerFlagsTest, RefusesABackgroundWriteRateOutOfRange) {
   // Far larger values than 1 TiB/s would wrap around when turned into bytes.
-  ExpectRefused("background_write_mb_per_second", {"-1", "1048577"},
-                "--background_write_mb_per_second must be >= 0");
+  // The limit must also stay under the rate that stands for unlimited.
+  ExpectRefused("background_write_mb_per_second_when_busy", {"-1", "1048576"},
+                "--background_write_mb_per_second_when_busy must be >= 0");
 }
 
-TEST(ServerFlagsTest, StartsWithABackgroundWriteRate) {
-  ExpectStarts("--background_write_mb_per_second=16");
+TEST(ServerFlagsTest, StartsWithBackgroundWritesNeverLimited) {
+  ExpectStarts("--background_write_mb_per_second_when_busy=0");
 }
 
 TEST(ServerFlagsTest, StartsWithALearnerShareInRange) {
