@@ -243,9 +243,55 @@ void CompactSuggestionsLessOften(rocksdb::ColumnFamilyOptions* cf) {
   cf->level0_file_num_compaction_trigger = 8;
 }
 
-// The rate given to RocksDB's rate limiter while background writes are not
-// limited: far above what any disk writes (the limiter wants a rate).
-constexpr int64_t kUnlimitedBackgroundWrites = int64_t{1} << 40;
+// RocksDB's GenericRateLimiter, applied only while switched on (the
+// store's background write limit, Store::LimitBackgroundWrites).
+//
+// Why not one GenericRateLimiter whose rate is set high and low: the quota
+// it grants and nobody uses carries over, up to a refill period's worth (100
+// ms) of the rate in force, so after a switch from a high rate to 16 MiB/s
+// the leftover let hundreds of MB through at full speed (the soak of
+// 7 December 09:50: 300 MB compactions in 6 s, as unlimited). The limiter
+// here always runs at the configured rate and is bypassed while off, so
+// what it carries over is at most a period of that rate.
+class SwitchedRateLimiter : public rocksdb::RateLimiter {
+ public:
+  explicit SwitchedRateLimiter(int64_t bytes_per_second)
+      : limiter_(rocksdb::NewGenericRateLimiter(bytes_per_second)) {}
+
+  void Switch(bool on) { on_.store(on, std::memory_order_relaxed); }
+  bool on() const { return on_.load(std::memory_order_relaxed); }
+
+  using rocksdb::RateLimiter::Request;
+  // RocksDB asks here for every chunk a flush or compaction writes (the
+  // base class filters out reads: writes only).
+  void Request(int64_t bytes, rocksdb::Env::IOPriority priority,
+               rocksdb::Statistics* stats) override {
+    if (on()) limiter_->Request(bytes, priority, stats);
+  }
+  void SetBytesPerSecond(int64_t bytes_per_second) override {
+    limiter_->SetBytesPerSecond(bytes_per_second);
+  }
+  // Writers cut their writes into chunks of this size at most.
+  int64_t GetSingleBurstBytes() const override {
+    return on() ? limiter_->GetSingleBurstBytes() : kUnlimitedBurstBytes;
+  }
+  int64_t GetTotalBytesThrough(
+      rocksdb::Env::IOPriority priority) const override {
+    return limiter_->GetTotalBytesThrough(priority);
+  }
+  int64_t GetTotalRequests(rocksdb::Env::IOPriority priority) const override {
+    return limiter_->GetTotalRequests(priority);
+  }
+  // The configured rate, on or off.
+  int64_t GetBytesPerSecond() const override {
+    return limiter_->GetBytesPerSecond();
+  }
+
+ private:
+  static constexpr int64_t kUnlimitedBurstBytes = int64_t{1} << 30;
+  const std::unique_ptr<rocksdb::RateLimiter> limiter_;
+  std::atomic<bool> on_{false};
+};
 
 // RocksDB's options for the store; `listeners` learn of its background
 // errors, flushes, compactions and stalls; `statistics` counts what the
@@ -295,8 +341,8 @@ rocksdb::DBOptions DatabaseOptions(
   db_options.max_bgerror_resume_count = 0;
   if (options.background_write_bytes_per_second > 0) {
     // Created unlimited; Store::LimitBackgroundWrites sets the rate.
-    db_options.rate_limiter.reset(
-        rocksdb::NewGenericRateLimiter(kUnlimitedBackgroundWrites));
+    db_options.rate_limiter = std::make_shared<SwitchedRateLimiter>(
+        static_cast<int64_t>(options.background_write_bytes_per_second));
   }
   // Once RocksDB has met a full disk, it starts a compaction only when the
   // compaction leaves the reserve free (the guard keeps it from meeting one
@@ -1065,17 +1111,15 @@ uint64_t Store::LastSequence() const {
 }
 
 void Store::LimitBackgroundWrites(bool limited) {
-  rocksdb::RateLimiter* limiter = setup_->db_options.rate_limiter.get();
-  if (limiter == nullptr) return;
-  if (background_writes_limited_.exchange(limited) == limited) return;
-  limiter->SetBytesPerSecond(
-      limited ? static_cast<int64_t>(options_.background_write_bytes_per_second)
-              : kUnlimitedBackgroundWrites);
+  auto* limiter =
+      static_cast<SwitchedRateLimiter*>(setup_->db_options.rate_limiter.get());
+  if (limiter != nullptr) limiter->Switch(limited);
 }
 
 uint64_t Store::BackgroundWriteRate() const {
-  const rocksdb::RateLimiter* limiter = setup_->db_options.rate_limiter.get();
-  if (limiter == nullptr || !background_writes_limited_.load()) return 0;
+  const auto* limiter = static_cast<const SwitchedRateLimiter*>(
+      setup_->db_options.rate_limiter.get());
+  if (limiter == nullptr || !limiter->on()) return 0;
   return static_cast<uint64_t>(limiter->GetBytesPerSecond());
 }
 

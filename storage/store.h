@@ -387,8 +387,6 @@ class Store {
   std::mutex recover_mu_;  // one recovery attempt at a time
   absl::Time last_recovery_ ABSL_GUARDED_BY(recover_mu_) = absl::InfinitePast();
   uint64_t logged_stop_ ABSL_GUARDED_BY(recover_mu_) = 0;  // last one logged
-
-  std::atomic<bool> background_writes_limited_{false};
 };
 
 // RESOURCE_EXHAUSTED "the server's disk is full: …", with a

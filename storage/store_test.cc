@@ -341,6 +341,46 @@ TEST(StoreTest, BackgroundWritesAreLimitedOnlyWhenAskedAndConfigured) {
   EXPECT_FALSE(unlimited->CompactionsFallingBehind());
 }
 
+// Bytes that do not compress: a table file holds about as many.
+std::string Incompressible(size_t bytes, uint64_t seed) {
+  std::string out(bytes, '\0');
+  for (char& c : out) {
+    seed = seed * 6364136223846793005u + 1442695040888963407u;
+    c = static_cast<char>(seed >> 56);
+  }
+  return out;
+}
+
+// The limit holds from the moment it is switched on, whatever went through
+// while it was off (a rate limiter whose rate had been high carried its
+// unused quota over and let the next hundreds of MB through at once). Not a
+// speed figure: a lower bound the limit itself sets, at 1 MiB/s for 2 MiB
+// flushed then compacted.
+TEST(StoreTest, AFlushUnderTheLimitCannotGoFasterThanTheLimit) {
+  testing::TempDir dir;
+  Store::Options options;
+  options.path = dir.path();
+  options.background_write_bytes_per_second = uint64_t{1} << 20;
+  auto store = Store::Open(options);
+  ASSERT_TRUE(store.ok()) << store.status();
+  // Unlimited first: 2 MiB flushed and compacted.
+  WriteBatch before;
+  before.Put(Family::kMeta, "before", Incompressible(2 << 20, 1));
+  ASSERT_TRUE((*store)->Write(before).ok());
+  ASSERT_TRUE((*store)->ErasePhysically({Family::kMeta}).ok());
+
+  (*store)->LimitBackgroundWrites(true);
+  WriteBatch after;
+  after.Put(Family::kMeta, "after", Incompressible(2 << 20, 2));
+  ASSERT_TRUE((*store)->Write(after).ok());
+  const absl::Time start = absl::Now();
+  ASSERT_TRUE(
+      (*store)->ErasePhysically({Family::kMeta}, absl::Seconds(60)).ok());
+  // The flush writes 2 MiB and the compaction 4 MiB, less what RocksDB may
+  // carry over from one 100-ms period (0.1 MiB): well over 3 s at 1 MiB/s.
+  EXPECT_GE(absl::Now() - start, absl::Seconds(3));
+}
+
 TEST(StoreTest, MemoryChargedToTheCacheShowsInItsUsageUntilReleased) {
   testing::TempDir dir;
   auto store = MustOpen(dir.path());
