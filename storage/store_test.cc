@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/status/statusor.h"
 #include "absl/time/clock.h"
 #include "gtest/gtest.h"
 #include "maillage/v1/actor.pb.h"
@@ -312,12 +313,18 @@ TEST(StoreTest, OpenOnAFullDiskFailsOnlyWhenItMustWrite) {
   EXPECT_TRUE(version->has_value());
 }
 
+// A store at `path` whose background writes may be limited to `limit`.
+absl::StatusOr<std::unique_ptr<Store>> OpenWithWriteLimit(
+    const std::string& path, uint64_t limit) {
+  Store::Options options;
+  options.path = path;
+  options.background_write_bytes_per_second = limit;
+  return Store::Open(options);
+}
+
 TEST(StoreTest, BackgroundWritesAreLimitedOnlyWhenAskedAndConfigured) {
   testing::TempDir dir;
-  Store::Options options;
-  options.path = dir.path();
-  options.background_write_bytes_per_second = uint64_t{16} << 20;
-  auto store = Store::Open(options);
+  auto store = OpenWithWriteLimit(dir.path(), uint64_t{16} << 20);
   ASSERT_TRUE(store.ok()) << store.status();
   EXPECT_EQ((*store)->BackgroundWriteRate(), 0u);  // off at open
   (*store)->LimitBackgroundWrites(true);
@@ -358,10 +365,7 @@ std::string Incompressible(size_t bytes, uint64_t seed) {
 // flushed then compacted.
 TEST(StoreTest, AFlushUnderTheLimitCannotGoFasterThanTheLimit) {
   testing::TempDir dir;
-  Store::Options options;
-  options.path = dir.path();
-  options.background_write_bytes_per_second = uint64_t{1} << 20;
-  auto store = Store::Open(options);
+  auto store = OpenWithWriteLimit(dir.path(), uint64_t{1} << 20);
   ASSERT_TRUE(store.ok()) << store.status();
   // Unlimited first: 2 MiB flushed and compacted.
   WriteBatch before;

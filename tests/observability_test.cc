@@ -140,6 +140,20 @@ class ObservabilityTest : public ::testing::Test {
     return server_->actors().GetActor(&context, request, &actor);
   }
 
+  // Imports `actors` in one ImportActors batch; the stream must end OK.
+  static void ImportOneBatch(const std::vector<v1::Actor>& actors) {
+    grpc::ClientContext context;
+    auto stream = server_->actors().ImportActors(&context);
+    v1::ImportActorsRequest batch;
+    for (const v1::Actor& actor : actors) *batch.add_actors() = actor;
+    ASSERT_TRUE(stream->Write(batch));
+    ASSERT_TRUE(stream->WritesDone());
+    v1::ImportActorsResponse answer;
+    while (stream->Read(&answer)) {
+    }
+    ASSERT_TRUE(stream->Finish().ok());
+  }
+
   static CapturedLog* log_;
   static testing::TestServer* server_;
 };
@@ -263,20 +277,9 @@ TEST_F(ObservabilityTest, MetricsCountServedSuggestionsChangesAndImports) {
     v1::Suggestion updated;
     ASSERT_TRUE(lifecycle->UpdateSuggestion(&context, update, &updated).ok());
   }
-  {
-    // One batch: a new company, and a row without a name (rejected).
-    grpc::ClientContext context;
-    auto stream = server_->actors().ImportActors(&context);
-    v1::ImportActorsRequest batch;
-    *batch.add_actors() = testing::SampleActor("siret:90000000000011", "Neuf");
-    *batch.add_actors() = testing::SampleActor("siret:90000000000029", "");
-    ASSERT_TRUE(stream->Write(batch));
-    ASSERT_TRUE(stream->WritesDone());
-    v1::ImportActorsResponse answer;
-    while (stream->Read(&answer)) {
-    }
-    ASSERT_TRUE(stream->Finish().ok());
-  }
+  // One batch: a new company, and a row without a name (rejected).
+  ImportOneBatch({testing::SampleActor("siret:90000000000011", "Neuf"),
+                  testing::SampleActor("siret:90000000000029", "")});
   const auto after = Scrape();
 
   EXPECT_EQ(Delta(before, after,
@@ -327,16 +330,7 @@ TEST_F(ObservabilityTest, BackgroundWritesLimitedWhileServingLiftedForImports) {
   };
   EXPECT_EQ(serve_until(kLimit), kLimit);
 
-  grpc::ClientContext context;
-  auto stream = server_->actors().ImportActors(&context);
-  v1::ImportActorsRequest batch;
-  *batch.add_actors() = testing::SampleActor("siret:90000000000043", "Gouv");
-  ASSERT_TRUE(stream->Write(batch));
-  ASSERT_TRUE(stream->WritesDone());
-  v1::ImportActorsResponse answer;
-  while (stream->Read(&answer)) {
-  }
-  ASSERT_TRUE(stream->Finish().ok());
+  ImportOneBatch({testing::SampleActor("siret:90000000000043", "Gouv")});
   EXPECT_EQ(serve_until(0), 0);
 }
 
