@@ -1,12 +1,10 @@
 #ifndef MAILLAGE_CORE_BACKGROUND_WRITES_H_
 #define MAILLAGE_CORE_BACKGROUND_WRITES_H_
 
-#include <condition_variable>
-#include <mutex>
-#include <thread>
+#include <memory>
 
-#include "absl/base/thread_annotations.h"
 #include "absl/time/time.h"
+#include "base/periodic_thread.h"
 #include "core/import_pacer.h"
 #include "storage/store.h"
 
@@ -55,15 +53,10 @@ class BackgroundWriteGovernor {
   bool Update();
 
  private:
-  void Run();
-
   storage::Store* const store_;
   const ImportPacer* const activity_;
   const Options options_;
-  std::mutex mu_;
-  std::condition_variable stop_cv_;
-  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
-  std::thread thread_;
+  std::unique_ptr<base::PeriodicThread> thread_;  // when start_thread
 };
 
 }  // namespace maillage::core

@@ -27,17 +27,11 @@ WriteHealthReporter::WriteHealthReporter(
     absl::Duration interval)
     : store_(store), health_(health), interval_(interval) {
   Update();
-  poller_ = std::thread([this] { Poll(); });
+  poller_ = std::make_unique<base::PeriodicThread>(interval_, "mlg-write-hlth",
+                                                   [this] { Update(); });
 }
 
-WriteHealthReporter::~WriteHealthReporter() {
-  {
-    std::lock_guard lock(mu_);
-    stopping_ = true;
-  }
-  stop_cv_.notify_all();
-  poller_.join();
-}
+WriteHealthReporter::~WriteHealthReporter() = default;
 
 void WriteHealthReporter::Update() {
   WriteState state = store_->CheckWrites();
@@ -51,16 +45,6 @@ void WriteHealthReporter::Update() {
   }
   published_ = true;
   state_ = state;
-}
-
-void WriteHealthReporter::Poll() {
-  std::unique_lock lock(mu_);
-  while (!stop_cv_.wait_for(lock, absl::ToChronoMilliseconds(interval_),
-                            [this] { return stopping_; })) {
-    lock.unlock();
-    Update();
-    lock.lock();
-  }
 }
 
 }  // namespace maillage::services

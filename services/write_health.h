@@ -1,12 +1,10 @@
 #ifndef MAILLAGE_SERVICES_WRITE_HEALTH_H_
 #define MAILLAGE_SERVICES_WRITE_HEALTH_H_
 
-#include <condition_variable>
-#include <mutex>
-#include <thread>
+#include <memory>
 
-#include "absl/base/thread_annotations.h"
 #include "absl/time/time.h"
+#include "base/periodic_thread.h"
 #include "grpcpp/health_check_service_interface.h"
 #include "storage/store.h"
 
@@ -39,7 +37,6 @@ class WriteHealthReporter {
  private:
   // Reads the store's state and publishes it when it changed.
   void Update();
-  void Poll();
 
   storage::Store* const store_;
   grpc::HealthCheckServiceInterface* const health_;
@@ -47,10 +44,7 @@ class WriteHealthReporter {
   bool published_ = false;  // only used by Update, on one thread at a time
   storage::Store::WriteState state_ = storage::Store::WriteState::kWritable;
 
-  std::mutex mu_;
-  std::condition_variable stop_cv_;
-  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
-  std::thread poller_;
+  std::unique_ptr<base::PeriodicThread> poller_;  // last: stopped first
 };
 
 }  // namespace maillage::services
