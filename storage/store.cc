@@ -178,8 +178,10 @@ uint64_t WalBytes(const WriteBatch& batch) {
   return batch.ByteSize() + 8 * static_cast<uint64_t>(batch.Count()) + 32;
 }
 
+// warm_cache_on_flush: see WarmsTheCacheOnFlush.
 rocksdb::ColumnFamilyOptions FamilyOptions(
-    const std::shared_ptr<rocksdb::Cache>& cache, bool point_lookups) {
+    const std::shared_ptr<rocksdb::Cache>& cache, bool point_lookups,
+    bool warm_cache_on_flush) {
   rocksdb::ColumnFamilyOptions cf;
   rocksdb::BlockBasedTableOptions table;
   table.block_cache = cache;
@@ -196,6 +198,10 @@ rocksdb::ColumnFamilyOptions FamilyOptions(
     cf.memtable_prefix_bloom_size_ratio = 0.05;
   }
   table.pin_l0_filter_and_index_blocks_in_cache = true;
+  if (warm_cache_on_flush) {
+    table.prepopulate_block_cache =
+        rocksdb::BlockBasedTableOptions::PrepopulateBlockCache::kFlushOnly;
+  }
   cf.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
   cf.compression = rocksdb::kLZ4Compression;
   cf.bottommost_compression = rocksdb::kZSTD;
@@ -354,6 +360,23 @@ rocksdb::DBOptions DatabaseOptions(
   return db_options;
 }
 
+// The families whose flushes put the blocks they write into the cache:
+// those that serving writes all the time (each recorded SuggestPartners
+// call: its suggestions, their index, their events), whose 64-MiB
+// memtables fill and flush every 20-40 s under a dashboards' load. What was
+// just written there is what is read next (a suggestion's next round, a
+// watcher's events), and the memory the flushed memtable gives back
+// (charged to the same cache) is taken at once by its own data, instead of
+// staying free until reads refill the cache: without it, each flush took
+// RocksDB's share of the resident memory down by the memtables' size, a
+// sawtooth of +-10% of the server's RSS (RELIABILITY.md, "Soak"). Not the
+// families imports write in bulk (actors, contacts): an import's flushes
+// would push the blocks queries read out of the cache.
+bool WarmsTheCacheOnFlush(Family family) {
+  return family == Family::kSuggestions ||
+         family == Family::kSuggestionsByActor || family == Family::kEvents;
+}
+
 std::vector<rocksdb::ColumnFamilyDescriptor> Families(
     const std::shared_ptr<rocksdb::Cache>& cache) {
   std::vector<rocksdb::ColumnFamilyDescriptor> families;
@@ -363,8 +386,9 @@ std::vector<rocksdb::ColumnFamilyDescriptor> Families(
                  family == Family::kRequests || family == Family::kFacts ||
                  family == Family::kSuggestions ||
                  family == Family::kPartnerships;
-    families.emplace_back(std::string(FamilyName(family)),
-                          FamilyOptions(cache, point));
+    families.emplace_back(
+        std::string(FamilyName(family)),
+        FamilyOptions(cache, point, WarmsTheCacheOnFlush(family)));
     if (family == Family::kSuggestions) {
       ConfigureSuggestionMerges(&families.back().options);
       CompactSuggestionsLessOften(&families.back().options);

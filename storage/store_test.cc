@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "gtest/gtest.h"
 #include "maillage/v1/actor.pb.h"
@@ -383,6 +384,45 @@ TEST(StoreTest, AFlushUnderTheLimitCannotGoFasterThanTheLimit) {
   // The flush writes 2 MiB and the compaction 4 MiB, less what RocksDB may
   // carry over from one 100-ms period (0.1 MiB): well over 3 s at 1 MiB/s.
   EXPECT_GE(absl::Now() - start, absl::Seconds(3));
+}
+
+// Writes `count` records of 4 KiB that do not compress (one per block).
+void PutRecords(Store& store, Family family, uint64_t count) {
+  WriteBatch batch;
+  for (uint64_t i = 0; i < count; ++i) {
+    batch.Put(family, absl::StrCat("record-", i), Incompressible(4096, i));
+  }
+  ASSERT_TRUE(store.Write(batch).ok());
+}
+
+// Reads the records PutRecords wrote; returns the block cache's misses.
+uint64_t MissesReading(Store& store, Family family, uint64_t count) {
+  const uint64_t misses = store.Figures().block_cache_misses;
+  for (uint64_t i = 0; i < count; ++i) {
+    auto value = store.Get(family, absl::StrCat("record-", i));
+    EXPECT_TRUE(value.ok() && value->has_value());
+    if (value.ok() && value->has_value()) {
+      EXPECT_EQ(**value, Incompressible(4096, i));
+    }
+  }
+  return store.Figures().block_cache_misses - misses;
+}
+
+// What a flush of a family serving writes all the time (suggestions, their
+// index, events) writes enters the block cache at once: reading it back
+// right after misses nothing. An import's flushes (actors) leave the cache
+// to what is read: one miss per record read.
+TEST(StoreTest, FlushesWarmTheCacheOnlyForTheFamiliesServingWrites) {
+  testing::TempDir dir;
+  auto store = MustOpen(dir.path());
+  constexpr uint64_t kRecords = 512;
+  PutRecords(*store, Family::kEvents, kRecords);
+  PutRecords(*store, Family::kActors, kRecords);
+  // No family named: every memtable flushed, nothing compacted.
+  ASSERT_TRUE(store->ErasePhysically({}).ok());
+
+  EXPECT_LT(MissesReading(*store, Family::kEvents, kRecords), kRecords / 16);
+  EXPECT_GE(MissesReading(*store, Family::kActors, kRecords), kRecords);
 }
 
 TEST(StoreTest, MemoryChargedToTheCacheShowsInItsUsageUntilReleased) {
