@@ -13,7 +13,8 @@ namespace maillage::base {
 
 // A thread that calls `tick` every `interval` (first after one interval)
 // until destroyed; the destructor wakes it and waits for a tick under way.
-// For pollers (WriteHealthReporter, BackgroundWriteGovernor).
+// For pollers (WriteHealthReporter, BackgroundWriteGovernor,
+// ops::MemoryTrimmer).
 class PeriodicThread {
  public:
   // `name`: the thread's name (at most 15 characters), or null.

@@ -5,19 +5,17 @@
 
 namespace maillage::ops {
 
-MemoryTrimmer::MemoryTrimmer(absl::Duration interval) : interval_(interval) {
-  if (interval_ > absl::ZeroDuration())
-    thread_ = std::thread([this] { Run(); });
+MemoryTrimmer::MemoryTrimmer(absl::Duration interval) {
+  if (interval > absl::ZeroDuration()) {
+    thread_ = std::make_unique<base::PeriodicThread>(
+        interval, "mlg-mem-trim", [this] {
+          TrimNow();
+          trims_.fetch_add(1, std::memory_order_relaxed);
+        });
+  }
 }
 
-MemoryTrimmer::~MemoryTrimmer() {
-  {
-    std::lock_guard lock(mu_);
-    stopping_ = true;
-  }
-  stop_cv_.notify_all();
-  if (thread_.joinable()) thread_.join();
-}
+MemoryTrimmer::~MemoryTrimmer() = default;
 
 int64_t MemoryTrimmer::TrimNow() {
   const double before = ResidentBytes();
@@ -27,19 +25,7 @@ int64_t MemoryTrimmer::TrimNow() {
 }
 
 int64_t MemoryTrimmer::trims() const {
-  std::lock_guard lock(mu_);
-  return trims_;
-}
-
-void MemoryTrimmer::Run() {
-  std::unique_lock lock(mu_);
-  while (!stop_cv_.wait_for(lock, absl::ToChronoMilliseconds(interval_),
-                            [this] { return stopping_; })) {
-    lock.unlock();
-    TrimNow();
-    lock.lock();
-    ++trims_;
-  }
+  return trims_.load(std::memory_order_relaxed);
 }
 
 }  // namespace maillage::ops

@@ -1,13 +1,12 @@
 #ifndef MAILLAGE_OPS_MEMORY_TRIMMER_H_
 #define MAILLAGE_OPS_MEMORY_TRIMMER_H_
 
-#include <condition_variable>
+#include <atomic>
 #include <cstdint>
-#include <mutex>
-#include <thread>
+#include <memory>
 
-#include "absl/base/thread_annotations.h"
 #include "absl/time/time.h"
+#include "base/periodic_thread.h"
 
 namespace maillage::ops {
 
@@ -42,14 +41,8 @@ class MemoryTrimmer {
   int64_t trims() const;
 
  private:
-  void Run();
-
-  const absl::Duration interval_;
-  mutable std::mutex mu_;
-  std::condition_variable stop_cv_;
-  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
-  int64_t trims_ ABSL_GUARDED_BY(mu_) = 0;
-  std::thread thread_;
+  std::atomic<int64_t> trims_{0};
+  std::unique_ptr<base::PeriodicThread> thread_;  // last: stopped first
 };
 
 }  // namespace maillage::ops

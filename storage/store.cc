@@ -346,7 +346,8 @@ rocksdb::DBOptions DatabaseOptions(
   db_options.statistics = std::move(statistics);
   db_options.max_bgerror_resume_count = 0;
   if (options.background_write_bytes_per_second > 0) {
-    // Created unlimited; Store::LimitBackgroundWrites sets the rate.
+    // Off at open; Store::LimitBackgroundWrites switches it. The only
+    // limiter the store ever gives RocksDB (Store casts back to it).
     db_options.rate_limiter = std::make_shared<SwitchedRateLimiter>(
         static_cast<int64_t>(options.background_write_bytes_per_second));
   }
