@@ -237,16 +237,41 @@ void ConfigureSuggestionMerges(rocksdb::ColumnFamilyOptions* cf) {
   cf->max_successive_merges = 0;
 }
 
+// The families that every recorded SuggestPartners call writes
+// (`suggestions`, `events`) fill their memtables all the time under a
+// dashboards' load. At RocksDB's default of 64 MiB each filled every 16-40
+// s, and each flush gave its 64 MiB back at once: the two moved the
+// server's resident memory by ~110 MiB, +-10% (RELIABILITY.md, "Soak"). At
+// 16 MiB the swing halves (side-by-side trials: malloc's in-use range 95 ->
+// 49 MiB, the same server CPU and p99). Up to 4 memtables, one being filled
+// and three waiting for the flush thread, so that a flush slower than the
+// few seconds a memtable takes to fill does not stop writes.
+constexpr size_t kServingWritesMemtableBytes = size_t{16} << 20;
+
+void UseSmallMemtables(rocksdb::ColumnFamilyOptions* cf) {
+  cf->write_buffer_size = kServingWritesMemtableBytes;
+  cf->max_write_buffer_number = 4;
+}
+
 // `suggestions` is small (a few hundred MB) and rewritten all the time:
 // records of the served suggestions whose score or explanation changed, and
 // the operands of those shown again. Each L0 -> L1 compaction rewrites the
-// whole of L1 (every flush spreads over every key), so how many flushes it
-// takes at once sets how often L1 is rewritten: 8 instead of 4 halves that
-// (the 80% soak, RELIABILITY.md "Soak": 45 compactions wrote 9.0 GB in 30
-// minutes). Reads see up to 8 more files, each behind a bloom filter kept
-// in the cache (pin_l0_filter_and_index_blocks_in_cache).
+// whole of L1 (every flush spreads over every key), so how many bytes of
+// flushes it takes at once sets how often L1 is rewritten: 8 memtables of
+// 64 MiB instead of 4 halved that (the 80% soak, RELIABILITY.md "Soak": 45
+// compactions wrote 9.0 GB in 30 minutes). The memtables are a quarter of
+// that size now (UseSmallMemtables), so the trigger is four times as many
+// files, the same bytes per compaction (measured: the same compactions,
+// 310 MB in 21 s per 15 minutes of the trial, against 318 MB in 21 s).
+// Reads see up to 32 more files, each behind a bloom filter kept in the
+// cache (pin_l0_filter_and_index_blocks_in_cache); the write slowdown and
+// stop move up with the trigger.
 void CompactSuggestionsLessOften(rocksdb::ColumnFamilyOptions* cf) {
-  cf->level0_file_num_compaction_trigger = 8;
+  constexpr int kTrigger =
+      static_cast<int>(8 * (size_t{64} << 20) / kServingWritesMemtableBytes);
+  cf->level0_file_num_compaction_trigger = kTrigger;
+  cf->level0_slowdown_writes_trigger = 2 * kTrigger;
+  cf->level0_stop_writes_trigger = 3 * kTrigger;
 }
 
 // RocksDB's GenericRateLimiter, applied only while switched on (the
@@ -393,6 +418,12 @@ std::vector<rocksdb::ColumnFamilyDescriptor> Families(
     if (family == Family::kSuggestions) {
       ConfigureSuggestionMerges(&families.back().options);
       CompactSuggestionsLessOften(&families.back().options);
+    }
+    if (family == Family::kSuggestions || family == Family::kEvents) {
+      // `events` is a log whose keys only grow: its flushed files move down
+      // the levels without being rewritten, so smaller memtables cost it
+      // more files but no more compaction.
+      UseSmallMemtables(&families.back().options);
     }
     if (family == Family::kEvents || family == Family::kAudit ||
         family == Family::kSuggestions ||
