@@ -248,6 +248,13 @@ void ConfigureSuggestionMerges(rocksdb::ColumnFamilyOptions* cf) {
 // few seconds a memtable takes to fill does not stop writes.
 constexpr size_t kServingWritesMemtableBytes = size_t{16} << 20;
 
+// `events` is among them as a log whose keys only grow: its flushed files
+// move down the levels without being rewritten, so smaller memtables cost it
+// more files but no more compaction.
+bool UsesSmallMemtables(Family family) {
+  return family == Family::kSuggestions || family == Family::kEvents;
+}
+
 void UseSmallMemtables(rocksdb::ColumnFamilyOptions* cf) {
   cf->write_buffer_size = kServingWritesMemtableBytes;
   cf->max_write_buffer_number = 4;
@@ -419,10 +426,7 @@ std::vector<rocksdb::ColumnFamilyDescriptor> Families(
       ConfigureSuggestionMerges(&families.back().options);
       CompactSuggestionsLessOften(&families.back().options);
     }
-    if (family == Family::kSuggestions || family == Family::kEvents) {
-      // `events` is a log whose keys only grow: its flushed files move down
-      // the levels without being rewritten, so smaller memtables cost it
-      // more files but no more compaction.
+    if (UsesSmallMemtables(family)) {
       UseSmallMemtables(&families.back().options);
     }
     if (family == Family::kEvents || family == Family::kAudit ||

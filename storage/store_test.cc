@@ -425,6 +425,41 @@ TEST(StoreTest, FlushesWarmTheCacheOnlyForTheFamiliesServingWrites) {
   EXPECT_GE(MissesReading(*store, Family::kActors, kRecords), kRecords);
 }
 
+// Writes `megabytes` MiB of PutRecords' records in batches of 4 MiB (a
+// memtable is switched between writes, not within one).
+void PutMegabytes(Store& store, Family family, int megabytes) {
+  for (int batch = 0; batch < megabytes / 4; ++batch) {
+    WriteBatch write;
+    for (uint64_t i = 0; i < 1024; ++i) {
+      write.Put(family, absl::StrCat("record-", batch, "-", i),
+                Incompressible(4096, i));
+    }
+    ASSERT_TRUE(store.Write(write).ok());
+  }
+}
+
+// `suggestions` and `events` flush memtables of 16 MiB (the server's RSS
+// followed RocksDB's default 64 MiB up and down under dashboards' load);
+// the other families keep the default.
+TEST(StoreTest, TheFamiliesServingWritesFlushSmallMemtables) {
+  for (Family family : {Family::kEvents, Family::kSuggestions}) {
+    testing::TempDir dir;
+    auto store = MustOpen(dir.path());
+    PutMegabytes(*store, family, 24);
+    // Flushes run in the background: wait for the first, a bounded while.
+    const absl::Time deadline = absl::Now() + absl::Seconds(60);
+    while (store->Figures().flushes == 0 && absl::Now() < deadline) {
+      absl::SleepFor(absl::Milliseconds(10));
+    }
+    EXPECT_GE(store->Figures().flushes, 1u) << FamilyName(family);
+  }
+  testing::TempDir dir;
+  auto store = MustOpen(dir.path());
+  PutMegabytes(*store, Family::kActors, 24);
+  // A memtable switches only when full: 24 MiB stay in the one of 64.
+  EXPECT_GE(store->Figures().memtable_bytes, uint64_t{24} << 20);
+}
+
 TEST(StoreTest, MemoryChargedToTheCacheShowsInItsUsageUntilReleased) {
   testing::TempDir dir;
   auto store = MustOpen(dir.path());
