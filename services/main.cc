@@ -88,7 +88,12 @@ ABSL_FLAG(bool, sync_writes, true,
           "fsync the write-ahead log before acknowledging a write, so that "
           "acknowledged writes survive a machine crash (not only a process "
           "crash).");
-ABSL_FLAG(int, worker_threads, 16, "Threads running request work.");
+ABSL_FLAG(int, worker_threads, 16,
+          "Threads running the work of calls that only read.");
+ABSL_FLAG(int, write_worker_threads, 16,
+          "Threads running the work of calls that write (a disk slow to "
+          "sync holds these, not the readers'); 0: they share "
+          "--worker_threads.");
 ABSL_FLAG(int, import_nice, 19,
           "Nice value (0-19) of the threads that prepare and commit imports' "
           "batches: higher lets queries run first while an import streams; 0 "
@@ -733,6 +738,7 @@ int main(int argc, char** argv) {
   if (!CoreFromFlags(&options.core)) return 2;
   options.limits = LimitsFromFlags();
   options.worker_threads = absl::GetFlag(FLAGS_worker_threads);
+  options.write_worker_threads = absl::GetFlag(FLAGS_write_worker_threads);
   options.requests = RequestsFromFlags();
   if (options.requests.import_pacing.busy_rows_per_second < 0) {
     std::fprintf(stderr,

@@ -230,7 +230,8 @@ absl::StatusOr<RequestHandler::Admission> RequestHandler::AdmitCall(
     RecordRefusal(*core, context, method, &*principal, s, nullptr, nullptr);
     return refuse(s);
   }
-  if (pool_->queued() >= static_cast<size_t>(options_.max_queued_calls)) {
+  if (PoolFor(method)->queued() >=
+      static_cast<size_t>(options_.max_queued_calls)) {
     return refuse(core::RetryLater(
         "the server is overloaded: too many calls are waiting; retry later",
         options_.retry_delay));
@@ -312,6 +313,13 @@ void RequestHandler::RecordRefusal(core::Maillage& core,
   core.audit().Record(std::move(entry));
 }
 
+WorkerPool* RequestHandler::PoolFor(std::string_view method) const {
+  if (write_pool_ == nullptr) return pool_;
+  const auth::MethodRule* rule = auth::FindRule(method);
+  return rule != nullptr && rule->effect == auth::Effect::kRead ? pool_
+                                                                : write_pool_;
+}
+
 grpc::ServerUnaryReactor* RequestHandler::Start(
     grpc::CallbackServerContext* context, std::string_view method,
     const google::protobuf::Message& prototype, const grpc::ByteBuffer* request,
@@ -344,7 +352,7 @@ grpc::ServerUnaryReactor* RequestHandler::StartDeferred(
   }
   import_pacer_.NoteInteractiveCall();
   auto admitted = std::make_shared<Admission>(*std::move(admission));
-  bool queued = pool_->TrySchedule(
+  bool queued = PoolFor(method)->TrySchedule(
       [reactor, context, admitted, work = std::move(work)] {
         base::Cancellation cancellation = CancellationOf(context);
         absl::Status status = cancellation.Check();

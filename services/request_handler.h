@@ -235,6 +235,13 @@ class RequestHandler {
   void Schedule(std::function<void()> task) {
     pool_->Schedule(std::move(task));
   }
+  // Where calls that write run (methods whose auth::Effect is not kRead):
+  // a pool of their own, so that a disk slow to sync (every durable write
+  // waits for the WAL's fdatasync, and a stalled one holds its thread)
+  // fills only that pool and calls that only read are still served.
+  // Null (the default): the worker pool. Not owned; must outlive the
+  // handler's calls. Set before serving.
+  void SetWritePool(WorkerPool* pool) { write_pool_ = pool; }
   // Where imports prepare their batches (ScheduleImport): a pool of their
   // own, e.g. one low-priority thread, so that a streaming import neither
   // takes the workers queries need nor more than its share of the CPU.
@@ -304,7 +311,12 @@ class RequestHandler {
                          Finisher)>
           work);
 
+  // The pool a call of `method` runs on: the write pool for a method that
+  // writes (see SetWritePool), else the worker pool.
+  WorkerPool* PoolFor(std::string_view method) const;
+
   WorkerPool* pool_;
+  WorkerPool* write_pool_ = nullptr;
   WorkerPool* import_pool_ = nullptr;
   RequestObserver* const observer_;
   ActivityMetrics* const activity_;

@@ -290,6 +290,10 @@ absl::StatusOr<std::unique_ptr<Server>> Server::BuildAndStart(
   s->handler_ = std::make_unique<RequestHandler>(
       s->pool_.get(), options.requests, s->request_observer_.get(),
       s->activity_metrics_.get());
+  if (options.write_worker_threads > 0) {
+    s->write_pool_ = std::make_unique<WorkerPool>(options.write_worker_threads);
+    s->handler_->SetWritePool(s->write_pool_.get());
+  }
   s->import_pool_ = std::make_unique<WorkerPool>(1, options.core.import_nice);
   s->handler_->SetImportPool(s->import_pool_.get());
   s->services_.push_back(std::make_unique<ActorServiceImpl>(s->handler_.get()));
@@ -483,6 +487,7 @@ void Server::Shutdown(absl::Duration grace) {
   }
   StopHttp();
   import_pool_.reset();  // runs what was already queued, then joins
+  write_pool_.reset();
   pool_.reset();
   if (handler_ != nullptr) handler_->SetCore(nullptr, nullptr);
   if (core_figures_ != nullptr) core_figures_->Detach();

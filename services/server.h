@@ -114,6 +114,10 @@ class Server {
     // Threads running request work (store I/O and matching); gRPC's own
     // threads only hand work over.
     int worker_threads = 16;
+    // Threads running the calls that write (RequestHandler::SetWritePool):
+    // a disk slow to sync holds these, not the ones serving reads. 0: the
+    // calls that write share the worker threads.
+    int write_worker_threads = 16;
     // Admission: request size, load shedding (request_handler.h).
     RequestHandler::Options requests;
     // Load the synthetic demo territory (core/demo.h) when the store holds
@@ -234,6 +238,8 @@ class Server {
   // Reads core_: detached before core_ closes.
   std::shared_ptr<ops::ScrapeCollector> core_figures_;
   std::unique_ptr<WorkerPool> pool_;
+  // The calls that write (Options::write_worker_threads).
+  std::unique_ptr<WorkerPool> write_pool_;
   // One thread, at Options::core.import_nice, preparing every import's
   // batches (RequestHandler::SetImportPool).
   std::unique_ptr<WorkerPool> import_pool_;

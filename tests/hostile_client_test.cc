@@ -355,6 +355,8 @@ TEST_F(HostileClientTest, StreamsCancelledAtOnceLeaveTheServerUp) {
 TEST_F(HostileClientTest, FloodOfSlowCallsIsShedWithARetryDelay) {
   server_.Stop();
   server_.options().worker_threads = 1;
+  // SuggestForTerritory writes (its suggestions): the write pool's.
+  server_.options().write_worker_threads = 1;
   server_.options().requests.max_queued_calls = 2;
   server_.Start();
   ImportCrowd(server_, 3000, 3000);

@@ -1,0 +1,214 @@
+// A disk that stops syncing holds the calls that write, never the ones that
+// only read: tested on the real binary, its fsync and fdatasync held by a
+// preloaded library (tests/support/sync_gate.cc) while a gate file exists.
+// Every durable write then waits for its WAL's sync on a worker thread; the
+// calls that write run on a pool of their own (RequestHandler::SetWritePool),
+// so that once it is full they queue, then are shed with RESOURCE_EXHAUSTED,
+// while reads are served by the readers' pool. Once the disk syncs again,
+// every write accepted meanwhile is acknowledged and stored.
+#include <stdlib.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/base/config.h"
+#include "gtest/gtest.h"
+#include "maillage/v1/actor.grpc.pb.h"
+#include "tests/support/server_process.h"
+#include "tests/support/temp_dir.h"
+#include "tests/support/test_server.h"
+
+namespace maillage {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// A call's deadline `seconds` from now (gRPC takes the system clock).
+std::chrono::system_clock::time_point InSeconds(int seconds) {
+  return std::chrono::system_clock::now() + std::chrono::seconds(seconds);
+}
+
+// Two workers for each pool and at most two calls waiting for one: three
+// writes after the first two are enough to see the write pool full.
+std::vector<std::string> Args(const testing::TempDir& dir,
+                              const std::string& write_workers) {
+  return {"--listen=127.0.0.1:0",
+          "--data_dir=" + dir.Sub("store"),
+          "--reference_dir=" MAILLAGE_REFERENCE_DIR,
+          "--worker_threads=2",
+          "--write_worker_threads=" + write_workers,
+          "--max_queued_calls=2",
+          "--rate_limit_per_second=0"};
+}
+
+// Starts `server` with the sync gate preloaded and watching `gate` (the
+// variables are the child's: set around the fork only).
+bool StartWithSyncGate(testing::ServerProcess& server,
+                       const std::string& gate) {
+  const char* preloaded = getenv("LD_PRELOAD");
+  const std::string before = preloaded != nullptr ? preloaded : "";
+  const std::string preload = before.empty()
+                                  ? MAILLAGE_SYNC_GATE_LIBRARY
+                                  : before + ":" + MAILLAGE_SYNC_GATE_LIBRARY;
+  setenv("LD_PRELOAD", preload.c_str(), 1);
+  setenv("MAILLAGE_SYNC_GATE", gate.c_str(), 1);
+  const bool started = server.Start();
+  if (before.empty()) {
+    unsetenv("LD_PRELOAD");
+  } else {
+    setenv("LD_PRELOAD", before.c_str(), 1);
+  }
+  unsetenv("MAILLAGE_SYNC_GATE");
+  return started;
+}
+
+// One CreateActor sent on its own thread; its outcome once answered.
+class PendingWrite {
+ public:
+  PendingWrite(std::shared_ptr<grpc::Channel> channel, std::string id)
+      : id_(std::move(id)), thread_([this, channel = std::move(channel)] {
+          auto stub = v1::ActorService::NewStub(channel);
+          grpc::ClientContext context;
+          context.set_deadline(InSeconds(120));
+          v1::CreateActorRequest request;
+          *request.mutable_actor() = testing::SampleActor(id_, "Acteur " + id_);
+          v1::Actor created;
+          grpc::Status status = stub->CreateActor(&context, request, &created);
+          std::lock_guard lock(mu_);
+          status_ = status;
+          answered_ = true;
+        }) {}
+  ~PendingWrite() {
+    if (thread_.joinable()) thread_.join();
+  }
+
+  const std::string& id() const { return id_; }
+  bool answered() const {
+    std::lock_guard lock(mu_);
+    return answered_;
+  }
+  grpc::Status status() const {
+    std::lock_guard lock(mu_);
+    return status_;
+  }
+  // Waits for the answer (the call's own deadline bounds it).
+  grpc::Status Wait() {
+    if (thread_.joinable()) thread_.join();
+    return status();
+  }
+
+ private:
+  const std::string id_;
+  mutable std::mutex mu_;
+  bool answered_ = false;  // guarded by mu_
+  grpc::Status status_;    // guarded by mu_
+  std::thread thread_;
+};
+
+TEST(StalledDiskTest, ReadsAreServedWhileEveryWriteWaitsForTheDisk) {
+#if defined(ABSL_HAVE_ADDRESS_SANITIZER) || defined(ABSL_HAVE_THREAD_SANITIZER)
+  GTEST_SKIP() << "the sync gate is preloaded into an uninstrumented form "
+                  "of the server only";
+#endif
+  testing::TempDir dir;
+  const std::string gate = dir.Sub("gate");
+  testing::ServerProcess server(MAILLAGE_SERVER_BINARY, Args(dir, "2"));
+  ASSERT_TRUE(StartWithSyncGate(server, gate)) << server.error();
+  auto stub = v1::ActorService::NewStub(server.channel());
+  {
+    grpc::ClientContext context;
+    v1::CreateActorRequest request;
+    *request.mutable_actor() = testing::SampleActor("ext:stall:reader", "Lu");
+    v1::Actor created;
+    ASSERT_TRUE(stub->CreateActor(&context, request, &created).ok());
+  }
+
+  // The disk stops syncing. Writes are sent one at a time until the server
+  // sheds one: then its two write workers wait on the disk and two more
+  // writes wait for them.
+  { std::ofstream(gate) << "closed\n"; }
+  std::vector<std::unique_ptr<PendingWrite>> writes;
+  // Whatever happens below, the disk syncs again before the writes are
+  // waited for (destroyed in reverse order).
+  struct OpenTheGateAtTheEnd {
+    std::string gate;
+    ~OpenTheGateAtTheEnd() {
+      std::error_code ignored;
+      std::filesystem::remove(gate, ignored);
+    }
+  } open_at_the_end{gate};
+  grpc::Status shed;
+  for (int i = 0; i < 50 && shed.ok(); ++i) {
+    writes.push_back(std::make_unique<PendingWrite>(
+        server.channel(), "ext:stall:" + std::to_string(i)));
+    // A write refused at once is shed; one accepted waits on the disk.
+    const Clock::time_point until = Clock::now() + std::chrono::seconds(1);
+    while (!writes.back()->answered() && Clock::now() < until) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    if (writes.back()->answered()) {
+      shed = writes.back()->status();
+      writes.pop_back();
+    }
+  }
+  ASSERT_EQ(shed.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED)
+      << shed.error_message();
+  ASSERT_EQ(writes.size(), 4u) << "two on the write workers, two queued";
+
+  // Reads are served meanwhile: a record, a page of the index, a batch.
+  for (int i = 0; i < 20; ++i) {
+    grpc::ClientContext context;
+    context.set_deadline(InSeconds(10));
+    v1::GetActorRequest request;
+    request.set_id("ext:stall:reader");
+    v1::Actor actor;
+    grpc::Status status = stub->GetActor(&context, request, &actor);
+    ASSERT_TRUE(status.ok()) << status.error_message();
+    EXPECT_EQ(actor.name(), "Lu");
+  }
+  {
+    grpc::ClientContext context;
+    context.set_deadline(InSeconds(10));
+    v1::ListActorsRequest request;
+    v1::ListActorsResponse page;
+    grpc::Status status = stub->ListActors(&context, request, &page);
+    ASSERT_TRUE(status.ok()) << status.error_message();
+    EXPECT_GE(page.actors_size(), 1);
+  }
+  {
+    grpc::ClientContext context;
+    context.set_deadline(InSeconds(10));
+    v1::BatchGetActorsRequest request;
+    request.add_ids("ext:stall:reader");
+    v1::BatchGetActorsResponse found;
+    grpc::Status status = stub->BatchGetActors(&context, request, &found);
+    ASSERT_TRUE(status.ok()) << status.error_message();
+    EXPECT_EQ(found.actors_size(), 1);
+  }
+  for (const auto& write : writes) {
+    EXPECT_FALSE(write->answered())
+        << write->id() << " answered " << write->status().error_message()
+        << " while the disk did not sync";
+  }
+
+  // The disk syncs again: every accepted write is acknowledged and stored.
+  std::filesystem::remove(gate);
+  for (const auto& write : writes) {
+    grpc::Status status = write->Wait();
+    EXPECT_TRUE(status.ok()) << write->id() << ": " << status.error_message();
+    grpc::ClientContext context;
+    v1::GetActorRequest request;
+    request.set_id(write->id());
+    v1::Actor actor;
+    EXPECT_TRUE(stub->GetActor(&context, request, &actor).ok()) << write->id();
+  }
+}
+
+}  // namespace
+}  // namespace maillage
