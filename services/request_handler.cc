@@ -187,13 +187,13 @@ absl::StatusOr<auth::Principal> RequestHandler::Authenticate(
 
 absl::StatusOr<RequestHandler::Admission> RequestHandler::Admit(
     grpc::CallbackServerContext* context, std::string_view method) {
-  return AdmitCall(context, method, nullptr, nullptr);
+  return AdmitCall(context, method, nullptr, nullptr, pool_);
 }
 
 absl::StatusOr<RequestHandler::Admission> RequestHandler::AdmitCall(
     grpc::CallbackServerContext* context, std::string_view method,
-    const google::protobuf::Message* prototype,
-    const grpc::ByteBuffer* request) {
+    const google::protobuf::Message* prototype, const grpc::ByteBuffer* request,
+    WorkerPool* pool) {
   std::unique_ptr<ObservedCall> observed = Observe(context, method, request);
   // Every refusal below is counted and logged as the call's end.
   auto refuse = [&observed](absl::Status refusal) {
@@ -230,8 +230,7 @@ absl::StatusOr<RequestHandler::Admission> RequestHandler::AdmitCall(
     RecordRefusal(*core, context, method, &*principal, s, nullptr, nullptr);
     return refuse(s);
   }
-  if (PoolFor(method)->queued() >=
-      static_cast<size_t>(options_.max_queued_calls)) {
+  if (pool->queued() >= static_cast<size_t>(options_.max_queued_calls)) {
     return refuse(core::RetryLater(
         "the server is overloaded: too many calls are waiting; retry later",
         options_.retry_delay));
@@ -327,7 +326,7 @@ grpc::ServerUnaryReactor* RequestHandler::Start(
         work) {
   // The deferred form, finished as soon as `work` returns on its worker.
   return StartDeferred(
-      context, method, prototype, request,
+      context, method, prototype, request, PoolFor(method),
       [work = std::move(work)](core::Maillage& core, const CallContext& call,
                                CallAudit& audit, Finisher finish) {
         finish(work(core, call, audit));
@@ -337,12 +336,13 @@ grpc::ServerUnaryReactor* RequestHandler::Start(
 grpc::ServerUnaryReactor* RequestHandler::StartDeferred(
     grpc::CallbackServerContext* context, std::string_view method,
     const google::protobuf::Message& prototype, const grpc::ByteBuffer* request,
+    WorkerPool* pool,
     std::function<void(core::Maillage&, const CallContext&, CallAudit&,
                        Finisher)>
         work) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   absl::StatusOr<Admission> admission =
-      AdmitCall(context, method, &prototype, request);
+      AdmitCall(context, method, &prototype, request, pool);
   absl::Status refusal = admission.status();
   if (refusal.ok()) refusal = CheckRequestSize(method, request->Length());
   if (!refusal.ok()) {
@@ -352,7 +352,7 @@ grpc::ServerUnaryReactor* RequestHandler::StartDeferred(
   }
   import_pacer_.NoteInteractiveCall();
   auto admitted = std::make_shared<Admission>(*std::move(admission));
-  bool queued = PoolFor(method)->TrySchedule(
+  bool queued = pool->TrySchedule(
       [reactor, context, admitted, work = std::move(work)] {
         base::Cancellation cancellation = CancellationOf(context);
         absl::Status status = cancellation.Check();

@@ -213,7 +213,8 @@ class RequestHandler {
   // once with the result (an absl::StatusOr of the response). The decoded
   // request and the call's principal stay valid until then. The worker is
   // free as soon as `work` returns: a recorded SuggestPartners waiting for
-  // its round holds no thread.
+  // its round holds no thread. It runs on the worker pool whatever its
+  // method's effect (see SetWritePool).
   template <typename Request, typename WorkFn>
   grpc::ServerUnaryReactor* UnaryDeferred(grpc::CallbackServerContext* context,
                                           std::string_view method,
@@ -235,10 +236,11 @@ class RequestHandler {
   void Schedule(std::function<void()> task) {
     pool_->Schedule(std::move(task));
   }
-  // Where calls that write run (methods whose auth::Effect is not kRead):
-  // a pool of their own, so that a disk slow to sync (every durable write
+  // Where calls that write run (methods whose auth::Effect is not kRead),
+  // but UnaryDeferred's, whose worker does not wait for their writes: a
+  // pool of their own, so that a disk slow to sync (every durable write
   // waits for the WAL's fdatasync, and a stalled one holds its thread)
-  // fills only that pool and calls that only read are still served.
+  // fills only that pool and the other calls are still served.
   // Null (the default): the worker pool. Not owned; must outlive the
   // handler's calls. Set before serving.
   void SetWritePool(WorkerPool* pool) { write_pool_ = pool; }
@@ -268,11 +270,12 @@ class RequestHandler {
   absl::StatusOr<auth::Principal> Authenticate(
       grpc::CallbackServerContext* context) const;
   // Admit; `request` (may be null) gives the targets of an authenticated
-  // call refused by its role.
+  // call refused by its role; `pool` is where the call would wait (its
+  // queue sheds load).
   absl::StatusOr<Admission> AdmitCall(
       grpc::CallbackServerContext* context, std::string_view method,
       const google::protobuf::Message* prototype,
-      const grpc::ByteBuffer* request);
+      const grpc::ByteBuffer* request, WorkerPool* pool);
   // The observation of a call arriving (null when calls are not observed):
   // its transport, traceparent and request id (sent back to the HTTP face
   // as kRequestIdMetadata).
@@ -299,20 +302,22 @@ class RequestHandler {
                                  CallAudit&)>
           work);
 
-  // Start for calls answered later: `work` gets `finish`, which ends the
-  // call with its status (exactly once, on any thread). The admission (the
-  // principal, the audit) lives until then. `work` ends the CallAudit.
+  // Start for calls answered later: `work` runs on `pool` and gets
+  // `finish`, which ends the call with its status (exactly once, on any
+  // thread). The admission (the principal, the audit) lives until then.
+  // `work` ends the CallAudit.
   using Finisher = std::function<void(absl::Status)>;
   grpc::ServerUnaryReactor* StartDeferred(
       grpc::CallbackServerContext* context, std::string_view method,
       const google::protobuf::Message& prototype,
-      const grpc::ByteBuffer* request,
+      const grpc::ByteBuffer* request, WorkerPool* pool,
       std::function<void(core::Maillage&, const CallContext&, CallAudit&,
                          Finisher)>
           work);
 
-  // The pool a call of `method` runs on: the write pool for a method that
-  // writes (see SetWritePool), else the worker pool.
+  // The pool a call of `method` that holds its worker until its writes are
+  // done runs on: the write pool for a method that writes (see
+  // SetWritePool), else the worker pool.
   WorkerPool* PoolFor(std::string_view method) const;
 
   WorkerPool* pool_;
@@ -389,8 +394,11 @@ template <typename Request, typename WorkFn>
 grpc::ServerUnaryReactor* RequestHandler::UnaryDeferred(
     grpc::CallbackServerContext* context, std::string_view method,
     const grpc::ByteBuffer* request, grpc::ByteBuffer* response, WorkFn work) {
+  // The worker only starts the call (a recorded SuggestPartners matches,
+  // then hands its suggestions to a round written by another call's
+  // thread): it never waits for the disk, so it runs with the reads.
   return StartDeferred(
-      context, method, Request::default_instance(), request,
+      context, method, Request::default_instance(), request, pool_,
       [request, response, work = std::move(work)](
           core::Maillage& core, const CallContext& call, CallAudit& audit,
           Finisher finish) {

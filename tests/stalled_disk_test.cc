@@ -4,7 +4,8 @@
 // Every durable write then waits for its WAL's sync on a worker thread; the
 // calls that write run on a pool of their own (RequestHandler::SetWritePool),
 // so that once it is full they queue, then are shed with RESOURCE_EXHAUSTED,
-// while reads are served by the readers' pool. Once the disk syncs again,
+// while reads, and SuggestPartners (which only hands what it records to a
+// round), are served by the readers' pool. Once the disk syncs again,
 // every write accepted meanwhile is acknowledged and stored.
 #include <stdlib.h>
 
@@ -20,6 +21,7 @@
 #include "absl/base/config.h"
 #include "gtest/gtest.h"
 #include "maillage/v1/actor.grpc.pb.h"
+#include "maillage/v1/matching.grpc.pb.h"
 #include "tests/support/server_process.h"
 #include "tests/support/temp_dir.h"
 #include "tests/support/test_server.h"
@@ -190,6 +192,20 @@ TEST(StalledDiskTest, ReadsAreServedWhileEveryWriteWaitsForTheDisk) {
     grpc::Status status = stub->BatchGetActors(&context, request, &found);
     ASSERT_TRUE(status.ok()) << status.error_message();
     EXPECT_EQ(found.actors_size(), 1);
+  }
+  {
+    // SuggestPartners runs with the reads (its worker only matches); a
+    // preview records nothing.
+    auto matching = v1::MatchService::NewStub(server.channel());
+    grpc::ClientContext context;
+    context.set_deadline(InSeconds(10));
+    v1::SuggestPartnersRequest request;
+    request.set_actor_id("ext:stall:reader");
+    request.set_preview(true);
+    v1::SuggestPartnersResponse suggested;
+    grpc::Status status =
+        matching->SuggestPartners(&context, request, &suggested);
+    ASSERT_TRUE(status.ok()) << status.error_message();
   }
   for (const auto& write : writes) {
     EXPECT_FALSE(write->answered())
