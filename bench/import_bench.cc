@@ -86,6 +86,15 @@ ABSL_FLAG(std::string, phases, "parse,raw,e2e,floor",
           "phases to run, comma-separated: parse, raw, e2e, floor (the "
           "importer and the transport alone), server (the server alone: "
           "batches built before the clock starts)");
+ABSL_FLAG(bool, serve_sink, false,
+          "run no phase: serve the floor's sink on 127.0.0.1 (its address "
+          "printed as 'sink listening on ADDRESS') until killed, so that "
+          "another client (scripts/bench-jsonl.sh: the real CLI) measures "
+          "its own floor against it");
+ABSL_FLAG(std::string, sink_store, "",
+          "with --serve_sink: a fresh RocksDB at this path that each "
+          "message's actors are written to, as the floor's second server "
+          "does (empty: none)");
 
 namespace maillage {
 namespace {
@@ -902,7 +911,6 @@ struct SinkServer {
   explicit SinkServer(const std::string& path) {
     if (!path.empty()) db = OpenRaw(path);
     service = std::make_unique<SinkActorService>(db.get());
-    int port = 0;
     grpc::ServerBuilder builder;
     builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(),
                              &port);
@@ -918,11 +926,22 @@ struct SinkServer {
                                   grpc::InsecureChannelCredentials(), args));
   }
   ~SinkServer() { server->Shutdown(); }
+  int port = 0;
   std::unique_ptr<rocksdb::DB> db;
   std::unique_ptr<SinkActorService> service;
   std::unique_ptr<grpc::Server> server;
   std::unique_ptr<v1::ActorService::Stub> stub;
 };
+
+// --serve_sink: the sink for another client, until the process is killed
+// (the store's writes are as durable as --sync makes them).
+void ServeSink(const std::string& store) {
+  if (!store.empty()) std::filesystem::remove_all(store);
+  SinkServer sink(store);
+  std::printf("sink listening on 127.0.0.1:%d\n", sink.port);
+  std::fflush(stdout);
+  sink.server->Wait();
+}
 
 // The server side alone: every batch is built before the clock starts, then
 // streamed to a fresh server.
@@ -1090,6 +1109,10 @@ void FloorPhase(const Context& ctx, const std::string& dir, double raw_rate) {
 int main(int argc, char** argv) {
   using namespace maillage;
   absl::ParseCommandLine(argc, argv);
+  if (absl::GetFlag(FLAGS_serve_sink)) {
+    ServeSink(absl::GetFlag(FLAGS_sink_store));
+    return 0;
+  }
   const std::string phases = absl::GetFlag(FLAGS_phases);
   auto want = [&](const char* phase) {
     return phases.find(phase) != std::string::npos;

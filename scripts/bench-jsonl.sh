@@ -17,6 +17,12 @@
 #    JSONL into a jsonb table keyed by id, and of the CSV into a typed
 #    table keyed by id; both durable at commit (fsync and synchronous_commit
 #    on, as shipped).
+# 5. the floors of 3., in the same run: the same CLI command streaming to
+#    import_bench's sink, a gRPC server that answers each message at once
+#    (the CLI and the transport alone), then to the sink writing each
+#    message's actors to a fresh RocksDB, one synced WriteBatch per message
+#    (the least any server must do). No server design reaches more than
+#    these on the same two cores.
 # Needs Debian's postgresql package (scripts/install-deps.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -32,7 +38,7 @@ while [ $# -gt 0 ]; do
   esac
   shift
 done
-scripts/build.sh maillage maillage_server >/dev/null
+scripts/build.sh maillage maillage_server import_bench >/dev/null
 if [ -z "$work" ]; then work=$(mktemp -d "${TMPDIR:-/tmp}/maillage-jsonl.XXXXXX"); fi
 mkdir -p "$work"
 chmod 755 "$work"
@@ -43,7 +49,7 @@ cleanup() {
   for pid in "${servers[@]}"; do kill "$pid" 2>/dev/null || true; done
   if [ -f "$work/pg/data/postmaster.pid" ]; then as_postgres "$pgbin/pg_ctl" -D "$work/pg/data" -m fast stop >/dev/null 2>&1 || true; fi
   wait 2>/dev/null || true
-  rm -rf "$work/a" "$work/b" "$work/pg"
+  rm -rf "$work/a" "$work/b" "$work/pg" "$work/floor" "$work/floor-write"
   if ! $keep; then rm -rf "$work"; fi
 }
 trap cleanup EXIT
@@ -85,21 +91,50 @@ fi
 bytes=$(stat -c %s "$work/actors.jsonl")
 echo "== files: actors.jsonl $((bytes / 1048576)) MiB, $(wc -l <"$work/actors.jsonl") lines"
 
+# timed_import DIR LABEL: `maillage import` of the JSONL into the server
+# at $port (pid $server_pid), timed; prints a line, sets $rate.
+timed_import() {
+  local ticks0 ticks1 wall user sys created
+  sync
+  ticks0=$(cpu_ticks "$server_pid")
+  TIMEFORMAT='%R %U %S'
+  { time cli import "$work/actors.jsonl" --format jsonl >"$1/import.txt" ; } 2>"$1/time"
+  ticks1=$(cpu_ticks "$server_pid")
+  read -r wall user sys <"$1/time"
+  created=$(awk '/^created/ {gsub(/[^0-9]/, "", $2); print $2}' "$1/import.txt")
+  rate=$(awk -v n="$rows" -v t="$wall" 'BEGIN {printf "%.0f", n / t}')
+  echo "== $2: $wall s, $rate rows/s (created $created);" \
+    "CPU: CLI $(awk -v u="$user" -v s="$sys" 'BEGIN {printf "%.1f", u + s}') s," \
+    "server $(awk -v a="$ticks0" -v b="$ticks1" -v hz="$(getconf CLK_TCK)" 'BEGIN {printf "%.1f", (b - a) / hz}') s"
+}
+
 # 3. Maillage: JSONL into a fresh server.
 start_server b
-sync
-ticks0=$(cpu_ticks "$server_pid")
-TIMEFORMAT='%R %U %S'
-{ time cli import "$work/actors.jsonl" --format jsonl >"$work/b/import.txt" ; } 2>"$work/b/time"
-ticks1=$(cpu_ticks "$server_pid")
-read -r wall user sys <"$work/b/time"
-hz=$(getconf CLK_TCK)
-imported=$(awk '/^created/ {gsub(/[^0-9]/, "", $2); print $2}' "$work/b/import.txt")
-maillage_rate=$(awk -v n="$rows" -v t="$wall" 'BEGIN {printf "%.0f", n / t}')
-echo "== maillage import --format jsonl: $wall s, $maillage_rate rows/s (created $imported);" \
-  "CPU: CLI $(awk -v u="$user" -v s="$sys" 'BEGIN {printf "%.1f", u + s}') s," \
-  "server $(awk -v a="$ticks0" -v b="$ticks1" -v hz="$hz" 'BEGIN {printf "%.1f", (b - a) / hz}') s"
+timed_import "$work/b" "maillage import --format jsonl"
+maillage_rate=$rate
 kill "$server_pid"; wait "$server_pid" 2>/dev/null || true
+
+# 5. The floors: the same command against import_bench's sink (see above).
+# start_sink NAME [FLAGS]: sets $port and $server_pid (any token will do).
+start_sink() {
+  rm -rf "${work:?}/$1"
+  mkdir -p "$work/$1"
+  build/bench/import_bench --serve_sink "${@:2}" >"$work/$1/log" 2>&1 &
+  servers+=($!)
+  server_pid=$!
+  for _ in $(seq 300); do grep -q "sink listening on" "$work/$1/log" && break; sleep 0.2; done
+  port=$(sed -n 's/^sink listening on [^:]*:\([0-9]*\)$/\1/p' "$work/$1/log")
+  key=floor
+}
+start_sink floor
+timed_import "$work/floor" "floor: the CLI and the transport alone (the sink answers at once)"
+floor_rate=$rate
+kill "$server_pid"; wait "$server_pid" 2>/dev/null || true
+start_sink floor-write --sink_store="$work/floor-write/rocksdb"
+timed_import "$work/floor-write" "floor + each message's actors written to RocksDB (synced)"
+floor_write_rate=$rate
+kill "$server_pid"; wait "$server_pid" 2>/dev/null || true
+rm -rf "$work/floor" "$work/floor-write"
 
 # 4. PostgreSQL 15: the same rows with COPY.
 mkdir -p "$work/pg"
@@ -128,5 +163,8 @@ echo "== PostgreSQL COPY JSONL into jsonb (id primary key): $pg_json s, $pg_json
 echo "== PostgreSQL COPY CSV into a typed table (id primary key): $pg_csv s, $pg_csv_rate rows/s"
 echo "== ratios: maillage / COPY jsonb $(awk -v a="$maillage_rate" -v b="$pg_json_rate" 'BEGIN {printf "%.2f", a / b}') x," \
   "maillage / COPY CSV $(awk -v a="$maillage_rate" -v b="$pg_csv_rate" 'BEGIN {printf "%.2f", a / b}') x"
+echo "== floors / COPY jsonb: transport alone $(awk -v a="$floor_rate" -v b="$pg_json_rate" 'BEGIN {printf "%.2f", a / b}') x," \
+  "with the raw write $(awk -v a="$floor_write_rate" -v b="$pg_json_rate" 'BEGIN {printf "%.2f", a / b}') x;" \
+  "maillage / floor with the write $(awk -v a="$maillage_rate" -v b="$floor_write_rate" 'BEGIN {printf "%.2f", a / b}') x"
 echo "== load at end: $(uptime | sed 's/.*load average/load average/')"
 sed -n '1,12p' "$work/b/import.txt"
