@@ -49,6 +49,14 @@ std::vector<std::string> Args(const testing::TempDir& dir,
           "--rate_limit_per_second=0"};
 }
 
+// `call(context)` with a context whose deadline is 10 s away.
+template <typename Call>
+grpc::Status WithinTenSeconds(Call call) {
+  grpc::ClientContext context;
+  context.set_deadline(InSeconds(10));
+  return call(&context);
+}
+
 // Starts `server` with the sync gate preloaded and watching `gate` (the
 // variables are the child's: set around the fork only).
 bool StartWithSyncGate(testing::ServerProcess& server,
@@ -163,50 +171,42 @@ TEST(StalledDiskTest, ReadsAreServedWhileEveryWriteWaitsForTheDisk) {
       << shed.error_message();
   ASSERT_EQ(writes.size(), 4u) << "two on the write workers, two queued";
 
-  // Reads are served meanwhile: a record, a page of the index, a batch.
+  // Reads are served meanwhile: a record, a page of the index, a batch, and
+  // SuggestPartners, which runs with the reads (its worker only matches; a
+  // preview records nothing).
+  auto matching = v1::MatchService::NewStub(server.channel());
+  v1::GetActorRequest get;
+  get.set_id("ext:stall:reader");
   for (int i = 0; i < 20; ++i) {
-    grpc::ClientContext context;
-    context.set_deadline(InSeconds(10));
-    v1::GetActorRequest request;
-    request.set_id("ext:stall:reader");
     v1::Actor actor;
-    grpc::Status status = stub->GetActor(&context, request, &actor);
+    grpc::Status status = WithinTenSeconds([&](grpc::ClientContext* context) {
+      return stub->GetActor(context, get, &actor);
+    });
     ASSERT_TRUE(status.ok()) << status.error_message();
     EXPECT_EQ(actor.name(), "Lu");
   }
-  {
-    grpc::ClientContext context;
-    context.set_deadline(InSeconds(10));
-    v1::ListActorsRequest request;
-    v1::ListActorsResponse page;
-    grpc::Status status = stub->ListActors(&context, request, &page);
-    ASSERT_TRUE(status.ok()) << status.error_message();
-    EXPECT_GE(page.actors_size(), 1);
-  }
-  {
-    grpc::ClientContext context;
-    context.set_deadline(InSeconds(10));
-    v1::BatchGetActorsRequest request;
-    request.add_ids("ext:stall:reader");
-    v1::BatchGetActorsResponse found;
-    grpc::Status status = stub->BatchGetActors(&context, request, &found);
-    ASSERT_TRUE(status.ok()) << status.error_message();
-    EXPECT_EQ(found.actors_size(), 1);
-  }
-  {
-    // SuggestPartners runs with the reads (its worker only matches); a
-    // preview records nothing.
-    auto matching = v1::MatchService::NewStub(server.channel());
-    grpc::ClientContext context;
-    context.set_deadline(InSeconds(10));
-    v1::SuggestPartnersRequest request;
-    request.set_actor_id("ext:stall:reader");
-    request.set_preview(true);
-    v1::SuggestPartnersResponse suggested;
-    grpc::Status status =
-        matching->SuggestPartners(&context, request, &suggested);
-    ASSERT_TRUE(status.ok()) << status.error_message();
-  }
+  v1::ListActorsResponse page;
+  grpc::Status listed = WithinTenSeconds([&](grpc::ClientContext* context) {
+    return stub->ListActors(context, v1::ListActorsRequest(), &page);
+  });
+  ASSERT_TRUE(listed.ok()) << listed.error_message();
+  EXPECT_GE(page.actors_size(), 1);
+  v1::BatchGetActorsRequest batch;
+  batch.add_ids("ext:stall:reader");
+  v1::BatchGetActorsResponse found;
+  grpc::Status batched = WithinTenSeconds([&](grpc::ClientContext* context) {
+    return stub->BatchGetActors(context, batch, &found);
+  });
+  ASSERT_TRUE(batched.ok()) << batched.error_message();
+  EXPECT_EQ(found.actors_size(), 1);
+  v1::SuggestPartnersRequest suggest;
+  suggest.set_actor_id("ext:stall:reader");
+  suggest.set_preview(true);
+  v1::SuggestPartnersResponse suggested;
+  grpc::Status previewed = WithinTenSeconds([&](grpc::ClientContext* context) {
+    return matching->SuggestPartners(context, suggest, &suggested);
+  });
+  ASSERT_TRUE(previewed.ok()) << previewed.error_message();
   for (const auto& write : writes) {
     EXPECT_FALSE(write->answered())
         << write->id() << " answered " << write->status().error_message()
