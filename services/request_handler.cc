@@ -187,13 +187,14 @@ absl::StatusOr<auth::Principal> RequestHandler::Authenticate(
 
 absl::StatusOr<RequestHandler::Admission> RequestHandler::Admit(
     grpc::CallbackServerContext* context, std::string_view method) {
-  return AdmitCall(context, method, nullptr, nullptr, pool_);
+  return AdmitCall(context, method, nullptr, nullptr,
+                   /*worker_waits_for_writes=*/false);
 }
 
 absl::StatusOr<RequestHandler::Admission> RequestHandler::AdmitCall(
     grpc::CallbackServerContext* context, std::string_view method,
     const google::protobuf::Message* prototype, const grpc::ByteBuffer* request,
-    WorkerPool* pool) {
+    bool worker_waits_for_writes) {
   std::unique_ptr<ObservedCall> observed = Observe(context, method, request);
   // Every refusal below is counted and logged as the call's end.
   auto refuse = [&observed](absl::Status refusal) {
@@ -230,14 +231,16 @@ absl::StatusOr<RequestHandler::Admission> RequestHandler::AdmitCall(
     RecordRefusal(*core, context, method, &*principal, s, nullptr, nullptr);
     return refuse(s);
   }
+  const auth::MethodRule* rule = auth::FindRule(method);
+  WorkerPool* pool = PoolFor(rule, worker_waits_for_writes);
   if (pool->queued() >= static_cast<size_t>(options_.max_queued_calls)) {
     return refuse(core::RetryLater(
         "the server is overloaded: too many calls are waiting; retry later",
         options_.retry_delay));
   }
-  const auth::MethodRule* rule = auth::FindRule(method);
   Admission admission;
   admission.core = core;
+  admission.pool = pool;
   admission.principal =
       std::make_shared<const auth::Principal>(*std::move(principal));
   admission.audit = std::make_shared<CallAudit>(
@@ -312,11 +315,12 @@ void RequestHandler::RecordRefusal(core::Maillage& core,
   core.audit().Record(std::move(entry));
 }
 
-WorkerPool* RequestHandler::PoolFor(std::string_view method) const {
-  if (write_pool_ == nullptr) return pool_;
-  const auth::MethodRule* rule = auth::FindRule(method);
-  return rule != nullptr && rule->effect == auth::Effect::kRead ? pool_
-                                                                : write_pool_;
+WorkerPool* RequestHandler::PoolFor(const auth::MethodRule* rule,
+                                    bool worker_waits_for_writes) const {
+  const bool writes = rule == nullptr || rule->effect != auth::Effect::kRead;
+  return write_pool_ != nullptr && worker_waits_for_writes && writes
+             ? write_pool_
+             : pool_;
 }
 
 grpc::ServerUnaryReactor* RequestHandler::Start(
@@ -326,7 +330,7 @@ grpc::ServerUnaryReactor* RequestHandler::Start(
         work) {
   // The deferred form, finished as soon as `work` returns on its worker.
   return StartDeferred(
-      context, method, prototype, request, PoolFor(method),
+      context, method, prototype, request, /*worker_waits_for_writes=*/true,
       [work = std::move(work)](core::Maillage& core, const CallContext& call,
                                CallAudit& audit, Finisher finish) {
         finish(work(core, call, audit));
@@ -336,13 +340,13 @@ grpc::ServerUnaryReactor* RequestHandler::Start(
 grpc::ServerUnaryReactor* RequestHandler::StartDeferred(
     grpc::CallbackServerContext* context, std::string_view method,
     const google::protobuf::Message& prototype, const grpc::ByteBuffer* request,
-    WorkerPool* pool,
+    bool worker_waits_for_writes,
     std::function<void(core::Maillage&, const CallContext&, CallAudit&,
                        Finisher)>
         work) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   absl::StatusOr<Admission> admission =
-      AdmitCall(context, method, &prototype, request, pool);
+      AdmitCall(context, method, &prototype, request, worker_waits_for_writes);
   absl::Status refusal = admission.status();
   if (refusal.ok()) refusal = CheckRequestSize(method, request->Length());
   if (!refusal.ok()) {
@@ -352,7 +356,7 @@ grpc::ServerUnaryReactor* RequestHandler::StartDeferred(
   }
   import_pacer_.NoteInteractiveCall();
   auto admitted = std::make_shared<Admission>(*std::move(admission));
-  bool queued = pool->TrySchedule(
+  bool queued = admitted->pool->TrySchedule(
       [reactor, context, admitted, work = std::move(work)] {
         base::Cancellation cancellation = CancellationOf(context);
         absl::Status status = cancellation.Check();

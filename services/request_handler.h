@@ -168,6 +168,8 @@ class RequestHandler {
     // The call's audit entry: a stream keeps it, calls SetRequest once it
     // has decoded its request, and End(status) just before it finishes.
     std::shared_ptr<CallAudit> audit;
+    // Where the call's work runs (see SetWritePool).
+    WorkerPool* pool = nullptr;
   };
 
   // `observer` records every call's metrics and log line, refused ones
@@ -270,12 +272,12 @@ class RequestHandler {
   absl::StatusOr<auth::Principal> Authenticate(
       grpc::CallbackServerContext* context) const;
   // Admit; `request` (may be null) gives the targets of an authenticated
-  // call refused by its role; `pool` is where the call would wait (its
-  // queue sheds load).
+  // call refused by its role; `worker_waits_for_writes` chooses its pool
+  // with the method's rule (PoolFor), whose queue sheds load.
   absl::StatusOr<Admission> AdmitCall(
       grpc::CallbackServerContext* context, std::string_view method,
       const google::protobuf::Message* prototype,
-      const grpc::ByteBuffer* request, WorkerPool* pool);
+      const grpc::ByteBuffer* request, bool worker_waits_for_writes);
   // The observation of a call arriving (null when calls are not observed):
   // its transport, traceparent and request id (sent back to the HTTP face
   // as kRequestIdMetadata).
@@ -302,23 +304,26 @@ class RequestHandler {
                                  CallAudit&)>
           work);
 
-  // Start for calls answered later: `work` runs on `pool` and gets
-  // `finish`, which ends the call with its status (exactly once, on any
-  // thread). The admission (the principal, the audit) lives until then.
-  // `work` ends the CallAudit.
+  // Start for calls answered later: `work` gets `finish`, which ends the
+  // call with its status (exactly once, on any thread). The admission (the
+  // principal, the audit) lives until then. `work` ends the CallAudit.
+  // `worker_waits_for_writes`: whether `work` holds its worker until the
+  // call's writes are done (see PoolFor).
   using Finisher = std::function<void(absl::Status)>;
   grpc::ServerUnaryReactor* StartDeferred(
       grpc::CallbackServerContext* context, std::string_view method,
       const google::protobuf::Message& prototype,
-      const grpc::ByteBuffer* request, WorkerPool* pool,
+      const grpc::ByteBuffer* request, bool worker_waits_for_writes,
       std::function<void(core::Maillage&, const CallContext&, CallAudit&,
                          Finisher)>
           work);
 
-  // The pool a call of `method` that holds its worker until its writes are
-  // done runs on: the write pool for a method that writes (see
-  // SetWritePool), else the worker pool.
-  WorkerPool* PoolFor(std::string_view method) const;
+  // The pool of a call of the method ruled by `rule` (null: none, counted
+  // as a write): the write pool when the method writes (its auth::Effect is
+  // not kRead) and the call's worker waits for those writes, else the
+  // worker pool (see SetWritePool).
+  WorkerPool* PoolFor(const auth::MethodRule* rule,
+                      bool worker_waits_for_writes) const;
 
   WorkerPool* pool_;
   WorkerPool* write_pool_ = nullptr;
@@ -398,7 +403,8 @@ grpc::ServerUnaryReactor* RequestHandler::UnaryDeferred(
   // then hands its suggestions to a round written by another call's
   // thread): it never waits for the disk, so it runs with the reads.
   return StartDeferred(
-      context, method, Request::default_instance(), request, pool_,
+      context, method, Request::default_instance(), request,
+      /*worker_waits_for_writes=*/false,
       [request, response, work = std::move(work)](
           core::Maillage& core, const CallContext& call, CallAudit& audit,
           Finisher finish) {

@@ -111,8 +111,9 @@ class Server {
     std::string client_cert_principals;
     core::Maillage::Options core;
     Limits limits;
-    // Threads running request work (store I/O and matching); gRPC's own
-    // threads only hand work over.
+    // Threads running request work (store reads and matching) but the
+    // calls that write_worker_threads run; gRPC's own threads only hand
+    // work over.
     int worker_threads = 16;
     // Threads running the calls that write (RequestHandler::SetWritePool):
     // a disk slow to sync holds these, not the ones serving reads. 0: the
