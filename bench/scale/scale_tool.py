@@ -8,6 +8,11 @@
                         themes: [t]}
       list-<d>.bin      ListActorsRequest{page_size 50, territory: d}
       ACTORS is comma-separated, DEPTS too, each d:t.
+  scale_tool.py calls DIR ACTORS
+      Writes the bodies of scripts/bench-calls.sh: empty.bin (the health
+      check's), and for each actor i get-<i>.bin GetActorRequest{id},
+      preview-<i>.bin and recorded-<i>.bin SuggestPartnersRequest{actor_id,
+      limit 20[, preview]}.
   scale_tool.py percentiles LOG...
       p50 and p99 in ms of the requests in h2load --log-file files
       (start µs, status, elapsed µs per line); prints "p50 p99 count".
@@ -63,6 +68,17 @@ def frames(out_dir, actors, depts):
         open(f"{out_dir}/coalition-{d}.bin", "wb").write(frame(coalition))
         listing = field(1, 50) + field(4, territory(d))
         open(f"{out_dir}/list-{d}.bin", "wb").write(frame(listing))
+
+
+def calls(out_dir, actors):
+    open(f"{out_dir}/empty.bin", "wb").write(frame(b""))
+    for i, actor in enumerate(actors.split(",")):
+        open(f"{out_dir}/get-{i}.bin", "wb").write(
+            frame(field(1, actor.encode())))
+        suggest = field(1, actor.encode()) + field(2, 20)
+        open(f"{out_dir}/recorded-{i}.bin", "wb").write(frame(suggest))
+        open(f"{out_dir}/preview-{i}.bin", "wb").write(
+            frame(suggest + field(10, 1)))
 
 
 def percentiles(logs):
@@ -135,6 +151,8 @@ def windows(samples_path, t0, t1, size, out_path):
 def main(argv):
     if len(argv) == 5 and argv[1] == "frames":
         frames(argv[2], argv[3], argv[4])
+    elif len(argv) == 4 and argv[1] == "calls":
+        calls(argv[2], argv[3])
     elif len(argv) >= 3 and argv[1] == "percentiles":
         percentiles(argv[2:])
     elif len(argv) == 7 and argv[1] == "windows":
