@@ -246,6 +246,22 @@ void Server::CollectCoreFigures() {
   metrics_->AddCollector(core_figures_);
 }
 
+void Server::CollectPoolFigures() {
+  // With no writers' pool, the first runs every call.
+  const std::string calls = write_pool_ != nullptr ? "reads" : "calls";
+  pool_figures_ = std::make_shared<ops::ScrapeCollector>(
+      [this, calls]() -> std::vector<prometheus::MetricFamily> {
+        std::vector<std::pair<std::string, WorkerPool::Figures>> pools;
+        pools.emplace_back(calls, pool_->figures());
+        if (write_pool_ != nullptr) {
+          pools.emplace_back("writes", write_pool_->figures());
+        }
+        pools.emplace_back("imports", import_pool_->figures());
+        return PoolFamilies(pools);
+      });
+  metrics_->AddCollector(pool_figures_);
+}
+
 absl::StatusOr<std::string> Server::HttpScrape(
     Options::HttpMetricsAccess access, const std::string& authorization) {
   if (access == Options::HttpMetricsAccess::kAdmin) {
@@ -296,6 +312,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::BuildAndStart(
   }
   s->import_pool_ = std::make_unique<WorkerPool>(1, options.core.import_nice);
   s->handler_->SetImportPool(s->import_pool_.get());
+  s->CollectPoolFigures();
   s->services_.push_back(std::make_unique<ActorServiceImpl>(s->handler_.get()));
   s->services_.push_back(
       std::make_unique<TerritoryServiceImpl>(s->handler_.get()));
@@ -486,6 +503,7 @@ void Server::Shutdown(absl::Duration grace) {
     GrpcOrderAfter(handler_.get());
   }
   StopHttp();
+  if (pool_figures_ != nullptr) pool_figures_->Detach();
   import_pool_.reset();  // runs what was already queued, then joins
   write_pool_.reset();
   pool_.reset();

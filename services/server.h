@@ -223,6 +223,8 @@ class Server {
   absl::Status StartMetrics(const Options& options);
   // Reports the open core's figures (actors, index, RocksDB) at each scrape.
   void CollectCoreFigures();
+  // Reports the worker pools' figures at each scrape (PoolFamilies).
+  void CollectPoolFigures();
   // GET /metrics on the HTTP face: the scrape, for a caller `access` admits.
   absl::StatusOr<std::string> HttpScrape(Options::HttpMetricsAccess access,
                                          const std::string& authorization);
@@ -238,6 +240,8 @@ class Server {
   std::shared_ptr<ops::StallWatch> stall_watch_;
   // Reads core_: detached before core_ closes.
   std::shared_ptr<ops::ScrapeCollector> core_figures_;
+  // Reads the pools: detached before they are destroyed.
+  std::shared_ptr<ops::ScrapeCollector> pool_figures_;
   std::unique_ptr<WorkerPool> pool_;
   // The calls that write (Options::write_worker_threads).
   std::unique_ptr<WorkerPool> write_pool_;

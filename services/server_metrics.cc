@@ -132,6 +132,49 @@ double CoreFigures::IndexMemoryBytes() {
   return memory_bytes_;
 }
 
+std::vector<MetricFamily> PoolFamilies(
+    const std::vector<std::pair<std::string, WorkerPool::Figures>>& pools) {
+  using Figures = WorkerPool::Figures;
+  struct Column {
+    bool counter;
+    const char* name;
+    const char* help;
+    double (*value)(const Figures&);
+  };
+  static const Column kColumns[] = {
+      {false, "maillage_worker_threads", "Threads of each worker pool.",
+       [](const Figures& f) { return static_cast<double>(f.threads); }},
+      {false, "maillage_worker_busy",
+       "Threads of each worker pool running a task now.",
+       [](const Figures& f) { return static_cast<double>(f.busy); }},
+      {false, "maillage_worker_queued",
+       "Tasks waiting for a thread of each worker pool now (new calls are "
+       "shed past --max_queued_calls).",
+       [](const Figures& f) { return static_cast<double>(f.queued); }},
+      {true, "maillage_worker_tasks_total",
+       "Tasks a thread of each worker pool took up.",
+       [](const Figures& f) { return static_cast<double>(f.tasks_started); }},
+      {true, "maillage_worker_queue_wait_seconds_total",
+       "Summed time the tasks taken up waited for a thread; divided by the "
+       "tasks' rate, the mean wait.",
+       [](const Figures& f) { return f.queue_wait_seconds; }},
+      {true, "maillage_worker_busy_seconds_total",
+       "Summed running time of the tasks ended; its rate over the threads "
+       "is the pool's utilisation.",
+       [](const Figures& f) { return f.busy_seconds; }},
+  };
+  std::vector<MetricFamily> families;
+  for (const Column& column : kColumns) {
+    families.push_back(column.counter
+                           ? ops::CounterFamily(column.name, column.help)
+                           : ops::GaugeFamily(column.name, column.help));
+    for (const auto& [label, figures] : pools) {
+      ops::AddSample(families.back(), column.value(figures), {{"pool", label}});
+    }
+  }
+  return families;
+}
+
 StartupMetrics::StartupMetrics(prometheus::Registry& registry)
     : durations_(&prometheus::BuildGauge()
                       .Name("maillage_startup_duration_seconds")

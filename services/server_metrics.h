@@ -2,12 +2,15 @@
 #define MAILLAGE_SERVICES_SERVER_METRICS_H_
 
 #include <mutex>
+#include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "absl/time/time.h"
 #include "core/maillage.h"
 #include "prometheus/metric_family.h"
+#include "services/worker_pool.h"
 
 namespace prometheus {
 template <typename T>
@@ -46,6 +49,16 @@ class CoreFigures {
   absl::Time memory_read_ = absl::InfinitePast();  // guarded by mu_
   double memory_bytes_ = 0;                        // guarded by mu_
 };
+
+// The worker pools' figures (WorkerPool::Figures), each pool by its label:
+//   maillage_worker_threads{pool} gauge; maillage_worker_busy{pool} gauge:
+//     threads running a task; maillage_worker_queued{pool} gauge: tasks
+//     waiting for a thread;
+//   maillage_worker_tasks_total{pool}, maillage_worker_queue_wait_seconds_
+//     total{pool}, maillage_worker_busy_seconds_total{pool} counters: tasks
+//     started, their summed wait for a thread, their summed running time.
+std::vector<prometheus::MetricFamily> PoolFamilies(
+    const std::vector<std::pair<std::string, WorkerPool::Figures>>& pools);
 
 // How long each phase of the server's start took:
 //   maillage_startup_duration_seconds{phase} gauge, set once per phase

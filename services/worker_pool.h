@@ -1,7 +1,10 @@
 #ifndef MAILLAGE_SERVICES_WORKER_POOL_H_
 #define MAILLAGE_SERVICES_WORKER_POOL_H_
 
+#include <atomic>
+#include <chrono>
 #include <condition_variable>
+#include <cstdint>
 #include <deque>
 #include <functional>
 #include <mutex>
@@ -31,13 +34,40 @@ class WorkerPool {
   // Tasks waiting for a thread.
   size_t queued() const;
 
+  // What the pool is doing, for the metrics (services/server.cc): a pool
+  // whose threads are all busy and whose tasks wait is the bottleneck (the
+  // writers' pool when the disk is slow to sync).
+  struct Figures {
+    int threads = 0;
+    size_t queued = 0;  // tasks waiting for a thread now
+    int busy = 0;       // threads running a task now
+    uint64_t tasks_started = 0;
+    // Summed over the tasks started: time from Schedule to a thread taking
+    // them up.
+    double queue_wait_seconds = 0;
+    // Summed over the tasks ended: time they ran (a task still running is
+    // counted when it ends).
+    double busy_seconds = 0;
+  };
+  Figures figures() const;
+
  private:
+  using Clock = std::chrono::steady_clock;
+  struct Task {
+    std::function<void()> run;
+    Clock::time_point queued_at;
+  };
+
   void Run();
 
   mutable std::mutex mu_;
   std::condition_variable cv_;
-  std::deque<std::function<void()>> tasks_;  // guarded by mu_
-  bool stopping_ = false;                    // guarded by mu_
+  std::deque<Task> tasks_;  // guarded by mu_
+  bool stopping_ = false;   // guarded by mu_
+  uint64_t started_ = 0;    // guarded by mu_
+  int64_t wait_nanos_ = 0;  // guarded by mu_
+  std::atomic<int> busy_{0};
+  std::atomic<int64_t> busy_nanos_{0};
   std::vector<std::thread> threads_;
 };
 

@@ -6,12 +6,14 @@
 // so that once it is full they queue, then are shed with RESOURCE_EXHAUSTED,
 // while reads, and SuggestPartners (which only hands what it records to a
 // round), are served by the readers' pool. Once the disk syncs again,
-// every write accepted meanwhile is acknowledged and stored.
+// every write accepted meanwhile is acknowledged and stored. The pools'
+// metrics show which one is full, and how long its tasks waited.
 #include <stdlib.h>
 
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -22,6 +24,7 @@
 #include "gtest/gtest.h"
 #include "maillage/v1/actor.grpc.pb.h"
 #include "maillage/v1/matching.grpc.pb.h"
+#include "ops/metrics_testing.h"
 #include "tests/support/server_process.h"
 #include "tests/support/temp_dir.h"
 #include "tests/support/test_server.h"
@@ -46,7 +49,31 @@ std::vector<std::string> Args(const testing::TempDir& dir,
           "--worker_threads=2",
           "--write_worker_threads=" + write_workers,
           "--max_queued_calls=2",
-          "--rate_limit_per_second=0"};
+          "--rate_limit_per_second=0",
+          "--metrics_address=127.0.0.1:0"};
+}
+
+// The samples of the server's /metrics.
+std::map<std::string, double> Scrape(testing::ServerProcess& server) {
+  auto body =
+      ops::testing::HttpGet("127.0.0.1", server.metrics_port(), "/metrics");
+  if (!body.ok()) {
+    ADD_FAILURE() << body.status();
+    return {};
+  }
+  auto scrape = ops::testing::ParseScrape(*body);
+  if (!scrape.ok()) {
+    ADD_FAILURE() << scrape.status();
+    return {};
+  }
+  return scrape->samples;
+}
+
+// The sample `name`{pool=`pool`}, or -1 when the scrape has none.
+double PoolSample(const std::map<std::string, double>& samples,
+                  const std::string& name, const std::string& pool) {
+  auto it = samples.find(ops::testing::SampleKey(name, {{"pool", pool}}));
+  return it == samples.end() ? -1 : it->second;
 }
 
 // `call(context)` with a context whose deadline is 10 s away.
@@ -207,6 +234,16 @@ TEST(StalledDiskTest, ReadsAreServedWhileEveryWriteWaitsForTheDisk) {
     return matching->SuggestPartners(context, suggest, &suggested);
   });
   ASSERT_TRUE(previewed.ok()) << previewed.error_message();
+
+  // The metrics show the writers' pool full and the readers' idle.
+  const auto stalled = Scrape(server);
+  EXPECT_EQ(PoolSample(stalled, "maillage_worker_threads", "writes"), 2);
+  EXPECT_EQ(PoolSample(stalled, "maillage_worker_busy", "writes"), 2);
+  EXPECT_EQ(PoolSample(stalled, "maillage_worker_queued", "writes"), 2);
+  EXPECT_EQ(PoolSample(stalled, "maillage_worker_busy", "reads"), 0);
+  EXPECT_EQ(PoolSample(stalled, "maillage_worker_queued", "reads"), 0);
+  EXPECT_GE(PoolSample(stalled, "maillage_worker_tasks_total", "reads"), 23)
+      << "20 GetActor, ListActors, BatchGetActors, SuggestPartners";
   for (const auto& write : writes) {
     EXPECT_FALSE(write->answered())
         << write->id() << " answered " << write->status().error_message()
@@ -224,6 +261,18 @@ TEST(StalledDiskTest, ReadsAreServedWhileEveryWriteWaitsForTheDisk) {
     v1::Actor actor;
     EXPECT_TRUE(stub->GetActor(&context, request, &actor).ok()) << write->id();
   }
+  // The two writes that queued waited for a worker while the disk was held
+  // (a second or more each: the loop above gave each write a second to be
+  // answered before sending the next).
+  const auto after = Scrape(server);
+  EXPECT_EQ(PoolSample(after, "maillage_worker_busy", "writes"), 0);
+  EXPECT_EQ(PoolSample(after, "maillage_worker_queued", "writes"), 0);
+  EXPECT_GE(PoolSample(after, "maillage_worker_tasks_total", "writes"), 5);
+  EXPECT_GT(
+      PoolSample(after, "maillage_worker_queue_wait_seconds_total", "writes"),
+      1.0);
+  EXPECT_GT(PoolSample(after, "maillage_worker_busy_seconds_total", "writes"),
+            2.0);
 }
 
 }  // namespace
