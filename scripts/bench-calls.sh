@@ -77,14 +77,8 @@ key=$(awk '{print $2}' "$work/credentials" | tail -1)
 metrics=$(sed -n 's|.*metrics on http://\([^/]*\)/metrics.*|\1|p' "$log" | tail -1)
 cli() { MAILLAGE_SERVER=127.0.0.1:$port MAILLAGE_TOKEN=$key build/cli/maillage "$@"; }
 
-askers=()
-for d in $depts; do
-  for kind in company association; do
-    id=$(cli actors list --kind "$kind" --territory "departement:$d" --page-size 1 \
-      --output json 2>/dev/null | sed -n 's/^{"id":"\([^"]*\)".*/\1/p' | head -1)
-    [ -n "$id" ] && askers+=("$id")
-  done
-done
+. bench/scale/askers.sh
+IFS=, read -r -a askers <<<"$(pick_askers "$depts")"
 n_askers=${#askers[@]}
 [ "$n_askers" -gt 0 ] || { echo "no actor found in the store" >&2; exit 1; }
 python3 "$tool" calls "$bodies" "$(IFS=,; echo "${askers[*]}")"

@@ -217,19 +217,9 @@ latency() {
   read -r p50 p99 _ < <(python3 "$tool" percentiles "${logs[@]}")
 }
 
-# pick_actors: a company and an association in each of $depts (ids of the
-# first size, queried again at every size).
-pick_actors() {
-  local d kind id ids=()
-  for d in $(echo "$depts" | tr , '\n' | cut -d: -f1); do
-    for kind in company association; do
-      id=$(cli actors list --kind "$kind" --territory "departement:$d" --page-size 1 \
-        --output json 2>/dev/null | sed -n 's/^{"id":"\([^"]*\)".*/\1/p' | head -1)
-      [ -n "$id" ] && ids+=("$id")
-    done
-  done
-  (IFS=,; echo "${ids[*]}")
-}
+# The askers: bench/scale/askers.sh (ids of the first size, queried again at
+# every size).
+. bench/scale/askers.sh
 
 # import_step: the rows from $previous to $size generated and imported.
 import_step() {
@@ -269,7 +259,7 @@ for size in ${sizes//,/ }; do
   index=$(metric maillage_actor_index_memory_bytes)
   rss=$(awk '/^VmRSS/ {printf "%.0f", $2 * 1024}' "/proc/$server_pid/status")
   echo "== restarted: SERVING after $startup s (server: $(startup_phase) s), $live actors, RSS $((rss >> 20)) MiB, index $((index >> 20)) MiB, disk $((disk >> 20)) MiB (load $(load))"
-  [ -n "$actors" ] || actors=$(pick_actors)
+  [ -n "$actors" ] || actors=$(pick_askers "$depts")
   echo "== actors asked: $actors"
   rm -f "$work"/*.bin
   python3 "$tool" frames "$work" "$actors" "$depts"
