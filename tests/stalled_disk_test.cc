@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "absl/base/config.h"
+#include "cli/bearer_channel.h"
 #include "gtest/gtest.h"
 #include "maillage/v1/actor.grpc.pb.h"
 #include "maillage/v1/matching.grpc.pb.h"
@@ -273,6 +274,103 @@ TEST(StalledDiskTest, ReadsAreServedWhileEveryWriteWaitsForTheDisk) {
       1.0);
   EXPECT_GT(PoolSample(after, "maillage_worker_busy_seconds_total", "writes"),
             2.0);
+}
+
+// What the README tells partner platforms: the server keeps its reads free,
+// but one connection carries at most --max_concurrent_streams calls, and
+// writes waiting for a disk that does not sync can hold all of them; a read
+// sent on that connection then waits in the client for a stream. On a
+// channel with a connection of its own it is answered.
+TEST(StalledDiskTest,
+     ReadsOnTheirOwnConnectionAreServedWhileWritesHoldItsStreams) {
+#if defined(ABSL_HAVE_ADDRESS_SANITIZER) || defined(ABSL_HAVE_THREAD_SANITIZER)
+  GTEST_SKIP() << "the sync gate is preloaded into an uninstrumented form "
+                  "of the server only";
+#endif
+  testing::TempDir dir;
+  const std::string gate = dir.Sub("gate");
+  std::vector<std::string> args = Args(dir, "2");
+  args.push_back("--max_concurrent_streams=4");
+  testing::ServerProcess server(MAILLAGE_SERVER_BINARY, args);
+  ASSERT_TRUE(StartWithSyncGate(server, gate)) << server.error();
+  const std::shared_ptr<grpc::Channel> shared = server.channel();
+  auto stub = v1::ActorService::NewStub(shared);
+  {
+    grpc::ClientContext context;
+    v1::CreateActorRequest request;
+    *request.mutable_actor() = testing::SampleActor("ext:stall:reader", "Lu");
+    v1::Actor created;
+    ASSERT_TRUE(stub->CreateActor(&context, request, &created).ok());
+  }
+
+  // Four writes on the shared connection: two on the write workers, two
+  // queued for them (the server's limit), each holding one of its four
+  // streams while the disk does not sync.
+  { std::ofstream(gate) << "closed\n"; }
+  std::vector<std::unique_ptr<PendingWrite>> writes;
+  struct OpenTheGateAtTheEnd {
+    std::string gate;
+    ~OpenTheGateAtTheEnd() {
+      std::error_code ignored;
+      std::filesystem::remove(gate, ignored);
+    }
+  } open_at_the_end{gate};
+  // One at a time, each once the server holds the one before: sent at
+  // once, they would find the queue full for a moment and be shed.
+  for (int i = 0; i < 4; ++i) {
+    writes.push_back(std::make_unique<PendingWrite>(
+        shared, "ext:stall:held:" + std::to_string(i)));
+    const Clock::time_point until = Clock::now() + std::chrono::seconds(20);
+    for (;;) {
+      const auto samples = Scrape(server);
+      const double held =
+          PoolSample(samples, "maillage_worker_busy", "writes") +
+          PoolSample(samples, "maillage_worker_queued", "writes");
+      if (held == i + 1 || Clock::now() > until) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    ASSERT_FALSE(writes.back()->answered())
+        << writes.back()->status().error_message();
+  }
+  const auto held = Scrape(server);
+  ASSERT_EQ(PoolSample(held, "maillage_worker_busy", "writes"), 2);
+  ASSERT_EQ(PoolSample(held, "maillage_worker_queued", "writes"), 2);
+
+  v1::GetActorRequest get;
+  get.set_id("ext:stall:reader");
+  {
+    // On the shared connection: no stream for it until a write ends.
+    grpc::ClientContext context;
+    context.set_deadline(InSeconds(1));
+    v1::Actor actor;
+    grpc::Status status = stub->GetActor(&context, get, &actor);
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::DEADLINE_EXCEEDED)
+        << status.error_message();
+  }
+  {
+    // On a channel with a connection of its own: answered.
+    grpc::ChannelArguments own;
+    own.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
+    auto reads = v1::ActorService::NewStub(
+        cli::CreateBearerChannel(server.target(), server.admin_key(), own));
+    v1::Actor actor;
+    grpc::Status status = WithinTenSeconds([&](grpc::ClientContext* context) {
+      return reads->GetActor(context, get, &actor);
+    });
+    ASSERT_TRUE(status.ok()) << status.error_message();
+    EXPECT_EQ(actor.name(), "Lu");
+  }
+
+  std::filesystem::remove(gate);
+  for (const auto& write : writes) {
+    grpc::Status status = write->Wait();
+    EXPECT_TRUE(status.ok()) << write->id() << ": " << status.error_message();
+  }
+  v1::Actor actor;
+  grpc::Status read_after = WithinTenSeconds([&](grpc::ClientContext* context) {
+    return stub->GetActor(context, get, &actor);
+  });
+  EXPECT_TRUE(read_after.ok()) << read_after.error_message();
 }
 
 }  // namespace
