@@ -149,38 +149,69 @@ class PendingWrite {
   std::thread thread_;
 };
 
-TEST(StalledDiskTest, ReadsAreServedWhileEveryWriteWaitsForTheDisk) {
+// The sync gate is preloaded into an uninstrumented form of the server only.
 #if defined(ABSL_HAVE_ADDRESS_SANITIZER) || defined(ABSL_HAVE_THREAD_SANITIZER)
-  GTEST_SKIP() << "the sync gate is preloaded into an uninstrumented form "
-                  "of the server only";
+constexpr bool kSanitized = true;
+#else
+constexpr bool kSanitized = false;
 #endif
+constexpr char kSanitizedSkip[] =
+    "the sync gate is preloaded into an uninstrumented form of the server only";
+
+// Closes the sync gate: the server's fsync and fdatasync wait until Open()
+// or the destructor (declared after the writes that wait on the disk, it
+// is destroyed before them, so that they end whatever failed).
+class ClosedGate {
+ public:
+  explicit ClosedGate(std::string path) : path_(std::move(path)) {
+    std::ofstream(path_) << "closed\n";
+  }
+  ~ClosedGate() { Open(); }
+  void Open() {
+    std::error_code ignored;
+    std::filesystem::remove(path_, ignored);
+  }
+
+ private:
+  const std::string path_;
+};
+
+// Stores the actor the tests read while the disk does not sync.
+void CreateReader(v1::ActorService::Stub& stub) {
+  grpc::ClientContext context;
+  v1::CreateActorRequest request;
+  *request.mutable_actor() = testing::SampleActor("ext:stall:reader", "Lu");
+  v1::Actor created;
+  grpc::Status status = stub.CreateActor(&context, request, &created);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+}
+
+// Scrapes until `done(samples)` or 20 s have passed; returns the last scrape.
+template <typename Done>
+std::map<std::string, double> ScrapeUntil(testing::ServerProcess& server,
+                                          Done done) {
+  const Clock::time_point until = Clock::now() + std::chrono::seconds(20);
+  for (;;) {
+    auto samples = Scrape(server);
+    if (done(samples) || Clock::now() > until) return samples;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+}
+
+TEST(StalledDiskTest, ReadsAreServedWhileEveryWriteWaitsForTheDisk) {
+  if (kSanitized) GTEST_SKIP() << kSanitizedSkip;
   testing::TempDir dir;
   const std::string gate = dir.Sub("gate");
   testing::ServerProcess server(MAILLAGE_SERVER_BINARY, Args(dir, "2"));
   ASSERT_TRUE(StartWithSyncGate(server, gate)) << server.error();
   auto stub = v1::ActorService::NewStub(server.channel());
-  {
-    grpc::ClientContext context;
-    v1::CreateActorRequest request;
-    *request.mutable_actor() = testing::SampleActor("ext:stall:reader", "Lu");
-    v1::Actor created;
-    ASSERT_TRUE(stub->CreateActor(&context, request, &created).ok());
-  }
+  ASSERT_NO_FATAL_FAILURE(CreateReader(*stub));
 
   // The disk stops syncing. Writes are sent one at a time until the server
   // sheds one: then its two write workers wait on the disk and two more
   // writes wait for them.
-  { std::ofstream(gate) << "closed\n"; }
   std::vector<std::unique_ptr<PendingWrite>> writes;
-  // Whatever happens below, the disk syncs again before the writes are
-  // waited for (destroyed in reverse order).
-  struct OpenTheGateAtTheEnd {
-    std::string gate;
-    ~OpenTheGateAtTheEnd() {
-      std::error_code ignored;
-      std::filesystem::remove(gate, ignored);
-    }
-  } open_at_the_end{gate};
+  ClosedGate closed(gate);
   grpc::Status shed;
   for (int i = 0; i < 50 && shed.ok(); ++i) {
     writes.push_back(std::make_unique<PendingWrite>(
@@ -236,8 +267,11 @@ TEST(StalledDiskTest, ReadsAreServedWhileEveryWriteWaitsForTheDisk) {
   });
   ASSERT_TRUE(previewed.ok()) << previewed.error_message();
 
-  // The metrics show the writers' pool full and the readers' idle.
-  const auto stalled = Scrape(server);
+  // The metrics show the writers' pool full and the readers' idle (once
+  // the last read's worker has ended its task, just after its answer).
+  const auto stalled = ScrapeUntil(server, [](const auto& samples) {
+    return PoolSample(samples, "maillage_worker_busy", "reads") == 0;
+  });
   EXPECT_EQ(PoolSample(stalled, "maillage_worker_threads", "writes"), 2);
   EXPECT_EQ(PoolSample(stalled, "maillage_worker_busy", "writes"), 2);
   EXPECT_EQ(PoolSample(stalled, "maillage_worker_queued", "writes"), 2);
@@ -252,7 +286,7 @@ TEST(StalledDiskTest, ReadsAreServedWhileEveryWriteWaitsForTheDisk) {
   }
 
   // The disk syncs again: every accepted write is acknowledged and stored.
-  std::filesystem::remove(gate);
+  closed.Open();
   for (const auto& write : writes) {
     grpc::Status status = write->Wait();
     EXPECT_TRUE(status.ok()) << write->id() << ": " << status.error_message();
@@ -283,10 +317,7 @@ TEST(StalledDiskTest, ReadsAreServedWhileEveryWriteWaitsForTheDisk) {
 // channel with a connection of its own it is answered.
 TEST(StalledDiskTest,
      ReadsOnTheirOwnConnectionAreServedWhileWritesHoldItsStreams) {
-#if defined(ABSL_HAVE_ADDRESS_SANITIZER) || defined(ABSL_HAVE_THREAD_SANITIZER)
-  GTEST_SKIP() << "the sync gate is preloaded into an uninstrumented form "
-                  "of the server only";
-#endif
+  if (kSanitized) GTEST_SKIP() << kSanitizedSkip;
   testing::TempDir dir;
   const std::string gate = dir.Sub("gate");
   std::vector<std::string> args = Args(dir, "2");
@@ -295,40 +326,23 @@ TEST(StalledDiskTest,
   ASSERT_TRUE(StartWithSyncGate(server, gate)) << server.error();
   const std::shared_ptr<grpc::Channel> shared = server.channel();
   auto stub = v1::ActorService::NewStub(shared);
-  {
-    grpc::ClientContext context;
-    v1::CreateActorRequest request;
-    *request.mutable_actor() = testing::SampleActor("ext:stall:reader", "Lu");
-    v1::Actor created;
-    ASSERT_TRUE(stub->CreateActor(&context, request, &created).ok());
-  }
+  ASSERT_NO_FATAL_FAILURE(CreateReader(*stub));
 
   // Four writes on the shared connection: two on the write workers, two
   // queued for them (the server's limit), each holding one of its four
   // streams while the disk does not sync.
-  { std::ofstream(gate) << "closed\n"; }
   std::vector<std::unique_ptr<PendingWrite>> writes;
-  struct OpenTheGateAtTheEnd {
-    std::string gate;
-    ~OpenTheGateAtTheEnd() {
-      std::error_code ignored;
-      std::filesystem::remove(gate, ignored);
-    }
-  } open_at_the_end{gate};
+  ClosedGate closed(gate);
   // One at a time, each once the server holds the one before: sent at
   // once, they would find the queue full for a moment and be shed.
   for (int i = 0; i < 4; ++i) {
     writes.push_back(std::make_unique<PendingWrite>(
         shared, "ext:stall:held:" + std::to_string(i)));
-    const Clock::time_point until = Clock::now() + std::chrono::seconds(20);
-    for (;;) {
-      const auto samples = Scrape(server);
-      const double held =
-          PoolSample(samples, "maillage_worker_busy", "writes") +
-          PoolSample(samples, "maillage_worker_queued", "writes");
-      if (held == i + 1 || Clock::now() > until) break;
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
+    ScrapeUntil(server, [i](const auto& samples) {
+      return PoolSample(samples, "maillage_worker_busy", "writes") +
+                 PoolSample(samples, "maillage_worker_queued", "writes") ==
+             i + 1;
+    });
     ASSERT_FALSE(writes.back()->answered())
         << writes.back()->status().error_message();
   }
@@ -361,7 +375,7 @@ TEST(StalledDiskTest,
     EXPECT_EQ(actor.name(), "Lu");
   }
 
-  std::filesystem::remove(gate);
+  closed.Open();
   for (const auto& write : writes) {
     grpc::Status status = write->Wait();
     EXPECT_TRUE(status.ok()) << write->id() << ": " << status.error_message();
