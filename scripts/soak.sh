@@ -32,12 +32,15 @@
 # skips the peak search), SOAK_OUT (results folder, default
 # soak-results/<date>), SOAK_SERVER (a server binary to soak instead of the
 # build's, to compare two versions), SOAK_SERVER_FLAGS (more flags for the
-# server, e.g. --worker_threads=16).
+# server, e.g. --worker_threads=16), SOAK_CONNECTIONS (connections the load
+# generator spreads its calls over, 1: one client's; several, as from
+# several dashboards).
 # Exits 1 when a criterion fails.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 minutes=${1:-30}
+connections=${SOAK_CONNECTIONS:-1}
 actors=${SOAK_ACTORS:-5000}
 warmup=${SOAK_WARMUP:-5}
 fraction=${SOAK_FRACTION:-0.8}
@@ -120,7 +123,7 @@ settle_compactions() {
 # SOAK_STEP_SECONDS; succeeds when it kept up (see the header).
 open_loop_step() {
   local rate=$1 csv="$out/peak-open-$1.csv" max_p99 status=0
-  "$loadgen" soak --server="$target" --rate="$rate" \
+  "$loadgen" soak --connections="$connections" --server="$target" --rate="$rate" \
     --seconds="${SOAK_STEP_SECONDS:-90}" --csv="$csv" >/dev/null || status=$?
   max_p99=$(awk -F, 'NR > 2 && $11 > m { m = $11 } END { printf "%.1f", m }' "$csv")
   if ((status == 0)) && awk -v m="$max_p99" -v l="${SOAK_STEP_P99_MS:-100}" \
@@ -167,7 +170,7 @@ if [[ -n "${SOAK_RATE:-}" ]]; then
   echo "soak: rate given: $rate calls/s"
 else
   # The burst peak: closed-loop steps of 40 s on the fresh store.
-  "$loadgen" peak --server="$target" --clients=4,8,16 --step_seconds=40 \
+  "$loadgen" peak --connections="$connections" --server="$target" --clients=4,8,16 --step_seconds=40 \
     | tee "$out/peak.txt"
   burst_peak=$(sed -n 's/^peak_rps=\([0-9.]*\) .*/\1/p' "$out/peak.txt")
   clients=$(sed -n 's/^peak_rps=.* clients=\([0-9]*\)/\1/p' "$out/peak.txt")
@@ -182,7 +185,7 @@ else
     # learner's rounds every 10 minutes.
     peak_minutes=${SOAK_PEAK_MINUTES:-10}
     if ((peak_minutes > 0)); then
-      "$loadgen" peak --server="$target" --clients="$clients" \
+      "$loadgen" peak --connections="$connections" --server="$target" --clients="$clients" \
         --step_seconds=$((peak_minutes * 60)) | tee "$out/sustained-peak.txt"
       peak=$(sed -n 's/^peak_rps=\([0-9.]*\) .*/\1/p' "$out/sustained-peak.txt")
       peak_kind="sustained peak ($peak_minutes min, $clients clients; burst peak $burst_peak)"
@@ -203,7 +206,7 @@ fi
 # until the server stops (scripts/thread_cpu.py); joined with the request
 # log into seconds.csv at the end (scripts/soak_seconds.py).
 python3 scripts/thread_cpu.py "$server_pid" "$out/threads.csv" &
-"$loadgen" soak --server="$target" --rate="$rate" --seconds=$((minutes * 60)) \
+"$loadgen" soak --connections="$connections" --server="$target" --rate="$rate" --seconds=$((minutes * 60)) \
   --csv="$out/soak.csv" --server_pid="$server_pid" \
   --server_data_dir="$store/data" | tee "$out/soak.txt" ||
   status=$?

@@ -12,7 +12,10 @@ namespace maillage::loadgen {
 // it: $MAILLAGE_TOKEN, else the key stored for `target` in the credentials
 // file ($MAILLAGE_CREDENTIALS or the default path). The scripts start the
 // server with --admin_credentials_file and point $MAILLAGE_CREDENTIALS at it.
-std::shared_ptr<grpc::Channel> Connect(const std::string& target);
+// `own_connection`: the channel gets a connection of its own (gRPC may
+// otherwise share one between channels to the same target).
+std::shared_ptr<grpc::Channel> Connect(const std::string& target,
+                                       bool own_connection = false);
 
 }  // namespace maillage::loadgen
 

@@ -32,6 +32,9 @@ ABSL_FLAG(int, universe, 1200, "crash: churned actor ids.");
 ABSL_FLAG(int, lifecycle_pairs, 24,
           "crash, verify: lifecycle associations (and companies).");
 ABSL_FLAG(double, rate, 100, "soak: calls per second.");
+ABSL_FLAG(int, connections, 1,
+          "soak, peak: connections the calls are spread over, in turn (as "
+          "from that many clients).");
 ABSL_FLAG(double, report_seconds, 10, "soak: reporting period.");
 ABSL_FLAG(std::string, csv, "soak.csv", "soak, soak-report: the CSV.");
 ABSL_FLAG(int, server_pid, 0, "soak: server process whose RSS to sample.");
@@ -95,6 +98,7 @@ int Soak() {
   o.server_pid = absl::GetFlag(FLAGS_server_pid);
   o.server_data_dir = absl::GetFlag(FLAGS_server_data_dir);
   o.seed = Seed();
+  o.connections = absl::GetFlag(FLAGS_connections);
   return maillage::loadgen::RunSoak(o);
 }
 
@@ -104,6 +108,7 @@ int Peak() {
   o.reference_dir = absl::GetFlag(FLAGS_reference_dir);
   o.step_seconds = absl::GetFlag(FLAGS_step_seconds);
   o.seed = Seed();
+  o.connections = absl::GetFlag(FLAGS_connections);
   o.clients.clear();
   for (absl::string_view part :
        absl::StrSplit(absl::GetFlag(FLAGS_clients), ',', absl::SkipEmpty())) {

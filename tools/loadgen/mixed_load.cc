@@ -63,17 +63,25 @@ struct MixedLoad::Call {
   Response response;
 };
 
-MixedLoad::MixedLoad(const std::shared_ptr<grpc::Channel>& channel,
-                     ActorPool pool, const WorkloadPlaces* places,
-                     LatencyRecorder* recorder, uint64_t seed)
-    : actors_(v1::ActorService::NewStub(channel)),
-      match_(v1::MatchService::NewStub(channel)),
-      lifecycle_(v1::LifecycleService::NewStub(channel)),
-      pool_(std::move(pool)),
+MixedLoad::MixedLoad(
+    const std::vector<std::shared_ptr<grpc::Channel>>& channels, ActorPool pool,
+    const WorkloadPlaces* places, LatencyRecorder* recorder, uint64_t seed)
+    : pool_(std::move(pool)),
       filters_(StandardFilters(*places)),
       recorder_(recorder),
       run_(absl::StrCat(absl::Hex(absl::ToUnixMillis(absl::Now())))),
-      factory_(places, seed) {}
+      factory_(places, seed) {
+  for (const auto& channel : channels) {
+    connections_.push_back({v1::ActorService::NewStub(channel),
+                            v1::MatchService::NewStub(channel),
+                            v1::LifecycleService::NewStub(channel)});
+  }
+}
+
+const MixedLoad::Connection& MixedLoad::NextConnection() {
+  return connections_[next_connection_.fetch_add(1, std::memory_order_relaxed) %
+                      connections_.size()];
+}
 
 MixedLoad::~MixedLoad() { Drain(absl::Seconds(60)); }
 
@@ -136,7 +144,7 @@ void MixedLoad::SendGet(absl::Time scheduled, std::function<void()> then) {
   Launch<v1::GetActorRequest, v1::Actor>(
       "GetActor", scheduled, std::move(request),
       [this](auto* c, auto* q, auto* r, auto done) {
-        actors_->async()->GetActor(c, q, r, std::move(done));
+        NextConnection().actors->async()->GetActor(c, q, r, std::move(done));
       },
       nullptr, std::move(then));
 }
@@ -151,7 +159,7 @@ void MixedLoad::SendList(absl::Time scheduled, std::function<void()> then) {
   Launch<v1::ListActorsRequest, v1::ListActorsResponse>(
       "ListActors", scheduled, std::move(request),
       [this](auto* c, auto* q, auto* r, auto done) {
-        actors_->async()->ListActors(c, q, r, std::move(done));
+        NextConnection().actors->async()->ListActors(c, q, r, std::move(done));
       },
       nullptr, std::move(then));
 }
@@ -177,7 +185,8 @@ void MixedLoad::SendSuggest(absl::Time scheduled, std::function<void()> then) {
   Launch<v1::SuggestPartnersRequest, v1::SuggestPartnersResponse>(
       "SuggestPartners", scheduled, std::move(request),
       [this](auto* c, auto* q, auto* r, auto done) {
-        match_->async()->SuggestPartners(c, q, r, std::move(done));
+        NextConnection().match->async()->SuggestPartners(c, q, r,
+                                                         std::move(done));
       },
       [this, asker](const grpc::Status& status,
                     const v1::SuggestPartnersResponse& response) {
@@ -203,7 +212,8 @@ void MixedLoad::SendBatchGet(absl::Time scheduled, std::function<void()> then) {
   Launch<v1::BatchGetActorsRequest, v1::BatchGetActorsResponse>(
       "BatchGetActors", scheduled, std::move(request),
       [this](auto* c, auto* q, auto* r, auto done) {
-        actors_->async()->BatchGetActors(c, q, r, std::move(done));
+        NextConnection().actors->async()->BatchGetActors(c, q, r,
+                                                         std::move(done));
       },
       nullptr, std::move(then));
 }
@@ -223,7 +233,7 @@ void MixedLoad::SendUpdate(absl::Time scheduled, std::function<void()> then) {
   Launch<v1::UpdateActorRequest, v1::Actor>(
       "UpdateActor", scheduled, std::move(request),
       [this](auto* c, auto* q, auto* r, auto done) {
-        actors_->async()->UpdateActor(c, q, r, std::move(done));
+        NextConnection().actors->async()->UpdateActor(c, q, r, std::move(done));
       },
       nullptr, std::move(then));
 }
@@ -242,7 +252,7 @@ void MixedLoad::SendCreate(absl::Time scheduled, std::function<void()> then) {
   Launch<v1::CreateActorRequest, v1::Actor>(
       "CreateActor", scheduled, std::move(request),
       [this](auto* c, auto* q, auto* r, auto done) {
-        actors_->async()->CreateActor(c, q, r, std::move(done));
+        NextConnection().actors->async()->CreateActor(c, q, r, std::move(done));
       },
       [this](const grpc::Status& status, const v1::Actor& created) {
         if (!status.ok()) return;
@@ -268,7 +278,7 @@ void MixedLoad::SendDelete(absl::Time scheduled, std::function<void()> then) {
   Launch<v1::DeleteActorRequest, google::protobuf::Empty>(
       "DeleteActor", scheduled, std::move(request),
       [this](auto* c, auto* q, auto* r, auto done) {
-        actors_->async()->DeleteActor(c, q, r, std::move(done));
+        NextConnection().actors->async()->DeleteActor(c, q, r, std::move(done));
       },
       nullptr, std::move(then));
 }
@@ -291,7 +301,8 @@ void MixedLoad::SendLifecycle(absl::Time scheduled,
     Launch<v1::UpdateSuggestionRequest, v1::Suggestion>(
         "UpdateSuggestion", scheduled, *std::move(move),
         [this](auto* c, auto* q, auto* r, auto done) {
-          lifecycle_->async()->UpdateSuggestion(c, q, r, std::move(done));
+          NextConnection().lifecycle->async()->UpdateSuggestion(
+              c, q, r, std::move(done));
         },
         [this, id](const grpc::Status& status, const v1::Suggestion& s) {
           NoteSuggestion(id, status, s.state());
@@ -308,7 +319,8 @@ void MixedLoad::SendLifecycle(absl::Time scheduled,
   Launch<v1::GetSuggestionRequest, v1::Suggestion>(
       "GetSuggestion", scheduled, std::move(request),
       [this](auto* c, auto* q, auto* r, auto done) {
-        lifecycle_->async()->GetSuggestion(c, q, r, std::move(done));
+        NextConnection().lifecycle->async()->GetSuggestion(c, q, r,
+                                                           std::move(done));
       },
       [this, read](const grpc::Status& status, const v1::Suggestion& s) {
         NoteSuggestion(read, status, s.state());

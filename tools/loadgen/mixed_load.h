@@ -48,10 +48,11 @@ absl::StatusOr<ActorPool> LoadActorPool(v1::ActorService::Stub& actors);
 // not asked again. Thread-safe.
 class MixedLoad {
  public:
-  // `places` and `recorder` must outlive the load.
-  MixedLoad(const std::shared_ptr<grpc::Channel>& channel, ActorPool pool,
-            const WorkloadPlaces* places, LatencyRecorder* recorder,
-            uint64_t seed);
+  // `places` and `recorder` must outlive the load. Calls go on `channels`
+  // in turn (one connection each: see Connect), as from that many clients.
+  MixedLoad(const std::vector<std::shared_ptr<grpc::Channel>>& channels,
+            ActorPool pool, const WorkloadPlaces* places,
+            LatencyRecorder* recorder, uint64_t seed);
   ~MixedLoad();
 
   // Sends one call of the mix; its latency counts from `scheduled` (the
@@ -89,9 +90,16 @@ class MixedLoad {
   template <typename T>
   T TakeRandom(std::vector<T>* items);
 
-  std::unique_ptr<v1::ActorService::Stub> actors_;
-  std::unique_ptr<v1::MatchService::Stub> match_;
-  std::unique_ptr<v1::LifecycleService::Stub> lifecycle_;
+  struct Connection {
+    std::unique_ptr<v1::ActorService::Stub> actors;
+    std::unique_ptr<v1::MatchService::Stub> match;
+    std::unique_ptr<v1::LifecycleService::Stub> lifecycle;
+  };
+  // The connection the next call goes on, each in turn.
+  const Connection& NextConnection();
+
+  std::vector<Connection> connections_;
+  std::atomic<uint64_t> next_connection_{0};
   const ActorPool pool_;
   const std::vector<DirectoryFilter> filters_;
   LatencyRecorder* recorder_;

@@ -189,19 +189,22 @@ class SoakReporter {
 struct LoadSetup {
   std::unique_ptr<territory::Geography> geography;
   WorkloadPlaces places;
-  std::shared_ptr<grpc::Channel> channel;
+  std::vector<std::shared_ptr<grpc::Channel>> channels;  // one connection each
   ActorPool pool;
 };
 
 absl::StatusOr<LoadSetup> SetUp(const std::string& target,
-                                const std::string& reference_dir) {
+                                const std::string& reference_dir,
+                                int connections) {
   LoadSetup setup;
   auto geography = territory::Geography::Load(reference_dir + "/geo");
   if (!geography.ok()) return geography.status();
   setup.geography = *std::move(geography);
   setup.places = WorkloadPlaces::From(*setup.geography);
-  setup.channel = Connect(target);
-  auto stub = v1::ActorService::NewStub(setup.channel);
+  for (int i = 0; i < std::max(connections, 1); ++i) {
+    setup.channels.push_back(Connect(target, /*own_connection=*/true));
+  }
+  auto stub = v1::ActorService::NewStub(setup.channels.front());
   auto pool = LoadActorPool(*stub);
   if (!pool.ok()) return pool.status();
   setup.pool = *std::move(pool);
@@ -211,7 +214,8 @@ absl::StatusOr<LoadSetup> SetUp(const std::string& target,
 }  // namespace
 
 int RunSoak(const SoakOptions& options) {
-  auto setup = SetUp(options.target, options.reference_dir);
+  auto setup =
+      SetUp(options.target, options.reference_dir, options.connections);
   std::ofstream csv(options.csv);
   if (!setup.ok() || !csv) {
     std::fprintf(stderr, "loadgen soak: %s\n",
@@ -221,7 +225,7 @@ int RunSoak(const SoakOptions& options) {
   }
   csv << CsvHeader();
   LatencyRecorder recorder;
-  MixedLoad load(setup->channel, setup->pool, &setup->places, &recorder,
+  MixedLoad load(setup->channels, setup->pool, &setup->places, &recorder,
                  options.seed);
   SoakReporter reporter(options, &recorder, &csv);
   const absl::Time start = absl::Now();
@@ -252,7 +256,8 @@ int RunSoak(const SoakOptions& options) {
 }
 
 int RunPeak(const PeakOptions& options) {
-  auto setup = SetUp(options.target, options.reference_dir);
+  auto setup =
+      SetUp(options.target, options.reference_dir, options.connections);
   if (!setup.ok()) {
     std::fprintf(stderr, "loadgen peak: %s\n",
                  setup.status().ToString().c_str());
@@ -262,7 +267,7 @@ int RunPeak(const PeakOptions& options) {
   int best_clients = 0;
   for (int clients : options.clients) {
     LatencyRecorder recorder;
-    MixedLoad load(setup->channel, setup->pool, &setup->places, &recorder,
+    MixedLoad load(setup->channels, setup->pool, &setup->places, &recorder,
                    options.seed + static_cast<uint64_t>(clients));
     std::atomic<bool> running{true};
     // Each completion sends the next call while the step runs.

@@ -18,6 +18,8 @@ struct SoakOptions {
   std::string server_data_dir;   // whose size to sample; empty: none
   int64_t max_in_flight = 5000;  // beyond: the call is not sent, counted
   uint64_t seed = 1;
+  // Connections the calls are spread over, in turn (MixedLoad).
+  int connections = 1;
 };
 
 // Open loop: call i of the mixed load (MixedLoad) is due at start + i/rate
@@ -36,6 +38,7 @@ struct PeakOptions {
   std::vector<int> clients = {4, 8, 16, 32, 64};  // concurrent calls per step
   double step_seconds = 15;
   uint64_t seed = 1;
+  int connections = 1;  // as SoakOptions::connections
 };
 
 // Closed loop: for each step, `clients` calls always in flight (each
