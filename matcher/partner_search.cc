@@ -151,6 +151,12 @@ std::vector<Ranked> PartnerSearch::Run() {
     if (!top_.MayEnter(step.lifted_bound)) break;
     WalkPartition(step);
   }
+  // The asker's partition not walked (out of the scope, or below the
+  // threshold): its neighbours homed there cannot enter, but those across
+  // a straddled département line may.
+  if (!nearby_taken_up_) {
+    TakeUpNearbyActors(BoundOf(own_partition_), /*in_walk=*/false);
+  }
   TakeUpCoveringActors();
   TakeUpScopeAreaActors(scope_area_count);
   return top_.TakeSorted();
@@ -241,7 +247,14 @@ void PartnerSearch::WalkPartition(const PartitionPlan& step) {
   ScoreWalked(step, first, scratch_.candidates.size());
   // After the walk, so that the threshold it set can rule out the
   // neighbours with nothing the walk found to exchange, most of them unread.
-  if (step.partition == own_partition_) TakeUpNearbyActors(step);
+  if (step.partition == own_partition_) {
+    TakeUpNearbyActors(step, /*in_walk=*/true);
+  }
+}
+
+bool PartnerSearch::EpciStraddles(uint32_t epci) const {
+  return epci >= impl_.epci_span.size() ||
+         impl_.epci_span[epci].departement == ActorIndex::Impl::kMixed;
 }
 
 const Postings* PartnerSearch::NearbyActors(bool* one_partition) const {
@@ -253,15 +266,18 @@ const Postings* PartnerSearch::NearbyActors(bool* one_partition) const {
     const Postings& list = impl_.home[rank][n];
     if (list.size() <= 20000 || rank == 0) {
       // A commune or an EPT lies in one département; an intercommunality
-      // may straddle two.
-      *one_partition = kLevelByRank[rank] != territory::Level::kEpci;
+      // may straddle two, and the index knows which do (Impl::epci_span).
+      *one_partition =
+          kLevelByRank[rank] != territory::Level::kEpci || !EpciStraddles(n);
       return &list;
     }
   }
   return nullptr;
 }
 
-void PartnerSearch::TakeUpNearbyActors(const PartitionPlan& step) {
+void PartnerSearch::TakeUpNearbyActors(const PartitionPlan& step,
+                                       bool in_walk) {
+  nearby_taken_up_ = true;
   // Actors of the asker's intercommunality sharing a theme with it are
   // candidates even with nothing to exchange. Those the walk met were
   // scored with it. One homed here that it did not meet has no credit from
@@ -274,7 +290,7 @@ void PartnerSearch::TakeUpNearbyActors(const PartitionPlan& step) {
   const Postings* nearby = NearbyActors(&one_partition);
   if (nearby == nullptr) return;
   if (one_partition) {
-    TakeUpNeighboursHere(*nearby, step);
+    if (in_walk) TakeUpNeighboursHere(*nearby, step);
     return;
   }
   const AreaMarks& areas = scratch_.areas;

@@ -194,8 +194,10 @@ class PartnerSearch {
   // One partition: make and credit its candidates, then score them.
   void WalkPartition(const PartitionPlan& step);
   // The actors of the asker's intercommunality (NearbyActors) sharing a
-  // theme with it that the walk of its partition did not meet.
-  void TakeUpNearbyActors(const PartitionPlan& step);
+  // theme with it that the walk of its partition did not meet; once, in
+  // that walk (`in_walk`), or after the walks when its partition was not
+  // walked: then only those homed in other partitions may enter.
+  void TakeUpNearbyActors(const PartitionPlan& step, bool in_walk);
   // TakeUpNearbyActors for a list all homed in the asker's partition.
   void TakeUpNeighboursHere(const Postings& nearby, const PartitionPlan& step);
   // A neighbour homed here that no walk met, its fit at most `fit_bound`,
@@ -204,6 +206,9 @@ class PartnerSearch {
   // The asker's intercommunality, EPT or commune, and whether all its
   // actors live in one partition; null when its home has none.
   const Postings* NearbyActors(bool* one_partition) const;
+  // Whether the homes of an intercommunality's actors lie in more than one
+  // département (or that is unknown).
+  bool EpciStraddles(uint32_t epci) const;
   // Credits every candidate of the partition's postings; with
   // `lifted_only`, only those whose similar success may lift them.
   void CreditPostings(const PartitionPlan& step, bool lifted_only);
@@ -247,6 +252,7 @@ class PartnerSearch {
   const double w_p_;
   const uint32_t own_partition_;
   std::vector<bool> walked_;
+  bool nearby_taken_up_ = false;
   std::vector<const AreaPostings*> covering_;
   std::vector<Probe> probes_;
   // Whether every probe makes candidates (CategoryFilter::Creates): then

@@ -48,6 +48,10 @@ struct World {
 
 World MakeWorld(uint32_t seed, int actors, bool feedback) {
   World world;
+  // Intercommunality 2 (communes 10-14, département 0) straddles two
+  // départements, as some do in France: its last commune lies in
+  // département 1. The others lie in one.
+  world.geo.communes[14].departement = 1;
   std::mt19937 rng(seed);
   for (int i = 0; i < actors; ++i) {
     world.profiles.push_back(
@@ -321,7 +325,10 @@ TEST_P(PartnersPropertyTest, HardRulesScoresAndExplanationsHold) {
       if (returned) continue;
       ASSERT_EQ(suggestions.size(), options.limit)
           << partner.id << " scores " << score << " but was left out";
-      ASSERT_LE(score, suggestions.back().score) << partner.id;
+      ASSERT_LE(score, suggestions.back().score)
+          << partner.id << " (commune " << partner.home.commune
+          << ") left out for " << me.id << " (commune " << me.home.commune
+          << ")";
     }
 
     // Insertion order does not matter.

@@ -339,15 +339,44 @@ double Query::ComputeFragility(const ActorRecord& partner, int shared_rank,
   const ThemeSet both = record().acts_on & partner.acts_on;
   const ThemeSet either = record().acts_on | partner.acts_on;
   double best = 0;
-  ForEachBit(either & severe_themes_[shared_rank], [&](int t) {
-    const double value =
-        severity_[shared_rank][t] * ((both >> t & 1) ? 1.0 : 0.5);
+  auto offer = [&](int t, double severity) {
+    const double value = severity * ((both >> t & 1) ? 1.0 : 0.5);
     if (value > best) {
       best = value;
       *theme = static_cast<uint8_t>(t);
     }
-  });
+  };
+  if (SharesEveryCoarserLevel(partner.home, shared_rank)) {
+    ForEachBit(either & severe_themes_[shared_rank],
+               [&](int t) { offer(t, severity_[shared_rank][t]); });
+    return best;
+  }
+  // Homes in one intercommunality straddling two départements share it and
+  // the région, not the département: only the territories they share
+  // count (severity_ assumes the coarser levels are all shared).
+  const Place& home = record().home;
+  for (int rank = shared_rank; rank < kRankCount; ++rank) {
+    const Level level = kLevelByRank[rank];
+    const uint32_t number = home.At(level);
+    if (number == kNone || number != partner.home.At(level)) continue;
+    for (const MatchContext::ThemeSeverity& f :
+         context_->FragilitiesOf(level, number)) {
+      if (either >> f.theme & 1) offer(f.theme, f.severity);
+    }
+  }
   return best;
+}
+
+bool Query::SharesEveryCoarserLevel(const Place& partner_home,
+                                    int shared_rank) const {
+  const Place& home = record().home;
+  for (int rank = shared_rank + 1; rank < kRankCount; ++rank) {
+    const uint32_t number = home.At(kLevelByRank[rank]);
+    if (number != kNone && number != partner_home.At(kLevelByRank[rank])) {
+      return false;
+    }
+  }
+  return true;
 }
 
 int Query::CommonPartners(ActorNum partner) const {

@@ -125,6 +125,11 @@ class Query {
   // F and the theme that gave it (kAnyTheme when F = 0).
   double ComputeFragility(const ActorRecord& partner, int shared_rank,
                           uint8_t* theme) const;
+  // Whether every territory of A's home coarser than `shared_rank` (the
+  // finest level the homes share) holds `partner_home` too: not when an
+  // intercommunality straddles départements.
+  bool SharesEveryCoarserLevel(const territory::Place& partner_home,
+                               int shared_rank) const;
   int CommonPartners(ActorNum partner) const;
   // Categories A and B share an active partnership in (bit (1 << Category)).
   uint32_t ActiveCategories(ActorNum partner) const;
