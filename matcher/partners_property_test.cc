@@ -46,12 +46,17 @@ struct World {
   std::vector<std::pair<std::string, std::string>> cooperations;
 };
 
-World MakeWorld(uint32_t seed, int actors, bool feedback) {
+// With `wide`, four intercommunalities of 40 communes each, 52 km across:
+// their neighbours are cut by distance. Else 27 of 5 communes.
+World MakeWorld(uint32_t seed, int actors, bool feedback, bool wide = false) {
   World world;
-  // Intercommunality 2 (communes 10-14, département 0) straddles two
-  // départements, as some do in France: its last commune lies in
-  // département 1. The others lie in one.
-  world.geo.communes[14].departement = 1;
+  if (wide) world.geo = Geography::Make(1, 2, 2, 40);
+  // The third intercommunality straddles two départements of its région,
+  // as some do in France: its last commune lies in the other. The others
+  // lie in one.
+  territory::Place& straddler =
+      world.geo.communes[3 * world.geo.communes_per_epci - 1];
+  straddler.departement ^= 1;
   std::mt19937 rng(seed);
   for (int i = 0; i < actors; ++i) {
     world.profiles.push_back(
@@ -167,14 +172,14 @@ bool Neighbours(const ActorProfile& me, const ActorProfile& other) {
   return false;
 }
 
-// (seed, with lifecycle feedback)
+// (seed, with lifecycle feedback, wide intercommunalities)
 class PartnersPropertyTest
-    : public ::testing::TestWithParam<std::tuple<uint32_t, bool>> {};
+    : public ::testing::TestWithParam<std::tuple<uint32_t, bool, bool>> {};
 
 TEST_P(PartnersPropertyTest, HardRulesScoresAndExplanationsHold) {
   const uint32_t seed = std::get<0>(GetParam());
   const bool feedback = std::get<1>(GetParam());
-  const World world = MakeWorld(seed, 1500, feedback);
+  const World world = MakeWorld(seed, 1500, feedback, std::get<2>(GetParam()));
   ActorIndex index;
   MatchContext context(TestVocabulary());
   Load(world, false, &index, &context);
@@ -347,10 +352,10 @@ TEST_P(PartnersPropertyTest, HardRulesScoresAndExplanationsHold) {
   EXPECT_GT(nonempty, answered / 2);
 }
 
-INSTANTIATE_TEST_SUITE_P(Seeds, PartnersPropertyTest,
-                         ::testing::Combine(::testing::Values(11u, 22u, 33u,
-                                                              44u, 55u, 66u),
-                                            ::testing::Bool()));
+INSTANTIATE_TEST_SUITE_P(
+    Seeds, PartnersPropertyTest,
+    ::testing::Combine(::testing::Values(11u, 22u, 33u, 44u, 55u, 66u),
+                       ::testing::Bool(), ::testing::Bool()));
 
 // Feedback on some actors changes the scores of their pairs only, lowers
 // them for non-answers, raises them for cooperation signals, and keeps the

@@ -1,6 +1,9 @@
 #include "matcher/partners.h"
 
+#include <algorithm>
+#include <cmath>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "gmock/gmock.h"
@@ -473,6 +476,73 @@ TEST_F(PartnersTest, NeighboursSharingAThemeAcrossTheirEpcisDepartements) {
           .Themes({"seniors_ageing"}));
   EXPECT_THAT(Ids(Suggest(asker)), ::testing::UnorderedElementsAre(
                                        "rna:same-departement", "rna:across"));
+}
+
+TEST_F(PartnersTest, NeighboursAreRuledOutByDistanceOnlyWhereTheyCannotEnter) {
+  // Only the fit and the distance count, so that the engine's bounds are
+  // nearly exact. Thirty partners with something to give, 30 km away, set
+  // the threshold first; neighbours sharing a theme, nothing exchanged,
+  // enter up to some distance, and the engine rules the farther ones out
+  // by their bound from position alone (TakeUpNeighboursHere): a bound a
+  // few km too short loses neighbours here.
+  PartnerOptions options;
+  options.limit = 30;
+  options.weights.fragility = 0;
+  options.weights.cross_kind = 0;
+  options.weights.capacity = 0;
+  options.weights.common_partners = 0;
+  options.weights.responsiveness = 0;
+  options.weights.similar_success = 0;
+  // EPCI 1 (communes 4-7, no EPT), the asker in commune 4.
+  const float latitude = geo_.latitude[4];
+  const float longitude = geo_.longitude[4];
+  const double km_per_degree_east = 111.195 * std::cos(latitude * M_PI / 180);
+  auto east = [&](double km) {
+    return static_cast<float>(longitude + km / km_per_degree_east);
+  };
+  const ActorNum asker =
+      Add(ProfileBuilder("rna:asker", Kind::kAssociation, geo_.Commune(4))
+              .Themes({"housing"})
+              .Need("premises", "housing")
+              .Coordinates(latitude, longitude));
+  std::vector<ActorNum> candidates;
+  for (int i = 0; i < 30; ++i) {
+    candidates.push_back(
+        Add(ProfileBuilder("siret:giver-" + std::to_string(10 + i),
+                           Kind::kCompany, geo_.Commune(4))
+                .Themes({"housing"})
+                .Offer("premises", "housing")
+                .Coordinates(latitude, east(30))));
+  }
+  // A line of neighbours 1 to 80 km east, every 500 m.
+  for (int i = 0; i < 160; ++i) {
+    candidates.push_back(
+        Add(ProfileBuilder("rna:neighbour-" + std::to_string(1000 + i),
+                           Kind::kAssociation, geo_.Commune(5))
+                .Themes({"housing"})
+                .Coordinates(latitude, east(1 + 0.5 * i))));
+  }
+  // The answer by brute force: every candidate's score from ExplainMatch,
+  // the best 30, higher score then smaller id first.
+  std::vector<std::pair<double, std::string>> scored;
+  for (ActorNum partner : candidates) {
+    absl::StatusOr<MatchExplanation> e =
+        ExplainMatch(index_, context_, asker, partner, options.weights);
+    ASSERT_TRUE(e.ok()) << e.status();
+    scored.emplace_back(-e->suggestion.score, e->suggestion.partner_id);
+  }
+  std::sort(scored.begin(), scored.end());
+  std::vector<std::string> expected;
+  int neighbours = 0;
+  for (int i = 0; i < 30; ++i) {
+    expected.push_back(scored[i].second);
+    if (scored[i].second.rfind("rna:neighbour-", 0) == 0) ++neighbours;
+  }
+  // The line crosses the answer's edge: some neighbours in, some givers
+  // out.
+  ASSERT_GT(neighbours, 0);
+  ASSERT_LT(neighbours, 30);
+  EXPECT_EQ(Ids(Suggest(asker, options)), expected);
 }
 
 // Lifecycle feedback: responsiveness.
