@@ -160,6 +160,7 @@ void ActorIndex::Impl::IndexActor(ActorNum num, Indexed before, Indexed after) {
   const ActorRecord& is_record = is ? *after.record : kNoRecord;
   IndexKindAndHome(num, was, is);
   IndexNational(num, was_record, is_record);
+  IndexNeighbours(num, was, was_record, is, is_record);
   // The actor "moved" when it left its partition or its position within
   // it: then every posting carrying its position goes, not only those of
   // the keys that changed.
@@ -218,6 +219,31 @@ void ActorIndex::Impl::IndexNational(ActorNum num, const ActorRecord& was,
   update(by_theme, was.acts_on, is.acts_on);
   update(by_offered, was.offer_resources, is.offer_resources);
   update(by_needed, was.need_resources, is.need_resources);
+}
+
+void ActorIndex::Impl::IndexNeighbours(ActorNum num, const ActorProfile* was,
+                                       const ActorRecord& was_record,
+                                       const ActorProfile* is,
+                                       const ActorRecord& is_record) {
+  for (int rank = 0; rank < kNeighbourRanks; ++rank) {
+    const Level level = kLevelByRank[rank];
+    const uint32_t from = was ? was->home.At(level) : kNone;
+    const uint32_t to = is ? is->home.At(level) : kNone;
+    const ThemeSet from_themes = from != kNone ? was_record.acts_on : 0;
+    const ThemeSet to_themes = to != kNone ? is_record.acts_on : 0;
+    // Left: every theme when the territory changed, else those dropped.
+    const ThemeSet left = from == to ? from_themes & ~to_themes : from_themes;
+    const ThemeSet joined = from == to ? to_themes & ~from_themes : to_themes;
+    ForEachBit(left, [&](int theme) {
+      auto it = neighbours_by_theme.find(NeighbourKey(rank, from, theme));
+      if (it == neighbours_by_theme.end()) return;
+      PostingErase(it->second, num);
+      if (it->second.empty()) neighbours_by_theme.erase(it);
+    });
+    ForEachBit(joined, [&](int theme) {
+      PostingInsert(neighbours_by_theme[NeighbourKey(rank, to, theme)], num);
+    });
+  }
 }
 
 void ActorIndex::Impl::IndexExchanges(ActorNum num, const ActorProfile* was,
@@ -613,6 +639,7 @@ void ActorIndex::BulkLoad(std::vector<ActorProfile> profiles,
           const ActorRecord& record = impl.records[num];
           impl.IndexKindAndHome(num, nullptr, &profile);
           impl.IndexNational(num, kNoRecord, record);
+          impl.IndexNeighbours(num, nullptr, kNoRecord, &profile, record);
           impl.Learn(profile, record);
         }
         // Every number is greater than the last in id order: the end is the
@@ -923,6 +950,9 @@ size_t ActorIndex::ApproximateMemoryUsage() const {
     bytes += level.capacity() * sizeof(Postings);
     for (const Postings& p : level) bytes += postings(p);
   }
+  bytes += impl.neighbours_by_theme.capacity() *
+           (sizeof(uint64_t) + sizeof(Postings) + 1);
+  for (const auto& [key, p] : impl.neighbours_by_theme) bytes += postings(p);
   bytes +=
       impl.exchanges.capacity() *
       (sizeof(uint32_t) + sizeof(std::vector<internal::LocatedPostings>) + 1);

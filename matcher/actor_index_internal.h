@@ -239,6 +239,11 @@ struct ActorIndex::Impl {
                         const ActorProfile* is);
   void IndexNational(ActorNum num, const internal::ActorRecord& was,
                      const internal::ActorRecord& is);
+  // neighbours_by_theme: the keys whose home or themes changed.
+  void IndexNeighbours(ActorNum num, const ActorProfile* was,
+                       const internal::ActorRecord& was_record,
+                       const ActorProfile* is,
+                       const internal::ActorRecord& is_record);
   void IndexExchanges(ActorNum num, const ActorProfile* was,
                       const ActorProfile* is, uint32_t to_where, bool moved);
   void IndexActionAreas(ActorNum num, Indexed before, Indexed after,
@@ -325,6 +330,24 @@ struct ActorIndex::Impl {
   NationalPostings by_needed[32];
   // Home postings by level rank, then by the dense number at that level.
   std::vector<internal::Postings> home[internal::kRankCount];
+  // The home lists of the levels whose actors are an asker's neighbours
+  // (commune, EPT, EPCI: ranks below kNeighbourRanks), split by the themes
+  // the actors act on (ActorRecord::acts_on): NeighbourKey(rank, number,
+  // theme) -> the actors of that territory acting on that theme. The
+  // partner search visits only the neighbours sharing a theme with the
+  // asker, not every actor of its intercommunality.
+  static constexpr int kNeighbourRanks = 3;
+  static uint64_t NeighbourKey(int rank, uint32_t number, int theme) {
+    return static_cast<uint64_t>(rank) << 40 |
+           static_cast<uint64_t>(number) << 8 | static_cast<uint64_t>(theme);
+  }
+  // The list of NeighbourKey(rank, number, theme), or null when empty.
+  const internal::Postings* NeighboursActingOn(int rank, uint32_t number,
+                                               int theme) const {
+    auto it = neighbours_by_theme.find(NeighbourKey(rank, number, theme));
+    return it == neighbours_by_theme.end() ? nullptr : &it->second;
+  }
+  absl::flat_hash_map<uint64_t, internal::Postings> neighbours_by_theme;
   // ExchangeKey -> postings by partition (see PartitionOf), with positions.
   absl::flat_hash_map<uint32_t, std::vector<internal::LocatedPostings>>
       exchanges;

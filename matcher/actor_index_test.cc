@@ -402,6 +402,9 @@ std::vector<std::string> PostingDump(const ActorIndex& index,
           impl.home[rank][n]);
     }
   }
+  for (const auto& [key, list] : impl.neighbours_by_theme) {
+    add("neighbours " + std::to_string(key), list);
+  }
   for (const auto& [key, partitions] : impl.exchanges) {
     for (size_t p = 0; p < partitions.size(); ++p) {
       add_entries("exchange " + std::to_string(key) + "/" + std::to_string(p),

@@ -1,6 +1,7 @@
 #include "matcher/partner_search.h"
 
 #include <algorithm>
+#include <optional>
 #include <utility>
 
 #include "matcher/context.h"
@@ -257,22 +258,39 @@ bool PartnerSearch::EpciStraddles(uint32_t epci) const {
          impl_.epci_span[epci].departement == ActorIndex::Impl::kMixed;
 }
 
-const Postings* PartnerSearch::NearbyActors(bool* one_partition) const {
+std::optional<PartnerSearch::NearbyTerritory> PartnerSearch::Nearby() const {
   // The asker's EPT or intercommunality when it has at most 20,000 actors,
   // else its commune, however large.
   for (int rank : {1, 2, 0}) {
     const uint32_t n = me_.home.At(kLevelByRank[rank]);
     if (n == territory::kNone || n >= impl_.home[rank].size()) continue;
-    const Postings& list = impl_.home[rank][n];
-    if (list.size() <= 20000 || rank == 0) {
+    if (impl_.home[rank][n].size() <= 20000 || rank == 0) {
       // A commune or an EPT lies in one département; an intercommunality
       // may straddle two, and the index knows which do (Impl::epci_span).
-      *one_partition =
+      const bool one_partition =
           kLevelByRank[rank] != territory::Level::kEpci || !EpciStraddles(n);
-      return &list;
+      return NearbyTerritory{rank, n, one_partition};
     }
   }
-  return nullptr;
+  return std::nullopt;
+}
+
+template <typename Visit>
+void PartnerSearch::ForEachNeighbourSharingATheme(const NearbyTerritory& nearby,
+                                                  Visit visit) const {
+  // The territory's list of each of the asker's themes in turn; an actor
+  // acting on several of them is visited in the first one's only.
+  for (ThemeSet rest = me_.acts_on; rest != 0; rest &= rest - 1) {
+    const int theme = __builtin_ctzll(rest);
+    const Postings* list =
+        impl_.NeighboursActingOn(nearby.rank, nearby.number, theme);
+    if (list == nullptr) continue;
+    const ThemeSet earlier = me_.acts_on & ((ThemeSet{1} << theme) - 1);
+    for (ActorNum num : *list) {
+      const ThemeSet themes = impl_.acts_on[num];
+      if (!(themes & earlier)) visit(num, themes);
+    }
+  }
 }
 
 void PartnerSearch::TakeUpNearbyActors(const PartitionPlan& step,
@@ -286,30 +304,27 @@ void PartnerSearch::TakeUpNearbyActors(const PartitionPlan& step,
   // nothing exchanged, its fit at most Query::FitWithoutExchange of its
   // themes, read from a dense array before anything else of it.
   if (me_.acts_on == 0) return;
-  bool one_partition = false;
-  const Postings* nearby = NearbyActors(&one_partition);
-  if (nearby == nullptr) return;
-  if (one_partition) {
+  const std::optional<NearbyTerritory> nearby = Nearby();
+  if (!nearby) return;
+  if (nearby->one_partition) {
     if (in_walk) TakeUpNeighboursHere(*nearby, step);
     return;
   }
   const AreaMarks& areas = scratch_.areas;
-  for (ActorNum num : *nearby) {
-    const ThemeSet themes = impl_.acts_on[num];
-    if (!(themes & me_.acts_on)) continue;
-    if (scratch_.Find(num) != nullptr || areas.Has(num)) continue;
+  ForEachNeighbourSharingATheme(*nearby, [&](ActorNum num, ThemeSet themes) {
+    if (scratch_.Find(num) != nullptr || areas.Has(num)) return;
     if (PartitionOf(impl_.records[num].home) != step.partition) {
       // Homed in another partition, perhaps not walked yet: its credits
       // are unknown, its bound nothing but 1.
       Consider(scratch_.Get(num), 1.0, /*complete=*/false);
-      continue;
+      return;
     }
     ConsiderNeighbour(num, query_.FitWithoutExchange(themes),
                       step.For(query_, num));
-  }
+  });
 }
 
-void PartnerSearch::TakeUpNeighboursHere(const Postings& nearby,
+void PartnerSearch::TakeUpNeighboursHere(const NearbyTerritory& nearby,
                                          const PartitionPlan& step) {
   // All homed in this partition (a commune, an EPT). Each bounded from its
   // themes and position alone (dense arrays), then taken best bound first
@@ -329,24 +344,22 @@ void PartnerSearch::TakeUpNeighboursHere(const Postings& nearby,
   kept.clear();
   ThemeSet last_themes = 0;
   double last_fit = 0;
-  for (ActorNum num : nearby) {
-    const ThemeSet themes = impl_.acts_on[num];
-    if (!(themes & me_.acts_on)) continue;
+  ForEachNeighbourSharingATheme(nearby, [&](ActorNum num, ThemeSet themes) {
     // Neighbours often act on the same themes.
     if (themes != last_themes) {
       last_themes = themes;
       last_fit = query_.FitWithoutExchange(themes);
     }
-    if (!top_.MayEnter(last_fit * home_context)) continue;  // even next door
+    if (!top_.MayEnter(last_fit * home_context)) return;  // even next door
     const double proximity =
         me_position_.Proximity(impl_.packed_where[num], step);
     const double ceiling =
         last_fit * home_context * (1 - w_p_ + w_p_ * proximity);
-    if (!top_.MayEnter(ceiling)) continue;
+    if (!top_.MayEnter(ceiling)) return;
     kept.push_back(num);
     fits.push_back(last_fit);
     order.Add(ceiling);
-  }
+  });
   const AreaMarks& areas = scratch_.areas;
   for (uint32_t i : order.Sorted()) {
     if (!top_.MayEnter(order.Top(i))) break;

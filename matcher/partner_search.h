@@ -30,6 +30,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <iterator>
+#include <optional>
 #include <vector>
 
 #include "matcher/actor_index.h"
@@ -193,19 +194,32 @@ class PartnerSearch {
   void PrepareProbes();
   // One partition: make and credit its candidates, then score them.
   void WalkPartition(const PartitionPlan& step);
-  // The actors of the asker's intercommunality (NearbyActors) sharing a
+  // The territory whose actors are the asker's neighbours: its EPT,
+  // intercommunality or commune (rank and number, as in Impl::home), and
+  // whether all its actors live in one partition; none when its home has
+  // none of them.
+  struct NearbyTerritory {
+    int rank;
+    uint32_t number;
+    bool one_partition;
+  };
+  std::optional<NearbyTerritory> Nearby() const;
+  // Calls visit(num, its themes) once for each actor of `nearby` acting on
+  // a theme of the asker's (Impl::neighbours_by_theme).
+  template <typename Visit>
+  void ForEachNeighbourSharingATheme(const NearbyTerritory& nearby,
+                                     Visit visit) const;
+  // The actors of the asker's intercommunality (Nearby) sharing a
   // theme with it that the walk of its partition did not meet; once, in
   // that walk (`in_walk`), or after the walks when its partition was not
   // walked: then only those homed in other partitions may enter.
   void TakeUpNearbyActors(const PartitionPlan& step, bool in_walk);
   // TakeUpNearbyActors for a list all homed in the asker's partition.
-  void TakeUpNeighboursHere(const Postings& nearby, const PartitionPlan& step);
+  void TakeUpNeighboursHere(const NearbyTerritory& nearby,
+                            const PartitionPlan& step);
   // A neighbour homed here that no walk met, its fit at most `fit_bound`,
   // the rest of its score at most `bound`.
   void ConsiderNeighbour(ActorNum num, double fit_bound, double bound);
-  // The asker's intercommunality, EPT or commune, and whether all its
-  // actors live in one partition; null when its home has none.
-  const Postings* NearbyActors(bool* one_partition) const;
   // Whether the homes of an intercommunality's actors lie in more than one
   // département (or that is unknown).
   bool EpciStraddles(uint32_t epci) const;
