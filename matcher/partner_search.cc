@@ -1,6 +1,7 @@
 #include "matcher/partner_search.h"
 
 #include <algorithm>
+#include <array>
 #include <optional>
 #include <utility>
 
@@ -113,8 +114,10 @@ std::vector<Ranked> TopK::TakeSorted() {
 // The search.
 
 const std::vector<uint32_t>& BucketOrder::Sorted() {
-  for (uint32_t b = 0; b < kBuckets; ++b) count_[b + 1] += count_[b];
   order_.resize(buckets_.size());
+  if (buckets_.empty()) return order_;
+  // count_[first_] is 0 (no item ranks below first_).
+  for (uint32_t r = first_; r < last_; ++r) count_[r + 1] += count_[r];
   for (size_t i = 0; i < buckets_.size(); ++i) {
     order_[count_[buckets_[i]]++] = static_cast<uint32_t>(i);
   }
@@ -342,22 +345,25 @@ void PartnerSearch::TakeUpNeighboursHere(const NearbyTerritory& nearby,
   order.Clear();
   fits.clear();
   kept.clear();
-  ThemeSet last_themes = 0;
-  double last_fit = 0;
+  // Query::FitWithoutExchange by theme set, which neighbours share (a few
+  // hundred sets for thousands of neighbours): a direct-mapped cache.
+  struct FitOf {
+    ThemeSet themes = 0;  // never a neighbour's: it shares a theme
+    double fit = 0;
+  };
+  std::array<FitOf, 256> fit_of;
   ForEachNeighbourSharingATheme(nearby, [&](ActorNum num, ThemeSet themes) {
-    // Neighbours often act on the same themes.
-    if (themes != last_themes) {
-      last_themes = themes;
-      last_fit = query_.FitWithoutExchange(themes);
-    }
-    if (!top_.MayEnter(last_fit * home_context)) return;  // even next door
+    FitOf& slot = fit_of[(themes * 0x9E3779B97F4A7C15u) >> 56];
+    if (slot.themes != themes)
+      slot = {themes, query_.FitWithoutExchange(themes)};
+    const double fit = slot.fit;
+    if (!top_.MayEnter(fit * home_context)) return;  // even next door
     const double proximity =
         me_position_.Proximity(impl_.packed_where[num], step);
-    const double ceiling =
-        last_fit * home_context * (1 - w_p_ + w_p_ * proximity);
+    const double ceiling = fit * home_context * (1 - w_p_ + w_p_ * proximity);
     if (!top_.MayEnter(ceiling)) return;
     kept.push_back(num);
-    fits.push_back(last_fit);
+    fits.push_back(fit);
     order.Add(ceiling);
   });
   const AreaMarks& areas = scratch_.areas;

@@ -120,16 +120,25 @@ class TopK {
 // in Sorted() order and stop at the first whose Top() cannot enter.
 class BucketOrder {
  public:
+  // Costs the buckets the last use filled, not all 256: a search orders
+  // the candidates of every partition it walks, often none.
   void Clear() {
     buckets_.clear();
-    std::fill(std::begin(count_), std::end(count_), 0u);
+    if (first_ <= last_) {
+      std::fill(count_ + first_, count_ + last_ + 2, 0u);
+    }
+    first_ = kBuckets;
+    last_ = 0;
   }
   // Item size() - 1, bounded by `ceiling`.
   void Add(double ceiling) {
     const auto b =
         static_cast<uint32_t>(std::clamp(ceiling, 0.0, 1.0) * (kBuckets - 1));
-    buckets_.push_back(kBuckets - 1 - b);
-    ++count_[kBuckets - b];
+    const uint32_t rank = kBuckets - 1 - b;  // 0: the best bucket
+    buckets_.push_back(rank);
+    ++count_[rank + 1];
+    first_ = std::min(first_, rank);
+    last_ = std::max(last_, rank);
   }
   size_t size() const { return buckets_.size(); }
   // The items' indexes, best bucket first.
@@ -142,7 +151,11 @@ class BucketOrder {
 
  private:
   static constexpr uint32_t kBuckets = 256;
+  // By rank r + 1: how many items rank r holds (then, in Sorted, where
+  // rank r's items start). Zero outside ranks first_ to last_ + 1.
   uint32_t count_[kBuckets + 1] = {};
+  uint32_t first_ = kBuckets;      // the best rank used (none: kBuckets)
+  uint32_t last_ = 0;              // the worst rank used
   std::vector<uint32_t> buckets_;  // by item: kBuckets - 1 - its bucket
   std::vector<uint32_t> order_;
 };
