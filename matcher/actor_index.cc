@@ -234,15 +234,23 @@ void ActorIndex::Impl::IndexNeighbours(ActorNum num, const ActorProfile* was,
     // Left: every theme when the territory changed, else those dropped.
     const ThemeSet left = from == to ? from_themes & ~to_themes : from_themes;
     const ThemeSet joined = from == to ? to_themes & ~from_themes : to_themes;
-    ForEachBit(left, [&](int theme) {
-      auto it = neighbours_by_theme.find(NeighbourKey(rank, from, theme));
-      if (it == neighbours_by_theme.end()) return;
-      PostingErase(it->second, num);
-      if (it->second.empty()) neighbours_by_theme.erase(it);
-    });
-    ForEachBit(joined, [&](int theme) {
-      PostingInsert(neighbours_by_theme[NeighbourKey(rank, to, theme)], num);
-    });
+    if (left != 0) {
+      auto it = neighbours_by_theme.find(NeighbourKey(rank, from));
+      if (it != neighbours_by_theme.end()) {
+        ThemeLists& lists = it->second;
+        ForEachBit(left, [&](int theme) {
+          if (lists.Find(theme) == nullptr) return;
+          PostingErase(lists.Get(theme), num);
+          lists.Prune(theme);
+        });
+        if (lists.themes == 0) neighbours_by_theme.erase(it);
+      }
+    }
+    if (joined != 0) {
+      ThemeLists& lists = neighbours_by_theme[NeighbourKey(rank, to)];
+      ForEachBit(joined,
+                 [&](int theme) { PostingInsert(lists.Get(theme), num); });
+    }
   }
 }
 
@@ -951,8 +959,11 @@ size_t ActorIndex::ApproximateMemoryUsage() const {
     for (const Postings& p : level) bytes += postings(p);
   }
   bytes += impl.neighbours_by_theme.capacity() *
-           (sizeof(uint64_t) + sizeof(Postings) + 1);
-  for (const auto& [key, p] : impl.neighbours_by_theme) bytes += postings(p);
+           (sizeof(uint64_t) + sizeof(Impl::ThemeLists) + 1);
+  for (const auto& [key, territory] : impl.neighbours_by_theme) {
+    bytes += territory.lists.capacity() * sizeof(Postings);
+    for (const Postings& p : territory.lists) bytes += postings(p);
+  }
   bytes +=
       impl.exchanges.capacity() *
       (sizeof(uint32_t) + sizeof(std::vector<internal::LocatedPostings>) + 1);

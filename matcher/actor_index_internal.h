@@ -332,22 +332,49 @@ struct ActorIndex::Impl {
   std::vector<internal::Postings> home[internal::kRankCount];
   // The home lists of the levels whose actors are an asker's neighbours
   // (commune, EPT, EPCI: ranks below kNeighbourRanks), split by the themes
-  // the actors act on (ActorRecord::acts_on): NeighbourKey(rank, number,
-  // theme) -> the actors of that territory acting on that theme. The
-  // partner search visits only the neighbours sharing a theme with the
-  // asker, not every actor of its intercommunality.
+  // the actors act on (ActorRecord::acts_on): NeighbourKey(rank, number) ->
+  // for each theme, the actors of that territory acting on it. The partner
+  // search visits only the neighbours sharing a theme with the asker, not
+  // every actor of its intercommunality; one lookup finds a territory's
+  // lists, so that an actor joins its commune's and intercommunality's
+  // lists for all its themes with two.
   static constexpr int kNeighbourRanks = 3;
-  static uint64_t NeighbourKey(int rank, uint32_t number, int theme) {
-    return static_cast<uint64_t>(rank) << 40 |
-           static_cast<uint64_t>(number) << 8 | static_cast<uint64_t>(theme);
+  static uint64_t NeighbourKey(int rank, uint32_t number) {
+    return static_cast<uint64_t>(rank) << 32 | number;
   }
-  // The list of NeighbourKey(rank, number, theme), or null when empty.
-  const internal::Postings* NeighboursActingOn(int rank, uint32_t number,
-                                               int theme) const {
-    auto it = neighbours_by_theme.find(NeighbourKey(rank, number, theme));
+  // One territory's lists: the themes present, and their lists in theme
+  // order (theme t's at the number of present themes below t).
+  struct ThemeLists {
+    ThemeSet themes = 0;
+    std::vector<internal::Postings> lists;
+    size_t IndexOf(int theme) const {
+      return static_cast<size_t>(
+          __builtin_popcountll(themes & ((ThemeSet{1} << theme) - 1)));
+    }
+    const internal::Postings* Find(int theme) const {
+      return themes >> theme & 1 ? &lists[IndexOf(theme)] : nullptr;
+    }
+    internal::Postings& Get(int theme) {
+      const size_t i = IndexOf(theme);
+      if (!(themes >> theme & 1)) {
+        lists.emplace(lists.begin() + static_cast<std::ptrdiff_t>(i));
+        themes |= ThemeSet{1} << theme;
+      }
+      return lists[i];
+    }
+    // Drops theme's list once empty.
+    void Prune(int theme) {
+      const size_t i = IndexOf(theme);
+      if (!(themes >> theme & 1) || !lists[i].empty()) return;
+      lists.erase(lists.begin() + static_cast<std::ptrdiff_t>(i));
+      themes &= ~(ThemeSet{1} << theme);
+    }
+  };
+  const ThemeLists* NeighboursOf(int rank, uint32_t number) const {
+    auto it = neighbours_by_theme.find(NeighbourKey(rank, number));
     return it == neighbours_by_theme.end() ? nullptr : &it->second;
   }
-  absl::flat_hash_map<uint64_t, internal::Postings> neighbours_by_theme;
+  absl::flat_hash_map<uint64_t, ThemeLists> neighbours_by_theme;
   // ExchangeKey -> postings by partition (see PartitionOf), with positions.
   absl::flat_hash_map<uint32_t, std::vector<internal::LocatedPostings>>
       exchanges;

@@ -402,8 +402,13 @@ std::vector<std::string> PostingDump(const ActorIndex& index,
           impl.home[rank][n]);
     }
   }
-  for (const auto& [key, list] : impl.neighbours_by_theme) {
-    add("neighbours " + std::to_string(key), list);
+  for (const auto& [key, territory] : impl.neighbours_by_theme) {
+    for (int theme = 0; theme < 64; ++theme) {
+      if (const internal::Postings* list = territory.Find(theme)) {
+        add("neighbours " + std::to_string(key) + "/" + std::to_string(theme),
+            *list);
+      }
+    }
   }
   for (const auto& [key, partitions] : impl.exchanges) {
     for (size_t p = 0; p < partitions.size(); ++p) {

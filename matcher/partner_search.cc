@@ -283,13 +283,14 @@ void PartnerSearch::ForEachNeighbourSharingATheme(const NearbyTerritory& nearby,
                                                   Visit visit) const {
   // The territory's list of each of the asker's themes in turn; an actor
   // acting on several of them is visited in the first one's only.
-  for (ThemeSet rest = me_.acts_on; rest != 0; rest &= rest - 1) {
+  const ActorIndex::Impl::ThemeLists* lists =
+      impl_.NeighboursOf(nearby.rank, nearby.number);
+  if (lists == nullptr) return;
+  for (ThemeSet rest = me_.acts_on & lists->themes; rest != 0;
+       rest &= rest - 1) {
     const int theme = __builtin_ctzll(rest);
-    const Postings* list =
-        impl_.NeighboursActingOn(nearby.rank, nearby.number, theme);
-    if (list == nullptr) continue;
     const ThemeSet earlier = me_.acts_on & ((ThemeSet{1} << theme) - 1);
-    for (ActorNum num : *list) {
+    for (ActorNum num : *lists->Find(theme)) {
       const ThemeSet themes = impl_.acts_on[num];
       if (!(themes & earlier)) visit(num, themes);
     }
