@@ -330,8 +330,10 @@ void PartnerSearch::TakeUpNearbyActors(const PartitionPlan& step,
 
 void PartnerSearch::TakeUpNeighboursHere(const NearbyTerritory& nearby,
                                          const PartitionPlan& step) {
-  // All homed in this partition (a commune, an EPT). Each bounded from its
-  // themes and position alone (dense arrays), then taken best bound first
+  // All homed in this partition (a commune, an EPT, an intercommunality
+  // within one département), and only those sharing a theme with the asker
+  // visited (the index's lists by theme). Each bounded from its themes and
+  // position alone (dense arrays), then taken best bound first
   // (BucketOrder), so that the threshold rises with the first and most are
   // never looked up: in Paris, at the scale of France, 400,000 actors, many
   // of them with a theme of the asker's.

@@ -13,8 +13,9 @@
 //      they list with what it would exchange (entries too far to matter are
 //      passed over unread); in its own partition, then, the actors of its
 //      intercommunality (or EPT, or commune) sharing a theme that the walk
-//      did not meet, bounded from their themes and position (dense arrays)
-//      and taken best bound first, most of them never read; after the
+//      did not meet (the index keeps their lists by theme), bounded from
+//      their themes and position (dense arrays) and taken best bound
+//      first, most of them never read; after the
 //      walks, the actors whose action areas cover its home or overlap the
 //      scope.
 //   3. Scoring (scoring.h, Query::ComputeScore): candidates in decreasing
