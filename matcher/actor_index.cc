@@ -237,19 +237,13 @@ void ActorIndex::Impl::IndexNeighbours(ActorNum num, const ActorProfile* was,
     if (left != 0) {
       auto it = neighbours_by_theme.find(NeighbourKey(rank, from));
       if (it != neighbours_by_theme.end()) {
-        ThemeLists& lists = it->second;
-        ForEachBit(left, [&](int theme) {
-          if (lists.Find(theme) == nullptr) return;
-          PostingErase(lists.Get(theme), num);
-          lists.Prune(theme);
-        });
-        if (lists.themes == 0) neighbours_by_theme.erase(it);
+        ForEachBit(left, [&](int theme) { it->second.Remove(theme, num); });
+        if (it->second.themes() == 0) neighbours_by_theme.erase(it);
       }
     }
     if (joined != 0) {
       ThemeLists& lists = neighbours_by_theme[NeighbourKey(rank, to)];
-      ForEachBit(joined,
-                 [&](int theme) { PostingInsert(lists.Get(theme), num); });
+      ForEachBit(joined, [&](int theme) { lists.Add(theme, num); });
     }
   }
 }
@@ -961,8 +955,7 @@ size_t ActorIndex::ApproximateMemoryUsage() const {
   bytes += impl.neighbours_by_theme.capacity() *
            (sizeof(uint64_t) + sizeof(Impl::ThemeLists) + 1);
   for (const auto& [key, territory] : impl.neighbours_by_theme) {
-    bytes += territory.lists.capacity() * sizeof(Postings);
-    for (const Postings& p : territory.lists) bytes += postings(p);
+    bytes += territory.ApproximateMemoryUsage();
   }
   bytes +=
       impl.exchanges.capacity() *

@@ -344,31 +344,44 @@ struct ActorIndex::Impl {
   }
   // One territory's lists: the themes present, and their lists in theme
   // order (theme t's at the number of present themes below t).
-  struct ThemeLists {
-    ThemeSet themes = 0;
-    std::vector<internal::Postings> lists;
-    size_t IndexOf(int theme) const {
-      return static_cast<size_t>(
-          __builtin_popcountll(themes & ((ThemeSet{1} << theme) - 1)));
-    }
+  class ThemeLists {
+   public:
+    ThemeSet themes() const { return themes_; }
     const internal::Postings* Find(int theme) const {
-      return themes >> theme & 1 ? &lists[IndexOf(theme)] : nullptr;
+      return themes_ >> theme & 1 ? &lists_[IndexOf(theme)] : nullptr;
     }
-    internal::Postings& Get(int theme) {
+    void Add(int theme, ActorNum num) {
       const size_t i = IndexOf(theme);
-      if (!(themes >> theme & 1)) {
-        lists.emplace(lists.begin() + static_cast<std::ptrdiff_t>(i));
-        themes |= ThemeSet{1} << theme;
+      if (!(themes_ >> theme & 1)) {
+        lists_.emplace(lists_.begin() + static_cast<std::ptrdiff_t>(i));
+        themes_ |= ThemeSet{1} << theme;
       }
-      return lists[i];
+      internal::PostingInsert(lists_[i], num);
     }
     // Drops theme's list once empty.
-    void Prune(int theme) {
+    void Remove(int theme, ActorNum num) {
+      if (!(themes_ >> theme & 1)) return;
       const size_t i = IndexOf(theme);
-      if (!(themes >> theme & 1) || !lists[i].empty()) return;
-      lists.erase(lists.begin() + static_cast<std::ptrdiff_t>(i));
-      themes &= ~(ThemeSet{1} << theme);
+      internal::PostingErase(lists_[i], num);
+      if (!lists_[i].empty()) return;
+      lists_.erase(lists_.begin() + static_cast<std::ptrdiff_t>(i));
+      themes_ &= ~(ThemeSet{1} << theme);
     }
+    size_t ApproximateMemoryUsage() const {
+      size_t bytes = lists_.capacity() * sizeof(internal::Postings);
+      for (const internal::Postings& p : lists_) {
+        bytes += p.capacity() * sizeof(ActorNum);
+      }
+      return bytes;
+    }
+
+   private:
+    size_t IndexOf(int theme) const {
+      return static_cast<size_t>(
+          __builtin_popcountll(themes_ & ((ThemeSet{1} << theme) - 1)));
+    }
+    ThemeSet themes_ = 0;
+    std::vector<internal::Postings> lists_;
   };
   const ThemeLists* NeighboursOf(int rank, uint32_t number) const {
     auto it = neighbours_by_theme.find(NeighbourKey(rank, number));
@@ -411,6 +424,11 @@ struct ActorIndex::Impl {
   };
   std::vector<Span> epci_span;
   std::vector<Span> ept_span;
+  // Whether the homes of an intercommunality's actors lie in more than one
+  // département (or that is not known).
+  bool EpciStraddles(uint32_t epci) const {
+    return epci >= epci_span.size() || epci_span[epci].departement == kMixed;
+  }
 
   std::vector<territory::Place> commune_places;  // optional, by commune
   // Learned from homes: the region of each département (kNone if unknown).

@@ -256,11 +256,6 @@ void PartnerSearch::WalkPartition(const PartitionPlan& step) {
   }
 }
 
-bool PartnerSearch::EpciStraddles(uint32_t epci) const {
-  return epci >= impl_.epci_span.size() ||
-         impl_.epci_span[epci].departement == ActorIndex::Impl::kMixed;
-}
-
 std::optional<PartnerSearch::NearbyTerritory> PartnerSearch::Nearby() const {
   // The asker's EPT or intercommunality when it has at most 20,000 actors,
   // else its commune, however large.
@@ -271,7 +266,8 @@ std::optional<PartnerSearch::NearbyTerritory> PartnerSearch::Nearby() const {
       // A commune or an EPT lies in one département; an intercommunality
       // may straddle two, and the index knows which do (Impl::epci_span).
       const bool one_partition =
-          kLevelByRank[rank] != territory::Level::kEpci || !EpciStraddles(n);
+          kLevelByRank[rank] != territory::Level::kEpci ||
+          !impl_.EpciStraddles(n);
       return NearbyTerritory{rank, n, one_partition};
     }
   }
@@ -286,7 +282,7 @@ void PartnerSearch::ForEachNeighbourSharingATheme(const NearbyTerritory& nearby,
   const ActorIndex::Impl::ThemeLists* lists =
       impl_.NeighboursOf(nearby.rank, nearby.number);
   if (lists == nullptr) return;
-  for (ThemeSet rest = me_.acts_on & lists->themes; rest != 0;
+  for (ThemeSet rest = me_.acts_on & lists->themes(); rest != 0;
        rest &= rest - 1) {
     const int theme = __builtin_ctzll(rest);
     const ThemeSet earlier = me_.acts_on & ((ThemeSet{1} << theme) - 1);

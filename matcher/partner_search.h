@@ -228,15 +228,12 @@ class PartnerSearch {
   // that walk (`in_walk`), or after the walks when its partition was not
   // walked: then only those homed in other partitions may enter.
   void TakeUpNearbyActors(const PartitionPlan& step, bool in_walk);
-  // TakeUpNearbyActors for a list all homed in the asker's partition.
+  // TakeUpNearbyActors for a territory all homed in the asker's partition.
   void TakeUpNeighboursHere(const NearbyTerritory& nearby,
                             const PartitionPlan& step);
   // A neighbour homed here that no walk met, its fit at most `fit_bound`,
   // the rest of its score at most `bound`.
   void ConsiderNeighbour(ActorNum num, double fit_bound, double bound);
-  // Whether the homes of an intercommunality's actors lie in more than one
-  // département (or that is unknown).
-  bool EpciStraddles(uint32_t epci) const;
   // Credits every candidate of the partition's postings; with
   // `lifted_only`, only those whose similar success may lift them.
   void CreditPostings(const PartitionPlan& step, bool lifted_only);
