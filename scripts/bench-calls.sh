@@ -65,6 +65,10 @@ cleanup() {
 trap cleanup EXIT
 
 log=$work/server.log
+# Emptied first: the server's redirection truncates it only once the
+# process is forked, and a loaded machine let the wait below read the last
+# run's "listening on" line (then an empty port, "no actor found").
+: >"$log"
 "$server_bin" --listen=127.0.0.1:0 --http_listen= --data_dir="$work/store" \
   --metrics_address=127.0.0.1:0 --admin_credentials_file="$work/credentials" --rate_limit_per_second=0 2>"$log" &
 server_pid=$!

@@ -10,11 +10,20 @@
 #                                           N executions shared by 2 processes
 #                                           on the same corpus (each reloads
 #                                           what the other finds), one per core
+#   scripts/fuzz.sh --ubsan-only --runs N jsonl_reader
+#                                           without ASan (build-fuzz-ubsan/):
+#                                           for targets whose pace is ASan's
+#                                           allocator; UBSan and the targets'
+#                                           own checks still crash on a bug
+#   scripts/fuzz.sh --replay jsonl_reader   every input kept in the corpus
+#                                           run once under ASan + UBSan
+#                                           (after an --ubsan-only run)
 #
 # Each target starts from its seeds (fuzz/corpus/<target>) and the inputs
 # that once crashed it (fuzz/regressions/<target>); what it finds is kept in
 # build-fuzz/corpus/<target> for the next run. Crash, leak and timeout
-# inputs go to build-fuzz/artifacts/<target>/, logs to build-fuzz/logs/.
+# inputs go to build-fuzz/artifacts/<target>/, logs to build-fuzz/logs/
+# (build-fuzz-ubsan/artifacts and logs for --ubsan-only; the corpus is shared).
 # Prints executions, exec/s, coverage and crashes per target; exits non-zero
 # when any target crashed or was interrupted.
 set -euo pipefail
@@ -23,6 +32,9 @@ cd "$(dirname "$0")/.."
 runs=0
 max_time=0
 workers=1
+replay=0
+build=build-fuzz
+sanitizers=address,undefined
 targets=()
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -30,14 +42,20 @@ while [ $# -gt 0 ]; do
     --runs) runs="$2"; shift ;;
     --max-time) max_time="$2"; shift ;;
     --workers) workers="$2"; shift ;;
+    --ubsan-only) build=build-fuzz-ubsan; sanitizers=undefined ;;
+    --replay) replay=1 ;;
     -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
     -*) echo "unknown option $1 (see --help)" >&2; exit 2 ;;
     *) targets+=("$1") ;;
   esac
   shift
 done
-if [ "$runs" -eq 0 ] && [ "$max_time" -eq 0 ]; then
-  echo "say how long: --smoke, --runs N or --max-time S (see --help)" >&2
+if [ "$replay" -eq 1 ] && [ "$build" != build-fuzz ]; then
+  echo "--replay runs under ASan: leave out --ubsan-only" >&2
+  exit 2
+fi
+if [ "$runs" -eq 0 ] && [ "$max_time" -eq 0 ] && [ "$replay" -eq 0 ]; then
+  echo "say how long: --smoke, --runs N, --max-time S or --replay (see --help)" >&2
   exit 2
 fi
 if [ ${#targets[@]} -eq 0 ]; then
@@ -46,18 +64,21 @@ if [ ${#targets[@]} -eq 0 ]; then
 fi
 
 scripts/install-deps.sh
-if [ ! -f build-fuzz/CMakeCache.txt ]; then
+if [ ! -f "$build/CMakeCache.txt" ]; then
   generator=()
   command -v ninja >/dev/null && generator=(-G Ninja)
   # Line tables are enough for symbolized stacks and compile much faster
   # than full debug information.
-  CC=clang-14 CXX=clang++-14 cmake -S . -B build-fuzz "${generator[@]}" \
+  CC=clang-14 CXX=clang++-14 cmake -S . -B "$build" "${generator[@]}" \
     -DCMAKE_BUILD_TYPE=RelWithDebInfo \
     -DCMAKE_C_FLAGS_RELWITHDEBINFO="-O2 -gline-tables-only" \
     -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O2 -gline-tables-only" \
-    -DMAILLAGE_FUZZ=ON -DMAILLAGE_BUILD_BENCHMARKS=OFF -DMAILLAGE_WERROR=ON
+    -DMAILLAGE_FUZZ=ON -DMAILLAGE_FUZZ_SANITIZERS="$sanitizers" \
+    -DMAILLAGE_BUILD_BENCHMARKS=OFF -DMAILLAGE_WERROR=ON
 fi
-cmake --build build-fuzz -j"$(nproc)" --target maillage_fuzzers
+fuzzers=()
+for target in "${targets[@]}"; do fuzzers+=("${target}_fuzzer"); done
+cmake --build "$build" -j"$(nproc)" --target "${fuzzers[@]}"
 
 # FUZZ_ASAN_EXTRA adds AddressSanitizer options, e.g. malloc_context_size=0
 # (no allocation stacks in reports: the allocation-heavy targets run ~25%
@@ -71,9 +92,9 @@ export ASAN_SYMBOLIZER_PATH=/usr/bin/llvm-symbolizer-14
 if [ -d /dev/shm ] && [ -w /dev/shm ]; then
   export TMPDIR="/dev/shm/maillage-fuzz-$$"
 else
-  export TMPDIR="$PWD/build-fuzz/tmp-$$"
+  export TMPDIR="$PWD/$build/tmp-$$"
 fi
-mkdir -p "$TMPDIR" build-fuzz/logs
+mkdir -p "$TMPDIR" "$build/logs"
 
 # The dictionary of a target, if it has one.
 dictionary() {
@@ -93,16 +114,18 @@ failed=()
 printf '%-18s %12s %9s %7s %8s %11s %s\n' target executions exec/s cov ft \
   corpus result
 for target in "${targets[@]}"; do
-  binary="build-fuzz/fuzz/${target}_fuzzer"
+  binary="$build/fuzz/${target}_fuzzer"
   corpus="build-fuzz/corpus/$target"
-  artifacts="build-fuzz/artifacts/$target"
-  log="build-fuzz/logs/$target.log"
+  artifacts="$build/artifacts/$target"
+  log="$build/logs/$target.log"
   mkdir -p "$corpus" "$artifacts"
   seeds=("fuzz/corpus/$target")
   [ -d "fuzz/regressions/$target" ] && seeds+=("fuzz/regressions/$target")
   options=(-print_final_stats=1 -timeout=25 -rss_limit_mb=4096
     -max_len=8192 "-artifact_prefix=$artifacts/")
   [ "$runs" -gt 0 ] && options+=("-runs=$(((runs + workers - 1) / workers))")
+  # -runs=0: the corpus and seeds are run once each, nothing is mutated.
+  [ "$replay" -eq 1 ] && options+=(-runs=0)
   [ "$max_time" -gt 0 ] && options+=("-max_total_time=$max_time")
   dict="$(dictionary "$target")"
   [ -n "$dict" ] && options+=("-dict=$dict")
