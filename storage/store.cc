@@ -27,6 +27,7 @@
 #include "rocksdb/listener.h"
 #include "rocksdb/metadata.h"
 #include "rocksdb/rate_limiter.h"
+#include "rocksdb/slice_transform.h"
 #include "rocksdb/sst_file_manager.h"
 #include "rocksdb/statistics.h"
 #include "rocksdb/table.h"
@@ -232,9 +233,21 @@ void CompressWithLz4Only(rocksdb::ColumnFamilyOptions* cf) {
 // RocksDB's max_successive_merges, which would count the operands in the
 // memtable at every write (7% of the server's CPU in the profile of
 // dashboards' repeated calls). Flushes and compactions combine them.
+//
+// Each operand of a record lands in the memtable's skiplist right before
+// the record's previous operand. Inserting with a hint per key (the whole
+// key is the hint's prefix) starts the search from where that key was
+// last inserted instead of from the top of a 16 MiB skiplist, whose
+// comparisons were 40% of a recorded call's write (perf of
+// store_suggest_bench --recorded, 8 December: recorded calls 9-12% cheaper
+// in process). It changes where an insert starts looking, not what is
+// stored or read. RocksDB keeps one hint (about 250 bytes of the memtable)
+// per key it holds, and ignores hints on writes grouped concurrently.
 void ConfigureSuggestionMerges(rocksdb::ColumnFamilyOptions* cf) {
   cf->merge_operator = NewSuggestionMergeOperator();
   cf->max_successive_merges = 0;
+  cf->memtable_insert_with_hint_prefix_extractor.reset(
+      rocksdb::NewNoopTransform());
 }
 
 // The families that every recorded SuggestPartners call writes
