@@ -9,6 +9,7 @@
 
 #include "base/in_parallel.h"
 #include "matcher/actor_index_internal.h"
+#include "matcher/bits.h"
 
 namespace maillage::matcher {
 
@@ -66,15 +67,6 @@ void MapErase(absl::flat_hash_map<uint64_t, Postings>& map, uint64_t key,
   if (it == map.end()) return;
   PostingErase(it->second, num);
   if (it->second.empty()) map.erase(it);
-}
-
-template <typename Visit>
-void ForEachBit(uint64_t bits, Visit visit) {
-  while (bits) {
-    int bit = __builtin_ctzll(bits);
-    visit(bit);
-    bits &= bits - 1;
-  }
 }
 
 // The `where` of an actor's exchange and area entries (see Located).

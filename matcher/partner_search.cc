@@ -5,6 +5,7 @@
 #include <optional>
 #include <utility>
 
+#include "matcher/bits.h"
 #include "matcher/context.h"
 
 namespace maillage::matcher::internal {
@@ -282,15 +283,13 @@ void PartnerSearch::ForEachNeighbourSharingATheme(const NearbyTerritory& nearby,
   const ActorIndex::Impl::ThemeLists* lists =
       impl_.NeighboursOf(nearby.rank, nearby.number);
   if (lists == nullptr) return;
-  for (ThemeSet rest = me_.acts_on & lists->themes(); rest != 0;
-       rest &= rest - 1) {
-    const int theme = __builtin_ctzll(rest);
+  ForEachBit(me_.acts_on & lists->themes(), [&](int theme) {
     const ThemeSet earlier = me_.acts_on & ((ThemeSet{1} << theme) - 1);
     for (ActorNum num : *lists->Find(theme)) {
       const ThemeSet themes = impl_.acts_on[num];
       if (!(themes & earlier)) visit(num, themes);
     }
-  }
+  });
 }
 
 void PartnerSearch::TakeUpNearbyActors(const PartitionPlan& step,

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "matcher/bits.h"
+
 namespace maillage::matcher::internal {
 
 using territory::kNone;
@@ -10,14 +12,6 @@ using territory::Level;
 using territory::Place;
 
 namespace {
-
-template <typename Visit>
-void ForEachBit(uint64_t bits, Visit visit) {
-  while (bits) {
-    visit(__builtin_ctzll(bits));
-    bits &= bits - 1;
-  }
-}
 
 constexpr ThemeSet Bit(int theme) { return ThemeSet{1} << theme; }
 

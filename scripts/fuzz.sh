@@ -50,8 +50,11 @@ while [ $# -gt 0 ]; do
   esac
   shift
 done
-if [ "$replay" -eq 1 ] && [ "$build" != build-fuzz ]; then
-  echo "--replay runs under ASan: leave out --ubsan-only" >&2
+if [ "$replay" -eq 1 ] &&
+  { [ "$build" != build-fuzz ] || [ "$runs" -gt 0 ] || [ "$max_time" -gt 0 ] ||
+    [ "$workers" -gt 1 ]; }; then
+  echo "--replay runs each kept input once under ASan, in one process:" \
+    "leave out --ubsan-only, --smoke, --runs, --max-time and --workers" >&2
   exit 2
 fi
 if [ "$runs" -eq 0 ] && [ "$max_time" -eq 0 ] && [ "$replay" -eq 0 ]; then
